@@ -1,0 +1,27 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "base/result.h"
+
+namespace ecsync::git {
+
+// Reads revisions of remote repositories. Implemented with libgit2 over a local cache
+// (a bare clone per URL); tests may substitute another implementation. Thread-safe for
+// different URLs; calls for the same URL are serialized internally.
+class GitSource {
+ public:
+  virtual ~GitSource() = default;
+  // Clones or fetches `url` and resolves `ref` (a branch, tag or full commit SHA) to a
+  // commit SHA (40 hex). kNotFound when the ref does not exist; kTransient for network errors;
+  // kInvalid for a malformed URL.
+  virtual base::Result<std::string> Fetch(const std::string& url, const std::string& ref) = 0;
+  // The contents of `path` (relative to the repository root, '/'-separated) at `commit`,
+  // which must have been returned by Fetch for this url. nullopt when the file is absent.
+  virtual base::Result<std::optional<std::string>> ReadFile(const std::string& url,
+                                                            const std::string& commit,
+                                                            const std::string& path) = 0;
+};
+
+}  // namespace ecsync::git

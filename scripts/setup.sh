@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian package ecsync's build, demo and tests need. Idempotent; run as root.
+# Python tools (moto_server, cfn-lint, aws, boto3) come with the machine image; this script only checks them.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libgit2-dev libyaml-cpp-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev
+  libcpp-httplib-dev prometheus-cpp-dev libpugixml-dev libcli11-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  prometheus  # provides promtool, used by the metrics tests
+  curl ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: missing packages ${missing[*]}; run this script as root" >&2
+    exit 2
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+for tool in moto_server cfn-lint aws python3; do
+  command -v "$tool" >/dev/null || { echo "setup: '$tool' not found on PATH (it ships with the machine image)" >&2; exit 2; }
+done
+python3 -c 'import boto3' || { echo "setup: python3 cannot import boto3" >&2; exit 2; }
+echo "setup: all packages present"

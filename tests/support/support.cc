@@ -1,0 +1,328 @@
+#include "tests/support/support.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+extern char** environ;
+
+namespace ecsync::testing {
+
+namespace fs = std::filesystem;
+
+std::string CorpusDir() { return ECSYNC_CORPUS_DIR; }
+std::string SourceDir() { return ECSYNC_SOURCE_DIR; }
+std::string EcsyncBinary() { return ECSYNC_BINARY; }
+
+TempDir::TempDir() {
+  std::string tmpl = (fs::temp_directory_path() / "ecsync-test-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+std::string TempDir::WriteFile(const std::string& relative, const std::string& content) const {
+  fs::path full = fs::path(path_) / relative;
+  fs::create_directories(full.parent_path());
+  std::ofstream(full, std::ios::binary) << content;
+  return full.string();
+}
+
+std::string ReadFileOrDie(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string>& env, const std::string& cwd,
+                         const std::string& input) {
+  CommandResult result;
+  int in_pipe[2], out_pipe[2], err_pipe[2];
+  if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 ||
+      pipe2(err_pipe, O_CLOEXEC) != 0) {
+    result.err = "pipe failed";
+    return result;
+  }
+  // Build the environment before fork: only async-signal-safe calls after it.
+  std::map<std::string, std::string> merged;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) merged[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const auto& [k, v] : env) merged[k] = v;
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : merged) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = argv;
+  std::vector<char*> argp;
+  for (auto& s : args) argp.push_back(s.data());
+  argp.push_back(nullptr);
+  std::string path_var = merged.count("PATH") ? merged["PATH"] : "/usr/bin:/bin";
+
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(in_pipe[0], 0);
+    dup2(out_pipe[1], 1);
+    dup2(err_pipe[1], 2);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(127);
+    environ = envp.data();
+    execvp(argp[0], argp.data());
+    _exit(127);
+  }
+  close(in_pipe[0]);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  // Feed stdin from a thread so a child that writes a lot before reading cannot deadlock us.
+  std::thread writer([fd = in_pipe[1], &input] {
+    size_t off = 0;
+    while (off < input.size()) {
+      ssize_t n = write(fd, input.data() + off, input.size() - off);
+      if (n <= 0) break;
+      off += static_cast<size_t>(n);
+    }
+    close(fd);
+  });
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  int open_fds = 2;
+  char buf[65536];
+  while (open_fds > 0) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t n = read(fds[i].fd, buf, sizeof(buf));
+      if (n <= 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      } else {
+        (i == 0 ? result.out : result.err).append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  writer.join();
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+namespace {
+
+int FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  int port = ntohs(addr.sin_port);
+  close(fd);
+  return port;
+}
+
+bool PortAccepts(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return ok;
+}
+
+}  // namespace
+
+MotoServer::MotoServer() {
+  // A port can be taken between our probe and moto's bind; try a few.
+  for (int attempt = 0; attempt < 5 && pid_ < 0; ++attempt) {
+    port_ = FreeLoopbackPort();
+    std::string port_str = std::to_string(port_);
+    pid_t pid = fork();
+    if (pid == 0) {
+      int devnull = open("/dev/null", O_RDWR);
+      dup2(devnull, 1);
+      dup2(devnull, 2);
+      setpgid(0, 0);
+      execlp("moto_server", "moto_server", "-H", "127.0.0.1", "-p", port_str.c_str(),
+             static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    bool up = false;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) == pid) break;  // died (port taken?)
+      if (PortAccepts(port_)) {
+        up = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (up) {
+      pid_ = pid;
+    } else {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  }
+  if (pid_ < 0) throw std::runtime_error("moto_server did not start");
+  endpoint_ = "http://127.0.0.1:" + std::to_string(port_);
+}
+
+MotoServer::~MotoServer() {
+  if (pid_ > 0) {
+    kill(-pid_, SIGTERM);
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+void MotoServer::Reset() const {
+  RunCommand({"curl", "-sf", "-X", "POST", endpoint_ + "/moto-api/reset"});
+}
+
+std::map<std::string, std::string> MotoServer::ClientEnv() const {
+  return {{"AWS_ENDPOINT_URL", endpoint_},
+          {"AWS_ACCESS_KEY_ID", "testing"},
+          {"AWS_SECRET_ACCESS_KEY", "testing"},
+          {"AWS_SESSION_TOKEN", ""},
+          {"AWS_REGION", "us-east-1"},
+          {"AWS_DEFAULT_REGION", "us-east-1"},
+          {"AWS_PROFILE", ""},
+          {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"},
+          {"AWS_CONFIG_FILE", "/nonexistent/config"},
+          {"AWS_PAGER", ""}};
+}
+
+std::string MotoServer::Aws(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = {"aws"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back("--output");
+  argv.push_back("json");
+  auto env = ClientEnv();
+  env.erase("AWS_SESSION_TOKEN");
+  env.erase("AWS_PROFILE");
+  CommandResult r = RunCommand(argv, env);
+  if (r.exit_code != 0) {
+    std::cerr << "aws failed: " << r.err << "\n";
+    return "";
+  }
+  return r.out;
+}
+
+namespace {
+
+std::optional<nlohmann::json> DescribeStack(const MotoServer& moto, const std::string& stack) {
+  std::string out = moto.Aws({"cloudformation", "describe-stacks", "--stack-name", stack});
+  if (out.empty()) return std::nullopt;
+  auto json = nlohmann::json::parse(out, nullptr, false);
+  if (json.is_discarded() || json["Stacks"].empty()) return std::nullopt;
+  return json["Stacks"][0];
+}
+
+}  // namespace
+
+std::string MotoServer::StackStatus(const std::string& stack) const {
+  auto s = DescribeStack(*this, stack);
+  return s ? s->value("StackStatus", "") : "";
+}
+
+std::string MotoServer::StackTag(const std::string& stack, const std::string& key) const {
+  auto s = DescribeStack(*this, stack);
+  if (!s) return "";
+  for (const auto& tag : (*s)["Tags"]) {
+    if (tag.value("Key", "") == key) return tag.value("Value", "");
+  }
+  return "";
+}
+
+base::Status CfnLint(const std::string& template_text) {
+  TempDir dir;
+  bool json = !template_text.empty() && template_text.find_first_not_of(" \n\t") != std::string::npos &&
+              template_text[template_text.find_first_not_of(" \n\t")] == '{';
+  std::string path = dir.WriteFile(json ? "template.json" : "template.yaml", template_text);
+  // Only errors fail; warnings (W) and informational (I) findings are reported but allowed.
+  CommandResult r = RunCommand({"cfn-lint", "--format", "parseable", "--", path});
+  std::string errors;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    // parseable format: file:line:col:line:col:RULE:message
+    auto rule_pos = line.find(":E");
+    if (rule_pos != std::string::npos) errors += line + "\n";
+  }
+  if (r.exit_code == -1 || (r.exit_code != 0 && r.out.empty())) {
+    return base::InternalError("cfn-lint did not run: " + r.err);
+  }
+  if (!errors.empty()) return base::InvalidError("cfn-lint errors:\n" + errors);
+  return base::Status::Ok();
+}
+
+GitRepo::GitRepo(const std::string& branch) {
+  Git({"init", "-q", "-b", branch});
+  Git({"config", "user.email", "test@example.com"});
+  Git({"config", "user.name", "ecsync test"});
+  Git({"config", "commit.gpgsign", "false"});
+}
+
+void GitRepo::Write(const std::string& relative, const std::string& content) const {
+  dir_.WriteFile(relative, content);
+}
+
+void GitRepo::Remove(const std::string& relative) const {
+  fs::remove(fs::path(dir_.path()) / relative);
+}
+
+std::string GitRepo::Commit(const std::string& message) const {
+  Git({"add", "-A"});
+  Git({"commit", "-q", "--allow-empty", "-m", message});
+  return Head();
+}
+
+std::string GitRepo::Head() const {
+  std::string out = Git({"rev-parse", "HEAD"});
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+std::string GitRepo::Git(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = {"git", "-C", dir_.path()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  CommandResult r = RunCommand(argv, {{"GIT_CONFIG_NOSYSTEM", "1"}, {"HOME", dir_.path()}});
+  if (r.exit_code != 0) throw std::runtime_error("git failed: " + r.err);
+  return r.out;
+}
+
+}  // namespace ecsync::testing

@@ -1,0 +1,110 @@
+#pragma once
+
+// Helpers that start and drive real components for tests: moto_server, cfn-lint, git,
+// and the ecsync binary itself. Test-only; never linked into ecsync.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace ecsync::testing {
+
+// Absolute path of ../shared/corpora (the third-party test data, read in place).
+std::string CorpusDir();
+// Absolute path of the source tree.
+std::string SourceDir();
+// Absolute path of the built ecsync executable.
+std::string EcsyncBinary();
+
+// A fresh directory under $TMPDIR, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  // Writes `content` to path()/relative, creating parent directories. Returns the full path.
+  std::string WriteFile(const std::string& relative, const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+std::string ReadFileOrDie(const std::string& path);
+
+struct CommandResult {
+  int exit_code = -1;  // -1 when the process was killed by a signal or could not start
+  std::string out;
+  std::string err;
+};
+
+// Runs argv[0] (searched on PATH) with `env` added to (and overriding) this process's
+// environment, `cwd` as working directory when non-empty, and `input` on stdin.
+// Captures stdout and stderr. Blocks until it exits.
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string>& env = {},
+                         const std::string& cwd = "", const std::string& input = "");
+
+// A moto_server on a free loopback port, started in the constructor (which waits until it
+// answers) and killed in the destructor. Not copyable.
+class MotoServer {
+ public:
+  MotoServer();
+  ~MotoServer();
+  MotoServer(const MotoServer&) = delete;
+  MotoServer& operator=(const MotoServer&) = delete;
+
+  // "http://127.0.0.1:PORT"
+  const std::string& endpoint() const { return endpoint_; }
+  int port() const { return port_; }
+  // POST /moto-api/reset: forget every resource.
+  void Reset() const;
+  // Environment for a client pointed at this server: AWS_ENDPOINT_URL, test credentials,
+  // AWS_REGION=us-east-1, and no shared config files.
+  std::map<std::string, std::string> ClientEnv() const;
+  // Runs `aws <args...> --output json` against this server; returns stdout. Empty on failure
+  // (the failure is printed to stderr).
+  std::string Aws(const std::vector<std::string>& args) const;
+  // Stack status from DescribeStacks, or "" when the stack does not exist.
+  std::string StackStatus(const std::string& stack) const;
+  // The value of a tag on a stack, or "" when absent.
+  std::string StackTag(const std::string& stack, const std::string& key) const;
+
+ private:
+  int port_ = 0;
+  int pid_ = -1;
+  std::string endpoint_;
+};
+
+// Runs cfn-lint on `template_text` (JSON or YAML). Ok when cfn-lint reports no errors
+// (warnings and informational findings are allowed); otherwise an error holding its output.
+base::Status CfnLint(const std::string& template_text);
+
+// A real git repository in a temporary directory, driven with the git CLI.
+class GitRepo {
+ public:
+  // Creates an empty repository whose initial branch is `branch`.
+  explicit GitRepo(const std::string& branch = "main");
+  const std::string& path() const { return dir_.path(); }
+  // file:// URL of the repository.
+  std::string url() const { return "file://" + dir_.path(); }
+  // Writes a file in the work tree (not yet committed).
+  void Write(const std::string& relative, const std::string& content) const;
+  // Removes a file from the work tree.
+  void Remove(const std::string& relative) const;
+  // Stages everything and commits; returns the new commit's full SHA.
+  std::string Commit(const std::string& message = "change") const;
+  // Full SHA of HEAD.
+  std::string Head() const;
+  // Runs `git <args>` inside the repository; returns stdout; aborts the test on failure.
+  std::string Git(const std::vector<std::string>& args) const;
+
+ private:
+  TempDir dir_;
+};
+
+}  // namespace ecsync::testing
