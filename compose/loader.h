@@ -28,6 +28,9 @@ struct LoadOptions {
   std::vector<std::string> files;   // compose files, merged in order; at least one
   std::string working_dir;          // project directory; default: the first file's directory
   std::string project_name;         // overrides `name:` and the folder name when non-empty
+  // Used instead of the folder name when neither project_name nor `name:` is set (a compose
+  // file at the root of a git repository is named after the repository, not the cache folder).
+  std::string default_project_name;
   std::map<std::string, std::string> environment;  // variables for interpolation
 };
 

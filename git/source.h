@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 
@@ -22,6 +23,20 @@ class GitSource {
   virtual base::Result<std::optional<std::string>> ReadFile(const std::string& url,
                                                             const std::string& commit,
                                                             const std::string& path) = 0;
+
+  // The repository-relative paths of every file below directory `dir` ("" for the whole
+  // tree) at `commit`, sorted. Empty when `dir` does not exist. Same preconditions as
+  // ReadFile. The default implementation reports kInternal ("not supported").
+  virtual base::Result<std::vector<std::string>> ListFiles(const std::string& url,
+                                                           const std::string& commit,
+                                                           const std::string& dir);
+  // The repository-relative paths of the files that differ between `from_commit` and
+  // `to_commit` (added, deleted, modified or changed type), sorted and without duplicates.
+  // An empty `from_commit` means "nothing before": every file of `to_commit` is listed.
+  // Same preconditions as ReadFile. The default implementation reports kInternal.
+  virtual base::Result<std::vector<std::string>> ChangedPaths(const std::string& url,
+                                                              const std::string& from_commit,
+                                                              const std::string& to_commit);
 };
 
 }  // namespace ecsync::git

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "aws/env.h"
+#include "base/result.h"
+
+namespace ecsync::aws {
+
+// AWS credentials. Never log any field but access_key_id (and prefer not to log that).
+struct Credentials {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;  // empty for long-term keys
+  // Where these came from, for messages: "environment" or "profile 'x' in /path".
+  std::string source;
+};
+
+// Sections of an INI file: section name -> key -> value. Full-line comments start with '#'
+// or ';'; keys and values are trimmed; indented lines under a key with an empty value are
+// sub-settings stored as "key.sub".
+using IniFile = std::map<std::string, std::map<std::string, std::string>>;
+IniFile ParseIni(const std::string& text);
+
+struct CredentialOptions {
+  EnvLookup env;        // required
+  std::string profile;  // explicit profile (--profile); empty: AWS_PROFILE, then "default"
+};
+
+// The provider chain, v1:
+//   1. AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), unless a profile was
+//      given explicitly in `options`;
+//   2. the profile in AWS_SHARED_CREDENTIALS_FILE (default ~/.aws/credentials), then in
+//      AWS_CONFIG_FILE (default ~/.aws/config, sections "[profile x]" or "[default]").
+// kInvalid, naming the files and the profile, when nothing usable is found.
+base::Result<Credentials> ResolveCredentials(const CredentialOptions& options);
+
+// The region: AWS_REGION, AWS_DEFAULT_REGION, then the profile's `region` in the config
+// (or credentials) file. kInvalid when none is set.
+base::Result<std::string> ResolveRegion(const CredentialOptions& options);
+
+// The profile name the options select.
+std::string SelectedProfile(const CredentialOptions& options);
+
+}  // namespace ecsync::aws

@@ -1,0 +1,131 @@
+#include "aws/query.h"
+
+#include <array>
+
+#include "aws/encoding.h"
+
+namespace ecsync::aws {
+
+std::string FormEncode(const std::string& action, const std::string& version,
+                       const QueryParams& params) {
+  std::string body = "Action=" + UriEncode(action) + "&Version=" + UriEncode(version);
+  for (const auto& [key, value] : params) {
+    body += "&" + UriEncode(key) + "=" + UriEncode(value);
+  }
+  return body;
+}
+
+std::string ListElement(const std::string& name, int index, Protocol protocol) {
+  return protocol == Protocol::kQuery ? name + ".member." + std::to_string(index)
+                                      : name + "." + std::to_string(index);
+}
+
+void AddStringList(QueryParams* params, const std::string& name,
+                   const std::vector<std::string>& values, Protocol protocol) {
+  int index = 1;
+  for (const std::string& value : values) {
+    params->emplace_back(ListElement(name, index++, protocol), value);
+  }
+}
+
+base::Result<XmlDocument> XmlDocument::Parse(std::string_view body) {
+  XmlDocument doc;
+  doc.doc_ = std::make_shared<pugi::xml_document>();
+  pugi::xml_parse_result parsed = doc.doc_->load_buffer(body.data(), body.size());
+  if (!parsed) {
+    return base::InternalError(std::string("malformed XML in AWS response: ") +
+                               parsed.description() + " at offset " +
+                               std::to_string(parsed.offset));
+  }
+  if (!doc.doc_->document_element()) return base::InternalError("empty XML in AWS response");
+  return doc;
+}
+
+std::string_view LocalName(pugi::xml_node node) {
+  std::string_view name = node.name();
+  size_t colon = name.find(':');
+  return colon == std::string_view::npos ? name : name.substr(colon + 1);
+}
+
+pugi::xml_node Child(pugi::xml_node node, std::string_view name) {
+  for (pugi::xml_node child = node.first_child(); child; child = child.next_sibling()) {
+    if (child.type() == pugi::node_element && LocalName(child) == name) return child;
+  }
+  return {};
+}
+
+std::string ChildText(pugi::xml_node node, std::string_view name) {
+  return Child(node, name).child_value();
+}
+
+std::vector<pugi::xml_node> ListItems(pugi::xml_node node, std::string_view list,
+                                      std::string_view item) {
+  std::vector<pugi::xml_node> items;
+  pugi::xml_node container = Child(node, list);
+  for (pugi::xml_node child = container.first_child(); child; child = child.next_sibling()) {
+    if (child.type() == pugi::node_element && LocalName(child) == item) items.push_back(child);
+  }
+  return items;
+}
+
+std::optional<AwsError> ParseAwsError(std::string_view body) {
+  auto doc = XmlDocument::Parse(body);
+  if (!doc.ok()) return std::nullopt;
+  pugi::xml_node root = doc->root();
+  pugi::xml_node error;
+  if (LocalName(root) == "ErrorResponse") {
+    error = Child(root, "Error");
+  } else if (LocalName(root) == "Response") {
+    error = Child(Child(root, "Errors"), "Error");
+  } else if (LocalName(root) == "Error") {
+    error = root;
+  }
+  if (!error) return std::nullopt;
+  AwsError out;
+  out.code = ChildText(error, "Code");
+  out.message = ChildText(error, "Message");
+  out.type = ChildText(error, "Type");
+  out.request_id = ChildText(root, "RequestId");
+  if (out.request_id.empty()) out.request_id = ChildText(root, "RequestID");
+  if (out.code.empty()) return std::nullopt;
+  return out;
+}
+
+base::ErrorKind ErrorKindFor(int http_status, const std::string& code,
+                             const std::string& message) {
+  static constexpr std::array<std::string_view, 7> kThrottleCodes = {
+      "Throttling",      "ThrottlingException",      "RequestLimitExceeded",
+      "TooManyRequestsException", "RequestThrottled", "RequestThrottledException",
+      "SlowDown"};
+  for (std::string_view throttle : kThrottleCodes) {
+    if (code == throttle) return base::ErrorKind::kThrottled;
+  }
+  if (http_status == 429) return base::ErrorKind::kThrottled;
+  if (http_status >= 500) return base::ErrorKind::kTransient;
+  if (code == "ValidationError" && message.find("does not exist") != std::string::npos) {
+    return base::ErrorKind::kNotFound;
+  }
+  constexpr std::string_view kNotFoundSuffix = ".NotFound";
+  if (code.size() > kNotFoundSuffix.size() &&
+      code.compare(code.size() - kNotFoundSuffix.size(), kNotFoundSuffix.size(),
+                   kNotFoundSuffix) == 0) {
+    return base::ErrorKind::kNotFound;
+  }
+  return base::ErrorKind::kInvalid;
+}
+
+base::Status ErrorStatusFromResponse(int http_status, std::string_view body) {
+  if (std::optional<AwsError> error = ParseAwsError(body)) {
+    return base::Status(ErrorKindFor(http_status, error->code, error->message),
+                        error->code + ": " + error->message);
+  }
+  std::string snippet(body.substr(0, 200));
+  for (char& c : snippet) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  std::string message = "HTTP " + std::to_string(http_status);
+  if (!snippet.empty()) message += ": " + snippet;
+  return base::Status(ErrorKindFor(http_status, "", ""), message);
+}
+
+}  // namespace ecsync::aws

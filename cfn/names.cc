@@ -1,0 +1,59 @@
+#include "cfn/names.h"
+
+#include <cctype>
+
+namespace ecsync::cfn {
+namespace {
+
+bool IsAsciiAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+std::string LogicalIdPart(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  for (char c : name) {
+    if (IsAsciiAlnum(c)) out.push_back(c);
+  }
+  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z')
+    out[0] = static_cast<char>(out[0] - 'a' + 'A');
+  return out;
+}
+
+std::string ServiceId(std::string_view service) { return LogicalIdPart(service) + "Service"; }
+
+std::string TaskDefinitionId(std::string_view service) {
+  return LogicalIdPart(service) + "TaskDefinition";
+}
+
+std::string TaskExecutionRoleId(std::string_view service) {
+  return LogicalIdPart(service) + "TaskExecutionRole";
+}
+
+std::string ServiceDiscoveryEntryId(std::string_view service) {
+  return LogicalIdPart(service) + "ServiceDiscoveryEntry";
+}
+
+std::string ResolvConfContainerName(std::string_view service) {
+  return LogicalIdPart(service) + "_ResolvConf_InitContainer";
+}
+
+std::string TargetGroupId(std::string_view service, std::string_view protocol, uint32_t port) {
+  return LogicalIdPart(service) + Upper(protocol) + std::to_string(port) + "TargetGroup";
+}
+
+std::string ListenerId(std::string_view service, std::string_view protocol, uint32_t port) {
+  return LogicalIdPart(service) + Upper(protocol) + std::to_string(port) + "Listener";
+}
+
+std::string PortIngressId(uint32_t port) { return "Default" + std::to_string(port) + "Ingress"; }
+
+}  // namespace ecsync::cfn

@@ -1,0 +1,182 @@
+#include "compose/yaml_tree.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+namespace ecsync::compose {
+
+namespace {
+
+// Far above any real compose file, far below what would exhaust memory or the stack.
+constexpr size_t kMaxNodes = 1'000'000;
+constexpr int kMaxDepth = 200;
+
+class TreeBuilder {
+ public:
+  explicit TreeBuilder(std::string file) : file_(std::move(file)) {}
+
+  base::Status Build(const YAML::Node& node, const SourceLocation& fallback, int depth,
+                     YamlNode* out) {
+    out->location = LocationOf(node, fallback);
+    if (++node_count_ > kMaxNodes) {
+      return ErrorAt(out->location, "", "the document expands to too many values (alias bomb?)");
+    }
+    if (depth > kMaxDepth) {
+      return ErrorAt(out->location, "", "the document nests too deeply (recursive alias?)");
+    }
+    switch (node.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        // An empty value's mark points at the next token; the key's position reads better.
+        out->location = fallback;
+        out->kind = YamlNode::Kind::kNull;
+        return base::Status::Ok();
+      case YAML::NodeType::Scalar:
+        out->kind = YamlNode::Kind::kScalar;
+        out->scalar = node.Scalar();
+        out->quoted = node.Tag() != "?";
+        return base::Status::Ok();
+      case YAML::NodeType::Sequence:
+        out->kind = YamlNode::Kind::kSequence;
+        out->items.reserve(node.size());
+        for (const YAML::Node& item : node) {
+          out->items.emplace_back();
+          ECSYNC_RETURN_IF_ERROR(Build(item, out->location, depth + 1, &out->items.back()));
+        }
+        return base::Status::Ok();
+      case YAML::NodeType::Map:
+        out->kind = YamlNode::Kind::kMapping;
+        return BuildMapping(node, depth, out);
+    }
+    return ErrorAt(out->location, "", "unexpected YAML node");
+  }
+
+ private:
+  SourceLocation LocationOf(const YAML::Node& node, const SourceLocation& fallback) const {
+    const YAML::Mark mark = node.Mark();
+    if (mark.is_null() || mark.line < 0) return fallback;
+    return SourceLocation{file_, mark.line + 1, mark.column + 1};
+  }
+
+  static bool IsMergeKey(const YAML::Node& key) {
+    return key.IsScalar() && key.Scalar() == "<<" &&
+           (key.Tag() == "?" || key.Tag() == "tag:yaml.org,2002:merge");
+  }
+
+  base::Status BuildMapping(const YAML::Node& node, int depth, YamlNode* out) {
+    std::vector<const YAML::Node*> merges;
+    std::vector<YAML::Node> keys;
+    std::vector<YAML::Node> values;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      keys.push_back(it->first);
+      values.push_back(it->second);
+    }
+    std::set<std::string> seen;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const YAML::Node& key = keys[i];
+      const SourceLocation key_location = LocationOf(key, out->location);
+      if (IsMergeKey(key)) {
+        merges.push_back(&values[i]);
+        continue;
+      }
+      if (!key.IsScalar()) {
+        return ErrorAt(key_location, "", "mapping keys must be strings");
+      }
+      if (!seen.insert(key.Scalar()).second) {
+        return ErrorAt(key_location, "",
+                       "duplicate key \"" + key.Scalar() + "\"; remove one of them");
+      }
+      YamlEntry entry;
+      entry.key = key.Scalar();
+      entry.key_location = key_location;
+      ECSYNC_RETURN_IF_ERROR(Build(values[i], key_location, depth + 1, &entry.value));
+      out->entries.push_back(std::move(entry));
+    }
+    for (const YAML::Node* merge : merges) {
+      YamlNode source;
+      ECSYNC_RETURN_IF_ERROR(Build(*merge, out->location, depth + 1, &source));
+      std::vector<YamlNode*> maps;
+      if (source.IsMapping()) {
+        maps.push_back(&source);
+      } else if (source.IsSequence()) {
+        for (YamlNode& item : source.items) {
+          if (!item.IsMapping()) {
+            return ErrorAt(item.location, "",
+                           "a merge key (<<) list may only hold mappings, found " +
+                               std::string(KindName(item)));
+          }
+          maps.push_back(&item);
+        }
+      } else {
+        return ErrorAt(source.location, "",
+                       "a merge key (<<) needs a mapping or a list of mappings, found " +
+                           std::string(KindName(source)));
+      }
+      for (YamlNode* map : maps) {
+        for (YamlEntry& entry : map->entries) {
+          if (seen.insert(entry.key).second) out->entries.push_back(std::move(entry));
+        }
+      }
+    }
+    return base::Status::Ok();
+  }
+
+  std::string file_;
+  size_t node_count_ = 0;
+};
+
+}  // namespace
+
+const YamlNode* YamlNode::Find(const std::string& key) const {
+  for (const YamlEntry& entry : entries) {
+    if (entry.key == key) return &entry.value;
+  }
+  return nullptr;
+}
+
+YamlNode* YamlNode::Find(const std::string& key) {
+  return const_cast<YamlNode*>(static_cast<const YamlNode*>(this)->Find(key));
+}
+
+base::Result<YamlNode> ParseYaml(const std::string& content, const std::string& file) {
+  const SourceLocation start{file, 1, 1};
+  try {
+    YAML::Node root = YAML::Load(content);
+    YamlNode tree;
+    TreeBuilder builder(file);
+    ECSYNC_RETURN_IF_ERROR(builder.Build(root, start, 0, &tree));
+    return tree;
+  } catch (const YAML::Exception& e) {
+    SourceLocation location = start;
+    if (!e.mark.is_null() && e.mark.line >= 0) {
+      location.line = e.mark.line + 1;
+      location.column = e.mark.column + 1;
+    }
+    return ErrorAt(location, "", "invalid YAML: " + e.msg);
+  }
+}
+
+base::Status ErrorAt(const SourceLocation& location, const std::string& path,
+                     const std::string& what) {
+  std::string message = location.ToString() + ": ";
+  if (!path.empty()) message += path + ": ";
+  message += what;
+  return base::InvalidError(std::move(message));
+}
+
+const char* KindName(const YamlNode& node) {
+  switch (node.kind) {
+    case YamlNode::Kind::kNull:
+      return "null";
+    case YamlNode::Kind::kScalar:
+      return "a scalar";
+    case YamlNode::Kind::kSequence:
+      return "a list";
+    case YamlNode::Kind::kMapping:
+      return "a mapping";
+  }
+  return "a value";
+}
+
+}  // namespace ecsync::compose

@@ -1,0 +1,25 @@
+#include "controller/aws_setup.h"
+
+#include "aws/cloudformation_client.h"
+#include "aws/credentials.h"
+
+namespace ecsync::controller {
+
+bool AwsConfigured(const AwsFlags& flags, const aws::EnvLookup& env) {
+  if (!flags.endpoint_url.empty()) return true;
+  aws::CredentialOptions options{env, flags.profile};
+  return aws::ResolveCredentials(options).ok() &&
+         (!flags.region.empty() || aws::ResolveRegion(options).ok());
+}
+
+base::Result<AwsServices> ConnectAws(const AwsFlags& flags, const aws::EnvLookup& env) {
+  aws::AwsClientsOptions options;
+  options.env = env;
+  options.endpoint_override = flags.endpoint_url;
+  options.region_override = flags.region;
+  options.profile = flags.profile;
+  ECSYNC_ASSIGN_OR_RETURN(aws::AwsClients clients, aws::MakeAwsClients(options));
+  return AwsServices{clients.cloudformation, clients.ec2};
+}
+
+}  // namespace ecsync::controller

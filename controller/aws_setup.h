@@ -1,0 +1,26 @@
+#pragma once
+
+#include <memory>
+
+#include "aws/cloudformation.h"
+#include "aws/env.h"
+#include "base/result.h"
+#include "controller/commands.h"
+
+namespace ecsync::controller {
+
+// The AWS services a command talks to.
+struct AwsServices {
+  std::shared_ptr<aws::CloudFormation> cloudformation;
+  std::shared_ptr<aws::Ec2> ec2;
+};
+
+// True when credentials and a region can be found (so AWS can be asked), or an endpoint
+// was named explicitly.
+bool AwsConfigured(const AwsFlags& flags, const aws::EnvLookup& env);
+
+// Builds clients from the flags and the environment. kInvalid, saying what to set, when no
+// credentials or region are found.
+base::Result<AwsServices> ConnectAws(const AwsFlags& flags, const aws::EnvLookup& env);
+
+}  // namespace ecsync::controller

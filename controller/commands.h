@@ -1,0 +1,60 @@
+#pragma once
+
+#include <chrono>
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "aws/env.h"
+#include "controller/exit_codes.h"
+
+namespace ecsync::controller {
+
+// Where a command writes and what it may read. Only main.cc builds one from the process.
+struct CommandContext {
+  aws::EnvLookup env;
+  // The variables ${VAR} may use in compose files (the process environment for the CLI).
+  std::map<std::string, std::string> interpolation;
+  std::ostream& out;  // results (templates, reports)
+  std::ostream& err;  // progress and errors
+};
+
+// Flags shared by every command that may talk to AWS.
+struct AwsFlags {
+  std::string endpoint_url;  // --endpoint-url
+  std::string region;        // --region
+  std::string profile;       // --profile
+};
+
+struct ConvertCommand {
+  std::vector<std::string> files;  // -f, in order; default compose.yaml
+  std::string project_name;
+  std::string format = "json";  // json | yaml
+  std::string vpc_id;
+  std::vector<std::string> subnet_ids;
+  AwsFlags aws;
+};
+
+// `ecsync convert`: prints the template. VPC and subnets come from the flags, else from AWS
+// when credentials and a region are configured, else become template Parameters.
+ExitCode RunConvert(const ConvertCommand& command, const CommandContext& context);
+
+struct ReconcileCommand {
+  std::string repo;
+  std::string branch = "main";
+  std::string path = "compose.yaml";
+  std::string stack_name;
+  std::string project_name;
+  std::string cache_dir;  // default: $XDG_CACHE_HOME/ecsync/git
+  std::string vpc_id;
+  std::vector<std::string> subnet_ids;
+  std::chrono::milliseconds poll_interval{5000};
+  std::chrono::milliseconds timeout{std::chrono::minutes(60)};
+  AwsFlags aws;
+};
+
+// `ecsync reconcile --once`: one reconcile of one project, progress on err, a summary on out.
+ExitCode RunReconcileOnce(const ReconcileCommand& command, const CommandContext& context);
+
+}  // namespace ecsync::controller

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "git/source.h"
+
+namespace ecsync::git {
+
+// Looks up an environment variable; nullopt when unset. Injected so that only main reads
+// the process environment.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+// The default cache directory: $XDG_CACHE_HOME/ecsync/git when XDG_CACHE_HOME is set to an
+// absolute path, else $HOME/.cache/ecsync/git. kInvalid when neither is usable.
+base::Result<std::string> DefaultCacheDir(const EnvLookup& env);
+
+// GitSource over libgit2. Keeps one bare repository per URL under
+// `cache_dir`/<first 16 hex digits of SHA-256 of the normalized URL>/, with a remote
+// "origin" whose branches are fetched to refs/remotes/origin/* and whose tags to
+// refs/tags/* (forced, pruned). Nothing is ever checked out: files are read from the tree of
+// a commit.
+//
+// The cache is disposable: an entry that libgit2 cannot open or fetch into is deleted and
+// cloned again. Local I/O failures (the cache directory cannot be created, ...) are
+// kTransient. One process should own a cache directory at a time.
+//
+// Thread-safe. Calls for the same URL (from any LibGit2Source in this process) are
+// serialized; calls for different URLs run in parallel.
+class LibGit2Source final : public GitSource {
+ public:
+  // `cache_dir` is created on first use.
+  explicit LibGit2Source(std::string cache_dir);
+
+  // `ref` may be:
+  //   - "" or "HEAD": the remote's default branch (what its HEAD points to);
+  //   - a full 40-hex commit SHA (which must exist in the remote after the fetch);
+  //   - a branch name ("main", "release/1.2") or "refs/heads/<name>";
+  //   - a tag name ("v1.0", annotated or lightweight, peeled to its commit) or
+  //     "refs/tags/<name>".
+  // A bare name is tried as a branch first, then as a tag.
+  // Errors: kInvalid for a malformed URL or ref name, a ref that does not name a commit, or
+  // failed authentication; kNotFound when the repository or ref does not exist; kTransient
+  // for network and transport errors (libgit2's message included).
+  base::Result<std::string> Fetch(const std::string& url, const std::string& ref) override;
+
+  // Reads the blob at `path` in `commit`'s tree. "." segments are ignored, ".." climbs
+  // (kInvalid above the root). Symbolic links inside the repository are followed (kInvalid
+  // when one points outside it or the chain is longer than 40). kInvalid when `path` is a
+  // directory or a submodule, or `commit` is not 40 hex digits; kNotFound when the commit is
+  // not in the cache (Fetch it first).
+  base::Result<std::optional<std::string>> ReadFile(const std::string& url,
+                                                    const std::string& commit,
+                                                    const std::string& path) override;
+
+  // See GitSource. Listed paths spell `dir` as normalized from the argument (symbolic links
+  // in it are followed but not expanded); symbolic links inside it are listed, not followed.
+  // kInvalid when `dir` is a file.
+  base::Result<std::vector<std::string>> ListFiles(const std::string& url,
+                                                   const std::string& commit,
+                                                   const std::string& dir) override;
+
+  // See GitSource. No rename detection: a rename lists both the old and the new path.
+  base::Result<std::vector<std::string>> ChangedPaths(const std::string& url,
+                                                      const std::string& from_commit,
+                                                      const std::string& to_commit) override;
+
+  // The cache entry directory used for `url`. kInvalid for a malformed URL.
+  base::Result<std::string> CacheEntryDir(const std::string& url) const;
+
+  const std::string& cache_dir() const { return cache_dir_; }
+
+ private:
+  std::string cache_dir_;
+};
+
+}  // namespace ecsync::git

@@ -1,0 +1,24 @@
+#include "git/source.h"
+
+namespace ecsync::git {
+
+namespace {
+
+base::Status NotSupported(const char* what) {
+  return base::InternalError(std::string(what) + " is not supported by this GitSource");
+}
+
+}  // namespace
+
+base::Result<std::vector<std::string>> GitSource::ListFiles(const std::string&, const std::string&,
+                                                            const std::string&) {
+  return NotSupported("ListFiles");
+}
+
+base::Result<std::vector<std::string>> GitSource::ChangedPaths(const std::string&,
+                                                               const std::string&,
+                                                               const std::string&) {
+  return NotSupported("ChangedPaths");
+}
+
+}  // namespace ecsync::git

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <chrono>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "aws/cloudformation.h"
+#include "base/clock.h"
+#include "base/result.h"
+#include "reconcile/progress.h"
+
+namespace ecsync::reconcile {
+
+struct WaitOptions {
+  std::chrono::milliseconds poll_interval{5000};
+  std::chrono::milliseconds timeout{std::chrono::minutes(60)};
+};
+
+// A resource whose operation failed, with CloudFormation's reason.
+struct FailedResource {
+  std::string logical_id;
+  std::string resource_type;
+  std::string status;
+  std::string reason;
+};
+
+struct WaitResult {
+  std::string final_status;               // e.g. "CREATE_COMPLETE"; "DELETE_COMPLETE" when gone
+  std::vector<FailedResource> failures;   // in the order they happened; root causes first
+};
+
+// True for statuses that end an operation (nothing more will happen without a new call).
+bool IsTerminalStatus(const std::string& status);
+
+// Polls one stack until its status is terminal, reporting each new stack event to the
+// sink as it appears. Not thread-safe; one waiter per operation.
+class StackWaiter {
+ public:
+  StackWaiter(aws::CloudFormation& cfn, base::Clock& clock, ProgressSink sink,
+              WaitOptions options);
+
+  // Records the events the stack already has, so Wait reports only new ones. Call before
+  // starting the operation; a stack that does not exist yet has none.
+  base::Status Begin(const std::string& stack);
+
+  // Waits until `stack` (a name or, better, a StackId, which keeps answering after a
+  // delete) reaches a terminal status. A stack that disappears counts as DELETE_COMPLETE.
+  // kTransient on timeout (the stack is still in progress and may be waited on again).
+  base::Result<WaitResult> Wait(const std::string& stack);
+
+ private:
+  // Fetches events, reports the unseen ones oldest first and records failures.
+  base::Status ReportNewEvents(const std::string& stack, std::vector<FailedResource>* failures);
+  std::string FormatEvent(const aws::StackEvent& event) const;
+
+  aws::CloudFormation& cfn_;
+  base::Clock& clock_;
+  ProgressSink sink_;
+  WaitOptions options_;
+  std::set<std::string> seen_events_;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace ecsync::reconcile

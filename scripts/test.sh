@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# README command (b): installs what is missing, builds, and runs the whole suite with ctest
+# in parallel. With ECSYNC_CI_SANITIZE=1 (the default in CI when time allows) it then builds
+# and runs the suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+jobs=$(( $(nproc) * 2 ))  # most tests wait on moto_server or cfn-lint, not the CPU
+
+run_suite() {
+  local preset=$1 dir=$2
+  scripts/build.sh "$preset"
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 600
+}
+
+run_suite default build
+if [[ "${ECSYNC_SANITIZE_TOO:-0}" == 1 ]]; then
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_suite asan build-asan
+fi

@@ -1,0 +1,292 @@
+// AwsClient, error mapping and retries against a fake HttpClient and a FakeClock.
+
+#include "aws/client.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <sstream>
+
+#include "aws/cloudformation_client.h"
+#include "aws/query.h"
+#include "aws/timestamp.h"
+
+namespace ecsync::aws {
+namespace {
+
+constexpr char kSecret[] = "SECRETsecretSECRET/key+value";
+constexpr char kToken[] = "SESSIONtokenVALUE";
+
+constexpr char kThrottle[] =
+    "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+    "<Message>Rate exceeded</Message></Error><RequestId>r1</RequestId></ErrorResponse>";
+constexpr char kNoStack[] =
+    "<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code>"
+    "<Message>Stack with id web does not exist</Message></Error></ErrorResponse>";
+constexpr char kNoUpdates[] =
+    "<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code>"
+    "<Message>No updates are to be performed.</Message></Error></ErrorResponse>";
+constexpr char kOneStack[] =
+    "<DescribeStacksResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\">"
+    "<DescribeStacksResult><Stacks><member><StackName>web</StackName>"
+    "<StackId>arn:aws:cloudformation:us-east-1:1:stack/web/1</StackId>"
+    "<StackStatus>CREATE_COMPLETE</StackStatus>"
+    "<Tags><member><Key>ecsync:revision</Key><Value>abc</Value></member></Tags>"
+    "<Outputs><member><OutputKey>Url</OutputKey><OutputValue>http://x</OutputValue></member>"
+    "</Outputs></member></Stacks></DescribeStacksResult>"
+    "<ResponseMetadata><RequestId>r2</RequestId></ResponseMetadata></DescribeStacksResponse>";
+
+class FakeHttp : public HttpClient {
+ public:
+  void Push(base::Result<HttpResponse> r) { responses_.push_back(std::move(r)); }
+  void Push(int status, std::string body) {
+    HttpResponse r;
+    r.status = status;
+    r.body = std::move(body);
+    responses_.push_back(std::move(r));
+  }
+  base::Result<HttpResponse> Send(const HttpRequest& request) override {
+    requests.push_back(request);
+    if (responses_.empty()) return base::InternalError("no scripted response");
+    auto r = responses_.front();
+    responses_.pop_front();
+    return r;
+  }
+  std::vector<HttpRequest> requests;
+
+ private:
+  std::deque<base::Result<HttpResponse>> responses_;
+};
+
+struct Fixture {
+  Fixture() {
+    AwsClientOptions options;
+    options.credentials = {"AKIDTEST", kSecret, kToken, "test"};
+    options.region = "us-east-1";
+    options.endpoint_override = "http://127.0.0.1:1";
+    options.http = http;
+    options.clock = &clock;
+    options.jitter_seed = 42;
+    client = std::make_shared<AwsClient>(options);
+    cfn = std::make_shared<CloudFormationClient>(client);
+  }
+  std::chrono::milliseconds Slept() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock.SteadyNow() - start);
+  }
+  std::shared_ptr<FakeHttp> http = std::make_shared<FakeHttp>();
+  mutable base::FakeClock clock;
+  std::chrono::steady_clock::time_point start = clock.SteadyNow();
+  std::shared_ptr<AwsClient> client;
+  std::shared_ptr<CloudFormationClient> cfn;
+};
+
+std::string HeaderOf(const HttpRequest& request, const std::string& name) {
+  for (const auto& [key, value] : request.headers) {
+    if (key == name) return value;
+  }
+  return "";
+}
+
+TEST(ErrorMapping, KindsFollowCodeAndStatus) {
+  using base::ErrorKind;
+  EXPECT_EQ(ErrorKindFor(400, "Throttling", ""), ErrorKind::kThrottled);
+  EXPECT_EQ(ErrorKindFor(400, "ThrottlingException", ""), ErrorKind::kThrottled);
+  EXPECT_EQ(ErrorKindFor(503, "RequestLimitExceeded", ""), ErrorKind::kThrottled);
+  EXPECT_EQ(ErrorKindFor(400, "TooManyRequestsException", ""), ErrorKind::kThrottled);
+  EXPECT_EQ(ErrorKindFor(500, "InternalFailure", ""), ErrorKind::kTransient);
+  EXPECT_EQ(ErrorKindFor(503, "", ""), ErrorKind::kTransient);
+  EXPECT_EQ(ErrorKindFor(400, "ValidationError", "Stack with id x does not exist"),
+            ErrorKind::kNotFound);
+  EXPECT_EQ(ErrorKindFor(400, "InvalidVpcID.NotFound", "nope"), ErrorKind::kNotFound);
+  EXPECT_EQ(ErrorKindFor(400, "ValidationError", "No updates are to be performed."),
+            ErrorKind::kInvalid);
+  EXPECT_EQ(ErrorKindFor(403, "SignatureDoesNotMatch", ""), ErrorKind::kInvalid);
+}
+
+TEST(ErrorMapping, StatusMessageIsCodeColonMessage) {
+  base::Status s = ErrorStatusFromResponse(400, kNoUpdates);
+  EXPECT_EQ(s.kind(), base::ErrorKind::kInvalid);
+  EXPECT_EQ(s.message(), "ValidationError: No updates are to be performed.");
+  base::Status ec2 = ErrorStatusFromResponse(
+      400, "<Response><Errors><Error><Code>InvalidParameterValue</Code><Message>bad</Message>"
+           "</Error></Errors><RequestID>x</RequestID></Response>");
+  EXPECT_EQ(ec2.message(), "InvalidParameterValue: bad");
+  base::Status html = ErrorStatusFromResponse(502, "<html>Bad gateway</html>");
+  EXPECT_EQ(html.kind(), base::ErrorKind::kTransient);
+  EXPECT_EQ(html.message().rfind("HTTP 502", 0), 0u);
+}
+
+TEST(AwsClient, ThrottledThenSucceedsAfterBackoff) {
+  Fixture f;
+  f.http->Push(400, kThrottle);
+  f.http->Push(200, kOneStack);
+  auto stack = f.cfn->DescribeStack("web");
+  ASSERT_TRUE(stack.ok()) << stack.status().ToString();
+  EXPECT_EQ(stack->status, "CREATE_COMPLETE");
+  EXPECT_EQ(stack->tags.at("ecsync:revision"), "abc");
+  EXPECT_EQ(stack->outputs.at("Url"), "http://x");
+  EXPECT_EQ(f.http->requests.size(), 2u);
+  EXPECT_LE(f.Slept(), std::chrono::milliseconds(200));  // full jitter, first backoff <= base
+}
+
+TEST(AwsClient, GivesUpAfterThreeAttempts) {
+  Fixture f;
+  for (int i = 0; i < 5; ++i) f.http->Push(500, "<ErrorResponse><Error><Code>InternalFailure"
+                                                "</Code><Message>oops</Message></Error>"
+                                                "</ErrorResponse>");
+  auto stacks = f.cfn->DescribeStacks();
+  ASSERT_FALSE(stacks.ok());
+  EXPECT_EQ(stacks.status().kind(), base::ErrorKind::kTransient);
+  EXPECT_EQ(f.http->requests.size(), 3u);
+  EXPECT_EQ(stacks.status().message(), "CloudFormation DescribeStacks: InternalFailure: oops");
+}
+
+TEST(AwsClient, NetworkErrorsAreRetried) {
+  Fixture f;
+  f.http->Push(base::TransientError("connection refused"));
+  f.http->Push(200, kOneStack);
+  EXPECT_TRUE(f.cfn->DescribeStack("web").ok());
+  EXPECT_EQ(f.http->requests.size(), 2u);
+}
+
+TEST(AwsClient, ValidationErrorIsNotRetried) {
+  Fixture f;
+  f.http->Push(400, kNoUpdates);
+  f.http->Push(200, "<UpdateStackResponse/>");
+  base::Status s = f.cfn->UpdateStack({"web", "{}", {}, {}, {}, ""});
+  EXPECT_EQ(s.kind(), base::ErrorKind::kInvalid);
+  EXPECT_NE(s.message().find("No updates are to be performed"), std::string::npos);
+  EXPECT_EQ(f.http->requests.size(), 1u);
+  EXPECT_EQ(f.Slept(), std::chrono::milliseconds(0));
+}
+
+TEST(AwsClient, MissingStackIsNotFound) {
+  Fixture f;
+  f.http->Push(400, kNoStack);
+  auto stack = f.cfn->DescribeStack("web");
+  ASSERT_FALSE(stack.ok());
+  EXPECT_EQ(stack.status().kind(), base::ErrorKind::kNotFound);
+}
+
+TEST(AwsClient, SignsWithClockTimeAndSendsForm) {
+  Fixture f;
+  f.http->Push(200, "<CreateStackResponse><CreateStackResult><StackId>arn:1</StackId>"
+                    "</CreateStackResult></CreateStackResponse>");
+  CreateStackRequest request;
+  request.name = "web";
+  request.template_body = "{\"Resources\":{}}";
+  request.parameters = {{"Env", "prod"}};
+  request.tags = {{"ecsync:managed-by", "ecsync"}};
+  request.capabilities = {"CAPABILITY_IAM"};
+  request.client_request_token = "tok-1";
+  auto id = f.cfn->CreateStack(request);
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  EXPECT_EQ(*id, "arn:1");
+  const HttpRequest& sent = f.http->requests.at(0);
+  EXPECT_EQ(sent.url, "http://127.0.0.1:1/");
+  EXPECT_EQ(sent.body,
+            "Action=CreateStack&Version=2010-05-15&StackName=web&TemplateBody=%7B%22Resources"
+            "%22%3A%7B%7D%7D&Parameters.member.1.ParameterKey=Env&Parameters.member.1."
+            "ParameterValue=prod&Tags.member.1.Key=ecsync%3Amanaged-by&Tags.member.1.Value="
+            "ecsync&Capabilities.member.1=CAPABILITY_IAM&OnFailure=DELETE&ClientRequestToken=tok-1");
+  EXPECT_EQ(HeaderOf(sent, "X-Amz-Date"), FormatAmzDate(f.clock.Now()));
+  EXPECT_EQ(HeaderOf(sent, "X-Amz-Security-Token"), kToken);
+  EXPECT_EQ(HeaderOf(sent, "Host"), "127.0.0.1:1");
+  std::string auth = HeaderOf(sent, "Authorization");
+  EXPECT_EQ(auth.rfind("AWS4-HMAC-SHA256 Credential=AKIDTEST/" + FormatAmzDay(f.clock.Now()) +
+                           "/us-east-1/cloudformation/aws4_request, SignedHeaders=content-type;"
+                           "host;x-amz-date;x-amz-security-token, Signature=",
+                       0),
+            0u)
+      << auth;
+}
+
+TEST(AwsClient, PaginatesDescribeStackEvents) {
+  Fixture f;
+  f.http->Push(200,
+               "<R><DescribeStackEventsResult><StackEvents><member><EventId>e2</EventId>"
+               "<LogicalResourceId>Topic</LogicalResourceId><ResourceType>AWS::SNS::Topic"
+               "</ResourceType><ResourceStatus>CREATE_FAILED</ResourceStatus>"
+               "<ResourceStatusReason>boom</ResourceStatusReason>"
+               "<Timestamp>2024-01-02T03:04:05.678Z</Timestamp></member></StackEvents>"
+               "<NextToken>page2</NextToken></DescribeStackEventsResult></R>");
+  f.http->Push(200,
+               "<R><DescribeStackEventsResult><StackEvents><member><EventId>e1</EventId>"
+               "</member></StackEvents></DescribeStackEventsResult></R>");
+  auto events = f.cfn->DescribeStackEvents("web");
+  ASSERT_TRUE(events.ok()) << events.status().ToString();
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].reason, "boom");
+  EXPECT_EQ((*events)[0].resource_type, "AWS::SNS::Topic");
+  EXPECT_EQ(FormatIso8601((*events)[0].timestamp), "2024-01-02T03:04:05.678Z");
+  EXPECT_EQ((*events)[1].event_id, "e1");
+  EXPECT_NE(f.http->requests[1].body.find("NextToken=page2"), std::string::npos);
+}
+
+TEST(AwsClient, Ec2UsesFlatListNames) {
+  Fixture f;
+  f.http->Push(200, "<DescribeSubnetsResponse><subnetSet><item><subnetId>subnet-b</subnetId>"
+                    "</item><item><subnetId>subnet-a</subnetId></item></subnetSet>"
+                    "</DescribeSubnetsResponse>");
+  Ec2Client ec2(f.client);
+  auto ids = ec2.SubnetIds("vpc-1");
+  ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+  EXPECT_EQ(*ids, (std::vector<std::string>{"subnet-a", "subnet-b"}));
+  EXPECT_EQ(f.http->requests[0].body,
+            "Action=DescribeSubnets&Version=2016-11-15&Filter.1.Name=vpc-id&Filter.1.Value.1=vpc-1");
+}
+
+TEST(AwsClient, LogsNeverContainSecretsOrSignatures) {
+  std::ostringstream captured;
+  auto previous = spdlog::default_logger();
+  auto logger = std::make_shared<spdlog::logger>(
+      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(captured));
+  logger->set_level(spdlog::level::trace);
+  spdlog::set_default_logger(logger);
+  {
+    Fixture f;
+    f.http->Push(400, kThrottle);
+    f.http->Push(200, kOneStack);
+    f.http->Push(400, kNoUpdates);
+    EXPECT_TRUE(f.cfn->DescribeStack("web").ok());
+    EXPECT_FALSE(f.cfn->UpdateStack({"web", "{}", {}, {}, {}, ""}).ok());
+    std::string auth = HeaderOf(f.http->requests[0], "Authorization");
+    std::string signature = auth.substr(auth.rfind('=') + 1);
+    logger->flush();
+    std::string log = captured.str();
+    EXPECT_NE(log.find("DescribeStacks"), std::string::npos) << log;
+    EXPECT_EQ(log.find(kSecret), std::string::npos);
+    EXPECT_EQ(log.find(kToken), std::string::npos);
+    EXPECT_EQ(log.find("Authorization"), std::string::npos);
+    EXPECT_EQ(log.find(signature), std::string::npos);
+  }
+  spdlog::set_default_logger(previous);
+}
+
+TEST(MakeAwsClients, NoCredentialsIsInvalidWithGuidance) {
+  AwsClientsOptions options;
+  options.env = EnvFromMap({{"HOME", "/nonexistent"}, {"AWS_REGION", "us-east-1"}});
+  auto clients = MakeAwsClients(options);
+  ASSERT_FALSE(clients.ok());
+  EXPECT_EQ(clients.status().kind(), base::ErrorKind::kInvalid);
+  EXPECT_NE(clients.status().message().find("AWS_ACCESS_KEY_ID"), std::string::npos);
+}
+
+TEST(MakeAwsClients, NoRegionIsInvalid) {
+  AwsClientsOptions options;
+  options.env = EnvFromMap({{"HOME", "/nonexistent"}, {"AWS_ACCESS_KEY_ID", "a"},
+                            {"AWS_SECRET_ACCESS_KEY", "b"}});
+  auto clients = MakeAwsClients(options);
+  ASSERT_FALSE(clients.ok());
+  EXPECT_NE(clients.status().message().find("region"), std::string::npos);
+  options.region_override = "eu-west-1";
+  auto with_region = MakeAwsClients(options);
+  ASSERT_TRUE(with_region.ok());
+  EXPECT_EQ(with_region->client->Endpoint(kCloudFormationService),
+            "https://cloudformation.eu-west-1.amazonaws.com");
+}
+
+}  // namespace
+}  // namespace ecsync::aws

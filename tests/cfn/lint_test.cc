@@ -1,0 +1,58 @@
+// Every template shape Convert produces must pass the real cfn-lint with no errors.
+
+#include <gtest/gtest.h>
+
+#include "cfn/convert.h"
+#include "tests/cfn/projects.h"
+#include "tests/support/support.h"
+
+namespace ecsync::cfn {
+namespace {
+
+// cfn-lint checks ID formats, so these are shaped like real ones.
+const ConvertOptions kRealisticNetwork{"vpc-0123abcd", {"subnet-0123abcd", "subnet-4567ef01"}};
+
+void ExpectLintClean(const compose::Project& project, const ConvertOptions& options, bool yaml) {
+  base::Result<nlohmann::ordered_json> tmpl = Convert(project, options);
+  ASSERT_TRUE(tmpl.ok()) << tmpl.status().ToString();
+  std::string text = yaml ? ToYaml(*tmpl) : ToJson(*tmpl);
+  base::Status lint = ecsync::testing::CfnLint(text);
+  EXPECT_TRUE(lint.ok()) << lint.ToString() << "\n" << text;
+}
+
+TEST(CfnLint, SingleServiceWithVpcParameters) {
+  ExpectLintClean(testing::SimpleSingleService(), {}, /*yaml=*/false);
+}
+
+TEST(CfnLint, SingleServiceWithGivenVpcAsYaml) {
+  ExpectLintClean(testing::SimpleSingleService(), kRealisticNetwork, /*yaml=*/true);
+}
+
+TEST(CfnLint, MultipleServicesNetworkLoadBalancer) {
+  ExpectLintClean(testing::MultiServiceNetworkLb(), kRealisticNetwork, /*yaml=*/false);
+}
+
+TEST(CfnLint, MultipleServicesApplicationLoadBalancerWithParametersAsYaml) {
+  ExpectLintClean(testing::MultiServiceApplicationLb(), {}, /*yaml=*/true);
+}
+
+TEST(CfnLint, UdpAndNoLoadBalancer) {
+  ExpectLintClean(testing::Project("dns", {testing::Service("resolver", "coredns/coredns",
+                                                            {testing::Port(53, "udp")})}),
+                  kRealisticNetwork, /*yaml=*/false);
+  ExpectLintClean(testing::Project("batch", {testing::Service("job", "busybox")}), {},
+                  /*yaml=*/false);
+}
+
+// The check has teeth: Docker's own golden values (vpc-123, subnet1) are not valid IDs.
+TEST(CfnLint, ReportsErrors) {
+  base::Result<nlohmann::ordered_json> tmpl =
+      Convert(testing::SimpleSingleService(), {"vpc-123", {"subnet1", "subnet2"}});
+  ASSERT_TRUE(tmpl.ok());
+  base::Status lint = ecsync::testing::CfnLint(ToJson(*tmpl));
+  EXPECT_FALSE(lint.ok());
+  EXPECT_NE(lint.message().find("vpc-123"), std::string::npos) << lint.ToString();
+}
+
+}  // namespace
+}  // namespace ecsync::cfn

@@ -1,0 +1,114 @@
+// The CLI's contract: commands, flags, output and exit codes, through the real binary.
+
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "tests/support/support.h"
+
+namespace ecsync::testing {
+namespace {
+
+// An environment with no AWS configuration at all, so convert must not reach for AWS.
+std::map<std::string, std::string> NoAwsEnv(const TempDir& home) {
+  return {{"HOME", home.path()},
+          {"AWS_ACCESS_KEY_ID", ""},
+          {"AWS_SECRET_ACCESS_KEY", ""},
+          {"AWS_SESSION_TOKEN", ""},
+          {"AWS_PROFILE", ""},
+          {"AWS_REGION", ""},
+          {"AWS_DEFAULT_REGION", ""},
+          {"AWS_ENDPOINT_URL", ""},
+          {"AWS_SHARED_CREDENTIALS_FILE", home.path() + "/none"},
+          {"AWS_CONFIG_FILE", home.path() + "/none"}};
+}
+
+TEST(Cli, VersionPrintsTheVersion) {
+  CommandResult r = RunCommand({EcsyncBinary(), "version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("ecsync 0.", 0), 0u) << r.out;
+}
+
+TEST(Cli, BadUsageExitsWithTwo) {
+  EXPECT_EQ(RunCommand({EcsyncBinary()}).exit_code, 2);
+  EXPECT_EQ(RunCommand({EcsyncBinary(), "no-such-command"}).exit_code, 2);
+  CommandResult r = RunCommand({EcsyncBinary(), "reconcile", "--once"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--repo"), std::string::npos) << r.err;
+  r = RunCommand({EcsyncBinary(), "reconcile", "--once", "--repo", "x", "--poll-interval", "5x"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown unit"), std::string::npos) << r.err;
+}
+
+// Maps the logical ID of each resource to its type, for YAML or JSON templates alike.
+std::map<std::string, std::string> ResourceTypes(const YAML::Node& tmpl) {
+  std::map<std::string, std::string> types;
+  for (const auto& r : tmpl["Resources"]) {
+    types[r.first.as<std::string>()] = r.second["Type"].as<std::string>();
+  }
+  return types;
+}
+
+TEST(Cli, ConvertMatchesDockersGoldenLogicalIdsAndTypes) {
+  TempDir home;
+  const std::string golden_dir = CorpusDir() + "/ecs-golden/compose-cli";
+  CommandResult r = RunCommand({EcsyncBinary(), "convert", "-f",
+                                golden_dir + "/input/simple-single-service.yaml", "--project-name",
+                                "TestSimpleConvert", "--vpc-id", "vpc-123", "--subnet-ids",
+                                "subnet1,subnet2"},
+                               NoAwsEnv(home));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  YAML::Node ours = YAML::Load(r.out);
+  YAML::Node golden = YAML::LoadFile(golden_dir + "/simple-cloudformation-conversion.golden");
+  EXPECT_EQ(ResourceTypes(ours), ResourceTypes(golden));
+  EXPECT_EQ(ours["Resources"]["LoadBalancer"]["Properties"]["Type"].as<std::string>(), "application");
+  EXPECT_EQ(ours["Resources"]["SimpleService"]["Properties"]["LaunchType"].as<std::string>(), "FARGATE");
+  EXPECT_TRUE(CfnLint(r.out).ok()) << CfnLint(r.out).message();
+}
+
+TEST(Cli, ConvertWithoutVpcDeclaresParametersAndYamlMatchesJson) {
+  TempDir home;
+  std::string file = home.WriteFile("app/compose.yaml",
+                                    "services:\n  api:\n    image: example/api:1\n"
+                                    "    ports: [\"8080:8080\"]\n");
+  CommandResult json = RunCommand({EcsyncBinary(), "convert", "-f", file}, NoAwsEnv(home));
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto tmpl = nlohmann::json::parse(json.out);
+  EXPECT_EQ(tmpl["Parameters"]["VpcId"]["Type"], "AWS::EC2::VPC::Id");
+  EXPECT_EQ(tmpl["Parameters"]["SubnetIds"]["Type"], "List<AWS::EC2::Subnet::Id>");
+  EXPECT_EQ(tmpl["Resources"]["LoadBalancer"]["Properties"]["Type"], "network");
+  CommandResult yaml =
+      RunCommand({EcsyncBinary(), "convert", "-f", file, "--format", "yaml"}, NoAwsEnv(home));
+  ASSERT_EQ(yaml.exit_code, 0) << yaml.err;
+  EXPECT_EQ(ResourceTypes(YAML::Load(yaml.out)), ResourceTypes(YAML::Load(json.out)));
+  EXPECT_TRUE(CfnLint(json.out).ok()) << CfnLint(json.out).message();
+}
+
+TEST(Cli, ConvertTakesVpcAndSubnetsFromAwsWhenConfigured) {
+  MotoServer moto;
+  TempDir dir;
+  std::string file = dir.WriteFile("compose.yaml", "services:\n  web:\n    image: nginx\n");
+  CommandResult r = RunCommand({EcsyncBinary(), "convert", "-f", file}, moto.ClientEnv());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto tmpl = nlohmann::json::parse(r.out);
+  EXPECT_FALSE(tmpl.contains("Parameters"));
+  std::string vpcs = moto.Aws({"ec2", "describe-vpcs", "--filters", "Name=isDefault,Values=true"});
+  auto default_vpc = nlohmann::json::parse(vpcs)["Vpcs"][0]["VpcId"].get<std::string>();
+  EXPECT_EQ(tmpl["Resources"]["DefaultNetwork"]["Properties"]["VpcId"], default_vpc);
+}
+
+TEST(Cli, ConvertReportsTheFileAndLineOfABadComposeFile) {
+  TempDir home;
+  std::string file = home.WriteFile("compose.yaml",
+                                    "services:\n  web:\n    image: nginx\n    ports:\n"
+                                    "      - \"80:abc\"\n");
+  CommandResult r = RunCommand({EcsyncBinary(), "convert", "-f", file}, NoAwsEnv(home));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("compose.yaml:5:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("ports"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace ecsync::testing
