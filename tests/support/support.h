@@ -49,7 +49,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env = {},
                          const std::string& cwd = "", const std::string& input = "");
 
-// A moto_server on a free loopback port, started in the constructor (which waits until it
+// A moto_server (tests/support/moto_ecsync.py: moto with CloudFormation support for Cloud Map)
+// on a free loopback port, started in the constructor (which waits until it
 // answers) and killed in the destructor. Not copyable.
 class MotoServer {
  public:
