@@ -43,7 +43,8 @@ class ReconcileOnce : public ::testing::Test {
     return out.empty() ? json() : json::parse(out);
   }
 
-  // The ECS service whose name contains `fragment`, as DescribeServices returns it.
+  // The ACTIVE ECS service whose name contains `fragment`, as DescribeServices returns it.
+  // (moto replaces a service on some updates and keeps listing the old, inactive one.)
   json Service(const std::string& fragment) {
     json clusters = Aws({"ecs", "list-clusters"});
     for (const auto& cluster : clusters["clusterArns"]) {
@@ -52,7 +53,7 @@ class ReconcileOnce : public ::testing::Test {
         if (arn.get<std::string>().find(fragment) == std::string::npos) continue;
         json described = Aws({"ecs", "describe-services", "--cluster", cluster.get<std::string>(),
                               "--services", arn.get<std::string>()});
-        return described["services"][0];
+        if (described["services"][0]["status"] == "ACTIVE") return described["services"][0];
       }
     }
     return json();
