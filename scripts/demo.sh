@@ -56,7 +56,7 @@ aws cloudformation list-stack-resources --stack-name demo \
 cluster=$(aws ecs list-clusters --query 'clusterArns[0]' --output text)
 aws ecs describe-services --cluster "$cluster" \
   --services $(aws ecs list-services --cluster "$cluster" --query 'serviceArns' --output text) \
-  --query 'services[].[serviceName,desiredCount,taskDefinition]' --output table
+  --query 'services[?status==`ACTIVE`].[serviceName,desiredCount,taskDefinition]' --output table
 
 step "Committing a change: web gets replicas: 2"
 sed -i 's/replicas: 1/replicas: 2/' "$work/app/compose.yaml"
@@ -69,7 +69,7 @@ reconcile
 step "The web service after the update"
 aws ecs describe-services --cluster "$cluster" \
   --services $(aws ecs list-services --cluster "$cluster" --query 'serviceArns' --output text) \
-  --query 'services[].[serviceName,desiredCount]' --output table
+  --query 'services[?status==`ACTIVE`].[serviceName,desiredCount]' --output table
 aws cloudformation describe-stacks --stack-name demo --query 'Stacks[0].StackStatus' --output text
 
 step "ecsync reconcile --once again: nothing to do"
