@@ -16,10 +16,6 @@ namespace {
 // uploaded to S3 first.
 constexpr size_t kMaxTemplateBody = 51200;
 
-bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 std::string Dirname(const std::string& path) {
   auto slash = path.rfind('/');
   return slash == std::string::npos ? "" : path.substr(0, slash);
@@ -72,7 +68,7 @@ std::string RepoName(const std::string& url) {
   while (!trimmed.empty() && trimmed.back() == '/') trimmed.pop_back();
   auto cut = trimmed.find_last_of("/:");
   std::string name = cut == std::string::npos ? trimmed : trimmed.substr(cut + 1);
-  if (EndsWith(name, ".git")) name.resize(name.size() - 4);
+  if (name.ends_with(".git")) name.resize(name.size() - 4);
   std::transform(name.begin(), name.end(), name.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return name;
@@ -205,7 +201,7 @@ base::Result<ReconcileReport> Reconciler::Apply(const ReconcileOptions& options,
     if (!deleted.succeeded) return deleted;
     return Create(options, tags, stack_name, template_body);
   }
-  if (stack.tags[kTagTemplateSha] == tags[kTagTemplateSha] && EndsWith(stack.status, "_COMPLETE")) {
+  if (stack.tags[kTagTemplateSha] == tags[kTagTemplateSha] && stack.status.ends_with("_COMPLETE")) {
     ReconcileReport report;
     report.stack_name = stack_name;
     report.revision = revision;

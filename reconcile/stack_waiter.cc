@@ -7,10 +7,6 @@ namespace ecsync::reconcile {
 
 namespace {
 
-bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // CloudFormation's follow-on failures: they name the cancellation, not the cause.
 bool IsConsequence(const std::string& reason) {
   return reason.find("Resource creation cancelled") != std::string::npos ||
@@ -22,7 +18,7 @@ bool IsConsequence(const std::string& reason) {
 
 bool IsTerminalStatus(const std::string& status) {
   if (status.find("IN_PROGRESS") != std::string::npos) return false;
-  return EndsWith(status, "_COMPLETE") || EndsWith(status, "_FAILED");
+  return status.ends_with("_COMPLETE") || status.ends_with("_FAILED");
 }
 
 StackWaiter::StackWaiter(aws::CloudFormation& cfn, base::Clock& clock, ProgressSink sink,
@@ -70,7 +66,7 @@ base::Status StackWaiter::ReportNewEvents(const std::string& stack,
   std::reverse(fresh.begin(), fresh.end());
   for (const aws::StackEvent* e : fresh) {
     if (sink_) sink_(FormatEvent(*e));
-    if (EndsWith(e->status, "_FAILED") && !e->reason.empty() && !IsConsequence(e->reason) &&
+    if (e->status.ends_with("_FAILED") && !e->reason.empty() && !IsConsequence(e->reason) &&
         e->resource_type != "AWS::CloudFormation::Stack") {
       failures->push_back({e->logical_id, e->resource_type, e->status, e->reason});
     }
@@ -98,7 +94,7 @@ base::Result<WaitResult> StackWaiter::Wait(const std::string& stack) {
     (void)ReportNewEvents(stack, &result.failures);
     if (!status.empty() && IsTerminalStatus(status)) {
       result.final_status = status;
-      if (result.failures.empty() && EndsWith(status, "_FAILED") && !reason.empty()) {
+      if (result.failures.empty() && status.ends_with("_FAILED") && !reason.empty()) {
         result.failures.push_back({stack, "AWS::CloudFormation::Stack", status, reason});
       }
       return result;

@@ -23,6 +23,8 @@ namespace ecsync::git {
 namespace {
 
 namespace fs = std::filesystem;
+using ecsync::testing::FreeLoopbackPort;
+using ecsync::testing::PortAccepts;
 using base::ErrorKind;
 using ::testing::ElementsAre;
 using testing::GitRepo;
@@ -362,29 +364,6 @@ TEST_F(LibGit2SourceTest, ConcurrentFetchesOfOneUrlAgree) {
 
 // ---------------------------------------------------------------------------------------------
 // Network transports, against real servers on loopback.
-
-int FreeLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool PortAccepts(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  close(fd);
-  return ok;
-}
 
 // A server process on a free loopback port: started (with `argv` built for that port) in
 // the constructor, which waits until the port accepts connections, and killed with its

@@ -136,8 +136,6 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
   return result;
 }
 
-namespace {
-
 int FreeLoopbackPort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -162,8 +160,6 @@ bool PortAccepts(int port) {
   close(fd);
   return ok;
 }
-
-}  // namespace
 
 MotoServer::MotoServer() {
   // A port can be taken between our probe and moto's bind; try a few.

@@ -49,6 +49,11 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env = {},
                          const std::string& cwd = "", const std::string& input = "");
 
+// A loopback port nothing listens on right now (another process may take it before use).
+int FreeLoopbackPort();
+// True when something accepts TCP connections on 127.0.0.1:port.
+bool PortAccepts(int port);
+
 // A moto_server (tests/support/moto_ecsync.py: moto with CloudFormation support for Cloud Map)
 // on a free loopback port, started in the constructor (which waits until it
 // answers) and killed in the destructor. Not copyable.
