@@ -1,6 +1,7 @@
 #include "controller/commands.h"
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "base/clock.h"
@@ -9,6 +10,7 @@
 #include "controller/aws_setup.h"
 #include "git/libgit2_source.h"
 #include "reconcile/reconciler.h"
+#include "reconcile/stack_tags.h"
 
 namespace ecsync::controller {
 
@@ -120,6 +122,68 @@ ExitCode RunReconcileOnce(const ReconcileCommand& command, const CommandContext&
       context.err << "  " << f.logical_id << " (" << f.resource_type << ") " << f.status << ": "
                   << f.reason << "\n";
     }
+    return kExitFailed;
+  }
+  context.out << report->message << "\n";
+  return kExitOk;
+}
+
+namespace {
+
+std::string TagOrDash(const aws::Stack& stack, const char* key) {
+  auto it = stack.tags.find(key);
+  return it == stack.tags.end() || it->second.empty() ? "-" : it->second;
+}
+
+}  // namespace
+
+ExitCode RunLs(const LsCommand& command, const CommandContext& context) {
+  auto services = ConnectAws(command.aws, context.env);
+  if (!services.ok()) return Fail(context, services.status());
+  auto stacks = reconcile::ListManagedStacks(*services->cloudformation);
+  if (!stacks.ok()) return Fail(context, stacks.status());
+  if (command.output == "json") {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const auto& s : *stacks) {
+      out.push_back({{"stack", s.name},
+                     {"status", s.status},
+                     {"revision", TagOrDash(s, reconcile::kTagRevision)},
+                     {"source", TagOrDash(s, reconcile::kTagSource)}});
+    }
+    context.out << out.dump(2) << "\n";
+    return kExitOk;
+  }
+  size_t name_width = 5, status_width = 6;
+  for (const auto& s : *stacks) {
+    name_width = std::max(name_width, s.name.size());
+    status_width = std::max(status_width, s.status.size());
+  }
+  auto pad = [](const std::string& text, size_t width) {
+    return text + std::string(width - text.size() + 2, ' ');
+  };
+  context.out << pad("STACK", name_width) << pad("STATUS", status_width) << pad("REVISION", 12)
+              << "SOURCE\n";
+  for (const auto& s : *stacks) {
+    context.out << pad(s.name, name_width) << pad(s.status, status_width)
+                << pad(TagOrDash(s, reconcile::kTagRevision).substr(0, 12), 12)
+                << TagOrDash(s, reconcile::kTagSource) << "\n";
+  }
+  return kExitOk;
+}
+
+ExitCode RunDown(const DownCommand& command, const CommandContext& context) {
+  auto services = ConnectAws(command.aws, context.env);
+  if (!services.ok()) return Fail(context, services.status());
+  reconcile::WaitOptions wait{command.poll_interval, command.timeout};
+  auto report = reconcile::Down(*services->cloudformation, *base::SystemClock::Get(),
+                                [&context](const std::string& line) {
+                                  context.err << line << "\n";
+                                  context.err.flush();
+                                },
+                                command.stack_name, wait);
+  if (!report.ok()) return Fail(context, report.status());
+  if (!report->succeeded) {
+    context.err << "error: " << report->message << "\n";
     return kExitFailed;
   }
   context.out << report->message << "\n";

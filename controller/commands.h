@@ -57,4 +57,22 @@ struct ReconcileCommand {
 // `ecsync reconcile --once`: one reconcile of one project, progress on err, a summary on out.
 ExitCode RunReconcileOnce(const ReconcileCommand& command, const CommandContext& context);
 
+struct LsCommand {
+  std::string output = "text";  // text | json
+  AwsFlags aws;
+};
+
+// `ecsync ls`: the stacks ecsync manages, with status, revision and source.
+ExitCode RunLs(const LsCommand& command, const CommandContext& context);
+
+struct DownCommand {
+  std::string stack_name;
+  std::chrono::milliseconds poll_interval{5000};
+  std::chrono::milliseconds timeout{std::chrono::minutes(60)};
+  AwsFlags aws;
+};
+
+// `ecsync down`: deletes one stack ecsync manages and waits until it is gone.
+ExitCode RunDown(const DownCommand& command, const CommandContext& context);
+
 }  // namespace ecsync::controller

@@ -95,6 +95,26 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   AddAwsFlags(reconcile_app, &reconcile.aws);
 
+  ecsync::controller::LsCommand ls;
+  CLI::App* ls_app = app.add_subcommand("ls", "list the stacks ecsync manages");
+  ls_app->add_option("--output", ls.output, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  AddAwsFlags(ls_app, &ls.aws);
+
+  ecsync::controller::DownCommand down;
+  std::string down_poll_interval = "5s";
+  std::string down_timeout = "60m";
+  CLI::App* down_app = app.add_subcommand("down", "delete a stack ecsync manages and wait until it is gone");
+  down_app->add_option("--stack-name", down.stack_name, "the stack to delete")->required();
+  down_app->add_option("--poll-interval", down_poll_interval, "how often to poll the stack while waiting")
+      ->check(DurationValidator())
+      ->capture_default_str();
+  down_app->add_option("--timeout", down_timeout, "give up waiting after this long")
+      ->check(DurationValidator())
+      ->capture_default_str();
+  AddAwsFlags(down_app, &down.aws);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -123,6 +143,12 @@ int main(int argc, char** argv) {
     reconcile.poll_interval = *ecsync::base::ParseDuration(poll_interval);
     reconcile.timeout = *ecsync::base::ParseDuration(timeout);
     return ecsync::controller::RunReconcileOnce(reconcile, context);
+  }
+  if (app.got_subcommand(ls_app)) return ecsync::controller::RunLs(ls, context);
+  if (app.got_subcommand(down_app)) {
+    down.poll_interval = *ecsync::base::ParseDuration(down_poll_interval);
+    down.timeout = *ecsync::base::ParseDuration(down_timeout);
+    return ecsync::controller::RunDown(down, context);
   }
   return ecsync::controller::kExitBadConfig;
 }

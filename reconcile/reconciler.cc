@@ -286,11 +286,17 @@ base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options
 base::Result<ReconcileReport> Reconciler::Delete(const ReconcileOptions& options,
                                                  const aws::Stack& stack,
                                                  const std::string& revision) {
-  Say("deleting stack " + stack.name);
+  return DeleteAndWait(cfn_, clock_, sink_, stack, revision, options.wait);
+}
+
+base::Result<ReconcileReport> DeleteAndWait(aws::CloudFormation& cfn, base::Clock& clock,
+                                            const ProgressSink& sink, const aws::Stack& stack,
+                                            const std::string& revision, const WaitOptions& wait) {
+  if (sink) sink("deleting stack " + stack.name);
   std::string id = stack.id.empty() ? stack.name : stack.id;
-  StackWaiter waiter(cfn_, clock_, sink_, options.wait);
+  StackWaiter waiter(cfn, clock, sink, wait);
   ECSYNC_RETURN_IF_ERROR(waiter.Begin(id));
-  ECSYNC_RETURN_IF_ERROR(cfn_.DeleteStack(id, RequestToken(stack.name, revision, "delete")));
+  ECSYNC_RETURN_IF_ERROR(cfn.DeleteStack(id, RequestToken(stack.name, revision, "delete")));
   ECSYNC_ASSIGN_OR_RETURN(WaitResult waited, waiter.Wait(id));
   ReconcileReport report;
   report.action = Action::kDelete;
@@ -304,6 +310,29 @@ base::Result<ReconcileReport> Reconciler::Delete(const ReconcileOptions& options
                                           waited.final_status + ")" +
                                           DescribeFailures(waited.failures);
   return report;
+}
+
+base::Result<ReconcileReport> Down(aws::CloudFormation& cfn, base::Clock& clock, ProgressSink sink,
+                                   const std::string& stack_name, const WaitOptions& wait) {
+  ECSYNC_ASSIGN_OR_RETURN(aws::Stack stack, cfn.DescribeStack(stack_name));
+  if (!IsManaged(stack.tags)) {
+    return base::ConflictError("stack " + stack_name +
+                               " was not created by ecsync; ecsync will not delete it");
+  }
+  auto revision = stack.tags.find(kTagRevision);
+  return DeleteAndWait(cfn, clock, sink, stack,
+                       revision == stack.tags.end() ? "" : revision->second, wait);
+}
+
+base::Result<std::vector<aws::Stack>> ListManagedStacks(aws::CloudFormation& cfn) {
+  ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::Stack> stacks, cfn.DescribeStacks());
+  std::vector<aws::Stack> managed;
+  for (auto& stack : stacks) {
+    if (IsManaged(stack.tags) && stack.status != "DELETE_COMPLETE") managed.push_back(std::move(stack));
+  }
+  std::sort(managed.begin(), managed.end(),
+            [](const aws::Stack& a, const aws::Stack& b) { return a.name < b.name; });
+  return managed;
 }
 
 base::Result<ReconcileReport> Reconciler::DeleteOwnedStacks(const ReconcileOptions& options,

@@ -82,6 +82,19 @@ class Reconciler {
   ProgressSink sink_;
 };
 
+// `ecsync down`: deletes one stack ecsync manages and waits for it to go. kNotFound when it
+// does not exist; kConflict when ecsync did not create it (it is never touched then).
+base::Result<ReconcileReport> Down(aws::CloudFormation& cfn, base::Clock& clock, ProgressSink sink,
+                                   const std::string& stack_name, const WaitOptions& wait);
+
+// Deletes `stack` (a managed stack) and waits; the report says whether it went.
+base::Result<ReconcileReport> DeleteAndWait(aws::CloudFormation& cfn, base::Clock& clock,
+                                            const ProgressSink& sink, const aws::Stack& stack,
+                                            const std::string& revision, const WaitOptions& wait);
+
+// The stacks ecsync manages (tagged ecsync:managed-by=ecsync), sorted by name.
+base::Result<std::vector<aws::Stack>> ListManagedStacks(aws::CloudFormation& cfn);
+
 // A valid CloudFormation stack name from a compose project name: characters outside
 // [A-Za-z0-9-] become '-', and a leading non-letter gets an "ecsync-" prefix.
 std::string StackNameFor(const std::string& project_name);

@@ -175,5 +175,41 @@ TEST_F(ReconcileOnce, MissingFileWithNoStackIsNothingToDo) {
   EXPECT_NE(r.out.find("nothing to delete"), std::string::npos) << r.out;
 }
 
+TEST_F(ReconcileOnce, LsListsManagedStacksAndDownDeletesOne) {
+  repo_.Write("compose.yaml", kApp);
+  std::string revision = repo_.Commit("shop");
+  ASSERT_EQ(Reconcile().exit_code, 0);
+  TempDir dir;
+  std::string tmpl = dir.WriteFile("t.json", R"({"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}})");
+  ASSERT_FALSE(moto_.Aws({"cloudformation", "create-stack", "--stack-name", "other",
+                          "--template-body", "file://" + tmpl})
+                   .empty());
+
+  CommandResult text = RunCommand({EcsyncBinary(), "ls"}, moto_.ClientEnv());
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("shop"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find(revision.substr(0, 12)), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("other"), std::string::npos) << text.out;  // not ecsync's
+  CommandResult as_json = RunCommand({EcsyncBinary(), "ls", "--output", "json"}, moto_.ClientEnv());
+  ASSERT_EQ(as_json.exit_code, 0) << as_json.err;
+  json listed = json::parse(as_json.out);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["stack"], "shop");
+  EXPECT_EQ(listed[0]["status"], "CREATE_COMPLETE");
+  EXPECT_EQ(listed[0]["revision"], revision);
+
+  CommandResult refused = RunCommand({EcsyncBinary(), "down", "--stack-name", "other"}, moto_.ClientEnv());
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("not created by ecsync"), std::string::npos) << refused.err;
+  EXPECT_EQ(moto_.StackStatus("other"), "CREATE_COMPLETE");
+
+  CommandResult down = RunCommand(
+      {EcsyncBinary(), "down", "--stack-name", "shop", "--poll-interval", "100ms"}, moto_.ClientEnv());
+  ASSERT_EQ(down.exit_code, 0) << down.err;
+  EXPECT_EQ(moto_.StackStatus("shop"), "");
+  CommandResult missing = RunCommand({EcsyncBinary(), "down", "--stack-name", "shop"}, moto_.ClientEnv());
+  EXPECT_EQ(missing.exit_code, 2);
+}
+
 }  // namespace
 }  // namespace ecsync::testing
