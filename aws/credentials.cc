@@ -106,6 +106,24 @@ IniFile ParseIni(const std::string& text) {
   return ini;
 }
 
+std::optional<std::map<std::string, std::string>> LoadProfile(const EnvLookup& env,
+                                                              const std::string& profile,
+                                                              std::string* where) {
+  const ProfileFiles files = Files(env);
+  auto config = ProfileSection(files.config_path, profile, true);
+  auto credentials = ProfileSection(files.credentials_path, profile, false);
+  if (!config && !credentials) return std::nullopt;
+  std::map<std::string, std::string> merged = config.value_or(std::map<std::string, std::string>{});
+  if (credentials) {
+    for (const auto& [key, value] : *credentials) merged[key] = value;
+  }
+  if (where != nullptr) {
+    *where = "profile '" + profile + "' in " + (credentials ? files.credentials_path : "") +
+             (credentials && config ? " and " : "") + (config ? files.config_path : "");
+  }
+  return merged;
+}
+
 std::string SelectedProfile(const CredentialOptions& options) {
   if (!options.profile.empty()) return options.profile;
   return NonEmptyEnv(options.env, "AWS_PROFILE").value_or("default");

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "aws/env.h"
@@ -15,6 +17,18 @@ struct Credentials {
   std::string session_token;  // empty for long-term keys
   // Where these came from, for messages: "environment" or "profile 'x' in /path".
   std::string source;
+  // When temporary credentials stop working; nullopt for long-term keys.
+  std::optional<std::chrono::system_clock::time_point> expiration = std::nullopt;
+};
+
+// Hands out credentials for signing, fetching or refreshing them as needed (see
+// credential_chain.h). Implementations are thread-safe.
+class CredentialsProvider {
+ public:
+  virtual ~CredentialsProvider() = default;
+  // Current credentials. kInvalid when none can be found (message says what to set),
+  // kTransient when a credential endpoint could not be reached.
+  virtual base::Result<Credentials> Get() = 0;
 };
 
 // Sections of an INI file: section name -> key -> value. Full-line comments start with '#'
@@ -39,6 +53,13 @@ base::Result<Credentials> ResolveCredentials(const CredentialOptions& options);
 // The region: AWS_REGION, AWS_DEFAULT_REGION, then the profile's `region` in the config
 // (or credentials) file. kInvalid when none is set.
 base::Result<std::string> ResolveRegion(const CredentialOptions& options);
+
+// The settings of `profile`: its section in the config file ("[profile x]", or "[default]")
+// overlaid with its section in the credentials file. nullopt when neither file has it.
+// `where` (may be null) receives "profile 'x' in <files>" for messages.
+std::optional<std::map<std::string, std::string>> LoadProfile(const EnvLookup& env,
+                                                              const std::string& profile,
+                                                              std::string* where);
 
 // The profile name the options select.
 std::string SelectedProfile(const CredentialOptions& options);

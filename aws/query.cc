@@ -3,6 +3,7 @@
 #include <array>
 
 #include "aws/encoding.h"
+#include "aws/retry.h"
 
 namespace ecsync::aws {
 
@@ -91,25 +92,42 @@ std::optional<AwsError> ParseAwsError(std::string_view body) {
   return out;
 }
 
+namespace {
+
+bool EndsWith(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool Contains(const std::string& s, std::string_view part) {
+  return s.find(part) != std::string::npos;
+}
+
+}  // namespace
+
 base::ErrorKind ErrorKindFor(int http_status, const std::string& code,
                              const std::string& message) {
-  static constexpr std::array<std::string_view, 7> kThrottleCodes = {
-      "Throttling",      "ThrottlingException",      "RequestLimitExceeded",
-      "TooManyRequestsException", "RequestThrottled", "RequestThrottledException",
-      "SlowDown"};
-  for (std::string_view throttle : kThrottleCodes) {
-    if (code == throttle) return base::ErrorKind::kThrottled;
+  if (IsThrottlingCode(code) || http_status == 429) return base::ErrorKind::kThrottled;
+  if (IsTransientCode(code) || (http_status >= 500 && http_status != 501)) {
+    return base::ErrorKind::kTransient;
   }
-  if (http_status == 429) return base::ErrorKind::kThrottled;
-  if (http_status >= 500) return base::ErrorKind::kTransient;
-  if (code == "ValidationError" && message.find("does not exist") != std::string::npos) {
+  if (code == "ValidationError") {
+    if (Contains(message, "does not exist")) return base::ErrorKind::kNotFound;
+    if (Contains(message, "can not be updated") || Contains(message, "cannot be updated") ||
+        Contains(message, "state and can not") || Contains(message, "cannot be deleted") ||
+        Contains(message, "IN_PROGRESS state")) {
+      return base::ErrorKind::kConflict;
+    }
+    return base::ErrorKind::kInvalid;
+  }
+  if (EndsWith(code, "NotFound") || EndsWith(code, "NotFoundException") ||
+      EndsWith(code, ".NotFound") || code == "NoSuchBucket" || code == "NoSuchKey" ||
+      code == "NoSuchEntity" || code == "ChangeSetNotFound") {
     return base::ErrorKind::kNotFound;
   }
-  constexpr std::string_view kNotFoundSuffix = ".NotFound";
-  if (code.size() > kNotFoundSuffix.size() &&
-      code.compare(code.size() - kNotFoundSuffix.size(), kNotFoundSuffix.size(),
-                   kNotFoundSuffix) == 0) {
-    return base::ErrorKind::kNotFound;
+  if (code == "AlreadyExistsException" || code == "InvalidChangeSetStatus" ||
+      code == "InvalidChangeSetStatusException" || code == "TokenAlreadyExistsException" ||
+      code == "OperationInProgressException" || code == "ConcurrentModificationException") {
+    return base::ErrorKind::kConflict;
   }
   return base::ErrorKind::kInvalid;
 }

@@ -13,10 +13,11 @@
 
 namespace ecsync::aws {
 
-// The two form-encoded protocols. They differ in list naming (Query: "Tags.member.1.Key";
-// EC2: "SubnetId.1", "Filter.1.Value.1"), in the response wrapper (Query wraps the result
-// in <ActionResult>; EC2 does not) and in the error envelope.
-enum class Protocol { kQuery, kEc2 };
+// The wire protocols. The two form-encoded ones differ in list naming (Query:
+// "Tags.member.1.Key"; EC2: "SubnetId.1", "Filter.1.Value.1"), in the response wrapper
+// (Query wraps the result in <ActionResult>; EC2 does not) and in the error envelope.
+// kJson is JSON 1.1 (X-Amz-Target); kRestXml is S3's; kRestJson is EFS's.
+enum class Protocol { kQuery, kEc2, kJson, kRestXml, kRestJson };
 
 // Request parameters in the order they are sent, names already flattened.
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
@@ -63,12 +64,14 @@ struct AwsError {
 // Reads <ErrorResponse><Error>... (Query) or <Response><Errors><Error>... (EC2).
 std::optional<AwsError> ParseAwsError(std::string_view body);
 
-// The kind an error gets, which decides whether callers retry:
-//   Throttling, ThrottlingException, RequestLimitExceeded, TooManyRequestsException,
-//   RequestThrottled(Exception), SlowDown, or HTTP 429 -> kThrottled;
-//   HTTP 5xx -> kTransient;
-//   ValidationError whose message says "does not exist", or a code ending in ".NotFound"
-//   -> kNotFound;
+// The kind an error gets, which tells callers what to do next:
+//   a throttling code (IsThrottlingCode) or HTTP 429 -> kThrottled;
+//   HTTP 5xx (but 501) or a transient code (IsTransientCode) -> kTransient;
+//   ValidationError saying "does not exist", a code ending in "NotFound",
+//   "NotFoundException" or ".NotFound", NoSuchBucket/NoSuchKey/NoSuchEntity -> kNotFound;
+//   AlreadyExistsException, InvalidChangeSetStatus, TokenAlreadyExistsException,
+//   OperationInProgressException, or a ValidationError saying the stack is in a state that
+//   forbids the call ("... state and can not be updated") -> kConflict;
 //   any other 4xx -> kInvalid.
 base::ErrorKind ErrorKindFor(int http_status, const std::string& code, const std::string& message);
 

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <map>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -11,18 +14,67 @@
 namespace ecsync::cfn {
 
 struct ConvertOptions {
+  ConvertOptions() = default;
+  // The common case, and what callers wrote before the other fields existed.
+  ConvertOptions(std::string vpc, std::vector<std::string> subnets)
+      : vpc_id(std::move(vpc)), subnet_ids(std::move(subnets)) {}
+
   // When empty, the template declares Parameters VpcId (AWS::EC2::VPC::Id) and
-  // SubnetIds (List<AWS::EC2::Subnet::Id>) and refers to them instead.
+  // SubnetIds (List<AWS::EC2::Subnet::Id>) and refers to them instead. A compose file's
+  // x-aws-vpc wins over vpc_id; subnet_ids given for another VPC are then not used.
   std::string vpc_id;
+  // Subnets the tasks run in (x-ecsync-subnets wins). Also the load balancer's, unless
+  // public_subnet_ids is set.
   std::vector<std::string> subnet_ids;
+  // Subnets for the internet-facing load balancer (x-ecsync-public_subnets wins). When set,
+  // tasks get no public IP unless assign_public_ip says otherwise: they are expected in
+  // private subnets with a NAT gateway or VPC endpoints.
+  std::vector<std::string> public_subnet_ids;
+  // Overrides the public IP choice above (x-ecsync-assign_public_ip wins).
+  std::optional<bool> assign_public_ip;
+  // HealthCheckGracePeriodSeconds of services behind the load balancer, unless the service
+  // sets x-ecsync-health_check_grace_period.
+  int health_check_grace_period_seconds = 60;
+  // Compose volume name -> EFS file system ID ("fs-…") to use instead of creating one:
+  // what the reconciler found retained from an earlier deployment (tags
+  // com.docker.compose.project and com.docker.compose.volume), so data survives a stack
+  // being deleted and created again.
+  std::map<std::string, std::string> existing_file_systems;
+};
+
+// A file- or environment-backed compose secret whose value the template takes as a NoEcho
+// parameter: the value never appears in the template. Whoever creates or updates the stack
+// must pass it (ParameterKey = parameter), read from `file` or the variable `environment`.
+struct SecretParameter {
+  std::string parameter;    // template parameter name, e.g. "DbPasswordSecretValue"
+  std::string secret;       // compose secret key
+  std::string file;         // path as the loader resolved it; empty when from the environment
+  std::string environment;  // variable name; empty when from a file
+};
+
+struct Conversion {
+  nlohmann::ordered_json tmpl;
+  std::vector<SecretParameter> secret_parameters;  // sorted by parameter
+  // What the template leaves out and why (bind mounts, configs, ...), one line each,
+  // naming the service and key. For the user; not errors.
+  std::vector<std::string> warnings;
 };
 
 // Converts a compose project into a CloudFormation template that runs it on ECS Fargate,
 // with Docker's ECS integration's logical IDs and properties. Deterministic: the same
 // input gives byte-identical output. kInvalid (naming service and key) for what ECS
 // cannot run.
+base::Result<Conversion> ConvertProject(const compose::Project& project,
+                                        const ConvertOptions& options);
+
+// ConvertProject's template alone. A project with file or environment secrets gives a
+// template with NoEcho parameters, which the caller must then supply (see ConvertProject).
 base::Result<nlohmann::ordered_json> Convert(const compose::Project& project,
                                              const ConvertOptions& options);
+
+// The VPC a project asks for with x-aws-vpc, or "" (for looking up its subnets before
+// converting). kInvalid when the extension is malformed.
+base::Result<std::string> RequestedVpc(const compose::Project& project);
 
 // Serializations. JSON is indented by 2 spaces with a trailing newline.
 std::string ToJson(const nlohmann::ordered_json& tmpl);

@@ -56,4 +56,56 @@ std::string ListenerId(std::string_view service, std::string_view protocol, uint
 
 std::string PortIngressId(uint32_t port) { return "Default" + std::to_string(port) + "Ingress"; }
 
+std::string NetworkId(std::string_view network) { return LogicalIdPart(network) + "Network"; }
+
+std::string NetworkIngressId(std::string_view network) {
+  return LogicalIdPart(network) + "NetworkIngress";
+}
+
+std::string NetworkPortIngressId(std::string_view network, uint32_t port,
+                                 std::string_view protocol) {
+  return LogicalIdPart(network) + std::to_string(port) + (protocol == "udp" ? "UDP" : "") +
+         "Ingress";
+}
+
+std::string TaskRoleId(std::string_view service) { return LogicalIdPart(service) + "TaskRole"; }
+
+std::string ScalableTargetId(std::string_view service) {
+  return LogicalIdPart(service) + "ScalableTarget";
+}
+
+std::string ScalingPolicyId(std::string_view service) {
+  return LogicalIdPart(service) + "ScalingPolicy";
+}
+
+std::string AutoScalingRoleId(std::string_view service) {
+  return LogicalIdPart(service) + "AutoScalingRole";
+}
+
+std::string SecretsContainerName(std::string_view service) {
+  return LogicalIdPart(service) + "_Secrets_InitContainer";
+}
+
+std::string RedirectListenerId(uint32_t port) {
+  return "HTTP" + std::to_string(port) + "RedirectListener";
+}
+
+std::string SecretId(std::string_view secret) { return LogicalIdPart(secret) + "Secret"; }
+
+std::string SecretValueParameter(std::string_view secret) {
+  return LogicalIdPart(secret) + "SecretValue";
+}
+
+std::string FileSystemId(std::string_view volume) {
+  return LogicalIdPart(volume) + "Filesystem";
+}
+
+std::string AccessPointId(std::string_view volume) {
+  return LogicalIdPart(volume) + "AccessPoint";
+}
+
+std::string MountTargetId(std::string_view volume, std::string_view subnet) {
+  return LogicalIdPart(volume) + "NFSMountTargetOn" + LogicalIdPart(subnet);
+}
+
 }  // namespace ecsync::cfn

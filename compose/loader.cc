@@ -1,16 +1,24 @@
 #include "compose/loader.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <system_error>
 #include <utility>
 
+#include "compose/dependencies.h"
+#include "compose/dotenv.h"
+#include "compose/ecs_check.h"
+#include "compose/interpolate.h"
+#include "compose/merge.h"
 #include "compose/normalize.h"
-#include "compose/yaml_tree.h"
+#include "compose/paths.h"
+#include "compose/tree_loader.h"
 
 namespace ecsync::compose {
 
@@ -18,41 +26,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Later files win for scalars; lists and maps combine as documented in loader.h.
-void MergeService(ServiceDraft&& from, ServiceDraft* into) {
-  Service& to = into->service;
-  Service& src = from.service;
-  if (from.has_image) {
-    to.image = std::move(src.image);
-    into->has_image = true;
-  }
-  if (src.command) to.command = std::move(src.command);
-  if (src.entrypoint) to.entrypoint = std::move(src.entrypoint);
-  for (auto& [key, value] : src.environment) to.environment[key] = std::move(value);
-  for (PortMapping& port : src.ports) to.ports.push_back(std::move(port));
-  if (src.replicas) to.replicas = src.replicas;
-  if (src.limits.cpus) to.limits.cpus = src.limits.cpus;
-  if (src.limits.memory_bytes) to.limits.memory_bytes = src.limits.memory_bytes;
-  if (src.reservations.cpus) to.reservations.cpus = src.reservations.cpus;
-  if (src.reservations.memory_bytes) {
-    to.reservations.memory_bytes = src.reservations.memory_bytes;
-  }
-  for (auto& [name, source] : from.depends_on) into->depends_on.emplace(name, std::move(source));
-}
-
-base::Result<FileDraft> LoadFile(const std::string& path, const LoadOptions& options,
-                                 FileReader& reader) {
-  base::Result<std::string> content = reader.Read(path);
-  if (!content.ok()) return content.status();
-  ECSYNC_ASSIGN_OR_RETURN(YamlNode root, ParseYaml(*content, path));
-  if (!root.IsMapping()) {
-    return ErrorAt(root.location, "",
-                   std::string("the top level must be a mapping with a services: key, found ") +
-                       KindName(root));
-  }
-  ECSYNC_RETURN_IF_ERROR(InterpolateTree(options.environment, "", &root));
-  return NormalizeFile(root);
-}
+using Variables = std::map<std::string, std::string>;
 
 std::string NormalizeProjectName(const std::string& raw) {
   std::string name;
@@ -68,9 +42,8 @@ std::string NormalizeProjectName(const std::string& raw) {
 }
 
 // The folder name that names the project when neither the options nor the file do.
-std::string DirectoryName(const LoadOptions& options) {
-  fs::path dir = options.working_dir.empty() ? fs::path(options.files.front()).parent_path()
-                                             : fs::path(options.working_dir);
+std::string DirectoryName(const std::string& working_dir) {
+  fs::path dir = working_dir.empty() ? fs::path(".") : fs::path(working_dir);
   if (dir.is_relative()) {
     std::error_code ec;
     const fs::path cwd = fs::current_path(ec);
@@ -81,35 +54,320 @@ std::string DirectoryName(const LoadOptions& options) {
   return dir.filename().string();
 }
 
-base::Result<std::string> ProjectName(const LoadOptions& options,
-                                      const std::optional<std::string>& file_name,
-                                      const SourceLocation& file_name_location) {
-  if (!options.project_name.empty()) {
-    const std::string name = NormalizeProjectName(options.project_name);
-    if (name.empty()) {
-      return base::InvalidError("project name \"" + options.project_name +
-                                "\" has no letters or digits; use [a-z0-9_-]");
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> out;
+  size_t begin = 0;
+  while (begin <= text.size()) {
+    const size_t comma = text.find(',', begin);
+    std::string item = text.substr(begin, comma - begin);
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) item.pop_back();
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) {
+      item.erase(0, 1);
     }
-    return name;
+    if (!item.empty()) out.push_back(std::move(item));
+    if (comma == std::string::npos) break;
+    begin = comma + 1;
   }
-  if (file_name && !file_name->empty()) {
-    const std::string name = NormalizeProjectName(*file_name);
-    if (name.empty()) {
-      return ErrorAt(file_name_location, "name",
-                     "project name \"" + *file_name +
-                         "\" has no letters or digits; use [a-z0-9_-]");
-    }
-    return name;
-  }
-  const std::string folder =
-      options.default_project_name.empty() ? DirectoryName(options) : options.default_project_name;
-  const std::string name = NormalizeProjectName(folder);
-  if (name.empty()) {
-    return base::InvalidError("cannot derive a project name from the folder \"" + folder +
-                              "\"; set name: in the compose file or pass a project name");
-  }
-  return name;
+  return out;
 }
+
+class ProjectLoader {
+ public:
+  ProjectLoader(const LoadOptions& options, FileReader& reader)
+      : options_(options), reader_(reader) {}
+
+  base::Result<Project> Run() {
+    files_ = options_.files;
+    working_dir_ = options_.working_dir;
+    if (files_.empty()) {
+      ECSYNC_ASSIGN_OR_RETURN(files_, DiscoverComposeFiles(working_dir_, reader_));
+    } else if (working_dir_.empty()) {
+      working_dir_ = DirName(files_.front());
+    }
+    ECSYNC_RETURN_IF_ERROR(BuildVariables());
+
+    // Parse every file first: `name:` must be known before interpolation, as
+    // ${COMPOSE_PROJECT_NAME} may be used anywhere.
+    std::vector<YamlNode> parsed;
+    for (const std::string& file : files_) {
+      ECSYNC_ASSIGN_OR_RETURN(YamlNode root, ParseComposeFile(reader_, file));
+      parsed.push_back(std::move(root));
+    }
+    ECSYNC_ASSIGN_OR_RETURN(std::string name, ProjectName(parsed));
+    variables_.emplace("COMPOSE_PROJECT_NAME", name);
+
+    TreeContext context;
+    context.reader = &reader_;
+    context.root_dir = working_dir_;
+    context.confine = options_.confine_paths;
+    context.home = options_.home_dir;
+    if (context.home.empty()) {
+      if (auto it = variables_.find("HOME"); it != variables_.end()) context.home = it->second;
+    }
+    std::optional<YamlNode> merged;
+    for (size_t i = 0; i < files_.size(); ++i) {
+      std::vector<std::string> include_stack;
+      ECSYNC_ASSIGN_OR_RETURN(YamlNode tree,
+                              LoadComposeTree(context, files_[i], working_dir_, variables_,
+                                              &include_stack, std::move(parsed[i])));
+      if (!merged) {
+        merged = std::move(tree);
+      } else {
+        MergeTrees(&*merged, std::move(tree), "");
+      }
+    }
+    ApplyResetTags(&*merged);
+    if (merged->Find("services") == nullptr) {
+      return ErrorAt(merged->location, "",
+                     "no \"services\" section; a compose file needs a top-level services: "
+                     "mapping");
+    }
+    ECSYNC_ASSIGN_OR_RETURN(Project project, NormalizeProject(*merged));
+    project.name = std::move(name);
+    project.files = files_;
+    project.working_dir = working_dir_.empty() ? "." : working_dir_;
+    ECSYNC_RETURN_IF_ERROR(ApplyProfiles(&project));
+    for (Service& service : project.services) {
+      ECSYNC_RETURN_IF_ERROR(ReadEnvFiles(&service, &project.warnings));
+      ECSYNC_RETURN_IF_ERROR(ReadLabelFiles(&service));
+    }
+    ECSYNC_RETURN_IF_ERROR(ResolveDependencies(&project));
+    ECSYNC_RETURN_IF_ERROR(CheckReferences(project));
+    if (options_.ecs_check) {
+      ECSYNC_RETURN_IF_ERROR(CheckEcs(project, &project.warnings));
+    }
+    return project;
+  }
+
+ private:
+  // Interpolation variables: the given ones win over --env-file files (later files win), or
+  // over the project's .env when no --env-file is given.
+  base::Status BuildVariables() {
+    variables_ = options_.environment;
+    std::vector<std::string> files = options_.env_files;
+    const bool explicit_files = !files.empty();
+    if (!explicit_files && options_.read_dotenv) files.push_back(JoinPath(working_dir_, ".env"));
+    Variables from_files;
+    for (const std::string& file : files) {
+      base::Result<std::string> content = reader_.Read(file);
+      if (!content.ok()) {
+        if (!explicit_files && content.status().kind() == base::ErrorKind::kNotFound) continue;
+        return content.status();
+      }
+      Variables scope = from_files;
+      for (const auto& [key, value] : options_.environment) scope[key] = value;
+      base::Result<DotEnv> vars = ParseDotEnv(*content, scope);
+      if (!vars.ok()) return base::InvalidError(file + ": " + vars.status().message());
+      for (auto& [key, value] : *vars) from_files[key] = value;
+    }
+    for (auto& [key, value] : from_files) variables_.emplace(key, value);
+    return base::Status::Ok();
+  }
+
+  base::Result<std::string> ProjectName(const std::vector<YamlNode>& parsed) {
+    if (!options_.project_name.empty()) {
+      const std::string name = NormalizeProjectName(options_.project_name);
+      if (name.empty()) {
+        return base::InvalidError("project name \"" + options_.project_name +
+                                  "\" has no letters or digits; use [a-z0-9_-]");
+      }
+      return name;
+    }
+    if (auto it = variables_.find("COMPOSE_PROJECT_NAME");
+        it != variables_.end() && !it->second.empty()) {
+      const std::string name = NormalizeProjectName(it->second);
+      if (name.empty()) {
+        return base::InvalidError("COMPOSE_PROJECT_NAME \"" + it->second +
+                                  "\" has no letters or digits; use [a-z0-9_-]");
+      }
+      return name;
+    }
+    for (size_t i = parsed.size(); i-- > 0;) {
+      const YamlNode* node = parsed[i].Find("name");
+      if (node == nullptr || !node->IsScalar() || node->scalar.empty()) continue;
+      base::Result<std::string> text = Interpolate(node->scalar, variables_);
+      if (!text.ok()) return ErrorAt(node->location, "name", text.status().message());
+      if (text->empty()) continue;
+      const std::string name = NormalizeProjectName(*text);
+      if (name.empty()) {
+        return ErrorAt(node->location, "name",
+                       "project name \"" + *text + "\" has no letters or digits; use [a-z0-9_-]");
+      }
+      return name;
+    }
+    const std::string folder = options_.default_project_name.empty()
+                                   ? DirectoryName(working_dir_)
+                                   : options_.default_project_name;
+    const std::string name = NormalizeProjectName(folder);
+    if (name.empty()) {
+      return base::InvalidError("cannot derive a project name from the folder \"" + folder +
+                                "\"; set name: in the compose file or pass a project name");
+    }
+    return name;
+  }
+
+  base::Status ApplyProfiles(Project* project) {
+    std::vector<std::string> active = options_.profiles;
+    if (active.empty()) {
+      if (auto it = variables_.find("COMPOSE_PROFILES"); it != variables_.end()) {
+        active = SplitList(it->second);
+      }
+    }
+    const bool all = std::find(active.begin(), active.end(), "*") != active.end();
+    std::vector<Service> enabled;
+    for (Service& service : project->services) {
+      bool on = service.profiles.empty() || all;
+      for (const std::string& profile : service.profiles) {
+        if (std::find(active.begin(), active.end(), profile) != active.end()) on = true;
+      }
+      if (on) {
+        enabled.push_back(std::move(service));
+      } else {
+        project->disabled_services.push_back(service.name);
+      }
+    }
+    project->services = std::move(enabled);
+    return base::Status::Ok();
+  }
+
+  base::Status ReadEnvFiles(Service* service, std::vector<Diagnostic>* warnings) {
+    std::map<std::string, std::optional<std::string>> environment;
+    for (size_t i = 0; i < service->env_file.size(); ++i) {
+      const EnvFile& file = service->env_file[i];
+      const std::string path = "services." + service->name + ".env_file[" + std::to_string(i) + "]";
+      base::Result<std::string> content = reader_.Read(file.path);
+      if (!content.ok()) {
+        if (content.status().kind() == base::ErrorKind::kNotFound && !file.required) {
+          warnings->push_back(Diagnostic{file.location, path,
+                                         "optional env file " + file.path + " does not exist"});
+          continue;
+        }
+        return ErrorAt(file.location, path,
+                       content.status().kind() == base::ErrorKind::kNotFound
+                           ? "env file " + file.path +
+                                 " does not exist; create it or mark it required: false"
+                           : content.status().message());
+      }
+      base::Result<DotEnv> vars = ParseDotEnv(*content, variables_);
+      if (!vars.ok()) {
+        return ErrorAt(file.location, path, file.path + ": " + vars.status().message());
+      }
+      for (auto& [key, value] : *vars) environment[key] = value;
+    }
+    for (auto& [key, value] : service->environment) {
+      if (!value) {
+        if (auto it = variables_.find(key); it != variables_.end()) {
+          value = it->second;
+        } else if (auto from_file = environment.find(key); from_file != environment.end()) {
+          value = from_file->second;
+        }
+      }
+      environment[key] = std::move(value);
+    }
+    service->environment = std::move(environment);
+    return base::Status::Ok();
+  }
+
+  base::Status ReadLabelFiles(Service* service) {
+    std::map<std::string, std::string> labels;
+    for (size_t i = 0; i < service->label_file.size(); ++i) {
+      const std::string& file = service->label_file[i];
+      base::Result<std::string> content = reader_.Read(file);
+      if (!content.ok()) {
+        return ErrorAt(service->location,
+                       "services." + service->name + ".label_file[" + std::to_string(i) + "]",
+                       content.status().message());
+      }
+      base::Result<DotEnv> vars = ParseDotEnv(*content, {});
+      if (!vars.ok()) return base::InvalidError(file + ": " + vars.status().message());
+      for (auto& [key, value] : *vars) labels[key] = value;
+    }
+    for (auto& [key, value] : service->labels) labels[key] = value;
+    service->labels = std::move(labels);
+    return base::Status::Ok();
+  }
+
+  base::Status ResolveDependencies(Project* project) {
+    std::set<std::string> enabled;
+    for (const Service& service : project->services) enabled.insert(service.name);
+    const std::set<std::string> disabled(project->disabled_services.begin(),
+                                         project->disabled_services.end());
+    for (Service& service : project->services) {
+      std::vector<ServiceDependency> kept;
+      for (ServiceDependency& dependency : service.dependencies) {
+        const std::string path = "services." + service.name + ".depends_on." + dependency.service;
+        if (enabled.count(dependency.service) == 0) {
+          if (!dependency.required) {
+            project->warnings.push_back(Diagnostic{
+                dependency.location, path,
+                "optional dependency \"" + dependency.service + "\" is not running; ignored"});
+            continue;
+          }
+          if (disabled.count(dependency.service) != 0) {
+            return ErrorAt(dependency.location, path,
+                           "service \"" + dependency.service +
+                               "\" is not enabled by the active profiles; enable it with "
+                               "--profile or COMPOSE_PROFILES");
+          }
+          return ErrorAt(dependency.location, path,
+                         "unknown service \"" + dependency.service +
+                             "\"; define it under services: or remove the dependency");
+        }
+        kept.push_back(std::move(dependency));
+      }
+      std::sort(kept.begin(), kept.end(),
+                [](const ServiceDependency& a, const ServiceDependency& b) {
+                  return a.service < b.service;
+                });
+      service.dependencies = std::move(kept);
+      service.depends_on.clear();
+      for (const ServiceDependency& d : service.dependencies) {
+        service.depends_on.push_back(d.service);
+      }
+    }
+    return CheckDependencyCycles(*project);
+  }
+
+  // Every secret, config, network and named volume a service names must be defined.
+  base::Status CheckReferences(const Project& project) {
+    for (const Service& service : project.services) {
+      const std::string path = "services." + service.name;
+      for (const FileReference& secret : service.secrets) {
+        if (project.secrets.count(secret.source) == 0) {
+          return ErrorAt(secret.location, path + ".secrets",
+                         "undefined secret \"" + secret.source + "\"; define it under secrets:");
+        }
+      }
+      for (const FileReference& config : service.configs) {
+        if (project.configs.count(config.source) == 0) {
+          return ErrorAt(config.location, path + ".configs",
+                         "undefined config \"" + config.source + "\"; define it under configs:");
+        }
+      }
+      for (const auto& [network, attachment] : service.networks) {
+        if (network != "default" && project.networks.count(network) == 0) {
+          return ErrorAt(attachment.location, path + ".networks." + network,
+                         "undefined network \"" + network + "\"; define it under networks:");
+        }
+      }
+      for (const ServiceVolume& volume : service.volumes) {
+        if (volume.type == "volume" && !volume.source.empty() &&
+            project.volumes.count(volume.source) == 0) {
+          return ErrorAt(volume.location, path + ".volumes",
+                         "undefined volume \"" + volume.source +
+                             "\"; define it under the top-level volumes:");
+        }
+      }
+    }
+    return base::Status::Ok();
+  }
+
+  const LoadOptions& options_;
+  FileReader& reader_;
+  std::vector<std::string> files_;
+  std::string working_dir_;
+  Variables variables_;
+};
 
 }  // namespace
 
@@ -120,7 +378,7 @@ base::Result<std::string> DiskFileReader::Read(const std::string& path) {
     return base::NotFoundError(path + ": no such file");
   }
   if (status.type() == fs::file_type::directory) {
-    return base::InvalidError(path + ": is a directory, not a compose file");
+    return base::InvalidError(path + ": is a directory, not a file");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -132,45 +390,32 @@ base::Result<std::string> DiskFileReader::Read(const std::string& path) {
   return out.str();
 }
 
-base::Result<Project> Load(const LoadOptions& options, FileReader& reader) {
-  if (options.files.empty()) {
-    return base::InvalidError("no compose file given; pass at least one file");
-  }
-  std::optional<std::string> file_name;
-  SourceLocation file_name_location;
-  std::map<std::string, ServiceDraft> services;
-  for (const std::string& path : options.files) {
-    ECSYNC_ASSIGN_OR_RETURN(FileDraft draft, LoadFile(path, options, reader));
-    if (draft.name) {
-      file_name = std::move(draft.name);
-      file_name_location = draft.name_location;
+base::Result<std::vector<std::string>> DiscoverComposeFiles(const std::string& dir,
+                                                            FileReader& reader) {
+  static const char* const kNames[][2] = {
+      {"compose.yaml", "compose.override.yaml"},
+      {"compose.yml", "compose.override.yml"},
+      {"docker-compose.yaml", "docker-compose.override.yaml"},
+      {"docker-compose.yml", "docker-compose.override.yml"},
+  };
+  for (const auto& [main, override_name] : kNames) {
+    const std::string path = JoinPath(dir, main);
+    base::Result<std::string> content = reader.Read(path);
+    if (!content.ok()) {
+      if (content.status().kind() == base::ErrorKind::kNotFound) continue;
+      return content.status();
     }
-    for (auto& [name, service] : draft.services) {
-      auto it = services.find(name);
-      if (it == services.end()) {
-        services.emplace(name, std::move(service));
-      } else {
-        MergeService(std::move(service), &it->second);
-      }
-    }
+    std::vector<std::string> files = {path};
+    const std::string override_path = JoinPath(dir, override_name);
+    if (reader.Read(override_path).ok()) files.push_back(override_path);
+    return files;
   }
+  return base::NotFoundError("no compose file in " + (dir.empty() ? std::string(".") : dir) +
+                             "; create compose.yaml or pass -f FILE");
+}
 
-  Project project;
-  ECSYNC_ASSIGN_OR_RETURN(project.name, ProjectName(options, file_name, file_name_location));
-  project.files = options.files;
-  project.services.reserve(services.size());
-  for (auto& [name, draft] : services) {
-    for (const auto& [dependency, source] : draft.depends_on) {
-      if (services.count(dependency) == 0) {
-        return ErrorAt(source.location, source.path,
-                       "unknown service \"" + dependency +
-                           "\"; define it under services: or remove the dependency");
-      }
-      draft.service.depends_on.push_back(dependency);
-    }
-    project.services.push_back(std::move(draft.service));
-  }
-  return project;
+base::Result<Project> Load(const LoadOptions& options, FileReader& reader) {
+  return ProjectLoader(options, reader).Run();
 }
 
 }  // namespace ecsync::compose

@@ -25,18 +25,45 @@ class DiskFileReader final : public FileReader {
 };
 
 struct LoadOptions {
-  std::vector<std::string> files;   // compose files, merged in order; at least one
+  // Compose files, merged in order. Empty: discovered in working_dir (compose.yaml,
+  // compose.yml, docker-compose.yaml, docker-compose.yml, the first that exists, plus its
+  // .override file).
+  std::vector<std::string> files;
   std::string working_dir;          // project directory; default: the first file's directory
   std::string project_name;         // overrides `name:` and the folder name when non-empty
   // Used instead of the folder name when neither project_name nor `name:` is set (a compose
   // file at the root of a git repository is named after the repository, not the cache folder).
   std::string default_project_name;
-  std::map<std::string, std::string> environment;  // variables for interpolation
+  // Variables for interpolation, highest precedence (the CLI passes the process environment).
+  std::map<std::string, std::string> environment;
+
+  // --env-file: dotenv files read in order (later files win) for interpolation variables,
+  // below `environment`. When empty, <working_dir>/.env is read if it exists and read_dotenv.
+  std::vector<std::string> env_files;
+  bool read_dotenv = true;
+  // --profile: active profiles; when empty, COMPOSE_PROFILES (comma-separated) from the
+  // variables. "*" activates every profile.
+  std::vector<std::string> profiles;
+  // Refuse files named by a compose file (env_file, label_file, extends.file, include, secret
+  // and config files) that are absolute or outside working_dir (or "~/..."): the error names
+  // the compose file, line and key.
+  bool confine_paths = true;
+  // Directory "~" expands to in paths; default: HOME from the variables.
+  std::string home_dir;
+  // Also run the ECS compatibility check (compose/ecs_check.h): its errors fail the load, its
+  // warnings go to Project::warnings.
+  bool ecs_check = false;
 };
 
 // Loads, merges and normalizes the compose files. Errors are kInvalid and name the file,
 // line, column and key ("compose.yaml:4:7: services.web.ports[0]: ..."); kNotFound when a
-// file is missing.
+// compose file (or a required env_file) is missing.
 base::Result<Project> Load(const LoadOptions& options, FileReader& reader);
+
+// The compose files Load would read from `dir` when none are given: the first of
+// compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml that exists, then the
+// matching override file (compose.override.yaml, ...) when it exists. kNotFound when none.
+base::Result<std::vector<std::string>> DiscoverComposeFiles(const std::string& dir,
+                                                            FileReader& reader);
 
 }  // namespace ecsync::compose

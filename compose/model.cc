@@ -9,6 +9,13 @@ std::string SourceLocation::ToString() const {
   return out;
 }
 
+std::string Diagnostic::ToString() const {
+  std::string out = location.ToString();
+  if (!out.empty()) out += ": ";
+  if (!path.empty()) out += path + ": ";
+  return out + message;
+}
+
 const Service* Project::FindService(const std::string& name) const {
   for (const Service& service : services) {
     if (service.name == name) return &service;

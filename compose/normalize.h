@@ -1,10 +1,9 @@
 #pragma once
 
-// Turns one parsed, interpolated compose file into typed services (the loader then merges
-// the files). Checks the value types of the keys it reads; ignores keys it does not know.
+// Turns a merged compose tree into the typed model. Checks value syntax (ports, sizes,
+// durations, modes) for the keys it reads; the structure was checked by ValidateSchema.
 
 #include <map>
-#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -13,34 +12,19 @@
 
 namespace ecsync::compose {
 
-// Where one depends_on entry was written, for the unknown-service error raised after merging.
-struct DependencySource {
-  SourceLocation location;
-  std::string path;  // e.g. "services.web.depends_on[1]"
-};
-
-// What one file says about a service. Fields the file leaves out stay unset/empty so a merge
-// can tell "not given" from "given as empty".
-struct ServiceDraft {
-  Service service;                         // name, location, and what the file sets
-  bool has_image = false;                  // `image` was given (service.image holds it)
-  std::map<std::string, DependencySource> depends_on;  // service name -> first mention
-};
-
-struct FileDraft {
-  std::optional<std::string> name;  // top-level `name:`
-  SourceLocation name_location;
-  std::map<std::string, ServiceDraft> services;
-};
-
-// Replaces every scalar value (not keys) in `node` with its interpolation using `environment`.
-// `path` is the key path of `node` for errors ("" at the root).
+// Replaces every scalar value (not keys) in `node` with its interpolation using `environment`
+// and marks the scalars it changed. `path` is the key path of `node` for errors ("" at the
+// root). Values under keys starting with "x-" are interpolated too.
 base::Status InterpolateTree(const std::map<std::string, std::string>& environment,
                              const std::string& path, YamlNode* node);
 
-// REQUIRES: `root` is a mapping. Errors: `services` missing or not a mapping, a service that
-// is not a mapping, a known key with the wrong type or an unparsable value. Errors are
-// kInvalid with "file:line:column: key.path: ..." messages.
-base::Result<FileDraft> NormalizeFile(const YamlNode& root);
+// REQUIRES: `root` is a mapping whose services were canonicalized (CanonicalizeService) and
+// whose paths were resolved. Fills name-independent parts of a Project: services (sorted, all
+// profiles, depends_on names as written, environment as written), networks, volumes, secrets,
+// configs, extensions. Errors are kInvalid "file:line:column: key.path: ...".
+base::Result<Project> NormalizeProject(const YamlNode& root);
+
+// The node as JSON, scalars typed as YAML 1.2 core reads them (for x-* extensions).
+nlohmann::ordered_json YamlToJson(const YamlNode& node);
 
 }  // namespace ecsync::compose

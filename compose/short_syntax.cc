@@ -260,3 +260,84 @@ base::Result<int> ParseNonNegativeInt(const std::string& text) {
 }
 
 }  // namespace ecsync::compose
+
+namespace ecsync::compose {
+
+base::Result<std::chrono::nanoseconds> ParseGoDuration(const std::string& text) {
+  const auto invalid = [&text]() {
+    return base::InvalidError("invalid duration \"" + text +
+                              "\"; use a number with a unit such as 30s, 1m30s or 500ms");
+  };
+  if (text == "0") return std::chrono::nanoseconds(0);
+  if (text.empty()) return invalid();
+  long double total = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t start = i;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
+      ++i;
+    }
+    if (i == start) return invalid();
+    long double number = 0;
+    try {
+      number = std::stold(text.substr(start, i - start));
+    } catch (...) {
+      return invalid();
+    }
+    const size_t unit_start = i;
+    while (i < text.size() && !std::isdigit(static_cast<unsigned char>(text[i])) &&
+           text[i] != '.') {
+      ++i;
+    }
+    const std::string unit = text.substr(unit_start, i - unit_start);
+    long double scale = 0;
+    if (unit == "ns") {
+      scale = 1;
+    } else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") {
+      scale = 1e3;
+    } else if (unit == "ms") {
+      scale = 1e6;
+    } else if (unit == "s") {
+      scale = 1e9;
+    } else if (unit == "m") {
+      scale = 60e9;
+    } else if (unit == "h") {
+      scale = 3600e9;
+    } else {
+      return invalid();
+    }
+    total += number * scale;
+    if (total > 9.2e18L) return invalid();
+  }
+  return std::chrono::nanoseconds(static_cast<int64_t>(total));
+}
+
+base::Result<uint32_t> ParseFileMode(const std::string& text) {
+  std::string_view digits = text;
+  int base = 10;
+  if (digits.rfind("0o", 0) == 0 || digits.rfind("0O", 0) == 0) {
+    digits.remove_prefix(2);
+    base = 8;
+  } else if (digits.size() > 1 && digits[0] == '0') {
+    digits.remove_prefix(1);
+    base = 8;
+  }
+  uint32_t value = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
+      value > 07777) {
+    return base::InvalidError("invalid file mode \"" + text + "\"; use octal such as 0440");
+  }
+  return value;
+}
+
+base::Result<int64_t> ParseInt64(const std::string& text) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return base::InvalidError("invalid whole number \"" + text + "\"");
+  }
+  return value;
+}
+
+}  // namespace ecsync::compose

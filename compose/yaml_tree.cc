@@ -8,9 +8,6 @@ namespace ecsync::compose {
 
 namespace {
 
-// Far above any real compose file, far below what would exhaust memory or the stack.
-constexpr size_t kMaxNodes = 1'000'000;
-constexpr int kMaxDepth = 200;
 
 class TreeBuilder {
  public:
@@ -19,11 +16,18 @@ class TreeBuilder {
   base::Status Build(const YAML::Node& node, const SourceLocation& fallback, int depth,
                      YamlNode* out) {
     out->location = LocationOf(node, fallback);
-    if (++node_count_ > kMaxNodes) {
-      return ErrorAt(out->location, "", "the document expands to too many values (alias bomb?)");
+    if (++node_count_ > kMaxYamlNodes) {
+      return ErrorAt(out->location, "",
+                     "the document expands to more than " + std::to_string(kMaxYamlNodes) +
+                         " values (aliases repeated too often?); simplify the anchors");
     }
-    if (depth > kMaxDepth) {
-      return ErrorAt(out->location, "", "the document nests too deeply (recursive alias?)");
+    if (depth > kMaxYamlDepth) {
+      return ErrorAt(out->location, "",
+                     "the document nests deeper than " + std::to_string(kMaxYamlDepth) +
+                         " levels; flatten it");
+    }
+    if (const std::string& tag = node.Tag(); !tag.empty() && tag[0] == '!' && tag.size() > 1) {
+      out->tag = tag;
     }
     switch (node.Type()) {
       case YAML::NodeType::Undefined:
@@ -141,6 +145,11 @@ YamlNode* YamlNode::Find(const std::string& key) {
 
 base::Result<YamlNode> ParseYaml(const std::string& content, const std::string& file) {
   const SourceLocation start{file, 1, 1};
+  if (content.size() > kMaxYamlBytes) {
+    return ErrorAt(start, "",
+                   "the file is larger than " + std::to_string(kMaxYamlBytes / (1024 * 1024)) +
+                       " MiB; split it");
+  }
   try {
     YAML::Node root = YAML::Load(content);
     YamlNode tree;

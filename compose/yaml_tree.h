@@ -15,6 +15,10 @@ namespace ecsync::compose {
 
 struct YamlEntry;
 
+inline constexpr size_t kMaxYamlBytes = 16 * 1024 * 1024;
+inline constexpr size_t kMaxYamlNodes = 250'000;
+inline constexpr int kMaxYamlDepth = 100;
+
 struct YamlNode {
   enum class Kind { kNull, kScalar, kSequence, kMapping };
 
@@ -23,6 +27,10 @@ struct YamlNode {
   std::string scalar;
   // True when the scalar was quoted or tagged, so it is a string even if it looks like a number.
   bool quoted = false;
+  // A local tag as written ("!reset", "!override"); empty when there is none.
+  std::string tag;
+  // True when interpolation changed the scalar; its type is then read from the result.
+  bool interpolated = false;
   std::vector<YamlNode> items;     // kSequence
   std::vector<YamlEntry> entries;  // kMapping, in document order, keys unique
   SourceLocation location;
@@ -46,7 +54,8 @@ struct YamlEntry {
 // Merge keys take a mapping or a sequence of mappings; keys written in the mapping itself win,
 // then earlier merged mappings win over later ones. Non-scalar keys and duplicate keys are
 // errors. An empty document is a kNull node. Errors are kInvalid and start with
-// "file:line:column: ". The expanded tree is capped in size so alias bombs fail cleanly.
+// "file:line:column: ". Limits, each a clear error: kMaxYamlBytes of input, kMaxYamlNodes
+// values after alias expansion (no billion laughs), kMaxYamlDepth levels of nesting.
 base::Result<YamlNode> ParseYaml(const std::string& content, const std::string& file);
 
 // "file:line:column: path: what" as a kInvalid Status; `path` may be empty.

@@ -2,10 +2,13 @@
 
 #include "aws/cloudformation_client.h"
 #include "aws/credentials.h"
+#include "aws/stack_files.h"
+#include "base/clock.h"
 
 namespace ecsync::controller {
 
 bool AwsConfigured(const AwsFlags& flags, const aws::EnvLookup& env) {
+  if (!flags.stack_dir.empty()) return false;
   if (!flags.endpoint_url.empty()) return true;
   aws::CredentialOptions options{env, flags.profile};
   return aws::ResolveCredentials(options).ok() &&
@@ -13,6 +16,11 @@ bool AwsConfigured(const AwsFlags& flags, const aws::EnvLookup& env) {
 }
 
 base::Result<AwsServices> ConnectAws(const AwsFlags& flags, const aws::EnvLookup& env) {
+  if (!flags.stack_dir.empty()) {
+    // No EC2 offline: the VPC and subnets must come from the flags.
+    return AwsServices{std::make_shared<aws::StackFiles>(flags.stack_dir, *base::SystemClock::Get()),
+                       nullptr};
+  }
   aws::AwsClientsOptions options;
   options.env = env;
   options.endpoint_override = flags.endpoint_url;

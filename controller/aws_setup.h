@@ -19,7 +19,8 @@ struct AwsServices {
 // was named explicitly.
 bool AwsConfigured(const AwsFlags& flags, const aws::EnvLookup& env);
 
-// Builds clients from the flags and the environment. kInvalid, saying what to set, when no
+// Builds clients from the flags and the environment, or the stack-files target when
+// flags.stack_dir is set (then ec2 is null). kInvalid, saying what to set, when no
 // credentials or region are found.
 base::Result<AwsServices> ConnectAws(const AwsFlags& flags, const aws::EnvLookup& env);
 

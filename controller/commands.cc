@@ -84,20 +84,28 @@ ExitCode RunConvert(const ConvertCommand& command, const CommandContext& context
   return kExitOk;
 }
 
-ExitCode RunReconcileOnce(const ReconcileCommand& command, const CommandContext& context) {
-  if (command.repo.empty()) return Fail(context, base::InvalidError("--repo is required"));
-  auto services = ConnectAws(command.aws, context.env);
-  if (!services.ok()) return Fail(context, services.status());
+namespace {
 
+// What reconcile and plan share: AWS clients, the git cache and the project's options.
+struct ProjectRun {
+  AwsServices services;
+  std::unique_ptr<git::LibGit2Source> git;
+  reconcile::ReconcileOptions options;
+};
+
+base::Result<ProjectRun> PrepareRun(const ReconcileCommand& command, const CommandContext& context) {
+  if (command.repo.empty()) return base::InvalidError("--repo is required");
+  if (command.output != "text" && command.output != "json") {
+    return base::InvalidError("--output must be text or json, not '" + command.output + "'");
+  }
+  ProjectRun run;
+  ECSYNC_ASSIGN_OR_RETURN(run.services, ConnectAws(command.aws, context.env));
   std::string cache_dir = command.cache_dir;
   if (cache_dir.empty()) {
-    auto dir = git::DefaultCacheDir(context.env);
-    if (!dir.ok()) return Fail(context, dir.status());
-    cache_dir = *dir;
+    ECSYNC_ASSIGN_OR_RETURN(cache_dir, git::DefaultCacheDir(context.env));
   }
-  git::LibGit2Source git(cache_dir);
-
-  reconcile::ReconcileOptions options;
+  run.git = std::make_unique<git::LibGit2Source>(cache_dir);
+  reconcile::ReconcileOptions& options = run.options;
   options.repo_url = command.repo;
   options.ref = command.branch;
   options.compose_path = command.path;
@@ -107,15 +115,53 @@ ExitCode RunReconcileOnce(const ReconcileCommand& command, const CommandContext&
   options.network.subnet_ids = command.subnet_ids;
   options.wait.poll_interval = command.poll_interval;
   options.wait.timeout = command.timeout;
+  options.wait.interrupted = command.interrupted;
+  return run;
+}
 
-  reconcile::Reconciler reconciler(git, *services->cloudformation, services->ec2.get(),
-                                   *base::SystemClock::Get(),
-                                   [&context](const std::string& line) {
-                                     context.err << line << "\n";
-                                     context.err.flush();
-                                   });
-  auto report = reconciler.Reconcile(options);
+// Text: progress lines on stderr. JSON: one event object per line on stdout.
+reconcile::ProgressSink SinkFor(const ReconcileCommand& command, const CommandContext& context) {
+  if (command.output == "json") {
+    return [&context](const reconcile::ProgressEvent& event) {
+      context.out << reconcile::FormatJson(event) << "\n";
+      context.out.flush();
+    };
+  }
+  return [&context](const reconcile::ProgressEvent& event) {
+    context.err << reconcile::FormatText(event) << "\n";
+    context.err.flush();
+  };
+}
+
+}  // namespace
+
+ExitCode RunReconcileOnce(const ReconcileCommand& command, const CommandContext& context) {
+  auto run = PrepareRun(command, context);
+  if (!run.ok()) return Fail(context, run.status());
+  reconcile::Reconciler reconciler(*run->git, *run->services.cloudformation,
+                                   run->services.ec2.get(), *base::SystemClock::Get(),
+                                   SinkFor(command, context));
+  auto report = reconciler.Reconcile(run->options);
   if (!report.ok()) return Fail(context, report.status());
+  if (command.output == "json") {
+    nlohmann::ordered_json result = {{"event", "result"},
+                                     {"stack", report->stack_name},
+                                     {"action", reconcile::ActionName(report->action)},
+                                     {"succeeded", report->succeeded},
+                                     {"revision", report->revision},
+                                     {"status", report->final_status},
+                                     {"message", report->message}};
+    nlohmann::ordered_json failures = nlohmann::ordered_json::array();
+    for (const auto& f : report->failures) {
+      failures.push_back({{"logical_id", f.logical_id},
+                          {"type", f.resource_type},
+                          {"status", f.status},
+                          {"reason", f.reason}});
+    }
+    result["failures"] = failures;
+    context.out << result.dump() << "\n";
+    return report->succeeded ? kExitOk : kExitFailed;
+  }
   if (!report->succeeded) {
     context.err << "deploy failed: " << report->message << "\n";
     for (const auto& f : report->failures) {
@@ -126,6 +172,50 @@ ExitCode RunReconcileOnce(const ReconcileCommand& command, const CommandContext&
   }
   context.out << report->message << "\n";
   return kExitOk;
+}
+
+ExitCode RunPlan(const ReconcileCommand& command, const CommandContext& context) {
+  auto run = PrepareRun(command, context);
+  if (!run.ok()) return Fail(context, run.status());
+  reconcile::Reconciler reconciler(*run->git, *run->services.cloudformation,
+                                   run->services.ec2.get(), *base::SystemClock::Get(),
+                                   command.output == "json" ? nullptr : SinkFor(command, context));
+  auto plan = reconciler.Plan(run->options);
+  if (!plan.ok()) return Fail(context, plan.status());
+  ExitCode code = plan->action == reconcile::Action::kNone ? kExitOk : kExitFailed;
+  if (command.output == "json") {
+    nlohmann::ordered_json out = {{"stack", plan->stack_name},
+                                  {"action", reconcile::ActionName(plan->action)},
+                                  {"revision", plan->revision},
+                                  {"reason", plan->reason}};
+    nlohmann::ordered_json changes = nlohmann::ordered_json::array();
+    for (const auto& c : plan->changes) {
+      nlohmann::ordered_json change = {
+          {"action", c.action}, {"logical_id", c.logical_id}, {"type", c.resource_type}};
+      if (!c.replacement.empty()) change["replacement"] = c.replacement;
+      changes.push_back(change);
+    }
+    out["changes"] = changes;
+    out["template_diff"] = plan->template_diff;
+    context.out << out.dump(2) << "\n";
+    return code;
+  }
+  context.out << "stack " << (plan->stack_name.empty() ? "-" : plan->stack_name) << ": "
+              << reconcile::ActionName(plan->action) << " (" << plan->reason << ")\n";
+  for (const auto& c : plan->changes) {
+    reconcile::ProgressEvent event;
+    event.kind = reconcile::ProgressEvent::Kind::kChange;
+    event.status = c.action;
+    event.logical_id = c.logical_id;
+    event.resource_type = c.resource_type;
+    if (!c.replacement.empty()) event.reason = "replacement: " + c.replacement;
+    context.out << reconcile::FormatText(event) << "\n";
+  }
+  if (!plan->template_diff.empty()) {
+    context.out << "template changes:\n";
+    for (const auto& line : plan->template_diff) context.out << "  " << line << "\n";
+  }
+  return code;
 }
 
 namespace {
@@ -174,10 +264,10 @@ ExitCode RunLs(const LsCommand& command, const CommandContext& context) {
 ExitCode RunDown(const DownCommand& command, const CommandContext& context) {
   auto services = ConnectAws(command.aws, context.env);
   if (!services.ok()) return Fail(context, services.status());
-  reconcile::WaitOptions wait{command.poll_interval, command.timeout};
+  reconcile::WaitOptions wait{command.poll_interval, command.timeout, command.interrupted};
   auto report = reconcile::Down(*services->cloudformation, *base::SystemClock::Get(),
-                                [&context](const std::string& line) {
-                                  context.err << line << "\n";
+                                [&context](const reconcile::ProgressEvent& event) {
+                                  context.err << reconcile::FormatText(event) << "\n";
                                   context.err.flush();
                                 },
                                 command.stack_name, wait);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <iosfwd>
 #include <map>
@@ -25,6 +26,10 @@ struct AwsFlags {
   std::string endpoint_url;  // --endpoint-url
   std::string region;        // --region
   std::string profile;       // --profile
+  // --stack-dir: keep stacks as files in this folder instead of calling AWS (offline plans,
+  // CI review jobs). Never chosen implicitly: a job whose AWS credentials went missing must
+  // fail, not "deploy" to files.
+  std::string stack_dir;
 };
 
 struct ConvertCommand {
@@ -51,11 +56,18 @@ struct ReconcileCommand {
   std::vector<std::string> subnet_ids;
   std::chrono::milliseconds poll_interval{5000};
   std::chrono::milliseconds timeout{std::chrono::minutes(60)};
+  std::string output = "text";  // text | json
+  const std::atomic<bool>* interrupted = nullptr;  // set by main on SIGINT/SIGTERM
   AwsFlags aws;
 };
 
-// `ecsync reconcile --once`: one reconcile of one project, progress on err, a summary on out.
+// `ecsync reconcile --once`: one reconcile of one project. Text: progress on err, a summary
+// on out. JSON: one event object per line on out, the last one {"event":"result",...}.
 ExitCode RunReconcileOnce(const ReconcileCommand& command, const CommandContext& context);
+
+// `ecsync plan`: what reconcile would do. Exit 0 when nothing would change, 1 when something
+// would, 2 on error.
+ExitCode RunPlan(const ReconcileCommand& command, const CommandContext& context);
 
 struct LsCommand {
   std::string output = "text";  // text | json
@@ -69,6 +81,7 @@ struct DownCommand {
   std::string stack_name;
   std::chrono::milliseconds poll_interval{5000};
   std::chrono::milliseconds timeout{std::chrono::minutes(60)};
+  const std::atomic<bool>* interrupted = nullptr;
   AwsFlags aws;
 };
 

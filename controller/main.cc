@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
 #include <iostream>
 #include <map>
 #include <string>
@@ -11,6 +13,7 @@
 #include "base/duration.h"
 #include "base/log.h"
 #include "controller/commands.h"
+#include "controller/config_command.h"
 #include "controller/version.h"
 
 extern char** environ;
@@ -34,6 +37,8 @@ void AddAwsFlags(CLI::App* app, ecsync::controller::AwsFlags* flags) {
                   "AWS endpoint for every service (default: AWS_ENDPOINT_URL[_<SERVICE>], then AWS)");
   app->add_option("--region", flags->region, "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, profile)");
   app->add_option("--profile", flags->profile, "profile in the shared AWS config files (default: AWS_PROFILE)");
+  app->add_option("--stack-dir", flags->stack_dir,
+                  "keep stacks as files in this folder instead of calling AWS (offline, CI review)");
 }
 
 // CLI11 validator for durations such as 5s, 1m30s, 500ms.
@@ -45,6 +50,49 @@ struct DurationValidator : CLI::Validator {
     };
   }
 };
+
+// Duration flags are parsed after CLI11 has validated them.
+struct DurationFlags {
+  std::string poll_interval = "5s";
+  std::string timeout = "60m";
+  void ApplyTo(std::chrono::milliseconds* poll, std::chrono::milliseconds* limit) const {
+    *poll = *ecsync::base::ParseDuration(poll_interval);
+    *limit = *ecsync::base::ParseDuration(timeout);
+  }
+};
+
+void AddWaitFlags(CLI::App* app, DurationFlags* durations) {
+  app->add_option("--poll-interval", durations->poll_interval, "how often to poll the stack while waiting")
+      ->check(DurationValidator())
+      ->capture_default_str();
+  app->add_option("--timeout", durations->timeout,
+                  "deploy time limit: past it an update is cancelled (rolled back) and a create deleted")
+      ->check(DurationValidator())
+      ->capture_default_str();
+}
+
+void AddProjectFlags(CLI::App* app, ecsync::controller::ReconcileCommand* command,
+                     DurationFlags* durations) {
+  app->add_option("--repo", command->repo, "git repository URL or local path")->required();
+  app->add_option("--branch", command->branch, "branch, tag or commit")->capture_default_str();
+  app->add_option("--path", command->path, "compose file inside the repository")->capture_default_str();
+  app->add_option("--stack-name", command->stack_name, "stack name (default: from the project name)");
+  app->add_option("-p,--project-name", command->project_name, "project name (default: name: or the folder)");
+  app->add_option("--cache-dir", command->cache_dir, "git cache (default: $XDG_CACHE_HOME/ecsync/git)");
+  app->add_option("--vpc-id", command->vpc_id, "VPC (default: the account's default VPC)");
+  app->add_option("--subnet-ids", command->subnet_ids, "subnets, comma-separated (default: the VPC's)")
+      ->delimiter(',');
+  app->add_option("--output", command->output, "text, or json (one event per line)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  AddWaitFlags(app, durations);
+  AddAwsFlags(app, &command->aws);
+}
+
+// Set by SIGINT/SIGTERM: waiting stops, the stack's operation goes on in CloudFormation.
+std::atomic<bool> g_interrupted{false};
+
+void OnInterrupt(int) { g_interrupted.store(true); }
 
 }  // namespace
 
@@ -71,29 +119,37 @@ int main(int argc, char** argv) {
   convert_app->add_option("--subnet-ids", convert.subnet_ids, "subnets, comma-separated")->delimiter(',');
   AddAwsFlags(convert_app, &convert.aws);
 
+  ecsync::controller::ConfigCommand config;
+  bool no_ecs_check = false;
+  CLI::App* config_app =
+      app.add_subcommand("config", "print the normalized compose project and ECS warnings");
+  config_app->add_option("-f,--file", config.files,
+                         "compose file (repeat to merge; default compose.yaml and its override)");
+  config_app->add_option("--env-file", config.env_files,
+                         "variables for interpolation (repeat; default .env in the project folder)");
+  config_app->add_option("--profile", config.profiles,
+                         "activate a profile (repeat; default COMPOSE_PROFILES)");
+  config_app->add_option("-p,--project-name", config.project_name,
+                         "project name (default: COMPOSE_PROJECT_NAME, name: or the folder)");
+  config_app->add_option("--format", config.format, "yaml or json")
+      ->check(CLI::IsMember({"json", "yaml"}))
+      ->capture_default_str();
+  config_app->add_flag("--no-ecs-check", no_ecs_check,
+                       "skip the check of what ECS can run (spec validation only)");
+
   ecsync::controller::ReconcileCommand reconcile;
-  std::string poll_interval = "5s";
-  std::string timeout = "60m";
+  DurationFlags reconcile_durations;
   bool once = false;
   CLI::App* reconcile_app =
       app.add_subcommand("reconcile", "make the stack match the compose file at the head of a branch");
   reconcile_app->add_flag("--once", once, "reconcile once and exit (the only mode of this command)");
-  reconcile_app->add_option("--repo", reconcile.repo, "git repository URL or local path")->required();
-  reconcile_app->add_option("--branch", reconcile.branch, "branch, tag or commit")->capture_default_str();
-  reconcile_app->add_option("--path", reconcile.path, "compose file inside the repository")->capture_default_str();
-  reconcile_app->add_option("--stack-name", reconcile.stack_name, "stack name (default: from the project name)");
-  reconcile_app->add_option("-p,--project-name", reconcile.project_name, "project name (default: name: or the folder)");
-  reconcile_app->add_option("--cache-dir", reconcile.cache_dir, "git cache (default: $XDG_CACHE_HOME/ecsync/git)");
-  reconcile_app->add_option("--vpc-id", reconcile.vpc_id, "VPC (default: the account's default VPC)");
-  reconcile_app->add_option("--subnet-ids", reconcile.subnet_ids, "subnets, comma-separated (default: the VPC's)")
-      ->delimiter(',');
-  reconcile_app->add_option("--poll-interval", poll_interval, "how often to poll the stack while waiting")
-      ->check(DurationValidator())
-      ->capture_default_str();
-  reconcile_app->add_option("--timeout", timeout, "give up waiting after this long")
-      ->check(DurationValidator())
-      ->capture_default_str();
-  AddAwsFlags(reconcile_app, &reconcile.aws);
+  AddProjectFlags(reconcile_app, &reconcile, &reconcile_durations);
+
+  ecsync::controller::ReconcileCommand plan;
+  DurationFlags plan_durations;
+  CLI::App* plan_app = app.add_subcommand(
+      "plan", "show what reconcile would do (exit 0: no changes, 1: changes, 2: error)");
+  AddProjectFlags(plan_app, &plan, &plan_durations);
 
   ecsync::controller::LsCommand ls;
   CLI::App* ls_app = app.add_subcommand("ls", "list the stacks ecsync manages");
@@ -103,16 +159,10 @@ int main(int argc, char** argv) {
   AddAwsFlags(ls_app, &ls.aws);
 
   ecsync::controller::DownCommand down;
-  std::string down_poll_interval = "5s";
-  std::string down_timeout = "60m";
+  DurationFlags down_durations;
   CLI::App* down_app = app.add_subcommand("down", "delete a stack ecsync manages and wait until it is gone");
   down_app->add_option("--stack-name", down.stack_name, "the stack to delete")->required();
-  down_app->add_option("--poll-interval", down_poll_interval, "how often to poll the stack while waiting")
-      ->check(DurationValidator())
-      ->capture_default_str();
-  down_app->add_option("--timeout", down_timeout, "give up waiting after this long")
-      ->check(DurationValidator())
-      ->capture_default_str();
+  AddWaitFlags(down_app, &down_durations);
   AddAwsFlags(down_app, &down.aws);
 
   try {
@@ -134,20 +184,31 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (app.got_subcommand(convert_app)) return ecsync::controller::RunConvert(convert, context);
+  if (app.got_subcommand(config_app)) {
+    config.ecs_check = !no_ecs_check;
+    return ecsync::controller::RunConfig(config, context);
+  }
+  std::signal(SIGINT, OnInterrupt);
+  std::signal(SIGTERM, OnInterrupt);
   if (app.got_subcommand(reconcile_app)) {
     if (!once) {
       std::cerr << "error: reconcile needs --once (the long-running controller is not part of this "
                    "version)\n";
       return ecsync::controller::kExitBadConfig;
     }
-    reconcile.poll_interval = *ecsync::base::ParseDuration(poll_interval);
-    reconcile.timeout = *ecsync::base::ParseDuration(timeout);
+    reconcile_durations.ApplyTo(&reconcile.poll_interval, &reconcile.timeout);
+    reconcile.interrupted = &g_interrupted;
     return ecsync::controller::RunReconcileOnce(reconcile, context);
+  }
+  if (app.got_subcommand(plan_app)) {
+    plan_durations.ApplyTo(&plan.poll_interval, &plan.timeout);
+    plan.interrupted = &g_interrupted;
+    return ecsync::controller::RunPlan(plan, context);
   }
   if (app.got_subcommand(ls_app)) return ecsync::controller::RunLs(ls, context);
   if (app.got_subcommand(down_app)) {
-    down.poll_interval = *ecsync::base::ParseDuration(down_poll_interval);
-    down.timeout = *ecsync::base::ParseDuration(down_timeout);
+    down_durations.ApplyTo(&down.poll_interval, &down.timeout);
+    down.interrupted = &g_interrupted;
     return ecsync::controller::RunDown(down, context);
   }
   return ecsync::controller::kExitBadConfig;

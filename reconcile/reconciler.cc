@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <nlohmann/json.hpp>
 
 #include "base/hash.h"
 #include "compose/loader.h"
+#include "reconcile/change_sets.h"
 #include "reconcile/git_file_reader.h"
 #include "reconcile/stack_tags.h"
+#include "reconcile/template_diff.h"
 
 namespace ecsync::reconcile {
 
@@ -23,6 +26,11 @@ std::string Dirname(const std::string& path) {
 
 std::string Short(const std::string& revision) { return revision.substr(0, 12); }
 
+std::string TagOr(const aws::Stack& stack, const char* key, const std::string& fallback = "") {
+  auto it = stack.tags.find(key);
+  return it == stack.tags.end() ? fallback : it->second;
+}
+
 // Statuses from which a stack cannot be updated, only deleted and created again.
 bool NeedsRecreate(const std::string& status) {
   return status == "ROLLBACK_COMPLETE" || status == "ROLLBACK_FAILED" ||
@@ -35,6 +43,31 @@ std::string DescribeFailures(const std::vector<FailedResource>& failures) {
   const FailedResource& first = failures.front();
   return "; first failure: " + first.logical_id + " (" + first.resource_type + ") " + first.status +
          ": " + first.reason;
+}
+
+std::string Seconds(std::chrono::milliseconds d) {
+  return std::to_string((d.count() + 999) / 1000) + "s";
+}
+
+base::Status Interrupted(const std::string& stack, const std::string& status) {
+  return base::TransientError("interrupted: stack " + stack + " is still " + status +
+                              " in CloudFormation; run ecsync again to resume waiting");
+}
+
+// Every resource of a template as an Add (for creates) or Remove (for deletes).
+std::vector<aws::ResourceChange> ResourcesAs(const std::string& template_body,
+                                             const std::string& action) {
+  std::vector<aws::ResourceChange> changes;
+  auto tmpl = nlohmann::json::parse(template_body, nullptr, false);
+  if (tmpl.is_discarded() || !tmpl.contains("Resources")) return changes;
+  for (auto it = tmpl["Resources"].begin(); it != tmpl["Resources"].end(); ++it) {
+    aws::ResourceChange change;
+    change.action = action;
+    change.logical_id = it.key();
+    change.resource_type = it.value().value("Type", "");
+    changes.push_back(change);
+  }
+  return changes;
 }
 
 }  // namespace
@@ -78,26 +111,38 @@ Reconciler::Reconciler(git::GitSource& git, aws::CloudFormation& cfn, aws::Ec2* 
                        base::Clock& clock, ProgressSink sink)
     : git_(git), cfn_(cfn), ec2_(ec2), clock_(clock), sink_(std::move(sink)) {}
 
-void Reconciler::Say(const std::string& line) const {
-  if (sink_) sink_(line);
+void Reconciler::Say(const std::string& stack, const std::string& line) const {
+  if (!sink_) return;
+  ProgressEvent event;
+  event.stack = stack;
+  event.message = line;
+  sink_(event);
 }
 
-base::Result<ReconcileReport> Reconciler::Reconcile(const ReconcileOptions& options) {
+std::map<std::string, std::string> Reconciler::Tags(const Desired& desired) const {
+  return {{kTagManagedBy, kManagedByValue},
+          {kTagSource, desired.source},
+          {kTagRevision, desired.revision},
+          {kTagTemplateSha, desired.template_sha}};
+}
+
+base::Result<Desired> Reconciler::Render(const ReconcileOptions& options) {
   ECSYNC_ASSIGN_OR_RETURN(std::string compose_path, NormalizeRepoPath(options.compose_path));
-  const std::string source = SourceId(options.repo_url, compose_path);
+  Desired desired;
+  desired.source = SourceId(options.repo_url, compose_path);
+  desired.stack_name = options.stack_name;
   auto fetched = git_.Fetch(options.repo_url, options.ref);
   if (!fetched.ok()) return fetched.status().WithContext("fetching " + options.repo_url);
-  const std::string revision = *fetched;
-  Say("revision " + Short(revision) + " of " + options.repo_url + " (" + options.ref + ")");
+  desired.revision = *fetched;
+  Say(options.stack_name,
+      "revision " + Short(desired.revision) + " of " + options.repo_url + " (" + options.ref + ")");
 
-  auto content = git_.ReadFile(options.repo_url, revision, compose_path);
+  auto content = git_.ReadFile(options.repo_url, desired.revision, compose_path);
   if (!content.ok()) return content.status();
-  if (!content->has_value()) {
-    Say(compose_path + " is not in this revision; removing the stacks it deployed");
-    return DeleteOwnedStacks(options, source, revision);
-  }
+  if (!content->has_value()) return desired;  // present == false
+  desired.present = true;
 
-  GitFileReader reader(git_, options.repo_url, revision);
+  GitFileReader reader(git_, options.repo_url, desired.revision);
   compose::LoadOptions load;
   load.files = {compose_path};
   load.working_dir = Dirname(compose_path);
@@ -109,24 +154,24 @@ base::Result<ReconcileReport> Reconciler::Reconcile(const ReconcileOptions& opti
   auto project = compose::Load(load, reader);
   if (!project.ok()) {
     // A bad commit must never touch a running stack: report and stop here.
-    return base::InvalidError(project.status().message() + " (at revision " + Short(revision) +
-                              "; the deployed stack is left as it is)");
+    return base::InvalidError(project.status().message() + " (at revision " +
+                              Short(desired.revision) + "; the deployed stack is left as it is)");
   }
   ECSYNC_ASSIGN_OR_RETURN(cfn::ConvertOptions network, ResolveNetwork(options));
   auto tmpl = cfn::Convert(*project, network);
   if (!tmpl.ok()) {
-    return base::InvalidError(tmpl.status().message() + " (at revision " + Short(revision) +
-                              "; the deployed stack is left as it is)");
+    return base::InvalidError(tmpl.status().message() + " (at revision " +
+                              Short(desired.revision) + "; the deployed stack is left as it is)");
   }
-  std::string body = tmpl->dump();
-  if (body.size() > kMaxTemplateBody) {
+  desired.template_body = tmpl->dump();
+  if (desired.template_body.size() > kMaxTemplateBody) {
     return base::InvalidError("the template for " + compose_path + " is " +
-                              std::to_string(body.size()) +
+                              std::to_string(desired.template_body.size()) +
                               " bytes, over CloudFormation's 51,200-byte TemplateBody limit");
   }
-  std::string stack_name =
-      options.stack_name.empty() ? StackNameFor(project->name) : options.stack_name;
-  return Apply(options, source, revision, stack_name, body);
+  desired.template_sha = base::Sha256Hex(desired.template_body);
+  if (desired.stack_name.empty()) desired.stack_name = StackNameFor(project->name);
+  return desired;
 }
 
 base::Result<cfn::ConvertOptions> Reconciler::ResolveNetwork(const ReconcileOptions& options) {
@@ -154,130 +199,273 @@ base::Result<cfn::ConvertOptions> Reconciler::ResolveNetwork(const ReconcileOpti
   return network;
 }
 
-base::Result<ReconcileReport> Reconciler::Apply(const ReconcileOptions& options,
-                                                const std::string& source,
-                                                const std::string& revision,
-                                                const std::string& stack_name,
-                                                const std::string& template_body) {
-  std::map<std::string, std::string> tags = {
-      {kTagManagedBy, kManagedByValue},
-      {kTagSource, source},
-      {kTagRevision, revision},
-      {kTagTemplateSha, base::Sha256Hex(template_body)},
-  };
-  auto existing = cfn_.DescribeStack(stack_name);
+base::Result<std::vector<aws::Stack>> Reconciler::OwnedStacks(const std::string& source,
+                                                              const std::string& only) {
+  ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::Stack> stacks, ListManagedStacks(cfn_));
+  std::vector<aws::Stack> owned;
+  for (auto& stack : stacks) {
+    if (TagOr(stack, kTagSource) != source) continue;
+    if (!only.empty() && stack.name != only) continue;
+    owned.push_back(std::move(stack));
+  }
+  return owned;
+}
+
+base::Result<std::optional<aws::Stack>> Reconciler::OwnStack(const Desired& desired) {
+  auto existing = cfn_.DescribeStack(desired.stack_name);
   if (!existing.ok()) {
-    if (existing.status().kind() == base::ErrorKind::kNotFound) {
-      return Create(options, tags, stack_name, template_body);
-    }
+    if (existing.status().kind() == base::ErrorKind::kNotFound) return std::optional<aws::Stack>();
     return existing.status();
   }
-  aws::Stack stack = *existing;
-  if (!IsManaged(stack.tags)) {
-    return base::ConflictError("stack " + stack_name +
+  if (!IsManaged(existing->tags)) {
+    return base::ConflictError("stack " + desired.stack_name +
                                " exists and was not created by ecsync; ecsync will not change "
                                "it. Choose another --stack-name, or delete that stack");
   }
-  auto owner = stack.tags.find(kTagSource);
-  if (owner != stack.tags.end() && owner->second != source) {
-    return base::ConflictError("stack " + stack_name + " is deployed by ecsync from " +
-                               owner->second + ", not from " + source +
+  std::string owner = TagOr(*existing, kTagSource);
+  if (!owner.empty() && owner != desired.source) {
+    return base::ConflictError("stack " + desired.stack_name + " is deployed by ecsync from " +
+                               owner + ", not from " + desired.source +
                                "; choose another --stack-name");
   }
-  if (!IsTerminalStatus(stack.status)) {
-    // Another run (or a killed one) started an operation: wait for it, never start a second.
-    Say("stack " + stack_name + " is " + stack.status + "; waiting for it to finish");
-    StackWaiter waiter(cfn_, clock_, sink_, options.wait);
-    ECSYNC_RETURN_IF_ERROR(waiter.Begin(stack.id));
-    ECSYNC_ASSIGN_OR_RETURN(WaitResult waited, waiter.Wait(stack.id));
-    if (waited.final_status == "DELETE_COMPLETE") {
-      return Create(options, tags, stack_name, template_body);
+  return std::optional<aws::Stack>(std::move(existing).value());
+}
+
+base::Result<ReconcileReport> Reconciler::Reconcile(const ReconcileOptions& options) {
+  ECSYNC_ASSIGN_OR_RETURN(Desired desired, Render(options));
+  if (!desired.present) return DeleteOwnedStacks(options, desired);
+  return Apply(options, desired);
+}
+
+base::Result<PlanReport> Reconciler::Plan(const ReconcileOptions& options) {
+  ECSYNC_ASSIGN_OR_RETURN(Desired desired, Render(options));
+  PlanReport plan;
+  plan.revision = desired.revision;
+  plan.stack_name = desired.stack_name;
+  if (!desired.present) {
+    ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::Stack> owned,
+                            OwnedStacks(desired.source, options.stack_name));
+    if (owned.empty()) {
+      plan.reason = "the compose file is gone and no stack was deployed from it";
+      return plan;
     }
-    ECSYNC_ASSIGN_OR_RETURN(stack, cfn_.DescribeStack(stack.id));
+    // One source deploys one stack; more than one means a renamed --stack-name.
+    plan.action = Action::kDelete;
+    plan.stack_name = owned.front().name;
+    plan.reason = "the compose file is gone at revision " + Short(desired.revision);
+    for (const aws::Stack& stack : owned) {
+      auto resources = cfn_.DescribeStackResources(stack.id.empty() ? stack.name : stack.id);
+      if (!resources.ok()) return resources.status();
+      for (const auto& r : *resources) {
+        plan.changes.push_back({"Remove", r.logical_id, r.physical_id, r.resource_type, "", {}, {}});
+      }
+    }
+    return plan;
+  }
+  ECSYNC_ASSIGN_OR_RETURN(std::optional<aws::Stack> stack, OwnStack(desired));
+  if (!stack || NeedsRecreate(stack->status)) {
+    plan.action = Action::kCreate;
+    plan.reason = stack ? "stack is " + stack->status + "; it would be deleted and created again"
+                        : "stack does not exist";
+    plan.changes = ResourcesAs(desired.template_body, "Add");
+    return plan;
+  }
+  if (TagOr(*stack, kTagTemplateSha) == desired.template_sha && IsTerminalStatus(stack->status)) {
+    plan.reason = "template unchanged since revision " + Short(TagOr(*stack, kTagRevision));
+    return plan;
+  }
+  aws::CreateChangeSetRequest request;
+  request.change_set_name = "ecsync-plan-" + desired.template_sha.substr(0, 16);
+  request.stack_name = stack->name;  // a live stack's name is unique (and moto wants the name)
+  request.template_body = desired.template_body;
+  request.tags = Tags(desired);
+  request.capabilities = {"CAPABILITY_IAM"};
+  request.description = "ecsync plan for revision " + desired.revision + " (deleted after reading)";
+  ECSYNC_ASSIGN_OR_RETURN(PreparedChangeSet prepared,
+                          PrepareChangeSet(cfn_, clock_, request, options.wait));
+  if (prepared.has_changes) (void)cfn_.DeleteChangeSet(request.change_set_name, request.stack_name);
+  auto deployed = cfn_.GetTemplate(request.stack_name);
+  if (deployed.ok()) plan.template_diff = DiffTemplates(*deployed, desired.template_body);
+  if (!prepared.has_changes) {
+    plan.reason = "CloudFormation finds no resource changes";
+    return plan;
+  }
+  plan.action = Action::kUpdate;
+  plan.reason = "revision " + Short(TagOr(*stack, kTagRevision, "?")) + " -> " +
+                Short(desired.revision);
+  plan.changes = prepared.change_set.changes;
+  return plan;
+}
+
+base::Result<ReconcileReport> Reconciler::Apply(const ReconcileOptions& options,
+                                                const Desired& desired) {
+  ECSYNC_ASSIGN_OR_RETURN(std::optional<aws::Stack> found, OwnStack(desired));
+  if (!found) return Create(options, desired);
+  aws::Stack stack = std::move(*found);
+  const std::string id = stack.id.empty() ? stack.name : stack.id;
+  if (!IsTerminalStatus(stack.status) && stack.status != "REVIEW_IN_PROGRESS") {
+    // (REVIEW_IN_PROGRESS is a create by change set that was never executed: nothing runs,
+    // so it is deleted below rather than waited on.)
+    // Another run (or a killed one) started an operation: wait for it, never start a second.
+    Say(stack.name, "stack " + stack.name + " is " + stack.status + "; waiting for it to finish");
+    StackWaiter waiter(cfn_, clock_, sink_, options.wait);
+    ECSYNC_RETURN_IF_ERROR(waiter.Begin(id));
+    ECSYNC_ASSIGN_OR_RETURN(WaitResult waited, waiter.Wait(id));
+    if (waited.interrupted) return Interrupted(stack.name, waited.final_status);
+    if (waited.timed_out) {
+      return base::TransientError("stack " + stack.name + " is still " + waited.final_status +
+                                  " after " + Seconds(options.wait.timeout) +
+                                  "; it will be waited on next time");
+    }
+    if (waited.final_status == "DELETE_COMPLETE") return Create(options, desired);
+    ECSYNC_ASSIGN_OR_RETURN(stack, cfn_.DescribeStack(id));
   }
   if (NeedsRecreate(stack.status)) {
-    Say("stack " + stack_name + " is " + stack.status + " and cannot be updated; deleting it first");
-    ECSYNC_ASSIGN_OR_RETURN(ReconcileReport deleted, Delete(options, stack, revision));
+    Say(stack.name, "stack " + stack.name + " is " + stack.status +
+                        " and cannot be updated; deleting it first");
+    ECSYNC_ASSIGN_OR_RETURN(ReconcileReport deleted, Delete(options, stack, desired.revision));
     if (!deleted.succeeded) return deleted;
-    return Create(options, tags, stack_name, template_body);
+    return Create(options, desired);
   }
-  if (stack.tags[kTagTemplateSha] == tags[kTagTemplateSha] && stack.status.ends_with("_COMPLETE")) {
+  if (TagOr(stack, kTagTemplateSha) == desired.template_sha && stack.status.ends_with("_COMPLETE") &&
+      !stack.status.starts_with("UPDATE_ROLLBACK")) {
     ReconcileReport report;
-    report.stack_name = stack_name;
-    report.revision = revision;
+    report.stack_name = stack.name;
+    report.revision = desired.revision;
     report.final_status = stack.status;
-    report.message = "stack " + stack_name + " is up to date (template unchanged since revision " +
-                     Short(stack.tags[kTagRevision]) + ")";
+    report.message = "stack " + stack.name + " is up to date (template unchanged since revision " +
+                     Short(TagOr(stack, kTagRevision)) + ")";
     return report;
   }
-  return Update(options, tags, stack, template_body);
+  return Update(options, desired, stack);
 }
 
 base::Result<ReconcileReport> Reconciler::Create(const ReconcileOptions& options,
-                                                 const std::map<std::string, std::string>& tags,
-                                                 const std::string& stack_name,
-                                                 const std::string& template_body) {
-  const std::string& revision = tags.at(kTagRevision);
-  Say("creating stack " + stack_name + " at revision " + Short(revision));
+                                                 const Desired& desired) {
+  const std::string& name = desired.stack_name;
+  Say(name, "creating stack " + name + " at revision " + Short(desired.revision));
   aws::CreateStackRequest request;
-  request.name = stack_name;
-  request.template_body = template_body;
-  request.tags = tags;
+  request.name = name;
+  request.template_body = desired.template_body;
+  request.tags = Tags(desired);
   request.capabilities = {"CAPABILITY_IAM"};
   request.on_failure = "DELETE";  // a failed create leaves nothing behind
-  request.client_request_token = RequestToken(stack_name, revision, "create");
+  request.client_request_token = RequestToken(name, desired.revision, "create");
   StackWaiter waiter(cfn_, clock_, sink_, options.wait);
   ECSYNC_ASSIGN_OR_RETURN(std::string stack_id, cfn_.CreateStack(request));
   ECSYNC_ASSIGN_OR_RETURN(WaitResult waited, waiter.Wait(stack_id));
+  if (waited.interrupted) return Interrupted(name, waited.final_status);
   ReconcileReport report;
   report.action = Action::kCreate;
-  report.stack_name = stack_name;
-  report.revision = revision;
+  report.stack_name = name;
+  report.revision = desired.revision;
+  if (waited.timed_out) {
+    // A create that outlives its deadline is taken down, so nothing half-made stays.
+    Say(name, "stack " + name + " is still " + waited.final_status + " after " +
+                  Seconds(options.wait.timeout) + "; deleting it");
+    aws::Stack stack;
+    stack.name = name;
+    stack.id = stack_id;
+    WaitOptions cleanup = options.wait;
+    cleanup.interrupted = nullptr;
+    ECSYNC_ASSIGN_OR_RETURN(ReconcileReport deleted,
+                            DeleteAndWait(cfn_, clock_, sink_, stack, desired.revision, cleanup));
+    report.succeeded = false;
+    report.final_status = deleted.final_status;
+    report.failures = waited.failures;
+    report.message = "creating stack " + name + " took longer than " +
+                     Seconds(options.wait.timeout) + "; the stack was deleted" +
+                     DescribeFailures(waited.failures);
+    return report;
+  }
   report.final_status = waited.final_status;
   report.failures = waited.failures;
   report.succeeded = waited.final_status == "CREATE_COMPLETE";
   report.message = report.succeeded
-                       ? "created stack " + stack_name + " at revision " + Short(revision)
-                       : "creating stack " + stack_name + " failed (" + waited.final_status +
+                       ? "created stack " + name + " at revision " + Short(desired.revision)
+                       : "creating stack " + name + " failed (" + waited.final_status +
                              "; the failed stack was removed)" + DescribeFailures(waited.failures);
   return report;
 }
 
 base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options,
-                                                 const std::map<std::string, std::string>& tags,
-                                                 const aws::Stack& stack,
-                                                 const std::string& template_body) {
-  const std::string& revision = tags.at(kTagRevision);
-  Say("updating stack " + stack.name + " from revision " + Short(stack.tags.count(kTagRevision) ? stack.tags.at(kTagRevision) : "") +
-      " to " + Short(revision));
-  aws::UpdateStackRequest request;
-  request.name = stack.id.empty() ? stack.name : stack.id;
-  request.template_body = template_body;
-  request.tags = tags;
-  request.capabilities = {"CAPABILITY_IAM"};
-  request.client_request_token = RequestToken(stack.name, revision, "update");
-  StackWaiter waiter(cfn_, clock_, sink_, options.wait);
-  ECSYNC_RETURN_IF_ERROR(waiter.Begin(request.name));
+                                                 const Desired& desired,
+                                                 const aws::Stack& stack) {
+  const std::string id = stack.id.empty() ? stack.name : stack.id;
   ReconcileReport report;
   report.stack_name = stack.name;
-  report.revision = revision;
-  base::Status started = cfn_.UpdateStack(request);
-  if (!started.ok()) {
-    if (started.message().find("No updates are to be performed") != std::string::npos) {
-      report.final_status = stack.status;
-      report.message = "stack " + stack.name + " is up to date";
-      return report;
-    }
-    return started.WithContext("updating stack " + stack.name);
+  report.revision = desired.revision;
+
+  aws::CreateChangeSetRequest request;
+  request.change_set_name = ChangeSetName(desired.revision, desired.template_sha);
+  request.stack_name = stack.name;  // a live stack's name is unique (and moto wants the name)
+  request.template_body = desired.template_body;
+  request.tags = Tags(desired);
+  request.capabilities = {"CAPABILITY_IAM"};
+  request.client_token = RequestToken(stack.name, desired.revision, "changeset");
+  request.description = "ecsync: revision " + desired.revision;
+  ECSYNC_ASSIGN_OR_RETURN(PreparedChangeSet prepared,
+                          PrepareChangeSet(cfn_, clock_, request, options.wait));
+  if (!prepared.has_changes) {
+    report.final_status = stack.status;
+    report.message = "stack " + stack.name + " is up to date (no resource changes)";
+    return report;
   }
-  ECSYNC_ASSIGN_OR_RETURN(WaitResult waited, waiter.Wait(request.name));
+  Say(stack.name, "updating stack " + stack.name + " from revision " +
+                      Short(TagOr(stack, kTagRevision, "?")) + " to " + Short(desired.revision) +
+                      ":");
+  for (const aws::ResourceChange& change : prepared.change_set.changes) {
+    if (!sink_) break;
+    ProgressEvent event;
+    event.kind = ProgressEvent::Kind::kChange;
+    event.stack = stack.name;
+    event.status = change.action;
+    event.logical_id = change.logical_id;
+    event.resource_type = change.resource_type;
+    if (!change.replacement.empty()) event.reason = "replacement: " + change.replacement;
+    sink_(event);
+  }
+
+  StackWaiter waiter(cfn_, clock_, sink_, options.wait);
+  ECSYNC_RETURN_IF_ERROR(waiter.Begin(id));
+  ECSYNC_RETURN_IF_ERROR(cfn_.ExecuteChangeSet(prepared.change_set.id, id,
+                                               RequestToken(stack.name, desired.revision, "execute")));
+  ECSYNC_ASSIGN_OR_RETURN(WaitResult waited, waiter.Wait(id));
+  if (waited.interrupted) return Interrupted(stack.name, waited.final_status);
   report.action = Action::kUpdate;
+  std::string note;
+  WaitOptions recovery = options.wait;
+  recovery.interrupted = nullptr;
+  if (waited.timed_out) {
+    // Past the deadline the update is cancelled; CloudFormation rolls back to the last revision.
+    Say(stack.name, "stack " + stack.name + " is still " + waited.final_status + " after " +
+                        Seconds(options.wait.timeout) + "; cancelling the update");
+    ECSYNC_RETURN_IF_ERROR(
+        cfn_.CancelUpdateStack(id, RequestToken(stack.name, desired.revision, "cancel")));
+    StackWaiter rollback(cfn_, clock_, sink_, recovery);
+    ECSYNC_ASSIGN_OR_RETURN(WaitResult rolled, rollback.Wait(id));
+    rolled.failures.insert(rolled.failures.begin(), waited.failures.begin(), waited.failures.end());
+    waited = rolled;
+    note = "took longer than " + Seconds(options.wait.timeout) + " and was cancelled; ";
+  }
+  if (waited.final_status == "UPDATE_ROLLBACK_FAILED") {
+    // The rollback itself hit a failure; CloudFormation can retry it, and must before the
+    // stack accepts another update.
+    Say(stack.name, "the rollback of " + stack.name + " failed; continuing it");
+    ECSYNC_RETURN_IF_ERROR(cfn_.ContinueUpdateRollback(
+        id, {}, RequestToken(stack.name, desired.revision, "continue-rollback")));
+    StackWaiter rollback(cfn_, clock_, sink_, recovery);
+    ECSYNC_ASSIGN_OR_RETURN(WaitResult rolled, rollback.Wait(id));
+    rolled.failures.insert(rolled.failures.begin(), waited.failures.begin(), waited.failures.end());
+    waited = rolled;
+  }
   report.final_status = waited.final_status;
   report.failures = waited.failures;
   report.succeeded = waited.final_status == "UPDATE_COMPLETE";
   report.message = report.succeeded
-                       ? "updated stack " + stack.name + " to revision " + Short(revision)
-                       : "updating stack " + stack.name + " failed (" + waited.final_status +
+                       ? "updated stack " + stack.name + " to revision " + Short(desired.revision)
+                       : "updating stack " + stack.name + " " + note + "failed (" +
+                             waited.final_status +
                              "; CloudFormation rolled it back to the previous revision)" +
                              DescribeFailures(waited.failures);
   return report;
@@ -289,15 +477,38 @@ base::Result<ReconcileReport> Reconciler::Delete(const ReconcileOptions& options
   return DeleteAndWait(cfn_, clock_, sink_, stack, revision, options.wait);
 }
 
+base::Result<ReconcileReport> Reconciler::DeleteOwnedStacks(const ReconcileOptions& options,
+                                                            const Desired& desired) {
+  ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::Stack> owned,
+                          OwnedStacks(desired.source, options.stack_name));
+  ReconcileReport report;
+  report.revision = desired.revision;
+  report.message = "nothing to delete: no stack deployed from " + desired.source;
+  for (const aws::Stack& stack : owned) {
+    Say(stack.name, "the compose file is gone at revision " + Short(desired.revision) +
+                        "; removing the stack it deployed");
+    ECSYNC_ASSIGN_OR_RETURN(ReconcileReport deleted, Delete(options, stack, desired.revision));
+    if (!deleted.succeeded) return deleted;
+    report = deleted;
+  }
+  return report;
+}
+
 base::Result<ReconcileReport> DeleteAndWait(aws::CloudFormation& cfn, base::Clock& clock,
                                             const ProgressSink& sink, const aws::Stack& stack,
                                             const std::string& revision, const WaitOptions& wait) {
-  if (sink) sink("deleting stack " + stack.name);
+  if (sink) {
+    ProgressEvent event;
+    event.stack = stack.name;
+    event.message = "deleting stack " + stack.name;
+    sink(event);
+  }
   std::string id = stack.id.empty() ? stack.name : stack.id;
   StackWaiter waiter(cfn, clock, sink, wait);
   ECSYNC_RETURN_IF_ERROR(waiter.Begin(id));
   ECSYNC_RETURN_IF_ERROR(cfn.DeleteStack(id, RequestToken(stack.name, revision, "delete")));
   ECSYNC_ASSIGN_OR_RETURN(WaitResult waited, waiter.Wait(id));
+  if (waited.interrupted) return Interrupted(stack.name, waited.final_status);
   ReconcileReport report;
   report.action = Action::kDelete;
   report.stack_name = stack.name;
@@ -305,10 +516,12 @@ base::Result<ReconcileReport> DeleteAndWait(aws::CloudFormation& cfn, base::Cloc
   report.final_status = waited.final_status;
   report.failures = waited.failures;
   report.succeeded = waited.final_status == "DELETE_COMPLETE";
-  report.message = report.succeeded ? "deleted stack " + stack.name
-                                    : "deleting stack " + stack.name + " failed (" +
-                                          waited.final_status + ")" +
-                                          DescribeFailures(waited.failures);
+  report.message = report.succeeded
+                       ? "deleted stack " + stack.name
+                       : "deleting stack " + stack.name + " failed (" + waited.final_status +
+                             (waited.timed_out ? ", still running after " + Seconds(wait.timeout)
+                                               : "") +
+                             ")" + DescribeFailures(waited.failures);
   return report;
 }
 
@@ -319,9 +532,14 @@ base::Result<ReconcileReport> Down(aws::CloudFormation& cfn, base::Clock& clock,
     return base::ConflictError("stack " + stack_name +
                                " was not created by ecsync; ecsync will not delete it");
   }
-  auto revision = stack.tags.find(kTagRevision);
-  return DeleteAndWait(cfn, clock, sink, stack,
-                       revision == stack.tags.end() ? "" : revision->second, wait);
+  if (stack.termination_protection) {
+    return base::ConflictError("stack " + stack_name +
+                               " has termination protection on; turn it off first (aws "
+                               "cloudformation update-termination-protection "
+                               "--no-enable-termination-protection --stack-name " +
+                               stack_name + ")");
+  }
+  return DeleteAndWait(cfn, clock, sink, stack, TagOr(stack, kTagRevision), wait);
 }
 
 base::Result<std::vector<aws::Stack>> ListManagedStacks(aws::CloudFormation& cfn) {
@@ -333,26 +551,6 @@ base::Result<std::vector<aws::Stack>> ListManagedStacks(aws::CloudFormation& cfn
   std::sort(managed.begin(), managed.end(),
             [](const aws::Stack& a, const aws::Stack& b) { return a.name < b.name; });
   return managed;
-}
-
-base::Result<ReconcileReport> Reconciler::DeleteOwnedStacks(const ReconcileOptions& options,
-                                                            const std::string& source,
-                                                            const std::string& revision) {
-  ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::Stack> stacks, cfn_.DescribeStacks());
-  ReconcileReport report;
-  report.revision = revision;
-  report.message = "nothing to delete: no stack deployed from " + source;
-  for (const aws::Stack& stack : stacks) {
-    if (!IsManaged(stack.tags)) continue;
-    auto owner = stack.tags.find(kTagSource);
-    if (owner == stack.tags.end() || owner->second != source) continue;
-    if (!options.stack_name.empty() && stack.name != options.stack_name) continue;
-    if (stack.status == "DELETE_COMPLETE") continue;
-    ECSYNC_ASSIGN_OR_RETURN(ReconcileReport deleted, Delete(options, stack, revision));
-    if (!deleted.succeeded) return deleted;
-    report = deleted;
-  }
-  return report;
 }
 
 }  // namespace ecsync::reconcile

@@ -24,6 +24,8 @@ struct ReconcileOptions {
   // VPC and subnets for the template; looked up through Ec2 (default VPC) when empty.
   cfn::ConvertOptions network;
   std::map<std::string, std::string> environment;  // variables for interpolation
+  // How long to poll and how long a deploy may take: past the timeout an update is cancelled
+  // (CloudFormation rolls it back) and a create is deleted.
   WaitOptions wait;
 };
 
@@ -43,6 +45,28 @@ struct ReconcileReport {
   std::vector<FailedResource> failures;
 };
 
+// What a reconcile would do, without doing it.
+struct PlanReport {
+  Action action = Action::kNone;
+  std::string stack_name;
+  std::string revision;
+  std::string reason;  // one line for humans
+  // Resource changes: from a change set for updates, every resource for creates and deletes.
+  std::vector<aws::ResourceChange> changes;
+  // Template lines that differ (updates only); see DiffTemplates.
+  std::vector<std::string> template_diff;
+};
+
+// What git says one project's stack should be at one revision.
+struct Desired {
+  std::string source;    // SourceId(repo, compose path)
+  std::string revision;  // the commit
+  bool present = false;  // false: the compose file is gone at this revision
+  std::string stack_name;
+  std::string template_body;  // compact JSON
+  std::string template_sha;
+};
+
 // Makes one project's stack match one commit. Not thread-safe; the caller guarantees at
 // most one Reconcile per stack at a time.
 class Reconciler {
@@ -53,27 +77,32 @@ class Reconciler {
 
   // Fetches, loads, converts, compares and applies. Error kinds: kInvalid for a bad compose
   // file or configuration (nothing was changed), kConflict when the stack belongs to
-  // someone else, kThrottled/kTransient/kNotFound for git and AWS trouble.
+  // someone else, kThrottled/kTransient/kNotFound for git and AWS trouble; kTransient
+  // also when waiting was interrupted (the stack's operation goes on; a rerun resumes it).
   base::Result<ReconcileReport> Reconcile(const ReconcileOptions& options);
 
+  // Computes what Reconcile would do. The only write is a change set that is deleted again.
+  base::Result<PlanReport> Plan(const ReconcileOptions& options);
+
  private:
-  base::Result<ReconcileReport> DeleteOwnedStacks(const ReconcileOptions& options,
-                                                  const std::string& source,
-                                                  const std::string& revision);
-  base::Result<ReconcileReport> Apply(const ReconcileOptions& options, const std::string& source,
-                                      const std::string& revision, const std::string& stack_name,
-                                      const std::string& template_body);
-  base::Result<ReconcileReport> Create(const ReconcileOptions& options,
-                                       const std::map<std::string, std::string>& tags,
-                                       const std::string& stack_name,
-                                       const std::string& template_body);
-  base::Result<ReconcileReport> Update(const ReconcileOptions& options,
-                                       const std::map<std::string, std::string>& tags,
-                                       const aws::Stack& stack, const std::string& template_body);
+  base::Result<Desired> Render(const ReconcileOptions& options);
+  base::Result<cfn::ConvertOptions> ResolveNetwork(const ReconcileOptions& options);
+  // The managed stacks whose ecsync:source is `source` (and named `only` when non-empty).
+  base::Result<std::vector<aws::Stack>> OwnedStacks(const std::string& source,
+                                                    const std::string& only);
+  // The stack named desired.stack_name when it exists and is ours; nullopt when absent.
+  base::Result<std::optional<aws::Stack>> OwnStack(const Desired& desired);
+
+  base::Result<ReconcileReport> Apply(const ReconcileOptions& options, const Desired& desired);
+  base::Result<ReconcileReport> Create(const ReconcileOptions& options, const Desired& desired);
+  base::Result<ReconcileReport> Update(const ReconcileOptions& options, const Desired& desired,
+                                       const aws::Stack& stack);
   base::Result<ReconcileReport> Delete(const ReconcileOptions& options, const aws::Stack& stack,
                                        const std::string& revision);
-  base::Result<cfn::ConvertOptions> ResolveNetwork(const ReconcileOptions& options);
-  void Say(const std::string& line) const;
+  base::Result<ReconcileReport> DeleteOwnedStacks(const ReconcileOptions& options,
+                                                  const Desired& desired);
+  std::map<std::string, std::string> Tags(const Desired& desired) const;
+  void Say(const std::string& stack, const std::string& line) const;
 
   git::GitSource& git_;
   aws::CloudFormation& cfn_;

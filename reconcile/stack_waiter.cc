@@ -1,7 +1,6 @@
 #include "reconcile/stack_waiter.h"
 
 #include <algorithm>
-#include <cstdio>
 
 namespace ecsync::reconcile {
 
@@ -15,6 +14,15 @@ bool IsConsequence(const std::string& reason) {
 }
 
 }  // namespace
+
+std::string StackNameOf(const std::string& name_or_id) {
+  // arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>
+  auto start = name_or_id.find(":stack/");
+  if (name_or_id.rfind("arn:", 0) != 0 || start == std::string::npos) return name_or_id;
+  start += 7;
+  auto end = name_or_id.find('/', start);
+  return name_or_id.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
 
 bool IsTerminalStatus(const std::string& status) {
   if (status.find("IN_PROGRESS") != std::string::npos) return false;
@@ -37,17 +45,8 @@ base::Status StackWaiter::Begin(const std::string& stack) {
   return base::Status::Ok();
 }
 
-std::string StackWaiter::FormatEvent(const aws::StackEvent& event) const {
-  double elapsed =
-      std::chrono::duration<double>(clock_.SteadyNow() - started_).count();
-  char prefix[32];
-  std::snprintf(prefix, sizeof(prefix), "%7.1fs", elapsed);
-  std::string line = std::string(prefix) + "  " + event.logical_id;
-  line.append(line.size() < 44 ? 44 - line.size() : 1, ' ');
-  line += event.status;
-  if (!event.resource_type.empty()) line += "  " + event.resource_type;
-  if (!event.reason.empty()) line += "  (" + event.reason + ")";
-  return line;
+bool StackWaiter::Interrupted() const {
+  return options_.interrupted != nullptr && options_.interrupted->load();
 }
 
 base::Status StackWaiter::ReportNewEvents(const std::string& stack,
@@ -64,8 +63,19 @@ base::Status StackWaiter::ReportNewEvents(const std::string& stack,
   }
   // DescribeStackEvents lists newest first.
   std::reverse(fresh.begin(), fresh.end());
+  const double elapsed = std::chrono::duration<double>(clock_.SteadyNow() - started_).count();
   for (const aws::StackEvent* e : fresh) {
-    if (sink_) sink_(FormatEvent(*e));
+    if (sink_) {
+      ProgressEvent event;
+      event.kind = ProgressEvent::Kind::kResource;
+      event.stack = StackNameOf(stack);
+      event.logical_id = e->logical_id;
+      event.resource_type = e->resource_type;
+      event.status = e->status;
+      event.reason = e->reason;
+      event.elapsed_seconds = elapsed;
+      sink_(event);
+    }
     if (e->status.ends_with("_FAILED") && !e->reason.empty() && !IsConsequence(e->reason) &&
         e->resource_type != "AWS::CloudFormation::Stack") {
       failures->push_back({e->logical_id, e->resource_type, e->status, e->reason});
@@ -99,12 +109,21 @@ base::Result<WaitResult> StackWaiter::Wait(const std::string& stack) {
       }
       return result;
     }
+    result.final_status = status;
     if (clock_.SteadyNow() >= deadline) {
-      return base::TransientError("timed out waiting for stack " + stack + " (last status " +
-                                  (status.empty() ? "unknown" : status) +
-                                  "); it is still running and will be waited on next time");
+      result.timed_out = true;
+      return result;
     }
-    clock_.SleepFor(options_.poll_interval);
+    // Sleep in short slices so an interrupt is noticed quickly.
+    auto next_poll = clock_.SteadyNow() + options_.poll_interval;
+    while (clock_.SteadyNow() < next_poll) {
+      if (Interrupted()) {
+        result.interrupted = true;
+        return result;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_poll - clock_.SteadyNow());
+      clock_.SleepFor(std::min(left, std::chrono::milliseconds(200)));
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <set>
 #include <string>
@@ -15,6 +16,9 @@ namespace ecsync::reconcile {
 struct WaitOptions {
   std::chrono::milliseconds poll_interval{5000};
   std::chrono::milliseconds timeout{std::chrono::minutes(60)};
+  // When set and it becomes true (Ctrl-C), waiting stops at the next check; the stack's
+  // operation goes on in CloudFormation. Not owned.
+  const std::atomic<bool>* interrupted = nullptr;
 };
 
 // A resource whose operation failed, with CloudFormation's reason.
@@ -26,9 +30,16 @@ struct FailedResource {
 };
 
 struct WaitResult {
-  std::string final_status;               // e.g. "CREATE_COMPLETE"; "DELETE_COMPLETE" when gone
-  std::vector<FailedResource> failures;   // in the order they happened; root causes first
+  // The terminal status, e.g. "CREATE_COMPLETE" ("DELETE_COMPLETE" when the stack is gone);
+  // when timed_out or interrupted, the last status seen, still in progress.
+  std::string final_status;
+  std::vector<FailedResource> failures;  // in the order they happened; root causes first
+  bool timed_out = false;    // the timeout passed first
+  bool interrupted = false;  // WaitOptions::interrupted was set first
 };
+
+// The stack name in a StackId ARN; anything else is returned as it is.
+std::string StackNameOf(const std::string& name_or_id);
 
 // True for statuses that end an operation (nothing more will happen without a new call).
 bool IsTerminalStatus(const std::string& status);
@@ -45,14 +56,15 @@ class StackWaiter {
   base::Status Begin(const std::string& stack);
 
   // Waits until `stack` (a name or, better, a StackId, which keeps answering after a
-  // delete) reaches a terminal status. A stack that disappears counts as DELETE_COMPLETE.
-  // kTransient on timeout (the stack is still in progress and may be waited on again).
+  // delete) reaches a terminal status, the timeout passes or the wait is interrupted (see
+  // WaitResult). A stack that disappears counts as DELETE_COMPLETE. Errors only when AWS
+  // keeps refusing (kInvalid etc.); throttling and transient errors are waited through.
   base::Result<WaitResult> Wait(const std::string& stack);
 
  private:
   // Fetches events, reports the unseen ones oldest first and records failures.
   base::Status ReportNewEvents(const std::string& stack, std::vector<FailedResource>* failures);
-  std::string FormatEvent(const aws::StackEvent& event) const;
+  bool Interrupted() const;
 
   aws::CloudFormation& cfn_;
   base::Clock& clock_;

@@ -8,6 +8,7 @@ packages=(
   libgit2-dev libyaml-cpp-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev
   libcpp-httplib-dev prometheus-cpp-dev libpugixml-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
   prometheus  # provides promtool, used by the metrics tests
   curl ca-certificates
 )

@@ -69,6 +69,7 @@ struct Fixture {
     options.http = http;
     options.clock = &clock;
     options.jitter_seed = 42;
+    options.base_backoff = std::chrono::milliseconds(200);
     client = std::make_shared<AwsClient>(options);
     cfn = std::make_shared<CloudFormationClient>(client);
   }
@@ -140,7 +141,8 @@ TEST(AwsClient, GivesUpAfterThreeAttempts) {
   ASSERT_FALSE(stacks.ok());
   EXPECT_EQ(stacks.status().kind(), base::ErrorKind::kTransient);
   EXPECT_EQ(f.http->requests.size(), 3u);
-  EXPECT_EQ(stacks.status().message(), "CloudFormation DescribeStacks: InternalFailure: oops");
+  EXPECT_EQ(stacks.status().message(),
+            "CloudFormation DescribeStacks: InternalFailure: oops (gave up after 3 attempts)");
 }
 
 TEST(AwsClient, NetworkErrorsAreRetried) {
@@ -155,7 +157,7 @@ TEST(AwsClient, ValidationErrorIsNotRetried) {
   Fixture f;
   f.http->Push(400, kNoUpdates);
   f.http->Push(200, "<UpdateStackResponse/>");
-  base::Status s = f.cfn->UpdateStack({"web", "{}", {}, {}, {}, ""});
+  base::Status s = f.cfn->UpdateStack({"web", "{}", {}, {}, {}, "", ""});
   EXPECT_EQ(s.kind(), base::ErrorKind::kInvalid);
   EXPECT_NE(s.message().find("No updates are to be performed"), std::string::npos);
   EXPECT_EQ(f.http->requests.size(), 1u);
@@ -251,7 +253,7 @@ TEST(AwsClient, LogsNeverContainSecretsOrSignatures) {
     f.http->Push(200, kOneStack);
     f.http->Push(400, kNoUpdates);
     EXPECT_TRUE(f.cfn->DescribeStack("web").ok());
-    EXPECT_FALSE(f.cfn->UpdateStack({"web", "{}", {}, {}, {}, ""}).ok());
+    EXPECT_FALSE(f.cfn->UpdateStack({"web", "{}", {}, {}, {}, "", ""}).ok());
     std::string auth = HeaderOf(f.http->requests[0], "Authorization");
     std::string signature = auth.substr(auth.rfind('=') + 1);
     logger->flush();
@@ -267,7 +269,8 @@ TEST(AwsClient, LogsNeverContainSecretsOrSignatures) {
 
 TEST(MakeAwsClients, NoCredentialsIsInvalidWithGuidance) {
   AwsClientsOptions options;
-  options.env = EnvFromMap({{"HOME", "/nonexistent"}, {"AWS_REGION", "us-east-1"}});
+  options.env = EnvFromMap({{"HOME", "/nonexistent"}, {"AWS_REGION", "us-east-1"},
+                            {"AWS_EC2_METADATA_DISABLED", "true"}});
   auto clients = MakeAwsClients(options);
   ASSERT_FALSE(clients.ok());
   EXPECT_EQ(clients.status().kind(), base::ErrorKind::kInvalid);
@@ -276,7 +279,7 @@ TEST(MakeAwsClients, NoCredentialsIsInvalidWithGuidance) {
 
 TEST(MakeAwsClients, NoRegionIsInvalid) {
   AwsClientsOptions options;
-  options.env = EnvFromMap({{"HOME", "/nonexistent"}, {"AWS_ACCESS_KEY_ID", "a"},
+  options.env = EnvFromMap({{"HOME", "/nonexistent"}, {"AWS_EC2_METADATA_DISABLED", "true"}, {"AWS_ACCESS_KEY_ID", "a"},
                             {"AWS_SECRET_ACCESS_KEY", "b"}});
   auto clients = MakeAwsClients(options);
   ASSERT_FALSE(clients.ok());

@@ -103,7 +103,7 @@ TEST_F(Moto, StackLifecycle) {
 
   UpdateStackRequest update{"web", kTemplateV2, {{"Name", "web-topic"}},
                             {{"ecsync:managed-by", "ecsync"}, {"ecsync:revision", "rev2"}},
-                            {}, "update-web-rev2"};
+                            {}, "update-web-rev2", ""};
   base::Status updated = cfn.UpdateStack(update);
   ASSERT_TRUE(updated.ok()) << updated.ToString();
   EXPECT_EQ(WaitForStack("web"), "UPDATE_COMPLETE");
@@ -142,7 +142,7 @@ TEST_F(Moto, CreatingAnExistingStackIsNotRetried) {
   ASSERT_TRUE(clients_.cloudformation->CreateStack(WebStack()).ok());
   auto again = clients_.cloudformation->CreateStack(WebStack());
   ASSERT_FALSE(again.ok());
-  EXPECT_EQ(again.status().kind(), base::ErrorKind::kInvalid) << again.status().ToString();
+  EXPECT_EQ(again.status().kind(), base::ErrorKind::kConflict) << again.status().ToString();
   EXPECT_NE(again.status().message().find("AlreadyExists"), std::string::npos)
       << again.status().ToString();
 }

@@ -123,8 +123,13 @@ TEST_F(Golden, SameKeyProperties) {
        }) {
     ExpectSame(pointer);
   }
-  // Every property of the ECS service is Docker's.
-  EXPECT_EQ(Props(ours_, "SimpleService"), Props(golden_, "SimpleService"));
+  // Every property of the ECS service is Docker's, plus the two modern deployment settings
+  // (circuit breaker with rollback, health check grace period) checked in
+  // DeliberateDifferences.
+  ordered_json service = Props(ours_, "SimpleService");
+  service["DeploymentConfiguration"].erase("DeploymentCircuitBreaker");
+  service.erase("HealthCheckGracePeriodSeconds");
+  EXPECT_EQ(service, Props(golden_, "SimpleService"));
 }
 
 // Each deliberate difference from the golden, spelled out (see docs/mapping.md).
@@ -147,6 +152,13 @@ TEST_F(Golden, DeliberateDifferences) {
       Props(golden_, "SimpleTCP80Listener")["DefaultActions"][0].contains("TargetGroupArn"));
   EXPECT_EQ(Props(ours_, "SimpleTCP80Listener")["DefaultActions"][0]["TargetGroupArn"],
             Ref("SimpleTCP80TargetGroup"));
+  // Deployments roll back by themselves when tasks keep failing, and tasks behind the
+  // load balancer get a grace period before its health checks count.
+  EXPECT_EQ(Props(ours_, "SimpleService")["DeploymentConfiguration"]["DeploymentCircuitBreaker"],
+            (ordered_json{{"Enable", true}, {"Rollback", true}}));
+  EXPECT_FALSE(Props(golden_, "SimpleService")["DeploymentConfiguration"].contains(
+      "DeploymentCircuitBreaker"));
+  EXPECT_EQ(Props(ours_, "SimpleService")["HealthCheckGracePeriodSeconds"], 60);
   // Everything taggable is tagged; per-service resources also carry the service tag.
   const ordered_json service_tags = Props(golden_, "SimpleService")["Tags"];
   const ordered_json project_tags = Props(golden_, "Cluster")["Tags"];
@@ -262,12 +274,12 @@ TEST(Convert, IsDeterministic) {
 }
 
 TEST(Convert, RejectsWhatEcsCannotRun) {
-  compose::Project asymmetric = Project("p", {Service("web", "nginx", {Port(80)})});
-  asymmetric.services[0].ports[0].published = 8080;
-  base::Result<ordered_json> result = Convert(asymmetric, {});
+  compose::Project twice = Project("p", {Service("web", "nginx", {Port(80), Port(81)})});
+  twice.services[0].ports[1].published = 80;
+  base::Result<ordered_json> result = Convert(twice, {});
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().kind(), base::ErrorKind::kInvalid);
-  EXPECT_NE(result.status().message().find("service \"web\" (compose.yaml:2:3): ports[0]"),
+  EXPECT_NE(result.status().message().find("service \"web\" (compose.yaml:2:3): port 80"),
             std::string::npos)
       << result.status().message();
 

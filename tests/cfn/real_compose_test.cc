@@ -31,12 +31,17 @@ TEST_P(RealCompose, LoadsConvertsAndPassesCfnLint) {
   compose::DiskFileReader reader;
   compose::LoadOptions options;
   options.files = {dir + "/compose.yaml"};
+  // Variables the files expect from the user's shell or an .env file that is not in the corpus.
+  options.environment = {{"PLEX_MEDIA_PATH", "/srv/media"}};
   base::Result<compose::Project> project = compose::Load(options, reader);
   ASSERT_TRUE(project.ok()) << project.status().ToString();
-  // Many of these files build their images locally (`build:` without `image:`), which ECS
-  // cannot run; give such services a registry image so the rest of the file is exercised.
   for (auto& service : project->services) {
+    // Many of these files build their images locally (`build:` without `image:`), which ECS
+    // cannot run; give such services a registry image so the rest of the file is exercised.
     if (service.image.empty()) service.image = "registry.example.com/" + service.name + ":1";
+    // Likewise a WebAssembly service (platform wasi/wasm) needs a wasm runtime ECS lacks; the
+    // converter rejects it (tested in deployment_test.cc); run it as a Linux image here.
+    if (service.platform.rfind("wasi", 0) == 0) service.platform.clear();
   }
   base::Result<nlohmann::ordered_json> tmpl =
       Convert(*project, {"vpc-0123abcd", {"subnet-0123abcd", "subnet-4567ef01"}});
@@ -47,6 +52,19 @@ TEST_P(RealCompose, LoadsConvertsAndPassesCfnLint) {
     EXPECT_NE(tmpl.status().message().find("compose.yaml:"), std::string::npos)
         << tmpl.status().message();
     GTEST_SKIP() << "not convertible: " << tmpl.status().message();
+  }
+  // Every listener the compose file publishes is on the load balancer.
+  for (const auto& service : project->services) {
+    for (const auto& port : service.ports) {
+      if (port.mode == "host") continue;
+      const std::string suffix = std::to_string(port.published.value_or(port.target)) + "Listener";
+      bool found = false;
+      for (const auto& [id, resource] : (*tmpl)["Resources"].items()) {
+        found = found || (id.size() > suffix.size() && id.ends_with(suffix) &&
+                          resource["Type"] == "AWS::ElasticLoadBalancingV2::Listener");
+      }
+      EXPECT_TRUE(found) << service.name << " publishes " << suffix;
+    }
   }
   base::Status lint = ecsync::testing::CfnLint(ToJson(*tmpl));
   EXPECT_TRUE(lint.ok()) << lint.ToString();

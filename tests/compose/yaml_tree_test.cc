@@ -120,7 +120,7 @@ TEST(ParseYaml, SyntaxErrorsCarryALocation) {
 TEST(ParseYaml, RecursiveAliasFailsCleanly) {
   auto result = ParseYaml("a: &a [1, *a]\n", "f.yaml");
   ASSERT_FALSE(result.ok());
-  EXPECT_THAT(result.status().message(), HasSubstr("too deeply"));
+  EXPECT_THAT(result.status().message(), HasSubstr("nests deeper than"));
 }
 
 TEST(ParseYaml, AliasBombFailsCleanly) {
@@ -133,7 +133,7 @@ TEST(ParseYaml, AliasBombFailsCleanly) {
   }
   auto result = ParseYaml(text, "f.yaml");
   ASSERT_FALSE(result.ok());
-  EXPECT_THAT(result.status().message(), HasSubstr("too many values"));
+  EXPECT_THAT(result.status().message(), HasSubstr("expands to more than"));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -109,6 +110,53 @@ TEST(Cli, ConvertReportsTheFileAndLineOfABadComposeFile) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("compose.yaml:5:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("ports"), std::string::npos) << r.err;
+}
+
+TEST(Cli, StackDirWorksOfflineForReconcilePlanLsAndDown) {
+  TempDir home;
+  GitRepo repo;
+  repo.Write("compose.yaml", "name: shop\nservices:\n  web:\n    image: nginx:1.27\n");
+  std::string revision = repo.Commit("shop");
+  const std::string stacks = home.path() + "/stacks";
+  std::vector<std::string> project = {"--repo", repo.url(), "--cache-dir", home.path() + "/cache",
+                                      "--stack-dir", stacks, "--vpc-id", "vpc-0123abcd",
+                                      "--subnet-ids", "subnet-0123abcd,subnet-4567ef01",
+                                      "--poll-interval", "100ms"};
+  auto run = [&](std::vector<std::string> argv) {
+    argv.insert(argv.begin(), EcsyncBinary());
+    return RunCommand(argv, NoAwsEnv(home));
+  };
+  auto with = [&](std::vector<std::string> head) {
+    head.insert(head.end(), project.begin(), project.end());
+    return head;
+  };
+  CommandResult plan = run(with({"plan"}));
+  EXPECT_EQ(plan.exit_code, 1) << plan.err;
+  CommandResult created = run(with({"reconcile", "--once"}));
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  std::string state = ReadFileOrDie(stacks + "/shop.state.json");
+  EXPECT_NE(state.find("CREATE_COMPLETE"), std::string::npos);
+  EXPECT_NE(state.find(revision), std::string::npos);
+  EXPECT_TRUE(CfnLint(ReadFileOrDie(stacks + "/shop.template.json")).ok());
+  EXPECT_EQ(run(with({"plan"})).exit_code, 0);
+  CommandResult ls = run({"ls", "--stack-dir", stacks});
+  EXPECT_EQ(ls.exit_code, 0) << ls.err;
+  EXPECT_NE(ls.out.find("shop"), std::string::npos) << ls.out;
+  CommandResult down = run({"down", "--stack-name", "shop", "--stack-dir", stacks});
+  EXPECT_EQ(down.exit_code, 0) << down.err;
+  EXPECT_FALSE(std::filesystem::exists(stacks + "/shop.state.json"));
+}
+
+TEST(Cli, WithoutAwsOrStackDirReconcileSaysWhatToSet) {
+  TempDir home;
+  GitRepo repo;
+  repo.Write("compose.yaml", "services:\n  web:\n    image: nginx\n");
+  repo.Commit("x");
+  CommandResult r = RunCommand({EcsyncBinary(), "reconcile", "--once", "--repo", repo.url(),
+                                "--cache-dir", home.path() + "/cache"},
+                               NoAwsEnv(home));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("AWS_ACCESS_KEY_ID"), std::string::npos) << r.err;
 }
 
 }  // namespace

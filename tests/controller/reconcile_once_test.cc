@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/support/support.h"
 
@@ -209,6 +210,70 @@ TEST_F(ReconcileOnce, LsListsManagedStacksAndDownDeletesOne) {
   EXPECT_EQ(moto_.StackStatus("shop"), "");
   CommandResult missing = RunCommand({EcsyncBinary(), "down", "--stack-name", "shop"}, moto_.ClientEnv());
   EXPECT_EQ(missing.exit_code, 2);
+}
+
+TEST_F(ReconcileOnce, PlanShowsWhatWouldChangeAndChangesNothing) {
+  repo_.Write("compose.yaml", kApp);
+  std::string first = repo_.Commit("shop");
+  auto plan = [&](const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {EcsyncBinary(), "plan", "--repo", repo_.url(), "--cache-dir",
+                                     cache_.path(), "--poll-interval", "100ms"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return RunCommand(argv, moto_.ClientEnv());
+  };
+  CommandResult before = plan();
+  EXPECT_EQ(before.exit_code, 1) << before.err;  // changes: the stack would be created
+  EXPECT_NE(before.out.find("stack shop: create"), std::string::npos) << before.out;
+  EXPECT_NE(before.out.find("+ WebService (AWS::ECS::Service)"), std::string::npos) << before.out;
+  EXPECT_EQ(moto_.StackStatus("shop"), "");
+
+  ASSERT_EQ(Reconcile().exit_code, 0);
+  CommandResult same = plan();
+  EXPECT_EQ(same.exit_code, 0) << same.out << same.err;
+  EXPECT_NE(same.out.find("stack shop: none"), std::string::npos) << same.out;
+
+  std::string app = kApp;
+  app.replace(app.find("    depends_on"), 0, "    deploy:\n      replicas: 3\n");
+  repo_.Write("compose.yaml", app);
+  repo_.Commit("three web replicas");
+  CommandResult update = plan({"--output", "json"});
+  EXPECT_EQ(update.exit_code, 1) << update.err;
+  json planned = json::parse(update.out);
+  EXPECT_EQ(planned["action"], "update");
+  bool web_modified = false;
+  for (const auto& c : planned["changes"]) {
+    if (c["logical_id"] == "WebService" && c["action"] == "Modify") web_modified = true;
+  }
+  EXPECT_TRUE(web_modified) << planned.dump(2);
+  bool count_line = false;
+  for (const auto& line : planned["template_diff"]) {
+    if (line == "~ Resources.WebService.Properties.DesiredCount: 1 -> 3") count_line = true;
+  }
+  EXPECT_TRUE(count_line) << planned.dump(2);
+  // Nothing was applied and no change set was left behind.
+  EXPECT_EQ(moto_.StackTag("shop", "ecsync:revision"), first);
+  EXPECT_EQ(Service("Web")["desiredCount"], 1);
+  json change_sets = Aws({"cloudformation", "list-change-sets", "--stack-name", "shop"});
+  EXPECT_TRUE(change_sets["Summaries"].empty()) << change_sets.dump(2);
+}
+
+TEST_F(ReconcileOnce, JsonOutputIsOneEventPerLineEndingWithTheResult) {
+  repo_.Write("compose.yaml", kApp);
+  repo_.Commit("shop");
+  CommandResult r = Reconcile({"--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<json> events;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) events.push_back(json::parse(line));
+  ASSERT_GE(events.size(), 3u);
+  EXPECT_EQ(events.front()["event"], "step");
+  bool resource_event = false;
+  for (const auto& e : events) resource_event |= e["event"] == "resource";
+  EXPECT_TRUE(resource_event);
+  EXPECT_EQ(events.back()["event"], "result");
+  EXPECT_EQ(events.back()["action"], "create");
+  EXPECT_EQ(events.back()["succeeded"], true);
+  EXPECT_EQ(events.back()["status"], "CREATE_COMPLETE");
 }
 
 }  // namespace

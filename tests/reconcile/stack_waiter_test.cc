@@ -42,6 +42,20 @@ class ScriptedCloudFormation : public aws::CloudFormation {
   base::Result<std::vector<aws::StackEvent>> DescribeStackEvents(const std::string&) override {
     return events;
   }
+  // Not used by the waiter.
+  base::Result<std::string> CreateChangeSet(const aws::CreateChangeSetRequest&) override { return std::string("cs"); }
+  base::Result<aws::ChangeSet> DescribeChangeSet(const std::string&, const std::string&) override { return aws::ChangeSet{}; }
+  base::Status ExecuteChangeSet(const std::string&, const std::string&, const std::string&) override { return base::Status::Ok(); }
+  base::Status DeleteChangeSet(const std::string&, const std::string&) override { return base::Status::Ok(); }
+  base::Status ContinueUpdateRollback(const std::string&, const std::vector<std::string>&, const std::string&) override { return base::Status::Ok(); }
+  base::Status CancelUpdateStack(const std::string&, const std::string&) override { return base::Status::Ok(); }
+  base::Result<std::vector<aws::StackResource>> DescribeStackResources(const std::string&) override { return std::vector<aws::StackResource>{}; }
+  base::Result<std::string> GetTemplate(const std::string&) override { return std::string("{}"); }
+  base::Result<aws::TemplateValidation> ValidateTemplate(const std::string&) override { return aws::TemplateValidation{}; }
+  base::Result<std::string> DetectStackDrift(const std::string&) override { return std::string("drift"); }
+  base::Result<aws::DriftDetection> DescribeStackDriftDetectionStatus(const std::string&) override { return aws::DriftDetection{}; }
+  base::Result<std::vector<aws::ResourceDrift>> DescribeStackResourceDrifts(const std::string&) override { return std::vector<aws::ResourceDrift>{}; }
+  base::Status UpdateTerminationProtection(const std::string&, bool) override { return base::Status::Ok(); }
 };
 
 aws::StackEvent Event(const std::string& id, const std::string& logical, const std::string& status,
@@ -73,7 +87,7 @@ TEST(StackWaiter, ReportsEachNewEventOnceInOrderAndPollsUntilTerminal) {
                  {Event("e3", "WebService", "UPDATE_COMPLETE"), Event("e4", "shop", "UPDATE_COMPLETE")}}};
   base::FakeClock clock;
   std::vector<std::string> lines;
-  StackWaiter waiter(cfn, clock, [&](const std::string& l) { lines.push_back(l); },
+  StackWaiter waiter(cfn, clock, [&](const ProgressEvent& e) { lines.push_back(FormatText(e)); },
                      {milliseconds(2000), milliseconds(60000)});
   ASSERT_TRUE(waiter.Begin("shop").ok());
   auto result = waiter.Wait("shop");
@@ -98,7 +112,7 @@ TEST(StackWaiter, CollectsTheRootCauseNotTheCancellations) {
         Event("e4", "shop", "ROLLBACK_IN_PROGRESS", "The following resource(s) failed to create: [WebService]")}}};
   base::FakeClock clock;
   std::vector<std::string> lines;
-  StackWaiter waiter(cfn, clock, [&](const std::string& l) { lines.push_back(l); },
+  StackWaiter waiter(cfn, clock, [&](const ProgressEvent& e) { lines.push_back(FormatText(e)); },
                      {milliseconds(1000), milliseconds(60000)});
   auto result = waiter.Wait("shop");
   ASSERT_TRUE(result.ok());
@@ -109,16 +123,35 @@ TEST(StackWaiter, CollectsTheRootCauseNotTheCancellations) {
   EXPECT_EQ(lines.size(), 4u);
 }
 
-TEST(StackWaiter, TimesOutAsTransientWithoutStartingAnything) {
+TEST(StackWaiter, TimesOutWithTheLastStatusAndPollsAtTheInterval) {
   ScriptedCloudFormation cfn;
   cfn.script = {{"UPDATE_IN_PROGRESS", {}}};
   base::FakeClock clock;
   StackWaiter waiter(cfn, clock, nullptr, {milliseconds(5000), milliseconds(30000)});
   auto result = waiter.Wait("shop");
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.status().kind(), base::ErrorKind::kTransient);
-  EXPECT_NE(result.status().message().find("UPDATE_IN_PROGRESS"), std::string::npos);
+  ASSERT_TRUE(result.ok());
+  EXPECT_TRUE(result->timed_out);
+  EXPECT_FALSE(result->interrupted);
+  EXPECT_EQ(result->final_status, "UPDATE_IN_PROGRESS");
   EXPECT_EQ(cfn.describe_calls, 7);  // t = 0, 5, ..., 30 s
+}
+
+TEST(StackWaiter, StopsWaitingWhenInterrupted) {
+  ScriptedCloudFormation cfn;
+  cfn.script = {{"CREATE_IN_PROGRESS", {}}};
+  base::FakeClock clock;
+  std::atomic<bool> interrupted{true};
+  StackWaiter waiter(cfn, clock, nullptr, {milliseconds(5000), milliseconds(30000), &interrupted});
+  auto result = waiter.Wait("shop");
+  ASSERT_TRUE(result.ok());
+  EXPECT_TRUE(result->interrupted);
+  EXPECT_EQ(result->final_status, "CREATE_IN_PROGRESS");
+  EXPECT_EQ(cfn.describe_calls, 1);
+}
+
+TEST(StackNameOf, TakesTheNameFromAStackId) {
+  EXPECT_EQ(StackNameOf("arn:aws:cloudformation:us-east-1:123456789012:stack/shop/0a1b-2c"), "shop");
+  EXPECT_EQ(StackNameOf("shop"), "shop");
 }
 
 }  // namespace

@@ -1,17 +1,27 @@
 #!/usr/bin/env python3
-"""moto_server, plus CloudFormation support for the Cloud Map resource types ecsync emits.
+"""moto_server, plus what ecsync needs that moto 5 lacks: Cloud Map resource types and change-set tags.
 
 moto 5 implements the Cloud Map (servicediscovery) API but not its CloudFormation resource
 types, so a stack holding AWS::ServiceDiscovery::PrivateDnsNamespace or ::Service fails in
 plain moto_server ("Fn::GetAtt references undefined resource"). This module registers both
 types with moto's CloudFormation engine, backed by moto's own servicediscovery backend (the
 resources are real moto resources, visible through the servicediscovery API), and then runs
-moto's server with the given arguments. Used by the tests and the demo in place of
+moto's server with the given arguments.
+
+The same holds for AWS::SecretsManager::Secret and AWS::ApplicationAutoScaling::ScalableTarget
+and ::ScalingPolicy: registered here too, each backed by moto's own backend for that service.
+
+It also makes ExecuteChangeSet apply the change set's tags to the stack, as CloudFormation
+does (moto keeps the stack's old tags, which would leave ecsync's revision tag stale). Used by the tests and the demo in place of
 `moto_server`; takes the same flags.
 """
 import sys
 
+import json
+
+from moto.applicationautoscaling.models import applicationautoscaling_backends
 from moto.core.common_models import CloudFormationModel
+from moto.secretsmanager.models import secretsmanager_backends
 from moto.servicediscovery.models import Namespace, servicediscovery_backends
 
 
@@ -147,6 +157,211 @@ class CfnDiscoveryService(CloudFormationModel):
         if attribute_name == "Id":
             return self.service.id
         return self.service.name
+
+
+class CfnSecret(CloudFormationModel):
+    """AWS::SecretsManager::Secret: Ref is the secret's ARN, as in CloudFormation."""
+    __module__ = "moto.secretsmanager.ecsync"
+
+    def __init__(self, arn, name):
+        self.arn = arn
+        self.name = name
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::SecretsManager::Secret"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr in ("Id",)
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id,
+                                        region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        backend = secretsmanager_backends[account_id][region_name]
+        name = props.get("Name", resource_name)
+        created = json.loads(backend.create_secret(
+            name=name, secret_string=props.get("SecretString"), secret_binary=None,
+            description=props.get("Description"), tags=_tags(props),
+            kms_key_id=props.get("KmsKeyId"), client_request_token=None, replica_regions=[],
+            force_overwrite=False))
+        return cls(created["ARN"], name)
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name,
+                                        cloudformation_json, account_id, region_name):
+        props = cloudformation_json["Properties"]
+        if "SecretString" in props:
+            secretsmanager_backends[account_id][region_name].put_secret_value(
+                secret_id=original_resource.arn, secret_string=props["SecretString"],
+                secret_binary=None, client_request_token=None, version_stages=["AWSCURRENT"])
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id,
+                                        region_name):
+        pass
+
+    def delete(self, account_id, region_name):
+        secretsmanager_backends[account_id][region_name].delete_secret(
+            secret_id=self.arn, recovery_window_in_days=None, force_delete_without_recovery=True)
+
+    def is_created(self):
+        return True
+
+    @property
+    def physical_resource_id(self):
+        return self.arn
+
+    def get_cfn_attribute(self, attribute_name):
+        return self.arn
+
+
+class CfnScalableTarget(CloudFormationModel):
+    """AWS::ApplicationAutoScaling::ScalableTarget: Ref is "resource|dimension|namespace"."""
+    __module__ = "moto.applicationautoscaling.ecsync"
+
+    def __init__(self, target):
+        self.target = target
+
+    @staticmethod
+    def cloudformation_name_type():
+        return ""
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::ApplicationAutoScaling::ScalableTarget"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr in ("Id",)
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id,
+                                        region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        backend = applicationautoscaling_backends[account_id][region_name]
+        target = backend.register_scalable_target(
+            namespace=props["ServiceNamespace"], r_id=props["ResourceId"],
+            dimension=props["ScalableDimension"], min_capacity=int(props["MinCapacity"]),
+            max_capacity=int(props["MaxCapacity"]), role_arn=props.get("RoleARN"),
+            suspended_state=props.get("SuspendedState"))
+        return cls(target)
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name,
+                                        cloudformation_json, account_id, region_name):
+        props = cloudformation_json["Properties"]
+        original_resource.target.update(int(props["MinCapacity"]), int(props["MaxCapacity"]),
+                                        props.get("SuspendedState"))
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id,
+                                        region_name):
+        pass
+
+    def delete(self, account_id, region_name):
+        t = self.target
+        applicationautoscaling_backends[account_id][region_name].deregister_scalable_target(
+            t.service_namespace, t.resource_id, t.scalable_dimension)
+
+    def is_created(self):
+        return True
+
+    @property
+    def physical_resource_id(self):
+        t = self.target
+        return f"{t.resource_id}|{t.scalable_dimension}|{t.service_namespace}"
+
+    def get_cfn_attribute(self, attribute_name):
+        return self.physical_resource_id
+
+
+class CfnScalingPolicy(CloudFormationModel):
+    """AWS::ApplicationAutoScaling::ScalingPolicy, attached through ScalingTargetId."""
+    __module__ = "moto.applicationautoscaling.ecsync"
+
+    def __init__(self, policy):
+        self.policy = policy
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "PolicyName"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::ApplicationAutoScaling::ScalingPolicy"
+
+    @classmethod
+    def has_cfn_attr(cls, attr):
+        return attr in ("Arn",)
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id,
+                                        region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        if "ScalingTargetId" in props:
+            resource_id, dimension, namespace = props["ScalingTargetId"].split("|")
+        else:
+            resource_id = props["ResourceId"]
+            dimension = props["ScalableDimension"]
+            namespace = props["ServiceNamespace"]
+        body = {key: props[key] for key in ("TargetTrackingScalingPolicyConfiguration",
+                                            "StepScalingPolicyConfiguration") if key in props}
+        policy = applicationautoscaling_backends[account_id][region_name].put_scaling_policy(
+            policy_name=props.get("PolicyName", resource_name), service_namespace=namespace,
+            resource_id=resource_id, scalable_dimension=dimension, policy_body=body,
+            policy_type=props.get("PolicyType"))
+        return cls(policy)
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name,
+                                        cloudformation_json, account_id, region_name):
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json,
+                                                   account_id, region_name)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id,
+                                        region_name):
+        pass
+
+    def delete(self, account_id, region_name):
+        p = self.policy
+        applicationautoscaling_backends[account_id][region_name].delete_scaling_policy(
+            p.policy_name, p.service_namespace, p.resource_id, p.scalable_dimension)
+
+    def is_created(self):
+        return True
+
+    @property
+    def physical_resource_id(self):
+        return self.policy.policy_arn
+
+    def get_cfn_attribute(self, attribute_name):
+        return self.policy.policy_arn
+
+
+def _apply_change_set_tags():
+    from moto.cloudformation.models import CloudFormationBackend
+
+    original = CloudFormationBackend.execute_change_set
+
+    def execute_change_set(self, change_set_name, stack_name=None):
+        change_set = self.describe_change_set(change_set_name)
+        original(self, change_set_name, stack_name)
+        if change_set.tags:
+            self.stacks[change_set.stack_id].tags = dict(change_set.tags)
+
+    CloudFormationBackend.execute_change_set = execute_change_set
+
+
+_apply_change_set_tags()
 
 
 if __name__ == "__main__":

@@ -161,7 +161,7 @@ bool PortAccepts(int port) {
   return ok;
 }
 
-MotoServer::MotoServer() {
+MotoServer::MotoServer(std::map<std::string, std::string> extra_env) {
   // A port can be taken between our probe and moto's bind; try a few.
   for (int attempt = 0; attempt < 5 && pid_ < 0; ++attempt) {
     port_ = FreeLoopbackPort();
@@ -172,6 +172,7 @@ MotoServer::MotoServer() {
       dup2(devnull, 1);
       dup2(devnull, 2);
       setpgid(0, 0);
+      for (const auto& [name, value] : extra_env) setenv(name.c_str(), value.c_str(), 1);
       // moto_server plus the Cloud Map resource types it lacks (see moto_ecsync.py).
       std::string script = SourceDir() + "/tests/support/moto_ecsync.py";
       execlp("python3", "python3", script.c_str(), "-H", "127.0.0.1", "-p", port_str.c_str(),

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "aws/credentials.h"
+#include "aws/env.h"
+#include "aws/http.h"
+#include "base/clock.h"
+
+namespace ecsync::aws {
+
+// Caches what `fetch` returns and calls it again `refresh_before` ahead of expiry (never for
+// credentials without an expiration). One fetch at a time; other threads wait for it. When
+// a refresh fails while the cached credentials have not yet expired, those are returned.
+class RefreshingProvider final : public CredentialsProvider {
+ public:
+  using Fetch = std::function<base::Result<Credentials>()>;
+  RefreshingProvider(Fetch fetch, base::Clock* clock,
+                     std::chrono::seconds refresh_before = std::chrono::seconds(300));
+  base::Result<Credentials> Get() override;
+
+ private:
+  const Fetch fetch_;
+  base::Clock* clock_;
+  const std::chrono::seconds refresh_before_;
+  std::mutex mu_;
+  std::optional<Credentials> cached_;
+};
+
+struct CredentialChainOptions {
+  EnvLookup env;        // required
+  std::string profile;  // --profile; when set, only that profile is used
+  // For the STS calls of assume-role and web identity: region (empty: us-east-1), endpoint
+  // (--endpoint-url; else AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL apply) and transport.
+  std::string region;
+  std::string endpoint_override;
+  std::shared_ptr<HttpClient> http;  // STS and the ECS container endpoint; required
+  // IMDS; null: libcurl with AWS_METADATA_SERVICE_TIMEOUT (default 1 s) timeouts.
+  std::shared_ptr<HttpClient> metadata_http;
+  base::Clock* clock = nullptr;  // null: SystemClock
+  std::chrono::seconds refresh_before{300};
+};
+
+// The SDKs' default chain; the first source that is configured is used (its errors are
+// reported, not skipped):
+//   1. AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN] (skipped with --profile);
+//   2. web identity: AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN [+ AWS_ROLE_SESSION_NAME]
+//      (skipped with --profile);
+//   3. the profile (--profile, AWS_PROFILE, "default") in the credentials and config files:
+//      role_arn with source_profile, credential_source (Environment, Ec2InstanceMetadata,
+//      EcsContainer) or web_identity_token_file, plus external_id, role_session_name,
+//      duration_seconds; credential_process; static keys;
+//   4. the ECS container endpoint: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI, with
+//      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE / AWS_CONTAINER_AUTHORIZATION_TOKEN;
+//   5. EC2 instance metadata (IMDSv2) unless AWS_EC2_METADATA_DISABLED=true.
+// Temporary credentials are cached and refreshed before they expire. The result is
+// thread-safe. Nothing is fetched until the first Get(). kInvalid for a malformed
+// configuration (a cycle of source_profile, an unknown credential_source, SSO).
+base::Result<std::shared_ptr<CredentialsProvider>> MakeCredentialChain(
+    const CredentialChainOptions& options);
+
+// The region: AWS_REGION, AWS_DEFAULT_REGION, the profile's `region`, then (unless
+// AWS_EC2_METADATA_DISABLED=true) EC2 instance metadata. kInvalid when none is found.
+base::Result<std::string> ResolveRegionWithMetadata(const CredentialChainOptions& options);
+
+// Runs a credential_process command (through /bin/sh -c) and reads its JSON output
+// (Version 1). Its stdout is never put in an error message.
+base::Result<Credentials> RunCredentialProcess(const std::string& command);
+
+}  // namespace ecsync::aws

@@ -1,0 +1,53 @@
+#include "aws/s3_client.h"
+
+#include "aws/encoding.h"
+
+namespace ecsync::aws {
+namespace {
+
+std::string AwsDomain(const std::string& region) {
+  return region.rfind("cn-", 0) == 0 ? "amazonaws.com.cn" : "amazonaws.com";
+}
+
+}  // namespace
+
+S3Client::S3Client(std::shared_ptr<AwsClient> client) : client_(std::move(client)) {}
+
+AwsRequest S3Client::ObjectRequest(const std::string& method, const std::string& bucket,
+                                   const std::string& key) const {
+  AwsRequest request;
+  request.method = method;
+  request.s3_signing = true;
+  const std::string endpoint = client_->Endpoint(kS3Service);
+  const std::string region = client_->region();
+  const std::string default_endpoint = "https://s3." + region + "." + AwsDomain(region);
+  if (endpoint == default_endpoint && bucket.find('.') == std::string::npos) {
+    request.endpoint = "https://" + bucket + ".s3." + region + "." + AwsDomain(region);
+    request.path = "/" + UriEncode(key, /*keep_slash=*/true);
+  } else {
+    request.path = "/" + UriEncode(bucket) + "/" + UriEncode(key, /*keep_slash=*/true);
+  }
+  return request;
+}
+
+base::Result<std::string> S3Client::PutObject(const std::string& bucket, const std::string& key,
+                                              const std::string& body,
+                                              const std::string& content_type) {
+  AwsRequest request = ObjectRequest("PUT", bucket, key);
+  if (!content_type.empty()) request.headers.emplace_back("Content-Type", content_type);
+  request.body = body;
+  ECSYNC_ASSIGN_OR_RETURN(HttpResponse response, client_->Send(kS3Service, "PutObject", request));
+  return response.Header("ETag");
+}
+
+base::Status S3Client::DeleteObject(const std::string& bucket, const std::string& key) {
+  return client_->Send(kS3Service, "DeleteObject", ObjectRequest("DELETE", bucket, key)).status();
+}
+
+std::string S3Client::TemplateUrl(const std::string& bucket, const std::string& key) const {
+  const std::string region = client_->region();
+  return "https://" + bucket + ".s3." + region + "." + AwsDomain(region) + "/" +
+         UriEncode(key, /*keep_slash=*/true);
+}
+
+}  // namespace ecsync::aws

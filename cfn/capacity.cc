@@ -1,0 +1,191 @@
+#include "cfn/capacity.h"
+
+#include <algorithm>
+#include <array>
+#include <set>
+
+#include "cfn/names.h"
+#include "cfn/networks.h"
+
+namespace ecsync::cfn {
+namespace {
+
+constexpr char kGpuAmiParameter[] =
+    "{{resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2/gpu/recommended/image_id}}";
+constexpr int kGpuMaxInstances = 10;
+
+struct GpuInstance {
+  const char* type;
+  int gpus;
+  int vcpus;
+  int64_t memory_mib;
+};
+
+// g4dn sizes (NVIDIA T4), smallest first.
+constexpr std::array<GpuInstance, 7> kG4dn = {{
+    {"g4dn.xlarge", 1, 4, 16 * 1024},
+    {"g4dn.2xlarge", 1, 8, 32 * 1024},
+    {"g4dn.4xlarge", 1, 16, 64 * 1024},
+    {"g4dn.8xlarge", 1, 32, 128 * 1024},
+    {"g4dn.12xlarge", 4, 48, 192 * 1024},
+    {"g4dn.16xlarge", 1, 64, 256 * 1024},
+    {"g4dn.metal", 8, 96, 384 * 1024},
+}};
+
+// The value of `node.<key> == value` among the placement constraints, or "".
+std::string Constraint(const compose::Service& service, const std::string& key) {
+  if (!service.deploy) return "";
+  for (const std::string& constraint : service.deploy->placement.constraints) {
+    std::string compact;
+    for (char c : constraint) {
+      if (c != ' ') compact += c;
+    }
+    const std::string prefix = "node." + key + "==";
+    if (compact.rfind(prefix, 0) == 0) return compact.substr(prefix.size());
+  }
+  return "";
+}
+
+Json Ec2AssumeRole() {
+  return Obj()
+      .Add("Statement", Arr(Obj()
+                                .Add("Action", Arr("sts:AssumeRole"))
+                                .Add("Effect", "Allow")
+                                .Add("Principal", Obj().Add("Service", "ec2.amazonaws.com").Take())
+                                .Take()))
+      .Add("Version", "2012-10-17")
+      .Take();
+}
+
+base::Status AddGpuCapacity(Context& ctx) {
+  std::string machine;
+  std::string ami;
+  int gpus = 0;
+  double vcpus = 0;
+  int64_t memory = 0;
+  std::set<std::string> networks;
+  for (const PlannedService& planned : ctx.plan.services) {
+    if (planned.gpus == 0) continue;
+    gpus = std::max(gpus, planned.gpus);
+    vcpus = std::max(vcpus, planned.size.cpu_units / 1024.0);
+    memory = std::max<int64_t>(memory, planned.size.memory_mib);
+    networks.insert(planned.networks.begin(), planned.networks.end());
+    for (auto [key, value] : {std::pair{"machine", &machine}, std::pair{"ami", &ami}}) {
+      const std::string wanted = Constraint(*planned.service, key);
+      if (wanted.empty()) continue;
+      if (!value->empty() && *value != wanted) {
+        return base::InvalidError(planned.where + ": node." + key + " " + wanted +
+                                  " differs from another GPU service's " + *value +
+                                  "; the project has one GPU capacity provider");
+      }
+      *value = wanted;
+    }
+    ctx.parts[planned.service->name].capacity_provider_strategy =
+        Arr(Obj().Add("CapacityProvider", Ref(kGpuCapacityProviderId)).Add("Weight", 1).Take());
+  }
+  if (gpus == 0) return base::Status::Ok();
+  const std::string owner = ctx.ProjectOwner() + " (GPU capacity)";
+  if (machine.empty()) machine = SmallestGpuInstanceType(gpus, vcpus, memory);
+  if (machine.empty()) {
+    return base::InvalidError(owner + ": no g4dn instance has " + std::to_string(gpus) +
+                              " GPUs with the CPU and memory asked; set node.machine");
+  }
+  if (!ctx.plan.task_subnets.is_array() && !ctx.plan.task_subnets.is_object()) {
+    return base::InvalidError(owner + ": subnets are required");
+  }
+  ECSYNC_RETURN_IF_ERROR(ctx.tmpl.Add(
+      kGpuInstanceRoleId, "AWS::IAM::Role",
+      Obj()
+          .Add("AssumeRolePolicyDocument", Ec2AssumeRole())
+          .Add("ManagedPolicyArns",
+               Arr("arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"))
+          .Add("Tags", ctx.ProjectTags())
+          .Take(),
+      owner));
+  ECSYNC_RETURN_IF_ERROR(ctx.tmpl.Add(kGpuInstanceProfileId, "AWS::IAM::InstanceProfile",
+                                      Obj().Add("Roles", Arr(Ref(kGpuInstanceRoleId))).Take(),
+                                      owner));
+  Json groups = Json::array();
+  for (const std::string& network : networks) groups.push_back(NetworkSecurityGroup(ctx, network));
+  const Json cluster = ctx.plan.ext.cluster.empty() ? Ref(kClusterId) : Json(ctx.plan.ext.cluster);
+  Json user_data = Obj().Add(
+      "Fn::Base64",
+      Obj().Add("Fn::Sub",
+                Arr("#!/bin/bash\necho ECS_CLUSTER=${ClusterName} >> /etc/ecs/ecs.config\n",
+                    Obj().Add("ClusterName", cluster).Take()))
+          .Take());
+  ECSYNC_RETURN_IF_ERROR(ctx.tmpl.Add(
+      kGpuLaunchTemplateId, "AWS::EC2::LaunchTemplate",
+      Obj()
+          .Add("LaunchTemplateData",
+               Obj()
+                   .Add("IamInstanceProfile",
+                        Obj().Add("Arn", GetAtt(kGpuInstanceProfileId, "Arn")).Take())
+                   .Add("ImageId", ami.empty() ? std::string(kGpuAmiParameter) : ami)
+                   .Add("InstanceType", machine)
+                   .Add("SecurityGroupIds", std::move(groups))
+                   .Add("UserData", std::move(user_data))
+                   .Take())
+          .Take(),
+      owner));
+  Resource group;
+  group.type = "AWS::AutoScaling::AutoScalingGroup";
+  group.properties =
+      Obj()
+          .Add("LaunchTemplate", Obj()
+                                     .Add("LaunchTemplateId", Ref(kGpuLaunchTemplateId))
+                                     .Add("Version", GetAtt(kGpuLaunchTemplateId,
+                                                            "LatestVersionNumber"))
+                                     .Take())
+          .Add("MaxSize", std::to_string(kGpuMaxInstances))
+          .Add("MinSize", "0")
+          .Add("Tags", Arr(Obj()
+                               .Add("Key", kProjectTag)
+                               .Add("PropagateAtLaunch", true)
+                               .Add("Value", ctx.project.name)
+                               .Take()))
+          .Add("VPCZoneIdentifier", ctx.plan.task_subnets)
+          .Take();
+  ECSYNC_RETURN_IF_ERROR(ctx.tmpl.Add(kGpuAutoScalingGroupId, std::move(group), owner));
+  return ctx.tmpl.Add(
+      kGpuCapacityProviderId, "AWS::ECS::CapacityProvider",
+      Obj()
+          .Add("AutoScalingGroupProvider",
+               Obj()
+                   .Add("AutoScalingGroupArn", Ref(kGpuAutoScalingGroupId))
+                   .Add("ManagedScaling",
+                        Obj().Add("Status", "ENABLED").Add("TargetCapacity", 100).Take())
+                   .Add("ManagedTerminationProtection", "DISABLED")
+                   .Take())
+          .Add("Tags", ctx.ProjectTags())
+          .Take(),
+      owner);
+}
+
+}  // namespace
+
+std::string SmallestGpuInstanceType(int gpus, double vcpus, int64_t memory_mib) {
+  for (const GpuInstance& instance : kG4dn) {
+    if (instance.gpus >= gpus && instance.vcpus >= vcpus && instance.memory_mib >= memory_mib) {
+      return instance.type;
+    }
+  }
+  return "";
+}
+
+base::Status AddCapacity(Context& ctx) {
+  for (const PlannedService& planned : ctx.plan.services) {
+    if (planned.ext.capacity_providers.empty()) continue;
+    Json strategy = Json::array();
+    for (const CapacityProviderItem& item : planned.ext.capacity_providers) {
+      Obj entry;
+      if (item.base > 0) entry.Add("Base", item.base);
+      entry.Add("CapacityProvider", item.provider).Add("Weight", item.weight);
+      strategy.push_back(std::move(entry).Take());
+    }
+    ctx.parts[planned.service->name].capacity_provider_strategy = std::move(strategy);
+  }
+  return AddGpuCapacity(ctx);
+}
+
+}  // namespace ecsync::cfn

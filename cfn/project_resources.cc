@@ -1,0 +1,69 @@
+#include "cfn/project_resources.h"
+
+#include <set>
+
+#include "cfn/names.h"
+
+namespace ecsync::cfn {
+
+base::Status AddProjectResources(Context& ctx) {
+  const std::string& name = ctx.project.name;
+  const std::string owner = ctx.ProjectOwner();
+  ctx.tmpl.AddCondition(kUsEast1Condition,
+                        Obj().Add("Fn::Equals", Arr(Ref("AWS::Region"), "us-east-1")));
+
+  // Capacity providers the services' strategies name; EC2 ones come from capacity.cc.
+  std::set<std::string> providers;
+  for (const auto& [service, parts] : ctx.parts) {
+    if (!parts.capacity_provider_strategy.is_array()) continue;
+    for (const Json& item : parts.capacity_provider_strategy) {
+      providers.insert(item.at("CapacityProvider").dump());
+    }
+  }
+  if (ctx.plan.ext.cluster.empty()) {
+    ECSYNC_RETURN_IF_ERROR(ctx.tmpl.Add(
+        kClusterId, "AWS::ECS::Cluster",
+        Obj().Add("ClusterName", name).Add("Tags", ctx.ProjectTags()), owner));
+  }
+  if (!providers.empty()) {
+    // A separate resource, not Cluster.CapacityProviders: an EC2 provider's launch template
+    // names the cluster, which would make a cycle.
+    Json list = Json::array();
+    for (const std::string& provider : providers) list.push_back(Json::parse(provider));
+    Resource association;
+    association.type = "AWS::ECS::ClusterCapacityProviderAssociations";
+    association.properties = Obj()
+                                 .Add("CapacityProviders", std::move(list))
+                                 .Add("Cluster", ctx.plan.ext.cluster.empty()
+                                                     ? Ref(kClusterId)
+                                                     : Json(ctx.plan.ext.cluster))
+                                 .Add("DefaultCapacityProviderStrategy", Json::array())
+                                 .Take();
+    ECSYNC_RETURN_IF_ERROR(
+        ctx.tmpl.Add(kCapacityProvidersId, std::move(association), owner));
+    for (auto& [service, parts] : ctx.parts) {
+      if (parts.capacity_provider_strategy.is_array()) {
+        parts.depends_on.push_back(kCapacityProvidersId);
+      }
+    }
+  }
+
+  Obj log_group;
+  log_group.Add("LogGroupName", "/docker-compose/" + name);
+  if (ctx.plan.ext.logs_retention_days) {
+    log_group.Add("RetentionInDays", *ctx.plan.ext.logs_retention_days);
+  }
+  log_group.Add("Tags", ctx.ProjectTags());
+  ECSYNC_RETURN_IF_ERROR(
+      ctx.tmpl.Add(kLogGroupId, "AWS::Logs::LogGroup", std::move(log_group).Take(), owner));
+  return ctx.tmpl.Add(kCloudMapId, "AWS::ServiceDiscovery::PrivateDnsNamespace",
+                      Obj()
+                          .Add("Description", "Service Map for Docker Compose project " + name)
+                          .Add("Name", name + ".local")
+                          .Add("Tags", ctx.ProjectTags())
+                          .Add("Vpc", ctx.plan.vpc)
+                          .Take(),
+                      owner);
+}
+
+}  // namespace ecsync::cfn

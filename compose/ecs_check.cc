@@ -1,0 +1,165 @@
+#include "compose/ecs_check.h"
+
+#include <string>
+
+namespace ecsync::compose {
+
+namespace {
+
+class EcsChecker {
+ public:
+  explicit EcsChecker(std::vector<Diagnostic>* warnings) : warnings_(warnings) {}
+
+  void Service(const compose::Service& s) {
+    const std::string p = "services." + s.name;
+    const SourceLocation& at = s.location;
+    if (s.build && s.image.empty()) {
+      Error(s.build->location, p + ".build",
+            "ECS cannot build images; build and push the image, then set image:");
+    } else if (s.build) {
+      Warn(s.build->location, p + ".build", "ignored: ECS runs the image named by image:");
+    }
+    if (s.image.empty() && !s.build) {
+      Error(at, p, "has no image; set image: to an image ECS can pull");
+    }
+    for (size_t i = 0; i < s.ports.size(); ++i) {
+      const PortMapping& port = s.ports[i];
+      const std::string pp = p + ".ports[" + std::to_string(i) + "]";
+      if (port.published && *port.published != port.target) {
+        Error(port.location, pp,
+              "published port " + std::to_string(*port.published) + " differs from target " +
+                  std::to_string(port.target) +
+                  "; ECS (awsvpc) publishes the container port itself, so use the same number");
+      }
+      if (!port.host_ip.empty()) {
+        Warn(port.location, pp, "host_ip " + port.host_ip + " is ignored on ECS");
+      }
+      if (port.mode == "host") Warn(port.location, pp, "mode: host is ignored on ECS");
+    }
+    for (size_t i = 0; i < s.volumes.size(); ++i) {
+      const ServiceVolume& v = s.volumes[i];
+      const std::string vp = p + ".volumes[" + std::to_string(i) + "]";
+      if (v.type == "bind") {
+        Error(v.location, vp,
+              "bind mount of " + v.source +
+                  " cannot run on Fargate (there is no host file system); use a named volume "
+                  "(backed by EFS) or bake the files into the image");
+      } else if (v.type == "tmpfs") {
+        Warn(v.location, vp, "tmpfs mounts are not supported on Fargate; ignored");
+      } else if (v.type != "volume") {
+        Error(v.location, vp, "volume type " + v.type + " is not supported on ECS");
+      }
+    }
+    if (!s.network_mode.empty() && s.network_mode != "awsvpc") {
+      Error(at, p + ".network_mode",
+            "network_mode \"" + s.network_mode +
+                "\" cannot run on Fargate, which always uses awsvpc; remove it");
+    }
+    if (s.privileged) Error(at, p + ".privileged", "Fargate does not run privileged containers");
+    for (const std::string& cap : s.cap_add) {
+      if (cap != "SYS_PTRACE") {
+        Error(at, p + ".cap_add", "Fargate only allows adding SYS_PTRACE, not " + cap);
+      }
+    }
+    if (s.ipc == "host" || s.pid == "host") {
+      Error(at, p + (s.ipc == "host" ? ".ipc" : ".pid"), "Fargate cannot share the host's IPC or PID namespace");
+    }
+    if (!s.volumes_from.empty()) {
+      Error(at, p + ".volumes_from", "volumes_from is not supported; use named volumes");
+    }
+    if (!s.extra_hosts.empty()) {
+      Error(at, p + ".extra_hosts",
+            "Fargate (awsvpc) does not support extra_hosts; use DNS (Cloud Map) names instead");
+    }
+    if (s.deploy && s.deploy->mode == "global") {
+      Error(s.deploy->location, p + ".deploy.mode",
+            "global services (one per host) do not exist on Fargate; use replicas");
+    }
+    WarnIf(!s.container_name.empty(), at, p + ".container_name", "ECS names tasks itself");
+    WarnIf(!s.hostname.empty(), at, p + ".hostname", "not supported with awsvpc");
+    WarnIf(!s.domainname.empty(), at, p + ".domainname", "not supported on ECS");
+    WarnIf(!s.links.empty(), at, p + ".links", "services reach each other by name (Cloud Map)");
+    WarnIf(!s.external_links.empty(), at, p + ".external_links", "not supported on ECS");
+    WarnIf(!s.dns.empty(), at, p + ".dns", "not supported with awsvpc");
+    WarnIf(!s.dns_search.empty(), at, p + ".dns_search", "not supported with awsvpc");
+    WarnIf(!s.dns_opt.empty(), at, p + ".dns_opt", "not supported with awsvpc");
+    WarnIf(!s.restart.empty(), at, p + ".restart", "ECS services always replace stopped tasks");
+    WarnIf(!s.sysctls.empty(), at, p + ".sysctls", "not supported on Fargate");
+    WarnIf(!s.tmpfs.empty(), at, p + ".tmpfs", "not supported on Fargate");
+    WarnIf(!s.security_opt.empty(), at, p + ".security_opt", "not supported on Fargate");
+    WarnIf(!s.stop_signal.empty(), at, p + ".stop_signal", "ECS always sends SIGTERM");
+    WarnIf(!s.expose.empty(), at, p + ".expose",
+           "every port is reachable inside the VPC's security group; expose has no effect");
+    WarnIf(s.cpus.has_value(), at, p + ".cpus", "use deploy.resources.limits.cpus");
+    WarnIf(s.mem_limit_bytes.has_value(), at, p + ".mem_limit",
+           "use deploy.resources.limits.memory");
+    WarnIf(s.mem_reservation_bytes.has_value(), at, p + ".mem_reservation",
+           "use deploy.resources.reservations.memory");
+    WarnIf(!s.pull_policy.empty(), at, p + ".pull_policy", "ECS always pulls the image");
+    WarnIf(s.healthcheck && s.healthcheck->start_interval.has_value(),
+           s.healthcheck ? s.healthcheck->location : at, p + ".healthcheck.start_interval",
+           "not supported by ECS health checks");
+    if (s.logging && !s.logging->driver.empty() && s.logging->driver != "awslogs") {
+      Warn(at, p + ".logging.driver",
+           "ignored: logs go to CloudWatch (awslogs), not " + s.logging->driver);
+    }
+    if (s.deploy) {
+      const Deploy& d = *s.deploy;
+      WarnIf(d.restart_policy.has_value(), d.location, p + ".deploy.restart_policy",
+             "ECS services always replace stopped tasks");
+      WarnIf(d.rollback_config.has_value(), d.location, p + ".deploy.rollback_config",
+             "CloudFormation rolls back failed updates itself");
+      WarnIf(!d.placement.constraints.empty() || !d.placement.preferences.empty() ||
+                 d.placement.max_replicas_per_node.has_value(),
+             d.location, p + ".deploy.placement", "Fargate places tasks itself");
+      WarnIf(!d.endpoint_mode.empty(), d.location, p + ".deploy.endpoint_mode",
+             "not supported on ECS");
+    }
+    for (const auto& [network, attachment] : s.networks) {
+      WarnIf(!attachment.ipv4_address.empty() || !attachment.ipv6_address.empty() ||
+                 !attachment.mac_address.empty(),
+             attachment.location, p + ".networks." + network,
+             "fixed addresses are not supported with awsvpc");
+    }
+  }
+
+  const std::vector<Diagnostic>& errors() const { return errors_; }
+
+ private:
+  void Error(const SourceLocation& at, const std::string& path, const std::string& what) {
+    errors_.push_back(Diagnostic{at, path, what});
+  }
+  void Warn(const SourceLocation& at, const std::string& path, const std::string& what) {
+    warnings_->push_back(Diagnostic{at, path, what});
+  }
+  void WarnIf(bool condition, const SourceLocation& at, const std::string& path,
+              const std::string& what) {
+    if (condition) Warn(at, path, "ignored on ECS: " + what);
+  }
+
+  std::vector<Diagnostic>* warnings_;
+  std::vector<Diagnostic> errors_;
+};
+
+}  // namespace
+
+base::Status CheckEcs(const Project& project, std::vector<Diagnostic>* warnings) {
+  EcsChecker checker(warnings);
+  for (const Service& service : project.services) checker.Service(service);
+  for (const auto& [name, network] : project.networks) {
+    if (!network.driver.empty() || !network.ipam_config.empty()) {
+      warnings->push_back(Diagnostic{network.location, "networks." + name,
+                                     "ignored on ECS: driver and ipam (networks become "
+                                     "security groups)"});
+    }
+  }
+  if (checker.errors().empty()) return base::Status::Ok();
+  std::string message;
+  for (const Diagnostic& error : checker.errors()) {
+    if (!message.empty()) message += "\n";
+    message += error.ToString();
+  }
+  return base::InvalidError(message);
+}
+
+}  // namespace ecsync::compose

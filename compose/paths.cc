@@ -1,0 +1,36 @@
+#include "compose/paths.h"
+
+#include <filesystem>
+
+namespace ecsync::compose {
+
+namespace fs = std::filesystem;
+
+std::string JoinPath(const std::string& base, const std::string& path) {
+  fs::path joined = fs::path(path).is_absolute() || base.empty() ? fs::path(path)
+                                                                   : fs::path(base) / path;
+  std::string out = joined.lexically_normal().string();
+  if (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out.empty() ? "." : out;
+}
+
+std::string DirName(const std::string& path) { return fs::path(path).parent_path().string(); }
+
+bool IsInside(const std::string& root, const std::string& path) {
+  const fs::path normal_root = fs::path(root.empty() ? "." : root).lexically_normal();
+  const fs::path normal_path = fs::path(path).lexically_normal();
+  if (normal_root.is_absolute() != normal_path.is_absolute()) return false;
+  const fs::path relative = normal_path.lexically_relative(normal_root);
+  if (relative.empty()) return false;
+  const std::string first = relative.begin()->string();
+  return first != "..";
+}
+
+std::string ExpandHome(const std::string& path, const std::string& home) {
+  if (home.empty() || path.empty() || path[0] != '~') return path;
+  if (path.size() == 1) return home;
+  if (path[1] == '/') return JoinPath(home, path.substr(2));
+  return path;
+}
+
+}  // namespace ecsync::compose

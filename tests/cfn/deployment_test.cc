@@ -1,0 +1,175 @@
+// The ECS service's deployment and placement: circuit breaker, grace period, rolling-update
+// percentages, ECS Exec, ARM64, ephemeral storage, FARGATE_SPOT, subnets and public IPs,
+// and the project-level x-aws-* extensions (cluster, VPC, load balancer, log retention).
+
+#include <gtest/gtest.h>
+
+#include "tests/cfn/helpers.h"
+#include "tests/cfn/projects.h"
+
+namespace ecsync::cfn {
+namespace {
+
+using nlohmann::ordered_json;
+using testing::ConvertError;
+using testing::ConvertOk;
+using testing::ExpectLintClean;
+using testing::Port;
+using testing::Project;
+using testing::Props;
+using testing::RefTo;
+using testing::Service;
+
+TEST(Deployment, CircuitBreakerWithRollbackByDefaultAndOptOut) {
+  compose::Service web = Service("web", "nginx");
+  ordered_json tmpl = ConvertOk(Project("p", {web}));
+  EXPECT_EQ(Props(tmpl, "WebService")["DeploymentConfiguration"]["DeploymentCircuitBreaker"],
+            (ordered_json{{"Enable", true}, {"Rollback", true}}));
+  web.extensions = {{"x-ecsync-circuit_breaker", false}};
+  tmpl = ConvertOk(Project("p", {web}));
+  EXPECT_FALSE(Props(tmpl, "WebService")["DeploymentConfiguration"].contains(
+      "DeploymentCircuitBreaker"));
+}
+
+TEST(Deployment, HealthCheckGracePeriodOnlyBehindTheLoadBalancer) {
+  compose::Service web = Service("web", "nginx", {Port(80)});
+  compose::Service worker = Service("worker", "busybox");
+  ConvertOptions options = testing::RealisticNetwork();
+  options.health_check_grace_period_seconds = 90;
+  ordered_json tmpl = ConvertOk(Project("p", {web, worker}), options);
+  EXPECT_EQ(Props(tmpl, "WebService")["HealthCheckGracePeriodSeconds"], 90);
+  EXPECT_FALSE(Props(tmpl, "WorkerService").contains("HealthCheckGracePeriodSeconds"));
+  web.extensions = {{"x-ecsync-health_check_grace_period", 300}};
+  tmpl = ConvertOk(Project("p", {web, worker}), options);
+  EXPECT_EQ(Props(tmpl, "WebService")["HealthCheckGracePeriodSeconds"], 300);
+  ExpectLintClean(tmpl);
+}
+
+TEST(Deployment, RollingUpdatePercents) {
+  compose::Service api = Service("api", "example/api");
+  api.replicas = 4;
+  api.deploy = compose::Deploy{};
+  api.deploy->update_config = compose::UpdateConfig{};
+  api.deploy->update_config->parallelism = 1;
+  ordered_json tmpl = ConvertOk(Project("p", {api}));
+  EXPECT_EQ(Props(tmpl, "ApiService")["DeploymentConfiguration"]["MaximumPercent"], 125);
+  EXPECT_EQ(Props(tmpl, "ApiService")["DeploymentConfiguration"]["MinimumHealthyPercent"], 100);
+  api.deploy->update_config->order = "stop-first";
+  tmpl = ConvertOk(Project("p", {api}));
+  EXPECT_EQ(Props(tmpl, "ApiService")["DeploymentConfiguration"]["MaximumPercent"], 100);
+  EXPECT_EQ(Props(tmpl, "ApiService")["DeploymentConfiguration"]["MinimumHealthyPercent"], 75);
+  // Docker's extensions win.
+  api.extensions = {{"x-aws-min_percent", 50}, {"x-aws-max_percent", 150}};
+  tmpl = ConvertOk(Project("p", {api}));
+  EXPECT_EQ(Props(tmpl, "ApiService")["DeploymentConfiguration"]["MaximumPercent"], 150);
+  EXPECT_EQ(Props(tmpl, "ApiService")["DeploymentConfiguration"]["MinimumHealthyPercent"], 50);
+  ExpectLintClean(tmpl);
+  api.extensions = {{"x-aws-max_percent", 250}};
+  EXPECT_NE(ConvertError(Project("p", {api})).find("x-aws-max_percent"), std::string::npos);
+}
+
+TEST(Deployment, ExecArmEphemeralStorage) {
+  compose::Service tool = Service("tool", "example/tool");
+  tool.platform = "linux/arm64";
+  tool.extensions = {{"x-ecsync-exec", true}, {"x-ecsync-ephemeral_storage", 50}};
+  ordered_json tmpl = ConvertOk(Project("p", {tool}));
+  EXPECT_EQ(Props(tmpl, "ToolService")["EnableExecuteCommand"], true);
+  const ordered_json& task = Props(tmpl, "ToolTaskDefinition");
+  EXPECT_EQ(task["RuntimePlatform"]["CpuArchitecture"], "ARM64");
+  EXPECT_EQ(task["EphemeralStorage"]["SizeInGiB"], 50);
+  EXPECT_EQ(task["TaskRoleArn"], (ordered_json{{"Fn::GetAtt", {"ToolTaskRole", "Arn"}}}));
+  const std::string role = Props(tmpl, "ToolTaskRole").dump();
+  EXPECT_NE(role.find("ssmmessages:CreateControlChannel"), std::string::npos);
+  ExpectLintClean(tmpl);
+
+  tool.platform = "wasi/wasm";
+  EXPECT_NE(ConvertError(Project("p", {tool})).find("platform"), std::string::npos);
+}
+
+TEST(Deployment, FargateSpotFromExtensionOrPlacement) {
+  compose::Service batch = Service("batch", "example/batch");
+  batch.deploy = compose::Deploy{};
+  batch.deploy->placement.constraints = {"node.lifecycle == spot"};
+  ordered_json tmpl = ConvertOk(Project("p", {batch}));
+  const ordered_json& service = Props(tmpl, "BatchService");
+  EXPECT_FALSE(service.contains("LaunchType"));
+  EXPECT_EQ(service["CapacityProviderStrategy"],
+            (ordered_json{{{"CapacityProvider", "FARGATE_SPOT"}, {"Weight", 1}}}));
+  EXPECT_EQ(Props(tmpl, "CapacityProviderAssociations")["CapacityProviders"],
+            (ordered_json{"FARGATE_SPOT"}));
+  ExpectLintClean(tmpl);
+
+  compose::Service web = Service("web", "nginx");
+  web.extensions = {{"x-ecsync-capacity_providers",
+                     {{{"provider", "FARGATE"}, {"base", 1}, {"weight", 1}},
+                      {{"provider", "FARGATE_SPOT"}, {"weight", 3}}}}};
+  tmpl = ConvertOk(Project("p", {web}));
+  EXPECT_EQ(Props(tmpl, "WebService")["CapacityProviderStrategy"][0]["Base"], 1);
+  EXPECT_EQ(Props(tmpl, "CapacityProviderAssociations")["CapacityProviders"],
+            (ordered_json{"FARGATE", "FARGATE_SPOT"}));
+  EXPECT_EQ(tmpl["Resources"]["WebService"]["DependsOn"],
+            (ordered_json{"CapacityProviderAssociations"}));
+  ExpectLintClean(tmpl);
+}
+
+TEST(Deployment, PrivateSubnetsForTasksPublicOnesForTheLoadBalancer) {
+  ConvertOptions options = testing::RealisticNetwork();
+  options.public_subnet_ids = {"subnet-0000aaaa", "subnet-1111bbbb"};
+  ordered_json tmpl = ConvertOk(Project("p", {Service("web", "nginx", {Port(80)})}), options);
+  EXPECT_EQ(Props(tmpl, "LoadBalancer")["Subnets"], (ordered_json{"subnet-0000aaaa", "subnet-1111bbbb"}));
+  const ordered_json& awsvpc = Props(tmpl, "WebService")["NetworkConfiguration"]["AwsvpcConfiguration"];
+  EXPECT_EQ(awsvpc["Subnets"], (ordered_json{"subnet-0123abcd", "subnet-4567ef01"}));
+  EXPECT_EQ(awsvpc["AssignPublicIp"], "DISABLED");
+  ExpectLintClean(tmpl);
+
+  // The compose file can say the same, and wins.
+  compose::Project project = Project("p", {Service("web", "nginx", {Port(80)})});
+  project.extensions = {{"x-ecsync-subnets", {"subnet-2222cccc", "subnet-3333dddd"}},
+                        {"x-ecsync-assign_public_ip", true}};
+  tmpl = ConvertOk(project);
+  const ordered_json& own = Props(tmpl, "WebService")["NetworkConfiguration"]["AwsvpcConfiguration"];
+  EXPECT_EQ(own["Subnets"], (ordered_json{"subnet-2222cccc", "subnet-3333dddd"}));
+  EXPECT_EQ(own["AssignPublicIp"], "ENABLED");
+}
+
+TEST(Deployment, ExistingClusterVpcAndLoadBalancer) {
+  compose::Project project = Project("p", {Service("web", "nginx", {Port(80)})});
+  const std::string lb =
+      "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/shared/0123456789abcdef";
+  project.extensions = {{"x-aws-cluster", "shared-cluster"},
+                        {"x-aws-vpc", "vpc-0fedcba9"},
+                        {"x-aws-loadbalancer", lb},
+                        {"x-aws-logs_retention", 10}};
+  ConvertOptions options = testing::RealisticNetwork();
+  ordered_json tmpl = ConvertOk(project, options);
+  EXPECT_FALSE(tmpl["Resources"].contains("Cluster"));
+  EXPECT_FALSE(tmpl["Resources"].contains("LoadBalancer"));
+  EXPECT_EQ(Props(tmpl, "WebService")["Cluster"], "shared-cluster");
+  EXPECT_EQ(Props(tmpl, "WebTCP80Listener")["LoadBalancerArn"], lb);
+  EXPECT_EQ(Props(tmpl, "DefaultNetwork")["VpcId"], "vpc-0fedcba9");
+  EXPECT_EQ(Props(tmpl, "LogGroup")["RetentionInDays"], 14);  // 10 rounded up to a valid value
+  // The options' subnets belong to another VPC: the template asks for this VPC's.
+  EXPECT_EQ(Props(tmpl, "WebService")["NetworkConfiguration"]["AwsvpcConfiguration"]["Subnets"],
+            RefTo("SubnetIds"));
+  EXPECT_EQ(*RequestedVpc(project), "vpc-0fedcba9");
+  ExpectLintClean(tmpl);
+
+  project.extensions = {{"x-aws-loadbalancer", "my-lb"}};
+  EXPECT_NE(ConvertError(project).find("ARN"), std::string::npos);
+  project.extensions = {{"x-aws-vpc", "default"}};
+  EXPECT_NE(ConvertError(project).find("x-aws-vpc"), std::string::npos);
+}
+
+TEST(Deployment, UnchangedServiceKeepsAByteIdenticalTaskDefinition) {
+  compose::Service web = Service("web", "nginx:1", {Port(80)});
+  compose::Service api = Service("api", "example/api:1");
+  ordered_json before = ConvertOk(Project("p", {web, api}));
+  api.image = "example/api:2";
+  ordered_json after = ConvertOk(Project("p", {web, api}));
+  EXPECT_EQ(Props(before, "WebTaskDefinition").dump(), Props(after, "WebTaskDefinition").dump());
+  EXPECT_EQ(Props(before, "WebService").dump(), Props(after, "WebService").dump());
+  EXPECT_NE(Props(before, "ApiTaskDefinition").dump(), Props(after, "ApiTaskDefinition").dump());
+}
+
+}  // namespace
+}  // namespace ecsync::cfn

@@ -1,0 +1,199 @@
+// Templates deployed to moto_server (a real AWS emulator) must reach CREATE_COMPLETE, and the
+// resources must be there as meant, as the AWS CLI (an independent client) sees them.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/cfn/helpers.h"
+#include "tests/cfn/projects.h"
+
+namespace ecsync::cfn {
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+using testing::Port;
+using testing::Project;
+using testing::Service;
+
+class MotoDeploy : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    json vpc = Cli({"ec2", "create-vpc", "--cidr-block", "10.0.0.0/16"});
+    ASSERT_TRUE(vpc.contains("Vpc"));
+    options_.vpc_id = vpc["Vpc"]["VpcId"];
+    int third = 1;
+    for (const char* zone : {"us-east-1a", "us-east-1b"}) {
+      json subnet = Cli({"ec2", "create-subnet", "--vpc-id", options_.vpc_id, "--cidr-block",
+                         "10.0." + std::to_string(third++) + ".0/24", "--availability-zone", zone});
+      ASSERT_TRUE(subnet.contains("Subnet"));
+      options_.subnet_ids.push_back(subnet["Subnet"]["SubnetId"]);
+    }
+  }
+
+  json Cli(const std::vector<std::string>& args) const {
+    std::string out = moto_.Aws(args);
+    return out.empty() ? json::object() : json::parse(out);
+  }
+
+  // Creates stack "test" from the conversion, passing `secret_values` for its NoEcho
+  // parameters, and returns the stack's status (moto creates synchronously).
+  std::string Deploy(const Conversion& conversion,
+                     const std::map<std::string, std::string>& secret_values = {}) {
+    const std::string path = dir_.WriteFile("template.json", ToJson(conversion.tmpl));
+    std::vector<std::string> args = {"cloudformation", "create-stack",   "--stack-name", "test",
+                                     "--template-body", "file://" + path, "--capabilities",
+                                     "CAPABILITY_IAM"};
+    if (!conversion.secret_parameters.empty()) {
+      args.push_back("--parameters");
+      for (const SecretParameter& parameter : conversion.secret_parameters) {
+        args.push_back("ParameterKey=" + parameter.parameter +
+                       ",ParameterValue=" + secret_values.at(parameter.secret));
+      }
+    }
+    moto_.Aws(args);
+    std::string status = moto_.StackStatus("test");
+    if (status != "CREATE_COMPLETE") {
+      std::cerr << Cli({"cloudformation", "describe-stack-events", "--stack-name", "test"}).dump(1)
+                << "\ntemplate:\n" << ToJson(conversion.tmpl);
+    }
+    return status;
+  }
+
+  // The physical ID of a stack resource.
+  std::string Physical(const std::string& logical) const {
+    json r = Cli({"cloudformation", "describe-stack-resource", "--stack-name", "test",
+                  "--logical-resource-id", logical});
+    return r["StackResourceDetail"].value("PhysicalResourceId", "");
+  }
+
+  ecsync::testing::MotoServer moto_;
+  ecsync::testing::TempDir dir_;
+  ConvertOptions options_;
+};
+
+// web + worker + redis on two networks, the web behind the load balancer on 80 -> 8080.
+compose::Project ShopProject() {
+  compose::PortMapping http = Port(8080);
+  http.published = 80;
+  compose::Service web = Service("web", "example/web:1", {http});
+  web.networks = {{"front", {}}, {"back", {}}};
+  web.depends_on = {"redis"};
+  web.environment = {{"REDIS_URL", "redis://redis:6379"}};
+  compose::Service worker = Service("worker", "example/worker:1");
+  worker.networks = {{"back", {}}};
+  worker.replicas = 2;
+  compose::PortMapping internal = Port(6379);
+  internal.mode = "host";
+  compose::Service redis = Service("redis", "redis:7", {internal});
+  redis.networks = {{"back", {}}};
+  compose::Project project = Project("shop", {redis, web, worker});
+  project.networks["front"] = {};
+  project.networks["back"] = {};
+  return project;
+}
+
+TEST_F(MotoDeploy, WebWorkerRedisOnTwoNetworks) {
+  ASSERT_EQ(Deploy(testing::ConvertProjectOrDie(ShopProject(), options_)), "CREATE_COMPLETE");
+
+  json lbs = Cli({"elbv2", "describe-load-balancers"});
+  ASSERT_EQ(lbs["LoadBalancers"].size(), 1u);
+  const std::string lb = lbs["LoadBalancers"][0]["LoadBalancerArn"];
+  json listeners = Cli({"elbv2", "describe-listeners", "--load-balancer-arn", lb});
+  ASSERT_EQ(listeners["Listeners"].size(), 1u);
+  EXPECT_EQ(listeners["Listeners"][0]["Port"], 80);
+  EXPECT_EQ(listeners["Listeners"][0]["Protocol"], "HTTP");
+  json groups = Cli({"elbv2", "describe-target-groups"});
+  ASSERT_EQ(groups["TargetGroups"].size(), 1u);
+  EXPECT_EQ(groups["TargetGroups"][0]["Port"], 8080);  // the container port
+  EXPECT_EQ(groups["TargetGroups"][0]["TargetType"], "ip");
+
+  json sgs = Cli({"ec2", "describe-security-groups", "--filters",
+                  "Name=tag:com.docker.compose.project,Values=shop"});
+  std::set<std::string> networks;
+  for (const json& sg : sgs["SecurityGroups"]) {
+    for (const json& tag : sg["Tags"]) {
+      if (tag["Key"] == "com.docker.compose.network") networks.insert(tag["Value"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(networks, (std::set<std::string>{"shop_back", "shop_front"}));
+
+  json services = Cli({"ecs", "describe-services", "--cluster", "shop", "--services",
+                       Physical("WebService"), Physical("WorkerService"), Physical("RedisService")});
+  ASSERT_EQ(services["services"].size(), 3u);
+  json task = Cli({"ecs", "describe-task-definition", "--task-definition", Physical("WebTaskDefinition")});
+  const json& containers = task["taskDefinition"]["containerDefinitions"];
+  ASSERT_EQ(containers.size(), 2u);
+  EXPECT_EQ(containers[1]["image"], "example/web:1");
+  EXPECT_EQ(containers[1]["portMappings"][0]["containerPort"], 8080);
+}
+
+TEST_F(MotoDeploy, SecretsReachSecretsManagerThroughParameters) {
+  compose::Service web = Service("web", "example/web:1", {Port(80)});
+  compose::FileReference use;
+  use.source = "db_password";
+  web.secrets = {use};
+  compose::Project project = Project("vault", {web});
+  project.secrets["db_password"].file = "/repo/db.txt";
+  Conversion conversion = testing::ConvertProjectOrDie(project, options_);
+  ASSERT_EQ(Deploy(conversion, {{"db_password", "correct-horse"}}), "CREATE_COMPLETE");
+
+  const std::string arn = Physical("DbpasswordSecret");
+  ASSERT_NE(arn.find(":secret:"), std::string::npos) << arn;
+  json value = Cli({"secretsmanager", "get-secret-value", "--secret-id", arn});
+  EXPECT_EQ(value["SecretString"], "correct-horse");
+  // The template CloudFormation stores does not hold the value. (moto, unlike CloudFormation,
+  // does not mask NoEcho parameters in DescribeStacks, so that is not checked here.)
+  json stored = Cli({"cloudformation", "get-template", "--stack-name", "test"});
+  ASSERT_TRUE(stored.contains("TemplateBody"));
+  EXPECT_EQ(stored.dump().find("correct-horse"), std::string::npos);
+  json task = Cli({"ecs", "describe-task-definition", "--task-definition", Physical("WebTaskDefinition")});
+  const json& init = task["taskDefinition"]["containerDefinitions"][1];
+  EXPECT_EQ(init["name"], "Web_Secrets_InitContainer");
+  EXPECT_EQ(init["secrets"][0]["valueFrom"], arn);
+}
+
+TEST_F(MotoDeploy, EfsVolume) {
+  compose::Service db = Service("db", "postgres:16");
+  compose::ServiceVolume mount;
+  mount.type = "volume";
+  mount.source = "data";
+  mount.target = "/var/lib/postgresql/data";
+  db.volumes = {mount};
+  compose::Project project = Project("store", {db});
+  project.volumes["data"].driver_opts = {{"uid", "999"}, {"gid", "999"}};
+  ASSERT_EQ(Deploy(testing::ConvertProjectOrDie(project, options_)), "CREATE_COMPLETE");
+
+  json systems = Cli({"efs", "describe-file-systems"});
+  ASSERT_EQ(systems["FileSystems"].size(), 1u);
+  EXPECT_EQ(systems["FileSystems"][0]["Encrypted"], true);
+  const std::string fs = systems["FileSystems"][0]["FileSystemId"];
+  json targets = Cli({"efs", "describe-mount-targets", "--file-system-id", fs});
+  EXPECT_EQ(targets["MountTargets"].size(), 2u);
+  json points = Cli({"efs", "describe-access-points", "--file-system-id", fs});
+  ASSERT_EQ(points["AccessPoints"].size(), 1u);
+  EXPECT_EQ(points["AccessPoints"][0]["PosixUser"]["Uid"], 999);
+}
+
+TEST_F(MotoDeploy, Autoscaling) {
+  compose::Service api = Service("api", "example/api:1");
+  api.extensions = {{"x-aws-autoscaling", {{"min", 1}, {"max", 4}, {"cpu", 60}}}};
+  ASSERT_EQ(Deploy(testing::ConvertProjectOrDie(Project("scale", {api}), options_)),
+            "CREATE_COMPLETE");
+  json targets = Cli({"application-autoscaling", "describe-scalable-targets",
+                      "--service-namespace", "ecs"});
+  ASSERT_EQ(targets["ScalableTargets"].size(), 1u);
+  EXPECT_EQ(targets["ScalableTargets"][0]["MaxCapacity"], 4);
+  EXPECT_EQ(targets["ScalableTargets"][0]["ResourceId"],
+            "service/scale/" + Cli({"ecs", "describe-services", "--cluster", "scale", "--services",
+                                    Physical("ApiService")})["services"][0]["serviceName"]
+                                   .get<std::string>());
+  json policies = Cli({"application-autoscaling", "describe-scaling-policies",
+                       "--service-namespace", "ecs"});
+  ASSERT_EQ(policies["ScalingPolicies"].size(), 1u);
+  EXPECT_EQ(policies["ScalingPolicies"][0]["PolicyType"], "TargetTrackingScaling");
+}
+
+}  // namespace
+}  // namespace ecsync::cfn

@@ -1,0 +1,173 @@
+// Ports and load balancing: published != container port, host-mode ports, HTTP on other
+// ports, HTTPS with a certificate and the redirect, target-group health checks.
+
+#include <gtest/gtest.h>
+
+#include "tests/cfn/helpers.h"
+#include "tests/cfn/projects.h"
+
+namespace ecsync::cfn {
+namespace {
+
+using nlohmann::ordered_json;
+using testing::ConvertError;
+using testing::ConvertOk;
+using testing::ExpectLintClean;
+using testing::MainContainer;
+using testing::Port;
+using testing::Project;
+using testing::Props;
+using testing::RefTo;
+using testing::Service;
+
+compose::PortMapping Mapped(uint32_t published, uint32_t target, std::string protocol = "tcp") {
+  compose::PortMapping port = Port(target, std::move(protocol));
+  port.published = published;
+  return port;
+}
+
+TEST(Ports, PublishedPortIsTheListenerAndContainerPortTheTarget) {
+  // "8080:80" on an application load balancer would be odd; with a TCP port it is a network one.
+  ordered_json tmpl = ConvertOk(Project("p", {Service("web", "nginx", {Mapped(8080, 80)})}));
+  EXPECT_EQ(Props(tmpl, "LoadBalancer")["Type"], "network");
+  EXPECT_EQ(Props(tmpl, "WebTCP8080Listener")["Port"], 8080);
+  EXPECT_EQ(Props(tmpl, "WebTCP8080Listener")["DefaultActions"][0]["TargetGroupArn"],
+            RefTo("WebTCP80TargetGroup"));
+  EXPECT_EQ(Props(tmpl, "WebTCP80TargetGroup")["Port"], 80);
+  EXPECT_EQ(MainContainer(tmpl, "WebTaskDefinition")["PortMappings"],
+            (ordered_json{{{"ContainerPort", 80}, {"HostPort", 80}, {"Protocol", "tcp"}}}));
+  const ordered_json& lb = Props(tmpl, "WebService")["LoadBalancers"];
+  ASSERT_EQ(lb.size(), 1u);
+  EXPECT_EQ(lb[0]["ContainerPort"], 80);
+  // A network load balancer hands the client's packets to the container port.
+  EXPECT_EQ(Props(tmpl, "Default80Ingress")["FromPort"], 80);
+  EXPECT_FALSE(tmpl["Resources"].contains("Default8080Ingress"));
+  EXPECT_EQ(tmpl["Resources"]["WebService"]["DependsOn"], (ordered_json{"WebTCP8080Listener"}));
+  ExpectLintClean(tmpl);
+}
+
+TEST(Ports, ApplicationLoadBalancerOpensTheListenerPort) {
+  // "80:8000": a web app on a high port behind HTTP 80.
+  ordered_json tmpl = ConvertOk(Project("p", {Service("app", "example/app", {Mapped(80, 8000)})}));
+  EXPECT_EQ(Props(tmpl, "LoadBalancer")["Type"], "application");
+  EXPECT_EQ(Props(tmpl, "AppTCP80Listener")["Protocol"], "HTTP");
+  EXPECT_EQ(Props(tmpl, "AppTCP8000TargetGroup")["Protocol"], "HTTP");
+  EXPECT_EQ(Props(tmpl, "AppTCP8000TargetGroup")["Port"], 8000);
+  // The load balancer is reached on 80; it reaches the task through the network's own rule.
+  EXPECT_EQ(Props(tmpl, "Default80Ingress")["FromPort"], 80);
+  EXPECT_FALSE(tmpl["Resources"].contains("Default8000Ingress"));
+  ExpectLintClean(tmpl);
+}
+
+TEST(Ports, TwoListenersOnOneContainerPortShareTheTargetGroup) {
+  ordered_json tmpl = ConvertOk(
+      Project("p", {Service("web", "nginx", {Mapped(8080, 80), Mapped(8081, 80)})}));
+  EXPECT_EQ(Props(tmpl, "WebTCP8080Listener")["DefaultActions"][0]["TargetGroupArn"],
+            RefTo("WebTCP80TargetGroup"));
+  EXPECT_EQ(Props(tmpl, "WebTCP8081Listener")["DefaultActions"][0]["TargetGroupArn"],
+            RefTo("WebTCP80TargetGroup"));
+  EXPECT_EQ(Props(tmpl, "WebService")["LoadBalancers"].size(), 1u);
+  EXPECT_EQ(MainContainer(tmpl, "WebTaskDefinition")["PortMappings"].size(), 1u);
+  ExpectLintClean(tmpl);
+}
+
+TEST(Ports, HostModePortsStayOffTheLoadBalancer) {
+  compose::PortMapping admin = Port(9000);
+  admin.mode = "host";
+  ordered_json tmpl =
+      ConvertOk(Project("p", {Service("web", "nginx", {Port(80), admin}), Service("db", "postgres")}));
+  EXPECT_FALSE(tmpl["Resources"].contains("WebTCP9000Listener"));
+  EXPECT_FALSE(tmpl["Resources"].contains("WebTCP9000TargetGroup"));
+  EXPECT_EQ(Props(tmpl, "LoadBalancer")["Type"], "application");
+  // Still a container port: other services reach it inside the network.
+  EXPECT_EQ(MainContainer(tmpl, "WebTaskDefinition")["PortMappings"].size(), 2u);
+
+  compose::PortMapping internal_only = Port(5432);
+  internal_only.mode = "host";
+  ordered_json no_lb = ConvertOk(Project("p", {Service("db", "postgres", {internal_only})}));
+  EXPECT_FALSE(no_lb["Resources"].contains("LoadBalancer"));
+  EXPECT_FALSE(Props(no_lb, "DbService").contains("HealthCheckGracePeriodSeconds"));
+  ExpectLintClean(tmpl);
+}
+
+TEST(Ports, AppProtocolHttpAsksForAnApplicationLoadBalancer) {
+  compose::PortMapping api = Port(8080);
+  api.app_protocol = "http";
+  ordered_json tmpl = ConvertOk(Project("p", {Service("api", "example/api", {api})}));
+  EXPECT_EQ(Props(tmpl, "LoadBalancer")["Type"], "application");
+  EXPECT_EQ(Props(tmpl, "ApiTCP8080Listener")["Protocol"], "HTTP");
+  ExpectLintClean(tmpl);
+}
+
+TEST(Ports, HttpsWithCertificateAndRedirect) {
+  compose::Project project = Project("shop", {Service("web", "nginx", {Mapped(443, 8080)})});
+  const std::string arn = "arn:aws:acm:us-east-1:123456789012:certificate/abcd-1234";
+  project.extensions = {{"x-ecsync-certificate", arn}, {"x-ecsync-redirect_http", true}};
+  ordered_json tmpl = ConvertOk(project);
+  const ordered_json& https = Props(tmpl, "WebTCP443Listener");
+  EXPECT_EQ(https["Protocol"], "HTTPS");
+  EXPECT_EQ(https["Certificates"][0]["CertificateArn"], arn);
+  EXPECT_EQ(Props(tmpl, "WebTCP8080TargetGroup")["Protocol"], "HTTP");
+  const ordered_json& redirect = Props(tmpl, "HTTP80RedirectListener");
+  EXPECT_EQ(redirect["Port"], 80);
+  EXPECT_EQ(redirect["DefaultActions"][0]["Type"], "redirect");
+  EXPECT_EQ(redirect["DefaultActions"][0]["RedirectConfig"]["Protocol"], "HTTPS");
+  EXPECT_EQ(Props(tmpl, "Default80Ingress")["FromPort"], 80);
+  EXPECT_EQ(Props(tmpl, "Default443Ingress")["FromPort"], 443);
+  ExpectLintClean(tmpl);
+
+  // Port 80 is the redirect's.
+  project.services[0].ports.push_back(Port(80));
+  EXPECT_NE(ConvertError(project).find("x-ecsync-redirect_http"), std::string::npos);
+  // A certificate needs an application load balancer.
+  compose::Project tcp = Project("p", {Service("db", "postgres", {Port(5432)})});
+  tcp.extensions = {{"x-ecsync-certificate", arn}};
+  EXPECT_NE(ConvertError(tcp).find("application load balancer"), std::string::npos);
+}
+
+TEST(Ports, TargetHealthCheckFromHealthcheckOrExtension) {
+  compose::Service web = Service("web", "example/web", {Mapped(80, 3000)});
+  web.healthcheck = compose::Healthcheck{};
+  web.healthcheck->test = {"CMD", "curl", "-f", "http://localhost:3000/healthz"};
+  ordered_json tmpl = ConvertOk(Project("p", {web}));
+  EXPECT_EQ(Props(tmpl, "WebTCP3000TargetGroup")["HealthCheckPath"], "/healthz");
+
+  web.extensions = {{"x-ecsync-target_health",
+                     {{"path", "/ready"}, {"matcher", "200-399"}, {"interval", 15},
+                      {"healthy_threshold", 2}, {"unhealthy_threshold", 5}, {"timeout", 5}}}};
+  tmpl = ConvertOk(Project("p", {web}));
+  const ordered_json& group = Props(tmpl, "WebTCP3000TargetGroup");
+  EXPECT_EQ(group["HealthCheckPath"], "/ready");
+  EXPECT_EQ(group["Matcher"]["HttpCode"], "200-399");
+  EXPECT_EQ(group["HealthCheckIntervalSeconds"], 15);
+  EXPECT_EQ(group["UnhealthyThresholdCount"], 5);
+  ExpectLintClean(tmpl);
+
+  web.extensions = {{"x-ecsync-target_health", {{"path", "no-slash"}}}};
+  EXPECT_NE(ConvertError(Project("p", {web})).find("x-ecsync-target_health"), std::string::npos);
+}
+
+TEST(Ports, TcpAndUdpOnOnePortIsOneTcpUdpListener) {
+  // pihole's DNS: "53:53/tcp" and "53:53/udp", and its web UI on "8080:80".
+  ordered_json tmpl = ConvertOk(Project(
+      "dns", {Service("pihole", "pihole/pihole", {Port(53), Port(53, "udp"), Mapped(8080, 80)})}));
+  EXPECT_EQ(Props(tmpl, "LoadBalancer")["Type"], "network");
+  EXPECT_EQ(Props(tmpl, "PiholeTCPUDP53Listener")["Protocol"], "TCP_UDP");
+  EXPECT_EQ(Props(tmpl, "PiholeTCPUDP53TargetGroup")["Protocol"], "TCP_UDP");
+  EXPECT_EQ(Props(tmpl, "Default53Ingress")["IpProtocol"], "TCP");
+  EXPECT_EQ(Props(tmpl, "Default53UDPIngress")["IpProtocol"], "UDP");
+  EXPECT_EQ(Props(tmpl, "PiholeTCP8080Listener")["DefaultActions"][0]["TargetGroupArn"],
+            RefTo("PiholeTCP80TargetGroup"));
+  EXPECT_EQ(MainContainer(tmpl, "PiholeTaskDefinition")["PortMappings"].size(), 3u);
+  ExpectLintClean(tmpl);
+}
+
+TEST(Ports, EachListenerPortOnce) {
+  EXPECT_NE(ConvertError(Project("p", {Service("a", "x", {Mapped(80, 3000)}),
+                                       Service("b", "y", {Port(80)})}))
+                .find("also published by"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace ecsync::cfn

@@ -1,0 +1,114 @@
+// Named volumes on EFS: file system, access point, mount targets, task role, retention.
+
+#include <gtest/gtest.h>
+
+#include "tests/cfn/helpers.h"
+#include "tests/cfn/projects.h"
+
+namespace ecsync::cfn {
+namespace {
+
+using nlohmann::ordered_json;
+using testing::ConvertError;
+using testing::ConvertOk;
+using testing::ExpectLintClean;
+using testing::MainContainer;
+using testing::Project;
+using testing::Props;
+using testing::RefTo;
+using testing::Resource;
+using testing::Service;
+
+compose::ServiceVolume Mount(std::string source, std::string target, bool read_only = false) {
+  compose::ServiceVolume mount;
+  mount.type = "volume";
+  mount.source = std::move(source);
+  mount.target = std::move(target);
+  mount.read_only = read_only;
+  return mount;
+}
+
+compose::Project WithVolume() {
+  compose::Service db = Service("db", "postgres:16");
+  db.volumes = {Mount("db-data", "/var/lib/postgresql/data")};
+  compose::Service backup = Service("backup", "example/backup");
+  backup.volumes = {Mount("db-data", "/backup/source", true)};
+  compose::Project project = Project("shop", {backup, db});
+  compose::VolumeConfig& data = project.volumes["db-data"];
+  data.driver_opts = {{"performance_mode", "maxIO"},
+                      {"throughput-mode", "bursting"},
+                      {"lifecycle_policy", "AFTER_30_DAYS"},
+                      {"backup_policy", "ENABLED"},
+                      {"uid", "999"},
+                      {"gid", "999"}};
+  return project;
+}
+
+TEST(Volumes, NamedVolumeIsAnEncryptedRetainedEfsFileSystem) {
+  ordered_json tmpl = ConvertOk(WithVolume());
+  const ordered_json& fs = Resource(tmpl, "DbdataFilesystem");
+  EXPECT_EQ(fs["Type"], "AWS::EFS::FileSystem");
+  EXPECT_EQ(fs["DeletionPolicy"], "Retain");
+  EXPECT_EQ(fs["Properties"]["Encrypted"], true);
+  EXPECT_EQ(fs["Properties"]["PerformanceMode"], "maxIO");
+  EXPECT_EQ(fs["Properties"]["ThroughputMode"], "bursting");
+  EXPECT_EQ(fs["Properties"]["LifecyclePolicies"][0]["TransitionToIA"], "AFTER_30_DAYS");
+  EXPECT_EQ(fs["Properties"]["BackupPolicy"]["Status"], "ENABLED");
+
+  const ordered_json& access = Props(tmpl, "DbdataAccessPoint");
+  EXPECT_EQ(access["PosixUser"], (ordered_json{{"Gid", "999"}, {"Uid", "999"}}));
+  EXPECT_EQ(access["RootDirectory"]["CreationInfo"]["Permissions"], "0755");
+  EXPECT_EQ(access["FileSystemId"], RefTo("DbdataFilesystem"));
+
+  for (const char* subnet : {"Subnet0123abcd", "Subnet4567ef01"}) {
+    const std::string id = std::string("DbdataNFSMountTargetOn") + subnet;
+    EXPECT_EQ(Props(tmpl, id)["SecurityGroups"], (ordered_json{RefTo("DefaultNetwork")}));
+    EXPECT_NE(tmpl["Resources"]["DbService"]["DependsOn"].dump().find(id), std::string::npos);
+  }
+
+  const ordered_json& volume = Props(tmpl, "DbTaskDefinition")["Volumes"][0];
+  EXPECT_EQ(volume["Name"], "db-data");
+  EXPECT_EQ(volume["EFSVolumeConfiguration"]["TransitEncryption"], "ENABLED");
+  EXPECT_EQ(volume["EFSVolumeConfiguration"]["AuthorizationConfig"]["AccessPointId"],
+            RefTo("DbdataAccessPoint"));
+  EXPECT_EQ(MainContainer(tmpl, "DbTaskDefinition")["MountPoints"][0]["ContainerPath"],
+            "/var/lib/postgresql/data");
+  EXPECT_EQ(MainContainer(tmpl, "BackupTaskDefinition")["MountPoints"][0]["ReadOnly"], true);
+  // Mount permission in the task role; read-only mounts cannot write.
+  const std::string db_role = Props(tmpl, "DbTaskRole").dump();
+  EXPECT_NE(db_role.find("elasticfilesystem:ClientWrite"), std::string::npos);
+  const std::string backup_role = Props(tmpl, "BackupTaskRole").dump();
+  EXPECT_EQ(backup_role.find("elasticfilesystem:ClientWrite"), std::string::npos);
+  EXPECT_NE(backup_role.find("elasticfilesystem:ClientMount"), std::string::npos);
+  ExpectLintClean(tmpl);
+}
+
+TEST(Volumes, ExternalAndRetainedFileSystemsAreReused) {
+  compose::Project project = WithVolume();
+  project.volumes["db-data"].external = true;
+  project.volumes["db-data"].name = "fs-0123abcd";
+  ordered_json tmpl = ConvertOk(project);
+  EXPECT_FALSE(tmpl["Resources"].contains("DbdataFilesystem"));
+  EXPECT_EQ(Props(tmpl, "DbdataAccessPoint")["FileSystemId"], "fs-0123abcd");
+  ExpectLintClean(tmpl);
+
+  ConvertOptions options = testing::RealisticNetwork();
+  options.existing_file_systems = {{"db-data", "fs-0456cdef"}};
+  tmpl = ConvertOk(WithVolume(), options);
+  EXPECT_FALSE(tmpl["Resources"].contains("DbdataFilesystem"));
+  EXPECT_EQ(Props(tmpl, "DbTaskDefinition")["Volumes"][0]["EFSVolumeConfiguration"]["FilesystemId"],
+            "fs-0456cdef");
+
+  project.volumes["db-data"].name = "my-volume";
+  EXPECT_NE(ConvertError(project).find("fs-"), std::string::npos);
+}
+
+TEST(Volumes, NeedKnownSubnetsAndDefinedVolumes) {
+  EXPECT_NE(ConvertError(WithVolume(), ConvertOptions()).find("subnet"), std::string::npos);
+  compose::Project project = WithVolume();
+  project.volumes.clear();
+  EXPECT_NE(ConvertError(project).find("top-level volumes"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ecsync::cfn
