@@ -40,9 +40,12 @@ std::string ComposeText(int n) {
     text += "    environment:\n      <<: *env\n      SERVICE: " + name + "\n";
     text += "    ports: [\"" + std::to_string(10000 + i) + ":8080\"]\n";
     text += "    networks: [front, back]\n";
-    text += "    healthcheck:\n      test: [\"CMD\", \"curl\", \"-f\", \"http://localhost:8080/up\"]\n"
-            "      interval: 30s\n      retries: 3\n";
-    text += "    deploy:\n      replicas: 2\n      resources:\n        limits: {cpus: '0.5', memory: 1g}\n";
+    text +=
+        "    healthcheck:\n      test: [\"CMD\", \"curl\", \"-f\", \"http://localhost:8080/up\"]\n"
+        "      interval: 30s\n      retries: 3\n";
+    text +=
+        "    deploy:\n      replicas: 2\n      resources:\n        limits: {cpus: '0.5', memory: "
+        "1g}\n";
     if (i % 5 == 0) text += "      x-aws-autoscaling: {min: 1, max: 4, cpu: 70}\n";
     if (i % 10 == 0) text += "    secrets: [token]\n    volumes: [\"data:/data\"]\n";
     if (i > 0) text += "    depends_on: [svc" + std::to_string(i - 1) + "]\n";

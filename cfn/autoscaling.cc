@@ -19,14 +19,13 @@ base::Status AddForService(Context& ctx, const PlannedService& planned) {
   const AutoscalingSpec& spec = *planned.ext.autoscaling;
   const std::string role_id = AutoScalingRoleId(service.name);
   const std::string target_id = ScalableTargetId(service.name);
-  Json statement =
-      Obj()
-          .Add("Action", Arr("ecs:DescribeServices", "ecs:UpdateService",
-                             "cloudwatch:DescribeAlarms", "cloudwatch:PutMetricAlarm",
-                             "cloudwatch:DeleteAlarms"))
-          .Add("Effect", "Allow")
-          .Add("Resource", "*")
-          .Take();
+  Json statement = Obj()
+                       .Add("Action", Arr("ecs:DescribeServices", "ecs:UpdateService",
+                                          "cloudwatch:DescribeAlarms", "cloudwatch:PutMetricAlarm",
+                                          "cloudwatch:DeleteAlarms"))
+                       .Add("Effect", "Allow")
+                       .Add("Resource", "*")
+                       .Take();
   ECSYNC_RETURN_IF_ERROR(ctx.tmpl.Add(
       role_id, "AWS::IAM::Role",
       Obj()
@@ -37,7 +36,8 @@ base::Status AddForService(Context& ctx, const PlannedService& planned) {
                                 .Add("Action", Arr("sts:AssumeRole"))
                                 .Add("Effect", "Allow")
                                 .Add("Principal",
-                                     Obj().Add("Service", "application-autoscaling.amazonaws.com")
+                                     Obj()
+                                         .Add("Service", "application-autoscaling.amazonaws.com")
                                          .Take())
                                 .Take()))
                    .Add("Version", "2012-10-17")

@@ -110,33 +110,34 @@ base::Status AddGpuCapacity(Context& ctx) {
   const Json cluster = ctx.plan.ext.cluster.empty() ? Ref(kClusterId) : Json(ctx.plan.ext.cluster);
   Json user_data = Obj().Add(
       "Fn::Base64",
-      Obj().Add("Fn::Sub",
-                Arr("#!/bin/bash\necho ECS_CLUSTER=${ClusterName} >> /etc/ecs/ecs.config\n",
-                    Obj().Add("ClusterName", cluster).Take()))
-          .Take());
-  ECSYNC_RETURN_IF_ERROR(ctx.tmpl.Add(
-      kGpuLaunchTemplateId, "AWS::EC2::LaunchTemplate",
       Obj()
-          .Add("LaunchTemplateData",
-               Obj()
-                   .Add("IamInstanceProfile",
-                        Obj().Add("Arn", GetAtt(kGpuInstanceProfileId, "Arn")).Take())
-                   .Add("ImageId", ami.empty() ? std::string(kGpuAmiParameter) : ami)
-                   .Add("InstanceType", machine)
-                   .Add("SecurityGroupIds", std::move(groups))
-                   .Add("UserData", std::move(user_data))
-                   .Take())
-          .Take(),
-      owner));
+          .Add("Fn::Sub",
+               Arr("#!/bin/bash\necho ECS_CLUSTER=${ClusterName} >> /etc/ecs/ecs.config\n",
+                   Obj().Add("ClusterName", cluster).Take()))
+          .Take());
+  ECSYNC_RETURN_IF_ERROR(
+      ctx.tmpl.Add(kGpuLaunchTemplateId, "AWS::EC2::LaunchTemplate",
+                   Obj()
+                       .Add("LaunchTemplateData",
+                            Obj()
+                                .Add("IamInstanceProfile",
+                                     Obj().Add("Arn", GetAtt(kGpuInstanceProfileId, "Arn")).Take())
+                                .Add("ImageId", ami.empty() ? std::string(kGpuAmiParameter) : ami)
+                                .Add("InstanceType", machine)
+                                .Add("SecurityGroupIds", std::move(groups))
+                                .Add("UserData", std::move(user_data))
+                                .Take())
+                       .Take(),
+                   owner));
   Resource group;
   group.type = "AWS::AutoScaling::AutoScalingGroup";
   group.properties =
       Obj()
-          .Add("LaunchTemplate", Obj()
-                                     .Add("LaunchTemplateId", Ref(kGpuLaunchTemplateId))
-                                     .Add("Version", GetAtt(kGpuLaunchTemplateId,
-                                                            "LatestVersionNumber"))
-                                     .Take())
+          .Add("LaunchTemplate",
+               Obj()
+                   .Add("LaunchTemplateId", Ref(kGpuLaunchTemplateId))
+                   .Add("Version", GetAtt(kGpuLaunchTemplateId, "LatestVersionNumber"))
+                   .Take())
           .Add("MaxSize", std::to_string(kGpuMaxInstances))
           .Add("MinSize", "0")
           .Add("Tags", Arr(Obj()

@@ -34,8 +34,8 @@ base::Result<std::optional<int>> GetInt(const Json& extensions, const char* key,
   }
   if (number < min || number > max) {
     return Bad(where, key,
-               "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                   ", not " + std::to_string(number));
+               "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " +
+                   std::to_string(number));
   }
   return std::optional<int>(static_cast<int>(number));
 }
@@ -173,8 +173,8 @@ base::Result<ProjectExtensions> ParseProjectExtensions(const compose::Project& p
                           GetInt(ext, "x-aws-logs_retention", where, 1, 3653));
   if (out.logs_retention_days) {
     // CloudWatch takes only these; Docker's own example (10) is not one of them.
-    static constexpr int kRetentions[] = {1,   3,   5,   7,    14,   30,   60,   90,
-                                          120, 150, 180, 365,  400,  545,  731,  1096,
+    static constexpr int kRetentions[] = {1,    3,    5,    7,    14,   30,  60,  90,
+                                          120,  150,  180,  365,  400,  545, 731, 1096,
                                           1827, 2192, 2557, 2922, 3288, 3653};
     for (int days : kRetentions) {
       if (days >= *out.logs_retention_days) {
@@ -248,8 +248,7 @@ base::Result<std::vector<std::string>> ParseSecretKeys(const compose::FileObject
     if (key.empty() || key == "*" || key.find('/') != std::string::npos ||
         key.find(':') != std::string::npos) {
       return Bad(where, "x-aws-keys",
-                 "lists JSON keys to extract, by name (no \"*\", '/' or ':'), not \"" + key +
-                     "\"");
+                 "lists JSON keys to extract, by name (no \"*\", '/' or ':'), not \"" + key + "\"");
     }
   }
   return keys;

@@ -40,31 +40,31 @@ struct TargetHealthSpec {
 };
 
 struct ProjectExtensions {
-  std::string cluster;        // x-aws-cluster: an existing cluster's name or ARN
-  std::string vpc;            // x-aws-vpc: vpc-…
-  std::string load_balancer;  // x-aws-loadbalancer: an existing load balancer's ARN
-  std::optional<int> logs_retention_days;  // x-aws-logs_retention
-  Json cloudformation;        // x-aws-cloudformation: an object, or null
-  std::string certificate_arn;             // x-ecsync-certificate
-  bool redirect_http = false;              // x-ecsync-redirect_http
-  std::vector<std::string> subnets;        // x-ecsync-subnets: where the tasks run
-  std::vector<std::string> public_subnets; // x-ecsync-public_subnets: the load balancer's
-  std::optional<bool> assign_public_ip;    // x-ecsync-assign_public_ip
+  std::string cluster;                      // x-aws-cluster: an existing cluster's name or ARN
+  std::string vpc;                          // x-aws-vpc: vpc-…
+  std::string load_balancer;                // x-aws-loadbalancer: an existing load balancer's ARN
+  std::optional<int> logs_retention_days;   // x-aws-logs_retention
+  Json cloudformation;                      // x-aws-cloudformation: an object, or null
+  std::string certificate_arn;              // x-ecsync-certificate
+  bool redirect_http = false;               // x-ecsync-redirect_http
+  std::vector<std::string> subnets;         // x-ecsync-subnets: where the tasks run
+  std::vector<std::string> public_subnets;  // x-ecsync-public_subnets: the load balancer's
+  std::optional<bool> assign_public_ip;     // x-ecsync-assign_public_ip
 };
 
 struct ServiceExtensions {
-  Json role;                            // x-aws-role: an IAM policy document, or null
-  std::vector<std::string> policies;    // x-aws-policies: managed policy ARNs
-  std::string pull_credentials;         // x-aws-pull_credentials: a secret's ARN
-  std::optional<AutoscalingSpec> autoscaling;  // deploy.x-aws-autoscaling (or service-level)
-  std::optional<int> min_percent;       // x-aws-min_percent
-  std::optional<int> max_percent;       // x-aws-max_percent
+  Json role;                                     // x-aws-role: an IAM policy document, or null
+  std::vector<std::string> policies;             // x-aws-policies: managed policy ARNs
+  std::string pull_credentials;                  // x-aws-pull_credentials: a secret's ARN
+  std::optional<AutoscalingSpec> autoscaling;    // deploy.x-aws-autoscaling (or service-level)
+  std::optional<int> min_percent;                // x-aws-min_percent
+  std::optional<int> max_percent;                // x-aws-max_percent
   std::optional<int> health_check_grace_period;  // x-ecsync-health_check_grace_period (s)
-  bool circuit_breaker = true;          // x-ecsync-circuit_breaker
-  bool exec = false;                    // x-ecsync-exec
-  std::optional<int> ephemeral_storage_gib;  // x-ecsync-ephemeral_storage
+  bool circuit_breaker = true;                   // x-ecsync-circuit_breaker
+  bool exec = false;                             // x-ecsync-exec
+  std::optional<int> ephemeral_storage_gib;      // x-ecsync-ephemeral_storage
   std::vector<CapacityProviderItem> capacity_providers;  // x-ecsync-capacity_providers
-  std::optional<TargetHealthSpec> target_health;          // x-ecsync-target_health
+  std::optional<TargetHealthSpec> target_health;         // x-ecsync-target_health
 };
 
 base::Result<ProjectExtensions> ParseProjectExtensions(const compose::Project& project);

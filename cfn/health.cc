@@ -31,7 +31,8 @@ Json ContainerHealthCheck(const compose::Service& service, const std::string& wh
   const std::string at = where + ": healthcheck";
   Obj out;
   out.Add("Command", check.test);
-  if (check.interval) out.Add("Interval", Seconds(*check.interval, 5, 300, at + ".interval", warnings));
+  if (check.interval)
+    out.Add("Interval", Seconds(*check.interval, 5, 300, at + ".interval", warnings));
   if (check.retries) {
     const int retries = std::clamp(*check.retries, 1, 10);
     if (retries != *check.retries) {

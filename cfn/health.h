@@ -25,8 +25,7 @@ Json ContainerHealthCheck(const compose::Service& service, const std::string& wh
 
 // The path of http://localhost[:port]/path or http://127.0.0.1[:port]/path in the
 // healthcheck's test, when it probes `container_port` (no port means 80). nullopt otherwise.
-std::optional<std::string> ProbedHttpPath(const compose::Service& service,
-                                          uint32_t container_port);
+std::optional<std::string> ProbedHttpPath(const compose::Service& service, uint32_t container_port);
 
 // Appends the target group's HealthCheck* and Matcher properties to `properties`.
 // `http` is true for HTTP target groups.

@@ -5,22 +5,21 @@
 // search, so building with operator[] or initializer lists costs O(keys) per key and
 // copies every nested value; Obj appends without searching and moves. Thread-compatible.
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 namespace ecsync::cfn {
 
 using Json = nlohmann::ordered_json;
 
-Json Ref(std::string_view id);                                   // {"Ref": id}
-Json GetAtt(std::string_view id, std::string_view attribute);    // {"Fn::GetAtt": [id, attr]}
-Json Sub(std::string_view text);                                  // {"Fn::Sub": text}
-Json Join(std::string_view separator, Json parts);                // {"Fn::Join": [sep, parts]}
-Json Tag(std::string_view key, std::string_view value);           // {"Key": k, "Value": v}
+Json Ref(std::string_view id);                                 // {"Ref": id}
+Json GetAtt(std::string_view id, std::string_view attribute);  // {"Fn::GetAtt": [id, attr]}
+Json Sub(std::string_view text);                               // {"Fn::Sub": text}
+Json Join(std::string_view separator, Json parts);             // {"Fn::Join": [sep, parts]}
+Json Tag(std::string_view key, std::string_view value);        // {"Key": k, "Value": v}
 
 // A JSON object under construction. Each key must be added once: Add does not look for
 // an existing key (that is what makes it cheap). Members gather in a vector of movable

@@ -79,18 +79,18 @@ class LoadBalancing {
     std::map<uint32_t, std::pair<const PlannedService*, std::string>> owners;
     for (const PlannedService& service : plan_.services) {
       for (const PlannedPort& port : ListenerPorts(service, !plan_.application_lb)) {
-        auto [it, inserted] = owners.emplace(port.published, std::make_pair(&service, port.protocol));
+        auto [it, inserted] =
+            owners.emplace(port.published, std::make_pair(&service, port.protocol));
         if (inserted) continue;
         if (it->second.first == &service && it->second.second == port.protocol) {
           return base::InvalidError(service.where + ": port " + std::to_string(port.published) +
                                     " is published twice, for different container ports");
         }
-        const std::string other = it->second.first == &service ? "itself (tcp and udp)"
-                                                               : it->second.first->where;
+        const std::string other =
+            it->second.first == &service ? "itself (tcp and udp)" : it->second.first->where;
         return base::InvalidError(
-            service.where + ": port " + std::to_string(port.published) +
-            " is also published by " + other +
-            "; all services share one load balancer, so each port can be published once");
+            service.where + ": port " + std::to_string(port.published) + " is also published by " +
+            other + "; all services share one load balancer, so each port can be published once");
       }
     }
     if (plan_.ext.redirect_http && owners.count(kHttpPort) != 0) {
@@ -213,8 +213,9 @@ class LoadBalancing {
       Json forward =
           Obj()
               .Add("ForwardConfig",
-                   Obj().Add("TargetGroups",
-                             Arr(Obj().Add("TargetGroupArn", Ref(group_id)).Take())).Take())
+                   Obj()
+                       .Add("TargetGroups", Arr(Obj().Add("TargetGroupArn", Ref(group_id)).Take()))
+                       .Take())
               .Add("TargetGroupArn", Ref(group_id))
               .Add("Type", "forward")
               .Take();

@@ -96,13 +96,9 @@ std::string SecretValueParameter(std::string_view secret) {
   return LogicalIdPart(secret) + "SecretValue";
 }
 
-std::string FileSystemId(std::string_view volume) {
-  return LogicalIdPart(volume) + "Filesystem";
-}
+std::string FileSystemId(std::string_view volume) { return LogicalIdPart(volume) + "Filesystem"; }
 
-std::string AccessPointId(std::string_view volume) {
-  return LogicalIdPart(volume) + "AccessPoint";
-}
+std::string AccessPointId(std::string_view volume) { return LogicalIdPart(volume) + "AccessPoint"; }
 
 std::string MountTargetId(std::string_view volume, std::string_view subnet) {
   return LogicalIdPart(volume) + "NFSMountTargetOn" + LogicalIdPart(subnet);

@@ -57,13 +57,13 @@ std::string NetworkPortIngressId(std::string_view network, uint32_t port,
                                  std::string_view protocol);  // "Default80Ingress"
 
 // Per service, beyond Docker's basic set.
-std::string TaskRoleId(std::string_view service);           // "SimpleTaskRole"
-std::string ScalableTargetId(std::string_view service);     // "SimpleScalableTarget"
-std::string ScalingPolicyId(std::string_view service);      // "SimpleScalingPolicy"
-std::string AutoScalingRoleId(std::string_view service);    // "SimpleAutoScalingRole"
-std::string SecretsContainerName(std::string_view service); // "Simple_Secrets_InitContainer"
+std::string TaskRoleId(std::string_view service);            // "SimpleTaskRole"
+std::string ScalableTargetId(std::string_view service);      // "SimpleScalableTarget"
+std::string ScalingPolicyId(std::string_view service);       // "SimpleScalingPolicy"
+std::string AutoScalingRoleId(std::string_view service);     // "SimpleAutoScalingRole"
+std::string SecretsContainerName(std::string_view service);  // "Simple_Secrets_InitContainer"
 // An HTTP listener on `port` that redirects to HTTPS on 443.
-std::string RedirectListenerId(uint32_t port);              // "HTTP80RedirectListener"
+std::string RedirectListenerId(uint32_t port);  // "HTTP80RedirectListener"
 
 // Per compose secret and volume.
 std::string SecretId(std::string_view secret);              // "DbpasswordSecret"
@@ -72,6 +72,6 @@ std::string FileSystemId(std::string_view volume);          // "DataFilesystem"
 std::string AccessPointId(std::string_view volume);         // "DataAccessPoint"
 // A mount target of the volume's file system in one subnet ("subnet-0a1b" -> "Subnet0a1b").
 std::string MountTargetId(std::string_view volume, std::string_view subnet);
-                                                            // "DataNFSMountTargetOnSubnet0a1b"
+// "DataNFSMountTargetOnSubnet0a1b"
 
 }  // namespace ecsync::cfn

@@ -37,32 +37,34 @@ base::Status AddNetworks(Context& ctx) {
     if (config != nullptr && config->external) {
       const std::string group = config->name.empty() ? network : config->name;
       if (group.rfind("sg-", 0) != 0) {
-        return base::InvalidError(owner + ": an external network must name an existing "
-                                          "security group (name: sg-…), not \"" + group + "\"");
+        return base::InvalidError(owner +
+                                  ": an external network must name an existing "
+                                  "security group (name: sg-…), not \"" +
+                                  group + "\"");
       }
       continue;
     }
     const std::string id = NetworkId(network);
     Json tags = ctx.ProjectTags();
     tags.push_back(Tag(kNetworkTag, ctx.project.name + "_" + network));
-    ECSYNC_RETURN_IF_ERROR(ctx.tmpl.Add(
-        id, "AWS::EC2::SecurityGroup",
-        Obj()
-            .Add("GroupDescription",
-                 ctx.project.name + " Security Group for " + network + " network")
-            .Add("Tags", std::move(tags))
-            .Add("VpcId", ctx.plan.vpc)
-            .Take(),
-        owner));
-    ECSYNC_RETURN_IF_ERROR(ctx.tmpl.Add(NetworkIngressId(network), "AWS::EC2::SecurityGroupIngress",
-                                        Obj()
-                                            .Add("Description",
-                                                 "Allow communication within network " + network)
-                                            .Add("GroupId", Ref(id))
-                                            .Add("IpProtocol", "-1")
-                                            .Add("SourceSecurityGroupId", Ref(id))
-                                            .Take(),
-                                        owner));
+    ECSYNC_RETURN_IF_ERROR(
+        ctx.tmpl.Add(id, "AWS::EC2::SecurityGroup",
+                     Obj()
+                         .Add("GroupDescription",
+                              ctx.project.name + " Security Group for " + network + " network")
+                         .Add("Tags", std::move(tags))
+                         .Add("VpcId", ctx.plan.vpc)
+                         .Take(),
+                     owner));
+    ECSYNC_RETURN_IF_ERROR(
+        ctx.tmpl.Add(NetworkIngressId(network), "AWS::EC2::SecurityGroupIngress",
+                     Obj()
+                         .Add("Description", "Allow communication within network " + network)
+                         .Add("GroupId", Ref(id))
+                         .Add("IpProtocol", "-1")
+                         .Add("SourceSecurityGroupId", Ref(id))
+                         .Take(),
+                     owner));
   }
   for (const PlannedService& service : ctx.plan.services) {
     Json& groups = ctx.parts[service.service->name].security_groups;

@@ -9,7 +9,8 @@ base::Status Merge(Json& target, const Json& overlay, const std::string& path) {
     if (key.size() > 1 && key.back() == '+') {
       const std::string name = key.substr(0, key.size() - 1);
       if (!value.is_array()) {
-        return base::InvalidError("x-aws-cloudformation" + here + ": an append (+) needs a sequence");
+        return base::InvalidError("x-aws-cloudformation" + here +
+                                  ": an append (+) needs a sequence");
       }
       Json& existing = target[name];
       if (existing.is_null()) existing = Json::array();

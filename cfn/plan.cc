@@ -155,15 +155,14 @@ base::Result<PlannedService> PlanService(const compose::Project& project,
     if (!b) return a;
     return std::optional<double>(std::max(*a, *b));
   };
-  std::optional<double> cpus = larger(larger(service.limits.cpus, service.reservations.cpus),
-                                      service.cpus);
+  std::optional<double> cpus =
+      larger(larger(service.limits.cpus, service.reservations.cpus), service.cpus);
   auto to_double = [](std::optional<int64_t> v) {
     return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt;
   };
-  std::optional<double> memory =
-      larger(larger(to_double(service.limits.memory_bytes),
-                    to_double(service.reservations.memory_bytes)),
-             larger(to_double(service.mem_limit_bytes), to_double(service.mem_reservation_bytes)));
+  std::optional<double> memory = larger(
+      larger(to_double(service.limits.memory_bytes), to_double(service.reservations.memory_bytes)),
+      larger(to_double(service.mem_limit_bytes), to_double(service.mem_reservation_bytes)));
   std::optional<int64_t> memory_bytes =
       memory ? std::optional<int64_t>(static_cast<int64_t>(*memory)) : std::nullopt;
   base::Result<TaskSize> size = SmallestFargateTaskSize(cpus, memory_bytes);
@@ -177,8 +176,8 @@ base::Result<PlannedService> PlanService(const compose::Project& project,
     plan.desired_count = *service.replicas;
   }
   if (plan.ext.autoscaling) {
-    plan.desired_count = std::clamp(plan.desired_count, plan.ext.autoscaling->min,
-                                    plan.ext.autoscaling->max);
+    plan.desired_count =
+        std::clamp(plan.desired_count, plan.ext.autoscaling->min, plan.ext.autoscaling->max);
   }
   for (const std::string& dependency : service.depends_on) {
     if (project.FindService(dependency) == nullptr) {
@@ -248,11 +247,11 @@ base::Status PlanNetwork(const ConvertOptions& options, ProjectPlan& plan) {
   const std::string vpc = ext.vpc.empty() ? options.vpc_id : ext.vpc;
   if (vpc.empty()) {
     plan.vpc = Ref(kVpcParameter);
-    plan.parameters.emplace_back(
-        kVpcParameter, Obj()
-                           .Add("Type", "AWS::EC2::VPC::Id")
-                           .Add("Description", "VPC the project's resources run in")
-                           .Take());
+    plan.parameters.emplace_back(kVpcParameter,
+                                 Obj()
+                                     .Add("Type", "AWS::EC2::VPC::Id")
+                                     .Add("Description", "VPC the project's resources run in")
+                                     .Take());
   } else {
     plan.vpc = vpc;
   }
@@ -321,8 +320,8 @@ base::Result<ProjectPlan> PlanProject(const compose::Project& project,
     for (const PlannedPort& port : service.ports) {
       if (!port.listener) continue;
       plan.any_listener = true;
-      const bool http = port.protocol == "tcp" &&
-                        (port.http || port.published == 80 || port.published == 443);
+      const bool http =
+          port.protocol == "tcp" && (port.http || port.published == 80 || port.published == 443);
       if (!http) all_http = false;
     }
   }

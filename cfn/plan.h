@@ -41,11 +41,11 @@ struct PlannedService {
 struct ProjectPlan {
   ProjectExtensions ext;
   std::vector<PlannedService> services;  // in the project's order (sorted by name)
-  bool any_listener = false;   // something publishes a port on the load balancer
-  bool application_lb = false; // every listener port is HTTP(S)
-  Json vpc;                    // "vpc-…" or {"Ref": "VpcId"}
-  Json task_subnets;           // list or {"Ref": "SubnetIds"}
-  Json lb_subnets;             // list or {"Ref": ...}
+  bool any_listener = false;             // something publishes a port on the load balancer
+  bool application_lb = false;           // every listener port is HTTP(S)
+  Json vpc;                              // "vpc-…" or {"Ref": "VpcId"}
+  Json task_subnets;                     // list or {"Ref": "SubnetIds"}
+  Json lb_subnets;                       // list or {"Ref": ...}
   bool assign_public_ip = true;
   // Parameters the template declares for what the options left open, name -> definition.
   std::vector<std::pair<std::string, Json>> parameters;

@@ -1,6 +1,7 @@
 #include "cfn/project_resources.h"
 
-#include <set>
+#include <map>
+#include <string>
 
 #include "cfn/names.h"
 
@@ -12,35 +13,36 @@ base::Status AddProjectResources(Context& ctx) {
   ctx.tmpl.AddCondition(kUsEast1Condition,
                         Obj().Add("Fn::Equals", Arr(Ref("AWS::Region"), "us-east-1")));
 
-  // Capacity providers the services' strategies name; EC2 ones come from capacity.cc.
-  std::set<std::string> providers;
+  // Capacity providers the services' strategies name (names, or a Ref to the GPU one),
+  // keyed by their JSON text: sorted and de-duplicated.
+  std::map<std::string, Json> providers;
   for (const auto& [service, parts] : ctx.parts) {
     if (!parts.capacity_provider_strategy.is_array()) continue;
     for (const Json& item : parts.capacity_provider_strategy) {
-      providers.insert(item.at("CapacityProvider").dump());
+      const Json& provider = item.at("CapacityProvider");
+      providers.emplace(provider.dump(), provider);
     }
   }
   if (ctx.plan.ext.cluster.empty()) {
-    ECSYNC_RETURN_IF_ERROR(ctx.tmpl.Add(
-        kClusterId, "AWS::ECS::Cluster",
-        Obj().Add("ClusterName", name).Add("Tags", ctx.ProjectTags()), owner));
+    ECSYNC_RETURN_IF_ERROR(
+        ctx.tmpl.Add(kClusterId, "AWS::ECS::Cluster",
+                     Obj().Add("ClusterName", name).Add("Tags", ctx.ProjectTags()), owner));
   }
   if (!providers.empty()) {
     // A separate resource, not Cluster.CapacityProviders: an EC2 provider's launch template
     // names the cluster, which would make a cycle.
     Json list = Json::array();
-    for (const std::string& provider : providers) list.push_back(Json::parse(provider));
+    for (auto& [text, provider] : providers) list.push_back(std::move(provider));
     Resource association;
     association.type = "AWS::ECS::ClusterCapacityProviderAssociations";
-    association.properties = Obj()
-                                 .Add("CapacityProviders", std::move(list))
-                                 .Add("Cluster", ctx.plan.ext.cluster.empty()
-                                                     ? Ref(kClusterId)
-                                                     : Json(ctx.plan.ext.cluster))
-                                 .Add("DefaultCapacityProviderStrategy", Json::array())
-                                 .Take();
-    ECSYNC_RETURN_IF_ERROR(
-        ctx.tmpl.Add(kCapacityProvidersId, std::move(association), owner));
+    association.properties =
+        Obj()
+            .Add("CapacityProviders", std::move(list))
+            .Add("Cluster",
+                 ctx.plan.ext.cluster.empty() ? Ref(kClusterId) : Json(ctx.plan.ext.cluster))
+            .Add("DefaultCapacityProviderStrategy", Json::array())
+            .Take();
+    ECSYNC_RETURN_IF_ERROR(ctx.tmpl.Add(kCapacityProvidersId, std::move(association), owner));
     for (auto& [service, parts] : ctx.parts) {
       if (parts.capacity_provider_strategy.is_array()) {
         parts.depends_on.push_back(kCapacityProvidersId);

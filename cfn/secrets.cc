@@ -19,8 +19,8 @@ constexpr char kSecretsDir[] = "/run/secrets";
 bool IsSafePath(const std::string& s) {
   if (s.empty() || s.find("..") != std::string::npos) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-' || c == '/';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-' || c == '/';
   });
 }
 
@@ -79,15 +79,14 @@ class Secrets {
     }
     const std::string parameter = SecretValueParameter(name);
     ctx_.tmpl.AddParameter(
-        parameter, Obj()
-                       .Add("Type", "String")
-                       .Add("NoEcho", true)
-                       .Add("Description", "Value of compose secret " + name +
-                                               " (from " +
-                                               (secret.file.empty() ? "$" + secret.environment
-                                                                    : secret.file) +
-                                               "); never stored in the template")
-                       .Take());
+        parameter,
+        Obj()
+            .Add("Type", "String")
+            .Add("NoEcho", true)
+            .Add("Description", "Value of compose secret " + name + " (from " +
+                                    (secret.file.empty() ? "$" + secret.environment : secret.file) +
+                                    "); never stored in the template")
+            .Take());
     ctx_.secret_parameters.push_back({parameter, name, secret.file, secret.environment});
     Json tags = ctx_.ProjectTags();
     tags.push_back(Tag("com.docker.compose.secret", name));
@@ -133,8 +132,9 @@ class Secrets {
       const std::string path = std::string(kSecretsDir) + "/" + target;
       arns.push_back(arn);
       auto it = ctx_.project.secrets.find(ref.source);
-      ECSYNC_ASSIGN_OR_RETURN(std::vector<std::string> keys,
-                              ParseSecretKeys(it->second, where + ": secret \"" + ref.source + "\""));
+      ECSYNC_ASSIGN_OR_RETURN(
+          std::vector<std::string> keys,
+          ParseSecretKeys(it->second, where + ": secret \"" + ref.source + "\""));
       auto write = [&](const std::string& variable, const std::string& file) {
         script += "mkdir -p \"$(dirname " + file + ")\"; printf '%s' \"$" + variable + "\" > " +
                   file + "; chmod " + mode + " " + file + "; ";
@@ -182,12 +182,11 @@ class Secrets {
                                      .Add("ReadOnly", true)
                                      .Add("SourceVolume", kSecretsVolume)
                                      .Take());
-    parts.execution_statements.push_back(
-        Obj()
-            .Add("Action", Arr("secretsmanager:GetSecretValue"))
-            .Add("Effect", "Allow")
-            .Add("Resource", std::move(arns))
-            .Take());
+    parts.execution_statements.push_back(Obj()
+                                             .Add("Action", Arr("secretsmanager:GetSecretValue"))
+                                             .Add("Effect", "Allow")
+                                             .Add("Resource", std::move(arns))
+                                             .Take());
     return base::Status::Ok();
   }
 

@@ -36,19 +36,19 @@ base::Status AddExecutionRole(Context& ctx, const PlannedService& planned) {
   const compose::Service& service = *planned.service;
   Json statements = ctx.parts[service.name].execution_statements;
   if (!planned.ext.pull_credentials.empty()) {
-    statements.push_back(Obj()
-                             .Add("Action", Arr("secretsmanager:GetSecretValue", "ssm:GetParameters",
-                                                "kms:Decrypt"))
-                             .Add("Effect", "Allow")
-                             .Add("Resource", Arr(planned.ext.pull_credentials))
-                             .Take());
+    statements.push_back(
+        Obj()
+            .Add("Action", Arr("secretsmanager:GetSecretValue", "ssm:GetParameters", "kms:Decrypt"))
+            .Add("Effect", "Allow")
+            .Add("Resource", Arr(planned.ext.pull_credentials))
+            .Take());
   }
   Obj role;
   role.Add("AssumeRolePolicyDocument", AssumeRole("ecs-tasks.amazonaws.com"))
       .Add("ManagedPolicyArns", Arr(kExecutionPolicy, kEcrReadOnlyPolicy));
   if (!statements.empty()) {
-    role.Add("Policies",
-             Arr(Policy(LogicalIdPart(service.name) + "GrantAccessToSecrets", std::move(statements))));
+    role.Add("Policies", Arr(Policy(LogicalIdPart(service.name) + "GrantAccessToSecrets",
+                                    std::move(statements))));
   }
   role.Add("Tags", ctx.ServiceTags(service));
   return ctx.tmpl.Add(TaskExecutionRoleId(service.name), "AWS::IAM::Role", std::move(role).Take(),
@@ -62,14 +62,13 @@ base::Result<std::string> AddTaskRole(Context& ctx, const PlannedService& planne
   Json statements = parts.task_statements;
   if (planned.ext.exec) {
     // What the ECS Exec agent in the task needs to open its SSM session channels.
-    statements.push_back(Obj()
-                             .Add("Action", Arr("ssmmessages:CreateControlChannel",
-                                                "ssmmessages:CreateDataChannel",
-                                                "ssmmessages:OpenControlChannel",
-                                                "ssmmessages:OpenDataChannel"))
-                             .Add("Effect", "Allow")
-                             .Add("Resource", "*")
-                             .Take());
+    statements.push_back(
+        Obj()
+            .Add("Action", Arr("ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+                               "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"))
+            .Add("Effect", "Allow")
+            .Add("Resource", "*")
+            .Take());
   }
   std::vector<std::string> managed = planned.ext.policies;
   managed.insert(managed.end(), parts.task_policy_arns.begin(), parts.task_policy_arns.end());
@@ -81,16 +80,17 @@ base::Result<std::string> AddTaskRole(Context& ctx, const PlannedService& planne
   if (!managed.empty()) role.Add("ManagedPolicyArns", std::move(managed));
   Json policies = Json::array();
   if (!planned.ext.role.is_null()) {
-    policies.push_back(
-        Obj().Add("PolicyDocument", planned.ext.role).Add("PolicyName", LogicalIdPart(service.name) + "Policy").Take());
+    policies.push_back(Obj()
+                           .Add("PolicyDocument", planned.ext.role)
+                           .Add("PolicyName", LogicalIdPart(service.name) + "Policy")
+                           .Take());
   }
   if (!statements.empty()) {
     policies.push_back(Policy(LogicalIdPart(service.name) + "EcsyncPolicy", std::move(statements)));
   }
   if (!policies.empty()) role.Add("Policies", std::move(policies));
   role.Add("Tags", ctx.ServiceTags(service));
-  ECSYNC_RETURN_IF_ERROR(
-      ctx.tmpl.Add(id, "AWS::IAM::Role", std::move(role).Take(), planned.where));
+  ECSYNC_RETURN_IF_ERROR(ctx.tmpl.Add(id, "AWS::IAM::Role", std::move(role).Take(), planned.where));
   return id;
 }
 
@@ -100,10 +100,11 @@ base::Status AddDiscoveryEntry(Context& ctx, const PlannedService& planned) {
       ServiceDiscoveryEntryId(service.name), "AWS::ServiceDiscovery::Service",
       Obj()
           .Add("Description", "\"" + service.name + "\" service discovery entry in Cloud Map")
-          .Add("DnsConfig", Obj()
-                                .Add("DnsRecords", Arr(Obj().Add("TTL", 60).Add("Type", "A").Take()))
-                                .Add("RoutingPolicy", "MULTIVALUE")
-                                .Take())
+          .Add("DnsConfig",
+               Obj()
+                   .Add("DnsRecords", Arr(Obj().Add("TTL", 60).Add("Type", "A").Take()))
+                   .Add("RoutingPolicy", "MULTIVALUE")
+                   .Take())
           .Add("HealthCheckCustomConfig", Obj().Add("FailureThreshold", 1).Take())
           .Add("Name", service.name)
           .Add("NamespaceId", Ref(kCloudMapId))
@@ -172,10 +173,9 @@ base::Status AddEcsService(Context& ctx, const PlannedService& planned) {
                  Obj().Add("AwsvpcConfiguration", std::move(awsvpc).Take()).Take());
   if (fargate) properties.Add("PlatformVersion", "1.4.0");
   properties.Add("PropagateTags", "SERVICE").Add("SchedulingStrategy", "REPLICA");
-  properties.Add("ServiceRegistries",
-                 Arr(Obj()
-                         .Add("RegistryArn", GetAtt(ServiceDiscoveryEntryId(service.name), "Arn"))
-                         .Take()));
+  properties.Add(
+      "ServiceRegistries",
+      Arr(Obj().Add("RegistryArn", GetAtt(ServiceDiscoveryEntryId(service.name), "Arn")).Take()));
   Json tags = ctx.ServiceTags(service);
   if (service.deploy) {
     for (const auto& [key, value] : service.deploy->labels) tags.push_back(Tag(key, value));

@@ -18,8 +18,8 @@ constexpr char kResolvConfImage[] = "docker/ecs-searchdomain-sidecar:1.0";
 constexpr char kFargateCapability[] = "SYS_PTRACE";
 constexpr int kFargateMaxStopTimeout = 120;
 constexpr std::array<std::string_view, 15> kUlimits = {
-    "core",   "cpu",  "data",   "fsize",  "locks",   "memlock",    "msgqueue", "nice",
-    "nofile", "nproc", "rss",   "rtprio", "rttime",  "sigpending", "stack"};
+    "core",   "cpu",   "data", "fsize",  "locks",  "memlock",    "msgqueue", "nice",
+    "nofile", "nproc", "rss",  "rtprio", "rttime", "sigpending", "stack"};
 
 // Fargate namespaces only the network and IPC sysctls.
 bool FargateAllowsSysctl(const std::string& name) {
@@ -49,7 +49,8 @@ base::Result<Json> LinuxParameters(const PlannedService& planned, bool fargate) 
     Obj capabilities;
     if (!service.cap_add.empty()) {
       for (const std::string& cap : service.cap_add) {
-        if (fargate && cap != kFargateCapability && cap != std::string("CAP_") + kFargateCapability) {
+        if (fargate && cap != kFargateCapability &&
+            cap != std::string("CAP_") + kFargateCapability) {
           return base::InvalidError(planned.where + ": cap_add " + cap +
                                     " is not allowed on Fargate, which only adds SYS_PTRACE");
         }
@@ -165,13 +166,11 @@ base::Result<Json> MainContainer(Context& ctx, const PlannedService& planned, bo
     Json limits = Json::array();
     for (const auto& [name, limit] : service.ulimits) {
       if (std::find(kUlimits.begin(), kUlimits.end(), name) == kUlimits.end()) {
-        return base::InvalidError(planned.where + ": ulimits." + name + " is not a limit ECS knows");
+        return base::InvalidError(planned.where + ": ulimits." + name +
+                                  " is not a limit ECS knows");
       }
-      limits.push_back(Obj()
-                           .Add("HardLimit", limit.hard)
-                           .Add("Name", name)
-                           .Add("SoftLimit", limit.soft)
-                           .Take());
+      limits.push_back(
+          Obj().Add("HardLimit", limit.hard).Add("Name", name).Add("SoftLimit", limit.soft).Take());
     }
     main.Add("Ulimits", std::move(limits));
   }
@@ -186,8 +185,9 @@ base::Status AddTaskDefinition(Context& ctx, const PlannedService& planned,
                                const std::string& task_role_id) {
   const compose::Service& service = *planned.service;
   if (service.privileged) {
-    return base::InvalidError(planned.where + ": privileged containers cannot run on ECS "
-                                              "with awsvpc tasks; remove `privileged`");
+    return base::InvalidError(planned.where +
+                              ": privileged containers cannot run on ECS "
+                              "with awsvpc tasks; remove `privileged`");
   }
   const bool fargate = planned.gpus == 0;
   Json containers = Arr(ResolvConfContainer(ctx, service));

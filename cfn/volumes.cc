@@ -23,8 +23,10 @@ std::string OptKey(std::string key) {
 // Built from the access point's ID (its Ref) rather than GetAtt Arn: the same value, and
 // the form moto, which the tests deploy to, can resolve.
 Json AccessPointArn(const std::string& access_point_id) {
-  return Sub("arn:${AWS::Partition}:elasticfilesystem:${AWS::Region}:${AWS::AccountId}:"
-             "access-point/${" + access_point_id + "}");
+  return Sub(
+      "arn:${AWS::Partition}:elasticfilesystem:${AWS::Region}:${AWS::AccountId}:"
+      "access-point/${" +
+      access_point_id + "}");
 }
 
 struct VolumeUse {
@@ -86,8 +88,12 @@ class Volumes {
       VolumeUse& use = uses[mount.source];
       use.networks.insert(planned.networks.begin(), planned.networks.end());
       const std::string access_point = AccessPointId(mount.source);
+      // Task volume names allow [A-Za-z0-9_-] only; the logical-ID form also keeps them
+      // apart from "secrets" and the lower-case scratch volumes.
+      const std::string task_volume = LogicalIdPart(mount.source);
       bool declared = false;
-      for (const Json& volume : parts.volumes) declared = declared || volume.at("Name") == mount.source;
+      for (const Json& volume : parts.volumes)
+        declared = declared || volume.at("Name") == task_volume;
       if (!declared) {
         parts.volumes.push_back(
             Obj()
@@ -100,7 +106,7 @@ class Volumes {
                          .Add("FilesystemId", FileSystem(mount.source))
                          .Add("TransitEncryption", "ENABLED")
                          .Take())
-                .Add("Name", mount.source)
+                .Add("Name", task_volume)
                 .Take());
         parts.task_statements.push_back(
             Obj()
@@ -108,9 +114,12 @@ class Volumes {
                                                : Arr("elasticfilesystem:ClientMount",
                                                      "elasticfilesystem:ClientWrite"))
                 .Add("Condition",
-                     Obj().Add("StringEquals",
-                               Obj().Add("elasticfilesystem:AccessPointArn",
-                                         AccessPointArn(access_point)).Take()).Take())
+                     Obj()
+                         .Add("StringEquals", Obj()
+                                                  .Add("elasticfilesystem:AccessPointArn",
+                                                       AccessPointArn(access_point))
+                                                  .Take())
+                         .Take())
                 .Add("Effect", "Allow")
                 .Add("Resource", FileSystemArn(mount.source))
                 .Take());
@@ -119,7 +128,7 @@ class Volumes {
       parts.mount_points.push_back(Obj()
                                        .Add("ContainerPath", mount.target)
                                        .Add("ReadOnly", mount.read_only)
-                                       .Add("SourceVolume", mount.source)
+                                       .Add("SourceVolume", task_volume)
                                        .Take());
     }
     // tmpfs has no Fargate equivalent in memory; a task-scoped scratch volume keeps the
@@ -146,9 +155,10 @@ class Volumes {
   // From the ID, like AccessPointArn.
   Json FileSystemArn(const std::string& name) const {
     Json id = FileSystem(name);
-    return Sub("arn:${AWS::Partition}:elasticfilesystem:${AWS::Region}:${AWS::AccountId}:"
-               "file-system/" +
-               (id.is_string() ? id.get<std::string>() : "${" + FileSystemId(name) + "}"));
+    return Sub(
+        "arn:${AWS::Partition}:elasticfilesystem:${AWS::Region}:${AWS::AccountId}:"
+        "file-system/" +
+        (id.is_string() ? id.get<std::string>() : "${" + FileSystemId(name) + "}"));
   }
 
   base::Status AddFileSystem(const std::string& name, const VolumeUse& use) {
@@ -159,8 +169,9 @@ class Volumes {
     for (const auto& [key, value] : config.driver_opts) opts[OptKey(key)] = value;
     const Json file_system = FileSystem(name);
     if (file_system.is_string() && file_system.get<std::string>().rfind("fs-", 0) != 0) {
-      return base::InvalidError(owner + ": an external volume must name an EFS file system "
-                                        "(name: fs-…)");
+      return base::InvalidError(owner +
+                                ": an external volume must name an EFS file system "
+                                "(name: fs-…)");
     }
 
     Json tags = ctx_.ProjectTags();
@@ -184,8 +195,9 @@ class Volumes {
         char* end = nullptr;
         const double mibps = std::strtod(opts["provisioned_throughput"].c_str(), &end);
         if (end == nullptr || *end != '\0' || mibps <= 0) {
-          return base::InvalidError(owner + ": driver_opts.provisioned_throughput must be a "
-                                            "number of MiB/s");
+          return base::InvalidError(owner +
+                                    ": driver_opts.provisioned_throughput must be a "
+                                    "number of MiB/s");
         }
         fs.Add("ProvisionedThroughputInMibps", mibps);
       }
@@ -198,9 +210,10 @@ class Volumes {
       ECSYNC_RETURN_IF_ERROR(ctx_.tmpl.Add(FileSystemId(name), std::move(resource), owner));
 
       if (!ctx_.plan.task_subnets.is_array()) {
-        return base::InvalidError(owner + ": EFS needs a mount target per subnet, so the "
-                                          "subnet IDs must be known (pass --subnet-ids or set "
-                                          "x-ecsync-subnets)");
+        return base::InvalidError(owner +
+                                  ": EFS needs a mount target per subnet, so the "
+                                  "subnet IDs must be known (pass --subnet-ids or set "
+                                  "x-ecsync-subnets)");
       }
       Json groups = Json::array();
       for (const std::string& network : use.networks) {
@@ -236,13 +249,12 @@ class Volumes {
     if (has_user || opts.count("root_directory")) {
       Obj root;
       if (has_user) {
-        root.Add("CreationInfo", Obj()
-                                     .Add("OwnerGid", opts.count("gid") ? opts["gid"] : "0")
-                                     .Add("OwnerUid", opts.count("uid") ? opts["uid"] : "0")
-                                     .Add("Permissions", opts.count("permissions")
-                                                             ? opts["permissions"]
-                                                             : "0755")
-                                     .Take());
+        root.Add("CreationInfo",
+                 Obj()
+                     .Add("OwnerGid", opts.count("gid") ? opts["gid"] : "0")
+                     .Add("OwnerUid", opts.count("uid") ? opts["uid"] : "0")
+                     .Add("Permissions", opts.count("permissions") ? opts["permissions"] : "0755")
+                     .Take());
       }
       root.Add("Path", opts.count("root_directory") ? opts["root_directory"] : "/");
       access.Add("RootDirectory", std::move(root).Take());

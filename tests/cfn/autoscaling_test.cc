@@ -27,9 +27,9 @@ TEST(Autoscaling, TargetTrackingOnCpu) {
   EXPECT_EQ(target["MaxCapacity"], 10);
   EXPECT_EQ(target["ScalableDimension"], "ecs:service:DesiredCount");
   EXPECT_EQ(target["ResourceId"],
-            (ordered_json{{"Fn::Join",
-                           {"/", {"service", RefTo("Cluster"),
-                                  {{"Fn::GetAtt", {"ApiService", "Name"}}}}}}}));
+            (ordered_json{
+                {"Fn::Join",
+                 {"/", {"service", RefTo("Cluster"), {{"Fn::GetAtt", {"ApiService", "Name"}}}}}}}));
   EXPECT_EQ(target["RoleARN"], (ordered_json{{"Fn::GetAtt", {"ApiAutoScalingRole", "Arn"}}}));
   const ordered_json& policy = Props(tmpl, "ApiScalingPolicy");
   EXPECT_EQ(policy["PolicyType"], "TargetTrackingScaling");
@@ -50,9 +50,10 @@ TEST(Autoscaling, MemoryAtServiceLevelAndExistingCluster) {
   project.extensions = {{"x-aws-cluster", "arn:aws:ecs:us-east-1:123456789012:cluster/shared"}};
   ordered_json tmpl = ConvertOk(project);
   EXPECT_EQ(Props(tmpl, "ApiScalableTarget")["ResourceId"]["Fn::Join"][1][1], "shared");
-  EXPECT_EQ(Props(tmpl, "ApiScalingPolicy")["TargetTrackingScalingPolicyConfiguration"]
-                 ["PredefinedMetricSpecification"]["PredefinedMetricType"],
-            "ECSServiceAverageMemoryUtilization");
+  EXPECT_EQ(
+      Props(tmpl, "ApiScalingPolicy")["TargetTrackingScalingPolicyConfiguration"]
+                                     ["PredefinedMetricSpecification"]["PredefinedMetricType"],
+      "ECSServiceAverageMemoryUtilization");
   ExpectLintClean(tmpl);
 }
 

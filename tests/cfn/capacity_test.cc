@@ -1,8 +1,9 @@
 // GPU services on an EC2 capacity provider.
 
+#include "cfn/capacity.h"
+
 #include <gtest/gtest.h>
 
-#include "cfn/capacity.h"
 #include "tests/cfn/helpers.h"
 #include "tests/cfn/projects.h"
 
@@ -41,7 +42,8 @@ TEST(Capacity, GpuServiceRunsOnItsCapacityProvider) {
   EXPECT_FALSE(service.contains("PlatformVersion"));
   EXPECT_EQ(service["CapacityProviderStrategy"][0]["CapacityProvider"], RefTo("CapacityProvider"));
   EXPECT_FALSE(service["NetworkConfiguration"]["AwsvpcConfiguration"].contains("AssignPublicIp"));
-  EXPECT_EQ(Props(tmpl, "LearningTaskDefinition")["RequiresCompatibilities"], (ordered_json{"EC2"}));
+  EXPECT_EQ(Props(tmpl, "LearningTaskDefinition")["RequiresCompatibilities"],
+            (ordered_json{"EC2"}));
   EXPECT_EQ(MainContainer(tmpl, "LearningTaskDefinition")["ResourceRequirements"],
             (ordered_json{{{"Type", "GPU"}, {"Value", "1"}}}));
   const ordered_json& launch = Props(tmpl, "LaunchTemplate")["LaunchTemplateData"];

@@ -1,9 +1,9 @@
 #include "cfn/convert.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <set>
-
-#include <gtest/gtest.h>
 
 #include "compose/loader.h"
 #include "tests/cfn/projects.h"
@@ -288,8 +288,11 @@ TEST(Convert, RejectsWhatEcsCannotRun) {
   EXPECT_EQ(KindOf(Project("", {Service("web", "nginx")})), base::ErrorKind::kInvalid);
   EXPECT_EQ(KindOf(Project("p", {Service("a", "x", {Port(80)}), Service("b", "y", {Port(80)})})),
             base::ErrorKind::kInvalid);
-  EXPECT_EQ(KindOf(Project("p", {Service("a", "x", {Port(53), Port(53, "udp")})})),
-            base::ErrorKind::kInvalid);
+  // TCP and UDP on one port are one TCP_UDP listener (ports_test.cc), but only towards one
+  // container port.
+  compose::Service split = Service("a", "x", {Port(53), Port(5353, "udp")});
+  split.ports[1].published = 53;
+  EXPECT_EQ(KindOf(Project("p", {split})), base::ErrorKind::kInvalid);
   EXPECT_EQ(KindOf(Project("p", {Service("a", "x", {Port(80, "sctp")})})),
             base::ErrorKind::kInvalid);
   // Two names with the same logical-ID form.

@@ -27,8 +27,8 @@ TEST(Deployment, CircuitBreakerWithRollbackByDefaultAndOptOut) {
             (ordered_json{{"Enable", true}, {"Rollback", true}}));
   web.extensions = {{"x-ecsync-circuit_breaker", false}};
   tmpl = ConvertOk(Project("p", {web}));
-  EXPECT_FALSE(Props(tmpl, "WebService")["DeploymentConfiguration"].contains(
-      "DeploymentCircuitBreaker"));
+  EXPECT_FALSE(
+      Props(tmpl, "WebService")["DeploymentConfiguration"].contains("DeploymentCircuitBreaker"));
 }
 
 TEST(Deployment, HealthCheckGracePeriodOnlyBehindTheLoadBalancer) {
@@ -116,8 +116,10 @@ TEST(Deployment, PrivateSubnetsForTasksPublicOnesForTheLoadBalancer) {
   ConvertOptions options = testing::RealisticNetwork();
   options.public_subnet_ids = {"subnet-0000aaaa", "subnet-1111bbbb"};
   ordered_json tmpl = ConvertOk(Project("p", {Service("web", "nginx", {Port(80)})}), options);
-  EXPECT_EQ(Props(tmpl, "LoadBalancer")["Subnets"], (ordered_json{"subnet-0000aaaa", "subnet-1111bbbb"}));
-  const ordered_json& awsvpc = Props(tmpl, "WebService")["NetworkConfiguration"]["AwsvpcConfiguration"];
+  EXPECT_EQ(Props(tmpl, "LoadBalancer")["Subnets"],
+            (ordered_json{"subnet-0000aaaa", "subnet-1111bbbb"}));
+  const ordered_json& awsvpc =
+      Props(tmpl, "WebService")["NetworkConfiguration"]["AwsvpcConfiguration"];
   EXPECT_EQ(awsvpc["Subnets"], (ordered_json{"subnet-0123abcd", "subnet-4567ef01"}));
   EXPECT_EQ(awsvpc["AssignPublicIp"], "DISABLED");
   ExpectLintClean(tmpl);
@@ -127,7 +129,8 @@ TEST(Deployment, PrivateSubnetsForTasksPublicOnesForTheLoadBalancer) {
   project.extensions = {{"x-ecsync-subnets", {"subnet-2222cccc", "subnet-3333dddd"}},
                         {"x-ecsync-assign_public_ip", true}};
   tmpl = ConvertOk(project);
-  const ordered_json& own = Props(tmpl, "WebService")["NetworkConfiguration"]["AwsvpcConfiguration"];
+  const ordered_json& own =
+      Props(tmpl, "WebService")["NetworkConfiguration"]["AwsvpcConfiguration"];
   EXPECT_EQ(own["Subnets"], (ordered_json{"subnet-2222cccc", "subnet-3333dddd"}));
   EXPECT_EQ(own["AssignPublicIp"], "ENABLED");
 }
@@ -135,7 +138,8 @@ TEST(Deployment, PrivateSubnetsForTasksPublicOnesForTheLoadBalancer) {
 TEST(Deployment, ExistingClusterVpcAndLoadBalancer) {
   compose::Project project = Project("p", {Service("web", "nginx", {Port(80)})});
   const std::string lb =
-      "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/shared/0123456789abcdef";
+      "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/shared/"
+      "0123456789abcdef";
   project.extensions = {{"x-aws-cluster", "shared-cluster"},
                         {"x-aws-vpc", "vpc-0fedcba9"},
                         {"x-aws-loadbalancer", lb},

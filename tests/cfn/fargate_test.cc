@@ -1,9 +1,9 @@
 #include "cfn/fargate.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <limits>
-
-#include <gtest/gtest.h>
 
 namespace ecsync::cfn {
 namespace {

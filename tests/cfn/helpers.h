@@ -2,9 +2,9 @@
 
 // Test-only helpers shared by the cfn tests: convert-or-fail, property access, cfn-lint.
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "cfn/convert.h"
 #include "tests/support/support.h"

@@ -42,9 +42,9 @@ class MotoDeploy : public ::testing::Test {
   std::string Deploy(const Conversion& conversion,
                      const std::map<std::string, std::string>& secret_values = {}) {
     const std::string path = dir_.WriteFile("template.json", ToJson(conversion.tmpl));
-    std::vector<std::string> args = {"cloudformation", "create-stack",   "--stack-name", "test",
-                                     "--template-body", "file://" + path, "--capabilities",
-                                     "CAPABILITY_IAM"};
+    std::vector<std::string> args = {"cloudformation", "create-stack",    "--stack-name",
+                                     "test",           "--template-body", "file://" + path,
+                                     "--capabilities", "CAPABILITY_IAM"};
     if (!conversion.secret_parameters.empty()) {
       args.push_back("--parameters");
       for (const SecretParameter& parameter : conversion.secret_parameters) {
@@ -56,7 +56,8 @@ class MotoDeploy : public ::testing::Test {
     std::string status = moto_.StackStatus("test");
     if (status != "CREATE_COMPLETE") {
       std::cerr << Cli({"cloudformation", "describe-stack-events", "--stack-name", "test"}).dump(1)
-                << "\ntemplate:\n" << ToJson(conversion.tmpl);
+                << "\ntemplate:\n"
+                << ToJson(conversion.tmpl);
     }
     return status;
   }
@@ -114,15 +115,18 @@ TEST_F(MotoDeploy, WebWorkerRedisOnTwoNetworks) {
   std::set<std::string> networks;
   for (const json& sg : sgs["SecurityGroups"]) {
     for (const json& tag : sg["Tags"]) {
-      if (tag["Key"] == "com.docker.compose.network") networks.insert(tag["Value"].get<std::string>());
+      if (tag["Key"] == "com.docker.compose.network")
+        networks.insert(tag["Value"].get<std::string>());
     }
   }
   EXPECT_EQ(networks, (std::set<std::string>{"shop_back", "shop_front"}));
 
-  json services = Cli({"ecs", "describe-services", "--cluster", "shop", "--services",
-                       Physical("WebService"), Physical("WorkerService"), Physical("RedisService")});
+  json services =
+      Cli({"ecs", "describe-services", "--cluster", "shop", "--services", Physical("WebService"),
+           Physical("WorkerService"), Physical("RedisService")});
   ASSERT_EQ(services["services"].size(), 3u);
-  json task = Cli({"ecs", "describe-task-definition", "--task-definition", Physical("WebTaskDefinition")});
+  json task =
+      Cli({"ecs", "describe-task-definition", "--task-definition", Physical("WebTaskDefinition")});
   const json& containers = task["taskDefinition"]["containerDefinitions"];
   ASSERT_EQ(containers.size(), 2u);
   EXPECT_EQ(containers[1]["image"], "example/web:1");
@@ -148,7 +152,8 @@ TEST_F(MotoDeploy, SecretsReachSecretsManagerThroughParameters) {
   json stored = Cli({"cloudformation", "get-template", "--stack-name", "test"});
   ASSERT_TRUE(stored.contains("TemplateBody"));
   EXPECT_EQ(stored.dump().find("correct-horse"), std::string::npos);
-  json task = Cli({"ecs", "describe-task-definition", "--task-definition", Physical("WebTaskDefinition")});
+  json task =
+      Cli({"ecs", "describe-task-definition", "--task-definition", Physical("WebTaskDefinition")});
   const json& init = task["taskDefinition"]["containerDefinitions"][1];
   EXPECT_EQ(init["name"], "Web_Secrets_InitContainer");
   EXPECT_EQ(init["secrets"][0]["valueFrom"], arn);
@@ -181,16 +186,16 @@ TEST_F(MotoDeploy, Autoscaling) {
   api.extensions = {{"x-aws-autoscaling", {{"min", 1}, {"max", 4}, {"cpu", 60}}}};
   ASSERT_EQ(Deploy(testing::ConvertProjectOrDie(Project("scale", {api}), options_)),
             "CREATE_COMPLETE");
-  json targets = Cli({"application-autoscaling", "describe-scalable-targets",
-                      "--service-namespace", "ecs"});
+  json targets =
+      Cli({"application-autoscaling", "describe-scalable-targets", "--service-namespace", "ecs"});
   ASSERT_EQ(targets["ScalableTargets"].size(), 1u);
   EXPECT_EQ(targets["ScalableTargets"][0]["MaxCapacity"], 4);
   EXPECT_EQ(targets["ScalableTargets"][0]["ResourceId"],
             "service/scale/" + Cli({"ecs", "describe-services", "--cluster", "scale", "--services",
                                     Physical("ApiService")})["services"][0]["serviceName"]
                                    .get<std::string>());
-  json policies = Cli({"application-autoscaling", "describe-scaling-policies",
-                       "--service-namespace", "ecs"});
+  json policies =
+      Cli({"application-autoscaling", "describe-scaling-policies", "--service-namespace", "ecs"});
   ASSERT_EQ(policies["ScalingPolicies"].size(), 1u);
   EXPECT_EQ(policies["ScalingPolicies"][0]["PolicyType"], "TargetTrackingScaling");
 }

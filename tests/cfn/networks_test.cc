@@ -57,8 +57,9 @@ TEST(Networks, ExternalNetworkNamesASecurityGroup) {
   project.networks["back"].name = "sg-0123abcd";
   ordered_json tmpl = ConvertOk(project);
   EXPECT_FALSE(tmpl["Resources"].contains("BackNetwork"));
-  EXPECT_EQ(Props(tmpl, "DbService")["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"],
-            (ordered_json{"sg-0123abcd"}));
+  EXPECT_EQ(
+      Props(tmpl, "DbService")["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"],
+      (ordered_json{"sg-0123abcd"}));
   ExpectLintClean(tmpl);
   project.networks["back"].name = "corp-net";
   EXPECT_NE(ConvertError(project).find("sg-"), std::string::npos);

@@ -21,9 +21,8 @@ using testing::Props;
 using testing::Service;
 
 TEST(Overlay, MappingsMergeSequencesReplaceOrAppendNullDeletes) {
-  ordered_json tmpl = {{"A", {{"keep", 1}, {"change", 2}, {"gone", 3}}},
-                       {"List", {1, 2}},
-                       {"More", {1}}};
+  ordered_json tmpl = {
+      {"A", {{"keep", 1}, {"change", 2}, {"gone", 3}}}, {"List", {1, 2}}, {"More", {1}}};
   ordered_json overlay = {{"A", {{"change", 20}, {"gone", nullptr}, {"new", 4}}},
                           {"List", {9}},
                           {"More+", {2, 3}},

@@ -60,8 +60,8 @@ TEST(Ports, ApplicationLoadBalancerOpensTheListenerPort) {
 }
 
 TEST(Ports, TwoListenersOnOneContainerPortShareTheTargetGroup) {
-  ordered_json tmpl = ConvertOk(
-      Project("p", {Service("web", "nginx", {Mapped(8080, 80), Mapped(8081, 80)})}));
+  ordered_json tmpl =
+      ConvertOk(Project("p", {Service("web", "nginx", {Mapped(8080, 80), Mapped(8081, 80)})}));
   EXPECT_EQ(Props(tmpl, "WebTCP8080Listener")["DefaultActions"][0]["TargetGroupArn"],
             RefTo("WebTCP80TargetGroup"));
   EXPECT_EQ(Props(tmpl, "WebTCP8081Listener")["DefaultActions"][0]["TargetGroupArn"],
@@ -74,8 +74,8 @@ TEST(Ports, TwoListenersOnOneContainerPortShareTheTargetGroup) {
 TEST(Ports, HostModePortsStayOffTheLoadBalancer) {
   compose::PortMapping admin = Port(9000);
   admin.mode = "host";
-  ordered_json tmpl =
-      ConvertOk(Project("p", {Service("web", "nginx", {Port(80), admin}), Service("db", "postgres")}));
+  ordered_json tmpl = ConvertOk(
+      Project("p", {Service("web", "nginx", {Port(80), admin}), Service("db", "postgres")}));
   EXPECT_FALSE(tmpl["Resources"].contains("WebTCP9000Listener"));
   EXPECT_FALSE(tmpl["Resources"].contains("WebTCP9000TargetGroup"));
   EXPECT_EQ(Props(tmpl, "LoadBalancer")["Type"], "application");
@@ -133,8 +133,12 @@ TEST(Ports, TargetHealthCheckFromHealthcheckOrExtension) {
   EXPECT_EQ(Props(tmpl, "WebTCP3000TargetGroup")["HealthCheckPath"], "/healthz");
 
   web.extensions = {{"x-ecsync-target_health",
-                     {{"path", "/ready"}, {"matcher", "200-399"}, {"interval", 15},
-                      {"healthy_threshold", 2}, {"unhealthy_threshold", 5}, {"timeout", 5}}}};
+                     {{"path", "/ready"},
+                      {"matcher", "200-399"},
+                      {"interval", 15},
+                      {"healthy_threshold", 2},
+                      {"unhealthy_threshold", 5},
+                      {"timeout", 5}}}};
   tmpl = ConvertOk(Project("p", {web}));
   const ordered_json& group = Props(tmpl, "WebTCP3000TargetGroup");
   EXPECT_EQ(group["HealthCheckPath"], "/ready");

@@ -18,7 +18,8 @@ namespace fs = std::filesystem;
 std::vector<std::string> RealComposeProjects() {
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(ecsync::testing::CorpusDir() + "/real-compose")) {
-    if (fs::exists(entry.path() / "compose.yaml")) names.push_back(entry.path().filename().string());
+    if (fs::exists(entry.path() / "compose.yaml"))
+      names.push_back(entry.path().filename().string());
   }
   std::sort(names.begin(), names.end());
   return names;
@@ -73,7 +74,8 @@ TEST_P(RealCompose, LoadsConvertsAndPassesCfnLint) {
 INSTANTIATE_TEST_SUITE_P(Corpus, RealCompose, ::testing::ValuesIn(RealComposeProjects()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name;
-                           for (char c : info.param) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           for (char c : info.param)
+                             name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
                            return name;
                          });
 

@@ -77,8 +77,9 @@ TEST(Secrets, InitContainerWritesFilesTheServiceMountsReadOnly) {
             "arn:aws:secretsmanager:us-east-1:123456789012:secret:shared-AbCdEf");
 
   const ordered_json& main = containers[2];
-  EXPECT_EQ(main["MountPoints"],
-            (ordered_json{{{"ContainerPath", "/run/secrets"}, {"ReadOnly", true}, {"SourceVolume", "secrets"}}}));
+  EXPECT_EQ(main["MountPoints"], (ordered_json{{{"ContainerPath", "/run/secrets"},
+                                                {"ReadOnly", true},
+                                                {"SourceVolume", "secrets"}}}));
   EXPECT_EQ(main["DependsOn"][1]["ContainerName"], "Web_Secrets_InitContainer");
   const ordered_json& grant =
       Props(tmpl, "WebTaskExecutionRole")["Policies"][0]["PolicyDocument"]["Statement"][0];

@@ -1,8 +1,8 @@
 // What compose says about a container, in the task definition and its roles.
 
-#include <chrono>
-
 #include <gtest/gtest.h>
+
+#include <chrono>
 
 #include "tests/cfn/helpers.h"
 #include "tests/cfn/projects.h"
@@ -39,24 +39,27 @@ compose::Service Detailed() {
   app.logging = compose::Logging{"awslogs", {{"awslogs-datetime-format", "%Y-%m-%d"}}};
   app.read_only = true;
   app.tmpfs = {"/tmp:size=64m"};
-  app.extensions = {
-      {"x-aws-policies", {"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}},
-      {"x-aws-role",
-       {{"Version", "2012-10-17"},
-        {"Statement",
-         {{{"Effect", "Allow"}, {"Action", "sqs:*"}, {"Resource", "arn:aws:sqs:us-east-1:123456789012:q"}}}}}},
-      {"x-aws-pull_credentials", "arn:aws:secretsmanager:us-east-1:123456789012:secret:pull-AbCdEf"}};
+  app.extensions = {{"x-aws-policies", {"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}},
+                    {"x-aws-role",
+                     {{"Version", "2012-10-17"},
+                      {"Statement",
+                       {{{"Effect", "Allow"},
+                         {"Action", "sqs:*"},
+                         {"Resource", "arn:aws:sqs:us-east-1:123456789012:q"}}}}}},
+                    {"x-aws-pull_credentials",
+                     "arn:aws:secretsmanager:us-east-1:123456789012:secret:pull-AbCdEf"}};
   return app;
 }
 
 TEST(TaskDefinition, ContainerFromCompose) {
   ordered_json tmpl = ConvertOk(Project("p", {Detailed()}));
   const ordered_json& main = MainContainer(tmpl, "AppTaskDefinition");
-  EXPECT_EQ(main["HealthCheck"], (ordered_json{{"Command", {"CMD-SHELL", "curl -f http://localhost/ || exit 1"}},
-                                               {"Interval", 30},
-                                               {"Retries", 3},
-                                               {"StartPeriod", 40},
-                                               {"Timeout", 5}}));
+  EXPECT_EQ(main["HealthCheck"],
+            (ordered_json{{"Command", {"CMD-SHELL", "curl -f http://localhost/ || exit 1"}},
+                          {"Interval", 30},
+                          {"Retries", 3},
+                          {"StartPeriod", 40},
+                          {"Timeout", 5}}));
   EXPECT_EQ(main["User"], "1000:1000");
   EXPECT_EQ(main["WorkingDirectory"], "/srv");
   EXPECT_EQ(main["LinuxParameters"]["InitProcessEnabled"], true);
@@ -77,10 +80,12 @@ TEST(TaskDefinition, ContainerFromCompose) {
   EXPECT_EQ(Props(tmpl, "AppTaskDefinition")["Volumes"][0]["Name"], "scratch0");
 
   const ordered_json& role = Props(tmpl, "AppTaskRole");
-  EXPECT_EQ(role["ManagedPolicyArns"], (ordered_json{"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}));
+  EXPECT_EQ(role["ManagedPolicyArns"],
+            (ordered_json{"arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}));
   EXPECT_EQ(role["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"], "sqs:*");
   // The execution role may read the pull credentials.
-  EXPECT_NE(Props(tmpl, "AppTaskExecutionRole").dump().find("secret:pull-AbCdEf"), std::string::npos);
+  EXPECT_NE(Props(tmpl, "AppTaskExecutionRole").dump().find("secret:pull-AbCdEf"),
+            std::string::npos);
   ExpectLintClean(tmpl);
 }
 

@@ -67,7 +67,7 @@ TEST(Volumes, NamedVolumeIsAnEncryptedRetainedEfsFileSystem) {
   }
 
   const ordered_json& volume = Props(tmpl, "DbTaskDefinition")["Volumes"][0];
-  EXPECT_EQ(volume["Name"], "db-data");
+  EXPECT_EQ(volume["Name"], "Dbdata");
   EXPECT_EQ(volume["EFSVolumeConfiguration"]["TransitEncryption"], "ENABLED");
   EXPECT_EQ(volume["EFSVolumeConfiguration"]["AuthorizationConfig"]["AccessPointId"],
             RefTo("DbdataAccessPoint"));

@@ -156,7 +156,7 @@ TEST(Cli, WithoutAwsOrStackDirReconcileSaysWhatToSet) {
                                 "--cache-dir", home.path() + "/cache"},
                                NoAwsEnv(home));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("AWS_ACCESS_KEY_ID"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("AWS_REGION"), std::string::npos) << r.err;
 }
 
 }  // namespace

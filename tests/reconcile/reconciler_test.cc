@@ -46,7 +46,9 @@ class FaultyCloudFormation : public aws::CloudFormation {
   std::vector<aws::StackEvent> extra_events;
   bool gone = false;           // DescribeStack answers "does not exist"
   int throttle_describes = 0;  // this many DescribeStack calls fail with Throttling first
-  bool hold_execute = false;   // ExecuteChangeSet starts nothing (the script plays it)
+  // When non-empty, ExecuteChangeSet starts nothing: these statuses and events take over.
+  std::deque<std::string> after_execute;
+  std::vector<aws::StackEvent> events_after_execute;
   bool hold_create = false;    // CreateStack creates the real stack but the script plays it
   // What the script does when the reconciler asks CloudFormation to recover.
   std::deque<std::string> after_cancel, after_continue;
@@ -97,7 +99,11 @@ class FaultyCloudFormation : public aws::CloudFormation {
   base::Status ExecuteChangeSet(const std::string& cs, const std::string& stack,
                                 const std::string& token) override {
     ++executes;
-    if (hold_execute) return base::Status::Ok();
+    if (!after_execute.empty()) {
+      statuses = after_execute;
+      extra_events = events_after_execute;
+      return base::Status::Ok();
+    }
     return real_.ExecuteChangeSet(cs, stack, token);
   }
   base::Status DeleteChangeSet(const std::string& cs, const std::string& stack) override {
@@ -174,9 +180,8 @@ class ReconcilerTest : public ::testing::Test {
 
 TEST_F(ReconcilerTest, UpdateRolledBackReportsTheFirstFailingResource) {
   DeployThenChange();
-  cfn_.hold_execute = true;
-  cfn_.statuses = {"UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"};
-  cfn_.extra_events = {
+  cfn_.after_execute = {"UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"};
+  cfn_.events_after_execute = {
       Event("f1", "WebService", "AWS::ECS::Service", "UPDATE_FAILED",
             "Resource handler returned message: \"Service did not stabilize\""),
       Event("f2", "shop", "AWS::CloudFormation::Stack", "UPDATE_ROLLBACK_IN_PROGRESS",
@@ -194,8 +199,7 @@ TEST_F(ReconcilerTest, UpdateRolledBackReportsTheFirstFailingResource) {
 
 TEST_F(ReconcilerTest, FailedRollbackIsContinued) {
   DeployThenChange();
-  cfn_.hold_execute = true;
-  cfn_.statuses = {"UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_FAILED"};
+  cfn_.after_execute = {"UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_FAILED"};
   cfn_.after_continue = {"UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"};
   auto report = Run();
   ASSERT_TRUE(report.ok()) << report.status().ToString();
@@ -206,8 +210,7 @@ TEST_F(ReconcilerTest, FailedRollbackIsContinued) {
 
 TEST_F(ReconcilerTest, UpdatePastItsDeadlineIsCancelled) {
   DeployThenChange();
-  cfn_.hold_execute = true;
-  cfn_.statuses = {"UPDATE_IN_PROGRESS"};
+  cfn_.after_execute = {"UPDATE_IN_PROGRESS"};
   cfn_.after_cancel = {"UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"};
   auto start = clock_.SteadyNow();
   auto report = Run();
