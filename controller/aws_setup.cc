@@ -1,6 +1,6 @@
 #include "controller/aws_setup.h"
 
-#include "aws/cloudformation_client.h"
+#include "aws/make_clients.h"
 #include "aws/credentials.h"
 #include "aws/stack_files.h"
 #include "base/clock.h"
@@ -19,7 +19,7 @@ base::Result<AwsServices> ConnectAws(const AwsFlags& flags, const aws::EnvLookup
   if (!flags.stack_dir.empty()) {
     // No EC2 offline: the VPC and subnets must come from the flags.
     return AwsServices{std::make_shared<aws::StackFiles>(flags.stack_dir, *base::SystemClock::Get()),
-                       nullptr};
+                       nullptr, nullptr};
   }
   aws::AwsClientsOptions options;
   options.env = env;
@@ -27,7 +27,7 @@ base::Result<AwsServices> ConnectAws(const AwsFlags& flags, const aws::EnvLookup
   options.region_override = flags.region;
   options.profile = flags.profile;
   ECSYNC_ASSIGN_OR_RETURN(aws::AwsClients clients, aws::MakeAwsClients(options));
-  return AwsServices{clients.cloudformation, clients.ec2};
+  return AwsServices{clients.cloudformation, clients.ec2, clients.ecs};
 }
 
 }  // namespace ecsync::controller

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "aws/cloudformation.h"
+#include "aws/ecs.h"
 #include "aws/env.h"
 #include "base/result.h"
 #include "controller/commands.h"
@@ -13,6 +14,7 @@ namespace ecsync::controller {
 struct AwsServices {
   std::shared_ptr<aws::CloudFormation> cloudformation;
   std::shared_ptr<aws::Ec2> ec2;
+  std::shared_ptr<aws::Ecs> ecs;  // null offline (--stack-dir)
 };
 
 // True when credentials and a region can be found (so AWS can be asked), or an endpoint

@@ -141,6 +141,7 @@ ExitCode RunReconcileOnce(const ReconcileCommand& command, const CommandContext&
   reconcile::Reconciler reconciler(*run->git, *run->services.cloudformation,
                                    run->services.ec2.get(), *base::SystemClock::Get(),
                                    SinkFor(command, context));
+  reconciler.WatchForCrashes(run->services.ecs.get());
   auto report = reconciler.Reconcile(run->options);
   if (!report.ok()) return Fail(context, report.status());
   if (command.output == "json") {

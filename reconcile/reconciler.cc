@@ -352,6 +352,8 @@ base::Result<ReconcileReport> Reconciler::Create(const ReconcileOptions& options
   request.on_failure = "DELETE";  // a failed create leaves nothing behind
   request.client_request_token = RequestToken(name, desired.revision, "create");
   StackWaiter waiter(cfn_, clock_, sink_, options.wait);
+  std::optional<CrashDetector> detector;
+  if (ecs_ != nullptr) waiter.WatchForCrashes(&detector.emplace(cfn_, *ecs_));
   ECSYNC_ASSIGN_OR_RETURN(std::string stack_id, cfn_.CreateStack(request));
   ECSYNC_ASSIGN_OR_RETURN(WaitResult waited, waiter.Wait(stack_id));
   if (waited.interrupted) return Interrupted(name, waited.final_status);
@@ -359,10 +361,13 @@ base::Result<ReconcileReport> Reconciler::Create(const ReconcileOptions& options
   report.action = Action::kCreate;
   report.stack_name = name;
   report.revision = desired.revision;
-  if (waited.timed_out) {
-    // A create that outlives its deadline is taken down, so nothing half-made stays.
-    Say(name, "stack " + name + " is still " + waited.final_status + " after " +
-                  Seconds(options.wait.timeout) + "; deleting it");
+  if (waited.timed_out || !waited.crashed.empty()) {
+    // A create that outlives its deadline, or whose tasks keep crashing, is taken down, so
+    // nothing half-made stays.
+    Say(name, waited.crashed.empty() ? "stack " + name + " is still " + waited.final_status +
+                                           " after " + Seconds(options.wait.timeout) +
+                                           "; deleting it"
+                                     : waited.crashed + "; deleting stack " + name);
     aws::Stack stack;
     stack.name = name;
     stack.id = stack_id;
@@ -373,9 +378,11 @@ base::Result<ReconcileReport> Reconciler::Create(const ReconcileOptions& options
     report.succeeded = false;
     report.final_status = deleted.final_status;
     report.failures = waited.failures;
-    report.message = "creating stack " + name + " took longer than " +
-                     Seconds(options.wait.timeout) + "; the stack was deleted" +
-                     DescribeFailures(waited.failures);
+    report.message = "creating stack " + name +
+                     (waited.crashed.empty()
+                          ? " took longer than " + Seconds(options.wait.timeout)
+                          : " failed: " + waited.crashed) +
+                     "; the stack was deleted" + DescribeFailures(waited.failures);
     return report;
   }
   report.final_status = waited.final_status;
@@ -427,6 +434,8 @@ base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options
   }
 
   StackWaiter waiter(cfn_, clock_, sink_, options.wait);
+  std::optional<CrashDetector> detector;
+  if (ecs_ != nullptr) waiter.WatchForCrashes(&detector.emplace(cfn_, *ecs_));
   ECSYNC_RETURN_IF_ERROR(waiter.Begin(id));
   ECSYNC_RETURN_IF_ERROR(cfn_.ExecuteChangeSet(prepared.change_set.id, id,
                                                RequestToken(stack.name, desired.revision, "execute")));
@@ -436,17 +445,25 @@ base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options
   std::string note;
   WaitOptions recovery = options.wait;
   recovery.interrupted = nullptr;
-  if (waited.timed_out) {
-    // Past the deadline the update is cancelled; CloudFormation rolls back to the last revision.
-    Say(stack.name, "stack " + stack.name + " is still " + waited.final_status + " after " +
-                        Seconds(options.wait.timeout) + "; cancelling the update");
+  if (waited.timed_out || !waited.crashed.empty()) {
+    // Past the deadline, or with tasks that keep crashing, the update is cancelled;
+    // CloudFormation rolls back to the last revision.
+    Say(stack.name, (waited.crashed.empty() ? "stack " + stack.name + " is still " +
+                                                  waited.final_status + " after " +
+                                                  Seconds(options.wait.timeout)
+                                            : waited.crashed) +
+                        "; cancelling the update");
     ECSYNC_RETURN_IF_ERROR(
         cfn_.CancelUpdateStack(id, RequestToken(stack.name, desired.revision, "cancel")));
     StackWaiter rollback(cfn_, clock_, sink_, recovery);
     ECSYNC_ASSIGN_OR_RETURN(WaitResult rolled, rollback.Wait(id));
     rolled.failures.insert(rolled.failures.begin(), waited.failures.begin(), waited.failures.end());
+    const std::string note_crash = waited.crashed;
     waited = rolled;
-    note = "took longer than " + Seconds(options.wait.timeout) + " and was cancelled; ";
+    waited.crashed = note_crash;
+    note = waited.crashed.empty()
+               ? "took longer than " + Seconds(options.wait.timeout) + " and was cancelled; "
+               : "was cancelled (" + note_crash + "); ";
   }
   if (waited.final_status == "UPDATE_ROLLBACK_FAILED") {
     // The rollback itself hit a failure; CloudFormation can retry it, and must before the

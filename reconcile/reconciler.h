@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "aws/cloudformation.h"
+#include "aws/ecs.h"
 #include "base/clock.h"
 #include "base/result.h"
 #include "cfn/convert.h"
@@ -81,6 +82,10 @@ class Reconciler {
   // also when waiting was interrupted (the stack's operation goes on; a rerun resumes it).
   base::Result<ReconcileReport> Reconcile(const ReconcileOptions& options);
 
+  // Lets waits end early when a service's new tasks keep stopping (see CrashDetector): a
+  // create is then deleted and an update cancelled. Not owned; null turns it off.
+  void WatchForCrashes(aws::Ecs* ecs) { ecs_ = ecs; }
+
   // Computes what Reconcile would do. The only write is a change set that is deleted again.
   base::Result<PlanReport> Plan(const ReconcileOptions& options);
 
@@ -107,6 +112,7 @@ class Reconciler {
   git::GitSource& git_;
   aws::CloudFormation& cfn_;
   aws::Ec2* ec2_;
+  aws::Ecs* ecs_ = nullptr;
   base::Clock& clock_;
   ProgressSink sink_;
 };

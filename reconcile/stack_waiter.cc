@@ -87,6 +87,7 @@ base::Status StackWaiter::ReportNewEvents(const std::string& stack,
 base::Result<WaitResult> StackWaiter::Wait(const std::string& stack) {
   WaitResult result;
   auto deadline = clock_.SteadyNow() + options_.timeout;
+  int polls = 0;
   while (true) {
     auto described = cfn_.DescribeStack(stack);
     std::string status;
@@ -110,6 +111,14 @@ base::Result<WaitResult> StackWaiter::Wait(const std::string& stack) {
       return result;
     }
     result.final_status = status;
+    if (detector_ != nullptr && !status.empty() && ++polls % 3 == 0) {
+      // Best effort, like the events: a failed look must not end the wait.
+      auto crash = detector_->Check(stack);
+      if (crash.ok() && crash->has_value()) {
+        result.crashed = **crash;
+        return result;
+      }
+    }
     if (clock_.SteadyNow() >= deadline) {
       result.timed_out = true;
       return result;

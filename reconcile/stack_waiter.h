@@ -9,6 +9,7 @@
 #include "aws/cloudformation.h"
 #include "base/clock.h"
 #include "base/result.h"
+#include "reconcile/crash_detector.h"
 #include "reconcile/progress.h"
 
 namespace ecsync::reconcile {
@@ -36,6 +37,8 @@ struct WaitResult {
   std::vector<FailedResource> failures;  // in the order they happened; root causes first
   bool timed_out = false;    // the timeout passed first
   bool interrupted = false;  // WaitOptions::interrupted was set first
+  // Set when the crash detector saw a service's tasks keep stopping: what it saw.
+  std::string crashed;
 };
 
 // The stack name in a StackId ARN; anything else is returned as it is.
@@ -55,6 +58,10 @@ class StackWaiter {
   // starting the operation; a stack that does not exist yet has none.
   base::Status Begin(const std::string& stack);
 
+  // While the stack is in progress, also asks `detector` (every third poll) whether a
+  // service's tasks keep stopping, and stops waiting when they do. Not owned; may be null.
+  void WatchForCrashes(CrashDetector* detector) { detector_ = detector; }
+
   // Waits until `stack` (a name or, better, a StackId, which keeps answering after a
   // delete) reaches a terminal status, the timeout passes or the wait is interrupted (see
   // WaitResult). A stack that disappears counts as DELETE_COMPLETE. Errors only when AWS
@@ -70,6 +77,7 @@ class StackWaiter {
   base::Clock& clock_;
   ProgressSink sink_;
   WaitOptions options_;
+  CrashDetector* detector_ = nullptr;
   std::set<std::string> seen_events_;
   std::chrono::steady_clock::time_point started_;
 };

@@ -267,6 +267,99 @@ TEST(AwsClient, LogsNeverContainSecretsOrSignatures) {
   spdlog::set_default_logger(previous);
 }
 
+TEST(AwsClient, DescribeChangeSetReadsEveryPageOfChanges) {
+  Fixture f;
+  f.http->Push(200,
+               "<R><DescribeChangeSetResult><ChangeSetId>arn:cs</ChangeSetId>"
+               "<ChangeSetName>rev2</ChangeSetName><StackName>web</StackName>"
+               "<Status>CREATE_COMPLETE</Status><ExecutionStatus>AVAILABLE</ExecutionStatus>"
+               "<Changes><member><Type>Resource</Type><ResourceChange><Action>Modify</Action>"
+               "<LogicalResourceId>Service</LogicalResourceId>"
+               "<PhysicalResourceId>arn:svc</PhysicalResourceId>"
+               "<ResourceType>AWS::ECS::Service</ResourceType><Replacement>Conditional"
+               "</Replacement><Scope><member>Properties</member></Scope><Details><member>"
+               "<Target><Attribute>Properties</Attribute><Name>TaskDefinition</Name>"
+               "<RequiresRecreation>Never</RequiresRecreation></Target>"
+               "<Evaluation>Static</Evaluation><ChangeSource>ResourceReference</ChangeSource>"
+               "<CausingEntity>TaskDef</CausingEntity></member></Details></ResourceChange>"
+               "</member></Changes><NextToken>p2</NextToken></DescribeChangeSetResult></R>");
+  f.http->Push(200,
+               "<R><DescribeChangeSetResult><ChangeSetId>arn:cs</ChangeSetId>"
+               "<Status>CREATE_COMPLETE</Status><Changes><member><ResourceChange>"
+               "<Action>Remove</Action><LogicalResourceId>Old</LogicalResourceId>"
+               "</ResourceChange></member></Changes></DescribeChangeSetResult></R>");
+  auto cs = f.cfn->DescribeChangeSet("rev2", "web");
+  ASSERT_TRUE(cs.ok()) << cs.status().ToString();
+  EXPECT_EQ(cs->execution_status, "AVAILABLE");
+  ASSERT_EQ(cs->changes.size(), 2u);
+  const ResourceChange& modify = cs->changes[0];
+  EXPECT_EQ(modify.action, "Modify");
+  EXPECT_EQ(modify.physical_id, "arn:svc");
+  EXPECT_EQ(modify.replacement, "Conditional");
+  EXPECT_EQ(modify.scope, std::vector<std::string>{"Properties"});
+  ASSERT_EQ(modify.details.size(), 1u);
+  EXPECT_EQ(modify.details[0].name, "TaskDefinition");
+  EXPECT_EQ(modify.details[0].requires_recreation, "Never");
+  EXPECT_EQ(modify.details[0].causing_entity, "TaskDef");
+  EXPECT_EQ(cs->changes[1].action, "Remove");
+  EXPECT_EQ(f.http->requests[0].body,
+            "Action=DescribeChangeSet&Version=2010-05-15&ChangeSetName=rev2&StackName=web");
+  EXPECT_NE(f.http->requests[1].body.find("NextToken=p2"), std::string::npos);
+}
+
+TEST(AwsClient, DriftDetectionAndTerminationProtection) {
+  Fixture f;
+  f.http->Push(200, "<R><DetectStackDriftResult><StackDriftDetectionId>d-1"
+                    "</StackDriftDetectionId></DetectStackDriftResult></R>");
+  f.http->Push(200, "<R><DescribeStackDriftDetectionStatusResult><StackId>arn:s</StackId>"
+                    "<StackDriftDetectionId>d-1</StackDriftDetectionId>"
+                    "<StackDriftStatus>DRIFTED</StackDriftStatus>"
+                    "<DetectionStatus>DETECTION_COMPLETE</DetectionStatus>"
+                    "<DriftedStackResourceCount>1</DriftedStackResourceCount>"
+                    "</DescribeStackDriftDetectionStatusResult></R>");
+  f.http->Push(200, "<R><DescribeStackResourceDriftsResult><StackResourceDrifts><member>"
+                    "<LogicalResourceId>Service</LogicalResourceId>"
+                    "<ResourceType>AWS::ECS::Service</ResourceType>"
+                    "<StackResourceDriftStatus>MODIFIED</StackResourceDriftStatus>"
+                    "<PropertyDifferences><member><PropertyPath>/DesiredCount</PropertyPath>"
+                    "<ExpectedValue>2</ExpectedValue><ActualValue>5</ActualValue>"
+                    "<DifferenceType>NOT_EQUAL</DifferenceType></member></PropertyDifferences>"
+                    "</member></StackResourceDrifts></DescribeStackResourceDriftsResult></R>");
+  f.http->Push(200, "<R><UpdateTerminationProtectionResult><StackId>arn:s</StackId>"
+                    "</UpdateTerminationProtectionResult></R>");
+  auto id = f.cfn->DetectStackDrift("web");
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(*id, "d-1");
+  auto status = f.cfn->DescribeStackDriftDetectionStatus(*id);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->stack_drift_status, "DRIFTED");
+  EXPECT_EQ(status->detection_status, "DETECTION_COMPLETE");
+  EXPECT_EQ(status->drifted_resource_count, 1);
+  auto drifts = f.cfn->DescribeStackResourceDrifts("web");
+  ASSERT_TRUE(drifts.ok());
+  ASSERT_EQ(drifts->size(), 1u);
+  ASSERT_EQ((*drifts)[0].differences.size(), 1u);
+  EXPECT_EQ((*drifts)[0].differences[0].path, "/DesiredCount");
+  EXPECT_EQ((*drifts)[0].differences[0].actual_value, "5");
+  EXPECT_TRUE(f.cfn->UpdateTerminationProtection("web", true).ok());
+  EXPECT_EQ(f.http->requests[3].body,
+            "Action=UpdateTerminationProtection&Version=2010-05-15&StackName=web&"
+            "EnableTerminationProtection=true");
+}
+
+TEST(ErrorMapping, ConflictsAndChangeSetKinds) {
+  using base::ErrorKind;
+  EXPECT_EQ(ErrorKindFor(400, "ValidationError",
+                         "Stack:arn is in UPDATE_IN_PROGRESS state and can not be updated."),
+            ErrorKind::kConflict);
+  EXPECT_EQ(ErrorKindFor(400, "InvalidChangeSetStatus", "x"), ErrorKind::kConflict);
+  EXPECT_EQ(ErrorKindFor(400, "AlreadyExistsException", "x"), ErrorKind::kConflict);
+  EXPECT_EQ(ErrorKindFor(404, "ChangeSetNotFound", "x"), ErrorKind::kNotFound);
+  EXPECT_EQ(ErrorKindFor(400, "ClusterNotFoundException", "x"), ErrorKind::kNotFound);
+  EXPECT_EQ(ErrorKindFor(400, "InsufficientCapabilitiesException", "x"), ErrorKind::kInvalid);
+  EXPECT_EQ(ErrorKindFor(501, "", ""), ErrorKind::kInvalid);
+}
+
 TEST(MakeAwsClients, NoCredentialsIsInvalidWithGuidance) {
   AwsClientsOptions options;
   options.env = EnvFromMap({{"HOME", "/nonexistent"}, {"AWS_REGION", "us-east-1"},

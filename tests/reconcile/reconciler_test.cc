@@ -142,6 +142,52 @@ class FaultyCloudFormation : public aws::CloudFormation {
   aws::CloudFormation& real_;
 };
 
+// ECS whose every service keeps losing its new tasks to a bad image.
+class CrashingEcs : public aws::Ecs {
+ public:
+  int lookups = 0;
+  base::Result<std::vector<aws::EcsCluster>> DescribeClusters(const std::vector<std::string>&) override {
+    return std::vector<aws::EcsCluster>{};
+  }
+  base::Result<aws::EcsServices> DescribeServices(const std::string&,
+                                                  const std::vector<std::string>& names) override {
+    ++lookups;
+    aws::EcsServices out;
+    aws::EcsService svc;
+    svc.name = names.front();
+    svc.task_definition = "td:2";
+    aws::EcsDeployment primary;
+    primary.status = "PRIMARY";
+    primary.task_definition = "td:2";
+    svc.deployments = {primary};
+    out.services = {svc};
+    return out;
+  }
+  base::Result<std::vector<std::string>> ListTasks(const std::string&, const std::string&,
+                                                   const std::string& desired) override {
+    if (desired != "STOPPED") return std::vector<std::string>{};
+    return std::vector<std::string>{"t-old", "t1", "t2", "t3"};
+  }
+  base::Result<std::vector<aws::EcsTask>> DescribeTasks(const std::string&,
+                                                        const std::vector<std::string>& arns) override {
+    std::vector<aws::EcsTask> tasks;
+    for (const auto& arn : arns) {
+      aws::EcsTask task;
+      task.arn = arn;
+      task.task_definition_arn = arn == "t-old" ? "td:1" : "td:2";
+      task.last_status = "STOPPED";
+      task.stop_code = "TaskFailedToStart";
+      task.stopped_reason = "Task failed to start";
+      aws::EcsContainer c;
+      c.name = "web";
+      c.reason = "CannotPullContainerError: pull access denied for nginx:nope";
+      task.containers = {c};
+      tasks.push_back(task);
+    }
+    return tasks;
+  }
+};
+
 class ReconcilerTest : public ::testing::Test {
  protected:
   ReconcilerTest()
@@ -154,8 +200,11 @@ class ReconcilerTest : public ::testing::Test {
     options.wait = {milliseconds(5000), milliseconds(60000)};
     Reconciler reconciler(git_, cfn_, nullptr, clock_,
                           [this](const ProgressEvent& e) { lines_.push_back(FormatText(e)); });
+    reconciler.WatchForCrashes(ecs_);
     return reconciler.Reconcile(options);
   }
+
+  aws::Ecs* ecs_ = nullptr;
 
   // Deploys kApp for real, then commits kAppTwoReplicas for the update under test.
   void DeployThenChange() {
@@ -297,6 +346,38 @@ TEST_F(ReconcilerTest, UpdatesGoThroughAChangeSetAndRecordTheRevision) {
   bool listed_change = false;
   for (const auto& line : lines_) listed_change |= line.find("~ WebService (AWS::ECS::Service)") != std::string::npos;
   EXPECT_TRUE(listed_change);
+}
+
+TEST_F(ReconcilerTest, UpdateWhoseTasksKeepCrashingIsCancelledEarly) {
+  DeployThenChange();
+  CrashingEcs ecs;
+  ecs_ = &ecs;
+  cfn_.after_execute = {"UPDATE_IN_PROGRESS"};
+  cfn_.after_cancel = {"UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"};
+  auto start = clock_.SteadyNow();
+  auto report = Run();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(cfn_.cancels, 1);
+  EXPECT_FALSE(report->succeeded);
+  EXPECT_NE(report->message.find("CannotPullContainerError"), std::string::npos) << report->message;
+  EXPECT_NE(report->message.find("3 tasks of the new revision stopped"), std::string::npos)
+      << report->message;
+  EXPECT_LT(clock_.SteadyNow() - start, milliseconds(60000));  // well before the deadline
+}
+
+TEST_F(ReconcilerTest, CreateWhoseTasksKeepCrashingIsDeletedEarly) {
+  repo_.Write("compose.yaml", kApp);
+  repo_.Commit("shop");
+  CrashingEcs ecs;
+  ecs_ = &ecs;
+  cfn_.statuses = {"CREATE_IN_PROGRESS"};
+  cfn_.delete_removes = true;
+  auto report = Run();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_FALSE(report->succeeded);
+  EXPECT_EQ(cfn_.deletes, 1);
+  EXPECT_NE(report->message.find("CannotPullContainerError"), std::string::npos) << report->message;
+  EXPECT_FALSE(stacks_.DescribeStack("shop").ok());
 }
 
 }  // namespace
