@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command (b): installs what is missing, builds, and runs the whole suite with ctest
 # in parallel; then builds and runs it again under AddressSanitizer + UndefinedBehaviorSanitizer.
-# ECSYNC_SKIP_SANITIZE=1 skips the second pass (for a quicker local run).
+# In between, each libFuzzer target runs for ECSYNC_FUZZ_SECONDS (default 30).
+# ECSYNC_SKIP_SANITIZE=1 skips the sanitizer pass (for a quicker local run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -14,6 +15,8 @@ run_suite() {
 }
 
 run_suite default build
+# The libFuzzer targets (compose loader, interpolation and .env), bounded in time.
+scripts/fuzz.sh "${ECSYNC_FUZZ_SECONDS:-30}"
 if [[ "${ECSYNC_SKIP_SANITIZE:-0}" != 1 ]]; then
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_suite asan build-asan
 fi
