@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "aws/ec2_types.h"
 #include "base/result.h"
 
 namespace ecsync::aws {
@@ -239,6 +240,21 @@ class Ec2 {
   virtual base::Result<std::string> DefaultVpcId() = 0;
   // Subnet ids in `vpc_id`, sorted.
   virtual base::Result<std::vector<std::string>> SubnetIds(const std::string& vpc_id) = 0;
+  // Every page of the route tables in `vpc_id`.
+  // The default body answers kInternal "not supported" (for fakes that do not need it).
+  virtual base::Result<std::vector<RouteTable>> DescribeRouteTables(const std::string& vpc_id) {
+    (void)vpc_id;
+    return base::InternalError("DescribeRouteTables is not supported");
+  }
+  // Every page of the security groups with ids `ids` (all when empty) matching every filter.
+  // kNotFound when a given id does not exist (InvalidGroup.NotFound).
+  // The default body answers kInternal "not supported" (for fakes that do not need it).
+  virtual base::Result<std::vector<SecurityGroup>> DescribeSecurityGroups(
+      const std::vector<std::string>& ids, const std::vector<Ec2Filter>& filters) {
+    (void)ids;
+    (void)filters;
+    return base::InternalError("DescribeSecurityGroups is not supported");
+  }
 };
 
 }  // namespace ecsync::aws

@@ -16,6 +16,10 @@ class Ec2Client final : public Ec2 {
 
   base::Result<std::string> DefaultVpcId() override;
   base::Result<std::vector<std::string>> SubnetIds(const std::string& vpc_id) override;
+  // In ec2_client_network.cc.
+  base::Result<std::vector<RouteTable>> DescribeRouteTables(const std::string& vpc_id) override;
+  base::Result<std::vector<SecurityGroup>> DescribeSecurityGroups(
+      const std::vector<std::string>& ids, const std::vector<Ec2Filter>& filters) override;
 
  private:
   std::shared_ptr<AwsClient> client_;

@@ -6,9 +6,12 @@
 #include "aws/client.h"
 #include "aws/cloudformation.h"
 #include "aws/ecs.h"
+#include "aws/efs.h"
+#include "aws/elbv2.h"
 #include "aws/env.h"
 #include "aws/http.h"
 #include "aws/s3.h"
+#include "aws/ssm.h"
 #include "base/clock.h"
 
 namespace ecsync::aws {
@@ -33,6 +36,9 @@ struct AwsClients {
   std::shared_ptr<Ec2> ec2;
   std::shared_ptr<Ecs> ecs;
   std::shared_ptr<S3> s3;
+  std::shared_ptr<Elbv2> elbv2;
+  std::shared_ptr<Efs> efs;
+  std::shared_ptr<Ssm> ssm;
 };
 
 // Resolves the region (ResolveRegionWithMetadata), the credential chain (MakeCredentialChain,

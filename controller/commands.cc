@@ -50,9 +50,13 @@ ExitCode RunConvert(const ConvertCommand& command, const CommandContext& context
   load.files = command.files.empty() ? std::vector<std::string>{"compose.yaml"} : command.files;
   load.project_name = command.project_name;
   load.environment = InterpolationEnv(context);
+  load.ecs_check = true;  // what ECS cannot honour: errors stop here, warnings are printed
   compose::DiskFileReader reader;
   auto project = compose::Load(load, reader);
   if (!project.ok()) return Fail(context, project.status());
+  for (const compose::Diagnostic& warning : project->warnings) {
+    context.err << "warning: " << warning.ToString() << "\n";
+  }
 
   cfn::ConvertOptions network;
   network.vpc_id = command.vpc_id;

@@ -151,11 +151,15 @@ base::Result<Desired> Reconciler::Render(const ReconcileOptions& options) {
                                   ? RepoName(options.repo_url)
                                   : load.working_dir.substr(load.working_dir.rfind('/') + 1);
   load.environment = options.environment;
+  load.ecs_check = true;  // what ECS cannot honour fails here, before any AWS call
   auto project = compose::Load(load, reader);
   if (!project.ok()) {
     // A bad commit must never touch a running stack: report and stop here.
     return base::InvalidError(project.status().message() + " (at revision " +
                               Short(desired.revision) + "; the deployed stack is left as it is)");
+  }
+  for (const compose::Diagnostic& warning : project->warnings) {
+    Say(options.stack_name, "warning: " + warning.ToString());
   }
   ECSYNC_ASSIGN_OR_RETURN(cfn::ConvertOptions network, ResolveNetwork(options));
   auto tmpl = cfn::Convert(*project, network);

@@ -112,6 +112,27 @@ TEST(Cli, ConvertReportsTheFileAndLineOfABadComposeFile) {
   EXPECT_NE(r.err.find("ports"), std::string::npos) << r.err;
 }
 
+TEST(Cli, ConvertWarnsAboutWhatEcsIgnoresAndRefusesWhatItCannotRun) {
+  TempDir home;
+  std::string ignored = home.WriteFile("a/compose.yaml",
+                                       "services:\n  web:\n    image: nginx\n"
+                                       "    container_name: my-web\n");
+  CommandResult warned = RunCommand({EcsyncBinary(), "convert", "-f", ignored}, NoAwsEnv(home));
+  EXPECT_EQ(warned.exit_code, 0) << warned.err;
+  EXPECT_NE(warned.err.find("warning: "), std::string::npos) << warned.err;
+  // The warning points at the service (line 2); per-key lines for scalar keys are not kept yet.
+  EXPECT_NE(warned.err.find("compose.yaml:2:"), std::string::npos) << warned.err;
+  EXPECT_NE(warned.err.find("container_name"), std::string::npos) << warned.err;
+
+  std::string bind = home.WriteFile("b/compose.yaml",
+                                    "services:\n  web:\n    image: nginx\n    volumes:\n"
+                                    "      - ./html:/usr/share/nginx/html\n");
+  CommandResult refused = RunCommand({EcsyncBinary(), "convert", "-f", bind}, NoAwsEnv(home));
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("compose.yaml:5:"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("bind mount"), std::string::npos) << refused.err;
+}
+
 TEST(Cli, StackDirWorksOfflineForReconcilePlanLsAndDown) {
   TempDir home;
   GitRepo repo;

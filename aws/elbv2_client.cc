@@ -1,0 +1,86 @@
+#include "aws/elbv2_client.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace ecsync::aws {
+namespace {
+
+LoadBalancer ParseLoadBalancer(pugi::xml_node node) {
+  LoadBalancer lb;
+  lb.arn = ChildText(node, "LoadBalancerArn");
+  lb.name = ChildText(node, "LoadBalancerName");
+  lb.dns_name = ChildText(node, "DNSName");
+  lb.type = ChildText(node, "Type");
+  lb.scheme = ChildText(node, "Scheme");
+  lb.vpc_id = ChildText(node, "VpcId");
+  lb.state = ChildText(Child(node, "State"), "Code");
+  for (pugi::xml_node group : ListItems(node, "SecurityGroups", "member")) {
+    lb.security_groups.push_back(group.text().get());
+  }
+  return lb;
+}
+
+void AddOnce(std::vector<std::string>* values, std::string value) {
+  if (value.empty()) return;
+  if (std::find(values->begin(), values->end(), value) != values->end()) return;
+  values->push_back(std::move(value));
+}
+
+Listener ParseListener(pugi::xml_node node) {
+  Listener listener;
+  listener.arn = ChildText(node, "ListenerArn");
+  listener.port = std::atoi(ChildText(node, "Port").c_str());
+  listener.protocol = ChildText(node, "Protocol");
+  for (pugi::xml_node action : ListItems(node, "DefaultActions", "member")) {
+    AddOnce(&listener.target_group_arns, ChildText(action, "TargetGroupArn"));
+    pugi::xml_node forward = Child(action, "ForwardConfig");
+    for (pugi::xml_node group : ListItems(forward, "TargetGroups", "member")) {
+      AddOnce(&listener.target_group_arns, ChildText(group, "TargetGroupArn"));
+    }
+  }
+  return listener;
+}
+
+}  // namespace
+
+Elbv2Client::Elbv2Client(std::shared_ptr<AwsClient> client) : client_(std::move(client)) {}
+
+base::Result<std::vector<LoadBalancer>> Elbv2Client::DescribeLoadBalancers(
+    const DescribeLoadBalancersRequest& request) {
+  std::vector<LoadBalancer> out;
+  std::string marker;
+  do {
+    QueryParams params;
+    AddStringList(&params, "Names", request.names, Protocol::kQuery);
+    AddStringList(&params, "LoadBalancerArns", request.arns, Protocol::kQuery);
+    if (request.page_size > 0) params.emplace_back("PageSize", std::to_string(request.page_size));
+    if (!marker.empty()) params.emplace_back("Marker", marker);
+    ECSYNC_ASSIGN_OR_RETURN(QueryResponse response,
+                            client_->Call(kElbv2Service, "DescribeLoadBalancers", params));
+    for (pugi::xml_node node : ListItems(response.result, "LoadBalancers", "member")) {
+      out.push_back(ParseLoadBalancer(node));
+    }
+    marker = ChildText(response.result, "NextMarker");
+  } while (!marker.empty());
+  return out;
+}
+
+base::Result<std::vector<Listener>> Elbv2Client::DescribeListeners(
+    const std::string& load_balancer_arn) {
+  std::vector<Listener> out;
+  std::string marker;
+  do {
+    QueryParams params{{"LoadBalancerArn", load_balancer_arn}};
+    if (!marker.empty()) params.emplace_back("Marker", marker);
+    ECSYNC_ASSIGN_OR_RETURN(QueryResponse response,
+                            client_->Call(kElbv2Service, "DescribeListeners", params));
+    for (pugi::xml_node node : ListItems(response.result, "Listeners", "member")) {
+      out.push_back(ParseListener(node));
+    }
+    marker = ChildText(response.result, "NextMarker");
+  } while (!marker.empty());
+  return out;
+}
+
+}  // namespace ecsync::aws
