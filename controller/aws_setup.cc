@@ -10,9 +10,16 @@ namespace ecsync::controller {
 bool AwsConfigured(const AwsFlags& flags, const aws::EnvLookup& env) {
   if (!flags.stack_dir.empty()) return false;
   if (!flags.endpoint_url.empty()) return true;
+  // Configured credentials of any kind, without asking the network: `convert` must not
+  // stall probing instance metadata on a laptop. (On EC2 with only an instance profile,
+  // pass --region or --endpoint-url to make convert look the VPC up.)
   aws::CredentialOptions options{env, flags.profile};
-  return aws::ResolveCredentials(options).ok() &&
-         (!flags.region.empty() || aws::ResolveRegion(options).ok());
+  bool credentials = aws::ResolveCredentials(options).ok() ||
+                     aws::NonEmptyEnv(env, "AWS_WEB_IDENTITY_TOKEN_FILE").has_value() ||
+                     aws::NonEmptyEnv(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").has_value() ||
+                     aws::NonEmptyEnv(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI").has_value();
+  if (!flags.region.empty() && !credentials) return true;
+  return credentials && (!flags.region.empty() || aws::ResolveRegion(options).ok());
 }
 
 base::Result<AwsServices> ConnectAws(const AwsFlags& flags, const aws::EnvLookup& env) {
