@@ -65,7 +65,7 @@ TEST_F(MoreServices, Elbv2LoadBalancersAndListenersEveryPage) {
   std::vector<std::string> arns;
   for (const char* name : {"api", "web", "worker"}) {
     Json lb = Cli({"elbv2", "create-load-balancer", "--name", name, "--subnets", (*subnets)[0],
-                   (*subnets)[1], "--security-groups", sg_id});
+                   (*subnets)[1], "--security-groups", sg_id, "--scheme", "internet-facing"});
     ASSERT_TRUE(lb.contains("LoadBalancers")) << name;
     arns.push_back(lb["LoadBalancers"][0]["LoadBalancerArn"]);
   }
