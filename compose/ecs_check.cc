@@ -26,15 +26,17 @@ class EcsChecker {
       const PortMapping& port = s.ports[i];
       const std::string pp = p + ".ports[" + std::to_string(i) + "]";
       if (port.published && *port.published != port.target) {
-        Error(port.location, pp,
-              "published port " + std::to_string(*port.published) + " differs from target " +
-                  std::to_string(port.target) +
-                  "; ECS (awsvpc) publishes the container port itself, so use the same number");
+        // The converter keeps the meaning: the load balancer listens on the published port
+        // and forwards to the container port. Said once so nobody is surprised by the mapping.
+        Warn(port.location, pp,
+             "published port " + std::to_string(*port.published) + " differs from target " +
+                 std::to_string(port.target) + "; the load balancer listens on " +
+                 std::to_string(*port.published) + " and forwards to the container's " +
+                 std::to_string(port.target));
       }
       if (!port.host_ip.empty()) {
         Warn(port.location, pp, "host_ip " + port.host_ip + " is ignored on ECS");
       }
-      if (port.mode == "host") Warn(port.location, pp, "mode: host is ignored on ECS");
     }
     for (size_t i = 0; i < s.volumes.size(); ++i) {
       const ServiceVolume& v = s.volumes[i];
@@ -45,7 +47,7 @@ class EcsChecker {
                   " cannot run on Fargate (there is no host file system); use a named volume "
                   "(backed by EFS) or bake the files into the image");
       } else if (v.type == "tmpfs") {
-        Warn(v.location, vp, "tmpfs mounts are not supported on Fargate; ignored");
+        // Mapped by the converter (container tmpfs via linuxParameters).
       } else if (v.type != "volume") {
         Error(v.location, vp, "volume type " + v.type + " is not supported on ECS");
       }
@@ -84,8 +86,6 @@ class EcsChecker {
     WarnIf(!s.dns_search.empty(), at, p + ".dns_search", "not supported with awsvpc");
     WarnIf(!s.dns_opt.empty(), at, p + ".dns_opt", "not supported with awsvpc");
     WarnIf(!s.restart.empty(), at, p + ".restart", "ECS services always replace stopped tasks");
-    WarnIf(!s.sysctls.empty(), at, p + ".sysctls", "not supported on Fargate");
-    WarnIf(!s.tmpfs.empty(), at, p + ".tmpfs", "not supported on Fargate");
     WarnIf(!s.security_opt.empty(), at, p + ".security_opt", "not supported on Fargate");
     WarnIf(!s.stop_signal.empty(), at, p + ".stop_signal", "ECS always sends SIGTERM");
     WarnIf(!s.expose.empty(), at, p + ".expose",
@@ -109,9 +109,6 @@ class EcsChecker {
              "ECS services always replace stopped tasks");
       WarnIf(d.rollback_config.has_value(), d.location, p + ".deploy.rollback_config",
              "CloudFormation rolls back failed updates itself");
-      WarnIf(!d.placement.constraints.empty() || !d.placement.preferences.empty() ||
-                 d.placement.max_replicas_per_node.has_value(),
-             d.location, p + ".deploy.placement", "Fargate places tasks itself");
       WarnIf(!d.endpoint_mode.empty(), d.location, p + ".deploy.endpoint_mode",
              "not supported on ECS");
     }

@@ -298,18 +298,22 @@ TEST(Ecs, ErrorsForWhatChangesBehaviourWarningsForTheRest) {
                         "    volumes: ['./data:/data']\n    network_mode: host\n"
                         "  builder:\n    build: .\n"}},
       options);
-  EXPECT_THAT(error, HasSubstr("compose.yaml:4:13: services.web.ports[0]: published port 8080 "
-                               "differs from target 80"));
   EXPECT_THAT(error, HasSubstr("compose.yaml:5:15: services.web.volumes[0]: bind mount"));
   EXPECT_THAT(error, HasSubstr("services.web.network_mode: network_mode \"host\""));
   EXPECT_THAT(error, HasSubstr("services.builder.build: ECS cannot build images"));
 
+  // A published port other than the target keeps its meaning through the load balancer:
+  // a warning that says how, not an error. Placement is mapped by the converter: no warning.
   const Project project = MustLoad(
       {{"compose.yaml", "services:\n  web:\n    image: a\n    container_name: w\n"
-                        "    restart: always\n    deploy: {placement: {constraints: [x]}}\n"}},
+                        "    restart: always\n    deploy: {placement: {constraints: [x]}}\n"
+                        "    ports: ['8080:80']\n"}},
       options);
   ASSERT_EQ(project.warnings.size(), 3u);
   EXPECT_EQ(project.warnings[0].ToString(),
+            "compose.yaml:7:13: services.web.ports[0]: published port 8080 differs from target "
+            "80; the load balancer listens on 8080 and forwards to the container's 80");
+  EXPECT_EQ(project.warnings[1].ToString(),
             "compose.yaml:2:3: services.web.container_name: ignored on ECS: ECS names tasks "
             "itself");
 }
