@@ -162,18 +162,44 @@ base::Result<Desired> Reconciler::Render(const ReconcileOptions& options) {
     Say(options.stack_name, "warning: " + warning.ToString());
   }
   ECSYNC_ASSIGN_OR_RETURN(cfn::ConvertOptions network, ResolveNetwork(options));
-  auto tmpl = cfn::Convert(*project, network);
-  if (!tmpl.ok()) {
-    return base::InvalidError(tmpl.status().message() + " (at revision " +
+  auto conversion = cfn::ConvertProject(*project, network);
+  if (!conversion.ok()) {
+    return base::InvalidError(conversion.status().message() + " (at revision " +
                               Short(desired.revision) + "; the deployed stack is left as it is)");
   }
-  desired.template_body = tmpl->dump();
+  for (const std::string& warning : conversion->warnings) {
+    Say(options.stack_name, "warning: " + warning);
+  }
+  // Secret values travel as NoEcho parameters; only a hash of them joins the template's.
+  std::string secrets_digest;
+  for (const cfn::SecretParameter& secret : conversion->secret_parameters) {
+    std::string value;
+    if (!secret.file.empty()) {
+      auto read = reader.Read(secret.file);
+      if (!read.ok()) {
+        return base::InvalidError("secret " + secret.secret + ": " + read.status().message());
+      }
+      value = std::move(*read);
+    } else {
+      auto it = options.environment.find(secret.environment);
+      if (it == options.environment.end()) {
+        return base::InvalidError("secret " + secret.secret + " comes from the variable " +
+                                  secret.environment + ", which is not set");
+      }
+      value = it->second;
+    }
+    secrets_digest += secret.parameter + "=" + base::Sha256Hex(value) + "\n";
+    desired.parameters.push_back({secret.parameter, std::move(value)});
+  }
+  desired.template_body = conversion->tmpl.dump();
   if (desired.template_body.size() > kMaxTemplateBody) {
     return base::InvalidError("the template for " + compose_path + " is " +
                               std::to_string(desired.template_body.size()) +
                               " bytes, over CloudFormation's 51,200-byte TemplateBody limit");
   }
-  desired.template_sha = base::Sha256Hex(desired.template_body);
+  desired.template_sha = secrets_digest.empty()
+                            ? base::Sha256Hex(desired.template_body)
+                            : base::Sha256Hex(desired.template_body + "\n" + secrets_digest);
   if (desired.stack_name.empty()) desired.stack_name = StackNameFor(project->name);
   return desired;
 }
@@ -282,6 +308,7 @@ base::Result<PlanReport> Reconciler::Plan(const ReconcileOptions& options) {
   request.change_set_name = "ecsync-plan-" + desired.template_sha.substr(0, 16);
   request.stack_name = stack->name;  // a live stack's name is unique (and moto wants the name)
   request.template_body = desired.template_body;
+  request.parameters = desired.parameters;
   request.tags = Tags(desired);
   request.capabilities = {"CAPABILITY_IAM"};
   request.description = "ecsync plan for revision " + desired.revision + " (deleted after reading)";
@@ -351,6 +378,7 @@ base::Result<ReconcileReport> Reconciler::Create(const ReconcileOptions& options
   aws::CreateStackRequest request;
   request.name = name;
   request.template_body = desired.template_body;
+  request.parameters = desired.parameters;
   request.tags = Tags(desired);
   request.capabilities = {"CAPABILITY_IAM"};
   request.on_failure = "DELETE";  // a failed create leaves nothing behind
@@ -411,6 +439,7 @@ base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options
   request.change_set_name = ChangeSetName(desired.revision, desired.template_sha);
   request.stack_name = stack.name;  // a live stack's name is unique (and moto wants the name)
   request.template_body = desired.template_body;
+  request.parameters = desired.parameters;
   request.tags = Tags(desired);
   request.capabilities = {"CAPABILITY_IAM"};
   request.client_token = RequestToken(stack.name, desired.revision, "changeset");

@@ -65,7 +65,10 @@ struct Desired {
   bool present = false;  // false: the compose file is gone at this revision
   std::string stack_name;
   std::string template_body;  // compact JSON
+  // SHA-256 of the template and, when the project has secrets, of their values too, so a
+  // changed secret is an update. (Secret values themselves are never logged or tagged.)
   std::string template_sha;
+  std::vector<aws::Parameter> parameters;  // NoEcho secret values for the template
 };
 
 // Makes one project's stack match one commit. Not thread-safe; the caller guarantees at

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <filesystem>
 
 #include "aws/stack_files.h"
 #include "git/libgit2_source.h"
@@ -378,6 +379,38 @@ TEST_F(ReconcilerTest, CreateWhoseTasksKeepCrashingIsDeletedEarly) {
   EXPECT_EQ(cfn_.deletes, 1);
   EXPECT_NE(report->message.find("CannotPullContainerError"), std::string::npos) << report->message;
   EXPECT_FALSE(stacks_.DescribeStack("shop").ok());
+}
+
+TEST_F(ReconcilerTest, SecretValuesArePassedAsParametersAndAChangedSecretIsAnUpdate) {
+  constexpr char kWithSecret[] =
+      "name: shop\nservices:\n  web:\n    image: nginx:1.27\n    secrets: [db_password]\n"
+      "secrets:\n  db_password:\n    file: ./db_password.txt\n";
+  repo_.Write("compose.yaml", kWithSecret);
+  repo_.Write("db_password.txt", "correct-horse-battery-staple");
+  repo_.Commit("shop with a secret");
+  auto created = Run();
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  ASSERT_TRUE(created->succeeded) << created->message;
+  std::string sha = stacks_.DescribeStack("shop")->tags[kTagTemplateSha];
+
+  repo_.Write("db_password.txt", "a-new-password");
+  repo_.Commit("rotate the secret");
+  auto rotated = Run();
+  ASSERT_TRUE(rotated.ok()) << rotated.status().ToString();
+  EXPECT_EQ(rotated->action, Action::kUpdate) << rotated->message;
+  EXPECT_TRUE(rotated->succeeded) << rotated->message;
+  EXPECT_NE(stacks_.DescribeStack("shop")->tags[kTagTemplateSha], sha);
+
+  // Neither value is in the template, the stack files or anything reported.
+  for (const auto& entry : std::filesystem::directory_iterator(stacks_.dir())) {
+    std::string content = testing::ReadFileOrDie(entry.path().string());
+    EXPECT_EQ(content.find("correct-horse"), std::string::npos) << entry.path();
+    EXPECT_EQ(content.find("a-new-password"), std::string::npos) << entry.path();
+  }
+  for (const auto& line : lines_) {
+    EXPECT_EQ(line.find("correct-horse"), std::string::npos) << line;
+    EXPECT_EQ(line.find("a-new-password"), std::string::npos) << line;
+  }
 }
 
 }  // namespace
