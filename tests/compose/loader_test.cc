@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "tests/compose/memory_file_reader.h"
 #include "tests/support/support.h"
 
 namespace ecsync::compose {
@@ -17,21 +18,8 @@ using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::StartsWith;
 
-using Files = std::map<std::string, std::string>;
 
-// Files held in memory, keyed by the path the loader asks for.
-class MemoryFileReader final : public FileReader {
- public:
-  explicit MemoryFileReader(Files files) : files_(std::move(files)) {}
-  base::Result<std::string> Read(const std::string& path) override {
-    auto it = files_.find(path);
-    if (it == files_.end()) return base::NotFoundError(path + ": no such file");
-    return it->second;
-  }
 
- private:
-  Files files_;
-};
 
 base::Result<Project> LoadText(const std::string& text,
                                std::map<std::string, std::string> environment = {}) {

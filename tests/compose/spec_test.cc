@@ -9,6 +9,7 @@
 
 #include "compose/loader.h"
 #include "compose/project_json.h"
+#include "tests/compose/memory_file_reader.h"
 
 namespace ecsync::compose {
 namespace {
@@ -18,20 +19,8 @@ using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::StartsWith;
 
-using Files = std::map<std::string, std::string>;
 
-class MemoryReader final : public FileReader {
- public:
-  explicit MemoryReader(Files files) : files_(std::move(files)) {}
-  base::Result<std::string> Read(const std::string& path) override {
-    auto it = files_.find(path);
-    if (it == files_.end()) return base::NotFoundError(path + ": no such file");
-    return it->second;
-  }
-
- private:
-  Files files_;
-};
+using MemoryReader = MemoryFileReader;
 
 base::Result<Project> LoadFiles(Files files, LoadOptions options) {
   MemoryReader reader(std::move(files));
