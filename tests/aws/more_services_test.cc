@@ -14,6 +14,7 @@
 #include "aws/efs_client.h"
 #include "aws/make_clients.h"
 #include "aws/public_subnets.h"
+#include "tests/aws/moto_fixture.h"
 #include "tests/support/support.h"
 
 namespace ecsync::aws {
@@ -21,21 +22,8 @@ namespace {
 
 using Json = nlohmann::json;
 
-class MoreServices : public ::testing::Test {
+class MoreServices : public MotoClientsTest {
  protected:
-  static void SetUpTestSuite() { moto_ = new testing::MotoServer(); }
-  static void TearDownTestSuite() {
-    delete moto_;
-    moto_ = nullptr;
-  }
-  void SetUp() override {
-    moto_->Reset();
-    AwsClientsOptions options;
-    options.env = EnvFromMap(moto_->ClientEnv());
-    auto clients = MakeAwsClients(options);
-    ASSERT_TRUE(clients.ok()) << clients.status().ToString();
-    clients_ = *clients;
-  }
   // Runs the AWS CLI against moto; its JSON output (null when it printed nothing).
   static Json Cli(const std::vector<std::string>& args) {
     std::string out = moto_->Aws(args);
@@ -48,11 +36,7 @@ class MoreServices : public ::testing::Test {
     return vpc.ok() ? *vpc : "";
   }
 
-  static testing::MotoServer* moto_;
-  AwsClients clients_;
 };
-
-testing::MotoServer* MoreServices::moto_ = nullptr;
 
 TEST_F(MoreServices, Elbv2LoadBalancersAndListenersEveryPage) {
   const std::string vpc = DefaultVpc();

@@ -6,6 +6,7 @@
 
 #include "aws/cloudformation_client.h"
 #include "aws/sts.h"
+#include "tests/aws/moto_fixture.h"
 #include "tests/support/support.h"
 
 namespace ecsync::aws {
@@ -23,43 +24,17 @@ constexpr char kV2[] = R"({
   }
 })";
 
-class MotoServices : public ::testing::Test {
+class MotoServices : public MotoClientsTest {
  protected:
-  static void SetUpTestSuite() { moto_ = new testing::MotoServer(); }
-  static void TearDownTestSuite() {
-    delete moto_;
-    moto_ = nullptr;
-  }
-  void SetUp() override {
-    moto_->Reset();
-    AwsClientsOptions options;
-    options.env = EnvFromMap(moto_->ClientEnv());
-    auto clients = MakeAwsClients(options);
-    ASSERT_TRUE(clients.ok()) << clients.status().ToString();
-    clients_ = *clients;
-  }
-  std::string Wait(const std::string& name) {
-    for (int i = 0; i < 100; ++i) {
-      auto stack = clients_.cloudformation->DescribeStack(name);
-      if (!stack.ok()) return stack.status().ToString();
-      if (stack->status.find("_IN_PROGRESS") == std::string::npos) return stack->status;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return "timeout";
-  }
   void CreateV1(const std::string& name) {
     CreateStackRequest request;
     request.name = name;
     request.template_body = kV1;
     ASSERT_TRUE(clients_.cloudformation->CreateStack(request).ok());
-    ASSERT_EQ(Wait(name), "CREATE_COMPLETE");
+    ASSERT_EQ(WaitForStack(name), "CREATE_COMPLETE");
   }
 
-  static testing::MotoServer* moto_;
-  AwsClients clients_;
 };
-
-testing::MotoServer* MotoServices::moto_ = nullptr;
 
 TEST_F(MotoServices, UpdateThroughAChangeSet) {
   auto& cfn = *clients_.cloudformation;
@@ -91,7 +66,7 @@ TEST_F(MotoServices, UpdateThroughAChangeSet) {
   ASSERT_TRUE(by_arn.ok()) << by_arn.status().ToString();
 
   ASSERT_TRUE(cfn.ExecuteChangeSet(*id, "", "exec-web-rev2").ok());
-  EXPECT_EQ(Wait("web"), "UPDATE_COMPLETE");
+  EXPECT_EQ(WaitForStack("web"), "UPDATE_COMPLETE");
   auto resources = cfn.DescribeStackResources("web");
   ASSERT_TRUE(resources.ok()) << resources.status().ToString();
   EXPECT_EQ(resources->size(), 2u);
@@ -146,7 +121,7 @@ TEST_F(MotoServices, LargeTemplateThroughS3) {
   request.template_url = url;
   auto id = clients_.cloudformation->CreateStack(request);
   ASSERT_TRUE(id.ok()) << id.status().ToString();
-  EXPECT_EQ(Wait("big"), "CREATE_COMPLETE");
+  EXPECT_EQ(WaitForStack("big"), "CREATE_COMPLETE");
   EXPECT_TRUE(clients_.s3->DeleteObject("ecsync-templates", "web/rev-1.json").ok());
   EXPECT_TRUE(clients_.s3->DeleteObject("ecsync-templates", "never-there").ok());
   auto no_bucket = clients_.s3->PutObject("no-such-bucket-x", "k", "v", "");

@@ -9,6 +9,7 @@
 
 #include "aws/cloudformation_client.h"
 #include "aws/http.h"
+#include "tests/aws/moto_fixture.h"
 #include "tests/support/support.h"
 
 namespace ecsync::aws {
@@ -28,33 +29,8 @@ constexpr char kTemplateV2[] = R"({
   "Outputs": {"TopicArn": {"Value": {"Ref": "Topic"}}}
 })";
 
-class Moto : public ::testing::Test {
+class Moto : public MotoClientsTest {
  protected:
-  static void SetUpTestSuite() { moto_ = new testing::MotoServer(); }
-  static void TearDownTestSuite() {
-    delete moto_;
-    moto_ = nullptr;
-  }
-  void SetUp() override {
-    moto_->Reset();
-    AwsClientsOptions options;
-    options.env = EnvFromMap(moto_->ClientEnv());
-    auto clients = MakeAwsClients(options);
-    ASSERT_TRUE(clients.ok()) << clients.status().ToString();
-    clients_ = *clients;
-  }
-
-  // Polls until the stack leaves *_IN_PROGRESS; returns its last status.
-  std::string WaitForStack(const std::string& name) {
-    for (int i = 0; i < 100; ++i) {
-      auto stack = clients_.cloudformation->DescribeStack(name);
-      if (!stack.ok()) return stack.status().ToString();
-      if (stack->status.find("_IN_PROGRESS") == std::string::npos) return stack->status;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return "timeout";
-  }
-
   CreateStackRequest WebStack() {
     CreateStackRequest request;
     request.name = "web";
@@ -65,11 +41,7 @@ class Moto : public ::testing::Test {
     return request;
   }
 
-  static testing::MotoServer* moto_;
-  AwsClients clients_;
 };
-
-testing::MotoServer* Moto::moto_ = nullptr;
 
 TEST_F(Moto, StackLifecycle) {
   auto& cfn = *clients_.cloudformation;
