@@ -25,11 +25,25 @@ from moto.secretsmanager.models import secretsmanager_backends
 from moto.servicediscovery.models import Namespace, servicediscovery_backends
 
 
+class _Defaults:
+    """What every model here shares. A mixin, not a base class: moto registers only the
+    direct subclasses of CloudFormationModel. Resources are removed by each model's
+    delete(), which moto calls with the parsed resource, so the JSON-based hook is a no-op."""
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id,
+                                        region_name):
+        pass
+
+    def is_created(self):
+        return True
+
+
 def _tags(properties):
     return [{"Key": t["Key"], "Value": t["Value"]} for t in properties.get("Tags", [])]
 
 
-class CfnPrivateDnsNamespace(CloudFormationModel):
+class CfnPrivateDnsNamespace(_Defaults, CloudFormationModel):
     # moto files every model under the service named by its module ("moto.<service>...").
     __module__ = "moto.servicediscovery.ecsync"
 
@@ -71,16 +85,8 @@ class CfnPrivateDnsNamespace(CloudFormationModel):
         original_resource.namespace.description = props.get("Description", "")
         return original_resource
 
-    @classmethod
-    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id,
-                                        region_name):
-        pass  # moto deletes by physical id below
-
     def delete(self, account_id, region_name):
         servicediscovery_backends[account_id][region_name].namespaces.pop(self.namespace.id, None)
-
-    def is_created(self):
-        return True
 
     @property
     def physical_resource_id(self):
@@ -94,7 +100,7 @@ class CfnPrivateDnsNamespace(CloudFormationModel):
         return "Z" + self.namespace.id[3:17].upper()
 
 
-class CfnDiscoveryService(CloudFormationModel):
+class CfnDiscoveryService(_Defaults, CloudFormationModel):
     __module__ = "moto.servicediscovery.ecsync"
 
     def __init__(self, service):
@@ -136,16 +142,8 @@ class CfnDiscoveryService(CloudFormationModel):
                                         cloudformation_json, account_id, region_name):
         return original_resource
 
-    @classmethod
-    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id,
-                                        region_name):
-        pass
-
     def delete(self, account_id, region_name):
         servicediscovery_backends[account_id][region_name].delete_service(self.service.id)
-
-    def is_created(self):
-        return True
 
     @property
     def physical_resource_id(self):
@@ -159,7 +157,7 @@ class CfnDiscoveryService(CloudFormationModel):
         return self.service.name
 
 
-class CfnSecret(CloudFormationModel):
+class CfnSecret(_Defaults, CloudFormationModel):
     """AWS::SecretsManager::Secret: Ref is the secret's ARN, as in CloudFormation."""
     __module__ = "moto.secretsmanager.ecsync"
 
@@ -202,17 +200,9 @@ class CfnSecret(CloudFormationModel):
                 secret_binary=None, client_request_token=None, version_stages=["AWSCURRENT"])
         return original_resource
 
-    @classmethod
-    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id,
-                                        region_name):
-        pass
-
     def delete(self, account_id, region_name):
         secretsmanager_backends[account_id][region_name].delete_secret(
             secret_id=self.arn, recovery_window_in_days=None, force_delete_without_recovery=True)
-
-    def is_created(self):
-        return True
 
     @property
     def physical_resource_id(self):
@@ -222,7 +212,7 @@ class CfnSecret(CloudFormationModel):
         return self.arn
 
 
-class CfnScalableTarget(CloudFormationModel):
+class CfnScalableTarget(_Defaults, CloudFormationModel):
     """AWS::ApplicationAutoScaling::ScalableTarget: Ref is "resource|dimension|namespace"."""
     __module__ = "moto.applicationautoscaling.ecsync"
 
@@ -261,18 +251,10 @@ class CfnScalableTarget(CloudFormationModel):
                                         props.get("SuspendedState"))
         return original_resource
 
-    @classmethod
-    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id,
-                                        region_name):
-        pass
-
     def delete(self, account_id, region_name):
         t = self.target
         applicationautoscaling_backends[account_id][region_name].deregister_scalable_target(
             t.service_namespace, t.resource_id, t.scalable_dimension)
-
-    def is_created(self):
-        return True
 
     @property
     def physical_resource_id(self):
@@ -283,7 +265,7 @@ class CfnScalableTarget(CloudFormationModel):
         return self.physical_resource_id
 
 
-class CfnScalingPolicy(CloudFormationModel):
+class CfnScalingPolicy(_Defaults, CloudFormationModel):
     """AWS::ApplicationAutoScaling::ScalingPolicy, attached through ScalingTargetId."""
     __module__ = "moto.applicationautoscaling.ecsync"
 
@@ -326,18 +308,10 @@ class CfnScalingPolicy(CloudFormationModel):
         return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json,
                                                    account_id, region_name)
 
-    @classmethod
-    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id,
-                                        region_name):
-        pass
-
     def delete(self, account_id, region_name):
         p = self.policy
         applicationautoscaling_backends[account_id][region_name].delete_scaling_policy(
             p.policy_name, p.service_namespace, p.resource_id, p.scalable_dimension)
-
-    def is_created(self):
-        return True
 
     @property
     def physical_resource_id(self):
