@@ -18,8 +18,7 @@ bool AwsConfigured(const AwsFlags& flags, const aws::EnvLookup& env) {
                      aws::NonEmptyEnv(env, "AWS_WEB_IDENTITY_TOKEN_FILE").has_value() ||
                      aws::NonEmptyEnv(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").has_value() ||
                      aws::NonEmptyEnv(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI").has_value();
-  if (!flags.region.empty() && !credentials) return true;
-  return credentials && (!flags.region.empty() || aws::ResolveRegion(options).ok());
+  return !flags.region.empty() || (credentials && aws::ResolveRegion(options).ok());
 }
 
 base::Result<AwsServices> ConnectAws(const AwsFlags& flags, const aws::EnvLookup& env) {

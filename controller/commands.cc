@@ -33,12 +33,6 @@ ExitCode Fail(const CommandContext& context, const base::Status& status) {
   return ExitCodeFor(status);
 }
 
-// Every variable of the environment, for interpolation. Compose's CLI semantics: the
-// process environment is a source of ${VAR} values.
-std::map<std::string, std::string> InterpolationEnv(const CommandContext& context) {
-  return context.interpolation;
-}
-
 }  // namespace
 
 ExitCode RunConvert(const ConvertCommand& command, const CommandContext& context) {
@@ -49,7 +43,7 @@ ExitCode RunConvert(const ConvertCommand& command, const CommandContext& context
   compose::LoadOptions load;
   load.files = command.files.empty() ? std::vector<std::string>{"compose.yaml"} : command.files;
   load.project_name = command.project_name;
-  load.environment = InterpolationEnv(context);
+  load.environment = context.interpolation;  // the CLI interpolates from its environment
   load.ecs_check = true;  // what ECS cannot honour: errors stop here, warnings are printed
   compose::DiskFileReader reader;
   auto project = compose::Load(load, reader);
