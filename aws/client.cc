@@ -216,6 +216,7 @@ base::Result<HttpResponse> AwsClient::Send(const ServiceInfo& service,
   Attempt attempt;
   for (;;) {
     ++attempts;
+    if (options_.rate_limiter) options_.rate_limiter->Acquire();
     attempt = SendOnce(service, request);
     if (attempt.response.ok()) {
       retry_.OnSuccess(retry_cost);

@@ -18,6 +18,7 @@
 #include "aws/retry.h"
 #include "aws/sigv4.h"
 #include "base/clock.h"
+#include "base/rate_limiter.h"
 #include "base/result.h"
 
 namespace ecsync::aws {
@@ -80,6 +81,10 @@ struct AwsClientOptions {
   int retry_quota = 500;
   uint64_t jitter_seed = 0;  // 0: random
   std::shared_ptr<CallObserver> observer;  // may be null
+  // The global AWS request rate; may be null (no limit). Every HTTP attempt, retries
+  // included, first takes one token (blocking on the limiter's clock). Shared, so several
+  // clients can draw from one budget.
+  std::shared_ptr<base::RateLimiter> rate_limiter;
 };
 
 // Signs and sends calls in every protocol ecsync uses, with the SDKs' standard retry mode

@@ -53,6 +53,7 @@ base::Result<AwsClients> MakeAwsClients(const AwsClientsOptions& options) {
     client_options.max_attempts = parsed;
   }
   client_options.observer = options.observer;
+  client_options.rate_limiter = options.rate_limiter;
   client_options.http = http;
   AwsClients clients;
   clients.client = std::make_shared<AwsClient>(std::move(client_options));

@@ -13,6 +13,7 @@
 #include "aws/s3.h"
 #include "aws/ssm.h"
 #include "base/clock.h"
+#include "base/rate_limiter.h"
 
 namespace ecsync::aws {
 
@@ -27,6 +28,9 @@ struct AwsClientsOptions {
   base::Clock* clock = nullptr;               // null: SystemClock
   int max_attempts = 3;                       // AWS_MAX_ATTEMPTS overrides
   std::shared_ptr<CallObserver> observer;     // every call's outcome; may be null
+  // Global AWS request rate, passed to the shared AwsClient (see AwsClientOptions); may be
+  // null. Credential-chain calls (STS, IMDS) are not counted.
+  std::shared_ptr<base::RateLimiter> rate_limiter;
 };
 
 // Every client shares one AwsClient (credentials, retry budget, connections).

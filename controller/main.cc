@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "controller/commands.h"
 #include "controller/config_command.h"
+#include "controller/serve.h"
 #include "controller/version.h"
 
 extern char** environ;
@@ -73,7 +74,7 @@ void AddWaitFlags(CLI::App* app, DurationFlags* durations) {
 
 void AddProjectFlags(CLI::App* app, ecsync::controller::ReconcileCommand* command,
                      DurationFlags* durations) {
-  app->add_option("--repo", command->repo, "git repository URL or local path")->required();
+  app->add_option("--repo", command->repo, "git repository URL or local path");
   app->add_option("--branch", command->branch, "branch, tag or commit")->capture_default_str();
   app->add_option("--path", command->path, "compose file inside the repository")->capture_default_str();
   app->add_option("--stack-name", command->stack_name, "stack name (default: from the project name)");
@@ -93,6 +94,11 @@ void AddProjectFlags(CLI::App* app, ecsync::controller::ReconcileCommand* comman
 std::atomic<bool> g_interrupted{false};
 
 void OnInterrupt(int) { g_interrupted.store(true); }
+
+// Set by SIGHUP: `serve` reloads its configuration.
+std::atomic<bool> g_reload{false};
+
+void OnHangup(int) { g_reload.store(true); }
 
 }  // namespace
 
@@ -143,7 +149,23 @@ int main(int argc, char** argv) {
   CLI::App* reconcile_app =
       app.add_subcommand("reconcile", "make the stack match the compose file at the head of a branch");
   reconcile_app->add_flag("--once", once, "reconcile once and exit (the only mode of this command)");
+  std::string reconcile_config;
+  bool force = false;
+  reconcile_app->add_option("--config", reconcile_config,
+                            "reconcile every project of this controller configuration once");
+  reconcile_app->add_flag("--force", force,
+                          "with --config: re-apply up-to-date stacks and retry failed revisions");
   AddProjectFlags(reconcile_app, &reconcile, &reconcile_durations);
+
+  ecsync::controller::ServeCommand serve;
+  CLI::App* serve_app =
+      app.add_subcommand("serve", "run the controller: poll repositories, serve webhooks and metrics");
+  serve_app->add_option("--config", serve.config_path, "controller configuration (YAML)")->required();
+  serve_app->add_option("--listen", serve.listen, "override server.listen (host:port)");
+  serve_app->add_option("--metrics-listen", serve.metrics_listen,
+                        "override server.metrics_listen (host:port)");
+  serve_app->add_option("--port-file", serve.port_file,
+                        "write the bound ports here once listening (for scripts and tests)");
 
   ecsync::controller::ReconcileCommand plan;
   DurationFlags plan_durations;
@@ -190,7 +212,25 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGINT, OnInterrupt);
   std::signal(SIGTERM, OnInterrupt);
+  if (app.got_subcommand(serve_app)) {
+    std::signal(SIGHUP, OnHangup);
+    serve.interrupted = &g_interrupted;
+    serve.reload = &g_reload;
+    return ecsync::controller::RunServe(serve, context);
+  }
   if (app.got_subcommand(reconcile_app)) {
+    if (!reconcile_config.empty()) {
+      if (!reconcile.repo.empty()) {
+        std::cerr << "error: pass either --config or --repo, not both\n";
+        return ecsync::controller::kExitBadConfig;
+      }
+      ecsync::controller::ReconcileConfigCommand command{reconcile_config, force, &g_interrupted};
+      return ecsync::controller::RunReconcileConfig(command, context);
+    }
+    if (reconcile.repo.empty()) {
+      std::cerr << "error: reconcile needs --repo (one project) or --config (a configuration)\n";
+      return ecsync::controller::kExitBadConfig;
+    }
     if (!once) {
       std::cerr << "error: reconcile needs --once (the long-running controller is not part of this "
                    "version)\n";
@@ -201,6 +241,10 @@ int main(int argc, char** argv) {
     return ecsync::controller::RunReconcileOnce(reconcile, context);
   }
   if (app.got_subcommand(plan_app)) {
+    if (plan.repo.empty()) {
+      std::cerr << "error: plan needs --repo\n";
+      return ecsync::controller::kExitBadConfig;
+    }
     plan_durations.ApplyTo(&plan.poll_interval, &plan.timeout);
     plan.interrupted = &g_interrupted;
     return ecsync::controller::RunPlan(plan, context);

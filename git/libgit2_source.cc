@@ -3,6 +3,7 @@
 #include <git2.h>
 
 #include <algorithm>
+#include <cctype>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -15,6 +16,8 @@
 
 #include "base/hash.h"
 #include "git/libgit2_util.h"
+#include "git/remote_auth.h"
+#include "git/remote_refs.h"
 #include "git/url.h"
 
 namespace ecsync::git {
@@ -273,10 +276,11 @@ struct FetchOutcome {
 
 // Connects, learns the remote's default branch while connected, then fetches all branches and
 // tags with pruning.
-FetchOutcome FetchAll(git_remote* remote, const std::string& display_url) {
+FetchOutcome FetchAll(git_remote* remote, internal::RemoteAuth& auth) {
   FetchOutcome out;
   git_remote_callbacks callbacks;
   git_remote_init_callbacks(&callbacks, GIT_REMOTE_CALLBACKS_VERSION);
+  auth.Install(&callbacks);
   int rc = git_remote_connect(remote, GIT_DIRECTION_FETCH, &callbacks, nullptr, nullptr);
   if (rc == 0) {
     git_buf head = GIT_BUF_INIT;
@@ -290,6 +294,7 @@ FetchOutcome FetchAll(git_remote* remote, const std::string& display_url) {
     options.prune = GIT_FETCH_PRUNE;
     options.update_fetchhead = 0;
     options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_ALL;
+    options.callbacks = callbacks;
     std::string branches = kBranchRefspec;
     std::string tags = kTagRefspec;
     char* specs[] = {branches.data(), tags.data()};
@@ -298,7 +303,7 @@ FetchOutcome FetchAll(git_remote* remote, const std::string& display_url) {
   }
   if (rc != 0) {
     out.may_be_local_fault = MayBeLocalFault(rc);
-    out.status = internal::FetchError(display_url, rc);
+    out.status = auth.Error(rc, "fetching");
   }
   git_remote_disconnect(remote);
   return out;
@@ -495,7 +500,8 @@ base::Result<std::string> LibGit2Source::Fetch(const std::string& url, const std
     ECSYNC_ASSIGN_OR_RETURN(RepositoryPtr repo, OpenOrCreate(dir, &created));
     if (created) ECSYNC_RETURN_IF_ERROR(RecordOrigin(repo.get(), remote_url.normalized));
     ECSYNC_ASSIGN_OR_RETURN(RemotePtr remote, InMemoryRemote(repo.get(), remote_url.normalized));
-    FetchOutcome outcome = FetchAll(remote.get(), remote_url.display);
+    internal::RemoteAuth auth(remote_url, CredentialsFor(remote_url.normalized));
+    FetchOutcome outcome = FetchAll(remote.get(), auth);
     if (outcome.status.ok()) {
       base::Result<std::string> sha =
           ResolveRef(repo.get(), ref, outcome.default_branch, remote_url.display);
@@ -511,6 +517,69 @@ base::Result<std::string> LibGit2Source::Fetch(const std::string& url, const std
     repo.reset();
     ECSYNC_RETURN_IF_ERROR(RemoveEntry(dir));
   }
+}
+
+void LibGit2Source::SetCredentials(const std::string& url, Credentials credentials) {
+  base::Result<RemoteUrl> parsed = ParseRemoteUrl(url);
+  std::string key = parsed.ok() ? parsed->normalized : url;
+  std::lock_guard<std::mutex> lock(credentials_mutex_);
+  if (credentials.empty() && credentials.known_hosts_path.empty()) {
+    credentials_.erase(key);
+  } else {
+    credentials_[key] = std::move(credentials);
+  }
+}
+
+Credentials LibGit2Source::CredentialsFor(const std::string& normalized_url) const {
+  std::lock_guard<std::mutex> lock(credentials_mutex_);
+  auto it = credentials_.find(normalized_url);
+  return it == credentials_.end() ? Credentials() : it->second;
+}
+
+base::Result<std::string> LibGit2Source::RemoteHead(const std::string& url,
+                                                    const std::string& ref) {
+  ECSYNC_ASSIGN_OR_RETURN(RemoteUrl remote_url, ParseRemoteUrl(url));
+  ECSYNC_RETURN_IF_ERROR(ValidateRef(ref));
+  if (IsFullSha(ref)) {
+    std::string lower = ref;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return lower;
+  }
+  if (remote_url.local) {
+    std::string path = remote_url.normalized.substr(std::string_view("file://").size());
+    std::error_code ec;
+    if (!fs::exists(path, ec))
+      return base::NotFoundError("no git repository at " + remote_url.display);
+  }
+  // No repository: listing refs needs none, and so takes no cache lock.
+  ECSYNC_ASSIGN_OR_RETURN(RemotePtr remote, InMemoryRemote(nullptr, remote_url.normalized));
+  internal::RemoteAuth auth(remote_url, CredentialsFor(remote_url.normalized));
+  git_remote_callbacks callbacks;
+  git_remote_init_callbacks(&callbacks, GIT_REMOTE_CALLBACKS_VERSION);
+  auth.Install(&callbacks);
+  int rc = git_remote_connect(remote.get(), GIT_DIRECTION_FETCH, &callbacks, nullptr, nullptr);
+  std::vector<AdvertisedRef> refs;
+  std::optional<std::string> default_branch;
+  if (rc == 0) {
+    const git_remote_head** heads = nullptr;
+    size_t count = 0;
+    rc = git_remote_ls(&heads, &count, remote.get());
+    if (rc == 0) {
+      refs.reserve(count);
+      for (size_t i = 0; i < count; ++i) refs.push_back({heads[i]->name, OidHex(heads[i]->oid)});
+      if (ref.empty() || ref == "HEAD") {
+        git_buf head = GIT_BUF_INIT;
+        if (git_remote_default_branch(&head, remote.get()) == 0 && head.ptr != nullptr) {
+          default_branch = std::string(head.ptr, head.size);
+        }
+        git_buf_dispose(&head);
+      }
+    }
+  }
+  base::Status failed = rc == 0 ? base::Status::Ok() : auth.Error(rc, "listing the refs of");
+  git_remote_disconnect(remote.get());
+  if (!failed.ok()) return failed;
+  return ResolveAdvertisedRef(refs, default_branch, ref, remote_url.display);
 }
 
 namespace {

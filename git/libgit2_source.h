@@ -1,11 +1,14 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/result.h"
+#include "git/credentials.h"
 #include "git/source.h"
 
 namespace ecsync::git {
@@ -28,8 +31,11 @@ base::Result<std::string> DefaultCacheDir(const EnvLookup& env);
 // cloned again. Local I/O failures (the cache directory cannot be created, ...) are
 // kTransient. One process should own a cache directory at a time.
 //
-// Thread-safe. Calls for the same URL (from any LibGit2Source in this process) are
-// serialized; calls for different URLs run in parallel.
+// Authentication (HTTPS user name and password or token, SSH key, SSH known_hosts) comes
+// from SetCredentials; see Credentials and docs/git.md.
+//
+// Thread-safe. Fetches and reads for the same URL (from any LibGit2Source in this process)
+// are serialized; calls for different URLs, and RemoteHead calls, run in parallel.
 class LibGit2Source final : public GitSource {
  public:
   // `cache_dir` is created on first use.
@@ -46,6 +52,17 @@ class LibGit2Source final : public GitSource {
   // failed authentication; kNotFound when the repository or ref does not exist; kTransient
   // for network and transport errors (libgit2's message included).
   base::Result<std::string> Fetch(const std::string& url, const std::string& ref) override;
+
+  // Connects to `url` and reads the refs it advertises (what `git ls-remote` shows), without
+  // fetching objects or touching the cache; resolves `ref` like Fetch. A full commit SHA is
+  // returned (lower-cased) without any network traffic, and is not checked. One connection
+  // per call; on a successful call nothing is written to disk. Error kinds as for Fetch.
+  base::Result<std::string> RemoteHead(const std::string& url, const std::string& ref) override;
+
+  // Uses `credentials` for every later Fetch and RemoteHead of `url` (matched after
+  // normalization, see ParseRemoteUrl; an unparsable URL is stored as given). Empty
+  // credentials remove the entry. The values are kept in memory only and never logged.
+  void SetCredentials(const std::string& url, Credentials credentials);
 
   // Reads the blob at `path` in `commit`'s tree. "." segments are ignored, ".." climbs
   // (kInvalid above the root). Symbolic links inside the repository are followed (kInvalid
@@ -74,7 +91,11 @@ class LibGit2Source final : public GitSource {
   const std::string& cache_dir() const { return cache_dir_; }
 
  private:
+  Credentials CredentialsFor(const std::string& normalized_url) const;
+
   std::string cache_dir_;
+  mutable std::mutex credentials_mutex_;
+  std::map<std::string, Credentials> credentials_;  // by normalized URL
 };
 
 }  // namespace ecsync::git

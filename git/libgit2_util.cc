@@ -21,13 +21,13 @@ base::Status GitError(base::ErrorKind kind, const std::string& context, int code
   return base::Status(kind, context + ": " + LastErrorMessage(code));
 }
 
-base::Status FetchError(const std::string& display_url, int code) {
+base::Status FetchError(const std::string& display_url, int code, const std::string& doing) {
   const git_error* error = git_error_last();
   int klass = error != nullptr ? error->klass : GIT_ERROR_NONE;
   std::string message = LastErrorMessage(code);
   if (code == GIT_EAUTH) {
-    return base::InvalidError("authentication to " + display_url +
-                              " failed; configure credentials for it: " + message);
+    return base::InvalidError("authentication failed for " + display_url +
+                              "; configure credentials for it: " + message);
   }
   if (code == GIT_ECERTIFICATE) {
     return base::InvalidError("the server certificate of " + display_url +
@@ -42,7 +42,7 @@ base::Status FetchError(const std::string& display_url, int code) {
       (klass == GIT_ERROR_REPOSITORY || klass == GIT_ERROR_OS || klass == GIT_ERROR_NONE)) {
     return base::NotFoundError("no git repository at " + display_url + ": " + message);
   }
-  return base::TransientError("fetching " + display_url + " failed: " + message);
+  return base::TransientError(doing + " " + display_url + " failed: " + message);
 }
 
 }  // namespace ecsync::git::internal

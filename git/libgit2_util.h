@@ -43,10 +43,11 @@ std::string LastErrorMessage(int code);
 // A Status of `kind` whose message is "<context>: <libgit2 message>".
 base::Status GitError(base::ErrorKind kind, const std::string& context, int code);
 
-// Classifies a failed fetch (return `code`) by libgit2's error class: authentication and
-// certificate failures and a local repository owned by another user are kInvalid
+// Classifies a failed fetch or ls (return `code`) by libgit2's error class: authentication
+// and certificate failures and a local repository owned by another user are kInvalid
 // (configuration must change), a repository that does not exist is kNotFound, transport
-// and everything else kTransient.
-base::Status FetchError(const std::string& display_url, int code);
+// and everything else kTransient. `doing` starts the transient message ("fetching").
+base::Status FetchError(const std::string& display_url, int code,
+                        const std::string& doing = "fetching");
 
 }  // namespace ecsync::git::internal

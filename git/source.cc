@@ -10,6 +10,10 @@ base::Status NotSupported(const char* what) {
 
 }  // namespace
 
+base::Result<std::string> GitSource::RemoteHead(const std::string& url, const std::string& ref) {
+  return Fetch(url, ref);
+}
+
 base::Result<std::vector<std::string>> GitSource::ListFiles(const std::string&, const std::string&,
                                                             const std::string&) {
   return NotSupported("ListFiles");

@@ -18,6 +18,10 @@ class GitSource {
   // commit SHA (40 hex). kNotFound when the ref does not exist; kTransient for network errors;
   // kInvalid for a malformed URL.
   virtual base::Result<std::string> Fetch(const std::string& url, const std::string& ref) = 0;
+  // The commit `ref` names in `url` right now, resolved as Fetch resolves it, ideally without
+  // downloading anything (a poller calls this every interval and Fetch only when the answer
+  // changed). Same error kinds as Fetch. The default implementation calls Fetch.
+  virtual base::Result<std::string> RemoteHead(const std::string& url, const std::string& ref);
   // The contents of `path` (relative to the repository root, '/'-separated) at `commit`,
   // which must have been returned by Fetch for this url. nullopt when the file is absent.
   virtual base::Result<std::optional<std::string>> ReadFile(const std::string& url,

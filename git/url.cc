@@ -1,6 +1,7 @@
 #include "git/url.h"
 
 #include <filesystem>
+#include <optional>
 #include <string_view>
 #include <system_error>
 
@@ -42,7 +43,68 @@ base::Result<RemoteUrl> LocalPath(const std::string& original, const std::string
   return out;
 }
 
+// Splits "host", "host:port", "[v6]" or "[v6]:port" (userinfo already removed). nullopt for
+// an empty host or a port that is not a number in 1..65535.
+std::optional<SshEndpoint> SplitHostPort(std::string_view authority) {
+  SshEndpoint out;
+  std::string_view port;
+  if (!authority.empty() && authority[0] == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    out.host = std::string(authority.substr(1, close - 1));
+    std::string_view rest = authority.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest[0] != ':') return std::nullopt;
+      port = rest.substr(1);
+    }
+  } else {
+    size_t colon = authority.find(':');
+    out.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
+  }
+  if (out.host.empty()) return std::nullopt;
+  out.host = LowerAscii(out.host);
+  if (!port.empty()) {
+    int value = 0;
+    for (char c : port) {
+      if (c < '0' || c > '9' || value > 65535) return std::nullopt;
+      value = value * 10 + (c - '0');
+    }
+    if (value < 1 || value > 65535) return std::nullopt;
+    out.port = value;
+  }
+  return out;
+}
+
 }  // namespace
+
+std::optional<SshEndpoint> SshEndpointOf(const std::string& normalized_url) {
+  std::string lower = LowerAscii(normalized_url);
+  for (std::string_view scheme : {"ssh://", "git+ssh://", "ssh+git://"}) {
+    if (!StartsWith(lower, scheme)) continue;
+    std::string_view rest = std::string_view(normalized_url).substr(scheme.size());
+    std::string_view authority = rest.substr(0, rest.find('/'));
+    size_t at = authority.rfind('@');
+    if (at != std::string_view::npos) authority = authority.substr(at + 1);
+    return SplitHostPort(authority);
+  }
+  if (lower.find("://") != std::string::npos || StartsWith(lower, "/") ||
+      StartsWith(lower, ".")) {
+    return std::nullopt;
+  }
+  // scp-like: "[user@]host:path" or "[user@][v6]:path"; never a port.
+  std::string_view rest = normalized_url;
+  size_t at = rest.find('@');
+  size_t slash = rest.find('/');
+  if (at != std::string_view::npos && (slash == std::string_view::npos || at < slash)) {
+    rest = rest.substr(at + 1);
+  }
+  size_t end = rest.find(':', rest.empty() || rest[0] != '[' ? 0 : rest.find(']'));
+  if (end == std::string_view::npos) return std::nullopt;
+  std::optional<SshEndpoint> out = SplitHostPort(rest.substr(0, end));
+  if (out) out->port = 22;
+  return out;
+}
 
 std::string RedactUrl(const std::string& url) {
   size_t scheme_end = url.find("://");

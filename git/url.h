@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -22,6 +23,17 @@ struct RemoteUrl {
 // "user@host:path". kInvalid for anything else (empty, whitespace or control characters,
 // unknown schemes, a missing host, "file://host/...").
 base::Result<RemoteUrl> ParseRemoteUrl(const std::string& url);
+
+// Where an SSH remote listens. `host` is lower-cased and without the brackets of an IPv6
+// literal; `port` is 22 unless the URL names another.
+struct SshEndpoint {
+  std::string host;
+  int port = 22;
+};
+
+// The endpoint of an "ssh://", "git+ssh://", "ssh+git://" or scp-like "[user@]host:path" URL
+// (as ParseRemoteUrl normalizes it); nullopt for other schemes and local paths.
+std::optional<SshEndpoint> SshEndpointOf(const std::string& normalized_url);
 
 // `url` with the password of its userinfo (if any) replaced by "***". Never fails; a string
 // that is not a URL comes back unchanged.

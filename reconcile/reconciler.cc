@@ -70,6 +70,23 @@ std::vector<aws::ResourceChange> ResourcesAs(const std::string& template_body,
   return changes;
 }
 
+// True when `stack` carries `desired`'s template hash and its last operation succeeded.
+bool IsUpToDate(const aws::Stack& stack, const Desired& desired) {
+  return TagOr(stack, kTagTemplateSha) == desired.template_sha &&
+         stack.status.ends_with("_COMPLETE") && !stack.status.starts_with("UPDATE_ROLLBACK") &&
+         !stack.status.starts_with("DELETE") && !NeedsRecreate(stack.status);
+}
+
+ReconcileReport UpToDate(const aws::Stack& stack, const Desired& desired) {
+  ReconcileReport report;
+  report.stack_name = stack.name;
+  report.revision = desired.revision;
+  report.final_status = stack.status;
+  report.message = "stack " + stack.name + " is up to date (template unchanged since revision " +
+                   Short(TagOr(stack, kTagRevision)) + ")";
+  return report;
+}
+
 }  // namespace
 
 const char* ActionName(Action action) {
@@ -131,11 +148,15 @@ base::Result<Desired> Reconciler::Render(const ReconcileOptions& options) {
   Desired desired;
   desired.source = SourceId(options.repo_url, compose_path);
   desired.stack_name = options.stack_name;
-  auto fetched = git_.Fetch(options.repo_url, options.ref);
-  if (!fetched.ok()) return fetched.status().WithContext("fetching " + options.repo_url);
-  desired.revision = *fetched;
-  Say(options.stack_name,
-      "revision " + Short(desired.revision) + " of " + options.repo_url + " (" + options.ref + ")");
+  if (options.commit.empty()) {
+    auto fetched = git_.Fetch(options.repo_url, options.ref);
+    if (!fetched.ok()) return fetched.status().WithContext("fetching " + options.repo_url);
+    desired.revision = *fetched;
+    Say(options.stack_name, "revision " + Short(desired.revision) + " of " + options.repo_url +
+                                " (" + options.ref + ")");
+  } else {
+    desired.revision = options.commit;
+  }
 
   auto content = git_.ReadFile(options.repo_url, desired.revision, compose_path);
   if (!content.ok()) return content.status();
@@ -145,6 +166,15 @@ base::Result<Desired> Reconciler::Render(const ReconcileOptions& options) {
   GitFileReader reader(git_, options.repo_url, desired.revision);
   compose::LoadOptions load;
   load.files = {compose_path};
+  for (const std::string& extra : options.extra_files) {
+    ECSYNC_ASSIGN_OR_RETURN(std::string path, NormalizeRepoPath(extra));
+    load.files.push_back(path);
+  }
+  if (!options.env_file.empty()) {
+    ECSYNC_ASSIGN_OR_RETURN(std::string path, NormalizeRepoPath(options.env_file));
+    load.env_files = {path};
+  }
+  load.profiles = options.profiles;
   load.working_dir = Dirname(compose_path);
   load.project_name = options.project_name;
   load.default_project_name = load.working_dir.empty()
@@ -330,6 +360,13 @@ base::Result<PlanReport> Reconciler::Plan(const ReconcileOptions& options) {
 
 base::Result<ReconcileReport> Reconciler::Apply(const ReconcileOptions& options,
                                                 const Desired& desired) {
+  if (options.snapshot != nullptr && !options.force) {
+    auto it = options.snapshot->find(desired.stack_name);
+    if (it != options.snapshot->end() && IsManaged(it->second.tags) &&
+        TagOr(it->second, kTagSource) == desired.source && IsUpToDate(it->second, desired)) {
+      return UpToDate(it->second, desired);
+    }
+  }
   ECSYNC_ASSIGN_OR_RETURN(std::optional<aws::Stack> found, OwnStack(desired));
   if (!found) return Create(options, desired);
   aws::Stack stack = std::move(*found);
@@ -358,16 +395,7 @@ base::Result<ReconcileReport> Reconciler::Apply(const ReconcileOptions& options,
     if (!deleted.succeeded) return deleted;
     return Create(options, desired);
   }
-  if (TagOr(stack, kTagTemplateSha) == desired.template_sha && stack.status.ends_with("_COMPLETE") &&
-      !stack.status.starts_with("UPDATE_ROLLBACK")) {
-    ReconcileReport report;
-    report.stack_name = stack.name;
-    report.revision = desired.revision;
-    report.final_status = stack.status;
-    report.message = "stack " + stack.name + " is up to date (template unchanged since revision " +
-                     Short(TagOr(stack, kTagRevision)) + ")";
-    return report;
-  }
+  if (!options.force && IsUpToDate(stack, desired)) return UpToDate(stack, desired);
   return Update(options, desired, stack);
 }
 

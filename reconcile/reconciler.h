@@ -20,6 +20,20 @@ struct ReconcileOptions {
   std::string repo_url;
   std::string ref = "main";
   std::string compose_path = "compose.yaml";  // relative to the repository root
+  // More compose files merged over compose_path in order (like `-f a -f b`), same folder rules.
+  std::vector<std::string> extra_files;
+  std::vector<std::string> profiles;  // active compose profiles
+  std::string env_file;  // repository-relative dotenv file for interpolation; "" for <dir>/.env
+  // The commit to reconcile when the caller has already fetched it (the controller fetches
+  // once per repository, not once per project); empty: fetch `ref`.
+  std::string commit;
+  // Apply even when the stack's tags say this template is deployed (a change set still
+  // decides whether anything changes). For re-trying a failed revision or healing drift.
+  bool force = false;
+  // Stacks from one DescribeStacks listing shared by every project of a cycle. When it holds
+  // this project's stack with the same template hash in a *_COMPLETE state, reconciling
+  // costs no AWS call at all. Not owned; may be null.
+  const std::map<std::string, aws::Stack>* snapshot = nullptr;
   std::string stack_name;    // default: derived from the compose project name
   std::string project_name;  // overrides the compose file's `name:` when set
   // VPC and subnets for the template; looked up through Ec2 (default VPC) when empty.

@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
   prometheus  # provides promtool, used by the metrics tests
+  openssh-server  # a private sshd for the git SSH tests (tests/git/auth_test.cc)
   curl ca-certificates
 )
 

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/git/git_servers.h"
 #include "tests/support/support.h"
 
 namespace ecsync::git {
@@ -24,7 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ecsync::testing::FreeLoopbackPort;
-using ecsync::testing::PortAccepts;
+using git_testing::LoopbackServer;
 using base::ErrorKind;
 using ::testing::ElementsAre;
 using testing::GitRepo;
@@ -365,79 +366,12 @@ TEST_F(LibGit2SourceTest, ConcurrentFetchesOfOneUrlAgree) {
 // ---------------------------------------------------------------------------------------------
 // Network transports, against real servers on loopback.
 
-// A server process on a free loopback port: started (with `argv` built for that port) in
-// the constructor, which waits until the port accepts connections, and killed with its
-// process group in the destructor. port() is 0 when it did not come up.
-class LoopbackServer {
- public:
-  LoopbackServer(const std::function<std::vector<std::string>(int port)>& argv,
-                 const std::string& cwd = "") {
-    for (int attempt = 0; attempt < 3 && pid_ < 0; ++attempt) {
-      int port = FreeLoopbackPort();
-      std::vector<std::string> args = argv(port);
-      std::vector<char*> argp;
-      for (auto& a : args) argp.push_back(a.data());
-      argp.push_back(nullptr);
-      pid_t pid = fork();
-      if (pid == 0) {
-        setpgid(0, 0);
-        int devnull = open("/dev/null", O_RDWR);
-        dup2(devnull, 0);
-        dup2(devnull, 1);
-        dup2(devnull, 2);
-        if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(127);
-        execvp(argp[0], argp.data());
-        _exit(127);
-      }
-      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-      while (std::chrono::steady_clock::now() < deadline) {
-        if (waitpid(pid, nullptr, WNOHANG) == pid) {
-          pid = -1;  // exited: port taken, or the program is missing
-          break;
-        }
-        if (PortAccepts(port)) {
-          pid_ = pid;
-          port_ = port;
-          break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-      if (pid_ < 0 && pid > 0) {
-        kill(-pid, SIGKILL);
-        waitpid(pid, nullptr, 0);
-      }
-    }
-  }
-  ~LoopbackServer() {
-    if (pid_ > 0) {
-      kill(-pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  LoopbackServer(const LoopbackServer&) = delete;
-  LoopbackServer& operator=(const LoopbackServer&) = delete;
-  int port() const { return port_; }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
-
 TEST_F(LibGit2SourceTest, FetchesOverGitDaemon) {
   std::string sha = CommitInitial();
   repo_.Git({"tag", "-a", "v1", "-m", "v1"});
   fs::path base = fs::path(repo_.path()).parent_path();
   std::string name = fs::path(repo_.path()).filename().string();
-  LoopbackServer daemon([&](int port) {
-    return std::vector<std::string>{"git",
-                                    "daemon",
-                                    "--reuseaddr",
-                                    "--base-path=" + base.string(),
-                                    "--export-all",
-                                    "--listen=127.0.0.1",
-                                    "--port=" + std::to_string(port),
-                                    base.string()};
-  });
+  LoopbackServer daemon(git_testing::GitDaemonArgv(base.string()));
   ASSERT_GT(daemon.port(), 0) << "git daemon did not start";
   std::string url = "git://127.0.0.1:" + std::to_string(daemon.port()) + "/" + name;
   auto fetched = source_.Fetch(url, "main");
@@ -463,77 +397,12 @@ TEST_F(LibGit2SourceTest, UnreachableServerIsTransient) {
   EXPECT_EQ(http.status().kind(), ErrorKind::kTransient) << http.status().ToString();
 }
 
-// A minimal CGI gateway in Python for `git http-backend`: handles Content-Length and chunked
-// request bodies and turns the CGI "Status:" header into the HTTP status line (which
-// `python3 -m http.server --cgi` does not do; it also drops to user nobody when run as root,
-// which then cannot read the test repositories).
-constexpr char kHttpBackendGateway[] = R"py(
-import http.server, os, subprocess, sys
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.run_backend()
-
-    def do_POST(self):
-        self.run_backend()
-
-    def read_body(self):
-        if self.headers.get('Transfer-Encoding', '').lower() == 'chunked':
-            body = b''
-            while True:
-                size = int(self.rfile.readline().split(b';')[0], 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return body
-                body += self.rfile.read(size)
-                self.rfile.readline()
-        return self.rfile.read(int(self.headers.get('Content-Length') or 0))
-
-    def run_backend(self):
-        path, _, query = self.path.partition('?')
-        body = self.read_body()
-        env = dict(os.environ, GIT_PROJECT_ROOT=sys.argv[2], GIT_HTTP_EXPORT_ALL='1',
-                   REQUEST_METHOD=self.command, PATH_INFO=path, QUERY_STRING=query,
-                   CONTENT_TYPE=self.headers.get('Content-Type', ''),
-                   CONTENT_LENGTH=str(len(body)), REMOTE_ADDR='127.0.0.1')
-        if self.headers.get('Content-Encoding'):
-            env['HTTP_CONTENT_ENCODING'] = self.headers['Content-Encoding']
-        if self.headers.get('Git-Protocol'):
-            env['GIT_PROTOCOL'] = self.headers['Git-Protocol']
-        out = subprocess.run(['git', 'http-backend'], input=body, env=env,
-                             capture_output=True).stdout
-        sep = b'\r\n\r\n' if b'\r\n\r\n' in out else b'\n\n'
-        head, _, payload = out.partition(sep)
-        status, headers = 200, []
-        for line in head.decode().splitlines():
-            key, _, value = line.partition(':')
-            if key.lower() == 'status':
-                status = int(value.split()[0])
-            elif key:
-                headers.append((key, value.strip()))
-        self.send_response(status)
-        for key, value in headers:
-            self.send_header(key, value)
-        self.send_header('Content-Length', str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args):
-        pass
-
-http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), Handler).serve_forever()
-)py";
-
 TEST_F(LibGit2SourceTest, FetchesOverSmartHttp) {
   std::string sha = CommitInitial();
-  TempDir site;
   fs::path base = fs::path(repo_.path()).parent_path();
   std::string name = fs::path(repo_.path()).filename().string();
-  std::string gateway = site.WriteFile("gateway.py", kHttpBackendGateway);
-  LoopbackServer server([&](int port) {
-    return std::vector<std::string>{"python3", gateway, std::to_string(port), base.string()};
-  });
-  ASSERT_GT(server.port(), 0) << "the http-backend gateway did not start";
+  LoopbackServer server(git_testing::GitHttpServerArgv(base.string()));
+  ASSERT_GT(server.port(), 0) << "the smart HTTP server did not start";
   std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/" + name;
   auto fetched = source_.Fetch(url, "main");
   ASSERT_TRUE(fetched.ok()) << fetched.status().ToString();

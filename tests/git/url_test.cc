@@ -81,5 +81,36 @@ TEST(DefaultCacheDir, PrefersXdgCacheHomeThenHome) {
   EXPECT_EQ(none.status().kind(), base::ErrorKind::kInvalid);
 }
 
+TEST(SshEndpointOf, HostAndPortOfSshUrls) {
+  auto ssh = SshEndpointOf("ssh://git@Example.COM:2222/acme/deploy.git");
+  ASSERT_TRUE(ssh.has_value());
+  EXPECT_EQ(ssh->host, "example.com");
+  EXPECT_EQ(ssh->port, 2222);
+  auto plain = SshEndpointOf("git+ssh://example.com/acme/deploy.git");
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->host, "example.com");
+  EXPECT_EQ(plain->port, 22);
+  auto v6 = SshEndpointOf("ssh://git@[::1]:2200/repo");
+  ASSERT_TRUE(v6.has_value());
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->port, 2200);
+  auto scp = SshEndpointOf("git@github.com:acme/deploy.git");
+  ASSERT_TRUE(scp.has_value());
+  EXPECT_EQ(scp->host, "github.com");
+  EXPECT_EQ(scp->port, 22);
+  auto scp_v6 = SshEndpointOf("git@[fe80::1]:repo");
+  ASSERT_TRUE(scp_v6.has_value());
+  EXPECT_EQ(scp_v6->host, "fe80::1");
+}
+
+TEST(SshEndpointOf, OtherSchemesHaveNone) {
+  EXPECT_FALSE(SshEndpointOf("https://github.com/acme/deploy.git").has_value());
+  EXPECT_FALSE(SshEndpointOf("git://127.0.0.1:9418/repo").has_value());
+  EXPECT_FALSE(SshEndpointOf("file:///srv/git/app").has_value());
+  EXPECT_FALSE(SshEndpointOf("/srv/git/app").has_value());
+  EXPECT_FALSE(SshEndpointOf("ssh://host:99999/repo").has_value());
+  EXPECT_FALSE(SshEndpointOf("ssh://host:x/repo").has_value());
+}
+
 }  // namespace
 }  // namespace ecsync::git

@@ -1,0 +1,150 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "aws/cloudformation.h"
+#include "aws/ecs.h"
+#include "base/clock.h"
+#include "base/result.h"
+#include "cfn/convert.h"
+#include "controller/config.h"
+#include "controller/projects.h"
+#include "controller/status.h"
+#include "controller/work_queue.h"
+#include "git/credentials.h"
+#include "git/source.h"
+#include "metrics/metrics.h"
+
+namespace ecsync::controller {
+
+// What the controller talks to. Not owned; they outlive the controller.
+struct ControllerDeps {
+  git::GitSource* git = nullptr;
+  // Registers a repository's credentials with the git source; may be empty (tests).
+  std::function<void(const std::string& url, const git::Credentials&)> set_credentials;
+  aws::CloudFormation* cloudformation = nullptr;
+  aws::Ec2* ec2 = nullptr;  // null: the network must be configured (aws.vpc_id, subnet_ids)
+  aws::Ecs* ecs = nullptr;  // null: no fail-fast on crashing tasks
+  base::Clock* clock = nullptr;
+  metrics::Metrics* metrics = nullptr;  // may be null
+  // How often stacks are polled while a deploy runs.
+  std::chrono::milliseconds stack_poll_interval{std::chrono::seconds(5)};
+};
+
+// A repository a webhook may name: what the HTTP layer needs to authenticate and route it.
+struct WebhookTarget {
+  std::string repository;  // RepositoryConfig::name
+  RefKind ref_kind = RefKind::kBranch;
+  std::string ref;
+  std::string secret;  // the repository's webhook secret, or the global one
+};
+
+// What `reconcile --once --config` did.
+struct OnceSummary {
+  int projects = 0;
+  int succeeded = 0;  // deployed or already up to date
+  int failed = 0;     // deploy rejected or rolled back
+  int invalid = 0;    // bad compose file or configuration, or a stack owned by someone else
+  int errors = 0;     // git or AWS trouble
+  std::vector<std::string> lines;  // one per project and per pruned stack, for humans
+};
+
+// The GitOps loop: polls every configured repository (with jitter, and backing off while
+// one keeps failing), reconciles the projects whose files changed through a work queue (one
+// run per project at a time, coalesced triggers, per-project backoff, a global concurrency
+// limit), prunes stacks whose project is gone, checks drift on a schedule, and records
+// everything in a StatusStore and the metrics.
+//
+// A failed revision is not retried in a loop: after a rejected or rolled-back deploy the
+// project is Stalled and tried again only after a growing backoff (10 min doubling up to 6 h),
+// or at once on a new commit or a configuration change. Bad input (a compose file that does
+// not load) waits for a new commit or configuration.
+//
+// Thread-safe. Start/Stop once each.
+class Controller {
+ public:
+  Controller(Config config, ControllerDeps deps);
+  ~Controller();
+  Controller(const Controller&) = delete;
+  Controller& operator=(const Controller&) = delete;
+
+  // Starts the poller and the workers.
+  void Start();
+  // Stops polling and accepting work; running reconciles stop waiting on CloudFormation
+  // (their stacks carry on and are resumed by the next start) and are joined.
+  void Stop();
+
+  // Replaces the configuration. Changed repositories are checked again at once, with every
+  // project reconciled; projects that vanished from the configuration are forgotten (their
+  // stacks stay). `concurrency` takes effect on restart.
+  void Reload(Config config);
+
+  // The repositories whose URL matches one of `clone_urls` (by CloneUrlKey).
+  std::vector<WebhookTarget> MatchRepositories(const std::vector<std::string>& clone_urls) const;
+  // Checks `repository` now (a webhook arrived). Repeated triggers while a check runs
+  // coalesce into one more check.
+  void Trigger(const std::string& repository);
+
+  // Polls every repository once, reconciles every project (all of them, not only changed
+  // ones; `force` also re-applies up-to-date stacks), prunes, and waits for all of it.
+  // For `ecsync reconcile --once --config`. Call instead of Start, not with it.
+  OnceSummary RunOnce(bool force, const std::atomic<bool>* interrupted);
+
+  const StatusStore& status() const { return status_; }
+  // True once every repository has been checked at least once.
+  bool Ready() const { return status_.AllPolled(); }
+  // Seconds the longest-running reconcile has been running; 0 when idle.
+  double LongestRunningSeconds() const;
+  size_t QueueDepth() const;
+  // True when nothing is queued or running (for tests and shutdown).
+  bool Idle() const;
+
+ private:
+  struct RepoState;
+  struct ProjectState;
+
+  void PollLoop();
+  // One check of one repository; queues the projects that need a reconcile. Returns the
+  // keys queued.
+  std::vector<std::string> PollRepository(const std::string& name, bool full);
+  WorkQueue::Outcome Handle(const std::string& key);
+  WorkQueue::Outcome ReconcileProject(const std::string& key);
+  WorkQueue::Outcome PruneRepository(const std::string& repository);
+  void CheckDrift(const std::string& key, const ProjectSpec& spec);
+  base::Result<cfn::ConvertOptions> Network();
+  void RefreshSnapshot();
+  std::chrono::milliseconds Jittered(std::chrono::milliseconds d);
+  void ApplyConfigLocked(const Config& config, bool initial);
+  void RecordCondition(const std::string& key, Condition condition, const std::string& reason);
+
+  ControllerDeps deps_;
+  StatusStore status_;
+
+  mutable std::mutex mu_;
+  std::condition_variable poll_cv_;
+  Config config_;
+  std::map<std::string, std::unique_ptr<RepoState>> repos_;
+  std::map<std::string, std::unique_ptr<ProjectState>> projects_;
+  std::shared_ptr<const std::map<std::string, aws::Stack>> snapshot_;
+  std::optional<cfn::ConvertOptions> network_;
+  std::mt19937_64 random_;
+  bool force_all_ = false;  // RunOnce --force
+
+  std::atomic<bool> stopping_{false};
+  const std::atomic<bool>* external_interrupt_ = nullptr;
+  std::unique_ptr<WorkQueue> queue_;
+  std::thread poller_;
+};
+
+}  // namespace ecsync::controller

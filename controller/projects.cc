@@ -1,0 +1,140 @@
+#include "controller/projects.h"
+
+#include <set>
+
+#include "base/hash.h"
+#include "reconcile/reconciler.h"
+
+namespace ecsync::controller {
+
+namespace {
+
+std::string Dirname(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? "" : path.substr(0, slash);
+}
+
+std::string Basename(const std::string& dir) {
+  auto slash = dir.rfind('/');
+  return slash == std::string::npos ? dir : dir.substr(slash + 1);
+}
+
+// Lower-case, with characters outside [a-z0-9_-] turned into '-'.
+std::string SanitizeName(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    bool ok = (lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9') || lower == '_' ||
+              lower == '-';
+    out.push_back(ok ? lower : '-');
+  }
+  return out;
+}
+
+std::string Digest(const ProjectSpec& p) {
+  std::string text = p.name + "\n" + p.stack_name + "\n" + p.env_file + "\n" +
+                     (p.prune ? "prune" : "keep") + (p.suspend ? " suspend" : "") +
+                     (p.self_heal ? " heal" : "") + "\n" + std::to_string(p.timeout.count()) + "\n";
+  for (const auto& f : p.files) text += "file " + f + "\n";
+  for (const auto& f : p.profiles) text += "profile " + f + "\n";
+  for (const auto& [k, v] : p.variables) text += "var " + k + "=" + v + "\n";
+  return base::Sha256Hex(text).substr(0, 16);
+}
+
+ProjectSpec FromEntry(const RepositoryConfig& repo, const ProjectConfig& entry, std::string name,
+                      std::vector<std::string> files) {
+  ProjectSpec spec;
+  spec.repository = repo.name;
+  spec.name = std::move(name);
+  spec.key = repo.name + "/" + spec.name;
+  spec.files = std::move(files);
+  spec.stack_name = entry.stack_name;
+  if (spec.stack_name.empty()) {
+    spec.stack_name = reconcile::StackNameFor(
+        spec.name == repo.name ? repo.name : repo.name + "-" + spec.name);
+  }
+  spec.profiles = entry.profiles;
+  spec.variables = entry.variables;
+  spec.env_file = entry.env_file;
+  spec.prune = entry.prune;
+  spec.suspend = entry.suspend;
+  spec.self_heal = entry.self_heal;
+  spec.timeout = entry.timeout.value_or(repo.timeout);
+  spec.config_digest = Digest(spec);
+  return spec;
+}
+
+}  // namespace
+
+base::Result<std::vector<ProjectSpec>> ExpandProjects(const RepositoryConfig& repo,
+                                                      git::GitSource& git,
+                                                      const std::string& commit) {
+  std::vector<ProjectSpec> projects;
+  std::optional<std::vector<std::string>> tree;  // listed once, only when a glob needs it
+  for (const ProjectConfig& entry : repo.projects) {
+    if (!entry.files.empty()) {
+      auto first = git.ReadFile(repo.url, commit, entry.files.front());
+      if (!first.ok()) return first.status();
+      if (!first->has_value()) continue;  // gone at this commit: pruning decides
+      std::string name = entry.name;
+      if (name.empty()) {
+        std::string dir = Dirname(entry.files.front());
+        name = dir.empty() ? repo.name : SanitizeName(Basename(dir));
+      }
+      projects.push_back(FromEntry(repo, entry, name, entry.files));
+      continue;
+    }
+    if (!tree) {
+      auto listed = git.ListFiles(repo.url, commit, "");
+      if (!listed.ok()) return listed.status();
+      tree = std::move(*listed);
+    }
+    for (const std::string& path : *tree) {
+      if (!GlobMatch(entry.glob, path)) continue;
+      std::string dir = Dirname(path);
+      std::string folder = dir.empty() ? repo.name : SanitizeName(Basename(dir));
+      std::string name = entry.name.empty() ? folder : entry.name + "-" + folder;
+      projects.push_back(FromEntry(repo, entry, name, {path}));
+    }
+  }
+  std::map<std::string, const ProjectSpec*> by_name;
+  std::map<std::string, const ProjectSpec*> by_stack;
+  for (const ProjectSpec& p : projects) {
+    auto [it, added] = by_name.emplace(p.name, &p);
+    if (!added) {
+      return base::InvalidError("repository " + repo.name + ": two projects are named " + p.name +
+                                " (" + it->second->files.front() + " and " + p.files.front() +
+                                "); give the config entries distinct names");
+    }
+    auto [st, fresh] = by_stack.emplace(p.stack_name, &p);
+    if (!fresh) {
+      return base::InvalidError("repository " + repo.name + ": projects " + st->second->name +
+                                " and " + p.name + " would deploy the same stack " +
+                                p.stack_name + "; set distinct stack_name values");
+    }
+  }
+  return projects;
+}
+
+bool Affects(const ProjectSpec& project, const std::vector<std::string>& changed_paths) {
+  std::set<std::string> dirs;
+  for (const std::string& file : project.files) dirs.insert(Dirname(file));
+  for (const std::string& path : changed_paths) {
+    if (!project.env_file.empty() && path == project.env_file) return true;
+    for (const std::string& dir : dirs) {
+      if (dir.empty() || path.starts_with(dir + "/")) return true;
+    }
+  }
+  return false;
+}
+
+bool KeepWhenGone(const RepositoryConfig& repo, const std::string& compose_path) {
+  for (const ProjectConfig& entry : repo.projects) {
+    bool matches = entry.files.empty() ? GlobMatch(entry.glob, compose_path)
+                                       : entry.files.front() == compose_path;
+    if (matches) return !entry.prune || entry.suspend;
+  }
+  return false;
+}
+
+}  // namespace ecsync::controller

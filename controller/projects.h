@@ -1,0 +1,54 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "controller/config.h"
+#include "git/source.h"
+
+namespace ecsync::controller {
+
+// One concrete project of a repository at one commit: a config entry with `files`, or one
+// match of an entry's `glob`.
+struct ProjectSpec {
+  std::string key;         // "<repository>/<project>": the work queue key, unique
+  std::string repository;  // RepositoryConfig::name
+  std::string name;        // project name ([a-z0-9_-])
+  std::vector<std::string> files;  // repository-relative compose files, merged in order
+  std::string stack_name;
+  std::vector<std::string> profiles;
+  std::map<std::string, std::string> variables;
+  std::string env_file;
+  bool prune = true;
+  bool suspend = false;
+  bool self_heal = false;
+  std::chrono::milliseconds timeout{0};
+  // A digest of every setting above, so a configuration change is noticed and a failed
+  // revision is tried again when its configuration changes.
+  std::string config_digest;
+};
+
+// The projects `repo` defines at `commit`. Entries with `files` are listed when their first
+// file exists at the commit; each file a `glob` entry matches becomes one project. Names
+// that collide are kInvalid (two globs matching folders of the same name, say).
+// Stack names default to "<repository>-<project>", or "<repository>" when the two are equal.
+base::Result<std::vector<ProjectSpec>> ExpandProjects(const RepositoryConfig& repo,
+                                                      git::GitSource& git,
+                                                      const std::string& commit);
+
+// True when a change to any of `changed_paths` may change what `project` deploys: a path in
+// the folder of one of its compose files (or below it), or its env file. A file outside
+// those folders that a compose file names (`extends: ../common.yaml`) is not noticed; the
+// next full pass (on restart or a configuration change) picks it up.
+bool Affects(const ProjectSpec& project, const std::vector<std::string>& changed_paths);
+
+// True when the config entry that `compose_path` belongs to (an explicit file or a glob
+// match) in `repo` has prune: false or suspend: true, i.e. the stack deployed from that path
+// must not be pruned.
+bool KeepWhenGone(const RepositoryConfig& repo, const std::string& compose_path);
+
+}  // namespace ecsync::controller

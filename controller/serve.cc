@@ -1,0 +1,173 @@
+#include "controller/serve.h"
+
+#include <fstream>
+#include <ostream>
+
+#include "aws/make_clients.h"
+#include "aws/stack_files.h"
+#include "base/log.h"
+#include "base/rate_limiter.h"
+#include "controller/aws_call_metrics.h"
+#include "controller/config.h"
+#include "controller/controller.h"
+#include "controller/http_server.h"
+#include "controller/version.h"
+#include "controller/webhook_handler.h"
+#include "git/libgit2_source.h"
+#include "metrics/metrics.h"
+
+namespace ecsync::controller {
+
+namespace {
+
+// Everything the controller runs on, built from one configuration.
+struct Runtime {
+  std::unique_ptr<metrics::Metrics> metrics;
+  std::shared_ptr<AwsCallMetrics> observer;
+  std::shared_ptr<base::RateLimiter> aws_limiter;
+  std::unique_ptr<git::LibGit2Source> git;
+  std::shared_ptr<aws::CloudFormation> cloudformation;
+  std::shared_ptr<aws::Ec2> ec2;
+  std::shared_ptr<aws::Ecs> ecs;
+};
+
+base::Result<Runtime> BuildRuntime(const Config& config, const CommandContext& context) {
+  Runtime runtime;
+  runtime.metrics = std::make_unique<metrics::Metrics>(kVersion, "");
+  runtime.observer = std::make_shared<AwsCallMetrics>(*runtime.metrics);
+  runtime.aws_limiter = std::make_shared<base::RateLimiter>(
+      config.aws.requests_per_second, config.aws.burst, *base::SystemClock::Get());
+  std::string cache_dir = config.cache_dir;
+  if (cache_dir.empty()) {
+    ECSYNC_ASSIGN_OR_RETURN(cache_dir, git::DefaultCacheDir(context.env));
+  }
+  runtime.git = std::make_unique<git::LibGit2Source>(cache_dir);
+  if (!config.aws.stack_dir.empty()) {
+    runtime.cloudformation =
+        std::make_shared<aws::StackFiles>(config.aws.stack_dir, *base::SystemClock::Get());
+    return runtime;
+  }
+  aws::AwsClientsOptions options;
+  options.env = context.env;
+  options.endpoint_override = config.aws.endpoint_url;
+  options.region_override = config.aws.region;
+  options.profile = config.aws.profile;
+  options.observer = runtime.observer;
+  options.rate_limiter = runtime.aws_limiter;
+  if (!config.aws.role_arn.empty()) {
+    // Assumed through the standard variables, so the chain's own AssumeRole path does it.
+    return base::InvalidError(config.path + ": aws.role_arn is not supported by this version; "
+                              "use a profile with role_arn and source_profile (aws.profile), "
+                              "or AWS_ROLE_ARN with a web identity token");
+  }
+  ECSYNC_ASSIGN_OR_RETURN(aws::AwsClients clients, aws::MakeAwsClients(options));
+  runtime.cloudformation = clients.cloudformation;
+  runtime.ec2 = clients.ec2;
+  runtime.ecs = clients.ecs;
+  return runtime;
+}
+
+ControllerDeps DepsFor(Runtime& runtime) {
+  ControllerDeps deps;
+  deps.git = runtime.git.get();
+  git::LibGit2Source* git = runtime.git.get();
+  deps.set_credentials = [git](const std::string& url, const git::Credentials& credentials) {
+    git->SetCredentials(url, credentials);
+  };
+  deps.cloudformation = runtime.cloudformation.get();
+  deps.ec2 = runtime.ec2.get();
+  deps.ecs = runtime.ecs.get();
+  deps.clock = base::SystemClock::Get();
+  deps.metrics = runtime.metrics.get();
+  return deps;
+}
+
+}  // namespace
+
+ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
+  auto config = LoadConfig(command.config_path, context.env);
+  if (!config.ok()) {
+    context.err << "error: " << config.status().message() << "\n";
+    return kExitBadConfig;
+  }
+  if (!command.listen.empty()) config->server.listen = command.listen;
+  if (!command.metrics_listen.empty()) config->server.metrics_listen = command.metrics_listen;
+  auto runtime = BuildRuntime(*config, context);
+  if (!runtime.ok()) {
+    context.err << "error: " << runtime.status().message() << "\n";
+    return runtime.status().kind() == base::ErrorKind::kInvalid ? kExitBadConfig : kExitFailed;
+  }
+  Controller controller(*config, DepsFor(*runtime));
+  WebhookHandler::Options hook_options;
+  hook_options.max_body_bytes = config->webhooks.max_body_bytes;
+  hook_options.requests_per_second = config->webhooks.requests_per_second;
+  hook_options.burst = config->webhooks.burst;
+  WebhookHandler webhooks(controller, runtime->metrics.get(), *base::SystemClock::Get(),
+                          hook_options);
+  HttpServer::Options http_options;
+  http_options.listen = config->server.listen;
+  http_options.metrics_listen = config->server.metrics_listen;
+  http_options.version = kVersion;
+  HttpServer http(controller, webhooks, runtime->metrics.get(), http_options);
+  if (auto started = http.Start(); !started.ok()) {
+    context.err << "error: " << started.message() << "\n";
+    return kExitBadConfig;
+  }
+  controller.Start();
+  base::Log(base::LogLevel::kInfo, "ecsync serving",
+            {{"version", kVersion},
+             {"port", std::to_string(http.port())},
+             {"repositories", std::to_string(config->repositories.size())}});
+  if (!command.port_file.empty()) {
+    std::ofstream out(command.port_file + ".tmp");
+    out << http.port() << " " << http.metrics_port() << "\n";
+    out.close();
+    std::rename((command.port_file + ".tmp").c_str(), command.port_file.c_str());
+  }
+  base::Clock& clock = *base::SystemClock::Get();
+  while (command.interrupted == nullptr || !command.interrupted->load()) {
+    clock.SleepFor(std::chrono::milliseconds(100));
+    if (command.reload != nullptr && command.reload->exchange(false)) {
+      auto reloaded = LoadConfig(command.config_path, context.env);
+      if (!reloaded.ok()) {
+        // A bad reload keeps the running configuration.
+        base::Log(base::LogLevel::kError, "configuration reload failed; keeping the running one",
+                  {{"error", reloaded.status().message()}});
+        continue;
+      }
+      controller.Reload(*reloaded);
+    }
+  }
+  base::Log(base::LogLevel::kInfo, "shutting down: in-flight deploys are left to CloudFormation "
+                                   "and resumed at the next start");
+  http.BeginShutdown();
+  controller.Stop();
+  http.Stop();
+  base::Log(base::LogLevel::kInfo, "stopped");
+  return kExitOk;
+}
+
+ExitCode RunReconcileConfig(const ReconcileConfigCommand& command, const CommandContext& context) {
+  auto config = LoadConfig(command.config_path, context.env);
+  if (!config.ok()) {
+    context.err << "error: " << config.status().message() << "\n";
+    return kExitBadConfig;
+  }
+  auto runtime = BuildRuntime(*config, context);
+  if (!runtime.ok()) {
+    context.err << "error: " << runtime.status().message() << "\n";
+    return runtime.status().kind() == base::ErrorKind::kInvalid ? kExitBadConfig : kExitFailed;
+  }
+  Controller controller(*config, DepsFor(*runtime));
+  OnceSummary summary = controller.RunOnce(command.force, command.interrupted);
+  for (const std::string& line : summary.lines) context.out << line << "\n";
+  context.out << summary.projects << " project(s): " << summary.succeeded << " ok, "
+              << summary.failed << " failed, " << summary.invalid << " invalid, "
+              << summary.errors << " error(s)\n";
+  if (summary.invalid > 0) return kExitBadConfig;
+  if (summary.errors > 0) return kExitFailed;
+  if (summary.failed > 0) return kExitFailed;
+  return kExitOk;
+}
+
+}  // namespace ecsync::controller

@@ -1,0 +1,137 @@
+#include "controller/status.h"
+
+#include <ctime>
+
+namespace ecsync::controller {
+
+const char* ConditionName(Condition condition) {
+  switch (condition) {
+    case Condition::kReady:
+      return "Ready";
+    case Condition::kReconciling:
+      return "Reconciling";
+    case Condition::kStalled:
+      return "Stalled";
+  }
+  return "Unknown";
+}
+
+std::string FormatTime(std::chrono::system_clock::time_point t) {
+  if (t.time_since_epoch().count() == 0) return "";
+  std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void StatusStore::UpdateRepository(const std::string& name,
+                                   const std::function<void(RepositoryStatus&)>& fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  RepositoryStatus& status = repositories_[name];
+  status.name = name;
+  fn(status);
+}
+
+void StatusStore::UpdateProject(const std::string& key,
+                                const std::function<void(ProjectStatus&)>& fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ProjectStatus& status = projects_[key];
+  status.key = key;
+  fn(status);
+}
+
+void StatusStore::AddRun(const std::string& key, RunRecord run) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ProjectStatus& status = projects_[key];
+  status.key = key;
+  status.runs.push_front(std::move(run));
+  while (status.runs.size() > ProjectStatus::kMaxRuns) status.runs.pop_back();
+}
+
+void StatusStore::RemoveProject(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  projects_.erase(key);
+}
+
+void StatusStore::RemoveRepository(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  repositories_.erase(name);
+}
+
+std::vector<RepositoryStatus> StatusStore::Repositories() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<RepositoryStatus> out;
+  for (const auto& [name, status] : repositories_) out.push_back(status);
+  return out;
+}
+
+std::vector<ProjectStatus> StatusStore::Projects() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<ProjectStatus> out;
+  for (const auto& [key, status] : projects_) out.push_back(status);
+  return out;
+}
+
+bool StatusStore::FindProject(const std::string& key, ProjectStatus* out) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = projects_.find(key);
+  if (it == projects_.end()) return false;
+  *out = it->second;
+  return true;
+}
+
+bool StatusStore::AllPolled() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [name, status] : repositories_) {
+    if (!status.polled) return false;
+  }
+  return true;
+}
+
+nlohmann::ordered_json StatusStore::ToJson() const {
+  nlohmann::ordered_json doc;
+  doc["repositories"] = nlohmann::ordered_json::array();
+  for (const RepositoryStatus& r : Repositories()) {
+    nlohmann::ordered_json j;
+    j["name"] = r.name;
+    j["url"] = r.url;
+    j["ref"] = r.ref;
+    j["lastFetchedCommit"] = r.last_commit;
+    j["lastFetchTime"] = FormatTime(r.last_fetch);
+    j["lastError"] = r.last_error;
+    j["consecutiveFailures"] = r.consecutive_failures;
+    doc["repositories"].push_back(std::move(j));
+  }
+  doc["projects"] = nlohmann::ordered_json::array();
+  for (const ProjectStatus& p : Projects()) {
+    nlohmann::ordered_json j;
+    j["key"] = p.key;
+    j["repository"] = p.repository;
+    j["name"] = p.name;
+    j["stack"] = p.stack;
+    j["condition"] = {{"type", ConditionName(p.condition)}, {"reason", p.reason}};
+    j["suspended"] = p.suspended;
+    j["lastAppliedRevision"] = p.last_applied_revision;
+    j["lastAttemptedRevision"] = p.last_attempted_revision;
+    j["stackStatus"] = p.stack_status;
+    j["drift"] = {{"status", p.drift_status},
+                  {"driftedResources", p.drifted_resources},
+                  {"detail", p.drift_detail},
+                  {"checkedAt", FormatTime(p.drift_checked)}};
+    j["runs"] = nlohmann::ordered_json::array();
+    for (const RunRecord& run : p.runs) {
+      j["runs"].push_back({{"started", FormatTime(run.started)},
+                           {"seconds", run.seconds},
+                           {"revision", run.revision},
+                           {"action", run.action},
+                           {"result", run.result},
+                           {"message", run.message}});
+    }
+    doc["projects"].push_back(std::move(j));
+  }
+  return doc;
+}
+
+}  // namespace ecsync::controller

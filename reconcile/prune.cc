@@ -1,0 +1,80 @@
+#include "reconcile/prune.h"
+
+#include "reconcile/stack_tags.h"
+
+namespace ecsync::reconcile {
+
+namespace {
+
+std::string SourceOf(const aws::Stack& stack) {
+  auto it = stack.tags.find(kTagSource);
+  return it == stack.tags.end() ? "" : it->second;
+}
+
+void Say(const ProgressSink& sink, const std::string& stack, const std::string& line) {
+  if (!sink) return;
+  ProgressEvent event;
+  event.stack = stack;
+  event.message = line;
+  sink(event);
+}
+
+}  // namespace
+
+std::vector<aws::Stack> PruneCandidates(const std::vector<aws::Stack>& managed,
+                                        const PruneOptions& options) {
+  // SourceId values start with "<url>#", also when shortened for the tag limit, as long as
+  // the URL leaves room for it (under 239 characters). A longer URL's shortened sources hide
+  // which repository they came from (another URL may share the visible part): they never
+  // match, so such stacks are left alone rather than risk deleting another repository's.
+  const std::string prefix = options.repo_url + "#";
+  std::vector<aws::Stack> candidates;
+  for (const aws::Stack& stack : managed) {
+    if (!IsManaged(stack.tags)) continue;
+    const std::string source = SourceOf(stack);
+    if (!source.starts_with(prefix)) continue;
+    if (options.desired_sources.contains(source)) continue;
+    candidates.push_back(stack);
+  }
+  return candidates;
+}
+
+base::Result<PruneReport> Prune(aws::CloudFormation& cfn, base::Clock& clock,
+                                const ProgressSink& sink, const std::vector<aws::Stack>& managed,
+                                const PruneOptions& options) {
+  std::vector<aws::Stack> candidates = PruneCandidates(managed, options);
+  PruneReport report;
+  if (candidates.empty()) return report;
+  if (options.desired_sources.empty() && !options.allow_delete_all) {
+    std::string names;
+    for (const aws::Stack& stack : candidates) names += (names.empty() ? "" : ", ") + stack.name;
+    return base::ConflictError(
+        "revision " + options.revision.substr(0, 12) + " of " + options.repo_url +
+        " deploys no project, which would delete every stack of the repository (" + names +
+        "); nothing was deleted. If that is intended, set allow_prune_all: true for the "
+        "repository");
+  }
+  for (const aws::Stack& stack : candidates) {
+    if (options.keep && options.keep(stack)) {
+      report.kept.push_back("stack " + stack.name + " is no longer in git but its project has "
+                            "prune: false; it was kept");
+      Say(sink, stack.name, report.kept.back());
+      continue;
+    }
+    if (stack.termination_protection) {
+      report.kept.push_back("stack " + stack.name +
+                            " is no longer in git but has termination protection on; ecsync "
+                            "does not turn it off: disable it to let the stack be pruned");
+      Say(sink, stack.name, report.kept.back());
+      continue;
+    }
+    Say(sink, stack.name, "pruning stack " + stack.name + ": its project is gone from " +
+                              options.repo_url + " at revision " + options.revision.substr(0, 12));
+    ECSYNC_ASSIGN_OR_RETURN(ReconcileReport deleted,
+                            DeleteAndWait(cfn, clock, sink, stack, options.revision, options.wait));
+    report.deleted.push_back(std::move(deleted));
+  }
+  return report;
+}
+
+}  // namespace ecsync::reconcile

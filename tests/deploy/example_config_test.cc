@@ -1,0 +1,69 @@
+// The configuration shipped in deploy/kubernetes/configmap.yaml must load with the controller's
+// own parser, its secrets filled from the example Secret exactly as the Deployment's envFrom
+// would fill them.
+
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "aws/env.h"
+#include "controller/config.h"
+#include "tests/support/support.h"
+
+namespace ecsync::controller {
+namespace {
+
+std::string ManifestPath(const std::string& name) {
+  return testing::SourceDir() + "/deploy/kubernetes/" + name;
+}
+
+// The environment the container gets from the Secret's stringData.
+std::map<std::string, std::string> SecretEnvironment() {
+  const YAML::Node secret = YAML::LoadFile(ManifestPath("secret.yaml"));
+  std::map<std::string, std::string> env;
+  for (const auto& entry : secret["stringData"]) {
+    env[entry.first.as<std::string>()] = entry.second.as<std::string>();
+  }
+  return env;
+}
+
+ReadFileFn NoFiles() {
+  return [](const std::string&) -> base::Result<std::optional<std::string>> {
+    return std::optional<std::string>();
+  };
+}
+
+TEST(ExampleConfig, ConfigMapLoadsWithSecretsFromTheExampleSecret) {
+  const YAML::Node configmap = YAML::LoadFile(ManifestPath("configmap.yaml"));
+  const std::string text = configmap["data"]["ecsync.yaml"].as<std::string>();
+  const std::map<std::string, std::string> env = SecretEnvironment();
+
+  const base::Result<Config> config =
+      ParseConfig(text, "/etc/ecsync/ecsync.yaml", aws::EnvFromMap(env), NoFiles());
+  ASSERT_TRUE(config.ok()) << config.status().message();
+
+  EXPECT_EQ(config->cache_dir, "/var/cache/ecsync");  // the Deployment's emptyDir
+  EXPECT_EQ(config->server.listen, "0.0.0.0:8080");   // the container port and probes
+  EXPECT_EQ(config->webhooks.secret, env.at("ECSYNC_WEBHOOK_SECRET"));
+  ASSERT_EQ(config->repositories.size(), 1u);
+  const RepositoryConfig& repository = config->repositories[0];
+  EXPECT_EQ(repository.auth.password, env.at("ECSYNC_GIT_TOKEN"));
+  EXPECT_FALSE(repository.projects.empty());
+}
+
+TEST(ExampleConfig, ConfigMapNeedsTheSecret) {
+  const YAML::Node configmap = YAML::LoadFile(ManifestPath("configmap.yaml"));
+  const std::string text = configmap["data"]["ecsync.yaml"].as<std::string>();
+
+  const base::Result<Config> config =
+      ParseConfig(text, "/etc/ecsync/ecsync.yaml", aws::EnvFromMap({}), NoFiles());
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("ECSYNC_"), std::string::npos)
+      << config.status().message();
+}
+
+}  // namespace
+}  // namespace ecsync::controller
