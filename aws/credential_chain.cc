@@ -323,7 +323,10 @@ base::Result<Credentials> RefreshingProvider::Get() {
   return fetched;
 }
 
-base::Result<std::shared_ptr<CredentialsProvider>> MakeCredentialChain(
+namespace {
+
+// The chain without CredentialChainOptions::assume_role_arn.
+base::Result<std::shared_ptr<CredentialsProvider>> BaseChain(
     const CredentialChainOptions& options) {
   Context ctx{options, options.clock != nullptr ? options.clock : base::SystemClock::Get(),
               options.metadata_http, options.metadata_http};
@@ -383,6 +386,22 @@ base::Result<std::shared_ptr<CredentialsProvider>> MakeCredentialChain(
       "profile (AWS_PROFILE, ~/.aws/credentials), web identity (AWS_WEB_IDENTITY_TOKEN_FILE, "
       "AWS_ROLE_ARN) or run with an ECS task role (EC2 instance metadata is disabled)");
 }
+
+}  // namespace
+
+base::Result<std::shared_ptr<CredentialsProvider>> MakeCredentialChain(
+    const CredentialChainOptions& options) {
+  ECSYNC_ASSIGN_OR_RETURN(ProviderPtr source, BaseChain(options));
+  if (options.assume_role_arn.empty()) return source;
+  Context ctx{options, options.clock != nullptr ? options.clock : base::SystemClock::Get(),
+              options.metadata_http, options.metadata_http};
+  AssumeRoleRequest request;
+  request.role_arn = options.assume_role_arn;
+  request.session_name = DefaultSessionName(ctx.clock);
+  auto sts = MakeSts(ctx, source);
+  return Refreshing([sts, request] { return sts->AssumeRole(request); }, ctx);
+}
+
 
 base::Result<std::string> ResolveRegionWithMetadata(const CredentialChainOptions& options) {
   auto region = ResolveRegion(CredentialOptions{options.env, options.profile});

@@ -35,6 +35,9 @@ class RefreshingProvider final : public CredentialsProvider {
 struct CredentialChainOptions {
   EnvLookup env;        // required
   std::string profile;  // --profile; when set, only that profile is used
+  // When set, the chain's credentials are only used to assume this role (STS AssumeRole,
+  // refreshed before expiry), and every call is made as the role.
+  std::string assume_role_arn;
   // For the STS calls of assume-role and web identity: region (empty: us-east-1), endpoint
   // (--endpoint-url; else AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL apply) and transport.
   std::string region;

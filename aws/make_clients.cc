@@ -23,6 +23,7 @@ base::Result<AwsClients> MakeAwsClients(const AwsClientsOptions& options) {
   CredentialChainOptions chain;
   chain.env = options.env;
   chain.profile = options.profile;
+  chain.assume_role_arn = options.role_arn;
   chain.endpoint_override = options.endpoint_override;
   chain.http = http;
   chain.metadata_http = options.metadata_http;

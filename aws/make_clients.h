@@ -22,6 +22,7 @@ struct AwsClientsOptions {
   std::string endpoint_override;  // --endpoint-url
   std::string region_override;    // --region
   std::string profile;            // --profile
+  std::string role_arn;           // assume this role for every call (see CredentialChainOptions)
   CurlOptions http;               // timeouts; ca_bundle defaults to AWS_CA_BUNDLE
   std::shared_ptr<HttpClient> http_client;  // null: a CurlHttpClient
   std::shared_ptr<HttpClient> metadata_http;  // IMDS/ECS endpoint; null: short-timeout curl

@@ -18,24 +18,32 @@ namespace {
 
 using compose::YamlNode;
 
-const std::vector<std::string> kTopKeys = {"concurrency", "cache_dir",  "drift_interval", "server",
-                                           "webhooks",    "aws",        "repositories"};
-const std::vector<std::string> kServerKeys = {"listen", "metrics_listen"};
-const std::vector<std::string> kWebhookKeys = {"secret", "max_body_bytes", "requests_per_second",
-                                               "burst"};
-const std::vector<std::string> kAwsKeys = {"region",     "profile",   "role_arn",
-                                           "endpoint_url", "stack_dir", "requests_per_second",
-                                           "burst"};
-const std::vector<std::string> kRepositoryKeys = {
-    "name",    "url",  "branch",          "tag",            "commit",  "poll_interval",
-    "timeout", "auth", "allow_prune_all", "webhook_secret", "projects"};
-const std::vector<std::string> kAuthKeys = {"token", "username", "basic", "ssh"};
-const std::vector<std::string> kBasicKeys = {"username", "password"};
-const std::vector<std::string> kSshKeys = {"private_key", "public_key", "passphrase",
-                                           "known_hosts", "username"};
-const std::vector<std::string> kProjectKeys = {"name",     "files",    "glob",    "stack_name",
-                                               "profiles", "variables", "env_file", "prune",
-                                               "suspend",  "timeout",  "self_heal"};
+constexpr std::string_view kTopKeys[] = {"concurrency", "cache_dir", "drift_interval", "server",
+                                         "webhooks",    "aws",       "repositories"};
+constexpr std::string_view kServerKeys[] = {"listen", "metrics_listen"};
+constexpr std::string_view kWebhookKeys[] = {"secret", "max_body_bytes", "requests_per_second",
+                                             "burst"};
+constexpr std::string_view kAwsKeys[] = {
+    "region", "profile", "role_arn", "endpoint_url", "stack_dir", "vpc_id", "subnet_ids",
+    "requests_per_second", "burst"};
+constexpr std::string_view kRepositoryKeys[] = {"name",
+                                                "url",
+                                                "branch",
+                                                "tag",
+                                                "commit",
+                                                "poll_interval",
+                                                "timeout",
+                                                "auth",
+                                                "allow_prune_all",
+                                                "webhook_secret",
+                                                "projects"};
+constexpr std::string_view kAuthKeys[] = {"token", "username", "basic", "ssh"};
+constexpr std::string_view kBasicKeys[] = {"username", "password"};
+constexpr std::string_view kSshKeys[] = {"private_key", "public_key", "passphrase", "known_hosts",
+                                         "username"};
+constexpr std::string_view kProjectKeys[] = {"name",     "files",     "glob",     "stack_name",
+                                             "profiles", "variables", "env_file", "prune",
+                                             "suspend",  "timeout",   "self_heal"};
 
 constexpr int kMaxConcurrency = 64;
 constexpr int kMaxBurst = 1'000'000;
@@ -120,8 +128,8 @@ base::Status ParseAws(const ConfigMapping& top, AwsConfig* aws) {
   ECSYNC_RETURN_IF_ERROR(map.String("region", &aws->region));
   for (char c : aws->region) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
-      return map.Error("region", "\"" + aws->region +
-                                     "\" is not a region name; write one such as eu-west-1");
+      return map.Error("region",
+                       "\"" + aws->region + "\" is not a region name; write one such as eu-west-1");
     }
   }
   ECSYNC_RETURN_IF_ERROR(map.String("profile", &aws->profile));
@@ -139,13 +147,31 @@ base::Status ParseAws(const ConfigMapping& top, AwsConfig* aws) {
                                          "as http://127.0.0.1:5000");
   }
   ECSYNC_RETURN_IF_ERROR(map.String("stack_dir", &aws->stack_dir));
+  ECSYNC_RETURN_IF_ERROR(map.String("vpc_id", &aws->vpc_id));
+  if (!aws->vpc_id.empty() && !aws->vpc_id.starts_with("vpc-")) {
+    return map.Error("vpc_id", "\"" + aws->vpc_id + "\" is not a VPC id; write vpc-<hex>");
+  }
+  ECSYNC_RETURN_IF_ERROR(map.StringList("subnet_ids", /*allow_single=*/false, &aws->subnet_ids));
+  for (const std::string& subnet : aws->subnet_ids) {
+    if (!subnet.starts_with("subnet-")) {
+      return map.Error("subnet_ids", "\"" + subnet + "\" is not a subnet id; write subnet-<hex>");
+    }
+  }
+  if (aws->vpc_id.empty() != aws->subnet_ids.empty()) {
+    return map.Error(aws->vpc_id.empty() ? "subnet_ids" : "vpc_id",
+                     "set both vpc_id and subnet_ids, or neither (the default VPC is used)");
+  }
+  if (!aws->stack_dir.empty() && aws->vpc_id.empty()) {
+    return map.Error("stack_dir", "stack files cannot look up the default VPC; set vpc_id and "
+                                  "subnet_ids too");
+  }
   ECSYNC_RETURN_IF_ERROR(map.Positive("requests_per_second", &aws->requests_per_second));
   ECSYNC_RETURN_IF_ERROR(map.Int("burst", 1, kMaxBurst, &aws->burst));
   return base::Status::Ok();
 }
 
-base::Status ParseAuth(const ConfigMapping& repo_map, const Sources& sources, const std::string& url,
-                       git::Credentials* auth) {
+base::Status ParseAuth(const ConfigMapping& repo_map, const Sources& sources,
+                       const std::string& url, git::Credentials* auth) {
   if (!repo_map.Has("auth")) return base::Status::Ok();
   ECSYNC_ASSIGN_OR_RETURN(const ConfigMapping map, repo_map.Child("auth", kAuthKeys));
   const int kinds = map.Has("token") + map.Has("basic") + map.Has("ssh");
@@ -201,8 +227,8 @@ base::Status ParseRef(const ConfigMapping& map, RepositoryConfig* repo) {
   for (const char* key : {"branch", "tag", "commit"}) {
     if (!map.Has(key)) continue;
     if (!given.empty()) {
-      return map.Error(key, "is given together with " + given +
-                                "; keep exactly one of branch, tag and commit");
+      return map.Error(
+          key, "is given together with " + given + "; keep exactly one of branch, tag and commit");
     }
     given = key;
   }
@@ -266,8 +292,8 @@ base::Status ParseProject(const YamlNode& node, const std::string& path,
   if (map.Has("name")) {
     ECSYNC_RETURN_IF_ERROR(map.String("name", &project->name));
     if (!IsValidName(project->name)) {
-      return map.Error("name", "\"" + project->name + "\" is not a valid project name; " +
-                                   kNameRule);
+      return map.Error("name",
+                       "\"" + project->name + "\" is not a valid project name; " + kNameRule);
     }
   } else if (!project->files.empty()) {
     project->name = ProjectNameForFile("", project->files[0], repo.name);
@@ -331,8 +357,9 @@ base::Status ParseProjects(const ConfigMapping& map, RepositoryConfig* repo) {
         return ConfigError(name != nullptr ? name->location : item.location, path + ".name",
                            "project name \"" + project.name + "\"" +
                                (name != nullptr ? "" : " (derived from its first file)") +
-                               " is already used by " + Indexed(map.KeyPath("projects"), it->second) +
-                               " (line " + std::to_string(repo->projects[it->second].line) +
+                               " is already used by " +
+                               Indexed(map.KeyPath("projects"), it->second) + " (line " +
+                               std::to_string(repo->projects[it->second].line) +
                                "); give one of them another name");
       }
     }
@@ -345,15 +372,16 @@ base::Status ParseRepository(const YamlNode& node, const std::string& path, cons
                              RepositoryConfig* repo) {
   repo->line = node.location.line;
   if (!node.IsMapping()) {
-    return ConfigError(node.location, path,
-                       "must be a mapping with at least url and projects, found " +
-                           DescribeValue(node));
+    return ConfigError(
+        node.location, path,
+        "must be a mapping with at least url and projects, found " + DescribeValue(node));
   }
   ECSYNC_ASSIGN_OR_RETURN(const ConfigMapping map,
                           ConfigMapping::Open(node, path, kRepositoryKeys));
   ECSYNC_RETURN_IF_ERROR(map.String("url", &repo->url));
   if (repo->url.empty()) {
-    return map.Error("url", "is required; write the clone URL, e.g. https://github.com/acme/shop.git");
+    return map.Error("url",
+                     "is required; write the clone URL, e.g. https://github.com/acme/shop.git");
   }
   if (HasBlankOrControl(repo->url)) {
     return map.Error("url", "contains blanks or control characters; write the clone URL alone");
@@ -367,8 +395,8 @@ base::Status ParseRepository(const YamlNode& node, const std::string& path, cons
   if (map.Has("name")) {
     ECSYNC_RETURN_IF_ERROR(map.String("name", &repo->name));
     if (!IsValidName(repo->name)) {
-      return map.Error("name", "\"" + repo->name + "\" is not a valid repository name; " +
-                                   kNameRule);
+      return map.Error("name",
+                       "\"" + repo->name + "\" is not a valid repository name; " + kNameRule);
     }
   } else {
     repo->name = NameFromUrl(repo->url);
@@ -420,7 +448,9 @@ base::Status ParseRepositories(const ConfigMapping& top, const Sources& sources,
       const std::string project_path = path + ".projects[" + std::to_string(j) + "].stack_name";
       const auto [other, fresh] = stacks.emplace(project.stack_name, project_path);
       if (!fresh) {
-        return ConfigError(compose::SourceLocation{config->path, project.line, 0}, project_path,
+        // Parsing succeeded, so projects is a list with this item and its stack_name.
+        const YamlNode* written = item.Find("projects")->items[j].Find("stack_name");
+        return ConfigError(written->location, project_path,
                            "stack \"" + project.stack_name + "\" is already used by " +
                                other->second + "; give each project its own stack");
       }
@@ -428,8 +458,7 @@ base::Status ParseRepositories(const ConfigMapping& top, const Sources& sources,
     if (repo.poll_interval.count() == 0 && repo.webhook_secret.empty() &&
         config->webhooks.secret.empty()) {
       const YamlNode* poll = item.Find("poll_interval");
-      return ConfigError(poll != nullptr ? poll->location : item.location,
-                         path + ".poll_interval",
+      return ConfigError(poll != nullptr ? poll->location : item.location, path + ".poll_interval",
                          "is 0 (webhooks only) but no webhook secret is set, so this "
                          "repository would never be fetched again; set webhook_secret or "
                          "webhooks.secret, or a poll interval above 0");
@@ -448,7 +477,8 @@ base::Status ParseTop(const YamlNode& root, const Sources& sources, Config* conf
   if (!root.IsMapping()) {
     return ConfigError(root.location, "",
                        "the file must be a mapping of settings (repositories, aws, server, ...), "
-                       "found " + DescribeValue(root));
+                       "found " +
+                           DescribeValue(root));
   }
   ECSYNC_ASSIGN_OR_RETURN(const ConfigMapping top, ConfigMapping::Open(root, "", kTopKeys));
   ECSYNC_RETURN_IF_ERROR(top.Int("concurrency", 1, kMaxConcurrency, &config->concurrency));
@@ -463,7 +493,8 @@ base::Status ParseTop(const YamlNode& root, const Sources& sources, Config* conf
                        "is not set and neither XDG_CACHE_HOME nor HOME is; set cache_dir");
     }
   }
-  ECSYNC_RETURN_IF_ERROR(top.Duration("drift_interval", /*allow_zero=*/true, &config->drift_interval));
+  ECSYNC_RETURN_IF_ERROR(
+      top.Duration("drift_interval", /*allow_zero=*/true, &config->drift_interval));
   ECSYNC_RETURN_IF_ERROR(ParseServer(top, &config->server));
   ECSYNC_RETURN_IF_ERROR(ParseWebhooks(top, sources, &config->webhooks));
   ECSYNC_RETURN_IF_ERROR(ParseAws(top, &config->aws));
@@ -511,8 +542,8 @@ base::Result<Config> LoadConfig(const std::string& path, const aws::EnvLookup& e
   const ReadFileFn read_file = DiskReader();
   const base::Result<std::optional<std::string>> text = read_file(path);
   if (!text.ok()) {
-    return base::InvalidError(path + ": cannot read the configuration file: " +
-                              text.status().message());
+    return base::InvalidError(path +
+                              ": cannot read the configuration file: " + text.status().message());
   }
   if (!text->has_value()) {
     return base::InvalidError(path +

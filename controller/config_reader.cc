@@ -15,9 +15,9 @@ namespace {
 using compose::ScalarType;
 using compose::YamlNode;
 
-std::string JoinWords(const std::vector<std::string>& words) {
+std::string JoinWords(KeyList words) {
   std::string out;
-  for (const std::string& word : words) {
+  for (std::string_view word : words) {
     if (!out.empty()) out += ", ";
     out += word;
   }
@@ -80,7 +80,7 @@ std::string DescribeValue(const YamlNode& node) {
 }
 
 base::Result<ConfigMapping> ConfigMapping::Open(const YamlNode& node, std::string path,
-                                                const std::vector<std::string>& known) {
+                                                KeyList known) {
   if (node.IsNull()) return ConfigMapping(nullptr, std::move(path), node.location);
   if (!node.IsMapping()) {
     return ConfigError(node.location, path,
@@ -90,10 +90,11 @@ base::Result<ConfigMapping> ConfigMapping::Open(const YamlNode& node, std::strin
   for (const compose::YamlEntry& entry : node.entries) {
     if (entry.key.starts_with("x-")) continue;
     bool found = false;
-    for (const std::string& key : known) found = found || key == entry.key;
+    for (std::string_view key : known) found = found || key == entry.key;
     if (found) continue;
     std::string what = "unknown key";
-    const std::string close = compose::ClosestMatch(entry.key, known);
+    const std::string close =
+        compose::ClosestMatch(entry.key, std::vector<std::string>(known.begin(), known.end()));
     if (!close.empty()) {
       what += "; did you mean \"" + close + "\"?";
     } else {
@@ -104,8 +105,7 @@ base::Result<ConfigMapping> ConfigMapping::Open(const YamlNode& node, std::strin
   return ConfigMapping(&node, std::move(path), node.location);
 }
 
-base::Result<ConfigMapping> ConfigMapping::Child(const std::string& key,
-                                                 const std::vector<std::string>& known) const {
+base::Result<ConfigMapping> ConfigMapping::Child(const std::string& key, KeyList known) const {
   if (const YamlNode* value = Find(key)) return Open(*value, KeyPath(key), known);
   return ConfigMapping(nullptr, KeyPath(key), location_);
 }
@@ -114,8 +114,7 @@ const YamlNode* ConfigMapping::Find(const std::string& key) const {
   if (node_ == nullptr) return nullptr;
   const YamlNode* value = node_->Find(key);
   if (value == nullptr || value->IsNull()) return nullptr;
-  if (value->IsScalar() && !value->quoted &&
-      compose::ResolveScalar(*value) == ScalarType::kNull) {
+  if (value->IsScalar() && !value->quoted && compose::ResolveScalar(*value) == ScalarType::kNull) {
     return nullptr;
   }
   return value;
@@ -170,8 +169,7 @@ base::Status ConfigMapping::Int(const std::string& key, int min, int max, int* o
 base::Status ConfigMapping::Positive(const std::string& key, double* out) const {
   if (!Has(key)) return base::Status::Ok();
   const YamlNode* value = Find(key);
-  const ScalarType type =
-      value->IsScalar() ? compose::ResolveScalar(*value) : ScalarType::kString;
+  const ScalarType type = value->IsScalar() ? compose::ResolveScalar(*value) : ScalarType::kString;
   if (!value->IsScalar() || (type != ScalarType::kInteger && type != ScalarType::kNumber)) {
     return Error(key, "must be a number greater than 0, found " + DescribeValue(*value));
   }

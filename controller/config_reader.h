@@ -7,7 +7,9 @@
 #include <cstddef>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -19,6 +21,9 @@ namespace ecsync::controller {
 // a line and a key). `key_path` may be empty.
 base::Status ConfigError(const compose::SourceLocation& at, const std::string& key_path,
                          const std::string& what);
+
+// The keys a mapping may hold (usually a constexpr array).
+using KeyList = std::span<const std::string_view>;
 
 // "parent.key", or "key" when `parent` is empty.
 std::string JoinKey(const std::string& parent, const std::string& key);
@@ -33,11 +38,10 @@ class ConfigMapping {
   // starting with "x-" are ignored (room for YAML anchors). A misspelt key gets a "did you
   // mean". `path` is the dotted key path of the mapping ("" at the top).
   static base::Result<ConfigMapping> Open(const compose::YamlNode& node, std::string path,
-                                          const std::vector<std::string>& known);
+                                          KeyList known);
 
   // The mapping under `key` (absent or null: an empty one located here).
-  base::Result<ConfigMapping> Child(const std::string& key,
-                                    const std::vector<std::string>& known) const;
+  base::Result<ConfigMapping> Child(const std::string& key, KeyList known) const;
 
   // The value of `key`, or nullptr when absent or null.
   const compose::YamlNode* Find(const std::string& key) const;
@@ -70,8 +74,7 @@ class ConfigMapping {
   base::Status StringMap(const std::string& key, std::map<std::string, std::string>* out) const;
 
  private:
-  ConfigMapping(const compose::YamlNode* node, std::string path,
-                compose::SourceLocation location)
+  ConfigMapping(const compose::YamlNode* node, std::string path, compose::SourceLocation location)
       : node_(node), path_(std::move(path)), location_(std::move(location)) {}
 
   // The scalar text of `key`'s value; an error when it is not a scalar. `expected` names the

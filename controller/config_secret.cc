@@ -6,6 +6,8 @@ namespace ecsync::controller {
 
 namespace {
 
+constexpr std::string_view kReferenceKeys[] = {"env", "file"};
+
 const char kHowTo[] =
     "write {env: NAME} to read it from an environment variable or {file: /path} to read it "
     "from a file";
@@ -13,8 +15,7 @@ const char kHowTo[] =
 }  // namespace
 
 base::Status ReadSecret(const ConfigMapping& mapping, const std::string& key,
-                        const aws::EnvLookup& env, const ReadFileFn& read_file,
-                        std::string* out) {
+                        const aws::EnvLookup& env, const ReadFileFn& read_file, std::string* out) {
   const compose::YamlNode* value = mapping.Find(key);
   if (value == nullptr) return base::Status::Ok();
   // Never echo a scalar here: it is likely the secret itself.
@@ -24,7 +25,7 @@ base::Status ReadSecret(const ConfigMapping& mapping, const std::string& key,
                                   (value->IsScalar() ? "a plain value" : DescribeValue(*value)) +
                                   "); " + kHowTo);
   }
-  ECSYNC_ASSIGN_OR_RETURN(const ConfigMapping reference, mapping.Child(key, {"env", "file"}));
+  ECSYNC_ASSIGN_OR_RETURN(const ConfigMapping reference, mapping.Child(key, kReferenceKeys));
   if (reference.Has("env") == reference.Has("file")) {
     return mapping.Error(key, std::string("needs exactly one of env and file; ") + kHowTo);
   }
@@ -38,12 +39,12 @@ base::Status ReadSecret(const ConfigMapping& mapping, const std::string& key,
     }
     const std::optional<std::string> secret = env ? env(name) : std::nullopt;
     if (!secret.has_value()) {
-      return reference.Error("env", "environment variable " + name +
-                                        " is not set; set it in ecsync's environment");
+      return reference.Error(
+          "env", "environment variable " + name + " is not set; set it in ecsync's environment");
     }
     if (secret->empty()) {
-      return reference.Error("env", "environment variable " + name +
-                                        " is empty; set it to the secret");
+      return reference.Error("env",
+                             "environment variable " + name + " is empty; set it to the secret");
     }
     *out = *secret;
     return base::Status::Ok();
@@ -62,7 +63,8 @@ base::Status ReadSecret(const ConfigMapping& mapping, const std::string& key,
   std::string secret = **content;
   if (secret.ends_with('\n')) secret.pop_back();
   if (secret.ends_with('\r')) secret.pop_back();
-  if (secret.empty()) return reference.Error("file", "file " + path + " is empty; write the secret into it");
+  if (secret.empty())
+    return reference.Error("file", "file " + path + " is empty; write the secret into it");
   *out = std::move(secret);
   return base::Status::Ok();
 }

@@ -56,7 +56,8 @@ std::string NameFromUrl(const std::string& url) {
 }
 
 base::Status CheckRepositoryPath(const std::string& path) {
-  if (path.empty()) return base::InvalidError("the path is empty; write a repository-relative path");
+  if (path.empty())
+    return base::InvalidError("the path is empty; write a repository-relative path");
   if (path[0] == '/' || path[0] == '\\') {
     return base::InvalidError("\"" + path +
                               "\" is absolute; write it relative to the repository root");
@@ -72,7 +73,8 @@ base::Status CheckRepositoryPath(const std::string& path) {
 
 std::string ProjectNameForFile(const std::string& prefix, const std::string& file,
                                const std::string& repository) {
-  const std::string folder = SanitizeName(LastSegment(compose::DirName(compose::JoinPath("", file))));
+  const std::string folder =
+      SanitizeName(LastSegment(compose::DirName(compose::JoinPath("", file))));
   if (folder.empty()) return prefix.empty() ? repository : prefix;
   return prefix.empty() ? folder : prefix + "-" + folder;
 }
@@ -127,7 +129,8 @@ base::Status CheckRoleArn(const std::string& arn) {
   rest = rest.substr(13);
   if (!rest.starts_with("role/") || rest.size() == 5) return bad();
   for (char c : rest) {
-    if (std::isspace(static_cast<unsigned char>(c)) || std::iscntrl(static_cast<unsigned char>(c))) {
+    if (std::isspace(static_cast<unsigned char>(c)) ||
+        std::iscntrl(static_cast<unsigned char>(c))) {
       return bad();
     }
   }
@@ -166,9 +169,9 @@ bool UrlHasPassword(const std::string& url) {
   if (scheme_end == std::string::npos) return false;
   const size_t authority = scheme_end + 3;
   const size_t authority_end = url.find_first_of("/?#", authority);
-  const std::string host_part = url.substr(authority, authority_end == std::string::npos
-                                                          ? std::string::npos
-                                                          : authority_end - authority);
+  const std::string host_part =
+      url.substr(authority, authority_end == std::string::npos ? std::string::npos
+                                                               : authority_end - authority);
   const size_t at = host_part.rfind('@');
   return at != std::string::npos && host_part.substr(0, at).find(':') != std::string::npos;
 }

@@ -523,12 +523,12 @@ WorkQueue::Outcome Controller::ReconcileProject(const std::string& key) {
       [&](const reconcile::ProgressEvent& event) {
         if (event.kind == reconcile::ProgressEvent::Kind::kResource) {
           base::Log(LogLevel::kInfo, event.status,
-                    {{"project", key}, {"stack", event.stack}, {"revision", state.commit},
+                    {{"project", key}, {"stack", spec.stack_name}, {"revision", state.commit},
                      {"resource", event.logical_id}, {"type", event.resource_type},
                      {"reason", event.reason}});
         } else {
           base::Log(LogLevel::kInfo, event.message,
-                    {{"project", key}, {"stack", event.stack}, {"revision", state.commit}});
+                    {{"project", key}, {"stack", spec.stack_name}, {"revision", state.commit}});
         }
       });
   reconciler.WatchForCrashes(deps_.ecs);

@@ -105,6 +105,9 @@ void OnHangup(int) { g_reload.store(true); }
 int main(int argc, char** argv) {
   CLI::App app{"ecsync: keeps Amazon ECS in step with the compose files in git"};
   app.require_subcommand(1);
+  // Subcommands (created below, inheriting this) pass --log-level/--log-format up, so they may
+  // follow the subcommand: `ecsync serve --config F --log-format json`.
+  app.fallthrough();
   std::string log_level = "info";
   std::string log_format = "text";
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error")->capture_default_str();

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "base/hash.h"
+#include "reconcile/git_file_reader.h"
 #include "reconcile/reconciler.h"
 
 namespace ecsync::controller {
@@ -12,23 +13,6 @@ namespace {
 std::string Dirname(const std::string& path) {
   auto slash = path.rfind('/');
   return slash == std::string::npos ? "" : path.substr(0, slash);
-}
-
-std::string Basename(const std::string& dir) {
-  auto slash = dir.rfind('/');
-  return slash == std::string::npos ? dir : dir.substr(slash + 1);
-}
-
-// Lower-case, with characters outside [a-z0-9_-] turned into '-'.
-std::string SanitizeName(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    bool ok = (lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9') || lower == '_' ||
-              lower == '-';
-    out.push_back(ok ? lower : '-');
-  }
-  return out;
 }
 
 std::string Digest(const ProjectSpec& p) {
@@ -64,6 +48,11 @@ ProjectSpec FromEntry(const RepositoryConfig& repo, const ProjectConfig& entry, 
   return spec;
 }
 
+std::string NormalizedOrSelf(const std::string& path) {
+  auto normalized = reconcile::NormalizeRepoPath(path);
+  return normalized.ok() ? *normalized : path;
+}
+
 }  // namespace
 
 base::Result<std::vector<ProjectSpec>> ExpandProjects(const RepositoryConfig& repo,
@@ -76,12 +65,15 @@ base::Result<std::vector<ProjectSpec>> ExpandProjects(const RepositoryConfig& re
       auto first = git.ReadFile(repo.url, commit, entry.files.front());
       if (!first.ok()) return first.status();
       if (!first->has_value()) continue;  // gone at this commit: pruning decides
-      std::string name = entry.name;
-      if (name.empty()) {
-        std::string dir = Dirname(entry.files.front());
-        name = dir.empty() ? repo.name : SanitizeName(Basename(dir));
+      std::string name =
+          entry.name.empty() ? ProjectNameForFile("", entry.files.front(), repo.name) : entry.name;
+      // Stacks are tagged with the normalized path; pruning compares against the same.
+      std::vector<std::string> files;
+      for (const std::string& file : entry.files) {
+        ECSYNC_ASSIGN_OR_RETURN(std::string normalized, reconcile::NormalizeRepoPath(file));
+        files.push_back(std::move(normalized));
       }
-      projects.push_back(FromEntry(repo, entry, name, entry.files));
+      projects.push_back(FromEntry(repo, entry, name, std::move(files)));
       continue;
     }
     if (!tree) {
@@ -91,9 +83,7 @@ base::Result<std::vector<ProjectSpec>> ExpandProjects(const RepositoryConfig& re
     }
     for (const std::string& path : *tree) {
       if (!GlobMatch(entry.glob, path)) continue;
-      std::string dir = Dirname(path);
-      std::string folder = dir.empty() ? repo.name : SanitizeName(Basename(dir));
-      std::string name = entry.name.empty() ? folder : entry.name + "-" + folder;
+      std::string name = ProjectNameForFile(entry.name, path, repo.name);
       projects.push_back(FromEntry(repo, entry, name, {path}));
     }
   }
@@ -131,7 +121,7 @@ bool Affects(const ProjectSpec& project, const std::vector<std::string>& changed
 bool KeepWhenGone(const RepositoryConfig& repo, const std::string& compose_path) {
   for (const ProjectConfig& entry : repo.projects) {
     bool matches = entry.files.empty() ? GlobMatch(entry.glob, compose_path)
-                                       : entry.files.front() == compose_path;
+                                       : NormalizedOrSelf(entry.files.front()) == compose_path;
     if (matches) return !entry.prune || entry.suspend;
   }
   return false;

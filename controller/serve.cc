@@ -54,12 +54,7 @@ base::Result<Runtime> BuildRuntime(const Config& config, const CommandContext& c
   options.profile = config.aws.profile;
   options.observer = runtime.observer;
   options.rate_limiter = runtime.aws_limiter;
-  if (!config.aws.role_arn.empty()) {
-    // Assumed through the standard variables, so the chain's own AssumeRole path does it.
-    return base::InvalidError(config.path + ": aws.role_arn is not supported by this version; "
-                              "use a profile with role_arn and source_profile (aws.profile), "
-                              "or AWS_ROLE_ARN with a web identity token");
-  }
+  options.role_arn = config.aws.role_arn;
   ECSYNC_ASSIGN_OR_RETURN(aws::AwsClients clients, aws::MakeAwsClients(options));
   runtime.cloudformation = clients.cloudformation;
   runtime.ec2 = clients.ec2;

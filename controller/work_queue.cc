@@ -139,7 +139,7 @@ bool WorkQueue::Idle() const {
 void WorkQueue::WorkerLoop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    TimePoint now = clock_.SteadyNow();
+    const TimePoint now = clock_.SteadyNow();
     PromoteDueLocked(now);
     if (!ready_.empty()) {
       // A copy: the handler and FinishLocked need the key after ready_ changes.
@@ -149,6 +149,9 @@ void WorkQueue::WorkerLoop() {
       state.phase = Phase::kRunning;
       state.started = now;
       ++running_;
+      // This worker may have been the one sleeping until the earliest due time, and the
+      // others may be sleeping without a deadline: make one of them take over the timer.
+      if (!delayed_.empty()) cv_.notify_one();
       lock.unlock();
       const Outcome outcome = handler_(key);
       lock.lock();

@@ -18,7 +18,11 @@ base::Result<DriftReport> DetectDrift(aws::CloudFormation& cfn, base::Clock& clo
     }
     clock.SleepFor(wait.poll_interval);
   }
-  if (detection.detection_status == "DETECTION_FAILED" && detection.stack_drift_status.empty()) {
+  // A detection fails when some resources could not be checked; it still counts when the
+  // others gave the stack a verdict, not when the status is missing, UNKNOWN or NOT_CHECKED.
+  const std::string& verdict = detection.stack_drift_status;
+  if (detection.detection_status == "DETECTION_FAILED" && verdict != "DRIFTED" &&
+      verdict != "IN_SYNC") {
     return base::TransientError("drift detection of " + stack +
                                 " failed: " + detection.detection_status_reason);
   }

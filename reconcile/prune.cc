@@ -70,9 +70,19 @@ base::Result<PruneReport> Prune(aws::CloudFormation& cfn, base::Clock& clock,
     }
     Say(sink, stack.name, "pruning stack " + stack.name + ": its project is gone from " +
                               options.repo_url + " at revision " + options.revision.substr(0, 12));
-    ECSYNC_ASSIGN_OR_RETURN(ReconcileReport deleted,
-                            DeleteAndWait(cfn, clock, sink, stack, options.revision, options.wait));
-    report.deleted.push_back(std::move(deleted));
+    base::Result<ReconcileReport> deleted =
+        DeleteAndWait(cfn, clock, sink, stack, options.revision, options.wait);
+    if (!deleted.ok() && deleted.status().kind() == base::ErrorKind::kConflict) {
+      // CloudFormation refused this stack alone (termination protection turned on since the
+      // listing, or an operation under way): the other candidates can still go, and the
+      // caller takes kConflict for the all-stacks refusal, which is not retried.
+      report.kept.push_back("stack " + stack.name + " is no longer in git but CloudFormation " +
+                            "refused to delete it: " + deleted.status().message());
+      Say(sink, stack.name, report.kept.back());
+      continue;
+    }
+    if (!deleted.ok()) return deleted.status();
+    report.deleted.push_back(std::move(deleted).value());
   }
   return report;
 }

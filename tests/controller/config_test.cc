@@ -52,19 +52,18 @@ std::string ErrorOf(const std::string& text, Vars env = {{"HOME", "/home/tester"
 
 // The smallest valid file, with `extra` appended to the first repository (indented by 4).
 std::string Minimal(const std::string& extra = "") {
-  return "repositories:\n"                             // 1
+  return "repositories:\n"                               // 1
          "  - url: https://example.com/acme/shop.git\n"  // 2
-         "    projects:\n"                             // 3
-         "      - files: compose.yaml\n"               // 4
+         "    projects:\n"                               // 3
+         "      - files: compose.yaml\n"                 // 4
          + extra;
 }
 
 TEST(ConfigExample, ParsesWithExpectedValues) {
   const std::string text = testing::ReadFileOrDie(testing::SourceDir() + "/examples/ecsync.yaml");
-  const base::Result<Config> config =
-      Parse(text, {{"ECSYNC_WEBHOOK_SECRET", "hook-secret"},
-                   {"SHOP_HOOK_SECRET", "shop-secret"},
-                   {"GITHUB_TOKEN", "ghp_token"}});
+  const base::Result<Config> config = Parse(text, {{"ECSYNC_WEBHOOK_SECRET", "hook-secret"},
+                                                   {"SHOP_HOOK_SECRET", "shop-secret"},
+                                                   {"GITHUB_TOKEN", "ghp_token"}});
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_EQ(config->path, "ecsync.yaml");
   EXPECT_EQ(config->concurrency, 4);
@@ -306,16 +305,15 @@ TEST(ConfigSecrets, SshKeyWithPassphraseFromFile) {
 }
 
 TEST(ConfigSecrets, TokenWithUserName) {
-  const base::Result<Config> config =
-      Parse(Minimal("    auth: {token: {env: T}, username: oauth2}\n"), {{"HOME", "/h"}, {"T", "tok"}});
+  const base::Result<Config> config = Parse(
+      Minimal("    auth: {token: {env: T}, username: oauth2}\n"), {{"HOME", "/h"}, {"T", "tok"}});
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_EQ(config->repositories[0].auth.username, "oauth2");
   EXPECT_EQ(config->repositories[0].auth.password, "tok");
 }
 
 TEST(ConfigSecrets, PlainStringIsRefusedWithoutEchoingIt) {
-  const std::string message =
-      ErrorOf(Minimal("    webhook_secret: hunter2-value\n"));
+  const std::string message = ErrorOf(Minimal("    webhook_secret: hunter2-value\n"));
   EXPECT_THAT(message, StartsWith("ecsync.yaml:5: repositories[0].webhook_secret: a secret "
                                   "cannot be written in the configuration file"));
   EXPECT_THAT(message, HasSubstr("{env: NAME}"));
@@ -368,7 +366,8 @@ TEST(ConfigErrors, EmptyAndCommentOnlyFiles) {
   EXPECT_THAT(ErrorOf(""), StartsWith("ecsync.yaml:1: repositories: no repositories"));
   EXPECT_THAT(ErrorOf("# nothing yet\n\n# still nothing\n"),
               StartsWith("ecsync.yaml:1: repositories: no repositories"));
-  EXPECT_THAT(ErrorOf("concurrency: 2\n"), StartsWith("ecsync.yaml:1: repositories: no repositories"));
+  EXPECT_THAT(ErrorOf("concurrency: 2\n"),
+              StartsWith("ecsync.yaml:1: repositories: no repositories"));
   EXPECT_THAT(ErrorOf("concurrency: 2\nrepositories: []\n"),
               StartsWith("ecsync.yaml:2: repositories: no repositories"));
   EXPECT_THAT(ErrorOf("- a\n- b\n"),
@@ -410,12 +409,14 @@ TEST(ConfigErrors, WrongTypes) {
   EXPECT_THAT(ErrorOf(Minimal("        prune: \"yes\"\n")),
               StartsWith("ecsync.yaml:5: repositories[0].projects[0].prune: must be true or "
                          "false, found a string"));
-  EXPECT_THAT(ErrorOf("repositories:\n  - url: https://e/x\n    projects:\n      - files: {a: b}\n"),
-              StartsWith("ecsync.yaml:4: repositories[0].projects[0].files: must be a string or "
-                         "a list of strings, found a mapping"));
-  EXPECT_THAT(ErrorOf("repositories:\n  - url: https://e/x\n    projects:\n      - files: [a, [b]]\n"),
-              StartsWith("ecsync.yaml:4: repositories[0].projects[0].files[1]: must be a string, "
-                         "found a list"));
+  EXPECT_THAT(
+      ErrorOf("repositories:\n  - url: https://e/x\n    projects:\n      - files: {a: b}\n"),
+      StartsWith("ecsync.yaml:4: repositories[0].projects[0].files: must be a string or "
+                 "a list of strings, found a mapping"));
+  EXPECT_THAT(
+      ErrorOf("repositories:\n  - url: https://e/x\n    projects:\n      - files: [a, [b]]\n"),
+      StartsWith("ecsync.yaml:4: repositories[0].projects[0].files[1]: must be a string, "
+                 "found a list"));
   EXPECT_THAT(ErrorOf("repositories: {url: x}\n"),
               StartsWith("ecsync.yaml:1: repositories: must be a list of repositories, found a "
                          "mapping"));
@@ -501,8 +502,8 @@ TEST(ConfigErrors, RepositoryUrl) {
               StartsWith("ecsync.yaml:2: repositories[0].url: is required"));
   EXPECT_THAT(ErrorOf("repositories:\n  - url: \"https://e/a b\"\n    projects: [{files: a}]\n"),
               StartsWith("ecsync.yaml:2: repositories[0].url: contains blanks"));
-  const std::string password =
-      ErrorOf("repositories:\n  - url: https://bob:s3cr3t@e.com/x.git\n    projects: [{files: a}]\n");
+  const std::string password = ErrorOf(
+      "repositories:\n  - url: https://bob:s3cr3t@e.com/x.git\n    projects: [{files: a}]\n");
   EXPECT_THAT(password, StartsWith("ecsync.yaml:2: repositories[0].url: contains a password"));
   EXPECT_THAT(password, Not(HasSubstr("s3cr3t")));
   EXPECT_THAT(ErrorOf("repositories:\n  - url: https://e.com/.git\n    projects: [{files: a}]\n"),
@@ -510,15 +511,13 @@ TEST(ConfigErrors, RepositoryUrl) {
 }
 
 TEST(ConfigErrors, DuplicateRepositoryNames) {
-  EXPECT_EQ(ErrorOf(Minimal() +
-                    "  - url: https://example.com/other/shop.git\n"
-                    "    projects: [{files: a.yaml}]\n"),
+  EXPECT_EQ(ErrorOf(Minimal() + "  - url: https://example.com/other/shop.git\n"
+                                "    projects: [{files: a.yaml}]\n"),
             "ecsync.yaml:5: repositories[1].name: repository name \"shop\" (derived from the "
             "URL) is already used by repositories[0] (line 2); give one of them another name");
-  EXPECT_THAT(ErrorOf(Minimal() +
-                      "  - url: https://example.com/other/x.git\n"
-                      "    projects: [{files: a.yaml}]\n"
-                      "    name: shop\n"),
+  EXPECT_THAT(ErrorOf(Minimal() + "  - url: https://example.com/other/x.git\n"
+                                  "    projects: [{files: a.yaml}]\n"
+                                  "    name: shop\n"),
               StartsWith("ecsync.yaml:7: repositories[1].name: repository name \"shop\" is "
                          "already used by repositories[0] (line 2)"));
 }
@@ -556,8 +555,9 @@ TEST(ConfigErrors, Names) {
   EXPECT_THAT(ErrorOf(Minimal("        stack_name: 1-web\n")),
               StartsWith("ecsync.yaml:5: repositories[0].projects[0].stack_name: \"1-web\" is "
                          "not a CloudFormation stack name"));
-  EXPECT_THAT(ErrorOf(Minimal("        stack_name: s\n") + "      - files: b/c.yaml\n        stack_name: s\n"),
-              StartsWith("ecsync.yaml:6: repositories[0].projects[1].stack_name: stack \"s\" is "
+  EXPECT_THAT(ErrorOf(Minimal("        stack_name: s\n") +
+                      "      - files: b/c.yaml\n        stack_name: s\n"),
+              StartsWith("ecsync.yaml:7: repositories[0].projects[1].stack_name: stack \"s\" is "
                          "already used by repositories[0].projects[0].stack_name"));
   EXPECT_THAT(ErrorOf("repositories:\n  - url: https://e/x\n    projects:\n"
                       "      - {glob: \"*/c.yaml\", stack_name: s}\n"),
@@ -581,10 +581,11 @@ TEST(ConfigErrors, FilesOrGlob) {
 
 TEST(ConfigErrors, FilesStayInsideTheRepository) {
   const std::string head = "repositories:\n  - url: https://e/x\n    projects:\n";
-  EXPECT_THAT(ErrorOf(head + "      - files:\n          - ok.yaml\n          - /etc/compose.yaml\n"),
-              StartsWith("ecsync.yaml:6: repositories[0].projects[0].files[1]: "
-                         "\"/etc/compose.yaml\" is absolute; write it relative to the repository "
-                         "root"));
+  EXPECT_THAT(
+      ErrorOf(head + "      - files:\n          - ok.yaml\n          - /etc/compose.yaml\n"),
+      StartsWith("ecsync.yaml:6: repositories[0].projects[0].files[1]: "
+                 "\"/etc/compose.yaml\" is absolute; write it relative to the repository "
+                 "root"));
   EXPECT_THAT(ErrorOf(head + "      - files: ../x/compose.yaml\n"),
               StartsWith("ecsync.yaml:4: repositories[0].projects[0].files: \"../x/compose.yaml\" "
                          "climbs out of the repository"));
@@ -626,7 +627,8 @@ TEST(ConfigErrors, Auth) {
               StartsWith("ecsync.yaml:6: repositories[0].auth.username: goes with token only"));
   EXPECT_THAT(ErrorOf(Minimal("    auth:\n      basic: {username: bob}\n")),
               StartsWith("ecsync.yaml:6: repositories[0].auth.basic: needs a password"));
-  EXPECT_THAT(ErrorOf(Minimal("    auth:\n      basic: {password: {env: P}}\n"), {{"HOME", "/h"}, {"P", "p"}}),
+  EXPECT_THAT(ErrorOf(Minimal("    auth:\n      basic: {password: {env: P}}\n"),
+                      {{"HOME", "/h"}, {"P", "p"}}),
               StartsWith("ecsync.yaml:6: repositories[0].auth.basic.username: is required"));
   EXPECT_THAT(ErrorOf("repositories:\n  - url: ssh://git@e.com/x.git\n"
                       "    auth: {ssh: {public_key: /k.pub}}\n    projects: [{files: a}]\n"),
@@ -642,9 +644,9 @@ TEST(ConfigErrors, Auth) {
 }
 
 TEST(ConfigErrors, Aws) {
-  for (const std::string arn : {"arn:aws:iam::12345:role/x", "arn:aws:iam::123456789012:user/x",
-                                "arn:aws:sts::123456789012:role/x", "role/x",
-                                "arn:aws:iam::123456789012:role/"}) {
+  for (const std::string arn :
+       {"arn:aws:iam::12345:role/x", "arn:aws:iam::123456789012:user/x",
+        "arn:aws:sts::123456789012:role/x", "role/x", "arn:aws:iam::123456789012:role/"}) {
     EXPECT_THAT(ErrorOf("aws:\n  role_arn: \"" + arn + "\"\n" + Minimal()),
                 StartsWith("ecsync.yaml:2: aws.role_arn: \"" + arn +
                            "\" is not an IAM role ARN; write arn:aws:iam::123456789012:role/NAME"))

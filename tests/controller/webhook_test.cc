@@ -370,12 +370,25 @@ TEST(ParseWebhook, GitHubFormEncodedPayload) {
 }
 
 TEST(ParseWebhook, MalformedBodiesAreInvalid) {
-  for (const char* body : {"", "{", "{\"ref\": }", "[1,2]", "\"push\"", "null", "{\"ref\":\"x\"}x"}) {
+  for (const char* body :
+       {"", "{", "{\"ref\": }", "[1,2]", "\"push\"", "null", "{\"ref\":\"x\"}x"}) {
     auto event = ParseWebhook(Provider::kGitHub, GitHubHeaders("push"), body);
     ASSERT_FALSE(event.ok()) << body;
     EXPECT_EQ(event.status().kind(), base::ErrorKind::kInvalid) << body;
     EXPECT_NE(event.status().message().find("GitHub push"), std::string::npos)
         << event.status().message();
+  }
+}
+
+TEST(ParseWebhook, DeeplyNestedBodiesAreRejectedWithoutCrashing) {
+  // Bodies are parsed before the signature is checked, so they are attacker-controlled.
+  const std::string unclosed(1 << 20, '[');
+  const std::string closed = std::string(200'000, '[') + std::string(200'000, ']');
+  const std::string in_object = R"({"ref": )" + closed + "}";
+  for (const std::string* body : {&unclosed, &closed, &in_object}) {
+    auto event = ParseWebhook(Provider::kGeneric, {}, *body);
+    ASSERT_FALSE(event.ok());
+    EXPECT_EQ(event.status().kind(), base::ErrorKind::kInvalid);
   }
 }
 
@@ -716,7 +729,8 @@ TEST(ParseWebhook, GenericBranchNamesBecomeFullRefs) {
 
 TEST(ParseWebhook, GenericFullRefsAndOptionalCommit) {
   auto tag = ParseWebhook(Provider::kGeneric, {},
-                          R"({"repository": "https://git.example.com/shop", "ref": "refs/tags/v1"})");
+                          R"({"repository": "https://git.example.com/shop",
+                              "ref": "refs/tags/v1"})");
   ASSERT_TRUE(tag.ok()) << tag.status().ToString();
   EXPECT_EQ(tag->refs[0].ref, "refs/tags/v1");
   EXPECT_EQ(tag->refs[0].commit, "");

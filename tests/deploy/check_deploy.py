@@ -256,6 +256,27 @@ def check_dashboard(args):
     print(f"{len(boxes)} panels, {len(exprs)} queries over {len(used)} metric families")
 
 
+# --- the command line ----------------------------------------------------------------------
+
+GLOBAL_FLAGS = ("--log-format", "--log-level")
+
+
+def serve_command_problem(argv):
+    """Why `ecsync <argv>` is not `serve --config /etc/ecsync/ecsync.yaml`, or None.
+
+    The CLI takes global flags only before the subcommand: `ecsync serve --log-format json`
+    is rejected ("The following arguments were not expected")."""
+    if "serve" not in argv:
+        return "no serve subcommand"
+    at = argv.index("serve")
+    if argv[at + 1:at + 3] != ["--config", "/etc/ecsync/ecsync.yaml"]:
+        return "serve is not followed by --config /etc/ecsync/ecsync.yaml"
+    for flag in GLOBAL_FLAGS:
+        if flag in argv[at:]:
+            return f"{flag} comes after the subcommand; global flags go before `serve`"
+    return None
+
+
 # --- Kubernetes ----------------------------------------------------------------------------
 
 def load_manifests(source_dir):
@@ -351,8 +372,8 @@ def check_kubernetes(args):
                    "container: no memory request and limit")
 
     args_list = container.get("args", [])
-    checker.expect(args_list[:3] == ["serve", "--config", "/etc/ecsync/ecsync.yaml"],
-                   f"container args {args_list} do not start with serve --config /etc/ecsync/ecsync.yaml")
+    checker.expect(serve_command_problem(args_list) is None,
+                   f"container args {args_list}: {serve_command_problem(args_list)}")
     volumes = {v["name"]: v for v in pod.get("volumes", [])}
     mounts = {m["mountPath"]: m["name"] for m in container.get("volumeMounts", [])}
     for path in ("/tmp", "/var/cache/ecsync"):
@@ -475,10 +496,10 @@ def is_debian_12():
     return 'ID=debian' in text and 'VERSION_ID="12"' in text
 
 
-# Build dependencies in scripts/setup.sh that the image does not need: tests, benchmarks,
-# fuzzing, promtool, and tools only the scripts use.
-NOT_FOR_IMAGE = {"libgtest-dev", "libgmock-dev", "libbenchmark-dev", "clang", "libclang-rt-14-dev",
-                 "prometheus", "git", "curl"}
+# Library packages in scripts/setup.sh that only tests, benchmarks and fuzzing use. Every other
+# -dev package there is a build dependency the image must install too.
+TEST_ONLY_LIBRARIES = {"libgtest-dev", "libgmock-dev", "libbenchmark-dev", "libclang-rt-14-dev"}
+BUILD_TOOLS = {"build-essential", "cmake", "ninja-build", "pkg-config"}
 # Libraries every debian:12-slim image already has.
 SLIM_BASE = {"libc6", "libgcc-s1", "libstdc++6"}
 
@@ -531,7 +552,8 @@ def check_dockerfile(args):
                  "-DECSYNC_BUILD_BENCH=OFF", "--target ecsync"):
         checker.expect(flag in build_runs, f"build stage: no `{flag}`")
     build_packages = apt_install_packages(build_runs)
-    wanted = setup_sh_packages(args.source_dir) - NOT_FOR_IMAGE
+    wanted = {p for p in setup_sh_packages(args.source_dir) if p.endswith("-dev")}
+    wanted = (wanted - TEST_ONLY_LIBRARIES) | BUILD_TOOLS
     for package in sorted(wanted - set(build_packages)):
         checker.expect(False, f"build stage: scripts/setup.sh installs {package}, the image does not")
 
@@ -627,9 +649,11 @@ def check_systemd(args):
                       ("EnvironmentFile", "-/etc/ecsync/env"),
                       ("ExecReload", "/bin/kill -HUP $MAINPID")):
         checker.expect(value(key) == want, f"ecsync.service: {key}={value(key)!r}, want {want!r}")
-    checker.expect(value("ExecStart").startswith(
-        "/usr/local/bin/ecsync serve --config /etc/ecsync/ecsync.yaml"),
-        f"ecsync.service: ExecStart={value('ExecStart')!r}")
+    exec_start = value("ExecStart").split()
+    checker.expect(exec_start[:1] == ["/usr/local/bin/ecsync"] and
+                   serve_command_problem(exec_start[1:]) is None,
+                   f"ecsync.service: ExecStart={value('ExecStart')!r}: "
+                   f"{serve_command_problem(exec_start[1:])}")
     stop = re.fullmatch(r"(\d+)s?", value("TimeoutStopSec"))
     checker.expect(stop is not None and 15 <= int(stop.group(1)) <= 120,
                    f"ecsync.service: TimeoutStopSec={value('TimeoutStopSec')!r}, want about 30")

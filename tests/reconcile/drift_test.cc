@@ -182,6 +182,18 @@ TEST_F(DriftTest, AFailedDetectionIsTransientWithItsReason) {
       << report.status().message();
 }
 
+TEST_F(DriftTest, AFailedDetectionWithoutAVerdictIsTransient) {
+  for (const std::string verdict : {"UNKNOWN", "NOT_CHECKED"}) {
+    SCOPED_TRACE(verdict);
+    cfn_.detection_script = {Detection("DETECTION_FAILED", verdict, "Access denied to [Queue]")};
+    auto report = Detect();
+    ASSERT_FALSE(report.ok());
+    EXPECT_EQ(report.status().kind(), base::ErrorKind::kTransient);
+    EXPECT_NE(report.status().message().find("Access denied to [Queue]"), std::string::npos)
+        << report.status().message();
+  }
+}
+
 TEST_F(DriftTest, APartlyFailedDetectionStillReportsWhatItFound) {
   // CloudFormation fails a detection when some resources cannot be checked, yet gives the
   // stack a drift status from the ones it could check.

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "aws/env.h"
+#include "aws/make_clients.h"
 #include "aws/stack_files.h"
 #include "git/libgit2_source.h"
 #include "reconcile/stack_tags.h"
@@ -310,16 +312,103 @@ TEST_F(PruneTest, TerminationProtectionKeepsTheStackAndIsReported) {
   EXPECT_FALSE(Exists("alpha"));
 }
 
-TEST_F(PruneTest, ProtectionTurnedOnAfterTheListingStillStopsTheDelete) {
-  PruneOptions options = AfterBetaIsRemoved();
+// CloudFormation refuses the delete of a stack protected since the listing: that stack is
+// kept and reported, and the others still go.
+TEST_F(PruneTest, ARefusedDeleteKeepsThatStackAndPrunesTheOthers) {
+  PruneOptions options;
+  options.repo_url = repo_.url();
+  options.revision = repo_.Head();
+  options.allow_delete_all = true;
+  options.wait = Wait();
   auto managed = ListManagedStacks(stacks_);
   ASSERT_TRUE(managed.ok());
-  ASSERT_TRUE(stacks_.UpdateTerminationProtection("beta", true).ok());
+  ASSERT_TRUE(stacks_.UpdateTerminationProtection("alpha", true).ok());  // first in name order
   auto report = Prune(cfn_, clock_, nullptr, *managed, options);
-  // CloudFormation refuses the delete; the refusal is an error, and the stack stays.
-  ASSERT_FALSE(report.ok());
-  EXPECT_EQ(report.status().kind(), base::ErrorKind::kConflict);
-  EXPECT_TRUE(Exists("beta"));
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_EQ(report->kept.size(), 1u);
+  EXPECT_TRUE(Contains(report->kept[0], "alpha")) << report->kept[0];
+  EXPECT_TRUE(Contains(report->kept[0], "TerminationProtection")) << report->kept[0];
+  ASSERT_EQ(report->deleted.size(), 1u);
+  EXPECT_EQ(report->deleted[0].stack_name, "beta");
+  EXPECT_TRUE(Exists("alpha"));
+  EXPECT_FALSE(Exists("beta"));
+}
+
+// The same against moto through the real AWS client. (moto 5 has no
+// UpdateTerminationProtection, so protection is covered by the stack-files tests above.)
+class PruneMotoTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { moto_ = new testing::MotoServer(); }
+  static void TearDownTestSuite() {
+    delete moto_;
+    moto_ = nullptr;
+  }
+
+  void SetUp() override {
+    moto_->Reset();
+    aws::AwsClientsOptions options;
+    options.env = aws::EnvFromMap(moto_->ClientEnv());
+    auto clients = aws::MakeAwsClients(options);
+    ASSERT_TRUE(clients.ok()) << clients.status().ToString();
+    clients_ = *clients;
+    repo_.Write("alpha/compose.yaml", kAlpha);
+    repo_.Write("beta/compose.yaml", kBeta);
+    repo_.Commit("two projects");
+    other_.Write("compose.yaml", kGamma);
+    other_.Commit("another repository");
+    ASSERT_NO_FATAL_FAILURE(Deploy(repo_.url(), "alpha/compose.yaml"));
+    ASSERT_NO_FATAL_FAILURE(Deploy(repo_.url(), "beta/compose.yaml"));
+    ASSERT_NO_FATAL_FAILURE(Deploy(other_.url(), "compose.yaml"));
+  }
+
+  // moto finishes operations quickly; the real clock with short polls waits for it.
+  static WaitOptions Wait() { return {milliseconds(100), milliseconds(30000)}; }
+
+  void Deploy(const std::string& url, const std::string& compose_path) {
+    ReconcileOptions options;
+    options.repo_url = url;
+    options.compose_path = compose_path;
+    options.wait = Wait();
+    Reconciler reconciler(git_, *clients_.cloudformation, clients_.ec2.get(),
+                          *base::SystemClock::Get(), nullptr);
+    auto report = reconciler.Reconcile(options);
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    ASSERT_TRUE(report->succeeded) << report->message;
+  }
+
+  base::Result<PruneReport> RunPrune(const PruneOptions& options) {
+    auto managed = ListManagedStacks(*clients_.cloudformation);
+    if (!managed.ok()) return managed.status();
+    return Prune(*clients_.cloudformation, *base::SystemClock::Get(), nullptr, *managed, options);
+  }
+
+  // Gone: not listed any more, or listed as DELETE_COMPLETE.
+  static bool Gone(const std::string& stack) {
+    const std::string status = moto_->StackStatus(stack);
+    return status.empty() || status == "DELETE_COMPLETE";
+  }
+
+  static inline testing::MotoServer* moto_ = nullptr;
+  aws::AwsClients clients_;
+  testing::TempDir cache_;
+  testing::GitRepo repo_, other_;
+  git::LibGit2Source git_{cache_.path()};
+};
+
+TEST_F(PruneMotoTest, DeletesTheStackOfTheGoneProjectOnly) {
+  PruneOptions options;
+  options.repo_url = repo_.url();
+  options.revision = repo_.Head();
+  options.desired_sources = {SourceId(repo_.url(), "alpha/compose.yaml")};
+  options.wait = Wait();
+  auto report = RunPrune(options);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_EQ(report->deleted.size(), 1u);
+  EXPECT_EQ(report->deleted[0].stack_name, "beta");
+  EXPECT_TRUE(report->deleted[0].succeeded) << report->deleted[0].message;
+  EXPECT_TRUE(Gone("beta"));
+  EXPECT_EQ(moto_->StackStatus("alpha"), "CREATE_COMPLETE");
+  EXPECT_EQ(moto_->StackStatus("gamma"), "CREATE_COMPLETE");
 }
 
 }  // namespace

@@ -15,6 +15,7 @@ It also makes ExecuteChangeSet apply the change set's tags to the stack, as Clou
 does (moto keeps the stack's old tags, which would leave ecsync's revision tag stale). Used by the tests and the demo in place of
 `moto_server`; takes the same flags.
 """
+import os
 import sys
 
 import json
@@ -336,6 +337,37 @@ def _apply_change_set_tags():
 
 
 _apply_change_set_tags()
+
+
+def _slow_creates(seconds):
+    """Fault injection for restart tests: a new stack reports CREATE_IN_PROGRESS for `seconds`.
+
+    moto creates every resource synchronously, so a stack is CREATE_COMPLETE before ecsync's
+    first poll; tests of "interrupted while waiting" need a window in which the create is
+    still running. Set ECSYNC_MOTO_SLOW_CREATE_SECONDS to open one. Only the reported status
+    changes; the resources exist from the start, as moto made them.
+    """
+    import time
+
+    from moto.cloudformation.models import FakeStack
+
+    def get_status(self):
+        real = self.__dict__.get("_ecsync_status")
+        born = self.__dict__.get("_ecsync_born")
+        if real == "CREATE_COMPLETE" and born is not None and time.time() - born < seconds:
+            return "CREATE_IN_PROGRESS"
+        return real
+
+    def set_status(self, value):
+        if "_ecsync_born" not in self.__dict__:
+            self.__dict__["_ecsync_born"] = time.time()
+        self.__dict__["_ecsync_status"] = value
+
+    FakeStack.status = property(get_status, set_status)
+
+
+if float(os.environ.get("ECSYNC_MOTO_SLOW_CREATE_SECONDS", "0")) > 0:
+    _slow_creates(float(os.environ["ECSYNC_MOTO_SLOW_CREATE_SECONDS"]))
 
 
 if __name__ == "__main__":

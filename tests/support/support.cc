@@ -324,4 +324,101 @@ std::string GitRepo::Git(const std::vector<std::string>& args) const {
   return r.out;
 }
 
+bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return condition();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+Process::Process(const std::vector<std::string>& argv,
+                 const std::map<std::string, std::string>& env, const std::string& log_path)
+    : log_path_(log_path) {
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string kv = *e;
+    std::string name = kv.substr(0, kv.find('='));
+    if (!env.contains(name)) env_strings.push_back(kv);
+  }
+  for (const auto& [name, value] : env) env_strings.push_back(name + "=" + value);
+  std::vector<char*> envp;
+  for (std::string& kv : env_strings) envp.push_back(kv.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = argv;
+  std::vector<char*> argp;
+  for (std::string& a : args) argp.push_back(a.data());
+  argp.push_back(nullptr);
+  int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    int devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, 0);
+    dup2(log, 1);
+    dup2(log, 2);
+    execvpe(argp[0], argp.data(), envp.data());
+    _exit(127);
+  }
+  close(log);
+  if (pid < 0) throw std::runtime_error("fork failed");
+  pid_ = pid;
+}
+
+Process::~Process() {
+  if (!exit_code_ && pid_ > 0) {
+    kill(-pid_, SIGKILL);
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+void Process::Signal(int signal) const {
+  if (!exit_code_ && pid_ > 0) kill(pid_, signal);
+}
+
+std::optional<int> Process::Wait(std::chrono::milliseconds timeout) {
+  if (exit_code_) return exit_code_;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -2;
+      return exit_code_;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+std::string Process::Log() const {
+  std::ifstream in(log_path_);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+GitDaemon::GitDaemon(const std::string& base_dir) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    port_ = FreeLoopbackPort();
+    process_ = std::make_unique<Process>(
+        std::vector<std::string>{"git", "daemon", "--reuseaddr", "--export-all",
+                                 "--base-path=" + base_dir, "--listen=127.0.0.1",
+                                 "--port=" + std::to_string(port_), base_dir},
+        std::map<std::string, std::string>{}, log_dir_.path() + "/daemon.log");
+    if (WaitUntil([&] { return PortAccepts(port_) || process_->Wait(std::chrono::milliseconds(0)); },
+                  std::chrono::seconds(20)) &&
+        PortAccepts(port_)) {
+      return;
+    }
+    process_.reset();
+  }
+  throw std::runtime_error("git daemon did not start");
+}
+
+std::string GitDaemon::Url(const std::string& relative) const {
+  return "git://127.0.0.1:" + std::to_string(port_) + "/" + relative;
+}
+
 }  // namespace ecsync::testing

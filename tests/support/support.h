@@ -3,7 +3,10 @@
 // Helpers that start and drive real components for tests: moto_server, cfn-lint, git,
 // and the ecsync binary itself. Test-only; never linked into ecsync.
 
+#include <chrono>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -113,6 +116,48 @@ class GitRepo {
 
  private:
   TempDir dir_;
+};
+
+// Polls `condition` every 20 ms until it holds or `timeout` passes; returns its last value.
+bool WaitUntil(const std::function<bool()>& condition,
+               std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+// A child process running in the background (its own process group), stdout and stderr
+// appended to a log file. Killed (SIGKILL) in the destructor if still running.
+class Process {
+ public:
+  Process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+          const std::string& log_path);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  int pid() const { return pid_; }
+  void Signal(int signal) const;
+  // Waits up to `timeout` for the process to exit; its exit code, -2 when killed by a signal,
+  // nullopt when still running.
+  std::optional<int> Wait(std::chrono::milliseconds timeout);
+  // Everything it wrote so far.
+  std::string Log() const;
+
+ private:
+  int pid_ = -1;
+  std::optional<int> exit_code_;
+  std::string log_path_;
+};
+
+// `git daemon` serving every repository below `base_dir` (git://127.0.0.1:PORT/<name>) on a
+// free loopback port, with receive-pack disabled. Started in the constructor.
+class GitDaemon {
+ public:
+  explicit GitDaemon(const std::string& base_dir);
+  int port() const { return port_; }
+  // git://127.0.0.1:PORT/<relative>
+  std::string Url(const std::string& relative) const;
+
+ private:
+  TempDir log_dir_;
+  int port_ = 0;
+  std::unique_ptr<Process> process_;
 };
 
 }  // namespace ecsync::testing

@@ -1,0 +1,253 @@
+// The controller loop with real git repositories (libgit2 over file://) and the stack-files
+// target (a real CloudFormation implementation on disk), so every decision is observable in
+// the stacks without an AWS endpoint.
+
+#include "controller/controller.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "aws/stack_files.h"
+#include "base/hash.h"
+#include "controller/webhook_handler.h"
+#include "git/libgit2_source.h"
+#include "metrics/metrics.h"
+#include "reconcile/stack_tags.h"
+#include "tests/support/support.h"
+
+namespace ecsync::controller {
+namespace {
+
+using std::chrono::seconds;
+using testing::GitRepo;
+using testing::TempDir;
+using testing::WaitUntil;
+
+std::string App(int replicas) {
+  return "services:\n  web:\n    image: nginx:1.27-alpine\n    deploy:\n      replicas: " +
+         std::to_string(replicas) + "\n";
+}
+
+class ControllerTest : public ::testing::Test {
+ protected:
+  ControllerTest()
+      : git_(work_.path() + "/cache"), stacks_(work_.path() + "/stacks", *base::SystemClock::Get()),
+        metrics_("test", "") {}
+
+  RepositoryConfig Repo(std::vector<ProjectConfig> projects) {
+    RepositoryConfig repo;
+    repo.name = "mono";
+    repo.url = repo_.url();
+    repo.ref = "main";
+    repo.poll_interval = std::chrono::milliseconds(200);
+    repo.timeout = std::chrono::seconds(60);
+    repo.projects = std::move(projects);
+    return repo;
+  }
+
+  Config MakeConfig(RepositoryConfig repo) {
+    Config config;
+    config.concurrency = 2;
+    config.aws.vpc_id = "vpc-12345678";
+    config.aws.subnet_ids = {"subnet-1111aaaa", "subnet-2222bbbb"};
+    config.repositories.push_back(std::move(repo));
+    config.webhooks.secret = "hook";
+    return config;
+  }
+
+  ControllerDeps Deps() {
+    ControllerDeps deps;
+    deps.git = &git_;
+    deps.cloudformation = &stacks_;
+    deps.clock = base::SystemClock::Get();
+    deps.metrics = &metrics_;
+    deps.stack_poll_interval = std::chrono::milliseconds(20);
+    return deps;
+  }
+
+  static ProjectConfig Glob(const std::string& pattern) {
+    ProjectConfig entry;
+    entry.glob = pattern;
+    return entry;
+  }
+
+  std::string Revision(const std::string& stack) {
+    auto found = stacks_.DescribeStack(stack);
+    if (!found.ok()) return "";
+    return found->tags[reconcile::kTagRevision];
+  }
+
+  bool Exists(const std::string& stack) { return stacks_.DescribeStack(stack).ok(); }
+
+  size_t Runs(const Controller& controller, const std::string& key) {
+    ProjectStatus status;
+    if (!controller.status().FindProject(key, &status)) return 0;
+    return status.runs.size();
+  }
+
+  TempDir work_;
+  GitRepo repo_;
+  git::LibGit2Source git_;
+  aws::StackFiles stacks_;
+  metrics::Metrics metrics_;
+};
+
+TEST_F(ControllerTest, MonorepoReconcilesOnlyTheProjectWhoseFilesChanged) {
+  repo_.Write("apps/api/compose.yaml", App(1));
+  repo_.Write("apps/web/compose.yaml", App(1));
+  std::string first = repo_.Commit("two apps");
+  Controller controller(MakeConfig(Repo({Glob("apps/*/compose.yaml")})), Deps());
+  controller.Start();
+  ASSERT_TRUE(WaitUntil([&] { return Revision("mono-api") == first && Revision("mono-web") == first; }));
+  ASSERT_TRUE(WaitUntil([&] { return controller.Idle(); }));
+  size_t api_runs = Runs(controller, "mono/api");
+
+  repo_.Write("apps/web/compose.yaml", App(2));
+  std::string second = repo_.Commit("scale web");
+  ASSERT_TRUE(WaitUntil([&] { return Revision("mono-web") == second; }));
+  ASSERT_TRUE(WaitUntil([&] { return controller.Idle(); }));
+  // The api project's files did not change: it was not reconciled again, and its stack
+  // still carries the first revision.
+  EXPECT_EQ(Runs(controller, "mono/api"), api_runs);
+  EXPECT_EQ(Revision("mono-api"), first);
+  controller.Stop();
+}
+
+TEST_F(ControllerTest, ABrokenCommitStallsWithoutRetryingAndLeavesTheStack) {
+  repo_.Write("compose.yaml", App(1));
+  std::string first = repo_.Commit("ok");
+  ProjectConfig entry;
+  entry.name = "app";
+  entry.files = {"compose.yaml"};
+  Controller controller(MakeConfig(Repo({entry})), Deps());
+  controller.Start();
+  ASSERT_TRUE(WaitUntil([&] { return Revision("mono-app") == first; }));
+
+  repo_.Write("compose.yaml", "services: [not a map");
+  repo_.Commit("broken");
+  ProjectStatus status;
+  ASSERT_TRUE(WaitUntil([&] {
+    return controller.status().FindProject("mono/app", &status) &&
+           status.condition == Condition::kStalled;
+  }));
+  EXPECT_NE(status.reason.find("compose.yaml"), std::string::npos) << status.reason;
+  const size_t runs = status.runs.size();
+  // Several polls later (200 ms apart) the broken revision has not been tried again.
+  const auto stalled_at = std::chrono::system_clock::now();
+  ASSERT_TRUE(WaitUntil([&] {
+    auto repos = controller.status().Repositories();
+    return !repos.empty() && repos[0].last_fetch > stalled_at + std::chrono::milliseconds(800);
+  }));
+  ASSERT_TRUE(controller.status().FindProject("mono/app", &status));
+  EXPECT_EQ(status.runs.size(), runs);
+  EXPECT_EQ(Revision("mono-app"), first);  // the running stack is untouched
+
+  // A fixing commit is picked up at once.
+  repo_.Write("compose.yaml", App(2));
+  std::string fixed = repo_.Commit("fixed");
+  EXPECT_TRUE(WaitUntil([&] { return Revision("mono-app") == fixed; }));
+  controller.Stop();
+}
+
+TEST_F(ControllerTest, PrunesAStackWhoseProjectIsGoneButNeverEverything) {
+  repo_.Write("apps/api/compose.yaml", App(1));
+  repo_.Write("apps/web/compose.yaml", App(1));
+  repo_.Commit("two apps");
+  Controller controller(MakeConfig(Repo({Glob("apps/*/compose.yaml")})), Deps());
+  controller.Start();
+  ASSERT_TRUE(WaitUntil([&] { return Exists("mono-api") && Exists("mono-web"); }));
+
+  repo_.Remove("apps/api/compose.yaml");
+  repo_.Commit("drop api");
+  ASSERT_TRUE(WaitUntil([&] { return !Exists("mono-api"); })) << "api was not pruned";
+  EXPECT_TRUE(Exists("mono-web"));
+
+  // A commit that leaves no project at all deletes nothing.
+  repo_.Remove("apps/web/compose.yaml");
+  repo_.Write("README", "moved elsewhere\n");
+  std::string empty = repo_.Commit("empty");
+  ASSERT_TRUE(WaitUntil([&] {
+    auto repos = controller.status().Repositories();
+    return !repos.empty() && repos[0].last_commit == empty &&
+           repos[0].last_error.find("allow_prune_all") != std::string::npos;
+  })) << controller.status().ToJson().dump(2);
+  EXPECT_TRUE(Exists("mono-web"));
+  controller.Stop();
+}
+
+TEST_F(ControllerTest, PruneOptOutKeepsTheStack) {
+  repo_.Write("apps/api/compose.yaml", App(1));
+  repo_.Write("apps/web/compose.yaml", App(1));
+  repo_.Commit("two apps");
+  ProjectConfig api;
+  api.name = "api";
+  api.files = {"apps/api/compose.yaml"};
+  api.prune = false;
+  ProjectConfig web;
+  web.name = "web";
+  web.files = {"apps/web/compose.yaml"};
+  Controller controller(MakeConfig(Repo({api, web})), Deps());
+  controller.Start();
+  ASSERT_TRUE(WaitUntil([&] { return Exists("mono-api") && Exists("mono-web"); }));
+  repo_.Remove("apps/api/compose.yaml");
+  std::string second = repo_.Commit("drop api");
+  ASSERT_TRUE(WaitUntil([&] {
+    auto repos = controller.status().Repositories();
+    return !repos.empty() && repos[0].last_commit == second && controller.Idle();
+  }));
+  EXPECT_TRUE(Exists("mono-api"));
+  controller.Stop();
+}
+
+TEST_F(ControllerTest, RunOnceReconcilesEverythingAndReportsFailures) {
+  repo_.Write("apps/good/compose.yaml", App(1));
+  repo_.Write("apps/bad/compose.yaml", "services:\n  web:\n    image: nginx\n    network_mode: host\n");
+  repo_.Commit("one good, one bad");
+  Controller controller(MakeConfig(Repo({Glob("apps/*/compose.yaml")})), Deps());
+  OnceSummary summary = controller.RunOnce(/*force=*/false, nullptr);
+  EXPECT_EQ(summary.projects, 2);
+  EXPECT_EQ(summary.succeeded, 1);
+  EXPECT_EQ(summary.invalid, 1);
+  EXPECT_TRUE(Exists("mono-good"));
+  EXPECT_FALSE(Exists("mono-bad"));
+}
+
+TEST_F(ControllerTest, WebhooksOverTheRateLimitGet429AndChangeNothing) {
+  repo_.Write("compose.yaml", App(1));
+  repo_.Commit("ok");
+  ProjectConfig entry;
+  entry.name = "app";
+  entry.files = {"compose.yaml"};
+  RepositoryConfig repo = Repo({entry});
+  repo.poll_interval = std::chrono::milliseconds(0);
+  Controller controller(MakeConfig(repo), Deps());
+  WebhookHandler::Options options;
+  options.requests_per_second = 0.001;
+  options.burst = 1;
+  WebhookHandler handler(controller, &metrics_, *base::SystemClock::Get(), options);
+  std::string body = nlohmann::json{{"repository", repo_.url()}, {"ref", "main"}}.dump();
+  Headers headers = {{"X-Signature", "sha256=" + base::HexEncode(base::HmacSha256("hook", body))}};
+  EXPECT_EQ(handler.Handle(Provider::kGeneric, headers, body).status, 202);
+  WebhookResponse limited = handler.Handle(Provider::kGeneric, headers, body);
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_NE(metrics_.Serialize().find("result=\"rate_limited\""), std::string::npos);
+}
+
+TEST_F(ControllerTest, WebhookForAnotherBranchIsIgnored) {
+  repo_.Write("compose.yaml", App(1));
+  repo_.Commit("ok");
+  ProjectConfig entry;
+  entry.name = "app";
+  entry.files = {"compose.yaml"};
+  Controller controller(MakeConfig(Repo({entry})), Deps());
+  WebhookHandler handler(controller, nullptr, *base::SystemClock::Get(), {});
+  std::string body = nlohmann::json{{"repository", repo_.url()}, {"ref", "feature"}}.dump();
+  Headers headers = {{"X-Signature", "sha256=" + base::HexEncode(base::HmacSha256("hook", body))}};
+  WebhookResponse answer = handler.Handle(Provider::kGeneric, headers, body);
+  EXPECT_EQ(answer.status, 200);
+  EXPECT_NE(answer.body.find("ignored"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ecsync::controller

@@ -1,0 +1,389 @@
+// `ecsync serve` end to end: the real binary, repositories served by `git daemon`,
+// moto_server as AWS, webhooks over real HTTP, and promtool on the metrics.
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+
+#include <atomic>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "base/hash.h"
+#include "tests/support/support.h"
+
+namespace ecsync::testing {
+namespace {
+
+using nlohmann::json;
+using std::chrono::seconds;
+
+constexpr char kSecret[] = "s3cret-hook";
+
+std::string App(int replicas) {
+  return "services:\n  web:\n    image: nginx:1.27-alpine\n    deploy:\n      replicas: " +
+         std::to_string(replicas) + "\n";
+}
+
+class Serve : public ::testing::Test {
+ protected:
+  explicit Serve(std::map<std::string, std::string> moto_env = {}) : moto_(std::move(moto_env)) {}
+
+  // Creates the repository (its first commit holds App(1)) and the git daemon serving it.
+  void SetUpRepository() {
+    repo_ = std::make_unique<GitRepo>();
+    repo_->Write("compose.yaml", App(1));
+    first_ = repo_->Commit("first");
+    std::string dir = repo_->path();
+    auto slash = dir.rfind('/');
+    daemon_ = std::make_unique<GitDaemon>(dir.substr(0, slash));
+    url_ = daemon_->Url(dir.substr(slash + 1));
+  }
+
+  std::string Config(const std::string& poll_interval, const std::string& extra = "") {
+    return "cache_dir: " + work_.path() + "/cache\n" +
+           "webhooks:\n  secret: {env: HOOK_SECRET}\n  max_body_bytes: 64KiB\n"
+           "  requests_per_second: 1000\n  burst: 1000\n" +
+           extra +
+           "repositories:\n  - name: app\n    url: " + url_ +
+           "\n    branch: main\n    poll_interval: " + poll_interval +
+           "\n    projects:\n      - name: web\n        files: [compose.yaml]\n        stack_name: app-web\n";
+  }
+
+  void StartServe(const std::string& config) {
+    std::string path = work_.WriteFile("ecsync.yaml", config);
+    std::remove((work_.path() + "/ports").c_str());
+    auto env = moto_.ClientEnv();
+    env["HOOK_SECRET"] = kSecret;
+    serve_ = std::make_unique<Process>(
+        std::vector<std::string>{EcsyncBinary(), "--log-format", "json", "serve", "--config", path,
+                                 "--listen", "127.0.0.1:0", "--port-file", work_.path() + "/ports"},
+        env, work_.path() + "/serve.log");
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          return std::ifstream(work_.path() + "/ports").good() ||
+                 serve_->Wait(std::chrono::milliseconds(0)).has_value();
+        },
+        seconds(60)));
+    ASSERT_TRUE(std::ifstream(work_.path() + "/ports").good()) << serve_->Log();
+    std::ifstream ports(work_.path() + "/ports");
+    ports >> port_;
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    client_->set_read_timeout(30, 0);
+  }
+
+  // The stack as DescribeStacks lists it; null when absent.
+  json Stack(const std::string& name) {
+    std::string out = moto_.Aws({"cloudformation", "describe-stacks"});
+    if (out.empty()) return json();
+    for (const json& stack : json::parse(out)["Stacks"]) {
+      if (stack["StackName"] == name) return stack;
+    }
+    return json();
+  }
+
+  std::string StackStatus(const std::string& name) {
+    json stack = Stack(name);
+    return stack.is_null() ? "" : stack["StackStatus"].get<std::string>();
+  }
+
+  bool StackAt(const std::string& revision, const std::string& status_suffix = "_COMPLETE") {
+    json stack = Stack("app-web");
+    if (stack.is_null()) return false;
+    std::string status = stack["StackStatus"];
+    if (!status.ends_with(status_suffix) || status.starts_with("UPDATE_ROLLBACK")) return false;
+    for (const json& tag : stack["Tags"]) {
+      if (tag["Key"] == "ecsync:revision") return tag["Value"] == revision;
+    }
+    return false;
+  }
+
+  httplib::Result PostGitHub(const std::string& body, const std::string& delivery,
+                             const std::string& secret = kSecret) {
+    httplib::Headers headers = {
+        {"X-GitHub-Event", "push"},
+        {"X-GitHub-Delivery", delivery},
+        {"X-Hub-Signature-256", "sha256=" + base::HexEncode(base::HmacSha256(secret, body))}};
+    return client_->Post("/hooks/github", headers, body, "application/json");
+  }
+
+  std::string PushBody(const std::string& after, const std::string& url = "") {
+    return json{{"ref", "refs/heads/main"},
+                {"before", first_},
+                {"after", after},
+                {"repository",
+                 {{"clone_url", url.empty() ? url_ : url}, {"ssh_url", "git@example.com:x/y.git"}}}}
+        .dump();
+  }
+
+  // ecsync_reconciles_total summed over results for the project, from /metrics.
+  double Reconciles() {
+    auto res = client_->Get("/metrics");
+    if (!res || res->status != 200) return -1;
+    std::regex line(R"re(ecsync_reconciles_total\{[^}]*project="app/web"[^}]*\} ([0-9.e+]+))re");
+    double total = 0;
+    for (std::sregex_iterator it(res->body.begin(), res->body.end(), line), end; it != end; ++it) {
+      total += std::stod((*it)[1]);
+    }
+    return total;
+  }
+
+  json Status() {
+    auto res = client_->Get("/api/v1/status");
+    if (!res || res->status != 200) return json();
+    return json::parse(res->body);
+  }
+
+  MotoServer moto_;
+  TempDir work_;
+  std::unique_ptr<GitRepo> repo_;
+  std::unique_ptr<GitDaemon> daemon_;
+  std::string url_;
+  std::string first_;
+  std::unique_ptr<Process> serve_;
+  std::unique_ptr<httplib::Client> client_;
+  int port_ = 0;
+};
+
+TEST_F(Serve, PushThenWebhookUpdatesTheStack) {
+  SetUpRepository();
+  StartServe(Config("0"));  // webhooks only, after the first check at start
+  ASSERT_TRUE(WaitUntil([&] { return StackAt(first_); }, seconds(120)))
+      << serve_->Log() << Stack("app-web").dump() << moto_.Aws({"cloudformation", "describe-stacks"});
+
+  repo_->Write("compose.yaml", App(2));
+  std::string second = repo_->Commit("two replicas");
+  auto res = PostGitHub(PushBody(second), "delivery-1");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 202) << res->body;
+  ASSERT_TRUE(WaitUntil([&] { return StackAt(second); }, seconds(120))) << serve_->Log();
+  EXPECT_EQ(StackStatus("app-web"), "UPDATE_COMPLETE");
+
+  json status = Status();
+  ASSERT_EQ(status["projects"].size(), 1u) << status.dump();
+  EXPECT_EQ(status["projects"][0]["condition"]["type"], "Ready");
+  EXPECT_EQ(status["projects"][0]["lastAppliedRevision"], second);
+  EXPECT_EQ(status["repositories"][0]["lastFetchedCommit"], second);
+  EXPECT_GE(status["projects"][0]["runs"].size(), 2u);
+}
+
+TEST_F(Serve, PollingAlonePicksUpACommit) {
+  SetUpRepository();
+  StartServe(Config("300ms"));
+  ASSERT_TRUE(WaitUntil([&] { return StackAt(first_); }, seconds(120))) << serve_->Log();
+  repo_->Write("compose.yaml", App(3));
+  std::string second = repo_->Commit("three replicas");
+  EXPECT_TRUE(WaitUntil([&] { return StackAt(second); }, seconds(120))) << serve_->Log();
+}
+
+TEST_F(Serve, ABurstOfWebhooksCausesOneOrTwoReconciles) {
+  SetUpRepository();
+  StartServe(Config("0"));
+  ASSERT_TRUE(WaitUntil([&] { return StackAt(first_) && Reconciles() >= 1; }, seconds(120)))
+      << serve_->Log();
+  const double before = Reconciles();
+  repo_->Write("compose.yaml", App(2));
+  std::string second = repo_->Commit("two replicas");
+  std::atomic<int> accepted{0};
+  std::vector<std::thread> senders;
+  for (int t = 0; t < 4; ++t) {
+    senders.emplace_back([&, t] {
+      httplib::Client client("127.0.0.1", port_);
+      for (int i = 0; i < 25; ++i) {
+        std::string body = PushBody(second);
+        httplib::Headers headers = {
+            {"X-GitHub-Event", "push"},
+            {"X-GitHub-Delivery", "burst-" + std::to_string(t) + "-" + std::to_string(i)},
+            {"X-Hub-Signature-256",
+             "sha256=" + base::HexEncode(base::HmacSha256(kSecret, body))}};
+        auto res = client.Post("/hooks/github", headers, body, "application/json");
+        if (res && res->status == 202) ++accepted;
+      }
+    });
+  }
+  for (auto& s : senders) s.join();
+  EXPECT_EQ(accepted.load(), 100);
+  ASSERT_TRUE(WaitUntil([&] { return StackAt(second); }, seconds(120))) << serve_->Log();
+  // Let anything still queued finish, then count.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        json s = Status();
+        return !s.is_null() && s["projects"][0]["condition"]["type"] == "Ready";
+      },
+      seconds(60)));
+  const double runs = Reconciles() - before;
+  EXPECT_GE(runs, 1);
+  EXPECT_LE(runs, 2);
+}
+
+TEST_F(Serve, RefusedWebhooksChangeNothing) {
+  SetUpRepository();
+  StartServe(Config("0"));
+  ASSERT_TRUE(WaitUntil([&] { return StackAt(first_) && Reconciles() >= 1; }, seconds(120)))
+      << serve_->Log();
+  const double before = Reconciles();
+  repo_->Write("compose.yaml", App(2));
+  std::string second = repo_->Commit("two replicas");
+
+  auto bad_signature = PostGitHub(PushBody(second), "d-1", "wrong-secret");
+  ASSERT_TRUE(bad_signature);
+  EXPECT_EQ(bad_signature->status, 401);
+  EXPECT_EQ(bad_signature->body.find(kSecret), std::string::npos);
+
+  auto unknown = PostGitHub(PushBody(second, "https://example.com/other/repo.git"), "d-2");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+
+  std::string huge(100 * 1024, 'x');
+  auto oversized = PostGitHub(huge, "d-3");
+  ASSERT_TRUE(oversized);
+  EXPECT_EQ(oversized->status, 413);
+
+  auto malformed = PostGitHub("{not json", "d-4");
+  ASSERT_TRUE(malformed);
+  EXPECT_EQ(malformed->status, 400);
+
+  httplib::Headers unsigned_generic = {{"Content-Type", "application/json"}};
+  auto generic = client_->Post("/hooks/generic", unsigned_generic,
+                               json{{"repository", url_}, {"ref", "main"}}.dump(),
+                               "application/json");
+  ASSERT_TRUE(generic);
+  EXPECT_EQ(generic->status, 401);
+
+  // Nothing was fetched or deployed: the stack and the counters stay where they were.
+  json status = Status();
+  EXPECT_EQ(status["repositories"][0]["lastFetchedCommit"], first_);
+  EXPECT_EQ(Reconciles(), before);
+  EXPECT_TRUE(StackAt(first_));
+
+  // The refusals are counted by result.
+  auto metrics = client_->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  for (const char* result : {"unauthorized", "unknown_repository", "too_large", "bad_request"}) {
+    EXPECT_NE(metrics->body.find("result=\"" + std::string(result) + "\""), std::string::npos)
+        << result;
+  }
+}
+
+TEST_F(Serve, GenericWebhookFromCiTriggersADeploy) {
+  SetUpRepository();
+  StartServe(Config("0"));
+  ASSERT_TRUE(WaitUntil([&] { return StackAt(first_); }, seconds(120))) << serve_->Log();
+  repo_->Write("compose.yaml", App(2));
+  std::string second = repo_->Commit("two replicas");
+  std::string body = json{{"repository", url_}, {"ref", "main"}, {"commit", second}}.dump();
+  httplib::Headers headers = {
+      {"X-Signature", "sha256=" + base::HexEncode(base::HmacSha256(kSecret, body))}};
+  auto res = client_->Post("/hooks/generic", headers, body, "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 202) << res->body;
+  EXPECT_TRUE(WaitUntil([&] { return StackAt(second); }, seconds(120))) << serve_->Log();
+}
+
+TEST_F(Serve, EndpointsAnswerAndMetricsPassPromtool) {
+  SetUpRepository();
+  StartServe(Config("0"));
+  ASSERT_TRUE(WaitUntil([&] { return StackAt(first_); }, seconds(120))) << serve_->Log();
+  ASSERT_TRUE(WaitUntil([&] {
+    auto r = client_->Get("/readyz");
+    return r && r->status == 200;
+  }));
+  auto health = client_->Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  auto page = client_->Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("app/web"), std::string::npos);
+
+  auto metrics = client_->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  ASSERT_EQ(metrics->status, 200);
+  for (const char* family :
+       {"ecsync_build_info", "ecsync_reconciles_total", "ecsync_reconcile_duration_seconds",
+        "ecsync_git_fetch_duration_seconds", "ecsync_aws_requests_total", "ecsync_stack_status",
+        "ecsync_project_condition", "ecsync_queue_depth"}) {
+    EXPECT_NE(metrics->body.find(family), std::string::npos) << family;
+  }
+  EXPECT_NE(metrics->body.find("service=\"CloudFormation\""), std::string::npos);
+  EXPECT_EQ(metrics->body.find(kSecret), std::string::npos);
+  std::string path = work_.WriteFile("metrics.txt", metrics->body);
+  CommandResult lint = RunCommand({"sh", "-c", "promtool check metrics < " + path});
+  EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err;
+  EXPECT_EQ(lint.out + lint.err, "");
+  // Logs are JSON lines with fields, and carry no secret.
+  std::string log = serve_->Log();
+  EXPECT_EQ(log.find(kSecret), std::string::npos);
+  EXPECT_NE(log.find("\"project\":\"app/web\""), std::string::npos) << log;
+}
+
+TEST_F(Serve, SighupReloadsAndABadReloadKeepsTheRunningConfig) {
+  SetUpRepository();
+  StartServe(Config("0"));
+  ASSERT_TRUE(WaitUntil([&] { return StackAt(first_); }, seconds(120))) << serve_->Log();
+  // A broken file: the controller keeps running with the old configuration.
+  work_.WriteFile("ecsync.yaml", "repositories: [oops\n");
+  serve_->Signal(SIGHUP);
+  ASSERT_TRUE(WaitUntil([&] { return serve_->Log().find("reload failed") != std::string::npos; }))
+      << serve_->Log();
+  auto health = client_->Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  // A good file with a second project: it is deployed without a restart.
+  repo_->Write("api/compose.yaml", App(1));
+  repo_->Commit("api");
+  std::string config = Config("0");
+  config += "      - name: api\n        files: [api/compose.yaml]\n        stack_name: app-api\n";
+  work_.WriteFile("ecsync.yaml", config);
+  serve_->Signal(SIGHUP);
+  EXPECT_TRUE(WaitUntil([&] { return StackStatus("app-api") == "CREATE_COMPLETE"; },
+                        seconds(120)))
+      << serve_->Log();
+}
+
+class SlowServe : public Serve {
+ protected:
+  SlowServe() : Serve({{"ECSYNC_MOTO_SLOW_CREATE_SECONDS", "6"}}) {}
+};
+
+TEST_F(SlowServe, SigtermDuringADeployLeavesAStateTheNextStartResumes) {
+  SetUpRepository();
+  StartServe(Config("0"));
+  ASSERT_TRUE(WaitUntil([&] { return StackStatus("app-web") == "CREATE_IN_PROGRESS"; },
+                        seconds(60)))
+      << serve_->Log();
+  serve_->Signal(SIGTERM);
+  auto code = serve_->Wait(seconds(30));
+  ASSERT_TRUE(code.has_value()) << serve_->Log();
+  EXPECT_EQ(*code, 0) << serve_->Log();
+  // The create goes on in CloudFormation; nothing was deleted.
+  EXPECT_NE(StackStatus("app-web"), "");
+  EXPECT_NE(StackStatus("app-web").find("CREATE"), std::string::npos);
+
+  StartServe(Config("0"));
+  ASSERT_TRUE(WaitUntil([&] { return StackAt(first_, "CREATE_COMPLETE"); }, seconds(120)))
+      << serve_->Log();
+  json stacks = json::parse(moto_.Aws({"cloudformation", "describe-stacks"}));
+  EXPECT_EQ(stacks["Stacks"].size(), 1u);
+}
+
+TEST_F(SlowServe, KillNineDuringACreateThenRestartLeavesExactlyOneStack) {
+  SetUpRepository();
+  StartServe(Config("0"));
+  ASSERT_TRUE(WaitUntil([&] { return StackStatus("app-web") == "CREATE_IN_PROGRESS"; },
+                        seconds(60)))
+      << serve_->Log();
+  serve_->Signal(SIGKILL);
+  ASSERT_TRUE(serve_->Wait(seconds(10)).has_value());
+  StartServe(Config("0"));
+  ASSERT_TRUE(WaitUntil([&] { return StackAt(first_, "CREATE_COMPLETE"); }, seconds(120)))
+      << serve_->Log();
+  json stacks = json::parse(moto_.Aws({"cloudformation", "describe-stacks"}));
+  EXPECT_EQ(stacks["Stacks"].size(), 1u);
+  EXPECT_NE(serve_->Log().find("waiting for it to finish"), std::string::npos) << serve_->Log();
+}
+
+}  // namespace
+}  // namespace ecsync::testing
