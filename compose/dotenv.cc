@@ -199,4 +199,36 @@ base::Result<DotEnv> ParseDotEnv(const std::string& content,
   return DotEnvParser(content, environment).Run();
 }
 
+base::Result<DotEnv> ParseRawEnv(const std::string& content,
+                                 const std::map<std::string, std::string>& environment) {
+  DotEnv out;
+  size_t pos = content.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0;
+  for (int line = 1; pos <= content.size(); ++line) {
+    size_t end = content.find('\n', pos);
+    if (end == std::string::npos) end = content.size();
+    std::string text = content.substr(pos, end - pos);
+    pos = end + 1;
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    size_t start = 0;
+    while (start < text.size() && IsBlank(text[start])) ++start;
+    if (start == text.size() || text[start] == '#') continue;
+    const size_t equals = text.find('=', start);
+    const std::string key = text.substr(start, equals == std::string::npos ? std::string::npos
+                                                                           : equals - start);
+    if (key.empty()) {
+      return base::InvalidError("line " + std::to_string(line) + ": no variable name before =");
+    }
+    if (key.find_first_of(" \t") != std::string::npos) {
+      return base::InvalidError("line " + std::to_string(line) + ": key \"" + key +
+                                "\" cannot contain a space");
+    }
+    if (equals != std::string::npos) {
+      out.emplace_back(key, text.substr(equals + 1));
+    } else if (auto it = environment.find(key); it != environment.end()) {
+      out.emplace_back(key, it->second);
+    }
+  }
+  return out;
+}
+
 }  // namespace ecsync::compose

@@ -25,4 +25,13 @@ using DotEnv = std::vector<std::pair<std::string, std::string>>;
 base::Result<DotEnv> ParseDotEnv(const std::string& content,
                                  const std::map<std::string, std::string>& environment);
 
+// Parses `content` in the `raw` env_file format (`docker run --env-file`): per line, a
+// `KEY=VALUE` whose value is everything after the first `=`, kept as written (quotes, `$`,
+// `#` and trailing blanks included; a CR before the newline is dropped). Blank lines and lines
+// starting with `#` are skipped, leading blanks are ignored, a UTF-8 byte order mark is skipped.
+// `KEY` alone takes its value from `environment` (and is left out when it has none). Errors are
+// kInvalid, "line N: what": an empty key, a key with a blank inside.
+base::Result<DotEnv> ParseRawEnv(const std::string& content,
+                                 const std::map<std::string, std::string>& environment);
+
 }  // namespace ecsync::compose

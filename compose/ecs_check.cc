@@ -13,11 +13,16 @@ class EcsChecker {
   void Service(const compose::Service& s) {
     const std::string p = "services." + s.name;
     const SourceLocation& at = s.location;
+    // Where `key` (relative to the service) was written; the service's line when unknown.
+    auto key = [&s](const std::string& relative) -> const SourceLocation& {
+      auto it = s.key_locations.find(relative);
+      return it == s.key_locations.end() ? s.location : it->second;
+    };
     if (s.build && s.image.empty()) {
-      Error(s.build->location, p + ".build",
+      Error(key("build"), p + ".build",
             "ECS cannot build images; build and push the image, then set image:");
     } else if (s.build) {
-      Warn(s.build->location, p + ".build", "ignored: ECS runs the image named by image:");
+      Warn(key("build"), p + ".build", "ignored: ECS runs the image named by image:");
     }
     if (s.image.empty() && !s.build) {
       Error(at, p, "has no image; set image: to an image ECS can pull");
@@ -53,63 +58,75 @@ class EcsChecker {
       }
     }
     if (!s.network_mode.empty() && s.network_mode != "awsvpc") {
-      Error(at, p + ".network_mode",
+      Error(key("network_mode"), p + ".network_mode",
             "network_mode \"" + s.network_mode +
                 "\" cannot run on Fargate, which always uses awsvpc; remove it");
     }
-    if (s.privileged) Error(at, p + ".privileged", "Fargate does not run privileged containers");
+    if (s.privileged) {
+      Error(key("privileged"), p + ".privileged", "Fargate does not run privileged containers");
+    }
     for (const std::string& cap : s.cap_add) {
       if (cap != "SYS_PTRACE") {
-        Error(at, p + ".cap_add", "Fargate only allows adding SYS_PTRACE, not " + cap);
+        Error(key("cap_add"), p + ".cap_add", "Fargate only allows adding SYS_PTRACE, not " + cap);
       }
     }
     if (s.ipc == "host" || s.pid == "host") {
-      Error(at, p + (s.ipc == "host" ? ".ipc" : ".pid"), "Fargate cannot share the host's IPC or PID namespace");
+      Error(key(s.ipc == "host" ? "ipc" : "pid"), p + (s.ipc == "host" ? ".ipc" : ".pid"),
+            "Fargate cannot share the host's IPC or PID namespace");
     }
     if (!s.volumes_from.empty()) {
-      Error(at, p + ".volumes_from", "volumes_from is not supported; use named volumes");
+      Error(key("volumes_from"), p + ".volumes_from",
+            "volumes_from is not supported; use named volumes");
     }
     if (!s.extra_hosts.empty()) {
-      Error(at, p + ".extra_hosts",
+      Error(key("extra_hosts"), p + ".extra_hosts",
             "Fargate (awsvpc) does not support extra_hosts; use DNS (Cloud Map) names instead");
     }
     if (s.deploy && s.deploy->mode == "global") {
-      Error(s.deploy->location, p + ".deploy.mode",
+      Error(key("deploy.mode"), p + ".deploy.mode",
             "global services (one per host) do not exist on Fargate; use replicas");
     }
-    WarnIf(!s.container_name.empty(), at, p + ".container_name", "ECS names tasks itself");
-    WarnIf(!s.hostname.empty(), at, p + ".hostname", "not supported with awsvpc");
-    WarnIf(!s.domainname.empty(), at, p + ".domainname", "not supported on ECS");
-    WarnIf(!s.links.empty(), at, p + ".links", "services reach each other by name (Cloud Map)");
-    WarnIf(!s.external_links.empty(), at, p + ".external_links", "not supported on ECS");
-    WarnIf(!s.dns.empty(), at, p + ".dns", "not supported with awsvpc");
-    WarnIf(!s.dns_search.empty(), at, p + ".dns_search", "not supported with awsvpc");
-    WarnIf(!s.dns_opt.empty(), at, p + ".dns_opt", "not supported with awsvpc");
-    WarnIf(!s.restart.empty(), at, p + ".restart", "ECS services always replace stopped tasks");
-    WarnIf(!s.security_opt.empty(), at, p + ".security_opt", "not supported on Fargate");
-    WarnIf(!s.stop_signal.empty(), at, p + ".stop_signal", "ECS always sends SIGTERM");
-    WarnIf(!s.expose.empty(), at, p + ".expose",
+    WarnIf(!s.container_name.empty(), key("container_name"), p + ".container_name",
+           "ECS names tasks itself");
+    WarnIf(!s.hostname.empty(), key("hostname"), p + ".hostname", "not supported with awsvpc");
+    WarnIf(!s.domainname.empty(), key("domainname"), p + ".domainname", "not supported on ECS");
+    WarnIf(!s.links.empty(), key("links"), p + ".links",
+           "services reach each other by name (Cloud Map)");
+    WarnIf(!s.external_links.empty(), key("external_links"), p + ".external_links",
+           "not supported on ECS");
+    WarnIf(!s.dns.empty(), key("dns"), p + ".dns", "not supported with awsvpc");
+    WarnIf(!s.dns_search.empty(), key("dns_search"), p + ".dns_search",
+           "not supported with awsvpc");
+    WarnIf(!s.dns_opt.empty(), key("dns_opt"), p + ".dns_opt", "not supported with awsvpc");
+    WarnIf(!s.restart.empty(), key("restart"), p + ".restart",
+           "ECS services always replace stopped tasks");
+    WarnIf(!s.security_opt.empty(), key("security_opt"), p + ".security_opt",
+           "not supported on Fargate");
+    WarnIf(!s.stop_signal.empty(), key("stop_signal"), p + ".stop_signal",
+           "ECS always sends SIGTERM");
+    WarnIf(!s.expose.empty(), key("expose"), p + ".expose",
            "every port is reachable inside the VPC's security group; expose has no effect");
-    WarnIf(s.cpus.has_value(), at, p + ".cpus", "use deploy.resources.limits.cpus");
-    WarnIf(s.mem_limit_bytes.has_value(), at, p + ".mem_limit",
+    WarnIf(s.cpus.has_value(), key("cpus"), p + ".cpus", "use deploy.resources.limits.cpus");
+    WarnIf(s.mem_limit_bytes.has_value(), key("mem_limit"), p + ".mem_limit",
            "use deploy.resources.limits.memory");
-    WarnIf(s.mem_reservation_bytes.has_value(), at, p + ".mem_reservation",
+    WarnIf(s.mem_reservation_bytes.has_value(), key("mem_reservation"), p + ".mem_reservation",
            "use deploy.resources.reservations.memory");
-    WarnIf(!s.pull_policy.empty(), at, p + ".pull_policy", "ECS always pulls the image");
+    WarnIf(!s.pull_policy.empty(), key("pull_policy"), p + ".pull_policy",
+           "ECS always pulls the image");
     WarnIf(s.healthcheck && s.healthcheck->start_interval.has_value(),
-           s.healthcheck ? s.healthcheck->location : at, p + ".healthcheck.start_interval",
+           key("healthcheck.start_interval"), p + ".healthcheck.start_interval",
            "not supported by ECS health checks");
     if (s.logging && !s.logging->driver.empty() && s.logging->driver != "awslogs") {
-      Warn(at, p + ".logging.driver",
+      Warn(key("logging.driver"), p + ".logging.driver",
            "ignored: logs go to CloudWatch (awslogs), not " + s.logging->driver);
     }
     if (s.deploy) {
       const Deploy& d = *s.deploy;
-      WarnIf(d.restart_policy.has_value(), d.location, p + ".deploy.restart_policy",
-             "ECS services always replace stopped tasks");
-      WarnIf(d.rollback_config.has_value(), d.location, p + ".deploy.rollback_config",
-             "CloudFormation rolls back failed updates itself");
-      WarnIf(!d.endpoint_mode.empty(), d.location, p + ".deploy.endpoint_mode",
+      WarnIf(d.restart_policy.has_value(), key("deploy.restart_policy"),
+             p + ".deploy.restart_policy", "ECS services always replace stopped tasks");
+      WarnIf(d.rollback_config.has_value(), key("deploy.rollback_config"),
+             p + ".deploy.rollback_config", "CloudFormation rolls back failed updates itself");
+      WarnIf(!d.endpoint_mode.empty(), key("deploy.endpoint_mode"), p + ".deploy.endpoint_mode",
              "not supported on ECS");
     }
     for (const auto& [network, attachment] : s.networks) {

@@ -88,17 +88,19 @@ class ProjectLoader {
 
     // Parse every file first: `name:` must be known before interpolation, as
     // ${COMPOSE_PROJECT_NAME} may be used anywhere.
-    std::vector<YamlNode> parsed;
+    std::vector<std::vector<YamlNode>> parsed;
     for (const std::string& file : files_) {
-      ECSYNC_ASSIGN_OR_RETURN(YamlNode root, ParseComposeFile(reader_, file));
-      parsed.push_back(std::move(root));
+      ECSYNC_ASSIGN_OR_RETURN(std::vector<YamlNode> documents, ParseComposeFile(reader_, file));
+      parsed.push_back(std::move(documents));
     }
     ECSYNC_ASSIGN_OR_RETURN(std::string name, ProjectName(parsed));
     variables_.emplace("COMPOSE_PROJECT_NAME", name);
 
     TreeContext context;
     context.reader = &reader_;
-    context.root_dir = working_dir_;
+    context.root_dir = options_.root_dir;
+    if (context.root_dir.empty()) context.root_dir = reader_.RootFor(working_dir_);
+    if (context.root_dir.empty()) context.root_dir = working_dir_;
     context.confine = options_.confine_paths;
     context.home = options_.home_dir;
     if (context.home.empty()) {
@@ -164,7 +166,11 @@ class ProjectLoader {
     return base::Status::Ok();
   }
 
-  base::Result<std::string> ProjectName(const std::vector<YamlNode>& parsed) {
+  base::Result<std::string> ProjectName(const std::vector<std::vector<YamlNode>>& files) {
+    std::vector<const YamlNode*> parsed;
+    for (const std::vector<YamlNode>& documents : files) {
+      for (const YamlNode& document : documents) parsed.push_back(&document);
+    }
     if (!options_.project_name.empty()) {
       const std::string name = NormalizeProjectName(options_.project_name);
       if (name.empty()) {
@@ -183,7 +189,7 @@ class ProjectLoader {
       return name;
     }
     for (size_t i = parsed.size(); i-- > 0;) {
-      const YamlNode* node = parsed[i].Find("name");
+      const YamlNode* node = parsed[i]->Find("name");
       if (node == nullptr || !node->IsScalar() || node->scalar.empty()) continue;
       base::Result<std::string> text = Interpolate(node->scalar, variables_);
       if (!text.ok()) return ErrorAt(node->location, "name", text.status().message());
@@ -235,6 +241,11 @@ class ProjectLoader {
     for (size_t i = 0; i < service->env_file.size(); ++i) {
       const EnvFile& file = service->env_file[i];
       const std::string path = "services." + service->name + ".env_file[" + std::to_string(i) + "]";
+      if (!file.format.empty() && file.format != "raw") {
+        return ErrorAt(file.location, path + ".format",
+                       "unsupported env_file format \"" + file.format +
+                           "\"; use raw (values as written) or leave format out");
+      }
       base::Result<std::string> content = reader_.Read(file.path);
       if (!content.ok()) {
         if (content.status().kind() == base::ErrorKind::kNotFound && !file.required) {
@@ -248,7 +259,12 @@ class ProjectLoader {
                                  " does not exist; create it or mark it required: false"
                            : content.status().message());
       }
-      base::Result<DotEnv> vars = ParseDotEnv(*content, variables_);
+      base::Result<DotEnv> vars = base::InvalidError("");
+      if (file.format.empty()) {
+        vars = ParseDotEnv(*content, variables_);
+      } else {
+        vars = ParseRawEnv(*content, variables_);
+      }
       if (!vars.ok()) {
         return ErrorAt(file.location, path, file.path + ": " + vars.status().message());
       }
@@ -388,6 +404,23 @@ base::Result<std::string> DiskFileReader::Read(const std::string& path) {
   out << in.rdbuf();
   if (in.bad()) return base::InvalidError(path + ": read failed");
   return out.str();
+}
+
+std::string DiskFileReader::RootFor(const std::string& working_dir) {
+  std::error_code ec;
+  const fs::path cwd = fs::current_path(ec);
+  if (ec) return "";
+  const fs::path start = fs::path(working_dir.empty() ? "." : working_dir);
+  fs::path dir = (start.is_absolute() ? start : cwd / start).lexically_normal();
+  if (!dir.has_filename()) dir = dir.parent_path();  // drop a trailing separator
+  for (;;) {
+    if (fs::exists(dir / ".git", ec)) break;
+    if (dir == dir.root_path() || !dir.has_parent_path()) return "";
+    dir = dir.parent_path();
+  }
+  if (start.is_absolute()) return dir.string();
+  std::string relative = dir.lexically_relative(cwd).string();
+  return relative.empty() ? "." : relative;
 }
 
 base::Result<std::vector<std::string>> DiscoverComposeFiles(const std::string& dir,

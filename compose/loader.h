@@ -16,12 +16,23 @@ class FileReader {
   virtual ~FileReader() = default;
   // The file's bytes. kNotFound when it does not exist.
   virtual base::Result<std::string> Read(const std::string& path) = 0;
+  // The folder that confines the files a project in `working_dir` may name when
+  // LoadOptions::root_dir is empty, in the same form as the reader's paths; "" when the reader
+  // knows none (the loader then confines to working_dir).
+  virtual std::string RootFor(const std::string& working_dir) {
+    (void)working_dir;
+    return "";
+  }
 };
 
 // Reads from the local filesystem.
 class DiskFileReader final : public FileReader {
  public:
   base::Result<std::string> Read(const std::string& path) override;
+  // The nearest folder at or above `working_dir` that holds a `.git` entry (a repository's
+  // work tree, a worktree or a submodule), absolute when `working_dir` is, else relative to
+  // the process's directory ("../.."); "" when there is none. Reads only file metadata.
+  std::string RootFor(const std::string& working_dir) override;
 };
 
 struct LoadOptions {
@@ -45,9 +56,16 @@ struct LoadOptions {
   // variables. "*" activates every profile.
   std::vector<std::string> profiles;
   // Refuse files named by a compose file (env_file, label_file, extends.file, include, secret
-  // and config files) that are absolute or outside working_dir (or "~/..."): the error names
-  // the compose file, line and key.
+  // and config files) that are absolute (or "~/...") or resolve outside the root directory:
+  // the error names the compose file, line and key.
   bool confine_paths = true;
+  // The root directory of confine_paths: a folder, in the reader's path form, that every file
+  // a compose file names must stay within, so that `apps/web/compose.yaml` may use
+  // `../../common/app.env` inside its repository. "." (or any relative root) for a reader
+  // whose paths are relative to the repository root, as a git commit's tree is. Empty: what
+  // the reader's RootFor(working_dir) says (DiskFileReader: the enclosing git work tree), or
+  // working_dir itself when it says nothing.
+  std::string root_dir;
   // Directory "~" expands to in paths; default: HOME from the variables.
   std::string home_dir;
   // Also run the ECS compatibility check (compose/ecs_check.h): its errors fail the load, its

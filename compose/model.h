@@ -310,6 +310,9 @@ struct Service {
   std::optional<int64_t> mem_limit_bytes;
   std::optional<int64_t> mem_reservation_bytes;
   Extensions extensions;  // the service's own x-* keys
+  // Where each key of the service was written, two levels deep ("hostname",
+  // "deploy.restart_policy", "logging.driver"), for diagnostics about one key.
+  std::map<std::string, SourceLocation> key_locations;
 };
 
 // Top-level networks.<key>.

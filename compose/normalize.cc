@@ -679,6 +679,12 @@ base::Result<Service> ParseService(const YamlEntry& entry) {
   // A service written with no body ("web:") is an empty service, as in the reference loader.
   if (node.IsNull()) return service;
   if (!node.IsMapping()) return WrongType(node, path, "a mapping");
+  for (const YamlEntry& key : node.entries) {
+    service.key_locations[key.key] = key.key_location;
+    for (const YamlEntry& inner : key.value.entries) {
+      service.key_locations[key.key + "." + inner.key] = inner.key_location;
+    }
+  }
   const Reader r(node, path);
   ECSYNC_RETURN_IF_ERROR(r.String("image", &service.image));
   if (const YamlNode* command = node.Find("command")) {

@@ -18,8 +18,9 @@ std::string JoinPath(const std::string& base, const std::string& path);
 std::string DirName(const std::string& path);
 
 // True when the normalized `path` is `root` or lies below it. Relative paths are only ever
-// inside a relative (or empty) root; a root "" or "." contains every relative path that does
-// not climb with "..".
+// inside a relative (or empty) root, both taken from the same folder: a root "" or "."
+// contains every relative path that does not climb with "..", a root "../.." contains "x"
+// and "../../y" but not "../../../z".
 bool IsInside(const std::string& root, const std::string& path);
 
 // "~" and "~/x" become `home` and `home`/x; other paths are returned unchanged. Unchanged also

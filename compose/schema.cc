@@ -23,6 +23,14 @@ enum : uint32_t {
   kAny = kStr | kInt | kNum | kBool | kNull | kList | kMap,
 };
 
+// Which keys an open mapping accepts (the schema's patternProperties).
+enum class KeyRule {
+  kAny,
+  kName,      // ^[a-zA-Z0-9._-]+$: services, networks, volumes, secrets, configs, models, ...
+  kLower,     // ^[a-z]+$: ulimits
+  kNonEmpty,  // .+: list_or_dict mappings, driver_opts, logging options, ...
+};
+
 struct Shape {
   uint32_t types = kAny;
   // kMap: when `closed`, only these keys and x-* keys are allowed.
@@ -31,6 +39,8 @@ struct Shape {
   const Shape* values = nullptr;  // kMap when open: each value; nullptr accepts anything
   const Shape* items = nullptr;   // kList: each item; nullptr accepts anything
   std::vector<std::string> one_of;  // kStr: allowed values, empty when free
+  std::vector<std::string> required;  // kMap: keys that must be present
+  KeyRule keys = KeyRule::kAny;       // kMap when open: which keys are allowed
 };
 
 // GCC before 14 warns about members left out of designated initializers (GCC bug 96868);
@@ -66,13 +76,13 @@ class Rules {
   const Shape* Enum(std::vector<std::string> values) {
     return Make(Shape{.types = kStr, .one_of = std::move(values)});
   }
-  const Shape* Obj(Fields fields, uint32_t also = 0) {
-    Shape shape{.types = kMap | also, .closed = true};
+  const Shape* Obj(Fields fields, uint32_t also = 0, std::vector<std::string> required = {}) {
+    Shape shape{.types = kMap | also, .closed = true, .required = std::move(required)};
     for (const auto& [key, value] : fields) shape.fields.emplace_back(key, value);
     return Make(std::move(shape));
   }
-  const Shape* Dict(const Shape* values, uint32_t also = 0) {
-    return Make(Shape{.types = kMap | also, .values = values});
+  const Shape* Dict(const Shape* values, uint32_t also = 0, KeyRule keys = KeyRule::kNonEmpty) {
+    return Make(Shape{.types = kMap | also, .values = values, .keys = keys});
   }
   const Shape* List(const Shape* items, uint32_t also = 0) {
     return Make(Shape{.types = kList | also, .items = items});
@@ -85,7 +95,10 @@ class Rules {
     return Make(std::move(shape));
   }
   const Shape* ListOrDict(const Shape* values) {
-    return Make(Shape{.types = kList | kMap, .values = values, .items = T(kStr)});
+    return Make(Shape{.types = kList | kMap,
+                      .values = values,
+                      .items = T(kStr),
+                      .keys = KeyRule::kNonEmpty});
   }
 
   Rules() {
@@ -99,11 +112,12 @@ class Rules {
     const Shape* string_or_list = List(str, kStr);
     const Shape* list_or_dict = ListOrDict(T(kStr | kNum | kBool | kNull));
     const Shape* command = List(str, kStr | kNull);
-    const Shape* any_map = Dict(any);
+    const Shape* any_map = Dict(any, 0, KeyRule::kAny);
     const Shape* env_file =
         List(Make(Shape{.types = kStr | kMap,
                         .closed = true,
-                        .fields = {{"path", str}, {"format", str}, {"required", bool_or_str}}}),
+                        .fields = {{"path", str}, {"format", str}, {"required", bool_or_str}},
+                        .required = {"path"}}),
              kStr);
     const Shape* file_reference = List(
         Make(Shape{.types = kStr | kMap,
@@ -115,12 +129,15 @@ class Rules {
                               {"mode", num_or_str}}}));
     const Shape* ulimits = Dict(Make(Shape{.types = kInt | kStr | kMap,
                                            .closed = true,
-                                           .fields = {{"hard", int_or_str}, {"soft", int_or_str}}}));
+                                           .fields = {{"hard", int_or_str}, {"soft", int_or_str}},
+                                           .required = {"soft", "hard"}}),
+                                0, KeyRule::kLower);
     const Shape* device_request = Obj({{"capabilities", strings},
                                        {"count", int_or_str},
                                        {"device_ids", strings},
                                        {"driver", str},
-                                       {"options", list_or_dict}});
+                                       {"options", list_or_dict}},
+                                      0, {"capabilities"});
     const Shape* resource = Obj({{"cpus", num_or_str},
                                  {"memory", str_or_num},
                                  {"pids", int_or_str},
@@ -161,7 +178,8 @@ class Rules {
                                      {"user", str},
                                      {"privileged", bool_or_str},
                                      {"working_dir", str},
-                                     {"environment", list_or_dict}});
+                                     {"environment", list_or_dict}},
+                                    0, {"command"});
     const Shape* build = Obj({{"context", str},
                               {"dockerfile", str},
                               {"dockerfile_inline", str},
@@ -213,7 +231,8 @@ class Rules {
                                    {"nocopy", bool_or_str},
                                    {"subpath", str}})},
                    {"tmpfs", Obj({{"size", int_or_str}, {"mode", num_or_str}})},
-                   {"image", Obj({{"subpath", str}})}}});
+                   {"image", Obj({{"subpath", str}})}},
+        .required = {"type"}});
     const Shape* service_network =
         Obj({{"aliases", strings},
              {"interface_name", str},
@@ -255,13 +274,17 @@ class Rules {
          {"cpus", num_or_str},
          {"cpuset", str},
          {"credential_spec", Obj({{"config", str}, {"file", str}, {"registry", str}})},
-         {"depends_on", Make(Shape{.types = kList | kMap, .values = dependency, .items = str})},
+         {"depends_on", Make(Shape{.types = kList | kMap,
+                                   .values = dependency,
+                                   .items = str,
+                                   .keys = KeyRule::kName})},
          {"device_cgroup_rules", strings},
          {"devices", List(Make(Shape{.types = kStr | kMap,
                                      .closed = true,
                                      .fields = {{"source", str},
                                                 {"target", str},
-                                                {"permissions", str}}}))},
+                                                {"permissions", str}},
+                                     .required = {"source"}}))},
          {"dns", string_or_list},
          {"dns_opt", strings},
          {"dns_search", string_or_list},
@@ -273,8 +296,9 @@ class Rules {
          {"expose", List(str_or_num)},
          {"extends", Make(Shape{.types = kStr | kMap,
                                 .closed = true,
-                                .fields = {{"service", str}, {"file", str}}})},
-         {"provider", Obj({{"type", str}, {"options", any_map}})},
+                                .fields = {{"service", str}, {"file", str}},
+                                .required = {"service"}})},
+         {"provider", Obj({{"type", str}, {"options", Dict(any)}}, 0, {"type"})},
          {"external_links", strings},
          {"extra_hosts", Make(Shape{.types = kList | kMap,
                                     .values = List(str, kStr),
@@ -296,8 +320,11 @@ class Rules {
          {"mem_swappiness", int_or_str},
          {"memswap_limit", str_or_num},
          {"network_mode", str},
-         {"models", Make(Shape{.types = kList | kMap, .items = str})},
-         {"networks", Make(Shape{.types = kList | kMap, .values = service_network, .items = str})},
+         {"models", Make(Shape{.types = kList | kMap, .items = str, .keys = KeyRule::kName})},
+         {"networks", Make(Shape{.types = kList | kMap,
+                                 .values = service_network,
+                                 .items = str,
+                                 .keys = KeyRule::kName})},
          {"oom_kill_disable", bool_or_str},
          {"oom_score_adj", int_or_str},
          {"pid", T(kStr | kNull)},
@@ -379,16 +406,17 @@ class Rules {
     const Shape* model = Obj({{"name", str},
                               {"model", str},
                               {"context_size", T(kInt)},
-                              {"runtime_flags", strings}});
+                              {"runtime_flags", strings}},
+                             0, {"model"});
     top = Obj({{"version", str},
                {"name", str},
                {"include", List(include)},
-               {"services", Dict(service, kNull)},
-               {"models", Dict(model)},
-               {"networks", Dict(network, kNull)},
-               {"volumes", Dict(volume, kNull)},
-               {"secrets", Dict(secret, kNull)},
-               {"configs", Dict(config, kNull)}},
+               {"services", Dict(service, kNull, KeyRule::kName)},
+               {"models", Dict(model, 0, KeyRule::kName)},
+               {"networks", Dict(network, kNull, KeyRule::kName)},
+               {"volumes", Dict(volume, kNull, KeyRule::kName)},
+               {"secrets", Dict(secret, kNull, KeyRule::kName)},
+               {"configs", Dict(config, kNull, KeyRule::kName)}},
               kNull);
   }
 
@@ -499,6 +527,33 @@ std::string Child(const std::string& path, const std::string& key) {
   return path.empty() ? key : path + "." + key;
 }
 
+bool KeyAllowed(KeyRule rule, const std::string& key) {
+  switch (rule) {
+    case KeyRule::kAny:
+      return true;
+    case KeyRule::kNonEmpty:
+      return !key.empty();
+    case KeyRule::kLower:
+      return !key.empty() &&
+             std::all_of(key.begin(), key.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+    case KeyRule::kName:
+      return !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' ||
+               c == '-';
+      });
+  }
+  return true;
+}
+
+std::string KeyRuleError(KeyRule rule, const std::string& key) {
+  if (key.empty()) return "empty key; give it a name";
+  const std::string quoted = "\"" + key + "\"";
+  if (rule == KeyRule::kLower) {
+    return "invalid name " + quoted + "; use lower-case letters only (nofile, nproc, ...)";
+  }
+  return "invalid name " + quoted + "; use only letters, digits, '.', '_' and '-'";
+}
+
 base::Status Check(const YamlNode& node, const Shape* shape, const std::string& path) {
   if (shape == nullptr) return base::Status::Ok();
   ScalarType type = ScalarType::kString;
@@ -545,9 +600,18 @@ base::Status Check(const YamlNode& node, const Shape* shape, const std::string& 
     }
   }
   if (node.IsMapping()) {
+    for (const std::string& key : shape->required) {
+      if (node.Find(key) == nullptr) {
+        return ErrorAt(node.location, path, "missing required key \"" + key + "\"; add it");
+      }
+    }
     for (const YamlEntry& entry : node.entries) {
       const std::string entry_path = Child(path, entry.key);
       if (!shape->closed) {
+        if (!KeyAllowed(shape->keys, entry.key)) {
+          return ErrorAt(entry.key_location, entry.key.empty() ? path : entry_path,
+                         KeyRuleError(shape->keys, entry.key));
+        }
         ECSYNC_RETURN_IF_ERROR(Check(entry.value, shape->values, entry_path));
         continue;
       }

@@ -165,13 +165,28 @@ class TreeLoader {
         environment_(environment),
         include_stack_(include_stack) {}
 
-  base::Result<YamlNode> Run(std::optional<YamlNode> parsed) {
-    YamlNode root;
+  base::Result<YamlNode> Run(std::optional<std::vector<YamlNode>> parsed) {
+    std::vector<YamlNode> documents;
     if (parsed) {
-      root = std::move(*parsed);
+      documents = std::move(*parsed);
     } else {
-      ECSYNC_ASSIGN_OR_RETURN(root, ParseComposeFile(*context_.reader, path_));
+      ECSYNC_ASSIGN_OR_RETURN(documents, ParseComposeFile(*context_.reader, path_));
     }
+    // Each document is a layer of its own, merged over the previous ones like another -f file.
+    std::optional<YamlNode> merged;
+    for (YamlNode& document : documents) {
+      ECSYNC_ASSIGN_OR_RETURN(YamlNode tree, Document(std::move(document)));
+      if (!merged) {
+        merged = std::move(tree);
+      } else {
+        MergeTrees(&*merged, std::move(tree), "");
+      }
+    }
+    return std::move(*merged);
+  }
+
+ private:
+  base::Result<YamlNode> Document(YamlNode root) {
     ECSYNC_RETURN_IF_ERROR(InterpolateTree(environment_, "", &root));
     ECSYNC_RETURN_IF_ERROR(ValidateSchema(root));
     ECSYNC_RETURN_IF_ERROR(PathResolver(context_, base_dir_).Root(&root));
@@ -183,7 +198,6 @@ class TreeLoader {
     return root;
   }
 
- private:
   base::Status Includes(YamlNode* root) {
     const YamlNode* include = root->Find("include");
     if (include == nullptr) return base::Status::Ok();
@@ -384,25 +398,32 @@ class TreeLoader {
 
 }  // namespace
 
-base::Result<YamlNode> ParseComposeFile(FileReader& reader, const std::string& path) {
+base::Result<std::vector<YamlNode>> ParseComposeFile(FileReader& reader,
+                                                     const std::string& path) {
   ECSYNC_ASSIGN_OR_RETURN(std::string content, reader.Read(path));
-  ECSYNC_ASSIGN_OR_RETURN(YamlNode root, ParseYaml(content, path));
-  if (root.IsNull()) {
-    return ErrorAt(root.location, "", "the file is empty; a compose file needs a services: mapping");
+  ECSYNC_ASSIGN_OR_RETURN(std::vector<YamlNode> parsed, ParseYamlDocuments(content, path));
+  const SourceLocation start = parsed.front().location;
+  std::vector<YamlNode> documents;
+  for (YamlNode& document : parsed) {
+    if (document.IsNull()) continue;  // "---" with nothing after it, as the reference loader
+    if (!document.IsMapping()) {
+      return ErrorAt(document.location, "",
+                     std::string("the top level must be a mapping with a services: key, found ") +
+                         KindName(document));
+    }
+    documents.push_back(std::move(document));
   }
-  if (!root.IsMapping()) {
-    return ErrorAt(root.location, "",
-                   std::string("the top level must be a mapping with a services: key, found ") +
-                       KindName(root));
+  if (documents.empty()) {
+    return ErrorAt(start, "", "the file is empty; a compose file needs a services: mapping");
   }
-  return root;
+  return documents;
 }
 
 base::Result<YamlNode> LoadComposeTree(const TreeContext& context, const std::string& path,
                                        const std::string& base_dir,
                                        const std::map<std::string, std::string>& environment,
                                        std::vector<std::string>* include_stack,
-                                       std::optional<YamlNode> parsed) {
+                                       std::optional<std::vector<YamlNode>> parsed) {
   return TreeLoader(context, path, base_dir, environment, include_stack).Run(std::move(parsed));
 }
 

@@ -130,6 +130,38 @@ class TreeBuilder {
   size_t node_count_ = 0;
 };
 
+base::Result<std::vector<YamlNode>> ParseDocuments(const std::string& content,
+                                                   const std::string& file, bool all) {
+  const SourceLocation start{file, 1, 1};
+  if (content.size() > kMaxYamlBytes) {
+    return ErrorAt(start, "",
+                   "the file is larger than " + std::to_string(kMaxYamlBytes / (1024 * 1024)) +
+                       " MiB; split it");
+  }
+  try {
+    std::vector<YAML::Node> roots;
+    if (all) {
+      roots = YAML::LoadAll(content);
+    } else {
+      roots.push_back(YAML::Load(content));
+    }
+    if (roots.empty()) roots.emplace_back();  // an empty stream is one empty document
+    std::vector<YamlNode> documents(roots.size());
+    TreeBuilder builder(file);  // one builder: the limits count over the whole stream
+    for (size_t i = 0; i < roots.size(); ++i) {
+      ECSYNC_RETURN_IF_ERROR(builder.Build(roots[i], start, 0, &documents[i]));
+    }
+    return documents;
+  } catch (const YAML::Exception& e) {
+    SourceLocation location = start;
+    if (!e.mark.is_null() && e.mark.line >= 0) {
+      location.line = e.mark.line + 1;
+      location.column = e.mark.column + 1;
+    }
+    return ErrorAt(location, "", "invalid YAML: " + e.msg);
+  }
+}
+
 }  // namespace
 
 const YamlNode* YamlNode::Find(const std::string& key) const {
@@ -144,26 +176,13 @@ YamlNode* YamlNode::Find(const std::string& key) {
 }
 
 base::Result<YamlNode> ParseYaml(const std::string& content, const std::string& file) {
-  const SourceLocation start{file, 1, 1};
-  if (content.size() > kMaxYamlBytes) {
-    return ErrorAt(start, "",
-                   "the file is larger than " + std::to_string(kMaxYamlBytes / (1024 * 1024)) +
-                       " MiB; split it");
-  }
-  try {
-    YAML::Node root = YAML::Load(content);
-    YamlNode tree;
-    TreeBuilder builder(file);
-    ECSYNC_RETURN_IF_ERROR(builder.Build(root, start, 0, &tree));
-    return tree;
-  } catch (const YAML::Exception& e) {
-    SourceLocation location = start;
-    if (!e.mark.is_null() && e.mark.line >= 0) {
-      location.line = e.mark.line + 1;
-      location.column = e.mark.column + 1;
-    }
-    return ErrorAt(location, "", "invalid YAML: " + e.msg);
-  }
+  ECSYNC_ASSIGN_OR_RETURN(std::vector<YamlNode> documents, ParseDocuments(content, file, false));
+  return std::move(documents.front());
+}
+
+base::Result<std::vector<YamlNode>> ParseYamlDocuments(const std::string& content,
+                                                       const std::string& file) {
+  return ParseDocuments(content, file, true);
 }
 
 base::Status ErrorAt(const SourceLocation& location, const std::string& path,

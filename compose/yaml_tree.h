@@ -58,6 +58,11 @@ struct YamlEntry {
 // values after alias expansion (no billion laughs), kMaxYamlDepth levels of nesting.
 base::Result<YamlNode> ParseYaml(const std::string& content, const std::string& file);
 
+// Every document of `content` (`---`-separated) in order, each parsed as ParseYaml parses the
+// first; the limits count over the whole stream. An empty stream is one kNull document.
+base::Result<std::vector<YamlNode>> ParseYamlDocuments(const std::string& content,
+                                                       const std::string& file);
+
 // "file:line:column: path: what" as a kInvalid Status; `path` may be empty.
 base::Status ErrorAt(const SourceLocation& location, const std::string& path,
                      const std::string& what);

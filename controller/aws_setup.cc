@@ -23,9 +23,14 @@ bool AwsConfigured(const AwsFlags& flags, const aws::EnvLookup& env) {
 
 base::Result<AwsServices> ConnectAws(const AwsFlags& flags, const aws::EnvLookup& env) {
   if (!flags.stack_dir.empty()) {
+    if (!flags.template_bucket.empty()) {
+      return base::InvalidError(
+          "--template-bucket does not go with --stack-dir: stack files take templates of any "
+          "size inline");
+    }
     // No EC2 offline: the VPC and subnets must come from the flags.
     return AwsServices{std::make_shared<aws::StackFiles>(flags.stack_dir, *base::SystemClock::Get()),
-                       nullptr, nullptr};
+                       nullptr, nullptr, nullptr};
   }
   aws::AwsClientsOptions options;
   options.env = env;
@@ -33,7 +38,7 @@ base::Result<AwsServices> ConnectAws(const AwsFlags& flags, const aws::EnvLookup
   options.region_override = flags.region;
   options.profile = flags.profile;
   ECSYNC_ASSIGN_OR_RETURN(aws::AwsClients clients, aws::MakeAwsClients(options));
-  return AwsServices{clients.cloudformation, clients.ec2, clients.ecs};
+  return AwsServices{clients.cloudformation, clients.ec2, clients.ecs, clients.s3};
 }
 
 }  // namespace ecsync::controller

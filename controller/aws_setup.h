@@ -5,6 +5,7 @@
 #include "aws/cloudformation.h"
 #include "aws/ecs.h"
 #include "aws/env.h"
+#include "aws/s3.h"
 #include "base/result.h"
 #include "controller/commands.h"
 
@@ -15,6 +16,7 @@ struct AwsServices {
   std::shared_ptr<aws::CloudFormation> cloudformation;
   std::shared_ptr<aws::Ec2> ec2;
   std::shared_ptr<aws::Ecs> ecs;  // null offline (--stack-dir)
+  std::shared_ptr<aws::S3> s3;    // for large templates; null offline (--stack-dir)
 };
 
 // True when credentials and a region can be found (so AWS can be asked), or an endpoint
@@ -22,8 +24,8 @@ struct AwsServices {
 bool AwsConfigured(const AwsFlags& flags, const aws::EnvLookup& env);
 
 // Builds clients from the flags and the environment, or the stack-files target when
-// flags.stack_dir is set (then ec2 is null). kInvalid, saying what to set, when no
-// credentials or region are found.
+// flags.stack_dir is set (then ec2 and s3 are null). kInvalid, saying what to set, when no
+// credentials or region are found, or when a template bucket is named with stack_dir.
 base::Result<AwsServices> ConnectAws(const AwsFlags& flags, const aws::EnvLookup& env);
 
 }  // namespace ecsync::controller

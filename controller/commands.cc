@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 
 #include "base/clock.h"
@@ -9,6 +10,7 @@
 #include "compose/loader.h"
 #include "controller/aws_setup.h"
 #include "git/libgit2_source.h"
+#include "reconcile/progress_view.h"
 #include "reconcile/reconciler.h"
 #include "reconcile/stack_tags.h"
 
@@ -111,19 +113,28 @@ base::Result<ProjectRun> PrepareRun(const ReconcileCommand& command, const Comma
   options.project_name = command.project_name;
   options.network.vpc_id = command.vpc_id;
   options.network.subnet_ids = command.subnet_ids;
+  options.template_bucket = command.aws.template_bucket;
   options.wait.poll_interval = command.poll_interval;
   options.wait.timeout = command.timeout;
   options.wait.interrupted = command.interrupted;
+  options.force = command.force;
   return run;
 }
 
-// Text: progress lines on stderr. JSON: one event object per line on stdout.
-reconcile::ProgressSink SinkFor(const ReconcileCommand& command, const CommandContext& context) {
-  if (command.output == "json") {
-    return [&context](const reconcile::ProgressEvent& event) {
-      context.out << reconcile::FormatJson(event) << "\n";
-      context.out.flush();
-    };
+// Text progress on a terminal that takes cursor movement is redrawn in place; NO_COLOR (set
+// to anything) and TERM=dumb ask for plain lines.
+bool WantsLiveProgress(const CommandContext& context) {
+  if (!context.err_is_terminal || context.env("NO_COLOR").has_value()) return false;
+  return context.env("TERM").value_or("") != "dumb";
+}
+
+// Text progress on stderr: redrawn in place by `*live` (emplaced here) on a terminal, plain
+// lines otherwise. REQUIRES: *live outlives the sink; call live->Finish() before writing to
+// stderr again.
+reconcile::ProgressSink TextSink(const CommandContext& context,
+                                 std::optional<reconcile::LiveProgress>* live) {
+  if (WantsLiveProgress(context)) {
+    return live->emplace(context.err, context.terminal_width).Sink();
   }
   return [&context](const reconcile::ProgressEvent& event) {
     context.err << reconcile::FormatText(event) << "\n";
@@ -131,16 +142,35 @@ reconcile::ProgressSink SinkFor(const ReconcileCommand& command, const CommandCo
   };
 }
 
+// JSON: one event object per line on stdout. Text: as TextSink.
+reconcile::ProgressSink SinkFor(const ReconcileCommand& command, const CommandContext& context,
+                                std::optional<reconcile::LiveProgress>* live) {
+  if (command.output == "json") {
+    return [&context](const reconcile::ProgressEvent& event) {
+      context.out << reconcile::FormatJson(event) << "\n";
+      context.out.flush();
+    };
+  }
+  return TextSink(context, live);
+}
+
+void Finish(std::optional<reconcile::LiveProgress>& live) {
+  if (live) live->Finish();
+}
+
 }  // namespace
 
 ExitCode RunReconcileOnce(const ReconcileCommand& command, const CommandContext& context) {
   auto run = PrepareRun(command, context);
   if (!run.ok()) return Fail(context, run.status());
+  std::optional<reconcile::LiveProgress> live;
   reconcile::Reconciler reconciler(*run->git, *run->services.cloudformation,
                                    run->services.ec2.get(), *base::SystemClock::Get(),
-                                   SinkFor(command, context));
+                                   SinkFor(command, context, &live));
   reconciler.WatchForCrashes(run->services.ecs.get());
+  reconciler.UseS3(run->services.s3.get());
   auto report = reconciler.Reconcile(run->options);
+  Finish(live);
   if (!report.ok()) return Fail(context, report.status());
   if (command.output == "json") {
     nlohmann::ordered_json result = {{"event", "result"},
@@ -176,10 +206,14 @@ ExitCode RunReconcileOnce(const ReconcileCommand& command, const CommandContext&
 ExitCode RunPlan(const ReconcileCommand& command, const CommandContext& context) {
   auto run = PrepareRun(command, context);
   if (!run.ok()) return Fail(context, run.status());
+  std::optional<reconcile::LiveProgress> live;
   reconcile::Reconciler reconciler(*run->git, *run->services.cloudformation,
                                    run->services.ec2.get(), *base::SystemClock::Get(),
-                                   command.output == "json" ? nullptr : SinkFor(command, context));
+                                   command.output == "json" ? nullptr
+                                                            : SinkFor(command, context, &live));
+  reconciler.UseS3(run->services.s3.get());
   auto plan = reconciler.Plan(run->options);
+  Finish(live);
   if (!plan.ok()) return Fail(context, plan.status());
   ExitCode code = plan->action == reconcile::Action::kNone ? kExitOk : kExitFailed;
   if (command.output == "json") {
@@ -264,12 +298,10 @@ ExitCode RunDown(const DownCommand& command, const CommandContext& context) {
   auto services = ConnectAws(command.aws, context.env);
   if (!services.ok()) return Fail(context, services.status());
   reconcile::WaitOptions wait{command.poll_interval, command.timeout, command.interrupted};
+  std::optional<reconcile::LiveProgress> live;
   auto report = reconcile::Down(*services->cloudformation, *base::SystemClock::Get(),
-                                [&context](const reconcile::ProgressEvent& event) {
-                                  context.err << reconcile::FormatText(event) << "\n";
-                                  context.err.flush();
-                                },
-                                command.stack_name, wait);
+                                TextSink(context, &live), command.stack_name, wait);
+  Finish(live);
   if (!report.ok()) return Fail(context, report.status());
   if (!report->succeeded) {
     context.err << "error: " << report->message << "\n";

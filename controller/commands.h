@@ -19,6 +19,10 @@ struct CommandContext {
   std::map<std::string, std::string> interpolation;
   std::ostream& out;  // results (templates, reports)
   std::ostream& err;  // progress and errors
+  // `err` is a terminal: text progress is redrawn in place (reconcile/progress_view.h) unless
+  // env says NO_COLOR (set) or TERM=dumb.
+  bool err_is_terminal = false;
+  int terminal_width = 80;  // columns of that terminal; live progress rows are cut to fit
 };
 
 // Flags shared by every command that may talk to AWS.
@@ -30,6 +34,9 @@ struct AwsFlags {
   // CI review jobs). Never chosen implicitly: a job whose AWS credentials went missing must
   // fail, not "deploy" to files.
   std::string stack_dir;
+  // --template-bucket (reconcile, plan): S3 bucket for templates over 51,200 bytes. Not with
+  // stack_dir.
+  std::string template_bucket;
 };
 
 struct ConvertCommand {
@@ -57,6 +64,9 @@ struct ReconcileCommand {
   std::chrono::milliseconds poll_interval{5000};
   std::chrono::milliseconds timeout{std::chrono::minutes(60)};
   std::string output = "text";  // text | json
+  // --force: apply even when the stack's tags say this revision is deployed (a change set
+  // still decides what changes): re-tries a failed revision, puts drifted resources back.
+  bool force = false;
   const std::atomic<bool>* interrupted = nullptr;  // set by main on SIGINT/SIGTERM
   AwsFlags aws;
 };

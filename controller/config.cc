@@ -25,7 +25,7 @@ constexpr std::string_view kWebhookKeys[] = {"secret", "max_body_bytes", "reques
                                              "burst"};
 constexpr std::string_view kAwsKeys[] = {
     "region", "profile", "role_arn", "endpoint_url", "stack_dir", "vpc_id", "subnet_ids",
-    "requests_per_second", "burst"};
+    "template_bucket", "requests_per_second", "burst"};
 constexpr std::string_view kRepositoryKeys[] = {"name",
                                                 "url",
                                                 "branch",
@@ -123,6 +123,20 @@ base::Status ParseWebhooks(const ConfigMapping& top, const Sources& sources,
   return base::Status::Ok();
 }
 
+// S3's bucket naming rules, so that a typo fails at load and not at the first large
+// template: 3 to 63 lower-case letters, digits, '.' and '-', starting and ending with a
+// letter or digit.
+base::Status CheckBucketName(const std::string& bucket) {
+  const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  bool ok = bucket.size() >= 3 && bucket.size() <= 63 && alnum(bucket.front()) &&
+            alnum(bucket.back());
+  for (char c : bucket) ok = ok && (alnum(c) || c == '.' || c == '-');
+  if (ok) return base::Status::Ok();
+  return base::InvalidError("\"" + bucket +
+                            "\" is not an S3 bucket name; write the bare name, such as "
+                            "my-ecsync-templates (no s3:// and no key)");
+}
+
 base::Status ParseAws(const ConfigMapping& top, AwsConfig* aws) {
   ECSYNC_ASSIGN_OR_RETURN(const ConfigMapping map, top.Child("aws", kAwsKeys));
   ECSYNC_RETURN_IF_ERROR(map.String("region", &aws->region));
@@ -164,6 +178,16 @@ base::Status ParseAws(const ConfigMapping& top, AwsConfig* aws) {
   if (!aws->stack_dir.empty() && aws->vpc_id.empty()) {
     return map.Error("stack_dir", "stack files cannot look up the default VPC; set vpc_id and "
                                   "subnet_ids too");
+  }
+  ECSYNC_RETURN_IF_ERROR(map.String("template_bucket", &aws->template_bucket));
+  if (!aws->template_bucket.empty()) {
+    if (base::Status status = CheckBucketName(aws->template_bucket); !status.ok()) {
+      return map.Error("template_bucket", status.message());
+    }
+    if (!aws->stack_dir.empty()) {
+      return map.Error("template_bucket",
+                       "stack files take templates of any size inline; remove template_bucket");
+    }
   }
   ECSYNC_RETURN_IF_ERROR(map.Positive("requests_per_second", &aws->requests_per_second));
   ECSYNC_RETURN_IF_ERROR(map.Int("burst", 1, kMaxBurst, &aws->burst));

@@ -80,6 +80,9 @@ struct AwsConfig {
   // subnets (looked up once). Required with stack_dir, which cannot look anything up.
   std::string vpc_id;
   std::vector<std::string> subnet_ids;
+  // S3 bucket for templates over CloudFormation's 51,200-byte inline limit (see
+  // docs/reconcile.md, "Large templates"); "" refuses such templates. Not with stack_dir.
+  std::string template_bucket;
   double requests_per_second = 20;  // global AWS request rate limit (token bucket)
   int burst = 40;
 };

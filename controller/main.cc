@@ -1,11 +1,13 @@
 // The ecsync command line. This is the only file that reads argv, the process environment
 // or signals; everything else receives what it needs as arguments.
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <string>
@@ -31,6 +33,18 @@ std::map<std::string, std::string> ProcessEnvironment() {
     if (eq != std::string::npos) vars[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   return vars;
+}
+
+// Columns of the terminal on stderr: its window size, else COLUMNS, else 80.
+int TerminalWidth() {
+  winsize size{};
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+  const char* columns = std::getenv("COLUMNS");
+  if (columns != nullptr) {
+    int parsed = std::atoi(columns);
+    if (parsed > 0) return parsed;
+  }
+  return 80;
 }
 
 void AddAwsFlags(CLI::App* app, ecsync::controller::AwsFlags* flags) {
@@ -83,6 +97,8 @@ void AddProjectFlags(CLI::App* app, ecsync::controller::ReconcileCommand* comman
   app->add_option("--vpc-id", command->vpc_id, "VPC (default: the account's default VPC)");
   app->add_option("--subnet-ids", command->subnet_ids, "subnets, comma-separated (default: the VPC's)")
       ->delimiter(',');
+  app->add_option("--template-bucket", command->aws.template_bucket,
+                  "S3 bucket for templates over CloudFormation's 51,200-byte inline limit");
   app->add_option("--output", command->output, "text, or json (one event per line)")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
@@ -157,7 +173,7 @@ int main(int argc, char** argv) {
   reconcile_app->add_option("--config", reconcile_config,
                             "reconcile every project of this controller configuration once");
   reconcile_app->add_flag("--force", force,
-                          "with --config: re-apply up-to-date stacks and retry failed revisions");
+                          "apply even when the stack is up to date (retry a failed revision, undo drift)");
   AddProjectFlags(reconcile_app, &reconcile, &reconcile_durations);
 
   ecsync::controller::ServeCommand serve;
@@ -204,6 +220,8 @@ int main(int argc, char** argv) {
 
   ecsync::controller::CommandContext context{ecsync::aws::EnvFromProcess(), ProcessEnvironment(),
                                              std::cout, std::cerr};
+  context.err_is_terminal = isatty(STDERR_FILENO) == 1;
+  context.terminal_width = TerminalWidth();
   if (app.got_subcommand("version")) {
     std::cout << "ecsync " << ecsync::controller::kVersion << "\n";
     return 0;
@@ -241,6 +259,7 @@ int main(int argc, char** argv) {
     }
     reconcile_durations.ApplyTo(&reconcile.poll_interval, &reconcile.timeout);
     reconcile.interrupted = &g_interrupted;
+    reconcile.force = force;
     return ecsync::controller::RunReconcileOnce(reconcile, context);
   }
   if (app.got_subcommand(plan_app)) {

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "aws/public_subnets.h"
 #include "base/hash.h"
 #include "compose/loader.h"
 #include "reconcile/change_sets.h"
@@ -14,10 +15,6 @@
 namespace ecsync::reconcile {
 
 namespace {
-
-// CloudFormation accepts at most this many bytes in TemplateBody; larger templates must be
-// uploaded to S3 first.
-constexpr size_t kMaxTemplateBody = 51200;
 
 std::string Dirname(const std::string& path) {
   auto slash = path.rfind('/');
@@ -71,6 +68,12 @@ std::vector<aws::ResourceChange> ResourcesAs(const std::string& template_body,
 }
 
 // True when `stack` carries `desired`'s template hash and its last operation succeeded.
+// True when some service publishes a port, which gives the project a load balancer.
+bool HasLoadBalancer(const compose::Project& project) {
+  return std::any_of(project.services.begin(), project.services.end(),
+                     [](const auto& service) { return !service.ports.empty(); });
+}
+
 bool IsUpToDate(const aws::Stack& stack, const Desired& desired) {
   return TagOr(stack, kTagTemplateSha) == desired.template_sha &&
          stack.status.ends_with("_COMPLETE") && !stack.status.starts_with("UPDATE_ROLLBACK") &&
@@ -101,6 +104,11 @@ const char* ActionName(Action action) {
       return "delete";
   }
   return "unknown";
+}
+
+std::string TemplateKey(const std::string& prefix, const std::string& stack,
+                        const std::string& template_body) {
+  return prefix + stack + "/" + base::Sha256Hex(template_body) + ".json";
 }
 
 std::string StackNameFor(const std::string& project_name) {
@@ -176,6 +184,7 @@ base::Result<Desired> Reconciler::Render(const ReconcileOptions& options) {
   }
   load.profiles = options.profiles;
   load.working_dir = Dirname(compose_path);
+  load.root_dir = ".";  // git paths are repository-relative: files may come from anywhere in it
   load.project_name = options.project_name;
   load.default_project_name = load.working_dir.empty()
                                   ? RepoName(options.repo_url)
@@ -191,7 +200,8 @@ base::Result<Desired> Reconciler::Render(const ReconcileOptions& options) {
   for (const compose::Diagnostic& warning : project->warnings) {
     Say(options.stack_name, "warning: " + warning.ToString());
   }
-  ECSYNC_ASSIGN_OR_RETURN(cfn::ConvertOptions network, ResolveNetwork(options));
+  ECSYNC_ASSIGN_OR_RETURN(cfn::ConvertOptions network,
+                          ResolveNetwork(options, HasLoadBalancer(*project)));
   auto conversion = cfn::ConvertProject(*project, network);
   if (!conversion.ok()) {
     return base::InvalidError(conversion.status().message() + " (at revision " +
@@ -222,10 +232,14 @@ base::Result<Desired> Reconciler::Render(const ReconcileOptions& options) {
     desired.parameters.push_back({secret.parameter, std::move(value)});
   }
   desired.template_body = conversion->tmpl.dump();
-  if (desired.template_body.size() > kMaxTemplateBody) {
-    return base::InvalidError("the template for " + compose_path + " is " +
-                              std::to_string(desired.template_body.size()) +
-                              " bytes, over CloudFormation's 51,200-byte TemplateBody limit");
+  if (s3_ != nullptr && desired.template_body.size() > aws::kMaxTemplateBodyBytes &&
+      options.template_bucket.empty()) {
+    // Refused here, before any write, rather than by CloudFormation halfway through.
+    return base::InvalidError(
+        "the template for " + compose_path + " is " +
+        std::to_string(desired.template_body.size()) +
+        " bytes, over CloudFormation's 51,200-byte TemplateBody limit; name an S3 bucket to "
+        "pass it through (aws.template_bucket in the config file, or --template-bucket)");
   }
   desired.template_sha = secrets_digest.empty()
                             ? base::Sha256Hex(desired.template_body)
@@ -234,9 +248,12 @@ base::Result<Desired> Reconciler::Render(const ReconcileOptions& options) {
   return desired;
 }
 
-base::Result<cfn::ConvertOptions> Reconciler::ResolveNetwork(const ReconcileOptions& options) {
+base::Result<cfn::ConvertOptions> Reconciler::ResolveNetwork(const ReconcileOptions& options,
+                                                            bool needs_public_subnets) {
   cfn::ConvertOptions network = options.network;
-  if (!network.vpc_id.empty() && !network.subnet_ids.empty()) return network;
+  const bool find_public = needs_public_subnets && network.public_subnet_ids.empty() &&
+                           ec2_ != nullptr;
+  if (!network.vpc_id.empty() && !network.subnet_ids.empty() && !find_public) return network;
   if (ec2_ == nullptr) {
     return base::InvalidError("no VPC to deploy into: pass --vpc-id and --subnet-ids");
   }
@@ -256,7 +273,44 @@ base::Result<cfn::ConvertOptions> Reconciler::ResolveNetwork(const ReconcileOpti
     }
     network.subnet_ids = *subnets;
   }
+  if (find_public) {
+    // An internet-facing load balancer only works in subnets that route to an internet
+    // gateway. Fewer than two of those (an application load balancer needs two) leaves it
+    // in the task subnets, as before.
+    auto public_subnets = aws::PublicSubnetIds(*ec2_, network.vpc_id);
+    if (!public_subnets.ok()) {
+      return public_subnets.status().WithContext("looking up the public subnets of " +
+                                                 network.vpc_id);
+    }
+    if (public_subnets->size() >= 2) {
+      network.public_subnet_ids = std::move(*public_subnets);
+      // Subnets found here only move the load balancer; the tasks keep their public IP
+      // unless the configuration or the compose file says otherwise.
+      if (!network.assign_public_ip) network.assign_public_ip = true;
+    }
+  }
   return network;
+}
+
+base::Status Reconciler::PlaceTemplate(const ReconcileOptions& options, const Desired& desired,
+                                       std::string* body, std::string* url) {
+  if (s3_ == nullptr || desired.template_body.size() <= aws::kMaxTemplateBodyBytes) {
+    *body = desired.template_body;
+    return base::Status::Ok();
+  }
+  const std::string key =
+      TemplateKey(options.template_prefix, desired.stack_name, desired.template_body);
+  auto put = s3_->PutObject(options.template_bucket, key, desired.template_body,
+                            "application/json");
+  if (!put.ok()) {
+    return put.status().WithContext("uploading the template of stack " + desired.stack_name +
+                                    " (" + std::to_string(desired.template_body.size()) +
+                                    " bytes) to s3://" + options.template_bucket + "/" + key);
+  }
+  Say(desired.stack_name, "template is " + std::to_string(desired.template_body.size()) +
+                              " bytes; passing it as s3://" + options.template_bucket + "/" + key);
+  *url = s3_->TemplateUrl(options.template_bucket, key);
+  return base::Status::Ok();
 }
 
 base::Result<std::vector<aws::Stack>> Reconciler::OwnedStacks(const std::string& source,
@@ -337,11 +391,12 @@ base::Result<PlanReport> Reconciler::Plan(const ReconcileOptions& options) {
   aws::CreateChangeSetRequest request;
   request.change_set_name = "ecsync-plan-" + desired.template_sha.substr(0, 16);
   request.stack_name = stack->name;  // a live stack's name is unique (and moto wants the name)
-  request.template_body = desired.template_body;
   request.parameters = desired.parameters;
   request.tags = Tags(desired);
   request.capabilities = {"CAPABILITY_IAM"};
   request.description = "ecsync plan for revision " + desired.revision + " (deleted after reading)";
+  ECSYNC_RETURN_IF_ERROR(
+      PlaceTemplate(options, desired, &request.template_body, &request.template_url));
   ECSYNC_ASSIGN_OR_RETURN(PreparedChangeSet prepared,
                           PrepareChangeSet(cfn_, clock_, request, options.wait));
   if (prepared.has_changes) (void)cfn_.DeleteChangeSet(request.change_set_name, request.stack_name);
@@ -405,7 +460,8 @@ base::Result<ReconcileReport> Reconciler::Create(const ReconcileOptions& options
   Say(name, "creating stack " + name + " at revision " + Short(desired.revision));
   aws::CreateStackRequest request;
   request.name = name;
-  request.template_body = desired.template_body;
+  ECSYNC_RETURN_IF_ERROR(
+      PlaceTemplate(options, desired, &request.template_body, &request.template_url));
   request.parameters = desired.parameters;
   request.tags = Tags(desired);
   request.capabilities = {"CAPABILITY_IAM"};
@@ -466,12 +522,13 @@ base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options
   aws::CreateChangeSetRequest request;
   request.change_set_name = ChangeSetName(desired.revision, desired.template_sha);
   request.stack_name = stack.name;  // a live stack's name is unique (and moto wants the name)
-  request.template_body = desired.template_body;
   request.parameters = desired.parameters;
   request.tags = Tags(desired);
   request.capabilities = {"CAPABILITY_IAM"};
   request.client_token = RequestToken(stack.name, desired.revision, "changeset");
   request.description = "ecsync: revision " + desired.revision;
+  ECSYNC_RETURN_IF_ERROR(
+      PlaceTemplate(options, desired, &request.template_body, &request.template_url));
   ECSYNC_ASSIGN_OR_RETURN(PreparedChangeSet prepared,
                           PrepareChangeSet(cfn_, clock_, request, options.wait));
   if (!prepared.has_changes) {

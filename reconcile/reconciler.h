@@ -6,6 +6,7 @@
 
 #include "aws/cloudformation.h"
 #include "aws/ecs.h"
+#include "aws/s3.h"
 #include "base/clock.h"
 #include "base/result.h"
 #include "cfn/convert.h"
@@ -36,8 +37,14 @@ struct ReconcileOptions {
   const std::map<std::string, aws::Stack>* snapshot = nullptr;
   std::string stack_name;    // default: derived from the compose project name
   std::string project_name;  // overrides the compose file's `name:` when set
-  // VPC and subnets for the template; looked up through Ec2 (default VPC) when empty.
+  // VPC and subnets for the template; looked up through Ec2 (default VPC) when empty. The
+  // load balancer's public subnets too, when the project publishes a port.
   cfn::ConvertOptions network;
+  // Where templates over CloudFormation's 51,200-byte TemplateBody limit go (see
+  // Reconciler::UseS3): s3://<template_bucket>/<template_prefix><stack>/<sha256>.json, passed
+  // as TemplateURL. Empty: such templates are refused (kInvalid) before any write.
+  std::string template_bucket;
+  std::string template_prefix = "ecsync/";
   std::map<std::string, std::string> environment;  // variables for interpolation
   // How long to poll and how long a deploy may take: past the timeout an update is cancelled
   // (CloudFormation rolls it back) and a create is deleted.
@@ -85,6 +92,11 @@ struct Desired {
   std::vector<aws::Parameter> parameters;  // NoEcho secret values for the template
 };
 
+// The S3 key a large template is stored under: <prefix><stack>/<sha256 of the body>.json.
+// Content-addressed, so uploading the same template again changes nothing.
+std::string TemplateKey(const std::string& prefix, const std::string& stack,
+                        const std::string& template_body);
+
 // Makes one project's stack match one commit. Not thread-safe; the caller guarantees at
 // most one Reconcile per stack at a time.
 class Reconciler {
@@ -103,12 +115,24 @@ class Reconciler {
   // create is then deleted and an update cancelled. Not owned; null turns it off.
   void WatchForCrashes(aws::Ecs* ecs) { ecs_ = ecs; }
 
+  // Holds the target to CloudFormation's 51,200-byte TemplateBody limit: larger templates
+  // are uploaded through `s3` to ReconcileOptions::template_bucket and passed by URL, or
+  // refused when no bucket is set. Not owned. Without it (or with null: the stack-files
+  // target, which has no S3 and no limit) every template is sent inline.
+  void UseS3(aws::S3* s3) { s3_ = s3; }
+
   // Computes what Reconcile would do. The only write is a change set that is deleted again.
   base::Result<PlanReport> Plan(const ReconcileOptions& options);
 
  private:
   base::Result<Desired> Render(const ReconcileOptions& options);
-  base::Result<cfn::ConvertOptions> ResolveNetwork(const ReconcileOptions& options);
+  base::Result<cfn::ConvertOptions> ResolveNetwork(const ReconcileOptions& options,
+                                                   bool needs_public_subnets);
+  // Sets exactly one of *body and *url for `desired`'s template, uploading it to S3 first
+  // when it is too large to send inline. REQUIRES: Render accepted `desired` (so a bucket is
+  // set when one is needed).
+  base::Status PlaceTemplate(const ReconcileOptions& options, const Desired& desired,
+                             std::string* body, std::string* url);
   // The managed stacks whose ecsync:source is `source` (and named `only` when non-empty).
   base::Result<std::vector<aws::Stack>> OwnedStacks(const std::string& source,
                                                     const std::string& only);
@@ -130,6 +154,7 @@ class Reconciler {
   aws::CloudFormation& cfn_;
   aws::Ec2* ec2_;
   aws::Ecs* ecs_ = nullptr;
+  aws::S3* s3_ = nullptr;
   base::Clock& clock_;
   ProgressSink sink_;
 };

@@ -303,7 +303,7 @@ TEST(Ecs, ErrorsForWhatChangesBehaviourWarningsForTheRest) {
             "compose.yaml:7:13: services.web.ports[0]: published port 8080 differs from target "
             "80; the load balancer listens on 8080 and forwards to the container's 80");
   EXPECT_EQ(project.warnings[1].ToString(),
-            "compose.yaml:2:3: services.web.container_name: ignored on ECS: ECS names tasks "
+            "compose.yaml:4:5: services.web.container_name: ignored on ECS: ECS names tasks "
             "itself");
 }
 

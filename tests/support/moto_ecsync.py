@@ -349,7 +349,7 @@ def _slow_creates(seconds):
     """
     import time
 
-    from moto.cloudformation.models import FakeStack
+    from moto.cloudformation.models import Stack as FakeStack
 
     def get_status(self):
         real = self.__dict__.get("_ecsync_status")

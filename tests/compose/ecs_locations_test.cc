@@ -1,0 +1,101 @@
+// ECS check diagnostics point at the line of the key they are about, not the service's line.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "compose/loader.h"
+#include "tests/compose/memory_file_reader.h"
+
+namespace ecsync::compose {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+
+std::vector<std::string> Warnings(const std::string& compose) {
+  MemoryFileReader reader({{"compose.yaml", compose}});
+  LoadOptions options;
+  options.files = {"compose.yaml"};
+  options.project_name = "p";
+  options.ecs_check = true;
+  base::Result<Project> project = Load(options, reader);
+  EXPECT_TRUE(project.ok()) << project.status().ToString();
+  std::vector<std::string> out;
+  if (project.ok()) {
+    for (const Diagnostic& warning : project->warnings) out.push_back(warning.ToString());
+  }
+  return out;
+}
+
+std::string Errors(const std::string& compose) {
+  MemoryFileReader reader({{"compose.yaml", compose}});
+  LoadOptions options;
+  options.files = {"compose.yaml"};
+  options.project_name = "p";
+  options.ecs_check = true;
+  base::Result<Project> project = Load(options, reader);
+  EXPECT_FALSE(project.ok());
+  return project.ok() ? "<loaded>" : project.status().message();
+}
+
+TEST(EcsLocations, ScalarWarningsPointAtTheirKey) {
+  const std::vector<std::string> warnings = Warnings(
+      "services:\n"
+      "  web:\n"
+      "    image: nginx\n"
+      "    hostname: web\n"
+      "    container_name: web\n"
+      "    restart: always\n"
+      "    stop_signal: SIGINT\n"
+      "    pull_policy: always\n"
+      "    logging:\n"
+      "      driver: json-file\n"
+      "    deploy:\n"
+      "      replicas: 1\n"
+      "      restart_policy: {condition: any}\n"
+      "      endpoint_mode: vip\n"
+      "    healthcheck:\n"
+      "      test: [CMD, \"true\"]\n"
+      "      start_interval: 1s\n");
+  EXPECT_THAT(warnings, Contains(HasSubstr("compose.yaml:4:5: services.web.hostname:")));
+  EXPECT_THAT(warnings, Contains(HasSubstr("compose.yaml:5:5: services.web.container_name:")));
+  EXPECT_THAT(warnings, Contains(HasSubstr("compose.yaml:6:5: services.web.restart:")));
+  EXPECT_THAT(warnings, Contains(HasSubstr("compose.yaml:7:5: services.web.stop_signal:")));
+  EXPECT_THAT(warnings, Contains(HasSubstr("compose.yaml:8:5: services.web.pull_policy:")));
+  EXPECT_THAT(warnings, Contains(HasSubstr("compose.yaml:10:7: services.web.logging.driver:")));
+  EXPECT_THAT(warnings,
+              Contains(HasSubstr("compose.yaml:13:7: services.web.deploy.restart_policy:")));
+  EXPECT_THAT(warnings,
+              Contains(HasSubstr("compose.yaml:14:7: services.web.deploy.endpoint_mode:")));
+  EXPECT_THAT(warnings,
+              Contains(HasSubstr("compose.yaml:17:7: services.web.healthcheck.start_interval:")));
+}
+
+TEST(EcsLocations, ErrorsPointAtTheirKey) {
+  EXPECT_THAT(Errors("services:\n  web:\n    image: nginx\n\n    network_mode: host\n"),
+              HasSubstr("compose.yaml:5:5: services.web.network_mode:"));
+  EXPECT_THAT(Errors("services:\n  web:\n    image: nginx\n    cap_add: [NET_ADMIN]\n"),
+              HasSubstr("compose.yaml:4:5: services.web.cap_add:"));
+  EXPECT_THAT(Errors("services:\n  web:\n    image: nginx\n    deploy:\n      mode: global\n"),
+              HasSubstr("compose.yaml:5:7: services.web.deploy.mode:"));
+}
+
+TEST(EcsLocations, KeysFromAnOverrideFilePointIntoIt) {
+  MemoryFileReader reader({{"compose.yaml", "services:\n  web:\n    image: nginx\n"},
+                           {"override.yaml", "services:\n  web:\n    hostname: h\n"}});
+  LoadOptions options;
+  options.files = {"compose.yaml", "override.yaml"};
+  options.project_name = "p";
+  options.ecs_check = true;
+  base::Result<Project> project = Load(options, reader);
+  ASSERT_TRUE(project.ok()) << project.status().ToString();
+  ASSERT_FALSE(project->warnings.empty());
+  EXPECT_THAT(project->warnings[0].ToString(),
+              HasSubstr("override.yaml:3:5: services.web.hostname:"));
+}
+
+}  // namespace
+}  // namespace ecsync::compose
