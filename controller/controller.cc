@@ -72,6 +72,7 @@ struct Controller::ProjectState {
   int failed_deploys = 0;
   bool force = false;  // re-apply even if up to date (self-heal, --force)
   std::chrono::steady_clock::time_point next_drift{};
+  bool drift_requested = false;  // the poller queued this run for a drift check
   Condition condition = Condition::kReconciling;
 };
 
@@ -232,6 +233,20 @@ void Controller::PollLoop() {
         earliest = std::min(earliest, repo->next_poll);
       }
     }
+    // Drift checks run inside a project's reconcile (after it, when due), so a Ready
+    // project whose check is due is queued; the reconcile itself is a cheap no-op then.
+    if (config_.drift_interval.count() > 0) {
+      for (auto& [key, project] : projects_) {
+        if (project->condition != Condition::kReady || project->spec.suspend) continue;
+        if (project->next_drift <= now) {
+          project->next_drift = now + config_.drift_interval;
+          project->drift_requested = true;
+          queue_->Add(key);
+        } else {
+          earliest = std::min(earliest, project->next_drift);
+        }
+      }
+    }
     if (due.empty()) {
       // The clock may be a fake: wake at least every second to re-read it.
       auto wait = std::min<std::chrono::steady_clock::duration>(earliest - now,
@@ -245,8 +260,8 @@ void Controller::PollLoop() {
       if (stopping_.load()) break;
       queued = !PollRepository(name, /*full=*/false).empty() || queued;
     }
-    lock.lock();
     (void)queued;
+    lock.lock();
   }
 }
 
@@ -305,6 +320,10 @@ std::vector<std::string> Controller::PollRepository(const std::string& name, boo
   if (deps_.metrics != nullptr) {
     deps_.metrics->GitFetch(repo.name, deps_.clock->SteadyNow() - started, error.empty());
   }
+
+  // A new revision: list the managed stacks once before queueing its projects, so those
+  // whose stack is up to date cost no further call (RunOnce lists once for all repositories).
+  if (error.empty() && head_moved && refresh_on_poll_.load()) RefreshSnapshot();
 
   std::vector<std::string> queued;
   std::lock_guard<std::mutex> lock(mu_);
@@ -472,7 +491,9 @@ WorkQueue::Outcome Controller::ReconcileProject(const std::string& key) {
     it->second->force = false;
     snapshot = snapshot_;
     drift_interval = config_.drift_interval;
-    drift_due = drift_interval.count() > 0 && deps_.clock->SteadyNow() >= state.next_drift;
+    drift_due = drift_interval.count() > 0 &&
+                (state.drift_requested || deps_.clock->SteadyNow() >= state.next_drift);
+    it->second->drift_requested = false;
   }
   const ProjectSpec& spec = state.spec;
   if (spec.suspend) {
@@ -735,6 +756,7 @@ OnceSummary Controller::RunOnce(bool force, const std::atomic<bool>* interrupted
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [name, repo] : repos_) names.push_back(name);
   }
+  refresh_on_poll_.store(false);
   RefreshSnapshot();
   for (const std::string& name : names) PollRepository(name, /*full=*/true);
   // The workers drain the queue; a failed deploy schedules a retry far in the future, which

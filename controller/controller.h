@@ -140,6 +140,7 @@ class Controller {
   std::optional<cfn::ConvertOptions> network_;
   std::mt19937_64 random_;
   bool force_all_ = false;  // RunOnce --force
+  std::atomic<bool> refresh_on_poll_{true};
 
   std::atomic<bool> stopping_{false};
   const std::atomic<bool>* external_interrupt_ = nullptr;

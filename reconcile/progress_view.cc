@@ -62,9 +62,19 @@ std::string Truncate(const std::string& text, size_t width) {
   return text.substr(0, i) + "…";
 }
 
-std::string PadRight(const std::string& text, size_t width) {
-  size_t columns = Columns(text);
-  return columns >= width ? text : text + std::string(width - columns, ' ');
+// `text` in exactly `width` columns: cut with "…" or padded with spaces.
+std::string Cell(const std::string& text, size_t width) {
+  std::string cut = Truncate(text, width);
+  size_t columns = Columns(cut);
+  return columns >= width ? cut : cut + std::string(width - columns, ' ');
+}
+
+// Takes up to `*excess` columns from a column of `*width`, leaving at least `floor`.
+void Shrink(size_t* width, size_t floor, size_t* excess) {
+  if (*width <= floor) return;
+  size_t take = std::min(*excess, *width - floor);
+  *width -= take;
+  *excess -= take;
 }
 
 std::string Seconds(double seconds) {
@@ -91,16 +101,28 @@ std::vector<std::string> RenderBlock(const std::vector<ResourceLine>& lines, int
     times.push_back(Seconds(line.elapsed_seconds));
     time_width = std::max(time_width, times.back().size());
   }
+  // Too narrow for every column: the type gives way first, then the logical ID, so that the
+  // status and the time stay in view.
+  const size_t columns = static_cast<size_t>(std::max(width, 1));
+  const size_t needed = 4 + id_width + 2 + type_width + 2 + status_width + 2 + time_width;
+  if (needed > columns) {
+    size_t excess = needed - columns;
+    Shrink(&type_width, 8, &excess);
+    Shrink(&id_width, 12, &excess);
+  }
   std::vector<std::string> rows;
   for (size_t i = 0; i < lines.size(); ++i) {
     const ResourceLine& line = lines[i];
     std::string row = std::string("  ") + StatusMarker(line.status) + " " +
-                      PadRight(Sanitize(line.logical_id), id_width) + "  " +
-                      PadRight(Sanitize(line.resource_type), type_width) + "  " +
-                      PadRight(Sanitize(line.status), status_width) + "  " +
+                      Cell(Sanitize(line.logical_id), id_width) + "  " +
+                      Cell(Sanitize(line.resource_type), type_width) + "  " +
+                      Cell(Sanitize(line.status), status_width) + "  " +
                       std::string(time_width - times[i].size(), ' ') + times[i];
-    if (ShowsReason(line.status) && !line.reason.empty()) row += "  " + Sanitize(line.reason);
-    rows.push_back(Truncate(row, static_cast<size_t>(std::max(width, 1))));
+    // The reason goes last and is cut to what is left, if anything is.
+    if (ShowsReason(line.status) && !line.reason.empty() && Columns(row) + 3 < columns) {
+      row += "  " + Sanitize(line.reason);
+    }
+    rows.push_back(Truncate(row, columns));
   }
   return rows;
 }

@@ -22,9 +22,11 @@ struct ResourceLine {
 const char* StatusMarker(const std::string& status);
 
 // The block as rows without newlines, columns aligned across rows, like
-// "  ✔ WebService  AWS::ECS::Service  CREATE_COMPLETE   12.3s". Each row is at most `width`
-// terminal columns (longer rows end in "…"), and control characters (ESC from a reason
-// text, say) become spaces, so every row takes exactly one line of the terminal.
+// "  ✔ WebService  AWS::ECS::Service  CREATE_COMPLETE   12.3s", then the reason of a failure.
+// Each row is at most `width` terminal columns: when the columns do not fit, the type and
+// then the logical ID are cut ("…") so the status and time stay in view, and the reason gets
+// what is left. Control characters (ESC in a reason text, say) become spaces, so every row
+// takes exactly one line of the terminal.
 std::vector<std::string> RenderBlock(const std::vector<ResourceLine>& lines, int width);
 
 // The bytes that turn a screen whose last `previous_height` lines are the old block (the

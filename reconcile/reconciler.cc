@@ -251,9 +251,7 @@ base::Result<Desired> Reconciler::Render(const ReconcileOptions& options) {
 base::Result<cfn::ConvertOptions> Reconciler::ResolveNetwork(const ReconcileOptions& options,
                                                             bool needs_public_subnets) {
   cfn::ConvertOptions network = options.network;
-  const bool find_public = needs_public_subnets && network.public_subnet_ids.empty() &&
-                           ec2_ != nullptr;
-  if (!network.vpc_id.empty() && !network.subnet_ids.empty() && !find_public) return network;
+  if (!network.vpc_id.empty() && !network.subnet_ids.empty()) return network;
   if (ec2_ == nullptr) {
     return base::InvalidError("no VPC to deploy into: pass --vpc-id and --subnet-ids");
   }
@@ -273,23 +271,27 @@ base::Result<cfn::ConvertOptions> Reconciler::ResolveNetwork(const ReconcileOpti
     }
     network.subnet_ids = *subnets;
   }
-  if (find_public) {
-    // An internet-facing load balancer only works in subnets that route to an internet
-    // gateway. Fewer than two of those (an application load balancer needs two) leaves it
-    // in the task subnets, as before.
-    auto public_subnets = aws::PublicSubnetIds(*ec2_, network.vpc_id);
-    if (!public_subnets.ok()) {
-      return public_subnets.status().WithContext("looking up the public subnets of " +
-                                                 network.vpc_id);
-    }
-    if (public_subnets->size() >= 2) {
-      network.public_subnet_ids = std::move(*public_subnets);
-      // Subnets found here only move the load balancer; the tasks keep their public IP
-      // unless the configuration or the compose file says otherwise.
-      if (!network.assign_public_ip) network.assign_public_ip = true;
-    }
+  if (needs_public_subnets && network.public_subnet_ids.empty() &&
+      options.network.subnet_ids.empty()) {
+    ECSYNC_RETURN_IF_ERROR(AddPublicSubnets(*ec2_, &network));
   }
   return network;
+}
+
+base::Status AddPublicSubnets(aws::Ec2& ec2, cfn::ConvertOptions* network) {
+  auto public_subnets = aws::PublicSubnetIds(ec2, network->vpc_id);
+  if (!public_subnets.ok()) {
+    return public_subnets.status().WithContext("looking up the public subnets of " +
+                                               network->vpc_id);
+  }
+  // An application load balancer needs two subnets; with fewer public ones it stays in the
+  // task subnets, as before.
+  if (public_subnets->size() < 2) return base::Status::Ok();
+  network->public_subnet_ids = std::move(*public_subnets);
+  // Only the load balancer moves: the tasks keep their public IP (cfn would drop it once the
+  // load balancer has subnets of its own) unless the configuration says otherwise.
+  if (!network->assign_public_ip) network->assign_public_ip = true;
+  return base::Status::Ok();
 }
 
 base::Status Reconciler::PlaceTemplate(const ReconcileOptions& options, const Desired& desired,

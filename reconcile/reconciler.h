@@ -37,8 +37,9 @@ struct ReconcileOptions {
   const std::map<std::string, aws::Stack>* snapshot = nullptr;
   std::string stack_name;    // default: derived from the compose project name
   std::string project_name;  // overrides the compose file's `name:` when set
-  // VPC and subnets for the template; looked up through Ec2 (default VPC) when empty. The
-  // load balancer's public subnets too, when the project publishes a port.
+  // VPC and subnets for the template; looked up through Ec2 (default VPC) when empty, and
+  // then the load balancer's public subnets too (see AddPublicSubnets) when the project
+  // publishes a port. Subnets given here are used as they are.
   cfn::ConvertOptions network;
   // Where templates over CloudFormation's 51,200-byte TemplateBody limit go (see
   // Reconciler::UseS3): s3://<template_bucket>/<template_prefix><stack>/<sha256>.json, passed
@@ -158,6 +159,12 @@ class Reconciler {
   base::Clock& clock_;
   ProgressSink sink_;
 };
+
+// Sets network->public_subnet_ids to the subnets of network->vpc_id whose route table
+// sends 0.0.0.0/0 to an internet gateway, when there are at least two, so that an
+// internet-facing load balancer goes there; the tasks stay where they are and keep their
+// public IP unless network->assign_public_ip is already set. Two EC2 calls.
+base::Status AddPublicSubnets(aws::Ec2& ec2, cfn::ConvertOptions* network);
 
 // `ecsync down`: deletes one stack ecsync manages and waits for it to go. kNotFound when it
 // does not exist; kConflict when ecsync did not create it (it is never touched then).

@@ -168,6 +168,46 @@ TEST(Cli, StackDirWorksOfflineForReconcilePlanLsAndDown) {
   EXPECT_FALSE(std::filesystem::exists(stacks + "/shop.state.json"));
 }
 
+// Progress is redrawn in place only on a terminal: through a pipe it stays plain lines with no
+// escape sequence; a pseudo-terminal (script(1)) gets the redraw unless NO_COLOR or TERM=dumb.
+TEST(Cli, ProgressIsPlainLinesUnlessStderrIsATerminal) {
+  TempDir home;
+  GitRepo repo;
+  repo.Write("compose.yaml", "name: shop\nservices:\n  web:\n    image: nginx:1.27\n");
+  repo.Commit("shop");
+  const std::string stacks = home.path() + "/stacks";
+  const std::vector<std::string> reconcile = {
+      EcsyncBinary(), "reconcile", "--once", "--repo", repo.url(), "--cache-dir",
+      home.path() + "/cache", "--stack-dir", stacks, "--vpc-id", "vpc-0123abcd",
+      "--subnet-ids", "subnet-0123abcd,subnet-4567ef01", "--poll-interval", "100ms"};
+  const std::vector<std::string> down = {EcsyncBinary(), "down", "--stack-name", "shop",
+                                         "--stack-dir", stacks, "--poll-interval", "100ms"};
+
+  CommandResult piped = RunCommand(reconcile, NoAwsEnv(home));
+  ASSERT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_EQ(piped.err.find('\x1b'), std::string::npos) << piped.err;
+  EXPECT_NE(piped.err.find("WebService"), std::string::npos) << piped.err;  // one line per event
+  EXPECT_EQ(piped.err.find("✔"), std::string::npos) << piped.err;
+
+  // `down` on a pseudo-terminal, with `settings` for env(1) (script merges stdout and stderr).
+  auto down_on_terminal = [&](const std::string& settings) {
+    std::string command = "env -u NO_COLOR TERM=xterm " + settings;
+    for (const std::string& arg : down) command += " '" + arg + "'";
+    return RunCommand({"script", "-qec", command, "/dev/null"}, NoAwsEnv(home));
+  };
+  CommandResult live = down_on_terminal("");
+  ASSERT_EQ(live.exit_code, 0) << live.out;
+  EXPECT_NE(live.out.find("\x1b[2K  ✔ WebService "), std::string::npos) << live.out;
+  EXPECT_NE(live.out.find("\x1b[1A\x1b[2K"), std::string::npos) << live.out;  // redrawn in place
+  for (const std::string& settings : {"NO_COLOR=1", "TERM=dumb"}) {
+    ASSERT_EQ(RunCommand(reconcile, NoAwsEnv(home)).exit_code, 0);
+    CommandResult plain = down_on_terminal(settings);
+    ASSERT_EQ(plain.exit_code, 0) << plain.out;
+    EXPECT_NE(plain.out.find("WebService"), std::string::npos) << settings << ": " << plain.out;
+    EXPECT_EQ(plain.out.find('\x1b'), std::string::npos) << settings << ": " << plain.out;
+  }
+}
+
 TEST(Cli, WithoutAwsOrStackDirReconcileSaysWhatToSet) {
   TempDir home;
   GitRepo repo;

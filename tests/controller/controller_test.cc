@@ -14,6 +14,7 @@
 #include "git/libgit2_source.h"
 #include "metrics/metrics.h"
 #include "reconcile/stack_tags.h"
+#include "tests/reconcile/forwarding_cloudformation.h"
 #include "tests/support/support.h"
 
 namespace ecsync::controller {
@@ -247,6 +248,82 @@ TEST_F(ControllerTest, WebhookForAnotherBranchIsIgnored) {
   WebhookResponse answer = handler.Handle(Provider::kGeneric, headers, body);
   EXPECT_EQ(answer.status, 200);
   EXPECT_NE(answer.body.find("ignored"), std::string::npos);
+}
+
+// moto cannot detect drift, so this wrapper over the stack files reports one modified
+// resource for every detection (a fake only for what the real target cannot do).
+class DriftedCloudFormation : public reconcile::fakes::ForwardingCloudFormation {
+ public:
+  using ForwardingCloudFormation::ForwardingCloudFormation;
+  std::atomic<int> detections{0};
+
+  base::Result<std::string> DetectStackDrift(const std::string& name) override {
+    ++detections;
+    return ForwardingCloudFormation::DetectStackDrift(name);
+  }
+  base::Result<std::vector<aws::ResourceDrift>> DescribeStackResourceDrifts(
+      const std::string& name) override {
+    auto real = ForwardingCloudFormation::DescribeStackResourceDrifts(name);
+    if (!real.ok()) return real;
+    aws::ResourceDrift drift;
+    drift.logical_id = "WebService";
+    drift.resource_type = "AWS::ECS::Service";
+    drift.drift_status = "MODIFIED";
+    drift.differences.push_back({"/DesiredCount", "1", "3", "NOT_EQUAL"});
+    return std::vector<aws::ResourceDrift>{drift};
+  }
+};
+
+TEST_F(ControllerTest, DriftIsReportedAndSelfHealReappliesTheRevision) {
+  repo_.Write("compose.yaml", App(1));
+  repo_.Commit("ok");
+  DriftedCloudFormation drifting(stacks_);
+  ControllerDeps deps = Deps();
+  deps.cloudformation = &drifting;
+  ProjectConfig entry;
+  entry.name = "app";
+  entry.files = {"compose.yaml"};
+  entry.self_heal = true;
+  Config config = MakeConfig(Repo({entry}));
+  config.drift_interval = std::chrono::milliseconds(100);
+  Controller controller(config, deps);
+  controller.Start();
+  ProjectStatus status;
+  ASSERT_TRUE(WaitUntil([&] {
+    return controller.status().FindProject("mono/app", &status) && status.drifted_resources == 1;
+  })) << controller.status().ToJson().dump(2);
+  EXPECT_EQ(status.drift_status, "DRIFTED");
+  EXPECT_NE(status.drift_detail.find("/DesiredCount 1 -> 3"), std::string::npos);
+  EXPECT_NE(metrics_.Serialize().find("ecsync_stack_drifted_resources{project=\"mono/app\",stack=\"mono-app\"} 1"),
+            std::string::npos)
+      << metrics_.Serialize();
+  // Self-heal: the revision is applied again through a change set even though the tags say
+  // the stack is up to date.
+  EXPECT_TRUE(WaitUntil([&] { return drifting.change_sets() >= 1; }));
+  controller.Stop();
+}
+
+TEST_F(ControllerTest, DriftWithoutSelfHealOnlyReports) {
+  repo_.Write("compose.yaml", App(1));
+  repo_.Commit("ok");
+  DriftedCloudFormation drifting(stacks_);
+  ControllerDeps deps = Deps();
+  deps.cloudformation = &drifting;
+  ProjectConfig entry;
+  entry.name = "app";
+  entry.files = {"compose.yaml"};
+  Config config = MakeConfig(Repo({entry}));
+  config.drift_interval = std::chrono::milliseconds(100);
+  Controller controller(config, deps);
+  controller.Start();
+  ProjectStatus status;
+  ASSERT_TRUE(WaitUntil([&] {
+    return controller.status().FindProject("mono/app", &status) && status.drifted_resources == 1;
+  }));
+  // Checked again on schedule, with no new commit.
+  EXPECT_TRUE(WaitUntil([&] { return drifting.detections >= 3; }));
+  EXPECT_EQ(drifting.change_sets(), 0);
+  controller.Stop();
 }
 
 }  // namespace

@@ -268,37 +268,38 @@ TEST_F(LargeTemplateTest, WithoutS3ALargeTemplateGoesInline) {
 // gateway) and two private ones (the main table, which has no such route).
 class PublicSubnetsTest : public LargeTemplateTest {
  protected:
-  // (moto_->Aws prints a failed command's error; attach-internet-gateway answers nothing.)
-  std::string Run(const std::vector<std::string>& args) const { return moto_->Aws(args); }
-  std::string Field(const std::vector<std::string>& args, const std::string& object,
-                    const std::string& id) const {
-    return nlohmann::json::parse(Run(args))[object][id].get<std::string>();
-  }
+  // One boto3 process builds the VPC (an aws CLI call per step takes seconds each).
+  static constexpr char kMakeVpc[] = R"(
+import boto3, json
+ec2 = boto3.client("ec2")
+vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+public, private = [], []
+for i in range(4):
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.1.%d.0/24" % i,
+                               AvailabilityZone="us-east-1" + "ab"[i % 2])["Subnet"]["SubnetId"]
+    if i < 2:
+        ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+        public.append(subnet)
+    else:
+        private.append(subnet)
+print(json.dumps({"vpc": vpc, "public": sorted(public), "private": private}))
+)";
 
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(LargeTemplateTest::SetUp());
-    vpc_ = Field({"ec2", "create-vpc", "--cidr-block", "10.1.0.0/16"}, "Vpc", "VpcId");
-    const std::string igw =
-        Field({"ec2", "create-internet-gateway"}, "InternetGateway", "InternetGatewayId");
-    Run({"ec2", "attach-internet-gateway", "--internet-gateway-id", igw, "--vpc-id", vpc_});
-    const std::string table =
-        Field({"ec2", "create-route-table", "--vpc-id", vpc_}, "RouteTable", "RouteTableId");
-    Run({"ec2", "create-route", "--route-table-id", table, "--destination-cidr-block",
-         "0.0.0.0/0", "--gateway-id", igw});
-    const char* zones[] = {"us-east-1a", "us-east-1b"};
-    for (int i = 0; i < 4; ++i) {
-      std::string subnet = Field({"ec2", "create-subnet", "--vpc-id", vpc_, "--cidr-block",
-                                  "10.1." + std::to_string(i) + ".0/24", "--availability-zone",
-                                  zones[i % 2]},
-                                 "Subnet", "SubnetId");
-      if (i < 2) {
-        Run({"ec2", "associate-route-table", "--route-table-id", table, "--subnet-id", subnet});
-        public_.push_back(subnet);
-      } else {
-        private_.push_back(subnet);
-      }
-    }
-    std::sort(public_.begin(), public_.end());
+    std::map<std::string, std::string> env = moto_->ClientEnv();
+    env.erase("AWS_PROFILE");  // empty there, which boto3 takes as a profile name
+    env.erase("AWS_SESSION_TOKEN");
+    testing::CommandResult made = testing::RunCommand({"python3", "-c", kMakeVpc}, env);
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    auto ids = nlohmann::json::parse(made.out);
+    vpc_ = ids["vpc"].get<std::string>();
+    public_ = ids["public"].get<std::vector<std::string>>();
+    private_ = ids["private"].get<std::vector<std::string>>();
   }
 
   nlohmann::json DeployedTemplate() const {
@@ -314,12 +315,11 @@ class PublicSubnetsTest : public LargeTemplateTest {
 constexpr char kWebApp[] =
     "name: fleet\nservices:\n  web:\n    image: nginx:1.27\n    ports:\n      - \"80:80\"\n";
 
-TEST_F(PublicSubnetsTest, TheLoadBalancerGoesIntoThePublicSubnets) {
+TEST_F(PublicSubnetsTest, TheLoadBalancerGoesIntoThePublicSubnetsOfALookedUpNetwork) {
   repo_.Write("compose.yaml", kWebApp);
   repo_.Commit("web");
   ReconcileOptions options = Options();
-  options.network.vpc_id = vpc_;
-  options.network.subnet_ids = private_;
+  options.network.vpc_id = vpc_;  // subnets looked up
   Reconciler reconciler = MakeReconciler();
   auto created = reconciler.Reconcile(options);
   ASSERT_TRUE(created.ok()) << created.status().ToString();
@@ -328,10 +328,10 @@ TEST_F(PublicSubnetsTest, TheLoadBalancerGoesIntoThePublicSubnets) {
   EXPECT_EQ(tmpl["Resources"]["LoadBalancer"]["Properties"]["Subnets"], nlohmann::json(public_));
   const auto& awsvpc = tmpl["Resources"]["WebService"]["Properties"]["NetworkConfiguration"]
                            ["AwsvpcConfiguration"];
-  EXPECT_EQ(awsvpc["Subnets"], nlohmann::json(private_));
+  EXPECT_EQ(awsvpc["Subnets"].size(), 4u);  // the tasks run in every subnet, as before
   // Found subnets move only the load balancer; the tasks keep their public IP.
   EXPECT_EQ(awsvpc["AssignPublicIp"], "ENABLED");
-  auto balancers = nlohmann::json::parse(Run({"elbv2", "describe-load-balancers"}));
+  auto balancers = nlohmann::json::parse(moto_->Aws({"elbv2", "describe-load-balancers"}));
   ASSERT_EQ(balancers["LoadBalancers"].size(), 1u);
   std::vector<std::string> zones_subnets;
   for (const auto& zone : balancers["LoadBalancers"][0]["AvailabilityZones"]) {
@@ -346,7 +346,6 @@ TEST_F(PublicSubnetsTest, ConfiguredPublicSubnetsWin) {
   repo_.Commit("web");
   ReconcileOptions options = Options();
   options.network.vpc_id = vpc_;
-  options.network.subnet_ids = private_;
   options.network.public_subnet_ids = private_;  // odd, but what was asked for
   Reconciler reconciler = MakeReconciler();
   auto created = reconciler.Reconcile(options);
@@ -354,6 +353,40 @@ TEST_F(PublicSubnetsTest, ConfiguredPublicSubnetsWin) {
   ASSERT_TRUE(created->succeeded) << created->message;
   EXPECT_EQ(DeployedTemplate()["Resources"]["LoadBalancer"]["Properties"]["Subnets"],
             nlohmann::json(private_));
+}
+
+// Subnets the user chose are used as they are: nothing is looked up.
+TEST_F(PublicSubnetsTest, ChosenSubnetsAreUsedAsTheyAre) {
+  repo_.Write("compose.yaml", kWebApp);
+  repo_.Commit("web");
+  ReconcileOptions options = Options();
+  options.network.vpc_id = vpc_;
+  options.network.subnet_ids = private_;
+  Reconciler reconciler = MakeReconciler();
+  auto created = reconciler.Reconcile(options);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  ASSERT_TRUE(created->succeeded) << created->message;
+  EXPECT_EQ(DeployedTemplate()["Resources"]["LoadBalancer"]["Properties"]["Subnets"],
+            nlohmann::json(private_));
+}
+
+TEST_F(PublicSubnetsTest, AddPublicSubnetsNeedsTwo) {
+  cfn::ConvertOptions network(vpc_, private_);
+  ASSERT_TRUE(AddPublicSubnets(*clients_.ec2, &network).ok());
+  EXPECT_EQ(network.public_subnet_ids, public_);
+  EXPECT_EQ(network.assign_public_ip, std::optional<bool>(true));
+  network.public_subnet_ids.clear();
+  network.assign_public_ip = false;
+  ASSERT_TRUE(AddPublicSubnets(*clients_.ec2, &network).ok());
+  EXPECT_EQ(network.assign_public_ip, std::optional<bool>(false));  // what was set stays
+
+  // The default VPC of moto routes nowhere: nothing is public there.
+  auto default_vpc = clients_.ec2->DefaultVpcId();
+  ASSERT_TRUE(default_vpc.ok()) << default_vpc.status().ToString();
+  cfn::ConvertOptions fallback(*default_vpc, {});
+  ASSERT_TRUE(AddPublicSubnets(*clients_.ec2, &fallback).ok());
+  EXPECT_TRUE(fallback.public_subnet_ids.empty());
+  EXPECT_FALSE(fallback.assign_public_ip.has_value());
 }
 
 // moto's default VPC has no internet gateway route, so nothing counts as public there: the

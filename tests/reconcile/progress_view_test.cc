@@ -134,14 +134,23 @@ TEST(ProgressView, RowsAreCutToTheWidthInColumnsNotBytes) {
       {"shop", "Db", "AWS::RDS::DBInstance", "CREATE_FAILED",
        "Größe ungültig: " + std::string(100, 'x'), 1},
       {"shop", "Log", "AWS::Logs::LogGroup", "CREATE_COMPLETE", "", 1}};
-  std::vector<std::string> rows = RenderBlock(lines, 40);
-  ASSERT_EQ(rows.size(), 2u);
-  EXPECT_EQ(rows[0], "  ✘ Db   AWS::RDS::DBInstance  CREATE_F…");
-  EXPECT_EQ(rows[1], "  ✔ Log  AWS::Logs::LogGroup   CREATE_C…");
+  // Room for every column: the reason gets what is left ("Größe" is 5 columns, 7 bytes).
+  EXPECT_EQ(RenderBlock(lines, 60),
+            (std::vector<std::string>{
+                "  ✘ Db   AWS::RDS::DBInstance  CREATE_FAILED    1.0s  Größe…",
+                "  ✔ Log  AWS::Logs::LogGroup   CREATE_COMPLETE  1.0s",
+            }));
+  // Too narrow: the type column gives way so that status and time stay; no room for a reason.
+  EXPECT_EQ(RenderBlock(lines, 40),
+            (std::vector<std::string>{
+                "  ✘ Db   AWS::RD…  CREATE_FAILED    1.0s",
+                "  ✔ Log  AWS::Lo…  CREATE_COMPLETE  1.0s",
+            }));
   // A row that fits is left alone; a multi-byte character at the edge is not split.
-  rows = RenderBlock({{"shop", "Db", "T", "CREATE_FAILED", "äää", 1}}, 35);
+  const std::vector<ResourceLine> short_reason = {{"shop", "Db", "T", "CREATE_FAILED", "äää", 1}};
+  std::vector<std::string> rows = RenderBlock(short_reason, 35);
   EXPECT_EQ(rows[0], "  ✘ Db  T  CREATE_FAILED  1.0s  äää");
-  rows = RenderBlock({{"shop", "Db", "T", "CREATE_FAILED", "äää", 1}}, 34);
+  rows = RenderBlock(short_reason, 34);
   EXPECT_EQ(rows[0], "  ✘ Db  T  CREATE_FAILED  1.0s  ä…");
 }
 
@@ -233,7 +242,8 @@ TEST(ProgressView, RowsAreCutToTheTerminalWidth) {
   Recorder r(30);
   std::string written = r.Feed(Resource("AVeryLongLogicalIdForAService", "AWS::ECS::Service",
                                         "CREATE_IN_PROGRESS", 0));
-  EXPECT_EQ(written, "\x1b[2K  ⠿ AVeryLongLogicalIdForASer…\n");
+  // The logical ID and type are cut first; what still does not fit is cut at the edge.
+  EXPECT_EQ(written, "\x1b[2K  ⠿ AVeryLongLo…  AWS::EC…  C…\n");
   // Steps are plain lines that may wrap: they are above the block and never redrawn.
   std::string step(50, 's');
   written = r.Feed(Step(step));
