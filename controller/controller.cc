@@ -449,8 +449,11 @@ base::Result<cfn::ConvertOptions> Controller::Network() {
   if (subnets->empty()) {
     return base::InvalidError("VPC " + vpc + " has no subnets; set aws.subnet_ids");
   }
+  cfn::ConvertOptions found(vpc, *subnets);
+  // The load balancer goes into the VPC's public subnets, when it has two.
+  ECSYNC_RETURN_IF_ERROR(reconcile::AddPublicSubnets(*deps_.ec2, &found));
   std::lock_guard<std::mutex> lock(mu_);
-  network_ = cfn::ConvertOptions(vpc, *subnets);
+  network_ = std::move(found);
   return *network_;
 }
 
@@ -483,6 +486,7 @@ WorkQueue::Outcome Controller::ReconcileProject(const std::string& key) {
   std::shared_ptr<const std::map<std::string, aws::Stack>> snapshot;
   bool drift_due = false;
   milliseconds drift_interval{0};
+  std::string template_bucket;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = projects_.find(key);
@@ -491,6 +495,7 @@ WorkQueue::Outcome Controller::ReconcileProject(const std::string& key) {
     it->second->force = false;
     snapshot = snapshot_;
     drift_interval = config_.drift_interval;
+    template_bucket = config_.aws.template_bucket;
     drift_due = drift_interval.count() > 0 &&
                 (state.drift_requested || deps_.clock->SteadyNow() >= state.next_drift);
     it->second->drift_requested = false;
@@ -533,6 +538,7 @@ WorkQueue::Outcome Controller::ReconcileProject(const std::string& key) {
   options.wait.poll_interval = deps_.stack_poll_interval;
   options.wait.timeout = spec.timeout;
   options.wait.interrupted = &stopping_;
+  options.template_bucket = template_bucket;
   if (network.ok()) options.network = *network;
 
   const auto started_wall = deps_.clock->Now();
@@ -553,6 +559,7 @@ WorkQueue::Outcome Controller::ReconcileProject(const std::string& key) {
         }
       });
   reconciler.WatchForCrashes(deps_.ecs);
+  reconciler.UseS3(deps_.s3);
   base::Result<reconcile::ReconcileReport> result =
       network.ok() ? reconciler.Reconcile(options)
                    : base::Result<reconcile::ReconcileReport>(network.status());

@@ -15,6 +15,7 @@
 
 #include "aws/cloudformation.h"
 #include "aws/ecs.h"
+#include "aws/s3.h"
 #include "base/clock.h"
 #include "base/result.h"
 #include "cfn/convert.h"
@@ -36,6 +37,9 @@ struct ControllerDeps {
   aws::CloudFormation* cloudformation = nullptr;
   aws::Ec2* ec2 = nullptr;  // null: the network must be configured (aws.vpc_id, subnet_ids)
   aws::Ecs* ecs = nullptr;  // null: no fail-fast on crashing tasks
+  // Carries templates over 51,200 bytes to aws.template_bucket; null (stack files): every
+  // template goes inline.
+  aws::S3* s3 = nullptr;
   base::Clock* clock = nullptr;
   metrics::Metrics* metrics = nullptr;  // may be null
   // How often stacks are polled while a deploy runs.

@@ -29,11 +29,12 @@ struct Runtime {
   std::shared_ptr<aws::CloudFormation> cloudformation;
   std::shared_ptr<aws::Ec2> ec2;
   std::shared_ptr<aws::Ecs> ecs;
+  std::shared_ptr<aws::S3> s3;
 };
 
 base::Result<Runtime> BuildRuntime(const Config& config, const CommandContext& context) {
   Runtime runtime;
-  runtime.metrics = std::make_unique<metrics::Metrics>(kVersion, "");
+  runtime.metrics = std::make_unique<metrics::Metrics>(kVersion, kRevision);
   runtime.observer = std::make_shared<AwsCallMetrics>(*runtime.metrics);
   runtime.aws_limiter = std::make_shared<base::RateLimiter>(
       config.aws.requests_per_second, config.aws.burst, *base::SystemClock::Get());
@@ -59,6 +60,7 @@ base::Result<Runtime> BuildRuntime(const Config& config, const CommandContext& c
   runtime.cloudformation = clients.cloudformation;
   runtime.ec2 = clients.ec2;
   runtime.ecs = clients.ecs;
+  runtime.s3 = clients.s3;
   return runtime;
 }
 
@@ -72,6 +74,7 @@ ControllerDeps DepsFor(Runtime& runtime) {
   deps.cloudformation = runtime.cloudformation.get();
   deps.ec2 = runtime.ec2.get();
   deps.ecs = runtime.ecs.get();
+  deps.s3 = runtime.s3.get();
   deps.clock = base::SystemClock::Get();
   deps.metrics = runtime.metrics.get();
   return deps;

@@ -122,7 +122,8 @@ class Reconciler {
   // target, which has no S3 and no limit) every template is sent inline.
   void UseS3(aws::S3* s3) { s3_ = s3; }
 
-  // Computes what Reconcile would do. The only write is a change set that is deleted again.
+  // Computes what Reconcile would do. The only writes are a change set that is deleted again
+  // and, for a template too large to send inline, its upload to S3 (see UseS3).
   base::Result<PlanReport> Plan(const ReconcileOptions& options);
 
  private:

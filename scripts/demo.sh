@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command (a): sets up, builds, and deploys the demo app in examples/ from a local git
 # repository to a local CloudFormation endpoint (moto_server on loopback), then commits a
-# change and reconciles again to show the update. Stops moto and removes its files on exit.
+# change and reconciles again to show the update, then runs the controller (ecsync serve) and
+# deploys a third commit through a signed webhook. Stops moto and removes its files on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -74,5 +75,65 @@ aws cloudformation describe-stacks --stack-name demo --query 'Stacks[0].StackSta
 
 step "ecsync reconcile --once again: nothing to do"
 reconcile
+
+step "ecsync serve: the controller, driven by a webhook"
+cat >"$work/ecsync.yaml" <<EOF
+cache_dir: $work/cache
+webhooks:
+  secret: {env: DEMO_HOOK_SECRET}
+repositories:
+  - name: demo
+    url: file://$work/app
+    branch: main
+    poll_interval: 0          # webhooks only (after the first check at start)
+    projects:
+      - name: app
+        files: [compose.yaml]
+        stack_name: demo
+EOF
+export DEMO_HOOK_SECRET=demo-secret
+"$ecsync" serve --config "$work/ecsync.yaml" --listen 127.0.0.1:0 --port-file "$work/ports" \
+  >"$work/serve.log" 2>&1 &
+serve_pid=$!
+for _ in $(seq 1 300); do [[ -s "$work/ports" ]] && break; sleep 0.1; done
+http=$(cut -d' ' -f1 "$work/ports")
+echo "ecsync serve on 127.0.0.1:$http"
+for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$http/readyz" && break; sleep 0.2; done
+
+sed -i 's/replicas: 2/replicas: 3/' "$work/app/compose.yaml"
+git -C "$work/app" -c user.name=demo -c user.email=demo@example.com commit -q -am "web: 3 replicas"
+head=$(git -C "$work/app" rev-parse HEAD)
+body="{\"repository\":\"file://$work/app\",\"ref\":\"main\",\"commit\":\"$head\"}"
+sig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$DEMO_HOOK_SECRET" -r | cut -d' ' -f1)
+echo "POST /hooks/generic for commit ${head:0:12}:"
+curl -s -w '  (HTTP %{http_code})\n' -H "X-Signature: sha256=$sig" -H 'Content-Type: application/json' \
+  -d "$body" "http://127.0.0.1:$http/hooks/generic"
+rev=
+for _ in $(seq 1 600); do
+  rev=$(aws cloudformation describe-stacks --stack-name demo \
+    --query "Stacks[0].Tags[?Key=='ecsync:revision'].Value" --output text)
+  [[ "$rev" == "$head" ]] && break
+  sleep 0.2
+done
+echo "stack demo is at revision ${rev:0:12}" \
+  "($(aws cloudformation describe-stacks --stack-name demo --query 'Stacks[0].StackStatus' --output text))"
+echo "GET /api/v1/status:"
+curl -s "http://127.0.0.1:$http/api/v1/status" | python3 -c '
+import json, sys
+doc = json.load(sys.stdin)
+for p in doc["projects"]:
+    runs = ", ".join(r["action"] + "/" + r["result"] for r in p["runs"])
+    print("  %s: %s, applied %s, runs: %s" % (p["key"], p["condition"]["type"],
+          p["lastAppliedRevision"][:12], runs))'
+echo "GET /metrics (excerpt):"
+curl -s "http://127.0.0.1:$http/metrics" |
+  grep -E '^ecsync_(reconciles_total|stack_status|webhook_requests_total)' | sed 's/^/  /'
+kill -TERM "$serve_pid"
+wait "$serve_pid" || true
+if [[ "$rev" != "$head" ]]; then
+  echo "the controller did not deploy ${head:0:12}"
+  tail -20 "$work/serve.log"
+  exit 1
+fi
 
 step "Done; stopping moto_server"

@@ -190,8 +190,8 @@ TEST(Cli, ProgressIsPlainLinesUnlessStderrIsATerminal) {
   EXPECT_EQ(piped.err.find("✔"), std::string::npos) << piped.err;
 
   // `down` on a pseudo-terminal, with `settings` for env(1) (script merges stdout and stderr).
-  auto down_on_terminal = [&](const std::string& settings) {
-    std::string command = "env -u NO_COLOR TERM=xterm " + settings;
+  auto down_on_terminal = [&](const char* settings) {
+    std::string command = std::string("env -u NO_COLOR TERM=xterm ") + settings;
     for (const std::string& arg : down) command += " '" + arg + "'";
     return RunCommand({"script", "-qec", command, "/dev/null"}, NoAwsEnv(home));
   };
@@ -199,7 +199,7 @@ TEST(Cli, ProgressIsPlainLinesUnlessStderrIsATerminal) {
   ASSERT_EQ(live.exit_code, 0) << live.out;
   EXPECT_NE(live.out.find("\x1b[2K  ✔ WebService "), std::string::npos) << live.out;
   EXPECT_NE(live.out.find("\x1b[1A\x1b[2K"), std::string::npos) << live.out;  // redrawn in place
-  for (const std::string& settings : {"NO_COLOR=1", "TERM=dumb"}) {
+  for (const char* settings : {"NO_COLOR=1", "TERM=dumb"}) {
     ASSERT_EQ(RunCommand(reconcile, NoAwsEnv(home)).exit_code, 0);
     CommandResult plain = down_on_terminal(settings);
     ASSERT_EQ(plain.exit_code, 0) << plain.out;
