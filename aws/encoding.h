@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/base64.h"
+
 namespace ecsync::aws {
 
 // Percent-encodes every byte except the RFC 3986 unreserved set (A-Z a-z 0-9 - . _ ~), with
@@ -14,10 +16,9 @@ std::string UriEncode(std::string_view in, bool keep_slash = false);
 // Decodes %XX escapes; '+' stays '+'. A malformed escape is kept literally.
 std::string PercentDecode(std::string_view in);
 
-// Standard base64 with padding.
-std::string Base64Encode(std::string_view bytes);
-// Decodes standard base64 (padding optional, whitespace ignored); nullopt when malformed.
-std::optional<std::string> Base64Decode(std::string_view text);
+// Base64 lives in base/ (git's known_hosts reads it too).
+using base::Base64Decode;
+using base::Base64Encode;
 
 // Lower-cases ASCII letters.
 std::string AsciiLower(std::string_view in);

@@ -6,38 +6,18 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/base64.h"
 #include "base/hash.h"
 
 namespace ecsync::git {
 
 namespace {
 
-constexpr char kBase64Digits[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr std::string_view kHashedPrefix = "|1|";
 
-int Base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
 std::string EncodeBase64NoPadding(std::string_view bytes) {
-  std::string out;
-  uint32_t bits = 0;
-  int count = 0;
-  for (unsigned char c : bytes) {
-    bits = (bits << 8) | c;
-    count += 8;
-    while (count >= 6) {
-      count -= 6;
-      out.push_back(kBase64Digits[(bits >> count) & 0x3f]);
-    }
-  }
-  if (count > 0) out.push_back(kBase64Digits[(bits << (6 - count)) & 0x3f]);
+  std::string out = base::Base64Encode(bytes);
+  while (!out.empty() && out.back() == '=') out.pop_back();
   return out;
 }
 
@@ -101,21 +81,13 @@ std::vector<std::string> SplitComma(std::string_view s) {
 }  // namespace
 
 bool DecodeBase64(std::string_view text, std::string* out) {
-  out->clear();
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  uint32_t bits = 0;
-  int count = 0;
-  for (char c : text) {
-    int value = Base64Value(c);
-    if (value < 0) return false;
-    bits = (bits << 6) | static_cast<uint32_t>(value);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out->push_back(static_cast<char>((bits >> count) & 0xff));
-    }
+  std::optional<std::string> decoded = base::Base64Decode(text);
+  if (!decoded) {
+    out->clear();
+    return false;
   }
-  return count < 6;  // a single leftover digit cannot come from whole bytes
+  *out = std::move(*decoded);
+  return true;
 }
 
 std::string HostKeyType(std::string_view blob) {

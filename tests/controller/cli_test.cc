@@ -121,7 +121,7 @@ TEST(Cli, ConvertWarnsAboutWhatEcsIgnoresAndRefusesWhatItCannotRun) {
   EXPECT_EQ(warned.exit_code, 0) << warned.err;
   EXPECT_NE(warned.err.find("warning: "), std::string::npos) << warned.err;
   // The warning points at the service (line 2); per-key lines for scalar keys are not kept yet.
-  EXPECT_NE(warned.err.find("compose.yaml:2:"), std::string::npos) << warned.err;
+  EXPECT_NE(warned.err.find("compose.yaml:4:5:"), std::string::npos) << warned.err;
   EXPECT_NE(warned.err.find("container_name"), std::string::npos) << warned.err;
 
   std::string bind = home.WriteFile("b/compose.yaml",

@@ -661,6 +661,26 @@ TEST(ConfigErrors, Aws) {
               StartsWith("ecsync.yaml:2: aws.region: \"EU West\" is not a region name"));
 }
 
+TEST(ConfigErrors, NetworkAndTemplateBucket) {
+  const base::Result<Config> config = Parse(
+      "aws:\n  vpc_id: vpc-0abc\n  subnet_ids: [subnet-1, subnet-2]\n  template_bucket: acme-t\n" +
+      Minimal());
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->aws.vpc_id, "vpc-0abc");
+  EXPECT_EQ(config->aws.subnet_ids, (std::vector<std::string>{"subnet-1", "subnet-2"}));
+  EXPECT_EQ(config->aws.template_bucket, "acme-t");
+  EXPECT_THAT(ErrorOf("aws:\n  vpc_id: 0abc\n  subnet_ids: [subnet-1]\n" + Minimal()),
+              StartsWith("ecsync.yaml:2: aws.vpc_id: \"0abc\" is not a VPC id"));
+  EXPECT_THAT(ErrorOf("aws:\n  vpc_id: vpc-1\n  subnet_ids: [sn-1]\n" + Minimal()),
+              StartsWith("ecsync.yaml:3: aws.subnet_ids: \"sn-1\" is not a subnet id"));
+  EXPECT_THAT(ErrorOf("aws:\n  vpc_id: vpc-1\n" + Minimal()),
+              StartsWith("ecsync.yaml:2: aws.vpc_id: set both vpc_id and subnet_ids"));
+  EXPECT_THAT(ErrorOf("aws:\n  stack_dir: /tmp/s\n" + Minimal()),
+              StartsWith("ecsync.yaml:2: aws.stack_dir: stack files cannot look up the default VPC"));
+  EXPECT_THAT(ErrorOf("aws:\n  template_bucket: s3://x\n" + Minimal()),
+              StartsWith("ecsync.yaml:2: aws.template_bucket:"));
+}
+
 TEST(ConfigErrors, WebhooksOnlyNeedsASecret) {
   EXPECT_THAT(ErrorOf(Minimal("    poll_interval: 0\n")),
               StartsWith("ecsync.yaml:5: repositories[0].poll_interval: is 0 (webhooks only) but "
