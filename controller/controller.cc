@@ -22,6 +22,10 @@ constexpr milliseconds kMaxRepoBackoff = std::chrono::minutes(30);
 constexpr milliseconds kFailedRevisionBackoff = std::chrono::minutes(10);
 constexpr milliseconds kMaxFailedRevisionBackoff = std::chrono::hours(6);
 constexpr char kPruneSuffix[] = "#prune";
+// A stack listing younger than this is reused instead of listing again: many repositories
+// moving at once (a restart) cost one listing, not one each. Stacks this process changes
+// are dropped from it at once, so only changes made elsewhere can be this late.
+constexpr milliseconds kSnapshotMaxAge = std::chrono::seconds(5);
 
 std::string Short(const std::string& revision) { return revision.substr(0, 12); }
 
@@ -323,7 +327,7 @@ std::vector<std::string> Controller::PollRepository(const std::string& name, boo
 
   // A new revision: list the managed stacks once before queueing its projects, so those
   // whose stack is up to date cost no further call (RunOnce lists once for all repositories).
-  if (error.empty() && head_moved && refresh_on_poll_.load()) RefreshSnapshot();
+  if (error.empty() && head_moved && refresh_on_poll_.load()) RefreshSnapshot(kSnapshotMaxAge);
 
   std::vector<std::string> queued;
   std::lock_guard<std::mutex> lock(mu_);
@@ -410,13 +414,28 @@ std::vector<std::string> Controller::PollRepository(const std::string& name, boo
   return queued;
 }
 
-void Controller::RefreshSnapshot() {
+void Controller::RefreshSnapshot(milliseconds max_age) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (snapshot_ && deps_.clock->SteadyNow() - snapshot_taken_ < max_age) return;
+  }
+  auto taken = deps_.clock->SteadyNow();
   auto stacks = reconcile::ListManagedStacks(*deps_.cloudformation);
   if (!stacks.ok()) return;  // reconciles then ask per stack; no harm done
   auto snapshot = std::make_shared<std::map<std::string, aws::Stack>>();
   for (aws::Stack& stack : *stacks) snapshot->emplace(stack.name, std::move(stack));
   std::lock_guard<std::mutex> lock(mu_);
   snapshot_ = std::move(snapshot);
+  snapshot_taken_ = taken;
+}
+
+void Controller::ForgetSnapshotEntry(const std::string& stack) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!snapshot_ || !snapshot_->contains(stack)) return;
+  // Copy on write: running reconciles keep the map they hold.
+  auto copy = std::make_shared<std::map<std::string, aws::Stack>>(*snapshot_);
+  copy->erase(stack);
+  snapshot_ = std::move(copy);
 }
 
 base::Result<cfn::ConvertOptions> Controller::Network() {
@@ -514,7 +533,7 @@ WorkQueue::Outcome Controller::ReconcileProject(const std::string& key) {
   }
 
   if (snapshot == nullptr) {
-    RefreshSnapshot();
+    RefreshSnapshot(kSnapshotMaxAge);
     std::lock_guard<std::mutex> lock(mu_);
     snapshot = snapshot_;
   }
@@ -532,7 +551,7 @@ WorkQueue::Outcome Controller::ReconcileProject(const std::string& key) {
   options.env_file = spec.env_file;
   options.environment = spec.variables;
   options.stack_name = spec.stack_name;
-  options.project_name = spec.name;
+  // The compose project name (template resource names) comes from the file, as with the CLI.
   options.force = state.force;
   options.snapshot = snapshot.get();
   options.wait.poll_interval = deps_.stack_poll_interval;
@@ -564,6 +583,10 @@ WorkQueue::Outcome Controller::ReconcileProject(const std::string& key) {
       network.ok() ? reconciler.Reconcile(options)
                    : base::Result<reconcile::ReconcileReport>(network.status());
   const double seconds = SecondsSince(*deps_.clock, started);
+  // This run may have changed the stack: later runs must not trust the listing for it.
+  if (!result.ok() || result->action != reconcile::Action::kNone) {
+    ForgetSnapshotEntry(spec.stack_name);
+  }
 
   RunRecord run;
   run.started = started_wall;
@@ -715,7 +738,18 @@ WorkQueue::Outcome Controller::PruneRepository(const std::string& repository) {
       desired.insert(reconcile::SourceId(repo.url, p->second->spec.files.front()));
     }
   }
-  auto managed = reconcile::ListManagedStacks(*deps_.cloudformation);
+  // The listing this cycle took (stacks created since belong to desired projects, and
+  // deleting a stack that is already gone is harmless).
+  if (refresh_on_poll_.load()) RefreshSnapshot(kSnapshotMaxAge);
+  std::vector<aws::Stack> listed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (snapshot_) {
+      for (const auto& [name, stack] : *snapshot_) listed.push_back(stack);
+    }
+  }
+  base::Result<std::vector<aws::Stack>> managed = listed;
+  if (listed.empty()) managed = reconcile::ListManagedStacks(*deps_.cloudformation);
   if (!managed.ok()) return WorkQueue::Outcome::kRetry;
   reconcile::PruneOptions options;
   options.repo_url = repo.url;
@@ -745,6 +779,7 @@ WorkQueue::Outcome Controller::PruneRepository(const std::string& repository) {
     base::Log(LogLevel::kWarn, line, {{"repository", repository}, {"revision", commit}});
   }
   for (const reconcile::ReconcileReport& deleted : pruned->deleted) {
+    ForgetSnapshotEntry(deleted.stack_name);
     base::Log(deleted.succeeded ? LogLevel::kInfo : LogLevel::kError, deleted.message,
               {{"repository", repository}, {"stack", deleted.stack_name}, {"revision", commit}});
   }
@@ -764,7 +799,7 @@ OnceSummary Controller::RunOnce(bool force, const std::atomic<bool>* interrupted
     for (const auto& [name, repo] : repos_) names.push_back(name);
   }
   refresh_on_poll_.store(false);
-  RefreshSnapshot();
+  RefreshSnapshot(milliseconds(0));
   for (const std::string& name : names) PollRepository(name, /*full=*/true);
   // The workers drain the queue; a failed deploy schedules a retry far in the future, which
   // RunOnce does not wait for: it waits until nothing is due or running.

@@ -127,7 +127,9 @@ class Controller {
   WorkQueue::Outcome PruneRepository(const std::string& repository);
   void CheckDrift(const std::string& key, const ProjectSpec& spec);
   base::Result<cfn::ConvertOptions> Network();
-  void RefreshSnapshot();
+  // Lists the managed stacks unless the current listing is younger than `max_age`.
+  void RefreshSnapshot(std::chrono::milliseconds max_age);
+  void ForgetSnapshotEntry(const std::string& stack);
   std::chrono::milliseconds Jittered(std::chrono::milliseconds d);
   void ApplyConfigLocked(const Config& config, bool initial);
   void RecordCondition(const std::string& key, Condition condition, const std::string& reason);
@@ -141,6 +143,7 @@ class Controller {
   std::map<std::string, std::unique_ptr<RepoState>> repos_;
   std::map<std::string, std::unique_ptr<ProjectState>> projects_;
   std::shared_ptr<const std::map<std::string, aws::Stack>> snapshot_;
+  std::chrono::steady_clock::time_point snapshot_taken_{};
   std::optional<cfn::ConvertOptions> network_;
   std::mt19937_64 random_;
   bool force_all_ = false;  // RunOnce --force

@@ -115,6 +115,27 @@ TEST_F(ControllerTest, MonorepoReconcilesOnlyTheProjectWhoseFilesChanged) {
   controller.Stop();
 }
 
+TEST_F(ControllerTest, RevertingToAnEarlierTemplateIsDeployed) {
+  // The stack listing shared by a cycle must not make a revert look like a no-op.
+  repo_.Write("compose.yaml", App(1));
+  std::string a = repo_.Commit("a");
+  ProjectConfig entry;
+  entry.name = "app";
+  entry.files = {"compose.yaml"};
+  Controller controller(MakeConfig(Repo({entry})), Deps());
+  controller.Start();
+  ASSERT_TRUE(WaitUntil([&] { return Revision("mono-app") == a; }));
+  const std::string sha_a = stacks_.DescribeStack("mono-app")->tags[reconcile::kTagTemplateSha];
+  repo_.Write("compose.yaml", App(2));
+  std::string b = repo_.Commit("b");
+  ASSERT_TRUE(WaitUntil([&] { return Revision("mono-app") == b; }));
+  repo_.Write("compose.yaml", App(1));
+  std::string reverted = repo_.Commit("revert to a");
+  ASSERT_TRUE(WaitUntil([&] { return Revision("mono-app") == reverted; }));
+  EXPECT_EQ(stacks_.DescribeStack("mono-app")->tags[reconcile::kTagTemplateSha], sha_a);
+  controller.Stop();
+}
+
 TEST_F(ControllerTest, ABrokenCommitStallsWithoutRetryingAndLeavesTheStack) {
   repo_.Write("compose.yaml", App(1));
   std::string first = repo_.Commit("ok");
