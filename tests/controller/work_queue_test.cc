@@ -21,9 +21,9 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Outcome = WorkQueue::Outcome;
 
-// Polls `condition` until it holds or 10 s pass.
-bool WaitUntil(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + seconds(10);
+// Polls `condition` until it holds or `timeout` passes (generous: CI machines are busy).
+bool WaitUntil(const std::function<bool()>& condition, seconds timeout = seconds(60)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!condition()) {
     if (std::chrono::steady_clock::now() > deadline) return false;
     std::this_thread::sleep_for(milliseconds(1));
@@ -191,7 +191,11 @@ TEST(WorkQueue, NeverRunsOneKeyTwiceAtOnce) {
   std::atomic<bool> stop_adding{false};
   for (int t = 0; t < 3; ++t) {
     adders.emplace_back([&] {
-      for (size_t i = 0; !stop_adding; ++i) queue.Add(keys[i % keys.size()]);
+      // Yield between Adds: three spinning adders would starve the workers on a 2-core box.
+      for (size_t i = 0; !stop_adding; ++i) {
+        queue.Add(keys[i % keys.size()]);
+        std::this_thread::yield();
+      }
     });
   }
   // Adds keep arriving while keys run: plenty of chances to start a key beside itself.
