@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <set>
 
 namespace ecsync::compose {
@@ -130,6 +131,61 @@ class TreeBuilder {
   size_t node_count_ = 0;
 };
 
+// True for a line that holds no YAML content: blank, a comment, or a directive (%YAML).
+bool IsEmptyLine(std::string_view line) {
+  size_t i = line.find_first_not_of(" \t\r");
+  return i == std::string_view::npos || line[i] == '#' || (i == 0 && line[0] == '%');
+}
+
+// True when `line` starts with `marker` ("---" or "...") followed by nothing or a space.
+bool IsMarker(std::string_view line, std::string_view marker) {
+  if (!line.starts_with(marker)) return false;
+  return line.size() == marker.size() || line[marker.size()] == ' ' ||
+         line[marker.size()] == '\t' || line[marker.size()] == '\r';
+}
+
+// The documents of a YAML stream, each as a copy of `content` in which every line outside the
+// document is blank, so that line numbers stay those of the file. Documents are delimited by
+// "---" and "..." lines at column 0, which YAML recognizes nowhere else. (yaml-cpp's own
+// LoadAll loops forever on some malformed streams, e.g. ",:", which the fuzzer found.)
+std::vector<std::string> SplitDocuments(const std::string& content) {
+  std::vector<std::pair<size_t, size_t>> ranges;  // byte ranges of whole lines
+  size_t start = 0;
+  bool has_content = false;
+  size_t pos = 0;
+  while (pos < content.size()) {
+    size_t end = content.find('\n', pos);
+    end = end == std::string::npos ? content.size() : end + 1;
+    std::string_view line(content.data() + pos, end - pos);
+    if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+    if (IsMarker(line, "---")) {
+      if (has_content) {
+        ranges.emplace_back(start, pos);
+        start = pos;
+      }
+      // The marker line may carry the document's content ("--- value").
+      has_content = true;
+    } else if (IsMarker(line, "...")) {
+      if (has_content) {
+        ranges.emplace_back(start, end);
+        start = end;
+        has_content = false;
+      }
+    } else if (!IsEmptyLine(line)) {
+      has_content = true;
+    }
+    pos = end;
+  }
+  if (has_content || ranges.empty()) ranges.emplace_back(start, content.size());
+  std::vector<std::string> documents;
+  for (const auto& [from, to] : ranges) {
+    std::string document(std::count(content.begin(), content.begin() + from, '\n'), '\n');
+    document.append(content, from, to - from);
+    documents.push_back(std::move(document));
+  }
+  return documents;
+}
+
 base::Result<std::vector<YamlNode>> ParseDocuments(const std::string& content,
                                                    const std::string& file, bool all) {
   const SourceLocation start{file, 1, 1};
@@ -141,7 +197,9 @@ base::Result<std::vector<YamlNode>> ParseDocuments(const std::string& content,
   try {
     std::vector<YAML::Node> roots;
     if (all) {
-      roots = YAML::LoadAll(content);
+      for (const std::string& document : SplitDocuments(content)) {
+        roots.push_back(YAML::Load(document));
+      }
     } else {
       roots.push_back(YAML::Load(content));
     }

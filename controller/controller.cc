@@ -512,7 +512,12 @@ WorkQueue::Outcome Controller::ReconcileProject(const std::string& key) {
     if (it == projects_.end()) return WorkQueue::Outcome::kDone;
     state = *it->second;
     it->second->force = false;
-    snapshot = snapshot_;
+    // A listing older than deps_.snapshot_trust is not trusted for a no-op decision (drift checks
+    // and retries come long after the poll that listed); the reconcile then asks for its one
+    // stack. RunOnce trusts the listing it took at its start for the whole run.
+    const bool trusted = !refresh_on_poll_.load() ||
+                         deps_.clock->SteadyNow() - snapshot_taken_ < deps_.snapshot_trust;
+    if (trusted) snapshot = snapshot_;
     drift_interval = config_.drift_interval;
     template_bucket = config_.aws.template_bucket;
     drift_due = drift_interval.count() > 0 &&
@@ -532,11 +537,6 @@ WorkQueue::Outcome Controller::ReconcileProject(const std::string& key) {
     return WorkQueue::Outcome::kDone;
   }
 
-  if (snapshot == nullptr) {
-    RefreshSnapshot(kSnapshotMaxAge);
-    std::lock_guard<std::mutex> lock(mu_);
-    snapshot = snapshot_;
-  }
   auto network = Network();
   RecordCondition(key, Condition::kReconciling, "reconciling revision " + Short(state.commit));
   status_.UpdateProject(key, [&](ProjectStatus& s) { s.last_attempted_revision = state.commit; });

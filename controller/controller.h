@@ -44,6 +44,10 @@ struct ControllerDeps {
   metrics::Metrics* metrics = nullptr;  // may be null
   // How often stacks are polled while a deploy runs.
   std::chrono::milliseconds stack_poll_interval{std::chrono::seconds(5)};
+  // How long a stack listing may decide that a stack is up to date without asking
+  // CloudFormation again (a restart queues every project at once; they run inside this
+  // window). Later runs (drift checks, retries) ask for their one stack.
+  std::chrono::milliseconds snapshot_trust{std::chrono::seconds(60)};
 };
 
 // A repository a webhook may name: what the HTTP layer needs to authenticate and route it.

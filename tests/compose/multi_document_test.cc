@@ -117,5 +117,30 @@ TEST(MultiDocument, ParseYamlDocumentsKeepsLines) {
   EXPECT_EQ((*documents)[1].entries.at(0).key_location.line, 3);
 }
 
+TEST(MultiDocument, DocumentEndMarkersSeparateDocumentsAndKeepLineNumbers) {
+  base::Result<Project> project = LoadFiles(
+      {{"compose.yaml",
+        "# leading comment\n"
+        "services:\n"
+        "  web:\n"
+        "    image: nginx:1\n"
+        "...\n"
+        "services:\n"
+        "  web:\n"
+        "    ports: [\"80:abc\"]\n"}});
+  ASSERT_FALSE(project.ok());
+  // The error is on line 8 of the file, not of the second document.
+  EXPECT_THAT(project.status().message(), HasSubstr("compose.yaml:8:"));
+}
+
+TEST(MultiDocument, MalformedStreamsEndInsteadOfLooping) {
+  // yaml-cpp's LoadAll never returns on these (found by the fuzzer); each document is parsed
+  // on its own now.
+  for (const char* text : {",:\n", ",:\n---\n,:\n", "---\n,:\n...\n"}) {
+    base::Result<Project> project = LoadFiles({{"compose.yaml", text}});
+    EXPECT_FALSE(project.ok()) << text;
+  }
+}
+
 }  // namespace
 }  // namespace ecsync::compose

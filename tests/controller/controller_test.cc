@@ -324,6 +324,36 @@ TEST_F(ControllerTest, DriftIsReportedAndSelfHealReappliesTheRevision) {
   controller.Stop();
 }
 
+TEST_F(ControllerTest, AStackDeletedByHandIsCreatedAgainOnceTheListingIsStale) {
+  repo_.Write("compose.yaml", App(1));
+  std::string first = repo_.Commit("ok");
+  ProjectConfig entry;
+  entry.name = "app";
+  entry.files = {"compose.yaml"};
+  Config config = MakeConfig(Repo({entry}));
+  {
+    Controller deploy(config, Deps());
+    deploy.Start();
+    ASSERT_TRUE(WaitUntil([&] { return Revision("mono-app") == first; }));
+  }
+  // A restarted controller lists the stack as up to date; drift checks then queue the
+  // project every 100 ms.
+  config.drift_interval = std::chrono::milliseconds(100);
+  ControllerDeps deps = Deps();
+  deps.snapshot_trust = std::chrono::milliseconds(0);
+  Controller controller(config, deps);
+  controller.Start();
+  ASSERT_TRUE(WaitUntil([&] {
+    ProjectStatus status;
+    return controller.status().FindProject("mono/app", &status) && !status.runs.empty() &&
+           status.runs.front().result == "noop";
+  }));
+  ASSERT_TRUE(stacks_.DeleteStack("mono-app", "by-hand").ok());
+  // The listing still shows the stack up to date; once stale it must not be believed.
+  EXPECT_TRUE(WaitUntil([&] { return Revision("mono-app") == first; }));
+  controller.Stop();
+}
+
 TEST_F(ControllerTest, DriftWithoutSelfHealOnlyReports) {
   repo_.Write("compose.yaml", App(1));
   repo_.Commit("ok");
