@@ -149,9 +149,11 @@ TEST_F(ControllerTest, ABrokenCommitStallsWithoutRetryingAndLeavesTheStack) {
   repo_.Write("compose.yaml", "services: [not a map");
   repo_.Commit("broken");
   ProjectStatus status;
+  // Stalled, and the failed run recorded (the run is added just after the condition).
   ASSERT_TRUE(WaitUntil([&] {
     return controller.status().FindProject("mono/app", &status) &&
-           status.condition == Condition::kStalled;
+           status.condition == Condition::kStalled && !status.runs.empty() &&
+           status.runs.front().result == "error";
   }));
   EXPECT_NE(status.reason.find("compose.yaml"), std::string::npos) << status.reason;
   const size_t runs = status.runs.size();
