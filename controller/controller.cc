@@ -259,12 +259,10 @@ void Controller::PollLoop() {
       continue;
     }
     lock.unlock();
-    bool queued = false;
     for (const std::string& name : due) {
       if (stopping_.load()) break;
-      queued = !PollRepository(name, /*full=*/false).empty() || queued;
+      PollRepository(name, /*full=*/false);
     }
-    (void)queued;
     lock.lock();
   }
 }
@@ -486,7 +484,6 @@ WorkQueue::Outcome Controller::Handle(const std::string& key) {
 
 void Controller::RecordCondition(const std::string& key, Condition condition,
                                  const std::string& reason) {
-  std::string project;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = projects_.find(key);
