@@ -1,5 +1,6 @@
 #include "aws/efs_client.h"
 
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "aws/encoding.h"
@@ -14,28 +15,69 @@ std::string Str(const Json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-// The Name field AWS derives from the Name tag, else the tag itself.
-std::string NameOf(const Json& fs) {
-  std::string name = Str(fs, "Name");
-  if (!name.empty()) return name;
-  auto tags = fs.find("Tags");
-  if (tags == fs.end() || !tags->is_array()) return "";
-  for (const Json& tag : *tags) {
-    if (tag.is_object() && Str(tag, "Key") == "Name") return Str(tag, "Value");
+std::map<std::string, std::string> TagsOf(const Json& fs) {
+  std::map<std::string, std::string> tags;
+  auto list = fs.find("Tags");
+  if (list == fs.end() || !list->is_array()) return tags;
+  for (const Json& tag : *list) {
+    if (tag.is_object()) tags[Str(tag, "Key")] = Str(tag, "Value");
   }
-  return "";
+  return tags;
 }
 
 FileSystem ParseFileSystem(const Json& fs) {
   FileSystem out;
   out.id = Str(fs, "FileSystemId");
-  out.name = NameOf(fs);
+  out.tags = TagsOf(fs);
+  // The Name field AWS derives from the Name tag, else the tag itself.
+  out.name = Str(fs, "Name");
+  if (out.name.empty() && out.tags.count("Name")) out.name = out.tags.at("Name");
   out.life_cycle_state = Str(fs, "LifeCycleState");
   auto encrypted = fs.find("Encrypted");
   out.encrypted = encrypted != fs.end() && encrypted->is_boolean() && encrypted->get<bool>();
   out.performance_mode = Str(fs, "PerformanceMode");
   out.throughput_mode = Str(fs, "ThroughputMode");
   return out;
+}
+
+MountTarget ParseMountTarget(const Json& target) {
+  MountTarget out;
+  out.id = Str(target, "MountTargetId");
+  out.file_system_id = Str(target, "FileSystemId");
+  out.subnet_id = Str(target, "SubnetId");
+  out.life_cycle_state = Str(target, "LifeCycleState");
+  return out;
+}
+
+// GETs `path` with `query` (no paging parameters in it) page after page, following
+// NextMarker, and passes each page's object to `on_page`.
+base::Status ForEachPage(AwsClient& client, int page_size, const std::string& operation,
+                         const std::string& path, const std::string& query,
+                         const std::function<void(const Json&)>& on_page) {
+  std::string marker;
+  do {
+    AwsRequest request;
+    request.method = "GET";
+    request.path = path;
+    // The canonical query sorts the parameters; written in name order all the same.
+    std::string full = query;
+    auto add = [&full](const std::string& parameter) {
+      full += (full.empty() ? "" : "&") + parameter;
+    };
+    if (!marker.empty()) add("Marker=" + UriEncode(marker));
+    if (page_size > 0) add("MaxItems=" + std::to_string(page_size));
+    request.query = full;
+    Json body;
+    request.check_response = [&body](const HttpResponse& response) {
+      body = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+      if (!body.is_object()) return base::TransientError("malformed JSON in EFS response");
+      return base::Status::Ok();
+    };
+    ECSYNC_RETURN_IF_ERROR(client.Send(kEfsService, operation, request).status());
+    on_page(body);
+    marker = Str(body, "NextMarker");
+  } while (!marker.empty());
+  return base::Status::Ok();
 }
 
 }  // namespace
@@ -46,34 +88,30 @@ EfsClient::EfsClient(std::shared_ptr<AwsClient> client, int page_size)
 base::Result<std::vector<FileSystem>> EfsClient::DescribeFileSystems(
     const std::optional<std::string>& id) {
   std::vector<FileSystem> out;
-  std::string marker;
-  do {
-    AwsRequest request;
-    request.method = "GET";
-    request.path = "/2015-02-01/file-systems";
-    // Parameters in name order (the canonical query sorts them anyway).
-    std::string query;
-    if (id) query = "FileSystemId=" + UriEncode(*id);
-    if (!marker.empty()) query += (query.empty() ? "" : "&") + ("Marker=" + UriEncode(marker));
-    if (page_size_ > 0) {
-      query += (query.empty() ? "" : "&") + ("MaxItems=" + std::to_string(page_size_));
-    }
-    request.query = query;
-    Json body;
-    request.check_response = [&body](const HttpResponse& response) {
-      body = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-      if (!body.is_object()) return base::TransientError("malformed JSON in EFS response");
-      return base::Status::Ok();
-    };
-    ECSYNC_RETURN_IF_ERROR(client_->Send(kEfsService, "DescribeFileSystems", request).status());
-    auto systems = body.find("FileSystems");
-    if (systems != body.end() && systems->is_array()) {
-      for (const Json& fs : *systems) {
-        if (fs.is_object()) out.push_back(ParseFileSystem(fs));
-      }
-    }
-    marker = Str(body, "NextMarker");
-  } while (!marker.empty());
+  ECSYNC_RETURN_IF_ERROR(ForEachPage(
+      *client_, page_size_, "DescribeFileSystems", "/2015-02-01/file-systems",
+      id ? "FileSystemId=" + UriEncode(*id) : "", [&out](const Json& page) {
+        auto systems = page.find("FileSystems");
+        if (systems == page.end() || !systems->is_array()) return;
+        for (const Json& fs : *systems) {
+          if (fs.is_object()) out.push_back(ParseFileSystem(fs));
+        }
+      }));
+  return out;
+}
+
+base::Result<std::vector<MountTarget>> EfsClient::DescribeMountTargets(
+    const std::string& file_system_id) {
+  std::vector<MountTarget> out;
+  ECSYNC_RETURN_IF_ERROR(ForEachPage(
+      *client_, page_size_, "DescribeMountTargets", "/2015-02-01/mount-targets",
+      "FileSystemId=" + UriEncode(file_system_id), [&out](const Json& page) {
+        auto targets = page.find("MountTargets");
+        if (targets == page.end() || !targets->is_array()) return;
+        for (const Json& target : *targets) {
+          if (target.is_object()) out.push_back(ParseMountTarget(target));
+        }
+      }));
   return out;
 }
 

@@ -42,6 +42,10 @@ Result<std::chrono::milliseconds> ParseDuration(const std::string& text) {
     bare_number = false;
     total_ms += value * scale;
   }
+  // Converting a double beyond int64's range is undefined; a century is plenty for any
+  // interval or timeout, and "1e400" style text never gets here (no exponents accepted).
+  constexpr double kMaxMs = 100.0 * 365 * 24 * 3'600'000;
+  if (!(total_ms <= kMaxMs)) return bad("longer than 100 years");
   return std::chrono::milliseconds(static_cast<int64_t>(total_ms + 0.5));
 }
 

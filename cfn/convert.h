@@ -3,6 +3,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +12,12 @@
 #include "compose/model.h"
 
 namespace ecsync::cfn {
+
+// A load balancer that exists outside the stack.
+struct ExistingLoadBalancer {
+  std::string arn;
+  std::string type;  // "application" or "network" (ELBv2's Type)
+};
 
 struct ConvertOptions {
   ConvertOptions() = default;
@@ -31,14 +38,23 @@ struct ConvertOptions {
   std::vector<std::string> public_subnet_ids;
   // Overrides the public IP choice above (x-ecsync-assign_public_ip wins).
   std::optional<bool> assign_public_ip;
+  // What x-aws-loadbalancer refers to, as the reconciler looked it up (by name or ARN):
+  // needed when the extension gives a name. For an ARN the type is read from the ARN
+  // itself when this is unset. Ignored when the project has no x-aws-loadbalancer.
+  std::optional<ExistingLoadBalancer> load_balancer;
   // HealthCheckGracePeriodSeconds of services behind the load balancer, unless the service
   // sets x-ecsync-health_check_grace_period.
   int health_check_grace_period_seconds = 60;
-  // Compose volume name -> EFS file system ID ("fs-…") to use instead of creating one:
-  // what the reconciler found retained from an earlier deployment (tags
+  // Compose volume name -> EFS file system ID ("fs-…") to re-attach instead of creating
+  // one: what the reconciler found retained from an earlier deployment (tags
   // com.docker.compose.project and com.docker.compose.volume), so data survives a stack
-  // being deleted and created again.
+  // being deleted and created again. The template creates the file system's mount targets
+  // (one per task subnet, as for a new one; the old stack's went with it) unless its ID is
+  // in file_systems_with_mount_targets. External volumes (external: true) are not affected.
   std::map<std::string, std::string> existing_file_systems;
+  // IDs among existing_file_systems that already have mount targets the template must not
+  // create again (mount targets not owned by this stack).
+  std::set<std::string> file_systems_with_mount_targets;
 };
 
 // A file- or environment-backed compose secret whose value the template takes as a NoEcho

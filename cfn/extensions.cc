@@ -164,11 +164,7 @@ base::Result<ProjectExtensions> ParseProjectExtensions(const compose::Project& p
     return Bad(where, "x-aws-vpc", "must be a VPC ID (vpc-…), not \"" + out.vpc + "\"");
   }
   ECSYNC_ASSIGN_OR_RETURN(out.load_balancer, GetString(ext, "x-aws-loadbalancer", where));
-  if (!out.load_balancer.empty() && out.load_balancer.rfind("arn:", 0) != 0) {
-    return Bad(where, "x-aws-loadbalancer",
-               "must be the load balancer's ARN (ecsync does not look names up), not \"" +
-                   out.load_balancer + "\"");
-  }
+  // A name or an ARN; PlanProject resolves it (with what the reconciler looked up).
   ECSYNC_ASSIGN_OR_RETURN(out.logs_retention_days,
                           GetInt(ext, "x-aws-logs_retention", where, 1, 3653));
   if (out.logs_retention_days) {
@@ -245,10 +241,24 @@ base::Result<std::vector<std::string>> ParseSecretKeys(const compose::FileObject
   ECSYNC_ASSIGN_OR_RETURN(std::vector<std::string> keys,
                           GetStrings(secret.extensions, "x-aws-keys", where));
   for (const std::string& key : keys) {
-    if (key.empty() || key == "*" || key.find('/') != std::string::npos ||
-        key.find(':') != std::string::npos) {
+    if (key == kAllSecretKeys) {
+      if (keys.size() == 1) break;
+      std::string named;
+      for (const std::string& other : keys) {
+        if (other != kAllSecretKeys) {
+          named = other;
+          break;
+        }
+      }
       return Bad(where, "x-aws-keys",
-                 "lists JSON keys to extract, by name (no \"*\", '/' or ':'), not \"" + key + "\"");
+                 named.empty() ? "lists \"*\" more than once"
+                               : "mixes \"*\" (every key) with the named key \"" + named +
+                                     "\"; give either [\"*\"] or the keys");
+    }
+    if (key.empty() || key.find('/') != std::string::npos || key.find(':') != std::string::npos) {
+      return Bad(where, "x-aws-keys",
+                 "lists JSON keys to extract, by name (no '/' or ':') or as [\"*\"], not \"" +
+                     key + "\"");
     }
   }
   return keys;

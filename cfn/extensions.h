@@ -42,7 +42,8 @@ struct TargetHealthSpec {
 struct ProjectExtensions {
   std::string cluster;                      // x-aws-cluster: an existing cluster's name or ARN
   std::string vpc;                          // x-aws-vpc: vpc-…
-  std::string load_balancer;                // x-aws-loadbalancer: an existing load balancer's ARN
+  std::string load_balancer;                // x-aws-loadbalancer: an existing load balancer's
+                                            // name or ARN; its ARN after PlanProject
   std::optional<int> logs_retention_days;   // x-aws-logs_retention
   Json cloudformation;                      // x-aws-cloudformation: an object, or null
   std::string certificate_arn;              // x-ecsync-certificate
@@ -71,7 +72,10 @@ base::Result<ProjectExtensions> ParseProjectExtensions(const compose::Project& p
 // `where` prefixes error messages (e.g. `service "web" (compose.yaml:3:3)`).
 base::Result<ServiceExtensions> ParseServiceExtensions(const compose::Service& service,
                                                        const std::string& where);
-// x-aws-keys of a secret: the JSON keys to write as separate files. Empty when absent.
+// x-aws-keys of a secret: the JSON keys to write as separate files. Empty when absent;
+// exactly {kAllSecretKeys} for ["*"] (every top-level key, known only at run time). "*" with
+// named keys is kInvalid.
+inline constexpr char kAllSecretKeys[] = "*";
 base::Result<std::vector<std::string>> ParseSecretKeys(const compose::FileObjectConfig& secret,
                                                        const std::string& where);
 

@@ -1,6 +1,7 @@
 #include "cfn/plan.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 
@@ -18,6 +19,43 @@ bool IsValidProjectName(const std::string& name) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
            c == '_';
   });
+}
+
+// x-aws-protocol on a long-syntax port (Docker's): http or https asks for an application
+// load balancer on any port; tcp (ecsync's) keeps a port off HTTP even on 80/443, e.g. for
+// TLS passed through to the container.
+base::Status ApplyProtocolExtension(const compose::PortMapping& mapping, const std::string& key,
+                                    PlannedPort* port) {
+  if (!mapping.extensions.is_object() || !mapping.extensions.contains("x-aws-protocol")) {
+    return base::Status::Ok();
+  }
+  const std::string at = key + ": x-aws-protocol";
+  const Json& value = mapping.extensions["x-aws-protocol"];
+  if (!value.is_string()) return base::InvalidError(at + ": must be http, https or tcp");
+  std::string protocol = value.get<std::string>();
+  for (char& c : protocol) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (protocol == "http" || protocol == "https") {
+    if (port->protocol != "tcp") {
+      return base::InvalidError(at + ": " + protocol + " needs protocol tcp, not " +
+                                port->protocol);
+    }
+    port->http = true;
+    return base::Status::Ok();
+  }
+  if (protocol == "tcp") {
+    if (port->http) {
+      return base::InvalidError(at + ": tcp contradicts app_protocol " + mapping.app_protocol +
+                                "; remove one of them");
+    }
+    if (port->protocol != "tcp") {
+      return base::InvalidError(at + ": tcp contradicts protocol " + port->protocol);
+    }
+    port->raw_tcp = true;
+    return base::Status::Ok();
+  }
+  return base::InvalidError(at + ": \"" + value.get<std::string>() +
+                            "\" is not supported; use http, https or tcp (for UDP, set the "
+                            "port's protocol: udp)");
 }
 
 base::Result<std::vector<PlannedPort>> PlanPorts(const compose::Service& service,
@@ -54,6 +92,7 @@ base::Result<std::vector<PlannedPort>> PlanPorts(const compose::Service& service
       return base::InvalidError(key + ": app_protocol " + mapping.app_protocol +
                                 " needs protocol tcp");
     }
+    ECSYNC_RETURN_IF_ERROR(ApplyProtocolExtension(mapping, key, &port));
     bool duplicate = std::any_of(ports.begin(), ports.end(), [&](const PlannedPort& p) {
       return p.target == port.target && p.published == port.published &&
              p.protocol == port.protocol && p.listener == port.listener;
@@ -280,6 +319,59 @@ base::Status PlanNetwork(const ConvertOptions& options, ProjectPlan& plan) {
   return base::Status::Ok();
 }
 
+// The load balancer type an ELBv2 ARN names: ...:loadbalancer/app/<name>/<id> or /net/.
+std::string TypeFromArn(const std::string& arn) {
+  if (arn.find(":loadbalancer/app/") != std::string::npos) return "application";
+  if (arn.find(":loadbalancer/net/") != std::string::npos) return "network";
+  if (arn.find(":loadbalancer/gwy/") != std::string::npos) return "gateway";
+  return "";
+}
+
+// x-aws-loadbalancer: the listeners go onto that load balancer, whose type (not the ports)
+// decides how they speak. Sets plan.ext.load_balancer to the ARN.
+base::Status PlanExistingLoadBalancer(const compose::Project& project,
+                                      const ConvertOptions& options, bool all_http,
+                                      ProjectPlan& plan) {
+  const std::string where = "project \"" + project.name + "\": x-aws-loadbalancer \"" +
+                            plan.ext.load_balancer + "\"";
+  std::string arn;
+  std::string type;
+  if (options.load_balancer) {
+    arn = options.load_balancer->arn;
+    type = options.load_balancer->type;
+  } else if (plan.ext.load_balancer.rfind("arn:", 0) == 0) {
+    arn = plan.ext.load_balancer;
+    type = TypeFromArn(arn);
+    if (type.empty()) {
+      return base::InvalidError(where + ": is not an Elastic Load Balancing v2 load balancer "
+                                        "ARN (…:loadbalancer/app/… or …:loadbalancer/net/…)");
+    }
+  } else {
+    return base::InvalidError(where +
+                              ": is a name, which ecsync looks up when it deploys; without "
+                              "that lookup (converting offline) give the load balancer's ARN");
+  }
+  if (type != "application" && type != "network") {
+    return base::InvalidError(where + ": is a " + type +
+                              " load balancer; ECS services need an application or network one");
+  }
+  if (type == "application" && plan.any_listener && !all_http) {
+    for (const PlannedService& service : plan.services) {
+      for (const PlannedPort& port : service.ports) {
+        if (!port.listener) continue;
+        if (port.protocol != "tcp" || port.raw_tcp) {
+          return base::InvalidError(service.where + ": publishes " + port.protocol + " port " +
+                                    std::to_string(port.published) + ", but " + where +
+                                    " is an application load balancer, which speaks HTTP only");
+        }
+      }
+    }
+  }
+  plan.ext.load_balancer = arn;
+  plan.application_lb = plan.any_listener && type == "application";
+  return base::Status::Ok();
+}
+
 }  // namespace
 
 std::string Describe(const compose::Service& service) {
@@ -320,12 +412,15 @@ base::Result<ProjectPlan> PlanProject(const compose::Project& project,
     for (const PlannedPort& port : service.ports) {
       if (!port.listener) continue;
       plan.any_listener = true;
-      const bool http =
-          port.protocol == "tcp" && (port.http || port.published == 80 || port.published == 443);
+      const bool http = port.protocol == "tcp" && !port.raw_tcp &&
+                        (port.http || port.published == 80 || port.published == 443);
       if (!http) all_http = false;
     }
   }
   plan.application_lb = plan.any_listener && all_http;
+  if (!plan.ext.load_balancer.empty()) {
+    ECSYNC_RETURN_IF_ERROR(PlanExistingLoadBalancer(project, options, all_http, plan));
+  }
   return plan;
 }
 

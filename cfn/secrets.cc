@@ -6,6 +6,7 @@
 
 #include "cfn/extensions.h"
 #include "cfn/names.h"
+#include "cfn/secret_split.h"
 
 namespace ecsync::cfn {
 namespace {
@@ -106,7 +107,8 @@ class Secrets {
     ServiceParts& parts = ctx_.parts[service.name];
     Json env = Json::array();
     Json arns = Json::array();
-    std::string script = "set -e; umask 0222; ";
+    std::string script;
+    bool splits = false;  // some secret has x-aws-keys: ["*"]
     std::set<std::string> targets;
     for (size_t i = 0; i < service.secrets.size(); ++i) {
       const compose::FileReference& ref = service.secrets[i];
@@ -140,10 +142,16 @@ class Secrets {
                   file + "; chmod " + mode + " " + file + "; ";
         if (!owner.empty()) script += "chown " + owner + " " + file + "; ";
       };
-      if (keys.empty()) {
+      if (keys.empty() || keys[0] == kAllSecretKeys) {
+        // The whole secret; with "*" the script splits its JSON into <path>/<key> files.
         const std::string variable = "SECRET_" + std::to_string(i);
         env.push_back(Obj().Add("Name", variable).Add("ValueFrom", arn).Take());
-        write(variable, path);
+        if (keys.empty()) {
+          write(variable, path);
+        } else {
+          splits = true;
+          script += SplitJsonSecretCall(variable, path, mode, owner);
+        }
       } else {
         for (size_t k = 0; k < keys.size(); ++k) {
           if (!IsSafePath(keys[k])) {
@@ -160,7 +168,8 @@ class Secrets {
         }
       }
     }
-    script += "exit 0";
+    script = "set -e; umask 0222; " + (splits ? SplitJsonSecretFunction() : "") + script +
+             "exit 0";
     parts.init_containers.push_back(
         Obj()
             .Add("Command", Arr(std::move(script)))

@@ -152,6 +152,16 @@ class Volumes {
     return Ref(FileSystemId(name));
   }
 
+  // Whether the template creates the volume's mount targets: for the file system it
+  // creates, and for a re-attached one unless that one has mount targets already. An
+  // external file system is the user's, mount targets included.
+  bool NeedsMountTargets(const std::string& name) const {
+    if (ctx_.project.volumes.at(name).external) return false;
+    auto it = ctx_.options.existing_file_systems.find(name);
+    if (it == ctx_.options.existing_file_systems.end()) return true;
+    return ctx_.options.file_systems_with_mount_targets.count(it->second) == 0;
+  }
+
   // From the ID, like AccessPointArn.
   Json FileSystemArn(const std::string& name) const {
     Json id = FileSystem(name);
@@ -205,10 +215,12 @@ class Volumes {
       Resource resource;
       resource.type = "AWS::EFS::FileSystem";
       resource.properties = std::move(fs).Take();
-      // Data outlives the stack; a later deployment re-attaches it (existing_file_systems).
+      // Data outlives the stack; a later deployment re-attaches it (existing_file_systems,
+      // which reconcile/retained_file_systems.h fills).
       resource.deletion_policy = "Retain";
       ECSYNC_RETURN_IF_ERROR(ctx_.tmpl.Add(FileSystemId(name), std::move(resource), owner));
-
+    }
+    if (NeedsMountTargets(name)) {
       if (!ctx_.plan.task_subnets.is_array()) {
         return base::InvalidError(owner +
                                   ": EFS needs a mount target per subnet, so the "
@@ -225,7 +237,7 @@ class Volumes {
         const std::string id = MountTargetId(name, subnet.get<std::string>());
         ECSYNC_RETURN_IF_ERROR(ctx_.tmpl.Add(id, "AWS::EFS::MountTarget",
                                              Obj()
-                                                 .Add("FileSystemId", Ref(FileSystemId(name)))
+                                                 .Add("FileSystemId", file_system)
                                                  .Add("SecurityGroups", groups)
                                                  .Add("SubnetId", subnet)
                                                  .Take(),

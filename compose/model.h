@@ -55,6 +55,7 @@ struct PortMapping {
   std::string mode = "ingress";  // "ingress" or "host"
   std::string name;              // long syntax `name`; empty when not given
   std::string app_protocol;      // long syntax `app_protocol` (http, grpc, ...); empty when not given
+  Extensions extensions;         // long syntax x-* keys (x-aws-protocol)
   SourceLocation location;
 };
 

@@ -247,6 +247,7 @@ base::Result<PortMapping> ParseLongPort(const YamlNode& node, const std::string&
   ECSYNC_RETURN_IF_ERROR(r.String("host_ip", &mapping.host_ip));
   ECSYNC_RETURN_IF_ERROR(r.String("name", &mapping.name));
   ECSYNC_RETURN_IF_ERROR(r.String("app_protocol", &mapping.app_protocol));
+  mapping.extensions = XExtensions(node);
   if (const YamlNode* mode = r.Get("mode")) {
     if (mode->scalar != "host" && mode->scalar != "ingress") {
       return ErrorAt(mode->location, r.PathOf("mode"),

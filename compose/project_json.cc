@@ -234,6 +234,7 @@ Json ServiceJson(const Service& s) {
     if (p.published) port["published"] = std::to_string(*p.published);
     port["protocol"] = p.protocol;
     PutString(port, "app_protocol", p.app_protocol);
+    PutExtensions(port, p.extensions);
     j["ports"].push_back(std::move(port));
   }
   if (s.privileged) j["privileged"] = true;

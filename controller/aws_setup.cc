@@ -30,7 +30,7 @@ base::Result<AwsServices> ConnectAws(const AwsFlags& flags, const aws::EnvLookup
     }
     // No EC2 offline: the VPC and subnets must come from the flags.
     return AwsServices{std::make_shared<aws::StackFiles>(flags.stack_dir, *base::SystemClock::Get()),
-                       nullptr, nullptr, nullptr};
+                       nullptr, nullptr, nullptr, nullptr, nullptr};
   }
   aws::AwsClientsOptions options;
   options.env = env;
@@ -38,7 +38,8 @@ base::Result<AwsServices> ConnectAws(const AwsFlags& flags, const aws::EnvLookup
   options.region_override = flags.region;
   options.profile = flags.profile;
   ECSYNC_ASSIGN_OR_RETURN(aws::AwsClients clients, aws::MakeAwsClients(options));
-  return AwsServices{clients.cloudformation, clients.ec2, clients.ecs, clients.s3};
+  return AwsServices{clients.cloudformation, clients.ec2, clients.ecs,
+                     clients.s3,             clients.elbv2, clients.efs};
 }
 
 }  // namespace ecsync::controller

@@ -5,6 +5,8 @@
 #include "aws/cloudformation.h"
 #include "aws/ecs.h"
 #include "aws/env.h"
+#include "aws/efs.h"
+#include "aws/elbv2.h"
 #include "aws/s3.h"
 #include "base/result.h"
 #include "controller/commands.h"
@@ -17,6 +19,9 @@ struct AwsServices {
   std::shared_ptr<aws::Ec2> ec2;
   std::shared_ptr<aws::Ecs> ecs;  // null offline (--stack-dir)
   std::shared_ptr<aws::S3> s3;    // for large templates; null offline (--stack-dir)
+  // x-aws-loadbalancer lookups and retained EFS file systems; null offline (--stack-dir)
+  std::shared_ptr<aws::Elbv2> elbv2;
+  std::shared_ptr<aws::Efs> efs;
 };
 
 // True when credentials and a region can be found (so AWS can be asked), or an endpoint

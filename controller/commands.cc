@@ -169,6 +169,8 @@ ExitCode RunReconcileOnce(const ReconcileCommand& command, const CommandContext&
                                    SinkFor(command, context, &live));
   reconciler.WatchForCrashes(run->services.ecs.get());
   reconciler.UseS3(run->services.s3.get());
+  reconciler.UseElbv2(run->services.elbv2.get());
+  reconciler.UseEfs(run->services.efs.get());
   auto report = reconciler.Reconcile(run->options);
   Finish(live);
   if (!report.ok()) return Fail(context, report.status());
@@ -212,6 +214,8 @@ ExitCode RunPlan(const ReconcileCommand& command, const CommandContext& context)
                                    command.output == "json" ? nullptr
                                                             : SinkFor(command, context, &live));
   reconciler.UseS3(run->services.s3.get());
+  reconciler.UseElbv2(run->services.elbv2.get());
+  reconciler.UseEfs(run->services.efs.get());
   auto plan = reconciler.Plan(run->options);
   Finish(live);
   if (!plan.ok()) return Fail(context, plan.status());

@@ -18,8 +18,9 @@ namespace {
 
 using compose::YamlNode;
 
-constexpr std::string_view kTopKeys[] = {"concurrency", "cache_dir", "drift_interval", "server",
-                                         "webhooks",    "aws",       "repositories"};
+constexpr std::string_view kTopKeys[] = {"concurrency", "poll_concurrency", "cache_dir",
+                                         "drift_interval", "server",         "webhooks",
+                                         "aws",            "repositories"};
 constexpr std::string_view kServerKeys[] = {"listen", "metrics_listen"};
 constexpr std::string_view kWebhookKeys[] = {"secret", "max_body_bytes", "requests_per_second",
                                              "burst"};
@@ -506,6 +507,8 @@ base::Status ParseTop(const YamlNode& root, const Sources& sources, Config* conf
   }
   ECSYNC_ASSIGN_OR_RETURN(const ConfigMapping top, ConfigMapping::Open(root, "", kTopKeys));
   ECSYNC_RETURN_IF_ERROR(top.Int("concurrency", 1, kMaxConcurrency, &config->concurrency));
+  ECSYNC_RETURN_IF_ERROR(
+      top.Int("poll_concurrency", 1, kMaxConcurrency, &config->poll_concurrency));
   ECSYNC_RETURN_IF_ERROR(top.String("cache_dir", &config->cache_dir));
   if (config->cache_dir.empty()) {
     if (auto xdg = aws::NonEmptyEnv(sources.env, "XDG_CACHE_HOME")) {

@@ -106,6 +106,8 @@ struct Config {
   ServerConfig server;
   WebhookConfig webhooks;
   int concurrency = 4;  // reconciles running at once
+  // Repositories checked at once. A git host that hangs holds one poller, not all of them.
+  int poll_concurrency = 4;
   // DetectStackDrift per stack every so often; 0 turns drift detection off.
   std::chrono::milliseconds drift_interval{0};
   std::string cache_dir;  // git cache; default: $XDG_CACHE_HOME/ecsync/git

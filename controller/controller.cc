@@ -100,13 +100,21 @@ Controller::~Controller() {
 
 void Controller::Start() {
   queue_->Start();
-  poller_ = std::thread([this] { PollLoop(); });
+  int pollers = 1;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pollers = std::max(1, config_.poll_concurrency);
+  }
+  for (int i = 0; i < pollers; ++i) pollers_.emplace_back([this] { PollLoop(); });
 }
 
 void Controller::Stop() {
   stopping_.store(true);
   poll_cv_.notify_all();
-  if (poller_.joinable()) poller_.join();
+  for (std::thread& poller : pollers_) {
+    if (poller.joinable()) poller.join();
+  }
+  pollers_.clear();
   queue_->Stop(/*drain=*/false);
 }
 
@@ -224,7 +232,7 @@ void Controller::PollLoop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_.load()) {
     auto now = deps_.clock->SteadyNow();
-    std::vector<std::string> due;
+    std::vector<std::string> due;  // in name order
     auto earliest = now + std::chrono::hours(24);
     for (auto& [name, repo] : repos_) {
       if (repo->polling) continue;
@@ -258,12 +266,17 @@ void Controller::PollLoop() {
       poll_cv_.wait_for(lock, wait);
       continue;
     }
+    // Take turns: the first due repository after the one claimed last, so a repository
+    // that is due again and again (webhooks) cannot starve the others.
+    auto next = std::upper_bound(due.begin(), due.end(), poll_cursor_);
+    const std::string name = next != due.end() ? *next : due.front();
+    poll_cursor_ = name;
+    repos_[name]->polling = true;  // claimed: the other pollers pass it by
     lock.unlock();
-    for (const std::string& name : due) {
-      if (stopping_.load()) break;
-      PollRepository(name, /*full=*/false);
-    }
+    PollRepository(name, /*full=*/false);
     lock.lock();
+    // Another poller may be waiting for this repository (triggered while it was polled).
+    poll_cv_.notify_all();
   }
 }
 
@@ -576,6 +589,8 @@ WorkQueue::Outcome Controller::ReconcileProject(const std::string& key) {
       });
   reconciler.WatchForCrashes(deps_.ecs);
   reconciler.UseS3(deps_.s3);
+  reconciler.UseElbv2(deps_.elbv2);
+  reconciler.UseEfs(deps_.efs);
   base::Result<reconcile::ReconcileReport> result =
       network.ok() ? reconciler.Reconcile(options)
                    : base::Result<reconcile::ReconcileReport>(network.status());

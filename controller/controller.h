@@ -15,6 +15,8 @@
 
 #include "aws/cloudformation.h"
 #include "aws/ecs.h"
+#include "aws/efs.h"
+#include "aws/elbv2.h"
 #include "aws/s3.h"
 #include "base/clock.h"
 #include "base/result.h"
@@ -40,6 +42,9 @@ struct ControllerDeps {
   // Carries templates over 51,200 bytes to aws.template_bucket; null (stack files): every
   // template goes inline.
   aws::S3* s3 = nullptr;
+  // Look up x-aws-loadbalancer and retained EFS file systems; null (stack files): neither.
+  aws::Elbv2* elbv2 = nullptr;
+  aws::Efs* efs = nullptr;
   base::Clock* clock = nullptr;
   metrics::Metrics* metrics = nullptr;  // may be null
   // How often stacks are polled while a deploy runs.
@@ -156,7 +161,10 @@ class Controller {
   std::atomic<bool> stopping_{false};
   const std::atomic<bool>* external_interrupt_ = nullptr;
   std::unique_ptr<WorkQueue> queue_;
-  std::thread poller_;
+  // config_.poll_concurrency threads running PollLoop; each claims one due repository
+  // at a time (RepoState::polling), taking turns after poll_cursor_.
+  std::vector<std::thread> pollers_;
+  std::string poll_cursor_;  // the repository claimed last
 };
 
 }  // namespace ecsync::controller

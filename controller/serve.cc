@@ -30,6 +30,8 @@ struct Runtime {
   std::shared_ptr<aws::Ec2> ec2;
   std::shared_ptr<aws::Ecs> ecs;
   std::shared_ptr<aws::S3> s3;
+  std::shared_ptr<aws::Elbv2> elbv2;
+  std::shared_ptr<aws::Efs> efs;
 };
 
 base::Result<Runtime> BuildRuntime(const Config& config, const CommandContext& context) {
@@ -61,6 +63,8 @@ base::Result<Runtime> BuildRuntime(const Config& config, const CommandContext& c
   runtime.ec2 = clients.ec2;
   runtime.ecs = clients.ecs;
   runtime.s3 = clients.s3;
+  runtime.elbv2 = clients.elbv2;
+  runtime.efs = clients.efs;
   return runtime;
 }
 
@@ -75,6 +79,8 @@ ControllerDeps DepsFor(Runtime& runtime) {
   deps.ec2 = runtime.ec2.get();
   deps.ecs = runtime.ecs.get();
   deps.s3 = runtime.s3.get();
+  deps.elbv2 = runtime.elbv2.get();
+  deps.efs = runtime.efs.get();
   deps.clock = base::SystemClock::Get();
   deps.metrics = runtime.metrics.get();
   return deps;

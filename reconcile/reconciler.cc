@@ -8,6 +8,8 @@
 #include "base/hash.h"
 #include "compose/loader.h"
 #include "reconcile/change_sets.h"
+#include "reconcile/project_network.h"
+#include "reconcile/retained_file_systems.h"
 #include "reconcile/git_file_reader.h"
 #include "reconcile/stack_tags.h"
 #include "reconcile/template_diff.h"
@@ -201,7 +203,17 @@ base::Result<Desired> Reconciler::Render(const ReconcileOptions& options) {
     Say(options.stack_name, "warning: " + warning.ToString());
   }
   ECSYNC_ASSIGN_OR_RETURN(cfn::ConvertOptions network,
-                          ResolveNetwork(options, HasLoadBalancer(*project)));
+                          ResolveNetwork(options, *project));
+  if (desired.stack_name.empty()) desired.stack_name = StackNameFor(project->name);
+  if (efs_ != nullptr) {
+    base::Status retained =
+        AddRetainedFileSystems(*efs_, cfn_, desired.stack_name, *project, &network);
+    if (!retained.ok()) {
+      return retained.WithContext("looking for retained EFS file systems (at revision " +
+                                  Short(desired.revision) +
+                                  "; the deployed stack is left as it is)");
+    }
+  }
   auto conversion = cfn::ConvertProject(*project, network);
   if (!conversion.ok()) {
     return base::InvalidError(conversion.status().message() + " (at revision " +
@@ -244,14 +256,19 @@ base::Result<Desired> Reconciler::Render(const ReconcileOptions& options) {
   desired.template_sha = secrets_digest.empty()
                             ? base::Sha256Hex(desired.template_body)
                             : base::Sha256Hex(desired.template_body + "\n" + secrets_digest);
-  if (desired.stack_name.empty()) desired.stack_name = StackNameFor(project->name);
   return desired;
 }
 
 base::Result<cfn::ConvertOptions> Reconciler::ResolveNetwork(const ReconcileOptions& options,
-                                                            bool needs_public_subnets) {
+                                                            const compose::Project& project) {
   cfn::ConvertOptions network = options.network;
-  if (!network.vpc_id.empty() && !network.subnet_ids.empty()) return network;
+  // Moving to another VPC needs its subnets looked up, so only with Ec2 at hand.
+  if (ec2_ != nullptr) {
+    ECSYNC_RETURN_IF_ERROR(UseRequestedVpc(project, &network));
+    if (elbv2_ != nullptr) ECSYNC_RETURN_IF_ERROR(LookUpLoadBalancer(*elbv2_, project, &network));
+  }
+  const bool subnets_given = !network.subnet_ids.empty();
+  if (!network.vpc_id.empty() && subnets_given) return network;
   if (ec2_ == nullptr) {
     return base::InvalidError("no VPC to deploy into: pass --vpc-id and --subnet-ids");
   }
@@ -271,8 +288,7 @@ base::Result<cfn::ConvertOptions> Reconciler::ResolveNetwork(const ReconcileOpti
     }
     network.subnet_ids = *subnets;
   }
-  if (needs_public_subnets && network.public_subnet_ids.empty() &&
-      options.network.subnet_ids.empty()) {
+  if (HasLoadBalancer(project) && network.public_subnet_ids.empty() && !subnets_given) {
     ECSYNC_RETURN_IF_ERROR(AddPublicSubnets(*ec2_, &network));
   }
   return network;

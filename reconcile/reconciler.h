@@ -6,6 +6,8 @@
 
 #include "aws/cloudformation.h"
 #include "aws/ecs.h"
+#include "aws/efs.h"
+#include "aws/elbv2.h"
 #include "aws/s3.h"
 #include "base/clock.h"
 #include "base/result.h"
@@ -122,14 +124,26 @@ class Reconciler {
   // target, which has no S3 and no limit) every template is sent inline.
   void UseS3(aws::S3* s3) { s3_ = s3; }
 
+  // Resolves x-aws-loadbalancer (by name or ARN) before converting, so that the listeners
+  // match the load balancer's type and the services its VPC (see LookUpLoadBalancer). Not
+  // owned. Without it an ARN is taken as it is and a name is refused.
+  void UseElbv2(aws::Elbv2* elbv2) { elbv2_ = elbv2; }
+
+  // Re-attaches the EFS file systems an earlier deployment of the project retained (see
+  // AddRetainedFileSystems), so a stack deleted and created again finds its data. Not owned.
+  // Without it every named volume not in the stack gets a new file system.
+  void UseEfs(aws::Efs* efs) { efs_ = efs; }
+
   // Computes what Reconcile would do. The only writes are a change set that is deleted again
   // and, for a template too large to send inline, its upload to S3 (see UseS3).
   base::Result<PlanReport> Plan(const ReconcileOptions& options);
 
  private:
   base::Result<Desired> Render(const ReconcileOptions& options);
+  // Where `project` goes: options.network, adjusted for its x-aws-vpc and
+  // x-aws-loadbalancer, with what is still unknown looked up through Ec2.
   base::Result<cfn::ConvertOptions> ResolveNetwork(const ReconcileOptions& options,
-                                                   bool needs_public_subnets);
+                                                   const compose::Project& project);
   // Sets exactly one of *body and *url for `desired`'s template, uploading it to S3 first
   // when it is too large to send inline. REQUIRES: Render accepted `desired` (so a bucket is
   // set when one is needed).
@@ -157,6 +171,8 @@ class Reconciler {
   aws::Ec2* ec2_;
   aws::Ecs* ecs_ = nullptr;
   aws::S3* s3_ = nullptr;
+  aws::Elbv2* elbv2_ = nullptr;
+  aws::Efs* efs_ = nullptr;
   base::Clock& clock_;
   ProgressSink sink_;
 };

@@ -11,6 +11,7 @@ packages=(
   clang libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
   prometheus  # provides promtool, used by the metrics tests
   openssh-server  # a private sshd for the git SSH tests (tests/git/auth_test.cc)
+  busybox  # runs the secrets init container's script as the image would (tests/cfn)
   curl ca-certificates
 )
 

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -218,7 +219,8 @@ TEST_F(MoreServices, EfsFileSystemsEveryPage) {
   for (int i = 0; i < 3; ++i) {
     std::string n = std::to_string(i);
     std::vector<std::string> args{"efs", "create-file-system", "--creation-token", "t" + n,
-                                  "--tags", "Key=Name,Value=fs" + n};
+                                  "--tags", "Key=Name,Value=fs" + n,
+                                  "Key=com.docker.compose.volume,Value=v" + n};
     if (i == 1) {
       for (const char* arg : {"--encrypted", "--performance-mode", "maxIO"}) args.push_back(arg);
     }
@@ -248,6 +250,8 @@ TEST_F(MoreServices, EfsFileSystemsEveryPage) {
   EXPECT_TRUE(fs.encrypted);
   EXPECT_EQ(fs.performance_mode, "maxIO");
   EXPECT_EQ(fs.throughput_mode, "bursting");
+  EXPECT_EQ(fs.tags, (std::map<std::string, std::string>{{"Name", "fs1"},
+                                                         {"com.docker.compose.volume", "v1"}}));
 
   auto plain = clients_.efs->DescribeFileSystems(ids[0]);
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
@@ -255,6 +259,54 @@ TEST_F(MoreServices, EfsFileSystemsEveryPage) {
   EXPECT_EQ((*plain)[0].performance_mode, "generalPurpose");
 
   EXPECT_EQ(clients_.efs->DescribeFileSystems(std::string("fs-0123456789abcdef0")).status().kind(),
+            base::ErrorKind::kNotFound);
+}
+
+TEST_F(MoreServices, EfsMountTargetsEveryPage) {
+  const std::string vpc = Cli({"ec2", "create-vpc", "--cidr-block", "10.7.0.0/16"})["Vpc"]["VpcId"];
+  // One mount target per availability zone, so one subnet in each of three.
+  std::vector<std::string> subnets;
+  int third = 1;
+  for (const char* zone : {"us-east-1a", "us-east-1b", "us-east-1c"}) {
+    subnets.push_back(Cli({"ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block",
+                           "10.7." + std::to_string(third++) + ".0/24", "--availability-zone",
+                           zone})["Subnet"]["SubnetId"]);
+  }
+  const std::string fs = Cli({"efs", "create-file-system", "--creation-token", "mt"})
+                             ["FileSystemId"];
+  const std::string bare = Cli({"efs", "create-file-system", "--creation-token", "bare"})
+                               ["FileSystemId"];
+  std::vector<std::string> ids;
+  for (const std::string& subnet : subnets) {
+    Json target = Cli({"efs", "create-mount-target", "--file-system-id", fs, "--subnet-id", subnet});
+    ASSERT_TRUE(target.contains("MountTargetId")) << subnet;
+    ids.push_back(target["MountTargetId"]);
+  }
+
+  // Three mount targets, two per page.
+  EfsClient efs(clients_.client, /*page_size=*/2);
+  auto targets = efs.DescribeMountTargets(fs);
+  ASSERT_TRUE(targets.ok()) << targets.status().ToString();
+  ASSERT_EQ(targets->size(), 3u);
+  std::vector<std::string> got_ids;
+  std::vector<std::string> got_subnets;
+  for (const MountTarget& target : *targets) {
+    got_ids.push_back(target.id);
+    got_subnets.push_back(target.subnet_id);
+    EXPECT_EQ(target.file_system_id, fs);
+    EXPECT_EQ(target.life_cycle_state, "available");
+  }
+  std::sort(got_ids.begin(), got_ids.end());
+  std::sort(got_subnets.begin(), got_subnets.end());
+  std::sort(ids.begin(), ids.end());
+  std::sort(subnets.begin(), subnets.end());
+  EXPECT_EQ(got_ids, ids);
+  EXPECT_EQ(got_subnets, subnets);
+
+  auto none = clients_.efs->DescribeMountTargets(bare);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->empty());
+  EXPECT_EQ(clients_.efs->DescribeMountTargets("fs-0123456789abcdef0").status().kind(),
             base::ErrorKind::kNotFound);
 }
 

@@ -24,5 +24,16 @@ TEST(ParseDuration, RejectsWithTheOffendingText) {
   }
 }
 
+// Past int64 milliseconds the conversion would be undefined behaviour (UBSan catches it).
+TEST(ParseDuration, RejectsAbsurdlyLongDurations) {
+  for (const char* huge : {"99999999999999999999999h", "3000000000000000000000s",
+                           "9999999999999999999999999999999999999999ms", "1000000h"}) {
+    auto r = ParseDuration(huge);
+    ASSERT_FALSE(r.ok()) << huge;
+    EXPECT_NE(r.status().message().find("longer than 100 years"), std::string::npos);
+  }
+  EXPECT_EQ(*ParseDuration("876000h"), std::chrono::hours(876000));  // exactly 100 years
+}
+
 }  // namespace
 }  // namespace ecsync::base

@@ -159,9 +159,49 @@ TEST(Deployment, ExistingClusterVpcAndLoadBalancer) {
   ExpectLintClean(tmpl);
 
   project.extensions = {{"x-aws-loadbalancer", "my-lb"}};
-  EXPECT_NE(ConvertError(project).find("ARN"), std::string::npos);
+  EXPECT_NE(ConvertError(project).find("is a name"), std::string::npos);
   project.extensions = {{"x-aws-vpc", "default"}};
   EXPECT_NE(ConvertError(project).find("x-aws-vpc"), std::string::npos);
+}
+
+// The existing load balancer's type decides the listeners, whatever the ports suggest.
+TEST(Deployment, ExistingLoadBalancerTypeDecidesTheListeners) {
+  const std::string net_arn =
+      "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/shared/"
+      "0123456789abcdef";
+  compose::Project project = Project("p", {Service("web", "nginx", {Port(80)})});
+  project.extensions = {{"x-aws-loadbalancer", net_arn}};
+  ordered_json tmpl = ConvertOk(project, testing::RealisticNetwork());
+  EXPECT_EQ(Props(tmpl, "WebTCP80Listener")["Protocol"], "TCP");
+  EXPECT_EQ(Props(tmpl, "WebTCP80TargetGroup")["Protocol"], "TCP");
+  ExpectLintClean(tmpl);
+
+  // By name: the reconciler's lookup supplies ARN and type.
+  project.extensions = {{"x-aws-loadbalancer", "shared-alb"}};
+  project.services[0].ports = {Port(8080)};
+  ConvertOptions options = testing::RealisticNetwork();
+  const std::string app_arn =
+      "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/shared-alb/"
+      "0123456789abcdef";
+  options.load_balancer = ExistingLoadBalancer{app_arn, "application"};
+  tmpl = ConvertOk(project, options);
+  EXPECT_EQ(Props(tmpl, "WebTCP8080Listener")["LoadBalancerArn"], app_arn);
+  EXPECT_EQ(Props(tmpl, "WebTCP8080Listener")["Protocol"], "HTTP");
+  EXPECT_FALSE(tmpl["Resources"].contains("LoadBalancer"));
+  ExpectLintClean(tmpl);
+
+  // An application load balancer cannot carry UDP.
+  project.services[0].ports = {Port(53, "udp")};
+  std::string message = ConvertError(project, options);
+  EXPECT_NE(message.find("speaks HTTP only"), std::string::npos) << message;
+  // A gateway load balancer, or an ARN of something else, is refused.
+  project.services[0].ports = {Port(80)};
+  project.extensions = {{"x-aws-loadbalancer",
+                         "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/gwy/"
+                         "g/0123456789abcdef"}};
+  EXPECT_NE(ConvertError(project).find("gateway"), std::string::npos);
+  project.extensions = {{"x-aws-loadbalancer", "arn:aws:s3:::bucket"}};
+  EXPECT_NE(ConvertError(project).find("not an Elastic Load Balancing"), std::string::npos);
 }
 
 TEST(Deployment, UnchangedServiceKeepsAByteIdenticalTaskDefinition) {

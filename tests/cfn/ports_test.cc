@@ -173,5 +173,52 @@ TEST(Ports, EachListenerPortOnce) {
             std::string::npos);
 }
 
+compose::PortMapping WithProtocolExtension(compose::PortMapping port, const std::string& value) {
+  port.extensions = {{"x-aws-protocol", value}};
+  return port;
+}
+
+TEST(Ports, XAwsProtocolHttpAsksForAnApplicationLoadBalancer) {
+  // Docker's example: an HTTP service on 8080 gets an application load balancer.
+  ordered_json tmpl = ConvertOk(Project(
+      "p", {Service("test", "nginx", {WithProtocolExtension(Port(8080), "http")}),
+            Service("admin", "example/admin", {WithProtocolExtension(Port(8443), "HTTPS")})}));
+  EXPECT_EQ(Props(tmpl, "LoadBalancer")["Type"], "application");
+  EXPECT_EQ(Props(tmpl, "TestTCP8080Listener")["Protocol"], "HTTP");
+  EXPECT_EQ(Props(tmpl, "TestTCP8080TargetGroup")["Protocol"], "HTTP");
+  EXPECT_EQ(Props(tmpl, "AdminTCP8443Listener")["Protocol"], "HTTP");
+  ExpectLintClean(tmpl);
+  // Without the extension the same ports make a network load balancer.
+  ordered_json plain = ConvertOk(Project("p", {Service("test", "nginx", {Port(8080)})}));
+  EXPECT_EQ(Props(plain, "LoadBalancer")["Type"], "network");
+}
+
+TEST(Ports, XAwsProtocolTcpKeepsPort443OffHttp) {
+  // TLS passed through to the container: a network load balancer, TCP listeners.
+  ordered_json tmpl = ConvertOk(Project(
+      "p", {Service("proxy", "haproxy", {WithProtocolExtension(Port(443), "tcp"), Port(80)})}));
+  EXPECT_EQ(Props(tmpl, "LoadBalancer")["Type"], "network");
+  EXPECT_EQ(Props(tmpl, "ProxyTCP443Listener")["Protocol"], "TCP");
+  EXPECT_EQ(Props(tmpl, "ProxyTCP80Listener")["Protocol"], "TCP");
+  ExpectLintClean(tmpl);
+}
+
+TEST(Ports, XAwsProtocolErrorsNameThePort) {
+  auto error = [](compose::PortMapping port) {
+    return ConvertError(Project("p", {Service("web", "nginx", {std::move(port)})}));
+  };
+  std::string message = error(WithProtocolExtension(Port(8080), "grpc"));
+  EXPECT_NE(message.find("ports[0]: x-aws-protocol"), std::string::npos) << message;
+  EXPECT_NE(message.find("use http, https or tcp"), std::string::npos) << message;
+  EXPECT_NE(error(WithProtocolExtension(Port(53, "udp"), "http")).find("needs protocol tcp"),
+            std::string::npos);
+  compose::PortMapping both = WithProtocolExtension(Port(8080), "tcp");
+  both.app_protocol = "http";
+  EXPECT_NE(error(both).find("contradicts app_protocol"), std::string::npos);
+  compose::PortMapping number = Port(8080);
+  number.extensions = {{"x-aws-protocol", 80}};
+  EXPECT_NE(error(number).find("must be http, https or tcp"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ecsync::cfn

@@ -90,6 +90,56 @@ TEST(Secrets, InitContainerWritesFilesTheServiceMountsReadOnly) {
   EXPECT_FALSE(Props(tmpl, "WorkerTaskExecutionRole").contains("Policies"));
 }
 
+// x-aws-keys: ["*"]: the keys are known only at run time, so the init container gets the whole
+// secret and its script splits the JSON (secret_split_test.cc runs that script).
+TEST(Secrets, AllKeysPassesTheWholeSecretToTheSplittingScript) {
+  compose::Project project = WithSecrets();
+  project.secrets["api"].extensions = {{"x-aws-keys", {"*"}}};
+  project.services[0].secrets[1].mode = 0400;
+  project.services[0].secrets[1].uid = "1000";
+  project.services[0].secrets[1].gid = "1001";
+  Conversion conversion = ConvertProjectOrDie(project);
+  const ordered_json& containers =
+      Props(conversion.tmpl, "WebTaskDefinition")["ContainerDefinitions"];
+  const ordered_json& init = containers[1];
+  ASSERT_EQ(init["Name"], "Web_Secrets_InitContainer");
+  EXPECT_EQ(init["Secrets"], (ordered_json{
+                                 {{"Name", "SECRET_0"}, {"ValueFrom", RefTo("DbpasswordSecret")}},
+                                 {{"Name", "SECRET_1"}, {"ValueFrom", RefTo("ApiSecret")}},
+                                 {{"Name", "SECRET_2"},
+                                  {"ValueFrom", "arn:aws:secretsmanager:us-east-1:123456789012:"
+                                                "secret:shared-AbCdEf"}}}));
+  const std::string script = init["Command"][0];
+  EXPECT_EQ(script.rfind("set -e; umask 0222; ecsync_split_json() {", 0), 0u) << script;
+  EXPECT_NE(script.find("ecsync_split_json SECRET_1 /run/secrets/keys/api 0400 \"1000:1001\" "
+                        "|| exit 1; "),
+            std::string::npos)
+      << script;
+  EXPECT_EQ(script.find("SECRET_1_"), std::string::npos) << script;
+  // Deterministic: the same project gives the same template.
+  EXPECT_EQ(ToJson(ConvertOk(project)), ToJson(conversion.tmpl));
+  ExpectLintClean(conversion.tmpl);
+  ExpectLintClean(conversion.tmpl, /*yaml=*/true);
+  // Without "*" the function is not defined at all.
+  EXPECT_EQ(ConvertOk(WithSecrets()).dump().find("ecsync_split_json"), std::string::npos);
+}
+
+TEST(Secrets, AllKeysCannotBeMixedWithNamedKeys) {
+  compose::Project project = WithSecrets();
+  project.secrets["api"].extensions = {{"x-aws-keys", {"*", "client_id"}}};
+  std::string error = ConvertError(project);
+  EXPECT_NE(error.find("secret \"api\""), std::string::npos) << error;
+  EXPECT_NE(error.find("x-aws-keys mixes \"*\""), std::string::npos) << error;
+  EXPECT_NE(error.find("\"client_id\""), std::string::npos) << error;
+  project.secrets["api"].extensions = {{"x-aws-keys", {"client_id", "*"}}};
+  error = ConvertError(project);
+  EXPECT_NE(error.find("\"client_id\""), std::string::npos) << error;
+  project.secrets["api"].extensions = {{"x-aws-keys", {"*", "*"}}};
+  EXPECT_NE(ConvertError(project).find("more than once"), std::string::npos);
+  project.secrets["api"].extensions = {{"x-aws-keys", {"a/b"}}};
+  EXPECT_NE(ConvertError(project).find("\"a/b\""), std::string::npos);
+}
+
 TEST(Secrets, RejectsUnsafeTargetsAndUnknownSecrets) {
   compose::Project project = WithSecrets();
   project.services[0].secrets.push_back(Use("db_password", "../etc/passwd"));

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "tests/cfn/helpers.h"
 #include "tests/cfn/projects.h"
 
@@ -83,24 +87,83 @@ TEST(Volumes, NamedVolumeIsAnEncryptedRetainedEfsFileSystem) {
   ExpectLintClean(tmpl);
 }
 
-TEST(Volumes, ExternalAndRetainedFileSystemsAreReused) {
+// The mount target resources of a template, sorted by logical ID.
+std::vector<std::string> MountTargets(const ordered_json& tmpl) {
+  std::vector<std::string> ids;
+  for (const auto& [id, resource] : tmpl["Resources"].items()) {
+    if (resource["Type"] == "AWS::EFS::MountTarget") ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+// A resource's DependsOn as JSON text ("[]" when it has none).
+std::string DependsOn(const ordered_json& tmpl, const std::string& id) {
+  return Resource(tmpl, id).value("DependsOn", ordered_json::array()).dump();
+}
+
+const std::vector<std::string> kDbdataMountTargets = {"DbdataNFSMountTargetOnSubnet0123abcd",
+                                                      "DbdataNFSMountTargetOnSubnet4567ef01"};
+
+TEST(Volumes, ExternalFileSystemIsUsedAsItIs) {
   compose::Project project = WithVolume();
   project.volumes["db-data"].external = true;
   project.volumes["db-data"].name = "fs-0123abcd";
-  ordered_json tmpl = ConvertOk(project);
+  ConvertOptions options = testing::RealisticNetwork();
+  // An external volume is never re-attached, whatever the options say.
+  options.existing_file_systems = {{"db-data", "fs-0456cdef"}};
+  ordered_json tmpl = ConvertOk(project, options);
   EXPECT_FALSE(tmpl["Resources"].contains("DbdataFilesystem"));
   EXPECT_EQ(Props(tmpl, "DbdataAccessPoint")["FileSystemId"], "fs-0123abcd");
+  // Its mount targets are the user's.
+  EXPECT_TRUE(MountTargets(tmpl).empty());
+  EXPECT_EQ(DependsOn(tmpl, "DbService").find("MountTarget"), std::string::npos);
   ExpectLintClean(tmpl);
-
-  ConvertOptions options = testing::RealisticNetwork();
-  options.existing_file_systems = {{"db-data", "fs-0456cdef"}};
-  tmpl = ConvertOk(WithVolume(), options);
-  EXPECT_FALSE(tmpl["Resources"].contains("DbdataFilesystem"));
-  EXPECT_EQ(Props(tmpl, "DbTaskDefinition")["Volumes"][0]["EFSVolumeConfiguration"]["FilesystemId"],
-            "fs-0456cdef");
 
   project.volumes["db-data"].name = "my-volume";
   EXPECT_NE(ConvertError(project).find("fs-"), std::string::npos);
+}
+
+TEST(Volumes, RetainedFileSystemIsReattachedWithNewMountTargets) {
+  ConvertOptions options = testing::RealisticNetwork();
+  options.existing_file_systems = {{"db-data", "fs-0456cdef"}};
+  ordered_json tmpl = ConvertOk(WithVolume(), options);
+  EXPECT_FALSE(tmpl["Resources"].contains("DbdataFilesystem"));
+  EXPECT_EQ(Props(tmpl, "DbTaskDefinition")["Volumes"][0]["EFSVolumeConfiguration"]["FilesystemId"],
+            "fs-0456cdef");
+  EXPECT_EQ(Props(tmpl, "DbdataAccessPoint")["FileSystemId"], "fs-0456cdef");
+  EXPECT_NE(Props(tmpl, "DbTaskRole").dump().find("file-system/fs-0456cdef"), std::string::npos);
+  // The old stack's mount targets went with it: Docker's logical IDs, on the retained ID,
+  // and the services wait for them.
+  ASSERT_EQ(MountTargets(tmpl), kDbdataMountTargets);
+  for (const std::string& id : kDbdataMountTargets) {
+    EXPECT_EQ(Props(tmpl, id)["FileSystemId"], "fs-0456cdef");
+    EXPECT_EQ(Props(tmpl, id)["SecurityGroups"], (ordered_json{RefTo("DefaultNetwork")}));
+    for (const char* service : {"DbService", "BackupService"}) {
+      EXPECT_NE(DependsOn(tmpl, service).find(id), std::string::npos) << service;
+    }
+  }
+  ExpectLintClean(tmpl);
+
+  // Another file system's mount targets change nothing.
+  options.file_systems_with_mount_targets = {"fs-0999aaaa"};
+  EXPECT_EQ(MountTargets(ConvertOk(WithVolume(), options)), kDbdataMountTargets);
+  // Subnets must be known for them.
+  ConvertOptions no_subnets;
+  no_subnets.existing_file_systems = options.existing_file_systems;
+  EXPECT_NE(ConvertError(WithVolume(), no_subnets).find("subnet"), std::string::npos);
+}
+
+TEST(Volumes, RetainedFileSystemWithMountTargetsGetsNoNewOnes) {
+  ConvertOptions options = testing::RealisticNetwork();
+  options.existing_file_systems = {{"db-data", "fs-0456cdef"}};
+  options.file_systems_with_mount_targets = {"fs-0456cdef"};
+  ordered_json tmpl = ConvertOk(WithVolume(), options);
+  EXPECT_FALSE(tmpl["Resources"].contains("DbdataFilesystem"));
+  EXPECT_TRUE(MountTargets(tmpl).empty());
+  EXPECT_EQ(Props(tmpl, "DbdataAccessPoint")["FileSystemId"], "fs-0456cdef");
+  EXPECT_EQ(DependsOn(tmpl, "DbService").find("MountTarget"), std::string::npos);
+  ExpectLintClean(tmpl);
 }
 
 TEST(Volumes, NeedKnownSubnetsAndDefinedVolumes) {

@@ -539,5 +539,30 @@ TEST(DiskFileReader, ReadsFilesAndReportsMissingOnes) {
   EXPECT_EQ(project->name, "shop");
 }
 
+TEST(Load, LongPortKeepsItsExtensions) {
+  Project project = MustLoad(R"(
+services:
+  web:
+    image: nginx
+    ports:
+      - target: 8080
+        x-aws-protocol: http
+      - "9090:9090"
+)");
+  ASSERT_EQ(project.services[0].ports.size(), 2u);
+  EXPECT_EQ(project.services[0].ports[0].extensions["x-aws-protocol"], "http");
+  EXPECT_TRUE(project.services[0].ports[1].extensions.is_null());
+  // Other unknown keys on a port are still refused.
+  EXPECT_NE(LoadError(R"(
+services:
+  web:
+    image: nginx
+    ports:
+      - target: 8080
+        aws-protocol: http
+)").find("aws-protocol"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace ecsync::compose

@@ -67,6 +67,7 @@ TEST(ConfigExample, ParsesWithExpectedValues) {
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_EQ(config->path, "ecsync.yaml");
   EXPECT_EQ(config->concurrency, 4);
+  EXPECT_EQ(config->poll_concurrency, 4);
   EXPECT_EQ(config->cache_dir, "/var/cache/ecsync/git");
   EXPECT_EQ(config->drift_interval, minutes(30));
   EXPECT_EQ(config->server.listen, "0.0.0.0:8080");
@@ -227,12 +228,14 @@ TEST(ConfigValues, SizesDurationsAndNumbers) {
   const base::Result<Config> config = Parse(
       "drift_interval: 90\n"
       "concurrency: 64\n"
+      "poll_concurrency: 2\n"
       "webhooks: {max_body_bytes: 512k, requests_per_second: 0.5, burst: 1}\n"
       "aws: {requests_per_second: 2.5}\n" +
       Minimal("    poll_interval: 1m30s\n    timeout: 500ms\n"));
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_EQ(config->drift_interval, seconds(90));
   EXPECT_EQ(config->concurrency, 64);
+  EXPECT_EQ(config->poll_concurrency, 2);
   EXPECT_EQ(config->webhooks.max_body_bytes, 512u * 1024);
   EXPECT_EQ(config->webhooks.requests_per_second, 0.5);
   EXPECT_EQ(config->webhooks.burst, 1);
@@ -462,6 +465,8 @@ TEST(ConfigErrors, NumbersOutOfRange) {
               StartsWith("ecsync.yaml:1: concurrency: must be between 1 and 64, found 65"));
   EXPECT_THAT(ErrorOf("concurrency: -3\n" + Minimal()),
               StartsWith("ecsync.yaml:1: concurrency: must be between 1 and 64"));
+  EXPECT_THAT(ErrorOf("poll_concurrency: 0\n" + Minimal()),
+              StartsWith("ecsync.yaml:1: poll_concurrency: must be between 1 and 64, found 0"));
   EXPECT_THAT(ErrorOf("webhooks:\n  max_body_bytes: 0\n" + Minimal()),
               StartsWith("ecsync.yaml:2: webhooks.max_body_bytes: must be at least 1 byte"));
   EXPECT_THAT(ErrorOf("webhooks:\n  max_body_bytes: lots\n" + Minimal()),

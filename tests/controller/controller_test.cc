@@ -4,9 +4,15 @@
 
 #include "controller/controller.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "aws/stack_files.h"
 #include "base/hash.h"
@@ -376,6 +382,85 @@ TEST_F(ControllerTest, DriftWithoutSelfHealOnlyReports) {
   // Checked again on schedule, with no new commit.
   EXPECT_TRUE(WaitUntil([&] { return drifting.detections >= 3; }));
   EXPECT_EQ(drifting.change_sets(), 0);
+  controller.Stop();
+}
+
+// A git host that accepts connections and never answers: what a hung server looks like
+// to libgit2, which has no timeout of its own here. Closing it ends the stuck requests.
+class SilentServer {
+ public:
+  SilentServer() {
+    listener_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    EXPECT_EQ(bind(listener_, reinterpret_cast<sockaddr*>(&address), length), 0);
+    EXPECT_EQ(listen(listener_, 16), 0);
+    EXPECT_EQ(getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length), 0);
+    port_ = ntohs(address.sin_port);
+    acceptor_ = std::thread([this] {
+      for (;;) {
+        int fd = accept(listener_, nullptr, nullptr);
+        if (fd < 0) return;  // shut down
+        std::lock_guard<std::mutex> lock(mu_);
+        accepted_.push_back(fd);
+      }
+    });
+  }
+  ~SilentServer() { Close(); }
+
+  void Close() {
+    if (listener_ < 0) return;
+    shutdown(listener_, SHUT_RDWR);
+    acceptor_.join();
+    close(listener_);
+    listener_ = -1;
+    std::lock_guard<std::mutex> lock(mu_);
+    for (int fd : accepted_) {
+      shutdown(fd, SHUT_RDWR);
+      close(fd);
+    }
+    accepted_.clear();
+  }
+
+  int connections() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return static_cast<int>(accepted_.size());
+  }
+  std::string url() const { return "git://127.0.0.1:" + std::to_string(port_) + "/hung.git"; }
+
+ private:
+  int listener_ = -1;
+  int port_ = 0;
+  std::thread acceptor_;
+  std::mutex mu_;
+  std::vector<int> accepted_;
+};
+
+TEST_F(ControllerTest, AHungGitHostDoesNotHoldUpTheOtherRepositories) {
+  repo_.Write("compose.yaml", App(1));
+  const std::string commit = repo_.Commit("app");
+  SilentServer hung;
+  ProjectConfig entry;
+  entry.name = "app";
+  entry.files = {"compose.yaml"};
+  Config config = MakeConfig(Repo({entry}));
+  RepositoryConfig stuck = config.repositories[0];
+  stuck.name = "a-hung";  // polled first, in name order
+  stuck.url = hung.url();
+  config.repositories.insert(config.repositories.begin(), stuck);
+  config.poll_concurrency = 2;
+  Controller controller(config, Deps());
+  controller.Start();
+  ASSERT_TRUE(WaitUntil([&] { return hung.connections() >= 1; }));
+  // One poller waits on the silent host; the other keeps deploying.
+  EXPECT_TRUE(WaitUntil([&] { return Revision("mono-app") == commit; }));
+  repo_.Write("compose.yaml", App(2));
+  const std::string second = repo_.Commit("scale");
+  EXPECT_TRUE(WaitUntil([&] { return Revision("mono-app") == second; }));
+  EXPECT_EQ(hung.connections(), 1);  // still the first request: never answered
+  hung.Close();  // lets the stuck poll fail, so Stop can join it
   controller.Stop();
 }
 
