@@ -11,6 +11,7 @@
 #include "controller/aws_setup.h"
 #include "git/libgit2_source.h"
 #include "reconcile/progress_view.h"
+#include "reconcile/project_network.h"
 #include "reconcile/reconciler.h"
 #include "reconcile/stack_tags.h"
 
@@ -57,10 +58,20 @@ ExitCode RunConvert(const ConvertCommand& command, const CommandContext& context
   cfn::ConvertOptions network;
   network.vpc_id = command.vpc_id;
   network.subnet_ids = command.subnet_ids;
+  std::optional<AwsServices> services;
+  if (AwsConfigured(command.aws, context.env)) {
+    auto connected = ConnectAws(command.aws, context.env);
+    if (!connected.ok()) return Fail(context, connected.status());
+    services = std::move(*connected);
+  }
+  // As a deployment would: x-aws-loadbalancer by name, and its VPC (which may clear the
+  // subnets given for another one, so they are looked up below).
+  if (services && services->elbv2 && services->ec2) {
+    base::Status found = reconcile::LookUpLoadBalancer(*services->elbv2, *project, &network);
+    if (!found.ok()) return Fail(context, found);
+  }
   if (network.vpc_id.empty() || network.subnet_ids.empty()) {
-    if (AwsConfigured(command.aws, context.env)) {
-      auto services = ConnectAws(command.aws, context.env);
-      if (!services.ok()) return Fail(context, services.status());
+    if (services && services->ec2) {
       if (network.vpc_id.empty()) {
         auto vpc = services->ec2->DefaultVpcId();
         if (!vpc.ok()) {

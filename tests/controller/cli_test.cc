@@ -101,6 +101,36 @@ TEST(Cli, ConvertTakesVpcAndSubnetsFromAwsWhenConfigured) {
   EXPECT_EQ(tmpl["Resources"]["DefaultNetwork"]["Properties"]["VpcId"], default_vpc);
 }
 
+TEST(Cli, ConvertLooksUpALoadBalancerNamedInTheComposeFile) {
+  MotoServer moto;
+  TempDir dir;
+  std::string vpcs = moto.Aws({"ec2", "describe-vpcs", "--filters", "Name=isDefault,Values=true"});
+  auto vpc = nlohmann::json::parse(vpcs)["Vpcs"][0]["VpcId"].get<std::string>();
+  auto subnets = nlohmann::json::parse(moto.Aws(
+      {"ec2", "describe-subnets", "--filters", "Name=vpc-id,Values=" + vpc}))["Subnets"];
+  auto created = nlohmann::json::parse(moto.Aws(
+      {"elbv2", "create-load-balancer", "--name", "shared", "--type", "network", "--subnets",
+       subnets[0]["SubnetId"].get<std::string>(), subnets[1]["SubnetId"].get<std::string>()}));
+  const std::string arn = created["LoadBalancers"][0]["LoadBalancerArn"].get<std::string>();
+  std::string file = dir.WriteFile(
+      "compose.yaml",
+      "x-aws-loadbalancer: shared\nservices:\n  web:\n    image: nginx\n    ports: [\"80:80\"]\n");
+  CommandResult r = RunCommand({EcsyncBinary(), "convert", "-f", file}, moto.ClientEnv());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto tmpl = nlohmann::json::parse(r.out);
+  const auto& listener = tmpl["Resources"]["WebTCP80Listener"]["Properties"];
+  EXPECT_EQ(listener["LoadBalancerArn"], arn);
+  EXPECT_EQ(listener["Protocol"], "TCP");  // the load balancer is a network one
+  EXPECT_FALSE(tmpl["Resources"].contains("LoadBalancer"));
+
+  // Without AWS a name cannot be resolved: a clear error, exit 2.
+  TempDir home;
+  r = RunCommand({EcsyncBinary(), "convert", "-f", file}, NoAwsEnv(home));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("x-aws-loadbalancer \"shared\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("give the load balancer's ARN"), std::string::npos) << r.err;
+}
+
 TEST(Cli, ConvertReportsTheFileAndLineOfABadComposeFile) {
   TempDir home;
   std::string file = home.WriteFile("compose.yaml",
