@@ -5,6 +5,10 @@
 namespace ecsync::cfn {
 namespace {
 
+// Seconds the target-tracking policy waits after a scale-in (or scale-out) activity before
+// the next one, as Docker set them; AWS's defaults are 300 s, slow for a sudden load.
+constexpr int kCooldownSeconds = 60;
+
 // The cluster's name: x-aws-cluster (a name, or the part of its ARN after "cluster/"),
 // else the Cluster resource (whose Ref is its name).
 Json ClusterName(const Context& ctx) {
@@ -66,10 +70,14 @@ base::Status AddForService(Context& ctx, const PlannedService& planned) {
           .Take(),
       planned.where));
   const bool cpu = spec.cpu.has_value();
+  const std::string policy_id = ScalingPolicyId(service.name);
+  // Named like its logical ID, as Docker names it: a changed PolicyName replaces the policy,
+  // so a stack Docker deployed keeps its own. The name is unique per scalable target, which
+  // is per service, so two projects cannot collide.
   return ctx.tmpl.Add(
-      ScalingPolicyId(service.name), "AWS::ApplicationAutoScaling::ScalingPolicy",
+      policy_id, "AWS::ApplicationAutoScaling::ScalingPolicy",
       Obj()
-          .Add("PolicyName", ctx.project.name + "-" + service.name + (cpu ? "-cpu" : "-memory"))
+          .Add("PolicyName", policy_id)
           .Add("PolicyType", "TargetTrackingScaling")
           .Add("ScalingTargetId", Ref(target_id))
           .Add("TargetTrackingScalingPolicyConfiguration",
@@ -79,6 +87,8 @@ base::Status AddForService(Context& ctx, const PlannedService& planned) {
                             .Add("PredefinedMetricType", cpu ? "ECSServiceAverageCPUUtilization"
                                                              : "ECSServiceAverageMemoryUtilization")
                             .Take())
+                   .Add("ScaleInCooldown", kCooldownSeconds)
+                   .Add("ScaleOutCooldown", kCooldownSeconds)
                    .Add("TargetValue", cpu ? *spec.cpu : *spec.memory)
                    .Take())
           .Take(),

@@ -21,7 +21,7 @@ struct GpuInstance {
   int64_t memory_mib;
 };
 
-// g4dn sizes (NVIDIA T4), smallest first.
+// g4dn sizes (NVIDIA T4, x86_64 only), smallest first; memory as sold, not as ECS registers it.
 constexpr std::array<GpuInstance, 7> kG4dn = {{
     {"g4dn.xlarge", 1, 4, 16 * 1024},
     {"g4dn.2xlarge", 1, 8, 32 * 1024},
@@ -46,6 +46,10 @@ std::string Constraint(const compose::Service& service, const std::string& key) 
   return "";
 }
 
+Json TagSpecification(const char* resource_type, Json tags) {
+  return Obj().Add("ResourceType", resource_type).Add("Tags", std::move(tags)).Take();
+}
+
 Json Ec2AssumeRole() {
   return Obj()
       .Add("Statement", Arr(Obj()
@@ -57,6 +61,28 @@ Json Ec2AssumeRole() {
       .Take();
 }
 
+// Why `planned`, a service reserving GPUs, cannot run on the project's EC2 capacity
+// provider, or "" when it can.
+std::string GpuServiceProblem(const Context& ctx, const PlannedService& planned) {
+  if (!ctx.plan.ext.cluster.empty()) {
+    return "reserves GPUs, which need an EC2 capacity provider associated with the cluster, but "
+           "x-aws-cluster names a cluster ecsync does not own and CloudFormation can only "
+           "associate providers by replacing the cluster's whole provider list and default "
+           "strategy, which would break the cluster's other services; remove x-aws-cluster so "
+           "the project runs in a cluster of its own, or move the GPU service to a separate "
+           "compose project without x-aws-cluster";
+  }
+  if (planned.cpu_architecture != "X86_64") {
+    return "reserves GPUs, which run on g4dn instances (x86_64); platform " +
+           planned.service->platform + " cannot run there; use linux/amd64";
+  }
+  if (planned.ext.ephemeral_storage_gib) {
+    return "reserves GPUs, which run on EC2, but x-ecsync-ephemeral_storage sizes Fargate "
+           "tasks only; remove it (EC2 tasks use the instance's disk)";
+  }
+  return "";
+}
+
 base::Status AddGpuCapacity(Context& ctx) {
   std::string machine;
   std::string ami;
@@ -66,6 +92,8 @@ base::Status AddGpuCapacity(Context& ctx) {
   std::set<std::string> networks;
   for (const PlannedService& planned : ctx.plan.services) {
     if (planned.gpus == 0) continue;
+    const std::string problem = GpuServiceProblem(ctx, planned);
+    if (!problem.empty()) return base::InvalidError(planned.where + ": " + problem);
     gpus = std::max(gpus, planned.gpus);
     vcpus = std::max(vcpus, planned.size.cpu_units / 1024.0);
     memory = std::max<int64_t>(memory, planned.size.memory_mib);
@@ -88,7 +116,8 @@ base::Status AddGpuCapacity(Context& ctx) {
   if (machine.empty()) machine = SmallestGpuInstanceType(gpus, vcpus, memory);
   if (machine.empty()) {
     return base::InvalidError(owner + ": no g4dn instance has " + std::to_string(gpus) +
-                              " GPUs with the CPU and memory asked; set node.machine");
+                              " GPUs with the CPU and memory asked (a task gets an instance's "
+                              "memory less max(512 MiB, 6 %)); set node.machine");
   }
   if (!ctx.plan.task_subnets.is_array() && !ctx.plan.task_subnets.is_object()) {
     return base::InvalidError(owner + ": subnets are required");
@@ -107,13 +136,12 @@ base::Status AddGpuCapacity(Context& ctx) {
                                       owner));
   Json groups = Json::array();
   for (const std::string& network : networks) groups.push_back(NetworkSecurityGroup(ctx, network));
-  const Json cluster = ctx.plan.ext.cluster.empty() ? Ref(kClusterId) : Json(ctx.plan.ext.cluster);
   Json user_data = Obj().Add(
       "Fn::Base64",
       Obj()
           .Add("Fn::Sub",
                Arr("#!/bin/bash\necho ECS_CLUSTER=${ClusterName} >> /etc/ecs/ecs.config\n",
-                   Obj().Add("ClusterName", cluster).Take()))
+                   Obj().Add("ClusterName", Ref(kClusterId)).Take()))
           .Take());
   ECSYNC_RETURN_IF_ERROR(
       ctx.tmpl.Add(kGpuLaunchTemplateId, "AWS::EC2::LaunchTemplate",
@@ -125,8 +153,13 @@ base::Status AddGpuCapacity(Context& ctx) {
                                 .Add("ImageId", ami.empty() ? std::string(kGpuAmiParameter) : ami)
                                 .Add("InstanceType", machine)
                                 .Add("SecurityGroupIds", std::move(groups))
+                                .Add("TagSpecifications",
+                                     Arr(TagSpecification("instance", ctx.ProjectTags()),
+                                         TagSpecification("volume", ctx.ProjectTags())))
                                 .Add("UserData", std::move(user_data))
                                 .Take())
+                       .Add("TagSpecifications",
+                            Arr(TagSpecification("launch-template", ctx.ProjectTags())))
                        .Take(),
                    owner));
   Resource group;
@@ -165,9 +198,20 @@ base::Status AddGpuCapacity(Context& ctx) {
 
 }  // namespace
 
+int64_t GpuInstanceTaskMemoryMib(int64_t instance_memory_mib) {
+  // An instance registers with ECS less memory than it is sold with (AWS's "Reserving Amazon
+  // ECS Linux container instance memory": an 8 GiB m4.large registers 7985 MiB), and ECS
+  // places a task only where its whole memory is free. AWS Batch recommends keeping 5 % for
+  // the agent and the OS. Rule: a task may use the instance's memory less max(512 MiB, 6 %
+  // rounded up), which covers both.
+  const int64_t reserved = std::max<int64_t>(512, (instance_memory_mib * 6 + 99) / 100);
+  return instance_memory_mib - reserved;
+}
+
 std::string SmallestGpuInstanceType(int gpus, double vcpus, int64_t memory_mib) {
   for (const GpuInstance& instance : kG4dn) {
-    if (instance.gpus >= gpus && instance.vcpus >= vcpus && instance.memory_mib >= memory_mib) {
+    if (instance.gpus >= gpus && instance.vcpus >= vcpus &&
+        GpuInstanceTaskMemoryMib(instance.memory_mib) >= memory_mib) {
       return instance.type;
     }
   }

@@ -192,7 +192,7 @@ base::Result<ProjectExtensions> ParseProjectExtensions(const compose::Project& p
                           GetBool(ext, "x-ecsync-redirect_http", where));
   out.redirect_http = redirect.value_or(false);
   if (out.redirect_http && out.certificate_arn.empty()) {
-    return Bad(where, "x-ecsync-redirect_http", "needs x-ecsync-certificate (HTTPS on 443)");
+    return Bad(where, "x-ecsync-redirect_http", "needs x-ecsync-certificate (an HTTPS port to redirect to)");
   }
   ECSYNC_ASSIGN_OR_RETURN(out.subnets, GetStrings(ext, "x-ecsync-subnets", where));
   ECSYNC_ASSIGN_OR_RETURN(out.public_subnets, GetStrings(ext, "x-ecsync-public_subnets", where));

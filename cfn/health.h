@@ -2,8 +2,9 @@
 
 // Health checks: the container's (compose `healthcheck` to ECS HealthCheck) and the load
 // balancer's check of a target group, taken from x-ecsync-target_health or, failing that,
-// from an HTTP URL the compose healthcheck probes (`curl -f http://localhost:8080/up`), so
-// that apps whose `/` is not 200 keep their targets healthy. Pure functions.
+// from the compose healthcheck: the HTTP URL it probes (`curl -f http://localhost:8080/up`),
+// so that apps whose `/` is not 200 keep their targets healthy, and its timings. Pure
+// functions.
 
 #include <cstdint>
 #include <optional>
@@ -28,9 +29,18 @@ Json ContainerHealthCheck(const compose::Service& service, const std::string& wh
 std::optional<std::string> ProbedHttpPath(const compose::Service& service, uint32_t container_port);
 
 // Appends the target group's HealthCheck* and Matcher properties to `properties`.
-// `http` is true for HTTP target groups.
+// `http` is true for HTTP target groups. What `spec` leaves out comes from the compose
+// healthcheck when it is not disabled: interval (clamped to ELB's 5-300s), timeout (2-120s),
+// retries as the unhealthy threshold (2-10). When the interval and timeout that take effect
+// (ELB's defaults for what stays unset) would not leave the timeout below the interval, the
+// one not given by `spec` is moved: the timeout down, else the interval up. Without a
+// healthcheck and `spec`, nothing is added and ELB's defaults apply.
 void AddTargetGroupHealthCheck(const compose::Service& service,
                                const std::optional<TargetHealthSpec>& spec, bool http,
                                uint32_t container_port, Obj& properties);
+
+// The healthcheck's start_period in whole seconds (rounded up), when the service has an
+// enabled healthcheck with one; the ECS service's grace period should be at least this long.
+std::optional<int> HealthcheckStartPeriodSeconds(const compose::Service& service);
 
 }  // namespace ecsync::cfn

@@ -46,6 +46,7 @@ class LoadBalancing {
   explicit LoadBalancing(Context& ctx) : ctx_(ctx), plan_(ctx.plan) {}
 
   base::Status Run() {
+    ECSYNC_RETURN_IF_ERROR(CheckHttpsPortsHaveCertificate());
     if (!plan_.any_listener) {
       if (!plan_.ext.certificate_arn.empty()) {
         return base::InvalidError(ctx_.ProjectOwner() +
@@ -60,11 +61,15 @@ class LoadBalancing {
                                 "publish only HTTP ports (80, 443, or app_protocol: http)");
     }
     ECSYNC_RETURN_IF_ERROR(CheckPortsPublishedOnce());
+    uint32_t redirect_to = 0;
+    if (https_) {
+      ECSYNC_ASSIGN_OR_RETURN(redirect_to, RedirectTarget());
+    }
     ECSYNC_RETURN_IF_ERROR(AddLoadBalancer());
     for (const PlannedService& service : plan_.services) {
       ECSYNC_RETURN_IF_ERROR(AddServicePorts(service));
     }
-    if (plan_.ext.redirect_http) ECSYNC_RETURN_IF_ERROR(AddRedirect());
+    if (plan_.ext.redirect_http) ECSYNC_RETURN_IF_ERROR(AddRedirect(redirect_to));
     return base::Status::Ok();
   }
 
@@ -96,7 +101,8 @@ class LoadBalancing {
     if (plan_.ext.redirect_http && owners.count(kHttpPort) != 0) {
       return base::InvalidError(owners[kHttpPort].first->where +
                                 ": publishes port 80, which x-ecsync-redirect_http uses to "
-                                "redirect to HTTPS; publish 443 only");
+                                "redirect to HTTPS; publish HTTPS ports only, or drop the "
+                                "redirect");
     }
     return base::Status::Ok();
   }
@@ -161,9 +167,55 @@ class LoadBalancing {
     return protocol == "tcp" ? "TCP" : "UDP";
   }
 
+  // Whether `port` gets an HTTPS listener once the project has a certificate.
+  static bool WantsHttps(const PlannedPort& port) {
+    return port.https || (port.published == kHttpsPort && !port.raw_tcp);
+  }
+
   std::string ListenerProtocol(const PlannedPort& port) const {
     if (!plan_.application_lb) return NetworkProtocol(port.protocol);
-    return https_ && port.published == kHttpsPort ? "HTTPS" : "HTTP";
+    return https_ && WantsHttps(port) ? "HTTPS" : "HTTP";
+  }
+
+  // A port marked https cannot silently become plain HTTP: it needs the certificate.
+  base::Status CheckHttpsPortsHaveCertificate() const {
+    if (!plan_.ext.certificate_arn.empty()) return base::Status::Ok();
+    for (const PlannedService& service : plan_.services) {
+      for (const PlannedPort& port : service.ports) {
+        if (!port.listener || !port.https) continue;
+        return base::InvalidError(
+            service.where + ": port " + std::to_string(port.published) +
+            " is marked https (app_protocol or x-aws-protocol), but the project has no "
+            "certificate; set x-ecsync-certificate to an ACM certificate ARN at the top level "
+            "of the compose file, or mark the port http");
+      }
+    }
+    return base::Status::Ok();
+  }
+
+  // The published port HTTP requests are redirected to: 443 when it is HTTPS, else the one
+  // HTTPS port. kInvalid when no listener is HTTPS, or (with x-ecsync-redirect_http) when
+  // several are and none is 443.
+  base::Result<uint32_t> RedirectTarget() const {
+    std::set<uint32_t> https_ports;
+    for (const PlannedService& service : plan_.services) {
+      for (const PlannedPort& port : service.ports) {
+        if (port.listener && WantsHttps(port)) https_ports.insert(port.published);
+      }
+    }
+    if (https_ports.empty()) {
+      return base::InvalidError(ctx_.ProjectOwner() +
+                                ": x-ecsync-certificate is set but no published port is 443 or "
+                                "marked https (app_protocol: https or x-aws-protocol: https); "
+                                "publish 443 or mark the port that serves HTTPS");
+    }
+    if (https_ports.count(kHttpsPort) != 0) return kHttpsPort;
+    if (https_ports.size() == 1 || !plan_.ext.redirect_http) return *https_ports.begin();
+    std::string list;
+    for (uint32_t port : https_ports) list += (list.empty() ? "" : ", ") + std::to_string(port);
+    return base::InvalidError(ctx_.ProjectOwner() + ": x-ecsync-redirect_http cannot choose "
+                              "between the HTTPS ports " + list +
+                              "; publish 443 (the redirect's target) or drop the redirect");
   }
 
   std::string TargetProtocol(const PlannedPort& port) const {
@@ -239,13 +291,14 @@ class LoadBalancing {
     return base::Status::Ok();
   }
 
-  base::Status AddRedirect() {
+  // REQUIRES: `https_port` is a published HTTPS listener port.
+  base::Status AddRedirect(uint32_t https_port) {
     for (const std::string& network : lb_groups_) {
       ECSYNC_RETURN_IF_ERROR(AddIngress(network, kHttpPort, "tcp", "redirect"));
     }
     Json redirect = Obj()
                         .Add("RedirectConfig", Obj()
-                                                   .Add("Port", std::to_string(kHttpsPort))
+                                                   .Add("Port", std::to_string(https_port))
                                                    .Add("Protocol", "HTTPS")
                                                    .Add("StatusCode", "HTTP_301")
                                                    .Take())

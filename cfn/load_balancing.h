@@ -3,8 +3,8 @@
 // Ports and load balancing: one load balancer for the project when any port reaches it
 // (or the x-aws-loadbalancer one), per published port a Listener on the published port,
 // per container port a TargetGroup (target type ip) on the container port, ingress rules,
-// HTTPS with an ACM certificate and the HTTP-to-HTTPS redirect. Fills ServiceParts'
-// load_balancers and depends_on.
+// HTTPS with an ACM certificate (on 443 and on ports marked https) and the HTTP-to-HTTPS
+// redirect. Fills ServiceParts' load_balancers and depends_on.
 //
 // REQUIRES: AddNetworks ran (the load balancer joins the networks' security groups).
 

@@ -62,7 +62,7 @@ std::string ScalableTargetId(std::string_view service);      // "SimpleScalableT
 std::string ScalingPolicyId(std::string_view service);       // "SimpleScalingPolicy"
 std::string AutoScalingRoleId(std::string_view service);     // "SimpleAutoScalingRole"
 std::string SecretsContainerName(std::string_view service);  // "Simple_Secrets_InitContainer"
-// An HTTP listener on `port` that redirects to HTTPS on 443.
+// An HTTP listener on `port` that redirects to the HTTPS listener (443, or the one HTTPS port).
 std::string RedirectListenerId(uint32_t port);  // "HTTP80RedirectListener"
 
 // Per compose secret and volume.

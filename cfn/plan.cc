@@ -39,7 +39,12 @@ base::Status ApplyProtocolExtension(const compose::PortMapping& mapping, const s
       return base::InvalidError(at + ": " + protocol + " needs protocol tcp, not " +
                                 port->protocol);
     }
+    if (port->http && port->https != (protocol == "https")) {
+      return base::InvalidError(at + ": " + protocol + " contradicts app_protocol " +
+                                mapping.app_protocol + "; remove one of them");
+    }
     port->http = true;
+    port->https = protocol == "https";
     return base::Status::Ok();
   }
   if (protocol == "tcp") {
@@ -86,7 +91,8 @@ base::Result<std::vector<PlannedPort>> PlanPorts(const compose::Service& service
     port.target = mapping.target;
     port.published = mapping.published.value_or(mapping.target);
     port.protocol = mapping.protocol;
-    port.http = mapping.app_protocol == "http" || mapping.app_protocol == "https";
+    port.https = mapping.app_protocol == "https";
+    port.http = mapping.app_protocol == "http" || port.https;
     port.listener = mapping.mode != "host";
     if (port.http && port.protocol != "tcp") {
       return base::InvalidError(key + ": app_protocol " + mapping.app_protocol +

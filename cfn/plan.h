@@ -23,6 +23,7 @@ struct PlannedPort {
   uint32_t published = 0;  // the load balancer's listener port; == target unless "P:T"
   std::string protocol;    // "tcp" or "udp"
   bool http = false;       // app_protocol or x-aws-protocol http/https: asks for an ALB
+  bool https = false;      // ... https: an HTTPS listener (needs x-ecsync-certificate)
   bool raw_tcp = false;    // x-aws-protocol: tcp: never HTTP, even on 80/443
   bool listener = true;    // false for `mode: host`: reachable inside the networks only
 };

@@ -1,7 +1,9 @@
 #include "cfn/service.h"
 
 #include <algorithm>
+#include <optional>
 
+#include "cfn/health.h"
 #include "cfn/names.h"
 #include "cfn/task_definition.h"
 
@@ -158,9 +160,13 @@ base::Status AddEcsService(Context& ctx, const PlannedService& planned) {
       .Add("DesiredCount", planned.desired_count);
   if (planned.ext.exec) properties.Add("EnableExecuteCommand", true);
   if (parts.behind_load_balancer) {
+    // Load balancer checks count only after the healthcheck's own start period.
+    int grace = ctx.options.health_check_grace_period_seconds;
+    if (std::optional<int> start = HealthcheckStartPeriodSeconds(service)) {
+      grace = std::max(grace, *start);
+    }
     properties.Add("HealthCheckGracePeriodSeconds",
-                   planned.ext.health_check_grace_period.value_or(
-                       ctx.options.health_check_grace_period_seconds));
+                   planned.ext.health_check_grace_period.value_or(grace));
   }
   const bool fargate = planned.gpus == 0;
   if (!parts.capacity_provider_strategy.is_array()) properties.Add("LaunchType", "FARGATE");

@@ -39,8 +39,14 @@ class EcsChecker {
                  std::to_string(*port.published) + " and forwards to the container's " +
                  std::to_string(port.target));
       }
-      if (!port.host_ip.empty()) {
-        Warn(port.location, pp, "host_ip " + port.host_ip + " is ignored on ECS");
+      if (!port.host_ip.empty() && port.host_ip != "0.0.0.0" && port.host_ip != "::") {
+        // Binding to one address (127.0.0.1:80:80) means "not public"; on ECS the port would
+        // be open to the internet on the load balancer, so it is refused, not ignored.
+        Error(port.location, pp,
+              "host IP " + port.host_ip +
+                  " cannot be honoured: ECS publishes ports on an internet-facing load "
+                  "balancer; remove the host IP, or use `mode: host` to keep the port inside "
+                  "the project's networks");
       }
     }
     for (size_t i = 0; i < s.volumes.size(); ++i) {
@@ -52,7 +58,7 @@ class EcsChecker {
                   " cannot run on Fargate (there is no host file system); use a named volume "
                   "(backed by EFS) or bake the files into the image");
       } else if (v.type == "tmpfs") {
-        // Mapped by the converter (container tmpfs via linuxParameters).
+        // Mapped by the converter: a task-scoped scratch volume at the target.
       } else if (v.type != "volume") {
         Error(v.location, vp, "volume type " + v.type + " is not supported on ECS");
       }

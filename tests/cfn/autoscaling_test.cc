@@ -32,7 +32,11 @@ TEST(Autoscaling, TargetTrackingOnCpu) {
                  {"/", {"service", RefTo("Cluster"), {{"Fn::GetAtt", {"ApiService", "Name"}}}}}}}));
   EXPECT_EQ(target["RoleARN"], (ordered_json{{"Fn::GetAtt", {"ApiAutoScalingRole", "Arn"}}}));
   const ordered_json& policy = Props(tmpl, "ApiScalingPolicy");
+  // Docker's name: a stack it deployed keeps its policy when ecsync takes over.
+  EXPECT_EQ(policy["PolicyName"], "ApiScalingPolicy");
   EXPECT_EQ(policy["PolicyType"], "TargetTrackingScaling");
+  EXPECT_EQ(policy["TargetTrackingScalingPolicyConfiguration"]["ScaleInCooldown"], 60);
+  EXPECT_EQ(policy["TargetTrackingScalingPolicyConfiguration"]["ScaleOutCooldown"], 60);
   EXPECT_EQ(policy["ScalingTargetId"], RefTo("ApiScalableTarget"));
   EXPECT_EQ(policy["TargetTrackingScalingPolicyConfiguration"]["TargetValue"], 75);
   EXPECT_EQ(policy["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"]
@@ -54,6 +58,8 @@ TEST(Autoscaling, MemoryAtServiceLevelAndExistingCluster) {
       Props(tmpl, "ApiScalingPolicy")["TargetTrackingScalingPolicyConfiguration"]
                                      ["PredefinedMetricSpecification"]["PredefinedMetricType"],
       "ECSServiceAverageMemoryUtilization");
+  // The metric does not change the name, so switching cpu/memory updates the policy in place.
+  EXPECT_EQ(Props(tmpl, "ApiScalingPolicy")["PolicyName"], "ApiScalingPolicy");
   ExpectLintClean(tmpl);
 }
 

@@ -2,6 +2,8 @@
 // percentages, ECS Exec, ARM64, ephemeral storage, FARGATE_SPOT, subnets and public IPs,
 // and the project-level x-aws-* extensions (cluster, VPC, load balancer, log retention).
 
+#include <chrono>
+
 #include <gtest/gtest.h>
 
 #include "tests/cfn/helpers.h"
@@ -43,6 +45,49 @@ TEST(Deployment, HealthCheckGracePeriodOnlyBehindTheLoadBalancer) {
   tmpl = ConvertOk(Project("p", {web, worker}), options);
   EXPECT_EQ(Props(tmpl, "WebService")["HealthCheckGracePeriodSeconds"], 300);
   ExpectLintClean(tmpl);
+}
+
+TEST(Deployment, GracePeriodCoversTheHealthcheckStartPeriod) {
+  using namespace std::chrono_literals;
+  compose::Service web = Service("web", "example/web", {Port(80)});
+  web.healthcheck = compose::Healthcheck{};
+  web.healthcheck->test = {"CMD", "curl", "-f", "http://localhost/"};
+  auto grace = [](const compose::Service& service) {
+    return Props(ConvertOk(Project("p", {service})), "WebService")["HealthCheckGracePeriodSeconds"];
+  };
+  // No start period: the default (60s).
+  EXPECT_EQ(grace(web), 60);
+  // A longer start period, rounded up to whole seconds.
+  web.healthcheck->start_period = 150500ms;
+  ordered_json tmpl = ConvertOk(Project("p", {web}));
+  EXPECT_EQ(Props(tmpl, "WebService")["HealthCheckGracePeriodSeconds"], 151);
+  ExpectLintClean(tmpl);
+  // Beyond the 300s ECS takes as a container start period, the grace period still covers it.
+  web.healthcheck->start_period = 10min;
+  EXPECT_EQ(grace(web), 600);
+  // A shorter one keeps the default.
+  web.healthcheck->start_period = 20s;
+  EXPECT_EQ(grace(web), 60);
+  // ... and a larger default stays.
+  web.healthcheck->start_period = 90s;
+  ConvertOptions options = testing::RealisticNetwork();
+  options.health_check_grace_period_seconds = 120;
+  EXPECT_EQ(Props(ConvertOk(Project("p", {web}), options), "WebService")
+                ["HealthCheckGracePeriodSeconds"],
+            120);
+  // The extension wins.
+  web.extensions = {{"x-ecsync-health_check_grace_period", 30}};
+  EXPECT_EQ(grace(web), 30);
+  web.extensions = nullptr;
+  // A disabled healthcheck's start period does not count.
+  web.healthcheck->disable = true;
+  EXPECT_EQ(grace(web), 60);
+  // Off the load balancer there is no grace period at all.
+  compose::Service worker = Service("worker", "busybox");
+  worker.healthcheck = web.healthcheck;
+  worker.healthcheck->disable = false;
+  tmpl = ConvertOk(Project("p", {worker}));
+  EXPECT_FALSE(Props(tmpl, "WorkerService").contains("HealthCheckGracePeriodSeconds"));
 }
 
 TEST(Deployment, RollingUpdatePercents) {
@@ -213,6 +258,31 @@ TEST(Deployment, UnchangedServiceKeepsAByteIdenticalTaskDefinition) {
   EXPECT_EQ(Props(before, "WebTaskDefinition").dump(), Props(after, "WebTaskDefinition").dump());
   EXPECT_EQ(Props(before, "WebService").dump(), Props(after, "WebService").dump());
   EXPECT_NE(Props(before, "ApiTaskDefinition").dump(), Props(after, "ApiTaskDefinition").dump());
+}
+
+}  // namespace
+}  // namespace ecsync::cfn
+
+namespace ecsync::cfn {
+namespace {
+
+// On a cluster ecsync does not own, FARGATE_SPOT is only named by the services: an
+// association would replace the cluster's whole provider list and default strategy.
+TEST(Deployment, SpotOnAnExistingClusterLeavesItsProvidersAlone) {
+  compose::Service batch = testing::Service("batch", "example/batch");
+  batch.extensions = {{"x-ecsync-capacity_providers",
+                       {{{"provider", "FARGATE"}, {"base", 1}, {"weight", 1}},
+                        {{"provider", "FARGATE_SPOT"}, {"weight", 3}}}}};
+  compose::Project project = testing::Project("p", {batch});
+  project.extensions = {{"x-aws-cluster", "arn:aws:ecs:us-east-1:123456789012:cluster/shared"}};
+  nlohmann::ordered_json tmpl = testing::ConvertOk(project);
+  EXPECT_FALSE(tmpl["Resources"].contains("CapacityProviderAssociations"));
+  EXPECT_FALSE(tmpl["Resources"].contains("Cluster"));
+  const nlohmann::ordered_json& service = testing::Props(tmpl, "BatchService");
+  EXPECT_EQ(service["CapacityProviderStrategy"][1]["CapacityProvider"], "FARGATE_SPOT");
+  EXPECT_FALSE(service.contains("LaunchType"));
+  EXPECT_FALSE(tmpl["Resources"]["BatchService"].contains("DependsOn"));
+  testing::ExpectLintClean(tmpl);
 }
 
 }  // namespace

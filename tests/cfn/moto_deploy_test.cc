@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "tests/cfn/helpers.h"
 #include "tests/cfn/projects.h"
@@ -120,11 +122,45 @@ TEST_F(MotoDeploy, WebWorkerRedisOnTwoNetworks) {
     }
   }
   EXPECT_EQ(networks, (std::set<std::string>{"shop_back", "shop_front"}));
+  // Members of a network reach each other (self-ingress, all protocols); the load balancer's
+  // listener port is open on both of web's networks.
+  const std::string front = Physical("FrontNetwork");
+  const std::string back = Physical("BackNetwork");
+  for (const std::string& group : {front, back}) {
+    json described = Cli({"ec2", "describe-security-groups", "--group-ids", group});
+    ASSERT_EQ(described["SecurityGroups"].size(), 1u);
+    bool self = false;
+    bool port80 = false;
+    for (const json& rule : described["SecurityGroups"][0]["IpPermissions"]) {
+      for (const json& pair : rule.value("UserIdGroupPairs", json::array())) {
+        self = self || (pair["GroupId"] == group && rule["IpProtocol"] == "-1");
+      }
+      port80 = port80 || (rule.value("FromPort", 0) == 80 && rule.value("ToPort", 0) == 80);
+    }
+    EXPECT_TRUE(self) << group << ": " << described.dump();
+    EXPECT_TRUE(port80) << group << ": " << described.dump();
+  }
 
   json services =
       Cli({"ecs", "describe-services", "--cluster", "shop", "--services", Physical("WebService"),
            Physical("WorkerService"), Physical("RedisService")});
   ASSERT_EQ(services["services"].size(), 3u);
+  // Each service is in the groups of its own networks only: the worker never on front. (moto
+  // does not keep a service's network configuration, so the stored template is read.)
+  json stored = json::parse(
+      Cli({"cloudformation", "get-template", "--stack-name", "test"})["TemplateBody"].dump());
+  const json& body = stored.is_string() ? json::parse(stored.get<std::string>()) : stored;
+  auto groups_of = [&](const std::string& service) {
+    std::set<std::string> refs;
+    for (const json& group : body["Resources"][service]["Properties"]["NetworkConfiguration"]
+                                 ["AwsvpcConfiguration"]["SecurityGroups"]) {
+      refs.insert(group["Ref"].get<std::string>());
+    }
+    return refs;
+  };
+  EXPECT_EQ(groups_of("WorkerService"), (std::set<std::string>{"BackNetwork"}));
+  EXPECT_EQ(groups_of("RedisService"), (std::set<std::string>{"BackNetwork"}));
+  EXPECT_EQ(groups_of("WebService"), (std::set<std::string>{"BackNetwork", "FrontNetwork"}));
   json task =
       Cli({"ecs", "describe-task-definition", "--task-definition", Physical("WebTaskDefinition")});
   const json& containers = task["taskDefinition"]["containerDefinitions"];
@@ -167,7 +203,7 @@ TEST_F(MotoDeploy, EfsVolume) {
   mount.target = "/var/lib/postgresql/data";
   db.volumes = {mount};
   compose::Project project = Project("store", {db});
-  project.volumes["data"].driver_opts = {{"uid", "999"}, {"gid", "999"}};
+  project.volumes["data"].driver_opts = {{"uid", "999"}, {"gid", "999"}, {"root_directory", "/pg"}};
   ASSERT_EQ(Deploy(testing::ConvertProjectOrDie(project, options_)), "CREATE_COMPLETE");
 
   json systems = Cli({"efs", "describe-file-systems"});
@@ -179,6 +215,8 @@ TEST_F(MotoDeploy, EfsVolume) {
   json points = Cli({"efs", "describe-access-points", "--file-system-id", fs});
   ASSERT_EQ(points["AccessPoints"].size(), 1u);
   EXPECT_EQ(points["AccessPoints"][0]["PosixUser"]["Uid"], 999);
+  EXPECT_EQ(points["AccessPoints"][0]["RootDirectory"]["Path"], "/pg");
+  EXPECT_EQ(points["AccessPoints"][0]["RootDirectory"]["CreationInfo"]["OwnerUid"], 999);
 }
 
 TEST_F(MotoDeploy, Autoscaling) {

@@ -105,6 +105,43 @@ std::string DependsOn(const ordered_json& tmpl, const std::string& id) {
 const std::vector<std::string> kDbdataMountTargets = {"DbdataNFSMountTargetOnSubnet0123abcd",
                                                       "DbdataNFSMountTargetOnSubnet4567ef01"};
 
+// EFS ignores CreationInfo for "/", which always exists: a non-root user needs a directory
+// of its own, which the access point then creates owned by that user.
+TEST(Volumes, NonRootUserWithoutRootDirectoryIsWarnedAbout) {
+  Conversion conversion = testing::ConvertProjectOrDie(WithVolume(), testing::RealisticNetwork());
+  ASSERT_EQ(conversion.warnings.size(), 1u);
+  EXPECT_NE(conversion.warnings[0].find("volume \"db-data\""), std::string::npos);
+  EXPECT_NE(conversion.warnings[0].find("uid/gid 999:999 cannot write"), std::string::npos)
+      << conversion.warnings[0];
+  EXPECT_NE(conversion.warnings[0].find("root_directory (e.g. /db-data)"), std::string::npos);
+
+  compose::Project project = WithVolume();
+  project.volumes["db-data"].driver_opts["root_directory"] = "/pgdata";
+  project.volumes["db-data"].driver_opts["permissions"] = "0700";
+  project.volumes["db-data"].driver_opts["kms_key_id"] =
+      "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-aaaa-bbbb-cccc-123456789abc";
+  project.volumes["db-data"].driver_opts["throughput_mode"] = "provisioned";
+  project.volumes["db-data"].driver_opts["provisioned_throughput"] = "64";
+  project.volumes["db-data"].driver_opts.erase("throughput-mode");
+  conversion = testing::ConvertProjectOrDie(project, testing::RealisticNetwork());
+  EXPECT_TRUE(conversion.warnings.empty());
+  const ordered_json& root = Props(conversion.tmpl, "DbdataAccessPoint")["RootDirectory"];
+  EXPECT_EQ(root["Path"], "/pgdata");
+  EXPECT_EQ(root["CreationInfo"]["OwnerUid"], "999");
+  EXPECT_EQ(root["CreationInfo"]["Permissions"], "0700");
+  const ordered_json& fs = Props(conversion.tmpl, "DbdataFilesystem");
+  EXPECT_EQ(fs["KmsKeyId"], project.volumes["db-data"].driver_opts["kms_key_id"]);
+  EXPECT_EQ(fs["ThroughputMode"], "provisioned");
+  EXPECT_EQ(fs["ProvisionedThroughputInMibps"], 64.0);
+  ExpectLintClean(conversion.tmpl);
+
+  // Root itself can write to "/": nothing to say.
+  project = WithVolume();
+  project.volumes["db-data"].driver_opts["uid"] = "0";
+  project.volumes["db-data"].driver_opts["gid"] = "0";
+  EXPECT_TRUE(testing::ConvertProjectOrDie(project, testing::RealisticNetwork()).warnings.empty());
+}
+
 TEST(Volumes, ExternalFileSystemIsUsedAsItIs) {
   compose::Project project = WithVolume();
   project.volumes["db-data"].external = true;

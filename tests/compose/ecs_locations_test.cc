@@ -83,6 +83,19 @@ TEST(EcsLocations, ErrorsPointAtTheirKey) {
               HasSubstr("compose.yaml:5:7: services.web.deploy.mode:"));
 }
 
+// A port bound to one address means "not public"; ECS would make it public, so it is an
+// error. The any-address forms are what ECS does anyway: no message at all.
+TEST(EcsLocations, AHostIpIsRefusedUnlessItIsTheAnyAddress) {
+  std::string error = Errors("services:\n  web:\n    image: nginx\n    ports:\n"
+                             "      - \"127.0.0.1:8080:80\"\n");
+  EXPECT_THAT(error, HasSubstr("compose.yaml:5:9: services.web.ports[0]: host IP 127.0.0.1"));
+  EXPECT_THAT(error, HasSubstr("mode: host"));
+  EXPECT_THAT(Warnings("services:\n  web:\n    image: nginx\n    ports:\n"
+                       "      - \"0.0.0.0:80:80\"\n"
+                       "      - {target: 81, host_ip: \"::\"}\n"),
+              ::testing::IsEmpty());
+}
+
 TEST(EcsLocations, KeysFromAnOverrideFilePointIntoIt) {
   MemoryFileReader reader({{"compose.yaml", "services:\n  web:\n    image: nginx\n"},
                            {"override.yaml", "services:\n  web:\n    hostname: h\n"}});
