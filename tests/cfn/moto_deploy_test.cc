@@ -84,6 +84,10 @@ compose::Project ShopProject() {
   web.networks = {{"front", {}}, {"back", {}}};
   web.depends_on = {"redis"};
   web.environment = {{"REDIS_URL", "redis://redis:6379"}};
+  compose::Healthcheck health;
+  health.test = {"CMD", "curl", "-f", "http://localhost:8080/healthz"};
+  health.interval = std::chrono::seconds(15);
+  web.healthcheck = health;
   compose::Service worker = Service("worker", "example/worker:1");
   worker.networks = {{"back", {}}};
   worker.replicas = 2;
@@ -111,6 +115,9 @@ TEST_F(MotoDeploy, WebWorkerRedisOnTwoNetworks) {
   ASSERT_EQ(groups["TargetGroups"].size(), 1u);
   EXPECT_EQ(groups["TargetGroups"][0]["Port"], 8080);  // the container port
   EXPECT_EQ(groups["TargetGroups"][0]["TargetType"], "ip");
+  // The load balancer probes what the service's own healthcheck probes, as often.
+  EXPECT_EQ(groups["TargetGroups"][0]["HealthCheckPath"], "/healthz");
+  EXPECT_EQ(groups["TargetGroups"][0]["HealthCheckIntervalSeconds"], 15);
 
   json sgs = Cli({"ec2", "describe-security-groups", "--filters",
                   "Name=tag:com.docker.compose.project,Values=shop"});
