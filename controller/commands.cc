@@ -58,36 +58,19 @@ ExitCode RunConvert(const ConvertCommand& command, const CommandContext& context
   cfn::ConvertOptions network;
   network.vpc_id = command.vpc_id;
   network.subnet_ids = command.subnet_ids;
-  std::optional<AwsServices> services;
   if (AwsConfigured(command.aws, context.env)) {
-    auto connected = ConnectAws(command.aws, context.env);
-    if (!connected.ok()) return Fail(context, connected.status());
-    services = std::move(*connected);
-  }
-  // As a deployment would: x-aws-loadbalancer by name, and its VPC (which may clear the
-  // subnets given for another one, so they are looked up below).
-  if (services && services->elbv2 && services->ec2) {
-    base::Status found = reconcile::LookUpLoadBalancer(*services->elbv2, *project, &network);
-    if (!found.ok()) return Fail(context, found);
-  }
-  if (network.vpc_id.empty() || network.subnet_ids.empty()) {
-    if (services && services->ec2) {
-      if (network.vpc_id.empty()) {
-        auto vpc = services->ec2->DefaultVpcId();
-        if (!vpc.ok()) {
-          return Fail(context, vpc.status().WithContext(
-                                   "looking up the default VPC (or pass --vpc-id and --subnet-ids)"));
-        }
-        network.vpc_id = *vpc;
-      }
-      auto subnets = services->ec2->SubnetIds(network.vpc_id);
-      if (!subnets.ok()) return Fail(context, subnets.status().WithContext("looking up subnets"));
-      network.subnet_ids = *subnets;
-    } else if (!network.vpc_id.empty() || !network.subnet_ids.empty()) {
-      return Fail(context, base::InvalidError(
-                               "pass both --vpc-id and --subnet-ids, or neither (the template then "
-                               "takes VpcId and SubnetIds parameters)"));
-    }
+    // As a deployment would: x-aws-vpc, x-aws-loadbalancer by name, the default VPC and its
+    // (public) subnets for what the flags leave open.
+    auto services = ConnectAws(command.aws, context.env);
+    if (!services.ok()) return Fail(context, services.status());
+    auto resolved = reconcile::ResolveProjectNetwork(services->ec2.get(), services->elbv2.get(),
+                                                     network, *project);
+    if (!resolved.ok()) return Fail(context, resolved.status());
+    network = std::move(*resolved);
+  } else if (network.vpc_id.empty() != network.subnet_ids.empty()) {
+    return Fail(context, base::InvalidError(
+                             "pass both --vpc-id and --subnet-ids, or neither (the template then "
+                             "takes VpcId and SubnetIds parameters)"));
   }
   auto tmpl = cfn::Convert(*project, network);
   if (!tmpl.ok()) return Fail(context, tmpl.status());

@@ -58,7 +58,6 @@ struct Controller::RepoState {
   std::chrono::steady_clock::time_point next_poll{};
   bool triggered = false;
   bool config_changed = true;  // every project is reconciled at the next check
-  bool polling = false;
   std::string commit;  // last fetched
   int failures = 0;
   std::vector<std::string> project_keys;
@@ -235,7 +234,7 @@ void Controller::PollLoop() {
     std::vector<std::string> due;  // in name order
     auto earliest = now + std::chrono::hours(24);
     for (auto& [name, repo] : repos_) {
-      if (repo->polling) continue;
+      if (polling_.contains(name)) continue;
       bool webhook_only = repo->config.poll_interval.count() == 0;
       bool is_due = repo->triggered || repo->config_changed ||
                     (!webhook_only && repo->next_poll <= now);
@@ -271,7 +270,7 @@ void Controller::PollLoop() {
     auto next = std::upper_bound(due.begin(), due.end(), poll_cursor_);
     const std::string name = next != due.end() ? *next : due.front();
     poll_cursor_ = name;
-    repos_[name]->polling = true;  // claimed: the other pollers pass it by
+    polling_.insert(name);  // claimed: the other pollers pass it by
     lock.unlock();
     PollRepository(name, /*full=*/false);
     lock.lock();
@@ -286,10 +285,13 @@ std::vector<std::string> Controller::PollRepository(const std::string& name, boo
   bool config_changed = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    polling_.insert(name);
     auto it = repos_.find(name);
-    if (it == repos_.end()) return {};
+    if (it == repos_.end()) {
+      polling_.erase(name);
+      return {};
+    }
     RepoState& state = *it->second;
-    state.polling = true;
     state.triggered = false;
     config_changed = state.config_changed;
     state.config_changed = false;
@@ -342,10 +344,10 @@ std::vector<std::string> Controller::PollRepository(const std::string& name, boo
 
   std::vector<std::string> queued;
   std::lock_guard<std::mutex> lock(mu_);
+  polling_.erase(name);
   auto it = repos_.find(name);
   if (it == repos_.end()) return {};
   RepoState& state = *it->second;
-  state.polling = false;
   auto now = deps_.clock->SteadyNow();
   if (!error.empty()) {
     // Keeps failing: back off instead of hammering the host.
@@ -426,22 +428,32 @@ std::vector<std::string> Controller::PollRepository(const std::string& name, boo
 }
 
 void Controller::RefreshSnapshot(milliseconds max_age) {
+  uint64_t generation = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (snapshot_ && deps_.clock->SteadyNow() - snapshot_taken_ < max_age) return;
+    // Another poller is listing already; its listing serves this cycle too.
+    if (snapshot_refreshing_) return;
+    snapshot_refreshing_ = true;
+    generation = snapshot_generation_;
   }
   auto taken = deps_.clock->SteadyNow();
   auto stacks = reconcile::ListManagedStacks(*deps_.cloudformation);
+  std::lock_guard<std::mutex> lock(mu_);
+  snapshot_refreshing_ = false;
   if (!stacks.ok()) return;  // reconciles then ask per stack; no harm done
+  // A stack changed while listing (ForgetSnapshotEntry): this listing may show it as it was,
+  // so it is dropped; the next refresh lists again.
+  if (generation != snapshot_generation_) return;
   auto snapshot = std::make_shared<std::map<std::string, aws::Stack>>();
   for (aws::Stack& stack : *stacks) snapshot->emplace(stack.name, std::move(stack));
-  std::lock_guard<std::mutex> lock(mu_);
   snapshot_ = std::move(snapshot);
   snapshot_taken_ = taken;
 }
 
 void Controller::ForgetSnapshotEntry(const std::string& stack) {
   std::lock_guard<std::mutex> lock(mu_);
+  ++snapshot_generation_;
   if (!snapshot_ || !snapshot_->contains(stack)) return;
   // Copy on write: running reconciles keep the map they hold.
   auto copy = std::make_shared<std::map<std::string, aws::Stack>>(*snapshot_);

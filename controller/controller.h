@@ -3,12 +3,14 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -153,6 +155,12 @@ class Controller {
   std::map<std::string, std::unique_ptr<ProjectState>> projects_;
   std::shared_ptr<const std::map<std::string, aws::Stack>> snapshot_;
   std::chrono::steady_clock::time_point snapshot_taken_{};
+  bool snapshot_refreshing_ = false;  // a RefreshSnapshot is listing
+  uint64_t snapshot_generation_ = 0;  // bumped by ForgetSnapshotEntry
+  // Repositories a poller is checking (claimed in PollLoop, released by PollRepository).
+  // Kept apart from RepoState so that a repository removed and re-added by a reload while
+  // it is checked is not checked twice at once.
+  std::set<std::string> polling_;
   std::optional<cfn::ConvertOptions> network_;
   std::mt19937_64 random_;
   bool force_all_ = false;  // RunOnce --force

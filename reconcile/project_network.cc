@@ -1,8 +1,10 @@
 #include "reconcile/project_network.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
+#include "aws/public_subnets.h"
 #include "cfn/extensions.h"
 
 namespace ecsync::reconcile {
@@ -13,6 +15,18 @@ void MoveToVpc(const std::string& vpc, cfn::ConvertOptions* network) {
   network->vpc_id = vpc;
   network->subnet_ids.clear();
   network->public_subnet_ids.clear();
+  // Derived from the old VPC's public subnets (AddPublicSubnets); decided again for this one.
+  network->assign_public_ip.reset();
+}
+
+// True when the stack creates a load balancer: some service publishes a port and the project
+// names no existing one.
+bool CreatesLoadBalancer(const compose::Project& project) {
+  if (project.extensions.is_object() && project.extensions.contains("x-aws-loadbalancer")) {
+    return false;
+  }
+  return std::any_of(project.services.begin(), project.services.end(),
+                     [](const compose::Service& service) { return !service.ports.empty(); });
 }
 
 }  // namespace
@@ -55,6 +69,60 @@ base::Status LookUpLoadBalancer(aws::Elbv2& elbv2, const compose::Project& proje
 base::Status UseRequestedVpc(const compose::Project& project, cfn::ConvertOptions* network) {
   ECSYNC_ASSIGN_OR_RETURN(std::string vpc, cfn::RequestedVpc(project));
   if (!vpc.empty()) MoveToVpc(vpc, network);
+  return base::Status::Ok();
+}
+
+base::Result<cfn::ConvertOptions> ResolveProjectNetwork(aws::Ec2* ec2, aws::Elbv2* elbv2,
+                                                        const cfn::ConvertOptions& configured,
+                                                        const compose::Project& project) {
+  cfn::ConvertOptions network = configured;
+  // Moving to another VPC needs its subnets looked up, so only with Ec2 at hand.
+  if (ec2 != nullptr) {
+    ECSYNC_RETURN_IF_ERROR(UseRequestedVpc(project, &network));
+    if (elbv2 != nullptr) ECSYNC_RETURN_IF_ERROR(LookUpLoadBalancer(*elbv2, project, &network));
+  }
+  const bool subnets_given = !network.subnet_ids.empty();
+  if (!network.vpc_id.empty() && subnets_given) return network;
+  if (ec2 == nullptr) {
+    return base::InvalidError("no VPC to deploy into: pass --vpc-id and --subnet-ids");
+  }
+  if (network.vpc_id.empty()) {
+    auto vpc = ec2->DefaultVpcId();
+    if (!vpc.ok()) {
+      return vpc.status().WithContext(
+          "looking up the default VPC (pass --vpc-id and --subnet-ids to choose one)");
+    }
+    network.vpc_id = *vpc;
+  }
+  if (!subnets_given) {
+    auto subnets = ec2->SubnetIds(network.vpc_id);
+    if (!subnets.ok()) {
+      return subnets.status().WithContext("looking up subnets of " + network.vpc_id);
+    }
+    if (subnets->empty()) {
+      return base::InvalidError("VPC " + network.vpc_id + " has no subnets; pass --subnet-ids");
+    }
+    network.subnet_ids = *subnets;
+  }
+  if (CreatesLoadBalancer(project) && network.public_subnet_ids.empty() && !subnets_given) {
+    ECSYNC_RETURN_IF_ERROR(AddPublicSubnets(*ec2, &network));
+  }
+  return network;
+}
+
+base::Status AddPublicSubnets(aws::Ec2& ec2, cfn::ConvertOptions* network) {
+  auto public_subnets = aws::PublicSubnetIds(ec2, network->vpc_id);
+  if (!public_subnets.ok()) {
+    return public_subnets.status().WithContext("looking up the public subnets of " +
+                                               network->vpc_id);
+  }
+  // An application load balancer needs two subnets; with fewer public ones it stays in the
+  // task subnets, as before.
+  if (public_subnets->size() < 2) return base::Status::Ok();
+  network->public_subnet_ids = std::move(*public_subnets);
+  // Only the load balancer moves: the tasks keep their public IP (cfn would drop it once the
+  // load balancer has subnets of its own) unless the configuration says otherwise.
+  if (!network->assign_public_ip) network->assign_public_ip = true;
   return base::Status::Ok();
 }
 

@@ -3,6 +3,7 @@
 // The per-project part of where a stack goes: what the compose file's x-aws-loadbalancer and
 // x-aws-vpc ask for, resolved before converting so the template refers to real things.
 
+#include "aws/cloudformation.h"
 #include "aws/elbv2.h"
 #include "base/result.h"
 #include "cfn/convert.h"
@@ -22,5 +23,22 @@ base::Status LookUpLoadBalancer(aws::Elbv2& elbv2, const compose::Project& proje
 // x-aws-vpc naming another VPC than network->vpc_id: vpc_id becomes it and the subnets are
 // cleared for the caller to look up in that VPC. kInvalid when the extension is malformed.
 base::Status UseRequestedVpc(const compose::Project& project, cfn::ConvertOptions* network);
+
+// Where `project` goes: `configured` (the network the caller knows: flags, configuration, or
+// what the controller looked up once), adjusted for the project's x-aws-vpc and
+// x-aws-loadbalancer, with what is still missing looked up through `ec2`: the default VPC,
+// the VPC's subnets, and its public subnets when the stack creates a load balancer and the
+// subnets were not given. Subnets given are used as they are. `ec2` null: nothing is looked
+// up, so `configured` must be complete (the stack-files target); `elbv2` null:
+// x-aws-loadbalancer is left to the converter (an ARN works, a name is refused there).
+base::Result<cfn::ConvertOptions> ResolveProjectNetwork(aws::Ec2* ec2, aws::Elbv2* elbv2,
+                                                        const cfn::ConvertOptions& configured,
+                                                        const compose::Project& project);
+
+// Sets network->public_subnet_ids to the subnets of network->vpc_id whose route table
+// sends 0.0.0.0/0 to an internet gateway, when there are at least two, so that an
+// internet-facing load balancer goes there; the tasks stay where they are and keep their
+// public IP unless network->assign_public_ip is already set. Two EC2 calls.
+base::Status AddPublicSubnets(aws::Ec2& ec2, cfn::ConvertOptions* network);
 
 }  // namespace ecsync::reconcile

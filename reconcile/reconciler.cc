@@ -4,7 +4,6 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
-#include "aws/public_subnets.h"
 #include "base/hash.h"
 #include "compose/loader.h"
 #include "reconcile/change_sets.h"
@@ -70,12 +69,6 @@ std::vector<aws::ResourceChange> ResourcesAs(const std::string& template_body,
 }
 
 // True when `stack` carries `desired`'s template hash and its last operation succeeded.
-// True when some service publishes a port, which gives the project a load balancer.
-bool HasLoadBalancer(const compose::Project& project) {
-  return std::any_of(project.services.begin(), project.services.end(),
-                     [](const auto& service) { return !service.ports.empty(); });
-}
-
 bool IsUpToDate(const aws::Stack& stack, const Desired& desired) {
   return TagOr(stack, kTagTemplateSha) == desired.template_sha &&
          stack.status.ends_with("_COMPLETE") && !stack.status.starts_with("UPDATE_ROLLBACK") &&
@@ -203,7 +196,7 @@ base::Result<Desired> Reconciler::Render(const ReconcileOptions& options) {
     Say(options.stack_name, "warning: " + warning.ToString());
   }
   ECSYNC_ASSIGN_OR_RETURN(cfn::ConvertOptions network,
-                          ResolveNetwork(options, *project));
+                          ResolveProjectNetwork(ec2_, elbv2_, options.network, *project));
   if (desired.stack_name.empty()) desired.stack_name = StackNameFor(project->name);
   if (efs_ != nullptr) {
     base::Status retained =
@@ -257,57 +250,6 @@ base::Result<Desired> Reconciler::Render(const ReconcileOptions& options) {
                             ? base::Sha256Hex(desired.template_body)
                             : base::Sha256Hex(desired.template_body + "\n" + secrets_digest);
   return desired;
-}
-
-base::Result<cfn::ConvertOptions> Reconciler::ResolveNetwork(const ReconcileOptions& options,
-                                                            const compose::Project& project) {
-  cfn::ConvertOptions network = options.network;
-  // Moving to another VPC needs its subnets looked up, so only with Ec2 at hand.
-  if (ec2_ != nullptr) {
-    ECSYNC_RETURN_IF_ERROR(UseRequestedVpc(project, &network));
-    if (elbv2_ != nullptr) ECSYNC_RETURN_IF_ERROR(LookUpLoadBalancer(*elbv2_, project, &network));
-  }
-  const bool subnets_given = !network.subnet_ids.empty();
-  if (!network.vpc_id.empty() && subnets_given) return network;
-  if (ec2_ == nullptr) {
-    return base::InvalidError("no VPC to deploy into: pass --vpc-id and --subnet-ids");
-  }
-  if (network.vpc_id.empty()) {
-    auto vpc = ec2_->DefaultVpcId();
-    if (!vpc.ok()) {
-      return vpc.status().WithContext(
-          "looking up the default VPC (pass --vpc-id and --subnet-ids to choose one)");
-    }
-    network.vpc_id = *vpc;
-  }
-  if (network.subnet_ids.empty()) {
-    auto subnets = ec2_->SubnetIds(network.vpc_id);
-    if (!subnets.ok()) return subnets.status().WithContext("looking up subnets of " + network.vpc_id);
-    if (subnets->empty()) {
-      return base::InvalidError("VPC " + network.vpc_id + " has no subnets; pass --subnet-ids");
-    }
-    network.subnet_ids = *subnets;
-  }
-  if (HasLoadBalancer(project) && network.public_subnet_ids.empty() && !subnets_given) {
-    ECSYNC_RETURN_IF_ERROR(AddPublicSubnets(*ec2_, &network));
-  }
-  return network;
-}
-
-base::Status AddPublicSubnets(aws::Ec2& ec2, cfn::ConvertOptions* network) {
-  auto public_subnets = aws::PublicSubnetIds(ec2, network->vpc_id);
-  if (!public_subnets.ok()) {
-    return public_subnets.status().WithContext("looking up the public subnets of " +
-                                               network->vpc_id);
-  }
-  // An application load balancer needs two subnets; with fewer public ones it stays in the
-  // task subnets, as before.
-  if (public_subnets->size() < 2) return base::Status::Ok();
-  network->public_subnet_ids = std::move(*public_subnets);
-  // Only the load balancer moves: the tasks keep their public IP (cfn would drop it once the
-  // load balancer has subnets of its own) unless the configuration says otherwise.
-  if (!network->assign_public_ip) network->assign_public_ip = true;
-  return base::Status::Ok();
 }
 
 base::Status Reconciler::PlaceTemplate(const ReconcileOptions& options, const Desired& desired,

@@ -14,6 +14,7 @@
 #include "cfn/convert.h"
 #include "git/source.h"
 #include "reconcile/progress.h"
+#include "reconcile/project_network.h"
 #include "reconcile/stack_waiter.h"
 
 namespace ecsync::reconcile {
@@ -140,10 +141,6 @@ class Reconciler {
 
  private:
   base::Result<Desired> Render(const ReconcileOptions& options);
-  // Where `project` goes: options.network, adjusted for its x-aws-vpc and
-  // x-aws-loadbalancer, with what is still unknown looked up through Ec2.
-  base::Result<cfn::ConvertOptions> ResolveNetwork(const ReconcileOptions& options,
-                                                   const compose::Project& project);
   // Sets exactly one of *body and *url for `desired`'s template, uploading it to S3 first
   // when it is too large to send inline. REQUIRES: Render accepted `desired` (so a bucket is
   // set when one is needed).
@@ -176,12 +173,6 @@ class Reconciler {
   base::Clock& clock_;
   ProgressSink sink_;
 };
-
-// Sets network->public_subnet_ids to the subnets of network->vpc_id whose route table
-// sends 0.0.0.0/0 to an internet gateway, when there are at least two, so that an
-// internet-facing load balancer goes there; the tasks stay where they are and keep their
-// public IP unless network->assign_public_ip is already set. Two EC2 calls.
-base::Status AddPublicSubnets(aws::Ec2& ec2, cfn::ConvertOptions* network);
 
 // `ecsync down`: deletes one stack ecsync manages and waits for it to go. kNotFound when it
 // does not exist; kConflict when ecsync did not create it (it is never touched then).

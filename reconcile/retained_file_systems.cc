@@ -1,9 +1,9 @@
 #include "reconcile/retained_file_systems.h"
 
-#include <cctype>
 #include <map>
 #include <optional>
 #include <set>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "cfn/names.h"
@@ -70,18 +70,13 @@ base::Result<StackEfs> ReadStack(aws::CloudFormation& cfn, const std::string& st
   return out;
 }
 
-// Whether `text` holds `id` as a whole token (not as the start of a longer ID).
-bool NamesId(const std::string& text, const std::string& id) {
-  auto is_id_char = [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
-  };
-  for (size_t at = text.find(id); at != std::string::npos; at = text.find(id, at + 1)) {
-    const size_t end = at + id.size();
-    if ((at == 0 || !is_id_char(text[at - 1])) && (end == text.size() || !is_id_char(text[end]))) {
-      return true;
-    }
-  }
-  return false;
+// The stack name in a CloudFormation stack ARN (…:stack/<name>/<uuid>), or "".
+std::string StackNameOfArn(const std::string& arn) {
+  const size_t at = arn.find(":stack/");
+  if (at == std::string::npos) return "";
+  const size_t start = at + 7;
+  const size_t end = arn.find('/', start);
+  return end == std::string::npos ? "" : arn.substr(start, end - start);
 }
 
 class Finder {
@@ -91,14 +86,28 @@ class Finder {
       : efs_(efs), cfn_(cfn), stack_name_(stack_name), project_(project), options_(options) {}
 
   base::Status Run() {
-    const std::set<std::string> volumes = VolumesToLookUp(project_, options_);
+    std::set<std::string> volumes = VolumesToLookUp(project_, options_);
     if (volumes.empty()) return base::Status::Ok();
     ECSYNC_ASSIGN_OR_RETURN(stack_, ReadStack(cfn_, stack_name_));
+    // The stack keeps creating the file systems it owns: the usual case costs one call.
+    std::erase_if(volumes, [&](const std::string& volume) {
+      return stack_.file_system_logical_ids.count(cfn::FileSystemId(volume)) != 0;
+    });
+    if (volumes.empty()) return base::Status::Ok();
+    // A stack that re-attached a file system keeps exactly that one, whatever its state or
+    // tags are now: otherwise a file system that is `updating`, or lost a tag, would make
+    // the next template create an empty one in its place.
+    if (stack_.exists) {
+      ECSYNC_ASSIGN_OR_RETURN(auto pinned, PinnedFileSystems(volumes));
+      for (const auto& [volume, id] : pinned) {
+        ECSYNC_RETURN_IF_ERROR(Reattach(volume, id));
+        volumes.erase(volume);
+      }
+      if (volumes.empty()) return base::Status::Ok();
+    }
     ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::FileSystem> all,
                             efs_.DescribeFileSystems(std::nullopt));
     for (const std::string& volume : volumes) {
-      // The stack keeps creating the file system it owns.
-      if (stack_.file_system_logical_ids.count(cfn::FileSystemId(volume))) continue;
       std::vector<std::string> candidates;
       bool owned = false;
       for (const aws::FileSystem& fs : all) {
@@ -107,14 +116,13 @@ class Finder {
           owned = true;
           continue;
         }
-        if (fs.life_cycle_state != "available") continue;
-        ECSYNC_ASSIGN_OR_RETURN(bool other_stacks, OwnedByAnotherStack(fs));
-        if (!other_stacks) candidates.push_back(fs.id);
+        if (fs.life_cycle_state != "available" || MadeByAnotherStack(fs)) continue;
+        candidates.push_back(fs.id);
       }
       // Under another logical ID, but the stack's own all the same.
-      if (owned) continue;
-      ECSYNC_ASSIGN_OR_RETURN(std::optional<std::string> chosen, Choose(volume, candidates));
-      if (chosen) ECSYNC_RETURN_IF_ERROR(Reattach(volume, *chosen));
+      if (owned || candidates.empty()) continue;
+      if (candidates.size() > 1) return Ambiguous(volume, candidates);
+      ECSYNC_RETURN_IF_ERROR(Reattach(volume, candidates.front()));
     }
     return base::Status::Ok();
   }
@@ -125,41 +133,34 @@ class Finder {
     return it != fs.tags.end() && it->second == value;
   }
 
-  // True when the stack that created `fs` (its aws:cloudformation:stack-id tag) is another
-  // stack than ours and still exists: the file system is that stack's, not retained.
-  base::Result<bool> OwnedByAnotherStack(const aws::FileSystem& fs) {
+  // A file system CloudFormation made for a stack of another name (its
+  // aws:cloudformation:stack-id tag) belongs to that stack, live or deleted: staging's data
+  // must never turn up in production because both deploy the same compose project.
+  bool MadeByAnotherStack(const aws::FileSystem& fs) const {
     auto tag = fs.tags.find(kStackIdTag);
     if (tag == fs.tags.end() || tag->second.empty()) return false;
-    auto known = creator_live_.find(tag->second);
-    if (known != creator_live_.end()) return known->second;
-    bool live = false;
-    auto creator = cfn_.DescribeStack(tag->second);
-    if (creator.ok()) {
-      live = creator->status != "DELETE_COMPLETE" && creator->name != stack_name_;
-    } else if (creator.status().kind() != base::ErrorKind::kNotFound) {
-      return creator.status();
-    }
-    creator_live_[tag->second] = live;
-    return live;
+    return StackNameOfArn(tag->second) != stack_name_;
   }
 
-  // The candidate to re-attach, if any.
-  base::Result<std::optional<std::string>> Choose(const std::string& volume,
-                                                  const std::vector<std::string>& candidates) {
-    if (candidates.empty()) return std::optional<std::string>();
-    if (candidates.size() == 1) return std::optional<std::string>(candidates.front());
-    // A running deployment that references one of them keeps it.
-    if (stack_.exists) {
-      if (!template_) {
-        ECSYNC_ASSIGN_OR_RETURN(std::string text, cfn_.GetTemplate(stack_name_));
-        template_ = std::move(text);
-      }
-      std::vector<std::string> named;
-      for (const std::string& id : candidates) {
-        if (NamesId(*template_, id)) named.push_back(id);
-      }
-      if (named.size() == 1) return std::optional<std::string>(named.front());
+  // The file systems the stack's template gives its <Vol>AccessPoint by ID, for `volumes`.
+  base::Result<std::map<std::string, std::string>> PinnedFileSystems(
+      const std::set<std::string>& volumes) {
+    std::map<std::string, std::string> pinned;
+    ECSYNC_ASSIGN_OR_RETURN(std::string text, cfn_.GetTemplate(stack_name_));
+    const auto body = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!body.is_object() || !body.contains("Resources")) return pinned;
+    const nlohmann::json& resources = body["Resources"];
+    for (const std::string& volume : volumes) {
+      const std::string id = cfn::AccessPointId(volume);
+      if (!resources.contains(id)) continue;
+      const nlohmann::json& fs = resources[id].value("Properties", nlohmann::json::object())
+                                     .value("FileSystemId", nlohmann::json());
+      if (fs.is_string()) pinned[volume] = fs.get<std::string>();
     }
+    return pinned;
+  }
+
+  base::Status Ambiguous(const std::string& volume, const std::vector<std::string>& candidates) {
     std::string ids;
     for (const std::string& id : candidates) ids += (ids.empty() ? "" : ", ") + id;
     return base::InvalidError(
@@ -172,9 +173,18 @@ class Finder {
   }
 
   base::Status Reattach(const std::string& volume, const std::string& id) {
-    ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::MountTarget> targets, efs_.DescribeMountTargets(id));
+    auto targets = efs_.DescribeMountTargets(id);
+    if (!targets.ok() && targets.status().kind() == base::ErrorKind::kNotFound) {
+      // Creating a new one would deploy empty storage where the data was: stop instead.
+      return base::InvalidError("volume \"" + volume + "\": stack " + stack_name_ +
+                                " uses EFS file system " + id +
+                                ", which no longer exists; restore it from a backup and name "
+                                "it with `external: true` and `name: fs-…`, or delete the "
+                                "stack to start with an empty file system");
+    }
+    if (!targets.ok()) return targets.status();
     options_.existing_file_systems[volume] = id;
-    for (const aws::MountTarget& target : targets) {
+    for (const aws::MountTarget& target : *targets) {
       if (target.life_cycle_state == "deleting" || target.life_cycle_state == "deleted") continue;
       if (stack_.mount_target_ids.count(target.id) == 0) {
         options_.file_systems_with_mount_targets.insert(id);
@@ -190,8 +200,6 @@ class Finder {
   const compose::Project& project_;
   cfn::ConvertOptions& options_;
   StackEfs stack_;
-  std::optional<std::string> template_;         // the stack's, read once when needed
-  std::map<std::string, bool> creator_live_;    // stack ID -> OwnedByAnotherStack's answer
 };
 
 }  // namespace

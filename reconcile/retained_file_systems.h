@@ -24,21 +24,23 @@ namespace ecsync::reconcile {
 //
 // For each such volume:
 // - When the stack `stack_name` has its own <Vol>Filesystem resource (not deleted), the
-//   volume is left alone: the template keeps creating that file system.
-// - Candidates are the file systems tagged com.docker.compose.project=<project.name> and
-//   com.docker.compose.volume=<volume>, in state `available`, that are not resources of
-//   `stack_name` and were not created by another stack that still exists (the tag
-//   aws:cloudformation:stack-id, which CloudFormation sets). A missing stack owns nothing.
-// - One candidate: re-attached. Several: the one the stack's current template already
-//   names, when exactly one is named (so a running deployment stays as it is); otherwise
-//   kInvalid naming the volume and the IDs and asking the user to keep one (untag or
-//   delete the others, or name it with `external: true` and `name: fs-…`). None: nothing.
+//   volume is left alone: the template keeps creating that file system. This, the usual
+//   case, costs one DescribeStackResources call.
+// - When the stack exists and its template gives <Vol>AccessPoint a file system by ID (it
+//   re-attached one earlier), that one is kept whatever its state or tags are now, so the
+//   template stays the same; kInvalid if that file system no longer exists (a new one would
+//   be empty where the data was).
+// - Otherwise candidates are the file systems tagged com.docker.compose.project=<project.name>
+//   and com.docker.compose.volume=<volume>, in state `available`, that are not resources of
+//   `stack_name` and were not created by a stack of another name (the tag
+//   aws:cloudformation:stack-id, which CloudFormation sets): a staging stack's data never
+//   goes to production. A missing stack owns nothing.
+// - One candidate: re-attached. Several: kInvalid naming the volume and the IDs and asking
+//   the user to keep one (untag or delete the others, or name it with `external: true` and
+//   `name: fs-…`). None: nothing.
 // - A re-attached file system with mount targets the stack does not own (not being
 //   deleted) is added to file_systems_with_mount_targets: the template creates none. One
 //   without, or with only the stack's own, gets the template's mount targets.
-//
-// The result is stable: once the stack references a re-attached file system (and owns the
-// mount targets it made for it), the next call gives the same options.
 //
 // Errors: the clients' (kThrottled/kTransient: retry later; kInvalid: credentials,
 // permissions), and kInvalid for several candidates. On error `options` may hold some

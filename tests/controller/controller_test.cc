@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -461,6 +462,72 @@ TEST_F(ControllerTest, AHungGitHostDoesNotHoldUpTheOtherRepositories) {
   EXPECT_TRUE(WaitUntil([&] { return Revision("mono-app") == second; }));
   EXPECT_EQ(hung.connections(), 1);  // still the first request: never answered
   hung.Close();  // lets the stuck poll fail, so Stop can join it
+  controller.Stop();
+}
+
+// The real git source, plus a webhook for `url` arriving during each of its checks (a push
+// storm, timed so that it is due again whenever a poller is free).
+class RetriggeringGit : public git::GitSource {
+ public:
+  RetriggeringGit(git::GitSource& real, std::string url) : real_(real), url_(std::move(url)) {}
+  std::function<void()> trigger;
+
+  base::Result<std::string> Fetch(const std::string& url, const std::string& ref) override {
+    return real_.Fetch(url, ref);
+  }
+  base::Result<std::string> RemoteHead(const std::string& url, const std::string& ref) override {
+    if (url == url_ && trigger) trigger();
+    return real_.RemoteHead(url, ref);
+  }
+  base::Result<std::optional<std::string>> ReadFile(const std::string& url,
+                                                    const std::string& commit,
+                                                    const std::string& path) override {
+    return real_.ReadFile(url, commit, path);
+  }
+  base::Result<std::vector<std::string>> ListFiles(const std::string& url,
+                                                   const std::string& commit,
+                                                   const std::string& dir) override {
+    return real_.ListFiles(url, commit, dir);
+  }
+  base::Result<std::vector<std::string>> ChangedPaths(const std::string& url,
+                                                      const std::string& from,
+                                                      const std::string& to) override {
+    return real_.ChangedPaths(url, from, to);
+  }
+
+ private:
+  git::GitSource& real_;
+  std::string url_;
+};
+
+// One poller, and a repository whose webhooks never stop: the other repository still gets
+// its turn.
+TEST_F(ControllerTest, ARepositoryTriggeredWithoutPauseDoesNotStarveTheOthers) {
+  GitRepo busy;
+  busy.Write("compose.yaml", App(1));
+  busy.Commit("busy");
+  repo_.Write("compose.yaml", App(1));
+  repo_.Commit("quiet");
+  ProjectConfig entry;
+  entry.name = "app";
+  entry.files = {"compose.yaml"};
+  Config config = MakeConfig(Repo({entry}));
+  config.repositories[0].name = "b-quiet";
+  RepositoryConfig noisy = config.repositories[0];
+  noisy.name = "a-busy";  // first in name order
+  noisy.url = busy.url();
+  config.repositories.insert(config.repositories.begin(), noisy);
+  config.poll_concurrency = 1;
+  RetriggeringGit git(git_, busy.url());
+  ControllerDeps deps = Deps();
+  deps.git = &git;
+  Controller controller(config, deps);
+  git.trigger = [&controller] { controller.Trigger("a-busy"); };
+  controller.Start();
+  ASSERT_TRUE(WaitUntil([&] { return Exists("a-busy-app") && Exists("b-quiet-app"); }));
+  repo_.Write("compose.yaml", App(2));
+  const std::string second = repo_.Commit("scale the quiet one");
+  EXPECT_TRUE(WaitUntil([&] { return Revision("b-quiet-app") == second; }));
   controller.Stop();
 }
 

@@ -115,6 +115,7 @@ TEST_F(ProjectNetworkTest, TheLoadBalancersVpcBecomesTheProjects) {
   CreateLoadBalancer("elsewhere", "application", subnets);
   cfn::ConvertOptions network = DefaultNetwork();
   network.public_subnet_ids = default_subnets_;
+  network.assign_public_ip = true;  // as AddPublicSubnets decided for the default VPC
   ASSERT_TRUE(LookUpLoadBalancer(*clients_.elbv2,
                                  ProjectWith({{"x-aws-loadbalancer", "elsewhere"}}), &network)
                   .ok());
@@ -122,6 +123,7 @@ TEST_F(ProjectNetworkTest, TheLoadBalancersVpcBecomesTheProjects) {
   // The default VPC's subnets do not apply there; the caller looks that VPC's up.
   EXPECT_TRUE(network.subnet_ids.empty());
   EXPECT_TRUE(network.public_subnet_ids.empty());
+  EXPECT_FALSE(network.assign_public_ip.has_value());  // decided again for the new VPC
 
   // x-aws-vpc naming another VPC contradicts the load balancer.
   network = DefaultNetwork();
@@ -146,6 +148,57 @@ TEST_F(ProjectNetworkTest, XAwsVpcMovesTheProject) {
   EXPECT_EQ(network.subnet_ids, default_subnets_);
   EXPECT_EQ(UseRequestedVpc(ProjectWith({{"x-aws-vpc", "default"}}), &network).kind(),
             base::ErrorKind::kInvalid);
+}
+
+// Counts the route-table lookups that finding public subnets takes; forwards everything.
+class CountingEc2 : public aws::Ec2 {
+ public:
+  explicit CountingEc2(aws::Ec2& real) : real_(real) {}
+  base::Result<std::string> DefaultVpcId() override { return real_.DefaultVpcId(); }
+  base::Result<std::vector<std::string>> SubnetIds(const std::string& vpc) override {
+    return real_.SubnetIds(vpc);
+  }
+  base::Result<std::vector<aws::RouteTable>> DescribeRouteTables(const std::string& vpc) override {
+    ++route_lookups;
+    return real_.DescribeRouteTables(vpc);
+  }
+  int route_lookups = 0;
+
+ private:
+  aws::Ec2& real_;
+};
+
+// The public subnets are looked up for a load balancer the stack creates, not for an
+// existing one.
+TEST_F(ProjectNetworkTest, PublicSubnetsOnlyForALoadBalancerOfTheStack) {
+  CountingEc2 ec2(*clients_.ec2);
+  CreateLoadBalancer("shared", "application", default_subnets_);
+  compose::Project project = ProjectWith(nullptr);
+  compose::Service web;
+  web.name = "web";
+  web.image = "nginx";
+  compose::PortMapping port;
+  port.target = 80;
+  web.ports = {port};
+  project.services = {web};
+  auto own = ResolveProjectNetwork(&ec2, clients_.elbv2.get(), {}, project);
+  ASSERT_TRUE(own.ok()) << own.status().ToString();
+  EXPECT_EQ(own->vpc_id, default_vpc_);
+  EXPECT_EQ(ec2.route_lookups, 1);
+
+  project.extensions = {{"x-aws-loadbalancer", "shared"}};
+  auto shared = ResolveProjectNetwork(&ec2, clients_.elbv2.get(), {}, project);
+  ASSERT_TRUE(shared.ok()) << shared.status().ToString();
+  EXPECT_EQ(ec2.route_lookups, 1);  // not again
+  EXPECT_EQ(shared->subnet_ids, default_subnets_);
+  ASSERT_TRUE(shared->load_balancer.has_value());
+
+  // Without EC2 nothing can be looked up: the network must be given.
+  auto offline = ResolveProjectNetwork(nullptr, nullptr, {}, project);
+  EXPECT_EQ(offline.status().kind(), base::ErrorKind::kInvalid);
+  auto given = ResolveProjectNetwork(nullptr, nullptr, DefaultNetwork(), project);
+  ASSERT_TRUE(given.ok());
+  EXPECT_EQ(given->subnet_ids, default_subnets_);
 }
 
 // The whole path: a compose file names an existing load balancer in another VPC; the

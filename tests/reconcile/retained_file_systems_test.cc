@@ -289,7 +289,7 @@ TEST_F(RetainedFileSystemsTest, FileSystemWithMountTargetsGetsNoNewOnes) {
   EXPECT_EQ(MountTargetCount(fs), 2u);
 }
 
-TEST_F(RetainedFileSystemsTest, FileSystemOfAnotherLiveStackIsNotRetained) {
+TEST_F(RetainedFileSystemsTest, FileSystemOfAStackOfAnotherNameIsNeverRetained) {
   // CloudFormation tags what it creates with the creating stack's ID; moto does not, so the
   // tag is set by hand here.
   const std::string queue = R"({"Resources":{"Queue":{"Type":"AWS::SQS::Queue"}}})";
@@ -305,11 +305,51 @@ TEST_F(RetainedFileSystemsTest, FileSystemOfAnotherLiveStackIsNotRetained) {
   ASSERT_TRUE(found.ok()) << found.status().ToString();
   EXPECT_TRUE(found->existing_file_systems.empty());
 
-  // Once that stack is gone, its file system is retained like any other.
+  // Not even once that stack is gone: staging's data is not production's.
   ASSERT_TRUE(Delete("staging"));
   found = Find();
   ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_TRUE(found->existing_file_systems.empty());
+
+  // One that an earlier stack of this very name made is re-attached.
+  const std::string own = MakeFileSystem(
+      "own", {"Key=com.docker.compose.project,Value=store",
+              "Key=com.docker.compose.volume,Value=data",
+              "Key=aws:cloudformation:stack-id,Value=arn:aws:cloudformation:us-east-1:"
+              "123456789012:stack/" + std::string(kStack) + "/0f1e2d3c-aaaa-bbbb-cccc-0123456789ab"});
+  found = Find();
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(found->existing_file_systems, (std::map<std::string, std::string>{{"data", own}}));
+}
+
+// Once re-attached, the stack keeps its file system even when it stops looking retained
+// (a tag removed, state `updating`): the template must not start creating an empty one.
+TEST_F(RetainedFileSystemsTest, AReattachedFileSystemStaysPinnedToTheStack) {
+  const std::string fs = MakeStoreDataFileSystem("kept");
+  auto found = Find();
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  const std::string reattach = Template(*found);
+  ASSERT_EQ(Create(kStack, reattach), "CREATE_COMPLETE");
+
+  Cli({"efs", "untag-resource", "--resource-id", fs, "--tag-keys", "com.docker.compose.volume"});
+  const std::string decoy = MakeStoreDataFileSystem("decoy");  // a lone candidate now
+  ASSERT_FALSE(decoy.empty());
+  found = Find();
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
   EXPECT_EQ(found->existing_file_systems, (std::map<std::string, std::string>{{"data", fs}}));
+  EXPECT_EQ(Template(*found), reattach);
+
+  // Gone altogether (deleted by hand): refused, naming it, rather than deployed empty.
+  Json targets = Cli({"efs", "describe-mount-targets", "--file-system-id", fs});
+  for (const Json& target : targets.value("MountTargets", Json::array())) {
+    Cli({"efs", "delete-mount-target", "--mount-target-id", target["MountTargetId"]});
+  }
+  Cli({"efs", "delete-file-system", "--file-system-id", fs});
+  found = Find();
+  ASSERT_FALSE(found.ok());
+  EXPECT_EQ(found.status().kind(), base::ErrorKind::kInvalid);
+  EXPECT_TRUE(Contains(found.status().message(), fs + ", which no longer exists"))
+      << found.status().message();
 }
 
 // The whole path through the Reconciler, from a git repository: a stack deleted and created
