@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cstdio>
 #include <string>
 
 #include "cfn/convert.h"
@@ -42,7 +43,11 @@ std::string ComposeText(int n) {
 class MemoryReader final : public ecsync::compose::FileReader {
  public:
   explicit MemoryReader(std::string text) : text_(std::move(text)) {}
-  Result<std::string> Read(const std::string&) override { return text_; }
+  // Only the compose file exists (no .env beside it).
+  Result<std::string> Read(const std::string& path) override {
+    if (path != "compose.yaml") return ecsync::base::NotFoundError(path + ": no such file");
+    return text_;
+  }
 
  private:
   std::string text_;
@@ -53,7 +58,10 @@ ecsync::compose::Project LoadOrDie(const std::string& text) {
   ecsync::compose::LoadOptions options;
   options.files = {"compose.yaml"};
   auto project = ecsync::compose::Load(options, reader);
-  if (!project.ok()) std::abort();
+  if (!project.ok()) {
+    std::fprintf(stderr, "convert_bench: %s\n", project.status().ToString().c_str());
+    std::abort();
+  }
   return std::move(project).value();
 }
 
