@@ -80,6 +80,14 @@ class ControllerTest : public ::testing::Test {
     return entry;
   }
 
+  // Project "app" from the repository's compose.yaml: stack "<repository>-app".
+  static ProjectConfig AppProject() {
+    ProjectConfig entry;
+    entry.name = "app";
+    entry.files = {"compose.yaml"};
+    return entry;
+  }
+
   std::string Revision(const std::string& stack) {
     auto found = stacks_.DescribeStack(stack);
     if (!found.ok()) return "";
@@ -126,9 +134,7 @@ TEST_F(ControllerTest, RevertingToAnEarlierTemplateIsDeployed) {
   // The stack listing shared by a cycle must not make a revert look like a no-op.
   repo_.Write("compose.yaml", App(1));
   std::string a = repo_.Commit("a");
-  ProjectConfig entry;
-  entry.name = "app";
-  entry.files = {"compose.yaml"};
+  ProjectConfig entry = AppProject();
   Controller controller(MakeConfig(Repo({entry})), Deps());
   controller.Start();
   ASSERT_TRUE(WaitUntil([&] { return Revision("mono-app") == a; }));
@@ -146,9 +152,7 @@ TEST_F(ControllerTest, RevertingToAnEarlierTemplateIsDeployed) {
 TEST_F(ControllerTest, ABrokenCommitStallsWithoutRetryingAndLeavesTheStack) {
   repo_.Write("compose.yaml", App(1));
   std::string first = repo_.Commit("ok");
-  ProjectConfig entry;
-  entry.name = "app";
-  entry.files = {"compose.yaml"};
+  ProjectConfig entry = AppProject();
   Controller controller(MakeConfig(Repo({entry})), Deps());
   controller.Start();
   ASSERT_TRUE(WaitUntil([&] { return Revision("mono-app") == first; }));
@@ -247,9 +251,7 @@ TEST_F(ControllerTest, RunOnceReconcilesEverythingAndReportsFailures) {
 TEST_F(ControllerTest, WebhooksOverTheRateLimitGet429AndChangeNothing) {
   repo_.Write("compose.yaml", App(1));
   repo_.Commit("ok");
-  ProjectConfig entry;
-  entry.name = "app";
-  entry.files = {"compose.yaml"};
+  ProjectConfig entry = AppProject();
   RepositoryConfig repo = Repo({entry});
   repo.poll_interval = std::chrono::milliseconds(0);
   Controller controller(MakeConfig(repo), Deps());
@@ -268,9 +270,7 @@ TEST_F(ControllerTest, WebhooksOverTheRateLimitGet429AndChangeNothing) {
 TEST_F(ControllerTest, WebhookForAnotherBranchIsIgnored) {
   repo_.Write("compose.yaml", App(1));
   repo_.Commit("ok");
-  ProjectConfig entry;
-  entry.name = "app";
-  entry.files = {"compose.yaml"};
+  ProjectConfig entry = AppProject();
   Controller controller(MakeConfig(Repo({entry})), Deps());
   WebhookHandler handler(controller, nullptr, *base::SystemClock::Get(), {});
   std::string body = nlohmann::json{{"repository", repo_.url()}, {"ref", "feature"}}.dump();
@@ -310,9 +310,7 @@ TEST_F(ControllerTest, DriftIsReportedAndSelfHealReappliesTheRevision) {
   DriftedCloudFormation drifting(stacks_);
   ControllerDeps deps = Deps();
   deps.cloudformation = &drifting;
-  ProjectConfig entry;
-  entry.name = "app";
-  entry.files = {"compose.yaml"};
+  ProjectConfig entry = AppProject();
   entry.self_heal = true;
   Config config = MakeConfig(Repo({entry}));
   config.drift_interval = std::chrono::milliseconds(100);
@@ -336,9 +334,7 @@ TEST_F(ControllerTest, DriftIsReportedAndSelfHealReappliesTheRevision) {
 TEST_F(ControllerTest, AStackDeletedByHandIsCreatedAgainOnceTheListingIsStale) {
   repo_.Write("compose.yaml", App(1));
   std::string first = repo_.Commit("ok");
-  ProjectConfig entry;
-  entry.name = "app";
-  entry.files = {"compose.yaml"};
+  ProjectConfig entry = AppProject();
   Config config = MakeConfig(Repo({entry}));
   {
     Controller deploy(config, Deps());
@@ -369,9 +365,7 @@ TEST_F(ControllerTest, DriftWithoutSelfHealOnlyReports) {
   DriftedCloudFormation drifting(stacks_);
   ControllerDeps deps = Deps();
   deps.cloudformation = &drifting;
-  ProjectConfig entry;
-  entry.name = "app";
-  entry.files = {"compose.yaml"};
+  ProjectConfig entry = AppProject();
   Config config = MakeConfig(Repo({entry}));
   config.drift_interval = std::chrono::milliseconds(100);
   Controller controller(config, deps);
@@ -443,9 +437,7 @@ TEST_F(ControllerTest, AHungGitHostDoesNotHoldUpTheOtherRepositories) {
   repo_.Write("compose.yaml", App(1));
   const std::string commit = repo_.Commit("app");
   SilentServer hung;
-  ProjectConfig entry;
-  entry.name = "app";
-  entry.files = {"compose.yaml"};
+  ProjectConfig entry = AppProject();
   Config config = MakeConfig(Repo({entry}));
   RepositoryConfig stuck = config.repositories[0];
   stuck.name = "a-hung";  // polled first, in name order
@@ -508,9 +500,7 @@ TEST_F(ControllerTest, ARepositoryTriggeredWithoutPauseDoesNotStarveTheOthers) {
   busy.Commit("busy");
   repo_.Write("compose.yaml", App(1));
   repo_.Commit("quiet");
-  ProjectConfig entry;
-  entry.name = "app";
-  entry.files = {"compose.yaml"};
+  ProjectConfig entry = AppProject();
   Config config = MakeConfig(Repo({entry}));
   config.repositories[0].name = "b-quiet";
   RepositoryConfig noisy = config.repositories[0];

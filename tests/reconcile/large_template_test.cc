@@ -15,6 +15,7 @@
 #include "git/libgit2_source.h"
 #include "reconcile/reconciler.h"
 #include "tests/reconcile/forwarding_cloudformation.h"
+#include "tests/aws/moto_fixture.h"
 #include "tests/support/support.h"
 
 namespace ecsync::reconcile {
@@ -68,21 +69,10 @@ class RecordingCloudFormation : public fakes::ForwardingCloudFormation {
   }
 };
 
-class LargeTemplateTest : public ::testing::Test {
+class LargeTemplateTest : public aws::MotoClientsTest {
  protected:
-  static void SetUpTestSuite() { moto_ = new testing::MotoServer(); }
-  static void TearDownTestSuite() {
-    delete moto_;
-    moto_ = nullptr;
-  }
-
   void SetUp() override {
-    moto_->Reset();
-    aws::AwsClientsOptions options;
-    options.env = aws::EnvFromMap(moto_->ClientEnv());
-    auto clients = aws::MakeAwsClients(options);
-    ASSERT_TRUE(clients.ok()) << clients.status().ToString();
-    clients_ = *clients;
+    MotoClientsTest::SetUp();
     cfn_ = std::make_unique<RecordingCloudFormation>(*clients_.cloudformation);
   }
 
@@ -116,8 +106,6 @@ class LargeTemplateTest : public ::testing::Test {
     return testing::ReadFileOrDie(file);
   }
 
-  static inline testing::MotoServer* moto_ = nullptr;
-  aws::AwsClients clients_;
   std::unique_ptr<RecordingCloudFormation> cfn_;
   testing::TempDir cache_, scratch_;
   testing::GitRepo repo_;

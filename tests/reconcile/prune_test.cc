@@ -12,6 +12,7 @@
 #include "git/libgit2_source.h"
 #include "reconcile/stack_tags.h"
 #include "tests/reconcile/forwarding_cloudformation.h"
+#include "tests/aws/moto_fixture.h"
 #include "tests/support/support.h"
 
 namespace ecsync::reconcile {
@@ -336,21 +337,10 @@ TEST_F(PruneTest, ARefusedDeleteKeepsThatStackAndPrunesTheOthers) {
 
 // The same against moto through the real AWS client. (moto 5 has no
 // UpdateTerminationProtection, so protection is covered by the stack-files tests above.)
-class PruneMotoTest : public ::testing::Test {
+class PruneMotoTest : public aws::MotoClientsTest {
  protected:
-  static void SetUpTestSuite() { moto_ = new testing::MotoServer(); }
-  static void TearDownTestSuite() {
-    delete moto_;
-    moto_ = nullptr;
-  }
-
   void SetUp() override {
-    moto_->Reset();
-    aws::AwsClientsOptions options;
-    options.env = aws::EnvFromMap(moto_->ClientEnv());
-    auto clients = aws::MakeAwsClients(options);
-    ASSERT_TRUE(clients.ok()) << clients.status().ToString();
-    clients_ = *clients;
+    MotoClientsTest::SetUp();
     repo_.Write("alpha/compose.yaml", kAlpha);
     repo_.Write("beta/compose.yaml", kBeta);
     repo_.Commit("two projects");
@@ -388,8 +378,6 @@ class PruneMotoTest : public ::testing::Test {
     return status.empty() || status == "DELETE_COMPLETE";
   }
 
-  static inline testing::MotoServer* moto_ = nullptr;
-  aws::AwsClients clients_;
   testing::TempDir cache_;
   testing::GitRepo repo_, other_;
   git::LibGit2Source git_{cache_.path()};
