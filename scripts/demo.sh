@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 scripts/setup.sh
-scripts/build.sh default
+scripts/build.sh default ecsync  # only what the demo runs: no tests, no benchmarks
 ecsync=$root/build/controller/ecsync
 
 work=$(mktemp -d -t ecsync-demo-XXXXXX)

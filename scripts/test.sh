@@ -15,6 +15,8 @@ run_suite() {
 }
 
 run_suite default build
+# Every build type builds; CI builds Release (the binary and its libraries) once so it stays so.
+scripts/build.sh release ecsync
 # The libFuzzer targets (compose loader, interpolation and .env), bounded in time.
 scripts/fuzz.sh "${ECSYNC_FUZZ_SECONDS:-30}"
 if [[ "${ECSYNC_SKIP_SANITIZE:-0}" != 1 ]]; then

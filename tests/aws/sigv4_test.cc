@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "aws/timestamp.h"
+#include "tests/support/corpus.h"
 #include "tests/support/support.h"
 
 namespace ecsync::aws {
@@ -87,7 +88,10 @@ std::vector<std::string> BotocoreCases() {
   return cases;
 }
 
-class BotocoreSuite : public ::testing::TestWithParam<std::string> {};
+// Tests that read the signing suites in the corpus (not part of a clone).
+class Sigv4Corpus : public testing::CorpusTest {};
+
+class BotocoreSuite : public testing::CorpusTestWithParam<std::string> {};
 
 TEST_P(BotocoreSuite, MatchesByteForByte) {
   fs::path base = fs::path(testing::CorpusDir()) / "sigv4/botocore-aws4_testsuite" / GetParam();
@@ -114,10 +118,11 @@ TEST_P(BotocoreSuite, MatchesByteForByte) {
   EXPECT_EQ(result.authorization, file(".authz"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Sigv4, BotocoreSuite, ::testing::ValuesIn(BotocoreCases()),
+INSTANTIATE_TEST_SUITE_P(Sigv4, BotocoreSuite, ::testing::ValuesIn(testing::CorpusCases<std::string>(
+                             BotocoreCases, testing::kCorpusMissingCase)),
                          [](const auto& info) { return TestName(info.param); });
 
-TEST(Sigv4, SecurityTokenAddedAfterSigningMatchesHeaderAfterCase) {
+TEST_F(Sigv4Corpus, SecurityTokenAddedAfterSigningMatchesHeaderAfterCase) {
   fs::path base = fs::path(testing::CorpusDir()) /
                   "sigv4/botocore-aws4_testsuite/post-sts-token/post-sts-header-after/"
                   "post-sts-header-after";
@@ -187,7 +192,7 @@ std::string AuthorizationFrom(const std::string& signed_request) {
   return "";
 }
 
-class AwsCAuthSuite : public ::testing::TestWithParam<std::string> {};
+class AwsCAuthSuite : public testing::CorpusTestWithParam<std::string> {};
 
 TEST_P(AwsCAuthSuite, HeaderSigningMatchesByteForByte) {
   AwsCAuthCase c = LoadAwsCAuthCase(GetParam());
@@ -207,10 +212,11 @@ TEST_P(AwsCAuthSuite, QueryPresigningMatchesByteForByte) {
   EXPECT_EQ(result.signature, c.File("query-signature.txt"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Sigv4, AwsCAuthSuite, ::testing::ValuesIn(AwsCAuthCases()),
+INSTANTIATE_TEST_SUITE_P(Sigv4, AwsCAuthSuite, ::testing::ValuesIn(testing::CorpusCases<std::string>(
+                             AwsCAuthCases, testing::kCorpusMissingCase)),
                          [](const auto& info) { return TestName(info.param); });
 
-TEST(Sigv4, SuitesAreNotEmpty) {
+TEST_F(Sigv4Corpus, SuitesAreNotEmpty) {
   EXPECT_GE(BotocoreCases().size(), 30u);
   EXPECT_GE(AwsCAuthCases().size(), 30u);
 }

@@ -8,6 +8,7 @@
 #include "compose/loader.h"
 #include "tests/cfn/projects.h"
 #include "tests/cfn/yaml_json.h"
+#include "tests/support/corpus.h"
 #include "tests/support/support.h"
 
 namespace ecsync::cfn {
@@ -47,9 +48,11 @@ base::ErrorKind KindOf(const compose::Project& project) {
   return result.ok() ? base::ErrorKind::kInternal : result.status().kind();
 }
 
-class Golden : public ::testing::Test {
+class Golden : public ecsync::testing::CorpusTest {
  protected:
   void SetUp() override {
+    CorpusTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     golden_ = testing::YamlToJson(ecsync::testing::ReadFileOrDie(
         ecsync::testing::CorpusDir() +
         "/ecs-golden/compose-cli/simple-cloudformation-conversion.golden"));
@@ -332,7 +335,9 @@ TEST(Convert, TargetOnlyPortIsPublishedAsItself) {
 }
 
 // End to end from Docker's input file through the real loader.
-TEST(Convert, GoldenInputThroughTheLoader) {
+class GoldenInput : public ecsync::testing::CorpusTest {};
+
+TEST_F(GoldenInput, ThroughTheLoader) {
   compose::DiskFileReader reader;
   compose::LoadOptions options;
   options.files = {ecsync::testing::CorpusDir() +

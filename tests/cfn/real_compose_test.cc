@@ -9,6 +9,7 @@
 
 #include "cfn/convert.h"
 #include "compose/loader.h"
+#include "tests/support/corpus.h"
 #include "tests/support/support.h"
 
 namespace ecsync::cfn {
@@ -36,7 +37,7 @@ const std::map<std::string, std::string>& ExpectedRefusals() {
   return *refusals;
 }
 
-class RealCompose : public ::testing::TestWithParam<std::string> {};
+class RealCompose : public ecsync::testing::CorpusTestWithParam<std::string> {};
 
 TEST_P(RealCompose, LoadsConvertsAndPassesCfnLint) {
   const std::string dir = ecsync::testing::CorpusDir() + "/real-compose/" + GetParam();
@@ -86,7 +87,8 @@ TEST_P(RealCompose, LoadsConvertsAndPassesCfnLint) {
   EXPECT_TRUE(lint.ok()) << lint.ToString();
 }
 
-INSTANTIATE_TEST_SUITE_P(Corpus, RealCompose, ::testing::ValuesIn(RealComposeProjects()),
+INSTANTIATE_TEST_SUITE_P(Corpus, RealCompose, ::testing::ValuesIn(ecsync::testing::CorpusCases<std::string>(
+                             RealComposeProjects, ecsync::testing::kCorpusMissingCase)),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name;
                            for (char c : info.param)

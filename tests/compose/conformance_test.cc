@@ -17,6 +17,7 @@
 #include "compose/dotenv.h"
 #include "compose/loader.h"
 #include "compose/schema.h"
+#include "tests/support/corpus.h"
 #include "tests/support/support.h"
 
 namespace ecsync::compose {
@@ -32,6 +33,11 @@ fs::path ComposeCorpus() {
 }
 fs::path Testdata() { return ComposeCorpus() / "compose-go" / "loader" / "testdata"; }
 
+// Every test here reads the Compose corpus; without it they skip (see tests/support/corpus.h).
+class DotEnvFixtures : public testing::CorpusTest {};
+class ComposeGoFixtures : public testing::CorpusTest {};
+class SchemaCorpus : public testing::CorpusTest {};
+
 DotEnv ParseFixture(const std::string& name, const std::map<std::string, std::string>& env = {}) {
   const std::string content = testing::ReadFileOrDie(
       (ComposeCorpus() / "compose-go" / "dotenv" / "fixtures" / name).string());
@@ -44,7 +50,7 @@ std::map<std::string, std::string> AsMap(const DotEnv& vars) {
   return std::map<std::string, std::string>(vars.begin(), vars.end());
 }
 
-TEST(DotEnvFixtures, Plain) {
+TEST_F(DotEnvFixtures, Plain) {
   EXPECT_THAT(AsMap(ParseFixture("plain.env")),
               ::testing::UnorderedElementsAre(
                   Pair("OPTION_A", "1"), Pair("OPTION_B", "2"), Pair("OPTION_C", "3"),
@@ -52,11 +58,11 @@ TEST(DotEnvFixtures, Plain) {
                   Pair("OPTION_F", ""), Pair("OPTION_G", ""), Pair("OPTION_H", "my string")));
 }
 
-TEST(DotEnvFixtures, ByteOrderMarkIsSkipped) {
+TEST_F(DotEnvFixtures, ByteOrderMarkIsSkipped) {
   EXPECT_EQ(AsMap(ParseFixture("utf8-bom.env")), AsMap(ParseFixture("plain.env")));
 }
 
-TEST(DotEnvFixtures, Quoted) {
+TEST_F(DotEnvFixtures, Quoted) {
   const auto vars = AsMap(ParseFixture("quoted.env"));
   EXPECT_EQ(vars.at("OPTION_A"), "1");
   EXPECT_EQ(vars.at("OPTION_C"), "");
@@ -68,7 +74,7 @@ TEST(DotEnvFixtures, Quoted) {
   EXPECT_EQ(vars.at("OPTION_Z"), "last value");
 }
 
-TEST(DotEnvFixtures, ExportedEqualsSpecialUnquoted) {
+TEST_F(DotEnvFixtures, ExportedEqualsSpecialUnquoted) {
   EXPECT_THAT(AsMap(ParseFixture("exported.env")),
               ElementsAre(Pair("OPTION_A", "2"), Pair("OPTION_B", "\\n")));
   EXPECT_EQ(AsMap(ParseFixture("equals.env")).at("OPTION_A"),
@@ -82,7 +88,7 @@ TEST(DotEnvFixtures, ExportedEqualsSpecialUnquoted) {
   EXPECT_EQ(unquoted.at("OPTION_D"), "then another one with an unquoted phrase special \xC3\xA8 char");
 }
 
-TEST(DotEnvFixtures, Substitutions) {
+TEST_F(DotEnvFixtures, Substitutions) {
   EXPECT_THAT(AsMap(ParseFixture("substitutions.env")),
               ElementsAre(Pair("OPTION_A", "1"), Pair("OPTION_B", "1"), Pair("OPTION_C", "1"),
                           Pair("OPTION_D", "1_1"), Pair("OPTION_E", "")));
@@ -91,7 +97,7 @@ TEST(DotEnvFixtures, Substitutions) {
                           Pair("OPTION_D", "1_1"), Pair("OPTION_E", "")));
 }
 
-TEST(DotEnvFixtures, Inherited) {
+TEST_F(DotEnvFixtures, Inherited) {
   const std::map<std::string, std::string> env = {{"VAR_TO_BE_LOADED_FROM_OS_ENV", "v"}};
   EXPECT_THAT(AsMap(ParseFixture("inherited-single-var.env", env)),
               ElementsAre(Pair("VAR_TO_BE_LOADED_FROM_OS_ENV", "v")));
@@ -101,7 +107,7 @@ TEST(DotEnvFixtures, Inherited) {
   EXPECT_TRUE(ParseFixture("inherited-not-found.env").empty());
 }
 
-TEST(DotEnvFixtures, Invalid1FailsWithTheLineNumber) {
+TEST_F(DotEnvFixtures, Invalid1FailsWithTheLineNumber) {
   const std::string content = testing::ReadFileOrDie(
       (ComposeCorpus() / "compose-go" / "dotenv" / "fixtures" / "invalid1.env").string());
   base::Result<DotEnv> vars = ParseDotEnv(content, {});
@@ -116,7 +122,7 @@ base::Result<Project> LoadFixture(const fs::path& file, LoadOptions options = {}
   return Load(options, reader);
 }
 
-TEST(ComposeGoFixtures, DependsOnCyclesFailWithTheReferenceMessage) {
+TEST_F(ComposeGoFixtures, DependsOnCyclesFailWithTheReferenceMessage) {
   base::Result<Project> cycle = LoadFixture(Testdata() / "compose-depends-on-cycle.yaml");
   ASSERT_FALSE(cycle.ok());
   EXPECT_THAT(cycle.status().message(),
@@ -128,13 +134,13 @@ TEST(ComposeGoFixtures, DependsOnCyclesFailWithTheReferenceMessage) {
               ::testing::StartsWith((Testdata() / "compose-depends-on-self.yaml").string() + ":6:"));
 }
 
-TEST(ComposeGoFixtures, IncludeCycleFails) {
+TEST_F(ComposeGoFixtures, IncludeCycleFails) {
   base::Result<Project> result = LoadFixture(Testdata() / "compose-include-cycle.yaml");
   ASSERT_FALSE(result.ok());
   EXPECT_THAT(result.status().message(), HasSubstr("include cycle detected"));
 }
 
-TEST(ComposeGoFixtures, IncludeMergesTheIncludedServices) {
+TEST_F(ComposeGoFixtures, IncludeMergesTheIncludedServices) {
   base::Result<Project> result = LoadFixture(Testdata() / "compose-include.yaml");
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   const Service* imported = result->FindService("imported");
@@ -146,7 +152,7 @@ TEST(ComposeGoFixtures, IncludeMergesTheIncludedServices) {
   EXPECT_EQ(result->FindService("bar")->environment.at("FOO"), "BAR");
 }
 
-TEST(ComposeGoFixtures, ExtendsFromAnotherFileResolvesItsPathsThere) {
+TEST_F(ComposeGoFixtures, ExtendsFromAnotherFileResolvesItsPathsThere) {
   base::Result<Project> result = LoadFixture(Testdata() / "compose-test-extends.yaml");
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   const Service* importer = result->FindService("importer");
@@ -159,7 +165,7 @@ TEST(ComposeGoFixtures, ExtendsFromAnotherFileResolvesItsPathsThere) {
   EXPECT_EQ(importer->volumes[0].type, "bind");
 }
 
-TEST(ComposeGoFixtures, ExtendsInTheSameFileAndReset) {
+TEST_F(ComposeGoFixtures, ExtendsInTheSameFileAndReset) {
   base::Result<Project> base = LoadFixture(Testdata() / "extends" / "base.yaml");
   ASSERT_TRUE(base.ok()) << base.status().ToString();
   EXPECT_EQ(base->FindService("another")->image, "base");
@@ -172,14 +178,14 @@ TEST(ComposeGoFixtures, ExtendsInTheSameFileAndReset) {
   EXPECT_THAT(*reset->FindService("init")->command, ElementsAre("sleep", "infinity"));
 }
 
-TEST(ComposeGoFixtures, EmptyFileFails) {
+TEST_F(ComposeGoFixtures, EmptyFileFails) {
   base::Result<Project> result = LoadFixture(Testdata() / "empty.yaml");
   ASSERT_FALSE(result.ok());
   EXPECT_THAT(result.status().message(), HasSubstr("empty"));
 }
 
 // Every other fixture loads, or fails with an error that points at a file position.
-TEST(ComposeGoFixtures, EveryFixtureLoadsOrFailsWithALocation) {
+TEST_F(ComposeGoFixtures, EveryFixtureLoadsOrFailsWithALocation) {
   std::vector<fs::path> files;
   for (const fs::directory_entry& entry : fs::recursive_directory_iterator(Testdata())) {
     const std::string ext = entry.path().extension().string();
@@ -206,7 +212,7 @@ TEST(ComposeGoFixtures, EveryFixtureLoadsOrFailsWithALocation) {
   EXPECT_GE(loaded, files.size() / 2);
 }
 
-TEST(ComposeGoFixtures, CliTestdataLoads) {
+TEST_F(ComposeGoFixtures, CliTestdataLoads) {
   const fs::path cli = ComposeCorpus() / "compose-go" / "cli" / "testdata";
   base::Result<Project> simple = LoadFixture(cli / "simple" / "compose.yaml");
   EXPECT_TRUE(simple.ok()) << simple.status().ToString();
@@ -221,7 +227,7 @@ TEST(ComposeGoFixtures, CliTestdataLoads) {
 }
 
 // The rules in schema.cc know exactly the keys compose-spec.json defines.
-TEST(Schema, KnowsEveryKeyOfTheSpecification) {
+TEST_F(SchemaCorpus, KnowsEveryKeyOfTheSpecification) {
   const nlohmann::json schema = nlohmann::json::parse(testing::ReadFileOrDie(
       (ComposeCorpus() / "compose-spec" / "schema" / "compose-spec.json").string()));
   const auto keys = [](const nlohmann::json& properties) {
@@ -263,9 +269,11 @@ class WorkdirReader final : public FileReader {
   DiskFileReader disk_;
 };
 
-class FullExample : public ::testing::Test {
+class FullExample : public testing::CorpusTest {
  protected:
   void SetUp() override {
+    CorpusTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     WorkdirReader reader;
     LoadOptions options;
     options.files = {"/WORKDIR/full-example.yml", "/WORKDIR/extra.yaml"};

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "compose/loader.h"
+#include "tests/support/corpus.h"
 #include "tests/support/support.h"
 
 namespace ecsync::compose {
@@ -27,8 +28,10 @@ std::vector<fs::path> CorpusFiles() {
   return files;
 }
 
+class RealComposeCorpus : public testing::CorpusTest {};
+
 // Every real-world file either loads or fails with an error that points at a line.
-TEST(RealCompose, EveryFileLoadsOrFailsWithALocation) {
+TEST_F(RealComposeCorpus, EveryFileLoadsOrFailsWithALocation) {
   const std::vector<fs::path> files = CorpusFiles();
   ASSERT_GE(files.size(), 20u);
   DiskFileReader reader;
@@ -57,7 +60,7 @@ TEST(RealCompose, EveryFileLoadsOrFailsWithALocation) {
   EXPECT_GE(loaded * 10, files.size() * 9) << "most real compose files should load";
 }
 
-TEST(RealCompose, TemporalMergeKeysAndLongPorts) {
+TEST_F(RealComposeCorpus, TemporalMergeKeysAndLongPorts) {
   const fs::path file =
       fs::path(testing::CorpusDir()) / "real-compose" / "temporal-multirole" / "compose.yaml";
   DiskFileReader reader;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "tests/support/corpus.h"
 #include "tests/support/support.h"
 
 namespace ecsync::testing {
@@ -52,7 +53,9 @@ std::map<std::string, std::string> ResourceTypes(const YAML::Node& tmpl) {
   return types;
 }
 
-TEST(Cli, ConvertMatchesDockersGoldenLogicalIdsAndTypes) {
+class CliGolden : public CorpusTest {};
+
+TEST_F(CliGolden, ConvertMatchesDockersGoldenLogicalIdsAndTypes) {
   TempDir home;
   const std::string golden_dir = CorpusDir() + "/ecs-golden/compose-cli";
   CommandResult r = RunCommand({EcsyncBinary(), "convert", "-f",

@@ -27,7 +27,10 @@ namespace ecsync::testing {
 
 namespace fs = std::filesystem;
 
-std::string CorpusDir() { return ECSYNC_CORPUS_DIR; }
+std::string CorpusDir() {
+  const char* dir = std::getenv("ECSYNC_CORPUS_DIR");
+  return dir != nullptr && *dir != '\0' ? dir : ECSYNC_CORPUS_DIR;
+}
 std::string SourceDir() { return ECSYNC_SOURCE_DIR; }
 std::string EcsyncBinary() { return ECSYNC_BINARY; }
 

@@ -15,7 +15,8 @@
 
 namespace ecsync::testing {
 
-// Absolute path of ../shared/corpora (the third-party test data, read in place).
+// Absolute path of ../shared/corpora (the third-party test data, read in place), or
+// $ECSYNC_CORPUS_DIR when set. It may not exist: see tests/support/corpus.h.
 std::string CorpusDir();
 // Absolute path of the source tree.
 std::string SourceDir();
