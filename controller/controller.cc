@@ -55,6 +55,8 @@ double SecondsSince(base::Clock& clock, std::chrono::steady_clock::time_point st
 // Per repository, guarded by Controller::mu_.
 struct Controller::RepoState {
   RepositoryConfig config;
+  // This entry's own view of git (its credentials, its cache); null: ControllerDeps::git.
+  std::shared_ptr<git::GitSource> git;
   std::chrono::steady_clock::time_point next_poll{};  // while not failing
   bool triggered = false;  // a webhook asked for a check
   bool check_now = true;   // the start or a configuration change: check at once
@@ -68,6 +70,7 @@ struct Controller::RepoState {
 struct Controller::ProjectState {
   ProjectSpec spec;
   std::string repo_url;
+  std::shared_ptr<git::GitSource> git;  // the repository entry's; null: ControllerDeps::git
   std::string ref;
   std::string commit;  // the repository commit this project should be at
   // A deploy of (commit, config) that failed: not tried again before `failed_until`.
@@ -131,7 +134,7 @@ void Controller::ApplyConfigLocked(const Config& config, bool initial) {
     auto& state = repos_[repo.name];
     if (!state) state = std::make_unique<RepoState>();
     bool changed = initial || state->config.url != repo.url || state->config.ref != repo.ref ||
-                   state->config.ref_kind != repo.ref_kind ||
+                   state->config.ref_kind != repo.ref_kind || state->config.auth != repo.auth ||
                    state->config.projects.size() != repo.projects.size();
     if (!changed) {
       for (size_t i = 0; i < repo.projects.size(); ++i) {
@@ -155,9 +158,11 @@ void Controller::ApplyConfigLocked(const Config& config, bool initial) {
       state->full_pass = true;
       state->next_poll = {};
       state->backoff.Reset();
+      // The entry's credentials go with a source of its own, never with its URL: another
+      // entry for the same URL must neither use them nor read what they fetched.
+      state->git = deps_.git_for ? deps_.git_for(repo) : nullptr;
       ShowBackoff(repo.name, state->backoff, std::nullopt, *deps_.clock, status_, deps_.metrics);
     }
-    if (deps_.set_credentials && !repo.auth.empty()) deps_.set_credentials(repo.url, repo.auth);
     status_.UpdateRepository(repo.name, [&](RepositoryStatus& s) {
       s.url = git::RedactUrl(repo.url);
       s.ref = repo.ref;
@@ -293,6 +298,7 @@ void Controller::PollLoop() {
 
 std::vector<std::string> Controller::PollRepository(const std::string& name, bool full) {
   RepositoryConfig repo;
+  std::shared_ptr<git::GitSource> source;
   std::string previous;
   bool config_changed = false;
   {
@@ -310,9 +316,10 @@ std::vector<std::string> Controller::PollRepository(const std::string& name, boo
     config_changed = state.full_pass;
     state.full_pass = false;
     repo = state.config;
+    source = state.git;
     previous = state.commit;
   }
-  git::GitSource& git = *deps_.git;
+  git::GitSource& git = source ? *source : *deps_.git;
   const std::string display = git::RedactUrl(repo.url);
   auto started = deps_.clock->SteadyNow();
   std::string error;
@@ -408,6 +415,7 @@ std::vector<std::string> Controller::PollRepository(const std::string& name, boo
                     Affects(spec, changed_paths);
     project->spec = spec;
     project->repo_url = repo.url;
+    project->git = source;
     project->ref = RefName(repo);
     if (affected || project->commit.empty()) project->commit = commit;
     if (force_all_) project->force = true;
@@ -599,7 +607,7 @@ WorkQueue::Outcome Controller::ReconcileProject(const std::string& key) {
   base::Log(LogLevel::kInfo, "reconciling",
             {{"project", key}, {"stack", spec.stack_name}, {"revision", state.commit}});
   reconcile::Reconciler reconciler(
-      *deps_.git, *deps_.cloudformation, deps_.ec2, *deps_.clock,
+      state.git ? *state.git : *deps_.git, *deps_.cloudformation, deps_.ec2, *deps_.clock,
       [&](const reconcile::ProgressEvent& event) {
         if (event.kind == reconcile::ProgressEvent::Kind::kResource) {
           base::Log(LogLevel::kInfo, event.status,

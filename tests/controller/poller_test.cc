@@ -1,17 +1,23 @@
 // The controller's repository checks: backoff of failing repositories (whatever triggered the
-// check), against a real git transport (a closed loopback port) and the stack-files target.
+// check) and credentials that belong to one repository entry, against real git transports
+// (a closed loopback port, the smart-HTTP test server with basic auth) and the stack-files
+// target.
 
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "aws/stack_files.h"
 #include "base/clock.h"
 #include "controller/controller.h"
+#include "controller/repository_source.h"
 #include "git/libgit2_source.h"
 #include "metrics/metrics.h"
+#include "reconcile/stack_tags.h"
+#include "tests/git/git_servers.h"
 #include "tests/support/support.h"
 
 namespace ecsync::controller {
@@ -186,6 +192,117 @@ TEST_F(PollerTest, AReloadChecksAtOnceThenBacksOffToo) {
   EXPECT_GE(Repository(controller, "dead").backoff_seconds, 18.0);
   EXPECT_LE(Repository(controller, "dead").backoff_seconds, 22.0);
   controller.Stop();
+}
+
+// Two entries (and one without credentials) for one private repository behind basic auth:
+// each uses its own credentials, in either order, and nothing one of them fetched can be read
+// by another.
+class CredentialsTest : public PollerTest {
+ protected:
+  CredentialsTest() {
+    private_.Write("compose.yaml",
+                   "services:\n  web:\n    image: nginx:1.27-alpine\n");
+    commit_ = private_.Commit("private app");
+    server_ = std::make_unique<git_testing::LoopbackServer>(git_testing::GitHttpServerArgv(
+        std::filesystem::path(private_.path()).parent_path().string(), "deploy-bot",
+        "good-pa55"));
+    url_ = "http://127.0.0.1:" + std::to_string(server_->port()) + "/" +
+           std::filesystem::path(private_.path()).filename().string();
+  }
+
+  RepositoryConfig Entry(const std::string& name, const std::string& password) const {
+    RepositoryConfig repo;
+    repo.name = name;
+    repo.url = url_;
+    repo.ref = "main";
+    repo.poll_interval = seconds(20);
+    repo.timeout = seconds(60);
+    ProjectConfig project = AppProject();
+    repo.projects = {project};
+    if (!password.empty()) {
+      repo.auth.username = "deploy-bot";
+      repo.auth.password = password;
+    }
+    return repo;
+  }
+
+  // Runs a controller with `repos` (the real per-entry sources over one cache directory)
+  // until every repository has been checked once.
+  void CheckAll(const std::vector<RepositoryConfig>& repos, const std::string& cache_dir,
+                std::vector<RepositoryStatus>* out) {
+    ControllerDeps deps = Deps(*base::SystemClock::Get());
+    deps.git_for = [cache_dir](const RepositoryConfig& repo) {
+      return MakeRepositoryGitSource(cache_dir, repo);
+    };
+    Controller controller(MakeConfig(repos), deps);
+    controller.Start();
+    ASSERT_TRUE(WaitUntil([&] { return controller.Ready(); }));
+    ASSERT_TRUE(WaitUntil([&] { return controller.Idle(); }));
+    *out = controller.status().Repositories();
+    controller.Stop();
+  }
+
+  std::string Revision(const std::string& stack) {
+    auto found = stacks_.DescribeStack(stack);
+    return found.ok() ? found->tags[reconcile::kTagRevision] : "";
+  }
+
+  GitRepo private_;
+  std::string commit_;
+  std::unique_ptr<git_testing::LoopbackServer> server_;
+  std::string url_;
+};
+
+TEST_F(CredentialsTest, EachEntryUsesItsOwnCredentialsInEitherOrder) {
+  ASSERT_GT(server_->port(), 0) << "the smart HTTP server did not start";
+  // [good, bad, none] and [bad, good, none]: the last entry's credentials used to win.
+  for (bool good_first : {true, false}) {
+    SCOPED_TRACE(good_first ? "good first" : "bad first");
+    TempDir cache;
+    std::vector<RepositoryConfig> repos = {Entry("good", "good-pa55"), Entry("bad", "wrong"),
+                                           Entry("none", "")};
+    if (!good_first) std::swap(repos[0], repos[1]);
+    std::vector<RepositoryStatus> statuses;
+    CheckAll(repos, cache.path(), &statuses);
+    ASSERT_EQ(statuses.size(), 3u);
+    for (const RepositoryStatus& status : statuses) {
+      SCOPED_TRACE(status.name);
+      if (status.name == "good") {
+        EXPECT_EQ(status.last_commit, commit_);
+        EXPECT_EQ(status.last_error, "");
+      } else {
+        EXPECT_EQ(status.last_commit, "");
+        EXPECT_NE(status.last_error.find("authentication"), std::string::npos)
+            << status.last_error;
+        EXPECT_EQ(status.last_error.find("good-pa55"), std::string::npos);
+      }
+    }
+    EXPECT_EQ(Revision("good-app"), commit_);
+    EXPECT_EQ(Revision("bad-app"), "");
+    EXPECT_EQ(Revision("none-app"), "");
+  }
+}
+
+// The cache: what the good entry fetched is in its own cache entry, which neither the entry
+// whose password is wrong nor the one without credentials reads.
+TEST_F(CredentialsTest, AnEntryCannotReadWhatAnotherEntryFetched) {
+  ASSERT_GT(server_->port(), 0) << "the smart HTTP server did not start";
+  TempDir cache;
+  auto good = MakeRepositoryGitSource(cache.path(), Entry("good", "good-pa55"));
+  auto bad = MakeRepositoryGitSource(cache.path(), Entry("bad", "wrong"));
+  auto none = MakeRepositoryGitSource(cache.path(), Entry("none", ""));
+  auto fetched = good->Fetch(url_, "main");
+  ASSERT_TRUE(fetched.ok()) << fetched.status().ToString();
+  ASSERT_TRUE(good->ReadFile(url_, commit_, "compose.yaml").ok());
+  for (auto* other : {bad.get(), none.get()}) {
+    EXPECT_EQ(other->Fetch(url_, "main").status().kind(), base::ErrorKind::kInvalid);
+    // A commit SHA as the ref resolves without listing the remote; the fetch must still
+    // authenticate, and the commit must not come from the good entry's cache.
+    EXPECT_FALSE(other->Fetch(url_, commit_).ok());
+    auto read = other->ReadFile(url_, commit_, "compose.yaml");
+    EXPECT_EQ(read.status().kind(), base::ErrorKind::kNotFound) << read.status().ToString();
+    EXPECT_FALSE(other->ListFiles(url_, commit_, "").ok());
+  }
 }
 
 }  // namespace
