@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "controller/clone_url.h"
+#include "controller/poll_backoff.h"
 #include "git/url.h"
 #include "reconcile/drift.h"
 #include "reconcile/prune.h"
@@ -18,7 +19,6 @@ namespace {
 using std::chrono::milliseconds;
 using base::LogLevel;
 
-constexpr milliseconds kMaxRepoBackoff = std::chrono::minutes(30);
 constexpr milliseconds kFailedRevisionBackoff = std::chrono::minutes(10);
 constexpr milliseconds kMaxFailedRevisionBackoff = std::chrono::hours(6);
 constexpr char kPruneSuffix[] = "#prune";
@@ -55,11 +55,14 @@ double SecondsSince(base::Clock& clock, std::chrono::steady_clock::time_point st
 // Per repository, guarded by Controller::mu_.
 struct Controller::RepoState {
   RepositoryConfig config;
-  std::chrono::steady_clock::time_point next_poll{};
-  bool triggered = false;
-  bool config_changed = true;  // every project is reconciled at the next check
-  std::string commit;  // last fetched
-  int failures = 0;
+  // This entry's own view of git (its credentials, its cache); null: ControllerDeps::git.
+  std::shared_ptr<git::GitSource> git;
+  std::chrono::steady_clock::time_point next_poll{};  // while not failing
+  bool triggered = false;  // a webhook asked for a check
+  bool check_now = true;   // the start or a configuration change: check at once
+  bool full_pass = true;   // every project is reconciled at the next successful check
+  PollBackoff backoff;     // while checks keep failing
+  std::string commit;      // last fetched
   std::vector<std::string> project_keys;
 };
 
@@ -67,6 +70,7 @@ struct Controller::RepoState {
 struct Controller::ProjectState {
   ProjectSpec spec;
   std::string repo_url;
+  std::shared_ptr<git::GitSource> git;  // the repository entry's; null: ControllerDeps::git
   std::string ref;
   std::string commit;  // the repository commit this project should be at
   // A deploy of (commit, config) that failed: not tried again before `failed_until`.
@@ -130,7 +134,7 @@ void Controller::ApplyConfigLocked(const Config& config, bool initial) {
     auto& state = repos_[repo.name];
     if (!state) state = std::make_unique<RepoState>();
     bool changed = initial || state->config.url != repo.url || state->config.ref != repo.ref ||
-                   state->config.ref_kind != repo.ref_kind ||
+                   state->config.ref_kind != repo.ref_kind || state->config.auth != repo.auth ||
                    state->config.projects.size() != repo.projects.size();
     if (!changed) {
       for (size_t i = 0; i < repo.projects.size(); ++i) {
@@ -148,11 +152,17 @@ void Controller::ApplyConfigLocked(const Config& config, bool initial) {
     }
     state->config = repo;
     if (changed) {
-      state->config_changed = true;
+      // A new configuration is checked at once and starts without backoff; if that check
+      // fails, it backs off from its first failure like any other.
+      state->check_now = true;
+      state->full_pass = true;
       state->next_poll = {};
-      state->failures = 0;
+      state->backoff.Reset();
+      // The entry's credentials go with a source of its own, never with its URL: another
+      // entry for the same URL must neither use them nor read what they fetched.
+      state->git = deps_.git_for ? deps_.git_for(repo) : nullptr;
+      ShowBackoff(repo.name, state->backoff, std::nullopt, *deps_.clock, status_, deps_.metrics);
     }
-    if (deps_.set_credentials && !repo.auth.empty()) deps_.set_credentials(repo.url, repo.auth);
     status_.UpdateRepository(repo.name, [&](RepositoryStatus& s) {
       s.url = git::RedactUrl(repo.url);
       s.ref = repo.ref;
@@ -172,6 +182,7 @@ void Controller::ApplyConfigLocked(const Config& config, bool initial) {
       if (deps_.metrics != nullptr) deps_.metrics->RemoveProject(key);
     }
     status_.RemoveRepository(it->first);
+    if (deps_.metrics != nullptr) deps_.metrics->SetGitBackoff(it->first, 0, 0.0);
     it = repos_.erase(it);
   }
   config_ = config;
@@ -212,8 +223,8 @@ void Controller::Trigger(const std::string& repository) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = repos_.find(repository);
     if (it == repos_.end()) return;
+    // Due now unless the repository backs off; then see PollBackoff for the one early check.
     it->second->triggered = true;
-    it->second->next_poll = {};
   }
   poll_cv_.notify_all();
 }
@@ -236,13 +247,19 @@ void Controller::PollLoop() {
     for (auto& [name, repo] : repos_) {
       if (polling_.contains(name)) continue;
       bool webhook_only = repo->config.poll_interval.count() == 0;
-      bool is_due = repo->triggered || repo->config_changed ||
-                    (!webhook_only && repo->next_poll <= now);
-      if (is_due) {
-        due.push_back(name);
-      } else if (!webhook_only) {
-        earliest = std::min(earliest, repo->next_poll);
+      bool is_due = false;
+      if (repo->check_now) {
+        is_due = true;
+      } else if (repo->backoff.failing()) {
+        // A failed check is retried on the backoff schedule, webhook-only repositories too;
+        // a webhook does not bypass it (beyond PollBackoff's one early check).
+        is_due = repo->backoff.Due(now, repo->triggered);
+        if (!is_due) earliest = std::min(earliest, repo->backoff.next_attempt());
+      } else {
+        is_due = repo->triggered || (!webhook_only && repo->next_poll <= now);
+        if (!is_due && !webhook_only) earliest = std::min(earliest, repo->next_poll);
       }
+      if (is_due) due.push_back(name);
     }
     // Drift checks run inside a project's reconcile (after it, when due), so a Ready
     // project whose check is due is queued; the reconcile itself is a cheap no-op then.
@@ -281,6 +298,7 @@ void Controller::PollLoop() {
 
 std::vector<std::string> Controller::PollRepository(const std::string& name, bool full) {
   RepositoryConfig repo;
+  std::shared_ptr<git::GitSource> source;
   std::string previous;
   bool config_changed = false;
   {
@@ -293,11 +311,15 @@ std::vector<std::string> Controller::PollRepository(const std::string& name, boo
     }
     RepoState& state = *it->second;
     state.triggered = false;
-    config_changed = state.config_changed;
-    state.config_changed = false;
+    state.check_now = false;
+    state.backoff.Started(deps_.clock->SteadyNow());
+    config_changed = state.full_pass;
+    state.full_pass = false;
     repo = state.config;
+    source = state.git;
     previous = state.commit;
   }
+  git::GitSource& git = source ? *source : *deps_.git;
   const std::string display = git::RedactUrl(repo.url);
   auto started = deps_.clock->SteadyNow();
   std::string error;
@@ -306,25 +328,25 @@ std::vector<std::string> Controller::PollRepository(const std::string& name, boo
   std::vector<std::string> changed_paths;
   bool head_moved = true;
   // An unchanged repository costs one remote check (no fetch).
-  auto head = deps_.git->RemoteHead(repo.url, RefName(repo));
+  auto head = git.RemoteHead(repo.url, RefName(repo));
   if (!head.ok()) {
     error = head.status().message();
   } else if (*head == previous && !config_changed && !full) {
     head_moved = false;
     commit = previous;
   } else {
-    auto fetched = deps_.git->Fetch(repo.url, RefName(repo));
+    auto fetched = git.Fetch(repo.url, RefName(repo));
     if (!fetched.ok()) {
       error = fetched.status().message();
     } else {
       commit = *fetched;
-      auto expanded = ExpandProjects(repo, *deps_.git, commit);
+      auto expanded = ExpandProjects(repo, git, commit);
       if (!expanded.ok()) {
         error = expanded.status().message();
       } else {
         specs = std::move(*expanded);
         if (!previous.empty() && previous != commit && !config_changed && !full) {
-          auto changed = deps_.git->ChangedPaths(repo.url, previous, commit);
+          auto changed = git.ChangedPaths(repo.url, previous, commit);
           if (changed.ok()) {
             changed_paths = std::move(*changed);
           } else {
@@ -350,32 +372,29 @@ std::vector<std::string> Controller::PollRepository(const std::string& name, boo
   RepoState& state = *it->second;
   auto now = deps_.clock->SteadyNow();
   if (!error.empty()) {
-    // Keeps failing: back off instead of hammering the host.
-    ++state.failures;
-    if (config_changed) state.config_changed = true;  // still owed a full pass
-    milliseconds backoff = repo.poll_interval.count() > 0 ? repo.poll_interval
-                                                           : milliseconds(std::chrono::seconds(30));
-    for (int i = 1; i < state.failures && backoff < kMaxRepoBackoff; ++i) backoff *= 2;
-    backoff = std::min(backoff, kMaxRepoBackoff);
-    state.next_poll = now + Jittered(backoff);
+    // Keeps failing: back off from the first failure instead of hammering the host.
+    if (config_changed) state.full_pass = true;  // still owed a full pass
+    const milliseconds delay = state.backoff.Failed(now, repo.poll_interval, random_);
     status_.UpdateRepository(name, [&](RepositoryStatus& s) {
       s.last_error = error;
-      s.consecutive_failures = state.failures;
       s.polled = true;
     });
+    ShowBackoff(name, state.backoff, std::nullopt, *deps_.clock, status_, deps_.metrics);
     base::Log(LogLevel::kWarn, "checking the repository failed",
               {{"repository", name}, {"url", display}, {"error", error},
-               {"failures", std::to_string(state.failures)}});
+               {"failures", std::to_string(state.backoff.failures())},
+               {"retry_in_seconds", std::to_string(delay.count() / 1000)}});
     return {};
   }
-  state.failures = 0;
-  state.next_poll = now + Jittered(repo.poll_interval.count() > 0 ? repo.poll_interval
-                                                                   : std::chrono::hours(24));
+  state.backoff.Reset();
+  const bool webhook_only = repo.poll_interval.count() == 0;
+  state.next_poll = now + Jittered(webhook_only ? std::chrono::hours(24) : repo.poll_interval);
+  ShowBackoff(name, state.backoff, webhook_only ? std::nullopt : std::optional(state.next_poll),
+              *deps_.clock, status_, deps_.metrics);
   status_.UpdateRepository(name, [&](RepositoryStatus& s) {
     s.last_commit = commit;
     s.last_fetch = deps_.clock->Now();
     s.last_error.clear();
-    s.consecutive_failures = 0;
     s.polled = true;
   });
   if (!head_moved) return {};
@@ -396,6 +415,7 @@ std::vector<std::string> Controller::PollRepository(const std::string& name, boo
                     Affects(spec, changed_paths);
     project->spec = spec;
     project->repo_url = repo.url;
+    project->git = source;
     project->ref = RefName(repo);
     if (affected || project->commit.empty()) project->commit = commit;
     if (force_all_) project->force = true;
@@ -587,7 +607,7 @@ WorkQueue::Outcome Controller::ReconcileProject(const std::string& key) {
   base::Log(LogLevel::kInfo, "reconciling",
             {{"project", key}, {"stack", spec.stack_name}, {"revision", state.commit}});
   reconcile::Reconciler reconciler(
-      *deps_.git, *deps_.cloudformation, deps_.ec2, *deps_.clock,
+      state.git ? *state.git : *deps_.git, *deps_.cloudformation, deps_.ec2, *deps_.clock,
       [&](const reconcile::ProgressEvent& event) {
         if (event.kind == reconcile::ProgressEvent::Kind::kResource) {
           base::Log(LogLevel::kInfo, event.status,

@@ -36,8 +36,11 @@ namespace ecsync::controller {
 // What the controller talks to. Not owned; they outlive the controller.
 struct ControllerDeps {
   git::GitSource* git = nullptr;
-  // Registers a repository's credentials with the git source; may be empty (tests).
-  std::function<void(const std::string& url, const git::Credentials&)> set_credentials;
+  // Makes the git source of one repository entry, which reaches the remote with that entry's
+  // credentials only and keeps what they fetched apart from other entries (see
+  // MakeRepositoryGitSource). Called when an entry is added or changed, with the controller's
+  // lock held (so it must not call back). Empty: every repository uses `git` (tests).
+  std::function<std::shared_ptr<git::GitSource>(const RepositoryConfig&)> git_for;
   aws::CloudFormation* cloudformation = nullptr;
   aws::Ec2* ec2 = nullptr;  // null: the network must be configured (aws.vpc_id, subnet_ids)
   aws::Ecs* ecs = nullptr;  // null: no fail-fast on crashing tasks

@@ -11,6 +11,7 @@
 #include "controller/config.h"
 #include "controller/controller.h"
 #include "controller/http_server.h"
+#include "controller/repository_source.h"
 #include "controller/version.h"
 #include "controller/webhook_handler.h"
 #include "git/libgit2_source.h"
@@ -71,9 +72,8 @@ base::Result<Runtime> BuildRuntime(const Config& config, const CommandContext& c
 ControllerDeps DepsFor(Runtime& runtime) {
   ControllerDeps deps;
   deps.git = runtime.git.get();
-  git::LibGit2Source* git = runtime.git.get();
-  deps.set_credentials = [git](const std::string& url, const git::Credentials& credentials) {
-    git->SetCredentials(url, credentials);
+  deps.git_for = [cache_dir = runtime.git->cache_dir()](const RepositoryConfig& repo) {
+    return MakeRepositoryGitSource(cache_dir, repo);
   };
   deps.cloudformation = runtime.cloudformation.get();
   deps.ec2 = runtime.ec2.get();

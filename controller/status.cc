@@ -102,6 +102,8 @@ nlohmann::ordered_json StatusStore::ToJson() const {
     j["lastFetchTime"] = FormatTime(r.last_fetch);
     j["lastError"] = r.last_error;
     j["consecutiveFailures"] = r.consecutive_failures;
+    j["backoffSeconds"] = r.backoff_seconds;
+    j["nextAttemptAt"] = FormatTime(r.next_attempt);
     doc["repositories"].push_back(std::move(j));
   }
   doc["projects"] = nlohmann::ordered_json::array();

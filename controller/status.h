@@ -58,6 +58,11 @@ struct RepositoryStatus {
   std::chrono::system_clock::time_point last_fetch{};
   std::string last_error;
   int consecutive_failures = 0;
+  // While checks keep failing: the delay chosen after the last failure (0 otherwise).
+  double backoff_seconds = 0;
+  // When the next check is due: the retry while failing, else the next poll; the epoch when
+  // none is scheduled (webhooks only, or not checked yet).
+  std::chrono::system_clock::time_point next_attempt{};
   bool polled = false;  // at least one check finished (with success or error)
 };
 

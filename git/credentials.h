@@ -4,7 +4,7 @@
 
 namespace ecsync::git {
 
-// How to authenticate to one remote (LibGit2Source::SetCredentials). Values are secrets:
+// How to authenticate to one remote (a LibGit2Source's own, or SetCredentials). Values are secrets:
 // never log or print them (the user name and the paths may be shown). All empty means
 // anonymous access. Each method is offered to the server once per connection.
 struct Credentials {
@@ -27,6 +27,7 @@ struct Credentials {
   bool empty() const {
     return username.empty() && password.empty() && ssh_private_key_path.empty();
   }
+  bool operator==(const Credentials&) const = default;
 };
 
 }  // namespace ecsync::git

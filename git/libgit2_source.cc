@@ -475,9 +475,20 @@ LibGit2Source::LibGit2Source(std::string cache_dir) : cache_dir_(std::move(cache
   internal::EnsureLibGit2Initialized();
 }
 
+LibGit2Source::LibGit2Source(std::string cache_dir, std::string cache_owner,
+                             Credentials credentials)
+    : cache_dir_(std::move(cache_dir)),
+      cache_owner_(std::move(cache_owner)),
+      own_credentials_(std::move(credentials)) {
+  internal::EnsureLibGit2Initialized();
+}
+
 base::Result<std::string> LibGit2Source::CacheEntryDir(const std::string& url) const {
   ECSYNC_ASSIGN_OR_RETURN(RemoteUrl remote, ParseRemoteUrl(url));
-  std::string key = base::Sha256Hex(remote.normalized).substr(0, kCacheKeyHexDigits);
+  // A normalized URL has no newline, so no owner can make one entry's key another's.
+  std::string identity = remote.normalized;
+  if (!cache_owner_.empty()) identity += "\n" + cache_owner_;
+  std::string key = base::Sha256Hex(identity).substr(0, kCacheKeyHexDigits);
   return (fs::path(cache_dir_) / key).string();
 }
 
@@ -533,7 +544,7 @@ void LibGit2Source::SetCredentials(const std::string& url, Credentials credentia
 Credentials LibGit2Source::CredentialsFor(const std::string& normalized_url) const {
   std::lock_guard<std::mutex> lock(credentials_mutex_);
   auto it = credentials_.find(normalized_url);
-  return it == credentials_.end() ? Credentials() : it->second;
+  return it == credentials_.end() ? own_credentials_ : it->second;
 }
 
 base::Result<std::string> LibGit2Source::RemoteHead(const std::string& url,

@@ -22,7 +22,8 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 base::Result<std::string> DefaultCacheDir(const EnvLookup& env);
 
 // GitSource over libgit2. Keeps one bare repository per URL under
-// `cache_dir`/<first 16 hex digits of SHA-256 of the normalized URL>/, with a remote
+// `cache_dir`/<first 16 hex digits of SHA-256 of the normalized URL>/ (of the normalized URL,
+// a newline and the cache owner, for a source with one; see below), with a remote
 // "origin" whose branches are fetched to refs/remotes/origin/* and whose tags to
 // refs/tags/* (forced, pruned). Nothing is ever checked out: files are read from the tree of
 // a commit.
@@ -32,14 +33,25 @@ base::Result<std::string> DefaultCacheDir(const EnvLookup& env);
 // kTransient. One process should own a cache directory at a time.
 //
 // Authentication (HTTPS user name and password or token, SSH key, SSH known_hosts) comes
-// from SetCredentials; see Credentials and docs/git.md.
+// from the source's own credentials or SetCredentials; see Credentials and docs/git.md.
+//
+// Sources with different owners never share a cache entry, so a commit one of them fetched
+// with its credentials cannot be read through another (ReadFile answers kNotFound until that
+// source's own Fetch succeeds). The controller gives each configured repository entry with
+// credentials a source of its own, owned by the entry's name.
 //
 // Thread-safe. Fetches and reads for the same URL (from any LibGit2Source in this process)
 // are serialized; calls for different URLs, and RemoteHead calls, run in parallel.
 class LibGit2Source final : public GitSource {
  public:
-  // `cache_dir` is created on first use.
+  // `cache_dir` is created on first use. Anonymous unless SetCredentials says otherwise;
+  // cache entries are shared with every other source without an owner.
   explicit LibGit2Source(std::string cache_dir);
+  // A source that reaches every remote with `credentials` (SetCredentials may still set
+  // others per URL) and keeps its cache entries apart from those of any source with another
+  // `cache_owner` (an empty owner shares them with the sources without one). `cache_owner`
+  // names the holder of the credentials, e.g. a configuration entry; it is not a secret.
+  LibGit2Source(std::string cache_dir, std::string cache_owner, Credentials credentials);
 
   // `ref` may be:
   //   - "" or "HEAD": the remote's default branch (what its HEAD points to);
@@ -59,9 +71,10 @@ class LibGit2Source final : public GitSource {
   // per call; on a successful call nothing is written to disk. Error kinds as for Fetch.
   base::Result<std::string> RemoteHead(const std::string& url, const std::string& ref) override;
 
-  // Uses `credentials` for every later Fetch and RemoteHead of `url` (matched after
-  // normalization, see ParseRemoteUrl; an unparsable URL is stored as given). Empty
-  // credentials remove the entry. The values are kept in memory only and never logged.
+  // Uses `credentials` for every later Fetch and RemoteHead of `url` through this source
+  // (matched after normalization, see ParseRemoteUrl; an unparsable URL is stored as given),
+  // instead of the source's own. Empty credentials remove the entry. The values are kept in
+  // memory only and never logged.
   void SetCredentials(const std::string& url, Credentials credentials);
 
   // Reads the blob at `path` in `commit`'s tree. "." segments are ignored, ".." climbs
@@ -85,7 +98,7 @@ class LibGit2Source final : public GitSource {
                                                       const std::string& from_commit,
                                                       const std::string& to_commit) override;
 
-  // The cache entry directory used for `url`. kInvalid for a malformed URL.
+  // The cache entry directory this source uses for `url`. kInvalid for a malformed URL.
   base::Result<std::string> CacheEntryDir(const std::string& url) const;
 
   const std::string& cache_dir() const { return cache_dir_; }
@@ -94,6 +107,8 @@ class LibGit2Source final : public GitSource {
   Credentials CredentialsFor(const std::string& normalized_url) const;
 
   std::string cache_dir_;
+  std::string cache_owner_;
+  Credentials own_credentials_;
   mutable std::mutex credentials_mutex_;
   std::map<std::string, Credentials> credentials_;  // by normalized URL
 };

@@ -105,6 +105,12 @@ struct Metrics::Families {
   Family<Counter>& git_fetch_errors =
       CounterFamily(registry, "ecsync_git_fetch_errors_total",
                     "Git fetches and remote checks that failed, by repository.");
+  Family<Gauge>& git_consecutive_failures = GaugeFamily(
+      registry, "ecsync_git_consecutive_failures",
+      "Checks of a repository that failed in a row; 0 after a success.");
+  Family<Gauge>& git_backoff = GaugeFamily(
+      registry, "ecsync_git_backoff_seconds",
+      "Delay in seconds before a failing repository is checked again; 0 when not failing.");
   Family<Counter>& aws_requests = CounterFamily(
       registry, "ecsync_aws_requests_total",
       "AWS API calls after their last attempt, by service, operation and result code (OK, the "
@@ -246,6 +252,13 @@ void Metrics::GitFetch(const std::string& repository, std::chrono::duration<doub
       .Observe(duration.count());
   Counter& errors = f.git_fetch_errors.Add({{"repository", repository}});
   if (!ok) errors.Increment();
+}
+
+void Metrics::SetGitBackoff(const std::string& repository, int consecutive_failures,
+                            double backoff_seconds) {
+  Families& f = *families_;
+  f.git_consecutive_failures.Add({{"repository", repository}}).Set(consecutive_failures);
+  f.git_backoff.Add({{"repository", repository}}).Set(backoff_seconds);
 }
 
 void Metrics::AwsCall(const std::string& service, const std::string& operation,

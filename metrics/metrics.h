@@ -48,6 +48,11 @@ class Metrics {
   // One git fetch or remote check of `repository` (the configured name).
   // ecsync_git_fetch_duration_seconds{repository}, ecsync_git_fetch_errors_total{repository}.
   void GitFetch(const std::string& repository, std::chrono::duration<double> duration, bool ok);
+  // Where `repository`'s failing checks stand: ecsync_git_consecutive_failures{repository}
+  // and ecsync_git_backoff_seconds{repository} (the delay before the next retry); both 0
+  // once a check succeeds or the repository leaves the configuration.
+  void SetGitBackoff(const std::string& repository, int consecutive_failures,
+                     double backoff_seconds);
 
   // One AWS call after its last attempt. ecsync_aws_requests_total{service,operation,code}
   // where code is "OK" when `ok`, else `error_code`, else "NetworkError" (the caller passes

@@ -129,6 +129,30 @@ TEST_F(HttpAuthTest, MissingCredentialsAreInvalid) {
   EXPECT_EQ(source_.RemoteHead(url, "main").status().kind(), ErrorKind::kInvalid);
 }
 
+// A source's own credentials go with its own cache entries: an anonymous source for the same
+// URL neither authenticates with them nor reads what they fetched.
+TEST_F(HttpAuthTest, ASourceWithItsOwnCredentialsKeepsItsOwnCache) {
+  std::string url = Serve("deploy-bot", "pa55word");
+  Credentials basic;
+  basic.username = "deploy-bot";
+  basic.password = "pa55word";
+  const std::string cache_dir = cache_.path() + "/git";
+  LibGit2Source owned(cache_dir, "repository:good", basic);
+  EXPECT_NE(*owned.CacheEntryDir(url), *source_.CacheEntryDir(url));
+  EXPECT_EQ(*LibGit2Source(cache_dir, "", Credentials()).CacheEntryDir(url),
+            *source_.CacheEntryDir(url));
+  auto fetched = owned.Fetch(url, "main");
+  ASSERT_TRUE(fetched.ok()) << fetched.status().ToString();
+  EXPECT_TRUE(owned.ReadFile(url, sha_, "compose.yaml").ok());
+  EXPECT_EQ(source_.Fetch(url, "main").status().kind(), ErrorKind::kInvalid);
+  EXPECT_EQ(source_.ReadFile(url, sha_, "compose.yaml").status().kind(), ErrorKind::kNotFound);
+  // SetCredentials still overrides a source's own credentials for one URL.
+  Credentials wrong = basic;
+  wrong.password = "wrong";
+  owned.SetCredentials(url, wrong);
+  EXPECT_EQ(owned.RemoteHead(url, "main").status().kind(), ErrorKind::kInvalid);
+}
+
 TEST_F(HttpAuthTest, PasswordInTheUrlIsRedacted) {
   std::string url = Serve("x-access-token", kToken);
   std::string with_password = "http://x-access-token:" + std::string(kWrongToken) + "@" +

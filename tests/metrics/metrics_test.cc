@@ -26,6 +26,7 @@ void ExerciseEveryMethod(Metrics& m) {
   m.SetLastSuccess("web", std::chrono::system_clock::time_point(seconds(1'700'000'000)));
   m.GitFetch("apps", std::chrono::milliseconds(120), true);
   m.GitFetch("apps", seconds(61), false);
+  m.SetGitBackoff("apps", 2, 40.5);
   m.AwsCall("CloudFormation", "DescribeStacks", "", true, 1);
   m.AwsCall("CloudFormation", "DescribeStacks", "Throttling", false, 3);
   m.Webhook("github", "accepted");
@@ -44,6 +45,7 @@ TEST(Metrics, PromtoolAcceptsEveryFamily) {
         "ecsync_stack_revision_info", "ecsync_project_condition",
         "ecsync_stack_drifted_resources", "ecsync_last_success_timestamp_seconds",
         "ecsync_git_fetch_duration_seconds", "ecsync_git_fetch_errors_total",
+        "ecsync_git_consecutive_failures", "ecsync_git_backoff_seconds",
         "ecsync_aws_requests_total", "ecsync_aws_retries_total", "ecsync_webhook_requests_total",
         "ecsync_queue_depth"}) {
     EXPECT_NE(text.find(std::string("# HELP ") + family + " "), std::string::npos) << family;
@@ -209,6 +211,21 @@ TEST(Metrics, GitFetchTimesEveryFetchAndCountsFailures) {
       << text;
   EXPECT_TRUE(HasLine(text, "ecsync_git_fetch_errors_total{repository=\"apps\"} 1")) << text;
   EXPECT_TRUE(HasLine(text, "ecsync_git_fetch_errors_total{repository=\"other\"} 0")) << text;
+}
+
+TEST(Metrics, GitBackoffShowsTheFailingRepositoryAndClearsOnSuccess) {
+  Metrics m("1", "r");
+  m.SetGitBackoff("apps", 3, 80.25);
+  m.SetGitBackoff("other", 0, 0);
+  std::string text = m.Serialize();
+  EXPECT_TRUE(PromtoolAccepts(text));
+  EXPECT_TRUE(HasLine(text, "ecsync_git_consecutive_failures{repository=\"apps\"} 3")) << text;
+  EXPECT_TRUE(HasLine(text, "ecsync_git_backoff_seconds{repository=\"apps\"} 80.25")) << text;
+  EXPECT_TRUE(HasLine(text, "ecsync_git_backoff_seconds{repository=\"other\"} 0")) << text;
+  m.SetGitBackoff("apps", 0, 0);
+  text = m.Serialize();
+  EXPECT_TRUE(HasLine(text, "ecsync_git_consecutive_failures{repository=\"apps\"} 0")) << text;
+  EXPECT_TRUE(HasLine(text, "ecsync_git_backoff_seconds{repository=\"apps\"} 0")) << text;
 }
 
 TEST(Metrics, AwsCallCountsCodesAndRetries) {
