@@ -110,7 +110,8 @@ inline constexpr char kBitbucketCloudPush[] = R"({
              "default_merge_strategy": "merge_commit",
              "merge_strategies": ["merge_commit", "squash", "fast_forward"]},
      "truncated": false, "created": false, "forced": false, "closed": false,
-     "links": {"html": {"href": "https://bitbucket.org/acme/shop/branches/compare/bffeb742..6113728f"}},
+     "links": {"html": {
+       "href": "https://bitbucket.org/acme/shop/branches/compare/bffeb742..6113728f"}},
      "commits": [{"type": "commit", "hash": "bffeb74224043ba2feb48d137756c8a9331c449a",
                   "message": "Scale web to 3\n"}]},
     {"old": null,

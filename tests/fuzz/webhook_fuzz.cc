@@ -41,9 +41,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const Provider provider = kProviders[data[0] % 5];
   std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
-  size_t split = rest.find("\n\n");
-  std::string_view head = split == std::string_view::npos ? std::string_view() : rest.substr(0, split);
-  std::string_view body = split == std::string_view::npos ? rest : rest.substr(split + 2);
+  const size_t split = rest.find("\n\n");
+  const bool has_headers = split != std::string_view::npos;
+  std::string_view head = has_headers ? rest.substr(0, split) : std::string_view();
+  std::string_view body = has_headers ? rest.substr(split + 2) : rest;
 
   Headers headers;
   while (!head.empty()) {
