@@ -2,6 +2,7 @@
 
 #include <exception>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "base/log.h"
@@ -120,10 +121,19 @@ WebhookResponse WebhookHandler::HandleChecked(Provider provider, const Headers& 
 
   // Verify against every configured secret before looking at what the body names, so the
   // answer and the work done do not depend on whether that repository is configured.
+  // An address over its refusal budget is the exception: there a flood of forged
+  // signatures would cost one HMAC of the body per configured secret, so its requests are
+  // parsed first and checked only against the secrets of the repositories they name (a
+  // ping naming none gets 401). It still gets the same 401 for anything it cannot prove.
   const std::vector<WebhookTarget> targets = repositories_.targets();
+  std::optional<base::Result<WebhookEvent>> event;
+  const bool over_budget = !refused_.HasToken(source);
+  if (over_budget) event = ParseWebhook(provider, headers, body);
   std::set<std::string> secrets;
   for (const WebhookTarget& target : targets) {
-    if (!target.secret.empty()) secrets.insert(target.secret);
+    if (target.secret.empty()) continue;
+    if (over_budget && !(event->ok() && NamesRepository(**event, target.url))) continue;
+    secrets.insert(target.secret);
   }
   std::set<std::string> verified;
   for (const std::string& secret : secrets) {
@@ -135,17 +145,22 @@ WebhookResponse WebhookHandler::HandleChecked(Provider provider, const Headers& 
     return Answer(provider, source, 429, "rate_limited",
                   "too many webhook requests from this address; retry later");
   }
-  auto event = ParseWebhook(provider, headers, body);
-  if (!event.ok()) return Answer(provider, source, 400, "bad_request", event.status().message());
+  if (!event) event = ParseWebhook(provider, headers, body);
+  if (!event->ok()) {
+    return Answer(provider, source, 400, "bad_request", event->status().message());
+  }
+  const WebhookEvent& delivery = **event;
 
   std::vector<WebhookTarget> named;
   for (const WebhookTarget& target : targets) {
-    if (NamesRepository(*event, target.url)) named.push_back(target);
+    if (NamesRepository(delivery, target.url)) named.push_back(target);
   }
   if (named.empty()) {
     // An organization hook's ping names no repository; its signature proved enough.
-    if (event->ping) return Answer(provider, source, 200, "ignored", "ping");
-    if (event->ignored) return Answer(provider, source, 200, "ignored", "event " + event->event);
+    if (delivery.ping) return Answer(provider, source, 200, "ignored", "ping");
+    if (delivery.ignored) {
+      return Answer(provider, source, 200, "ignored", "event " + delivery.event);
+    }
     return Answer(provider, source, 404, "unknown_repository",
                   "no configured repository has this clone URL");
   }
@@ -154,12 +169,12 @@ WebhookResponse WebhookHandler::HandleChecked(Provider provider, const Headers& 
     if (verified.contains(target.secret)) authentic.push_back(target);
   }
   if (authentic.empty()) return Answer(provider, source, 401, "unauthorized", kUnauthorized);
-  if (event->ping) return Answer(provider, source, 200, "ignored", "ping");
-  if (event->ignored) return Answer(provider, source, 200, "ignored", "event " + event->event);
+  if (delivery.ping) return Answer(provider, source, 200, "ignored", "ping");
+  if (delivery.ignored) return Answer(provider, source, 200, "ignored", "event " + delivery.event);
 
   std::set<std::string> wanted;
   for (const WebhookTarget& target : authentic) {
-    for (const RefUpdate& update : event->refs) {
+    for (const RefUpdate& update : delivery.refs) {
       if (!update.deleted && Follows(target, update)) wanted.insert(target.repository);
     }
   }
@@ -178,9 +193,9 @@ WebhookResponse WebhookHandler::HandleChecked(Provider provider, const Headers& 
   }
   // Checked after the limits, so a delivery refused with 429 is not taken for a duplicate
   // when the host retries it.
-  if (deliveries_.SeenBefore(event->delivery_id)) {
+  if (deliveries_.SeenBefore(delivery.delivery_id)) {
     return Answer(provider, source, 200, "duplicate",
-                  "delivery " + event->delivery_id + " seen before");
+                  "delivery " + delivery.delivery_id + " seen before");
   }
   for (const std::string& repository : triggered) repositories_.trigger(repository);
   std::string detail = Join(triggered);

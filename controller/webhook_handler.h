@@ -35,7 +35,9 @@ struct WebhookResponse {
 // Rate limits are token buckets: per repository and per sender address for requests whose
 // proof verified, so forged traffic cannot spend the budget of real deliveries; and per
 // sender address for refused requests (401, 413), which also bounds their log lines (once
-// an address is over it, its refusals are logged at debug level only). Every answer is
+// an address is over it, its refusals are logged at debug level only, and its signed
+// requests are checked only against the secrets of the repositories they name, so forged
+// signatures cost one HMAC each however many secrets are configured). Every answer is
 // counted in the webhook metric by provider and result, and logged; neither secrets,
 // signatures, tokens nor bodies are ever logged or echoed. Never throws. Thread-safe.
 class WebhookHandler {

@@ -175,6 +175,35 @@ TEST_F(HandlerTest, AnAddressOverItsRefusedBudgetIsRefusedCheaply) {
   EXPECT_EQ(Counted("generic", "rate_limited"), 2);
 }
 
+TEST_F(HandlerTest, AnAddressOverItsRefusedBudgetIsCheckedOnlyAgainstTheRepositoryItNames) {
+  AddRepository("shop", "https://github.com/acme/shop.git", "shop secret");
+  for (int i = 0; i < 20; ++i) {
+    AddRepository("r" + std::to_string(i), "https://h/r", "s" + std::to_string(i));
+  }
+  WebhookHandler::Options options;
+  options.refused_burst = 2;
+  WebhookHandler& handler = Handler(options);
+  // Within budget, a ping signed with any configured secret is answered.
+  EXPECT_EQ(handler.Handle(Provider::kGitHub, SignedGitHub("ping", kGitHubOrganizationPing, "s7"),
+                           kGitHubOrganizationPing, kGitHubAddress)
+                .status,
+            200);
+  for (int i = 0; i < 2; ++i) handler.Handle(Provider::kGitHub, {}, "{}", kGitHubAddress);
+  // Over it: a ping names no repository, so no secret is tried; a push still works.
+  EXPECT_EQ(handler.Handle(Provider::kGitHub, SignedGitHub("ping", kGitHubOrganizationPing, "s7"),
+                           kGitHubOrganizationPing, kGitHubAddress)
+                .status,
+            401);
+  const std::string body = GitHubPushWithCommits(1);
+  WebhookResponse push = handler.Handle(
+      Provider::kGitHub, SignedGitHub("push", body, "shop secret"), body, kGitHubAddress);
+  EXPECT_EQ(push.status, 202) << push.body;
+  EXPECT_EQ(handler.Handle(Provider::kGitHub, SignedGitHub("push", body, "s7"), body,
+                           kGitHubAddress)
+                .status,
+            401);
+}
+
 TEST_F(HandlerTest, EachRepositoryHasItsOwnBudget) {
   AddRepository("shop", "https://github.com/acme/shop.git");
   AddRepository("generic", "https://git.example.com/acme/api.git");
