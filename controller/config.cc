@@ -22,8 +22,14 @@ constexpr std::string_view kTopKeys[] = {"concurrency", "poll_concurrency", "cac
                                          "drift_interval", "server",         "webhooks",
                                          "aws",            "repositories"};
 constexpr std::string_view kServerKeys[] = {"listen", "metrics_listen"};
-constexpr std::string_view kWebhookKeys[] = {"secret", "max_body_bytes", "requests_per_second",
-                                             "burst"};
+constexpr std::string_view kWebhookKeys[] = {"secret",
+                                             "max_body_bytes",
+                                             "requests_per_second",
+                                             "burst",
+                                             "source_requests_per_second",
+                                             "source_burst",
+                                             "refused_requests_per_second",
+                                             "refused_burst"};
 constexpr std::string_view kAwsKeys[] = {
     "region", "profile", "role_arn", "endpoint_url", "stack_dir", "vpc_id", "subnet_ids",
     "template_bucket", "requests_per_second", "burst"};
@@ -121,6 +127,12 @@ base::Status ParseWebhooks(const ConfigMapping& top, const Sources& sources,
   ECSYNC_RETURN_IF_ERROR(map.Bytes("max_body_bytes", &webhooks->max_body_bytes));
   ECSYNC_RETURN_IF_ERROR(map.Positive("requests_per_second", &webhooks->requests_per_second));
   ECSYNC_RETURN_IF_ERROR(map.Int("burst", 1, kMaxBurst, &webhooks->burst));
+  ECSYNC_RETURN_IF_ERROR(
+      map.Positive("source_requests_per_second", &webhooks->source_requests_per_second));
+  ECSYNC_RETURN_IF_ERROR(map.Int("source_burst", 1, kMaxBurst, &webhooks->source_burst));
+  ECSYNC_RETURN_IF_ERROR(
+      map.Positive("refused_requests_per_second", &webhooks->refused_requests_per_second));
+  ECSYNC_RETURN_IF_ERROR(map.Int("refused_burst", 1, kMaxBurst, &webhooks->refused_burst));
   return base::Status::Ok();
 }
 

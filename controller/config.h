@@ -90,8 +90,15 @@ struct AwsConfig {
 struct WebhookConfig {
   std::string secret;  // default secret for every repository; "" means webhooks are refused
   size_t max_body_bytes = 1 << 20;
-  double requests_per_second = 10;  // per provider endpoint, token bucket; over it: 429
+  // Token buckets; over one: 429. Authenticated requests per repository they name:
+  double requests_per_second = 10;
   int burst = 50;
+  // Authenticated requests per sender address:
+  double source_requests_per_second = 50;
+  int source_burst = 200;
+  // Refused requests (no or bad signature, too large) per sender address:
+  double refused_requests_per_second = 1;
+  int refused_burst = 30;
 };
 
 struct ServerConfig {

@@ -210,6 +210,22 @@ std::vector<WebhookTarget> Controller::MatchRepositories(
     if (!keys.contains(CloneUrlKey(repo.url))) continue;
     WebhookTarget target;
     target.repository = repo.name;
+    target.url = repo.url;
+    target.ref_kind = repo.ref_kind;
+    target.ref = repo.ref;
+    target.secret = repo.webhook_secret.empty() ? config_.webhooks.secret : repo.webhook_secret;
+    targets.push_back(std::move(target));
+  }
+  return targets;
+}
+
+std::vector<WebhookTarget> Controller::WebhookTargets() const {
+  std::vector<WebhookTarget> targets;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const RepositoryConfig& repo : config_.repositories) {
+    WebhookTarget target;
+    target.repository = repo.name;
+    target.url = repo.url;
     target.ref_kind = repo.ref_kind;
     target.ref = repo.ref;
     target.secret = repo.webhook_secret.empty() ? config_.webhooks.secret : repo.webhook_secret;

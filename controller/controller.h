@@ -63,6 +63,7 @@ struct ControllerDeps {
 // A repository a webhook may name: what the HTTP layer needs to authenticate and route it.
 struct WebhookTarget {
   std::string repository;  // RepositoryConfig::name
+  std::string url;         // RepositoryConfig::url
   RefKind ref_kind = RefKind::kBranch;
   std::string ref;
   std::string secret;  // the repository's webhook secret, or the global one
@@ -110,6 +111,8 @@ class Controller {
 
   // The repositories whose URL matches one of `clone_urls` (by CloneUrlKey).
   std::vector<WebhookTarget> MatchRepositories(const std::vector<std::string>& clone_urls) const;
+  // Every configured repository, in configuration order.
+  std::vector<WebhookTarget> WebhookTargets() const;
   // Checks `repository` now (a webhook arrived). Repeated triggers while a check runs
   // coalesce into one more check.
   void Trigger(const std::string& repository);

@@ -71,7 +71,7 @@ void HttpServer::Routes(httplib::Server& server, bool main) {
     auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), size);
     if (ec == std::errc() && end == length.data() + length.size() &&
         size > webhooks_.max_body_bytes()) {
-      WebhookResponse answer = webhooks_.TooLarge(*provider);
+      WebhookResponse answer = webhooks_.TooLarge(*provider, req.remote_addr);
       res.status = answer.status;
       res.set_content(answer.body, "application/json");
       res.set_header("Connection", "close");
@@ -89,7 +89,7 @@ void HttpServer::Routes(httplib::Server& server, bool main) {
     }
     Headers headers;
     for (const auto& [name, value] : req.headers) headers.emplace(name, value);
-    WebhookResponse answer = webhooks_.Handle(*provider, headers, req.body);
+    WebhookResponse answer = webhooks_.Handle(*provider, headers, req.body, req.remote_addr);
     res.status = answer.status;
     res.set_content(answer.body, "application/json");
   });

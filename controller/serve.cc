@@ -106,6 +106,10 @@ ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
   hook_options.max_body_bytes = config->webhooks.max_body_bytes;
   hook_options.requests_per_second = config->webhooks.requests_per_second;
   hook_options.burst = config->webhooks.burst;
+  hook_options.source_requests_per_second = config->webhooks.source_requests_per_second;
+  hook_options.source_burst = config->webhooks.source_burst;
+  hook_options.refused_requests_per_second = config->webhooks.refused_requests_per_second;
+  hook_options.refused_burst = config->webhooks.refused_burst;
   WebhookHandler webhooks(controller, runtime->metrics.get(), *base::SystemClock::Get(),
                           hook_options);
   HttpServer::Options http_options;

@@ -2,7 +2,17 @@
 
 #include <ctime>
 
+#include "base/utf8.h"
+
 namespace ecsync::controller {
+
+namespace {
+
+// Status text comes from git (compose keys, file names), AWS and error messages, so it may
+// hold any bytes; the JSON must stay valid UTF-8 or dumping it throws.
+std::string Text(const std::string& text) { return base::SanitizeUtf8(text); }
+
+}  // namespace
 
 const char* ConditionName(Condition condition) {
   switch (condition) {
@@ -95,12 +105,12 @@ nlohmann::ordered_json StatusStore::ToJson() const {
   doc["repositories"] = nlohmann::ordered_json::array();
   for (const RepositoryStatus& r : Repositories()) {
     nlohmann::ordered_json j;
-    j["name"] = r.name;
-    j["url"] = r.url;
-    j["ref"] = r.ref;
-    j["lastFetchedCommit"] = r.last_commit;
+    j["name"] = Text(r.name);
+    j["url"] = Text(r.url);
+    j["ref"] = Text(r.ref);
+    j["lastFetchedCommit"] = Text(r.last_commit);
     j["lastFetchTime"] = FormatTime(r.last_fetch);
-    j["lastError"] = r.last_error;
+    j["lastError"] = Text(r.last_error);
     j["consecutiveFailures"] = r.consecutive_failures;
     j["backoffSeconds"] = r.backoff_seconds;
     j["nextAttemptAt"] = FormatTime(r.next_attempt);
@@ -109,27 +119,27 @@ nlohmann::ordered_json StatusStore::ToJson() const {
   doc["projects"] = nlohmann::ordered_json::array();
   for (const ProjectStatus& p : Projects()) {
     nlohmann::ordered_json j;
-    j["key"] = p.key;
-    j["repository"] = p.repository;
-    j["name"] = p.name;
-    j["stack"] = p.stack;
-    j["condition"] = {{"type", ConditionName(p.condition)}, {"reason", p.reason}};
+    j["key"] = Text(p.key);
+    j["repository"] = Text(p.repository);
+    j["name"] = Text(p.name);
+    j["stack"] = Text(p.stack);
+    j["condition"] = {{"type", ConditionName(p.condition)}, {"reason", Text(p.reason)}};
     j["suspended"] = p.suspended;
-    j["lastAppliedRevision"] = p.last_applied_revision;
-    j["lastAttemptedRevision"] = p.last_attempted_revision;
-    j["stackStatus"] = p.stack_status;
-    j["drift"] = {{"status", p.drift_status},
+    j["lastAppliedRevision"] = Text(p.last_applied_revision);
+    j["lastAttemptedRevision"] = Text(p.last_attempted_revision);
+    j["stackStatus"] = Text(p.stack_status);
+    j["drift"] = {{"status", Text(p.drift_status)},
                   {"driftedResources", p.drifted_resources},
-                  {"detail", p.drift_detail},
+                  {"detail", Text(p.drift_detail)},
                   {"checkedAt", FormatTime(p.drift_checked)}};
     j["runs"] = nlohmann::ordered_json::array();
     for (const RunRecord& run : p.runs) {
       j["runs"].push_back({{"started", FormatTime(run.started)},
                            {"seconds", run.seconds},
-                           {"revision", run.revision},
-                           {"action", run.action},
-                           {"result", run.result},
-                           {"message", run.message}});
+                           {"revision", Text(run.revision)},
+                           {"action", Text(run.action)},
+                           {"result", Text(run.result)},
+                           {"message", Text(run.message)}});
     }
     doc["projects"].push_back(std::move(j));
   }

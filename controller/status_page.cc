@@ -1,14 +1,17 @@
 #include <string>
 
+#include "base/utf8.h"
 #include "controller/status.h"
 
 namespace ecsync::controller {
 
 namespace {
 
+// HTML-escapes `text` after replacing ill-formed UTF-8 (the page declares charset=utf-8, and
+// its text comes from git and AWS, which may hold any bytes).
 std::string Escape(const std::string& text) {
   std::string out;
-  for (char c : text) {
+  for (char c : base::SanitizeUtf8(text)) {
     switch (c) {
       case '&':
         out += "&amp;";

@@ -45,7 +45,8 @@ struct RefUpdate {
 // What a webhook delivery says.
 struct WebhookEvent {
   std::string event;   // the provider's event name, for logs: "push", "Tag Push Hook", ...
-  // A connectivity test (GitHub "ping", Bitbucket "diagnostics:ping"): answer, queue nothing.
+  // A connectivity test (GitHub "ping", also from organization hooks, which name no
+  // repository; Bitbucket Server "diagnostics:ping"): answer, queue nothing.
   // Gitea's and GitLab's "test" buttons send an ordinary push and parse as one.
   bool ping = false;
   // A delivery of an event that is not a push (pull_request, issues, a Gitea "create" or
@@ -53,13 +54,16 @@ struct WebhookEvent {
   // `clone_urls` holds what the body names in the provider's usual places, best effort (a
   // body that does not parse is not an error here, it just yields no URLs).
   bool ignored = false;
-  // X-GitHub-Delivery, X-Gitea-Delivery, X-Gitlab-Event-UUID, X-Request-Id (Bitbucket and
-  // generic); "" when the request has none.
+  // X-GitHub-Delivery, X-Gitea-Delivery, X-Gitlab-Event-UUID, X-Request-Id (Bitbucket
+  // Server and generic), X-Request-UUID (Bitbucket Cloud); "" when the request has none.
   std::string delivery_id;
   // Every URL the payload gives for the repository (HTTPS, SSH, git://, web page), in
-  // payload order without duplicates; match them with CloneUrlKey. Non-empty for a push;
-  // may be empty for a ping or an ignored event.
+  // payload order without duplicates; match them with NamesRepository. Non-empty for a
+  // push unless repository_path is set; may be empty for a ping or an ignored event.
   std::vector<std::string> clone_urls;
+  // Bitbucket Server names the repository by project key and slug too: "<KEY>/<slug>" as
+  // given, "" when absent. It identifies a push whose payload lists no clone links.
+  std::string repository_path;
   // The refs the push changed: one for GitHub, GitLab, Gitea and generic; one per changed
   // ref for Bitbucket, which batches them. Non-empty for a push; empty for ping/ignored.
   std::vector<RefUpdate> refs;
@@ -67,7 +71,8 @@ struct WebhookEvent {
 
 // Parses a delivery for `provider`. The event type comes from the provider's header
 // (X-GitHub-Event; X-Gitea-Event, or X-Gogs-Event/X-GitHub-Event as Gitea also sends them;
-// X-Gitlab-Event, with object_kind deciding for "System Hook"; X-Event-Key for Bitbucket);
+// X-Gitlab-Event, with object_kind deciding for "System Hook"; X-Event-Key for Bitbucket:
+// "repo:refs_changed" from Bitbucket Server / Data Center, "repo:push" from Bitbucket Cloud);
 // generic deliveries are always pushes:
 //   {"repository": "<clone url>", "ref": "main" | "refs/heads/main" | "refs/tags/v1",
 //    "commit": "<sha>" (optional)}
@@ -75,22 +80,51 @@ struct WebhookEvent {
 // Bodies are JSON; for GitHub and Gitea, a Content-Type of application/x-www-form-urlencoded
 // means the JSON is in the form field `payload`.
 // kInvalid, with a message naming the provider, event and field, for: a missing event
-// header, a body that is not a JSON object, a push without a ref, repository URL or
-// (except generic) new commit id, a commit id that is not hex of length 40 or 64.
-// Does not check the signature: call VerifyWebhook first.
+// header, a body that is not a JSON object, a push without a ref, repository (URL, or for
+// Bitbucket Server project key and slug) or (except generic) new commit id, a commit id that
+// is not hex of length 40 or 64. Messages are valid UTF-8 whatever the input, and quote at
+// most a short prefix of it.
+// Does not check the signature: check a WebhookProof first.
 base::Result<WebhookEvent> ParseWebhook(Provider provider, const Headers& headers,
                                         std::string_view body);
 
-// True when the request carries a valid proof of `secret`:
-//   github:    X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, body)>
-//   gitea:     that, or X-Gitea-Signature: <hex HMAC-SHA256(secret, body)>
-//   bitbucket: X-Hub-Signature: sha256=<hex HMAC-SHA256(secret, body)>
+// Whether `event` names the repository configured with `url`: one of its clone URLs has the
+// same CloneUrlKey, or (Bitbucket Server without clone links) the URL's path is
+// "<project key>/<slug>", optionally after "scm/" (compared ignoring case).
+bool NamesRepository(const WebhookEvent& event, const std::string& url);
+
+// The proof a request carries, read from its headers once and then checked against each
+// candidate secret:
+//   github:    X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, body)>, over the body as
+//              sent (also when form-encoded)
+//   gitea:     that, or X-Gitea-Signature: <hex HMAC>; over the body, or for a form delivery
+//              over the JSON in its `payload` field (what Gitea signs)
+//   bitbucket: X-Hub-Signature: sha256=<hex HMAC-SHA256(secret, body)> (Server and Cloud)
 //   generic:   X-Signature: sha256=<hex HMAC-SHA256(secret, body)>
 //   gitlab:    X-Gitlab-Token: <secret> (GitLab does not sign bodies)
-// Hex digits may be either case. False when the header is missing or malformed (wrong
-// prefix, not 64 hex digits) or `secret` is empty. Comparisons take time independent of
-// where the values differ (ConstantTimeEquals); GitLab tokens are compared as SHA-256
-// digests, so their length does not show either.
+// Hex digits may be either case. Keeps a view of `body`, which must outlive it.
+class WebhookProof {
+ public:
+  WebhookProof(Provider provider, const Headers& headers, std::string_view body);
+
+  // Whether the request carries a well-formed signature (right prefix, 64 hex digits) or a
+  // non-empty token. Costs no hashing of the body, so requests without one are cheap to refuse.
+  bool present() const;
+  // Whether the proof was made with `secret`; false when !present() or `secret` is empty.
+  // Costs one HMAC of the body (two for a Gitea form delivery). Comparisons take time
+  // independent of where the values differ; GitLab tokens are compared as SHA-256 digests,
+  // so their length does not show either.
+  bool Matches(const std::string& secret) const;
+
+ private:
+  Provider provider_;
+  std::string_view body_;
+  std::optional<std::string> digest_;        // the signature's 32 bytes
+  std::optional<std::string> form_payload_;  // Gitea form deliveries: the signed JSON
+  std::optional<std::string> token_digest_;  // GitLab: SHA-256 of the token
+};
+
+// WebhookProof(provider, headers, body).Matches(secret).
 bool VerifyWebhook(Provider provider, const Headers& headers, std::string_view body,
                    const std::string& secret);
 

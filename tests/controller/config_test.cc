@@ -135,6 +135,23 @@ TEST(ConfigExample, NeedsItsSecrets) {
                                            "ECSYNC_WEBHOOK_SECRET is not set"));
 }
 
+TEST(ConfigWebhooks, RateLimitsPerRepositorySenderAndRefusal) {
+  const base::Result<Config> config = Parse(
+      "webhooks:\n  requests_per_second: 2\n  burst: 3\n  source_requests_per_second: 5\n"
+      "  source_burst: 9\n  refused_requests_per_second: 0.5\n  refused_burst: 4\n" +
+          Minimal(),
+      {{"HOME", "/home/tester"}});
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->webhooks.requests_per_second, 2);
+  EXPECT_EQ(config->webhooks.burst, 3);
+  EXPECT_EQ(config->webhooks.source_requests_per_second, 5);
+  EXPECT_EQ(config->webhooks.source_burst, 9);
+  EXPECT_EQ(config->webhooks.refused_requests_per_second, 0.5);
+  EXPECT_EQ(config->webhooks.refused_burst, 4);
+  EXPECT_THAT(ErrorOf("webhooks:\n  refused_burst: 0\n" + Minimal()),
+              HasSubstr("refused_burst"));
+}
+
 TEST(ConfigDefaults, FillEverythingNotWritten) {
   const base::Result<Config> config = Parse(Minimal(), {{"XDG_CACHE_HOME", "/xdg"}});
   ASSERT_TRUE(config.ok()) << config.status().ToString();

@@ -261,8 +261,8 @@ TEST_F(ControllerTest, WebhooksOverTheRateLimitGet429AndChangeNothing) {
   WebhookHandler handler(controller, &metrics_, *base::SystemClock::Get(), options);
   std::string body = nlohmann::json{{"repository", repo_.url()}, {"ref", "main"}}.dump();
   Headers headers = {{"X-Signature", "sha256=" + base::HexEncode(base::HmacSha256("hook", body))}};
-  EXPECT_EQ(handler.Handle(Provider::kGeneric, headers, body).status, 202);
-  WebhookResponse limited = handler.Handle(Provider::kGeneric, headers, body);
+  EXPECT_EQ(handler.Handle(Provider::kGeneric, headers, body, "127.0.0.1").status, 202);
+  WebhookResponse limited = handler.Handle(Provider::kGeneric, headers, body, "127.0.0.1");
   EXPECT_EQ(limited.status, 429);
   EXPECT_NE(metrics_.Serialize().find("result=\"rate_limited\""), std::string::npos);
 }
@@ -275,7 +275,7 @@ TEST_F(ControllerTest, WebhookForAnotherBranchIsIgnored) {
   WebhookHandler handler(controller, nullptr, *base::SystemClock::Get(), {});
   std::string body = nlohmann::json{{"repository", repo_.url()}, {"ref", "feature"}}.dump();
   Headers headers = {{"X-Signature", "sha256=" + base::HexEncode(base::HmacSha256("hook", body))}};
-  WebhookResponse answer = handler.Handle(Provider::kGeneric, headers, body);
+  WebhookResponse answer = handler.Handle(Provider::kGeneric, headers, body, "127.0.0.1");
   EXPECT_EQ(answer.status, 200);
   EXPECT_NE(answer.body.find("ignored"), std::string::npos);
 }

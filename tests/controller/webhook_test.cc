@@ -667,8 +667,9 @@ TEST(ParseWebhook, BitbucketPingAndOtherEvents) {
   EXPECT_TRUE(pr->ignored);
 }
 
-TEST(ParseWebhook, BitbucketWithoutCloneLinksOrChangesIsInvalid) {
+TEST(ParseWebhook, BitbucketWithoutAnyRepositoryOrChangesIsInvalid) {
   std::string no_links = Replace(kBitbucketPush, R"("clone": [)", R"("mirror": [)");
+  no_links = Replace(no_links, R"("key": "ACME")", R"("name_only": "ACME")");
   auto event = ParseWebhook(Provider::kBitbucket, BitbucketHeaders("repo:refs_changed"), no_links);
   ASSERT_FALSE(event.ok());
   EXPECT_NE(event.status().message().find("links.clone"), std::string::npos);
