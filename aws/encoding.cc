@@ -19,7 +19,6 @@ int HexValue(char c) {
   return -1;
 }
 
-
 }  // namespace
 
 std::string UriEncode(std::string_view in, bool keep_slash) {
@@ -28,6 +27,23 @@ std::string UriEncode(std::string_view in, bool keep_slash) {
   for (unsigned char c : in) {
     if (IsUnreserved(c) || (keep_slash && c == '/')) {
       out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHexUpper[c >> 4]);
+      out.push_back(kHexUpper[c & 0xF]);
+    }
+  }
+  return out;
+}
+
+std::string FormUrlEncode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size() * 3);
+  for (unsigned char c : in) {
+    if (IsUnreserved(c)) {
+      out.push_back(static_cast<char>(c));
+    } else if (c == ' ') {
+      out.push_back('+');
     } else {
       out.push_back('%');
       out.push_back(kHexUpper[c >> 4]);

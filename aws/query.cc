@@ -9,9 +9,9 @@ namespace ecsync::aws {
 
 std::string FormEncode(const std::string& action, const std::string& version,
                        const QueryParams& params) {
-  std::string body = "Action=" + UriEncode(action) + "&Version=" + UriEncode(version);
+  std::string body = "Action=" + FormUrlEncode(action) + "&Version=" + FormUrlEncode(version);
   for (const auto& [key, value] : params) {
-    body += "&" + UriEncode(key) + "=" + UriEncode(value);
+    body += "&" + FormUrlEncode(key) + "=" + FormUrlEncode(value);
   }
   return body;
 }

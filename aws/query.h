@@ -22,7 +22,8 @@ enum class Protocol { kQuery, kEc2, kJson, kRestXml, kRestJson };
 // Request parameters in the order they are sent, names already flattened.
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
-// "Action=<action>&Version=<version>&k=v..." with keys and values percent-encoded.
+// "Action=<action>&Version=<version>&k=v..." with keys and values form-encoded as the SDKs
+// encode them (FormUrlEncode: a space is '+'), in the order given.
 std::string FormEncode(const std::string& action, const std::string& version,
                        const QueryParams& params);
 

@@ -170,5 +170,33 @@ TEST_P(QueryOutput, ParsesResponse) {
 INSTANTIATE_TEST_SUITE_P(Botocore, QueryOutput, ::testing::ValuesIn(CorpusCases("output/query.json")),
                          CaseName);
 
+// ---- the form body byte for byte as botocore builds it -------------------------------------
+
+// Emulators that verify signatures rebuild the body from the parsed form the way botocore
+// does and hash that, so a body that differs in any byte (a space as %20, say) is rejected
+// there. botocore itself is the reference: the same parameters through its AWSRequest.
+TEST(FormEncode, MatchesBotocoreByteForByte) {
+  const QueryParams params = {
+      {"TemplateBody", "{\"Description\": \"a b+c*d~e 'q' (x) !$&=/?#[]@,;:%\"}"},
+      {"Tags.member.1.Value", "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x9a\x80"},
+      {"Empty", ""},
+      {"Tabs", "a\tb\nc\r"},
+  };
+  const std::string body = FormEncode("CreateStack", "2010-05-15", params);
+  Json pairs = Json::array({{"Action", "CreateStack"}, {"Version", "2010-05-15"}});
+  for (const auto& [key, value] : params) pairs.push_back({key, value});
+  testing::CommandResult botocore = testing::RunCommand(
+      {"python3", "-c",
+       "import json, sys\n"
+       "from botocore.awsrequest import AWSRequest\n"
+       "pairs = [tuple(p) for p in json.load(sys.stdin)]\n"
+       "request = AWSRequest(method='POST', url='http://localhost/', data=dict(pairs))\n"
+       "sys.stdout.write(request.prepare().body)\n"},
+      {}, "", pairs.dump());
+  ASSERT_EQ(botocore.exit_code, 0) << botocore.err;
+  EXPECT_EQ(body, botocore.out);
+  EXPECT_NE(body.find("a+b%2Bc%2Ad~e"), std::string::npos) << body;  // space is '+', '+' escaped
+}
+
 }  // namespace
 }  // namespace ecsync::aws

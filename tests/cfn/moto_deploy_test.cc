@@ -64,6 +64,18 @@ class MotoDeploy : public ::testing::Test {
     return status;
   }
 
+  // Runs a boto3 script against this moto (the endpoint is argv[1]) and parses what it
+  // prints as JSON: a second, independent client besides the AWS CLI.
+  json Boto3(const std::string& script) const {
+    std::map<std::string, std::string> env = moto_.ClientEnv();
+    env.erase("AWS_SESSION_TOKEN");
+    env.erase("AWS_PROFILE");
+    ecsync::testing::CommandResult r = ecsync::testing::RunCommand(
+        {"python3", "-c", "import boto3, json, sys\n" + script, moto_.endpoint()}, env);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0 ? json::parse(r.out, nullptr, false) : json::object();
+  }
+
   // The physical ID of a stack resource.
   std::string Physical(const std::string& logical) const {
     json r = Cli({"cloudformation", "describe-stack-resource", "--stack-name", "test",
@@ -174,6 +186,43 @@ TEST_F(MotoDeploy, WebWorkerRedisOnTwoNetworks) {
   ASSERT_EQ(containers.size(), 2u);
   EXPECT_EQ(containers[1]["image"], "example/web:1");
   EXPECT_EQ(containers[1]["portMappings"][0]["containerPort"], 8080);
+}
+
+// A port that is not 80 or 443 makes the load balancer a network one, with TCP listeners
+// and target groups; moto deploys it (through tests/support/moto_ecsync.py) as such.
+TEST_F(MotoDeploy, NetworkLoadBalancerWithTcpListener) {
+  Conversion conversion =
+      testing::ConvertProjectOrDie(Project("tcpapp", {Service("api", "example/api:1", {Port(3000)})}),
+                                   options_);
+  testing::ExpectLintClean(conversion.tmpl);
+  ASSERT_EQ(testing::Resource(conversion.tmpl, "LoadBalancer")["Properties"]["Type"], "network");
+  ASSERT_EQ(Deploy(conversion), "CREATE_COMPLETE");
+
+  json seen = Boto3(R"(
+elbv2 = boto3.client("elbv2", endpoint_url=sys.argv[1])
+balancers = elbv2.describe_load_balancers()["LoadBalancers"]
+arn = balancers[0]["LoadBalancerArn"]
+json.dump({"balancers": [{"type": b["Type"], "scheme": b["Scheme"]} for b in balancers],
+           "listeners": [{"protocol": l["Protocol"], "port": l["Port"],
+                          "actions": [a["TargetGroupArn"] for a in l["DefaultActions"]]}
+                         for l in elbv2.describe_listeners(LoadBalancerArn=arn)["Listeners"]],
+           "groups": [{"arn": g["TargetGroupArn"], "protocol": g["Protocol"], "port": g["Port"],
+                       "target_type": g["TargetType"], "balancers": g["LoadBalancerArns"]}
+                      for g in elbv2.describe_target_groups()["TargetGroups"]],
+           "balancer": arn}, sys.stdout)
+)");
+  ASSERT_EQ(seen["balancers"].size(), 1u) << seen.dump();
+  EXPECT_EQ(seen["balancers"][0]["type"], "network");
+  EXPECT_EQ(seen["balancers"][0]["scheme"], "internet-facing");
+  ASSERT_EQ(seen["listeners"].size(), 1u) << seen.dump();
+  EXPECT_EQ(seen["listeners"][0]["protocol"], "TCP");
+  EXPECT_EQ(seen["listeners"][0]["port"], 3000);
+  ASSERT_EQ(seen["groups"].size(), 1u) << seen.dump();
+  EXPECT_EQ(seen["groups"][0]["protocol"], "TCP");
+  EXPECT_EQ(seen["groups"][0]["port"], 3000);
+  EXPECT_EQ(seen["groups"][0]["target_type"], "ip");
+  EXPECT_EQ(seen["groups"][0]["balancers"], json::array({seen["balancer"]}));
+  EXPECT_EQ(seen["listeners"][0]["actions"], json::array({seen["groups"][0]["arn"]}));
 }
 
 TEST_F(MotoDeploy, SecretsReachSecretsManagerThroughParameters) {

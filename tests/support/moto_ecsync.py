@@ -12,8 +12,10 @@ The same holds for AWS::SecretsManager::Secret and AWS::ApplicationAutoScaling::
 and ::ScalingPolicy: registered here too, each backed by moto's own backend for that service.
 
 It also makes ExecuteChangeSet apply the change set's tags to the stack, as CloudFormation
-does (moto keeps the stack's old tags, which would leave ecsync's revision tag stale). Used by the tests and the demo in place of
-`moto_server`; takes the same flags.
+does (moto keeps the stack's old tags, which would leave ecsync's revision tag stale), and
+makes AWS::ElasticLoadBalancingV2::LoadBalancer honour Type (moto makes every one an
+application load balancer, which refuses the TCP and UDP listeners of a network one). Used by
+the tests and the demo in place of `moto_server`; takes the same flags.
 """
 import os
 import sys
@@ -337,6 +339,38 @@ def _apply_change_set_tags():
 
 
 _apply_change_set_tags()
+
+
+def _typed_load_balancers():
+    """AWS::ElasticLoadBalancingV2::LoadBalancer with its Type, IpAddressType and Tags.
+
+    moto's model passes neither Type nor Tags to its ELBv2 backend, so every load balancer is
+    an application one, and a network load balancer's TCP listener is refused ("Listener
+    protocol 'TCP' must be one of 'HTTP, HTTPS'"). This creates it through the same backend
+    call the CreateLoadBalancer API makes, with the template's properties, so listeners and
+    target groups are validated as for that type and the ELBv2 API reports it as such.
+    """
+    from moto.elbv2.models import FakeLoadBalancer, elbv2_backends
+
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id,
+                                        region_name, **kwargs):
+        props = cloudformation_json["Properties"]
+        return elbv2_backends[account_id][region_name].create_load_balancer(
+            name=resource_name,
+            security_groups=props.get("SecurityGroups", []),  # a network one may have none
+            subnet_ids=props.get("Subnets", []),
+            subnet_mappings=props.get("SubnetMappings", []),
+            scheme=props.get("Scheme", "internet-facing"),
+            loadbalancer_type=props.get("Type", "application"),
+            ip_address_type=props.get("IpAddressType", "ipv4"),
+            tags=_tags(props),
+        )
+
+    FakeLoadBalancer.create_from_cloudformation_json = classmethod(
+        create_from_cloudformation_json)
+
+
+_typed_load_balancers()
 
 
 def _slow_creates(seconds):
