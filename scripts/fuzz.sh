@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for a bounded time,
-# seeded from the compose corpora. Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] (default 60).
+# seeded from the compose corpora and, for the HTTP request reader, a few hand-written
+# requests. Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] (default 60).
 # Exit status is non-zero when a target finds a crash; the reproducer is left in build-fuzz/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,15 +12,21 @@ build=build-fuzz
 CXX=clang++ CXXFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECSYNC_FUZZ=ON \
   -DECSYNC_BUILD_BENCH=OFF >/dev/null
-cmake --build "$build" -j2 --target load_fuzz interpolate_fuzz
+cmake --build "$build" -j2 --target load_fuzz interpolate_fuzz http_request_fuzz
 
 seeds="$build/seeds"
-mkdir -p "$seeds/load" "$seeds/interpolate"
+mkdir -p "$seeds/load" "$seeds/interpolate" "$seeds/http_request"
 find "$corpora/compose" "$corpora/real-compose" -name '*.y*ml' -size -64k \
   -exec cp -t "$seeds/load" {} + 2>/dev/null || true
 find "$corpora/compose/compose-go/dotenv/fixtures" -type f -exec cp -t "$seeds/interpolate" {} +
+# The first byte of an HTTP seed picks the size of the pieces the stream is fed in.
+printf '\x03GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' >"$seeds/http_request/get"
+printf '\x07POST /hooks/github HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhelloGET / HTTP/1.0\n\n' \
+  >"$seeds/http_request/pipelined"
+printf '\x01POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\nabc' \
+  >"$seeds/http_request/chunked"
 
-for target in load interpolate; do
+for target in load interpolate http_request; do
   mkdir -p "$build/corpus-$target"
   echo "fuzz: $target for ${seconds}s"
   (cd "$build" && "./tests/fuzz/${target}_fuzz" -max_total_time="$seconds" -max_len=65536 \

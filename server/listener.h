@@ -14,6 +14,8 @@
 
 namespace ecsync::server {
 
+class IoLoop;
+
 // One HTTP/1.1 listening address served by one I/O thread (epoll, non-blocking sockets) and
 // a small pool of worker threads that run the handler. The I/O thread never runs a handler
 // and never blocks, so slow or idle clients cost a socket and a bounded buffer each, not a
@@ -81,12 +83,12 @@ class Listener {
   const Options& options() const { return options_; }
 
  private:
-  class Loop;
+
 
   Options options_;
   Callbacks callbacks_;
   int port_ = 0;
-  std::unique_ptr<Loop> loop_;
+  std::unique_ptr<IoLoop> loop_;
   std::thread thread_;
 };
 
