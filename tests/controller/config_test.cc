@@ -71,7 +71,10 @@ TEST(ConfigExample, ParsesWithExpectedValues) {
   EXPECT_EQ(config->cache_dir, "/var/cache/ecsync/git");
   EXPECT_EQ(config->drift_interval, minutes(30));
   EXPECT_EQ(config->server.listen, "0.0.0.0:8080");
+  EXPECT_EQ(config->server.admin_listen, "127.0.0.1:8081");
   EXPECT_EQ(config->server.metrics_listen, "127.0.0.1:9090");
+  EXPECT_EQ(config->server.request_timeout, std::chrono::seconds(10));
+  EXPECT_EQ(config->server.max_connections_per_client, 64);
   EXPECT_EQ(config->webhooks.secret, "hook-secret");
   EXPECT_EQ(config->webhooks.max_body_bytes, 1u << 20);
   EXPECT_EQ(config->webhooks.requests_per_second, 10);
