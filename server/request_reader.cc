@@ -79,6 +79,7 @@ RequestReader::State RequestReader::Next() {
   request_ = Request();
   phase_ = Phase::kRequestLine;
   scanned_ = 0;
+  empty_lines_ = 0;
   header_bytes_ = 0;
   body_length_ = 0;
   expects_continue_ = false;
@@ -86,7 +87,6 @@ RequestReader::State RequestReader::Next() {
 }
 
 RequestReader::State RequestReader::Parse() {
-  int empty_lines = 0;
   while (phase_ == Phase::kRequestLine || phase_ == Phase::kHeaders) {
     size_t newline = buffer_.find('\n', scanned_);
     if (newline == std::string::npos) {
@@ -105,7 +105,7 @@ RequestReader::State RequestReader::Parse() {
     if (phase_ == Phase::kRequestLine) {
       if (newline > limits_.max_request_line) return Fail(414, "request line too long");
       if (line.empty()) {
-        if (++empty_lines > kMaxLeadingEmptyLines) return Fail(400, "malformed request line");
+        if (++empty_lines_ > kMaxLeadingEmptyLines) return Fail(400, "malformed request line");
       } else {
         if (!ParseRequestLine(line)) return State::kError;
         phase_ = Phase::kHeaders;

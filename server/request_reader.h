@@ -87,6 +87,7 @@ class RequestReader {
   Phase phase_ = Phase::kRequestLine;
   std::string buffer_;     // received, not yet consumed bytes
   size_t scanned_ = 0;     // bytes of buffer_ known to hold no '\n'
+  int empty_lines_ = 0;    // empty lines before this request's request line
   size_t header_bytes_ = 0;
   size_t body_length_ = 0;
   bool expects_continue_ = false;

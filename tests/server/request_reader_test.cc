@@ -52,6 +52,13 @@ TEST(RequestReader, PipelinedRequestsComeOneAfterTheOther) {
   EXPECT_FALSE(reader.idle());
 }
 
+TEST(RequestReader, EmptyLinesBeforeARequestAreBoundedAcrossPieces) {
+  RequestReader reader(SmallLimits());
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(reader.Feed("\r\n"), State::kNeedMore) << i;
+  EXPECT_EQ(reader.Feed("\r\n"), State::kError);
+  EXPECT_EQ(reader.error_status(), 400);
+}
+
 TEST(RequestReader, Http10ClosesUnlessAskedToKeepAlive) {
   RequestReader reader(SmallLimits());
   ASSERT_EQ(reader.Feed("GET / HTTP/1.0\r\n\r\n"), State::kComplete);
