@@ -35,9 +35,12 @@ bool IsGet(const Request& request) { return request.method == "GET" || request.m
 
 }  // namespace
 
-HttpServer::HttpServer(Controller& controller, WebhookHandler& webhooks,
-                       metrics::Metrics* metrics, Options options)
-    : controller_(controller), webhooks_(webhooks), metrics_(metrics), options_(std::move(options)) {}
+HttpServer::HttpServer(Controller& controller, WebhookHandler& webhooks, metrics::Metrics* metrics,
+                       Options options)
+    : controller_(controller),
+      webhooks_(webhooks),
+      metrics_(metrics),
+      options_(std::move(options)) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -131,8 +134,8 @@ base::Status HttpServer::Start() {
   public_callbacks.too_large = [this](const Request& request) {
     return HandlePublicTooLarge(request);
   };
-  ECSYNC_RETURN_IF_ERROR(StartListener(public_, std::move(public_options),
-                                       std::move(public_callbacks), "listen"));
+  ECSYNC_RETURN_IF_ERROR(
+      StartListener(public_, std::move(public_options), std::move(public_callbacks), "listen"));
 
   server::Listener::Options admin_options = ListenerOptions("admin", options_.admin_listen);
   admin_options.workers = kAdminWorkers;

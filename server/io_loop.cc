@@ -50,16 +50,20 @@ void SendBestEffort(int fd, const std::string& bytes) {
 
 const char* RefusalForStatus(int status) {
   switch (status) {
-    case 413: return "body_too_large";
+    case 413:
+      return "body_too_large";
     case 414:
-    case 431: return "headers_too_large";
-    default: return "bad_request";
+    case 431:
+      return "headers_too_large";
+    default:
+      return "bad_request";
   }
 }
 
 }  // namespace
 
-IoLoop::IoLoop(const Listener::Options& options, const Listener::Callbacks& callbacks, int listen_fd)
+IoLoop::IoLoop(const Listener::Options& options, const Listener::Callbacks& callbacks,
+               int listen_fd)
     : options_(options),
       callbacks_(callbacks),
       listen_fd_(listen_fd),
@@ -412,9 +416,9 @@ void IoLoop::ExpireDeadlines(SteadyClock::time_point now) {
       case Phase::kReading:
         if (!conn->reader.idle()) {
           Refused("request_timeout");
-          SendBestEffort(conn->fd, SerializeResponse(
-                                       Response::Text(408, "request not received in time\n"),
-                                       /*close=*/true, /*head_request=*/false));
+          SendBestEffort(conn->fd,
+                         SerializeResponse(Response::Text(408, "request not received in time\n"),
+                                           /*close=*/true, /*head_request=*/false));
         }
         Close(*conn);
         break;

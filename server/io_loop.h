@@ -106,7 +106,7 @@ class IoLoop {
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   std::atomic<bool> stop_{false};
-  uint64_t next_id_ = 2;
+  uint64_t next_id_ = 2;  // 0 and 1 are kListenId and kWakeId
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> connections_;
   std::unordered_map<std::string, size_t> per_client_;
   SteadyClock::time_point next_check_ = SteadyClock::time_point::max();
@@ -115,7 +115,7 @@ class IoLoop {
 
   std::mutex done_mutex_;
   std::vector<std::pair<uint64_t, Response>> done_;  // guarded by done_mutex_
-  WorkerPool pool_;  // last: stopped first, while the rest is still there
+  WorkerPool pool_;  // ~IoLoop stops it first, while everything its tasks touch is alive
 };
 
 }  // namespace ecsync::server

@@ -39,8 +39,8 @@ class IoLoop;
 class Listener {
  public:
   struct Options {
-    std::string name = "http";              // in logs
-    std::string address = "127.0.0.1:0";    // host:port; port 0 picks a free one
+    std::string name = "http";            // in logs
+    std::string address = "127.0.0.1:0";  // host:port; port 0 picks a free one
     RequestLimits limits;
     std::chrono::milliseconds request_timeout{10'000};
     std::chrono::milliseconds idle_timeout{60'000};
@@ -83,8 +83,6 @@ class Listener {
   const Options& options() const { return options_; }
 
  private:
-
-
   Options options_;
   Callbacks callbacks_;
   int port_ = 0;

@@ -10,10 +10,10 @@ namespace ecsync::server {
 // One parsed HTTP/1.x request. Header names keep the client's spelling; look them up with
 // Header(), which ignores case.
 struct Request {
-  std::string method;  // e.g. "GET", case-sensitive as RFC 9110 says
-  std::string target;  // the request target as sent, e.g. "/hooks/github?x=1"
-  std::string path;    // target up to '?'
-  std::string query;   // after '?', without it; "" when none
+  std::string method;     // e.g. "GET", case-sensitive as RFC 9110 says
+  std::string target;     // the request target as sent, e.g. "/hooks/github?x=1"
+  std::string path;       // target up to '?'
+  std::string query;      // after '?', without it; "" when none
   int minor_version = 1;  // HTTP/1.<minor_version>
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;

@@ -13,13 +13,7 @@ constexpr int kMaxLeadingEmptyLines = 4;
 // RFC 9110 tchar.
 bool IsTokenChar(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
+  return c != '\0' && std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
 bool IsToken(std::string_view text) {
@@ -203,8 +197,8 @@ RequestReader::State RequestReader::FinishHead() {
       return Fail(411, "Transfer-Encoding is not supported; send Content-Length");
     }
     if (!EqualsIgnoreCase(name, "Content-Length")) continue;
-    if (value.empty() || !std::all_of(value.begin(), value.end(),
-                                      [](char c) { return c >= '0' && c <= '9'; })) {
+    if (value.empty() ||
+        !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       return Fail(400, "invalid Content-Length");
     }
     // Past 18 digits the number no longer fits; it is over any limit anyway.

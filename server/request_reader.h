@@ -12,10 +12,10 @@ namespace ecsync::server {
 // covered by one of them, so a connection costs at most about
 // max_request_line + max_header_bytes + max_body_bytes.
 struct RequestLimits {
-  size_t max_request_line = 8 * 1024;  // longer: 414
-  size_t max_header_count = 64;        // more header lines: 431
+  size_t max_request_line = 8 * 1024;   // longer: 414
+  size_t max_header_count = 64;         // more header lines: 431
   size_t max_header_bytes = 16 * 1024;  // all header lines together, CRLFs included: 431
-  size_t max_body_bytes = 1 << 20;     // Content-Length over it: 413, before the body is read
+  size_t max_body_bytes = 1 << 20;      // Content-Length over it: 413, before the body is read
 };
 
 // An incremental HTTP/1.0 and 1.1 request parser: feed it bytes as they arrive, in pieces of
@@ -85,9 +85,9 @@ class RequestReader {
 
   RequestLimits limits_;
   Phase phase_ = Phase::kRequestLine;
-  std::string buffer_;     // received, not yet consumed bytes
-  size_t scanned_ = 0;     // bytes of buffer_ known to hold no '\n'
-  int empty_lines_ = 0;    // empty lines before this request's request line
+  std::string buffer_;   // received, not yet consumed bytes
+  size_t scanned_ = 0;   // bytes of buffer_ known to hold no '\n'
+  int empty_lines_ = 0;  // empty lines before this request's request line
   size_t header_bytes_ = 0;
   size_t body_length_ = 0;
   bool expects_continue_ = false;

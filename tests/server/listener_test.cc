@@ -81,7 +81,8 @@ TEST_F(ListenerTest, AnswersAndKeepsTheConnectionAlive) {
   Start({});
   auto client = RawClient::Connect(listener_->port());
   ASSERT_TRUE(client);
-  ASSERT_TRUE(client->Send("GET /a HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"));
+  ASSERT_TRUE(
+      client->Send("GET /a HTTP/1.1\r\n\r\nPOST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"));
   std::string first = client->ReadResponse(milliseconds(2000));
   EXPECT_EQ(StatusOf(first), 200) << first;
   EXPECT_NE(first.find("GET /a 0 127.0.0.1"), std::string::npos) << first;
@@ -97,7 +98,8 @@ TEST_F(ListenerTest, AnswersAndKeepsTheConnectionAlive) {
 TEST_F(ListenerTest, ExpectContinueGetsA100First) {
   Start({});
   auto client = RawClient::Connect(listener_->port());
-  ASSERT_TRUE(client->Send("POST /x HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"));
+  ASSERT_TRUE(
+      client->Send("POST /x HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"));
   EXPECT_EQ(StatusOf(client->ReadResponse(milliseconds(2000))), 100);
   ASSERT_TRUE(client->Send("ok"));
   EXPECT_EQ(StatusOf(client->ReadResponse(milliseconds(2000))), 200);
@@ -176,7 +178,8 @@ TEST_F(ListenerTest, TooManyOrTooLargeHeadersGet431AndMemoryStaysBounded) {
   many->Send(request);  // the server may close before it has all of it
   EXPECT_EQ(StatusOf(many->ReadResponse(milliseconds(3000))), 431);
 
-  // Four clients at once, each trying to send 64 MB of headers in 8 KB lines.
+  // Four clients at once, each trying to send 64 MB of headers in lines just under 8 KB
+  // (what cpp-httplib accepted per line).
   const long before = testing::ResidentKiB();
   std::vector<std::thread> senders;
   std::atomic<int> answered{0};
@@ -184,7 +187,7 @@ TEST_F(ListenerTest, TooManyOrTooLargeHeadersGet431AndMemoryStaysBounded) {
     senders.emplace_back([&, i] {
       auto client = RawClient::Connect(listener_->port(), "127.0.0." + std::to_string(20 + i));
       client->Send("GET / HTTP/1.1\r\n");
-      const std::string line = "X-Big: " + std::string(8 * 1024, 'a') + "\r\n";
+      const std::string line = "X-Big: " + std::string(8000, 'a') + "\r\n";
       for (int sent = 0; sent < 8 * 1024 && client->Send(line); ++sent) {
       }
       if (StatusOf(client->ReadResponse(milliseconds(3000))) == 431) ++answered;

@@ -61,7 +61,8 @@ class RawClient {
       if (head_end != std::string::npos) {
         size_t length = 0;
         size_t at = received_.find("Content-Length: ");
-        if (at != std::string::npos && at < head_end) length = std::stoul(received_.substr(at + 16));
+        if (at != std::string::npos && at < head_end)
+          length = std::stoul(received_.substr(at + 16));
         if (received_.size() >= head_end + 4 + length) {
           std::string response = received_.substr(0, head_end + 4 + length);
           received_.erase(0, head_end + 4 + length);
