@@ -53,7 +53,7 @@ machine_line
 echo "repositories: $count (one project each), poll_interval $poll, offline target (stack_dir)"
 start=$(date +%s.%N)
 start_serve "$work/ecsync.yaml" "$work/serve.log" "$work/serve.port"
-python3 bench/tools/wait_ready.py --serve "http://127.0.0.1:$serve_port" --projects "$count" \
+python3 bench/tools/wait_ready.py --serve "http://127.0.0.1:$admin_port" --projects "$count" \
   --pid "$serve_pid" --timeout 900
 ready=$(date +%s.%N)
 stacks=$(find "$work/stacks" -type f | wc -l)
@@ -73,6 +73,6 @@ t = sys.argv[1]
 total = sum(float(n) * {'ms': 0.001, 's': 1, 'm': 60, 'h': 3600}[u] for n, u in re.findall(r'([0-9.]+)(ms|s|m|h)', t)) if not t.replace('.', '').isdigit() else float(t)
 print(total * 1.25)" "$poll")
 sleep "$seconds"
-fetches=$(curl -sf "http://127.0.0.1:$serve_port/metrics" | awk '/^ecsync_git_fetch_duration_seconds_count/ { s += $NF } END { print s + 0 }')
+fetches=$(curl -sf "http://127.0.0.1:$admin_port/metrics" | awk '/^ecsync_git_fetch_duration_seconds_count/ { s += $NF } END { print s + 0 }')
 echo "after one more poll interval (${seconds}s): repository checks so far (ecsync_git_fetch_duration_seconds_count) $fetches"
 report "steady"

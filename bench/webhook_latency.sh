@@ -77,8 +77,8 @@ EOF
 machine_line
 echo "ecsync: $ecsync"
 start_serve "$work/ecsync.yaml" "$work/serve.log" "$work/serve.port" HOOK_SECRET=$secret
-echo "ecsync serve pid $serve_pid on 127.0.0.1:$serve_port; proxy $proxy_url -> $moto_url"
+echo "ecsync serve pid $serve_pid on 127.0.0.1:$serve_port (admin $admin_port); proxy $proxy_url -> $moto_url"
 
 python3 bench/tools/webhook_latency.py --repo "$repo" --clone-url "$url" \
-  --serve "http://127.0.0.1:$serve_port" --proxy-log "$work/aws.log" --moto "$moto_url" \
+  --serve "http://127.0.0.1:$serve_port" --admin "http://127.0.0.1:$admin_port" --proxy-log "$work/aws.log" --moto "$moto_url" \
   --secret "$secret" --iterations "$iterations"

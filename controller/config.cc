@@ -21,7 +21,10 @@ using compose::YamlNode;
 constexpr std::string_view kTopKeys[] = {"concurrency", "poll_concurrency", "cache_dir",
                                          "drift_interval", "server",         "webhooks",
                                          "aws",            "repositories"};
-constexpr std::string_view kServerKeys[] = {"listen", "metrics_listen"};
+constexpr std::string_view kServerKeys[] = {"listen",          "admin_listen",
+                                            "metrics_listen",  "request_timeout",
+                                            "idle_timeout",    "max_connections",
+                                            "max_connections_per_client"};
 constexpr std::string_view kWebhookKeys[] = {"secret",
                                              "max_body_bytes",
                                              "requests_per_second",
@@ -99,23 +102,59 @@ bool IsStackName(const std::string& name) {
   return true;
 }
 
+// Whether two listen addresses would need the same socket: equal, or the same port with a
+// wildcard host on either side.
+bool SameSocket(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  const std::string port_a = a.substr(a.rfind(':') + 1);
+  const std::string port_b = b.substr(b.rfind(':') + 1);
+  if (port_a != port_b || port_a == "0") return false;
+  auto wildcard = [](const std::string& address) {
+    const std::string host = address.substr(0, address.rfind(':'));
+    return host == "0.0.0.0" || host == "[::]" || host == "*";
+  };
+  return wildcard(a) || wildcard(b);
+}
+
+constexpr int kMaxConnections = 1'000'000;
+
 base::Status ParseServer(const ConfigMapping& top, ServerConfig* server) {
   ECSYNC_ASSIGN_OR_RETURN(const ConfigMapping map, top.Child("server", kServerKeys));
-  ECSYNC_RETURN_IF_ERROR(map.String("listen", &server->listen));
-  if (base::Status status = CheckListenAddress(server->listen); !status.ok()) {
-    return map.Error("listen", status.message());
+  const std::pair<const char*, std::string*> addresses[] = {
+      {"listen", &server->listen},
+      {"admin_listen", &server->admin_listen},
+      {"metrics_listen", &server->metrics_listen}};
+  for (const auto& [key, address] : addresses) {
+    ECSYNC_RETURN_IF_ERROR(map.String(key, address));
+    if (address == &server->metrics_listen && address->empty()) continue;  // optional
+    if (base::Status status = CheckListenAddress(*address); !status.ok()) {
+      return map.Error(key, status.message());
+    }
   }
-  ECSYNC_RETURN_IF_ERROR(map.String("metrics_listen", &server->metrics_listen));
+  if (SameSocket(server->admin_listen, server->listen)) {
+    return map.Error("admin_listen",
+                     "uses the same address as server.listen; the admin endpoints need their "
+                     "own port (e.g. 127.0.0.1:8081)");
+  }
   if (!server->metrics_listen.empty()) {
-    if (base::Status status = CheckListenAddress(server->metrics_listen); !status.ok()) {
-      return map.Error("metrics_listen", status.message());
-    }
-    if (server->metrics_listen == server->listen) {
+    if (SameSocket(server->metrics_listen, server->listen)) {
       return map.Error("metrics_listen",
-                       "is the same address as server.listen; remove it to serve /metrics on "
-                       "listen, or pick another port");
+                       "is the same address as server.listen; remove it (/metrics is on "
+                       "server.admin_listen), or pick another port");
+    }
+    if (SameSocket(server->metrics_listen, server->admin_listen)) {
+      return map.Error("metrics_listen",
+                       "is the same address as server.admin_listen, which serves /metrics "
+                       "already; remove it or pick another port");
     }
   }
+  ECSYNC_RETURN_IF_ERROR(
+      map.Duration("request_timeout", /*allow_zero=*/false, &server->request_timeout));
+  ECSYNC_RETURN_IF_ERROR(map.Duration("idle_timeout", /*allow_zero=*/false, &server->idle_timeout));
+  ECSYNC_RETURN_IF_ERROR(
+      map.Int("max_connections", 1, kMaxConnections, &server->max_connections));
+  ECSYNC_RETURN_IF_ERROR(map.Int("max_connections_per_client", 1, kMaxConnections,
+                                 &server->max_connections_per_client));
   return base::Status::Ok();
 }
 

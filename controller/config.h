@@ -102,9 +102,21 @@ struct WebhookConfig {
 };
 
 struct ServerConfig {
-  std::string listen = "0.0.0.0:8080";  // webhooks, status, health
-  // Separate address for /metrics; "" serves it on `listen`.
+  // The public listener: webhooks (/hooks/*) only.
+  std::string listen = "0.0.0.0:8080";
+  // The admin listener: /healthz, /readyz, /metrics, /api/v1/status and the status page.
+  // Loopback by default; in a pod it listens on the pod's address, not behind the Service.
+  std::string admin_listen = "127.0.0.1:8081";
+  // An extra address serving /metrics (and the health endpoints) only; "" for none.
   std::string metrics_listen;
+  // Limits of every listener (see server::Listener). A whole request, headers and body,
+  // must arrive within request_timeout; a kept-alive connection may idle idle_timeout.
+  std::chrono::milliseconds request_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  // Open connections per listener; when full, the longest idle one is closed to make room.
+  int max_connections = 512;
+  // Open connections per client IP address per listener (behind a proxy, the proxy's).
+  int max_connections_per_client = 64;
 };
 
 struct Config {

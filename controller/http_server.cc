@@ -1,138 +1,178 @@
 #include "controller/http_server.h"
 
-#include <httplib.h>
-
-#include <charconv>
+#include "base/log.h"
 
 namespace ecsync::controller {
 
-base::Result<std::pair<std::string, int>> ParseListenAddress(const std::string& address) {
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    return base::InvalidError("listen address \"" + address + "\" must be host:port");
-  }
-  std::string host = address.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  int port = -1;
-  const std::string digits = address.substr(colon + 1);
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-  if (ec != std::errc() || end != digits.data() + digits.size() || port < 0 || port > 65535) {
-    return base::InvalidError("listen address \"" + address + "\" has no valid port (0-65535)");
-  }
-  return std::make_pair(host, port);
+namespace {
+
+using server::Request;
+using server::Response;
+
+constexpr char kJson[] = "application/json";
+// The admin endpoints take no request body worth more than this.
+constexpr size_t kAdminMaxBody = 64 * 1024;
+// Handlers are short (a webhook is parsed and verified in memory; status and metrics are
+// serialized from memory), so a few workers per listener suffice; more requests wait in a
+// bounded queue.
+constexpr int kPublicWorkers = 4;
+constexpr int kAdminWorkers = 2;
+constexpr int kMetricsWorkers = 1;
+
+Response Json(int status, std::string body) {
+  Response response = Response::Text(status, std::move(body));
+  response.content_type = kJson;
+  return response;
 }
 
-HttpServer::HttpServer(Controller& controller, WebhookHandler& webhooks,
-                       metrics::Metrics* metrics, Options options)
-    : controller_(controller), webhooks_(webhooks), metrics_(metrics), options_(std::move(options)) {}
+Response MethodNotAllowed(const char* allow) {
+  Response response = Response::Text(405, "method not allowed\n");
+  response.headers.emplace_back("Allow", allow);
+  return response;
+}
+
+bool IsGet(const Request& request) { return request.method == "GET" || request.method == "HEAD"; }
+
+}  // namespace
+
+HttpServer::HttpServer(Controller& controller, WebhookHandler& webhooks, metrics::Metrics* metrics,
+                       Options options)
+    : controller_(controller),
+      webhooks_(webhooks),
+      metrics_(metrics),
+      options_(std::move(options)) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
-void HttpServer::Routes(httplib::Server& server, bool main) {
-  server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    if (metrics_ == nullptr) {
-      res.status = 404;
-      return;
+Response HttpServer::HandlePublic(const Request& request) {
+  auto provider = ProviderFromPath(request.path);
+  if (!provider) {
+    return Json(404, request.path.starts_with("/hooks/") ? R"({"status":"unknown_provider"})"
+                                                         : R"({"status":"not_found"})");
+  }
+  if (request.method != "POST") return MethodNotAllowed("POST");
+  Headers headers;
+  for (const auto& [name, value] : request.headers) headers.emplace(name, value);
+  WebhookResponse answer = webhooks_.Handle(*provider, headers, request.body, request.peer_address);
+  return Json(answer.status, std::move(answer.body));
+}
+
+Response HttpServer::HandlePublicTooLarge(const Request& request) {
+  auto provider = ProviderFromPath(request.path);
+  Response response = provider ? Json(413, webhooks_.TooLarge(*provider, request.peer_address).body)
+                               : Response::Text(413, "request body too large\n");
+  response.close = true;
+  return response;
+}
+
+Response HttpServer::HandleAdmin(const Request& request, bool full) {
+  const std::string& path = request.path;
+  const bool known = path == "/metrics" || path == "/healthz" || path == "/readyz" ||
+                     (full && (path == "/api/v1/status" || path == "/"));
+  if (!known) return Response::Text(404, "not found\n");
+  if (!IsGet(request)) return MethodNotAllowed("GET, HEAD");
+  if (path == "/healthz") return Response::Text(200, "ok\n");
+  if (path == "/readyz") {
+    if (shutting_down_.load()) return Response::Text(503, "shutting down\n");
+    if (!controller_.Ready()) {
+      return Response::Text(503, "waiting for the first check of every repository\n");
     }
+    return Response::Text(200, "ready\n");
+  }
+  if (path == "/metrics") {
+    if (metrics_ == nullptr) return Response::Text(404, "no metrics\n");
     metrics_->SetQueueDepth(controller_.QueueDepth());
-    res.set_content(metrics_->Serialize(), "text/plain; version=0.0.4; charset=utf-8");
-  });
-  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain");
-  });
-  server.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
-    if (shutting_down_.load()) {
-      res.status = 503;
-      res.set_content("shutting down\n", "text/plain");
-    } else if (!controller_.Ready()) {
-      res.status = 503;
-      res.set_content("waiting for the first check of every repository\n", "text/plain");
-    } else {
-      res.set_content("ready\n", "text/plain");
-    }
-  });
-  if (!main) return;
-  server.Get("/api/v1/status", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(controller_.status().ToJson().dump(2) + "\n", "application/json");
-  });
-  server.Get("/", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
-    res.set_content(RenderStatusPage(controller_.status(), options_.version),
-                    "text/html; charset=utf-8");
-  });
-  // Oversized bodies are refused from Content-Length before they are read.
-  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    auto provider = ProviderFromPath(req.path);
-    if (!provider || req.method != "POST") return httplib::Server::HandlerResponse::Unhandled;
-    auto length = req.get_header_value("Content-Length");
-    size_t size = 0;
-    auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), size);
-    if (ec == std::errc() && end == length.data() + length.size() &&
-        size > webhooks_.max_body_bytes()) {
-      WebhookResponse answer = webhooks_.TooLarge(*provider, req.remote_addr);
-      res.status = answer.status;
-      res.set_content(answer.body, "application/json");
-      res.set_header("Connection", "close");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  server.set_payload_max_length(webhooks_.max_body_bytes());
-  server.Post(R"(/hooks/([a-z]+)/?)", [this](const httplib::Request& req, httplib::Response& res) {
-    auto provider = ProviderFromPath(req.path);
-    if (!provider) {
-      res.status = 404;
-      res.set_content(R"({"status":"unknown_provider"})", "application/json");
-      return;
-    }
-    Headers headers;
-    for (const auto& [name, value] : req.headers) headers.emplace(name, value);
-    WebhookResponse answer = webhooks_.Handle(*provider, headers, req.body, req.remote_addr);
-    res.status = answer.status;
-    res.set_content(answer.body, "application/json");
-  });
+    Response response = Response::Text(200, metrics_->Serialize());
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return response;
+  }
+  if (path == "/api/v1/status") return Json(200, controller_.status().ToJson().dump(2) + "\n");
+  Response page = Response::Text(200, RenderStatusPage(controller_.status(), options_.version));
+  page.content_type = "text/html; charset=utf-8";
+  page.headers.emplace_back("Content-Security-Policy",
+                            "default-src 'none'; style-src 'unsafe-inline'");
+  return page;
+}
+
+server::Listener::Options HttpServer::ListenerOptions(const std::string& name,
+                                                      const std::string& address) const {
+  server::Listener::Options listener;
+  listener.name = name;
+  listener.address = address;
+  listener.request_timeout = options_.request_timeout;
+  listener.idle_timeout = options_.idle_timeout;
+  listener.write_timeout = options_.request_timeout;
+  listener.max_connections = options_.max_connections;
+  listener.max_connections_per_client = options_.max_connections_per_client;
+  listener.limits.max_body_bytes = kAdminMaxBody;
+  return listener;
+}
+
+base::Status HttpServer::StartListener(std::unique_ptr<server::Listener>& listener,
+                                       server::Listener::Options options,
+                                       server::Listener::Callbacks callbacks, const char* key) {
+  if (metrics_ != nullptr) {
+    callbacks.refused = [metrics = metrics_, name = options.name](const char* reason) {
+      metrics->HttpRefused(name, reason);
+    };
+  }
+  const std::string address = options.address;
+  listener = std::make_unique<server::Listener>(std::move(options), std::move(callbacks));
+  if (base::Status started = listener->Start(); !started.ok()) {
+    listener.reset();
+    return base::InvalidError(started.message() + "; set server." + key);
+  }
+  return base::Status::Ok();
 }
 
 base::Status HttpServer::Start() {
-  ECSYNC_ASSIGN_OR_RETURN(auto main_address, ParseListenAddress(options_.listen));
-  server_ = std::make_unique<httplib::Server>();
-  Routes(*server_, /*main=*/true);
-  port_ = main_address.second == 0 ? server_->bind_to_any_port(main_address.first)
-                                   : (server_->bind_to_port(main_address.first, main_address.second)
-                                          ? main_address.second
-                                          : -1);
-  if (port_ <= 0) {
-    return base::InvalidError("cannot listen on " + options_.listen +
-                              " (address in use or not local?); set server.listen");
+  server::Listener::Options public_options = ListenerOptions("public", options_.listen);
+  public_options.limits.max_body_bytes = webhooks_.max_body_bytes();
+  public_options.workers = kPublicWorkers;
+  server::Listener::Callbacks public_callbacks;
+  public_callbacks.handle = [this](const Request& request) { return HandlePublic(request); };
+  public_callbacks.too_large = [this](const Request& request) {
+    return HandlePublicTooLarge(request);
+  };
+  ECSYNC_RETURN_IF_ERROR(
+      StartListener(public_, std::move(public_options), std::move(public_callbacks), "listen"));
+
+  server::Listener::Options admin_options = ListenerOptions("admin", options_.admin_listen);
+  admin_options.workers = kAdminWorkers;
+  server::Listener::Callbacks admin_callbacks;
+  admin_callbacks.handle = [this](const Request& request) { return HandleAdmin(request, true); };
+  if (base::Status status = StartListener(admin_, std::move(admin_options),
+                                          std::move(admin_callbacks), "admin_listen");
+      !status.ok()) {
+    Stop();
+    return status;
   }
+
   if (!options_.metrics_listen.empty()) {
-    ECSYNC_ASSIGN_OR_RETURN(auto metrics_address, ParseListenAddress(options_.metrics_listen));
-    metrics_server_ = std::make_unique<httplib::Server>();
-    Routes(*metrics_server_, /*main=*/false);
-    metrics_port_ = metrics_address.second == 0
-                        ? metrics_server_->bind_to_any_port(metrics_address.first)
-                        : (metrics_server_->bind_to_port(metrics_address.first,
-                                                         metrics_address.second)
-                               ? metrics_address.second
-                               : -1);
-    if (metrics_port_ <= 0) {
-      return base::InvalidError("cannot listen on " + options_.metrics_listen +
-                                "; set server.metrics_listen");
+    server::Listener::Options metrics_options = ListenerOptions("metrics", options_.metrics_listen);
+    metrics_options.workers = kMetricsWorkers;
+    server::Listener::Callbacks metrics_callbacks;
+    metrics_callbacks.handle = [this](const Request& request) {
+      return HandleAdmin(request, false);
+    };
+    if (base::Status status = StartListener(metrics_server_, std::move(metrics_options),
+                                            std::move(metrics_callbacks), "metrics_listen");
+        !status.ok()) {
+      Stop();
+      return status;
     }
-    metrics_thread_ = std::thread([this] { metrics_server_->listen_after_bind(); });
   }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  base::Log(base::LogLevel::kInfo, "HTTP listening",
+            {{"public", options_.listen + " (port " + std::to_string(port()) + ")"},
+             {"admin", options_.admin_listen + " (port " + std::to_string(admin_port()) + ")"}});
   return base::Status::Ok();
 }
 
 void HttpServer::Stop() {
   shutting_down_.store(true);
-  if (server_) server_->stop();
-  if (metrics_server_) metrics_server_->stop();
-  if (thread_.joinable()) thread_.join();
-  if (metrics_thread_.joinable()) metrics_thread_.join();
+  if (public_) public_->Stop();
+  if (admin_) admin_->Stop();
+  if (metrics_server_) metrics_server_->Stop();
 }
 
 }  // namespace ecsync::controller

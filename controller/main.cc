@@ -2,6 +2,7 @@
 // or signals; everything else receives what it needs as arguments.
 
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -181,10 +182,13 @@ int main(int argc, char** argv) {
       app.add_subcommand("serve", "run the controller: poll repositories, serve webhooks and metrics");
   serve_app->add_option("--config", serve.config_path, "controller configuration (YAML)")->required();
   serve_app->add_option("--listen", serve.listen, "override server.listen (host:port)");
+  serve_app->add_option("--admin-listen", serve.admin_listen,
+                        "override server.admin_listen (host:port)");
   serve_app->add_option("--metrics-listen", serve.metrics_listen,
                         "override server.metrics_listen (host:port)");
   serve_app->add_option("--port-file", serve.port_file,
-                        "write the bound ports here once listening (for scripts and tests)");
+                        "write the bound ports here once listening, \"PUBLIC METRICS ADMIN\" "
+                        "(for scripts and tests)");
 
   ecsync::controller::ReconcileCommand plan;
   DurationFlags plan_durations;
@@ -235,6 +239,12 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, OnInterrupt);
   if (app.got_subcommand(serve_app)) {
     std::signal(SIGHUP, OnHangup);
+    // Every client connection is a file descriptor: take the hard limit, as servers do, so
+    // the listeners' connection limits bind before the descriptor table does.
+    if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+      files.rlim_cur = files.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &files);
+    }
     serve.interrupted = &g_interrupted;
     serve.reload = &g_reload;
     return ecsync::controller::RunServe(serve, context);

@@ -95,6 +95,7 @@ ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
     return kExitBadConfig;
   }
   if (!command.listen.empty()) config->server.listen = command.listen;
+  if (!command.admin_listen.empty()) config->server.admin_listen = command.admin_listen;
   if (!command.metrics_listen.empty()) config->server.metrics_listen = command.metrics_listen;
   auto runtime = BuildRuntime(*config, context);
   if (!runtime.ok()) {
@@ -114,8 +115,14 @@ ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
                           hook_options);
   HttpServer::Options http_options;
   http_options.listen = config->server.listen;
+  http_options.admin_listen = config->server.admin_listen;
   http_options.metrics_listen = config->server.metrics_listen;
   http_options.version = kVersion;
+  http_options.request_timeout = config->server.request_timeout;
+  http_options.idle_timeout = config->server.idle_timeout;
+  http_options.max_connections = static_cast<size_t>(config->server.max_connections);
+  http_options.max_connections_per_client =
+      static_cast<size_t>(config->server.max_connections_per_client);
   HttpServer http(controller, webhooks, runtime->metrics.get(), http_options);
   if (auto started = http.Start(); !started.ok()) {
     context.err << "error: " << started.message() << "\n";
@@ -125,10 +132,11 @@ ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
   base::Log(base::LogLevel::kInfo, "ecsync serving",
             {{"version", kVersion},
              {"port", std::to_string(http.port())},
+             {"admin_port", std::to_string(http.admin_port())},
              {"repositories", std::to_string(config->repositories.size())}});
   if (!command.port_file.empty()) {
     std::ofstream out(command.port_file + ".tmp");
-    out << http.port() << " " << http.metrics_port() << "\n";
+    out << http.port() << " " << http.metrics_port() << " " << http.admin_port() << "\n";
     out.close();
     std::rename((command.port_file + ".tmp").c_str(), command.port_file.c_str());
   }

@@ -15,8 +15,10 @@ struct ServeCommand {
   std::atomic<bool>* reload = nullptr;
   // Overrides for tests and one-off runs; empty: from the configuration.
   std::string listen;
+  std::string admin_listen;
   std::string metrics_listen;
-  // Where to write "listening on <port>" once bound (tests read the port); may be empty.
+  // Where to write the bound ports once listening, "<public> <metrics> <admin>" (metrics is
+  // 0 without metrics_listen); may be empty. Tests and scripts read it.
   std::string port_file;
 };
 

@@ -123,6 +123,9 @@ struct Metrics::Families {
                     "Webhook deliveries received, by provider and result.");
   Family<Gauge>& queue_depth =
       GaugeFamily(registry, "ecsync_queue_depth", "Projects waiting for a reconcile worker.");
+  Family<Counter>& http_refused = CounterFamily(
+      registry, "ecsync_http_refused_total",
+      "HTTP requests and connections refused or cut off by a limit, by listener and reason.");
 
   // Guards `projects` and `longest_running_source`, and is held across every change to a
   // series labelled with a project so that RemoveProject cannot free a series in use.
@@ -274,6 +277,10 @@ void Metrics::AwsCall(const std::string& service, const std::string& operation,
 
 void Metrics::Webhook(const std::string& provider, const std::string& result) {
   families_->webhook_requests.Add({{"provider", provider}, {"result", result}}).Increment();
+}
+
+void Metrics::HttpRefused(const std::string& listener, const std::string& reason) {
+  families_->http_refused.Add({{"listener", listener}, {"reason", reason}}).Increment();
 }
 
 void Metrics::SetQueueDepth(size_t depth) {

@@ -66,6 +66,12 @@ class Metrics {
   // "rate_limited".
   void Webhook(const std::string& provider, const std::string& result);
 
+  // ecsync_http_refused_total{listener,reason}: `listener` is "public", "admin" or
+  // "metrics"; `reason` one of "connection_limit", "client_connection_limit",
+  // "idle_evicted", "request_timeout", "write_timeout", "headers_too_large",
+  // "body_too_large", "bad_request", "overloaded" (see server::Listener).
+  void HttpRefused(const std::string& listener, const std::string& reason);
+
   // ecsync_queue_depth: projects waiting for a worker.
   void SetQueueDepth(size_t depth);
   // Called at each scrape for ecsync_reconcile_longest_running_seconds (0 when idle; 0 too

@@ -92,13 +92,14 @@ repositories:
         stack_name: demo
 EOF
 export DEMO_HOOK_SECRET=demo-secret
-"$ecsync" serve --config "$work/ecsync.yaml" --listen 127.0.0.1:0 --port-file "$work/ports" \
-  >"$work/serve.log" 2>&1 &
+"$ecsync" serve --config "$work/ecsync.yaml" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
+  --port-file "$work/ports" >"$work/serve.log" 2>&1 &
 serve_pid=$!
 for _ in $(seq 1 300); do [[ -s "$work/ports" ]] && break; sleep 0.1; done
-http=$(cut -d' ' -f1 "$work/ports")
-echo "ecsync serve on 127.0.0.1:$http"
-for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$http/readyz" && break; sleep 0.2; done
+http=$(cut -d' ' -f1 "$work/ports")   # public: webhooks
+admin=$(cut -d' ' -f3 "$work/ports")  # admin: health, status, metrics
+echo "ecsync serve: webhooks on 127.0.0.1:$http, admin on 127.0.0.1:$admin"
+for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$admin/readyz" && break; sleep 0.2; done
 
 sed -i 's/replicas: 2/replicas: 3/' "$work/app/compose.yaml"
 git -C "$work/app" -c user.name=demo -c user.email=demo@example.com commit -q -am "web: 3 replicas"
@@ -118,7 +119,7 @@ done
 echo "stack demo is at revision ${rev:0:12}" \
   "($(aws cloudformation describe-stacks --stack-name demo --query 'Stacks[0].StackStatus' --output text))"
 echo "GET /api/v1/status:"
-curl -s "http://127.0.0.1:$http/api/v1/status" | python3 -c '
+curl -s "http://127.0.0.1:$admin/api/v1/status" | python3 -c '
 import json, sys
 doc = json.load(sys.stdin)
 for p in doc["projects"]:
@@ -126,7 +127,7 @@ for p in doc["projects"]:
     print("  %s: %s, applied %s, runs: %s" % (p["key"], p["condition"]["type"],
           p["lastAppliedRevision"][:12], runs))'
 echo "GET /metrics (excerpt):"
-curl -s "http://127.0.0.1:$http/metrics" |
+curl -s "http://127.0.0.1:$admin/metrics" |
   grep -E '^ecsync_(reconciles_total|stack_status|webhook_requests_total)' | sed 's/^/  /'
 kill -TERM "$serve_pid"
 wait "$serve_pid" || true

@@ -83,12 +83,13 @@ start_git_daemon() {
   wait_for_port "$git_port" 30
 }
 
-# start_serve CONFIG LOG PORT_FILE [extra env...]: `ecsync serve`; sets serve_pid, serve_port.
+# start_serve CONFIG LOG PORT_FILE [extra env...]: `ecsync serve`; sets serve_pid, serve_port
+# (the public port: webhooks) and admin_port (health, status, metrics).
 start_serve() {
   local config=$1 log=$2 port_file=$3
   shift 3
   env "$@" "$ecsync" --log-format json serve --config "$config" --listen 127.0.0.1:0 \
-    --port-file "$port_file" >"$log" 2>&1 &
+    --admin-listen 127.0.0.1:0 --port-file "$port_file" >"$log" 2>&1 &
   serve_pid=$!
   bench_track "$serve_pid"
   local i
@@ -98,7 +99,7 @@ start_serve() {
     sleep 0.05
   done
   [[ -s $port_file ]] || { echo "ecsync serve did not write $port_file" >&2; return 1; }
-  read -r serve_port _ <"$port_file"
+  read -r serve_port _ admin_port <"$port_file"
 }
 
 machine_line() {

@@ -70,7 +70,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repo", required=True, help="the working repository git daemon serves")
     parser.add_argument("--clone-url", required=True)
-    parser.add_argument("--serve", required=True, help="http://127.0.0.1:PORT of ecsync serve")
+    parser.add_argument("--serve", required=True,
+                        help="http://127.0.0.1:PORT of ecsync serve's public (webhook) listener")
+    parser.add_argument("--admin", required=True,
+                        help="http://127.0.0.1:PORT of its admin listener (/api/v1/status)")
     parser.add_argument("--proxy-log", required=True)
     parser.add_argument("--moto", required=True)
     parser.add_argument("--secret", required=True)
@@ -92,7 +95,7 @@ def main():
         return {t["Key"]: t["Value"] for t in stack.get("Tags", [])}.get("ecsync:revision")
 
     def project_ready_at(commit):
-        status = get_json(args.serve + "/api/v1/status")
+        status = get_json(args.admin + "/api/v1/status")
         if not status:
             return False
         for project in status.get("projects", []):

@@ -71,7 +71,10 @@ TEST(ConfigExample, ParsesWithExpectedValues) {
   EXPECT_EQ(config->cache_dir, "/var/cache/ecsync/git");
   EXPECT_EQ(config->drift_interval, minutes(30));
   EXPECT_EQ(config->server.listen, "0.0.0.0:8080");
+  EXPECT_EQ(config->server.admin_listen, "127.0.0.1:8081");
   EXPECT_EQ(config->server.metrics_listen, "127.0.0.1:9090");
+  EXPECT_EQ(config->server.request_timeout, std::chrono::seconds(10));
+  EXPECT_EQ(config->server.max_connections_per_client, 64);
   EXPECT_EQ(config->webhooks.secret, "hook-secret");
   EXPECT_EQ(config->webhooks.max_body_bytes, 1u << 20);
   EXPECT_EQ(config->webhooks.requests_per_second, 10);
@@ -414,7 +417,8 @@ TEST(ConfigErrors, MisspeltKeysGetSuggestions) {
             "ecsync.yaml:2: aws.regoin: unknown key; did you mean \"region\"?");
   EXPECT_EQ(ErrorOf("server:\n  metrics: 1.2.3.4:9\n" + Minimal()),
             "ecsync.yaml:2: server.metrics: unknown key; remove it (the keys here are: listen, "
-            "metrics_listen)");
+            "admin_listen, metrics_listen, request_timeout, idle_timeout, max_connections, "
+            "max_connections_per_client)");
   EXPECT_THAT(ErrorOf(Minimal("    auth: {tokn: {env: T}}\n")),
               StartsWith("ecsync.yaml:5: repositories[0].auth.tokn: unknown key; did you mean "
                          "\"token\"?"));
@@ -511,10 +515,45 @@ TEST(ConfigErrors, ListenAddresses) {
   EXPECT_THAT(ErrorOf("server:\n  metrics_listen: 0.0.0.0:8080\n" + Minimal()),
               StartsWith("ecsync.yaml:2: server.metrics_listen: is the same address as "
                          "server.listen"));
+  EXPECT_THAT(ErrorOf("server:\n  admin_listen: 0.0.0.0:8080\n" + Minimal()),
+              StartsWith("ecsync.yaml:2: server.admin_listen: uses the same address as "
+                         "server.listen"));
+  EXPECT_THAT(ErrorOf("server:\n  admin_listen: 127.0.0.1:8080\n" + Minimal()),
+              StartsWith("ecsync.yaml:2: server.admin_listen: uses the same address as "
+                         "server.listen"));
+  EXPECT_THAT(ErrorOf("server:\n  metrics_listen: 127.0.0.1:8081\n" + Minimal()),
+              StartsWith("ecsync.yaml:2: server.metrics_listen: is the same address as "
+                         "server.admin_listen"));
+  EXPECT_THAT(ErrorOf("server:\n  admin_listen: \"\"\n" + Minimal()),
+              StartsWith("ecsync.yaml:2: server.admin_listen: \"\" has no port"));
   const base::Result<Config> config =
       Parse("server: {listen: \"[::1]:8080\", metrics_listen: localhost:9090}\n" + Minimal());
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_EQ(config->server.listen, "[::1]:8080");
+  EXPECT_EQ(config->server.admin_listen, "127.0.0.1:8081");
+}
+
+TEST(Config, ServerLimits) {
+  const base::Result<Config> defaults = Parse(Minimal());
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->server.request_timeout, std::chrono::seconds(10));
+  EXPECT_EQ(defaults->server.idle_timeout, std::chrono::seconds(60));
+  EXPECT_EQ(defaults->server.max_connections, 512);
+  EXPECT_EQ(defaults->server.max_connections_per_client, 64);
+  const base::Result<Config> config =
+      Parse("server:\n  admin_listen: 0.0.0.0:9000\n  request_timeout: 5s\n"
+            "  idle_timeout: 2m\n  max_connections: 100\n  max_connections_per_client: 10\n" +
+            Minimal());
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->server.admin_listen, "0.0.0.0:9000");
+  EXPECT_EQ(config->server.request_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(config->server.idle_timeout, std::chrono::minutes(2));
+  EXPECT_EQ(config->server.max_connections, 100);
+  EXPECT_EQ(config->server.max_connections_per_client, 10);
+  EXPECT_THAT(ErrorOf("server:\n  max_connections: 0\n" + Minimal()),
+              StartsWith("ecsync.yaml:2: server.max_connections: must be between 1 and"));
+  EXPECT_THAT(ErrorOf("server:\n  request_timeout: 0s\n" + Minimal()),
+              StartsWith("ecsync.yaml:2: server.request_timeout:"));
 }
 
 TEST(ConfigErrors, RepositoryUrl) {

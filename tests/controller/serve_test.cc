@@ -59,7 +59,8 @@ class Serve : public ::testing::Test {
     env["HOOK_SECRET"] = kSecret;
     serve_ = std::make_unique<Process>(
         std::vector<std::string>{EcsyncBinary(), "--log-format", "json", "serve", "--config", path,
-                                 "--listen", "127.0.0.1:0", "--port-file", work_.path() + "/ports"},
+                                 "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+                                 "--port-file", work_.path() + "/ports"},
         env, work_.path() + "/serve.log");
     ASSERT_TRUE(WaitUntil(
         [&] {
@@ -69,9 +70,12 @@ class Serve : public ::testing::Test {
         seconds(60)));
     ASSERT_TRUE(std::ifstream(work_.path() + "/ports").good()) << serve_->Log();
     std::ifstream ports(work_.path() + "/ports");
-    ports >> port_;
+    int metrics_port = 0;
+    ports >> port_ >> metrics_port >> admin_port_;
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
     client_->set_read_timeout(30, 0);
+    admin_ = std::make_unique<httplib::Client>("127.0.0.1", admin_port_);
+    admin_->set_read_timeout(30, 0);
   }
 
   // The stack as DescribeStacks lists it; null when absent.
@@ -121,7 +125,7 @@ class Serve : public ::testing::Test {
 
   // ecsync_reconciles_total summed over results for the project, from /metrics.
   double Reconciles() {
-    auto res = client_->Get("/metrics");
+    auto res = admin_->Get("/metrics");
     if (!res || res->status != 200) return -1;
     std::regex line(R"re(ecsync_reconciles_total\{[^}]*project="app/web"[^}]*\} ([0-9.e+]+))re");
     double total = 0;
@@ -132,7 +136,7 @@ class Serve : public ::testing::Test {
   }
 
   json Status() {
-    auto res = client_->Get("/api/v1/status");
+    auto res = admin_->Get("/api/v1/status");
     if (!res || res->status != 200) return json();
     return json::parse(res->body);
   }
@@ -144,8 +148,10 @@ class Serve : public ::testing::Test {
   std::string url_;
   std::string first_;
   std::unique_ptr<Process> serve_;
-  std::unique_ptr<httplib::Client> client_;
+  std::unique_ptr<httplib::Client> client_;  // the public port: webhooks
+  std::unique_ptr<httplib::Client> admin_;   // the admin port: health, metrics, status
   int port_ = 0;
+  int admin_port_ = 0;
 };
 
 TEST_F(Serve, PushThenWebhookUpdatesTheStack) {
@@ -260,7 +266,7 @@ TEST_F(Serve, RefusedWebhooksChangeNothing) {
   EXPECT_TRUE(StackAt(first_));
 
   // The refusals are counted by result.
-  auto metrics = client_->Get("/metrics");
+  auto metrics = admin_->Get("/metrics");
   ASSERT_TRUE(metrics);
   for (const char* result : {"unauthorized", "unknown_repository", "too_large", "bad_request"}) {
     EXPECT_NE(metrics->body.find("result=\"" + std::string(result) + "\""), std::string::npos)
@@ -288,18 +294,24 @@ TEST_F(Serve, EndpointsAnswerAndMetricsPassPromtool) {
   StartServe(Config("0"));
   ASSERT_TRUE(WaitUntil([&] { return StackAt(first_); }, seconds(120))) << serve_->Log();
   ASSERT_TRUE(WaitUntil([&] {
-    auto r = client_->Get("/readyz");
+    auto r = admin_->Get("/readyz");
     return r && r->status == 200;
   }));
-  auto health = client_->Get("/healthz");
+  auto health = admin_->Get("/healthz");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
-  auto page = client_->Get("/");
+  auto page = admin_->Get("/");
   ASSERT_TRUE(page);
   EXPECT_EQ(page->status, 200);
+  // The public port serves webhooks only.
+  for (const char* path : {"/metrics", "/api/v1/status", "/", "/healthz", "/readyz"}) {
+    auto hidden = client_->Get(path);
+    ASSERT_TRUE(hidden) << path;
+    EXPECT_EQ(hidden->status, 404) << path;
+  }
   EXPECT_NE(page->body.find("app/web"), std::string::npos);
 
-  auto metrics = client_->Get("/metrics");
+  auto metrics = admin_->Get("/metrics");
   ASSERT_TRUE(metrics);
   ASSERT_EQ(metrics->status, 200);
   for (const char* family :
@@ -329,7 +341,7 @@ TEST_F(Serve, SighupReloadsAndABadReloadKeepsTheRunningConfig) {
   serve_->Signal(SIGHUP);
   ASSERT_TRUE(WaitUntil([&] { return serve_->Log().find("reload failed") != std::string::npos; }))
       << serve_->Log();
-  auto health = client_->Get("/healthz");
+  auto health = admin_->Get("/healthz");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
   // A good file with a second project: it is deployed without a restart.

@@ -337,8 +337,9 @@ def check_kubernetes(args):
                    "Deployment: selector does not match the pod labels")
     annotations = spec["template"]["metadata"].get("annotations", {})
     checker.expect(annotations.get("prometheus.io/scrape") == "true" and
-                   annotations.get("prometheus.io/path") == "/metrics",
-                   "Deployment: no prometheus.io scrape annotations for /metrics")
+                   annotations.get("prometheus.io/path") == "/metrics" and
+                   annotations.get("prometheus.io/port") == "8081",
+                   "Deployment: no prometheus.io scrape annotations for /metrics on 8081")
     pod_security = pod.get("securityContext", {})
     containers = pod.get("containers", [])
     checker.expect(len(containers) == 1, "Deployment: want one container")
@@ -355,17 +356,19 @@ def check_kubernetes(args):
                    "container: capabilities are not all dropped")
 
     ports = {p.get("name"): p["containerPort"] for p in container.get("ports", [])}
-    checker.expect(8080 in ports.values(), "container: port 8080 is not declared")
+    checker.expect(8080 in ports.values(), "container: port 8080 (webhooks) is not declared")
+    checker.expect(8081 in ports.values(), "container: port 8081 (admin) is not declared")
 
     def probe_target(probe_name):
         http = container.get(probe_name, {}).get("httpGet", {})
         port = http.get("port")
         return http.get("path"), ports.get(port, port)
 
-    checker.expect(probe_target("livenessProbe") == ("/healthz", 8080),
-                   f"livenessProbe is {probe_target('livenessProbe')}, want /healthz on 8080")
-    checker.expect(probe_target("readinessProbe") == ("/readyz", 8080),
-                   f"readinessProbe is {probe_target('readinessProbe')}, want /readyz on 8080")
+    # Probes go to the admin listener, which clients on the public port cannot saturate.
+    checker.expect(probe_target("livenessProbe") == ("/healthz", 8081),
+                   f"livenessProbe is {probe_target('livenessProbe')}, want /healthz on 8081")
+    checker.expect(probe_target("readinessProbe") == ("/readyz", 8081),
+                   f"readinessProbe is {probe_target('readinessProbe')}, want /readyz on 8081")
     resources = container.get("resources", {})
     checker.expect(bool(resources.get("requests", {}).get("memory")) and
                    bool(resources.get("limits", {}).get("memory")),
@@ -397,6 +400,9 @@ def check_kubernetes(args):
                    "ConfigMap ecsync.yaml: cache_dir is not /var/cache/ecsync")
     checker.expect(config.get("server", {}).get("listen", "0.0.0.0:8080").endswith(":8080"),
                    "ConfigMap ecsync.yaml: server.listen is not port 8080")
+    checker.expect(config.get("server", {}).get("admin_listen") == "0.0.0.0:8081",
+                   "ConfigMap ecsync.yaml: server.admin_listen is not 0.0.0.0:8081 (the probes "
+                   "and Prometheus reach the pod's address, not its loopback)")
     checker.expect(bool(config.get("repositories")), "ConfigMap ecsync.yaml: no repositories")
     env_refs = set()
 
@@ -434,6 +440,8 @@ def check_kubernetes(args):
         target = port.get("targetPort", port.get("port"))
         checker.expect(target in ports or target in ports.values(),
                        f"Service: targetPort {target} is not a container port")
+        checker.expect(ports.get(target, target) != 8081,
+                       "Service: exposes the admin port 8081 (status and metrics stay internal)")
     checker.finish()
     print(f"{sum(len(d) for d in docs.values())} Kubernetes objects check out")
 
@@ -498,7 +506,8 @@ def is_debian_12():
 
 # Library packages in scripts/setup.sh that only tests, benchmarks and fuzzing use. Every other
 # -dev package there is a build dependency the image must install too.
-TEST_ONLY_LIBRARIES = {"libgtest-dev", "libgmock-dev", "libbenchmark-dev", "libclang-rt-14-dev"}
+TEST_ONLY_LIBRARIES = {"libgtest-dev", "libgmock-dev", "libbenchmark-dev", "libclang-rt-14-dev",
+                       "libcpp-httplib-dev"}
 BUILD_TOOLS = {"build-essential", "cmake", "ninja-build", "pkg-config"}
 # Libraries every debian:12-slim image already has.
 SLIM_BASE = {"libc6", "libgcc-s1", "libstdc++6"}
@@ -576,6 +585,7 @@ def check_dockerfile(args):
     keywords = {k: r for k, r in runtime["instructions"]}
     checker.expect("WORKDIR" in keywords, "runtime stage: no WORKDIR")
     checker.expect("8080" in keywords.get("EXPOSE", ""), "runtime stage: does not EXPOSE 8080")
+    checker.expect("8081" in keywords.get("EXPOSE", ""), "runtime stage: does not EXPOSE 8081")
     checker.expect(json.loads(keywords.get("ENTRYPOINT", "null")) == ["ecsync"],
                    "ENTRYPOINT is not [\"ecsync\"]")
     checker.expect(json.loads(keywords.get("CMD", "null")) ==
