@@ -135,10 +135,11 @@ void IoLoop::Close(Connection& conn) {
 }
 
 void IoLoop::RefuseSocket(int fd, const char* reason) {
+  // Counted before the answer leaves, so a client that reads the 503 also sees it counted.
+  Refused(reason);
   SendBestEffort(fd, SerializeResponse(Response::Text(503, "too many connections\n"),
                                        /*close=*/true, /*head_request=*/false));
   close(fd);
-  Refused(reason);
 }
 
 void IoLoop::Run() {
