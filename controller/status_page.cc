@@ -39,6 +39,18 @@ std::string Cell(const std::string& text) { return "<td>" + Escape(text) + "</td
 
 std::string Short(const std::string& revision) { return revision.substr(0, 12); }
 
+// When the repository is looked at next, and whether that is a retry after failures.
+std::string NextCheck(const RepositoryStatus& r) {
+  if (r.next_attempt == std::chrono::system_clock::time_point{}) return "";
+  std::string text = FormatTime(r.next_attempt);
+  if (r.consecutive_failures > 0) {
+    text += " (retry after " + std::to_string(r.consecutive_failures) + " failure" +
+            (r.consecutive_failures == 1 ? "" : "s") + ", backing off " +
+            std::to_string(static_cast<long long>(r.backoff_seconds + 0.5)) + " s)";
+  }
+  return text;
+}
+
 }  // namespace
 
 std::string RenderStatusPage(const StatusStore& store, const std::string& version) {
@@ -51,10 +63,11 @@ std::string RenderStatusPage(const StatusStore& store, const std::string& versio
       "</style></head><body>\n<h1>ecsync</h1><p>version " +
       Escape(version) + " &middot; <a href=\"/api/v1/status\">JSON</a> &middot; " +
       "<a href=\"/metrics\">metrics</a></p>\n<h2>Repositories</h2>\n<table><tr><th>name</th>"
-      "<th>url</th><th>ref</th><th>commit</th><th>fetched</th><th>error</th></tr>\n";
+      "<th>url</th><th>ref</th><th>commit</th><th>fetched</th><th>error</th><th>next check</th>"
+      "</tr>\n";
   for (const RepositoryStatus& r : store.Repositories()) {
     html += "<tr>" + Cell(r.name) + Cell(r.url) + Cell(r.ref) + Cell(Short(r.last_commit)) +
-            Cell(FormatTime(r.last_fetch)) + Cell(r.last_error) + "</tr>\n";
+            Cell(FormatTime(r.last_fetch)) + Cell(r.last_error) + Cell(NextCheck(r)) + "</tr>\n";
   }
   html +=
       "</table>\n<h2>Projects</h2>\n<table><tr><th>project</th><th>stack</th><th>condition</th>"

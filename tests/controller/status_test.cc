@@ -60,6 +60,20 @@ TEST(StatusPage, NonUtf8TextIsReplaced) {
   EXPECT_NE(html.find("web\xEF\xBF\xBD"), std::string::npos);
 }
 
+TEST(StatusPage, AFailingRepositoryShowsItsBackoff) {
+  StatusStore store;
+  store.UpdateRepository("shop", [](RepositoryStatus& r) {
+    r.url = "https://git.example.com/shop.git";
+    r.last_error = "connection refused";
+    r.consecutive_failures = 3;
+    r.backoff_seconds = 241.6;
+    r.next_attempt = std::chrono::system_clock::from_time_t(1'800'000'000);
+  });
+  const std::string html = RenderStatusPage(store, "1.0");
+  EXPECT_NE(html.find("<th>next check</th>"), std::string::npos);
+  EXPECT_NE(html.find("(retry after 3 failures, backing off 242 s)"), std::string::npos) << html;
+}
+
 // End to end: a commit whose compose file has a key with the byte 0xFF. The project stalls
 // with an error quoting the key, and the status stays readable until the next commit.
 TEST(StatusJson, ACommittedNonUtf8ComposeKeyDoesNotBreakTheStatus) {
