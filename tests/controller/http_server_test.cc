@@ -14,6 +14,7 @@
 #include "base/hash.h"
 #include "git/libgit2_source.h"
 #include "metrics/metrics.h"
+#include "tests/controller/webhook_payloads.h"
 #include "tests/server/raw_client.h"
 #include "tests/support/support.h"
 
@@ -194,6 +195,25 @@ TEST_F(HttpServerTest, TooManyOrTooLargeHeadersGet431AndMemoryStaysBounded) {
                          "reason=\"headers_too_large\"} 6"),
             std::string::npos)
       << metrics;
+}
+
+// GitHub's default content type: the push as a form field, signed over the raw form. Real
+// pushes are 10-12 KB that way; the former HTTP library refused any form over 8 KiB.
+TEST_F(HttpServerTest, AGitHubFormDeliveryOfTwelveKilobytesIsAccepted) {
+  Start();
+  std::string json = webhook_payloads::GitHubPushWithCommits(60);
+  const std::string needle = "https://github.com/Acme/Shop.git";
+  json.replace(json.find(needle), needle.size(), kUrl);  // the configured repository
+  const std::string form = "payload=" + webhook_payloads::FormEncode(json);
+  ASSERT_GT(form.size(), 12'000u);
+  const std::string request =
+      "POST /hooks/github HTTP/1.1\r\nHost: x\r\n"
+      "Content-Type: application/x-www-form-urlencoded\r\nX-GitHub-Event: push\r\n"
+      "X-GitHub-Delivery: form-1\r\nX-Hub-Signature-256: sha256=" +
+      webhook_payloads::Sign(kSecret, form) +
+      "\r\nContent-Length: " + std::to_string(form.size()) + "\r\n\r\n" + form;
+  const std::string response = Request(server_->port(), request);
+  EXPECT_EQ(StatusOf(response), 202) << response;
 }
 
 TEST_F(HttpServerTest, AWebhookBodyOverTheLimitIs413BeforeItIsSent) {
