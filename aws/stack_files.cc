@@ -285,8 +285,10 @@ base::Status StackFiles::Apply(StackRecord* record, const Desired& desired, bool
 
   std::vector<StoredResource> resources;
   for (const auto& [logical_id, resource] : doc.at("Resources").items()) {
+    // A named copy: clang before 16 cannot capture a structured binding in a lambda.
+    const std::string& id = logical_id;
     auto old = std::find_if(record->resources.begin(), record->resources.end(),
-                            [&](const StoredResource& r) { return r.logical_id == logical_id; });
+                            [&](const StoredResource& r) { return r.logical_id == id; });
     StoredResource r;
     if (old != record->resources.end()) r = *old;
     r.logical_id = logical_id;

@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for a bounded time:
 # the compose loader and interpolation (seeded from the compose corpora when present), the
 # webhook parsers (seeds in tests/fuzz/seeds/webhook) and the HTTP request reader (a few
-# hand-written requests). Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] (default 60).
+# hand-written requests). Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] (default 60);
+# `scripts/fuzz.sh build` only builds the targets.
 # Exit status is non-zero when a target finds a crash; the reproducer is left in build-fuzz/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ CXX=clang++ CXXFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-fram
   -DECSYNC_BUILD_BENCH=OFF -DECSYNC_WERROR=ON >/dev/null
 targets=(load interpolate webhook http_request)
 cmake --build "$build" -j2 --target "${targets[@]/%/_fuzz}"
+[[ "$seconds" == build ]] && exit 0
 
 seeds="$build/seeds"
 for target in "${targets[@]}"; do mkdir -p "$seeds/$target"; done

@@ -10,19 +10,25 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 jobs=$(( $(nproc) * 2 ))  # most tests wait on moto_server or cfn-lint, not the CPU
 
-run_suite() {
-  local preset=$1 dir=$2
-  scripts/build.sh "$preset"
-  ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 600
-}
-
 # One build and one run of the suite: under the sanitizers every test also checks memory and
 # undefined behaviour, so a second, plain run would only repeat it.
-if [[ "${ECSYNC_SKIP_SANITIZE:-0}" == 1 ]]; then
-  run_suite default build
-else
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_suite asan build-asan
+preset=asan dir=build-asan
+[[ "${ECSYNC_SKIP_SANITIZE:-0}" == 1 ]] && preset=default dir=build
+scripts/build.sh "$preset"
+# Release (the ecsync binary: every build type keeps building; warnings are not errors there)
+# and the clang fuzz targets build at the lowest priority while the suite runs: most tests
+# wait on moto_server, cfn-lint or git, and these soak up the idle CPU.
+( nice -n 19 scripts/build.sh release ecsync && nice -n 19 scripts/fuzz.sh build ) \
+  >"$dir/side-builds.log" 2>&1 &
+side=$!
+suite=0
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 600 || suite=$?
+if ! wait "$side"; then
+  cat "$dir/side-builds.log" >&2
+  echo "test.sh: the Release or fuzz build failed" >&2
+  exit 1
 fi
-scripts/build.sh release ecsync
+((suite == 0)) || exit "$suite"
 # The libFuzzer targets: compose loader, interpolation and .env, webhook parsers, HTTP reader.
 scripts/fuzz.sh "${ECSYNC_FUZZ_SECONDS:-20}"
