@@ -449,9 +449,10 @@ void AddParameterChanges(const nlohmann::ordered_json& doc,
       }
     }
     if (details.empty()) continue;
-    auto existing = std::find_if(changes->begin(), changes->end(), [&](const ResourceChange& c) {
-      return c.logical_id == logical_id;
-    });
+    // A named copy: clang before 16 cannot capture a structured binding in a lambda.
+    const std::string& id = logical_id;
+    auto existing = std::find_if(changes->begin(), changes->end(),
+                                 [&](const ResourceChange& c) { return c.logical_id == id; });
     if (existing != changes->end()) {
       if (existing->action != "Modify") continue;
       for (ResourceChangeDetail& detail : details) existing->details.push_back(std::move(detail));
