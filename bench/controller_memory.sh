@@ -19,8 +19,8 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 count=${2:-1000}
 poll=${3:-30s}
-ecsync=$PWD/$build/controller/ecsync
-[[ $build == /* ]] && ecsync=$build/controller/ecsync
+ecsync=$PWD/$build/cli/ecsync
+[[ $build == /* ]] && ecsync=$build/cli/ecsync
 [[ -x $ecsync ]] || { echo "controller_memory: build $ecsync first (ninja -C $build ecsync)" >&2; exit 2; }
 echo "command: $0 $*"
 

@@ -23,8 +23,8 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 count=${2:-1000}
 runs=${3:-3}
-ecsync=$PWD/$build/controller/ecsync
-[[ $build == /* ]] && ecsync=$build/controller/ecsync
+ecsync=$PWD/$build/cli/ecsync
+[[ $build == /* ]] && ecsync=$build/cli/ecsync
 [[ -x $ecsync ]] || { echo "noop_cycle: build $ecsync first (ninja -C $build ecsync)" >&2; exit 2; }
 echo "command: $0 $*"
 

@@ -4,7 +4,7 @@ long time while projects deploy to moto; checks memory, health latency and what 
 
 How to run (see bench/soak.sh for the wrapper):
 
-    python3 bench/soak.py --ecsync build/controller/ecsync [--duration 1800] [--repos 100] ...
+    python3 bench/soak.py --ecsync build/cli/ecsync [--duration 1800] [--repos 100] ...
 
 Needs: git, python3 with boto3, moto (tests/support/moto_ecsync.py). Everything listens on
 127.0.0.1; each traffic class connects from its own loopback address (127.0.0.2 valid pushes,
@@ -1097,7 +1097,7 @@ def parse_args():
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--role", choices=["soak", "proxy", "healthz"], default="soak",
                    help=argparse.SUPPRESS)
-    p.add_argument("--ecsync", default=os.path.join(ROOT, "build/controller/ecsync"))
+    p.add_argument("--ecsync", default=os.path.join(ROOT, "build/cli/ecsync"))
     p.add_argument("--duration", type=float, default=1800, help="seconds of traffic")
     p.add_argument("--repos", type=int, default=100)
     p.add_argument("--decoys", type=int, default=5,

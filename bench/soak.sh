@@ -15,8 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 [[ $# -gt 0 ]] && shift
-ecsync=$PWD/$build/controller/ecsync
-[[ $build == /* ]] && ecsync=$build/controller/ecsync
+ecsync=$PWD/$build/cli/ecsync
+[[ $build == /* ]] && ecsync=$build/cli/ecsync
 [[ -x $ecsync ]] || { echo "soak: build $ecsync first (cmake --build $build --target ecsync)" >&2; exit 2; }
 echo "command: $0 $build $*"
 echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"

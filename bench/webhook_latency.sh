@@ -19,8 +19,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 iterations=${2:-50}
-ecsync=$PWD/$build/controller/ecsync
-[[ $build == /* ]] && ecsync=$build/controller/ecsync
+ecsync=$PWD/$build/cli/ecsync
+[[ $build == /* ]] && ecsync=$build/cli/ecsync
 [[ -x $ecsync ]] || { echo "webhook_latency: build $ecsync first (ninja -C $build ecsync)" >&2; exit 2; }
 echo "command: $0 $*"
 

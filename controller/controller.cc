@@ -4,7 +4,7 @@
 #include <set>
 
 #include "base/log.h"
-#include "controller/clone_url.h"
+#include "webhook/clone_url.h"
 #include "controller/poll_backoff.h"
 #include "git/url.h"
 #include "reconcile/drift.h"
@@ -29,13 +29,13 @@ constexpr milliseconds kSnapshotMaxAge = std::chrono::seconds(5);
 
 std::string Short(const std::string& revision) { return revision.substr(0, 12); }
 
-std::string RefName(const RepositoryConfig& repo) {
+std::string RefName(const config::RepositoryConfig& repo) {
   switch (repo.ref_kind) {
-    case RefKind::kBranch:
+    case config::RefKind::kBranch:
       return "refs/heads/" + repo.ref;
-    case RefKind::kTag:
+    case config::RefKind::kTag:
       return "refs/tags/" + repo.ref;
-    case RefKind::kCommit:
+    case config::RefKind::kCommit:
       return repo.ref;
   }
   return repo.ref;
@@ -54,7 +54,7 @@ double SecondsSince(base::Clock& clock, std::chrono::steady_clock::time_point st
 
 // Per repository, guarded by Controller::mu_.
 struct Controller::RepoState {
-  RepositoryConfig config;
+  config::RepositoryConfig config;
   // This entry's own view of git (its credentials, its cache); null: ControllerDeps::git.
   std::shared_ptr<git::GitSource> git;
   std::chrono::steady_clock::time_point next_poll{};  // while not failing
@@ -83,7 +83,7 @@ struct Controller::ProjectState {
   Condition condition = Condition::kReconciling;
 };
 
-Controller::Controller(Config config, ControllerDeps deps)
+Controller::Controller(config::Config config, ControllerDeps deps)
     : deps_(std::move(deps)), random_(std::random_device{}()) {
   WorkQueue::Options options;
   options.workers = std::max(1, config.concurrency);
@@ -127,9 +127,9 @@ milliseconds Controller::Jittered(milliseconds d) {
   return milliseconds(static_cast<int64_t>(static_cast<double>(d.count()) * factor(random_)));
 }
 
-void Controller::ApplyConfigLocked(const Config& config, bool initial) {
+void Controller::ApplyConfigLocked(const config::Config& config, bool initial) {
   std::set<std::string> kept;
-  for (const RepositoryConfig& repo : config.repositories) {
+  for (const config::RepositoryConfig& repo : config.repositories) {
     kept.insert(repo.name);
     auto& state = repos_[repo.name];
     if (!state) state = std::make_unique<RepoState>();
@@ -138,8 +138,8 @@ void Controller::ApplyConfigLocked(const Config& config, bool initial) {
                    state->config.projects.size() != repo.projects.size();
     if (!changed) {
       for (size_t i = 0; i < repo.projects.size(); ++i) {
-        const ProjectConfig& a = state->config.projects[i];
-        const ProjectConfig& b = repo.projects[i];
+        const config::ProjectConfig& a = state->config.projects[i];
+        const config::ProjectConfig& b = repo.projects[i];
         if (a.name != b.name || a.files != b.files || a.glob != b.glob ||
             a.stack_name != b.stack_name || a.profiles != b.profiles ||
             a.variables != b.variables || a.env_file != b.env_file || a.prune != b.prune ||
@@ -188,7 +188,7 @@ void Controller::ApplyConfigLocked(const Config& config, bool initial) {
   config_ = config;
 }
 
-void Controller::Reload(Config config) {
+void Controller::Reload(config::Config config) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     ApplyConfigLocked(config, /*initial=*/false);
@@ -202,12 +202,12 @@ std::vector<WebhookTarget> Controller::MatchRepositories(
     const std::vector<std::string>& clone_urls) const {
   std::set<std::string> keys;
   for (const std::string& url : clone_urls) {
-    if (!url.empty()) keys.insert(CloneUrlKey(url));
+    if (!url.empty()) keys.insert(webhook::CloneUrlKey(url));
   }
   std::vector<WebhookTarget> targets;
   std::lock_guard<std::mutex> lock(mu_);
-  for (const RepositoryConfig& repo : config_.repositories) {
-    if (!keys.contains(CloneUrlKey(repo.url))) continue;
+  for (const config::RepositoryConfig& repo : config_.repositories) {
+    if (!keys.contains(webhook::CloneUrlKey(repo.url))) continue;
     WebhookTarget target;
     target.repository = repo.name;
     target.url = repo.url;
@@ -222,7 +222,7 @@ std::vector<WebhookTarget> Controller::MatchRepositories(
 std::vector<WebhookTarget> Controller::WebhookTargets() const {
   std::vector<WebhookTarget> targets;
   std::lock_guard<std::mutex> lock(mu_);
-  for (const RepositoryConfig& repo : config_.repositories) {
+  for (const config::RepositoryConfig& repo : config_.repositories) {
     WebhookTarget target;
     target.repository = repo.name;
     target.url = repo.url;
@@ -313,7 +313,7 @@ void Controller::PollLoop() {
 }
 
 std::vector<std::string> Controller::PollRepository(const std::string& name, bool full) {
-  RepositoryConfig repo;
+  config::RepositoryConfig repo;
   std::shared_ptr<git::GitSource> source;
   std::string previous;
   bool config_changed = false;
@@ -783,7 +783,7 @@ void Controller::CheckDrift(const std::string& key, const ProjectSpec& spec) {
 }
 
 WorkQueue::Outcome Controller::PruneRepository(const std::string& repository) {
-  RepositoryConfig repo;
+  config::RepositoryConfig repo;
   std::string commit;
   std::set<std::string> desired;
   {

@@ -23,7 +23,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "cfn/convert.h"
-#include "controller/config.h"
+#include "config/config.h"
 #include "controller/projects.h"
 #include "controller/status.h"
 #include "controller/work_queue.h"
@@ -40,7 +40,7 @@ struct ControllerDeps {
   // credentials only and keeps what they fetched apart from other entries (see
   // MakeRepositoryGitSource). Called when an entry is added or changed, with the controller's
   // lock held (so it must not call back). Empty: every repository uses `git` (tests).
-  std::function<std::shared_ptr<git::GitSource>(const RepositoryConfig&)> git_for;
+  std::function<std::shared_ptr<git::GitSource>(const config::RepositoryConfig&)> git_for;
   aws::CloudFormation* cloudformation = nullptr;
   aws::Ec2* ec2 = nullptr;  // null: the network must be configured (aws.vpc_id, subnet_ids)
   aws::Ecs* ecs = nullptr;  // null: no fail-fast on crashing tasks
@@ -64,7 +64,7 @@ struct ControllerDeps {
 struct WebhookTarget {
   std::string repository;  // RepositoryConfig::name
   std::string url;         // RepositoryConfig::url
-  RefKind ref_kind = RefKind::kBranch;
+  config::RefKind ref_kind = config::RefKind::kBranch;
   std::string ref;
   std::string secret;  // the repository's webhook secret, or the global one
 };
@@ -93,7 +93,7 @@ struct OnceSummary {
 // Thread-safe. Start/Stop once each.
 class Controller {
  public:
-  Controller(Config config, ControllerDeps deps);
+  Controller(config::Config config, ControllerDeps deps);
   ~Controller();
   Controller(const Controller&) = delete;
   Controller& operator=(const Controller&) = delete;
@@ -107,7 +107,7 @@ class Controller {
   // Replaces the configuration. Changed repositories are checked again at once, with every
   // project reconciled; projects that vanished from the configuration are forgotten (their
   // stacks stay). `concurrency` takes effect on restart.
-  void Reload(Config config);
+  void Reload(config::Config config);
 
   // The repositories whose URL matches one of `clone_urls` (by CloneUrlKey).
   std::vector<WebhookTarget> MatchRepositories(const std::vector<std::string>& clone_urls) const;
@@ -148,7 +148,7 @@ class Controller {
   void RefreshSnapshot(std::chrono::milliseconds max_age);
   void ForgetSnapshotEntry(const std::string& stack);
   std::chrono::milliseconds Jittered(std::chrono::milliseconds d);
-  void ApplyConfigLocked(const Config& config, bool initial);
+  void ApplyConfigLocked(const config::Config& config, bool initial);
   void RecordCondition(const std::string& key, Condition condition, const std::string& reason);
 
   ControllerDeps deps_;
@@ -156,7 +156,7 @@ class Controller {
 
   mutable std::mutex mu_;
   std::condition_variable poll_cv_;
-  Config config_;
+  config::Config config_;
   std::map<std::string, std::unique_ptr<RepoState>> repos_;
   std::map<std::string, std::unique_ptr<ProjectState>> projects_;
   std::shared_ptr<const std::map<std::string, aws::Stack>> snapshot_;

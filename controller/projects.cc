@@ -25,7 +25,7 @@ std::string Digest(const ProjectSpec& p) {
   return base::Sha256Hex(text).substr(0, 16);
 }
 
-ProjectSpec FromEntry(const RepositoryConfig& repo, const ProjectConfig& entry, std::string name,
+ProjectSpec FromEntry(const config::RepositoryConfig& repo, const config::ProjectConfig& entry, std::string name,
                       std::vector<std::string> files) {
   ProjectSpec spec;
   spec.repository = repo.name;
@@ -55,18 +55,18 @@ std::string NormalizedOrSelf(const std::string& path) {
 
 }  // namespace
 
-base::Result<std::vector<ProjectSpec>> ExpandProjects(const RepositoryConfig& repo,
+base::Result<std::vector<ProjectSpec>> ExpandProjects(const config::RepositoryConfig& repo,
                                                       git::GitSource& git,
                                                       const std::string& commit) {
   std::vector<ProjectSpec> projects;
   std::optional<std::vector<std::string>> tree;  // listed once, only when a glob needs it
-  for (const ProjectConfig& entry : repo.projects) {
+  for (const config::ProjectConfig& entry : repo.projects) {
     if (!entry.files.empty()) {
       auto first = git.ReadFile(repo.url, commit, entry.files.front());
       if (!first.ok()) return first.status();
       if (!first->has_value()) continue;  // gone at this commit: pruning decides
       std::string name =
-          entry.name.empty() ? ProjectNameForFile("", entry.files.front(), repo.name) : entry.name;
+          entry.name.empty() ? config::ProjectNameForFile("", entry.files.front(), repo.name) : entry.name;
       // Stacks are tagged with the normalized path; pruning compares against the same.
       std::vector<std::string> files;
       for (const std::string& file : entry.files) {
@@ -82,8 +82,8 @@ base::Result<std::vector<ProjectSpec>> ExpandProjects(const RepositoryConfig& re
       tree = std::move(*listed);
     }
     for (const std::string& path : *tree) {
-      if (!GlobMatch(entry.glob, path)) continue;
-      std::string name = ProjectNameForFile(entry.name, path, repo.name);
+      if (!config::GlobMatch(entry.glob, path)) continue;
+      std::string name = config::ProjectNameForFile(entry.name, path, repo.name);
       projects.push_back(FromEntry(repo, entry, name, {path}));
     }
   }
@@ -118,9 +118,9 @@ bool Affects(const ProjectSpec& project, const std::vector<std::string>& changed
   return false;
 }
 
-bool KeepWhenGone(const RepositoryConfig& repo, const std::string& compose_path) {
-  for (const ProjectConfig& entry : repo.projects) {
-    bool matches = entry.files.empty() ? GlobMatch(entry.glob, compose_path)
+bool KeepWhenGone(const config::RepositoryConfig& repo, const std::string& compose_path) {
+  for (const config::ProjectConfig& entry : repo.projects) {
+    bool matches = entry.files.empty() ? config::GlobMatch(entry.glob, compose_path)
                                        : NormalizedOrSelf(entry.files.front()) == compose_path;
     if (matches) return !entry.prune || entry.suspend;
   }

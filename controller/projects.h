@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "base/result.h"
-#include "controller/config.h"
+#include "config/config.h"
 #include "git/source.h"
 
 namespace ecsync::controller {
@@ -36,7 +36,7 @@ struct ProjectSpec {
 // file exists at the commit; each file a `glob` entry matches becomes one project. Names
 // that collide are kInvalid (two globs matching folders of the same name, say).
 // Stack names default to "<repository>-<project>", or "<repository>" when the two are equal.
-base::Result<std::vector<ProjectSpec>> ExpandProjects(const RepositoryConfig& repo,
+base::Result<std::vector<ProjectSpec>> ExpandProjects(const config::RepositoryConfig& repo,
                                                       git::GitSource& git,
                                                       const std::string& commit);
 
@@ -49,6 +49,6 @@ bool Affects(const ProjectSpec& project, const std::vector<std::string>& changed
 // True when the config entry that `compose_path` belongs to (an explicit file or a glob
 // match) in `repo` has prune: false or suspend: true, i.e. the stack deployed from that path
 // must not be pruned.
-bool KeepWhenGone(const RepositoryConfig& repo, const std::string& compose_path);
+bool KeepWhenGone(const config::RepositoryConfig& repo, const std::string& compose_path);
 
 }  // namespace ecsync::controller

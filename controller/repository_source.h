@@ -3,7 +3,7 @@
 #include <memory>
 #include <string>
 
-#include "controller/config.h"
+#include "config/config.h"
 #include "git/source.h"
 
 namespace ecsync::controller {
@@ -17,6 +17,6 @@ namespace ecsync::controller {
 // share one cache entry per URL: what they fetch, anyone may. Thread-safe, like
 // LibGit2Source.
 std::shared_ptr<git::GitSource> MakeRepositoryGitSource(const std::string& cache_dir,
-                                                        const RepositoryConfig& repo);
+                                                        const config::RepositoryConfig& repo);
 
 }  // namespace ecsync::controller

@@ -95,7 +95,4 @@ class StatusStore {
 // RFC 3339 UTC with seconds ("2026-11-22T02:14:37Z"); "" for the epoch (never).
 std::string FormatTime(std::chrono::system_clock::time_point t);
 
-// The read-only HTML status page: every repository and project, escaped.
-std::string RenderStatusPage(const StatusStore& store, const std::string& version);
-
 }  // namespace ecsync::controller

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 scripts/setup.sh
 scripts/build.sh default ecsync  # only what the demo runs: no tests, no benchmarks
-ecsync=$root/build/controller/ecsync
+ecsync=$root/build/cli/ecsync
 
 work=$(mktemp -d -t ecsync-demo-XXXXXX)
 moto_pid=

@@ -17,7 +17,7 @@
 
 #include "aws/stack_files.h"
 #include "base/hash.h"
-#include "controller/webhook_handler.h"
+#include "web/webhook_handler.h"
 #include "git/libgit2_source.h"
 #include "metrics/metrics.h"
 #include "reconcile/stack_tags.h"
@@ -43,8 +43,8 @@ class ControllerTest : public ::testing::Test {
       : git_(work_.path() + "/cache"), stacks_(work_.path() + "/stacks", *base::SystemClock::Get()),
         metrics_("test", "") {}
 
-  RepositoryConfig Repo(std::vector<ProjectConfig> projects) {
-    RepositoryConfig repo;
+  config::RepositoryConfig Repo(std::vector<config::ProjectConfig> projects) {
+    config::RepositoryConfig repo;
     repo.name = "mono";
     repo.url = repo_.url();
     repo.ref = "main";
@@ -54,8 +54,8 @@ class ControllerTest : public ::testing::Test {
     return repo;
   }
 
-  Config MakeConfig(RepositoryConfig repo) {
-    Config config;
+  config::Config MakeConfig(config::RepositoryConfig repo) {
+    config::Config config;
     config.concurrency = 2;
     config.aws.vpc_id = "vpc-12345678";
     config.aws.subnet_ids = {"subnet-1111aaaa", "subnet-2222bbbb"};
@@ -74,15 +74,15 @@ class ControllerTest : public ::testing::Test {
     return deps;
   }
 
-  static ProjectConfig Glob(const std::string& pattern) {
-    ProjectConfig entry;
+  static config::ProjectConfig Glob(const std::string& pattern) {
+    config::ProjectConfig entry;
     entry.glob = pattern;
     return entry;
   }
 
   // Project "app" from the repository's compose.yaml: stack "<repository>-app".
-  static ProjectConfig AppProject() {
-    ProjectConfig entry;
+  static config::ProjectConfig AppProject() {
+    config::ProjectConfig entry;
     entry.name = "app";
     entry.files = {"compose.yaml"};
     return entry;
@@ -134,7 +134,7 @@ TEST_F(ControllerTest, RevertingToAnEarlierTemplateIsDeployed) {
   // The stack listing shared by a cycle must not make a revert look like a no-op.
   repo_.Write("compose.yaml", App(1));
   std::string a = repo_.Commit("a");
-  ProjectConfig entry = AppProject();
+  config::ProjectConfig entry = AppProject();
   Controller controller(MakeConfig(Repo({entry})), Deps());
   controller.Start();
   ASSERT_TRUE(WaitUntil([&] { return Revision("mono-app") == a; }));
@@ -152,7 +152,7 @@ TEST_F(ControllerTest, RevertingToAnEarlierTemplateIsDeployed) {
 TEST_F(ControllerTest, ABrokenCommitStallsWithoutRetryingAndLeavesTheStack) {
   repo_.Write("compose.yaml", App(1));
   std::string first = repo_.Commit("ok");
-  ProjectConfig entry = AppProject();
+  config::ProjectConfig entry = AppProject();
   Controller controller(MakeConfig(Repo({entry})), Deps());
   controller.Start();
   ASSERT_TRUE(WaitUntil([&] { return Revision("mono-app") == first; }));
@@ -215,11 +215,11 @@ TEST_F(ControllerTest, PruneOptOutKeepsTheStack) {
   repo_.Write("apps/api/compose.yaml", App(1));
   repo_.Write("apps/web/compose.yaml", App(1));
   repo_.Commit("two apps");
-  ProjectConfig api;
+  config::ProjectConfig api;
   api.name = "api";
   api.files = {"apps/api/compose.yaml"};
   api.prune = false;
-  ProjectConfig web;
+  config::ProjectConfig web;
   web.name = "web";
   web.files = {"apps/web/compose.yaml"};
   Controller controller(MakeConfig(Repo({api, web})), Deps());
@@ -251,18 +251,18 @@ TEST_F(ControllerTest, RunOnceReconcilesEverythingAndReportsFailures) {
 TEST_F(ControllerTest, WebhooksOverTheRateLimitGet429AndChangeNothing) {
   repo_.Write("compose.yaml", App(1));
   repo_.Commit("ok");
-  ProjectConfig entry = AppProject();
-  RepositoryConfig repo = Repo({entry});
+  config::ProjectConfig entry = AppProject();
+  config::RepositoryConfig repo = Repo({entry});
   repo.poll_interval = std::chrono::milliseconds(0);
   Controller controller(MakeConfig(repo), Deps());
-  WebhookHandler::Options options;
+  web::WebhookHandler::Options options;
   options.requests_per_second = 0.001;
   options.burst = 1;
-  WebhookHandler handler(controller, &metrics_, *base::SystemClock::Get(), options);
+  web::WebhookHandler handler(controller, &metrics_, *base::SystemClock::Get(), options);
   std::string body = nlohmann::json{{"repository", repo_.url()}, {"ref", "main"}}.dump();
-  Headers headers = {{"X-Signature", "sha256=" + base::HexEncode(base::HmacSha256("hook", body))}};
-  EXPECT_EQ(handler.Handle(Provider::kGeneric, headers, body, "127.0.0.1").status, 202);
-  WebhookResponse limited = handler.Handle(Provider::kGeneric, headers, body, "127.0.0.1");
+  webhook::Headers headers = {{"X-Signature", "sha256=" + base::HexEncode(base::HmacSha256("hook", body))}};
+  EXPECT_EQ(handler.Handle(webhook::Provider::kGeneric, headers, body, "127.0.0.1").status, 202);
+  web::WebhookResponse limited = handler.Handle(webhook::Provider::kGeneric, headers, body, "127.0.0.1");
   EXPECT_EQ(limited.status, 429);
   EXPECT_NE(metrics_.Serialize().find("result=\"rate_limited\""), std::string::npos);
 }
@@ -270,12 +270,12 @@ TEST_F(ControllerTest, WebhooksOverTheRateLimitGet429AndChangeNothing) {
 TEST_F(ControllerTest, WebhookForAnotherBranchIsIgnored) {
   repo_.Write("compose.yaml", App(1));
   repo_.Commit("ok");
-  ProjectConfig entry = AppProject();
+  config::ProjectConfig entry = AppProject();
   Controller controller(MakeConfig(Repo({entry})), Deps());
-  WebhookHandler handler(controller, nullptr, *base::SystemClock::Get(), {});
+  web::WebhookHandler handler(controller, nullptr, *base::SystemClock::Get(), {});
   std::string body = nlohmann::json{{"repository", repo_.url()}, {"ref", "feature"}}.dump();
-  Headers headers = {{"X-Signature", "sha256=" + base::HexEncode(base::HmacSha256("hook", body))}};
-  WebhookResponse answer = handler.Handle(Provider::kGeneric, headers, body, "127.0.0.1");
+  webhook::Headers headers = {{"X-Signature", "sha256=" + base::HexEncode(base::HmacSha256("hook", body))}};
+  web::WebhookResponse answer = handler.Handle(webhook::Provider::kGeneric, headers, body, "127.0.0.1");
   EXPECT_EQ(answer.status, 200);
   EXPECT_NE(answer.body.find("ignored"), std::string::npos);
 }
@@ -310,9 +310,9 @@ TEST_F(ControllerTest, DriftIsReportedAndSelfHealReappliesTheRevision) {
   DriftedCloudFormation drifting(stacks_);
   ControllerDeps deps = Deps();
   deps.cloudformation = &drifting;
-  ProjectConfig entry = AppProject();
+  config::ProjectConfig entry = AppProject();
   entry.self_heal = true;
-  Config config = MakeConfig(Repo({entry}));
+  config::Config config = MakeConfig(Repo({entry}));
   config.drift_interval = std::chrono::milliseconds(100);
   Controller controller(config, deps);
   controller.Start();
@@ -334,8 +334,8 @@ TEST_F(ControllerTest, DriftIsReportedAndSelfHealReappliesTheRevision) {
 TEST_F(ControllerTest, AStackDeletedByHandIsCreatedAgainOnceTheListingIsStale) {
   repo_.Write("compose.yaml", App(1));
   std::string first = repo_.Commit("ok");
-  ProjectConfig entry = AppProject();
-  Config config = MakeConfig(Repo({entry}));
+  config::ProjectConfig entry = AppProject();
+  config::Config config = MakeConfig(Repo({entry}));
   {
     Controller deploy(config, Deps());
     deploy.Start();
@@ -365,8 +365,8 @@ TEST_F(ControllerTest, DriftWithoutSelfHealOnlyReports) {
   DriftedCloudFormation drifting(stacks_);
   ControllerDeps deps = Deps();
   deps.cloudformation = &drifting;
-  ProjectConfig entry = AppProject();
-  Config config = MakeConfig(Repo({entry}));
+  config::ProjectConfig entry = AppProject();
+  config::Config config = MakeConfig(Repo({entry}));
   config.drift_interval = std::chrono::milliseconds(100);
   Controller controller(config, deps);
   controller.Start();
@@ -437,9 +437,9 @@ TEST_F(ControllerTest, AHungGitHostDoesNotHoldUpTheOtherRepositories) {
   repo_.Write("compose.yaml", App(1));
   const std::string commit = repo_.Commit("app");
   SilentServer hung;
-  ProjectConfig entry = AppProject();
-  Config config = MakeConfig(Repo({entry}));
-  RepositoryConfig stuck = config.repositories[0];
+  config::ProjectConfig entry = AppProject();
+  config::Config config = MakeConfig(Repo({entry}));
+  config::RepositoryConfig stuck = config.repositories[0];
   stuck.name = "a-hung";  // polled first, in name order
   stuck.url = hung.url();
   config.repositories.insert(config.repositories.begin(), stuck);
@@ -500,10 +500,10 @@ TEST_F(ControllerTest, ARepositoryTriggeredWithoutPauseDoesNotStarveTheOthers) {
   busy.Commit("busy");
   repo_.Write("compose.yaml", App(1));
   repo_.Commit("quiet");
-  ProjectConfig entry = AppProject();
-  Config config = MakeConfig(Repo({entry}));
+  config::ProjectConfig entry = AppProject();
+  config::Config config = MakeConfig(Repo({entry}));
   config.repositories[0].name = "b-quiet";
-  RepositoryConfig noisy = config.repositories[0];
+  config::RepositoryConfig noisy = config.repositories[0];
   noisy.name = "a-busy";  // first in name order
   noisy.url = busy.url();
   config.repositories.insert(config.repositories.begin(), noisy);

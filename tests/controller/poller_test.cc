@@ -33,8 +33,8 @@ using testing::WaitUntil;
 // suite fast; used only to check that something does *not* happen.
 constexpr milliseconds kQuiet{500};
 
-ProjectConfig AppProject() {
-  ProjectConfig entry;
+config::ProjectConfig AppProject() {
+  config::ProjectConfig entry;
   entry.name = "app";
   entry.files = {"compose.yaml"};
   return entry;
@@ -48,8 +48,8 @@ class PollerTest : public ::testing::Test {
         metrics_("test", "") {}
 
   // A repository on a port nothing listens on: every check fails at once.
-  static RepositoryConfig Unreachable(const std::string& name, milliseconds poll_interval) {
-    RepositoryConfig repo;
+  static config::RepositoryConfig Unreachable(const std::string& name, milliseconds poll_interval) {
+    config::RepositoryConfig repo;
     repo.name = name;
     repo.url = "http://127.0.0.1:" + std::to_string(testing::FreeLoopbackPort()) + "/none.git";
     repo.ref = "main";
@@ -58,8 +58,8 @@ class PollerTest : public ::testing::Test {
     return repo;
   }
 
-  static Config MakeConfig(std::vector<RepositoryConfig> repos) {
-    Config config;
+  static config::Config MakeConfig(std::vector<config::RepositoryConfig> repos) {
+    config::Config config;
     config.concurrency = 2;
     config.aws.vpc_id = "vpc-12345678";
     config.aws.subnet_ids = {"subnet-1111aaaa", "subnet-2222bbbb"};
@@ -181,7 +181,7 @@ TEST_F(PollerTest, AReloadChecksAtOnceThenBacksOffToo) {
   EXPECT_GE(Repository(controller, "dead").backoff_seconds, 27.0);
   EXPECT_LE(Repository(controller, "dead").backoff_seconds, 33.0);
 
-  RepositoryConfig moved = Unreachable("dead", seconds(20));
+  config::RepositoryConfig moved = Unreachable("dead", seconds(20));
   const std::string port = moved.url.substr(moved.url.rfind(':'));
   controller.Reload(MakeConfig({moved}));
   ASSERT_TRUE(WaitUntil([&] {
@@ -210,14 +210,14 @@ class CredentialsTest : public PollerTest {
            std::filesystem::path(private_.path()).filename().string();
   }
 
-  RepositoryConfig Entry(const std::string& name, const std::string& password) const {
-    RepositoryConfig repo;
+  config::RepositoryConfig Entry(const std::string& name, const std::string& password) const {
+    config::RepositoryConfig repo;
     repo.name = name;
     repo.url = url_;
     repo.ref = "main";
     repo.poll_interval = seconds(20);
     repo.timeout = seconds(60);
-    ProjectConfig project = AppProject();
+    config::ProjectConfig project = AppProject();
     repo.projects = {project};
     if (!password.empty()) {
       repo.auth.username = "deploy-bot";
@@ -228,10 +228,10 @@ class CredentialsTest : public PollerTest {
 
   // Runs a controller with `repos` (the real per-entry sources over one cache directory)
   // until every repository has been checked once.
-  void CheckAll(const std::vector<RepositoryConfig>& repos, const std::string& cache_dir,
+  void CheckAll(const std::vector<config::RepositoryConfig>& repos, const std::string& cache_dir,
                 std::vector<RepositoryStatus>* out) {
     ControllerDeps deps = Deps(*base::SystemClock::Get());
-    deps.git_for = [cache_dir](const RepositoryConfig& repo) {
+    deps.git_for = [cache_dir](const config::RepositoryConfig& repo) {
       return MakeRepositoryGitSource(cache_dir, repo);
     };
     Controller controller(MakeConfig(repos), deps);
@@ -259,7 +259,7 @@ TEST_F(CredentialsTest, EachEntryUsesItsOwnCredentialsInEitherOrder) {
   for (bool good_first : {true, false}) {
     SCOPED_TRACE(good_first ? "good first" : "bad first");
     TempDir cache;
-    std::vector<RepositoryConfig> repos = {Entry("good", "good-pa55"), Entry("bad", "wrong"),
+    std::vector<config::RepositoryConfig> repos = {Entry("good", "good-pa55"), Entry("bad", "wrong"),
                                            Entry("none", "")};
     if (!good_first) std::swap(repos[0], repos[1]);
     std::vector<RepositoryStatus> statuses;

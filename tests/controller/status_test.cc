@@ -2,6 +2,7 @@
 // bytes git, compose files or AWS put in names and error messages.
 
 #include "controller/status.h"
+#include "web/status_page.h"
 
 #include <gtest/gtest.h>
 
@@ -55,7 +56,7 @@ TEST(StatusJson, NonUtf8NamesAndErrorsAreReplacedNotFatal) {
 TEST(StatusPage, NonUtf8TextIsReplaced) {
   StatusStore store;
   Fill(store);
-  const std::string html = RenderStatusPage(store, "1.0");
+  const std::string html = web::RenderStatusPage(store, "1.0");
   EXPECT_TRUE(base::IsValidUtf8(html));
   EXPECT_NE(html.find("web\xEF\xBF\xBD"), std::string::npos);
 }
@@ -69,7 +70,7 @@ TEST(StatusPage, AFailingRepositoryShowsItsBackoff) {
     r.backoff_seconds = 241.6;
     r.next_attempt = std::chrono::system_clock::from_time_t(1'800'000'000);
   });
-  const std::string html = RenderStatusPage(store, "1.0");
+  const std::string html = web::RenderStatusPage(store, "1.0");
   EXPECT_NE(html.find("<th>next check</th>"), std::string::npos);
   EXPECT_NE(html.find("(retry after 3 failures, backing off 242 s)"), std::string::npos) << html;
 }
@@ -84,15 +85,15 @@ TEST(StatusJson, ACommittedNonUtf8ComposeKeyDoesNotBreakTheStatus) {
   git::LibGit2Source git(work.path() + "/cache");
   aws::StackFiles stacks(work.path() + "/stacks", *base::SystemClock::Get());
   metrics::Metrics metrics("test", "");
-  Config config;
+  config::Config config;
   config.aws.vpc_id = "vpc-12345678";
   config.aws.subnet_ids = {"subnet-1111aaaa", "subnet-2222bbbb"};
-  RepositoryConfig repository;
+  config::RepositoryConfig repository;
   repository.name = "shop";
   repository.url = repo.url();
   repository.ref = "main";
   repository.poll_interval = std::chrono::milliseconds(200);
-  ProjectConfig project;
+  config::ProjectConfig project;
   project.name = "web";
   project.files = {"compose.yaml"};
   repository.projects.push_back(project);
@@ -116,7 +117,7 @@ TEST(StatusJson, ACommittedNonUtf8ComposeKeyDoesNotBreakTheStatus) {
   ASSERT_NO_THROW(text = controller.status().ToJson().dump(2));
   EXPECT_TRUE(base::IsValidUtf8(text));
   EXPECT_NE(text.find("bad\xEF\xBF\xBDkey"), std::string::npos) << text;
-  EXPECT_TRUE(base::IsValidUtf8(RenderStatusPage(controller.status(), "1.0")));
+  EXPECT_TRUE(base::IsValidUtf8(web::RenderStatusPage(controller.status(), "1.0")));
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "aws/env.h"
-#include "controller/config.h"
+#include "config/config.h"
 #include "tests/support/support.h"
 
 namespace ecsync::controller {
@@ -30,7 +30,7 @@ std::map<std::string, std::string> SecretEnvironment() {
   return env;
 }
 
-ReadFileFn NoFiles() {
+config::ReadFileFn NoFiles() {
   return [](const std::string&) -> base::Result<std::optional<std::string>> {
     return std::optional<std::string>();
   };
@@ -41,8 +41,8 @@ TEST(ExampleConfig, ConfigMapLoadsWithSecretsFromTheExampleSecret) {
   const std::string text = configmap["data"]["ecsync.yaml"].as<std::string>();
   const std::map<std::string, std::string> env = SecretEnvironment();
 
-  const base::Result<Config> config =
-      ParseConfig(text, "/etc/ecsync/ecsync.yaml", aws::EnvFromMap(env), NoFiles());
+  const base::Result<config::Config> config =
+      config::ParseConfig(text, "/etc/ecsync/ecsync.yaml", aws::EnvFromMap(env), NoFiles());
   ASSERT_TRUE(config.ok()) << config.status().message();
 
   EXPECT_EQ(config->cache_dir, "/var/cache/ecsync");  // the Deployment's emptyDir
@@ -50,7 +50,7 @@ TEST(ExampleConfig, ConfigMapLoadsWithSecretsFromTheExampleSecret) {
   EXPECT_EQ(config->server.admin_listen, "0.0.0.0:8081");  // the probes' and Prometheus' port
   EXPECT_EQ(config->webhooks.secret, env.at("ECSYNC_WEBHOOK_SECRET"));
   ASSERT_EQ(config->repositories.size(), 1u);
-  const RepositoryConfig& repository = config->repositories[0];
+  const config::RepositoryConfig& repository = config->repositories[0];
   EXPECT_EQ(repository.auth.password, env.at("ECSYNC_GIT_TOKEN"));
   EXPECT_FALSE(repository.projects.empty());
 }
@@ -59,8 +59,8 @@ TEST(ExampleConfig, ConfigMapNeedsTheSecret) {
   const YAML::Node configmap = YAML::LoadFile(ManifestPath("configmap.yaml"));
   const std::string text = configmap["data"]["ecsync.yaml"].as<std::string>();
 
-  const base::Result<Config> config =
-      ParseConfig(text, "/etc/ecsync/ecsync.yaml", aws::EnvFromMap({}), NoFiles());
+  const base::Result<config::Config> config =
+      config::ParseConfig(text, "/etc/ecsync/ecsync.yaml", aws::EnvFromMap({}), NoFiles());
   ASSERT_FALSE(config.ok());
   EXPECT_NE(config.status().message().find("ECSYNC_"), std::string::npos)
       << config.status().message();

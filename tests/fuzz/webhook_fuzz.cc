@@ -12,13 +12,13 @@
 #include <string_view>
 
 #include "base/utf8.h"
-#include "controller/clone_url.h"
-#include "controller/webhook.h"
+#include "webhook/clone_url.h"
+#include "webhook/webhook.h"
 
 namespace {
 
-using ecsync::controller::Headers;
-using ecsync::controller::Provider;
+using ecsync::webhook::Headers;
+using ecsync::webhook::Provider;
 
 constexpr Provider kProviders[] = {Provider::kGitHub, Provider::kGitLab, Provider::kGitea,
                                    Provider::kBitbucket, Provider::kGeneric};
@@ -59,10 +59,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     head = end == std::string_view::npos ? std::string_view() : head.substr(end + 1);
   }
 
-  ecsync::controller::WebhookProof proof(provider, headers, body);
+  ecsync::webhook::WebhookProof proof(provider, headers, body);
   if (proof.present()) (void)proof.Matches("It's a Secret to Everybody");
 
-  auto event = ecsync::controller::ParseWebhook(provider, headers, body);
+  auto event = ecsync::webhook::ParseWebhook(provider, headers, body);
   if (!event.ok()) {
     CheckText(event.status().message());
     return 0;
@@ -73,8 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(update.deleted || update.commit.empty() || update.commit.size() == 40 ||
           update.commit.size() == 64);
   }
-  for (const std::string& url : event->clone_urls) (void)ecsync::controller::CloneUrlKey(url);
-  for (const char* url : kConfiguredUrls) (void)ecsync::controller::NamesRepository(*event, url);
+  for (const std::string& url : event->clone_urls) (void)ecsync::webhook::CloneUrlKey(url);
+  for (const char* url : kConfiguredUrls) (void)ecsync::webhook::NamesRepository(*event, url);
   CheckText(ecsync::base::Utf8Prefix(body, 80));
   return 0;
 }

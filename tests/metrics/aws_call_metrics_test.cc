@@ -1,7 +1,7 @@
 // AwsCallMetrics: the code label for each kind of outcome, and the real AWS client reporting
 // through it against moto_server, a throttling HTTP server and a closed port.
 
-#include "controller/aws_call_metrics.h"
+#include "cli/aws_call_metrics.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -34,16 +34,16 @@ aws::CallRecord Record(bool ok, int http_status, const std::string& error_code, 
 }
 
 TEST(AwsCallMetrics, CodeLabelForEachOutcome) {
-  EXPECT_EQ(AwsCallMetrics::CodeLabel(Record(true, 200, "", 1)), "OK");
-  EXPECT_EQ(AwsCallMetrics::CodeLabel(Record(false, 400, "Throttling", 3)), "Throttling");
-  EXPECT_EQ(AwsCallMetrics::CodeLabel(Record(false, 0, "", 3)), "NetworkError");
-  EXPECT_EQ(AwsCallMetrics::CodeLabel(Record(false, 503, "", 3)), "HTTP503");
-  EXPECT_EQ(AwsCallMetrics::CodeLabel(Record(false, 200, "", 1)), "InvalidResponse");
+  EXPECT_EQ(cli::AwsCallMetrics::CodeLabel(Record(true, 200, "", 1)), "OK");
+  EXPECT_EQ(cli::AwsCallMetrics::CodeLabel(Record(false, 400, "Throttling", 3)), "Throttling");
+  EXPECT_EQ(cli::AwsCallMetrics::CodeLabel(Record(false, 0, "", 3)), "NetworkError");
+  EXPECT_EQ(cli::AwsCallMetrics::CodeLabel(Record(false, 503, "", 3)), "HTTP503");
+  EXPECT_EQ(cli::AwsCallMetrics::CodeLabel(Record(false, 200, "", 1)), "InvalidResponse");
 }
 
 TEST(AwsCallMetrics, ForwardsCodesAndRetries) {
   metrics::Metrics m("1", "r");
-  AwsCallMetrics observer(m);
+  cli::AwsCallMetrics observer(m);
   observer.OnCall(Record(true, 200, "", 1));
   observer.OnCall(Record(true, 200, "", 2));
   observer.OnCall(Record(false, 400, "Throttling", 3));
@@ -86,7 +86,7 @@ std::map<std::string, std::string> EnvFor(const std::string& endpoint) {
 TEST(AwsCallMetrics, RealClientAgainstMotoCountsOkAndErrorCodes) {
   testing::MotoServer moto;
   metrics::Metrics m("1", "r");
-  aws::AwsClients clients = ClientsFor(moto.ClientEnv(), std::make_shared<AwsCallMetrics>(m));
+  aws::AwsClients clients = ClientsFor(moto.ClientEnv(), std::make_shared<cli::AwsCallMetrics>(m));
   ASSERT_NE(clients.cloudformation, nullptr);
   ASSERT_TRUE(clients.cloudformation->DescribeStacks().ok());
   EXPECT_FALSE(clients.cloudformation->DescribeStack("no-such-stack").ok());
@@ -119,7 +119,7 @@ TEST(AwsCallMetrics, RealClientCountsThrottlingAndItsRetries) {
   metrics::Metrics m("1", "r");
   base::FakeClock clock;  // backoffs advance it instead of sleeping
   aws::AwsClients clients = ClientsFor(EnvFor("http://127.0.0.1:" + std::to_string(port)),
-                                       std::make_shared<AwsCallMetrics>(m), &clock);
+                                       std::make_shared<cli::AwsCallMetrics>(m), &clock);
   ASSERT_NE(clients.cloudformation, nullptr);
   EXPECT_FALSE(clients.cloudformation->DescribeStacks().ok());
   clients = {};  // closes the kept-alive connection, so the server stops at once
@@ -142,7 +142,7 @@ TEST(AwsCallMetrics, RealClientCountsNoResponseAsNetworkError) {
   base::FakeClock clock;
   aws::AwsClients clients =
       ClientsFor(EnvFor("http://127.0.0.1:" + std::to_string(testing::FreeLoopbackPort())),
-                 std::make_shared<AwsCallMetrics>(m), &clock);
+                 std::make_shared<cli::AwsCallMetrics>(m), &clock);
   ASSERT_NE(clients.cloudformation, nullptr);
   EXPECT_FALSE(clients.cloudformation->DescribeStacks().ok());
   const std::string text = m.Serialize();

@@ -1,0 +1,45 @@
+#include "cli/aws_setup.h"
+
+#include "aws/make_clients.h"
+#include "aws/credentials.h"
+#include "aws/stack_files.h"
+#include "base/clock.h"
+
+namespace ecsync::cli {
+
+bool AwsConfigured(const AwsFlags& flags, const aws::EnvLookup& env) {
+  if (!flags.stack_dir.empty()) return false;
+  if (!flags.endpoint_url.empty()) return true;
+  // Configured credentials of any kind, without asking the network: `convert` must not
+  // stall probing instance metadata on a laptop. (On EC2 with only an instance profile,
+  // pass --region or --endpoint-url to make convert look the VPC up.)
+  aws::CredentialOptions options{env, flags.profile};
+  bool credentials = aws::ResolveCredentials(options).ok() ||
+                     aws::NonEmptyEnv(env, "AWS_WEB_IDENTITY_TOKEN_FILE").has_value() ||
+                     aws::NonEmptyEnv(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").has_value() ||
+                     aws::NonEmptyEnv(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI").has_value();
+  return !flags.region.empty() || (credentials && aws::ResolveRegion(options).ok());
+}
+
+base::Result<AwsServices> ConnectAws(const AwsFlags& flags, const aws::EnvLookup& env) {
+  if (!flags.stack_dir.empty()) {
+    if (!flags.template_bucket.empty()) {
+      return base::InvalidError(
+          "--template-bucket does not go with --stack-dir: stack files take templates of any "
+          "size inline");
+    }
+    // No EC2 offline: the VPC and subnets must come from the flags.
+    return AwsServices{std::make_shared<aws::StackFiles>(flags.stack_dir, *base::SystemClock::Get()),
+                       nullptr, nullptr, nullptr, nullptr, nullptr};
+  }
+  aws::AwsClientsOptions options;
+  options.env = env;
+  options.endpoint_override = flags.endpoint_url;
+  options.region_override = flags.region;
+  options.profile = flags.profile;
+  ECSYNC_ASSIGN_OR_RETURN(aws::AwsClients clients, aws::MakeAwsClients(options));
+  return AwsServices{clients.cloudformation, clients.ec2, clients.ecs,
+                     clients.s3,             clients.elbv2, clients.efs};
+}
+
+}  // namespace ecsync::cli

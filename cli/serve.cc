@@ -1,0 +1,189 @@
+#include "cli/serve.h"
+
+#include <fstream>
+#include <ostream>
+
+#include "aws/make_clients.h"
+#include "aws/stack_files.h"
+#include "base/log.h"
+#include "base/rate_limiter.h"
+#include "cli/aws_call_metrics.h"
+#include "config/config.h"
+#include "controller/controller.h"
+#include "web/http_server.h"
+#include "controller/repository_source.h"
+#include "cli/version.h"
+#include "web/webhook_handler.h"
+#include "git/libgit2_source.h"
+#include "metrics/metrics.h"
+
+namespace ecsync::cli {
+
+namespace {
+
+// Everything the controller runs on, built from one configuration.
+struct Runtime {
+  std::unique_ptr<metrics::Metrics> metrics;
+  std::shared_ptr<AwsCallMetrics> observer;
+  std::shared_ptr<base::RateLimiter> aws_limiter;
+  std::unique_ptr<git::LibGit2Source> git;
+  std::shared_ptr<aws::CloudFormation> cloudformation;
+  std::shared_ptr<aws::Ec2> ec2;
+  std::shared_ptr<aws::Ecs> ecs;
+  std::shared_ptr<aws::S3> s3;
+  std::shared_ptr<aws::Elbv2> elbv2;
+  std::shared_ptr<aws::Efs> efs;
+};
+
+base::Result<Runtime> BuildRuntime(const config::Config& config, const CommandContext& context) {
+  Runtime runtime;
+  runtime.metrics = std::make_unique<metrics::Metrics>(kVersion, kRevision);
+  runtime.observer = std::make_shared<AwsCallMetrics>(*runtime.metrics);
+  runtime.aws_limiter = std::make_shared<base::RateLimiter>(
+      config.aws.requests_per_second, config.aws.burst, *base::SystemClock::Get());
+  std::string cache_dir = config.cache_dir;
+  if (cache_dir.empty()) {
+    ECSYNC_ASSIGN_OR_RETURN(cache_dir, git::DefaultCacheDir(context.env));
+  }
+  runtime.git = std::make_unique<git::LibGit2Source>(cache_dir);
+  if (!config.aws.stack_dir.empty()) {
+    runtime.cloudformation =
+        std::make_shared<aws::StackFiles>(config.aws.stack_dir, *base::SystemClock::Get());
+    return runtime;
+  }
+  aws::AwsClientsOptions options;
+  options.env = context.env;
+  options.endpoint_override = config.aws.endpoint_url;
+  options.region_override = config.aws.region;
+  options.profile = config.aws.profile;
+  options.observer = runtime.observer;
+  options.rate_limiter = runtime.aws_limiter;
+  options.role_arn = config.aws.role_arn;
+  ECSYNC_ASSIGN_OR_RETURN(aws::AwsClients clients, aws::MakeAwsClients(options));
+  runtime.cloudformation = clients.cloudformation;
+  runtime.ec2 = clients.ec2;
+  runtime.ecs = clients.ecs;
+  runtime.s3 = clients.s3;
+  runtime.elbv2 = clients.elbv2;
+  runtime.efs = clients.efs;
+  return runtime;
+}
+
+controller::ControllerDeps DepsFor(Runtime& runtime) {
+  controller::ControllerDeps deps;
+  deps.git = runtime.git.get();
+  deps.git_for = [cache_dir = runtime.git->cache_dir()](const config::RepositoryConfig& repo) {
+    return controller::MakeRepositoryGitSource(cache_dir, repo);
+  };
+  deps.cloudformation = runtime.cloudformation.get();
+  deps.ec2 = runtime.ec2.get();
+  deps.ecs = runtime.ecs.get();
+  deps.s3 = runtime.s3.get();
+  deps.elbv2 = runtime.elbv2.get();
+  deps.efs = runtime.efs.get();
+  deps.clock = base::SystemClock::Get();
+  deps.metrics = runtime.metrics.get();
+  return deps;
+}
+
+}  // namespace
+
+ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
+  auto config = config::LoadConfig(command.config_path, context.env);
+  if (!config.ok()) {
+    context.err << "error: " << config.status().message() << "\n";
+    return kExitBadConfig;
+  }
+  if (!command.listen.empty()) config->server.listen = command.listen;
+  if (!command.admin_listen.empty()) config->server.admin_listen = command.admin_listen;
+  if (!command.metrics_listen.empty()) config->server.metrics_listen = command.metrics_listen;
+  auto runtime = BuildRuntime(*config, context);
+  if (!runtime.ok()) {
+    context.err << "error: " << runtime.status().message() << "\n";
+    return runtime.status().kind() == base::ErrorKind::kInvalid ? kExitBadConfig : kExitFailed;
+  }
+  controller::Controller controller(*config, DepsFor(*runtime));
+  web::WebhookHandler::Options hook_options;
+  hook_options.max_body_bytes = config->webhooks.max_body_bytes;
+  hook_options.requests_per_second = config->webhooks.requests_per_second;
+  hook_options.burst = config->webhooks.burst;
+  hook_options.source_requests_per_second = config->webhooks.source_requests_per_second;
+  hook_options.source_burst = config->webhooks.source_burst;
+  hook_options.refused_requests_per_second = config->webhooks.refused_requests_per_second;
+  hook_options.refused_burst = config->webhooks.refused_burst;
+  web::WebhookHandler webhooks(controller, runtime->metrics.get(), *base::SystemClock::Get(),
+                          hook_options);
+  web::HttpServer::Options http_options;
+  http_options.listen = config->server.listen;
+  http_options.admin_listen = config->server.admin_listen;
+  http_options.metrics_listen = config->server.metrics_listen;
+  http_options.version = kVersion;
+  http_options.request_timeout = config->server.request_timeout;
+  http_options.idle_timeout = config->server.idle_timeout;
+  http_options.max_connections = static_cast<size_t>(config->server.max_connections);
+  http_options.max_connections_per_client =
+      static_cast<size_t>(config->server.max_connections_per_client);
+  web::HttpServer http(controller, webhooks, runtime->metrics.get(), http_options);
+  if (auto started = http.Start(); !started.ok()) {
+    context.err << "error: " << started.message() << "\n";
+    return kExitBadConfig;
+  }
+  controller.Start();
+  base::Log(base::LogLevel::kInfo, "ecsync serving",
+            {{"version", kVersion},
+             {"port", std::to_string(http.port())},
+             {"admin_port", std::to_string(http.admin_port())},
+             {"repositories", std::to_string(config->repositories.size())}});
+  if (!command.port_file.empty()) {
+    std::ofstream out(command.port_file + ".tmp");
+    out << http.port() << " " << http.metrics_port() << " " << http.admin_port() << "\n";
+    out.close();
+    std::rename((command.port_file + ".tmp").c_str(), command.port_file.c_str());
+  }
+  base::Clock& clock = *base::SystemClock::Get();
+  while (command.interrupted == nullptr || !command.interrupted->load()) {
+    clock.SleepFor(std::chrono::milliseconds(100));
+    if (command.reload != nullptr && command.reload->exchange(false)) {
+      auto reloaded = config::LoadConfig(command.config_path, context.env);
+      if (!reloaded.ok()) {
+        // A bad reload keeps the running configuration.
+        base::Log(base::LogLevel::kError, "configuration reload failed; keeping the running one",
+                  {{"error", reloaded.status().message()}});
+        continue;
+      }
+      controller.Reload(*reloaded);
+    }
+  }
+  base::Log(base::LogLevel::kInfo, "shutting down: in-flight deploys are left to CloudFormation "
+                                   "and resumed at the next start");
+  http.BeginShutdown();
+  controller.Stop();
+  http.Stop();
+  base::Log(base::LogLevel::kInfo, "stopped");
+  return kExitOk;
+}
+
+ExitCode RunReconcileConfig(const ReconcileConfigCommand& command, const CommandContext& context) {
+  auto config = config::LoadConfig(command.config_path, context.env);
+  if (!config.ok()) {
+    context.err << "error: " << config.status().message() << "\n";
+    return kExitBadConfig;
+  }
+  auto runtime = BuildRuntime(*config, context);
+  if (!runtime.ok()) {
+    context.err << "error: " << runtime.status().message() << "\n";
+    return runtime.status().kind() == base::ErrorKind::kInvalid ? kExitBadConfig : kExitFailed;
+  }
+  controller::Controller controller(*config, DepsFor(*runtime));
+  controller::OnceSummary summary = controller.RunOnce(command.force, command.interrupted);
+  for (const std::string& line : summary.lines) context.out << line << "\n";
+  context.out << summary.projects << " project(s): " << summary.succeeded << " ok, "
+              << summary.failed << " failed, " << summary.invalid << " invalid, "
+              << summary.errors << " error(s)\n";
+  if (summary.invalid > 0) return kExitBadConfig;
+  if (summary.errors > 0) return kExitFailed;
+  if (summary.failed > 0) return kExitFailed;
+  return kExitOk;
+}
+
+}  // namespace ecsync::cli

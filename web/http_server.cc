@@ -1,0 +1,179 @@
+#include "web/http_server.h"
+
+#include "base/log.h"
+#include "web/status_page.h"
+
+namespace ecsync::web {
+
+namespace {
+
+using server::Request;
+using server::Response;
+
+constexpr char kJson[] = "application/json";
+// The admin endpoints take no request body worth more than this.
+constexpr size_t kAdminMaxBody = 64 * 1024;
+// Handlers are short (a webhook is parsed and verified in memory; status and metrics are
+// serialized from memory), so a few workers per listener suffice; more requests wait in a
+// bounded queue.
+constexpr int kPublicWorkers = 4;
+constexpr int kAdminWorkers = 2;
+constexpr int kMetricsWorkers = 1;
+
+Response Json(int status, std::string body) {
+  Response response = Response::Text(status, std::move(body));
+  response.content_type = kJson;
+  return response;
+}
+
+Response MethodNotAllowed(const char* allow) {
+  Response response = Response::Text(405, "method not allowed\n");
+  response.headers.emplace_back("Allow", allow);
+  return response;
+}
+
+bool IsGet(const Request& request) { return request.method == "GET" || request.method == "HEAD"; }
+
+}  // namespace
+
+HttpServer::HttpServer(controller::Controller& controller, WebhookHandler& webhooks, metrics::Metrics* metrics,
+                       Options options)
+    : controller_(controller),
+      webhooks_(webhooks),
+      metrics_(metrics),
+      options_(std::move(options)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Response HttpServer::HandlePublic(const Request& request) {
+  auto provider = webhook::ProviderFromPath(request.path);
+  if (!provider) {
+    return Json(404, request.path.starts_with("/hooks/") ? R"({"status":"unknown_provider"})"
+                                                         : R"({"status":"not_found"})");
+  }
+  if (request.method != "POST") return MethodNotAllowed("POST");
+  webhook::Headers headers;
+  for (const auto& [name, value] : request.headers) headers.emplace(name, value);
+  WebhookResponse answer = webhooks_.Handle(*provider, headers, request.body, request.peer_address);
+  return Json(answer.status, std::move(answer.body));
+}
+
+Response HttpServer::HandlePublicTooLarge(const Request& request) {
+  auto provider = webhook::ProviderFromPath(request.path);
+  Response response = provider ? Json(413, webhooks_.TooLarge(*provider, request.peer_address).body)
+                               : Response::Text(413, "request body too large\n");
+  response.close = true;
+  return response;
+}
+
+Response HttpServer::HandleAdmin(const Request& request, bool full) {
+  const std::string& path = request.path;
+  const bool known = path == "/metrics" || path == "/healthz" || path == "/readyz" ||
+                     (full && (path == "/api/v1/status" || path == "/"));
+  if (!known) return Response::Text(404, "not found\n");
+  if (!IsGet(request)) return MethodNotAllowed("GET, HEAD");
+  if (path == "/healthz") return Response::Text(200, "ok\n");
+  if (path == "/readyz") {
+    if (shutting_down_.load()) return Response::Text(503, "shutting down\n");
+    if (!controller_.Ready()) {
+      return Response::Text(503, "waiting for the first check of every repository\n");
+    }
+    return Response::Text(200, "ready\n");
+  }
+  if (path == "/metrics") {
+    if (metrics_ == nullptr) return Response::Text(404, "no metrics\n");
+    metrics_->SetQueueDepth(controller_.QueueDepth());
+    Response response = Response::Text(200, metrics_->Serialize());
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return response;
+  }
+  if (path == "/api/v1/status") return Json(200, controller_.status().ToJson().dump(2) + "\n");
+  Response page = Response::Text(200, RenderStatusPage(controller_.status(), options_.version));
+  page.content_type = "text/html; charset=utf-8";
+  page.headers.emplace_back("Content-Security-Policy",
+                            "default-src 'none'; style-src 'unsafe-inline'");
+  return page;
+}
+
+server::Listener::Options HttpServer::ListenerOptions(const std::string& name,
+                                                      const std::string& address) const {
+  server::Listener::Options listener;
+  listener.name = name;
+  listener.address = address;
+  listener.request_timeout = options_.request_timeout;
+  listener.idle_timeout = options_.idle_timeout;
+  listener.write_timeout = options_.request_timeout;
+  listener.max_connections = options_.max_connections;
+  listener.max_connections_per_client = options_.max_connections_per_client;
+  listener.limits.max_body_bytes = kAdminMaxBody;
+  return listener;
+}
+
+base::Status HttpServer::StartListener(std::unique_ptr<server::Listener>& listener,
+                                       server::Listener::Options options,
+                                       server::Listener::Callbacks callbacks, const char* key) {
+  if (metrics_ != nullptr) {
+    callbacks.refused = [metrics = metrics_, name = options.name](const char* reason) {
+      metrics->HttpRefused(name, reason);
+    };
+  }
+  const std::string address = options.address;
+  listener = std::make_unique<server::Listener>(std::move(options), std::move(callbacks));
+  if (base::Status started = listener->Start(); !started.ok()) {
+    listener.reset();
+    return base::InvalidError(started.message() + "; set server." + key);
+  }
+  return base::Status::Ok();
+}
+
+base::Status HttpServer::Start() {
+  server::Listener::Options public_options = ListenerOptions("public", options_.listen);
+  public_options.limits.max_body_bytes = webhooks_.max_body_bytes();
+  public_options.workers = kPublicWorkers;
+  server::Listener::Callbacks public_callbacks;
+  public_callbacks.handle = [this](const Request& request) { return HandlePublic(request); };
+  public_callbacks.too_large = [this](const Request& request) {
+    return HandlePublicTooLarge(request);
+  };
+  ECSYNC_RETURN_IF_ERROR(
+      StartListener(public_, std::move(public_options), std::move(public_callbacks), "listen"));
+
+  server::Listener::Options admin_options = ListenerOptions("admin", options_.admin_listen);
+  admin_options.workers = kAdminWorkers;
+  server::Listener::Callbacks admin_callbacks;
+  admin_callbacks.handle = [this](const Request& request) { return HandleAdmin(request, true); };
+  if (base::Status status = StartListener(admin_, std::move(admin_options),
+                                          std::move(admin_callbacks), "admin_listen");
+      !status.ok()) {
+    Stop();
+    return status;
+  }
+
+  if (!options_.metrics_listen.empty()) {
+    server::Listener::Options metrics_options = ListenerOptions("metrics", options_.metrics_listen);
+    metrics_options.workers = kMetricsWorkers;
+    server::Listener::Callbacks metrics_callbacks;
+    metrics_callbacks.handle = [this](const Request& request) {
+      return HandleAdmin(request, false);
+    };
+    if (base::Status status = StartListener(metrics_server_, std::move(metrics_options),
+                                            std::move(metrics_callbacks), "metrics_listen");
+        !status.ok()) {
+      Stop();
+      return status;
+    }
+  }
+  base::Log(base::LogLevel::kInfo, "HTTP listening",
+            {{"public", options_.listen + " (port " + std::to_string(port()) + ")"},
+             {"admin", options_.admin_listen + " (port " + std::to_string(admin_port()) + ")"}});
+  return base::Status::Ok();
+}
+
+void HttpServer::Stop() {
+  shutting_down_.store(true);
+  if (public_) public_->Stop();
+  if (admin_) admin_->Stop();
+  if (metrics_server_) metrics_server_->Stop();
+}
+
+}  // namespace ecsync::web

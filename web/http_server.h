@@ -1,0 +1,83 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "controller/controller.h"
+#include "web/webhook_handler.h"
+#include "metrics/metrics.h"
+#include "server/listener.h"
+#include "server/socket.h"
+
+namespace ecsync::web {
+
+// The controller's HTTP endpoints, on two listeners (three with metrics_listen):
+//   public (listen, default 0.0.0.0:8080), the only one to expose to git hosts:
+//     POST /hooks/{github,gitlab,gitea,bitbucket,generic}  webhooks (see WebhookHandler)
+//     anything else: 404
+//   admin (admin_listen, default 127.0.0.1:8081), for probes, Prometheus and operators:
+//     GET /healthz         200 while the process serves requests
+//     GET /readyz          200 once every repository was checked, 503 before and while
+//                          shutting down
+//     GET /metrics         Prometheus text format
+//     GET /api/v1/status   JSON status of repositories and projects
+//     GET /                read-only HTML status page
+//   metrics (metrics_listen, optional): /metrics, /healthz and /readyz only.
+// Each listener has its own I/O thread and workers (server::Listener), so a flood of slow
+// clients on the public port cannot delay a health probe on the admin port. Start once,
+// Stop once; the accessors are thread-safe.
+class HttpServer {
+ public:
+  struct Options {
+    std::string listen = "0.0.0.0:8080";
+    std::string admin_listen = "127.0.0.1:8081";
+    std::string metrics_listen;  // "" for none
+    std::string version;
+    // Per listener; see server::Listener::Options.
+    std::chrono::milliseconds request_timeout{10'000};
+    std::chrono::milliseconds idle_timeout{60'000};
+    size_t max_connections = 512;
+    size_t max_connections_per_client = 64;
+  };
+  HttpServer(controller::Controller& controller, WebhookHandler& webhooks, metrics::Metrics* metrics,
+             Options options);
+  ~HttpServer();
+
+  // Binds the addresses (port 0 picks a free one) and starts serving. kInvalid naming the
+  // configuration key when an address is malformed or cannot be bound.
+  base::Status Start();
+  // Readiness turns 503 (so load balancers stop sending), then the listeners close.
+  void BeginShutdown() { shutting_down_.store(true); }
+  void Stop();
+
+  int port() const { return public_ ? public_->port() : 0; }
+  int admin_port() const { return admin_ ? admin_->port() : 0; }
+  int metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
+
+ private:
+  server::Response HandlePublic(const server::Request& request);
+  server::Response HandlePublicTooLarge(const server::Request& request);
+  // `full`: the admin listener (everything) rather than the metrics one (metrics, health).
+  server::Response HandleAdmin(const server::Request& request, bool full);
+  server::Listener::Options ListenerOptions(const std::string& name,
+                                            const std::string& address) const;
+  base::Status StartListener(std::unique_ptr<server::Listener>& listener,
+                             server::Listener::Options options,
+                             server::Listener::Callbacks callbacks, const char* key);
+
+  controller::Controller& controller_;
+  WebhookHandler& webhooks_;
+  metrics::Metrics* metrics_;
+  Options options_;
+  std::atomic<bool> shutting_down_{false};
+  std::unique_ptr<server::Listener> public_;
+  std::unique_ptr<server::Listener> admin_;
+  std::unique_ptr<server::Listener> metrics_server_;
+};
+
+using server::ParseListenAddress;
+
+}  // namespace ecsync::web
