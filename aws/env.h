@@ -8,7 +8,7 @@
 namespace ecsync::aws {
 
 // Looks up an environment variable: its value, or nullopt when unset. Everything in aws/
-// reads the environment only through this, so tests pass a map and only controller/main.cc
+// reads the environment only through this, so tests pass a map and only cli/main.cc
 // hands in the real process environment.
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 

@@ -1,4 +1,4 @@
-// GlobMatch (declared in controller/config.h).
+// GlobMatch (declared in config/config.h).
 
 #include <string_view>
 #include <vector>

@@ -1,4 +1,4 @@
-// Webhook authentication: HMAC signatures and GitLab's token (controller/webhook.h).
+// Webhook authentication: HMAC signatures and GitLab's token (webhook/webhook.h).
 
 #include <openssl/crypto.h>
 

@@ -1,4 +1,4 @@
-// WebhookHandler (controller/webhook_handler.h): what a stranger on the internet can and
+// WebhookHandler (web/webhook_handler.h): what a stranger on the internet can and
 // cannot learn or spend, rate limits, and real deliveries from every host end to end
 // through the handler.
 

@@ -1,4 +1,4 @@
-// Per-key token buckets and sender keys for webhook rate limits (controller/webhook_limits.h).
+// Per-key token buckets and sender keys for webhook rate limits (webhook/limits.h).
 
 #include "webhook/limits.h"
 

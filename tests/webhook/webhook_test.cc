@@ -1,5 +1,5 @@
-// Webhook parsing and authentication (controller/webhook.h) and clone-URL keys
-// (controller/clone_url.h), with payloads shaped like the ones each host sends.
+// Webhook parsing and authentication (webhook/webhook.h) and clone-URL keys
+// (webhook/clone_url.h), with payloads shaped like the ones each host sends.
 
 #include "webhook/webhook.h"
 
