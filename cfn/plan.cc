@@ -81,11 +81,11 @@ base::Result<std::vector<PlannedPort>> PlanPorts(const compose::Service& service
       return base::InvalidError(key + ": protocol \"" + mapping.protocol +
                                 "\" is not supported; use tcp or udp");
     }
-    if (!mapping.host_ip.empty() && mapping.host_ip != "0.0.0.0" && mapping.host_ip != "::") {
+    if (mapping.HostScope() == compose::PortMapping::Scope::kOneInterface) {
       return base::InvalidError(key + ": host IP " + mapping.host_ip +
-                                " cannot be honoured: ECS publishes ports on an internet-facing "
-                                "load balancer; remove the host IP, or use `mode: host` to keep "
-                                "the port inside the project's networks");
+                                " cannot be honoured: a Fargate task has no host interfaces to "
+                                "bind to; remove the host IP, or use 127.0.0.1 (or `mode: host`) "
+                                "to keep the port inside the project's networks");
     }
     PlannedPort port;
     port.target = mapping.target;
@@ -93,7 +93,9 @@ base::Result<std::vector<PlannedPort>> PlanPorts(const compose::Service& service
     port.protocol = mapping.protocol;
     port.https = mapping.app_protocol == "https";
     port.http = mapping.app_protocol == "http" || port.https;
-    port.listener = mapping.mode != "host";
+    // A loopback host IP keeps the port inside the project, as `mode: host` does.
+    port.listener = mapping.mode != "host" &&
+                    mapping.HostScope() != compose::PortMapping::Scope::kProjectOnly;
     if (port.http && port.protocol != "tcp") {
       return base::InvalidError(key + ": app_protocol " + mapping.app_protocol +
                                 " needs protocol tcp");

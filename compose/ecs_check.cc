@@ -39,14 +39,24 @@ class EcsChecker {
                  std::to_string(*port.published) + " and forwards to the container's " +
                  std::to_string(port.target));
       }
-      if (!port.host_ip.empty() && port.host_ip != "0.0.0.0" && port.host_ip != "::") {
-        // Binding to one address (127.0.0.1:80:80) means "not public"; on ECS the port would
-        // be open to the internet on the load balancer, so it is refused, not ignored.
-        Error(port.location, pp,
-              "host IP " + port.host_ip +
-                  " cannot be honoured: ECS publishes ports on an internet-facing load "
-                  "balancer; remove the host IP, or use `mode: host` to keep the port inside "
-                  "the project's networks");
+      switch (port.HostScope()) {
+        case PortMapping::Scope::kPublic:
+          break;
+        case PortMapping::Scope::kProjectOnly:
+          // 127.0.0.1:8080:80 means "not public": the port stays open to the project's other
+          // services (as with mode: host) and gets no load balancer listener.
+          Warn(port.location, pp,
+               "host IP " + port.host_ip + " keeps port " + std::to_string(port.target) +
+                   " inside the project: no load balancer listener; remove the host IP to "
+                   "publish it");
+          break;
+        case PortMapping::Scope::kOneInterface:
+          Error(port.location, pp,
+                "host IP " + port.host_ip +
+                    " cannot be honoured: a Fargate task has no host interfaces to bind to; "
+                    "remove the host IP to publish the port on the load balancer, or use "
+                    "127.0.0.1 (or `mode: host`) to keep it inside the project's networks");
+          break;
       }
     }
     for (size_t i = 0; i < s.volumes.size(); ++i) {

@@ -30,4 +30,12 @@ const Service* Project::FindService(const std::string& name) const {
   return nullptr;
 }
 
+PortMapping::Scope PortMapping::HostScope() const {
+  std::string ip = host_ip;
+  if (ip.size() >= 2 && ip.front() == '[' && ip.back() == ']') ip = ip.substr(1, ip.size() - 2);
+  if (ip.empty() || ip == "0.0.0.0" || ip == "::") return Scope::kPublic;
+  if (ip == "localhost" || ip == "::1" || ip.rfind("127.", 0) == 0) return Scope::kProjectOnly;
+  return Scope::kOneInterface;
+}
+
 }  // namespace ecsync::compose

@@ -57,6 +57,13 @@ struct PortMapping {
   std::string app_protocol;      // long syntax `app_protocol` (http, grpc, ...); empty when not given
   Extensions extensions;         // long syntax x-* keys (x-aws-protocol)
   SourceLocation location;
+
+  // How host_ip scopes the port. Any address (empty, 0.0.0.0, ::) publishes it; a loopback
+  // address (127.0.0.0/8, ::1, localhost) keeps it on the host, which on ECS means inside
+  // the project (no load balancer listener); any other address names one interface of a host
+  // that ECS does not have.
+  enum class Scope { kPublic, kProjectOnly, kOneInterface };
+  Scope HostScope() const;
 };
 
 // deploy.resources.{limits,reservations}.devices[]

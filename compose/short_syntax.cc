@@ -159,8 +159,9 @@ base::Result<std::vector<PortMapping>> ParsePortSpec(const std::string& text) {
       const std::string_view front = spec.substr(0, last);
       const size_t second = front.rfind(':');
       if (second == std::string_view::npos) {
+        // ":8000" (what "${HTTP_PORT}:8000" becomes with the variable unset) has no host
+        // port, as in Docker's own parser: the container port alone.
         host_port = front;
-        if (host_port.empty()) return invalid("");
       } else {
         host_port = front.substr(second + 1);
         host_ip = std::string(front.substr(0, second));

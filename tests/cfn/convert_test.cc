@@ -307,9 +307,9 @@ TEST(Convert, RejectsWhatEcsCannotRun) {
   huge.limits.cpus = 64;
   EXPECT_EQ(KindOf(Project("p", {huge})), base::ErrorKind::kInvalid);
 
-  compose::Service loopback = Service("web", "nginx", {Port(80)});
-  loopback.ports[0].host_ip = "127.0.0.1";
-  EXPECT_EQ(KindOf(Project("p", {loopback})), base::ErrorKind::kInvalid);
+  compose::Service one_interface = Service("web", "nginx", {Port(80)});
+  one_interface.ports[0].host_ip = "10.1.2.3";
+  EXPECT_EQ(KindOf(Project("p", {one_interface})), base::ErrorKind::kInvalid);
 
   compose::Service missing_dependency = Service("web", "nginx");
   missing_dependency.depends_on = {"db"};

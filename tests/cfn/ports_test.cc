@@ -93,6 +93,23 @@ TEST(Ports, HostModePortsStayOffTheLoadBalancer) {
   ExpectLintClean(tmpl);
 }
 
+// 127.0.0.1:8080:80 is "not public": like mode: host, a container port with no listener.
+TEST(Ports, LoopbackHostIpsStayOffTheLoadBalancer) {
+  compose::PortMapping admin = Mapped(8080, 9000);
+  admin.host_ip = "127.0.0.1";
+  compose::PortMapping debug = Port(9229);
+  debug.host_ip = "[::1]";
+  ordered_json tmpl = ConvertOk(Project("p", {Service("web", "nginx", {Port(80), admin, debug})}));
+  EXPECT_TRUE(tmpl["Resources"].contains("WebTCP80Listener"));
+  EXPECT_FALSE(tmpl["Resources"].contains("WebTCP8080Listener"));
+  EXPECT_FALSE(tmpl["Resources"].contains("WebTCP9229Listener"));
+  EXPECT_EQ(MainContainer(tmpl, "WebTaskDefinition")["PortMappings"].size(), 3u);
+  ExpectLintClean(tmpl);
+
+  ordered_json no_lb = ConvertOk(Project("p", {Service("web", "nginx", {admin})}));
+  EXPECT_FALSE(no_lb["Resources"].contains("LoadBalancer"));
+}
+
 TEST(Ports, AppProtocolHttpAsksForAnApplicationLoadBalancer) {
   compose::PortMapping api = Port(8080);
   api.app_protocol = "http";

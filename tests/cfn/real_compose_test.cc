@@ -73,7 +73,10 @@ TEST_P(RealCompose, LoadsConvertsAndPassesCfnLint) {
   // Every listener the compose file publishes is on the load balancer.
   for (const auto& service : project->services) {
     for (const auto& port : service.ports) {
-      if (port.mode == "host") continue;
+      if (port.mode == "host" ||
+          port.HostScope() == compose::PortMapping::Scope::kProjectOnly) {
+        continue;
+      }
       const std::string suffix = std::to_string(port.published.value_or(port.target)) + "Listener";
       bool found = false;
       for (const auto& [id, resource] : (*tmpl)["Resources"].items()) {

@@ -181,6 +181,23 @@ TEST(Load, PortsShortSyntaxIncludingIntegersAndRanges) {
   EXPECT_EQ(web.ports[5].target, 3001u);
 }
 
+// The case: a port whose host part is a variable nobody set.
+TEST(Load, AnUnsetHostPortVariableLeavesTheContainerPort) {
+  const Service& web = Only(MustLoad(
+      "services:\n"
+      "  web:\n"
+      "    image: example/web\n"
+      "    ports:\n"
+      "      - \"${HTTP_PORT}:8000\"\n"
+      "      - \"127.0.0.1:${ADMIN_PORT}:9000\"\n"));
+  ASSERT_EQ(web.ports.size(), 2u);
+  EXPECT_EQ(web.ports[0].target, 8000u);
+  EXPECT_FALSE(web.ports[0].published.has_value());
+  EXPECT_EQ(web.ports[1].target, 9000u);
+  EXPECT_FALSE(web.ports[1].published.has_value());
+  EXPECT_EQ(web.ports[1].HostScope(), PortMapping::Scope::kProjectOnly);
+}
+
 TEST(Load, PortsLongSyntax) {
   const Service& web = Only(MustLoad(
       "services:\n"

@@ -68,6 +68,14 @@ TEST(ParsePortSpec, ShortForms) {
   ExpectPorts("127.0.0.1::80", {{"127.0.0.1", 80, std::nullopt, "tcp"}});
 }
 
+// "${HTTP_PORT}:8000" with HTTP_PORT unset interpolates to ":8000": Docker's parser reads an
+// empty host part as "no fixed host port", the container port alone.
+TEST(ParsePortSpec, AnEmptyHostPortIsTheContainerPortAlone) {
+  ExpectPorts(":8000", {{"", 8000, std::nullopt, "tcp"}});
+  ExpectPorts(":53/udp", {{"", 53, std::nullopt, "udp"}});
+  ExpectPorts("[::1]::80", {{"::1", 80, std::nullopt, "tcp"}});
+}
+
 TEST(ParsePortSpec, Ipv6HostAddresses) {
   ExpectPorts("[::1]:8080:80", {{"::1", 80, 8080, "tcp"}});
   ExpectPorts("::1:8080:80", {{"::1", 80, 8080, "tcp"}});
@@ -81,7 +89,7 @@ TEST(ParsePortSpec, RangesExpandToOneMappingPerPort) {
 }
 
 TEST(ParsePortSpec, RejectsMalformedPorts) {
-  for (const char* bad : {"", "80:abc", "abc", "0", "65536", "8080:", ":80", "80/sctp", "80/",
+  for (const char* bad : {"", "80:abc", "abc", "0", "65536", "8080:", ":", "80/sctp", "80/",
                           "3005-3000", "9090-9092:8080-8081", "8000-8001:80", "-80", "[::1]80"}) {
     SCOPED_TRACE(bad);
     auto result = ParsePortSpec(bad);
