@@ -81,11 +81,11 @@ struct PinnedImage {
 //   kNotFound: the timeout passed with images still missing; the message lists every
 //              missing reference ("push them from CI: `ecsync images` prints them"). The
 //              caller reports the project as waiting for images, not as failed.
-//   kTransient: interrupted (the message says so), or the registry's transient errors
-//              persisted up to the deadline;
-//   kInvalid / kThrottled: the registry's own errors, at once for kInvalid.
-// kThrottled and kTransient answers from the registry are retried at the poll interval until
-// the deadline.
+//   kThrottled / kTransient: the registry still answered so at the deadline (they are
+//              retried at the poll interval until then), or, kTransient, interrupted (the
+//              message says so);
+//   any other kind (kInvalid: credentials refused, a bad answer): the registry's error,
+//              at once, without waiting.
 base::Result<std::vector<PinnedImage>> WaitForImages(const std::vector<ImageTarget>& targets,
                                                      ImageRegistry& registry,
                                                      const ImageWaitOptions& options);
