@@ -12,6 +12,7 @@ packages=(
   prometheus  # provides promtool, used by the metrics tests
   openssh-server  # a private sshd for the git SSH tests (tests/git/auth_test.cc)
   busybox  # runs the secrets init container's script as the image would (tests/cfn)
+  docker-registry  # a real Registry HTTP API v2 on loopback for the image lookups (tests/artifacts)
   curl ca-certificates
 )
 
