@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -164,7 +165,37 @@ bool PortAccepts(int port) {
   return ok;
 }
 
+bool MotoServer::StartFromZygote(const std::string& socket_path) {
+  sockaddr_un addr{};
+  if (socket_path.size() >= sizeof(addr.sun_path)) return false;
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  std::string line;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      write(fd, "\n", 1) == 1) {
+    char c = 0;
+    while (line.size() < 16 && read(fd, &c, 1) == 1 && c != '\n') line += c;
+  }
+  const int port = line.empty() ? 0 : std::atoi(line.c_str());
+  if (port <= 0) {
+    close(fd);
+    return false;
+  }
+  control_fd_ = fd;
+  port_ = port;
+  return true;
+}
+
 MotoServer::MotoServer(std::map<std::string, std::string> extra_env) {
+  // Under ctest a zygote hands out servers (see tests/CMakeLists.txt); it cannot change a
+  // server's environment, so servers that need one are started here as before.
+  const char* zygote = std::getenv("ECSYNC_MOTO_ZYGOTE");
+  if (zygote != nullptr && *zygote != '\0' && extra_env.empty() && StartFromZygote(zygote)) {
+    endpoint_ = "http://127.0.0.1:" + std::to_string(port_);
+    return;
+  }
   // A port can be taken between our probe and moto's bind; try a few.
   for (int attempt = 0; attempt < 5 && pid_ < 0; ++attempt) {
     port_ = FreeLoopbackPort();
@@ -205,6 +236,7 @@ MotoServer::MotoServer(std::map<std::string, std::string> extra_env) {
 }
 
 MotoServer::~MotoServer() {
+  if (control_fd_ >= 0) close(control_fd_);  // the zygote's child exits on EOF
   if (pid_ > 0) {
     kill(-pid_, SIGTERM);
     kill(pid_, SIGTERM);

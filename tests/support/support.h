@@ -87,8 +87,13 @@ class MotoServer {
   std::string StackTag(const std::string& stack, const std::string& key) const;
 
  private:
+  // A server from the moto zygote (tests/support/moto_zygote.py) when ECSYNC_MOTO_ZYGOTE names
+  // its socket and no extra environment is asked for. True on success.
+  bool StartFromZygote(const std::string& socket_path);
+
   int port_ = 0;
-  int pid_ = -1;
+  int pid_ = -1;         // a moto_server this object started itself
+  int control_fd_ = -1;  // the zygote's child serves until this closes
   std::string endpoint_;
 };
 

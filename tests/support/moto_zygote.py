@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Hands out fresh moto servers (tests/support/moto_ecsync.py) in milliseconds instead of seconds.
+
+Each ctest entry is its own process and starts its own moto_server; importing moto and
+building its backends costs about 4 CPU-seconds per start, and most of a moto test's time on a
+busy machine. This process pays that once: it imports moto with ecsync's additions, builds the
+web application and the backends the tests use, and then waits on a Unix socket. Each
+connection gets a forked child holding an untouched copy of that state, which binds a free
+loopback port, writes "PORT\\n" back and serves until the connection closes (the test's
+MotoServer closes it in its destructor; a test that dies closes it too), then exits.
+
+Usage:
+  moto_zygote.py start SOCKET   start in the background; returns when SOCKET accepts
+  moto_zygote.py stop SOCKET    stop the one started for SOCKET
+Without a running zygote (a test binary run by hand) MotoServer starts moto_ecsync.py itself.
+"""
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+
+# A zygote nobody asked for a server in this long is left over from an interrupted ctest run.
+IDLE_EXIT_SECONDS = 3600
+
+# The services ecsync's tests call, as (moto backend, endpoint host prefix): their modules,
+# backends and web applications are built before forking so no child pays for them.
+SERVICES = [("cloudformation", "cloudformation"), ("ec2", "ec2"), ("ecs", "ecs"),
+            ("elbv2", "elasticloadbalancing"), ("s3", "s3"), ("iam", "iam"), ("sts", "sts"),
+            ("efs", "elasticfilesystem"), ("ssm", "ssm"), ("logs", "logs"),
+            ("servicediscovery", "servicediscovery"), ("secretsmanager", "secretsmanager"),
+            ("applicationautoscaling", "application-autoscaling"), ("ecr", "api.ecr"),
+            ("codebuild", "codebuild"), ("dynamodb", "dynamodb")]
+ACCOUNT = "123456789012"
+
+
+def warm():
+    """Imports moto with ecsync's additions and returns the WSGI app, backends built."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import moto_ecsync  # noqa: F401  (registers ecsync's additions as a side effect)
+    from moto.backends import get_backend
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    app = DomainDispatcherApplication(create_backend_app)
+    for service, host in SERVICES:
+        try:
+            backends = get_backend(service)[ACCOUNT]
+            # Global services (IAM, STS, S3) keep one backend under the partition's name.
+            backends["us-east-1" if "us-east-1" in backends.regions else "aws"]
+            with app.lock:  # the Flask app of the service, as the first request would make it
+                key = app.get_backend_for_host(f"{host}.us-east-1.amazonaws.com")
+                if key and key not in app.app_instances:
+                    app.app_instances[key] = app.create_app(key)
+        except Exception as e:  # a service this moto lacks is made on first use instead
+            print(f"moto_zygote: not prebuilt: {service}: {e!r}", file=sys.stderr)
+    return app
+
+
+def serve_child(conn, app):
+    """In the forked child: serve `app` on a free port until `conn` closes."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    port = server.server_port
+    os.environ["MOTO_PORT"] = str(port)  # moto builds some URLs (S3) from it
+
+    def watch():
+        try:
+            while conn.recv(1024):
+                pass
+        except OSError:
+            pass
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+    conn.sendall(f"{port}\n".encode())
+    server.serve_forever()
+
+
+def run(path):
+    app = warm()
+    if os.path.exists(path):
+        os.unlink(path)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path + ".tmp")
+    listener.listen(64)
+    os.rename(path + ".tmp", path)  # appears only once it accepts
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    listener.settimeout(IDLE_EXIT_SECONDS)
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except socket.timeout:
+            break
+        conn.settimeout(None)
+        if os.fork() == 0:
+            listener.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            try:
+                serve_child(conn, app)
+            finally:
+                os._exit(0)
+        conn.close()
+    os.unlink(path)
+
+
+def start(path):
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        devnull = os.open(os.devnull, os.O_RDWR)
+        log = os.open(path + ".log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(devnull, 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        with open(path + ".pid", "w") as f:
+            f.write(str(os.getpid()))
+        try:
+            run(path)
+        finally:
+            os._exit(0)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            return 0
+        finished, _ = os.waitpid(pid, os.WNOHANG)
+        if finished == pid:
+            break
+        time.sleep(0.05)
+    print(f"moto_zygote: did not start; see {path}.log", file=sys.stderr)
+    return 1
+
+
+def stop(path):
+    try:
+        with open(path + ".pid") as f:
+            os.killpg(int(f.read()), signal.SIGTERM)
+    except (OSError, ValueError):
+        pass
+    for leftover in (path, path + ".pid"):
+        try:
+            os.unlink(leftover)
+        except OSError:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] not in ("start", "stop"):
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    sys.exit(start(sys.argv[2]) if sys.argv[1] == "start" else stop(sys.argv[2]))
