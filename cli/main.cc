@@ -222,7 +222,7 @@ int main(int argc, char** argv) {
     return ecsync::cli::kExitBadConfig;
   }
 
-  ecsync::cli::CommandContext context{ecsync::aws::EnvFromProcess(), ProcessEnvironment(),
+  ecsync::cli::CommandContext context{ecsync::base::EnvFromProcess(), ProcessEnvironment(),
                                              std::cout, std::cerr};
   context.err_is_terminal = isatty(STDERR_FILENO) == 1;
   context.terminal_width = TerminalWidth();

@@ -61,7 +61,7 @@ const char kNameRule[] = "use only lower-case letters, digits, _ and -";
 
 // Where secrets come from.
 struct Sources {
-  const aws::EnvLookup& env;
+  const base::EnvLookup& env;
   const ReadFileFn& read_file;
 };
 
@@ -562,9 +562,9 @@ base::Status ParseTop(const YamlNode& root, const Sources& sources, Config* conf
       top.Int("poll_concurrency", 1, kMaxConcurrency, &config->poll_concurrency));
   ECSYNC_RETURN_IF_ERROR(top.String("cache_dir", &config->cache_dir));
   if (config->cache_dir.empty()) {
-    if (auto xdg = aws::NonEmptyEnv(sources.env, "XDG_CACHE_HOME")) {
+    if (auto xdg = base::NonEmptyEnv(sources.env, "XDG_CACHE_HOME")) {
       config->cache_dir = *xdg + "/ecsync/git";
-    } else if (auto home = aws::NonEmptyEnv(sources.env, "HOME")) {
+    } else if (auto home = base::NonEmptyEnv(sources.env, "HOME")) {
       config->cache_dir = *home + "/.cache/ecsync/git";
     } else {
       return top.Error("cache_dir",
@@ -602,7 +602,7 @@ ReadFileFn DiskReader() {
 }  // namespace
 
 base::Result<Config> ParseConfig(const std::string& text, const std::string& path,
-                                 const aws::EnvLookup& env, const ReadFileFn& read_file) {
+                                 const base::EnvLookup& env, const ReadFileFn& read_file) {
   // ParseYaml turns yaml-cpp's exceptions into a Status; this catches anything else (such as
   // an allocation failure) so no exception leaves the controller's config code.
   try {
@@ -616,7 +616,7 @@ base::Result<Config> ParseConfig(const std::string& text, const std::string& pat
   }
 }
 
-base::Result<Config> LoadConfig(const std::string& path, const aws::EnvLookup& env) {
+base::Result<Config> LoadConfig(const std::string& path, const base::EnvLookup& env) {
   const ReadFileFn read_file = DiskReader();
   const base::Result<std::optional<std::string>> text = read_file(path);
   if (!text.ok()) {

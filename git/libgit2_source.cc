@@ -459,7 +459,7 @@ int CollectFile(const char* root, const git_tree_entry* entry, void* payload) {
 
 }  // namespace
 
-base::Result<std::string> DefaultCacheDir(const EnvLookup& env) {
+base::Result<std::string> DefaultCacheDir(const base::EnvLookup& env) {
   std::optional<std::string> xdg = env("XDG_CACHE_HOME");
   if (xdg && !xdg->empty() && (*xdg)[0] == '/') return (fs::path(*xdg) / "ecsync" / "git").string();
   std::optional<std::string> home = env("HOME");
