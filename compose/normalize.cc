@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/duration.h"
+#include "base/strings.h"
 #include "compose/interpolate.h"
 #include "compose/schema.h"
 #include "compose/short_syntax.h"
@@ -71,7 +73,7 @@ class Reader {
     const YamlNode* node = Get(key);
     if (node == nullptr) return base::Status::Ok();
     std::string text = node->IsScalar() ? node->scalar : "";
-    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    text = base::AsciiLower(text);
     if (text == "true" || text == "yes" || text == "on") {
       *out = true;
     } else if (text == "false" || text == "no" || text == "off") {
@@ -113,7 +115,7 @@ class Reader {
   base::Status Duration(const char* key, std::optional<compose::Duration>* out) const {
     if (const YamlNode* node = Get(key)) {
       ECSYNC_ASSIGN_OR_RETURN(std::string text, ScalarString(*node, PathOf(key)));
-      ECSYNC_ASSIGN_OR_RETURN(*out, At(ParseGoDuration(text), *node, PathOf(key)));
+      ECSYNC_ASSIGN_OR_RETURN(*out, At(base::ParseDuration(text), *node, PathOf(key)));
     }
     return base::Status::Ok();
   }
@@ -257,7 +259,7 @@ base::Result<PortMapping> ParseLongPort(const YamlNode& node, const std::string&
   }
   if (const YamlNode* protocol = r.Get("protocol")) {
     std::string text = protocol->scalar;
-    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    text = base::AsciiLower(text);
     if (text != "tcp" && text != "udp") {
       return ErrorAt(protocol->location, r.PathOf("protocol"),
                      "invalid protocol \"" + protocol->scalar + "\"; use tcp or udp");

@@ -2,11 +2,9 @@
 
 #include <cctype>
 #include <exception>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <system_error>
 
+#include "base/file.h"
+#include "base/strings.h"
 #include "compose/yaml_tree.h"
 #include "config/reader.h"
 #include "config/secret.h"
@@ -328,7 +326,7 @@ base::Status ParseRef(const ConfigMapping& map, RepositoryConfig* repo) {
                                      "\" is not a full commit hash; write all 40 hexadecimal "
                                      "digits (git rev-parse HEAD prints it)");
     }
-    for (char& c : ref) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    ref = base::AsciiLower(ref);
     repo->ref_kind = RefKind::kCommit;
   }
   repo->ref = ref;
@@ -581,21 +579,10 @@ base::Status ParseTop(const YamlNode& root, const Sources& sources, Config* conf
 
 ReadFileFn DiskReader() {
   return [](const std::string& path) -> base::Result<std::optional<std::string>> {
-    std::error_code error;
-    const std::filesystem::file_status status = std::filesystem::status(path, error);
-    if (status.type() == std::filesystem::file_type::not_found) {
-      return std::optional<std::string>();
-    }
-    if (error) return base::InvalidError(error.message());
-    if (status.type() == std::filesystem::file_type::directory) {
-      return base::InvalidError("it is a directory");
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return base::InvalidError("cannot open it (permissions?)");
-    std::ostringstream content;
-    content << in.rdbuf();
-    if (in.bad()) return base::InvalidError("read error");
-    return std::optional<std::string>(content.str());
+    base::Result<std::string> content = base::ReadWholeFile(path);
+    if (content.ok()) return std::optional<std::string>(std::move(*content));
+    if (content.status().kind() == base::ErrorKind::kNotFound) return std::optional<std::string>();
+    return base::InvalidError(content.status().message());
   };
 }
 

@@ -15,6 +15,8 @@
 #include <utility>
 
 #include "base/hash.h"
+#include "base/path.h"
+#include "base/strings.h"
 #include "git/libgit2_util.h"
 #include "git/remote_auth.h"
 #include "git/remote_refs.h"
@@ -66,47 +68,9 @@ std::string OidHex(const git_oid& oid) {
   return hex;
 }
 
-bool StartsWith(const std::string& s, const std::string& prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
-}
-
 bool IsValidRefName(const std::string& name) {
   int valid = 0;
   return git_reference_name_is_valid(&valid, name.c_str()) == 0 && valid != 0;
-}
-
-std::vector<std::string> SplitPath(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t slash = path.find('/', start);
-    if (slash == std::string::npos) slash = path.size();
-    parts.push_back(path.substr(start, slash - start));
-    start = slash + 1;
-  }
-  return parts;
-}
-
-// Lexically normalizes a repository-relative path ("" is the root). kInvalid for absolute
-// paths and paths that climb above the root.
-base::Result<std::string> NormalizePath(const std::string& path) {
-  if (!path.empty() && path[0] == '/') {
-    return base::InvalidError("path '" + path + "' must be relative to the repository root");
-  }
-  std::vector<std::string> out;
-  for (const std::string& part : SplitPath(path)) {
-    if (part.empty() || part == ".") continue;
-    if (part == "..") {
-      if (out.empty())
-        return base::InvalidError("path '" + path + "' climbs above the repository root");
-      out.pop_back();
-      continue;
-    }
-    out.push_back(part);
-  }
-  std::string joined;
-  for (const std::string& part : out) joined += (joined.empty() ? "" : "/") + part;
-  return joined;
 }
 
 // What a repository path names in a commit's tree.
@@ -121,7 +85,7 @@ base::Result<std::optional<TreeObject>> ResolvePath(git_repository* repo, const 
                                                     const std::string& path) {
   std::deque<std::string> remaining;
   if (!path.empty()) {
-    for (std::string& part : SplitPath(path)) remaining.push_back(std::move(part));
+    for (std::string& part : base::Split(path, '/')) remaining.push_back(std::move(part));
   }
   // The directories entered below the root, innermost last.
   std::vector<TreePtr> stack;
@@ -156,7 +120,7 @@ base::Result<std::optional<TreeObject>> ResolvePath(git_repository* repo, const 
         return base::InvalidError("symbolic link '" + name + "' in '" + path +
                                   "' points outside the repository ('" + target + "')");
       }
-      std::vector<std::string> parts = SplitPath(target);
+      std::vector<std::string> parts = base::Split(target, '/');
       remaining.insert(remaining.begin(), parts.begin(), parts.end());
       continue;
     }
@@ -333,7 +297,7 @@ base::Result<std::string> ResolveRef(git_repository* repo, const std::string& re
                                      const std::optional<std::string>& default_branch,
                                      const std::string& display_url) {
   if (ref.empty() || ref == "HEAD") {
-    if (!default_branch || !StartsWith(*default_branch, kBranchPrefix)) {
+    if (!default_branch || !default_branch->starts_with(kBranchPrefix)) {
       return base::NotFoundError("the HEAD of " + display_url +
                                  " names no branch (is the repository empty?); name a branch");
     }
@@ -367,14 +331,14 @@ base::Result<std::string> ResolveRef(git_repository* repo, const std::string& re
       return base::InvalidError("object " + ref + " in " + display_url + " is not a commit");
     return OidHex(*git_object_id(commit.get()));
   }
-  if (StartsWith(ref, kTagPrefix)) {
+  if (ref.starts_with(kTagPrefix)) {
     std::string tag = ref.substr(sizeof(kTagPrefix) - 1);
     ECSYNC_ASSIGN_OR_RETURN(std::optional<std::string> sha,
                             LookupRef(repo, ref, "tag '" + tag + "'"));
     if (!sha) return base::NotFoundError("tag '" + tag + "' not found in " + display_url);
     return *sha;
   }
-  bool branch_only = StartsWith(ref, kBranchPrefix);
+  bool branch_only = ref.starts_with(kBranchPrefix);
   std::string branch = branch_only ? ref.substr(sizeof(kBranchPrefix) - 1) : ref;
   ECSYNC_ASSIGN_OR_RETURN(std::optional<std::string> sha,
                           LookupRef(repo, kRemoteBranchPrefix + branch, "branch '" + branch + "'"));
@@ -406,8 +370,8 @@ base::Status CheckCommitReadable(git_repository* repo, const std::string& sha) {
 // Checks `ref` before any network traffic.
 base::Status ValidateRef(const std::string& ref) {
   if (ref.empty() || ref == "HEAD" || IsFullSha(ref)) return base::Status::Ok();
-  std::string full = StartsWith(ref, "refs/") ? ref : kBranchPrefix + ref;
-  if (!StartsWith(full, kBranchPrefix) && !StartsWith(full, kTagPrefix)) {
+  std::string full = ref.starts_with("refs/") ? ref : kBranchPrefix + ref;
+  if (!full.starts_with(kBranchPrefix) && !full.starts_with(kTagPrefix)) {
     return base::InvalidError("ref '" + ref + "' must be a branch, a tag or a full commit SHA");
   }
   if (!IsValidRefName(full))
@@ -553,7 +517,7 @@ base::Result<std::string> LibGit2Source::RemoteHead(const std::string& url,
   ECSYNC_RETURN_IF_ERROR(ValidateRef(ref));
   if (IsFullSha(ref)) {
     std::string lower = ref;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    lower = base::AsciiLower(lower);
     return lower;
   }
   if (remote_url.local) {
@@ -618,7 +582,7 @@ base::Result<std::unique_ptr<OpenEntry>> OpenForRead(const LibGit2Source& source
 base::Result<std::optional<std::string>> LibGit2Source::ReadFile(const std::string& url,
                                                                  const std::string& commit,
                                                                  const std::string& path) {
-  ECSYNC_ASSIGN_OR_RETURN(std::string normal, NormalizePath(path));
+  ECSYNC_ASSIGN_OR_RETURN(std::string normal, base::NormalizeRepositoryPath(path));
   if (normal.empty())
     return base::InvalidError("path '" + path + "' names the repository root, not a file");
   ECSYNC_ASSIGN_OR_RETURN(std::unique_ptr<OpenEntry> entry, OpenForRead(*this, url, commit));
@@ -643,7 +607,7 @@ base::Result<std::optional<std::string>> LibGit2Source::ReadFile(const std::stri
 base::Result<std::vector<std::string>> LibGit2Source::ListFiles(const std::string& url,
                                                                 const std::string& commit,
                                                                 const std::string& dir) {
-  ECSYNC_ASSIGN_OR_RETURN(std::string normal, NormalizePath(dir));
+  ECSYNC_ASSIGN_OR_RETURN(std::string normal, base::NormalizeRepositoryPath(dir));
   ECSYNC_ASSIGN_OR_RETURN(std::unique_ptr<OpenEntry> entry, OpenForRead(*this, url, commit));
   git_repository* repo = entry->repo.get();
   ECSYNC_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(repo, commit, entry->url.display));
