@@ -155,7 +155,8 @@ base::Status InterpolateTree(const std::map<std::string, std::string>& environme
     }
     case YamlNode::Kind::kSequence:
       for (size_t i = 0; i < node->items.size(); ++i) {
-        ECSYNC_RETURN_IF_ERROR(InterpolateTree(environment, internal::Index(path, i), &node->items[i]));
+        ECSYNC_RETURN_IF_ERROR(
+            InterpolateTree(environment, internal::Index(path, i), &node->items[i]));
       }
       return base::Status::Ok();
     case YamlNode::Kind::kMapping:

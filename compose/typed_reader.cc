@@ -28,7 +28,6 @@ base::Result<std::string> ScalarString(const YamlNode& node, const std::string& 
   return node.scalar;
 }
 
-
 const YamlNode* Reader::Get(const char* key) const {
   const YamlNode* node = parent_.Find(key);
   return Present(node) ? node : nullptr;
