@@ -13,7 +13,7 @@ namespace ecsync::compose {
 
 namespace {
 
-// Blanks around a short-syntax value (compose's strings.TrimSpace minus \v and \f).
+// The blanks a short-syntax value may carry around it and between its parts.
 constexpr std::string_view kBlanks = " \t\n\r";
 
 bool IsBlank(char c) { return kBlanks.find(c) != std::string_view::npos; }
