@@ -11,7 +11,7 @@
 #include <pugixml.hpp>
 
 #include "aws/credentials.h"
-#include "aws/env.h"
+#include "base/env.h"
 #include "aws/http.h"
 #include "aws/observer.h"
 #include "aws/query.h"
@@ -71,7 +71,7 @@ struct AwsClientOptions {
   std::shared_ptr<CredentialsProvider> credentials_provider;
   std::string region;
   std::string endpoint_override;  // --endpoint-url; empty: see ResolveEndpoint
-  EnvLookup env;                  // for AWS_ENDPOINT_URL*; may be null
+  base::EnvLookup env;                  // for AWS_ENDPOINT_URL*; may be null
   std::shared_ptr<HttpClient> http;
   base::Clock* clock = nullptr;  // not owned; null: SystemClock
   // Retries (see RetryOptions): attempts per call, full-jitter backoff, shared budget.

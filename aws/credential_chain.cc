@@ -35,8 +35,8 @@ std::string Setting(const std::map<std::string, std::string>& section, const std
   return it == section.end() ? "" : it->second;
 }
 
-bool MetadataDisabled(const EnvLookup& env) {
-  return AsciiLower(NonEmptyEnv(env, "AWS_EC2_METADATA_DISABLED").value_or("")) == "true";
+bool MetadataDisabled(const base::EnvLookup& env) {
+  return AsciiLower(base::NonEmptyEnv(env, "AWS_EC2_METADATA_DISABLED").value_or("")) == "true";
 }
 
 std::optional<std::string> ReadWholeFile(const std::string& path) {
@@ -73,14 +73,14 @@ std::shared_ptr<StsClient> MakeSts(const Context& ctx, ProviderPtr source) {
   return std::make_shared<StsClient>(std::make_shared<AwsClient>(std::move(sts)));
 }
 
-base::Result<std::optional<Credentials>> EnvCredentials(const EnvLookup& env) {
-  std::optional<std::string> key = NonEmptyEnv(env, "AWS_ACCESS_KEY_ID");
-  std::optional<std::string> secret = NonEmptyEnv(env, "AWS_SECRET_ACCESS_KEY");
+base::Result<std::optional<Credentials>> EnvCredentials(const base::EnvLookup& env) {
+  std::optional<std::string> key = base::NonEmptyEnv(env, "AWS_ACCESS_KEY_ID");
+  std::optional<std::string> secret = base::NonEmptyEnv(env, "AWS_SECRET_ACCESS_KEY");
   if (key && secret) {
     Credentials creds;
     creds.access_key_id = *key;
     creds.secret_access_key = *secret;
-    creds.session_token = NonEmptyEnv(env, "AWS_SESSION_TOKEN").value_or("");
+    creds.session_token = base::NonEmptyEnv(env, "AWS_SESSION_TOKEN").value_or("");
     creds.source = "environment";
     return std::optional<Credentials>(creds);
   }
@@ -124,11 +124,11 @@ bool AllowedContainerHost(const ParsedUrl& url) {
 }
 
 base::Result<ProviderPtr> Container(const Context& ctx) {
-  const EnvLookup& env = ctx.options.env;
+  const base::EnvLookup& env = ctx.options.env;
   std::string url;
-  if (auto relative = NonEmptyEnv(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) {
+  if (auto relative = base::NonEmptyEnv(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) {
     url = std::string(kContainerHost) + *relative;
-  } else if (auto full = NonEmptyEnv(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
+  } else if (auto full = base::NonEmptyEnv(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
     ECSYNC_ASSIGN_OR_RETURN(ParsedUrl parsed, ParseUrl(*full));
     if (!AllowedContainerHost(parsed)) {
       return base::InvalidError("AWS_CONTAINER_CREDENTIALS_FULL_URI must use https or a loopback "
@@ -138,8 +138,8 @@ base::Result<ProviderPtr> Container(const Context& ctx) {
   } else {
     return ProviderPtr();
   }
-  std::string token_file = NonEmptyEnv(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE").value_or("");
-  std::string token = NonEmptyEnv(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN").value_or("");
+  std::string token_file = base::NonEmptyEnv(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE").value_or("");
+  std::string token = base::NonEmptyEnv(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN").value_or("");
   auto http = ctx.container_http;
   base::Clock* clock = ctx.clock;
   return Refreshing(
@@ -182,9 +182,9 @@ base::Result<ProviderPtr> Container(const Context& ctx) {
 
 ProviderPtr Imds(const Context& ctx) {
   std::string endpoint =
-      NonEmptyEnv(ctx.options.env, "AWS_EC2_METADATA_SERVICE_ENDPOINT").value_or(kDefaultImdsEndpoint);
+      base::NonEmptyEnv(ctx.options.env, "AWS_EC2_METADATA_SERVICE_ENDPOINT").value_or(kDefaultImdsEndpoint);
   int attempts = std::atoi(
-      NonEmptyEnv(ctx.options.env, "AWS_METADATA_SERVICE_NUM_ATTEMPTS").value_or("1").c_str());
+      base::NonEmptyEnv(ctx.options.env, "AWS_METADATA_SERVICE_NUM_ATTEMPTS").value_or("1").c_str());
   auto imds = std::make_shared<ImdsClient>(ctx.metadata_http, endpoint, ctx.clock, attempts);
   return Refreshing([imds] { return imds->RoleCredentials(); }, ctx);
 }
@@ -332,28 +332,28 @@ base::Result<std::shared_ptr<CredentialsProvider>> BaseChain(
               options.metadata_http, options.metadata_http};
   if (!ctx.metadata_http) {
     double seconds = std::atof(
-        NonEmptyEnv(options.env, "AWS_METADATA_SERVICE_TIMEOUT").value_or("1").c_str());
+        base::NonEmptyEnv(options.env, "AWS_METADATA_SERVICE_TIMEOUT").value_or("1").c_str());
     auto timeout = std::chrono::milliseconds(static_cast<int64_t>(std::max(seconds, 0.1) * 1000));
     ctx.metadata_http = std::make_shared<CurlHttpClient>(CurlOptions{timeout, timeout, ""});
     ctx.container_http = std::make_shared<CurlHttpClient>(
         CurlOptions{std::chrono::milliseconds(2'000), std::chrono::milliseconds(5'000), ""});
   }
-  const EnvLookup& env = options.env;
+  const base::EnvLookup& env = options.env;
   if (options.profile.empty()) {
     ECSYNC_ASSIGN_OR_RETURN(std::optional<Credentials> from_env, EnvCredentials(env));
     if (from_env) return Fixed(*from_env, ctx);
-    auto token_file = NonEmptyEnv(env, "AWS_WEB_IDENTITY_TOKEN_FILE");
-    auto role_arn = NonEmptyEnv(env, "AWS_ROLE_ARN");
+    auto token_file = base::NonEmptyEnv(env, "AWS_WEB_IDENTITY_TOKEN_FILE");
+    auto role_arn = base::NonEmptyEnv(env, "AWS_ROLE_ARN");
     if (token_file && role_arn) {
       return WebIdentity(ctx, *role_arn, *token_file,
-                         NonEmptyEnv(env, "AWS_ROLE_SESSION_NAME").value_or(""));
+                         base::NonEmptyEnv(env, "AWS_ROLE_SESSION_NAME").value_or(""));
     }
   }
   const std::string profile = SelectedProfile(CredentialOptions{env, options.profile});
   std::set<std::string> visited;
   ECSYNC_ASSIGN_OR_RETURN(ProviderPtr from_profile, Profile(ctx, profile, &visited));
   if (from_profile) return from_profile;
-  const bool profile_named = !options.profile.empty() || NonEmptyEnv(env, "AWS_PROFILE");
+  const bool profile_named = !options.profile.empty() || base::NonEmptyEnv(env, "AWS_PROFILE");
   if (profile_named && !LoadProfile(env, profile, nullptr)) {
     return base::InvalidError("AWS profile '" + profile + "' not found in the credentials or "
                               "config file; create it (aws configure --profile " + profile +
@@ -412,7 +412,7 @@ base::Result<std::string> ResolveRegionWithMetadata(const CredentialChainOptions
     http = std::make_shared<CurlHttpClient>(CurlOptions{timeout, timeout, ""});
   }
   ImdsClient imds(http,
-                  NonEmptyEnv(options.env, "AWS_EC2_METADATA_SERVICE_ENDPOINT")
+                  base::NonEmptyEnv(options.env, "AWS_EC2_METADATA_SERVICE_ENDPOINT")
                       .value_or(kDefaultImdsEndpoint),
                   options.clock);
   auto from_imds = imds.Region();

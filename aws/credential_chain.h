@@ -8,7 +8,7 @@
 #include <string>
 
 #include "aws/credentials.h"
-#include "aws/env.h"
+#include "base/env.h"
 #include "aws/http.h"
 #include "base/clock.h"
 
@@ -33,7 +33,7 @@ class RefreshingProvider final : public CredentialsProvider {
 };
 
 struct CredentialChainOptions {
-  EnvLookup env;        // required
+  base::EnvLookup env;        // required
   std::string profile;  // --profile; when set, only that profile is used
   // When set, the chain's credentials are only used to assume this role (STS AssumeRole,
   // refreshed before expiry), and every call is made as the role.

@@ -14,18 +14,18 @@ struct ProfileFiles {
   std::string config_path;
 };
 
-std::string ExpandHome(const std::string& path, const EnvLookup& env) {
+std::string ExpandHome(const std::string& path, const base::EnvLookup& env) {
   if (path.empty() || path[0] != '~') return path;
-  std::optional<std::string> home = NonEmptyEnv(env, "HOME");
+  std::optional<std::string> home = base::NonEmptyEnv(env, "HOME");
   if (!home) return path;
   return *home + path.substr(1);
 }
 
-ProfileFiles Files(const EnvLookup& env) {
+ProfileFiles Files(const base::EnvLookup& env) {
   ProfileFiles files;
   files.credentials_path =
-      NonEmptyEnv(env, "AWS_SHARED_CREDENTIALS_FILE").value_or("~/.aws/credentials");
-  files.config_path = NonEmptyEnv(env, "AWS_CONFIG_FILE").value_or("~/.aws/config");
+      base::NonEmptyEnv(env, "AWS_SHARED_CREDENTIALS_FILE").value_or("~/.aws/credentials");
+  files.config_path = base::NonEmptyEnv(env, "AWS_CONFIG_FILE").value_or("~/.aws/config");
   files.credentials_path = ExpandHome(files.credentials_path, env);
   files.config_path = ExpandHome(files.config_path, env);
   return files;
@@ -106,7 +106,7 @@ IniFile ParseIni(const std::string& text) {
   return ini;
 }
 
-std::optional<std::map<std::string, std::string>> LoadProfile(const EnvLookup& env,
+std::optional<std::map<std::string, std::string>> LoadProfile(const base::EnvLookup& env,
                                                               const std::string& profile,
                                                               std::string* where) {
   const ProfileFiles files = Files(env);
@@ -126,18 +126,18 @@ std::optional<std::map<std::string, std::string>> LoadProfile(const EnvLookup& e
 
 std::string SelectedProfile(const CredentialOptions& options) {
   if (!options.profile.empty()) return options.profile;
-  return NonEmptyEnv(options.env, "AWS_PROFILE").value_or("default");
+  return base::NonEmptyEnv(options.env, "AWS_PROFILE").value_or("default");
 }
 
 base::Result<Credentials> ResolveCredentials(const CredentialOptions& options) {
   if (options.profile.empty()) {
-    std::optional<std::string> key = NonEmptyEnv(options.env, "AWS_ACCESS_KEY_ID");
-    std::optional<std::string> secret = NonEmptyEnv(options.env, "AWS_SECRET_ACCESS_KEY");
+    std::optional<std::string> key = base::NonEmptyEnv(options.env, "AWS_ACCESS_KEY_ID");
+    std::optional<std::string> secret = base::NonEmptyEnv(options.env, "AWS_SECRET_ACCESS_KEY");
     if (key && secret) {
       Credentials creds;
       creds.access_key_id = *key;
       creds.secret_access_key = *secret;
-      creds.session_token = NonEmptyEnv(options.env, "AWS_SESSION_TOKEN").value_or("");
+      creds.session_token = base::NonEmptyEnv(options.env, "AWS_SESSION_TOKEN").value_or("");
       creds.source = "environment";
       return creds;
     }
@@ -177,7 +177,7 @@ base::Result<Credentials> ResolveCredentials(const CredentialOptions& options) {
     creds.source = "profile '" + profile + "' in " + *c.path;
     return creds;
   }
-  if (!profile_seen && (!options.profile.empty() || NonEmptyEnv(options.env, "AWS_PROFILE"))) {
+  if (!profile_seen && (!options.profile.empty() || base::NonEmptyEnv(options.env, "AWS_PROFILE"))) {
     return base::InvalidError("AWS profile '" + profile + "' not found in " +
                               files.credentials_path + " or " + files.config_path +
                               "; create it (aws configure --profile " + profile +
@@ -190,8 +190,8 @@ base::Result<Credentials> ResolveCredentials(const CredentialOptions& options) {
 }
 
 base::Result<std::string> ResolveRegion(const CredentialOptions& options) {
-  if (auto region = NonEmptyEnv(options.env, "AWS_REGION")) return *region;
-  if (auto region = NonEmptyEnv(options.env, "AWS_DEFAULT_REGION")) return *region;
+  if (auto region = base::NonEmptyEnv(options.env, "AWS_REGION")) return *region;
+  if (auto region = base::NonEmptyEnv(options.env, "AWS_DEFAULT_REGION")) return *region;
   const std::string profile = SelectedProfile(options);
   const ProfileFiles files = Files(options.env);
   if (auto section = ProfileSection(files.config_path, profile, true)) {

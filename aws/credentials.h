@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "aws/env.h"
+#include "base/env.h"
 #include "base/result.h"
 
 namespace ecsync::aws {
@@ -38,7 +38,7 @@ using IniFile = std::map<std::string, std::map<std::string, std::string>>;
 IniFile ParseIni(const std::string& text);
 
 struct CredentialOptions {
-  EnvLookup env;        // required
+  base::EnvLookup env;        // required
   std::string profile;  // explicit profile (--profile); empty: AWS_PROFILE, then "default"
 };
 
@@ -57,7 +57,7 @@ base::Result<std::string> ResolveRegion(const CredentialOptions& options);
 // The settings of `profile`: its section in the config file ("[profile x]", or "[default]")
 // overlaid with its section in the credentials file. nullopt when neither file has it.
 // `where` (may be null) receives "profile 'x' in <files>" for messages.
-std::optional<std::map<std::string, std::string>> LoadProfile(const EnvLookup& env,
+std::optional<std::map<std::string, std::string>> LoadProfile(const base::EnvLookup& env,
                                                               const std::string& profile,
                                                               std::string* where);
 

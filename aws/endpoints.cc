@@ -28,12 +28,12 @@ std::string ServiceEndpointEnvVar(const std::string& service_id) {
 
 std::string ResolveEndpoint(const std::string& service_id, const std::string& endpoint_prefix,
                             const std::string& region, const std::string& override_url,
-                            const EnvLookup& env) {
+                            const base::EnvLookup& env) {
   if (!override_url.empty()) return StripTrailingSlash(override_url);
-  if (auto url = NonEmptyEnv(env, ServiceEndpointEnvVar(service_id))) {
+  if (auto url = base::NonEmptyEnv(env, ServiceEndpointEnvVar(service_id))) {
     return StripTrailingSlash(*url);
   }
-  if (auto url = NonEmptyEnv(env, "AWS_ENDPOINT_URL")) return StripTrailingSlash(*url);
+  if (auto url = base::NonEmptyEnv(env, "AWS_ENDPOINT_URL")) return StripTrailingSlash(*url);
   std::string suffix = region.rfind("cn-", 0) == 0 ? ".amazonaws.com.cn" : ".amazonaws.com";
   return "https://" + endpoint_prefix + "." + region + suffix;
 }

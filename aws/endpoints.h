@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "aws/env.h"
+#include "base/env.h"
 
 namespace ecsync::aws {
 
@@ -15,7 +15,7 @@ namespace ecsync::aws {
 // A trailing '/' is removed. `service_id` is the model's serviceId ("CloudFormation", "EC2").
 std::string ResolveEndpoint(const std::string& service_id, const std::string& endpoint_prefix,
                             const std::string& region, const std::string& override_url,
-                            const EnvLookup& env);
+                            const base::EnvLookup& env);
 
 // "AWS_ENDPOINT_URL_" + the service id upper-cased with spaces and dashes as underscores.
 std::string ServiceEndpointEnvVar(const std::string& service_id);

@@ -16,7 +16,7 @@ base::Result<AwsClients> MakeAwsClients(const AwsClientsOptions& options) {
   if (!http) {
     CurlOptions curl = options.http;
     if (curl.ca_bundle.empty()) {
-      curl.ca_bundle = NonEmptyEnv(options.env, "AWS_CA_BUNDLE").value_or("");
+      curl.ca_bundle = base::NonEmptyEnv(options.env, "AWS_CA_BUNDLE").value_or("");
     }
     http = std::make_shared<CurlHttpClient>(curl);
   }
@@ -45,7 +45,7 @@ base::Result<AwsClients> MakeAwsClients(const AwsClientsOptions& options) {
   client_options.env = options.env;
   client_options.clock = options.clock;
   client_options.max_attempts = options.max_attempts;
-  if (auto attempts = NonEmptyEnv(options.env, "AWS_MAX_ATTEMPTS")) {
+  if (auto attempts = base::NonEmptyEnv(options.env, "AWS_MAX_ATTEMPTS")) {
     int parsed = std::atoi(attempts->c_str());
     if (parsed < 1) {
       return base::InvalidError("AWS_MAX_ATTEMPTS must be a positive integer, not '" + *attempts +

@@ -8,7 +8,7 @@
 #include "aws/ecs.h"
 #include "aws/efs.h"
 #include "aws/elbv2.h"
-#include "aws/env.h"
+#include "base/env.h"
 #include "aws/http.h"
 #include "aws/s3.h"
 #include "aws/ssm.h"
@@ -18,7 +18,7 @@
 namespace ecsync::aws {
 
 struct AwsClientsOptions {
-  EnvLookup env;                  // required; EnvFromProcess() in main
+  base::EnvLookup env;                  // required; base::EnvFromProcess() in main
   std::string endpoint_override;  // --endpoint-url
   std::string region_override;    // --region
   std::string profile;            // --profile

@@ -1,52 +1,89 @@
 #include "base/duration.h"
 
-#include <cctype>
-#include <cstdlib>
+#include <cstdint>
+#include <string>
 
 namespace ecsync::base {
 
-Result<std::chrono::milliseconds> ParseDuration(const std::string& text) {
-  auto bad = [&text](const std::string& why) {
-    return InvalidError("invalid duration '" + text + "': " + why +
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Nanoseconds in each unit; "µs" is U+00B5 (micro sign), "μs" U+03BC (Greek mu), as in Go.
+uint64_t UnitScale(std::string_view unit) {
+  if (unit == "ns") return 1;
+  if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") return 1'000;
+  if (unit == "ms") return 1'000'000;
+  if (unit == "s") return 1'000'000'000;
+  if (unit == "m") return 60'000'000'000;
+  if (unit == "h") return 3'600'000'000'000;
+  return 0;
+}
+
+// 100 years of 365 days; also keeps every result, in nanoseconds, far inside int64.
+constexpr uint64_t kMaxNanoseconds = 100ULL * 365 * 24 * 3'600'000'000'000;
+
+}  // namespace
+
+Result<std::chrono::nanoseconds> ParseDuration(std::string_view text) {
+  const auto bad = [&text](const std::string& why) {
+    return InvalidError("invalid duration '" + std::string(text) + "': " + why +
                         " (examples: 30s, 1m30s, 500ms, 2h)");
   };
+  const auto too_long = [&bad]() { return bad("longer than 100 years"); };
   if (text.empty()) return bad("empty");
+  uint64_t total = 0;
   size_t i = 0;
-  double total_ms = 0;
-  bool bare_number = true;
   while (i < text.size()) {
-    size_t start = i;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
-    if (start == i) return bad("expected a number at position " + std::to_string(start + 1));
-    double value = std::strtod(text.substr(start, i - start).c_str(), nullptr);
-    size_t unit_start = i;
-    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
-    std::string unit = text.substr(unit_start, i - unit_start);
-    double scale;
-    if (unit.empty()) {
-      if (i != text.size() || !bare_number) return bad("missing unit");
-      scale = 1000;
-    } else if (unit == "us") {
-      scale = 0.001;
-    } else if (unit == "ms") {
-      scale = 1;
-    } else if (unit == "s") {
-      scale = 1000;
-    } else if (unit == "m") {
-      scale = 60'000;
-    } else if (unit == "h") {
-      scale = 3'600'000;
-    } else {
-      return bad("unknown unit '" + unit + "'");
+    const size_t start = i;
+    // The whole part; anything past the cap is too long however it continues.
+    uint64_t whole = 0;
+    bool overflow = false;
+    for (; i < text.size() && IsDigit(text[i]); ++i) {
+      if (whole > kMaxNanoseconds / 10) overflow = true;
+      if (!overflow) whole = whole * 10 + static_cast<uint64_t>(text[i] - '0');
     }
-    bare_number = false;
-    total_ms += value * scale;
+    bool digits = i > start;
+    // The fraction, as fraction / scale; digits beyond 18 cannot change whole nanoseconds.
+    uint64_t fraction = 0;
+    uint64_t scale = 1;
+    if (i < text.size() && text[i] == '.') {
+      const size_t fraction_start = ++i;
+      for (; i < text.size() && IsDigit(text[i]); ++i) {
+        if (scale < 1'000'000'000'000'000'000ULL) {
+          fraction = fraction * 10 + static_cast<uint64_t>(text[i] - '0');
+          scale *= 10;
+        }
+      }
+      digits = digits || i > fraction_start;
+    }
+    if (!digits) return bad("expected a number at position " + std::to_string(start + 1));
+    const size_t unit_start = i;
+    while (i < text.size() && !IsDigit(text[i]) && text[i] != '.') ++i;
+    const std::string_view unit = text.substr(unit_start, i - unit_start);
+    uint64_t unit_scale = UnitScale(unit);
+    if (unit.empty()) {
+      if (start != 0 || i != text.size()) return bad("missing unit");
+      unit_scale = UnitScale("s");
+    } else if (unit_scale == 0) {
+      return bad("unknown unit '" + std::string(unit) + "'");
+    }
+    if (overflow || whole > kMaxNanoseconds / unit_scale) return too_long();
+    uint64_t value = whole * unit_scale;
+    if (fraction > 0) {
+      value += static_cast<uint64_t>(static_cast<long double>(fraction) *
+                                     (static_cast<long double>(unit_scale) / scale));
+    }
+    total += value;
+    if (total > kMaxNanoseconds) return too_long();
   }
-  // Converting a double beyond int64's range is undefined; a century is plenty for any
-  // interval or timeout, and "1e400" style text never gets here (no exponents accepted).
-  constexpr double kMaxMs = 100.0 * 365 * 24 * 3'600'000;
-  if (!(total_ms <= kMaxMs)) return bad("longer than 100 years");
-  return std::chrono::milliseconds(static_cast<int64_t>(total_ms + 0.5));
+  return std::chrono::nanoseconds(static_cast<int64_t>(total));
+}
+
+Result<std::chrono::milliseconds> ParseDurationMillis(std::string_view text) {
+  ECSYNC_ASSIGN_OR_RETURN(const std::chrono::nanoseconds duration, ParseDuration(text));
+  return std::chrono::duration_cast<std::chrono::milliseconds>(duration +
+                                                               std::chrono::microseconds(500));
 }
 
 }  // namespace ecsync::base

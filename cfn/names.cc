@@ -1,5 +1,7 @@
 #include "cfn/names.h"
 
+#include "base/strings.h"
+
 #include <cctype>
 
 namespace ecsync::cfn {
@@ -7,12 +9,6 @@ namespace {
 
 bool IsAsciiAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
 }
 
 }  // namespace
@@ -47,11 +43,11 @@ std::string ResolvConfContainerName(std::string_view service) {
 }
 
 std::string TargetGroupId(std::string_view service, std::string_view protocol, uint32_t port) {
-  return LogicalIdPart(service) + Upper(protocol) + std::to_string(port) + "TargetGroup";
+  return LogicalIdPart(service) + base::AsciiUpper(protocol) + std::to_string(port) + "TargetGroup";
 }
 
 std::string ListenerId(std::string_view service, std::string_view protocol, uint32_t port) {
-  return LogicalIdPart(service) + Upper(protocol) + std::to_string(port) + "Listener";
+  return LogicalIdPart(service) + base::AsciiUpper(protocol) + std::to_string(port) + "Listener";
 }
 
 std::string PortIngressId(uint32_t port) { return "Default" + std::to_string(port) + "Ingress"; }

@@ -9,6 +9,8 @@
 
 #include "cfn/convert.h"
 
+#include "base/strings.h"
+
 namespace ecsync::cfn {
 namespace {
 
@@ -25,9 +27,7 @@ bool NeedsQuotes(std::string_view s) {
     return true;
   }
   if (s.size() > 5) return false;
-  std::string lower(s);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string lower = base::AsciiLower(s);
   static constexpr std::array<std::string_view, 9> kWords = {"y",     "yes", "n",   "no",  "true",
                                                              "false", "on",  "off", "null"};
   return std::find(kWords.begin(), kWords.end(), lower) != kWords.end();

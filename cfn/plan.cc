@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "base/strings.h"
 #include "cfn/names.h"
 
 namespace ecsync::cfn {
@@ -33,7 +34,7 @@ base::Status ApplyProtocolExtension(const compose::PortMapping& mapping, const s
   const Json& value = mapping.extensions["x-aws-protocol"];
   if (!value.is_string()) return base::InvalidError(at + ": must be http, https or tcp");
   std::string protocol = value.get<std::string>();
-  for (char& c : protocol) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  protocol = base::AsciiLower(protocol);
   if (protocol == "http" || protocol == "https") {
     if (port->protocol != "tcp") {
       return base::InvalidError(at + ": " + protocol + " needs protocol tcp, not " +

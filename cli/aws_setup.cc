@@ -7,7 +7,7 @@
 
 namespace ecsync::cli {
 
-bool AwsConfigured(const AwsFlags& flags, const aws::EnvLookup& env) {
+bool AwsConfigured(const AwsFlags& flags, const base::EnvLookup& env) {
   if (!flags.stack_dir.empty()) return false;
   if (!flags.endpoint_url.empty()) return true;
   // Configured credentials of any kind, without asking the network: `convert` must not
@@ -15,13 +15,13 @@ bool AwsConfigured(const AwsFlags& flags, const aws::EnvLookup& env) {
   // pass --region or --endpoint-url to make convert look the VPC up.)
   aws::CredentialOptions options{env, flags.profile};
   bool credentials = aws::ResolveCredentials(options).ok() ||
-                     aws::NonEmptyEnv(env, "AWS_WEB_IDENTITY_TOKEN_FILE").has_value() ||
-                     aws::NonEmptyEnv(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").has_value() ||
-                     aws::NonEmptyEnv(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI").has_value();
+                     base::NonEmptyEnv(env, "AWS_WEB_IDENTITY_TOKEN_FILE").has_value() ||
+                     base::NonEmptyEnv(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").has_value() ||
+                     base::NonEmptyEnv(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI").has_value();
   return !flags.region.empty() || (credentials && aws::ResolveRegion(options).ok());
 }
 
-base::Result<AwsServices> ConnectAws(const AwsFlags& flags, const aws::EnvLookup& env) {
+base::Result<AwsServices> ConnectAws(const AwsFlags& flags, const base::EnvLookup& env) {
   if (!flags.stack_dir.empty()) {
     if (!flags.template_bucket.empty()) {
       return base::InvalidError(

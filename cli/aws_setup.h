@@ -4,7 +4,7 @@
 
 #include "aws/cloudformation.h"
 #include "aws/ecs.h"
-#include "aws/env.h"
+#include "base/env.h"
 #include "aws/efs.h"
 #include "aws/elbv2.h"
 #include "aws/s3.h"
@@ -26,11 +26,11 @@ struct AwsServices {
 
 // True when credentials and a region can be found (so AWS can be asked), or an endpoint
 // was named explicitly.
-bool AwsConfigured(const AwsFlags& flags, const aws::EnvLookup& env);
+bool AwsConfigured(const AwsFlags& flags, const base::EnvLookup& env);
 
 // Builds clients from the flags and the environment, or the stack-files target when
 // flags.stack_dir is set (then ec2 and s3 are null). kInvalid, saying what to set, when no
 // credentials or region are found, or when a template bucket is named with stack_dir.
-base::Result<AwsServices> ConnectAws(const AwsFlags& flags, const aws::EnvLookup& env);
+base::Result<AwsServices> ConnectAws(const AwsFlags& flags, const base::EnvLookup& env);
 
 }  // namespace ecsync::cli

@@ -7,14 +7,14 @@
 #include <string>
 #include <vector>
 
-#include "aws/env.h"
+#include "base/env.h"
 #include "cli/exit_codes.h"
 
 namespace ecsync::cli {
 
 // Where a command writes and what it may read. Only main.cc builds one from the process.
 struct CommandContext {
-  aws::EnvLookup env;
+  base::EnvLookup env;
   // The variables ${VAR} may use in compose files (the process environment for the CLI).
   std::map<std::string, std::string> interpolation;
   std::ostream& out;  // results (templates, reports)

@@ -61,7 +61,7 @@ void AddAwsFlags(CLI::App* app, ecsync::cli::AwsFlags* flags) {
 struct DurationValidator : CLI::Validator {
   DurationValidator() : CLI::Validator("DURATION") {
     func_ = [](std::string& text) -> std::string {
-      auto parsed = ecsync::base::ParseDuration(text);
+      auto parsed = ecsync::base::ParseDurationMillis(text);
       return parsed.ok() ? std::string() : parsed.status().message();
     };
   }
@@ -72,8 +72,8 @@ struct DurationFlags {
   std::string poll_interval = "5s";
   std::string timeout = "60m";
   void ApplyTo(std::chrono::milliseconds* poll, std::chrono::milliseconds* limit) const {
-    *poll = *ecsync::base::ParseDuration(poll_interval);
-    *limit = *ecsync::base::ParseDuration(timeout);
+    *poll = *ecsync::base::ParseDurationMillis(poll_interval);
+    *limit = *ecsync::base::ParseDurationMillis(timeout);
   }
 };
 
@@ -222,7 +222,7 @@ int main(int argc, char** argv) {
     return ecsync::cli::kExitBadConfig;
   }
 
-  ecsync::cli::CommandContext context{ecsync::aws::EnvFromProcess(), ProcessEnvironment(),
+  ecsync::cli::CommandContext context{ecsync::base::EnvFromProcess(), ProcessEnvironment(),
                                              std::cout, std::cerr};
   context.err_is_terminal = isatty(STDERR_FILENO) == 1;
   context.terminal_width = TerminalWidth();

@@ -3,6 +3,8 @@
 #include <optional>
 #include <string_view>
 
+#include "compose/typed_reader.h"
+
 namespace ecsync::compose {
 
 namespace {
@@ -134,6 +136,37 @@ base::Result<std::string> Interpolate(const std::string& text,
                                       const std::map<std::string, std::string>& environment) {
   if (text.find('$') == std::string::npos) return text;
   return Interpolator(environment).Run(text);
+}
+
+base::Status InterpolateTree(const std::map<std::string, std::string>& environment,
+                             const std::string& path, YamlNode* node) {
+  switch (node->kind) {
+    case YamlNode::Kind::kNull:
+      return base::Status::Ok();
+    case YamlNode::Kind::kScalar: {
+      if (node->scalar.find('$') == std::string::npos) return base::Status::Ok();
+      ECSYNC_ASSIGN_OR_RETURN(std::string value,
+                              internal::At(Interpolate(node->scalar, environment), *node, path));
+      if (value != node->scalar) {
+        node->scalar = std::move(value);
+        node->interpolated = true;
+      }
+      return base::Status::Ok();
+    }
+    case YamlNode::Kind::kSequence:
+      for (size_t i = 0; i < node->items.size(); ++i) {
+        ECSYNC_RETURN_IF_ERROR(
+            InterpolateTree(environment, internal::Index(path, i), &node->items[i]));
+      }
+      return base::Status::Ok();
+    case YamlNode::Kind::kMapping:
+      for (YamlEntry& entry : node->entries) {
+        ECSYNC_RETURN_IF_ERROR(
+            InterpolateTree(environment, internal::Child(path, entry.key), &entry.value));
+      }
+      return base::Status::Ok();
+  }
+  return base::Status::Ok();
 }
 
 }  // namespace ecsync::compose

@@ -1,11 +1,13 @@
 #pragma once
 
-// Compose variable substitution in one string (compose-spec 12-interpolation.md).
+// Compose variable substitution (compose-spec 12-interpolation.md): in one string, and in
+// every value of a tree.
 
 #include <map>
 #include <string>
 
 #include "base/result.h"
+#include "compose/yaml_tree.h"
 
 namespace ecsync::compose {
 
@@ -19,5 +21,11 @@ namespace ecsync::compose {
 // that is missing, an unterminated "${", or a braced expression outside the forms above.
 base::Result<std::string> Interpolate(const std::string& text,
                                       const std::map<std::string, std::string>& environment);
+
+// Replaces every scalar value (not keys) in `node` with its interpolation using `environment`
+// and marks the scalars it changed. `path` is the key path of `node` for errors ("" at the
+// root). Values under keys starting with "x-" are interpolated too.
+base::Status InterpolateTree(const std::map<std::string, std::string>& environment,
+                             const std::string& path, YamlNode* node);
 
 }  // namespace ecsync::compose

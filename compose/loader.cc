@@ -2,15 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <system_error>
 #include <utility>
 
+#include "base/file.h"
+#include "base/strings.h"
 #include "compose/dependencies.h"
 #include "compose/dotenv.h"
 #include "compose/ecs_check.h"
@@ -31,7 +29,7 @@ using Variables = std::map<std::string, std::string>;
 std::string NormalizeProjectName(const std::string& raw) {
   std::string name;
   for (char c : raw) {
-    const char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const char lower = base::AsciiLower(c);
     if ((lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9') || lower == '_' ||
         lower == '-') {
       if (name.empty() && (lower == '_' || lower == '-')) continue;
@@ -59,11 +57,7 @@ std::vector<std::string> SplitList(const std::string& text) {
   size_t begin = 0;
   while (begin <= text.size()) {
     const size_t comma = text.find(',', begin);
-    std::string item = text.substr(begin, comma - begin);
-    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) item.pop_back();
-    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) {
-      item.erase(0, 1);
-    }
+    std::string item(base::TrimAscii(std::string_view(text).substr(begin, comma - begin)));
     if (!item.empty()) out.push_back(std::move(item));
     if (comma == std::string::npos) break;
     begin = comma + 1;
@@ -388,22 +382,9 @@ class ProjectLoader {
 }  // namespace
 
 base::Result<std::string> DiskFileReader::Read(const std::string& path) {
-  std::error_code ec;
-  const fs::file_status status = fs::status(path, ec);
-  if (status.type() == fs::file_type::not_found) {
-    return base::NotFoundError(path + ": no such file");
-  }
-  if (status.type() == fs::file_type::directory) {
-    return base::InvalidError(path + ": is a directory, not a file");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return base::InvalidError(path + ": cannot open: " + std::strerror(errno));
-  }
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (in.bad()) return base::InvalidError(path + ": read failed");
-  return out.str();
+  base::Result<std::string> content = base::ReadWholeFile(path);
+  if (!content.ok()) return content.status().WithContext(path);
+  return content;
 }
 
 std::string DiskFileReader::RootFor(const std::string& working_dir) {

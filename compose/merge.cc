@@ -32,13 +32,19 @@ void Put(YamlNode* map, std::string key, const SourceLocation& location, YamlNod
   map->entries.push_back(YamlEntry{std::move(key), location, std::move(value)});
 }
 
+// An empty mapping to stand where the list `list` stood: same location, same tag.
+YamlNode MappingInPlaceOf(const YamlNode& list) {
+  YamlNode map;
+  map.kind = YamlNode::Kind::kMapping;
+  map.location = list.location;
+  map.tag = list.tag;
+  return map;
+}
+
 // "KEY=VALUE" items to a mapping; `KEY` alone maps to null (environment) or "" (labels).
 void ListToMap(YamlNode* node, bool bare_key_is_null) {
   if (node == nullptr || !node->IsSequence()) return;
-  YamlNode map;
-  map.kind = YamlNode::Kind::kMapping;
-  map.location = node->location;
-  map.tag = node->tag;
+  YamlNode map = MappingInPlaceOf(*node);
   for (const YamlNode& item : node->items) {
     if (!item.IsScalar()) continue;
     const size_t equals = item.scalar.find('=');
@@ -55,10 +61,7 @@ void ListToMap(YamlNode* node, bool bare_key_is_null) {
 
 void NamesToMap(YamlNode* node, bool with_condition) {
   if (node == nullptr || !node->IsSequence()) return;
-  YamlNode map;
-  map.kind = YamlNode::Kind::kMapping;
-  map.location = node->location;
-  map.tag = node->tag;
+  YamlNode map = MappingInPlaceOf(*node);
   for (const YamlNode& item : node->items) {
     if (!item.IsScalar()) continue;
     YamlNode value = Null(item.location);

@@ -8,14 +8,10 @@
 #include <vector>
 
 #include "base/result.h"
+#include "compose/scalar_type.h"
 #include "compose/yaml_tree.h"
 
 namespace ecsync::compose {
-
-// The JSON type a YAML scalar resolves to under the YAML 1.2 core schema (as the reference
-// loader reads it): quoted or tagged scalars are strings.
-enum class ScalarType { kNull, kBoolean, kInteger, kNumber, kString };
-ScalarType ResolveScalar(const YamlNode& node);
 
 // Errors (kInvalid), first one found in document order:
 //   "compose.yaml:3:5: services.web.imgae: unknown key; did you mean \"image\"?"

@@ -7,23 +7,16 @@
 #include <optional>
 #include <string_view>
 
+#include "base/strings.h"
+
 namespace ecsync::compose {
 
 namespace {
 
-bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+// The blanks a short-syntax value may carry around it and between its parts.
+constexpr std::string_view kBlanks = " \t\n\r";
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && IsBlank(text.front())) text.remove_prefix(1);
-  while (!text.empty() && IsBlank(text.back())) text.remove_suffix(1);
-  return text;
-}
+bool IsBlank(char c) { return kBlanks.find(c) != std::string_view::npos; }
 
 std::optional<uint64_t> ParseDecimal(std::string_view text) {
   if (text.empty()) return std::nullopt;
@@ -126,10 +119,10 @@ base::Result<std::vector<PortMapping>> ParsePortSpec(const std::string& text) {
     if (!why.empty()) message += " (" + why + ")";
     return base::InvalidError(message + "; use [HOST:]CONTAINER[/PROTOCOL]");
   };
-  std::string_view spec = Trim(text);
+  std::string_view spec = base::TrimAscii(text, kBlanks);
   std::string protocol = "tcp";
   if (const size_t slash = spec.rfind('/'); slash != std::string_view::npos) {
-    protocol = Lower(spec.substr(slash + 1));
+    protocol = base::AsciiLower(spec.substr(slash + 1));
     spec = spec.substr(0, slash);
     if (protocol != "tcp" && protocol != "udp") {
       return invalid("protocol must be tcp or udp");
@@ -194,7 +187,7 @@ base::Result<std::vector<PortMapping>> ParsePortSpec(const std::string& text) {
 }
 
 base::Result<uint32_t> ParsePortNumber(const std::string& text) {
-  const auto value = ParseDecimal(Trim(text));
+  const auto value = ParseDecimal(base::TrimAscii(text, kBlanks));
   if (!value || *value < 1 || *value > 65535) {
     return base::InvalidError("invalid port number \"" + text + "\"; use a number from 1 to 65535");
   }
@@ -206,7 +199,7 @@ base::Result<int64_t> ParseBytes(const std::string& text) {
     return base::InvalidError("invalid byte size \"" + text +
                               "\"; use a number with an optional unit b, k, m or g, e.g. 512m");
   };
-  const std::string_view spec = Trim(text);
+  const std::string_view spec = base::TrimAscii(text, kBlanks);
   size_t i = 0;
   while (i < spec.size() && std::isdigit(static_cast<unsigned char>(spec[i]))) ++i;
   const size_t integer_digits = i;
@@ -218,7 +211,7 @@ base::Result<int64_t> ParseBytes(const std::string& text) {
   }
   if (integer_digits == 0) return invalid();
   const std::string number(spec.substr(0, i));
-  std::string unit = Lower(Trim(spec.substr(i)));
+  std::string unit = base::AsciiLower(base::TrimAscii(spec.substr(i)));
 
   long double multiplier = 1;
   if (!unit.empty()) {
@@ -241,7 +234,7 @@ base::Result<int64_t> ParseBytes(const std::string& text) {
 }
 
 base::Result<double> ParseCpus(const std::string& text) {
-  const std::string_view spec = Trim(text);
+  const std::string_view spec = base::TrimAscii(text, kBlanks);
   double value = 0;
   auto [end, ec] = std::from_chars(spec.data(), spec.data() + spec.size(), value);
   if (spec.empty() || ec != std::errc() || end != spec.data() + spec.size() ||
@@ -253,7 +246,7 @@ base::Result<double> ParseCpus(const std::string& text) {
 }
 
 base::Result<int> ParseNonNegativeInt(const std::string& text) {
-  const auto value = ParseDecimal(Trim(text));
+  const auto value = ParseDecimal(base::TrimAscii(text, kBlanks));
   if (!value || *value > static_cast<uint64_t>(std::numeric_limits<int>::max())) {
     return base::InvalidError("invalid number \"" + text + "\"; use a whole number such as 2");
   }
@@ -263,55 +256,6 @@ base::Result<int> ParseNonNegativeInt(const std::string& text) {
 }  // namespace ecsync::compose
 
 namespace ecsync::compose {
-
-base::Result<std::chrono::nanoseconds> ParseGoDuration(const std::string& text) {
-  const auto invalid = [&text]() {
-    return base::InvalidError("invalid duration \"" + text +
-                              "\"; use a number with a unit such as 30s, 1m30s or 500ms");
-  };
-  if (text == "0") return std::chrono::nanoseconds(0);
-  if (text.empty()) return invalid();
-  long double total = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    const size_t start = i;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
-      ++i;
-    }
-    if (i == start) return invalid();
-    long double number = 0;
-    try {
-      number = std::stold(text.substr(start, i - start));
-    } catch (...) {
-      return invalid();
-    }
-    const size_t unit_start = i;
-    while (i < text.size() && !std::isdigit(static_cast<unsigned char>(text[i])) &&
-           text[i] != '.') {
-      ++i;
-    }
-    const std::string unit = text.substr(unit_start, i - unit_start);
-    long double scale = 0;
-    if (unit == "ns") {
-      scale = 1;
-    } else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") {
-      scale = 1e3;
-    } else if (unit == "ms") {
-      scale = 1e6;
-    } else if (unit == "s") {
-      scale = 1e9;
-    } else if (unit == "m") {
-      scale = 60e9;
-    } else if (unit == "h") {
-      scale = 3600e9;
-    } else {
-      return invalid();
-    }
-    total += number * scale;
-    if (total > 9.2e18L) return invalid();
-  }
-  return std::chrono::nanoseconds(static_cast<int64_t>(total));
-}
 
 base::Result<uint32_t> ParseFileMode(const std::string& text) {
   std::string_view digits = text;

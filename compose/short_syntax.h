@@ -3,7 +3,6 @@
 // Parsers for compose's string shorthands. Pure functions; errors are kInvalid and say what is
 // wrong with the value and how to write it, without a location (the caller adds it).
 
-#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -41,11 +40,6 @@ base::Result<int> ParseNonNegativeInt(const std::string& text);
 }  // namespace ecsync::compose
 
 namespace ecsync::compose {
-
-// Parses a Go duration as compose writes them: an optional sign is refused, then one or more
-// <number><unit> with units ns, us (or µs), ms, s, m, h and decimals allowed ("1m30s", "1.5h",
-// "500ms"); "0" alone is zero. The result is truncated to whole nanoseconds.
-base::Result<std::chrono::nanoseconds> ParseGoDuration(const std::string& text);
 
 // Permission bits: "0440" and "0o440" are octal, "288" decimal.
 base::Result<uint32_t> ParseFileMode(const std::string& text);

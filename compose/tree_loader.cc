@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "compose/dotenv.h"
+#include "compose/interpolate.h"
 #include "compose/merge.h"
 #include "compose/normalize.h"
 #include "compose/paths.h"

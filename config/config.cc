@@ -2,11 +2,9 @@
 
 #include <cctype>
 #include <exception>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <system_error>
 
+#include "base/file.h"
+#include "base/strings.h"
 #include "compose/yaml_tree.h"
 #include "config/reader.h"
 #include "config/secret.h"
@@ -61,7 +59,7 @@ const char kNameRule[] = "use only lower-case letters, digits, _ and -";
 
 // Where secrets come from.
 struct Sources {
-  const aws::EnvLookup& env;
+  const base::EnvLookup& env;
   const ReadFileFn& read_file;
 };
 
@@ -328,7 +326,7 @@ base::Status ParseRef(const ConfigMapping& map, RepositoryConfig* repo) {
                                      "\" is not a full commit hash; write all 40 hexadecimal "
                                      "digits (git rev-parse HEAD prints it)");
     }
-    for (char& c : ref) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    ref = base::AsciiLower(ref);
     repo->ref_kind = RefKind::kCommit;
   }
   repo->ref = ref;
@@ -562,9 +560,9 @@ base::Status ParseTop(const YamlNode& root, const Sources& sources, Config* conf
       top.Int("poll_concurrency", 1, kMaxConcurrency, &config->poll_concurrency));
   ECSYNC_RETURN_IF_ERROR(top.String("cache_dir", &config->cache_dir));
   if (config->cache_dir.empty()) {
-    if (auto xdg = aws::NonEmptyEnv(sources.env, "XDG_CACHE_HOME")) {
+    if (auto xdg = base::NonEmptyEnv(sources.env, "XDG_CACHE_HOME")) {
       config->cache_dir = *xdg + "/ecsync/git";
-    } else if (auto home = aws::NonEmptyEnv(sources.env, "HOME")) {
+    } else if (auto home = base::NonEmptyEnv(sources.env, "HOME")) {
       config->cache_dir = *home + "/.cache/ecsync/git";
     } else {
       return top.Error("cache_dir",
@@ -581,28 +579,17 @@ base::Status ParseTop(const YamlNode& root, const Sources& sources, Config* conf
 
 ReadFileFn DiskReader() {
   return [](const std::string& path) -> base::Result<std::optional<std::string>> {
-    std::error_code error;
-    const std::filesystem::file_status status = std::filesystem::status(path, error);
-    if (status.type() == std::filesystem::file_type::not_found) {
-      return std::optional<std::string>();
-    }
-    if (error) return base::InvalidError(error.message());
-    if (status.type() == std::filesystem::file_type::directory) {
-      return base::InvalidError("it is a directory");
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return base::InvalidError("cannot open it (permissions?)");
-    std::ostringstream content;
-    content << in.rdbuf();
-    if (in.bad()) return base::InvalidError("read error");
-    return std::optional<std::string>(content.str());
+    base::Result<std::string> content = base::ReadWholeFile(path);
+    if (content.ok()) return std::optional<std::string>(std::move(*content));
+    if (content.status().kind() == base::ErrorKind::kNotFound) return std::optional<std::string>();
+    return base::InvalidError(content.status().message());
   };
 }
 
 }  // namespace
 
 base::Result<Config> ParseConfig(const std::string& text, const std::string& path,
-                                 const aws::EnvLookup& env, const ReadFileFn& read_file) {
+                                 const base::EnvLookup& env, const ReadFileFn& read_file) {
   // ParseYaml turns yaml-cpp's exceptions into a Status; this catches anything else (such as
   // an allocation failure) so no exception leaves the controller's config code.
   try {
@@ -616,7 +603,7 @@ base::Result<Config> ParseConfig(const std::string& text, const std::string& pat
   }
 }
 
-base::Result<Config> LoadConfig(const std::string& path, const aws::EnvLookup& env) {
+base::Result<Config> LoadConfig(const std::string& path, const base::EnvLookup& env) {
   const ReadFileFn read_file = DiskReader();
   const base::Result<std::optional<std::string>> text = read_file(path);
   if (!text.ok()) {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "aws/env.h"
+#include "base/env.h"
 #include "base/result.h"
 #include "git/credentials.h"
 
@@ -141,10 +141,10 @@ using ReadFileFn = std::function<base::Result<std::optional<std::string>>(const 
 // kInvalid with "<path>:<line>: <key>: <what is wrong and what to do>" and a "did you mean"
 // for misspelt keys.
 base::Result<Config> ParseConfig(const std::string& text, const std::string& path,
-                                 const aws::EnvLookup& env, const ReadFileFn& read_file);
+                                 const base::EnvLookup& env, const ReadFileFn& read_file);
 
 // Reads `path` from disk and parses it.
-base::Result<Config> LoadConfig(const std::string& path, const aws::EnvLookup& env);
+base::Result<Config> LoadConfig(const std::string& path, const base::EnvLookup& env);
 
 // Matches a repository-relative path against a `glob` pattern (see ProjectConfig::glob).
 // Both are split at '/'. A '**' segment matches any number of segments, zero included; in

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "base/duration.h"
+#include "base/strings.h"
 #include "compose/schema.h"
 #include "compose/short_syntax.h"
 
@@ -15,17 +16,8 @@ namespace {
 using compose::ScalarType;
 using compose::YamlNode;
 
-std::string JoinWords(KeyList words) {
-  std::string out;
-  for (std::string_view word : words) {
-    if (!out.empty()) out += ", ";
-    out += word;
-  }
-  return out;
-}
-
-// base::ParseDuration turns the text into a double; very long numbers would overflow the
-// conversion to milliseconds, so they are refused first.
+// Text longer than 40 characters or with a run of more than nine digits is refused with its
+// own message ("too long a duration") before it is parsed.
 bool DurationTooLong(const std::string& text) {
   if (text.size() > 40) return true;
   size_t digits = 0;
@@ -85,7 +77,7 @@ base::Result<ConfigMapping> ConfigMapping::Open(const YamlNode& node, std::strin
   if (!node.IsMapping()) {
     return ConfigError(node.location, path,
                        "must be a mapping of settings, found " + DescribeValue(node) +
-                           "; the keys here are: " + JoinWords(known));
+                           "; the keys here are: " + base::Join(known, ", "));
   }
   for (const compose::YamlEntry& entry : node.entries) {
     if (entry.key.starts_with("x-")) continue;
@@ -98,7 +90,7 @@ base::Result<ConfigMapping> ConfigMapping::Open(const YamlNode& node, std::strin
     if (!close.empty()) {
       what += "; did you mean \"" + close + "\"?";
     } else {
-      what += "; remove it (the keys here are: " + JoinWords(known) + ")";
+      what += "; remove it (the keys here are: " + base::Join(known, ", ") + ")";
     }
     return ConfigError(entry.key_location, JoinKey(path, entry.key), what);
   }
@@ -194,7 +186,7 @@ base::Status ConfigMapping::Duration(const std::string& key, bool allow_zero,
     return Error(key, "must not be negative; write " + expected);
   }
   if (DurationTooLong(text)) return Error(key, "\"" + text + "\" is too long a duration");
-  const base::Result<std::chrono::milliseconds> duration = base::ParseDuration(text);
+  const base::Result<std::chrono::milliseconds> duration = base::ParseDurationMillis(text);
   if (!duration.ok()) return Error(key, duration.status().message());
   if (!allow_zero && duration->count() == 0) {
     return Error(key, "must be longer than 0; write " + expected);

@@ -60,7 +60,7 @@ class ConfigMapping {
   base::Status Int(const std::string& key, int min, int max, int* out) const;
   // A finite number > 0.
   base::Status Positive(const std::string& key, double* out) const;
-  // A duration as base::ParseDuration reads it; 0 only when `allow_zero`.
+  // A duration as base::ParseDurationMillis reads it; 0 only when `allow_zero`.
   base::Status Duration(const std::string& key, bool allow_zero,
                         std::chrono::milliseconds* out) const;
   base::Status Duration(const std::string& key, bool allow_zero,

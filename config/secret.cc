@@ -15,7 +15,7 @@ const char kHowTo[] =
 }  // namespace
 
 base::Status ReadSecret(const ConfigMapping& mapping, const std::string& key,
-                        const aws::EnvLookup& env, const ReadFileFn& read_file, std::string* out) {
+                        const base::EnvLookup& env, const ReadFileFn& read_file, std::string* out) {
   const compose::YamlNode* value = mapping.Find(key);
   if (value == nullptr) return base::Status::Ok();
   // Never echo a scalar here: it is likely the secret itself.

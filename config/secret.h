@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "aws/env.h"
+#include "base/env.h"
 #include "base/result.h"
 #include "config/config.h"
 #include "config/reader.h"
@@ -17,6 +17,6 @@ namespace ecsync::config {
 // key is absent. A variable that is unset or empty, or a file that is missing, unreadable or
 // empty, is an error. One trailing newline ("\n" or "\r\n") is stripped from file contents.
 base::Status ReadSecret(const ConfigMapping& mapping, const std::string& key,
-                        const aws::EnvLookup& env, const ReadFileFn& read_file, std::string* out);
+                        const base::EnvLookup& env, const ReadFileFn& read_file, std::string* out);
 
 }  // namespace ecsync::config

@@ -2,7 +2,8 @@
 
 #include <cctype>
 
-#include "compose/paths.h"
+#include "base/path.h"
+#include "base/strings.h"
 #include "compose/short_syntax.h"
 #include "config/config.h"
 
@@ -36,7 +37,7 @@ bool IsValidName(const std::string& name) {
 std::string SanitizeName(const std::string& text) {
   std::string out;
   for (char c : text) {
-    const char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const char lower = base::AsciiLower(c);
     out.push_back(IsNameChar(lower) ? lower : '-');
   }
   const size_t begin = out.find_first_not_of('-');
@@ -58,23 +59,18 @@ std::string NameFromUrl(const std::string& url) {
 base::Status CheckRepositoryPath(const std::string& path) {
   if (path.empty())
     return base::InvalidError("the path is empty; write a repository-relative path");
-  if (path[0] == '/' || path[0] == '\\') {
+  // A leading backslash is a Windows root: refused here too, though git trees allow it.
+  if (path[0] == '\\') {
     return base::InvalidError("\"" + path +
                               "\" is absolute; write it relative to the repository root");
   }
-  const std::string normalized = compose::JoinPath("", path);
-  if (normalized == ".." || normalized.starts_with("../")) {
-    return base::InvalidError("\"" + path +
-                              "\" climbs out of the repository with \"..\"; write a path "
-                              "inside the repository");
-  }
-  return base::Status::Ok();
+  return base::NormalizeRepositoryPath(path).status();
 }
 
 std::string ProjectNameForFile(const std::string& prefix, const std::string& file,
                                const std::string& repository) {
   const std::string folder =
-      SanitizeName(LastSegment(compose::DirName(compose::JoinPath("", file))));
+      SanitizeName(LastSegment(base::DirName(base::NormalizePath(file))));
   if (folder.empty()) return prefix.empty() ? repository : prefix;
   return prefix.empty() ? folder : prefix + "-" + folder;
 }
@@ -149,7 +145,7 @@ Transport TransportOf(const std::string& url) {
   const size_t scheme_end = url.find("://");
   if (scheme_end != std::string::npos) {
     std::string scheme = url.substr(0, scheme_end);
-    for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    scheme = base::AsciiLower(scheme);
     if (scheme == "http" || scheme == "https") return Transport::kHttp;
     if (scheme == "ssh") return Transport::kSsh;
     return Transport::kOther;

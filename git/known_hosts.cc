@@ -3,11 +3,12 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include <fstream>
 #include <sstream>
 
 #include "base/base64.h"
+#include "base/file.h"
 #include "base/hash.h"
+#include "base/strings.h"
 
 namespace ecsync::git {
 
@@ -18,14 +19,6 @@ constexpr std::string_view kHashedPrefix = "|1|";
 std::string EncodeBase64NoPadding(std::string_view bytes) {
   std::string out = base::Base64Encode(bytes);
   while (!out.empty() && out.back() == '=') out.pop_back();
-  return out;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
   return out;
 }
 
@@ -66,14 +59,11 @@ std::vector<std::string> SplitFields(const std::string& line) {
   return fields;
 }
 
+// The non-empty comma-separated items of `s`, lower-cased.
 std::vector<std::string> SplitComma(std::string_view s) {
   std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t comma = s.find(',', start);
-    if (comma == std::string_view::npos) comma = s.size();
-    if (comma > start) out.push_back(Lower(s.substr(start, comma - start)));
-    start = comma + 1;
+  for (const std::string& item : base::Split(s, ',')) {
+    if (!item.empty()) out.push_back(base::AsciiLower(item));
   }
   return out;
 }
@@ -105,14 +95,12 @@ std::string Sha256Fingerprint(std::string_view sha256) {
 }
 
 base::Result<KnownHosts> KnownHosts::Load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return base::InvalidError("cannot read the known_hosts file " + path +
-                              "; check the path and its permissions");
+  const base::Result<std::string> text = base::ReadWholeFile(path);
+  if (!text.ok()) {
+    return base::InvalidError("cannot read the known_hosts file " + path + " (" +
+                              text.status().message() + "); check the path and its permissions");
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return Parse(text.str());
+  return Parse(*text);
 }
 
 KnownHosts KnownHosts::Parse(std::string_view text) {
@@ -170,7 +158,7 @@ bool KnownHosts::Names(const Entry& entry, const std::string& name) const {
 
 HostKeyVerdict KnownHosts::Check(std::string_view host, int port,
                                  const PresentedHostKey& key) const {
-  std::string lower = Lower(host);
+  std::string lower = base::AsciiLower(host);
   if (lower.size() >= 2 && lower.front() == '[' && lower.back() == ']') {
     lower = lower.substr(1, lower.size() - 2);
   }

@@ -7,19 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "base/env.h"
 #include "base/result.h"
 #include "git/credentials.h"
 #include "git/source.h"
 
 namespace ecsync::git {
 
-// Looks up an environment variable; nullopt when unset. Injected so that only main reads
-// the process environment.
-using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
-
 // The default cache directory: $XDG_CACHE_HOME/ecsync/git when XDG_CACHE_HOME is set to an
 // absolute path, else $HOME/.cache/ecsync/git. kInvalid when neither is usable.
-base::Result<std::string> DefaultCacheDir(const EnvLookup& env);
+base::Result<std::string> DefaultCacheDir(const base::EnvLookup& env);
 
 // GitSource over libgit2. Keeps one bare repository per URL under
 // `cache_dir`/<first 16 hex digits of SHA-256 of the normalized URL>/ (of the normalized URL,

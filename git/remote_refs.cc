@@ -7,10 +7,6 @@ namespace {
 constexpr std::string_view kBranchPrefix = "refs/heads/";
 constexpr std::string_view kTagPrefix = "refs/tags/";
 
-bool StartsWith(const std::string& s, std::string_view prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
-}
-
 const AdvertisedRef* Find(const std::vector<AdvertisedRef>& refs, const std::string& name) {
   for (const AdvertisedRef& r : refs) {
     if (r.name == name) return &r;
@@ -33,7 +29,7 @@ base::Result<std::string> ResolveAdvertisedRef(const std::vector<AdvertisedRef>&
                                                const std::string& ref,
                                                const std::string& display_url) {
   if (ref.empty() || ref == "HEAD") {
-    if (!default_branch || !StartsWith(*default_branch, kBranchPrefix)) {
+    if (!default_branch || !default_branch->starts_with(kBranchPrefix)) {
       return base::NotFoundError("the HEAD of " + display_url +
                                  " names no branch (is the repository empty?); name a branch");
     }
@@ -41,12 +37,12 @@ base::Result<std::string> ResolveAdvertisedRef(const std::vector<AdvertisedRef>&
     if (const AdvertisedRef* head = Find(refs, *default_branch)) return head->oid;
     return base::NotFoundError("default branch '" + branch + "' not found in " + display_url);
   }
-  if (StartsWith(ref, kTagPrefix)) {
+  if (ref.starts_with(kTagPrefix)) {
     if (std::optional<std::string> oid = FindTag(refs, ref)) return *oid;
     return base::NotFoundError("tag '" + ref.substr(kTagPrefix.size()) + "' not found in " +
                                display_url);
   }
-  bool branch_only = StartsWith(ref, kBranchPrefix);
+  bool branch_only = ref.starts_with(kBranchPrefix);
   std::string branch = branch_only ? ref.substr(kBranchPrefix.size()) : ref;
   if (const AdvertisedRef* head = Find(refs, std::string(kBranchPrefix) + branch)) {
     return head->oid;

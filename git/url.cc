@@ -1,4 +1,5 @@
 #include "git/url.h"
+#include "base/strings.h"
 
 #include <filesystem>
 #include <optional>
@@ -14,18 +15,6 @@ namespace fs = std::filesystem;
 constexpr std::string_view kFileScheme = "file://";
 constexpr std::string_view kRemoteSchemes[] = {"http://", "https://",   "ssh://",
                                                "git://",  "git+ssh://", "ssh+git://"};
-
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 base::Result<RemoteUrl> LocalPath(const std::string& original, const std::string& path) {
   if (path.empty()) return base::InvalidError("repository URL '" + original + "' has no path");
@@ -63,7 +52,7 @@ std::optional<SshEndpoint> SplitHostPort(std::string_view authority) {
     if (colon != std::string_view::npos) port = authority.substr(colon + 1);
   }
   if (out.host.empty()) return std::nullopt;
-  out.host = LowerAscii(out.host);
+  out.host = base::AsciiLower(out.host);
   if (!port.empty()) {
     int value = 0;
     for (char c : port) {
@@ -79,17 +68,17 @@ std::optional<SshEndpoint> SplitHostPort(std::string_view authority) {
 }  // namespace
 
 std::optional<SshEndpoint> SshEndpointOf(const std::string& normalized_url) {
-  std::string lower = LowerAscii(normalized_url);
+  std::string lower = base::AsciiLower(normalized_url);
   for (std::string_view scheme : {"ssh://", "git+ssh://", "ssh+git://"}) {
-    if (!StartsWith(lower, scheme)) continue;
+    if (!lower.starts_with(scheme)) continue;
     std::string_view rest = std::string_view(normalized_url).substr(scheme.size());
     std::string_view authority = rest.substr(0, rest.find('/'));
     size_t at = authority.rfind('@');
     if (at != std::string_view::npos) authority = authority.substr(at + 1);
     return SplitHostPort(authority);
   }
-  if (lower.find("://") != std::string::npos || StartsWith(lower, "/") ||
-      StartsWith(lower, ".")) {
+  if (lower.find("://") != std::string::npos || lower.starts_with("/") ||
+      lower.starts_with(".")) {
     return std::nullopt;
   }
   // scp-like: "[user@]host:path" or "[user@][v6]:path"; never a port.
@@ -127,18 +116,18 @@ base::Result<RemoteUrl> ParseRemoteUrl(const std::string& url) {
                                 "' contains whitespace or control characters");
     }
   }
-  std::string lower = LowerAscii(url);
-  if (StartsWith(lower, kFileScheme)) {
+  std::string lower = base::AsciiLower(url);
+  if (lower.starts_with(kFileScheme)) {
     std::string rest = url.substr(kFileScheme.size());
-    if (StartsWith(rest, "localhost/")) rest = rest.substr(std::string_view("localhost").size());
-    if (!StartsWith(rest, "/")) {
+    if (rest.starts_with("localhost/")) rest = rest.substr(std::string_view("localhost").size());
+    if (!rest.starts_with("/")) {
       return base::InvalidError("repository URL '" + url +
                                 "' must name an absolute path (file:///path/to/repo)");
     }
     return LocalPath(url, rest);
   }
   for (std::string_view scheme : kRemoteSchemes) {
-    if (!StartsWith(lower, scheme)) continue;
+    if (!lower.starts_with(scheme)) continue;
     std::string rest = url.substr(scheme.size());
     size_t slash = rest.find('/');
     std::string authority = rest.substr(0, slash);
@@ -166,7 +155,7 @@ base::Result<RemoteUrl> ParseRemoteUrl(const std::string& url) {
   size_t colon = url.find(':');
   size_t slash = url.find('/');
   if (colon != std::string::npos && (slash == std::string::npos || colon < slash) &&
-      !StartsWith(url, ".")) {
+      !url.starts_with(".")) {
     if (colon == 0 || colon + 1 == url.size() || url[colon - 1] == '@') {
       return base::InvalidError("repository URL '" + url + "' is neither a path nor host:path");
     }

@@ -47,7 +47,4 @@ const char* ReasonPhrase(int status);
 // ("close" when `close`), an empty line and the body. A HEAD request gets no body bytes.
 std::string SerializeResponse(const Response& response, bool close, bool head_request);
 
-// ASCII case-insensitive equality, for header names and tokens.
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
-
 }  // namespace ecsync::server

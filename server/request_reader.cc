@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/strings.h"
+
 namespace ecsync::server {
 
 namespace {
@@ -32,18 +34,15 @@ bool IsValueChar(char c) {
   return u == '\t' || (u >= 0x20 && u != 0x7f);
 }
 
-std::string_view TrimWhitespace(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
+// Optional whitespace around field values and list items (RFC 9110 5.6.3).
+constexpr std::string_view kOws = " \t";
 
 // Whether the comma-separated list `value` holds `token` (any case).
 bool ListHasToken(std::string_view value, std::string_view token) {
   while (!value.empty()) {
     size_t comma = value.find(',');
-    std::string_view item = TrimWhitespace(value.substr(0, comma));
-    if (EqualsIgnoreCase(item, token)) return true;
+    std::string_view item = base::TrimAscii(value.substr(0, comma), kOws);
+    if (base::EqualsIgnoreAsciiCase(item, token)) return true;
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
   }
@@ -179,7 +178,7 @@ bool RequestReader::ParseHeaderLine(std::string_view line) {
     Fail(400, "malformed header field");
     return false;
   }
-  std::string_view value = TrimWhitespace(line.substr(colon + 1));
+  std::string_view value = base::TrimAscii(line.substr(colon + 1), kOws);
   if (!std::all_of(value.begin(), value.end(), IsValueChar)) {
     Fail(400, "malformed header field");
     return false;
@@ -193,10 +192,10 @@ RequestReader::State RequestReader::FinishHead() {
   size_t length = 0;
   bool too_large = false;
   for (const auto& [name, value] : request_.headers) {
-    if (EqualsIgnoreCase(name, "Transfer-Encoding")) {
+    if (base::EqualsIgnoreAsciiCase(name, "Transfer-Encoding")) {
       return Fail(411, "Transfer-Encoding is not supported; send Content-Length");
     }
-    if (!EqualsIgnoreCase(name, "Content-Length")) continue;
+    if (!base::EqualsIgnoreAsciiCase(name, "Content-Length")) continue;
     if (value.empty() ||
         !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       return Fail(400, "invalid Content-Length");
@@ -229,7 +228,7 @@ RequestReader::State RequestReader::FinishHead() {
   body_length_ = length;
   const std::string* expect = request_.Header("Expect");
   expects_continue_ = expect != nullptr && request_.minor_version == 1 && length > 0 &&
-                      EqualsIgnoreCase(*expect, "100-continue");
+                      base::EqualsIgnoreAsciiCase(*expect, "100-continue");
   phase_ = length == 0 ? Phase::kDone : Phase::kBody;
   return length == 0 ? State::kComplete : State::kNeedMore;
 }

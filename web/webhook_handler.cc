@@ -6,6 +6,7 @@
 #include <set>
 
 #include "base/log.h"
+#include "base/strings.h"
 #include "base/utf8.h"
 
 namespace ecsync::web {
@@ -27,12 +28,6 @@ bool Follows(const controller::WebhookTarget& target, const webhook::RefUpdate& 
       return false;  // pinned: a push cannot change it
   }
   return false;
-}
-
-std::string Join(const std::set<std::string>& names) {
-  std::string out;
-  for (const std::string& name : names) out += (out.empty() ? "" : ",") + name;
-  return out;
 }
 
 }  // namespace
@@ -189,7 +184,7 @@ WebhookResponse WebhookHandler::HandleChecked(webhook::Provider provider, const 
   }
   if (triggered.empty()) {
     return Answer(provider, source, 429, "rate_limited",
-                  "too many webhook requests for " + Join(limited) + "; retry later");
+                  "too many webhook requests for " + base::Join(limited, ",") + "; retry later");
   }
   // Checked after the limits, so a delivery refused with 429 is not taken for a duplicate
   // when the host retries it.
@@ -198,8 +193,8 @@ WebhookResponse WebhookHandler::HandleChecked(webhook::Provider provider, const 
                   "delivery " + delivery.delivery_id + " seen before");
   }
   for (const std::string& repository : triggered) repositories_.trigger(repository);
-  std::string detail = Join(triggered);
-  if (!limited.empty()) detail += " (rate limited: " + Join(limited) + ")";
+  std::string detail = base::Join(triggered, ",");
+  if (!limited.empty()) detail += " (rate limited: " + base::Join(limited, ",") + ")";
   return Answer(provider, source, 202, "accepted", detail);
 }
 

@@ -4,22 +4,11 @@
 #include <cctype>
 #include <string_view>
 
+#include "base/strings.h"
+
 namespace ecsync::webhook {
 
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 // Collapses repeated '/', then removes trailing '/', one ".git" and the '/' before it.
 std::string CleanPath(std::string_view path) {
@@ -55,8 +44,8 @@ std::string_view HostOf(std::string_view authority) {
 }
 
 std::string NetworkKey(std::string_view authority, std::string_view path) {
-  std::string host = Lower(HostOf(authority));
-  std::string clean = CleanPath(Lower(CutQuery(path)));
+  std::string host = base::AsciiLower(HostOf(authority));
+  std::string clean = CleanPath(base::AsciiLower(CutQuery(path)));
   while (clean.starts_with('/')) clean.erase(0, 1);
   return clean.empty() ? host : host + "/" + clean;
 }
@@ -66,12 +55,12 @@ std::string FileKey(std::string_view path) { return "file://" + CleanPath(path);
 }  // namespace
 
 std::string CloneUrlKey(const std::string& url) {
-  std::string_view s = Trim(url);
+  std::string_view s = base::TrimAscii(url);
   if (s.empty()) return "";
   if (s.starts_with('/')) return FileKey(s);
 
   if (auto scheme_end = s.find("://"); scheme_end != std::string_view::npos) {
-    const std::string scheme = Lower(s.substr(0, scheme_end));
+    const std::string scheme = base::AsciiLower(s.substr(0, scheme_end));
     std::string_view rest = s.substr(scheme_end + 3);
     const auto slash = rest.find('/');
     if (scheme == "file") {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/strings.h"
 #include "base/utf8.h"
 
 namespace ecsync::webhook::internal {
@@ -30,17 +31,13 @@ const char* Title(Provider provider) {
   return "?";
 }
 
-char LowerAscii(char c) {
-  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-}
-
 bool IsHex(std::string_view s) {
   return std::all_of(s.begin(), s.end(),
                      [](unsigned char c) { return std::isxdigit(c) != 0; });
 }
 
 int HexValue(char c) {
-  return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : LowerAscii(c) - 'a' + 10;
+  return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : base::AsciiLower(c) - 'a' + 10;
 }
 
 bool IsZeroId(std::string_view id) {
@@ -73,9 +70,7 @@ base::Result<std::string> CommitId(std::string_view id, const std::string& where
     return base::InvalidError(where + " is not a commit id (40 or 64 hex digits): '" +
                               base::Utf8Prefix(id, 80) + "'");
   }
-  std::string out(id);
-  std::transform(out.begin(), out.end(), out.begin(), LowerAscii);
-  return out;
+  return base::AsciiLower(id);
 }
 
 base::Result<std::string> RefName(std::string ref, const std::string& where) {
@@ -103,8 +98,7 @@ base::Result<RefUpdate> Update(const std::string& ref, const std::string& after,
 }
 
 bool IsFormEncoded(const Headers& headers) {
-  std::string content_type = Header(headers, "Content-Type");
-  std::transform(content_type.begin(), content_type.end(), content_type.begin(), LowerAscii);
+  const std::string content_type = base::AsciiLower(Header(headers, "Content-Type"));
   return content_type.starts_with("application/x-www-form-urlencoded");
 }
 

@@ -18,7 +18,6 @@ namespace ecsync::webhook::internal {
 std::string Header(const Headers& headers, std::string_view name);
 // "GitHub", "GitLab", ...: the provider's name in messages.
 const char* Title(Provider provider);
-char LowerAscii(char c);
 bool IsHex(std::string_view s);
 int HexValue(char c);
 bool IsZeroId(std::string_view id);

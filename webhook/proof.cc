@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include "base/hash.h"
+#include "base/strings.h"
 #include "webhook/webhook.h"
 #include "webhook/parse.h"
 
@@ -13,14 +14,13 @@ namespace {
 using internal::Header;
 using internal::HexValue;
 using internal::IsHex;
-using internal::LowerAscii;
 
 // The 32 bytes of "<prefix><64 hex digits>" (prefix compared ignoring case), or nullopt when
 // `value` does not have that shape.
 std::optional<std::string> Digest(std::string_view value, std::string_view prefix) {
   if (value.size() != prefix.size() + 64) return std::nullopt;
   for (size_t i = 0; i < prefix.size(); ++i) {
-    if (LowerAscii(value[i]) != prefix[i]) return std::nullopt;
+    if (base::AsciiLower(value[i]) != prefix[i]) return std::nullopt;
   }
   std::string_view hex = value.substr(prefix.size());
   if (!IsHex(hex)) return std::nullopt;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/strings.h"
 #include "webhook/clone_url.h"
 #include "webhook/parse.h"
 
@@ -15,7 +16,6 @@ using internal::Find;
 using internal::Header;
 using internal::IsBitbucketPush;
 using internal::IsZeroId;
-using internal::LowerAscii;
 using internal::NeedUrls;
 using internal::ParseBitbucketPush;
 using internal::ParseBody;
@@ -163,17 +163,12 @@ std::string DeliveryId(Provider provider, const Headers& headers) {
   return "";
 }
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), LowerAscii);
-  return out;
-}
-
 }  // namespace
 
 bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
-  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
-                                      [](char x, char y) { return LowerAscii(x) < LowerAscii(y); });
+  return std::lexicographical_compare(
+      a.begin(), a.end(), b.begin(), b.end(),
+      [](char x, char y) { return base::AsciiLower(x) < base::AsciiLower(y); });
 }
 
 const char* ProviderName(Provider provider) {
@@ -280,7 +275,7 @@ bool NamesRepository(const WebhookEvent& event, const std::string& url) {
   if (slash == std::string::npos) return false;
   std::string_view path = std::string_view(key).substr(slash + 1);
   if (path.starts_with("scm/")) path.remove_prefix(4);
-  return path == Lower(event.repository_path);
+  return path == base::AsciiLower(event.repository_path);
 }
 
 DeliveryLog::DeliveryLog(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {}

@@ -362,7 +362,7 @@ TEST(ErrorMapping, ConflictsAndChangeSetKinds) {
 
 TEST(MakeAwsClients, NoCredentialsIsInvalidWithGuidance) {
   AwsClientsOptions options;
-  options.env = EnvFromMap({{"HOME", "/nonexistent"}, {"AWS_REGION", "us-east-1"},
+  options.env = base::EnvFromMap({{"HOME", "/nonexistent"}, {"AWS_REGION", "us-east-1"},
                             {"AWS_EC2_METADATA_DISABLED", "true"}});
   auto clients = MakeAwsClients(options);
   ASSERT_FALSE(clients.ok());
@@ -372,7 +372,7 @@ TEST(MakeAwsClients, NoCredentialsIsInvalidWithGuidance) {
 
 TEST(MakeAwsClients, NoRegionIsInvalid) {
   AwsClientsOptions options;
-  options.env = EnvFromMap({{"HOME", "/nonexistent"}, {"AWS_EC2_METADATA_DISABLED", "true"}, {"AWS_ACCESS_KEY_ID", "a"},
+  options.env = base::EnvFromMap({{"HOME", "/nonexistent"}, {"AWS_EC2_METADATA_DISABLED", "true"}, {"AWS_ACCESS_KEY_ID", "a"},
                             {"AWS_SECRET_ACCESS_KEY", "b"}});
   auto clients = MakeAwsClients(options);
   ASSERT_FALSE(clients.ok());

@@ -90,7 +90,7 @@ class Chain : public ::testing::Test {
     env.emplace("AWS_EC2_METADATA_DISABLED", "true");
     env.emplace("AWS_ENDPOINT_URL", moto_->endpoint());
     CredentialChainOptions options;
-    options.env = EnvFromMap(env);
+    options.env = base::EnvFromMap(env);
     options.region = "us-east-1";
     options.http = http_;
     options.clock = &clock_;

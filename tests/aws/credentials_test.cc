@@ -29,7 +29,7 @@ TEST(Credentials, EnvironmentComesFirst) {
   testing::TempDir dir;
   std::string file = dir.WriteFile("credentials", "[default]\naws_access_key_id=FILE\n"
                                                   "aws_secret_access_key=FILESECRET\n");
-  auto creds = ResolveCredentials({EnvFromMap({{"AWS_ACCESS_KEY_ID", "ENV"},
+  auto creds = ResolveCredentials({base::EnvFromMap({{"AWS_ACCESS_KEY_ID", "ENV"},
                                                {"AWS_SECRET_ACCESS_KEY", "ENVSECRET"},
                                                {"AWS_SESSION_TOKEN", "TOKEN"},
                                                {"AWS_SHARED_CREDENTIALS_FILE", file}}),
@@ -42,7 +42,7 @@ TEST(Credentials, EnvironmentComesFirst) {
 }
 
 TEST(Credentials, IncompleteEnvironmentIsAnError) {
-  auto creds = ResolveCredentials({EnvFromMap({{"AWS_ACCESS_KEY_ID", "ENV"}}), ""});
+  auto creds = ResolveCredentials({base::EnvFromMap({{"AWS_ACCESS_KEY_ID", "ENV"}}), ""});
   ASSERT_FALSE(creds.ok());
   EXPECT_EQ(creds.status().kind(), base::ErrorKind::kInvalid);
   EXPECT_NE(creds.status().message().find("AWS_SECRET_ACCESS_KEY"), std::string::npos);
@@ -55,7 +55,7 @@ TEST(Credentials, SharedCredentialsFileProfileFromAwsProfile) {
                                    "[work]\naws_access_key_id = W\naws_secret_access_key = WS\n"
                                    "aws_session_token = WT\n");
   auto creds = ResolveCredentials(
-      {EnvFromMap({{"AWS_SHARED_CREDENTIALS_FILE", file}, {"AWS_PROFILE", "work"},
+      {base::EnvFromMap({{"AWS_SHARED_CREDENTIALS_FILE", file}, {"AWS_PROFILE", "work"},
                    {"AWS_CONFIG_FILE", dir.path() + "/missing"}}),
        ""});
   ASSERT_TRUE(creds.ok()) << creds.status().ToString();
@@ -68,7 +68,7 @@ TEST(Credentials, ConfigFileProfileSectionAndDefaultHome) {
   testing::TempDir dir;
   dir.WriteFile(".aws/config",
                 "[profile ci]\naws_access_key_id=C\naws_secret_access_key=CS\nregion=ap-south-1\n");
-  CredentialOptions options{EnvFromMap({{"HOME", dir.path()}}), "ci"};
+  CredentialOptions options{base::EnvFromMap({{"HOME", dir.path()}}), "ci"};
   auto creds = ResolveCredentials(options);
   ASSERT_TRUE(creds.ok()) << creds.status().ToString();
   EXPECT_EQ(creds->access_key_id, "C");
@@ -80,7 +80,7 @@ TEST(Credentials, ConfigFileProfileSectionAndDefaultHome) {
 TEST(Credentials, ExplicitProfileSkipsEnvironment) {
   testing::TempDir dir;
   std::string file = dir.WriteFile("c", "[p]\naws_access_key_id=P\naws_secret_access_key=PS\n");
-  auto creds = ResolveCredentials({EnvFromMap({{"AWS_ACCESS_KEY_ID", "ENV"},
+  auto creds = ResolveCredentials({base::EnvFromMap({{"AWS_ACCESS_KEY_ID", "ENV"},
                                                {"AWS_SECRET_ACCESS_KEY", "ENVSECRET"},
                                                {"AWS_SHARED_CREDENTIALS_FILE", file}}),
                                    "p"});
@@ -92,7 +92,7 @@ TEST(Credentials, MissingProfileNamesFilesAndProfile) {
   testing::TempDir dir;
   std::string file = dir.WriteFile("credentials", "[default]\naws_access_key_id=D\n");
   auto creds = ResolveCredentials(
-      {EnvFromMap({{"AWS_SHARED_CREDENTIALS_FILE", file},
+      {base::EnvFromMap({{"AWS_SHARED_CREDENTIALS_FILE", file},
                    {"AWS_CONFIG_FILE", dir.path() + "/config"}}),
        "nope"});
   ASSERT_FALSE(creds.ok());
@@ -104,14 +104,14 @@ TEST(Credentials, MissingProfileNamesFilesAndProfile) {
 TEST(Credentials, HalfAProfileIsAnErrorNamingTheFile) {
   testing::TempDir dir;
   std::string file = dir.WriteFile("credentials", "[default]\naws_access_key_id=D\n");
-  auto creds = ResolveCredentials({EnvFromMap({{"AWS_SHARED_CREDENTIALS_FILE", file}}), ""});
+  auto creds = ResolveCredentials({base::EnvFromMap({{"AWS_SHARED_CREDENTIALS_FILE", file}}), ""});
   ASSERT_FALSE(creds.ok());
   EXPECT_NE(creds.status().message().find(file), std::string::npos);
   EXPECT_NE(creds.status().message().find("aws_secret_access_key"), std::string::npos);
 }
 
 TEST(Credentials, NothingFoundSaysWhatToSet) {
-  auto creds = ResolveCredentials({EnvFromMap({{"HOME", "/nonexistent"}}), ""});
+  auto creds = ResolveCredentials({base::EnvFromMap({{"HOME", "/nonexistent"}}), ""});
   ASSERT_FALSE(creds.ok());
   EXPECT_EQ(creds.status().kind(), base::ErrorKind::kInvalid);
   EXPECT_NE(creds.status().message().find("AWS_ACCESS_KEY_ID"), std::string::npos);
@@ -122,25 +122,25 @@ TEST(Region, OrderIsAwsRegionThenDefaultRegionThenProfile) {
   std::string config = dir.WriteFile("config", "[default]\nregion = eu-central-1\n");
   auto env = [&](std::map<std::string, std::string> vars) {
     vars["AWS_CONFIG_FILE"] = config;
-    return CredentialOptions{EnvFromMap(vars), ""};
+    return CredentialOptions{base::EnvFromMap(vars), ""};
   };
   EXPECT_EQ(*ResolveRegion(env({{"AWS_REGION", "a"}, {"AWS_DEFAULT_REGION", "b"}})), "a");
   EXPECT_EQ(*ResolveRegion(env({{"AWS_REGION", ""}, {"AWS_DEFAULT_REGION", "b"}})), "b");
   EXPECT_EQ(*ResolveRegion(env({})), "eu-central-1");
-  auto none = ResolveRegion({EnvFromMap({{"HOME", "/nonexistent"}}), ""});
+  auto none = ResolveRegion({base::EnvFromMap({{"HOME", "/nonexistent"}}), ""});
   ASSERT_FALSE(none.ok());
   EXPECT_NE(none.status().message().find("AWS_REGION"), std::string::npos);
 }
 
 TEST(Endpoints, OverrideThenServiceVariableThenGlobalThenDefault) {
-  auto env = EnvFromMap({{"AWS_ENDPOINT_URL_CLOUDFORMATION", "http://cfn:1/"},
+  auto env = base::EnvFromMap({{"AWS_ENDPOINT_URL_CLOUDFORMATION", "http://cfn:1/"},
                          {"AWS_ENDPOINT_URL", "http://all:2"}});
   EXPECT_EQ(ResolveEndpoint("CloudFormation", "cloudformation", "us-east-1", "http://o:3", env),
             "http://o:3");
   EXPECT_EQ(ResolveEndpoint("CloudFormation", "cloudformation", "us-east-1", "", env),
             "http://cfn:1");
   EXPECT_EQ(ResolveEndpoint("EC2", "ec2", "us-east-1", "", env), "http://all:2");
-  EXPECT_EQ(ResolveEndpoint("EC2", "ec2", "eu-west-1", "", EnvFromMap({})),
+  EXPECT_EQ(ResolveEndpoint("EC2", "ec2", "eu-west-1", "", base::EnvFromMap({})),
             "https://ec2.eu-west-1.amazonaws.com");
   EXPECT_EQ(ResolveEndpoint("CloudFormation", "cloudformation", "cn-north-1", "", nullptr),
             "https://cloudformation.cn-north-1.amazonaws.com.cn");

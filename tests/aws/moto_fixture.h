@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include "aws/env.h"
+#include "base/env.h"
 #include "aws/make_clients.h"
 #include "tests/support/support.h"
 
@@ -25,7 +25,7 @@ class MotoClientsTest : public ::testing::Test {
   void SetUp() override {
     moto_->Reset();
     AwsClientsOptions options;
-    options.env = EnvFromMap(moto_->ClientEnv());
+    options.env = base::EnvFromMap(moto_->ClientEnv());
     auto clients = MakeAwsClients(options);
     ASSERT_TRUE(clients.ok()) << clients.status().ToString();
     clients_ = *clients;

@@ -144,7 +144,7 @@ TEST_F(Moto, DebugLogsHoldNoSecrets) {
   env["AWS_SECRET_ACCESS_KEY"] = "VerySecretKeyValue0123456789";
   env["AWS_SESSION_TOKEN"] = "SessionTokenValue0123456789";
   AwsClientsOptions options;
-  options.env = EnvFromMap(env);
+  options.env = base::EnvFromMap(env);
   auto clients = MakeAwsClients(options);
   ASSERT_TRUE(clients.ok());
   EXPECT_TRUE(clients->cloudformation->CreateStack(WebStack()).ok());

@@ -116,7 +116,7 @@ TEST(AwsRateLimit, MakeAwsClientsPassesTheLimiterToTheSharedClient) {
   auto limiter = std::make_shared<base::RateLimiter>(0.001, 3, clock);
   auto http = std::make_shared<ScriptedHttp>();
   AwsClientsOptions options;
-  options.env = EnvFromMap({{"HOME", "/nonexistent"},
+  options.env = base::EnvFromMap({{"HOME", "/nonexistent"},
                             {"AWS_EC2_METADATA_DISABLED", "true"},
                             {"AWS_ACCESS_KEY_ID", "a"},
                             {"AWS_SECRET_ACCESS_KEY", "b"},

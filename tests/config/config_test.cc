@@ -34,7 +34,7 @@ config::ReadFileFn FilesFromMap(Vars files) {
 
 base::Result<config::Config> Parse(const std::string& text, Vars env = {{"HOME", "/home/tester"}},
                            Vars files = {}) {
-  return config::ParseConfig(text, "ecsync.yaml", aws::EnvFromMap(std::move(env)),
+  return config::ParseConfig(text, "ecsync.yaml", base::EnvFromMap(std::move(env)),
                      FilesFromMap(std::move(files)));
 }
 
@@ -758,7 +758,7 @@ TEST(LoadConfig, ReadsFileAndSecretsFromDisk) {
   const std::string secret = dir.WriteFile("secret", "from-disk\n");
   const std::string path =
       dir.WriteFile("ecsync.yaml", "webhooks: {secret: {file: " + secret + "}}\n" + Minimal());
-  const base::Result<config::Config> config = config::LoadConfig(path, aws::EnvFromMap({{"HOME", "/h"}}));
+  const base::Result<config::Config> config = config::LoadConfig(path, base::EnvFromMap({{"HOME", "/h"}}));
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_EQ(config->path, path);
   EXPECT_EQ(config->webhooks.secret, "from-disk");
@@ -766,17 +766,17 @@ TEST(LoadConfig, ReadsFileAndSecretsFromDisk) {
 
 TEST(LoadConfig, MissingFileAndBadContent) {
   testing::TempDir dir;
-  const base::Result<config::Config> missing = config::LoadConfig(dir.path() + "/nope.yaml", aws::EnvFromMap({}));
+  const base::Result<config::Config> missing = config::LoadConfig(dir.path() + "/nope.yaml", base::EnvFromMap({}));
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().kind(), base::ErrorKind::kInvalid);
   EXPECT_THAT(missing.status().message(), HasSubstr("nope.yaml: no such configuration file"));
 
-  const base::Result<config::Config> directory = config::LoadConfig(dir.path(), aws::EnvFromMap({}));
+  const base::Result<config::Config> directory = config::LoadConfig(dir.path(), base::EnvFromMap({}));
   ASSERT_FALSE(directory.ok());
   EXPECT_THAT(directory.status().message(), HasSubstr("it is a directory"));
 
   const std::string path = dir.WriteFile("bad.yaml", "\n\nconcurrency: 100\n" + Minimal());
-  const base::Result<config::Config> bad = config::LoadConfig(path, aws::EnvFromMap({{"HOME", "/h"}}));
+  const base::Result<config::Config> bad = config::LoadConfig(path, base::EnvFromMap({{"HOME", "/h"}}));
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.status().message(), StartsWith(path + ":3: concurrency: must be between"));
 }

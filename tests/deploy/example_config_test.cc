@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "aws/env.h"
+#include "base/env.h"
 #include "config/config.h"
 #include "tests/support/support.h"
 
@@ -42,7 +42,7 @@ TEST(ExampleConfig, ConfigMapLoadsWithSecretsFromTheExampleSecret) {
   const std::map<std::string, std::string> env = SecretEnvironment();
 
   const base::Result<config::Config> config =
-      config::ParseConfig(text, "/etc/ecsync/ecsync.yaml", aws::EnvFromMap(env), NoFiles());
+      config::ParseConfig(text, "/etc/ecsync/ecsync.yaml", base::EnvFromMap(env), NoFiles());
   ASSERT_TRUE(config.ok()) << config.status().message();
 
   EXPECT_EQ(config->cache_dir, "/var/cache/ecsync");  // the Deployment's emptyDir
@@ -60,7 +60,7 @@ TEST(ExampleConfig, ConfigMapNeedsTheSecret) {
   const std::string text = configmap["data"]["ecsync.yaml"].as<std::string>();
 
   const base::Result<config::Config> config =
-      config::ParseConfig(text, "/etc/ecsync/ecsync.yaml", aws::EnvFromMap({}), NoFiles());
+      config::ParseConfig(text, "/etc/ecsync/ecsync.yaml", base::EnvFromMap({}), NoFiles());
   ASSERT_FALSE(config.ok());
   EXPECT_NE(config.status().message().find("ECSYNC_"), std::string::npos)
       << config.status().message();

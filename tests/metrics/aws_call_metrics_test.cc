@@ -9,7 +9,7 @@
 #include <memory>
 #include <thread>
 
-#include "aws/env.h"
+#include "base/env.h"
 #include "aws/make_clients.h"
 #include "base/clock.h"
 #include "tests/metrics/metrics_text.h"
@@ -65,7 +65,7 @@ aws::AwsClients ClientsFor(const std::map<std::string, std::string>& env,
                            std::shared_ptr<aws::CallObserver> observer,
                            base::Clock* clock = nullptr) {
   aws::AwsClientsOptions options;
-  options.env = aws::EnvFromMap(env);
+  options.env = base::EnvFromMap(env);
   options.observer = std::move(observer);
   options.clock = clock;
   options.max_attempts = 3;

@@ -13,7 +13,7 @@
 #include <set>
 
 #include "aws/cloudformation_client.h"
-#include "aws/env.h"
+#include "base/env.h"
 #include "aws/make_clients.h"
 #include "base/clock.h"
 #include "git/libgit2_source.h"
@@ -104,7 +104,7 @@ class IamAuthMoto : public ::testing::Test {
   aws::AwsClients Clients(const std::string& secret, std::shared_ptr<Recorder> recorder,
                           int max_attempts = 3) const {
     aws::AwsClientsOptions options;
-    options.env = aws::EnvFromMap(Env(secret));
+    options.env = base::EnvFromMap(Env(secret));
     options.observer = std::move(recorder);
     options.max_attempts = max_attempts;
     auto clients = aws::MakeAwsClients(options);

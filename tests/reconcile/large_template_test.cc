@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "aws/env.h"
+#include "base/env.h"
 #include "aws/make_clients.h"
 #include "aws/stack_files.h"
 #include "base/hash.h"

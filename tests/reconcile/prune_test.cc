@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "aws/env.h"
+#include "base/env.h"
 #include "aws/make_clients.h"
 #include "aws/stack_files.h"
 #include "git/libgit2_source.h"

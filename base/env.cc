@@ -1,9 +1,9 @@
-#include "aws/env.h"
+#include "base/env.h"
 
 #include <cstdlib>
 #include <utility>
 
-namespace ecsync::aws {
+namespace ecsync::base {
 
 EnvLookup EnvFromProcess() {
   return [](const std::string& name) -> std::optional<std::string> {
@@ -28,4 +28,4 @@ std::optional<std::string> NonEmptyEnv(const EnvLookup& env, const std::string& 
   return value;
 }
 
-}  // namespace ecsync::aws
+}  // namespace ecsync::base
