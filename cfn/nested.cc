@@ -287,6 +287,14 @@ std::vector<std::string> DependsOnOf(const Json& entry) {
   return out;
 }
 
+// The Tags array of a resource entry's Properties, or null.
+const Json* TagsOf(const Json& entry) {
+  auto properties = entry.find("Properties");
+  if (properties == entry.end() || !properties->is_object()) return nullptr;
+  auto tags = properties->find("Tags");
+  return tags != properties->end() && tags->is_array() ? &*tags : nullptr;
+}
+
 struct ResourceInfo {
   std::string id;
   const Json* entry = nullptr;
@@ -320,7 +328,9 @@ struct StackDraft {
 
 class Splitter {
  public:
-  Splitter(const Json& tmpl, const StackLimits& limits) : tmpl_(tmpl), limits_(limits) {}
+  // `resource_bytes[i]`: the size of the i-th resource as in Sizes().
+  Splitter(const Json& tmpl, const StackLimits& limits, std::vector<size_t> resource_bytes)
+      : tmpl_(tmpl), limits_(limits), resource_bytes_(std::move(resource_bytes)) {}
 
   base::Result<NestedTemplates> Run(const TemplateUrlFunction& template_url);
 
@@ -345,6 +355,7 @@ class Splitter {
 
   const Json& tmpl_;
   const StackLimits& limits_;
+  const std::vector<size_t> resource_bytes_;
   Declared declared_;
   std::vector<ResourceInfo> resources_;
   std::unordered_map<std::string, size_t> index_;
@@ -376,6 +387,7 @@ void Splitter::Index() {
     ResourceInfo info;
     info.id = it.key();
     info.entry = &it.value();
+    info.bytes = resource_bytes_[resources_.size()];
     resources_.push_back(std::move(info));
   }
   for (ResourceInfo& info : resources_) {
@@ -387,7 +399,6 @@ void Splitter::Index() {
     if (auto c = info.entry->find("Condition"); c != info.entry->end() && c->is_string()) {
       info.condition = c->get<std::string>();
     }
-    info.bytes = info.id.size() + Compact(*info.entry).size() + 4;
   }
   for (ResourceInfo& info : resources_) {
     for (const Reference& ref : info.uses.refs) {
@@ -413,9 +424,9 @@ void Splitter::Group() {
     if (info.id.size() <= 7 || !info.id.ends_with("Service")) continue;
     std::string part = info.id.substr(0, info.id.size() - 7);
     std::string name = part;
-    const Json properties = info.entry->value("Properties", Json::object());
-    if (!properties.is_object()) continue;
-    for (const Json& tag : properties.value("Tags", Json::array())) {
+    const Json* tags = TagsOf(*info.entry);
+    if (tags == nullptr) continue;
+    for (const Json& tag : *tags) {
       if (tag.is_object() && tag.value("Key", "") == kServiceTag && tag["Value"].is_string()) {
         name = tag["Value"].get<std::string>();
       }
@@ -444,9 +455,9 @@ void Splitter::Group() {
       }
     }
     if (info.unit >= 0) continue;
-    const Json& properties = info.entry->value("Properties", Json::object());
-    if (!properties.is_object()) continue;
-    for (const Json& tag : properties.value("Tags", Json::array())) {
+    const Json* tags = TagsOf(*info.entry);
+    if (tags == nullptr) continue;
+    for (const Json& tag : *tags) {
       if (!tag.is_object() || tag.value("Key", "") != kServiceTag || !tag["Value"].is_string()) {
         continue;
       }
@@ -1038,6 +1049,28 @@ base::Result<NestedTemplates> Splitter::Run(const TemplateUrlFunction& template_
       Figure(limits_.max_template_bytes) + " bytes each");
 }
 
+// The template's figures as MeasureTemplate gives them, from one serialization of each
+// resource (which the split needs anyway) instead of one of the whole template. Each entry
+// of `resource_bytes` counts `"id":{...}` and the comma after it.
+TemplateFigures Sizes(const Json& tmpl, std::vector<size_t>* resource_bytes) {
+  TemplateFigures figures;
+  figures.bytes = 2 + (tmpl.empty() ? 0 : tmpl.size() - 1);  // braces and commas
+  for (auto it = tmpl.begin(); it != tmpl.end(); ++it) {
+    figures.bytes += Compact(Json(it.key())).size() + 1;
+    if (it.key() != "Resources" || !it->is_object()) {
+      figures.bytes += Compact(it.value()).size();
+      continue;
+    }
+    figures.resources = it->size();
+    figures.bytes += it->empty() ? 2 : 1;  // the trailing comma of the last entry is the '}'
+    for (auto r = it->begin(); r != it->end(); ++r) {
+      resource_bytes->push_back(Compact(Json(r.key())).size() + 1 + Compact(r.value()).size() + 1);
+      figures.bytes += resource_bytes->back();
+    }
+  }
+  return figures;
+}
+
 }  // namespace
 
 TemplateFigures MeasureTemplate(const Json& tmpl) {
@@ -1083,12 +1116,13 @@ base::Result<NestedTemplates> SplitIntoNestedStacks(const Json& tmpl,
   if (!tmpl.is_object() || !tmpl.contains("Resources") || !tmpl["Resources"].is_object()) {
     return base::InvalidError("the template has no Resources object to split");
   }
-  const TemplateFigures figures = MeasureTemplate(tmpl);
-  if (figures.resources <= limits.max_resources && figures.bytes <= limits.max_template_bytes) {
-    return NestedTemplates{tmpl, {}};
-  }
   try {
-    Splitter splitter(tmpl, limits);
+    std::vector<size_t> resource_bytes;
+    const TemplateFigures figures = Sizes(tmpl, &resource_bytes);
+    if (figures.resources <= limits.max_resources && figures.bytes <= limits.max_template_bytes) {
+      return NestedTemplates{tmpl, {}};
+    }
+    Splitter splitter(tmpl, limits, std::move(resource_bytes));
     return splitter.Run(template_url);
   } catch (const nlohmann::json::exception& e) {
     return base::InternalError(std::string("splitting the template: ") + e.what());

@@ -300,6 +300,15 @@ TEST(NestedStacks, TemplateWithinLimitsIsUnchanged) {
   EXPECT_EQ(calls, 0);
 }
 
+TEST(NestedStacks, ByteLimitIsExact) {
+  const ordered_json tmpl = testing::ConvertOk(ManyServices(12));
+  StackLimits limits;
+  limits.max_template_bytes = tmpl.dump().size();
+  EXPECT_TRUE(SplitOrDie(tmpl, limits).children.empty());
+  limits.max_template_bytes -= 1;
+  EXPECT_FALSE(SplitOrDie(tmpl, limits).children.empty());
+}
+
 TEST(NestedStacks, SameInputGivesTheSameSplit) {
   const compose::Project project = ManyServices(200);
   const NestedTemplates a = SplitOrDie(testing::ConvertOk(project));
