@@ -46,6 +46,51 @@ std::string Compact(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+// The size of `text` as a JSON string in nlohmann's serialization (ensure_ascii off).
+// Text with bytes above 0x7F is serialized, so invalid UTF-8 counts as its replacement does.
+size_t StringSize(const std::string& text) {
+  size_t size = 2;
+  for (unsigned char c : text) {
+    if (c >= 0x80) return Compact(Json(text)).size();
+    if (c == '"' || c == '\\' || c == '\b' || c == '\t' || c == '\n' || c == '\f' || c == '\r') {
+      size += 2;
+    } else {
+      size += c <= 0x1F ? 6 : 1;
+    }
+  }
+  return size;
+}
+
+// Compact(value).size() without building the text.
+size_t CompactSize(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::object: {
+      size_t size = value.empty() ? 2 : 1 + value.size();  // braces and commas
+      for (auto it = value.begin(); it != value.end(); ++it) {
+        size += StringSize(it.key()) + 1 + CompactSize(it.value());
+      }
+      return size;
+    }
+    case Json::value_t::array: {
+      size_t size = value.empty() ? 2 : 1 + value.size();
+      for (const Json& item : value) size += CompactSize(item);
+      return size;
+    }
+    case Json::value_t::string:
+      return StringSize(value.get_ref<const std::string&>());
+    case Json::value_t::boolean:
+      return value.get<bool>() ? 4 : 5;
+    case Json::value_t::null:
+      return 4;
+    case Json::value_t::number_integer:
+      return std::to_string(value.get<int64_t>()).size();
+    case Json::value_t::number_unsigned:
+      return std::to_string(value.get<uint64_t>()).size();
+    default:
+      return Compact(value).size();
+  }
+}
+
 std::string AlnumOnly(std::string_view text) {
   std::string out;
   for (char c : text) {
@@ -1049,22 +1094,22 @@ base::Result<NestedTemplates> Splitter::Run(const TemplateUrlFunction& template_
       Figure(limits_.max_template_bytes) + " bytes each");
 }
 
-// The template's figures as MeasureTemplate gives them, from one serialization of each
-// resource (which the split needs anyway) instead of one of the whole template. Each entry
-// of `resource_bytes` counts `"id":{...}` and the comma after it.
+// The template's figures as MeasureTemplate gives them, and the size of each resource (the
+// split's packing needs them). Each entry of `resource_bytes` counts `"id":{...}` and the
+// comma after it.
 TemplateFigures Sizes(const Json& tmpl, std::vector<size_t>* resource_bytes) {
   TemplateFigures figures;
   figures.bytes = 2 + (tmpl.empty() ? 0 : tmpl.size() - 1);  // braces and commas
   for (auto it = tmpl.begin(); it != tmpl.end(); ++it) {
-    figures.bytes += Compact(Json(it.key())).size() + 1;
+    figures.bytes += StringSize(it.key()) + 1;
     if (it.key() != "Resources" || !it->is_object()) {
-      figures.bytes += Compact(it.value()).size();
+      figures.bytes += CompactSize(it.value());
       continue;
     }
     figures.resources = it->size();
     figures.bytes += it->empty() ? 2 : 1;  // the trailing comma of the last entry is the '}'
     for (auto r = it->begin(); r != it->end(); ++r) {
-      resource_bytes->push_back(Compact(Json(r.key())).size() + 1 + Compact(r.value()).size() + 1);
+      resource_bytes->push_back(StringSize(r.key()) + 1 + CompactSize(r.value()) + 1);
       figures.bytes += resource_bytes->back();
     }
   }
@@ -1078,7 +1123,7 @@ TemplateFigures MeasureTemplate(const Json& tmpl) {
   if (auto it = tmpl.find("Resources"); it != tmpl.end() && it->is_object()) {
     figures.resources = it->size();
   }
-  figures.bytes = Compact(tmpl).size();
+  figures.bytes = CompactSize(tmpl);
   return figures;
 }
 

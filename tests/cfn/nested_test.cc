@@ -309,6 +309,15 @@ TEST(NestedStacks, ByteLimitIsExact) {
   EXPECT_FALSE(SplitOrDie(tmpl, limits).children.empty());
 }
 
+TEST(NestedStacks, MeasuredBytesAreTheCompactSerialization) {
+  ordered_json tmpl = testing::ConvertOk(testing::SimpleSingleService());
+  tmpl["Outputs"] = {{"Odd", {{"Value", "quote \" backslash \\ tab \t nul \u0001 é ✓"}}},
+                     {"Numbers", {{"Value", {-12, 0, 7u, 1.5, true, false, nullptr}}}},
+                     {"Empty", {{"Value", ordered_json::object()}, {"List", ordered_json::array()}}}};
+  EXPECT_EQ(MeasureTemplate(tmpl).bytes, tmpl.dump().size());
+  EXPECT_EQ(MeasureTemplate(tmpl).resources, tmpl["Resources"].size());
+}
+
 TEST(NestedStacks, SameInputGivesTheSameSplit) {
   const compose::Project project = ManyServices(200);
   const NestedTemplates a = SplitOrDie(testing::ConvertOk(project));
