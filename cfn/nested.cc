@@ -1065,7 +1065,7 @@ base::Result<NestedTemplates> Splitter::Run(const TemplateUrlFunction& template_
             "the template cannot be split into nested stacks: the parent stack keeps " +
             Figure(parent_resources) + " resources and " + Figure(parent_bytes) +
             " bytes of shared resources (cluster, networks, load balancer, ...) and nested "
-            "stacks, over CloudFormation's " +
+            "stacks, over the limits of " +
             Figure(limits_.max_resources) + " resources and " +
             Figure(limits_.max_template_bytes) + " bytes per stack");
       }

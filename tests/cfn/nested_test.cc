@@ -361,6 +361,32 @@ TEST(NestedStacks, ServiceAloneOverTheLimitIsRefusedByName) {
       << split.status().message();
 }
 
+TEST(NestedStacks, FullParentMovesUnreferencedSharedResourcesIntoChildren) {
+  const ordered_json tmpl = testing::ConvertOk(ManyServices(12));
+  StackLimits limits;
+  limits.max_resources = 18;  // 15 shared resources and 5 stacks do not fit
+  const NestedTemplates split = SplitOrDie(tmpl, limits);
+  ASSERT_FALSE(split.children.empty());
+  EXPECT_LE(split.parent["Resources"].size(), 18u);
+  size_t ingress_in_children = 0;
+  for (const ChildStack& child : split.children) {
+    EXPECT_LE(child.tmpl["Resources"].size(), 18u);
+    for (const auto& [id, entry] : child.tmpl["Resources"].items()) {
+      if (entry["Type"] == "AWS::EC2::SecurityGroupIngress") ++ingress_in_children;
+    }
+  }
+  EXPECT_GT(ingress_in_children, 0u);
+  EXPECT_TRUE(split.parent["Resources"].contains("Cluster"));
+  ExpectResolvable(split);
+
+  limits.max_resources = 16;  // even without its ingress rules the parent is over
+  base::Result<NestedTemplates> refused = SplitIntoNestedStacks(tmpl, FakeUrl, limits);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().kind(), base::ErrorKind::kInvalid);
+  EXPECT_NE(refused.status().message().find("the parent stack keeps"), std::string::npos)
+      << refused.status().message();
+}
+
 TEST(NestedStacks, ByteLimitAloneSplitsToo) {
   StackLimits limits;
   limits.max_template_bytes = 60'000;
