@@ -1141,9 +1141,11 @@ base::Status CheckTemplateBucket(std::string_view stack, const Json& tmpl,
   if (!nested && figures.bytes <= limits.max_inline_bytes) return base::Status::Ok();
   std::string why;
   if (nested) {
-    why = "over CloudFormation's " + Figure(limits.max_resources) + " resources and " +
-          Figure(limits.max_template_bytes) +
-          " bytes per stack, so it is split into nested stacks whose templates go through S3";
+    why = figures.resources > limits.max_resources
+              ? "more than the " + Figure(limits.max_resources) + " resources"
+              : "more than the " + Figure(limits.max_template_bytes) + " bytes";
+    why += " CloudFormation takes per stack, so it is split into nested stacks whose templates "
+           "go through S3";
   } else {
     why = "over the " + Figure(limits.max_inline_bytes) +
           " bytes CloudFormation takes inline, so it goes through S3";
