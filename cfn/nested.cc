@@ -24,13 +24,13 @@ constexpr size_t kBytesPerParameter = 96;
 
 // Suffixes cfn/names.h puts after a service's logical-ID part.
 constexpr std::string_view kServiceSuffixes[] = {
-    "Service",        "TaskDefinition", "TaskExecutionRole", "TaskRole",
-    "ServiceDiscoveryEntry", "ScalableTarget", "ScalingPolicy", "AutoScalingRole"};
+    "Service",        "TaskDefinition", "TaskExecutionRole", "TaskRole", "ServiceDiscoveryEntry",
+    "ScalableTarget", "ScalingPolicy",  "AutoScalingRole"};
 
 // Attributes whose value is a list: they travel between stacks joined by commas.
-constexpr std::string_view kListAttributes[] = {"SecurityGroups", "Ipv6CidrBlocks",
+constexpr std::string_view kListAttributes[] = {"SecurityGroups",        "Ipv6CidrBlocks",
                                                 "CidrBlockAssociations", "DnsEntries",
-                                                "NetworkInterfaceIds", "NameServers"};
+                                                "NetworkInterfaceIds",   "NameServers"};
 
 std::string Figure(size_t n) {
   std::string digits = std::to_string(n);
@@ -205,15 +205,14 @@ void CollectUses(const Json& value, const Declared& declared, Uses* uses) {
         CollectUses(*variables, declared, uses);
       }
       if (!text->is_string()) return CollectUses(*text, declared, uses);
-      ForEachSubName(text->get_ref<const std::string&>(),
-                     [&](size_t, size_t, const std::string& name) {
-                       if (variables != nullptr && variables->is_object() &&
-                           variables->contains(name)) {
-                         return;
-                       }
-                       Reference ref = SubReference(name);
-                       if (declared.Referable(ref.target)) uses->refs.insert(std::move(ref));
-                     });
+      ForEachSubName(
+          text->get_ref<const std::string&>(), [&](size_t, size_t, const std::string& name) {
+            if (variables != nullptr && variables->is_object() && variables->contains(name)) {
+              return;
+            }
+            Reference ref = SubReference(name);
+            if (declared.Referable(ref.target)) uses->refs.insert(std::move(ref));
+          });
       return;
     }
     if (key == "Fn::If" && arg.is_array() && !arg.empty() && arg[0].is_string()) {
@@ -352,7 +351,7 @@ struct ResourceInfo {
 };
 
 struct Unit {
-  std::string name;  // what errors call it: `service "web"`, `resource "Back80Ingress"`
+  std::string name;             // what errors call it: `service "web"`, `resource "Back80Ingress"`
   std::vector<size_t> members;  // resource indexes, in template order
   size_t bytes = 0;
   std::set<std::string> externals;  // "target.attribute" of what it uses outside itself
@@ -361,8 +360,8 @@ struct Unit {
 
 // One stack of the split while it is built.
 struct StackDraft {
-  std::string id;                   // the child's stack resource ID; empty for the parent
-  std::vector<size_t> members;      // resource indexes in template order
+  std::string id;                          // the child's stack resource ID; empty for the parent
+  std::vector<size_t> members;             // resource indexes in template order
   std::map<std::string, Json> parameters;  // name -> definition (children)
   std::map<std::string, Json> passed;      // name -> value the parent passes (children)
   std::set<std::string> depends_on;        // parent resources and stacks (children)
@@ -448,7 +447,8 @@ void Splitter::Index() {
   for (ResourceInfo& info : resources_) {
     for (const Reference& ref : info.uses.refs) {
       auto it = index_.find(ref.target);
-      if (it != index_.end() && it->second != index_[info.id]) resources_[it->second].referred = true;
+      if (it != index_.end() && it->second != index_[info.id])
+        resources_[it->second].referred = true;
     }
     for (const std::string& dependency : info.depends_on) {
       resources_[index_[dependency]].referred = true;
@@ -520,8 +520,10 @@ void Splitter::Group() {
       auto note = [&](const std::string& target) {
         auto it = index_.find(target);
         if (it == index_.end()) return;
-        if (resources_[it->second].unit < 0) shared = true;
-        else units.insert(resources_[it->second].unit);
+        if (resources_[it->second].unit < 0)
+          shared = true;
+        else
+          units.insert(resources_[it->second].unit);
       };
       for (const Reference& ref : info.uses.refs) note(ref.target);
       for (const std::string& dependency : info.depends_on) note(dependency);
@@ -961,8 +963,8 @@ Json Splitter::AssembleParent() {
     Obj entry;
     entry.Add("Type", kStackType);
     if (!draft.depends_on.empty()) {
-      entry.Add("DependsOn", Json(std::vector<std::string>(draft.depends_on.begin(),
-                                                            draft.depends_on.end())));
+      entry.Add("DependsOn",
+                Json(std::vector<std::string>(draft.depends_on.begin(), draft.depends_on.end())));
     }
     entry.Add("Properties", std::move(properties).Take());
     AppendMember(resources, draft.id, std::move(entry).Take());
@@ -1015,7 +1017,8 @@ base::Result<NestedTemplates> Splitter::Run(const TemplateUrlFunction& template_
         // DependsOn costs no parameter, only an order.
         for (const std::string& dependency : info.depends_on) {
           const int home = resources_[index_.at(dependency)].unit;
-          if (home >= 0 && home != static_cast<int>(u)) unit.after.insert(static_cast<size_t>(home));
+          if (home >= 0 && home != static_cast<int>(u))
+            unit.after.insert(static_cast<size_t>(home));
         }
       }
     }
@@ -1066,8 +1069,8 @@ base::Result<NestedTemplates> Splitter::Run(const TemplateUrlFunction& template_
             Figure(parent_resources) + " resources and " + Figure(parent_bytes) +
             " bytes of shared resources (cluster, networks, load balancer, ...) and nested "
             "stacks, over the limits of " +
-            Figure(limits_.max_resources) + " resources and " +
-            Figure(limits_.max_template_bytes) + " bytes per stack");
+            Figure(limits_.max_resources) + " resources and " + Figure(limits_.max_template_bytes) +
+            " bytes per stack");
       }
       size_t freed_count = 0;
       size_t freed_bytes = 0;
@@ -1089,9 +1092,8 @@ base::Result<NestedTemplates> Splitter::Run(const TemplateUrlFunction& template_
     }
     return out;
   }
-  return base::InvalidError(
-      "the template cannot be split into nested stacks of at most " +
-      Figure(limits_.max_template_bytes) + " bytes each");
+  return base::InvalidError("the template cannot be split into nested stacks of at most " +
+                            Figure(limits_.max_template_bytes) + " bytes each");
 }
 
 // The template's figures as MeasureTemplate gives them, and the size of each resource (the
@@ -1132,27 +1134,28 @@ bool NeedsTemplateBucket(const Json& tmpl, const StackLimits& limits) {
   return figures.bytes > limits.max_inline_bytes || figures.resources > limits.max_resources;
 }
 
-base::Status CheckTemplateBucket(std::string_view stack, const Json& tmpl,
-                                 bool bucket_configured, const StackLimits& limits) {
+base::Status CheckTemplateBucket(std::string_view stack, const Json& tmpl, bool bucket_configured,
+                                 const StackLimits& limits) {
   if (bucket_configured) return base::Status::Ok();
   const TemplateFigures figures = MeasureTemplate(tmpl);
-  const bool nested = figures.resources > limits.max_resources ||
-                      figures.bytes > limits.max_template_bytes;
+  const bool nested =
+      figures.resources > limits.max_resources || figures.bytes > limits.max_template_bytes;
   if (!nested && figures.bytes <= limits.max_inline_bytes) return base::Status::Ok();
   std::string why;
   if (nested) {
     why = figures.resources > limits.max_resources
               ? "more than the " + Figure(limits.max_resources) + " resources"
               : "more than the " + Figure(limits.max_template_bytes) + " bytes";
-    why += " CloudFormation takes per stack, so it is split into nested stacks whose templates "
-           "go through S3";
+    why +=
+        " CloudFormation takes per stack, so it is split into nested stacks whose templates "
+        "go through S3";
   } else {
     why = "over the " + Figure(limits.max_inline_bytes) +
           " bytes CloudFormation takes inline, so it goes through S3";
   }
   return base::InvalidError("stack " + std::string(stack) + ": the template has " +
-                            Figure(figures.resources) + " resources and " +
-                            Figure(figures.bytes) + " bytes, " + why +
+                            Figure(figures.resources) + " resources and " + Figure(figures.bytes) +
+                            " bytes, " + why +
                             "; set aws.template_bucket in the config file (or "
                             "--template-bucket) to an S3 bucket for them");
 }

@@ -109,7 +109,7 @@ bool NeedsTemplateBucket(const Json& tmpl, const StackLimits& limits = {});
 // Ok when the template needs no bucket or `bucket_configured`. Otherwise kInvalid naming
 // `stack`, the template's resources and bytes, the limit it exceeds and the configuration
 // key aws.template_bucket: meant to be checked before any AWS call.
-base::Status CheckTemplateBucket(std::string_view stack, const Json& tmpl,
-                                 bool bucket_configured, const StackLimits& limits = {});
+base::Status CheckTemplateBucket(std::string_view stack, const Json& tmpl, bool bucket_configured,
+                                 const StackLimits& limits = {});
 
 }  // namespace ecsync::cfn

@@ -97,16 +97,18 @@ class ReferenceChecker {
     }
   }
 
-  void Check(const ordered_json& tmpl, std::set<std::pair<std::string, std::string>>* outputs_read) {
+  void Check(const ordered_json& tmpl,
+             std::set<std::pair<std::string, std::string>>* outputs_read) {
     outputs_read_ = outputs_read;
     for (const auto& [id, entry] : tmpl["Resources"].items()) {
       if (entry.contains("Condition")) ExpectCondition(entry["Condition"], id);
       if (entry.contains("DependsOn")) {
-        ordered_json list = entry["DependsOn"].is_array() ? entry["DependsOn"]
-                                                          : ordered_json::array({entry["DependsOn"]});
+        ordered_json list = entry["DependsOn"].is_array()
+                                ? entry["DependsOn"]
+                                : ordered_json::array({entry["DependsOn"]});
         for (const auto& dependency : list) {
-          EXPECT_TRUE(Has("Resources", dependency)) << name_ << ": " << id << " DependsOn "
-                                                    << dependency;
+          EXPECT_TRUE(Has("Resources", dependency))
+              << name_ << ": " << id << " DependsOn " << dependency;
         }
       }
       Walk(entry.value("Properties", ordered_json::object()), id);
@@ -311,9 +313,10 @@ TEST(NestedStacks, ByteLimitIsExact) {
 
 TEST(NestedStacks, MeasuredBytesAreTheCompactSerialization) {
   ordered_json tmpl = testing::ConvertOk(testing::SimpleSingleService());
-  tmpl["Outputs"] = {{"Odd", {{"Value", "quote \" backslash \\ tab \t nul \u0001 é ✓"}}},
-                     {"Numbers", {{"Value", {-12, 0, 7u, 1.5, true, false, nullptr}}}},
-                     {"Empty", {{"Value", ordered_json::object()}, {"List", ordered_json::array()}}}};
+  tmpl["Outputs"] = {
+      {"Odd", {{"Value", "quote \" backslash \\ tab \t nul \u0001 é ✓"}}},
+      {"Numbers", {{"Value", {-12, 0, 7u, 1.5, true, false, nullptr}}}},
+      {"Empty", {{"Value", ordered_json::object()}, {"List", ordered_json::array()}}}};
   EXPECT_EQ(MeasureTemplate(tmpl).bytes, tmpl.dump().size());
   EXPECT_EQ(MeasureTemplate(tmpl).resources, tmpl["Resources"].size());
 }
@@ -510,10 +513,12 @@ TEST_F(NestedMotoDeploy, SplitProjectDeploysThroughTemplateUrls) {
   const std::string parent = dir_.WriteFile("parent.json", split->parent.dump());
   Cli({"s3api", "put-object", "--bucket", "templates", "--key", "many/parent.json", "--body",
        parent});
-  std::vector<std::string> args = {"cloudformation", "create-stack", "--stack-name", "many",
-                                   "--template-url",
-                                   "https://templates.s3.us-east-1.amazonaws.com/many/parent.json",
-                                   "--capabilities", "CAPABILITY_IAM", "--parameters"};
+  std::vector<std::string> args = {
+      "cloudformation", "create-stack",
+      "--stack-name",   "many",
+      "--template-url", "https://templates.s3.us-east-1.amazonaws.com/many/parent.json",
+      "--capabilities", "CAPABILITY_IAM",
+      "--parameters"};
   for (const SecretParameter& secret : conversion.secret_parameters) {
     args.push_back("ParameterKey=" + secret.parameter + ",ParameterValue=token");
   }
