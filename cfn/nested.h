@@ -102,8 +102,8 @@ struct TemplateFigures {
 };
 TemplateFigures MeasureTemplate(const Json& tmpl);
 
-// True when the template can be neither sent inline (over limits.max_inline_bytes) nor held
-// by one stack (needs nested stacks): either way it goes through S3.
+// True when the template is too large to send inline (over limits.max_inline_bytes) or needs
+// nested stacks (over limits.max_resources): either way it goes through S3.
 bool NeedsTemplateBucket(const Json& tmpl, const StackLimits& limits = {});
 
 // Ok when the template needs no bucket or `bucket_configured`. Otherwise kInvalid naming
