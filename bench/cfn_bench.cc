@@ -1,6 +1,7 @@
 // Converting and serializing beside loading, for generated projects of 1, 10, 100 and 500
 // services, in the same run: the target is that converting plus serializing costs
-// no more than loading the same project. bench/RESULTS.md records the figures.
+// no more than loading the same project. Also the split into nested stacks of the 200- and
+// 500-service templates, beside their conversion. bench/RESULTS.md records the figures.
 
 #include <benchmark/benchmark.h>
 
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "cfn/convert.h"
+#include "cfn/nested.h"
 #include "compose/loader.h"
 
 namespace {
@@ -112,10 +114,32 @@ void BM_Serialize(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(ecsync::cfn::ToJson(*tmpl));
 }
 
+// SplitIntoNestedStacks on the converted template: measuring it, grouping, packing, the
+// children's bodies (compact JSON) and the parent. The URL function only names the child.
+void BM_SplitNested(benchmark::State& state) {
+  const auto project = LoadOrDie(ComposeText(static_cast<int>(state.range(0))));
+  const auto tmpl = ecsync::cfn::Convert(project, kNetwork);
+  auto url = [](size_t number, const std::string&) {
+    return "https://templates.s3.us-east-1.amazonaws.com/bench/" + std::to_string(number);
+  };
+  size_t children = 0;
+  for (auto _ : state) {
+    auto split = ecsync::cfn::SplitIntoNestedStacks(*tmpl, url);
+    if (!split.ok()) {
+      state.SkipWithError(split.status().ToString().c_str());
+      break;
+    }
+    children = split->children.size();
+    benchmark::DoNotOptimize(split);
+  }
+  state.counters["children"] = static_cast<double>(children);
+}
+
 BENCHMARK(BM_Load)->Arg(1)->Arg(10)->Arg(100)->Arg(500)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_ConvertSerialize)->Arg(1)->Arg(10)->Arg(100)->Arg(500)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_Convert)->Arg(1)->Arg(10)->Arg(100)->Arg(500)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Convert)->Arg(1)->Arg(10)->Arg(100)->Arg(200)->Arg(500)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Serialize)->Arg(1)->Arg(10)->Arg(100)->Arg(500)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SplitNested)->Arg(200)->Arg(500)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 
