@@ -36,7 +36,7 @@ struct Targets {
   // the stack gets a new file system.
   aws::Efs* efs = nullptr;
   // Keeps the clients above alive when the bundle owns them; null otherwise.
-  std::shared_ptr<const void> owner;
+  std::shared_ptr<const void> owner = nullptr;
 };
 
 // The AWS services of `clients`, sharing their AwsClient.
