@@ -237,7 +237,7 @@ TEST_F(LargeTemplateTest, SmallTemplatesStayInlineEvenWithABucket) {
   EXPECT_TRUE(Keys().empty());
 }
 
-// Without UseS3 (the stack-files target: no S3, no limit) a large template goes inline.
+// Without Targets::s3 (the stack-files target: no S3, no limit) a large template goes inline.
 TEST_F(LargeTemplateTest, WithoutS3ALargeTemplateGoesInline) {
   repo_.Write("compose.yaml", LargeCompose("1"));
   repo_.Commit("ten services");
