@@ -1,8 +1,9 @@
 #include "cli/aws_setup.h"
 
-#include "aws/make_clients.h"
+#include <utility>
+
 #include "aws/credentials.h"
-#include "aws/stack_files.h"
+#include "aws/make_clients.h"
 #include "base/clock.h"
 
 namespace ecsync::cli {
@@ -21,7 +22,7 @@ bool AwsConfigured(const AwsFlags& flags, const base::EnvLookup& env) {
   return !flags.region.empty() || (credentials && aws::ResolveRegion(options).ok());
 }
 
-base::Result<AwsServices> ConnectAws(const AwsFlags& flags, const base::EnvLookup& env) {
+base::Result<reconcile::Targets> ConnectAws(const AwsFlags& flags, const base::EnvLookup& env) {
   if (!flags.stack_dir.empty()) {
     if (!flags.template_bucket.empty()) {
       return base::InvalidError(
@@ -29,8 +30,7 @@ base::Result<AwsServices> ConnectAws(const AwsFlags& flags, const base::EnvLooku
           "size inline");
     }
     // No EC2 offline: the VPC and subnets must come from the flags.
-    return AwsServices{std::make_shared<aws::StackFiles>(flags.stack_dir, *base::SystemClock::Get()),
-                       nullptr, nullptr, nullptr, nullptr, nullptr};
+    return reconcile::StackFileTargets(flags.stack_dir, *base::SystemClock::Get());
   }
   aws::AwsClientsOptions options;
   options.env = env;
@@ -38,8 +38,26 @@ base::Result<AwsServices> ConnectAws(const AwsFlags& flags, const base::EnvLooku
   options.region_override = flags.region;
   options.profile = flags.profile;
   ECSYNC_ASSIGN_OR_RETURN(aws::AwsClients clients, aws::MakeAwsClients(options));
-  return AwsServices{clients.cloudformation, clients.ec2, clients.ecs,
-                     clients.s3,             clients.elbv2, clients.efs};
+  return reconcile::TargetsFromClients(std::move(clients));
+}
+
+base::Result<reconcile::Targets> ConnectAws(const config::AwsConfig& config,
+                                            const base::EnvLookup& env,
+                                            std::shared_ptr<aws::CallObserver> observer,
+                                            std::shared_ptr<base::RateLimiter> limiter) {
+  if (!config.stack_dir.empty()) {
+    return reconcile::StackFileTargets(config.stack_dir, *base::SystemClock::Get());
+  }
+  aws::AwsClientsOptions options;
+  options.env = env;
+  options.endpoint_override = config.endpoint_url;
+  options.region_override = config.region;
+  options.profile = config.profile;
+  options.observer = std::move(observer);
+  options.rate_limiter = std::move(limiter);
+  options.role_arn = config.role_arn;
+  ECSYNC_ASSIGN_OR_RETURN(aws::AwsClients clients, aws::MakeAwsClients(options));
+  return reconcile::TargetsFromClients(std::move(clients));
 }
 
 }  // namespace ecsync::cli

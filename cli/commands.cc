@@ -1,17 +1,14 @@
 #include "cli/commands.h"
 
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 
 #include "base/clock.h"
-#include "cfn/convert.h"
-#include "compose/loader.h"
 #include "cli/aws_setup.h"
 #include "git/libgit2_source.h"
+#include "reconcile/desired.h"
 #include "reconcile/progress_view.h"
-#include "reconcile/project_network.h"
 #include "reconcile/reconciler.h"
 #include "reconcile/stack_tags.h"
 
@@ -43,38 +40,20 @@ ExitCode RunConvert(const ConvertCommand& command, const CommandContext& context
     return Fail(context, base::InvalidError("--format must be json or yaml, not '" +
                                             command.format + "'"));
   }
-  compose::LoadOptions load;
-  load.files = command.files.empty() ? std::vector<std::string>{"compose.yaml"} : command.files;
-  load.project_name = command.project_name;
-  load.environment = context.interpolation;  // the CLI interpolates from its environment
-  load.ecs_check = true;  // what ECS cannot honour: errors stop here, warnings are printed
-  compose::DiskFileReader reader;
-  auto project = compose::Load(load, reader);
-  if (!project.ok()) return Fail(context, project.status());
-  for (const compose::Diagnostic& warning : project->warnings) {
-    context.err << "warning: " << warning.ToString() << "\n";
-  }
-
-  cfn::ConvertOptions network;
-  network.vpc_id = command.vpc_id;
-  network.subnet_ids = command.subnet_ids;
+  reconcile::LocalRender request;
+  request.files = command.files;
+  request.project_name = command.project_name;
+  request.environment = context.interpolation;  // the CLI interpolates from its environment
+  request.network.vpc_id = command.vpc_id;
+  request.network.subnet_ids = command.subnet_ids;
   if (AwsConfigured(command.aws, context.env)) {
-    // As a deployment would: x-aws-vpc, x-aws-loadbalancer by name, the default VPC and its
-    // (public) subnets for what the flags leave open.
-    auto services = ConnectAws(command.aws, context.env);
-    if (!services.ok()) return Fail(context, services.status());
-    auto resolved = reconcile::ResolveProjectNetwork(services->ec2.get(), services->elbv2.get(),
-                                                     network, *project);
-    if (!resolved.ok()) return Fail(context, resolved.status());
-    network = std::move(*resolved);
-  } else if (network.vpc_id.empty() != network.subnet_ids.empty()) {
-    return Fail(context, base::InvalidError(
-                             "pass both --vpc-id and --subnet-ids, or neither (the template then "
-                             "takes VpcId and SubnetIds parameters)"));
+    request.connect = [&] { return ConnectAws(command.aws, context.env); };
   }
-  auto tmpl = cfn::Convert(*project, network);
-  if (!tmpl.ok()) return Fail(context, tmpl.status());
-  context.out << (command.format == "yaml" ? cfn::ToYaml(*tmpl) : cfn::ToJson(*tmpl));
+  request.yaml = command.format == "yaml";
+  auto rendered = reconcile::RenderLocal(
+      request, [&](const std::string& warning) { context.err << "warning: " << warning << "\n"; });
+  if (!rendered.ok()) return Fail(context, rendered.status());
+  context.out << *rendered;
   return kExitOk;
 }
 
@@ -82,7 +61,7 @@ namespace {
 
 // What reconcile and plan share: AWS clients, the git cache and the project's options.
 struct ProjectRun {
-  AwsServices services;
+  reconcile::Targets targets;
   std::unique_ptr<git::LibGit2Source> git;
   reconcile::ReconcileOptions options;
 };
@@ -93,7 +72,7 @@ base::Result<ProjectRun> PrepareRun(const ReconcileCommand& command, const Comma
     return base::InvalidError("--output must be text or json, not '" + command.output + "'");
   }
   ProjectRun run;
-  ECSYNC_ASSIGN_OR_RETURN(run.services, ConnectAws(command.aws, context.env));
+  ECSYNC_ASSIGN_OR_RETURN(run.targets, ConnectAws(command.aws, context.env));
   std::string cache_dir = command.cache_dir;
   if (cache_dir.empty()) {
     ECSYNC_ASSIGN_OR_RETURN(cache_dir, git::DefaultCacheDir(context.env));
@@ -158,13 +137,8 @@ ExitCode RunReconcileOnce(const ReconcileCommand& command, const CommandContext&
   auto run = PrepareRun(command, context);
   if (!run.ok()) return Fail(context, run.status());
   std::optional<reconcile::LiveProgress> live;
-  reconcile::Reconciler reconciler(*run->git, *run->services.cloudformation,
-                                   run->services.ec2.get(), *base::SystemClock::Get(),
+  reconcile::Reconciler reconciler(*run->git, run->targets, *base::SystemClock::Get(),
                                    SinkFor(command, context, &live));
-  reconciler.WatchForCrashes(run->services.ecs.get());
-  reconciler.UseS3(run->services.s3.get());
-  reconciler.UseElbv2(run->services.elbv2.get());
-  reconciler.UseEfs(run->services.efs.get());
   auto report = reconciler.Reconcile(run->options);
   Finish(live);
   if (!report.ok()) return Fail(context, report.status());
@@ -203,13 +177,9 @@ ExitCode RunPlan(const ReconcileCommand& command, const CommandContext& context)
   auto run = PrepareRun(command, context);
   if (!run.ok()) return Fail(context, run.status());
   std::optional<reconcile::LiveProgress> live;
-  reconcile::Reconciler reconciler(*run->git, *run->services.cloudformation,
-                                   run->services.ec2.get(), *base::SystemClock::Get(),
+  reconcile::Reconciler reconciler(*run->git, run->targets, *base::SystemClock::Get(),
                                    command.output == "json" ? nullptr
                                                             : SinkFor(command, context, &live));
-  reconciler.UseS3(run->services.s3.get());
-  reconciler.UseElbv2(run->services.elbv2.get());
-  reconciler.UseEfs(run->services.efs.get());
   auto plan = reconciler.Plan(run->options);
   Finish(live);
   if (!plan.ok()) return Fail(context, plan.status());
@@ -259,9 +229,9 @@ std::string TagOrDash(const aws::Stack& stack, const char* key) {
 }  // namespace
 
 ExitCode RunLs(const LsCommand& command, const CommandContext& context) {
-  auto services = ConnectAws(command.aws, context.env);
-  if (!services.ok()) return Fail(context, services.status());
-  auto stacks = reconcile::ListManagedStacks(*services->cloudformation);
+  auto targets = ConnectAws(command.aws, context.env);
+  if (!targets.ok()) return Fail(context, targets.status());
+  auto stacks = reconcile::ListManagedStacks(*targets->cloudformation);
   if (!stacks.ok()) return Fail(context, stacks.status());
   if (command.output == "json") {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
@@ -293,11 +263,11 @@ ExitCode RunLs(const LsCommand& command, const CommandContext& context) {
 }
 
 ExitCode RunDown(const DownCommand& command, const CommandContext& context) {
-  auto services = ConnectAws(command.aws, context.env);
-  if (!services.ok()) return Fail(context, services.status());
+  auto targets = ConnectAws(command.aws, context.env);
+  if (!targets.ok()) return Fail(context, targets.status());
   reconcile::WaitOptions wait{command.poll_interval, command.timeout, command.interrupted};
   std::optional<reconcile::LiveProgress> live;
-  auto report = reconcile::Down(*services->cloudformation, *base::SystemClock::Get(),
+  auto report = reconcile::Down(*targets->cloudformation, *base::SystemClock::Get(),
                                 TextSink(context, &live), command.stack_name, wait);
   Finish(live);
   if (!report.ok()) return Fail(context, report.status());

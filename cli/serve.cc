@@ -3,19 +3,18 @@
 #include <fstream>
 #include <ostream>
 
-#include "aws/make_clients.h"
-#include "aws/stack_files.h"
 #include "base/log.h"
 #include "base/rate_limiter.h"
 #include "cli/aws_call_metrics.h"
+#include "cli/aws_setup.h"
+#include "cli/version.h"
 #include "config/config.h"
 #include "controller/controller.h"
-#include "web/http_server.h"
 #include "controller/repository_source.h"
-#include "cli/version.h"
-#include "web/webhook_handler.h"
 #include "git/libgit2_source.h"
 #include "metrics/metrics.h"
+#include "web/http_server.h"
+#include "web/webhook_handler.h"
 
 namespace ecsync::cli {
 
@@ -27,12 +26,7 @@ struct Runtime {
   std::shared_ptr<AwsCallMetrics> observer;
   std::shared_ptr<base::RateLimiter> aws_limiter;
   std::unique_ptr<git::LibGit2Source> git;
-  std::shared_ptr<aws::CloudFormation> cloudformation;
-  std::shared_ptr<aws::Ec2> ec2;
-  std::shared_ptr<aws::Ecs> ecs;
-  std::shared_ptr<aws::S3> s3;
-  std::shared_ptr<aws::Elbv2> elbv2;
-  std::shared_ptr<aws::Efs> efs;
+  reconcile::Targets targets;
 };
 
 base::Result<Runtime> BuildRuntime(const config::Config& config, const CommandContext& context) {
@@ -46,26 +40,8 @@ base::Result<Runtime> BuildRuntime(const config::Config& config, const CommandCo
     ECSYNC_ASSIGN_OR_RETURN(cache_dir, git::DefaultCacheDir(context.env));
   }
   runtime.git = std::make_unique<git::LibGit2Source>(cache_dir);
-  if (!config.aws.stack_dir.empty()) {
-    runtime.cloudformation =
-        std::make_shared<aws::StackFiles>(config.aws.stack_dir, *base::SystemClock::Get());
-    return runtime;
-  }
-  aws::AwsClientsOptions options;
-  options.env = context.env;
-  options.endpoint_override = config.aws.endpoint_url;
-  options.region_override = config.aws.region;
-  options.profile = config.aws.profile;
-  options.observer = runtime.observer;
-  options.rate_limiter = runtime.aws_limiter;
-  options.role_arn = config.aws.role_arn;
-  ECSYNC_ASSIGN_OR_RETURN(aws::AwsClients clients, aws::MakeAwsClients(options));
-  runtime.cloudformation = clients.cloudformation;
-  runtime.ec2 = clients.ec2;
-  runtime.ecs = clients.ecs;
-  runtime.s3 = clients.s3;
-  runtime.elbv2 = clients.elbv2;
-  runtime.efs = clients.efs;
+  ECSYNC_ASSIGN_OR_RETURN(runtime.targets, ConnectAws(config.aws, context.env, runtime.observer,
+                                                   runtime.aws_limiter));
   return runtime;
 }
 
@@ -75,12 +51,7 @@ controller::ControllerDeps DepsFor(Runtime& runtime) {
   deps.git_for = [cache_dir = runtime.git->cache_dir()](const config::RepositoryConfig& repo) {
     return controller::MakeRepositoryGitSource(cache_dir, repo);
   };
-  deps.cloudformation = runtime.cloudformation.get();
-  deps.ec2 = runtime.ec2.get();
-  deps.ecs = runtime.ecs.get();
-  deps.s3 = runtime.s3.get();
-  deps.elbv2 = runtime.elbv2.get();
-  deps.efs = runtime.efs.get();
+  deps.targets = runtime.targets;
   deps.clock = base::SystemClock::Get();
   deps.metrics = runtime.metrics.get();
   return deps;

@@ -1,64 +1,22 @@
 #pragma once
 
 #include <atomic>
-#include <chrono>
-#include <condition_variable>
-#include <cstdint>
-#include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <optional>
-#include <random>
-#include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "aws/cloudformation.h"
-#include "aws/ecs.h"
-#include "aws/efs.h"
-#include "aws/elbv2.h"
-#include "aws/s3.h"
-#include "base/clock.h"
-#include "base/result.h"
-#include "cfn/convert.h"
 #include "config/config.h"
-#include "controller/projects.h"
+#include "controller/controller_deps.h"
+#include "controller/outcome_recorder.h"
+#include "controller/poller.h"
+#include "controller/project_runner.h"
+#include "controller/repository_pruner.h"
+#include "controller/state.h"
 #include "controller/status.h"
 #include "controller/work_queue.h"
-#include "git/credentials.h"
-#include "git/source.h"
-#include "metrics/metrics.h"
+#include "reconcile/engine.h"
 
 namespace ecsync::controller {
-
-// What the controller talks to. Not owned; they outlive the controller.
-struct ControllerDeps {
-  git::GitSource* git = nullptr;
-  // Makes the git source of one repository entry, which reaches the remote with that entry's
-  // credentials only and keeps what they fetched apart from other entries (see
-  // MakeRepositoryGitSource). Called when an entry is added or changed, with the controller's
-  // lock held (so it must not call back). Empty: every repository uses `git` (tests).
-  std::function<std::shared_ptr<git::GitSource>(const config::RepositoryConfig&)> git_for;
-  aws::CloudFormation* cloudformation = nullptr;
-  aws::Ec2* ec2 = nullptr;  // null: the network must be configured (aws.vpc_id, subnet_ids)
-  aws::Ecs* ecs = nullptr;  // null: no fail-fast on crashing tasks
-  // Carries templates over 51,200 bytes to aws.template_bucket; null (stack files): every
-  // template goes inline.
-  aws::S3* s3 = nullptr;
-  // Look up x-aws-loadbalancer and retained EFS file systems; null (stack files): neither.
-  aws::Elbv2* elbv2 = nullptr;
-  aws::Efs* efs = nullptr;
-  base::Clock* clock = nullptr;
-  metrics::Metrics* metrics = nullptr;  // may be null
-  // How often stacks are polled while a deploy runs.
-  std::chrono::milliseconds stack_poll_interval{std::chrono::seconds(5)};
-  // How long a stack listing may decide that a stack is up to date without asking
-  // CloudFormation again (a restart queues every project at once; they run inside this
-  // window). Later runs (drift checks, retries) ask for their one stack.
-  std::chrono::milliseconds snapshot_trust{std::chrono::seconds(60)};
-};
 
 // A repository a webhook may name: what the HTTP layer needs to authenticate and route it.
 struct WebhookTarget {
@@ -85,6 +43,11 @@ struct OnceSummary {
 // limit), prunes stacks whose project is gone, checks drift on a schedule, and records
 // everything in a StatusStore and the metrics.
 //
+// A façade: the Poller decides what is due and queues it, the ProjectRunner and the
+// RepositoryPruner run what the WorkQueue hands out, the OutcomeRecorder shows it, and the
+// reconcile::Engine (built here once from ControllerDeps::targets) does everything that
+// touches AWS.
+//
 // A failed revision is not retried in a loop: after a rejected or rolled-back deploy the
 // project is Stalled and tried again only after a growing backoff (10 min doubling up to 6 h),
 // or at once on a new commit or a configuration change. Bad input (a compose file that does
@@ -106,7 +69,8 @@ class Controller {
 
   // Replaces the configuration. Changed repositories are checked again at once, with every
   // project reconciled; projects that vanished from the configuration are forgotten (their
-  // stacks stay). `concurrency` takes effect on restart.
+  // stacks stay). Another aws.vpc_id or aws.subnet_ids reconciles every project at once in
+  // the new network. `concurrency` takes effect on restart.
   void Reload(config::Config config);
 
   // The repositories whose URL matches one of `clone_urls` (by CloneUrlKey).
@@ -132,53 +96,20 @@ class Controller {
   bool Idle() const;
 
  private:
-  struct RepoState;
-  struct ProjectState;
-
-  void PollLoop();
-  // One check of one repository; queues the projects that need a reconcile. Returns the
-  // keys queued.
-  std::vector<std::string> PollRepository(const std::string& name, bool full);
+  // The work queue's handler: a project's run or a repository's prune run.
   WorkQueue::Outcome Handle(const std::string& key);
-  WorkQueue::Outcome ReconcileProject(const std::string& key);
-  WorkQueue::Outcome PruneRepository(const std::string& repository);
-  void CheckDrift(const std::string& key, const ProjectSpec& spec);
-  base::Result<cfn::ConvertOptions> Network();
-  // Lists the managed stacks unless the current listing is younger than `max_age`.
-  void RefreshSnapshot(std::chrono::milliseconds max_age);
-  void ForgetSnapshotEntry(const std::string& stack);
-  std::chrono::milliseconds Jittered(std::chrono::milliseconds d);
+  // REQUIRES: state_.mu held.
   void ApplyConfigLocked(const config::Config& config, bool initial);
-  void RecordCondition(const std::string& key, Condition condition, const std::string& reason);
 
   ControllerDeps deps_;
   StatusStore status_;
-
-  mutable std::mutex mu_;
-  std::condition_variable poll_cv_;
-  config::Config config_;
-  std::map<std::string, std::unique_ptr<RepoState>> repos_;
-  std::map<std::string, std::unique_ptr<ProjectState>> projects_;
-  std::shared_ptr<const std::map<std::string, aws::Stack>> snapshot_;
-  std::chrono::steady_clock::time_point snapshot_taken_{};
-  bool snapshot_refreshing_ = false;  // a RefreshSnapshot is listing
-  uint64_t snapshot_generation_ = 0;  // bumped by ForgetSnapshotEntry
-  // Repositories a poller is checking (claimed in PollLoop, released by PollRepository).
-  // Kept apart from RepoState so that a repository removed and re-added by a reload while
-  // it is checked is not checked twice at once.
-  std::set<std::string> polling_;
-  std::optional<cfn::ConvertOptions> network_;
-  std::mt19937_64 random_;
-  bool force_all_ = false;  // RunOnce --force
-  std::atomic<bool> refresh_on_poll_{true};
-
-  std::atomic<bool> stopping_{false};
-  const std::atomic<bool>* external_interrupt_ = nullptr;
+  ControllerState state_;
+  std::unique_ptr<reconcile::Engine> engine_;
+  OutcomeRecorder recorder_;
   std::unique_ptr<WorkQueue> queue_;
-  // config_.poll_concurrency threads running PollLoop; each claims one due repository
-  // at a time (RepoState::polling), taking turns after poll_cursor_.
-  std::vector<std::thread> pollers_;
-  std::string poll_cursor_;  // the repository claimed last
+  std::unique_ptr<ProjectRunner> runner_;
+  std::unique_ptr<RepositoryPruner> pruner_;
+  std::unique_ptr<Poller> poller_;
 };
 
 }  // namespace ecsync::controller

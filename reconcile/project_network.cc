@@ -81,33 +81,47 @@ base::Result<cfn::ConvertOptions> ResolveProjectNetwork(aws::Ec2* ec2, aws::Elbv
     ECSYNC_RETURN_IF_ERROR(UseRequestedVpc(project, &network));
     if (elbv2 != nullptr) ECSYNC_RETURN_IF_ERROR(LookUpLoadBalancer(*elbv2, project, &network));
   }
-  const bool subnets_given = !network.subnet_ids.empty();
-  if (!network.vpc_id.empty() && subnets_given) return network;
+  const bool creates_load_balancer =
+      CreatesLoadBalancer(project) && network.public_subnet_ids.empty();
+  ECSYNC_RETURN_IF_ERROR(
+      LookUpNetwork(ec2, NetworkSettings::kFlags, creates_load_balancer, &network));
+  return network;
+}
+
+base::Status LookUpNetwork(aws::Ec2* ec2, NetworkSettings settings, bool public_subnets,
+                           cfn::ConvertOptions* network) {
+  const bool flags = settings == NetworkSettings::kFlags;
+  const bool subnets_given = !network->subnet_ids.empty();
+  if (!network->vpc_id.empty() && subnets_given) return base::Status::Ok();
   if (ec2 == nullptr) {
-    return base::InvalidError("no VPC to deploy into: pass --vpc-id and --subnet-ids");
+    return base::InvalidError(flags ? "no VPC to deploy into: pass --vpc-id and --subnet-ids"
+                                    : "no VPC to deploy into: set aws.vpc_id and aws.subnet_ids "
+                                      "in the configuration");
   }
-  if (network.vpc_id.empty()) {
+  if (network->vpc_id.empty()) {
     auto vpc = ec2->DefaultVpcId();
     if (!vpc.ok()) {
       return vpc.status().WithContext(
-          "looking up the default VPC (pass --vpc-id and --subnet-ids to choose one)");
+          flags ? "looking up the default VPC (pass --vpc-id and --subnet-ids to choose one)"
+                : "looking up the default VPC (or set aws.vpc_id)");
     }
-    network.vpc_id = *vpc;
+    network->vpc_id = *vpc;
   }
   if (!subnets_given) {
-    auto subnets = ec2->SubnetIds(network.vpc_id);
+    auto subnets = ec2->SubnetIds(network->vpc_id);
     if (!subnets.ok()) {
-      return subnets.status().WithContext("looking up subnets of " + network.vpc_id);
+      return subnets.status().WithContext((flags ? "looking up subnets of "
+                                                 : "looking up the subnets of ") +
+                                          network->vpc_id);
     }
     if (subnets->empty()) {
-      return base::InvalidError("VPC " + network.vpc_id + " has no subnets; pass --subnet-ids");
+      return base::InvalidError("VPC " + network->vpc_id + " has no subnets; " +
+                                (flags ? "pass --subnet-ids" : "set aws.subnet_ids"));
     }
-    network.subnet_ids = *subnets;
+    network->subnet_ids = *subnets;
+    if (public_subnets) ECSYNC_RETURN_IF_ERROR(AddPublicSubnets(*ec2, network));
   }
-  if (CreatesLoadBalancer(project) && network.public_subnet_ids.empty() && !subnets_given) {
-    ECSYNC_RETURN_IF_ERROR(AddPublicSubnets(*ec2, &network));
-  }
-  return network;
+  return base::Status::Ok();
 }
 
 base::Status AddPublicSubnets(aws::Ec2& ec2, cfn::ConvertOptions* network) {

@@ -24,6 +24,17 @@ base::Status LookUpLoadBalancer(aws::Elbv2& elbv2, const compose::Project& proje
 // cleared for the caller to look up in that VPC. kInvalid when the extension is malformed.
 base::Status UseRequestedVpc(const compose::Project& project, cfn::ConvertOptions* network);
 
+// Which settings choose the network, so that an error says what to set instead of a lookup.
+enum class NetworkSettings { kFlags, kConfiguration };
+
+// Fills in what `network` leaves open through `ec2`: the default VPC when vpc_id is empty,
+// that VPC's subnets when subnet_ids is empty and, when `public_subnets` and the subnets were
+// looked up here, its public subnets (AddPublicSubnets). Nothing when both are given. kInvalid
+// naming `settings` when `ec2` is null and something is missing, or the VPC has no subnets;
+// other kinds from Ec2.
+base::Status LookUpNetwork(aws::Ec2* ec2, NetworkSettings settings, bool public_subnets,
+                           cfn::ConvertOptions* network);
+
 // Where `project` goes: `configured` (the network the caller knows: flags, configuration, or
 // what the controller looked up once), adjusted for the project's x-aws-vpc and
 // x-aws-loadbalancer, with what is still missing looked up through `ec2`: the default VPC,

@@ -1,39 +1,18 @@
 #include "reconcile/reconciler.h"
 
-#include <algorithm>
-#include <cctype>
-#include <nlohmann/json.hpp>
 
 #include "base/hash.h"
-#include "compose/loader.h"
 #include "reconcile/change_sets.h"
-#include "reconcile/project_network.h"
-#include "reconcile/retained_file_systems.h"
-#include "reconcile/git_file_reader.h"
 #include "reconcile/stack_tags.h"
-#include "reconcile/template_diff.h"
 
 namespace ecsync::reconcile {
 
 namespace {
 
-std::string Dirname(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? "" : path.substr(0, slash);
-}
-
-std::string Short(const std::string& revision) { return revision.substr(0, 12); }
+std::string Short(const std::string& revision) { return ShortRevision(revision); }
 
 std::string TagOr(const aws::Stack& stack, const char* key, const std::string& fallback = "") {
-  auto it = stack.tags.find(key);
-  return it == stack.tags.end() ? fallback : it->second;
-}
-
-// Statuses from which a stack cannot be updated, only deleted and created again.
-bool NeedsRecreate(const std::string& status) {
-  return status == "ROLLBACK_COMPLETE" || status == "ROLLBACK_FAILED" ||
-         status == "REVIEW_IN_PROGRESS" || status == "CREATE_FAILED" ||
-         status == "DELETE_FAILED";
+  return TagValue(stack.tags, key, fallback);
 }
 
 std::string DescribeFailures(const std::vector<FailedResource>& failures) {
@@ -50,22 +29,6 @@ std::string Seconds(std::chrono::milliseconds d) {
 base::Status Interrupted(const std::string& stack, const std::string& status) {
   return base::TransientError("interrupted: stack " + stack + " is still " + status +
                               " in CloudFormation; run ecsync again to resume waiting");
-}
-
-// Every resource of a template as an Add (for creates) or Remove (for deletes).
-std::vector<aws::ResourceChange> ResourcesAs(const std::string& template_body,
-                                             const std::string& action) {
-  std::vector<aws::ResourceChange> changes;
-  auto tmpl = nlohmann::json::parse(template_body, nullptr, false);
-  if (tmpl.is_discarded() || !tmpl.contains("Resources")) return changes;
-  for (auto it = tmpl["Resources"].begin(); it != tmpl["Resources"].end(); ++it) {
-    aws::ResourceChange change;
-    change.action = action;
-    change.logical_id = it.key();
-    change.resource_type = it.value().value("Type", "");
-    changes.push_back(change);
-  }
-  return changes;
 }
 
 // True when `stack` carries `desired`'s template hash and its last operation succeeded.
@@ -106,30 +69,13 @@ std::string TemplateKey(const std::string& prefix, const std::string& stack,
   return prefix + stack + "/" + base::Sha256Hex(template_body) + ".json";
 }
 
-std::string StackNameFor(const std::string& project_name) {
-  std::string out;
-  for (char c : project_name) {
-    out.push_back(std::isalnum(static_cast<unsigned char>(c)) ? c : '-');
-  }
-  if (out.empty() || !std::isalpha(static_cast<unsigned char>(out[0]))) out = "ecsync-" + out;
-  if (out.size() > 128) out.resize(128);
-  return out;
-}
-
-std::string RepoName(const std::string& url) {
-  std::string trimmed = url;
-  while (!trimmed.empty() && trimmed.back() == '/') trimmed.pop_back();
-  auto cut = trimmed.find_last_of("/:");
-  std::string name = cut == std::string::npos ? trimmed : trimmed.substr(cut + 1);
-  if (name.ends_with(".git")) name.resize(name.size() - 4);
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return name;
-}
-
-Reconciler::Reconciler(git::GitSource& git, aws::CloudFormation& cfn, aws::Ec2* ec2,
-                       base::Clock& clock, ProgressSink sink)
-    : git_(git), cfn_(cfn), ec2_(ec2), clock_(clock), sink_(std::move(sink)) {}
+Reconciler::Reconciler(git::GitSource& git, const Targets& targets, base::Clock& clock,
+                       ProgressSink sink)
+    : git_(git),
+      targets_(targets),
+      cfn_(*targets.cloudformation),
+      clock_(clock),
+      sink_(std::move(sink)) {}
 
 void Reconciler::Say(const std::string& stack, const std::string& line) const {
   if (!sink_) return;
@@ -146,121 +92,15 @@ std::map<std::string, std::string> Reconciler::Tags(const Desired& desired) cons
           {kTagTemplateSha, desired.template_sha}};
 }
 
-base::Result<Desired> Reconciler::Render(const ReconcileOptions& options) {
-  ECSYNC_ASSIGN_OR_RETURN(std::string compose_path, NormalizeRepoPath(options.compose_path));
-  Desired desired;
-  desired.source = SourceId(options.repo_url, compose_path);
-  desired.stack_name = options.stack_name;
-  if (options.commit.empty()) {
-    auto fetched = git_.Fetch(options.repo_url, options.ref);
-    if (!fetched.ok()) return fetched.status().WithContext("fetching " + options.repo_url);
-    desired.revision = *fetched;
-    Say(options.stack_name, "revision " + Short(desired.revision) + " of " + options.repo_url +
-                                " (" + options.ref + ")");
-  } else {
-    desired.revision = options.commit;
-  }
-
-  auto content = git_.ReadFile(options.repo_url, desired.revision, compose_path);
-  if (!content.ok()) return content.status();
-  if (!content->has_value()) return desired;  // present == false
-  desired.present = true;
-
-  GitFileReader reader(git_, options.repo_url, desired.revision);
-  compose::LoadOptions load;
-  load.files = {compose_path};
-  for (const std::string& extra : options.extra_files) {
-    ECSYNC_ASSIGN_OR_RETURN(std::string path, NormalizeRepoPath(extra));
-    load.files.push_back(path);
-  }
-  if (!options.env_file.empty()) {
-    ECSYNC_ASSIGN_OR_RETURN(std::string path, NormalizeRepoPath(options.env_file));
-    load.env_files = {path};
-  }
-  load.profiles = options.profiles;
-  load.working_dir = Dirname(compose_path);
-  load.root_dir = ".";  // git paths are repository-relative: files may come from anywhere in it
-  load.project_name = options.project_name;
-  load.default_project_name = load.working_dir.empty()
-                                  ? RepoName(options.repo_url)
-                                  : load.working_dir.substr(load.working_dir.rfind('/') + 1);
-  load.environment = options.environment;
-  load.ecs_check = true;  // what ECS cannot honour fails here, before any AWS call
-  auto project = compose::Load(load, reader);
-  if (!project.ok()) {
-    // A bad commit must never touch a running stack: report and stop here.
-    return base::InvalidError(project.status().message() + " (at revision " +
-                              Short(desired.revision) + "; the deployed stack is left as it is)");
-  }
-  for (const compose::Diagnostic& warning : project->warnings) {
-    Say(options.stack_name, "warning: " + warning.ToString());
-  }
-  ECSYNC_ASSIGN_OR_RETURN(cfn::ConvertOptions network,
-                          ResolveProjectNetwork(ec2_, elbv2_, options.network, *project));
-  if (desired.stack_name.empty()) desired.stack_name = StackNameFor(project->name);
-  if (efs_ != nullptr) {
-    base::Status retained =
-        AddRetainedFileSystems(*efs_, cfn_, desired.stack_name, *project, &network);
-    if (!retained.ok()) {
-      return retained.WithContext("looking for retained EFS file systems (at revision " +
-                                  Short(desired.revision) +
-                                  "; the deployed stack is left as it is)");
-    }
-  }
-  auto conversion = cfn::ConvertProject(*project, network);
-  if (!conversion.ok()) {
-    return base::InvalidError(conversion.status().message() + " (at revision " +
-                              Short(desired.revision) + "; the deployed stack is left as it is)");
-  }
-  for (const std::string& warning : conversion->warnings) {
-    Say(options.stack_name, "warning: " + warning);
-  }
-  // Secret values travel as NoEcho parameters; only a hash of them joins the template's.
-  std::string secrets_digest;
-  for (const cfn::SecretParameter& secret : conversion->secret_parameters) {
-    std::string value;
-    if (!secret.file.empty()) {
-      auto read = reader.Read(secret.file);
-      if (!read.ok()) {
-        return base::InvalidError("secret " + secret.secret + ": " + read.status().message());
-      }
-      value = std::move(*read);
-    } else {
-      auto it = options.environment.find(secret.environment);
-      if (it == options.environment.end()) {
-        return base::InvalidError("secret " + secret.secret + " comes from the variable " +
-                                  secret.environment + ", which is not set");
-      }
-      value = it->second;
-    }
-    secrets_digest += secret.parameter + "=" + base::Sha256Hex(value) + "\n";
-    desired.parameters.push_back({secret.parameter, std::move(value)});
-  }
-  desired.template_body = conversion->tmpl.dump();
-  if (s3_ != nullptr && desired.template_body.size() > aws::kMaxTemplateBodyBytes &&
-      options.template_bucket.empty()) {
-    // Refused here, before any write, rather than by CloudFormation halfway through.
-    return base::InvalidError(
-        "the template for " + compose_path + " is " +
-        std::to_string(desired.template_body.size()) +
-        " bytes, over CloudFormation's 51,200-byte TemplateBody limit; name an S3 bucket to "
-        "pass it through (aws.template_bucket in the config file, or --template-bucket)");
-  }
-  desired.template_sha = secrets_digest.empty()
-                            ? base::Sha256Hex(desired.template_body)
-                            : base::Sha256Hex(desired.template_body + "\n" + secrets_digest);
-  return desired;
-}
-
 base::Status Reconciler::PlaceTemplate(const ReconcileOptions& options, const Desired& desired,
                                        std::string* body, std::string* url) {
-  if (s3_ == nullptr || desired.template_body.size() <= aws::kMaxTemplateBodyBytes) {
+  if (targets_.s3 == nullptr || desired.template_body.size() <= aws::kMaxTemplateBodyBytes) {
     *body = desired.template_body;
     return base::Status::Ok();
   }
   const std::string key =
       TemplateKey(options.template_prefix, desired.stack_name, desired.template_body);
-  auto put = s3_->PutObject(options.template_bucket, key, desired.template_body,
+  auto put = targets_.s3->PutObject(options.template_bucket, key, desired.template_body,
                             "application/json");
   if (!put.ok()) {
     return put.status().WithContext("uploading the template of stack " + desired.stack_name +
@@ -269,7 +109,7 @@ base::Status Reconciler::PlaceTemplate(const ReconcileOptions& options, const De
   }
   Say(desired.stack_name, "template is " + std::to_string(desired.template_body.size()) +
                               " bytes; passing it as s3://" + options.template_bucket + "/" + key);
-  *url = s3_->TemplateUrl(options.template_bucket, key);
+  *url = targets_.s3->TemplateUrl(options.template_bucket, key);
   return base::Status::Ok();
 }
 
@@ -306,71 +146,9 @@ base::Result<std::optional<aws::Stack>> Reconciler::OwnStack(const Desired& desi
 }
 
 base::Result<ReconcileReport> Reconciler::Reconcile(const ReconcileOptions& options) {
-  ECSYNC_ASSIGN_OR_RETURN(Desired desired, Render(options));
+  ECSYNC_ASSIGN_OR_RETURN(Desired desired, RenderDesired(options, git_, targets_, sink_));
   if (!desired.present) return DeleteOwnedStacks(options, desired);
   return Apply(options, desired);
-}
-
-base::Result<PlanReport> Reconciler::Plan(const ReconcileOptions& options) {
-  ECSYNC_ASSIGN_OR_RETURN(Desired desired, Render(options));
-  PlanReport plan;
-  plan.revision = desired.revision;
-  plan.stack_name = desired.stack_name;
-  if (!desired.present) {
-    ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::Stack> owned,
-                            OwnedStacks(desired.source, options.stack_name));
-    if (owned.empty()) {
-      plan.reason = "the compose file is gone and no stack was deployed from it";
-      return plan;
-    }
-    // One source deploys one stack; more than one means a renamed --stack-name.
-    plan.action = Action::kDelete;
-    plan.stack_name = owned.front().name;
-    plan.reason = "the compose file is gone at revision " + Short(desired.revision);
-    for (const aws::Stack& stack : owned) {
-      auto resources = cfn_.DescribeStackResources(stack.id.empty() ? stack.name : stack.id);
-      if (!resources.ok()) return resources.status();
-      for (const auto& r : *resources) {
-        plan.changes.push_back({"Remove", r.logical_id, r.physical_id, r.resource_type, "", {}, {}});
-      }
-    }
-    return plan;
-  }
-  ECSYNC_ASSIGN_OR_RETURN(std::optional<aws::Stack> stack, OwnStack(desired));
-  if (!stack || NeedsRecreate(stack->status)) {
-    plan.action = Action::kCreate;
-    plan.reason = stack ? "stack is " + stack->status + "; it would be deleted and created again"
-                        : "stack does not exist";
-    plan.changes = ResourcesAs(desired.template_body, "Add");
-    return plan;
-  }
-  if (TagOr(*stack, kTagTemplateSha) == desired.template_sha && IsTerminalStatus(stack->status)) {
-    plan.reason = "template unchanged since revision " + Short(TagOr(*stack, kTagRevision));
-    return plan;
-  }
-  aws::CreateChangeSetRequest request;
-  request.change_set_name = "ecsync-plan-" + desired.template_sha.substr(0, 16);
-  request.stack_name = stack->name;  // a live stack's name is unique (and moto wants the name)
-  request.parameters = desired.parameters;
-  request.tags = Tags(desired);
-  request.capabilities = {"CAPABILITY_IAM"};
-  request.description = "ecsync plan for revision " + desired.revision + " (deleted after reading)";
-  ECSYNC_RETURN_IF_ERROR(
-      PlaceTemplate(options, desired, &request.template_body, &request.template_url));
-  ECSYNC_ASSIGN_OR_RETURN(PreparedChangeSet prepared,
-                          PrepareChangeSet(cfn_, clock_, request, options.wait));
-  if (prepared.has_changes) (void)cfn_.DeleteChangeSet(request.change_set_name, request.stack_name);
-  auto deployed = cfn_.GetTemplate(request.stack_name);
-  if (deployed.ok()) plan.template_diff = DiffTemplates(*deployed, desired.template_body);
-  if (!prepared.has_changes) {
-    plan.reason = "CloudFormation finds no resource changes";
-    return plan;
-  }
-  plan.action = Action::kUpdate;
-  plan.reason = "revision " + Short(TagOr(*stack, kTagRevision, "?")) + " -> " +
-                Short(desired.revision);
-  plan.changes = prepared.change_set.changes;
-  return plan;
 }
 
 base::Result<ReconcileReport> Reconciler::Apply(const ReconcileOptions& options,
@@ -429,7 +207,7 @@ base::Result<ReconcileReport> Reconciler::Create(const ReconcileOptions& options
   request.client_request_token = RequestToken(name, desired.revision, "create");
   StackWaiter waiter(cfn_, clock_, sink_, options.wait);
   std::optional<CrashDetector> detector;
-  if (ecs_ != nullptr) waiter.WatchForCrashes(&detector.emplace(cfn_, *ecs_));
+  if (targets_.ecs != nullptr) waiter.WatchForCrashes(&detector.emplace(cfn_, *targets_.ecs));
   ECSYNC_ASSIGN_OR_RETURN(std::string stack_id, cfn_.CreateStack(request));
   ECSYNC_ASSIGN_OR_RETURN(WaitResult waited, waiter.Wait(stack_id));
   if (waited.interrupted) return Interrupted(name, waited.final_status);
@@ -513,7 +291,7 @@ base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options
 
   StackWaiter waiter(cfn_, clock_, sink_, options.wait);
   std::optional<CrashDetector> detector;
-  if (ecs_ != nullptr) waiter.WatchForCrashes(&detector.emplace(cfn_, *ecs_));
+  if (targets_.ecs != nullptr) waiter.WatchForCrashes(&detector.emplace(cfn_, *targets_.ecs));
   ECSYNC_RETURN_IF_ERROR(waiter.Begin(id));
   ECSYNC_RETURN_IF_ERROR(cfn_.ExecuteChangeSet(prepared.change_set.id, id,
                                                RequestToken(stack.name, desired.revision, "execute")));
@@ -635,17 +413,6 @@ base::Result<ReconcileReport> Down(aws::CloudFormation& cfn, base::Clock& clock,
                                stack_name + ")");
   }
   return DeleteAndWait(cfn, clock, sink, stack, TagOr(stack, kTagRevision), wait);
-}
-
-base::Result<std::vector<aws::Stack>> ListManagedStacks(aws::CloudFormation& cfn) {
-  ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::Stack> stacks, cfn.DescribeStacks());
-  std::vector<aws::Stack> managed;
-  for (auto& stack : stacks) {
-    if (IsManaged(stack.tags) && stack.status != "DELETE_COMPLETE") managed.push_back(std::move(stack));
-  }
-  std::sort(managed.begin(), managed.end(),
-            [](const aws::Stack& a, const aws::Stack& b) { return a.name < b.name; });
-  return managed;
 }
 
 }  // namespace ecsync::reconcile

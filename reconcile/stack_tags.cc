@@ -19,6 +19,22 @@ std::string RequestToken(const std::string& stack, const std::string& revision,
          base::Sha256Hex(stack + "\n" + revision + "\n" + operation).substr(0, 40);
 }
 
+std::string TagValue(const std::map<std::string, std::string>& tags, const char* key,
+                     const std::string& fallback) {
+  auto it = tags.find(key);
+  return it == tags.end() ? fallback : it->second;
+}
+
+std::optional<std::string> SourcePathIn(const std::map<std::string, std::string>& tags,
+                                        const std::string& repo_url) {
+  const std::string prefix = SourceId(repo_url, "");
+  auto tag = tags.find(kTagSource);
+  if (tag == tags.end() || !tag->second.starts_with(prefix)) return std::nullopt;
+  return tag->second.substr(prefix.size());
+}
+
+std::string ShortRevision(const std::string& revision) { return revision.substr(0, 12); }
+
 bool IsManaged(const std::map<std::string, std::string>& tags) {
   auto it = tags.find(kTagManagedBy);
   return it != tags.end() && it->second == kManagedByValue;

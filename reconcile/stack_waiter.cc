@@ -24,6 +24,12 @@ std::string StackNameOf(const std::string& name_or_id) {
   return name_or_id.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
+bool NeedsRecreate(const std::string& status) {
+  return status == "ROLLBACK_COMPLETE" || status == "ROLLBACK_FAILED" ||
+         status == "REVIEW_IN_PROGRESS" || status == "CREATE_FAILED" ||
+         status == "DELETE_FAILED";
+}
+
 bool IsTerminalStatus(const std::string& status) {
   if (status.find("IN_PROGRESS") != std::string::npos) return false;
   return status.ends_with("_COMPLETE") || status.ends_with("_FAILED");

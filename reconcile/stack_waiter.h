@@ -47,6 +47,9 @@ std::string StackNameOf(const std::string& name_or_id);
 // True for statuses that end an operation (nothing more will happen without a new call).
 bool IsTerminalStatus(const std::string& status);
 
+// True for statuses from which a stack cannot be updated, only deleted and created again.
+bool NeedsRecreate(const std::string& status);
+
 // Polls one stack until its status is terminal, reporting each new stack event to the
 // sink as it appears. Not thread-safe; one waiter per operation.
 class StackWaiter {

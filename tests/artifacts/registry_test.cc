@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "aws/env.h"
+#include "base/env.h"
 #include "aws/make_clients.h"
 #include "base/hash.h"
 #include "tests/support/support.h"
@@ -164,7 +164,7 @@ class EcrRegistryTest : public ::testing::Test {
   void SetUp() override {
     moto_->Reset();
     aws::AwsClientsOptions options;
-    options.env = aws::EnvFromMap(moto_->ClientEnv());
+    options.env = base::EnvFromMap(moto_->ClientEnv());
     auto clients = aws::MakeAwsClients(options);
     ASSERT_TRUE(clients.ok()) << clients.status().ToString();
     client_ = clients->client;

@@ -67,7 +67,7 @@ class ControllerTest : public ::testing::Test {
   ControllerDeps Deps() {
     ControllerDeps deps;
     deps.git = &git_;
-    deps.cloudformation = &stacks_;
+    deps.targets.cloudformation = &stacks_;
     deps.clock = base::SystemClock::Get();
     deps.metrics = &metrics_;
     deps.stack_poll_interval = std::chrono::milliseconds(20);
@@ -235,6 +235,34 @@ TEST_F(ControllerTest, PruneOptOutKeepsTheStack) {
   controller.Stop();
 }
 
+// The network is configuration like any other: a reload naming another VPC and subnets
+// moves every stack there without a restart, and without a new commit.
+TEST_F(ControllerTest, AReloadNamingAnotherVpcRedeploysTheStacksThere) {
+  repo_.Write("compose.yaml", App(1));
+  const std::string first = repo_.Commit("ok");
+  config::Config config = MakeConfig(Repo({AppProject()}));
+  Controller controller(config, Deps());
+  controller.Start();
+  ASSERT_TRUE(WaitUntil([&] { return Revision("mono-app") == first; }));
+  ASSERT_TRUE(WaitUntil([&] { return controller.Idle(); }));
+  auto deployed = stacks_.GetTemplate("mono-app");
+  ASSERT_TRUE(deployed.ok()) << deployed.status().ToString();
+  ASSERT_NE(deployed->find("subnet-1111aaaa"), std::string::npos) << *deployed;
+
+  config.aws.vpc_id = "vpc-87654321";
+  config.aws.subnet_ids = {"subnet-3333cccc", "subnet-4444dddd"};
+  controller.Reload(config);
+  std::string moved;
+  EXPECT_TRUE(WaitUntil([&] {
+    auto current = stacks_.GetTemplate("mono-app");
+    moved = current.ok() ? *current : "";
+    return moved.find("subnet-3333cccc") != std::string::npos;
+  })) << moved;
+  EXPECT_EQ(moved.find("subnet-1111aaaa"), std::string::npos) << moved;
+  EXPECT_EQ(Revision("mono-app"), first);
+  controller.Stop();
+}
+
 TEST_F(ControllerTest, RunOnceReconcilesEverythingAndReportsFailures) {
   repo_.Write("apps/good/compose.yaml", App(1));
   repo_.Write("apps/bad/compose.yaml", "services:\n  web:\n    image: nginx\n    network_mode: host\n");
@@ -309,7 +337,7 @@ TEST_F(ControllerTest, DriftIsReportedAndSelfHealReappliesTheRevision) {
   repo_.Commit("ok");
   DriftedCloudFormation drifting(stacks_);
   ControllerDeps deps = Deps();
-  deps.cloudformation = &drifting;
+  deps.targets.cloudformation = &drifting;
   config::ProjectConfig entry = AppProject();
   entry.self_heal = true;
   config::Config config = MakeConfig(Repo({entry}));
@@ -364,7 +392,7 @@ TEST_F(ControllerTest, DriftWithoutSelfHealOnlyReports) {
   repo_.Commit("ok");
   DriftedCloudFormation drifting(stacks_);
   ControllerDeps deps = Deps();
-  deps.cloudformation = &drifting;
+  deps.targets.cloudformation = &drifting;
   config::ProjectConfig entry = AppProject();
   config::Config config = MakeConfig(Repo({entry}));
   config.drift_interval = std::chrono::milliseconds(100);

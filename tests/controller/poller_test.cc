@@ -70,7 +70,7 @@ class PollerTest : public ::testing::Test {
   ControllerDeps Deps(base::Clock& clock) {
     ControllerDeps deps;
     deps.git = &git_;
-    deps.cloudformation = &stacks_;
+    deps.targets.cloudformation = &stacks_;
     deps.clock = &clock;
     deps.metrics = &metrics_;
     deps.stack_poll_interval = milliseconds(20);

@@ -100,7 +100,7 @@ TEST(StatusJson, ACommittedNonUtf8ComposeKeyDoesNotBreakTheStatus) {
   config.repositories.push_back(repository);
   ControllerDeps deps;
   deps.git = &git;
-  deps.cloudformation = &stacks;
+  deps.targets.cloudformation = &stacks;
   deps.clock = base::SystemClock::Get();
   deps.metrics = &metrics;
   Controller controller(config, deps);

@@ -181,9 +181,11 @@ TEST_F(IamAuthMoto, CreatePlanUpdateThroughS3AndDeletePassSignatureChecks) {
   auto recorder = std::make_shared<Recorder>();
   aws::AwsClients clients = Clients(secret_, recorder);
   ASSERT_NE(clients.cloudformation, nullptr);
-  Reconciler reconciler(git_, *clients.cloudformation, clients.ec2.get(),
+  Reconciler reconciler(git_,
+                        {.cloudformation = clients.cloudformation.get(),
+                         .ec2 = clients.ec2.get(),
+                         .s3 = clients.s3.get()},
                         *base::SystemClock::Get(), nullptr);
-  reconciler.UseS3(clients.s3.get());
 
   repo_.Write("compose.yaml", Compose(kGreeting1));
   const std::string first = repo_.Commit("greeting");
@@ -270,7 +272,7 @@ TEST_F(IamAuthMoto, AWrongSecretFailsFastWithoutWriting) {
   auto recorder = std::make_shared<Recorder>();
   aws::AwsClients clients = Clients("not-the-secret", recorder);
   ASSERT_NE(clients.cloudformation, nullptr);
-  Reconciler reconciler(git_, *clients.cloudformation, clients.ec2.get(),
+  Reconciler reconciler(git_, {.cloudformation = clients.cloudformation.get(), .ec2 = clients.ec2.get()},
                         *base::SystemClock::Get(), nullptr);
   repo_.Write("compose.yaml", Compose(kGreeting1));
   repo_.Commit("greeting");

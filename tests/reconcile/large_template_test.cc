@@ -85,9 +85,9 @@ class LargeTemplateTest : public aws::MotoClientsTest {
   }
 
   Reconciler MakeReconciler() {
-    Reconciler reconciler(git_, *cfn_, clients_.ec2.get(), *base::SystemClock::Get(), nullptr);
-    reconciler.UseS3(clients_.s3.get());
-    return reconciler;
+    return Reconciler(git_,
+                      {.cloudformation = cfn_.get(), .ec2 = clients_.ec2.get(), .s3 = clients_.s3.get()},
+                      *base::SystemClock::Get(), nullptr);
   }
 
   // The keys in the template bucket, sorted (S3 lists in key order).
@@ -237,13 +237,14 @@ TEST_F(LargeTemplateTest, SmallTemplatesStayInlineEvenWithABucket) {
   EXPECT_TRUE(Keys().empty());
 }
 
-// Without UseS3 (the stack-files target: no S3, no limit) a large template goes inline.
+// Without Targets::s3 (the stack-files target: no S3, no limit) a large template goes inline.
 TEST_F(LargeTemplateTest, WithoutS3ALargeTemplateGoesInline) {
   repo_.Write("compose.yaml", LargeCompose("1"));
   repo_.Commit("ten services");
   testing::TempDir dir;
   aws::StackFiles files(dir.path(), *base::SystemClock::Get());
-  Reconciler reconciler(git_, files, clients_.ec2.get(), *base::SystemClock::Get(), nullptr);
+  Reconciler reconciler(git_, {.cloudformation = &files, .ec2 = clients_.ec2.get()},
+                        *base::SystemClock::Get(), nullptr);
   auto created = reconciler.Reconcile(Options());
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   EXPECT_TRUE(created->succeeded) << created->message;

@@ -60,7 +60,7 @@ class OptionsTest : public ::testing::Test {
   }
 
   base::Result<ReconcileReport> Run(const ReconcileOptions& options) {
-    Reconciler reconciler(git_, cfn_, nullptr, clock_,
+    Reconciler reconciler(git_, {.cloudformation = &cfn_}, clock_,
                           [this](const ProgressEvent& e) { lines_.push_back(FormatText(e)); });
     return reconciler.Reconcile(options);
   }

@@ -220,9 +220,11 @@ TEST_F(ProjectNetworkTest, ReconcilerDeploysOntoANamedLoadBalancer) {
              "        x-aws-protocol: http\n");
   repo.Commit("web on the shared load balancer");
   git::LibGit2Source git(cache.path());
-  Reconciler reconciler(git, *clients_.cloudformation, clients_.ec2.get(),
+  Reconciler reconciler(git,
+                        {.cloudformation = clients_.cloudformation.get(),
+                         .ec2 = clients_.ec2.get(),
+                         .elbv2 = clients_.elbv2.get()},
                         *base::SystemClock::Get(), nullptr);
-  reconciler.UseElbv2(clients_.elbv2.get());
   ReconcileOptions options;
   options.repo_url = repo.url();
   options.stack_name = "shop";
@@ -244,7 +246,7 @@ TEST_F(ProjectNetworkTest, ReconcilerDeploysOntoANamedLoadBalancer) {
   EXPECT_EQ(Cli({"elbv2", "describe-load-balancers"})["LoadBalancers"].size(), 1u);
 
   // Without the lookup a name cannot be used, and nothing is touched.
-  Reconciler offline(git, *clients_.cloudformation, clients_.ec2.get(),
+  Reconciler offline(git, {.cloudformation = clients_.cloudformation.get(), .ec2 = clients_.ec2.get()},
                      *base::SystemClock::Get(), nullptr);
   options.stack_name = "shop2";
   auto refused = offline.Reconcile(options);

@@ -136,7 +136,7 @@ class PruneTest : public ::testing::Test {
     options.compose_path = compose_path;
     options.network = {"vpc-0123abcd", {"subnet-0123abcd", "subnet-4567ef01"}};
     options.wait = Wait();
-    Reconciler reconciler(git_, stacks_, nullptr, clock_, nullptr);
+    Reconciler reconciler(git_, {.cloudformation = &stacks_}, clock_, nullptr);
     auto report = reconciler.Reconcile(options);
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     ASSERT_TRUE(report->succeeded) << report->message;
@@ -359,7 +359,8 @@ class PruneMotoTest : public aws::MotoClientsTest {
     options.repo_url = url;
     options.compose_path = compose_path;
     options.wait = Wait();
-    Reconciler reconciler(git_, *clients_.cloudformation, clients_.ec2.get(),
+    Reconciler reconciler(git_,
+                          {.cloudformation = clients_.cloudformation.get(), .ec2 = clients_.ec2.get()},
                           *base::SystemClock::Get(), nullptr);
     auto report = reconciler.Reconcile(options);
     ASSERT_TRUE(report.ok()) << report.status().ToString();

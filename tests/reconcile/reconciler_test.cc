@@ -199,9 +199,8 @@ class ReconcilerTest : public ::testing::Test {
     options.repo_url = repo_.url();
     options.network = {"vpc-0123abcd", {"subnet-0123abcd", "subnet-4567ef01"}};
     options.wait = {milliseconds(5000), milliseconds(60000)};
-    Reconciler reconciler(git_, cfn_, nullptr, clock_,
+    Reconciler reconciler(git_, {.cloudformation = &cfn_, .ecs = ecs_}, clock_,
                           [this](const ProgressEvent& e) { lines_.push_back(FormatText(e)); });
-    reconciler.WatchForCrashes(ecs_);
     return reconciler.Reconcile(options);
   }
 
@@ -306,7 +305,7 @@ TEST_F(ReconcilerTest, ThrottlingWhileWaitingIsWaitedThrough) {
   options.network = {"vpc-0123abcd", {"subnet-0123abcd", "subnet-4567ef01"}};
   options.wait = {milliseconds(5000), milliseconds(60000)};
   // The change list is reported just before executing: from then on, throttle two polls.
-  Reconciler reconciler(git_, cfn_, nullptr, clock_, [this](const ProgressEvent& e) {
+  Reconciler reconciler(git_, {.cloudformation = &cfn_}, clock_, [this](const ProgressEvent& e) {
     if (e.kind == ProgressEvent::Kind::kChange) cfn_.throttle_describes = 2;
   });
   auto report = reconciler.Reconcile(options);

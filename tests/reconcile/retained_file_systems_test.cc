@@ -368,9 +368,11 @@ TEST_F(RetainedFileSystemsTest, TheReconcilerFindsTheDataAgainAfterTheStackWasDe
              "  data: {}\n");
   repo.Commit("db with its data");
   git::LibGit2Source git(cache.path());
-  Reconciler reconciler(git, *clients_.cloudformation, clients_.ec2.get(),
+  Reconciler reconciler(git,
+                        {.cloudformation = clients_.cloudformation.get(),
+                         .ec2 = clients_.ec2.get(),
+                         .efs = clients_.efs.get()},
                         *base::SystemClock::Get(), nullptr);
-  reconciler.UseEfs(clients_.efs.get());
   ReconcileOptions options;
   options.repo_url = repo.url();
   options.stack_name = kStack;

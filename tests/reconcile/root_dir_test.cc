@@ -30,7 +30,7 @@ class RootDirTest : public ::testing::Test {
     options.stack_name = "web";
     options.network = {"vpc-0123abcd", {"subnet-0123abcd", "subnet-4567ef01"}};
     options.wait = {milliseconds(5000), milliseconds(60000)};
-    Reconciler reconciler(git_, stacks_, nullptr, clock_, [](const ProgressEvent&) {});
+    Reconciler reconciler(git_, {.cloudformation = &stacks_}, clock_, [](const ProgressEvent&) {});
     return reconciler.Reconcile(options);
   }
 

@@ -49,7 +49,7 @@ class HttpServerTest : public ::testing::Test {
     config.aws.subnet_ids = {"subnet-1111aaaa", "subnet-2222bbbb"};
     ControllerDeps deps;
     deps.git = &git_;
-    deps.cloudformation = &stacks_;
+    deps.targets.cloudformation = &stacks_;
     deps.clock = base::SystemClock::Get();
     deps.metrics = &metrics_;
     controller_ = std::make_unique<Controller>(config, deps);  // not started: no polling

@@ -1,0 +1,259 @@
+#include "controller/poller.h"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+
+#include "base/log.h"
+#include "controller/poll_backoff.h"
+#include "controller/projects.h"
+#include "controller/repository_pruner.h"
+#include "git/url.h"
+
+namespace ecsync::controller {
+
+using base::LogLevel;
+using std::chrono::milliseconds;
+
+namespace {
+
+std::string RefName(const config::RepositoryConfig& repo) {
+  switch (repo.ref_kind) {
+    case config::RefKind::kBranch:
+      return "refs/heads/" + repo.ref;
+    case config::RefKind::kTag:
+      return "refs/tags/" + repo.ref;
+    case config::RefKind::kCommit:
+      return repo.ref;
+  }
+  return repo.ref;
+}
+
+}  // namespace
+
+void Poller::Start(int threads) {
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
+}
+
+void Poller::Join() {
+  for (std::thread& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  threads_.clear();
+}
+
+milliseconds Poller::Jittered(milliseconds d) {
+  // +-10%, so repositories configured together do not poll in lockstep.
+  std::uniform_real_distribution<double> factor(0.9, 1.1);
+  return milliseconds(static_cast<int64_t>(static_cast<double>(d.count()) * factor(state_.random)));
+}
+
+void Poller::Loop() {
+  std::unique_lock<std::mutex> lock(state_.mu);
+  while (!state_.stopping.load()) {
+    auto now = deps_.clock->SteadyNow();
+    std::vector<std::string> due;  // in name order
+    auto earliest = now + std::chrono::hours(24);
+    for (auto& [name, repo] : state_.repos) {
+      if (state_.polling.contains(name)) continue;
+      bool webhook_only = repo->config.poll_interval.count() == 0;
+      bool is_due = false;
+      if (repo->check_now) {
+        is_due = true;
+      } else if (repo->backoff.failing()) {
+        // A failed check is retried on the backoff schedule, webhook-only repositories too;
+        // a webhook does not bypass it (beyond PollBackoff's one early check).
+        is_due = repo->backoff.Due(now, repo->triggered);
+        if (!is_due) earliest = std::min(earliest, repo->backoff.next_attempt());
+      } else {
+        is_due = repo->triggered || (!webhook_only && repo->next_poll <= now);
+        if (!is_due && !webhook_only) earliest = std::min(earliest, repo->next_poll);
+      }
+      if (is_due) due.push_back(name);
+    }
+    // Drift checks run inside a project's reconcile (after it, when due), so a Ready
+    // project whose check is due is queued; the reconcile itself is a cheap no-op then.
+    if (state_.config.drift_interval.count() > 0) {
+      for (auto& [key, project] : state_.projects) {
+        if (project->condition != Condition::kReady || project->spec.suspend) continue;
+        if (project->next_drift <= now) {
+          project->next_drift = now + state_.config.drift_interval;
+          project->drift_requested = true;
+          queue_.Add(key);
+        } else {
+          earliest = std::min(earliest, project->next_drift);
+        }
+      }
+    }
+    if (due.empty()) {
+      // The clock may be a fake: wake at least every second to re-read it.
+      auto wait = std::min<std::chrono::steady_clock::duration>(earliest - now,
+                                                                std::chrono::seconds(1));
+      state_.poll_cv.wait_for(lock, wait);
+      continue;
+    }
+    // Take turns: the first due repository after the one claimed last, so a repository
+    // that is due again and again (webhooks) cannot starve the others.
+    auto next = std::upper_bound(due.begin(), due.end(), cursor_);
+    const std::string name = next != due.end() ? *next : due.front();
+    cursor_ = name;
+    state_.polling.insert(name);  // claimed: the other pollers pass it by
+    lock.unlock();
+    PollRepository(name, /*full=*/false);
+    lock.lock();
+    // Another poller may be waiting for this repository (triggered while it was polled).
+    state_.poll_cv.notify_all();
+  }
+}
+
+std::vector<std::string> Poller::PollRepository(const std::string& name, bool full) {
+  config::RepositoryConfig repo;
+  std::shared_ptr<git::GitSource> source;
+  std::string previous;
+  bool config_changed = false;
+  {
+    std::lock_guard<std::mutex> lock(state_.mu);
+    state_.polling.insert(name);
+    auto it = state_.repos.find(name);
+    if (it == state_.repos.end()) {
+      state_.polling.erase(name);
+      return {};
+    }
+    RepoState& state = *it->second;
+    state.triggered = false;
+    state.check_now = false;
+    state.backoff.Started(deps_.clock->SteadyNow());
+    config_changed = state.full_pass;
+    state.full_pass = false;
+    repo = state.config;
+    source = state.git;
+    previous = state.commit;
+  }
+  git::GitSource& git = source ? *source : *deps_.git;
+  const std::string display = git::RedactUrl(repo.url);
+  auto started = deps_.clock->SteadyNow();
+  std::string error;
+  std::string commit;
+  std::vector<ProjectSpec> specs;
+  std::vector<std::string> changed_paths;
+  bool head_moved = true;
+  // An unchanged repository costs one remote check (no fetch).
+  auto head = git.RemoteHead(repo.url, RefName(repo));
+  if (!head.ok()) {
+    error = head.status().message();
+  } else if (*head == previous && !config_changed && !full) {
+    head_moved = false;
+    commit = previous;
+  } else {
+    auto fetched = git.Fetch(repo.url, RefName(repo));
+    if (!fetched.ok()) {
+      error = fetched.status().message();
+    } else {
+      commit = *fetched;
+      auto expanded = ExpandProjects(repo, git, commit);
+      if (!expanded.ok()) {
+        error = expanded.status().message();
+      } else {
+        specs = std::move(*expanded);
+        if (!previous.empty() && previous != commit && !config_changed && !full) {
+          auto changed = git.ChangedPaths(repo.url, previous, commit);
+          if (changed.ok()) {
+            changed_paths = std::move(*changed);
+          } else {
+            config_changed = true;  // cannot tell what changed: reconcile everything
+          }
+        }
+      }
+    }
+  }
+  if (deps_.metrics != nullptr) {
+    deps_.metrics->GitFetch(repo.name, deps_.clock->SteadyNow() - started, error.empty());
+  }
+
+  // A new revision: list the managed stacks once before queueing its projects, so those
+  // whose stack is up to date cost no further call (RunOnce lists once for all repositories).
+  if (error.empty() && head_moved && state_.refresh_on_poll.load()) engine_.RefreshListing();
+
+  std::vector<std::string> queued;
+  std::lock_guard<std::mutex> lock(state_.mu);
+  state_.polling.erase(name);
+  auto it = state_.repos.find(name);
+  if (it == state_.repos.end()) return {};
+  RepoState& state = *it->second;
+  auto now = deps_.clock->SteadyNow();
+  if (!error.empty()) {
+    // Keeps failing: back off from the first failure instead of hammering the host.
+    if (config_changed) state.full_pass = true;  // still owed a full pass
+    const milliseconds delay = state.backoff.Failed(now, repo.poll_interval, state_.random);
+    status_.UpdateRepository(name, [&](RepositoryStatus& s) {
+      s.last_error = error;
+      s.polled = true;
+    });
+    ShowBackoff(name, state.backoff, std::nullopt, *deps_.clock, status_, deps_.metrics);
+    base::Log(LogLevel::kWarn, "checking the repository failed",
+              {{"repository", name}, {"url", display}, {"error", error},
+               {"failures", std::to_string(state.backoff.failures())},
+               {"retry_in_seconds", std::to_string(delay.count() / 1000)}});
+    return {};
+  }
+  state.backoff.Reset();
+  const bool webhook_only = repo.poll_interval.count() == 0;
+  state.next_poll = now + Jittered(webhook_only ? std::chrono::hours(24) : repo.poll_interval);
+  ShowBackoff(name, state.backoff, webhook_only ? std::nullopt : std::optional(state.next_poll),
+              *deps_.clock, status_, deps_.metrics);
+  status_.UpdateRepository(name, [&](RepositoryStatus& s) {
+    s.last_commit = commit;
+    s.last_fetch = deps_.clock->Now();
+    s.last_error.clear();
+    s.polled = true;
+  });
+  if (!head_moved) return {};
+  if (previous != commit) {
+    base::Log(LogLevel::kInfo, "new revision",
+              {{"repository", name}, {"revision", commit}, {"previous", previous}});
+  }
+  state.commit = commit;
+
+  std::set<std::string> current;
+  for (ProjectSpec& spec : specs) {
+    current.insert(spec.key);
+    auto& project = state_.projects[spec.key];
+    bool is_new = !project;
+    if (is_new) project = std::make_unique<ProjectState>();
+    bool spec_changed = is_new || project->spec.config_digest != spec.config_digest;
+    bool affected = full || config_changed || spec_changed || previous.empty() ||
+                    Affects(spec, changed_paths);
+    project->spec = spec;
+    project->repo_url = repo.url;
+    project->git = source;
+    project->ref = RefName(repo);
+    if (affected || project->commit.empty()) project->commit = commit;
+    if (state_.force_all) project->force = true;
+    status_.UpdateProject(spec.key, [&](ProjectStatus& s) {
+      s.repository = repo.name;
+      s.name = spec.name;
+      s.stack = spec.stack_name;
+      s.suspended = spec.suspend;
+    });
+    if (affected) {
+      queued.push_back(spec.key);
+      queue_.Add(spec.key);
+    }
+  }
+  for (const std::string& key : state.project_keys) {
+    if (current.contains(key)) continue;
+    // Gone from git at this commit: its stack is pruned (unless opted out) by the
+    // repository's prune run; the project itself is forgotten.
+    queue_.Forget(key);
+    state_.projects.erase(key);
+    recorder_.Forget(key);
+  }
+  state.project_keys.assign(current.begin(), current.end());
+  if (!queued.empty() || config_changed || full || previous != commit) {
+    queue_.Add(name + kPruneSuffix);
+    queued.push_back(name + kPruneSuffix);
+  }
+  return queued;
+}
+
+}  // namespace ecsync::controller

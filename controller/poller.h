@@ -1,0 +1,59 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "controller/controller_deps.h"
+#include "controller/outcome_recorder.h"
+#include "controller/state.h"
+#include "controller/status.h"
+#include "controller/work_queue.h"
+#include "reconcile/engine.h"
+
+namespace ecsync::controller {
+
+// Decides which repository is checked when and checks it: polls with jitter, backs off while
+// checks keep failing, takes webhook triggers, and queues the projects a new revision (or a
+// configuration change) affects, their repository's prune run, and Ready projects whose
+// drift check is due. Thread-safe.
+class Poller {
+ public:
+  // All must outlive this.
+  Poller(ControllerState& state, const ControllerDeps& deps, reconcile::Engine& engine,
+         WorkQueue& queue, StatusStore& status, OutcomeRecorder& recorder)
+      : state_(state),
+        deps_(deps),
+        engine_(engine),
+        queue_(queue),
+        status_(status),
+        recorder_(recorder) {}
+  ~Poller() { Join(); }
+
+  // Starts `threads` pollers; each claims one due repository at a time.
+  void Start(int threads);
+  // Joins the pollers. REQUIRES: ControllerState::stopping is set and poll_cv notified.
+  void Join();
+
+  // One check of one repository (`full`: every project is reconciled, changed or not);
+  // queues the projects that need a reconcile. Returns the keys queued.
+  std::vector<std::string> PollRepository(const std::string& name, bool full);
+
+ private:
+  void Loop();
+  // `d` +-10%, so repositories configured together do not poll in lockstep.
+  // REQUIRES: state_.mu held.
+  std::chrono::milliseconds Jittered(std::chrono::milliseconds d);
+
+  ControllerState& state_;
+  const ControllerDeps& deps_;
+  reconcile::Engine& engine_;
+  WorkQueue& queue_;
+  StatusStore& status_;
+  OutcomeRecorder& recorder_;
+  std::vector<std::thread> threads_;
+  std::string cursor_;  // the repository claimed last; guarded by state_.mu
+};
+
+}  // namespace ecsync::controller

@@ -1,0 +1,223 @@
+#include "controller/project_runner.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "base/log.h"
+
+namespace ecsync::controller {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr milliseconds kFailedRevisionBackoff = std::chrono::minutes(10);
+constexpr milliseconds kMaxFailedRevisionBackoff = std::chrono::hours(6);
+
+std::string ResultWord(const reconcile::ReconcileReport& report) {
+  if (!report.succeeded) return "failed";
+  return report.action == reconcile::Action::kNone ? "noop" : "success";
+}
+
+// The log lines of a run's progress, each naming the project, stack and revision.
+reconcile::ProgressSink LogSink(const std::string& key, const std::string& stack,
+                                const std::string& revision) {
+  return [key, stack, revision](const reconcile::ProgressEvent& event) {
+    if (event.kind == reconcile::ProgressEvent::Kind::kResource) {
+      base::Log(base::LogLevel::kInfo, event.status,
+                {{"project", key}, {"stack", stack}, {"revision", revision},
+                 {"resource", event.logical_id}, {"type", event.resource_type},
+                 {"reason", event.reason}});
+    } else {
+      base::Log(base::LogLevel::kInfo, event.message,
+                {{"project", key}, {"stack", stack}, {"revision", revision}});
+    }
+  };
+}
+
+}  // namespace
+
+void ProjectRunner::SetCondition(const std::string& key, Condition condition) {
+  std::lock_guard<std::mutex> lock(state_.mu);
+  auto it = state_.projects.find(key);
+  if (it != state_.projects.end()) it->second->condition = condition;
+}
+
+WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
+  ProjectState state;
+  bool drift_due = false;
+  std::optional<milliseconds> listing_trust;
+  reconcile::ReconcileOptions options;
+  {
+    std::lock_guard<std::mutex> lock(state_.mu);
+    auto it = state_.projects.find(key);
+    if (it == state_.projects.end()) return WorkQueue::Outcome::kDone;
+    state = *it->second;
+    it->second->force = false;
+    // A listing older than deps_.snapshot_trust is not trusted for a no-op decision (drift
+    // checks and retries come long after the poll that listed); the reconcile then asks for
+    // its one stack. RunOnce trusts the listing it took at its start for the whole run.
+    if (state_.refresh_on_poll.load()) listing_trust = deps_.snapshot_trust;
+    const milliseconds drift_interval = state_.config.drift_interval;
+    drift_due = drift_interval.count() > 0 &&
+                (state.drift_requested || deps_.clock->SteadyNow() >= state.next_drift);
+    it->second->drift_requested = false;
+    options.template_bucket = state_.config.aws.template_bucket;
+    // The configured network; the engine completes it (and looks it up again after a
+    // reload names another one).
+    options.network.vpc_id = state_.config.aws.vpc_id;
+    options.network.subnet_ids = state_.config.aws.subnet_ids;
+  }
+  const ProjectSpec& spec = state.spec;
+  if (spec.suspend) {
+    SetCondition(key, state.condition);
+    recorder_.Skipped(key, state.condition, "suspended: not reconciled until resumed");
+    return WorkQueue::Outcome::kDone;
+  }
+  const std::string fingerprint = state.commit + "/" + spec.config_digest;
+  auto now = deps_.clock->SteadyNow();
+  if (!state.force && fingerprint == state.failed_fingerprint && now < state.failed_until) {
+    // A failed revision waits for its backoff, a new commit or a configuration change.
+    queue_.AddAfter(key, std::chrono::duration_cast<milliseconds>(state.failed_until - now));
+    return WorkQueue::Outcome::kDone;
+  }
+
+  SetCondition(key, Condition::kReconciling);
+  recorder_.Started(key, spec.stack_name, state.commit);
+  options.repo_url = state.repo_url;
+  options.ref = state.ref;
+  options.commit = state.commit;
+  options.compose_path = spec.files.front();
+  options.extra_files.assign(spec.files.begin() + 1, spec.files.end());
+  options.profiles = spec.profiles;
+  options.env_file = spec.env_file;
+  options.environment = spec.variables;
+  options.stack_name = spec.stack_name;
+  // The compose project name (template resource names) comes from the file, as with the CLI.
+  options.force = state.force;
+  options.wait.poll_interval = deps_.stack_poll_interval;
+  options.wait.timeout = spec.timeout;
+  options.wait.interrupted = &state_.stopping;
+
+  const auto started_wall = deps_.clock->Now();
+  const auto started = deps_.clock->SteadyNow();
+  base::Result<reconcile::ReconcileReport> result =
+      engine_.Reconcile(std::move(options), state.git ? *state.git : *deps_.git,
+                        LogSink(key, spec.stack_name, state.commit), listing_trust);
+
+  FinishedRun finished;
+  finished.run.started = started_wall;
+  finished.run.seconds =
+      std::chrono::duration<double>(deps_.clock->SteadyNow() - started).count();
+  finished.run.revision = state.commit;
+  WorkQueue::Outcome outcome = WorkQueue::Outcome::kDone;
+  if (!result.ok()) {
+    const base::Status& status = result.status();
+    finished.run.action = "none";
+    finished.run.result = "error";
+    finished.run.message = status.message();
+    finished.stack = spec.stack_name;
+    finished.revision = state.commit;
+    finished.condition = Condition::kStalled;
+    const bool permanent = status.kind() == base::ErrorKind::kInvalid ||
+                           status.kind() == base::ErrorKind::kConflict;
+    if (state_.stopping.load()) {
+      // Shutting down: the stack (if an operation runs) carries on and is resumed next start.
+      finished.condition = Condition::kReconciling;
+      finished.reason = "interrupted by shutdown: " + status.message();
+    } else if (permanent) {
+      {
+        std::lock_guard<std::mutex> lock(state_.mu);
+        auto it = state_.projects.find(key);
+        if (it != state_.projects.end()) {
+          it->second->failed_fingerprint = fingerprint;
+          it->second->failed_until = std::chrono::steady_clock::time_point::max();
+        }
+      }
+      finished.reason = status.message() + " (waiting for a new commit or configuration)";
+      finished.needs_input = true;
+    } else {
+      finished.reason = "will retry: " + status.message();
+      outcome = WorkQueue::Outcome::kRetry;
+    }
+  } else {
+    const reconcile::ReconcileReport& report = *result;
+    finished.run.action = reconcile::ActionName(report.action);
+    finished.run.result = ResultWord(report);
+    finished.run.message = report.message;
+    finished.stack = report.stack_name;
+    finished.revision = report.revision;
+    finished.succeeded = report.succeeded;
+    finished.final_status = report.final_status;
+    if (report.succeeded) {
+      {
+        std::lock_guard<std::mutex> lock(state_.mu);
+        auto it = state_.projects.find(key);
+        if (it != state_.projects.end()) {
+          it->second->failed_fingerprint.clear();
+          it->second->failed_deploys = 0;
+        }
+      }
+      finished.condition = Condition::kReady;
+      finished.reason = report.message;
+    } else {
+      milliseconds backoff = kFailedRevisionBackoff;
+      {
+        std::lock_guard<std::mutex> lock(state_.mu);
+        auto it = state_.projects.find(key);
+        if (it != state_.projects.end()) {
+          ProjectState& p = *it->second;
+          for (int i = 0; i < p.failed_deploys && backoff < kMaxFailedRevisionBackoff; ++i) {
+            backoff *= 2;
+          }
+          backoff = std::min(backoff, kMaxFailedRevisionBackoff);
+          ++p.failed_deploys;
+          p.failed_fingerprint = fingerprint;
+          p.failed_until = deps_.clock->SteadyNow() + backoff;
+        }
+      }
+      finished.condition = Condition::kStalled;
+      finished.reason =
+          report.message + " (retried in " +
+          std::to_string(std::chrono::duration_cast<std::chrono::minutes>(backoff).count()) +
+          " min, or on a new commit)";
+      queue_.AddAfter(key, backoff);
+    }
+  }
+  SetCondition(key, finished.condition);
+  recorder_.Finished(key, finished);
+  if (drift_due && result.ok() && result->succeeded && !state_.stopping.load()) {
+    CheckDrift(key, spec);
+  }
+  return outcome;
+}
+
+void ProjectRunner::CheckDrift(const std::string& key, const ProjectSpec& spec) {
+  {
+    std::lock_guard<std::mutex> lock(state_.mu);
+    auto it = state_.projects.find(key);
+    if (it != state_.projects.end()) {
+      it->second->next_drift = deps_.clock->SteadyNow() + state_.config.drift_interval;
+    }
+  }
+  reconcile::WaitOptions wait;
+  wait.poll_interval = deps_.stack_poll_interval;
+  wait.timeout = std::chrono::minutes(10);
+  wait.interrupted = &state_.stopping;
+  auto report = engine_.DetectDrift(spec.stack_name, wait);
+  if (!report.ok()) {
+    recorder_.DriftFailed(key, spec.stack_name, report.status().message());
+    return;
+  }
+  recorder_.DriftChecked(key, spec.stack_name, *report);
+  if (report->drifted.empty() || !spec.self_heal) return;
+  // Re-apply the revision: CloudFormation puts drifted properties back.
+  {
+    std::lock_guard<std::mutex> lock(state_.mu);
+    auto it = state_.projects.find(key);
+    if (it != state_.projects.end()) it->second->force = true;
+  }
+  queue_.Add(key);
+}
+
+}  // namespace ecsync::controller

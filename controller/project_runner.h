@@ -1,0 +1,40 @@
+#pragma once
+
+#include <string>
+
+#include "controller/controller_deps.h"
+#include "controller/outcome_recorder.h"
+#include "controller/projects.h"
+#include "controller/state.h"
+#include "controller/work_queue.h"
+#include "reconcile/engine.h"
+
+namespace ecsync::controller {
+
+// Runs one project from the work queue: skips it while suspended or while its failed
+// revision backs off, reconciles it through the engine, decides what a failure means for
+// the next attempt (stall for input, back off a rejected deploy, retry transient trouble),
+// records the outcome, and checks drift afterwards when it is due (re-queueing the project
+// to heal it when configured). Thread-safe; the work queue runs one key at a time.
+class ProjectRunner {
+ public:
+  // All must outlive this.
+  ProjectRunner(ControllerState& state, const ControllerDeps& deps, reconcile::Engine& engine,
+                WorkQueue& queue, OutcomeRecorder& recorder)
+      : state_(state), deps_(deps), engine_(engine), queue_(queue), recorder_(recorder) {}
+
+  WorkQueue::Outcome Run(const std::string& key);
+
+ private:
+  // The project's condition in ControllerState (the poller queues Ready projects for drift).
+  void SetCondition(const std::string& key, Condition condition);
+  void CheckDrift(const std::string& key, const ProjectSpec& spec);
+
+  ControllerState& state_;
+  const ControllerDeps& deps_;
+  reconcile::Engine& engine_;
+  WorkQueue& queue_;
+  OutcomeRecorder& recorder_;
+};
+
+}  // namespace ecsync::controller

@@ -1,0 +1,57 @@
+#include "controller/repository_pruner.h"
+
+#include "base/log.h"
+#include "controller/projects.h"
+
+namespace ecsync::controller {
+
+using base::LogLevel;
+
+WorkQueue::Outcome RepositoryPruner::Run(const std::string& repository) {
+  config::RepositoryConfig repo;
+  reconcile::RepositoryPrune request;
+  {
+    std::lock_guard<std::mutex> lock(state_.mu);
+    auto it = state_.repos.find(repository);
+    if (it == state_.repos.end() || it->second->commit.empty()) return WorkQueue::Outcome::kDone;
+    repo = it->second->config;
+    request.revision = it->second->commit;
+    for (const std::string& key : it->second->project_keys) {
+      auto p = state_.projects.find(key);
+      if (p == state_.projects.end()) continue;
+      request.desired_paths.insert(p->second->spec.files.front());
+    }
+  }
+  const std::string& commit = request.revision;
+  request.repo_url = repo.url;
+  request.allow_delete_all = repo.allow_prune_all;
+  request.wait.poll_interval = deps_.stack_poll_interval;
+  request.wait.timeout = repo.timeout;
+  request.wait.interrupted = &state_.stopping;
+  request.refresh_listing = state_.refresh_on_poll.load();
+  request.keep = [&repo](const std::string& compose_path) {
+    return KeepWhenGone(repo, compose_path);
+  };
+  bool listed = true;
+  auto pruned = engine_.PruneRepository(request, &listed);
+  if (!listed) return WorkQueue::Outcome::kRetry;
+  if (!pruned.ok()) {
+    status_.UpdateRepository(repository,
+                             [&](RepositoryStatus& s) { s.last_error = pruned.status().message(); });
+    base::Log(LogLevel::kError, "pruning refused or failed",
+              {{"repository", repository}, {"revision", commit},
+               {"error", pruned.status().message()}});
+    return pruned.status().kind() == base::ErrorKind::kConflict ? WorkQueue::Outcome::kDone
+                                                                : WorkQueue::Outcome::kRetry;
+  }
+  for (const std::string& line : pruned->kept) {
+    base::Log(LogLevel::kWarn, line, {{"repository", repository}, {"revision", commit}});
+  }
+  for (const reconcile::ReconcileReport& deleted : pruned->deleted) {
+    base::Log(deleted.succeeded ? LogLevel::kInfo : LogLevel::kError, deleted.message,
+              {{"repository", repository}, {"stack", deleted.stack_name}, {"revision", commit}});
+  }
+  return WorkQueue::Outcome::kDone;
+}
+
+}  // namespace ecsync::controller

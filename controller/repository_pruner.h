@@ -1,0 +1,36 @@
+#pragma once
+
+#include <string>
+
+#include "controller/controller_deps.h"
+#include "controller/state.h"
+#include "controller/status.h"
+#include "controller/work_queue.h"
+#include "reconcile/engine.h"
+
+namespace ecsync::controller {
+
+// The work queue key of a repository's prune run.
+inline constexpr char kPruneSuffix[] = "#prune";
+
+// A repository's prune run: deletes the stacks of projects its last fetched revision no
+// longer has (keeping those whose entry opts out, see KeepWhenGone), and shows a refusal or
+// failure on the repository. Thread-safe; the work queue runs one key at a time.
+class RepositoryPruner {
+ public:
+  // All must outlive this.
+  RepositoryPruner(ControllerState& state, const ControllerDeps& deps, reconcile::Engine& engine,
+                   StatusStore& status)
+      : state_(state), deps_(deps), engine_(engine), status_(status) {}
+
+  // kRetry for trouble that may pass (listing, AWS); kDone otherwise, refusals included.
+  WorkQueue::Outcome Run(const std::string& repository);
+
+ private:
+  ControllerState& state_;
+  const ControllerDeps& deps_;
+  reconcile::Engine& engine_;
+  StatusStore& status_;
+};
+
+}  // namespace ecsync::controller

@@ -1,0 +1,77 @@
+#pragma once
+
+// The controller's memory of its repositories and projects, shared by the façade
+// (configuration, webhooks), the poller and the project runner.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "controller/poll_backoff.h"
+#include "controller/projects.h"
+#include "controller/status.h"
+#include "git/source.h"
+
+namespace ecsync::controller {
+
+// Per repository.
+struct RepoState {
+  config::RepositoryConfig config;
+  // This entry's own view of git (its credentials, its cache); null: ControllerDeps::git.
+  std::shared_ptr<git::GitSource> git;
+  std::chrono::steady_clock::time_point next_poll{};  // while not failing
+  bool triggered = false;  // a webhook asked for a check
+  bool check_now = true;   // the start or a configuration change: check at once
+  bool full_pass = true;   // every project is reconciled at the next successful check
+  PollBackoff backoff;     // while checks keep failing
+  std::string commit;      // last fetched
+  std::vector<std::string> project_keys;
+};
+
+// Per project.
+struct ProjectState {
+  ProjectSpec spec;
+  std::string repo_url;
+  std::shared_ptr<git::GitSource> git;  // the repository entry's; null: ControllerDeps::git
+  std::string ref;
+  std::string commit;  // the repository commit this project should be at
+  // A deploy of (commit, config) that failed: not tried again before `failed_until`.
+  std::string failed_fingerprint;
+  std::chrono::steady_clock::time_point failed_until{};
+  int failed_deploys = 0;
+  bool force = false;  // re-apply even if up to date (self-heal, --force)
+  std::chrono::steady_clock::time_point next_drift{};
+  bool drift_requested = false;  // the poller queued this run for a drift check
+  Condition condition = Condition::kReconciling;
+};
+
+// Everything below `mu` is guarded by it; the atomics are read without it. Reconciles, git
+// checks and AWS calls run without the lock.
+struct ControllerState {
+  mutable std::mutex mu;
+  std::condition_variable poll_cv;  // a repository may have become due
+  config::Config config;
+  std::map<std::string, std::unique_ptr<RepoState>> repos;
+  std::map<std::string, std::unique_ptr<ProjectState>> projects;
+  // Repositories a poller is checking (claimed by Poller::Loop, released by
+  // Poller::PollRepository). Kept apart from RepoState so that a repository removed and
+  // re-added by a reload while it is checked is not checked twice at once.
+  std::set<std::string> polling;
+  std::mt19937_64 random{std::random_device{}()};
+  bool force_all = false;  // RunOnce --force
+
+  std::atomic<bool> stopping{false};
+  // Serving: each new revision refreshes the stack listing, which is trusted for a limited
+  // time. A one-shot run lists once at its start and trusts that listing throughout.
+  std::atomic<bool> refresh_on_poll{true};
+};
+
+}  // namespace ecsync::controller

@@ -1,0 +1,201 @@
+#include "reconcile/desired.h"
+
+#include <algorithm>
+#include <cctype>
+#include <utility>
+
+#include "base/hash.h"
+#include "compose/loader.h"
+#include "reconcile/git_file_reader.h"
+#include "reconcile/project_network.h"
+#include "reconcile/retained_file_systems.h"
+#include "reconcile/stack_tags.h"
+
+namespace ecsync::reconcile {
+
+namespace {
+
+std::string Dirname(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? "" : path.substr(0, slash);
+}
+
+std::string Short(const std::string& revision) { return revision.substr(0, 12); }
+
+void Say(const ProgressSink& sink, const std::string& stack, const std::string& line) {
+  if (!sink) return;
+  ProgressEvent event;
+  event.stack = stack;
+  event.message = line;
+  sink(event);
+}
+
+// What a bad revision reports: it must never touch the running stack.
+base::Status Rejected(const std::string& message, const std::string& revision) {
+  return base::InvalidError(message + " (at revision " + Short(revision) +
+                            "; the deployed stack is left as it is)");
+}
+
+// The values of the template's NoEcho secret parameters, and a digest of them for the
+// template hash (values are never kept anywhere else).
+base::Status ReadSecrets(const cfn::Conversion& conversion, compose::FileReader& reader,
+                         const std::map<std::string, std::string>& environment,
+                         Desired* desired, std::string* digest) {
+  for (const cfn::SecretParameter& secret : conversion.secret_parameters) {
+    std::string value;
+    if (!secret.file.empty()) {
+      auto read = reader.Read(secret.file);
+      if (!read.ok()) {
+        return base::InvalidError("secret " + secret.secret + ": " + read.status().message());
+      }
+      value = std::move(*read);
+    } else {
+      auto it = environment.find(secret.environment);
+      if (it == environment.end()) {
+        return base::InvalidError("secret " + secret.secret + " comes from the variable " +
+                                  secret.environment + ", which is not set");
+      }
+      value = it->second;
+    }
+    *digest += secret.parameter + "=" + base::Sha256Hex(value) + "\n";
+    desired->parameters.push_back({secret.parameter, std::move(value)});
+  }
+  return base::Status::Ok();
+}
+
+}  // namespace
+
+base::Result<Desired> RenderDesired(const ReconcileOptions& options, git::GitSource& git,
+                                    const Targets& targets, const ProgressSink& sink) {
+  ECSYNC_ASSIGN_OR_RETURN(std::string compose_path, NormalizeRepoPath(options.compose_path));
+  Desired desired;
+  desired.source = SourceId(options.repo_url, compose_path);
+  desired.stack_name = options.stack_name;
+  if (options.commit.empty()) {
+    auto fetched = git.Fetch(options.repo_url, options.ref);
+    if (!fetched.ok()) return fetched.status().WithContext("fetching " + options.repo_url);
+    desired.revision = *fetched;
+    Say(sink, options.stack_name, "revision " + Short(desired.revision) + " of " +
+                                      options.repo_url + " (" + options.ref + ")");
+  } else {
+    desired.revision = options.commit;
+  }
+
+  auto content = git.ReadFile(options.repo_url, desired.revision, compose_path);
+  if (!content.ok()) return content.status();
+  if (!content->has_value()) return desired;  // present == false
+  desired.present = true;
+
+  GitFileReader reader(git, options.repo_url, desired.revision);
+  compose::LoadOptions load;
+  load.files = {compose_path};
+  for (const std::string& extra : options.extra_files) {
+    ECSYNC_ASSIGN_OR_RETURN(std::string path, NormalizeRepoPath(extra));
+    load.files.push_back(path);
+  }
+  if (!options.env_file.empty()) {
+    ECSYNC_ASSIGN_OR_RETURN(std::string path, NormalizeRepoPath(options.env_file));
+    load.env_files = {path};
+  }
+  load.profiles = options.profiles;
+  load.working_dir = Dirname(compose_path);
+  load.root_dir = ".";  // git paths are repository-relative: files may come from anywhere in it
+  load.project_name = options.project_name;
+  load.default_project_name = load.working_dir.empty()
+                                  ? RepoName(options.repo_url)
+                                  : load.working_dir.substr(load.working_dir.rfind('/') + 1);
+  load.environment = options.environment;
+  load.ecs_check = true;  // what ECS cannot honour fails here, before any AWS call
+  auto project = compose::Load(load, reader);
+  if (!project.ok()) return Rejected(project.status().message(), desired.revision);
+  for (const compose::Diagnostic& warning : project->warnings) {
+    Say(sink, options.stack_name, "warning: " + warning.ToString());
+  }
+  ECSYNC_ASSIGN_OR_RETURN(
+      cfn::ConvertOptions network,
+      ResolveProjectNetwork(targets.ec2, targets.elbv2, options.network, *project));
+  if (desired.stack_name.empty()) desired.stack_name = StackNameFor(project->name);
+  if (targets.efs != nullptr) {
+    base::Status retained = AddRetainedFileSystems(*targets.efs, *targets.cloudformation,
+                                                   desired.stack_name, *project, &network);
+    if (!retained.ok()) {
+      return retained.WithContext("looking for retained EFS file systems (at revision " +
+                                  Short(desired.revision) +
+                                  "; the deployed stack is left as it is)");
+    }
+  }
+  auto conversion = cfn::ConvertProject(*project, network);
+  if (!conversion.ok()) return Rejected(conversion.status().message(), desired.revision);
+  for (const std::string& warning : conversion->warnings) {
+    Say(sink, options.stack_name, "warning: " + warning);
+  }
+  // Secret values travel as NoEcho parameters; only a hash of them joins the template's.
+  std::string secrets_digest;
+  ECSYNC_RETURN_IF_ERROR(
+      ReadSecrets(*conversion, reader, options.environment, &desired, &secrets_digest));
+  desired.template_body = conversion->tmpl.dump();
+  if (targets.s3 != nullptr && desired.template_body.size() > aws::kMaxTemplateBodyBytes &&
+      options.template_bucket.empty()) {
+    // Refused here, before any write, rather than by CloudFormation halfway through.
+    return base::InvalidError(
+        "the template for " + compose_path + " is " +
+        std::to_string(desired.template_body.size()) +
+        " bytes, over CloudFormation's 51,200-byte TemplateBody limit; name an S3 bucket to "
+        "pass it through (aws.template_bucket in the config file, or --template-bucket)");
+  }
+  desired.template_sha = secrets_digest.empty()
+                            ? base::Sha256Hex(desired.template_body)
+                            : base::Sha256Hex(desired.template_body + "\n" + secrets_digest);
+  return desired;
+}
+
+base::Result<std::string> RenderLocal(const LocalRender& request,
+                                      const std::function<void(const std::string&)>& warn) {
+  compose::LoadOptions load;
+  load.files = request.files.empty() ? std::vector<std::string>{"compose.yaml"} : request.files;
+  load.project_name = request.project_name;
+  load.environment = request.environment;
+  load.ecs_check = true;  // what ECS cannot honour: errors stop here, warnings are reported
+  compose::DiskFileReader reader;
+  ECSYNC_ASSIGN_OR_RETURN(compose::Project project, compose::Load(load, reader));
+  for (const compose::Diagnostic& warning : project.warnings) {
+    if (warn) warn(warning.ToString());
+  }
+  cfn::ConvertOptions network = request.network;
+  if (request.connect) {
+    // As a deployment would: x-aws-vpc, x-aws-loadbalancer by name, the default VPC and its
+    // (public) subnets for what the flags leave open.
+    ECSYNC_ASSIGN_OR_RETURN(Targets targets, request.connect());
+    ECSYNC_ASSIGN_OR_RETURN(network,
+                            ResolveProjectNetwork(targets.ec2, targets.elbv2, network, project));
+  } else if (network.vpc_id.empty() != network.subnet_ids.empty()) {
+    return base::InvalidError(
+        "pass both --vpc-id and --subnet-ids, or neither (the template then takes VpcId and "
+        "SubnetIds parameters)");
+  }
+  ECSYNC_ASSIGN_OR_RETURN(nlohmann::ordered_json tmpl, cfn::Convert(project, network));
+  return request.yaml ? cfn::ToYaml(tmpl) : cfn::ToJson(tmpl);
+}
+
+std::string StackNameFor(const std::string& project_name) {
+  std::string out;
+  for (char c : project_name) {
+    out.push_back(std::isalnum(static_cast<unsigned char>(c)) ? c : '-');
+  }
+  if (out.empty() || !std::isalpha(static_cast<unsigned char>(out[0]))) out = "ecsync-" + out;
+  if (out.size() > 128) out.resize(128);
+  return out;
+}
+
+std::string RepoName(const std::string& url) {
+  std::string trimmed = url;
+  while (!trimmed.empty() && trimmed.back() == '/') trimmed.pop_back();
+  auto cut = trimmed.find_last_of("/:");
+  std::string name = cut == std::string::npos ? trimmed : trimmed.substr(cut + 1);
+  if (name.ends_with(".git")) name.resize(name.size() - 4);
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return name;
+}
+
+}  // namespace ecsync::reconcile

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "git/source.h"
+#include "reconcile/drift.h"
+#include "reconcile/network_resolver.h"
+#include "reconcile/progress.h"
+#include "reconcile/prune.h"
+#include "reconcile/reconciler.h"
+#include "reconcile/stack_snapshot.h"
+#include "reconcile/targets.h"
+
+namespace ecsync::reconcile {
+
+// Which stacks of one repository a revision no longer deploys, and what to do about them.
+struct RepositoryPrune {
+  std::string repo_url;
+  // The compose path (first file) of every project the revision deploys.
+  std::set<std::string> desired_paths;
+  // True keeps the stack deployed from this compose path (reported, not deleted). May be
+  // empty.
+  std::function<bool(const std::string& compose_path)> keep;
+  bool allow_delete_all = false;  // see PruneOptions
+  std::string revision;
+  WaitOptions wait;
+  // List the stacks first unless the listing is recent (kListingReuse); false: use the
+  // listing as it is (a one-shot run lists once at its start).
+  bool refresh_listing = true;
+};
+
+// The reconcile side of a long-running controller, built once per process: one Targets
+// bundle, the network the configuration names (looked up once, again when it changes; see
+// NetworkResolver), and the stack listing every run shares (StackSnapshot). It reconciles
+// projects, checks drift and prunes repositories; the caller schedules them. Thread-safe;
+// the caller runs at most one operation per stack at a time.
+class Engine {
+ public:
+  // `clock` must outlive this.
+  Engine(Targets targets, base::Clock& clock);
+
+  // Lists the managed stacks for the runs that follow, unless the listing is younger than
+  // `max_age` (see StackSnapshot::Refresh).
+  void RefreshListing(std::chrono::milliseconds max_age = kListingReuse);
+
+  // One project to one revision. options.network is the configured network (completed here,
+  // see NetworkResolver) and options.snapshot is set here: the listing when it is younger
+  // than `listing_trust` (nullopt: of any age). The errors of Reconciler::Reconcile, and
+  // those of the network lookup before anything else is done. A run that may have changed
+  // its stack drops it from the listing.
+  base::Result<ReconcileReport> Reconcile(ReconcileOptions options, git::GitSource& git,
+                                          ProgressSink sink,
+                                          std::optional<std::chrono::milliseconds> listing_trust);
+
+  // See reconcile::DetectDrift.
+  base::Result<DriftReport> DetectDrift(const std::string& stack, const WaitOptions& wait);
+
+  // Deletes the repository's managed stacks that `request` no longer deploys (see Prune),
+  // from the listing (listing now when it is empty). *listed is false, with the error, when
+  // the stacks could not be listed (nothing was tried); true otherwise.
+  base::Result<PruneReport> PruneRepository(const RepositoryPrune& request, bool* listed);
+
+ private:
+  Targets targets_;
+  base::Clock& clock_;
+  NetworkResolver network_;
+  StackSnapshot listing_;
+};
+
+}  // namespace ecsync::reconcile

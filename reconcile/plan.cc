@@ -1,0 +1,100 @@
+// Reconciler::Plan: what Reconcile would do, read from CloudFormation without applying it.
+
+#include <nlohmann/json.hpp>
+
+#include "reconcile/change_sets.h"
+#include "reconcile/reconciler.h"
+#include "reconcile/stack_tags.h"
+#include "reconcile/template_diff.h"
+
+namespace ecsync::reconcile {
+
+namespace {
+
+std::string Short(const std::string& revision) { return ShortRevision(revision); }
+
+std::string TagOr(const aws::Stack& stack, const char* key, const std::string& fallback = "") {
+  return TagValue(stack.tags, key, fallback);
+}
+
+// Every resource of a template as an Add (for creates) or Remove (for deletes).
+std::vector<aws::ResourceChange> ResourcesAs(const std::string& template_body,
+                                             const std::string& action) {
+  std::vector<aws::ResourceChange> changes;
+  auto tmpl = nlohmann::json::parse(template_body, nullptr, false);
+  if (tmpl.is_discarded() || !tmpl.contains("Resources")) return changes;
+  for (auto it = tmpl["Resources"].begin(); it != tmpl["Resources"].end(); ++it) {
+    aws::ResourceChange change;
+    change.action = action;
+    change.logical_id = it.key();
+    change.resource_type = it.value().value("Type", "");
+    changes.push_back(change);
+  }
+  return changes;
+}
+
+}  // namespace
+
+base::Result<PlanReport> Reconciler::Plan(const ReconcileOptions& options) {
+  ECSYNC_ASSIGN_OR_RETURN(Desired desired, RenderDesired(options, git_, targets_, sink_));
+  PlanReport plan;
+  plan.revision = desired.revision;
+  plan.stack_name = desired.stack_name;
+  if (!desired.present) {
+    ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::Stack> owned,
+                            OwnedStacks(desired.source, options.stack_name));
+    if (owned.empty()) {
+      plan.reason = "the compose file is gone and no stack was deployed from it";
+      return plan;
+    }
+    // One source deploys one stack; more than one means a renamed --stack-name.
+    plan.action = Action::kDelete;
+    plan.stack_name = owned.front().name;
+    plan.reason = "the compose file is gone at revision " + Short(desired.revision);
+    for (const aws::Stack& stack : owned) {
+      auto resources = cfn_.DescribeStackResources(stack.id.empty() ? stack.name : stack.id);
+      if (!resources.ok()) return resources.status();
+      for (const auto& r : *resources) {
+        plan.changes.push_back({"Remove", r.logical_id, r.physical_id, r.resource_type, "", {}, {}});
+      }
+    }
+    return plan;
+  }
+  ECSYNC_ASSIGN_OR_RETURN(std::optional<aws::Stack> stack, OwnStack(desired));
+  if (!stack || NeedsRecreate(stack->status)) {
+    plan.action = Action::kCreate;
+    plan.reason = stack ? "stack is " + stack->status + "; it would be deleted and created again"
+                        : "stack does not exist";
+    plan.changes = ResourcesAs(desired.template_body, "Add");
+    return plan;
+  }
+  if (TagOr(*stack, kTagTemplateSha) == desired.template_sha && IsTerminalStatus(stack->status)) {
+    plan.reason = "template unchanged since revision " + Short(TagOr(*stack, kTagRevision));
+    return plan;
+  }
+  aws::CreateChangeSetRequest request;
+  request.change_set_name = "ecsync-plan-" + desired.template_sha.substr(0, 16);
+  request.stack_name = stack->name;  // a live stack's name is unique (and moto wants the name)
+  request.parameters = desired.parameters;
+  request.tags = Tags(desired);
+  request.capabilities = {"CAPABILITY_IAM"};
+  request.description = "ecsync plan for revision " + desired.revision + " (deleted after reading)";
+  ECSYNC_RETURN_IF_ERROR(
+      PlaceTemplate(options, desired, &request.template_body, &request.template_url));
+  ECSYNC_ASSIGN_OR_RETURN(PreparedChangeSet prepared,
+                          PrepareChangeSet(cfn_, clock_, request, options.wait));
+  if (prepared.has_changes) (void)cfn_.DeleteChangeSet(request.change_set_name, request.stack_name);
+  auto deployed = cfn_.GetTemplate(request.stack_name);
+  if (deployed.ok()) plan.template_diff = DiffTemplates(*deployed, desired.template_body);
+  if (!prepared.has_changes) {
+    plan.reason = "CloudFormation finds no resource changes";
+    return plan;
+  }
+  plan.action = Action::kUpdate;
+  plan.reason = "revision " + Short(TagOr(*stack, kTagRevision, "?")) + " -> " +
+                Short(desired.revision);
+  plan.changes = prepared.change_set.changes;
+  return plan;
+}
+
+}  // namespace ecsync::reconcile

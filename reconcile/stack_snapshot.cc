@@ -1,0 +1,58 @@
+#include "reconcile/stack_snapshot.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "reconcile/stack_tags.h"
+
+namespace ecsync::reconcile {
+
+base::Result<std::vector<aws::Stack>> ListManagedStacks(aws::CloudFormation& cfn) {
+  ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::Stack> stacks, cfn.DescribeStacks());
+  std::vector<aws::Stack> managed;
+  for (auto& stack : stacks) {
+    if (IsManaged(stack.tags) && stack.status != "DELETE_COMPLETE") managed.push_back(std::move(stack));
+  }
+  std::sort(managed.begin(), managed.end(),
+            [](const aws::Stack& a, const aws::Stack& b) { return a.name < b.name; });
+  return managed;
+}
+
+void StackSnapshot::Refresh(std::chrono::milliseconds max_age) {
+  uint64_t generation = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (listing_ && clock_.SteadyNow() - taken_ < max_age) return;
+    if (refreshing_) return;
+    refreshing_ = true;
+    generation = generation_;
+  }
+  auto taken = clock_.SteadyNow();
+  auto stacks = ListManagedStacks(cfn_);
+  std::lock_guard<std::mutex> lock(mu_);
+  refreshing_ = false;
+  if (!stacks.ok()) return;
+  if (generation != generation_) return;
+  auto listing = std::make_shared<Listing>();
+  for (aws::Stack& stack : *stacks) listing->emplace(stack.name, std::move(stack));
+  listing_ = std::move(listing);
+  taken_ = taken;
+}
+
+std::shared_ptr<const StackSnapshot::Listing> StackSnapshot::Get(
+    std::optional<std::chrono::milliseconds> max_age) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (max_age && clock_.SteadyNow() - taken_ >= *max_age) return nullptr;
+  return listing_;
+}
+
+void StackSnapshot::Forget(const std::string& stack) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++generation_;
+  if (!listing_ || !listing_->contains(stack)) return;
+  auto copy = std::make_shared<Listing>(*listing_);
+  copy->erase(stack);
+  listing_ = std::move(copy);
+}
+
+}  // namespace ecsync::reconcile

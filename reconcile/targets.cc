@@ -1,0 +1,30 @@
+#include "reconcile/targets.h"
+
+#include <utility>
+
+#include "aws/stack_files.h"
+
+namespace ecsync::reconcile {
+
+Targets TargetsFromClients(aws::AwsClients clients) {
+  auto owned = std::make_shared<aws::AwsClients>(std::move(clients));
+  Targets targets;
+  targets.cloudformation = owned->cloudformation.get();
+  targets.ec2 = owned->ec2.get();
+  targets.ecs = owned->ecs.get();
+  targets.s3 = owned->s3.get();
+  targets.elbv2 = owned->elbv2.get();
+  targets.efs = owned->efs.get();
+  targets.owner = std::move(owned);
+  return targets;
+}
+
+Targets StackFileTargets(const std::string& dir, base::Clock& clock) {
+  auto files = std::make_shared<aws::StackFiles>(dir, clock);
+  Targets targets;
+  targets.cloudformation = files.get();
+  targets.owner = std::move(files);
+  return targets;
+}
+
+}  // namespace ecsync::reconcile
