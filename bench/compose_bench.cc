@@ -125,22 +125,22 @@ void RunParse(benchmark::State& state, const std::string& text) {
 }
 
 void BM_YamlParse_FullExample(benchmark::State& state) {
-  static const std::string text = FullExample();
-  if (SkipWithoutCorpus(state, text)) return;
-  RunParse(state, text);
+  static const std::string kText = FullExample();
+  if (SkipWithoutCorpus(state, kText)) return;
+  RunParse(state, kText);
 }
 void BM_Load_FullExample(benchmark::State& state) {
-  static const std::string text = FullExample();
-  if (SkipWithoutCorpus(state, text)) return;
-  RunLoad(state, text, true);
+  static const std::string kText = FullExample();
+  if (SkipWithoutCorpus(state, kText)) return;
+  RunLoad(state, kText, true);
 }
 void BM_YamlParse_200Services(benchmark::State& state) {
-  static const std::string text = GeneratedProject(200);
-  RunParse(state, text);
+  static const std::string kText = GeneratedProject(200);
+  RunParse(state, kText);
 }
 void BM_Load_200Services(benchmark::State& state) {
-  static const std::string text = GeneratedProject(200);
-  RunLoad(state, text, false);
+  static const std::string kText = GeneratedProject(200);
+  RunLoad(state, kText, false);
 }
 
 BENCHMARK(BM_YamlParse_FullExample)->Unit(benchmark::kMicrosecond);

@@ -9,6 +9,7 @@ packages=(
   libcpp-httplib-dev prometheus-cpp-dev libpugixml-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
+  clang-format clang-tidy  # scripts/lint.sh (.clang-format, .clang-tidy)
   prometheus  # provides promtool, used by the metrics tests
   openssh-server  # a private sshd for the git SSH tests (tests/git/auth_test.cc)
   busybox  # runs the secrets init container's script as the image would (tests/cfn)

@@ -27,7 +27,7 @@ namespace {
 using SteadyClock = IoLoop::SteadyClock;
 using std::chrono::milliseconds;
 
-constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kReadChunk = size_t{16} * 1024;
 constexpr uint64_t kListenId = 0;
 constexpr uint64_t kWakeId = 1;
 constexpr int kMaxEvents = 128;

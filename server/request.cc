@@ -52,7 +52,8 @@ std::string SerializeResponse(const Response& response, bool close, bool head_re
   std::string out =
       "HTTP/1.1 " + std::to_string(response.status) + " " + ReasonPhrase(response.status) + "\r\n";
   if (!response.content_type.empty()) out += "Content-Type: " + response.content_type + "\r\n";
-  for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";
+  for (const auto& [name, value] : response.headers)
+    out.append(name).append(": ").append(value).append("\r\n");
   out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
   out += close ? "Connection: close\r\n\r\n" : "Connection: keep-alive\r\n\r\n";
   if (!head_request) out += response.body;

@@ -12,10 +12,10 @@ namespace ecsync::server {
 // covered by one of them, so a connection costs at most about
 // max_request_line + max_header_bytes + max_body_bytes.
 struct RequestLimits {
-  size_t max_request_line = 8 * 1024;   // longer: 414
-  size_t max_header_count = 64;         // more header lines: 431
-  size_t max_header_bytes = 16 * 1024;  // all header lines together, CRLFs included: 431
-  size_t max_body_bytes = 1 << 20;      // Content-Length over it: 413, before the body is read
+  size_t max_request_line = size_t{8} * 1024;   // longer: 414
+  size_t max_header_count = 64;                 // more header lines: 431
+  size_t max_header_bytes = size_t{16} * 1024;  // all header lines together, CRLFs included: 431
+  size_t max_body_bytes = 1 << 20;  // Content-Length over it: 413, before the body is read
 };
 
 // An incremental HTTP/1.0 and 1.1 request parser: feed it bytes as they arrive, in pieces of
