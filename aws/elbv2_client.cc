@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "aws/paging.h"
+
 namespace ecsync::aws {
 namespace {
 
@@ -48,38 +50,30 @@ Elbv2Client::Elbv2Client(std::shared_ptr<AwsClient> client) : client_(std::move(
 
 base::Result<std::vector<LoadBalancer>> Elbv2Client::DescribeLoadBalancers(
     const DescribeLoadBalancersRequest& request) {
+  QueryParams params;
+  AddStringList(&params, "Names", request.names, Protocol::kQuery);
+  AddStringList(&params, "LoadBalancerArns", request.arns, Protocol::kQuery);
+  if (request.page_size > 0) params.emplace_back("PageSize", std::to_string(request.page_size));
   std::vector<LoadBalancer> out;
-  std::string marker;
-  do {
-    QueryParams params;
-    AddStringList(&params, "Names", request.names, Protocol::kQuery);
-    AddStringList(&params, "LoadBalancerArns", request.arns, Protocol::kQuery);
-    if (request.page_size > 0) params.emplace_back("PageSize", std::to_string(request.page_size));
-    if (!marker.empty()) params.emplace_back("Marker", marker);
-    ECSYNC_ASSIGN_OR_RETURN(QueryResponse response,
-                            client_->Call(kElbv2Service, "DescribeLoadBalancers", params));
-    for (pugi::xml_node node : ListItems(response.result, "LoadBalancers", "member")) {
-      out.push_back(ParseLoadBalancer(node));
-    }
-    marker = ChildText(response.result, "NextMarker");
-  } while (!marker.empty());
+  ECSYNC_RETURN_IF_ERROR(ForEachQueryPage(
+      *client_, kElbv2Service, "DescribeLoadBalancers", params, kMarker, [&](pugi::xml_node page) {
+        for (pugi::xml_node node : ListItems(page, "LoadBalancers", "member")) {
+          out.push_back(ParseLoadBalancer(node));
+        }
+      }));
   return out;
 }
 
 base::Result<std::vector<Listener>> Elbv2Client::DescribeListeners(
     const std::string& load_balancer_arn) {
   std::vector<Listener> out;
-  std::string marker;
-  do {
-    QueryParams params{{"LoadBalancerArn", load_balancer_arn}};
-    if (!marker.empty()) params.emplace_back("Marker", marker);
-    ECSYNC_ASSIGN_OR_RETURN(QueryResponse response,
-                            client_->Call(kElbv2Service, "DescribeListeners", params));
-    for (pugi::xml_node node : ListItems(response.result, "Listeners", "member")) {
-      out.push_back(ParseListener(node));
-    }
-    marker = ChildText(response.result, "NextMarker");
-  } while (!marker.empty());
+  ECSYNC_RETURN_IF_ERROR(ForEachQueryPage(
+      *client_, kElbv2Service, "DescribeListeners", {{"LoadBalancerArn", load_balancer_arn}},
+      kMarker, [&](pugi::xml_node page) {
+        for (pugi::xml_node node : ListItems(page, "Listeners", "member")) {
+          out.push_back(ParseListener(node));
+        }
+      }));
   return out;
 }
 
