@@ -7,7 +7,6 @@
 #include "aws/efs_client.h"
 #include "aws/elbv2_client.h"
 #include "aws/s3_client.h"
-#include "aws/ssm_client.h"
 
 namespace ecsync::aws {
 
@@ -64,7 +63,6 @@ base::Result<AwsClients> MakeAwsClients(const AwsClientsOptions& options) {
   clients.s3 = std::make_shared<S3Client>(clients.client);
   clients.elbv2 = std::make_shared<Elbv2Client>(clients.client);
   clients.efs = std::make_shared<EfsClient>(clients.client);
-  clients.ssm = std::make_shared<SsmClient>(clients.client);
   return clients;
 }
 
