@@ -335,10 +335,10 @@ TEST_F(Chain, UnreachableInstanceMetadataFailsFast) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(3));
 }
 
-TEST(RefreshingProvider, ManyThreadsShareOneFetch) {
+TEST(CredentialsProvider, ManyThreadsShareOneFetch) {
   base::FakeClock clock;
   std::atomic<int> fetches{0};
-  RefreshingProvider provider(
+  CredentialsProvider provider(
       [&]() -> base::Result<Credentials> {
         ++fetches;
         std::this_thread::sleep_for(milliseconds(20));
@@ -357,10 +357,10 @@ TEST(RefreshingProvider, ManyThreadsShareOneFetch) {
   EXPECT_EQ(fetches.load(), 1);
 }
 
-TEST(RefreshingProvider, KeepsValidCredentialsWhenARefreshFails) {
+TEST(CredentialsProvider, KeepsValidCredentialsWhenARefreshFails) {
   base::FakeClock clock;
   int calls = 0;
-  RefreshingProvider provider(
+  CredentialsProvider provider(
       [&]() -> base::Result<Credentials> {
         if (++calls > 1) return base::TransientError("endpoint down");
         Credentials c{"AK1", "sk", "st", "test"};

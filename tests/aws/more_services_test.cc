@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "aws/efs_client.h"
+#include "aws/efs.h"
 #include "aws/make_clients.h"
 #include "aws/public_subnets.h"
 #include "tests/aws/moto_fixture.h"
@@ -225,7 +225,7 @@ TEST_F(MoreServices, EfsFileSystemsEveryPage) {
     ids.push_back(fs["FileSystemId"]);
   }
   // Three file systems, two per page.
-  EfsClient efs(clients_.client, /*page_size=*/2);
+  Efs efs(clients_.client, /*page_size=*/2);
   auto all = efs.DescribeFileSystems(std::nullopt);
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   ASSERT_EQ(all->size(), 3u);
@@ -280,7 +280,7 @@ TEST_F(MoreServices, EfsMountTargetsEveryPage) {
   }
 
   // Three mount targets, two per page.
-  EfsClient efs(clients_.client, /*page_size=*/2);
+  Efs efs(clients_.client, /*page_size=*/2);
   auto targets = efs.DescribeMountTargets(fs);
   ASSERT_TRUE(targets.ok()) << targets.status().ToString();
   ASSERT_EQ(targets->size(), 3u);

@@ -1,4 +1,4 @@
-#include "aws/elbv2_client.h"
+#include "aws/elbv2.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -46,9 +46,9 @@ Listener ParseListener(pugi::xml_node node) {
 
 }  // namespace
 
-Elbv2Client::Elbv2Client(std::shared_ptr<AwsClient> client) : client_(std::move(client)) {}
+Elbv2::Elbv2(std::shared_ptr<AwsClient> client) : client_(std::move(client)) {}
 
-base::Result<std::vector<LoadBalancer>> Elbv2Client::DescribeLoadBalancers(
+base::Result<std::vector<LoadBalancer>> Elbv2::DescribeLoadBalancers(
     const DescribeLoadBalancersRequest& request) {
   QueryParams params;
   AddStringList(&params, "Names", request.names, Protocol::kQuery);
@@ -64,7 +64,7 @@ base::Result<std::vector<LoadBalancer>> Elbv2Client::DescribeLoadBalancers(
   return out;
 }
 
-base::Result<std::vector<Listener>> Elbv2Client::DescribeListeners(
+base::Result<std::vector<Listener>> Elbv2::DescribeListeners(
     const std::string& load_balancer_arn) {
   std::vector<Listener> out;
   ECSYNC_RETURN_IF_ERROR(ForEachQueryPage(

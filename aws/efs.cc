@@ -1,4 +1,4 @@
-#include "aws/efs_client.h"
+#include "aws/efs.h"
 
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -75,10 +75,10 @@ base::Status GetPages(AwsClient& client, int page_size, const std::string& opera
 
 }  // namespace
 
-EfsClient::EfsClient(std::shared_ptr<AwsClient> client, int page_size)
+Efs::Efs(std::shared_ptr<AwsClient> client, int page_size)
     : client_(std::move(client)), page_size_(page_size) {}
 
-base::Result<std::vector<FileSystem>> EfsClient::DescribeFileSystems(
+base::Result<std::vector<FileSystem>> Efs::DescribeFileSystems(
     const std::optional<std::string>& id) {
   std::vector<FileSystem> out;
   ECSYNC_RETURN_IF_ERROR(GetPages(
@@ -91,7 +91,7 @@ base::Result<std::vector<FileSystem>> EfsClient::DescribeFileSystems(
   return out;
 }
 
-base::Result<std::vector<MountTarget>> EfsClient::DescribeMountTargets(
+base::Result<std::vector<MountTarget>> Efs::DescribeMountTargets(
     const std::string& file_system_id) {
   std::vector<MountTarget> out;
   ECSYNC_RETURN_IF_ERROR(GetPages(
