@@ -12,6 +12,19 @@ std::chrono::system_clock::time_point TimeOf(pugi::xml_node node, std::string_vi
   return {};
 }
 
+// Reads what every resource-level element (an event, a change, a summary, a drift) says of
+// its resource into the same-named members of `out`: the logical id, the type, and the
+// physical id and status where `T` has them.
+template <typename T>
+void ReadResource(pugi::xml_node node, T* out) {
+  out->logical_id = ChildText(node, "LogicalResourceId");
+  out->resource_type = ChildText(node, "ResourceType");
+  if constexpr (requires { out->physical_id; }) {
+    out->physical_id = ChildText(node, "PhysicalResourceId");
+  }
+  if constexpr (requires { out->status; }) out->status = ChildText(node, "ResourceStatus");
+}
+
 }  // namespace
 
 Stack ParseStack(pugi::xml_node node) {
@@ -33,9 +46,7 @@ Stack ParseStack(pugi::xml_node node) {
 StackEvent ParseStackEvent(pugi::xml_node node) {
   StackEvent event;
   event.event_id = ChildText(node, "EventId");
-  event.logical_id = ChildText(node, "LogicalResourceId");
-  event.resource_type = ChildText(node, "ResourceType");
-  event.status = ChildText(node, "ResourceStatus");
+  ReadResource(node, &event);
   event.reason = ChildText(node, "ResourceStatusReason");
   event.timestamp = TimeOf(node, "Timestamp");
   return event;
@@ -46,9 +57,7 @@ ResourceChange ParseResourceChange(pugi::xml_node member) {
   pugi::xml_node rc = Child(member, "ResourceChange");
   ResourceChange change;
   change.action = ChildText(rc, "Action");
-  change.logical_id = ChildText(rc, "LogicalResourceId");
-  change.physical_id = ChildText(rc, "PhysicalResourceId");
-  change.resource_type = ChildText(rc, "ResourceType");
+  ReadResource(rc, &change);
   change.replacement = ChildText(rc, "Replacement");
   for (pugi::xml_node scope : ListItems(rc, "Scope", "member")) {
     change.scope.push_back(scope.child_value());
@@ -69,10 +78,7 @@ ResourceChange ParseResourceChange(pugi::xml_node member) {
 
 StackResource ParseStackResourceSummary(pugi::xml_node node) {
   StackResource resource;
-  resource.logical_id = ChildText(node, "LogicalResourceId");
-  resource.physical_id = ChildText(node, "PhysicalResourceId");
-  resource.resource_type = ChildText(node, "ResourceType");
-  resource.status = ChildText(node, "ResourceStatus");
+  ReadResource(node, &resource);
   resource.status_reason = ChildText(node, "ResourceStatusReason");
   resource.drift_status = ChildText(Child(node, "DriftInformation"), "StackResourceDriftStatus");
   resource.last_updated = TimeOf(node, "LastUpdatedTimestamp");
@@ -81,9 +87,7 @@ StackResource ParseStackResourceSummary(pugi::xml_node node) {
 
 ResourceDrift ParseResourceDrift(pugi::xml_node node) {
   ResourceDrift drift;
-  drift.logical_id = ChildText(node, "LogicalResourceId");
-  drift.physical_id = ChildText(node, "PhysicalResourceId");
-  drift.resource_type = ChildText(node, "ResourceType");
+  ReadResource(node, &drift);
   drift.drift_status = ChildText(node, "StackResourceDriftStatus");
   for (pugi::xml_node p : ListItems(node, "PropertyDifferences", "member")) {
     drift.differences.push_back({ChildText(p, "PropertyPath"), ChildText(p, "ExpectedValue"),
@@ -130,18 +134,10 @@ void AddTemplateParams(QueryParams* params, const std::string& template_body,
   } else {
     params->emplace_back("TemplateBody", template_body);
   }
-  int index = 1;
-  for (const Parameter& p : parameters) {
-    std::string prefix = ListElement("Parameters", index++, kCfn);
-    params->emplace_back(prefix + ".ParameterKey", p.key);
-    params->emplace_back(prefix + ".ParameterValue", p.value);
-  }
-  index = 1;
-  for (const auto& [key, value] : tags) {
-    std::string prefix = ListElement("Tags", index++, kCfn);
-    params->emplace_back(prefix + ".Key", key);
-    params->emplace_back(prefix + ".Value", value);
-  }
+  std::vector<std::pair<std::string, std::string>> keyed;
+  for (const Parameter& p : parameters) keyed.emplace_back(p.key, p.value);
+  AddPairList(params, "Parameters", "ParameterKey", "ParameterValue", keyed, kCfn);
+  AddPairList(params, "Tags", "Key", "Value", {tags.begin(), tags.end()}, kCfn);
   AddStringList(params, "Capabilities", capabilities, kCfn);
 }
 

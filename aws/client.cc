@@ -19,7 +19,6 @@ const ServiceInfo kElbv2Service{"Elastic Load Balancing v2", "elasticloadbalanci
                                 "elasticloadbalancing", "2015-12-01", Protocol::kQuery, ""};
 const ServiceInfo kEcsService{"ECS", "ecs", "ecs", "2014-11-13", Protocol::kJson,
                               "AmazonEC2ContainerServiceV20141113"};
-const ServiceInfo kSsmService{"SSM", "ssm", "ssm", "2014-11-06", Protocol::kJson, "AmazonSSM"};
 const ServiceInfo kEfsService{"EFS", "elasticfilesystem", "elasticfilesystem", "2015-02-01",
                               Protocol::kRestJson, ""};
 const ServiceInfo kS3Service{"S3", "s3", "s3", "2006-03-01", Protocol::kRestXml, ""};

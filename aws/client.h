@@ -38,7 +38,6 @@ extern const ServiceInfo kEc2Service;
 extern const ServiceInfo kStsService;
 extern const ServiceInfo kElbv2Service;
 extern const ServiceInfo kEcsService;
-extern const ServiceInfo kSsmService;
 extern const ServiceInfo kEfsService;
 extern const ServiceInfo kS3Service;
 
@@ -100,7 +99,7 @@ class AwsClient {
   // `sign` false sends it without credentials (STS AssumeRoleWithWebIdentity).
   base::Result<QueryResponse> Call(const ServiceInfo& service, const std::string& action,
                                    const QueryParams& params, bool sign = true);
-  // JSON 1.1 (ECS, SSM): POSTs `input` with X-Amz-Target; returns the decoded output.
+  // JSON 1.1 (ECS): POSTs `input` with X-Amz-Target; returns the decoded output.
   base::Result<nlohmann::json> CallJson(const ServiceInfo& service, const std::string& operation,
                                         const nlohmann::json& input);
   // Any protocol: one request with retries; the 2xx response.

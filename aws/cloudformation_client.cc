@@ -1,6 +1,7 @@
 #include "aws/cloudformation_client.h"
 
 #include "aws/cfn_xml.h"
+#include "aws/paging.h"
 
 namespace ecsync::aws {
 namespace {
@@ -18,30 +19,30 @@ void AddToken(QueryParams* params, const std::string& name, const std::string& t
   if (!token.empty()) params->emplace_back(name, token);
 }
 
+// StackName plus the optional ClientRequestToken: the request of most stack operations.
+QueryParams StackParams(const std::string& name, const std::string& client_request_token) {
+  QueryParams params{{"StackName", name}};
+  AddToken(&params, "ClientRequestToken", client_request_token);
+  return params;
+}
+
 }  // namespace
 
 CloudFormationClient::CloudFormationClient(std::shared_ptr<AwsClient> client)
     : client_(std::move(client)) {}
 
-base::Status CloudFormationClient::ForEachPage(
-    const std::string& action, const QueryParams& params,
-    const std::function<void(pugi::xml_node result)>& page) {
-  std::string next_token;
-  do {
-    QueryParams paged = params;
-    if (!next_token.empty()) paged.emplace_back("NextToken", next_token);
-    ECSYNC_ASSIGN_OR_RETURN(QueryResponse response,
-                            client_->Call(kCloudFormationService, action, paged));
-    page(response.result);
-    next_token = ChildText(response.result, "NextToken");
-  } while (!next_token.empty());
-  return base::Status::Ok();
+base::Result<QueryResponse> CloudFormationClient::Call(const std::string& action,
+                                                       const QueryParams& params) {
+  return client_->Call(kCloudFormationService, action, params);
+}
+
+base::Status CloudFormationClient::Pages(const std::string& action, const QueryParams& params,
+                                         const std::function<void(pugi::xml_node)>& on_page) {
+  return ForEachQueryPage(*client_, kCloudFormationService, action, params, kNextToken, on_page);
 }
 
 base::Result<Stack> CloudFormationClient::DescribeStack(const std::string& name) {
-  ECSYNC_ASSIGN_OR_RETURN(
-      QueryResponse response,
-      client_->Call(kCloudFormationService, "DescribeStacks", {{"StackName", name}}));
+  ECSYNC_ASSIGN_OR_RETURN(QueryResponse response, Call("DescribeStacks", {{"StackName", name}}));
   std::vector<pugi::xml_node> stacks = ListItems(response.result, "Stacks", "member");
   if (stacks.empty()) return base::NotFoundError("stack " + name + " does not exist");
   return ParseStack(stacks.front());
@@ -49,7 +50,7 @@ base::Result<Stack> CloudFormationClient::DescribeStack(const std::string& name)
 
 base::Result<std::vector<Stack>> CloudFormationClient::DescribeStacks() {
   std::vector<Stack> stacks;
-  ECSYNC_RETURN_IF_ERROR(ForEachPage("DescribeStacks", {}, [&](pugi::xml_node result) {
+  ECSYNC_RETURN_IF_ERROR(Pages("DescribeStacks", {}, [&](pugi::xml_node result) {
     for (pugi::xml_node node : ListItems(result, "Stacks", "member")) {
       Stack stack = ParseStack(node);
       if (stack.status != "DELETE_COMPLETE") stacks.push_back(std::move(stack));
@@ -64,31 +65,27 @@ base::Result<std::string> CloudFormationClient::CreateStack(const CreateStackReq
                     request.tags, request.capabilities);
   if (!request.on_failure.empty()) params.emplace_back("OnFailure", request.on_failure);
   AddToken(&params, "ClientRequestToken", request.client_request_token);
-  ECSYNC_ASSIGN_OR_RETURN(QueryResponse response,
-                          client_->Call(kCloudFormationService, "CreateStack", params));
+  ECSYNC_ASSIGN_OR_RETURN(QueryResponse response, Call("CreateStack", params));
   return ChildText(response.result, "StackId");
 }
 
 base::Status CloudFormationClient::UpdateStack(const UpdateStackRequest& request) {
-  QueryParams params{{"StackName", request.name}};
+  QueryParams params = StackParams(request.name, request.client_request_token);
   AddTemplateParams(&params, request.template_body, request.template_url, request.parameters,
                     request.tags, request.capabilities);
-  AddToken(&params, "ClientRequestToken", request.client_request_token);
-  return client_->Call(kCloudFormationService, "UpdateStack", params).status();
+  return Call("UpdateStack", params).status();
 }
 
 base::Status CloudFormationClient::DeleteStack(const std::string& name,
                                                const std::string& client_request_token) {
-  QueryParams params{{"StackName", name}};
-  AddToken(&params, "ClientRequestToken", client_request_token);
-  return client_->Call(kCloudFormationService, "DeleteStack", params).status();
+  return Call("DeleteStack", StackParams(name, client_request_token)).status();
 }
 
 base::Result<std::vector<StackEvent>> CloudFormationClient::DescribeStackEvents(
     const std::string& name) {
   std::vector<StackEvent> events;
   ECSYNC_RETURN_IF_ERROR(
-      ForEachPage("DescribeStackEvents", {{"StackName", name}}, [&](pugi::xml_node result) {
+      Pages("DescribeStackEvents", {{"StackName", name}}, [&](pugi::xml_node result) {
         for (pugi::xml_node node : ListItems(result, "StackEvents", "member")) {
           events.push_back(ParseStackEvent(node));
         }
@@ -98,8 +95,7 @@ base::Result<std::vector<StackEvent>> CloudFormationClient::DescribeStackEvents(
 
 base::Result<std::string> CloudFormationClient::CreateChangeSet(
     const CreateChangeSetRequest& request) {
-  QueryParams params{{"StackName", request.stack_name},
-                     {"ChangeSetName", request.change_set_name}};
+  QueryParams params{{"StackName", request.stack_name}, {"ChangeSetName", request.change_set_name}};
   AddTemplateParams(&params, request.template_body, request.template_url, request.parameters,
                     request.tags, request.capabilities);
   if (!request.change_set_type.empty()) {
@@ -107,8 +103,7 @@ base::Result<std::string> CloudFormationClient::CreateChangeSet(
   }
   if (!request.description.empty()) params.emplace_back("Description", request.description);
   AddToken(&params, "ClientToken", request.client_token);
-  ECSYNC_ASSIGN_OR_RETURN(QueryResponse response,
-                          client_->Call(kCloudFormationService, "CreateChangeSet", params));
+  ECSYNC_ASSIGN_OR_RETURN(QueryResponse response, Call("CreateChangeSet", params));
   return ChildText(response.result, "Id");
 }
 
@@ -116,7 +111,7 @@ base::Result<ChangeSet> CloudFormationClient::DescribeChangeSet(const std::strin
                                                                 const std::string& stack_name) {
   ChangeSet out;
   bool first = true;
-  ECSYNC_RETURN_IF_ERROR(ForEachPage(
+  ECSYNC_RETURN_IF_ERROR(Pages(
       "DescribeChangeSet", ChangeSetParams(change_set, stack_name), [&](pugi::xml_node result) {
         if (first) {
           first = false;
@@ -143,37 +138,32 @@ base::Status CloudFormationClient::ExecuteChangeSet(const std::string& change_se
                                                     const std::string& client_request_token) {
   QueryParams params = ChangeSetParams(change_set, stack_name);
   AddToken(&params, "ClientRequestToken", client_request_token);
-  return client_->Call(kCloudFormationService, "ExecuteChangeSet", params).status();
+  return Call("ExecuteChangeSet", params).status();
 }
 
 base::Status CloudFormationClient::DeleteChangeSet(const std::string& change_set,
                                                    const std::string& stack_name) {
-  return client_
-      ->Call(kCloudFormationService, "DeleteChangeSet", ChangeSetParams(change_set, stack_name))
-      .status();
+  return Call("DeleteChangeSet", ChangeSetParams(change_set, stack_name)).status();
 }
 
 base::Status CloudFormationClient::ContinueUpdateRollback(
     const std::string& name, const std::vector<std::string>& resources_to_skip,
     const std::string& client_request_token) {
-  QueryParams params{{"StackName", name}};
+  QueryParams params = StackParams(name, client_request_token);
   AddStringList(&params, "ResourcesToSkip", resources_to_skip, kCfn);
-  AddToken(&params, "ClientRequestToken", client_request_token);
-  return client_->Call(kCloudFormationService, "ContinueUpdateRollback", params).status();
+  return Call("ContinueUpdateRollback", params).status();
 }
 
 base::Status CloudFormationClient::CancelUpdateStack(const std::string& name,
                                                      const std::string& client_request_token) {
-  QueryParams params{{"StackName", name}};
-  AddToken(&params, "ClientRequestToken", client_request_token);
-  return client_->Call(kCloudFormationService, "CancelUpdateStack", params).status();
+  return Call("CancelUpdateStack", StackParams(name, client_request_token)).status();
 }
 
 base::Result<std::vector<StackResource>> CloudFormationClient::DescribeStackResources(
     const std::string& name) {
   std::vector<StackResource> resources;
   ECSYNC_RETURN_IF_ERROR(
-      ForEachPage("ListStackResources", {{"StackName", name}}, [&](pugi::xml_node result) {
+      Pages("ListStackResources", {{"StackName", name}}, [&](pugi::xml_node result) {
         for (pugi::xml_node node : ListItems(result, "StackResourceSummaries", "member")) {
           resources.push_back(ParseStackResourceSummary(node));
         }
@@ -184,8 +174,7 @@ base::Result<std::vector<StackResource>> CloudFormationClient::DescribeStackReso
 base::Result<std::string> CloudFormationClient::GetTemplate(const std::string& name) {
   ECSYNC_ASSIGN_OR_RETURN(
       QueryResponse response,
-      client_->Call(kCloudFormationService, "GetTemplate",
-                    {{"StackName", name}, {"TemplateStage", "Original"}}));
+      Call("GetTemplate", {{"StackName", name}, {"TemplateStage", "Original"}}));
   return ChildText(response.result, "TemplateBody");
 }
 
@@ -193,32 +182,27 @@ base::Result<TemplateValidation> CloudFormationClient::ValidateTemplate(
     const std::string& body_or_url) {
   const bool is_url = body_or_url.rfind("https://", 0) == 0;
   QueryParams params{{is_url ? "TemplateURL" : "TemplateBody", body_or_url}};
-  ECSYNC_ASSIGN_OR_RETURN(QueryResponse response,
-                          client_->Call(kCloudFormationService, "ValidateTemplate", params));
+  ECSYNC_ASSIGN_OR_RETURN(QueryResponse response, Call("ValidateTemplate", params));
   return ParseTemplateValidation(response.result);
 }
 
 base::Result<std::string> CloudFormationClient::DetectStackDrift(const std::string& name) {
-  ECSYNC_ASSIGN_OR_RETURN(
-      QueryResponse response,
-      client_->Call(kCloudFormationService, "DetectStackDrift", {{"StackName", name}}));
+  ECSYNC_ASSIGN_OR_RETURN(QueryResponse response, Call("DetectStackDrift", {{"StackName", name}}));
   return ChildText(response.result, "StackDriftDetectionId");
 }
 
 base::Result<DriftDetection> CloudFormationClient::DescribeStackDriftDetectionStatus(
     const std::string& detection_id) {
-  ECSYNC_ASSIGN_OR_RETURN(QueryResponse response,
-                          client_->Call(kCloudFormationService,
-                                        "DescribeStackDriftDetectionStatus",
-                                        {{"StackDriftDetectionId", detection_id}}));
+  ECSYNC_ASSIGN_OR_RETURN(QueryResponse response, Call("DescribeStackDriftDetectionStatus",
+                                                       {{"StackDriftDetectionId", detection_id}}));
   return ParseDriftDetection(response.result);
 }
 
 base::Result<std::vector<ResourceDrift>> CloudFormationClient::DescribeStackResourceDrifts(
     const std::string& name) {
   std::vector<ResourceDrift> drifts;
-  ECSYNC_RETURN_IF_ERROR(ForEachPage(
-      "DescribeStackResourceDrifts", {{"StackName", name}}, [&](pugi::xml_node result) {
+  ECSYNC_RETURN_IF_ERROR(
+      Pages("DescribeStackResourceDrifts", {{"StackName", name}}, [&](pugi::xml_node result) {
         for (pugi::xml_node node : ListItems(result, "StackResourceDrifts", "member")) {
           drifts.push_back(ParseResourceDrift(node));
         }
@@ -228,9 +212,8 @@ base::Result<std::vector<ResourceDrift>> CloudFormationClient::DescribeStackReso
 
 base::Status CloudFormationClient::UpdateTerminationProtection(const std::string& name,
                                                                bool enable) {
-  return client_
-      ->Call(kCloudFormationService, "UpdateTerminationProtection",
-             {{"StackName", name}, {"EnableTerminationProtection", enable ? "true" : "false"}})
+  return Call("UpdateTerminationProtection",
+              {{"StackName", name}, {"EnableTerminationProtection", enable ? "true" : "false"}})
       .status();
 }
 

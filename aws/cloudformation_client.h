@@ -50,9 +50,11 @@ class CloudFormationClient final : public CloudFormation {
   base::Status UpdateTerminationProtection(const std::string& name, bool enable) override;
 
  private:
-  // Calls `action` once per page, passing NextToken, until a page has none.
-  base::Status ForEachPage(const std::string& action, const QueryParams& params,
-                           const std::function<void(pugi::xml_node result)>& page);
+  // One CloudFormation call (retried as AwsClient does).
+  base::Result<QueryResponse> Call(const std::string& action, const QueryParams& params);
+  // Every page of a paginated call (ForEachQueryPage with NextToken).
+  base::Status Pages(const std::string& action, const QueryParams& params,
+                     const std::function<void(pugi::xml_node result)>& on_page);
 
   std::shared_ptr<AwsClient> client_;
 };

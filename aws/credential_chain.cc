@@ -47,9 +47,9 @@ std::optional<std::string> ReadWholeFile(const std::string& path) {
   return text.str();
 }
 
-ProviderPtr Refreshing(RefreshingProvider::Fetch fetch, const Context& ctx) {
-  return std::make_shared<RefreshingProvider>(std::move(fetch), ctx.clock,
-                                              ctx.options.refresh_before);
+ProviderPtr Refreshing(CredentialsProvider::Fetch fetch, const Context& ctx) {
+  return std::make_shared<CredentialsProvider>(std::move(fetch), ctx.clock,
+                                               ctx.options.refresh_before);
 }
 
 ProviderPtr Fixed(Credentials credentials, const Context& ctx) {
@@ -298,31 +298,6 @@ base::Result<ProviderPtr> Profile(const Context& ctx, const std::string& name,
 
 }  // namespace
 
-RefreshingProvider::RefreshingProvider(Fetch fetch, base::Clock* clock,
-                                       std::chrono::seconds refresh_before)
-    : fetch_(std::move(fetch)),
-      clock_(clock != nullptr ? clock : base::SystemClock::Get()),
-      refresh_before_(refresh_before) {}
-
-base::Result<Credentials> RefreshingProvider::Get() {
-  std::lock_guard<std::mutex> lock(mu_);
-  const auto now = clock_->Now();
-  if (cached_ && (!cached_->expiration || now < *cached_->expiration - refresh_before_)) {
-    return *cached_;
-  }
-  base::Result<Credentials> fetched = fetch_();
-  if (fetched.ok()) {
-    cached_ = *fetched;
-    return fetched;
-  }
-  if (cached_ && cached_->expiration && now < *cached_->expiration) {
-    spdlog::warn("refreshing AWS credentials from {} failed ({}); using the current ones until "
-                 "they expire", cached_->source, fetched.status().ToString());
-    return *cached_;
-  }
-  return fetched;
-}
-
 namespace {
 
 // The chain without CredentialChainOptions::assume_role_arn.
@@ -369,7 +344,7 @@ base::Result<std::shared_ptr<CredentialsProvider>> BaseChain(
   if (!MetadataDisabled(env)) {
     // Last resort: an EC2 instance role. Its errors say what else could be set.
     ProviderPtr imds = Imds(ctx);
-    return ProviderPtr(std::make_shared<RefreshingProvider>(
+    return ProviderPtr(std::make_shared<CredentialsProvider>(
         [imds]() -> base::Result<Credentials> {
           auto credentials = imds->Get();
           if (credentials.ok()) return credentials;

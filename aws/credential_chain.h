@@ -3,7 +3,6 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -13,24 +12,6 @@
 #include "base/clock.h"
 
 namespace ecsync::aws {
-
-// Caches what `fetch` returns and calls it again `refresh_before` ahead of expiry (never for
-// credentials without an expiration). One fetch at a time; other threads wait for it. When
-// a refresh fails while the cached credentials have not yet expired, those are returned.
-class RefreshingProvider final : public CredentialsProvider {
- public:
-  using Fetch = std::function<base::Result<Credentials>()>;
-  RefreshingProvider(Fetch fetch, base::Clock* clock,
-                     std::chrono::seconds refresh_before = std::chrono::seconds(300));
-  base::Result<Credentials> Get() override;
-
- private:
-  const Fetch fetch_;
-  base::Clock* clock_;
-  const std::chrono::seconds refresh_before_;
-  std::mutex mu_;
-  std::optional<Credentials> cached_;
-};
 
 struct CredentialChainOptions {
   base::EnvLookup env;        // required

@@ -4,6 +4,8 @@
 #include <optional>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 #include "aws/encoding.h"
 
 namespace ecsync::aws {
@@ -205,6 +207,31 @@ base::Result<std::string> ResolveRegion(const CredentialOptions& options) {
   return base::InvalidError("no AWS region set: set AWS_REGION (or pass --region), or add "
                             "region = <name> to profile '" +
                             profile + "' in " + files.config_path);
+}
+
+CredentialsProvider::CredentialsProvider(Fetch fetch, base::Clock* clock,
+                                         std::chrono::seconds refresh_before)
+    : fetch_(std::move(fetch)),
+      clock_(clock != nullptr ? clock : base::SystemClock::Get()),
+      refresh_before_(refresh_before) {}
+
+base::Result<Credentials> CredentialsProvider::Get() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto now = clock_->Now();
+  if (cached_ && (!cached_->expiration || now < *cached_->expiration - refresh_before_)) {
+    return *cached_;
+  }
+  base::Result<Credentials> fetched = fetch_();
+  if (fetched.ok()) {
+    cached_ = *fetched;
+    return fetched;
+  }
+  if (cached_ && cached_->expiration && now < *cached_->expiration) {
+    spdlog::warn("refreshing AWS credentials from {} failed ({}); using the current ones until "
+                 "they expire", cached_->source, fetched.status().ToString());
+    return *cached_;
+  }
+  return fetched;
 }
 
 }  // namespace ecsync::aws

@@ -1,10 +1,13 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 
+#include "base/clock.h"
 #include "base/env.h"
 #include "base/result.h"
 
@@ -21,14 +24,28 @@ struct Credentials {
   std::optional<std::chrono::system_clock::time_point> expiration = std::nullopt;
 };
 
-// Hands out credentials for signing, fetching or refreshing them as needed (see
-// credential_chain.h). Implementations are thread-safe.
+// Hands out credentials for signing (MakeCredentialChain in credential_chain.h builds
+// them from the configured source): caches what `fetch` returns and calls it again
+// `refresh_before` ahead of expiry (never for credentials without an expiration). One
+// fetch at a time; other threads wait for it. When a refresh fails while the cached
+// credentials have not yet expired, those are returned. Thread-safe.
 class CredentialsProvider {
  public:
-  virtual ~CredentialsProvider() = default;
+  using Fetch = std::function<base::Result<Credentials>()>;
+  // `clock` (null: SystemClock) must outlive this.
+  CredentialsProvider(Fetch fetch, base::Clock* clock,
+                      std::chrono::seconds refresh_before = std::chrono::seconds(300));
+
   // Current credentials. kInvalid when none can be found (message says what to set),
   // kTransient when a credential endpoint could not be reached.
-  virtual base::Result<Credentials> Get() = 0;
+  base::Result<Credentials> Get();
+
+ private:
+  const Fetch fetch_;
+  base::Clock* clock_;
+  const std::chrono::seconds refresh_before_;
+  std::mutex mu_;
+  std::optional<Credentials> cached_;
 };
 
 // Sections of an INI file: section name -> key -> value. Full-line comments start with '#'

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "aws/paging.h"
+
 namespace ecsync::aws {
 
 Ec2Client::Ec2Client(std::shared_ptr<AwsClient> client) : client_(std::move(client)) {}
@@ -21,17 +23,13 @@ base::Result<std::string> Ec2Client::DefaultVpcId() {
 
 base::Result<std::vector<std::string>> Ec2Client::SubnetIds(const std::string& vpc_id) {
   std::vector<std::string> ids;
-  std::string next_token;
-  do {
-    QueryParams params{{"Filter.1.Name", "vpc-id"}, {"Filter.1.Value.1", vpc_id}};
-    if (!next_token.empty()) params.emplace_back("NextToken", next_token);
-    ECSYNC_ASSIGN_OR_RETURN(QueryResponse response,
-                            client_->Call(kEc2Service, "DescribeSubnets", params));
-    for (pugi::xml_node subnet : ListItems(response.result, "subnetSet", "item")) {
-      ids.push_back(ChildText(subnet, "subnetId"));
-    }
-    next_token = ChildText(response.result, "nextToken");
-  } while (!next_token.empty());
+  QueryParams params{{"Filter.1.Name", "vpc-id"}, {"Filter.1.Value.1", vpc_id}};
+  ECSYNC_RETURN_IF_ERROR(ForEachQueryPage(
+      *client_, kEc2Service, "DescribeSubnets", params, kEc2NextToken, [&](pugi::xml_node page) {
+        for (pugi::xml_node subnet : ListItems(page, "subnetSet", "item")) {
+          ids.push_back(ChildText(subnet, "subnetId"));
+        }
+      }));
   std::sort(ids.begin(), ids.end());
   return ids;
 }

@@ -1,6 +1,7 @@
 // Ec2Client's route table and security group reads.
 
 #include "aws/ec2_client.h"
+#include "aws/paging.h"
 
 namespace ecsync::aws {
 namespace {
@@ -31,38 +32,32 @@ RouteTable ParseRouteTable(pugi::xml_node node) {
 
 base::Result<std::vector<RouteTable>> Ec2Client::DescribeRouteTables(const std::string& vpc_id) {
   std::vector<RouteTable> tables;
-  std::string next_token;
-  do {
-    QueryParams params;
-    AddFilters(&params, {{"vpc-id", {vpc_id}}});
-    if (!next_token.empty()) params.emplace_back("NextToken", next_token);
-    ECSYNC_ASSIGN_OR_RETURN(QueryResponse response,
-                            client_->Call(kEc2Service, "DescribeRouteTables", params));
-    for (pugi::xml_node node : ListItems(response.result, "routeTableSet", "item")) {
-      tables.push_back(ParseRouteTable(node));
-    }
-    next_token = ChildText(response.result, "nextToken");
-  } while (!next_token.empty());
+  QueryParams params;
+  AddFilters(&params, {{"vpc-id", {vpc_id}}});
+  ECSYNC_RETURN_IF_ERROR(ForEachQueryPage(
+      *client_, kEc2Service, "DescribeRouteTables", params, kEc2NextToken,
+      [&](pugi::xml_node page) {
+        for (pugi::xml_node node : ListItems(page, "routeTableSet", "item")) {
+          tables.push_back(ParseRouteTable(node));
+        }
+      }));
   return tables;
 }
 
 base::Result<std::vector<SecurityGroup>> Ec2Client::DescribeSecurityGroups(
     const std::vector<std::string>& ids, const std::vector<Ec2Filter>& filters) {
   std::vector<SecurityGroup> groups;
-  std::string next_token;
-  do {
-    QueryParams params;
-    AddStringList(&params, "GroupId", ids, Protocol::kEc2);
-    AddFilters(&params, filters);
-    if (!next_token.empty()) params.emplace_back("NextToken", next_token);
-    ECSYNC_ASSIGN_OR_RETURN(QueryResponse response,
-                            client_->Call(kEc2Service, "DescribeSecurityGroups", params));
-    for (pugi::xml_node node : ListItems(response.result, "securityGroupInfo", "item")) {
-      groups.push_back(
-          {ChildText(node, "groupId"), ChildText(node, "groupName"), ChildText(node, "vpcId")});
-    }
-    next_token = ChildText(response.result, "nextToken");
-  } while (!next_token.empty());
+  QueryParams params;
+  AddStringList(&params, "GroupId", ids, Protocol::kEc2);
+  AddFilters(&params, filters);
+  ECSYNC_RETURN_IF_ERROR(ForEachQueryPage(
+      *client_, kEc2Service, "DescribeSecurityGroups", params, kEc2NextToken,
+      [&](pugi::xml_node page) {
+        for (pugi::xml_node node : ListItems(page, "securityGroupInfo", "item")) {
+          groups.push_back(
+              {ChildText(node, "groupId"), ChildText(node, "groupName"), ChildText(node, "vpcId")});
+        }
+      }));
   return groups;
 }
 

@@ -1,7 +1,10 @@
 #include "aws/ecs_client.h"
 
 #include <algorithm>
+#include <functional>
 
+#include "aws/json_protocol.h"
+#include "aws/paging.h"
 #include "aws/timestamp.h"
 
 namespace ecsync::aws {
@@ -12,16 +15,6 @@ using Json = nlohmann::json;
 constexpr size_t kServicesPerCall = 10;
 constexpr size_t kTasksPerCall = 100;
 constexpr size_t kClustersPerCall = 100;
-
-std::string Str(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-int Int(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_number_integer() ? it->get<int>() : 0;
-}
 
 // ECS timestamps are epoch seconds (fractional) in JSON.
 std::chrono::system_clock::time_point Time(const Json& j, const char* key) {
@@ -34,64 +27,73 @@ std::chrono::system_clock::time_point Time(const Json& j, const char* key) {
   return {};
 }
 
-const Json& Array(const Json& j, const char* key) {
-  static const Json kEmpty = Json::array();
-  auto it = j.find(key);
-  return it != j.end() && it->is_array() ? *it : kEmpty;
+// Calls `operation` once per batch of at most `batch_size` of `items` (no call when there
+// are none), each batch sent as the array field `field` of `input`, and hands each output
+// to `on_output`: for the calls that take a bounded list of names.
+base::Status CallInBatches(AwsClient& client, const std::string& operation, Json input,
+                           const char* field, const std::vector<std::string>& items,
+                           size_t batch_size, const std::function<void(const Json&)>& on_output) {
+  for (size_t i = 0; i < items.size(); i += batch_size) {
+    size_t end = std::min(items.size(), i + batch_size);
+    input[field] = std::vector<std::string>(items.begin() + i, items.begin() + end);
+    ECSYNC_ASSIGN_OR_RETURN(Json output, client.CallJson(kEcsService, operation, input));
+    on_output(output);
+  }
+  return base::Status::Ok();
 }
 
 EcsService ParseService(const Json& s) {
   EcsService service;
-  service.arn = Str(s, "serviceArn");
-  service.name = Str(s, "serviceName");
-  service.cluster_arn = Str(s, "clusterArn");
-  service.status = Str(s, "status");
-  service.task_definition = Str(s, "taskDefinition");
-  service.launch_type = Str(s, "launchType");
-  service.desired_count = Int(s, "desiredCount");
-  service.running_count = Int(s, "runningCount");
-  service.pending_count = Int(s, "pendingCount");
-  for (const Json& d : Array(s, "deployments")) {
+  service.arn = JsonString(s, "serviceArn");
+  service.name = JsonString(s, "serviceName");
+  service.cluster_arn = JsonString(s, "clusterArn");
+  service.status = JsonString(s, "status");
+  service.task_definition = JsonString(s, "taskDefinition");
+  service.launch_type = JsonString(s, "launchType");
+  service.desired_count = JsonInt(s, "desiredCount");
+  service.running_count = JsonInt(s, "runningCount");
+  service.pending_count = JsonInt(s, "pendingCount");
+  for (const Json& d : JsonArray(s, "deployments")) {
     EcsDeployment deployment;
-    deployment.id = Str(d, "id");
-    deployment.status = Str(d, "status");
-    deployment.task_definition = Str(d, "taskDefinition");
-    deployment.desired_count = Int(d, "desiredCount");
-    deployment.running_count = Int(d, "runningCount");
-    deployment.pending_count = Int(d, "pendingCount");
-    deployment.failed_tasks = Int(d, "failedTasks");
-    deployment.rollout_state = Str(d, "rolloutState");
-    deployment.rollout_state_reason = Str(d, "rolloutStateReason");
+    deployment.id = JsonString(d, "id");
+    deployment.status = JsonString(d, "status");
+    deployment.task_definition = JsonString(d, "taskDefinition");
+    deployment.desired_count = JsonInt(d, "desiredCount");
+    deployment.running_count = JsonInt(d, "runningCount");
+    deployment.pending_count = JsonInt(d, "pendingCount");
+    deployment.failed_tasks = JsonInt(d, "failedTasks");
+    deployment.rollout_state = JsonString(d, "rolloutState");
+    deployment.rollout_state_reason = JsonString(d, "rolloutStateReason");
     deployment.created_at = Time(d, "createdAt");
     deployment.updated_at = Time(d, "updatedAt");
     service.deployments.push_back(std::move(deployment));
   }
-  for (const Json& e : Array(s, "events")) {
-    service.events.push_back({Str(e, "id"), Time(e, "createdAt"), Str(e, "message")});
+  for (const Json& e : JsonArray(s, "events")) {
+    service.events.push_back({JsonString(e, "id"), Time(e, "createdAt"), JsonString(e, "message")});
   }
   return service;
 }
 
 EcsTask ParseTask(const Json& t) {
   EcsTask task;
-  task.arn = Str(t, "taskArn");
-  task.task_definition_arn = Str(t, "taskDefinitionArn");
-  task.group = Str(t, "group");
-  task.last_status = Str(t, "lastStatus");
-  task.desired_status = Str(t, "desiredStatus");
-  task.stop_code = Str(t, "stopCode");
-  task.stopped_reason = Str(t, "stoppedReason");
-  task.health_status = Str(t, "healthStatus");
-  for (const Json& c : Array(t, "containers")) {
+  task.arn = JsonString(t, "taskArn");
+  task.task_definition_arn = JsonString(t, "taskDefinitionArn");
+  task.group = JsonString(t, "group");
+  task.last_status = JsonString(t, "lastStatus");
+  task.desired_status = JsonString(t, "desiredStatus");
+  task.stop_code = JsonString(t, "stopCode");
+  task.stopped_reason = JsonString(t, "stoppedReason");
+  task.health_status = JsonString(t, "healthStatus");
+  for (const Json& c : JsonArray(t, "containers")) {
     EcsContainer container;
-    container.name = Str(c, "name");
-    container.last_status = Str(c, "lastStatus");
+    container.name = JsonString(c, "name");
+    container.last_status = JsonString(c, "lastStatus");
     auto exit_code = c.find("exitCode");
     if (exit_code != c.end() && exit_code->is_number_integer()) {
       container.exit_code = exit_code->get<int>();
     }
-    container.reason = Str(c, "reason");
-    container.health_status = Str(c, "healthStatus");
+    container.reason = JsonString(c, "reason");
+    container.health_status = JsonString(c, "healthStatus");
     task.containers.push_back(std::move(container));
   }
   return task;
@@ -104,64 +106,61 @@ EcsClient::EcsClient(std::shared_ptr<AwsClient> client) : client_(std::move(clie
 base::Result<std::vector<EcsCluster>> EcsClient::DescribeClusters(
     const std::vector<std::string>& clusters) {
   std::vector<EcsCluster> out;
-  for (size_t i = 0; i < clusters.size(); i += kClustersPerCall) {
-    size_t end = std::min(clusters.size(), i + kClustersPerCall);
-    Json input{{"clusters", std::vector<std::string>(clusters.begin() + i, clusters.begin() + end)}};
-    ECSYNC_ASSIGN_OR_RETURN(Json output, client_->CallJson(kEcsService, "DescribeClusters", input));
-    for (const Json& c : Array(output, "clusters")) {
-      out.push_back({Str(c, "clusterArn"), Str(c, "clusterName"), Str(c, "status"),
-                     Int(c, "runningTasksCount"), Int(c, "pendingTasksCount"),
-                     Int(c, "activeServicesCount")});
-    }
-  }
+  ECSYNC_RETURN_IF_ERROR(CallInBatches(
+      *client_, "DescribeClusters", Json::object(), "clusters", clusters, kClustersPerCall,
+      [&](const Json& output) {
+        for (const Json& c : JsonArray(output, "clusters")) {
+          out.push_back({JsonString(c, "clusterArn"), JsonString(c, "clusterName"),
+                         JsonString(c, "status"), JsonInt(c, "runningTasksCount"),
+                         JsonInt(c, "pendingTasksCount"), JsonInt(c, "activeServicesCount")});
+        }
+      }));
   return out;
 }
 
 base::Result<EcsServices> EcsClient::DescribeServices(const std::string& cluster,
                                                       const std::vector<std::string>& services) {
   EcsServices out;
-  for (size_t i = 0; i < services.size(); i += kServicesPerCall) {
-    size_t end = std::min(services.size(), i + kServicesPerCall);
-    Json input{{"cluster", cluster},
-               {"services", std::vector<std::string>(services.begin() + i, services.begin() + end)}};
-    ECSYNC_ASSIGN_OR_RETURN(Json output, client_->CallJson(kEcsService, "DescribeServices", input));
-    for (const Json& s : Array(output, "services")) out.services.push_back(ParseService(s));
-    for (const Json& f : Array(output, "failures")) {
-      out.failures.push_back({Str(f, "arn"), Str(f, "reason"), Str(f, "detail")});
-    }
-  }
+  ECSYNC_RETURN_IF_ERROR(CallInBatches(
+      *client_, "DescribeServices", Json{{"cluster", cluster}}, "services", services,
+      kServicesPerCall, [&](const Json& output) {
+        for (const Json& s : JsonArray(output, "services")) out.services.push_back(ParseService(s));
+        for (const Json& f : JsonArray(output, "failures")) {
+          out.failures.push_back(
+              {JsonString(f, "arn"), JsonString(f, "reason"), JsonString(f, "detail")});
+        }
+      }));
   return out;
 }
 
 base::Result<std::vector<std::string>> EcsClient::ListTasks(const std::string& cluster,
                                                             const std::string& service,
                                                             const std::string& desired_status) {
+  Json input{{"cluster", cluster}};
+  if (!service.empty()) input["serviceName"] = service;
+  if (!desired_status.empty()) input["desiredStatus"] = desired_status;
+  auto fetch = [&](const std::string& token) {
+    Json paged = input;
+    if (!token.empty()) paged[kJsonNextToken.request] = token;
+    return client_->CallJson(kEcsService, "ListTasks", paged);
+  };
   std::vector<std::string> arns;
-  std::string next_token;
-  do {
-    Json input{{"cluster", cluster}};
-    if (!service.empty()) input["serviceName"] = service;
-    if (!desired_status.empty()) input["desiredStatus"] = desired_status;
-    if (!next_token.empty()) input["nextToken"] = next_token;
-    ECSYNC_ASSIGN_OR_RETURN(Json output, client_->CallJson(kEcsService, "ListTasks", input));
-    for (const Json& arn : Array(output, "taskArns")) {
+  ECSYNC_RETURN_IF_ERROR(ForEachJsonPage(fetch, kJsonNextToken, [&](const Json& page) {
+    for (const Json& arn : JsonArray(page, "taskArns")) {
       if (arn.is_string()) arns.push_back(arn.get<std::string>());
     }
-    next_token = Str(output, "nextToken");
-  } while (!next_token.empty());
+  }));
   return arns;
 }
 
 base::Result<std::vector<EcsTask>> EcsClient::DescribeTasks(const std::string& cluster,
                                                             const std::vector<std::string>& tasks) {
   std::vector<EcsTask> out;
-  for (size_t i = 0; i < tasks.size(); i += kTasksPerCall) {
-    size_t end = std::min(tasks.size(), i + kTasksPerCall);
-    Json input{{"cluster", cluster},
-               {"tasks", std::vector<std::string>(tasks.begin() + i, tasks.begin() + end)}};
-    ECSYNC_ASSIGN_OR_RETURN(Json output, client_->CallJson(kEcsService, "DescribeTasks", input));
-    for (const Json& t : Array(output, "tasks")) out.push_back(ParseTask(t));
-  }
+  ECSYNC_RETURN_IF_ERROR(CallInBatches(
+      *client_, "DescribeTasks", Json{{"cluster", cluster}}, "tasks", tasks, kTasksPerCall,
+      [&](const Json& output) {
+        for (const Json& t : JsonArray(output, "tasks")) out.push_back(ParseTask(t));
+      }));
   return out;
 }
 

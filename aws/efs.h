@@ -1,10 +1,12 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "aws/client.h"
 #include "base/result.h"
 
 namespace ecsync::aws {
@@ -28,18 +30,24 @@ struct MountTarget {
   std::string life_cycle_state;  // creating | available | updating | deleting | deleted | error
 };
 
-// Reads of EFS. Implemented over the AWS API by EfsClient. Thread-safe.
+// Reads of EFS over the AWS API (REST-JSON, GET /2015-02-01/file-systems and
+// /2015-02-01/mount-targets). Thread-safe.
 class Efs {
  public:
-  virtual ~Efs() = default;
+  // `page_size`: MaxItems per request; 0 leaves it to the service (100 file systems, 10
+  // mount targets).
+  explicit Efs(std::shared_ptr<AwsClient> client, int page_size = 0);
+
   // Every page of DescribeFileSystems: the one file system `id`, or all of them when unset.
   // kNotFound when `id` does not exist (FileSystemNotFound).
-  virtual base::Result<std::vector<FileSystem>> DescribeFileSystems(
-      const std::optional<std::string>& id) = 0;
+  base::Result<std::vector<FileSystem>> DescribeFileSystems(const std::optional<std::string>& id);
   // Every page of DescribeMountTargets for the file system `file_system_id`, in AWS's order.
   // kNotFound when the file system does not exist (FileSystemNotFound).
-  virtual base::Result<std::vector<MountTarget>> DescribeMountTargets(
-      const std::string& file_system_id) = 0;
+  base::Result<std::vector<MountTarget>> DescribeMountTargets(const std::string& file_system_id);
+
+ private:
+  std::shared_ptr<AwsClient> client_;
+  int page_size_;
 };
 
 }  // namespace ecsync::aws

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "aws/client.h"
 #include "base/result.h"
 
 namespace ecsync::aws {
@@ -37,16 +39,20 @@ struct DescribeLoadBalancersRequest {
   int page_size = 0;  // results per request (1..400); 0: the service's default
 };
 
+// ELBv2 reads over the AWS API (Query protocol, version 2015-12-01). Thread-safe.
 class Elbv2 {
  public:
-  virtual ~Elbv2() = default;
+  explicit Elbv2(std::shared_ptr<AwsClient> client);
+
   // Every page of DescribeLoadBalancers. kNotFound when a named or ARN'd load balancer does
   // not exist (LoadBalancerNotFound).
-  virtual base::Result<std::vector<LoadBalancer>> DescribeLoadBalancers(
-      const DescribeLoadBalancersRequest& request) = 0;
+  base::Result<std::vector<LoadBalancer>> DescribeLoadBalancers(
+      const DescribeLoadBalancersRequest& request);
   // Every page of the listeners of one load balancer. kNotFound when it does not exist.
-  virtual base::Result<std::vector<Listener>> DescribeListeners(
-      const std::string& load_balancer_arn) = 0;
+  base::Result<std::vector<Listener>> DescribeListeners(const std::string& load_balancer_arn);
+
+ private:
+  std::shared_ptr<AwsClient> client_;
 };
 
 }  // namespace ecsync::aws

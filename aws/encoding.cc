@@ -19,14 +19,16 @@ int HexValue(char c) {
   return -1;
 }
 
-}  // namespace
-
-std::string UriEncode(std::string_view in, bool keep_slash) {
+// Percent-encodes every byte but the unreserved set, keeping '/' when `keep_slash` and
+// writing a space as '+' when `space_as_plus`.
+std::string PercentEncode(std::string_view in, bool keep_slash, bool space_as_plus) {
   std::string out;
   out.reserve(in.size() * 3);
   for (unsigned char c : in) {
     if (IsUnreserved(c) || (keep_slash && c == '/')) {
       out.push_back(static_cast<char>(c));
+    } else if (space_as_plus && c == ' ') {
+      out.push_back('+');
     } else {
       out.push_back('%');
       out.push_back(kHexUpper[c >> 4]);
@@ -36,21 +38,14 @@ std::string UriEncode(std::string_view in, bool keep_slash) {
   return out;
 }
 
+}  // namespace
+
+std::string UriEncode(std::string_view in, bool keep_slash) {
+  return PercentEncode(in, keep_slash, /*space_as_plus=*/false);
+}
+
 std::string FormUrlEncode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size() * 3);
-  for (unsigned char c : in) {
-    if (IsUnreserved(c)) {
-      out.push_back(static_cast<char>(c));
-    } else if (c == ' ') {
-      out.push_back('+');
-    } else {
-      out.push_back('%');
-      out.push_back(kHexUpper[c >> 4]);
-      out.push_back(kHexUpper[c & 0xF]);
-    }
-  }
-  return out;
+  return PercentEncode(in, /*keep_slash=*/false, /*space_as_plus=*/true);
 }
 
 std::string PercentDecode(std::string_view in) {

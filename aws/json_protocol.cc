@@ -1,7 +1,5 @@
 #include "aws/json_protocol.h"
 
-#include <nlohmann/json.hpp>
-
 namespace ecsync::aws {
 namespace {
 
@@ -13,22 +11,36 @@ std::string CleanCode(std::string code) {
   return code;
 }
 
-std::string StringField(const nlohmann::json& body, const char* name) {
-  auto it = body.find(name);
-  return it != body.end() && it->is_string() ? it->get<std::string>() : "";
+}  // namespace
+
+std::string JsonString(const nlohmann::json& object, std::string_view key) {
+  if (!object.is_object()) return "";
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-}  // namespace
+int JsonInt(const nlohmann::json& object, std::string_view key) {
+  if (!object.is_object()) return 0;
+  auto it = object.find(key);
+  return it != object.end() && it->is_number_integer() ? it->get<int>() : 0;
+}
+
+const nlohmann::json& JsonArray(const nlohmann::json& object, std::string_view key) {
+  static const nlohmann::json kEmpty = nlohmann::json::array();
+  if (!object.is_object()) return kEmpty;
+  auto it = object.find(key);
+  return it != object.end() && it->is_array() ? *it : kEmpty;
+}
 
 std::optional<AwsError> ParseJsonError(const HttpResponse& response) {
   AwsError error;
   error.request_id = response.Header("x-amzn-RequestId");
   nlohmann::json body = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_object()) {
-    error.code = StringField(body, "__type");
-    if (error.code.empty()) error.code = StringField(body, "code");
+    error.code = JsonString(body, "__type");
+    if (error.code.empty()) error.code = JsonString(body, "code");
     for (const char* name : {"message", "Message", "errorMessage"}) {
-      error.message = StringField(body, name);
+      error.message = JsonString(body, name);
       if (!error.message.empty()) break;
     }
   }

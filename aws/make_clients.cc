@@ -4,10 +4,6 @@
 #include "aws/credential_chain.h"
 #include "aws/ec2_client.h"
 #include "aws/ecs_client.h"
-#include "aws/efs_client.h"
-#include "aws/elbv2_client.h"
-#include "aws/s3_client.h"
-#include "aws/ssm_client.h"
 
 namespace ecsync::aws {
 
@@ -61,10 +57,9 @@ base::Result<AwsClients> MakeAwsClients(const AwsClientsOptions& options) {
   clients.cloudformation = std::make_shared<CloudFormationClient>(clients.client);
   clients.ec2 = std::make_shared<Ec2Client>(clients.client);
   clients.ecs = std::make_shared<EcsClient>(clients.client);
-  clients.s3 = std::make_shared<S3Client>(clients.client);
-  clients.elbv2 = std::make_shared<Elbv2Client>(clients.client);
-  clients.efs = std::make_shared<EfsClient>(clients.client);
-  clients.ssm = std::make_shared<SsmClient>(clients.client);
+  clients.s3 = std::make_shared<S3>(clients.client);
+  clients.elbv2 = std::make_shared<Elbv2>(clients.client);
+  clients.efs = std::make_shared<Efs>(clients.client);
   return clients;
 }
 

@@ -11,7 +11,6 @@
 #include "base/env.h"
 #include "aws/http.h"
 #include "aws/s3.h"
-#include "aws/ssm.h"
 #include "base/clock.h"
 #include "base/rate_limiter.h"
 
@@ -43,7 +42,6 @@ struct AwsClients {
   std::shared_ptr<S3> s3;
   std::shared_ptr<Elbv2> elbv2;
   std::shared_ptr<Efs> efs;
-  std::shared_ptr<Ssm> ssm;
 };
 
 // Resolves the region (ResolveRegionWithMetadata), the credential chain (MakeCredentialChain,

@@ -29,6 +29,18 @@ void AddStringList(QueryParams* params, const std::string& name,
   }
 }
 
+void AddPairList(QueryParams* params, const std::string& name, const std::string& first,
+                 const std::string& second,
+                 const std::vector<std::pair<std::string, std::string>>& pairs,
+                 Protocol protocol) {
+  int index = 1;
+  for (const auto& [a, b] : pairs) {
+    std::string prefix = ListElement(name, index++, protocol);
+    params->emplace_back(prefix + "." + first, a);
+    params->emplace_back(prefix + "." + second, b);
+  }
+}
+
 base::Result<XmlDocument> XmlDocument::Parse(std::string_view body) {
   XmlDocument doc;
   doc.doc_ = std::make_shared<pugi::xml_document>();

@@ -30,6 +30,12 @@ std::string FormEncode(const std::string& action, const std::string& version,
 // Appends a list of strings under `name`: "name.member.N" (Query) or "name.N" (EC2).
 void AddStringList(QueryParams* params, const std::string& name,
                    const std::vector<std::string>& values, Protocol protocol);
+// Appends a list of two-member structures under `name`, e.g. Tags as "Tags.member.N.Key"
+// and "Tags.member.N.Value" (Query) with `first` "Key" and `second` "Value".
+void AddPairList(QueryParams* params, const std::string& name, const std::string& first,
+                 const std::string& second,
+                 const std::vector<std::pair<std::string, std::string>>& pairs,
+                 Protocol protocol);
 // The name prefix of the `index`-th (1-based) element of list `name`, e.g. "Tags.member.2"
 // (Query) or "Filter.2" (EC2); callers append ".Key" etc.
 std::string ListElement(const std::string& name, int index, Protocol protocol);

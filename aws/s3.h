@@ -1,7 +1,9 @@
 #pragma once
 
+#include <memory>
 #include <string>
 
+#include "aws/client.h"
 #include "base/result.h"
 
 namespace ecsync::aws {
@@ -10,21 +12,31 @@ namespace ecsync::aws {
 // must be uploaded to S3 and passed as TemplateURL.
 inline constexpr size_t kMaxTemplateBodyBytes = 51'200;
 
-// The two S3 calls ecsync needs to pass large templates (REST-XML protocol, SigV4 with the
-// payload's SHA-256 signed). Thread-safe. Error kinds: kNotFound for NoSuchBucket,
-// kInvalid for AccessDenied and other 4xx, kThrottled for SlowDown, kTransient for 5xx.
+// The two S3 calls ecsync needs to pass large templates, over the AWS API (REST-XML
+// protocol, SigV4 with the payload's SHA-256 signed). Virtual-hosted addressing
+// (bucket.s3.region.amazonaws.com) on AWS; path-style (endpoint/bucket/key) for custom
+// endpoints and bucket names with dots. Thread-safe. Error kinds: kNotFound for
+// NoSuchBucket, kInvalid for AccessDenied and other 4xx, kThrottled for SlowDown,
+// kTransient for 5xx.
 class S3 {
  public:
-  virtual ~S3() = default;
+  explicit S3(std::shared_ptr<AwsClient> client);
+
   // Stores `body` at s3://bucket/key (overwriting); returns the object's ETag.
-  virtual base::Result<std::string> PutObject(const std::string& bucket, const std::string& key,
-                                              const std::string& body,
-                                              const std::string& content_type) = 0;
+  base::Result<std::string> PutObject(const std::string& bucket, const std::string& key,
+                                      const std::string& body, const std::string& content_type);
   // Removes s3://bucket/key. Removing a missing key succeeds, as in S3.
-  virtual base::Status DeleteObject(const std::string& bucket, const std::string& key) = 0;
+  base::Status DeleteObject(const std::string& bucket, const std::string& key);
   // The https URL CloudFormation reads s3://bucket/key from (virtual-hosted style in the
   // client's region). CloudFormation fetches it itself, so it is never the local endpoint.
-  virtual std::string TemplateUrl(const std::string& bucket, const std::string& key) const = 0;
+  std::string TemplateUrl(const std::string& bucket, const std::string& key) const;
+
+ private:
+  // The endpoint and path for s3://bucket/key.
+  AwsRequest ObjectRequest(const std::string& method, const std::string& bucket,
+                           const std::string& key) const;
+
+  std::shared_ptr<AwsClient> client_;
 };
 
 }  // namespace ecsync::aws

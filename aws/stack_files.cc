@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "aws/stack_files_io.h"
+#include "aws/stack_files_rules.h"
 #include "base/hash.h"
 
 namespace ecsync::aws {
@@ -13,76 +14,16 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-constexpr char kIdPrefix[] = "arn:ecsync:stack-files:local:";
-constexpr char kStackType[] = "AWS::CloudFormation::Stack";
-constexpr char kNoChanges[] =
-    "The submitted information didn't contain changes. Submit different information to "
-    "create a change set.";
-
-// CloudFormation's rule for stack and change set names.
-bool ValidName(const std::string& name) {
-  if (name.empty() || name.size() > 128) return false;
-  auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
-  if (!alpha(name[0])) return false;
-  return std::all_of(name.begin(), name.end(),
-                     [&](char c) { return alpha(c) || (c >= '0' && c <= '9') || c == '-'; });
-}
-
-base::Status BadName(const std::string& name, const char* field) {
-  return base::InvalidError("1 validation error detected: Value '" + name + "' at '" + field +
-                            "' failed to satisfy constraint: Member must satisfy regular "
-                            "expression pattern: [a-zA-Z][-a-zA-Z0-9]* and have length less "
-                            "than or equal to 128");
-}
-
-// Splits "arn:ecsync:stack-files:local:<name>/<uuid>".
-bool ParseStackId(const std::string& id, std::string* name, std::string* uuid) {
-  if (!id.starts_with(kIdPrefix)) return false;
-  std::string rest = id.substr(sizeof(kIdPrefix) - 1);
-  size_t slash = rest.find('/');
-  if (slash == std::string::npos) return false;
-  *name = rest.substr(0, slash);
-  *uuid = rest.substr(slash + 1);
-  return ValidName(*name) && !uuid->empty() &&
-         std::all_of(uuid->begin(), uuid->end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-';
-         });
-}
-
-base::Status StackNotFound(const std::string& name_or_id) {
-  return base::NotFoundError("Stack with id " + name_or_id + " does not exist");
-}
-
-base::Status ChangeSetNotFound(const std::string& change_set) {
-  return base::NotFoundError("ChangeSet [" + change_set + "] does not exist");
-}
-
-// States from which CloudFormation accepts an update.
-bool IsUpdatable(const std::string& status) {
-  return status == "CREATE_COMPLETE" || status == "UPDATE_COMPLETE" ||
-         status == "UPDATE_ROLLBACK_COMPLETE" || status == "IMPORT_COMPLETE" ||
-         status == "IMPORT_ROLLBACK_COMPLETE";
-}
-
-base::Status CannotUpdate(const StackRecord& record) {
-  return base::ConflictError("Stack:" + record.id + " is in " + record.status +
-                             " state and can not be updated.");
-}
-
-std::vector<StoredParameter> Masked(const std::vector<ResolvedParameter>& parameters) {
-  std::vector<StoredParameter> out;
-  for (const ResolvedParameter& p : parameters) {
-    out.push_back({p.key, p.no_echo ? kMaskedValue : p.value, p.no_echo});
-  }
-  return out;
-}
-
 // A template URL without its query string, which may carry a signature.
 std::string UrlForMessage(const std::string& url) { return url.substr(0, url.find('?')); }
 
 base::Status NoTemplateUrls(const std::string& url) {
   return base::InvalidError("stack files cannot read the template URL " + UrlForMessage(url) +
                             ": there is no S3 offline; pass the template body instead");
+}
+
+base::Status StackNotFound(const std::string& name_or_id) {
+  return base::NotFoundError("Stack with id " + name_or_id + " does not exist");
 }
 
 }  // namespace
@@ -134,7 +75,7 @@ base::Result<StackRecord> StackFiles::Find(const std::string& name_or_id, bool i
   std::string name = name_or_id;
   std::string uuid;
   bool by_id = name_or_id.starts_with("arn:");
-  if (by_id ? !ParseStackId(name_or_id, &name, &uuid) : !ValidName(name)) {
+  if (by_id ? !ParseStackId(name_or_id, &name, &uuid) : !ValidStackName(name)) {
     return StackNotFound(name_or_id);
   }
   ECSYNC_ASSIGN_OR_RETURN(std::optional<StackRecord> live, LoadLive(name));
@@ -153,7 +94,7 @@ base::Result<std::vector<StackRecord>> StackFiles::LoadAllLive() {
   std::vector<StackRecord> records;
   for (const std::string& file : files) {
     std::string name = file.substr(0, file.size() - kSuffix.size());
-    if (!ValidName(name)) continue;  // not a file this target wrote
+    if (!ValidStackName(name)) continue;  // not a file this target wrote
     ECSYNC_ASSIGN_OR_RETURN(std::optional<StackRecord> record, LoadLive(name));
     if (record) records.push_back(std::move(*record));
   }
@@ -162,17 +103,27 @@ base::Result<std::vector<StackRecord>> StackFiles::LoadAllLive() {
   return records;
 }
 
-base::Result<std::optional<ParsedTemplate>> StackFiles::LoadTemplate(const StackRecord& record) {
-  if (record.template_format.empty()) return std::optional<ParsedTemplate>();
+std::string StackFiles::ForgetAdvice(const StackRecord& record) const {
+  return "; restore it, or delete " + StatePath(record.name) + " to make ecsync forget stack " +
+         record.name;
+}
+
+base::Result<std::string> StackFiles::ReadTemplate(const StackRecord& record) {
   std::string path = TemplatePath(record.name, record.template_format);
   ECSYNC_ASSIGN_OR_RETURN(std::optional<std::string> body, ReadFileIfExists(path));
-  const std::string advice = "; restore it, or delete " + StatePath(record.name) +
-                             " to make ecsync forget stack " + record.name;
-  if (!body) return base::InternalError("template file " + path + " is missing" + advice);
-  base::Result<ParsedTemplate> parsed = ParseTemplate(*body);
+  if (!body)
+    return base::InternalError("template file " + path + " is missing" + ForgetAdvice(record));
+  return std::move(*body);
+}
+
+base::Result<std::optional<ParsedTemplate>> StackFiles::LoadTemplate(const StackRecord& record) {
+  if (record.template_format.empty()) return std::optional<ParsedTemplate>();
+  ECSYNC_ASSIGN_OR_RETURN(std::string body, ReadTemplate(record));
+  base::Result<ParsedTemplate> parsed = ParseTemplate(body);
   if (!parsed.ok()) {
-    return base::InternalError("template file " + path + " is unreadable (" +
-                               parsed.status().message() + ")" + advice);
+    return base::InternalError(
+        "template file " + TemplatePath(record.name, record.template_format) + " is unreadable (" +
+        parsed.status().message() + ")" + ForgetAdvice(record));
   }
   return std::optional<ParsedTemplate>(std::move(parsed).value());
 }
@@ -263,7 +214,7 @@ base::Status StackFiles::Apply(StackRecord* record, const Desired& desired, bool
   const std::string operation = create ? "CREATE" : "UPDATE";
   auto now = clock_.Now();
 
-  AddEvent(record, record->name, kStackType, operation + "_IN_PROGRESS", "User Initiated");
+  AddEvent(record, record->name, kStackResourceType, operation + "_IN_PROGRESS", "User Initiated");
   std::map<std::string, std::string> action_of;
   for (const ResourceChange& change : changes) {
     action_of[change.logical_id] = change.action;
@@ -274,14 +225,14 @@ base::Status StackFiles::Apply(StackRecord* record, const Desired& desired, bool
     }
   }
   if (!create) {
-    AddEvent(record, record->name, kStackType, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "");
+    AddEvent(record, record->name, kStackResourceType, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "");
   }
   for (const ResourceChange& change : changes) {
     if (change.action == "Remove") {
       AddEvent(record, change.logical_id, change.resource_type, "DELETE_COMPLETE", "");
     }
   }
-  AddEvent(record, record->name, kStackType, operation + "_COMPLETE", "");
+  AddEvent(record, record->name, kStackResourceType, operation + "_COMPLETE", "");
 
   std::vector<StoredResource> resources;
   for (const auto& [logical_id, resource] : doc.at("Resources").items()) {
@@ -353,7 +304,7 @@ base::Result<std::vector<Stack>> StackFiles::DescribeStacks() {
 
 base::Result<std::string> StackFiles::CreateStack(const CreateStackRequest& request) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!ValidName(request.name)) return BadName(request.name, "stackName");
+  if (!ValidStackName(request.name)) return InvalidNameError(request.name, "stackName");
   const std::string& on_failure = request.on_failure;
   if (!on_failure.empty() && on_failure != "DO_NOTHING" && on_failure != "ROLLBACK" &&
       on_failure != "DELETE") {
@@ -370,7 +321,7 @@ base::Result<std::string> StackFiles::CreateStack(const CreateStackRequest& requ
                                 request.tags, request.capabilities));
   StackRecord record;
   record.name = request.name;
-  record.id = kIdPrefix + request.name + "/" + NewUuid();
+  record.id = kStackIdPrefix + request.name + "/" + NewUuid();
   record.AddToken(request.client_request_token, "CreateStack");
   ECSYNC_RETURN_IF_ERROR(Apply(&record, desired, /*create=*/true));
   RememberSecrets(record.id, desired.parameters);
@@ -413,14 +364,14 @@ base::Status StackFiles::DeleteStack(const std::string& name,
                                "] cannot be deleted while TerminationProtection is enabled");
   }
   auto now = clock_.Now();
-  AddEvent(&record, record.name, kStackType, "DELETE_IN_PROGRESS", "User Initiated");
+  AddEvent(&record, record.name, kStackResourceType, "DELETE_IN_PROGRESS", "User Initiated");
   for (auto it = record.resources.rbegin(); it != record.resources.rend(); ++it) {
     AddEvent(&record, it->logical_id, it->resource_type, "DELETE_COMPLETE", "");
     it->status = "DELETE_COMPLETE";
     it->status_reason.clear();
     it->last_updated = now;
   }
-  AddEvent(&record, record.name, kStackType, "DELETE_COMPLETE", "");
+  AddEvent(&record, record.name, kStackResourceType, "DELETE_COMPLETE", "");
   record.status = "DELETE_COMPLETE";
   record.status_reason.clear();
   record.last_updated_time = now;
@@ -453,254 +404,6 @@ base::Result<std::vector<StackEvent>> StackFiles::DescribeStackEvents(const std:
   return record.events;
 }
 
-base::Result<std::string> StackFiles::CreateChangeSet(const CreateChangeSetRequest& request) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!ValidName(request.change_set_name)) {
-    return BadName(request.change_set_name, "changeSetName");
-  }
-  std::string type = request.change_set_type.empty() ? "UPDATE" : request.change_set_type;
-  if (type != "CREATE" && type != "UPDATE") {
-    return base::InvalidError("stack files support ChangeSetType CREATE and UPDATE, not " + type);
-  }
-  StackRecord record;
-  if (type == "CREATE") {
-    if (!ValidName(request.stack_name)) return BadName(request.stack_name, "stackName");
-    ECSYNC_ASSIGN_OR_RETURN(std::optional<StackRecord> existing, LoadLive(request.stack_name));
-    if (existing && existing->status != "REVIEW_IN_PROGRESS") {
-      return base::ConflictError("Stack [" + request.stack_name +
-                                 "] already exists and cannot be created again with the "
-                                 "changeSet [" + request.change_set_name + "].");
-    }
-    if (existing) record = std::move(*existing);
-  } else {
-    base::Result<StackRecord> found = Find(request.stack_name, /*include_deleted=*/false);
-    if (!found.ok()) {
-      if (found.status().kind() != base::ErrorKind::kNotFound) return found.status();
-      return base::InvalidError("Stack [" + request.stack_name + "] does not exist");
-    }
-    record = std::move(found).value();
-    if (!IsUpdatable(record.status)) return CannotUpdate(record);
-  }
-  for (const StoredChangeSet& existing : record.change_sets) {
-    if (existing.summary.name != request.change_set_name) continue;
-    if (!request.client_token.empty() && existing.client_token == request.client_token) {
-      return existing.summary.id;
-    }
-    return base::ConflictError("ChangeSet [" + request.change_set_name + "] already exists");
-  }
-  ECSYNC_ASSIGN_OR_RETURN(Desired desired,
-                          Check(request.template_body, request.template_url, request.parameters,
-                                request.tags, request.capabilities));
-
-  auto now = clock_.Now();
-  if (record.name.empty()) {
-    record.name = request.stack_name;
-    record.id = kIdPrefix + request.stack_name + "/" + NewUuid();
-    record.status = "REVIEW_IN_PROGRESS";
-    record.creation_time = now;
-    record.last_updated_time = now;
-    AddEvent(&record, record.name, kStackType, "REVIEW_IN_PROGRESS", "User Initiated");
-  }
-  std::optional<ParsedTemplate> current;
-  if (type == "UPDATE") {
-    ECSYNC_ASSIGN_OR_RETURN(current, LoadTemplate(record));
-  }
-
-  StoredChangeSet change_set;
-  change_set.summary.id =
-      kIdPrefix + std::string("changeSet/") + request.change_set_name + "/" + NewUuid();
-  change_set.summary.name = request.change_set_name;
-  change_set.summary.stack_id = record.id;
-  change_set.summary.stack_name = record.name;
-  change_set.type = type;
-  change_set.description = request.description;
-  change_set.client_token = request.client_token;
-  change_set.template_body = desired.body;
-  change_set.parameters = Masked(desired.parameters);
-  change_set.tags = request.tags;
-  change_set.capabilities = request.capabilities;
-  change_set.creation_time = now;
-  if (desired.tags.empty()) desired.tags = record.tags;
-  if (type == "UPDATE" && Unchanged(record, current, desired)) {
-    change_set.summary.status = "FAILED";
-    change_set.summary.status_reason = kNoChanges;
-    change_set.summary.execution_status = "UNAVAILABLE";
-  } else {
-    change_set.summary.status = "CREATE_COMPLETE";
-    change_set.summary.execution_status = "AVAILABLE";
-    change_set.summary.changes =
-        DiffResources(current ? current->doc : Json(), desired.parsed.doc, record.name);
-    if (type == "UPDATE") {
-      AddParameterChanges(desired.parsed.doc, ChangedParameters(record, desired), record.name,
-                          &change_set.summary.changes);
-    }
-  }
-  std::string id = change_set.summary.id;
-  record.change_sets.push_back(std::move(change_set));
-  ECSYNC_RETURN_IF_ERROR(Save(record));
-  RememberSecrets(id, desired.parameters);
-  return id;
-}
-
-base::Result<StackFiles::FoundChangeSet> StackFiles::FindChangeSet(
-    const std::string& change_set, const std::string& stack_name) {
-  bool by_id = change_set.starts_with("arn:");
-  if (!by_id && stack_name.empty()) {
-    return base::InvalidError(
-        "StackName must be specified if ChangeSetName is not specified as an ARN.");
-  }
-  std::vector<StackRecord> candidates;
-  if (stack_name.empty()) {
-    ECSYNC_ASSIGN_OR_RETURN(candidates, LoadAllLive());
-  } else {
-    base::Result<StackRecord> found = Find(stack_name, /*include_deleted=*/false);
-    if (!found.ok()) {
-      if (found.status().kind() == base::ErrorKind::kNotFound) return ChangeSetNotFound(change_set);
-      return found.status();
-    }
-    candidates.push_back(std::move(found).value());
-  }
-  for (StackRecord& record : candidates) {
-    for (size_t i = 0; i < record.change_sets.size(); ++i) {
-      const ChangeSet& summary = record.change_sets[i].summary;
-      if ((by_id ? summary.id : summary.name) == change_set) {
-        return FoundChangeSet{std::move(record), i};
-      }
-    }
-  }
-  return ChangeSetNotFound(change_set);
-}
-
-base::Result<ChangeSet> StackFiles::DescribeChangeSet(const std::string& change_set,
-                                                      const std::string& stack_name) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ECSYNC_ASSIGN_OR_RETURN(FoundChangeSet found, FindChangeSet(change_set, stack_name));
-  return found.record.change_sets[found.index].summary;
-}
-
-base::Status StackFiles::ExecuteChangeSet(const std::string& change_set,
-                                          const std::string& stack_name,
-                                          const std::string& client_request_token) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ECSYNC_ASSIGN_OR_RETURN(FoundChangeSet found, FindChangeSet(change_set, stack_name));
-  StackRecord& record = found.record;
-  if (record.HasToken(client_request_token, "ExecuteChangeSet")) return base::Status::Ok();
-  StoredChangeSet& executed = record.change_sets[found.index];
-  if (executed.summary.execution_status != "AVAILABLE") {
-    return base::ConflictError("ChangeSet [" + executed.summary.name +
-                               "] cannot be executed in its current execution status of [" +
-                               executed.summary.execution_status + "]");
-  }
-  bool create = executed.type == "CREATE";
-  if (create ? record.status != "REVIEW_IN_PROGRESS" : !IsUpdatable(record.status)) {
-    return CannotUpdate(record);
-  }
-  Desired desired;
-  base::Result<ParsedTemplate> parsed = ParseTemplate(executed.template_body);
-  if (!parsed.ok()) {
-    return base::InternalError("change set " + executed.summary.name + " in " +
-                               StatePath(record.name) + " has an unreadable template (" +
-                               parsed.status().message() + "); delete the change set");
-  }
-  desired.parsed = std::move(parsed).value();
-  desired.body = executed.template_body;
-  for (const StoredParameter& p : executed.parameters) {
-    desired.parameters.push_back({p.key, p.value, p.no_echo});
-  }
-  desired.tags = executed.tags.empty() ? record.tags : executed.tags;
-  desired.capabilities = executed.capabilities;
-  std::string executed_id = executed.summary.id;
-  executed.summary.execution_status = "EXECUTE_COMPLETE";
-  executed.template_body.clear();
-  record.AddToken(client_request_token, "ExecuteChangeSet");
-  ECSYNC_RETURN_IF_ERROR(Apply(&record, desired, create));
-  // The values were masked in the change set; carry over what this process knows of them.
-  auto digests = secret_digests_.find(executed_id);
-  if (digests == secret_digests_.end()) {
-    secret_digests_.erase(record.id);
-  } else {
-    secret_digests_[record.id] = digests->second;
-  }
-  return base::Status::Ok();
-}
-
-base::Status StackFiles::DeleteChangeSet(const std::string& change_set,
-                                         const std::string& stack_name) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ECSYNC_ASSIGN_OR_RETURN(FoundChangeSet found, FindChangeSet(change_set, stack_name));
-  StackRecord& record = found.record;
-  const ChangeSet& summary = record.change_sets[found.index].summary;
-  if (summary.execution_status == "EXECUTE_IN_PROGRESS") {
-    return base::ConflictError("ChangeSet [" + summary.name +
-                               "] cannot be deleted in its current execution status of "
-                               "[EXECUTE_IN_PROGRESS]");
-  }
-  secret_digests_.erase(summary.id);
-  record.change_sets.erase(record.change_sets.begin() + static_cast<std::ptrdiff_t>(found.index));
-  return Save(record);
-}
-
-base::Status StackFiles::ContinueUpdateRollback(const std::string& name,
-                                                const std::vector<std::string>& resources_to_skip,
-                                                const std::string& client_request_token) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ECSYNC_ASSIGN_OR_RETURN(StackRecord record, Find(name, /*include_deleted=*/false));
-  if (record.HasToken(client_request_token, "ContinueUpdateRollback")) return base::Status::Ok();
-  if (record.status != "UPDATE_ROLLBACK_FAILED") {
-    return base::ConflictError("Stack:" + record.id + " is in " + record.status +
-                               " state and can not continue an update rollback; "
-                               "ContinueUpdateRollback applies only to a stack in "
-                               "UPDATE_ROLLBACK_FAILED");
-  }
-  for (const std::string& skipped : resources_to_skip) {
-    bool known = std::any_of(record.resources.begin(), record.resources.end(),
-                             [&](const StoredResource& r) { return r.logical_id == skipped; });
-    if (!known) {
-      return base::InvalidError("Resource " + skipped + " is not in stack " + record.name +
-                                "; ResourcesToSkip names logical ids of the stack");
-    }
-  }
-  auto now = clock_.Now();
-  AddEvent(&record, record.name, kStackType, "UPDATE_ROLLBACK_IN_PROGRESS", "Continue rollback");
-  for (StoredResource& resource : record.resources) {
-    if (!resource.status.ends_with("_FAILED")) continue;
-    bool skip = std::find(resources_to_skip.begin(), resources_to_skip.end(),
-                          resource.logical_id) != resources_to_skip.end();
-    resource.status = "UPDATE_COMPLETE";
-    resource.status_reason = skip ? "Resource skipped during rollback" : "";
-    resource.last_updated = now;
-    AddEvent(&record, resource.logical_id, resource.resource_type, resource.status,
-             resource.status_reason);
-  }
-  AddEvent(&record, record.name, kStackType, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "");
-  AddEvent(&record, record.name, kStackType, "UPDATE_ROLLBACK_COMPLETE", "");
-  record.status = "UPDATE_ROLLBACK_COMPLETE";
-  record.status_reason.clear();
-  record.last_updated_time = now;
-  record.AddToken(client_request_token, "ContinueUpdateRollback");
-  return Save(record);
-}
-
-base::Status StackFiles::CancelUpdateStack(const std::string& name,
-                                           const std::string& client_request_token) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ECSYNC_ASSIGN_OR_RETURN(StackRecord record, Find(name, /*include_deleted=*/false));
-  if (record.HasToken(client_request_token, "CancelUpdateStack")) return base::Status::Ok();
-  if (record.status != "UPDATE_IN_PROGRESS") {
-    return base::ConflictError("CancelUpdateStack cannot be called from current stack status: "
-                               "stack " + record.name + " is " + record.status +
-                               ", and only an UPDATE_IN_PROGRESS update can be cancelled");
-  }
-  AddEvent(&record, record.name, kStackType, "UPDATE_ROLLBACK_IN_PROGRESS", "User Initiated");
-  AddEvent(&record, record.name, kStackType, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "");
-  AddEvent(&record, record.name, kStackType, "UPDATE_ROLLBACK_COMPLETE", "");
-  record.status = "UPDATE_ROLLBACK_COMPLETE";
-  record.status_reason.clear();
-  record.last_updated_time = clock_.Now();
-  record.AddToken(client_request_token, "CancelUpdateStack");
-  return Save(record);
-}
-
 base::Result<std::vector<StackResource>> StackFiles::DescribeStackResources(
     const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -720,70 +423,13 @@ base::Result<std::string> StackFiles::GetTemplate(const std::string& name) {
     return base::ConflictError("Stack " + record.name + " is in " + record.status +
                                " state and has no template yet; execute one of its change sets");
   }
-  std::string path = TemplatePath(record.name, record.template_format);
-  ECSYNC_ASSIGN_OR_RETURN(std::optional<std::string> body, ReadFileIfExists(path));
-  if (!body) {
-    return base::InternalError("template file " + path + " is missing; restore it, or delete " +
-                               StatePath(record.name) + " to make ecsync forget stack " +
-                               record.name);
-  }
-  return std::move(*body);
+  return ReadTemplate(record);
 }
 
 base::Result<TemplateValidation> StackFiles::ValidateTemplate(const std::string& body_or_url) {
   if (body_or_url.starts_with("https://")) return NoTemplateUrls(body_or_url);
   ECSYNC_ASSIGN_OR_RETURN(ParsedTemplate parsed, ParseTemplate(body_or_url));
   return DescribeTemplate(parsed.doc);
-}
-
-base::Result<std::string> StackFiles::DetectStackDrift(const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ECSYNC_ASSIGN_OR_RETURN(StackRecord record, Find(name, /*include_deleted=*/false));
-  if (record.status == "REVIEW_IN_PROGRESS") {
-    return base::ConflictError("Stack:" + record.id +
-                               " is in REVIEW_IN_PROGRESS state and can not be checked for drift");
-  }
-  std::string id = NewUuid();
-  record.drift = StoredDrift{id, clock_.Now()};
-  for (StoredResource& resource : record.resources) resource.drift_status = "IN_SYNC";
-  ECSYNC_RETURN_IF_ERROR(Save(record));
-  return id;
-}
-
-base::Result<DriftDetection> StackFiles::DescribeStackDriftDetectionStatus(
-    const std::string& detection_id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ECSYNC_ASSIGN_OR_RETURN(std::vector<StackRecord> records, LoadAllLive());
-  for (const StackRecord& record : records) {
-    if (!record.drift || record.drift->detection_id != detection_id) continue;
-    DriftDetection detection;
-    detection.detection_id = detection_id;
-    detection.stack_id = record.id;
-    detection.detection_status = "DETECTION_COMPLETE";
-    detection.stack_drift_status = "IN_SYNC";
-    return detection;
-  }
-  return base::NotFoundError("Drift detection with id " + detection_id +
-                             " does not exist (stack files keep only each stack's last one)");
-}
-
-base::Result<std::vector<ResourceDrift>> StackFiles::DescribeStackResourceDrifts(
-    const std::string& name) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ECSYNC_ASSIGN_OR_RETURN(StackRecord record, Find(name, /*include_deleted=*/false));
-  std::vector<ResourceDrift> drifts;
-  for (const StoredResource& r : record.resources) {
-    if (r.drift_status == "NOT_CHECKED") continue;
-    drifts.push_back({r.logical_id, r.physical_id, r.resource_type, r.drift_status, {}});
-  }
-  return drifts;
-}
-
-base::Status StackFiles::UpdateTerminationProtection(const std::string& name, bool enable) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ECSYNC_ASSIGN_OR_RETURN(StackRecord record, Find(name, /*include_deleted=*/false));
-  record.termination_protection = enable;
-  return Save(record);
 }
 
 }  // namespace ecsync::aws

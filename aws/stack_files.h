@@ -107,7 +107,13 @@ class StackFiles final : public CloudFormation {
   // kNotFound "Stack with id X does not exist" otherwise.
   base::Result<StackRecord> Find(const std::string& name_or_id, bool include_deleted);
   base::Result<std::vector<StackRecord>> LoadAllLive();
+  // The body of `record`'s template file; kInternal when it is missing.
+  // REQUIRES: record.template_format is set.
+  base::Result<std::string> ReadTemplate(const StackRecord& record);
+  // The parsed template of `record`, nullopt when it has none yet (REVIEW_IN_PROGRESS).
   base::Result<std::optional<ParsedTemplate>> LoadTemplate(const StackRecord& record);
+  // What to tell the user about a damaged file of `record`: restore it or forget the stack.
+  std::string ForgetAdvice(const StackRecord& record) const;
   base::Status Save(const StackRecord& record);
 
   base::Result<Desired> Check(const std::string& template_body, const std::string& template_url,

@@ -6,12 +6,12 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
-#include <deque>
 #include <sstream>
 
 #include "aws/cloudformation_client.h"
 #include "aws/query.h"
 #include "aws/timestamp.h"
+#include "tests/support/fake_http_client.h"
 
 namespace ecsync::aws {
 namespace {
@@ -38,28 +38,6 @@ constexpr char kOneStack[] =
     "</Outputs></member></Stacks></DescribeStacksResult>"
     "<ResponseMetadata><RequestId>r2</RequestId></ResponseMetadata></DescribeStacksResponse>";
 
-class FakeHttp : public HttpClient {
- public:
-  void Push(base::Result<HttpResponse> r) { responses_.push_back(std::move(r)); }
-  void Push(int status, std::string body) {
-    HttpResponse r;
-    r.status = status;
-    r.body = std::move(body);
-    responses_.push_back(std::move(r));
-  }
-  base::Result<HttpResponse> Send(const HttpRequest& request) override {
-    requests.push_back(request);
-    if (responses_.empty()) return base::InternalError("no scripted response");
-    auto r = responses_.front();
-    responses_.pop_front();
-    return r;
-  }
-  std::vector<HttpRequest> requests;
-
- private:
-  std::deque<base::Result<HttpResponse>> responses_;
-};
-
 struct Fixture {
   Fixture() {
     AwsClientOptions options;
@@ -76,7 +54,7 @@ struct Fixture {
   std::chrono::milliseconds Slept() const {
     return std::chrono::duration_cast<std::chrono::milliseconds>(clock.SteadyNow() - start);
   }
-  std::shared_ptr<FakeHttp> http = std::make_shared<FakeHttp>();
+  std::shared_ptr<testing::FakeHttpClient> http = std::make_shared<testing::FakeHttpClient>();
   mutable base::FakeClock clock;
   std::chrono::steady_clock::time_point start = clock.SteadyNow();
   std::shared_ptr<AwsClient> client;

@@ -11,6 +11,7 @@
 
 #include "aws/sts.h"
 #include "aws/timestamp.h"
+#include "tests/support/fake_http_client.h"
 #include "tests/support/support.h"
 
 namespace ecsync::aws {
@@ -18,28 +19,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-// Forwards to curl and remembers each request (to check what was signed and sent).
-class RecordingHttp : public HttpClient {
- public:
-  base::Result<HttpResponse> Send(const HttpRequest& request) override {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      requests.push_back(request);
-    }
-    return real.Send(request);
-  }
-  bool AnyBodyContains(const std::string& text) {
-    std::lock_guard<std::mutex> lock(mu);
-    for (const auto& r : requests) {
-      if (r.body.find(text) != std::string::npos) return true;
-    }
-    return false;
-  }
-  CurlHttpClient real;
-  std::mutex mu;
-  std::vector<HttpRequest> requests;
-};
 
 std::string HeaderOf(const HttpRequest& request, const std::string& name) {
   for (const auto& [key, value] : request.headers) {
@@ -120,7 +99,9 @@ class Chain : public ::testing::Test {
 
   static testing::MotoServer* moto_;
   testing::TempDir dir_;
-  std::shared_ptr<RecordingHttp> http_ = std::make_shared<RecordingHttp>();
+  // Forwards to curl and remembers each request (to check what was signed and sent).
+  std::shared_ptr<testing::FakeHttpClient> http_ = std::make_shared<testing::FakeHttpClient>(
+      testing::FakeHttpClient::ForwardTo(std::make_shared<CurlHttpClient>()));
   base::FakeClock clock_{std::chrono::system_clock::now()};
 };
 
@@ -354,10 +335,10 @@ TEST_F(Chain, UnreachableInstanceMetadataFailsFast) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(3));
 }
 
-TEST(RefreshingProvider, ManyThreadsShareOneFetch) {
+TEST(CredentialsProvider, ManyThreadsShareOneFetch) {
   base::FakeClock clock;
   std::atomic<int> fetches{0};
-  RefreshingProvider provider(
+  CredentialsProvider provider(
       [&]() -> base::Result<Credentials> {
         ++fetches;
         std::this_thread::sleep_for(milliseconds(20));
@@ -376,10 +357,10 @@ TEST(RefreshingProvider, ManyThreadsShareOneFetch) {
   EXPECT_EQ(fetches.load(), 1);
 }
 
-TEST(RefreshingProvider, KeepsValidCredentialsWhenARefreshFails) {
+TEST(CredentialsProvider, KeepsValidCredentialsWhenARefreshFails) {
   base::FakeClock clock;
   int calls = 0;
-  RefreshingProvider provider(
+  CredentialsProvider provider(
       [&]() -> base::Result<Credentials> {
         if (++calls > 1) return base::TransientError("endpoint down");
         Credentials c{"AK1", "sk", "st", "test"};

@@ -1,4 +1,4 @@
-// Retries against moto_server behind a fault-injecting HttpClient: throttling bursts, 500s,
+// Retries against moto_server behind the fake HttpClient injecting faults: throttling bursts, 500s,
 // connections a server drops, responses slower than the timeout, skewed clocks. Backoffs
 // are milliseconds and recorded by the clock, so the bounds are checked exactly.
 
@@ -9,11 +9,11 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <deque>
 #include <thread>
 
 #include "aws/cloudformation_client.h"
 #include "aws/timestamp.h"
+#include "tests/support/fake_http_client.h"
 #include "tests/support/support.h"
 
 namespace ecsync::aws {
@@ -104,90 +104,73 @@ class SlowServer {
 
 enum class Fault { kThrottle, kServerError, kDrop, kSlow, kSkew, kBadSignature };
 
-// Forwards to moto unless a fault is scripted for this request.
-class FaultyHttp : public HttpClient {
+std::string FormatHttpDateForTest() {
+  std::time_t now = std::time(nullptr);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", std::gmtime(&now));
+  return buf;
+}
+
+// The servers and transports behind scripted faults, and the reply each fault gives.
+class FaultReplies {
  public:
-  FaultyHttp()
+  FaultReplies()
       : real_(std::make_shared<CurlHttpClient>(CurlOptions{milliseconds(2000), milliseconds(10000), ""})),
         impatient_(std::make_shared<CurlHttpClient>(CurlOptions{milliseconds(1000), milliseconds(150), ""})),
         slow_(milliseconds(600)) {}
 
-  void Script(std::initializer_list<Fault> faults) {
-    std::lock_guard<std::mutex> lock(mu_);
-    faults_.insert(faults_.end(), faults);
-  }
-  int sent() const { return sent_; }
-  std::vector<std::string> amz_dates() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return amz_dates_;
-  }
+  // Unscripted requests go to moto.
+  testing::FakeHttpClient::Reply Real() const { return testing::FakeHttpClient::ForwardTo(real_); }
 
-  base::Result<HttpResponse> Send(const HttpRequest& request) override {
-    ++sent_;
-    std::optional<Fault> fault;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (const auto& [name, value] : request.headers) {
-        if (name == "X-Amz-Date") amz_dates_.push_back(value);
-      }
-      if (!faults_.empty()) {
-        fault = faults_.front();
-        faults_.pop_front();
-      }
-    }
-    if (!fault) return real_->Send(request);
-    HttpRequest redirected = request;
-    HttpResponse response;
-    switch (*fault) {
+  testing::FakeHttpClient::Reply For(Fault fault) const {
+    using testing::FakeHttpClient;
+    switch (fault) {
       case Fault::kThrottle:
-        response.status = 400;
-        response.body = "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
-                        "<Message>Rate exceeded</Message></Error></ErrorResponse>";
-        return response;
+        return FakeHttpClient::Answer(
+            400, "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+                 "<Message>Rate exceeded</Message></Error></ErrorResponse>");
       case Fault::kServerError:
-        response.status = 500;
-        response.body = "<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code>"
-                        "<Message>We encountered an internal error</Message></Error></ErrorResponse>";
-        return response;
+        return FakeHttpClient::Answer(
+            500, "<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code>"
+                 "<Message>We encountered an internal error</Message></Error></ErrorResponse>");
       case Fault::kDrop:
-        redirected.url = dropping_.url();
-        return real_->Send(redirected);
+        return Redirect(real_, dropping_.url());
       case Fault::kSlow:
-        redirected.url = slow_.url();
-        return impatient_->Send(redirected);
+        return Redirect(impatient_, slow_.url());  // times out on slow_
       case Fault::kSkew:
-        response.status = 400;
-        response.headers = {{"Date", "Tue, 01 Jan 2030 12:00:00 GMT"}};
-        response.body = "<ErrorResponse><Error><Code>RequestExpired</Code>"
-                        "<Message>Request has expired.</Message></Error></ErrorResponse>";
-        return response;
+        return FakeHttpClient::Answer(
+            400, "<ErrorResponse><Error><Code>RequestExpired</Code>"
+                 "<Message>Request has expired.</Message></Error></ErrorResponse>",
+            {{"Date", "Tue, 01 Jan 2030 12:00:00 GMT"}});
       case Fault::kBadSignature:
-        response.status = 403;
-        response.headers = {{"Date", FormatHttpDateForTest()}};
-        response.body = "<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code>"
-                        "<Message>The request signature we calculated does not match</Message>"
-                        "</Error></ErrorResponse>";
-        return response;
+        return [](const HttpRequest&) -> base::Result<HttpResponse> {
+          HttpResponse response;
+          response.status = 403;
+          response.headers = {{"Date", FormatHttpDateForTest()}};
+          response.body = "<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code>"
+                          "<Message>The request signature we calculated does not match</Message>"
+                          "</Error></ErrorResponse>";
+          return response;
+        };
     }
-    return base::InternalError("unreachable");
+    return nullptr;
   }
 
  private:
-  static std::string FormatHttpDateForTest() {
-    std::time_t now = std::time(nullptr);
-    char buf[64];
-    std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", std::gmtime(&now));
-    return buf;
+  // Sends the request to `url` instead, through `http`.
+  static testing::FakeHttpClient::Reply Redirect(std::shared_ptr<CurlHttpClient> http,
+                                                 std::string url) {
+    return [http, url](const HttpRequest& request) {
+      HttpRequest redirected = request;
+      redirected.url = url;
+      return http->Send(redirected);
+    };
   }
 
   std::shared_ptr<CurlHttpClient> real_;
-  std::shared_ptr<CurlHttpClient> impatient_;  // times out on slow_
+  std::shared_ptr<CurlHttpClient> impatient_;
   DroppingServer dropping_;
   SlowServer slow_;
-  std::mutex mu_;
-  std::deque<Fault> faults_;
-  std::vector<std::string> amz_dates_;
-  std::atomic<int> sent_{0};
 };
 
 class CountingObserver : public CallObserver {
@@ -224,8 +207,15 @@ class Faults : public ::testing::Test {
     return std::make_shared<CloudFormationClient>(client_);
   }
 
+  // The next requests meet `faults`, one each, in order; the others reach moto.
+  void Script(std::initializer_list<Fault> faults) {
+    for (Fault fault : faults) http_->Push(replies_.For(fault));
+  }
+
   static testing::MotoServer* moto_;
-  std::shared_ptr<FaultyHttp> http_ = std::make_shared<FaultyHttp>();
+  FaultReplies replies_;
+  std::shared_ptr<testing::FakeHttpClient> http_ =
+      std::make_shared<testing::FakeHttpClient>(replies_.Real());
   std::shared_ptr<CountingObserver> observer_ = std::make_shared<CountingObserver>();
   RecordingClock clock_;
   std::shared_ptr<AwsClient> client_;
@@ -235,7 +225,7 @@ testing::MotoServer* Faults::moto_ = nullptr;
 
 TEST_F(Faults, ThrottlingBurstPassesWithinBackoffBounds) {
   auto cfn = Client();
-  http_->Script({Fault::kThrottle, Fault::kThrottle});
+  Script({Fault::kThrottle, Fault::kThrottle});
   auto stacks = cfn->DescribeStacks();
   ASSERT_TRUE(stacks.ok()) << stacks.status().ToString();
   EXPECT_EQ(http_->sent(), 3);
@@ -252,7 +242,7 @@ TEST_F(Faults, ThrottlingBurstPassesWithinBackoffBounds) {
 
 TEST_F(Faults, PersistentServerErrorsGiveUpWithAClearError) {
   auto cfn = Client();
-  http_->Script({Fault::kServerError, Fault::kServerError, Fault::kServerError, Fault::kServerError});
+  Script({Fault::kServerError, Fault::kServerError, Fault::kServerError, Fault::kServerError});
   auto stacks = cfn->DescribeStacks();
   ASSERT_FALSE(stacks.ok());
   EXPECT_EQ(stacks.status().kind(), base::ErrorKind::kTransient);
@@ -268,7 +258,7 @@ TEST_F(Faults, PersistentServerErrorsGiveUpWithAClearError) {
 
 TEST_F(Faults, DroppedConnectionsAndSlowResponsesAreRetried) {
   auto cfn = Client(4);
-  http_->Script({Fault::kDrop, Fault::kSlow, Fault::kThrottle});
+  Script({Fault::kDrop, Fault::kSlow, Fault::kThrottle});
   auto stacks = cfn->DescribeStacks();
   ASSERT_TRUE(stacks.ok()) << stacks.status().ToString();
   EXPECT_EQ(http_->sent(), 4);
@@ -276,7 +266,7 @@ TEST_F(Faults, DroppedConnectionsAndSlowResponsesAreRetried) {
 
 TEST_F(Faults, DroppedConnectionsThatPersistAreTransient) {
   auto cfn = Client(2);
-  http_->Script({Fault::kDrop, Fault::kDrop});
+  Script({Fault::kDrop, Fault::kDrop});
   auto stacks = cfn->DescribeStacks();
   ASSERT_FALSE(stacks.ok());
   EXPECT_EQ(stacks.status().kind(), base::ErrorKind::kTransient);
@@ -287,7 +277,7 @@ TEST_F(Faults, DroppedConnectionsThatPersistAreTransient) {
 
 TEST_F(Faults, BackoffGrowsExponentiallyUpToTheCap) {
   auto cfn = Client(8);
-  for (int i = 0; i < 7; ++i) http_->Script({Fault::kThrottle});
+  for (int i = 0; i < 7; ++i) Script({Fault::kThrottle});
   ASSERT_TRUE(cfn->DescribeStacks().ok());
   auto sleeps = clock_.Sleeps();
   ASSERT_EQ(sleeps.size(), 7u);
@@ -300,12 +290,12 @@ TEST_F(Faults, BackoffGrowsExponentiallyUpToTheCap) {
 
 TEST_F(Faults, EmptyRetryBudgetStopsRetryStorms) {
   auto cfn = Client(3, /*quota=*/10);  // two retries' worth
-  http_->Script({Fault::kServerError, Fault::kServerError, Fault::kServerError});
+  Script({Fault::kServerError, Fault::kServerError, Fault::kServerError});
   auto first = cfn->DescribeStacks();
   ASSERT_FALSE(first.ok());
   EXPECT_EQ(http_->sent(), 3);
   EXPECT_EQ(client_->retry_policy().available_tokens(), 0);
-  http_->Script({Fault::kServerError});
+  Script({Fault::kServerError});
   auto second = cfn->DescribeStacks();
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(http_->sent(), 4);  // no retry left
@@ -327,9 +317,9 @@ TEST_F(Faults, ValidationErrorsAreNeverRetried) {
 
 TEST_F(Faults, SkewedClockIsCorrectedFromTheServerDate) {
   auto cfn = Client();
-  http_->Script({Fault::kSkew});
+  Script({Fault::kSkew});
   ASSERT_TRUE(cfn->DescribeStacks().ok());
-  auto dates = http_->amz_dates();
+  auto dates = http_->HeaderValues("X-Amz-Date");
   ASSERT_EQ(dates.size(), 2u);
   EXPECT_EQ(dates[1].substr(0, 8), "20300101");  // re-signed with the server's time
   EXPECT_GT(client_->clock_skew(), std::chrono::hours(24));
@@ -338,7 +328,7 @@ TEST_F(Faults, SkewedClockIsCorrectedFromTheServerDate) {
 
 TEST_F(Faults, BadSignatureWithoutSkewIsNotRetried) {
   auto cfn = Client();
-  http_->Script({Fault::kBadSignature});
+  Script({Fault::kBadSignature});
   auto stacks = cfn->DescribeStacks();
   ASSERT_FALSE(stacks.ok());
   EXPECT_EQ(stacks.status().kind(), base::ErrorKind::kInvalid);
@@ -347,7 +337,7 @@ TEST_F(Faults, BadSignatureWithoutSkewIsNotRetried) {
 
 TEST_F(Faults, ManyThreadsShareOneClient) {
   auto cfn = Client(9);
-  for (int i = 0; i < 8; ++i) http_->Script({Fault::kThrottle});
+  for (int i = 0; i < 8; ++i) Script({Fault::kThrottle});
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
   for (int t = 0; t < 4; ++t) {

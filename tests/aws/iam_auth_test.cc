@@ -6,7 +6,7 @@
 
 #include "aws/cloudformation_client.h"
 #include "aws/ecs_client.h"
-#include "aws/s3_client.h"
+#include "aws/s3.h"
 #include "aws/sts.h"
 #include "tests/support/support.h"
 

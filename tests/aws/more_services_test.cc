@@ -1,18 +1,14 @@
-// ELBv2, EC2 route tables and security groups, EFS and SSM reads against a real moto_server.
+// ELBv2, EC2 route tables and security groups, and EFS reads against a real moto_server.
 // Resources are made with the AWS CLI; the clients under test only read them.
 
 #include <gtest/gtest.h>
 
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <map>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
-#include "aws/efs_client.h"
+#include "aws/efs.h"
 #include "aws/make_clients.h"
 #include "aws/public_subnets.h"
 #include "tests/aws/moto_fixture.h"
@@ -229,7 +225,7 @@ TEST_F(MoreServices, EfsFileSystemsEveryPage) {
     ids.push_back(fs["FileSystemId"]);
   }
   // Three file systems, two per page.
-  EfsClient efs(clients_.client, /*page_size=*/2);
+  Efs efs(clients_.client, /*page_size=*/2);
   auto all = efs.DescribeFileSystems(std::nullopt);
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   ASSERT_EQ(all->size(), 3u);
@@ -284,7 +280,7 @@ TEST_F(MoreServices, EfsMountTargetsEveryPage) {
   }
 
   // Three mount targets, two per page.
-  EfsClient efs(clients_.client, /*page_size=*/2);
+  Efs efs(clients_.client, /*page_size=*/2);
   auto targets = efs.DescribeMountTargets(fs);
   ASSERT_TRUE(targets.ok()) << targets.status().ToString();
   ASSERT_EQ(targets->size(), 3u);
@@ -308,48 +304,6 @@ TEST_F(MoreServices, EfsMountTargetsEveryPage) {
   EXPECT_TRUE(none->empty());
   EXPECT_EQ(clients_.efs->DescribeMountTargets("fs-0123456789abcdef0").status().kind(),
             base::ErrorKind::kNotFound);
-}
-
-TEST_F(MoreServices, SsmGetParameterNeverLogsTheValue) {
-  constexpr char kSecretValue[] = "hunter2-ssm-SECRET-value";
-  Cli({"ssm", "put-parameter", "--name", "/ecsync/plain", "--value", "hello", "--type",
-       "String"});
-  Cli({"ssm", "put-parameter", "--name", "/ecsync/plain", "--value", "hello again", "--type",
-       "String", "--overwrite"});
-  Cli({"ssm", "put-parameter", "--name", "/ecsync/secret", "--value", kSecretValue, "--type",
-       "SecureString"});
-
-  std::ostringstream captured;
-  auto previous = spdlog::default_logger();
-  auto logger = std::make_shared<spdlog::logger>(
-      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(captured));
-  logger->set_level(spdlog::level::trace);
-  spdlog::set_default_logger(logger);
-
-  auto plain = clients_.ssm->GetParameter("/ecsync/plain", false);
-  auto secret = clients_.ssm->GetParameter("/ecsync/secret", true);
-  auto encrypted = clients_.ssm->GetParameter("/ecsync/secret", false);
-  auto missing = clients_.ssm->GetParameter("/ecsync/missing", true);
-
-  logger->flush();
-  spdlog::set_default_logger(previous);
-  std::string log = captured.str();
-
-  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
-  EXPECT_EQ(plain->value, "hello again");
-  EXPECT_EQ(plain->type, "String");
-  EXPECT_EQ(plain->version, 2);
-  ASSERT_TRUE(secret.ok()) << secret.status().ToString();
-  EXPECT_EQ(secret->value, kSecretValue);
-  EXPECT_EQ(secret->type, "SecureString");
-  EXPECT_EQ(secret->version, 1);
-  ASSERT_TRUE(encrypted.ok()) << encrypted.status().ToString();
-  EXPECT_NE(encrypted->value, kSecretValue);
-  EXPECT_EQ(missing.status().kind(), base::ErrorKind::kNotFound);
-
-  EXPECT_NE(log.find("GetParameter"), std::string::npos) << log;
-  EXPECT_EQ(log.find(kSecretValue), std::string::npos) << log;
-  EXPECT_EQ(log.find("hello again"), std::string::npos) << log;
 }
 
 }  // namespace

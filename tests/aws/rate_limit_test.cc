@@ -3,13 +3,12 @@
 
 #include <gtest/gtest.h>
 
-#include <deque>
 #include <memory>
-#include <mutex>
 
 #include "aws/client.h"
 #include "aws/make_clients.h"
 #include "base/rate_limiter.h"
+#include "tests/support/fake_http_client.h"
 
 namespace ecsync::aws {
 namespace {
@@ -17,32 +16,9 @@ namespace {
 using std::chrono::milliseconds;
 
 // Answers every request with the next scripted status (200 "{}" once the script runs out).
-class ScriptedHttp : public HttpClient {
- public:
-  void Push(int status, std::string body) { script_.push_back({status, std::move(body)}); }
-  base::Result<HttpResponse> Send(const HttpRequest&) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++requests_;
-    HttpResponse response;
-    response.status = 200;
-    response.body = "{}";
-    if (!script_.empty()) {
-      response.status = script_.front().first;
-      response.body = script_.front().second;
-      script_.pop_front();
-    }
-    return response;
-  }
-  int requests() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return requests_;
-  }
-
- private:
-  std::mutex mu_;
-  int requests_ = 0;
-  std::deque<std::pair<int, std::string>> script_;
-};
+std::shared_ptr<testing::FakeHttpClient> ScriptedHttp() {
+  return std::make_shared<testing::FakeHttpClient>(testing::FakeHttpClient::Answer(200, "{}"));
+}
 
 // A client on a FakeClock; `per_second` > 0 adds a limiter on that same clock.
 struct Fixture {
@@ -69,7 +45,7 @@ struct Fixture {
 
   base::FakeClock clock;
   const std::chrono::steady_clock::time_point start = clock.SteadyNow();
-  std::shared_ptr<ScriptedHttp> http = std::make_shared<ScriptedHttp>();
+  std::shared_ptr<testing::FakeHttpClient> http = ScriptedHttp();
   std::shared_ptr<base::RateLimiter> limiter;
   std::unique_ptr<AwsClient> client;
 };
@@ -80,7 +56,7 @@ constexpr char kThrottled[] =
 TEST(AwsRateLimit, CallsArePacedByTheLimiter) {
   Fixture f(2, 1);  // one request per 500 ms
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(f.ListClusters().ok());
-  EXPECT_EQ(f.http->requests(), 5);
+  EXPECT_EQ(f.http->sent(), 5);
   // The first request had the token; each of the other four slept 500 ms for one.
   EXPECT_EQ(f.Elapsed(), milliseconds(2000));
 }
@@ -97,7 +73,7 @@ TEST(AwsRateLimit, EveryRetryTakesAToken) {
   f.http->Push(400, kThrottled);
   f.http->Push(503, "");
   ASSERT_TRUE(f.ListClusters().ok());
-  EXPECT_EQ(f.http->requests(), 3);
+  EXPECT_EQ(f.http->sent(), 3);
   EXPECT_TRUE(f.limiter->TryAcquire());
   EXPECT_TRUE(f.limiter->TryAcquire());
   EXPECT_FALSE(f.limiter->TryAcquire());  // 3 attempts took 3 of the 5
@@ -114,7 +90,7 @@ TEST(AwsRateLimit, ARequestThatFailsWithoutRetryStillTakesOneToken) {
 TEST(AwsRateLimit, MakeAwsClientsPassesTheLimiterToTheSharedClient) {
   base::FakeClock clock;
   auto limiter = std::make_shared<base::RateLimiter>(0.001, 3, clock);
-  auto http = std::make_shared<ScriptedHttp>();
+  auto http = ScriptedHttp();
   AwsClientsOptions options;
   options.env = base::EnvFromMap({{"HOME", "/nonexistent"},
                             {"AWS_EC2_METADATA_DISABLED", "true"},
@@ -131,7 +107,7 @@ TEST(AwsRateLimit, MakeAwsClientsPassesTheLimiterToTheSharedClient) {
   ASSERT_TRUE(clients.ok()) << clients.status().ToString();
   ASSERT_TRUE(clients->client->CallJson(kEcsService, "ListClusters", {}).ok());
   ASSERT_TRUE(clients->client->CallJson(kEcsService, "ListClusters", {}).ok());
-  EXPECT_EQ(http->requests(), 2);
+  EXPECT_EQ(http->sent(), 2);
   EXPECT_TRUE(limiter->TryAcquire());
   EXPECT_FALSE(limiter->TryAcquire());
 }

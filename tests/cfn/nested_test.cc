@@ -503,7 +503,7 @@ TEST_F(NestedMotoDeploy, SplitProjectDeploysThroughTemplateUrls) {
         const std::string key = "many/child-" + std::to_string(number) + ".json";
         const std::string path = dir_.WriteFile(key, body);
         Cli({"s3api", "put-object", "--bucket", "templates", "--key", key, "--body", path});
-        // The form S3Client::TemplateUrl gives; moto reads such URLs from its own S3.
+        // The form S3::TemplateUrl gives; moto reads such URLs from its own S3.
         return "https://templates.s3.us-east-1.amazonaws.com/" + key;
       },
       limits);

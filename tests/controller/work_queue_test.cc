@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "tests/support/support.h"
 
 namespace ecsync::controller {
 namespace {
@@ -20,16 +21,7 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Outcome = WorkQueue::Outcome;
-
-// Polls `condition` until it holds or `timeout` passes (generous: CI machines are busy).
-bool WaitUntil(const std::function<bool()>& condition, seconds timeout = seconds(60)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(milliseconds(1));
-  }
-  return true;
-}
+using testing::WaitUntil;
 
 // Handlers that call Wait() block until the test calls Release().
 class Gate {

@@ -124,7 +124,9 @@ class GitRepo {
   TempDir dir_;
 };
 
-// Polls `condition` every 20 ms until it holds or `timeout` passes; returns its last value.
+// Polls `condition` until it holds or `timeout` passes (generous by default: CI machines
+// are busy); returns its last value. Polls every millisecond at first, backing off to every
+// 20 ms, so short waits end promptly and long ones cost little.
 bool WaitUntil(const std::function<bool()>& condition,
                std::chrono::milliseconds timeout = std::chrono::seconds(60));
 

@@ -1,4 +1,4 @@
-#include "aws/s3_client.h"
+#include "aws/s3.h"
 
 #include "aws/encoding.h"
 
@@ -11,9 +11,9 @@ std::string AwsDomain(const std::string& region) {
 
 }  // namespace
 
-S3Client::S3Client(std::shared_ptr<AwsClient> client) : client_(std::move(client)) {}
+S3::S3(std::shared_ptr<AwsClient> client) : client_(std::move(client)) {}
 
-AwsRequest S3Client::ObjectRequest(const std::string& method, const std::string& bucket,
+AwsRequest S3::ObjectRequest(const std::string& method, const std::string& bucket,
                                    const std::string& key) const {
   AwsRequest request;
   request.method = method;
@@ -30,7 +30,7 @@ AwsRequest S3Client::ObjectRequest(const std::string& method, const std::string&
   return request;
 }
 
-base::Result<std::string> S3Client::PutObject(const std::string& bucket, const std::string& key,
+base::Result<std::string> S3::PutObject(const std::string& bucket, const std::string& key,
                                               const std::string& body,
                                               const std::string& content_type) {
   AwsRequest request = ObjectRequest("PUT", bucket, key);
@@ -40,11 +40,11 @@ base::Result<std::string> S3Client::PutObject(const std::string& bucket, const s
   return response.Header("ETag");
 }
 
-base::Status S3Client::DeleteObject(const std::string& bucket, const std::string& key) {
+base::Status S3::DeleteObject(const std::string& bucket, const std::string& key) {
   return client_->Send(kS3Service, "DeleteObject", ObjectRequest("DELETE", bucket, key)).status();
 }
 
-std::string S3Client::TemplateUrl(const std::string& bucket, const std::string& key) const {
+std::string S3::TemplateUrl(const std::string& bucket, const std::string& key) const {
   const std::string region = client_->region();
   return "https://" + bucket + ".s3." + region + "." + AwsDomain(region) + "/" +
          UriEncode(key, /*keep_slash=*/true);

@@ -1,7 +1,9 @@
-#include "aws/elbv2_client.h"
+#include "aws/elbv2.h"
 
 #include <algorithm>
 #include <cstdlib>
+
+#include "aws/paging.h"
 
 namespace ecsync::aws {
 namespace {
@@ -44,42 +46,34 @@ Listener ParseListener(pugi::xml_node node) {
 
 }  // namespace
 
-Elbv2Client::Elbv2Client(std::shared_ptr<AwsClient> client) : client_(std::move(client)) {}
+Elbv2::Elbv2(std::shared_ptr<AwsClient> client) : client_(std::move(client)) {}
 
-base::Result<std::vector<LoadBalancer>> Elbv2Client::DescribeLoadBalancers(
+base::Result<std::vector<LoadBalancer>> Elbv2::DescribeLoadBalancers(
     const DescribeLoadBalancersRequest& request) {
+  QueryParams params;
+  AddStringList(&params, "Names", request.names, Protocol::kQuery);
+  AddStringList(&params, "LoadBalancerArns", request.arns, Protocol::kQuery);
+  if (request.page_size > 0) params.emplace_back("PageSize", std::to_string(request.page_size));
   std::vector<LoadBalancer> out;
-  std::string marker;
-  do {
-    QueryParams params;
-    AddStringList(&params, "Names", request.names, Protocol::kQuery);
-    AddStringList(&params, "LoadBalancerArns", request.arns, Protocol::kQuery);
-    if (request.page_size > 0) params.emplace_back("PageSize", std::to_string(request.page_size));
-    if (!marker.empty()) params.emplace_back("Marker", marker);
-    ECSYNC_ASSIGN_OR_RETURN(QueryResponse response,
-                            client_->Call(kElbv2Service, "DescribeLoadBalancers", params));
-    for (pugi::xml_node node : ListItems(response.result, "LoadBalancers", "member")) {
-      out.push_back(ParseLoadBalancer(node));
-    }
-    marker = ChildText(response.result, "NextMarker");
-  } while (!marker.empty());
+  ECSYNC_RETURN_IF_ERROR(ForEachQueryPage(
+      *client_, kElbv2Service, "DescribeLoadBalancers", params, kMarker, [&](pugi::xml_node page) {
+        for (pugi::xml_node node : ListItems(page, "LoadBalancers", "member")) {
+          out.push_back(ParseLoadBalancer(node));
+        }
+      }));
   return out;
 }
 
-base::Result<std::vector<Listener>> Elbv2Client::DescribeListeners(
+base::Result<std::vector<Listener>> Elbv2::DescribeListeners(
     const std::string& load_balancer_arn) {
   std::vector<Listener> out;
-  std::string marker;
-  do {
-    QueryParams params{{"LoadBalancerArn", load_balancer_arn}};
-    if (!marker.empty()) params.emplace_back("Marker", marker);
-    ECSYNC_ASSIGN_OR_RETURN(QueryResponse response,
-                            client_->Call(kElbv2Service, "DescribeListeners", params));
-    for (pugi::xml_node node : ListItems(response.result, "Listeners", "member")) {
-      out.push_back(ParseListener(node));
-    }
-    marker = ChildText(response.result, "NextMarker");
-  } while (!marker.empty());
+  ECSYNC_RETURN_IF_ERROR(ForEachQueryPage(
+      *client_, kElbv2Service, "DescribeListeners", {{"LoadBalancerArn", load_balancer_arn}},
+      kMarker, [&](pugi::xml_node page) {
+        for (pugi::xml_node node : ListItems(page, "Listeners", "member")) {
+          out.push_back(ParseListener(node));
+        }
+      }));
   return out;
 }
 

@@ -1,61 +1,55 @@
-#include "aws/efs_client.h"
+#include "aws/efs.h"
 
 #include <functional>
 #include <nlohmann/json.hpp>
 
 #include "aws/encoding.h"
+#include "aws/json_protocol.h"
+#include "aws/paging.h"
 
 namespace ecsync::aws {
 namespace {
 
 using Json = nlohmann::json;
 
-std::string Str(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 std::map<std::string, std::string> TagsOf(const Json& fs) {
   std::map<std::string, std::string> tags;
-  auto list = fs.find("Tags");
-  if (list == fs.end() || !list->is_array()) return tags;
-  for (const Json& tag : *list) {
-    if (tag.is_object()) tags[Str(tag, "Key")] = Str(tag, "Value");
+  for (const Json& tag : JsonArray(fs, "Tags")) {
+    if (tag.is_object()) tags[JsonString(tag, "Key")] = JsonString(tag, "Value");
   }
   return tags;
 }
 
 FileSystem ParseFileSystem(const Json& fs) {
   FileSystem out;
-  out.id = Str(fs, "FileSystemId");
+  out.id = JsonString(fs, "FileSystemId");
   out.tags = TagsOf(fs);
   // The Name field AWS derives from the Name tag, else the tag itself.
-  out.name = Str(fs, "Name");
+  out.name = JsonString(fs, "Name");
   if (out.name.empty() && out.tags.count("Name")) out.name = out.tags.at("Name");
-  out.life_cycle_state = Str(fs, "LifeCycleState");
+  out.life_cycle_state = JsonString(fs, "LifeCycleState");
   auto encrypted = fs.find("Encrypted");
   out.encrypted = encrypted != fs.end() && encrypted->is_boolean() && encrypted->get<bool>();
-  out.performance_mode = Str(fs, "PerformanceMode");
-  out.throughput_mode = Str(fs, "ThroughputMode");
+  out.performance_mode = JsonString(fs, "PerformanceMode");
+  out.throughput_mode = JsonString(fs, "ThroughputMode");
   return out;
 }
 
 MountTarget ParseMountTarget(const Json& target) {
   MountTarget out;
-  out.id = Str(target, "MountTargetId");
-  out.file_system_id = Str(target, "FileSystemId");
-  out.subnet_id = Str(target, "SubnetId");
-  out.life_cycle_state = Str(target, "LifeCycleState");
+  out.id = JsonString(target, "MountTargetId");
+  out.file_system_id = JsonString(target, "FileSystemId");
+  out.subnet_id = JsonString(target, "SubnetId");
+  out.life_cycle_state = JsonString(target, "LifeCycleState");
   return out;
 }
 
-// GETs `path` with `query` (no paging parameters in it) page after page, following
-// NextMarker, and passes each page's object to `on_page`.
-base::Status ForEachPage(AwsClient& client, int page_size, const std::string& operation,
+// Every page of the GET `path` with `query` (no paging parameters in it), following
+// NextMarker.
+base::Status GetPages(AwsClient& client, int page_size, const std::string& operation,
                          const std::string& path, const std::string& query,
                          const std::function<void(const Json&)>& on_page) {
-  std::string marker;
-  do {
+  auto fetch = [&](const std::string& marker) -> base::Result<Json> {
     AwsRequest request;
     request.method = "GET";
     request.path = path;
@@ -64,7 +58,7 @@ base::Status ForEachPage(AwsClient& client, int page_size, const std::string& op
     auto add = [&full](const std::string& parameter) {
       full += (full.empty() ? "" : "&") + parameter;
     };
-    if (!marker.empty()) add("Marker=" + UriEncode(marker));
+    if (!marker.empty()) add(std::string(kMarker.request) + "=" + UriEncode(marker));
     if (page_size > 0) add("MaxItems=" + std::to_string(page_size));
     request.query = full;
     Json body;
@@ -74,41 +68,36 @@ base::Status ForEachPage(AwsClient& client, int page_size, const std::string& op
       return base::Status::Ok();
     };
     ECSYNC_RETURN_IF_ERROR(client.Send(kEfsService, operation, request).status());
-    on_page(body);
-    marker = Str(body, "NextMarker");
-  } while (!marker.empty());
-  return base::Status::Ok();
+    return body;
+  };
+  return ForEachJsonPage(fetch, kMarker, on_page);
 }
 
 }  // namespace
 
-EfsClient::EfsClient(std::shared_ptr<AwsClient> client, int page_size)
+Efs::Efs(std::shared_ptr<AwsClient> client, int page_size)
     : client_(std::move(client)), page_size_(page_size) {}
 
-base::Result<std::vector<FileSystem>> EfsClient::DescribeFileSystems(
+base::Result<std::vector<FileSystem>> Efs::DescribeFileSystems(
     const std::optional<std::string>& id) {
   std::vector<FileSystem> out;
-  ECSYNC_RETURN_IF_ERROR(ForEachPage(
+  ECSYNC_RETURN_IF_ERROR(GetPages(
       *client_, page_size_, "DescribeFileSystems", "/2015-02-01/file-systems",
       id ? "FileSystemId=" + UriEncode(*id) : "", [&out](const Json& page) {
-        auto systems = page.find("FileSystems");
-        if (systems == page.end() || !systems->is_array()) return;
-        for (const Json& fs : *systems) {
+        for (const Json& fs : JsonArray(page, "FileSystems")) {
           if (fs.is_object()) out.push_back(ParseFileSystem(fs));
         }
       }));
   return out;
 }
 
-base::Result<std::vector<MountTarget>> EfsClient::DescribeMountTargets(
+base::Result<std::vector<MountTarget>> Efs::DescribeMountTargets(
     const std::string& file_system_id) {
   std::vector<MountTarget> out;
-  ECSYNC_RETURN_IF_ERROR(ForEachPage(
+  ECSYNC_RETURN_IF_ERROR(GetPages(
       *client_, page_size_, "DescribeMountTargets", "/2015-02-01/mount-targets",
       "FileSystemId=" + UriEncode(file_system_id), [&out](const Json& page) {
-        auto targets = page.find("MountTargets");
-        if (targets == page.end() || !targets->is_array()) return;
-        for (const Json& target : *targets) {
+        for (const Json& target : JsonArray(page, "MountTargets")) {
           if (target.is_object()) out.push_back(ParseMountTarget(target));
         }
       }));
