@@ -12,6 +12,8 @@
 
 #include "aws/client.h"
 #include "aws/encoding.h"
+#include "base/file.h"
+#include "base/strings.h"
 #include "aws/imds.h"
 #include "aws/sts.h"
 
@@ -36,15 +38,13 @@ std::string Setting(const std::map<std::string, std::string>& section, const std
 }
 
 bool MetadataDisabled(const base::EnvLookup& env) {
-  return AsciiLower(base::NonEmptyEnv(env, "AWS_EC2_METADATA_DISABLED").value_or("")) == "true";
+  return base::AsciiLower(base::NonEmptyEnv(env, "AWS_EC2_METADATA_DISABLED").value_or("")) == "true";
 }
 
 std::optional<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  base::Result<std::string> text = base::ReadWholeFile(path);
+  if (!text.ok()) return std::nullopt;
+  return *std::move(text);
 }
 
 ProviderPtr Refreshing(CredentialsProvider::Fetch fetch, const Context& ctx) {
@@ -104,7 +104,7 @@ ProviderPtr WebIdentity(const Context& ctx, const std::string& role_arn,
           return base::InvalidError("cannot read the web identity token file " + token_file +
                                     " (AWS_WEB_IDENTITY_TOKEN_FILE / web_identity_token_file)");
         }
-        std::string trimmed(TrimWhitespace(*token));
+        std::string trimmed(base::TrimAscii(*token));
         return sts->AssumeRoleWithWebIdentity(role_arn, session_name, trimmed,
                                               std::chrono::seconds(3600));
       },
@@ -153,7 +153,7 @@ base::Result<ProviderPtr> Container(const Context& ctx) {
             return base::InvalidError("cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " +
                                       token_file);
           }
-          authorization = std::string(TrimWhitespace(*text));
+          authorization = std::string(base::TrimAscii(*text));
         }
         if (authorization.find_first_of("\r\n") != std::string::npos) {
           return base::InvalidError("the container authorization token contains a line break");

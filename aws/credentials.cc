@@ -7,6 +7,8 @@
 #include <spdlog/spdlog.h>
 
 #include "aws/encoding.h"
+#include "base/file.h"
+#include "base/strings.h"
 
 namespace ecsync::aws {
 namespace {
@@ -35,11 +37,9 @@ ProfileFiles Files(const base::EnvLookup& env) {
 
 // The file's text, or nullopt when it cannot be opened (a missing file is not an error).
 std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  base::Result<std::string> text = base::ReadWholeFile(path);
+  if (!text.ok()) return std::nullopt;
+  return *std::move(text);
 }
 
 // The profile's settings from one file; `config_style` selects "[profile x]" naming.
@@ -79,10 +79,10 @@ IniFile ParseIni(const std::string& text) {
   while (std::getline(lines, raw)) {
     if (!raw.empty() && raw.back() == '\r') raw.pop_back();
     bool indented = !raw.empty() && (raw[0] == ' ' || raw[0] == '\t');
-    std::string_view line = TrimWhitespace(raw);
+    std::string_view line = base::TrimAscii(raw);
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     if (line.front() == '[' && line.back() == ']') {
-      std::string name(TrimWhitespace(line.substr(1, line.size() - 2)));
+      std::string name(base::TrimAscii(line.substr(1, line.size() - 2)));
       // Collapse inner runs of spaces so "[profile   x]" still matches.
       std::string collapsed;
       for (char c : name) {
@@ -96,8 +96,8 @@ IniFile ParseIni(const std::string& text) {
     if (section == nullptr) continue;  // settings before any section are ignored
     size_t eq = line.find('=');
     if (eq == std::string_view::npos) continue;
-    std::string key(TrimWhitespace(line.substr(0, eq)));
-    std::string value(TrimWhitespace(line.substr(eq + 1)));
+    std::string key(base::TrimAscii(line.substr(0, eq)));
+    std::string value(base::TrimAscii(line.substr(eq + 1)));
     if (indented && !parent_key.empty()) {
       (*section)[parent_key + "." + key] = value;
       continue;

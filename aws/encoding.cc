@@ -66,19 +66,4 @@ std::string PercentDecode(std::string_view in) {
   return out;
 }
 
-std::string AsciiLower(std::string_view in) {
-  std::string out(in);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-std::string_view TrimWhitespace(std::string_view in) {
-  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!in.empty() && is_space(in.front())) in.remove_prefix(1);
-  while (!in.empty() && is_space(in.back())) in.remove_suffix(1);
-  return in;
-}
-
 }  // namespace ecsync::aws

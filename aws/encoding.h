@@ -28,9 +28,4 @@ std::string PercentDecode(std::string_view in);
 using base::Base64Decode;
 using base::Base64Encode;
 
-// Lower-cases ASCII letters.
-std::string AsciiLower(std::string_view in);
-// Removes leading and trailing spaces, tabs, CR and LF.
-std::string_view TrimWhitespace(std::string_view in);
-
 }  // namespace ecsync::aws

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "aws/encoding.h"
+#include "base/strings.h"
 
 namespace ecsync::aws {
 namespace {
@@ -28,8 +29,8 @@ size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
   }
   size_t colon = line.find(':');
   if (colon != std::string_view::npos) {
-    response->headers.emplace_back(std::string(TrimWhitespace(line.substr(0, colon))),
-                                   std::string(TrimWhitespace(line.substr(colon + 1))));
+    response->headers.emplace_back(std::string(base::TrimAscii(line.substr(0, colon))),
+                                   std::string(base::TrimAscii(line.substr(colon + 1))));
   }
   return size * count;
 }
@@ -37,9 +38,9 @@ size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
 }  // namespace
 
 std::string HttpResponse::Header(const std::string& name) const {
-  std::string lower = AsciiLower(name);
+  std::string lower = base::AsciiLower(name);
   for (const auto& [key, value] : headers) {
-    if (AsciiLower(key) == lower) return value;
+    if (base::AsciiLower(key) == lower) return value;
   }
   return "";
 }
@@ -50,7 +51,7 @@ base::Result<ParsedUrl> ParseUrl(const std::string& url) {
     return base::InvalidError("URL '" + url + "' has no scheme; use http://host or https://host");
   }
   ParsedUrl parsed;
-  parsed.scheme = AsciiLower(url.substr(0, scheme_end));
+  parsed.scheme = base::AsciiLower(url.substr(0, scheme_end));
   if (parsed.scheme != "http" && parsed.scheme != "https") {
     return base::InvalidError("URL '" + url + "' must start with http:// or https://");
   }

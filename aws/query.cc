@@ -106,10 +106,6 @@ std::optional<AwsError> ParseAwsError(std::string_view body) {
 
 namespace {
 
-bool EndsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 bool Contains(const std::string& s, std::string_view part) {
   return s.find(part) != std::string::npos;
 }
@@ -131,8 +127,8 @@ base::ErrorKind ErrorKindFor(int http_status, const std::string& code,
     }
     return base::ErrorKind::kInvalid;
   }
-  if (EndsWith(code, "NotFound") || EndsWith(code, "NotFoundException") ||
-      EndsWith(code, ".NotFound") || code == "NoSuchBucket" || code == "NoSuchKey" ||
+  if (code.ends_with("NotFound") || code.ends_with("NotFoundException") ||
+      code.ends_with(".NotFound") || code == "NoSuchBucket" || code == "NoSuchKey" ||
       code == "NoSuchEntity" || code == "ChangeSetNotFound") {
     return base::ErrorKind::kNotFound;
   }

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "aws/encoding.h"
+#include "base/strings.h"
 #include "aws/timestamp.h"
 #include "base/hash.h"
 
@@ -14,7 +15,7 @@ constexpr char kAlgorithm[] = "AWS4-HMAC-SHA256";
 
 // Trims and folds every run of whitespace (spaces, tabs, line breaks) into one space.
 std::string CanonicalHeaderValue(std::string_view value) {
-  value = TrimWhitespace(value);
+  value = base::TrimAscii(value);
   std::string out;
   out.reserve(value.size());
   bool in_space = false;
@@ -38,7 +39,7 @@ struct CanonicalHeaders {
 CanonicalHeaders BuildCanonicalHeaders(const HeaderList& headers) {
   std::map<std::string, std::string> merged;  // sorted by lower-case name
   for (const auto& [name, value] : headers) {
-    std::string key = AsciiLower(TrimWhitespace(name));
+    std::string key = base::AsciiLower(base::TrimAscii(name));
     std::string canonical = CanonicalHeaderValue(value);
     auto [it, inserted] = merged.emplace(key, canonical);
     if (!inserted) it->second += "," + canonical;
@@ -53,9 +54,9 @@ CanonicalHeaders BuildCanonicalHeaders(const HeaderList& headers) {
 }
 
 void SetHeader(HeaderList* headers, const std::string& name, const std::string& value) {
-  std::string lower = AsciiLower(name);
+  std::string lower = base::AsciiLower(name);
   headers->erase(std::remove_if(headers->begin(), headers->end(),
-                                [&](const auto& h) { return AsciiLower(h.first) == lower; }),
+                                [&](const auto& h) { return base::AsciiLower(h.first) == lower; }),
                  headers->end());
   headers->emplace_back(name, value);
 }

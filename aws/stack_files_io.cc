@@ -12,6 +12,8 @@
 #include <random>
 #include <sstream>
 
+#include "base/file.h"
+
 namespace ecsync::aws {
 namespace {
 
@@ -80,16 +82,10 @@ base::Status WriteFileAtomically(const std::string& path, const std::string& con
 }
 
 base::Result<std::optional<std::string>> ReadFileIfExists(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::error_code ec;
-    if (!fs::exists(path, ec) && !ec) return std::optional<std::string>();
-    return base::InternalError("cannot read " + path + ": " + std::strerror(errno));
-  }
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (in.bad()) return base::InternalError("cannot read " + path);
-  return std::optional<std::string>(content.str());
+  base::Result<std::string> content = base::ReadWholeFile(path);
+  if (content.ok()) return std::optional<std::string>(*std::move(content));
+  if (content.status().kind() == base::ErrorKind::kNotFound) return std::optional<std::string>();
+  return base::InternalError("cannot read " + path + ": " + content.status().message());
 }
 
 base::Status RemoveFileIfExists(const std::string& path) {

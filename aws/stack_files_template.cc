@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <set>
 
+#include "base/strings.h"
+
 namespace ecsync::aws {
 namespace {
 
@@ -158,10 +160,7 @@ bool IsNoEcho(const Json& parameter) {
   auto no_echo = parameter.find("NoEcho");
   if (no_echo == parameter.end()) return false;
   if (no_echo->is_boolean()) return no_echo->get<bool>();
-  std::string text = ScalarText(*no_echo);
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text == "true";
+  return base::AsciiLower(ScalarText(*no_echo)) == "true";
 }
 
 const Json& Section(const Json& doc, const char* name) {

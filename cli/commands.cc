@@ -222,8 +222,8 @@ ExitCode RunPlan(const ReconcileCommand& command, const CommandContext& context)
 namespace {
 
 std::string TagOrDash(const aws::Stack& stack, const char* key) {
-  auto it = stack.tags.find(key);
-  return it == stack.tags.end() || it->second.empty() ? "-" : it->second;
+  const std::string value = reconcile::TagValue(stack.tags, key);
+  return value.empty() ? "-" : value;
 }
 
 }  // namespace

@@ -3,17 +3,13 @@
 #include <set>
 
 #include "base/hash.h"
+#include "base/path.h"
 #include "reconcile/git_file_reader.h"
 #include "reconcile/reconciler.h"
 
 namespace ecsync::controller {
 
 namespace {
-
-std::string Dirname(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? "" : path.substr(0, slash);
-}
 
 std::string Digest(const ProjectSpec& p) {
   std::string text = p.name + "\n" + p.stack_name + "\n" + p.env_file + "\n" +
@@ -49,7 +45,7 @@ ProjectSpec FromEntry(const config::RepositoryConfig& repo, const config::Projec
 }
 
 std::string NormalizedOrSelf(const std::string& path) {
-  auto normalized = reconcile::NormalizeRepoPath(path);
+  auto normalized = base::NormalizeRepositoryPath(path);
   return normalized.ok() ? *normalized : path;
 }
 
@@ -70,7 +66,7 @@ base::Result<std::vector<ProjectSpec>> ExpandProjects(const config::RepositoryCo
       // Stacks are tagged with the normalized path; pruning compares against the same.
       std::vector<std::string> files;
       for (const std::string& file : entry.files) {
-        ECSYNC_ASSIGN_OR_RETURN(std::string normalized, reconcile::NormalizeRepoPath(file));
+        ECSYNC_ASSIGN_OR_RETURN(std::string normalized, base::NormalizeRepositoryPath(file));
         files.push_back(std::move(normalized));
       }
       projects.push_back(FromEntry(repo, entry, name, std::move(files)));
@@ -108,7 +104,7 @@ base::Result<std::vector<ProjectSpec>> ExpandProjects(const config::RepositoryCo
 
 bool Affects(const ProjectSpec& project, const std::vector<std::string>& changed_paths) {
   std::set<std::string> dirs;
-  for (const std::string& file : project.files) dirs.insert(Dirname(file));
+  for (const std::string& file : project.files) dirs.insert(base::DirName(file));
   for (const std::string& path : changed_paths) {
     if (!project.env_file.empty() && path == project.env_file) return true;
     for (const std::string& dir : dirs) {

@@ -5,6 +5,8 @@
 #include <utility>
 
 #include "base/hash.h"
+#include "base/path.h"
+#include "base/strings.h"
 #include "compose/loader.h"
 #include "reconcile/git_file_reader.h"
 #include "reconcile/project_network.h"
@@ -14,13 +16,6 @@
 namespace ecsync::reconcile {
 
 namespace {
-
-std::string Dirname(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? "" : path.substr(0, slash);
-}
-
-std::string Short(const std::string& revision) { return revision.substr(0, 12); }
 
 void Say(const ProgressSink& sink, const std::string& stack, const std::string& line) {
   if (!sink) return;
@@ -32,7 +27,7 @@ void Say(const ProgressSink& sink, const std::string& stack, const std::string& 
 
 // What a bad revision reports: it must never touch the running stack.
 base::Status Rejected(const std::string& message, const std::string& revision) {
-  return base::InvalidError(message + " (at revision " + Short(revision) +
+  return base::InvalidError(message + " (at revision " + ShortRevision(revision) +
                             "; the deployed stack is left as it is)");
 }
 
@@ -67,7 +62,7 @@ base::Status ReadSecrets(const cfn::Conversion& conversion, compose::FileReader&
 
 base::Result<Desired> RenderDesired(const ReconcileOptions& options, git::GitSource& git,
                                     const Targets& targets, const ProgressSink& sink) {
-  ECSYNC_ASSIGN_OR_RETURN(std::string compose_path, NormalizeRepoPath(options.compose_path));
+  ECSYNC_ASSIGN_OR_RETURN(std::string compose_path, base::NormalizeRepositoryPath(options.compose_path));
   Desired desired;
   desired.source = SourceId(options.repo_url, compose_path);
   desired.stack_name = options.stack_name;
@@ -75,7 +70,7 @@ base::Result<Desired> RenderDesired(const ReconcileOptions& options, git::GitSou
     auto fetched = git.Fetch(options.repo_url, options.ref);
     if (!fetched.ok()) return fetched.status().WithContext("fetching " + options.repo_url);
     desired.revision = *fetched;
-    Say(sink, options.stack_name, "revision " + Short(desired.revision) + " of " +
+    Say(sink, options.stack_name, "revision " + ShortRevision(desired.revision) + " of " +
                                       options.repo_url + " (" + options.ref + ")");
   } else {
     desired.revision = options.commit;
@@ -90,15 +85,15 @@ base::Result<Desired> RenderDesired(const ReconcileOptions& options, git::GitSou
   compose::LoadOptions load;
   load.files = {compose_path};
   for (const std::string& extra : options.extra_files) {
-    ECSYNC_ASSIGN_OR_RETURN(std::string path, NormalizeRepoPath(extra));
+    ECSYNC_ASSIGN_OR_RETURN(std::string path, base::NormalizeRepositoryPath(extra));
     load.files.push_back(path);
   }
   if (!options.env_file.empty()) {
-    ECSYNC_ASSIGN_OR_RETURN(std::string path, NormalizeRepoPath(options.env_file));
+    ECSYNC_ASSIGN_OR_RETURN(std::string path, base::NormalizeRepositoryPath(options.env_file));
     load.env_files = {path};
   }
   load.profiles = options.profiles;
-  load.working_dir = Dirname(compose_path);
+  load.working_dir = base::DirName(compose_path);
   load.root_dir = ".";  // git paths are repository-relative: files may come from anywhere in it
   load.project_name = options.project_name;
   load.default_project_name = load.working_dir.empty()
@@ -120,7 +115,7 @@ base::Result<Desired> RenderDesired(const ReconcileOptions& options, git::GitSou
                                                    desired.stack_name, *project, &network);
     if (!retained.ok()) {
       return retained.WithContext("looking for retained EFS file systems (at revision " +
-                                  Short(desired.revision) +
+                                  ShortRevision(desired.revision) +
                                   "; the deployed stack is left as it is)");
     }
   }
@@ -193,9 +188,7 @@ std::string RepoName(const std::string& url) {
   auto cut = trimmed.find_last_of("/:");
   std::string name = cut == std::string::npos ? trimmed : trimmed.substr(cut + 1);
   if (name.ends_with(".git")) name.resize(name.size() - 4);
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return name;
+  return base::AsciiLower(name);
 }
 
 }  // namespace ecsync::reconcile

@@ -24,8 +24,4 @@ class GitFileReader final : public compose::FileReader {
   std::string commit_;
 };
 
-// Normalizes a repository-relative path: drops "." segments and empty segments, resolves
-// "..". kInvalid when the path is absolute or climbs above the root.
-base::Result<std::string> NormalizeRepoPath(const std::string& path);
-
 }  // namespace ecsync::reconcile

@@ -11,8 +11,6 @@ namespace ecsync::reconcile {
 
 namespace {
 
-std::string Short(const std::string& revision) { return ShortRevision(revision); }
-
 std::string TagOr(const aws::Stack& stack, const char* key, const std::string& fallback = "") {
   return TagValue(stack.tags, key, fallback);
 }
@@ -50,7 +48,7 @@ base::Result<PlanReport> Reconciler::Plan(const ReconcileOptions& options) {
     // One source deploys one stack; more than one means a renamed --stack-name.
     plan.action = Action::kDelete;
     plan.stack_name = owned.front().name;
-    plan.reason = "the compose file is gone at revision " + Short(desired.revision);
+    plan.reason = "the compose file is gone at revision " + ShortRevision(desired.revision);
     for (const aws::Stack& stack : owned) {
       auto resources = cfn_.DescribeStackResources(stack.id.empty() ? stack.name : stack.id);
       if (!resources.ok()) return resources.status();
@@ -69,7 +67,7 @@ base::Result<PlanReport> Reconciler::Plan(const ReconcileOptions& options) {
     return plan;
   }
   if (TagOr(*stack, kTagTemplateSha) == desired.template_sha && IsTerminalStatus(stack->status)) {
-    plan.reason = "template unchanged since revision " + Short(TagOr(*stack, kTagRevision));
+    plan.reason = "template unchanged since revision " + ShortRevision(TagOr(*stack, kTagRevision));
     return plan;
   }
   aws::CreateChangeSetRequest request;
@@ -91,8 +89,8 @@ base::Result<PlanReport> Reconciler::Plan(const ReconcileOptions& options) {
     return plan;
   }
   plan.action = Action::kUpdate;
-  plan.reason = "revision " + Short(TagOr(*stack, kTagRevision, "?")) + " -> " +
-                Short(desired.revision);
+  plan.reason = "revision " + ShortRevision(TagOr(*stack, kTagRevision, "?")) + " -> " +
+                ShortRevision(desired.revision);
   plan.changes = prepared.change_set.changes;
   return plan;
 }

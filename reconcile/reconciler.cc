@@ -9,8 +9,6 @@ namespace ecsync::reconcile {
 
 namespace {
 
-std::string Short(const std::string& revision) { return ShortRevision(revision); }
-
 std::string TagOr(const aws::Stack& stack, const char* key, const std::string& fallback = "") {
   return TagValue(stack.tags, key, fallback);
 }
@@ -44,7 +42,7 @@ ReconcileReport UpToDate(const aws::Stack& stack, const Desired& desired) {
   report.revision = desired.revision;
   report.final_status = stack.status;
   report.message = "stack " + stack.name + " is up to date (template unchanged since revision " +
-                   Short(TagOr(stack, kTagRevision)) + ")";
+                   ShortRevision(TagOr(stack, kTagRevision)) + ")";
   return report;
 }
 
@@ -195,7 +193,7 @@ base::Result<ReconcileReport> Reconciler::Apply(const ReconcileOptions& options,
 base::Result<ReconcileReport> Reconciler::Create(const ReconcileOptions& options,
                                                  const Desired& desired) {
   const std::string& name = desired.stack_name;
-  Say(name, "creating stack " + name + " at revision " + Short(desired.revision));
+  Say(name, "creating stack " + name + " at revision " + ShortRevision(desired.revision));
   aws::CreateStackRequest request;
   request.name = name;
   ECSYNC_RETURN_IF_ERROR(
@@ -243,7 +241,7 @@ base::Result<ReconcileReport> Reconciler::Create(const ReconcileOptions& options
   report.failures = waited.failures;
   report.succeeded = waited.final_status == "CREATE_COMPLETE";
   report.message = report.succeeded
-                       ? "created stack " + name + " at revision " + Short(desired.revision)
+                       ? "created stack " + name + " at revision " + ShortRevision(desired.revision)
                        : "creating stack " + name + " failed (" + waited.final_status +
                              "; the failed stack was removed)" + DescribeFailures(waited.failures);
   return report;
@@ -275,7 +273,7 @@ base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options
     return report;
   }
   Say(stack.name, "updating stack " + stack.name + " from revision " +
-                      Short(TagOr(stack, kTagRevision, "?")) + " to " + Short(desired.revision) +
+                      ShortRevision(TagOr(stack, kTagRevision, "?")) + " to " + ShortRevision(desired.revision) +
                       ":");
   for (const aws::ResourceChange& change : prepared.change_set.changes) {
     if (!sink_) break;
@@ -336,7 +334,7 @@ base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options
   report.failures = waited.failures;
   report.succeeded = waited.final_status == "UPDATE_COMPLETE";
   report.message = report.succeeded
-                       ? "updated stack " + stack.name + " to revision " + Short(desired.revision)
+                       ? "updated stack " + stack.name + " to revision " + ShortRevision(desired.revision)
                        : "updating stack " + stack.name + " " + note + "failed (" +
                              waited.final_status +
                              "; CloudFormation rolled it back to the previous revision)" +
@@ -358,7 +356,7 @@ base::Result<ReconcileReport> Reconciler::DeleteOwnedStacks(const ReconcileOptio
   report.revision = desired.revision;
   report.message = "nothing to delete: no stack deployed from " + desired.source;
   for (const aws::Stack& stack : owned) {
-    Say(stack.name, "the compose file is gone at revision " + Short(desired.revision) +
+    Say(stack.name, "the compose file is gone at revision " + ShortRevision(desired.revision) +
                         "; removing the stack it deployed");
     ECSYNC_ASSIGN_OR_RETURN(ReconcileReport deleted, Delete(options, stack, desired.revision));
     if (!deleted.succeeded) return deleted;
