@@ -11,6 +11,19 @@
 
 namespace ecsync::controller {
 
+namespace {
+
+// What a webhook needs of one repository entry: its own secret, or the global one.
+WebhookTarget TargetOf(const config::RepositoryConfig& repo, const config::WebhookConfig& hooks) {
+  return {.repository = repo.name,
+          .url = repo.url,
+          .ref_kind = repo.ref_kind,
+          .ref = repo.ref,
+          .secret = repo.webhook_secret.empty() ? hooks.secret : repo.webhook_secret};
+}
+
+}  // namespace
+
 using base::LogLevel;
 using std::chrono::milliseconds;
 
@@ -150,14 +163,9 @@ std::vector<WebhookTarget> Controller::MatchRepositories(
   std::vector<WebhookTarget> targets;
   std::lock_guard<std::mutex> lock(state_.mu);
   for (const config::RepositoryConfig& repo : state_.config.repositories) {
-    if (!keys.contains(webhook::CloneUrlKey(repo.url))) continue;
-    WebhookTarget target;
-    target.repository = repo.name;
-    target.url = repo.url;
-    target.ref_kind = repo.ref_kind;
-    target.ref = repo.ref;
-    target.secret = repo.webhook_secret.empty() ? state_.config.webhooks.secret : repo.webhook_secret;
-    targets.push_back(std::move(target));
+    if (keys.contains(webhook::CloneUrlKey(repo.url))) {
+      targets.push_back(TargetOf(repo, state_.config.webhooks));
+    }
   }
   return targets;
 }
@@ -166,13 +174,7 @@ std::vector<WebhookTarget> Controller::WebhookTargets() const {
   std::vector<WebhookTarget> targets;
   std::lock_guard<std::mutex> lock(state_.mu);
   for (const config::RepositoryConfig& repo : state_.config.repositories) {
-    WebhookTarget target;
-    target.repository = repo.name;
-    target.url = repo.url;
-    target.ref_kind = repo.ref_kind;
-    target.ref = repo.ref;
-    target.secret = repo.webhook_secret.empty() ? state_.config.webhooks.secret : repo.webhook_secret;
-    targets.push_back(std::move(target));
+    targets.push_back(TargetOf(repo, state_.config.webhooks));
   }
   return targets;
 }
