@@ -135,17 +135,18 @@ base::Result<BuildInputs> ReadBuildInputs(const compose::Service& service,
   } else {
     const std::string written = build.dockerfile.empty() ? "Dockerfile" : build.dockerfile;
     if (fs::path(written).is_absolute()) {
-      return KeyError(service, "dockerfile",
-                      "\"" + written +
-                          "\" is an absolute path; name the Dockerfile relative to the context");
+      return KeyError(
+          service, "dockerfile",
+          "\"" + written + "\" is an absolute path; name the Dockerfile relative to the context");
     }
     inputs.dockerfile = compose::JoinPath("", written);
     std::optional<std::string> path =
         RepositoryRelative("", compose::JoinPath(inputs.context, inputs.dockerfile));
     if (!path || path->empty()) {
       return KeyError(service, "dockerfile",
-                      "\"" + written + "\" is outside the repository; the Dockerfile must be "
-                      "committed with the compose file");
+                      "\"" + written +
+                          "\" is outside the repository; the Dockerfile must be "
+                          "committed with the compose file");
     }
     ECSYNC_ASSIGN_OR_RETURN(std::optional<GitObject> blob, objects(*path));
     if (!blob || blob->is_tree) {
@@ -185,9 +186,9 @@ base::Result<BuildInputs> ReadBuildInputs(const compose::Service& service,
     }
     ECSYNC_ASSIGN_OR_RETURN(std::optional<GitObject> extra, objects(*path));
     if (!extra || !extra->is_tree) {
-      return KeyError(service, "additional_contexts." + name,
-                      "\"" + value + "\" is " + (extra ? "not a folder" : "missing") +
-                          " at this commit");
+      return KeyError(
+          service, "additional_contexts." + name,
+          "\"" + value + "\" is " + (extra ? "not a folder" : "missing") + " at this commit");
     }
     inputs.additional_contexts[name] = "tree:" + extra->id;
   }
@@ -205,8 +206,8 @@ base::Result<std::string> DefaultRepositoryName(std::string_view project,
   }
   if (name.size() < 2 || name.size() > 256) {
     return base::InvalidError("no valid image repository name can be made from project \"" +
-                              std::string(project) + "\" and service \"" +
-                              std::string(service) + "\"; set the repository explicitly");
+                              std::string(project) + "\" and service \"" + std::string(service) +
+                              "\"; set the repository explicitly");
   }
   return name;
 }

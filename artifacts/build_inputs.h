@@ -84,7 +84,6 @@ base::Result<BuildInputs> ReadBuildInputs(const compose::Service& service,
 
 // "<project>/<service>" made a valid ECR repository name (see the header comment). kInvalid
 // when nothing valid is left (a name of separators only).
-base::Result<std::string> DefaultRepositoryName(std::string_view project,
-                                                std::string_view service);
+base::Result<std::string> DefaultRepositoryName(std::string_view project, std::string_view service);
 
 }  // namespace ecsync::artifacts

@@ -73,22 +73,21 @@ base::Result<GitObjectLookup> OpenGitObjects(const std::string& repository_dir,
   if (rc != 0) {
     return base::TransientError("reading the tree of commit " + commit + ": " + LastGitError(rc));
   }
-  return GitObjectLookup(
-      [open](const std::string& path) -> base::Result<std::optional<GitObject>> {
-        if (path.empty()) {
-          return std::optional<GitObject>(GitObject{OidHex(git_tree_id(open->tree)), true});
-        }
-        git_tree_entry* entry = nullptr;
-        int rc = git_tree_entry_bypath(&entry, open->tree, path.c_str());
-        if (rc == GIT_ENOTFOUND) return std::optional<GitObject>();
-        if (rc != 0) {
-          return base::TransientError("reading " + path + " from the tree: " + LastGitError(rc));
-        }
-        GitObject object{OidHex(git_tree_entry_id(entry)),
-                         git_tree_entry_type(entry) == GIT_OBJECT_TREE};
-        git_tree_entry_free(entry);
-        return std::optional<GitObject>(std::move(object));
-      });
+  return GitObjectLookup([open](const std::string& path) -> base::Result<std::optional<GitObject>> {
+    if (path.empty()) {
+      return std::optional<GitObject>(GitObject{OidHex(git_tree_id(open->tree)), true});
+    }
+    git_tree_entry* entry = nullptr;
+    int rc = git_tree_entry_bypath(&entry, open->tree, path.c_str());
+    if (rc == GIT_ENOTFOUND) return std::optional<GitObject>();
+    if (rc != 0) {
+      return base::TransientError("reading " + path + " from the tree: " + LastGitError(rc));
+    }
+    GitObject object{OidHex(git_tree_entry_id(entry)),
+                     git_tree_entry_type(entry) == GIT_OBJECT_TREE};
+    git_tree_entry_free(entry);
+    return std::optional<GitObject>(std::move(object));
+  });
 }
 
 }  // namespace ecsync::artifacts

@@ -33,8 +33,7 @@ base::Result<std::vector<ImageTarget>> PlanImages(const compose::Project& projec
                                                   const ImagePlanOptions& options,
                                                   const GitObjectLookup& objects) {
   if (!IsValidRegistryHost(options.registry)) {
-    return base::InvalidError("image registry \"" + options.registry +
-                              "\" is not a host[:port]");
+    return base::InvalidError("image registry \"" + options.registry + "\" is not a host[:port]");
   }
   std::vector<ImageTarget> targets;
   for (const compose::Service& service : project.services) {
@@ -115,13 +114,12 @@ base::Result<std::vector<PinnedImage>> WaitForImages(const std::vector<ImageTarg
                                   JoinReferences(targets, missing));
     }
     if (now >= deadline) {
-      std::string message = "images not in the registry after " +
-                            FormatDuration(options.timeout) + ": " +
-                            JoinReferences(targets, missing) +
+      std::string message = "images not in the registry after " + FormatDuration(options.timeout) +
+                            ": " + JoinReferences(targets, missing) +
                             "; push them from CI (`ecsync images` prints them)";
       if (!retryable.ok()) {
-        return base::Status(retryable.kind(), message + "; last registry error: " +
-                                                  retryable.message());
+        return base::Status(retryable.kind(),
+                            message + "; last registry error: " + retryable.message());
       }
       return base::NotFoundError(message);
     }

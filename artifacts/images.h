@@ -46,8 +46,8 @@ base::Result<std::vector<ImageTarget>> PlanImages(const compose::Project& projec
 
 struct ImageStatus {
   std::string service;
-  ImageRef reference;   // as planned (tag, no digest)
-  std::string digest;   // empty: not in the registry (yet)
+  ImageRef reference;  // as planned (tag, no digest)
+  std::string digest;  // empty: not in the registry (yet)
   bool present() const { return !digest.empty(); }
 };
 

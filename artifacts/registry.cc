@@ -6,7 +6,11 @@
 
 namespace ecsync::artifacts {
 
-const aws::ServiceInfo kEcrService{"ECR", "api.ecr", "ecr", "2015-09-21", aws::Protocol::kJson,
+const aws::ServiceInfo kEcrService{"ECR",
+                                   "api.ecr",
+                                   "ecr",
+                                   "2015-09-21",
+                                   aws::Protocol::kJson,
                                    "AmazonEC2ContainerRegistry_V20150921"};
 
 namespace {
@@ -21,8 +25,7 @@ constexpr const char* kManifestAccept =
 
 }  // namespace
 
-EcrImageRegistry::EcrImageRegistry(std::shared_ptr<aws::AwsClient> client,
-                                   std::string registry_id)
+EcrImageRegistry::EcrImageRegistry(std::shared_ptr<aws::AwsClient> client, std::string registry_id)
     : client_(std::move(client)), registry_id_(std::move(registry_id)) {}
 
 base::Result<std::string> EcrImageRegistry::FindDigest(const ImageRef& image) {
@@ -37,8 +40,7 @@ base::Result<std::string> EcrImageRegistry::FindDigest(const ImageRef& image) {
   }
   const nlohmann::json& first = details->front();
   auto digest = first.find("imageDigest");
-  if (digest == first.end() || !digest->is_string() ||
-      !IsValidDigest(digest->get<std::string>())) {
+  if (digest == first.end() || !digest->is_string() || !IsValidDigest(digest->get<std::string>())) {
     return base::InvalidError(image.ToString() +
                               ": ECR DescribeImages answered without a valid imageDigest");
   }
@@ -62,8 +64,7 @@ base::Result<std::string> RegistryV2::FindDigest(const ImageRef& image) {
   base::Result<aws::HttpResponse> response = http_->Send(request);
   if (!response.ok()) return response.status().WithContext(image.ToString());
   const int status = response->status;
-  const std::string where = image.ToString() + ": registry answered HTTP " +
-                            std::to_string(status);
+  const std::string where = image.ToString() + ": registry answered HTTP " + std::to_string(status);
   if (status == 200) {
     std::string digest = response->Header("Docker-Content-Digest");
     if (!IsValidDigest(digest)) {

@@ -12,15 +12,19 @@
 namespace ecsync::aws {
 
 const ServiceInfo kCloudFormationService{"CloudFormation", "cloudformation", "cloudformation",
-                                         "2010-05-15", Protocol::kQuery, ""};
+                                         "2010-05-15",     Protocol::kQuery, ""};
 const ServiceInfo kEc2Service{"EC2", "ec2", "ec2", "2016-11-15", Protocol::kEc2, ""};
 const ServiceInfo kStsService{"STS", "sts", "sts", "2011-06-15", Protocol::kQuery, ""};
-const ServiceInfo kElbv2Service{"Elastic Load Balancing v2", "elasticloadbalancing",
-                                "elasticloadbalancing", "2015-12-01", Protocol::kQuery, ""};
-const ServiceInfo kEcsService{"ECS", "ecs", "ecs", "2014-11-13", Protocol::kJson,
-                              "AmazonEC2ContainerServiceV20141113"};
-const ServiceInfo kEfsService{"EFS", "elasticfilesystem", "elasticfilesystem", "2015-02-01",
-                              Protocol::kRestJson, ""};
+const ServiceInfo kElbv2Service{"Elastic Load Balancing v2",
+                                "elasticloadbalancing",
+                                "elasticloadbalancing",
+                                "2015-12-01",
+                                Protocol::kQuery,
+                                ""};
+const ServiceInfo kEcsService{"ECS",        "ecs",           "ecs",
+                              "2014-11-13", Protocol::kJson, "AmazonEC2ContainerServiceV20141113"};
+const ServiceInfo kEfsService{"EFS",        "elasticfilesystem", "elasticfilesystem",
+                              "2015-02-01", Protocol::kRestJson, ""};
 const ServiceInfo kS3Service{"S3", "s3", "s3", "2006-03-01", Protocol::kRestXml, ""};
 
 namespace {
@@ -172,9 +176,8 @@ AwsClient::Attempt AwsClient::SendOnce(const ServiceInfo& service, const AwsRequ
     if (request.check_response) {
       base::Status checked = request.check_response(*response);
       if (!checked.ok()) {
-        attempt.retry_class = checked.kind() == base::ErrorKind::kTransient
-                                  ? RetryClass::kTransient
-                                  : RetryClass::kNone;
+        attempt.retry_class = checked.kind() == base::ErrorKind::kTransient ? RetryClass::kTransient
+                                                                            : RetryClass::kNone;
         attempt.response = checked;
         return attempt;
       }
@@ -205,8 +208,7 @@ AwsClient::Attempt AwsClient::SendOnce(const ServiceInfo& service, const AwsRequ
   return attempt;
 }
 
-base::Result<HttpResponse> AwsClient::Send(const ServiceInfo& service,
-                                           const std::string& operation,
+base::Result<HttpResponse> AwsClient::Send(const ServiceInfo& service, const std::string& operation,
                                            const AwsRequest& request) {
   const auto start = clock_->SteadyNow();
   int attempts = 0;
@@ -226,9 +228,9 @@ base::Result<HttpResponse> AwsClient::Send(const ServiceInfo& service,
       budget_exhausted = true;
       break;
     }
-    const std::chrono::milliseconds delay =
-        attempt.retry_class == RetryClass::kClockSkew ? std::chrono::milliseconds(0)
-                                                      : retry_.Backoff(attempts);
+    const std::chrono::milliseconds delay = attempt.retry_class == RetryClass::kClockSkew
+                                                ? std::chrono::milliseconds(0)
+                                                : retry_.Backoff(attempts);
     spdlog::debug("aws {} {}: attempt {} failed (HTTP {}, {}), retrying in {} ms",
                   service.service_id, operation, attempts, attempt.http_status,
                   attempt.error_code.empty() ? base::ErrorKindName(attempt.response.status().kind())
@@ -254,10 +256,10 @@ base::Result<HttpResponse> AwsClient::Send(const ServiceInfo& service,
   if (record.ok) return std::move(attempt.response);
   base::Status status = attempt.response.status().WithContext(service.service_id + " " + operation);
   if (attempts > 1 || budget_exhausted) {
-    status = base::Status(status.kind(), status.message() + " (gave up after " +
-                                             std::to_string(attempts) + " attempts" +
-                                             (budget_exhausted ? "; retry budget exhausted" : "") +
-                                             ")");
+    status =
+        base::Status(status.kind(), status.message() + " (gave up after " +
+                                        std::to_string(attempts) + " attempts" +
+                                        (budget_exhausted ? "; retry budget exhausted" : "") + ")");
   }
   return status;
 }

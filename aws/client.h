@@ -11,13 +11,13 @@
 #include <pugixml.hpp>
 
 #include "aws/credentials.h"
-#include "base/env.h"
 #include "aws/http.h"
 #include "aws/observer.h"
 #include "aws/query.h"
 #include "aws/retry.h"
 #include "aws/sigv4.h"
 #include "base/clock.h"
+#include "base/env.h"
 #include "base/rate_limiter.h"
 #include "base/result.h"
 
@@ -57,8 +57,8 @@ struct AwsRequest {
   std::string query;       // encoded, without '?'
   HeaderList headers;      // e.g. Content-Type, X-Amz-Target (Host and X-Amz-* are added)
   std::string body;
-  bool sign = true;        // false: sent without credentials (AssumeRoleWithWebIdentity)
-  bool s3_signing = false; // S3 rules: path as is, X-Amz-Content-Sha256 signed
+  bool sign = true;         // false: sent without credentials (AssumeRoleWithWebIdentity)
+  bool s3_signing = false;  // S3 rules: path as is, X-Amz-Content-Sha256 signed
   // Checks a 2xx body; an error here counts as a failed attempt (retried when transient).
   std::function<base::Status(const HttpResponse&)> check_response;
 };
@@ -70,7 +70,7 @@ struct AwsClientOptions {
   std::shared_ptr<CredentialsProvider> credentials_provider;
   std::string region;
   std::string endpoint_override;  // --endpoint-url; empty: see ResolveEndpoint
-  base::EnvLookup env;                  // for AWS_ENDPOINT_URL*; may be null
+  base::EnvLookup env;            // for AWS_ENDPOINT_URL*; may be null
   std::shared_ptr<HttpClient> http;
   base::Clock* clock = nullptr;  // not owned; null: SystemClock
   // Retries (see RetryOptions): attempts per call, full-jitter backoff, shared budget.
@@ -78,7 +78,7 @@ struct AwsClientOptions {
   std::chrono::milliseconds base_backoff{1'000};
   std::chrono::milliseconds max_backoff{20'000};
   int retry_quota = 500;
-  uint64_t jitter_seed = 0;  // 0: random
+  uint64_t jitter_seed = 0;                // 0: random
   std::shared_ptr<CallObserver> observer;  // may be null
   // The global AWS request rate; may be null (no limit). Every HTTP attempt, retries
   // included, first takes one token (blocking on the limiter's clock). Shared, so several

@@ -14,10 +14,10 @@ namespace ecsync::aws {
 // One CloudFormation stack as the reconciler needs to see it.
 struct Stack {
   std::string name;
-  std::string id;      // StackId (ARN)
-  std::string status;  // e.g. "UPDATE_COMPLETE"
-  std::string status_reason;  // StackStatusReason, may be empty
-  bool termination_protection = false;  // EnableTerminationProtection
+  std::string id;                           // StackId (ARN)
+  std::string status;                       // e.g. "UPDATE_COMPLETE"
+  std::string status_reason;                // StackStatusReason, may be empty
+  bool termination_protection = false;      // EnableTerminationProtection
   std::map<std::string, std::string> tags;  // ecsync:* tags carry the applied revision
   std::map<std::string, std::string> outputs;
 };
@@ -78,7 +78,7 @@ struct ResourceChangeDetail {
   std::string name;                 // Target.Name: the property name, may be empty
   std::string requires_recreation;  // Target.RequiresRecreation: Never | Conditionally | Always
   std::string evaluation;           // Static | Dynamic
-  std::string change_source;        // ResourceReference | ParameterReference | DirectModification ...
+  std::string change_source;  // ResourceReference | ParameterReference | DirectModification ...
   std::string causing_entity;
 };
 
@@ -180,7 +180,8 @@ class CloudFormation {
   // when nothing changed (AWS's ValidationError).
   virtual base::Status UpdateStack(const UpdateStackRequest& request) = 0;
   // Starts a delete; returns at once.
-  virtual base::Status DeleteStack(const std::string& name, const std::string& client_request_token) = 0;
+  virtual base::Status DeleteStack(const std::string& name,
+                                   const std::string& client_request_token) = 0;
   // Events newest first, every page (the caller de-duplicates by event_id).
   virtual base::Result<std::vector<StackEvent>> DescribeStackEvents(const std::string& name) = 0;
 
@@ -196,7 +197,8 @@ class CloudFormation {
                                                     const std::string& stack_name) = 0;
   // Starts executing; returns at once. kConflict when its execution_status is not AVAILABLE
   // (InvalidChangeSetStatus) or the stack is busy; kNotFound when it does not exist.
-  virtual base::Status ExecuteChangeSet(const std::string& change_set, const std::string& stack_name,
+  virtual base::Status ExecuteChangeSet(const std::string& change_set,
+                                        const std::string& stack_name,
                                         const std::string& client_request_token) = 0;
   // kConflict while it executes (InvalidChangeSetStatus).
   virtual base::Status DeleteChangeSet(const std::string& change_set,

@@ -38,8 +38,7 @@ class CloudFormationClient final : public CloudFormation {
                                       const std::string& client_request_token) override;
   base::Status CancelUpdateStack(const std::string& name,
                                  const std::string& client_request_token) override;
-  base::Result<std::vector<StackResource>> DescribeStackResources(
-      const std::string& name) override;
+  base::Result<std::vector<StackResource>> DescribeStackResources(const std::string& name) override;
   base::Result<std::string> GetTemplate(const std::string& name) override;
   base::Result<TemplateValidation> ValidateTemplate(const std::string& body_or_url) override;
   base::Result<std::string> DetectStackDrift(const std::string& name) override;

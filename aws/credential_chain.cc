@@ -12,10 +12,10 @@
 
 #include "aws/client.h"
 #include "aws/encoding.h"
-#include "base/file.h"
-#include "base/strings.h"
 #include "aws/imds.h"
 #include "aws/sts.h"
+#include "base/file.h"
+#include "base/strings.h"
 
 namespace ecsync::aws {
 namespace {
@@ -38,7 +38,8 @@ std::string Setting(const std::map<std::string, std::string>& section, const std
 }
 
 bool MetadataDisabled(const base::EnvLookup& env) {
-  return base::AsciiLower(base::NonEmptyEnv(env, "AWS_EC2_METADATA_DISABLED").value_or("")) == "true";
+  return base::AsciiLower(base::NonEmptyEnv(env, "AWS_EC2_METADATA_DISABLED").value_or("")) ==
+         "true";
 }
 
 std::optional<std::string> ReadWholeFile(const std::string& path) {
@@ -131,14 +132,17 @@ base::Result<ProviderPtr> Container(const Context& ctx) {
   } else if (auto full = base::NonEmptyEnv(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
     ECSYNC_ASSIGN_OR_RETURN(ParsedUrl parsed, ParseUrl(*full));
     if (!AllowedContainerHost(parsed)) {
-      return base::InvalidError("AWS_CONTAINER_CREDENTIALS_FULL_URI must use https or a loopback "
-                                "or ECS/EKS link-local host, not " + parsed.host);
+      return base::InvalidError(
+          "AWS_CONTAINER_CREDENTIALS_FULL_URI must use https or a loopback "
+          "or ECS/EKS link-local host, not " +
+          parsed.host);
     }
     url = *full;
   } else {
     return ProviderPtr();
   }
-  std::string token_file = base::NonEmptyEnv(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE").value_or("");
+  std::string token_file =
+      base::NonEmptyEnv(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE").value_or("");
   std::string token = base::NonEmptyEnv(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN").value_or("");
   auto http = ctx.container_http;
   base::Clock* clock = ctx.clock;
@@ -181,10 +185,11 @@ base::Result<ProviderPtr> Container(const Context& ctx) {
 }
 
 ProviderPtr Imds(const Context& ctx) {
-  std::string endpoint =
-      base::NonEmptyEnv(ctx.options.env, "AWS_EC2_METADATA_SERVICE_ENDPOINT").value_or(kDefaultImdsEndpoint);
-  int attempts = std::atoi(
-      base::NonEmptyEnv(ctx.options.env, "AWS_METADATA_SERVICE_NUM_ATTEMPTS").value_or("1").c_str());
+  std::string endpoint = base::NonEmptyEnv(ctx.options.env, "AWS_EC2_METADATA_SERVICE_ENDPOINT")
+                             .value_or(kDefaultImdsEndpoint);
+  int attempts = std::atoi(base::NonEmptyEnv(ctx.options.env, "AWS_METADATA_SERVICE_NUM_ATTEMPTS")
+                               .value_or("1")
+                               .c_str());
   auto imds = std::make_shared<ImdsClient>(ctx.metadata_http, endpoint, ctx.clock, attempts);
   return Refreshing([imds] { return imds->RoleCredentials(); }, ctx);
 }
@@ -217,14 +222,16 @@ base::Result<ProviderPtr> Profile(const Context& ctx, const std::string& name,
   const std::string role_arn = Setting(*section, "role_arn");
   if (!role_arn.empty()) {
     if (!Setting(*section, "mfa_serial").empty()) {
-      return base::InvalidError(where + " sets mfa_serial; ecsync cannot prompt for an MFA code. "
+      return base::InvalidError(where +
+                                " sets mfa_serial; ecsync cannot prompt for an MFA code. "
                                 "Export temporary credentials instead");
     }
     const std::string source_profile = Setting(*section, "source_profile");
     const std::string credential_source = Setting(*section, "credential_source");
     const std::string token_file = Setting(*section, "web_identity_token_file");
     if (!source_profile.empty() && !credential_source.empty()) {
-      return base::InvalidError(where + " sets both source_profile and credential_source; "
+      return base::InvalidError(where +
+                                " sets both source_profile and credential_source; "
                                 "keep one");
     }
     ProviderPtr source;
@@ -244,7 +251,8 @@ base::Result<ProviderPtr> Profile(const Context& ctx, const std::string& name,
     } else if (credential_source == "Environment") {
       ECSYNC_ASSIGN_OR_RETURN(std::optional<Credentials> env, EnvCredentials(ctx.options.env));
       if (!env) {
-        return base::InvalidError(where + " has credential_source = Environment but "
+        return base::InvalidError(where +
+                                  " has credential_source = Environment but "
                                   "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are not set");
       }
       source = Fixed(*env, ctx);
@@ -253,7 +261,8 @@ base::Result<ProviderPtr> Profile(const Context& ctx, const std::string& name,
     } else if (credential_source == "EcsContainer") {
       ECSYNC_ASSIGN_OR_RETURN(source, Container(ctx));
       if (!source) {
-        return base::InvalidError(where + " has credential_source = EcsContainer but "
+        return base::InvalidError(where +
+                                  " has credential_source = EcsContainer but "
                                   "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/FULL_URI are not set");
       }
     } else if (!credential_source.empty()) {
@@ -262,7 +271,8 @@ base::Result<ProviderPtr> Profile(const Context& ctx, const std::string& name,
     } else if (!token_file.empty()) {
       return WebIdentity(ctx, role_arn, token_file, Setting(*section, "role_session_name"));
     } else {
-      return base::InvalidError(where + " sets role_arn without source_profile, "
+      return base::InvalidError(where +
+                                " sets role_arn without source_profile, "
                                 "credential_source or web_identity_token_file");
     }
     AssumeRoleRequest request;
@@ -289,7 +299,8 @@ base::Result<ProviderPtr> Profile(const Context& ctx, const std::string& name,
   }
   if (!key.empty()) return Fixed(static_keys(), ctx);
   if (!Setting(*section, "sso_start_url").empty() || !Setting(*section, "sso_session").empty()) {
-    return base::InvalidError(where + " uses AWS IAM Identity Center (SSO), which ecsync does "
+    return base::InvalidError(where +
+                              " uses AWS IAM Identity Center (SSO), which ecsync does "
                               "not support; run `aws configure export-credentials --profile " +
                               name + " --format env` and use the environment variables");
   }
@@ -330,12 +341,14 @@ base::Result<std::shared_ptr<CredentialsProvider>> BaseChain(
   if (from_profile) return from_profile;
   const bool profile_named = !options.profile.empty() || base::NonEmptyEnv(env, "AWS_PROFILE");
   if (profile_named && !LoadProfile(env, profile, nullptr)) {
-    return base::InvalidError("AWS profile '" + profile + "' not found in the credentials or "
-                              "config file; create it (aws configure --profile " + profile +
-                              ") or choose another profile");
+    return base::InvalidError("AWS profile '" + profile +
+                              "' not found in the credentials or "
+                              "config file; create it (aws configure --profile " +
+                              profile + ") or choose another profile");
   }
   if (!options.profile.empty()) {
-    return base::InvalidError("AWS profile '" + profile + "' has no credentials: add "
+    return base::InvalidError("AWS profile '" + profile +
+                              "' has no credentials: add "
                               "aws_access_key_id/aws_secret_access_key, role_arn or "
                               "credential_process");
   }
@@ -352,7 +365,8 @@ base::Result<std::shared_ptr<CredentialsProvider>> BaseChain(
               "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
               "configure a profile (AWS_PROFILE, ~/.aws/credentials), web identity "
               "(AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN) or run with an ECS task role or EC2 "
-              "instance role (EC2 instance metadata: " + credentials.status().message() + ")");
+              "instance role (EC2 instance metadata: " +
+              credentials.status().message() + ")");
         },
         ctx.clock, options.refresh_before));
   }
@@ -376,7 +390,6 @@ base::Result<std::shared_ptr<CredentialsProvider>> MakeCredentialChain(
   auto sts = MakeSts(ctx, source);
   return Refreshing([sts, request] { return sts->AssumeRole(request); }, ctx);
 }
-
 
 base::Result<std::string> ResolveRegionWithMetadata(const CredentialChainOptions& options) {
   auto region = ResolveRegion(CredentialOptions{options.env, options.profile});

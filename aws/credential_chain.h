@@ -7,14 +7,14 @@
 #include <string>
 
 #include "aws/credentials.h"
-#include "base/env.h"
 #include "aws/http.h"
 #include "base/clock.h"
+#include "base/env.h"
 
 namespace ecsync::aws {
 
 struct CredentialChainOptions {
-  base::EnvLookup env;        // required
+  base::EnvLookup env;  // required
   std::string profile;  // --profile; when set, only that profile is used
   // When set, the chain's credentials are only used to assume this role (STS AssumeRole,
   // refreshed before expiry), and every call is made as the role.

@@ -159,8 +159,8 @@ base::Result<Credentials> ResolveCredentials(const CredentialOptions& options) {
     const std::string* path;
     bool config_style;
   };
-  for (const Candidate& c : {Candidate{&files.credentials_path, false},
-                             Candidate{&files.config_path, true}}) {
+  for (const Candidate& c :
+       {Candidate{&files.credentials_path, false}, Candidate{&files.config_path, true}}) {
     auto section = ProfileSection(*c.path, profile, c.config_style);
     if (!section) continue;
     profile_seen = true;
@@ -179,7 +179,8 @@ base::Result<Credentials> ResolveCredentials(const CredentialOptions& options) {
     creds.source = "profile '" + profile + "' in " + *c.path;
     return creds;
   }
-  if (!profile_seen && (!options.profile.empty() || base::NonEmptyEnv(options.env, "AWS_PROFILE"))) {
+  if (!profile_seen &&
+      (!options.profile.empty() || base::NonEmptyEnv(options.env, "AWS_PROFILE"))) {
     return base::InvalidError("AWS profile '" + profile + "' not found in " +
                               files.credentials_path + " or " + files.config_path +
                               "; create it (aws configure --profile " + profile +
@@ -204,9 +205,10 @@ base::Result<std::string> ResolveRegion(const CredentialOptions& options) {
     std::string region = Lookup(*section, "region");
     if (!region.empty()) return region;
   }
-  return base::InvalidError("no AWS region set: set AWS_REGION (or pass --region), or add "
-                            "region = <name> to profile '" +
-                            profile + "' in " + files.config_path);
+  return base::InvalidError(
+      "no AWS region set: set AWS_REGION (or pass --region), or add "
+      "region = <name> to profile '" +
+      profile + "' in " + files.config_path);
 }
 
 CredentialsProvider::CredentialsProvider(Fetch fetch, base::Clock* clock,
@@ -227,8 +229,10 @@ base::Result<Credentials> CredentialsProvider::Get() {
     return fetched;
   }
   if (cached_ && cached_->expiration && now < *cached_->expiration) {
-    spdlog::warn("refreshing AWS credentials from {} failed ({}); using the current ones until "
-                 "they expire", cached_->source, fetched.status().ToString());
+    spdlog::warn(
+        "refreshing AWS credentials from {} failed ({}); using the current ones until "
+        "they expire",
+        cached_->source, fetched.status().ToString());
     return *cached_;
   }
   return fetched;

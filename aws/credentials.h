@@ -55,7 +55,7 @@ using IniFile = std::map<std::string, std::map<std::string, std::string>>;
 IniFile ParseIni(const std::string& text);
 
 struct CredentialOptions {
-  base::EnvLookup env;        // required
+  base::EnvLookup env;  // required
   std::string profile;  // explicit profile (--profile); empty: AWS_PROFILE, then "default"
 };
 

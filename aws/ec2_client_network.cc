@@ -34,13 +34,13 @@ base::Result<std::vector<RouteTable>> Ec2Client::DescribeRouteTables(const std::
   std::vector<RouteTable> tables;
   QueryParams params;
   AddFilters(&params, {{"vpc-id", {vpc_id}}});
-  ECSYNC_RETURN_IF_ERROR(ForEachQueryPage(
-      *client_, kEc2Service, "DescribeRouteTables", params, kEc2NextToken,
-      [&](pugi::xml_node page) {
-        for (pugi::xml_node node : ListItems(page, "routeTableSet", "item")) {
-          tables.push_back(ParseRouteTable(node));
-        }
-      }));
+  ECSYNC_RETURN_IF_ERROR(ForEachQueryPage(*client_, kEc2Service, "DescribeRouteTables", params,
+                                          kEc2NextToken, [&](pugi::xml_node page) {
+                                            for (pugi::xml_node node :
+                                                 ListItems(page, "routeTableSet", "item")) {
+                                              tables.push_back(ParseRouteTable(node));
+                                            }
+                                          }));
   return tables;
 }
 

@@ -78,7 +78,7 @@ struct EcsContainer {
 struct EcsTask {
   std::string arn;
   std::string task_definition_arn;
-  std::string group;  // "service:<name>"
+  std::string group;           // "service:<name>"
   std::string last_status;     // PROVISIONING ... RUNNING ... STOPPED
   std::string desired_status;  // RUNNING | STOPPED
   std::string stop_code;       // TaskFailedToStart | EssentialContainerExited | ...
@@ -105,8 +105,8 @@ class Ecs {
                                                            const std::string& service,
                                                            const std::string& desired_status) = 0;
   // Tasks by ARN, any number (sent 100 per request); unknown ones are left out.
-  virtual base::Result<std::vector<EcsTask>> DescribeTasks(const std::string& cluster,
-                                                           const std::vector<std::string>& tasks) = 0;
+  virtual base::Result<std::vector<EcsTask>> DescribeTasks(
+      const std::string& cluster, const std::vector<std::string>& tasks) = 0;
 };
 
 }  // namespace ecsync::aws

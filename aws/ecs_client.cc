@@ -121,15 +121,16 @@ base::Result<std::vector<EcsCluster>> EcsClient::DescribeClusters(
 base::Result<EcsServices> EcsClient::DescribeServices(const std::string& cluster,
                                                       const std::vector<std::string>& services) {
   EcsServices out;
-  ECSYNC_RETURN_IF_ERROR(CallInBatches(
-      *client_, "DescribeServices", Json{{"cluster", cluster}}, "services", services,
-      kServicesPerCall, [&](const Json& output) {
-        for (const Json& s : JsonArray(output, "services")) out.services.push_back(ParseService(s));
-        for (const Json& f : JsonArray(output, "failures")) {
-          out.failures.push_back(
-              {JsonString(f, "arn"), JsonString(f, "reason"), JsonString(f, "detail")});
-        }
-      }));
+  ECSYNC_RETURN_IF_ERROR(
+      CallInBatches(*client_, "DescribeServices", Json{{"cluster", cluster}}, "services", services,
+                    kServicesPerCall, [&](const Json& output) {
+                      for (const Json& s : JsonArray(output, "services"))
+                        out.services.push_back(ParseService(s));
+                      for (const Json& f : JsonArray(output, "failures")) {
+                        out.failures.push_back({JsonString(f, "arn"), JsonString(f, "reason"),
+                                                JsonString(f, "detail")});
+                      }
+                    }));
   return out;
 }
 
@@ -156,11 +157,11 @@ base::Result<std::vector<std::string>> EcsClient::ListTasks(const std::string& c
 base::Result<std::vector<EcsTask>> EcsClient::DescribeTasks(const std::string& cluster,
                                                             const std::vector<std::string>& tasks) {
   std::vector<EcsTask> out;
-  ECSYNC_RETURN_IF_ERROR(CallInBatches(
-      *client_, "DescribeTasks", Json{{"cluster", cluster}}, "tasks", tasks, kTasksPerCall,
-      [&](const Json& output) {
-        for (const Json& t : JsonArray(output, "tasks")) out.push_back(ParseTask(t));
-      }));
+  ECSYNC_RETURN_IF_ERROR(CallInBatches(*client_, "DescribeTasks", Json{{"cluster", cluster}},
+                                       "tasks", tasks, kTasksPerCall, [&](const Json& output) {
+                                         for (const Json& t : JsonArray(output, "tasks"))
+                                           out.push_back(ParseTask(t));
+                                       }));
   return out;
 }
 

@@ -47,8 +47,8 @@ MountTarget ParseMountTarget(const Json& target) {
 // Every page of the GET `path` with `query` (no paging parameters in it), following
 // NextMarker.
 base::Status GetPages(AwsClient& client, int page_size, const std::string& operation,
-                         const std::string& path, const std::string& query,
-                         const std::function<void(const Json&)>& on_page) {
+                      const std::string& path, const std::string& query,
+                      const std::function<void(const Json&)>& on_page) {
   auto fetch = [&](const std::string& marker) -> base::Result<Json> {
     AwsRequest request;
     request.method = "GET";
@@ -81,26 +81,26 @@ Efs::Efs(std::shared_ptr<AwsClient> client, int page_size)
 base::Result<std::vector<FileSystem>> Efs::DescribeFileSystems(
     const std::optional<std::string>& id) {
   std::vector<FileSystem> out;
-  ECSYNC_RETURN_IF_ERROR(GetPages(
-      *client_, page_size_, "DescribeFileSystems", "/2015-02-01/file-systems",
-      id ? "FileSystemId=" + UriEncode(*id) : "", [&out](const Json& page) {
-        for (const Json& fs : JsonArray(page, "FileSystems")) {
-          if (fs.is_object()) out.push_back(ParseFileSystem(fs));
-        }
-      }));
+  ECSYNC_RETURN_IF_ERROR(
+      GetPages(*client_, page_size_, "DescribeFileSystems", "/2015-02-01/file-systems",
+               id ? "FileSystemId=" + UriEncode(*id) : "", [&out](const Json& page) {
+                 for (const Json& fs : JsonArray(page, "FileSystems")) {
+                   if (fs.is_object()) out.push_back(ParseFileSystem(fs));
+                 }
+               }));
   return out;
 }
 
 base::Result<std::vector<MountTarget>> Efs::DescribeMountTargets(
     const std::string& file_system_id) {
   std::vector<MountTarget> out;
-  ECSYNC_RETURN_IF_ERROR(GetPages(
-      *client_, page_size_, "DescribeMountTargets", "/2015-02-01/mount-targets",
-      "FileSystemId=" + UriEncode(file_system_id), [&out](const Json& page) {
-        for (const Json& target : JsonArray(page, "MountTargets")) {
-          if (target.is_object()) out.push_back(ParseMountTarget(target));
-        }
-      }));
+  ECSYNC_RETURN_IF_ERROR(
+      GetPages(*client_, page_size_, "DescribeMountTargets", "/2015-02-01/mount-targets",
+               "FileSystemId=" + UriEncode(file_system_id), [&out](const Json& page) {
+                 for (const Json& target : JsonArray(page, "MountTargets")) {
+                   if (target.is_object()) out.push_back(ParseMountTarget(target));
+                 }
+               }));
   return out;
 }
 

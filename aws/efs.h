@@ -17,15 +17,15 @@ struct FileSystem {
   std::string name;              // the Name tag; empty when untagged
   std::string life_cycle_state;  // creating | available | updating | deleting | deleted | error
   bool encrypted = false;
-  std::string performance_mode;  // generalPurpose | maxIO
-  std::string throughput_mode;   // bursting | provisioned | elastic
+  std::string performance_mode;             // generalPurpose | maxIO
+  std::string throughput_mode;              // bursting | provisioned | elastic
   std::map<std::string, std::string> tags;  // every tag, Name included
 };
 
 // One mount target of a file system (an NFS endpoint in one subnet).
 struct MountTarget {
-  std::string id;                // fsmt-...
-  std::string file_system_id;    // fs-...
+  std::string id;              // fsmt-...
+  std::string file_system_id;  // fs-...
   std::string subnet_id;
   std::string life_cycle_state;  // creating | available | updating | deleting | deleted | error
 };

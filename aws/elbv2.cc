@@ -64,16 +64,15 @@ base::Result<std::vector<LoadBalancer>> Elbv2::DescribeLoadBalancers(
   return out;
 }
 
-base::Result<std::vector<Listener>> Elbv2::DescribeListeners(
-    const std::string& load_balancer_arn) {
+base::Result<std::vector<Listener>> Elbv2::DescribeListeners(const std::string& load_balancer_arn) {
   std::vector<Listener> out;
-  ECSYNC_RETURN_IF_ERROR(ForEachQueryPage(
-      *client_, kElbv2Service, "DescribeListeners", {{"LoadBalancerArn", load_balancer_arn}},
-      kMarker, [&](pugi::xml_node page) {
-        for (pugi::xml_node node : ListItems(page, "Listeners", "member")) {
-          out.push_back(ParseListener(node));
-        }
-      }));
+  ECSYNC_RETURN_IF_ERROR(
+      ForEachQueryPage(*client_, kElbv2Service, "DescribeListeners",
+                       {{"LoadBalancerArn", load_balancer_arn}}, kMarker, [&](pugi::xml_node page) {
+                         for (pugi::xml_node node : ListItems(page, "Listeners", "member")) {
+                           out.push_back(ParseListener(node));
+                         }
+                       }));
   return out;
 }
 

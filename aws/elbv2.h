@@ -19,7 +19,7 @@ struct LoadBalancer {
   std::string type;    // application | network | gateway
   std::string scheme;  // internet-facing | internal
   std::string vpc_id;
-  std::string state;   // active | provisioning | active_impaired | failed
+  std::string state;                         // active | provisioning | active_impaired | failed
   std::vector<std::string> security_groups;  // in the order AWS lists them
 };
 

@@ -57,9 +57,9 @@ base::Result<ParsedUrl> ParseUrl(const std::string& url) {
   }
   size_t authority_start = scheme_end + 3;
   size_t path_start = url.find_first_of("/?", authority_start);
-  parsed.host = url.substr(authority_start, path_start == std::string::npos
-                                                ? std::string::npos
-                                                : path_start - authority_start);
+  parsed.host =
+      url.substr(authority_start, path_start == std::string::npos ? std::string::npos
+                                                                  : path_start - authority_start);
   if (parsed.host.empty()) return base::InvalidError("URL '" + url + "' has no host");
   if (path_start != std::string::npos) {
     std::string rest = url.substr(path_start);
@@ -71,9 +71,7 @@ base::Result<ParsedUrl> ParseUrl(const std::string& url) {
   return parsed;
 }
 
-CurlHttpClient::CurlHttpClient(CurlOptions options) : options_(std::move(options)) {
-  GlobalInit();
-}
+CurlHttpClient::CurlHttpClient(CurlOptions options) : options_(std::move(options)) { GlobalInit(); }
 
 CurlHttpClient::~CurlHttpClient() {
   for (void* handle : idle_) curl_easy_cleanup(static_cast<CURL*>(handle));
@@ -124,7 +122,8 @@ base::Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!options_.ca_bundle.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+  if (!options_.ca_bundle.empty())
+    curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
@@ -152,9 +151,11 @@ base::Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
     std::string detail = error[0] != '\0' ? error : curl_easy_strerror(code);
     std::string target = request.url.substr(0, request.url.find('?'));
     if (code == CURLE_URL_MALFORMAT || code == CURLE_UNSUPPORTED_PROTOCOL) {
-      return base::InvalidError(std::string(request.method).append(" ").append(target).append(": ").append(detail));
+      return base::InvalidError(
+          std::string(request.method).append(" ").append(target).append(": ").append(detail));
     }
-    return base::TransientError(std::string(request.method).append(" ").append(target).append(": ").append(detail));
+    return base::TransientError(
+        std::string(request.method).append(" ").append(target).append(": ").append(detail));
   }
   response.status = static_cast<int>(status);
   return response;

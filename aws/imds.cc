@@ -116,7 +116,8 @@ base::Result<Credentials> ImdsClient::RoleCredentials() {
     return roles.status();
   }
   std::string role = roles->substr(0, roles->find('\n'));
-  if (role.empty()) return base::InvalidError("this EC2 instance has no IAM role (instance profile)");
+  if (role.empty())
+    return base::InvalidError("this EC2 instance has no IAM role (instance profile)");
   ECSYNC_ASSIGN_OR_RETURN(std::string body, Read(kCredentialsPath + role));
   return ParseCredentialJson(body, "EC2 instance role " + role);
 }

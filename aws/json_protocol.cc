@@ -56,11 +56,20 @@ std::optional<AwsError> ParseRestXmlError(const HttpResponse& response) {
   AwsError error;
   error.request_id = response.Header("x-amz-request-id");
   switch (response.status) {
-    case 301: error.code = "PermanentRedirect"; break;
-    case 403: error.code = "AccessDenied"; break;
-    case 404: error.code = "NotFound"; break;
-    case 503: error.code = "SlowDown"; break;
-    default: return std::nullopt;
+    case 301:
+      error.code = "PermanentRedirect";
+      break;
+    case 403:
+      error.code = "AccessDenied";
+      break;
+    case 404:
+      error.code = "NotFound";
+      break;
+    case 503:
+      error.code = "SlowDown";
+      break;
+    default:
+      return std::nullopt;
   }
   error.message = "HTTP " + std::to_string(response.status);
   return error;

@@ -8,22 +8,22 @@
 #include "aws/ecs.h"
 #include "aws/efs.h"
 #include "aws/elbv2.h"
-#include "base/env.h"
 #include "aws/http.h"
 #include "aws/s3.h"
 #include "base/clock.h"
+#include "base/env.h"
 #include "base/rate_limiter.h"
 
 namespace ecsync::aws {
 
 struct AwsClientsOptions {
-  base::EnvLookup env;                  // required; base::EnvFromProcess() in main
+  base::EnvLookup env;            // required; base::EnvFromProcess() in main
   std::string endpoint_override;  // --endpoint-url
   std::string region_override;    // --region
   std::string profile;            // --profile
   std::string role_arn;           // assume this role for every call (see CredentialChainOptions)
   CurlOptions http;               // timeouts; ca_bundle defaults to AWS_CA_BUNDLE
-  std::shared_ptr<HttpClient> http_client;  // null: a CurlHttpClient
+  std::shared_ptr<HttpClient> http_client;    // null: a CurlHttpClient
   std::shared_ptr<HttpClient> metadata_http;  // IMDS/ECS endpoint; null: short-timeout curl
   base::Clock* clock = nullptr;               // null: SystemClock
   int max_attempts = 3;                       // AWS_MAX_ATTEMPTS overrides

@@ -31,8 +31,7 @@ void AddStringList(QueryParams* params, const std::string& name,
 
 void AddPairList(QueryParams* params, const std::string& name, const std::string& first,
                  const std::string& second,
-                 const std::vector<std::pair<std::string, std::string>>& pairs,
-                 Protocol protocol) {
+                 const std::vector<std::pair<std::string, std::string>>& pairs, Protocol protocol) {
   int index = 1;
   for (const auto& [a, b] : pairs) {
     std::string prefix = ListElement(name, index++, protocol);
@@ -112,8 +111,7 @@ bool Contains(const std::string& s, std::string_view part) {
 
 }  // namespace
 
-base::ErrorKind ErrorKindFor(int http_status, const std::string& code,
-                             const std::string& message) {
+base::ErrorKind ErrorKindFor(int http_status, const std::string& code, const std::string& message) {
   if (IsThrottlingCode(code) || http_status == 429) return base::ErrorKind::kThrottled;
   if (IsTransientCode(code) || (http_status >= 500 && http_status != 501)) {
     return base::ErrorKind::kTransient;

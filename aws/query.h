@@ -34,8 +34,7 @@ void AddStringList(QueryParams* params, const std::string& name,
 // and "Tags.member.N.Value" (Query) with `first` "Key" and `second` "Value".
 void AddPairList(QueryParams* params, const std::string& name, const std::string& first,
                  const std::string& second,
-                 const std::vector<std::pair<std::string, std::string>>& pairs,
-                 Protocol protocol);
+                 const std::vector<std::pair<std::string, std::string>>& pairs, Protocol protocol);
 // The name prefix of the `index`-th (1-based) element of list `name`, e.g. "Tags.member.2"
 // (Query) or "Filter.2" (EC2); callers append ".Key" etc.
 std::string ListElement(const std::string& name, int index, Protocol protocol);

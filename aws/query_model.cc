@@ -66,9 +66,9 @@ std::string RandomUuid() {
   hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
   lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 10
   char buf[40];
-  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xFFFF),
-                static_cast<unsigned>(hi & 0xFFFF), static_cast<unsigned>(lo >> 48),
+  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
+                static_cast<unsigned>(lo >> 48),
                 static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
   return buf;
 }
@@ -126,8 +126,9 @@ base::Status QueryModel::SerializeValue(const Json& shape, const Json& value,
       return base::Status::Ok();
     }
     ECSYNC_ASSIGN_OR_RETURN(Json member, Resolve(Field(shape, "member")));
-    std::string list_prefix =
-        BoolTrait(shape, "flattened") ? prefix : prefix + "." + NameOf(Field(shape, "member"), "member");
+    std::string list_prefix = BoolTrait(shape, "flattened")
+                                  ? prefix
+                                  : prefix + "." + NameOf(Field(shape, "member"), "member");
     int index = 1;
     for (const Json& element : value) {
       ECSYNC_RETURN_IF_ERROR(

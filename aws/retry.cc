@@ -34,8 +34,8 @@ bool IsThrottlingCode(std::string_view code) {
 
 bool IsTransientCode(std::string_view code) {
   static constexpr std::array<std::string_view, 6> kCodes = {
-      "RequestTimeout", "RequestTimeoutException", "InternalError",
-      "InternalFailure", "ServiceUnavailable",     "ServiceUnavailableException"};
+      "RequestTimeout",  "RequestTimeoutException", "InternalError",
+      "InternalFailure", "ServiceUnavailable",      "ServiceUnavailableException"};
   return OneOf(code, kCodes);
 }
 
@@ -79,7 +79,8 @@ bool RetryPolicy::AcquireRetry(RetryClass retry_class, bool timeout, int* cost_t
 
 void RetryPolicy::OnSuccess(int retry_cost_spent) {
   std::lock_guard<std::mutex> lock(mu_);
-  tokens_ = std::min(options_.quota_capacity, tokens_ + (retry_cost_spent > 0 ? retry_cost_spent : 1));
+  tokens_ =
+      std::min(options_.quota_capacity, tokens_ + (retry_cost_spent > 0 ? retry_cost_spent : 1));
 }
 
 int RetryPolicy::available_tokens() const {

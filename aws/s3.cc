@@ -14,7 +14,7 @@ std::string AwsDomain(const std::string& region) {
 S3::S3(std::shared_ptr<AwsClient> client) : client_(std::move(client)) {}
 
 AwsRequest S3::ObjectRequest(const std::string& method, const std::string& bucket,
-                                   const std::string& key) const {
+                             const std::string& key) const {
   AwsRequest request;
   request.method = method;
   request.s3_signing = true;
@@ -31,8 +31,7 @@ AwsRequest S3::ObjectRequest(const std::string& method, const std::string& bucke
 }
 
 base::Result<std::string> S3::PutObject(const std::string& bucket, const std::string& key,
-                                              const std::string& body,
-                                              const std::string& content_type) {
+                                        const std::string& body, const std::string& content_type) {
   AwsRequest request = ObjectRequest("PUT", bucket, key);
   if (!content_type.empty()) request.headers.emplace_back("Content-Type", content_type);
   request.body = body;

@@ -4,9 +4,9 @@
 #include <map>
 
 #include "aws/encoding.h"
-#include "base/strings.h"
 #include "aws/timestamp.h"
 #include "base/hash.h"
+#include "base/strings.h"
 
 namespace ecsync::aws {
 namespace {
@@ -32,7 +32,7 @@ std::string CanonicalHeaderValue(std::string_view value) {
 }
 
 struct CanonicalHeaders {
-  std::string block;   // "name:value\n" lines
+  std::string block;         // "name:value\n" lines
   std::string signed_names;  // "a;b;c"
 };
 
@@ -81,12 +81,10 @@ std::string StringToSign(const std::string& amz_date, const std::string& scope,
 
 std::string JoinCanonicalRequest(const SigningRequest& request, const SigningParams& params,
                                  const std::string& canonical_query,
-                                 const CanonicalHeaders& headers,
-                                 const std::string& payload_hash) {
+                                 const CanonicalHeaders& headers, const std::string& payload_hash) {
   return request.method + "\n" +
          CanonicalPath(request.path, params.normalize_path, params.double_encode_path) + "\n" +
-         canonical_query + "\n" + headers.block + "\n" + headers.signed_names + "\n" +
-         payload_hash;
+         canonical_query + "\n" + headers.block + "\n" + headers.signed_names + "\n" + payload_hash;
 }
 
 }  // namespace
@@ -160,7 +158,8 @@ SigningResult SignRequest(const SigningRequest& request, const Credentials& cred
   SetHeader(&to_sign, "X-Amz-Date", amz_date);
   result.headers.emplace_back("X-Amz-Date", amz_date);
   if (!credentials.session_token.empty()) {
-    if (params.sign_security_token) SetHeader(&to_sign, "X-Amz-Security-Token", credentials.session_token);
+    if (params.sign_security_token)
+      SetHeader(&to_sign, "X-Amz-Security-Token", credentials.session_token);
     result.headers.emplace_back("X-Amz-Security-Token", credentials.session_token);
   }
   if (params.sign_body) {
@@ -169,8 +168,8 @@ SigningResult SignRequest(const SigningRequest& request, const Credentials& cred
   }
 
   CanonicalHeaders headers = BuildCanonicalHeaders(to_sign);
-  result.canonical_request = JoinCanonicalRequest(request, params, CanonicalQuery(request.query),
-                                                  headers, payload_hash);
+  result.canonical_request =
+      JoinCanonicalRequest(request, params, CanonicalQuery(request.query), headers, payload_hash);
   const std::string scope = Scope(day, params);
   result.string_to_sign = StringToSign(amz_date, scope, result.canonical_request);
   result.signature = base::HexEncode(

@@ -47,9 +47,9 @@ std::string StackFiles::NewUuid() {
   uint64_t hi = rng_();
   uint64_t lo = rng_();
   char out[37];
-  std::snprintf(out, sizeof(out), "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xffff),
-                static_cast<unsigned>(hi & 0xffff), static_cast<unsigned>(lo >> 48),
+  std::snprintf(out, sizeof(out), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
+                static_cast<unsigned>(lo >> 48),
                 static_cast<unsigned long long>(lo & 0xffffffffffffULL));
   return out;
 }
@@ -60,9 +60,8 @@ base::Result<std::optional<StackRecord>> StackFiles::LoadFile(const std::string&
   if (!text) return std::optional<StackRecord>();
   ECSYNC_ASSIGN_OR_RETURN(StackRecord record, StackRecordFromJson(*text, path));
   if (record.name != name) {
-    return base::InternalError("stack file " + path + " holds stack " + record.name +
-                               ", not " + name + "; rename it to " + record.name +
-                               ".state.json or delete it");
+    return base::InternalError("stack file " + path + " holds stack " + record.name + ", not " +
+                               name + "; rename it to " + record.name + ".state.json or delete it");
   }
   return std::optional<StackRecord>(std::move(record));
 }
@@ -132,10 +131,11 @@ base::Status StackFiles::Save(const StackRecord& record) {
   return WriteFileAtomically(StatePath(record.name), StackRecordToJson(record));
 }
 
-base::Result<StackFiles::Desired> StackFiles::Check(
-    const std::string& template_body, const std::string& template_url,
-    const std::vector<Parameter>& parameters, const std::map<std::string, std::string>& tags,
-    const std::vector<std::string>& capabilities) {
+base::Result<StackFiles::Desired> StackFiles::Check(const std::string& template_body,
+                                                    const std::string& template_url,
+                                                    const std::vector<Parameter>& parameters,
+                                                    const std::map<std::string, std::string>& tags,
+                                                    const std::vector<std::string>& capabilities) {
   if (!template_url.empty()) return NoTemplateUrls(template_url);
   if (template_body.empty()) {
     return base::InvalidError("Either Template URL or Template Body must be specified.");
@@ -151,7 +151,7 @@ base::Result<StackFiles::Desired> StackFiles::Check(
 }
 
 std::vector<std::string> StackFiles::ChangedParameters(const StackRecord& record,
-                                                      const Desired& desired) const {
+                                                       const Desired& desired) const {
   auto digests = secret_digests_.find(record.id);
   std::vector<std::string> changed;
   for (const ResolvedParameter& want : desired.parameters) {
@@ -161,8 +161,7 @@ std::vector<std::string> StackFiles::ChangedParameters(const StackRecord& record
     if (same && !want.no_echo) same = have->value == want.value;
     if (same && want.no_echo) {
       // A secret is only known unchanged when this process saw the value applied.
-      same = digests != secret_digests_.end() &&
-             digests->second.count(want.key) != 0 &&
+      same = digests != secret_digests_.end() && digests->second.count(want.key) != 0 &&
              digests->second.at(want.key) == base::Sha256Hex(want.value);
     }
     if (!same) changed.push_back(want.key);
@@ -172,8 +171,8 @@ std::vector<std::string> StackFiles::ChangedParameters(const StackRecord& record
 
 bool StackFiles::Unchanged(const StackRecord& record, const std::optional<ParsedTemplate>& current,
                            const Desired& desired) const {
-  return current && SameTemplate(current->doc, desired.parsed.doc) &&
-         desired.tags == record.tags && desired.parameters.size() == record.parameters.size() &&
+  return current && SameTemplate(current->doc, desired.parsed.doc) && desired.tags == record.tags &&
+         desired.parameters.size() == record.parameters.size() &&
          ChangedParameters(record, desired).empty();
 }
 

@@ -71,8 +71,7 @@ class StackFiles final : public CloudFormation {
   base::Status CancelUpdateStack(const std::string& name,
                                  const std::string& client_request_token) override;
   // Physical ids are "<stack>-<LogicalId>".
-  base::Result<std::vector<StackResource>> DescribeStackResources(
-      const std::string& name) override;
+  base::Result<std::vector<StackResource>> DescribeStackResources(const std::string& name) override;
   base::Result<std::string> GetTemplate(const std::string& name) override;
   base::Result<TemplateValidation> ValidateTemplate(const std::string& body_or_url) override;
   // Nothing can drift offline: a detection completes at once, IN_SYNC. Only the last

@@ -39,7 +39,8 @@ base::Result<std::string> StackFiles::CreateChangeSet(const CreateChangeSetReque
     if (existing && existing->status != "REVIEW_IN_PROGRESS") {
       return base::ConflictError("Stack [" + request.stack_name +
                                  "] already exists and cannot be created again with the "
-                                 "changeSet [" + request.change_set_name + "].");
+                                 "changeSet [" +
+                                 request.change_set_name + "].");
     }
     if (existing) record = std::move(*existing);
   } else {
@@ -112,8 +113,8 @@ base::Result<std::string> StackFiles::CreateChangeSet(const CreateChangeSetReque
   return id;
 }
 
-base::Result<StackFiles::FoundChangeSet> StackFiles::FindChangeSet(
-    const std::string& change_set, const std::string& stack_name) {
+base::Result<StackFiles::FoundChangeSet> StackFiles::FindChangeSet(const std::string& change_set,
+                                                                   const std::string& stack_name) {
   bool by_id = change_set.starts_with("arn:");
   if (!by_id && stack_name.empty()) {
     return base::InvalidError(

@@ -59,9 +59,11 @@ base::Status StackFiles::CancelUpdateStack(const std::string& name,
   ECSYNC_ASSIGN_OR_RETURN(StackRecord record, Find(name, /*include_deleted=*/false));
   if (record.HasToken(client_request_token, "CancelUpdateStack")) return base::Status::Ok();
   if (record.status != "UPDATE_IN_PROGRESS") {
-    return base::ConflictError("CancelUpdateStack cannot be called from current stack status: "
-                               "stack " + record.name + " is " + record.status +
-                               ", and only an UPDATE_IN_PROGRESS update can be cancelled");
+    return base::ConflictError(
+        "CancelUpdateStack cannot be called from current stack status: "
+        "stack " +
+        record.name + " is " + record.status +
+        ", and only an UPDATE_IN_PROGRESS update can be cancelled");
   }
   AddEvent(&record, record.name, kStackResourceType, "UPDATE_ROLLBACK_IN_PROGRESS",
            "User Initiated");

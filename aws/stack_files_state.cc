@@ -39,8 +39,8 @@ std::string Str(const Json& j, const char* key) {
 Json ParametersJson(const std::vector<StoredParameter>& parameters) {
   Json out = Json::array();
   for (const StoredParameter& p : parameters) {
-    out.push_back({{"key", p.key}, {"value", p.no_echo ? kMaskedValue : p.value},
-                   {"no_echo", p.no_echo}});
+    out.push_back(
+        {{"key", p.key}, {"value", p.no_echo ? kMaskedValue : p.value}, {"no_echo", p.no_echo}});
   }
   return out;
 }
@@ -55,9 +55,12 @@ std::vector<StoredParameter> ParametersFrom(const Json& j) {
 }
 
 Json DetailJson(const ResourceChangeDetail& d) {
-  return {{"attribute", d.attribute},         {"name", d.name},
-          {"requires_recreation", d.requires_recreation}, {"evaluation", d.evaluation},
-          {"change_source", d.change_source}, {"causing_entity", d.causing_entity}};
+  return {{"attribute", d.attribute},
+          {"name", d.name},
+          {"requires_recreation", d.requires_recreation},
+          {"evaluation", d.evaluation},
+          {"change_source", d.change_source},
+          {"causing_entity", d.causing_entity}};
 }
 
 ResourceChangeDetail DetailFrom(const Json& j) {
@@ -114,7 +117,8 @@ StoredChangeSet ChangeSetFrom(const Json& j, const StackRecord& stack) {
   cs.summary.status = j.at("status").get<std::string>();
   cs.summary.status_reason = Str(j, "status_reason");
   cs.summary.execution_status = j.at("execution_status").get<std::string>();
-  for (const Json& c : j.value("changes", Json::array())) cs.summary.changes.push_back(ChangeFrom(c));
+  for (const Json& c : j.value("changes", Json::array()))
+    cs.summary.changes.push_back(ChangeFrom(c));
   cs.type = j.at("type").get<std::string>();
   cs.description = Str(j, "description");
   cs.creation_time = TimeFrom(j, "creation_time");
@@ -127,9 +131,9 @@ StoredChangeSet ChangeSetFrom(const Json& j, const StackRecord& stack) {
 }
 
 Json EventJson(const StackEvent& e) {
-  return {{"event_id", e.event_id},   {"timestamp", TimeJson(e.timestamp)},
+  return {{"event_id", e.event_id},     {"timestamp", TimeJson(e.timestamp)},
           {"logical_id", e.logical_id}, {"resource_type", e.resource_type},
-          {"status", e.status},       {"reason", e.reason}};
+          {"status", e.status},         {"reason", e.reason}};
 }
 
 StackEvent EventFrom(const Json& j) {
@@ -144,9 +148,12 @@ StackEvent EventFrom(const Json& j) {
 }
 
 Json ResourceJson(const StoredResource& r) {
-  return {{"logical_id", r.logical_id}, {"physical_id", r.physical_id},
-          {"type", r.resource_type},    {"status", r.status},
-          {"status_reason", r.status_reason}, {"drift_status", r.drift_status},
+  return {{"logical_id", r.logical_id},
+          {"physical_id", r.physical_id},
+          {"type", r.resource_type},
+          {"status", r.status},
+          {"status_reason", r.status_reason},
+          {"drift_status", r.drift_status},
           {"last_updated", TimeJson(r.last_updated)}};
 }
 
@@ -238,8 +245,8 @@ base::Result<StackRecord> StackRecordFromJson(const std::string& text, const std
     if (version != kFormatVersion) {
       return base::InternalError("stack file " + path + " has format version " +
                                  std::to_string(version) + ", but this ecsync reads version " +
-                                 std::to_string(kFormatVersion) +
-                                 "; use the ecsync that wrote it" + advice);
+                                 std::to_string(kFormatVersion) + "; use the ecsync that wrote it" +
+                                 advice);
     }
     StackRecord r;
     r.name = j.at("name").get<std::string>();
@@ -258,23 +265,23 @@ base::Result<StackRecord> StackRecordFromJson(const std::string& text, const std
     r.parameters = ParametersFrom(j.value("parameters", Json::array()));
     r.capabilities = j.value("capabilities", std::vector<std::string>());
     r.outputs = j.value("outputs", std::map<std::string, std::string>());
-    for (const Json& res : j.value("resources", Json::array())) r.resources.push_back(ResourceFrom(res));
+    for (const Json& res : j.value("resources", Json::array()))
+      r.resources.push_back(ResourceFrom(res));
     for (const Json& e : j.value("events", Json::array())) r.events.push_back(EventFrom(e));
     for (const Json& cs : j.value("change_sets", Json::array())) {
       r.change_sets.push_back(ChangeSetFrom(cs, r));
     }
     const Json& drift = j.value("last_drift_detection", Json());
     if (drift.is_object()) {
-      r.drift = StoredDrift{drift.at("detection_id").get<std::string>(),
-                            TimeFrom(drift, "timestamp")};
+      r.drift =
+          StoredDrift{drift.at("detection_id").get<std::string>(), TimeFrom(drift, "timestamp")};
     }
     for (const Json& t : j.value("client_request_tokens", Json::array())) {
       r.tokens.push_back({t.at("token").get<std::string>(), t.at("operation").get<std::string>()});
     }
     return r;
   } catch (const std::exception& e) {
-    return base::InternalError("stack file " + path + " is unreadable (" + e.what() + ")" +
-                               advice);
+    return base::InternalError("stack file " + path + " is unreadable (" + e.what() + ")" + advice);
   }
 }
 

@@ -18,9 +18,16 @@ constexpr char kFormatError[] = "Template format error: ";
 
 // Top-level sections CloudFormation accepts.
 const std::set<std::string>& KnownSections() {
-  static const std::set<std::string> kSections = {
-      "AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Rules",
-      "Mappings", "Conditions", "Transform", "Resources", "Outputs"};
+  static const std::set<std::string> kSections = {"AWSTemplateFormatVersion",
+                                                  "Description",
+                                                  "Metadata",
+                                                  "Parameters",
+                                                  "Rules",
+                                                  "Mappings",
+                                                  "Conditions",
+                                                  "Transform",
+                                                  "Resources",
+                                                  "Outputs"};
   return kSections;
 }
 
@@ -88,9 +95,9 @@ base::Result<Json> ParseYaml(const std::string& body) {
   try {
     return FromYaml(YAML::Load(body));
   } catch (const YAML::Exception& e) {
-    std::string where = e.mark.is_null() ? "" : "line " + std::to_string(e.mark.line + 1) +
-                                                    ", column " +
-                                                    std::to_string(e.mark.column + 1) + ": ";
+    std::string where = e.mark.is_null() ? ""
+                                         : "line " + std::to_string(e.mark.line + 1) + ", column " +
+                                               std::to_string(e.mark.column + 1) + ": ";
     return base::InvalidError(std::string(kFormatError) + "YAML not well-formed. (" + where +
                               e.msg + ")");
   }
@@ -106,7 +113,8 @@ base::Result<Json> ParseJson(const std::string& body) {
 }
 
 base::Status CheckStructure(const Json& doc) {
-  if (!doc.is_object()) return base::InvalidError(std::string(kFormatError) + "unsupported structure.");
+  if (!doc.is_object())
+    return base::InvalidError(std::string(kFormatError) + "unsupported structure.");
   std::string unknown;
   for (const auto& [key, value] : doc.items()) {
     if (KnownSections().count(key) == 0) unknown += (unknown.empty() ? "" : ", ") + key;
@@ -306,8 +314,8 @@ TemplateValidation DescribeTemplate(const nlohmann::ordered_json& doc) {
       if (name.is_string()) out.declared_transforms.push_back(name.get<std::string>());
     }
   }
-  static const std::set<std::string> kNameProperties = {
-      "RoleName", "UserName", "GroupName", "ManagedPolicyName", "InstanceProfileName"};
+  static const std::set<std::string> kNameProperties = {"RoleName", "UserName", "GroupName",
+                                                        "ManagedPolicyName", "InstanceProfileName"};
   bool named = false;
   std::vector<std::string> iam_types;
   for (const auto& [logical_id, resource] : Section(doc, "Resources").items()) {
@@ -334,8 +342,8 @@ base::Status CheckCapabilities(const nlohmann::ordered_json& doc,
     return std::find(granted.begin(), granted.end(), capability) != granted.end();
   };
   for (const std::string& required : DescribeTemplate(doc).capabilities) {
-    bool ok = has("CAPABILITY_NAMED_IAM") ||
-              (required == "CAPABILITY_IAM" && has("CAPABILITY_IAM"));
+    bool ok =
+        has("CAPABILITY_NAMED_IAM") || (required == "CAPABILITY_IAM" && has("CAPABILITY_IAM"));
     if (!ok) return base::InvalidError("Requires capabilities : [" + required + "]");
   }
   return base::Status::Ok();
@@ -356,7 +364,8 @@ base::Result<std::vector<ResolvedParameter>> ResolveParameters(
     values[p.key] = p.value;
   }
   if (!unknown.empty()) {
-    return base::InvalidError("Parameters: [" + JoinKeys(unknown) + "] do not exist in the template");
+    return base::InvalidError("Parameters: [" + JoinKeys(unknown) +
+                              "] do not exist in the template");
   }
   std::vector<ResolvedParameter> resolved;
   std::vector<std::string> missing;
@@ -375,9 +384,9 @@ base::Result<std::vector<ResolvedParameter>> ResolveParameters(
       continue;
     }
     const Json& allowed = Member(parameter, "AllowedValues");
-    if (allowed.is_array() &&
-        std::none_of(allowed.begin(), allowed.end(),
-                     [&](const Json& a) { return ScalarText(a) == p.value; })) {
+    if (allowed.is_array() && std::none_of(allowed.begin(), allowed.end(), [&](const Json& a) {
+          return ScalarText(a) == p.value;
+        })) {
       return base::InvalidError("Parameter '" + key + "' must be one of AllowedValues");
     }
     resolved.push_back(std::move(p));

@@ -59,8 +59,8 @@ struct ResolvedParameter {
 // given key the template does not declare ("Parameters: [k] do not exist in the
 // template"), a declared one with neither value nor default ("Parameters: [k] must have
 // values"), or a value outside AllowedValues.
-base::Result<std::vector<ResolvedParameter>> ResolveParameters(
-    const nlohmann::ordered_json& doc, const std::vector<Parameter>& given);
+base::Result<std::vector<ResolvedParameter>> ResolveParameters(const nlohmann::ordered_json& doc,
+                                                               const std::vector<Parameter>& given);
 
 // The physical id the stack-files target gives every resource: "<stack>-<LogicalId>".
 std::string PhysicalResourceId(const std::string& stack_name, const std::string& logical_id);

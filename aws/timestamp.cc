@@ -50,8 +50,8 @@ system_clock::time_point Compose(int year, int month, int day, int hour, int min
                                  std::chrono::nanoseconds fraction, int offset_seconds) {
   int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
-  return system_clock::time_point(std::chrono::duration_cast<system_clock::duration>(
-      std::chrono::seconds(secs) + fraction));
+  return system_clock::time_point(
+      std::chrono::duration_cast<system_clock::duration>(std::chrono::seconds(secs) + fraction));
 }
 
 }  // namespace
@@ -76,8 +76,8 @@ std::string FormatIso8601(system_clock::time_point t) {
   std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
   std::string out = buf;
   auto since_epoch = t.time_since_epoch();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch -
-                                                                  std::chrono::floor<std::chrono::seconds>(since_epoch));
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      since_epoch - std::chrono::floor<std::chrono::seconds>(since_epoch));
   if (ms.count() != 0) {
     char frac[8];
     std::snprintf(frac, sizeof(frac), ".%03d", static_cast<int>(ms.count()));

@@ -4,8 +4,12 @@
 
 namespace ecsync::base {
 
-std::chrono::system_clock::time_point SystemClock::Now() { return std::chrono::system_clock::now(); }
-std::chrono::steady_clock::time_point SystemClock::SteadyNow() { return std::chrono::steady_clock::now(); }
+std::chrono::system_clock::time_point SystemClock::Now() {
+  return std::chrono::system_clock::now();
+}
+std::chrono::steady_clock::time_point SystemClock::SteadyNow() {
+  return std::chrono::steady_clock::now();
+}
 void SystemClock::SleepFor(std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }
 SystemClock* SystemClock::Get() {
   static SystemClock clock;

@@ -31,8 +31,9 @@ class SystemClock final : public Clock {
 // A clock that only moves when told to; SleepFor advances it. For tests.
 class FakeClock final : public Clock {
  public:
-  explicit FakeClock(std::chrono::system_clock::time_point start =
-                         std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000)));
+  explicit FakeClock(
+      std::chrono::system_clock::time_point start =
+          std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000)));
   std::chrono::system_clock::time_point Now() override;
   std::chrono::steady_clock::time_point SteadyNow() override;
   void SleepFor(std::chrono::milliseconds d) override;

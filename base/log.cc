@@ -82,8 +82,8 @@ std::string FormatLogLine(bool json, const char* level, const std::string& messa
     text += ' ';
     text += key;
     text += '=';
-    text += NeedsQuotes(value) ? nlohmann::json(value).dump(-1, ' ', false,
-                                                           nlohmann::json::error_handler_t::replace)
+    text += NeedsQuotes(value) ? nlohmann::json(value).dump(
+                                     -1, ' ', false, nlohmann::json::error_handler_t::replace)
                                : value;
   }
   return text;
@@ -91,11 +91,10 @@ std::string FormatLogLine(bool json, const char* level, const std::string& messa
 
 void Log(LogLevel level, const std::string& message, std::initializer_list<LogField> fields) {
   static constexpr const char* kNames[] = {"debug", "info", "warn", "error"};
-  static constexpr spdlog::level::level_enum kLevels[] = {
-      spdlog::level::debug, spdlog::level::info, spdlog::level::warn, spdlog::level::err};
+  static constexpr spdlog::level::level_enum kLevels[] = {spdlog::level::debug, spdlog::level::info,
+                                                          spdlog::level::warn, spdlog::level::err};
   const int index = static_cast<int>(level);
-  spdlog::logger* logger =
-      g_fields_logger ? g_fields_logger.get() : spdlog::default_logger_raw();
+  spdlog::logger* logger = g_fields_logger ? g_fields_logger.get() : spdlog::default_logger_raw();
   if (!logger->should_log(kLevels[index])) return;
   logger->log(kLevels[index], "{}", FormatLogLine(g_json.load(), kNames[index], message, fields));
 }

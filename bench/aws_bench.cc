@@ -60,7 +60,8 @@ void BM_BareCurlDescribeStacks(benchmark::State& state) {
   params.service = "cloudformation";
   params.time = std::chrono::system_clock::now();
   aws::SigningResult signed_request = aws::SignRequest(request, kCredentials, params);
-  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/x-www-form-urlencoded; charset=utf-8");
+  curl_slist* headers =
+      curl_slist_append(nullptr, "Content-Type: application/x-www-form-urlencoded; charset=utf-8");
   for (const auto& [name, value] : signed_request.headers) {
     headers = curl_slist_append(headers, (name + ": " + value).c_str());
   }
@@ -70,11 +71,11 @@ void BM_BareCurlDescribeStacks(benchmark::State& state) {
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION,
-                   +[](char* data, size_t size, size_t n, void* out) {
-                     static_cast<std::string*>(out)->append(data, size * n);
-                     return size * n;
-                   });
+  curl_easy_setopt(
+      curl, CURLOPT_WRITEFUNCTION, +[](char* data, size_t size, size_t n, void* out) {
+        static_cast<std::string*>(out)->append(data, size * n);
+        return size * n;
+      });
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
   for (auto _ : state) {
     body.clear();

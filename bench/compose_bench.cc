@@ -50,11 +50,12 @@ std::string GeneratedProject(int n) {
     text += "    ports:\n      - \"" + port + ":" + port + "\"\n";
     text += "      - target: 9" + std::to_string(100 + i % 800) + "\n        protocol: udp\n";
     text += "    environment:\n      - SERVICE=" + name + "\n      - PORT=" + port + "\n";
-    text += "    labels: {com.example.team: core, com.example.index: \"" + std::to_string(i) + "\"}\n";
+    text +=
+        "    labels: {com.example.team: core, com.example.index: \"" + std::to_string(i) + "\"}\n";
     text += "    volumes: [\"data:/data/" + name + ":ro\"]\n";
     if (i > 0) {
-      text += "    depends_on:\n      svc" + std::to_string(i - 1) +
-              ": {condition: service_healthy}\n";
+      text +=
+          "    depends_on:\n      svc" + std::to_string(i - 1) + ": {condition: service_healthy}\n";
     }
     text += "    x-owner: team-" + std::to_string(i % 7) + "\n";
   }

@@ -91,8 +91,8 @@ int main(int argc, char** argv) {
     for (int t = 1; t < options.threads; ++t) pool.emplace_back(worker);
     worker();
     for (auto& t : pool) t.join();
-    double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start)
-                      .count();
+    double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     double cpu = CpuSeconds() - cpu_start;
     std::printf("cycle %d threads %d repos %d wall_s %.3f cpu_s %.3f failed %d\n", cycle,
                 options.threads, options.count, wall, cpu, failed.load());

@@ -143,25 +143,23 @@ base::Status AddGpuCapacity(Context& ctx) {
                Arr("#!/bin/bash\necho ECS_CLUSTER=${ClusterName} >> /etc/ecs/ecs.config\n",
                    Obj().Add("ClusterName", Ref(kClusterId)).Take()))
           .Take());
-  ECSYNC_RETURN_IF_ERROR(
-      ctx.tmpl.Add(kGpuLaunchTemplateId, "AWS::EC2::LaunchTemplate",
-                   Obj()
-                       .Add("LaunchTemplateData",
-                            Obj()
-                                .Add("IamInstanceProfile",
-                                     Obj().Add("Arn", GetAtt(kGpuInstanceProfileId, "Arn")).Take())
-                                .Add("ImageId", ami.empty() ? std::string(kGpuAmiParameter) : ami)
-                                .Add("InstanceType", machine)
-                                .Add("SecurityGroupIds", std::move(groups))
-                                .Add("TagSpecifications",
-                                     Arr(TagSpecification("instance", ctx.ProjectTags()),
-                                         TagSpecification("volume", ctx.ProjectTags())))
-                                .Add("UserData", std::move(user_data))
-                                .Take())
-                       .Add("TagSpecifications",
-                            Arr(TagSpecification("launch-template", ctx.ProjectTags())))
-                       .Take(),
-                   owner));
+  ECSYNC_RETURN_IF_ERROR(ctx.tmpl.Add(
+      kGpuLaunchTemplateId, "AWS::EC2::LaunchTemplate",
+      Obj()
+          .Add("LaunchTemplateData",
+               Obj()
+                   .Add("IamInstanceProfile",
+                        Obj().Add("Arn", GetAtt(kGpuInstanceProfileId, "Arn")).Take())
+                   .Add("ImageId", ami.empty() ? std::string(kGpuAmiParameter) : ami)
+                   .Add("InstanceType", machine)
+                   .Add("SecurityGroupIds", std::move(groups))
+                   .Add("TagSpecifications", Arr(TagSpecification("instance", ctx.ProjectTags()),
+                                                 TagSpecification("volume", ctx.ProjectTags())))
+                   .Add("UserData", std::move(user_data))
+                   .Take())
+          .Add("TagSpecifications", Arr(TagSpecification("launch-template", ctx.ProjectTags())))
+          .Take(),
+      owner));
   Resource group;
   group.type = "AWS::AutoScaling::AutoScalingGroup";
   group.properties =

@@ -192,7 +192,8 @@ base::Result<ProjectExtensions> ParseProjectExtensions(const compose::Project& p
                           GetBool(ext, "x-ecsync-redirect_http", where));
   out.redirect_http = redirect.value_or(false);
   if (out.redirect_http && out.certificate_arn.empty()) {
-    return Bad(where, "x-ecsync-redirect_http", "needs x-ecsync-certificate (an HTTPS port to redirect to)");
+    return Bad(where, "x-ecsync-redirect_http",
+               "needs x-ecsync-certificate (an HTTPS port to redirect to)");
   }
   ECSYNC_ASSIGN_OR_RETURN(out.subnets, GetStrings(ext, "x-ecsync-subnets", where));
   ECSYNC_ASSIGN_OR_RETURN(out.public_subnets, GetStrings(ext, "x-ecsync-public_subnets", where));
@@ -256,9 +257,9 @@ base::Result<std::vector<std::string>> ParseSecretKeys(const compose::FileObject
                                      "\"; give either [\"*\"] or the keys");
     }
     if (key.empty() || key.find('/') != std::string::npos || key.find(':') != std::string::npos) {
-      return Bad(where, "x-aws-keys",
-                 "lists JSON keys to extract, by name (no '/' or ':') or as [\"*\"], not \"" +
-                     key + "\"");
+      return Bad(
+          where, "x-aws-keys",
+          "lists JSON keys to extract, by name (no '/' or ':') or as [\"*\"], not \"" + key + "\"");
     }
   }
   return keys;

@@ -213,9 +213,10 @@ class LoadBalancing {
     if (https_ports.size() == 1 || !plan_.ext.redirect_http) return *https_ports.begin();
     std::string list;
     for (uint32_t port : https_ports) list += (list.empty() ? "" : ", ") + std::to_string(port);
-    return base::InvalidError(ctx_.ProjectOwner() + ": x-ecsync-redirect_http cannot choose "
-                              "between the HTTPS ports " + list +
-                              "; publish 443 (the redirect's target) or drop the redirect");
+    return base::InvalidError(ctx_.ProjectOwner() +
+                              ": x-ecsync-redirect_http cannot choose "
+                              "between the HTTPS ports " +
+                              list + "; publish 443 (the redirect's target) or drop the redirect");
   }
 
   std::string TargetProtocol(const PlannedPort& port) const {

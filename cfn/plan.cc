@@ -95,8 +95,8 @@ base::Result<std::vector<PlannedPort>> PlanPorts(const compose::Service& service
     port.https = mapping.app_protocol == "https";
     port.http = mapping.app_protocol == "http" || port.https;
     // A loopback host IP keeps the port inside the project, as `mode: host` does.
-    port.listener = mapping.mode != "host" &&
-                    mapping.HostScope() != compose::PortMapping::Scope::kProjectOnly;
+    port.listener =
+        mapping.mode != "host" && mapping.HostScope() != compose::PortMapping::Scope::kProjectOnly;
     if (port.http && port.protocol != "tcp") {
       return base::InvalidError(key + ": app_protocol " + mapping.app_protocol +
                                 " needs protocol tcp");
@@ -341,8 +341,8 @@ std::string TypeFromArn(const std::string& arn) {
 base::Status PlanExistingLoadBalancer(const compose::Project& project,
                                       const ConvertOptions& options, bool all_http,
                                       ProjectPlan& plan) {
-  const std::string where = "project \"" + project.name + "\": x-aws-loadbalancer \"" +
-                            plan.ext.load_balancer + "\"";
+  const std::string where =
+      "project \"" + project.name + "\": x-aws-loadbalancer \"" + plan.ext.load_balancer + "\"";
   std::string arn;
   std::string type;
   if (options.load_balancer) {
@@ -352,8 +352,9 @@ base::Status PlanExistingLoadBalancer(const compose::Project& project,
     arn = plan.ext.load_balancer;
     type = TypeFromArn(arn);
     if (type.empty()) {
-      return base::InvalidError(where + ": is not an Elastic Load Balancing v2 load balancer "
-                                        "ARN (…:loadbalancer/app/… or …:loadbalancer/net/…)");
+      return base::InvalidError(where +
+                                ": is not an Elastic Load Balancing v2 load balancer "
+                                "ARN (…:loadbalancer/app/… or …:loadbalancer/net/…)");
     }
   } else {
     return base::InvalidError(where +

@@ -46,9 +46,9 @@ base::Status AddProjectResources(Context& ctx) {
     // refuses GPU services here, whose provider only ecsync could associate).
     return AddLogsAndCloudMap(ctx);
   }
-  ECSYNC_RETURN_IF_ERROR(
-      ctx.tmpl.Add(kClusterId, "AWS::ECS::Cluster",
-                   Obj().Add("ClusterName", name).Add("Tags", ctx.ProjectTags()), owner));
+  ECSYNC_RETURN_IF_ERROR(ctx.tmpl.Add(kClusterId, "AWS::ECS::Cluster",
+                                      Obj().Add("ClusterName", name).Add("Tags", ctx.ProjectTags()),
+                                      owner));
 
   // Capacity providers the services' strategies name (names, or a Ref to the GPU one),
   // keyed by their JSON text: sorted and de-duplicated.

@@ -124,8 +124,9 @@ BEGIN {
 }  // namespace
 
 std::string SplitJsonSecretFunction() {
-  return std::string("ecsync_split_json() { mkdir -p \"$2\" && LC_ALL=C awk -v v=\"$1\" "
-                     "-v d=\"$2\" -v m=\"$3\" -v o=\"$4\" '") +
+  return std::string(
+             "ecsync_split_json() { mkdir -p \"$2\" && LC_ALL=C awk -v v=\"$1\" "
+             "-v d=\"$2\" -v m=\"$3\" -v o=\"$4\" '") +
          kProgram + "'; }; ";
 }
 

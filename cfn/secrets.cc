@@ -168,8 +168,7 @@ class Secrets {
         }
       }
     }
-    script = "set -e; umask 0222; " + (splits ? SplitJsonSecretFunction() : "") + script +
-             "exit 0";
+    script = "set -e; umask 0222; " + (splits ? SplitJsonSecretFunction() : "") + script + "exit 0";
     parts.init_containers.push_back(
         Obj()
             .Add("Command", Arr(std::move(script)))

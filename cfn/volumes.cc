@@ -255,15 +255,15 @@ class Volumes {
     // EFS applies CreationInfo only to a directory it creates; "/" always exists, owned by
     // root with 0755. Changing the default path would hide data already written at "/", so
     // the user is told instead.
-    const bool non_root = (opts.count("uid") && opts["uid"] != "0") ||
-                          (opts.count("gid") && opts["gid"] != "0");
+    const bool non_root =
+        (opts.count("uid") && opts["uid"] != "0") || (opts.count("gid") && opts["gid"] != "0");
     if (non_root && !opts.count("root_directory")) {
       ctx_.warnings.push_back(
           owner + ": uid/gid " + (opts.count("uid") ? opts["uid"] : "0") + ":" +
           (opts.count("gid") ? opts["gid"] : "0") +
           " cannot write to the file system's root directory, which EFS owns as root (0755); "
-          "set driver_opts.root_directory (e.g. /" + name +
-          ") and the access point creates it owned by that user");
+          "set driver_opts.root_directory (e.g. /" +
+          name + ") and the access point creates it owned by that user");
     }
     if (has_user) {
       access.Add("PosixUser", Obj()

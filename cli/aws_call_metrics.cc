@@ -11,8 +11,7 @@ std::string AwsCallMetrics::CodeLabel(const aws::CallRecord& record) {
 }
 
 void AwsCallMetrics::OnCall(const aws::CallRecord& record) {
-  metrics_.AwsCall(record.service, record.operation, CodeLabel(record), record.ok,
-                   record.attempts);
+  metrics_.AwsCall(record.service, record.operation, CodeLabel(record), record.ok, record.attempts);
 }
 
 }  // namespace ecsync::cli

@@ -37,8 +37,8 @@ ExitCode Fail(const CommandContext& context, const base::Status& status) {
 
 ExitCode RunConvert(const ConvertCommand& command, const CommandContext& context) {
   if (command.format != "json" && command.format != "yaml") {
-    return Fail(context, base::InvalidError("--format must be json or yaml, not '" +
-                                            command.format + "'"));
+    return Fail(context,
+                base::InvalidError("--format must be json or yaml, not '" + command.format + "'"));
   }
   reconcile::LocalRender request;
   request.files = command.files;
@@ -66,7 +66,8 @@ struct ProjectRun {
   reconcile::ReconcileOptions options;
 };
 
-base::Result<ProjectRun> PrepareRun(const ReconcileCommand& command, const CommandContext& context) {
+base::Result<ProjectRun> PrepareRun(const ReconcileCommand& command,
+                                    const CommandContext& context) {
   if (command.repo.empty()) return base::InvalidError("--repo is required");
   if (command.output != "text" && command.output != "json") {
     return base::InvalidError("--output must be text or json, not '" + command.output + "'");
@@ -177,9 +178,9 @@ ExitCode RunPlan(const ReconcileCommand& command, const CommandContext& context)
   auto run = PrepareRun(command, context);
   if (!run.ok()) return Fail(context, run.status());
   std::optional<reconcile::LiveProgress> live;
-  reconcile::Reconciler reconciler(*run->git, run->targets, *base::SystemClock::Get(),
-                                   command.output == "json" ? nullptr
-                                                            : SinkFor(command, context, &live));
+  reconcile::Reconciler reconciler(
+      *run->git, run->targets, *base::SystemClock::Get(),
+      command.output == "json" ? nullptr : SinkFor(command, context, &live));
   auto plan = reconciler.Plan(run->options);
   Finish(live);
   if (!plan.ok()) return Fail(context, plan.status());

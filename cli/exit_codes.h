@@ -6,9 +6,9 @@ namespace ecsync::cli {
 
 // Process exit codes, the CLI's contract with CI pipelines.
 enum ExitCode : int {
-  kExitOk = 0,            // success, or nothing to do
-  kExitFailed = 1,        // the deploy failed (or AWS/git could not be reached)
-  kExitBadConfig = 2,     // bad usage, configuration or compose file: fix the input
+  kExitOk = 0,         // success, or nothing to do
+  kExitFailed = 1,     // the deploy failed (or AWS/git could not be reached)
+  kExitBadConfig = 2,  // bad usage, configuration or compose file: fix the input
 };
 
 // kInvalid, kConflict and kNotFound need a human to change something: kExitBadConfig.

@@ -49,12 +49,16 @@ int TerminalWidth() {
 }
 
 void AddAwsFlags(CLI::App* app, ecsync::cli::AwsFlags* flags) {
-  app->add_option("--endpoint-url", flags->endpoint_url,
-                  "AWS endpoint for every service (default: AWS_ENDPOINT_URL[_<SERVICE>], then AWS)");
-  app->add_option("--region", flags->region, "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, profile)");
-  app->add_option("--profile", flags->profile, "profile in the shared AWS config files (default: AWS_PROFILE)");
-  app->add_option("--stack-dir", flags->stack_dir,
-                  "keep stacks as files in this folder instead of calling AWS (offline, CI review)");
+  app->add_option(
+      "--endpoint-url", flags->endpoint_url,
+      "AWS endpoint for every service (default: AWS_ENDPOINT_URL[_<SERVICE>], then AWS)");
+  app->add_option("--region", flags->region,
+                  "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, profile)");
+  app->add_option("--profile", flags->profile,
+                  "profile in the shared AWS config files (default: AWS_PROFILE)");
+  app->add_option(
+      "--stack-dir", flags->stack_dir,
+      "keep stacks as files in this folder instead of calling AWS (offline, CI review)");
 }
 
 // CLI11 validator for durations such as 5s, 1m30s, 500ms.
@@ -78,11 +82,13 @@ struct DurationFlags {
 };
 
 void AddWaitFlags(CLI::App* app, DurationFlags* durations) {
-  app->add_option("--poll-interval", durations->poll_interval, "how often to poll the stack while waiting")
+  app->add_option("--poll-interval", durations->poll_interval,
+                  "how often to poll the stack while waiting")
       ->check(DurationValidator())
       ->capture_default_str();
-  app->add_option("--timeout", durations->timeout,
-                  "deploy time limit: past it an update is cancelled (rolled back) and a create deleted")
+  app->add_option(
+         "--timeout", durations->timeout,
+         "deploy time limit: past it an update is cancelled (rolled back) and a create deleted")
       ->check(DurationValidator())
       ->capture_default_str();
 }
@@ -91,12 +97,17 @@ void AddProjectFlags(CLI::App* app, ecsync::cli::ReconcileCommand* command,
                      DurationFlags* durations) {
   app->add_option("--repo", command->repo, "git repository URL or local path");
   app->add_option("--branch", command->branch, "branch, tag or commit")->capture_default_str();
-  app->add_option("--path", command->path, "compose file inside the repository")->capture_default_str();
-  app->add_option("--stack-name", command->stack_name, "stack name (default: from the project name)");
-  app->add_option("-p,--project-name", command->project_name, "project name (default: name: or the folder)");
-  app->add_option("--cache-dir", command->cache_dir, "git cache (default: $XDG_CACHE_HOME/ecsync/git)");
+  app->add_option("--path", command->path, "compose file inside the repository")
+      ->capture_default_str();
+  app->add_option("--stack-name", command->stack_name,
+                  "stack name (default: from the project name)");
+  app->add_option("-p,--project-name", command->project_name,
+                  "project name (default: name: or the folder)");
+  app->add_option("--cache-dir", command->cache_dir,
+                  "git cache (default: $XDG_CACHE_HOME/ecsync/git)");
   app->add_option("--vpc-id", command->vpc_id, "VPC (default: the account's default VPC)");
-  app->add_option("--subnet-ids", command->subnet_ids, "subnets, comma-separated (default: the VPC's)")
+  app->add_option("--subnet-ids", command->subnet_ids,
+                  "subnets, comma-separated (default: the VPC's)")
       ->delimiter(',');
   app->add_option("--template-bucket", command->aws.template_bucket,
                   "S3 bucket for templates over CloudFormation's 51,200-byte inline limit");
@@ -127,7 +138,8 @@ int main(int argc, char** argv) {
   app.fallthrough();
   std::string log_level = "info";
   std::string log_format = "text";
-  app.add_option("--log-level", log_level, "trace, debug, info, warn or error")->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
+      ->capture_default_str();
   app.add_option("--log-format", log_format, "text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
@@ -135,14 +147,18 @@ int main(int argc, char** argv) {
   app.add_subcommand("version", "print the version and exit");
 
   ecsync::cli::ConvertCommand convert;
-  CLI::App* convert_app = app.add_subcommand("convert", "print the CloudFormation template for compose files");
-  convert_app->add_option("-f,--file", convert.files, "compose file (repeat to merge; default compose.yaml)");
-  convert_app->add_option("-p,--project-name", convert.project_name, "project name (default: name: or the folder)");
+  CLI::App* convert_app =
+      app.add_subcommand("convert", "print the CloudFormation template for compose files");
+  convert_app->add_option("-f,--file", convert.files,
+                          "compose file (repeat to merge; default compose.yaml)");
+  convert_app->add_option("-p,--project-name", convert.project_name,
+                          "project name (default: name: or the folder)");
   convert_app->add_option("--format", convert.format, "json or yaml")
       ->check(CLI::IsMember({"json", "yaml"}))
       ->capture_default_str();
   convert_app->add_option("--vpc-id", convert.vpc_id, "VPC to deploy into");
-  convert_app->add_option("--subnet-ids", convert.subnet_ids, "subnets, comma-separated")->delimiter(',');
+  convert_app->add_option("--subnet-ids", convert.subnet_ids, "subnets, comma-separated")
+      ->delimiter(',');
   AddAwsFlags(convert_app, &convert.aws);
 
   ecsync::cli::ConfigCommand config;
@@ -151,8 +167,9 @@ int main(int argc, char** argv) {
       app.add_subcommand("config", "print the normalized compose project and ECS warnings");
   config_app->add_option("-f,--file", config.files,
                          "compose file (repeat to merge; default compose.yaml and its override)");
-  config_app->add_option("--env-file", config.env_files,
-                         "variables for interpolation (repeat; default .env in the project folder)");
+  config_app->add_option(
+      "--env-file", config.env_files,
+      "variables for interpolation (repeat; default .env in the project folder)");
   config_app->add_option("--profile", config.profiles,
                          "activate a profile (repeat; default COMPOSE_PROFILES)");
   config_app->add_option("-p,--project-name", config.project_name,
@@ -166,21 +183,24 @@ int main(int argc, char** argv) {
   ecsync::cli::ReconcileCommand reconcile;
   DurationFlags reconcile_durations;
   bool once = false;
-  CLI::App* reconcile_app =
-      app.add_subcommand("reconcile", "make the stack match the compose file at the head of a branch");
-  reconcile_app->add_flag("--once", once, "reconcile once and exit (the only mode of this command)");
+  CLI::App* reconcile_app = app.add_subcommand(
+      "reconcile", "make the stack match the compose file at the head of a branch");
+  reconcile_app->add_flag("--once", once,
+                          "reconcile once and exit (the only mode of this command)");
   std::string reconcile_config;
   bool force = false;
   reconcile_app->add_option("--config", reconcile_config,
                             "reconcile every project of this controller configuration once");
-  reconcile_app->add_flag("--force", force,
-                          "apply even when the stack is up to date (retry a failed revision, undo drift)");
+  reconcile_app->add_flag(
+      "--force", force,
+      "apply even when the stack is up to date (retry a failed revision, undo drift)");
   AddProjectFlags(reconcile_app, &reconcile, &reconcile_durations);
 
   ecsync::cli::ServeCommand serve;
-  CLI::App* serve_app =
-      app.add_subcommand("serve", "run the controller: poll repositories, serve webhooks and metrics");
-  serve_app->add_option("--config", serve.config_path, "controller configuration (YAML)")->required();
+  CLI::App* serve_app = app.add_subcommand(
+      "serve", "run the controller: poll repositories, serve webhooks and metrics");
+  serve_app->add_option("--config", serve.config_path, "controller configuration (YAML)")
+      ->required();
   serve_app->add_option("--listen", serve.listen, "override server.listen (host:port)");
   serve_app->add_option("--admin-listen", serve.admin_listen,
                         "override server.admin_listen (host:port)");
@@ -205,7 +225,8 @@ int main(int argc, char** argv) {
 
   ecsync::cli::DownCommand down;
   DurationFlags down_durations;
-  CLI::App* down_app = app.add_subcommand("down", "delete a stack ecsync manages and wait until it is gone");
+  CLI::App* down_app =
+      app.add_subcommand("down", "delete a stack ecsync manages and wait until it is gone");
   down_app->add_option("--stack-name", down.stack_name, "the stack to delete")->required();
   AddWaitFlags(down_app, &down_durations);
   AddAwsFlags(down_app, &down.aws);
@@ -223,7 +244,7 @@ int main(int argc, char** argv) {
   }
 
   ecsync::cli::CommandContext context{ecsync::base::EnvFromProcess(), ProcessEnvironment(),
-                                             std::cout, std::cerr};
+                                      std::cout, std::cerr};
   context.err_is_terminal = isatty(STDERR_FILENO) == 1;
   context.terminal_width = TerminalWidth();
   if (app.got_subcommand("version")) {

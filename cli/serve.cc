@@ -40,8 +40,8 @@ base::Result<Runtime> BuildRuntime(const config::Config& config, const CommandCo
     ECSYNC_ASSIGN_OR_RETURN(cache_dir, git::DefaultCacheDir(context.env));
   }
   runtime.git = std::make_unique<git::LibGit2Source>(cache_dir);
-  ECSYNC_ASSIGN_OR_RETURN(runtime.targets, ConnectAws(config.aws, context.env, runtime.observer,
-                                                   runtime.aws_limiter));
+  ECSYNC_ASSIGN_OR_RETURN(
+      runtime.targets, ConnectAws(config.aws, context.env, runtime.observer, runtime.aws_limiter));
   return runtime;
 }
 
@@ -83,7 +83,7 @@ ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
   hook_options.refused_requests_per_second = config->webhooks.refused_requests_per_second;
   hook_options.refused_burst = config->webhooks.refused_burst;
   web::WebhookHandler webhooks(controller, runtime->metrics.get(), *base::SystemClock::Get(),
-                          hook_options);
+                               hook_options);
   web::HttpServer::Options http_options;
   http_options.listen = config->server.listen;
   http_options.admin_listen = config->server.admin_listen;
@@ -125,8 +125,9 @@ ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
       controller.Reload(*reloaded);
     }
   }
-  base::Log(base::LogLevel::kInfo, "shutting down: in-flight deploys are left to CloudFormation "
-                                   "and resumed at the next start");
+  base::Log(base::LogLevel::kInfo,
+            "shutting down: in-flight deploys are left to CloudFormation "
+            "and resumed at the next start");
   http.BeginShutdown();
   controller.Stop();
   http.Stop();
@@ -149,8 +150,8 @@ ExitCode RunReconcileConfig(const ReconcileConfigCommand& command, const Command
   controller::OnceSummary summary = controller.RunOnce(command.force, command.interrupted);
   for (const std::string& line : summary.lines) context.out << line << "\n";
   context.out << summary.projects << " project(s): " << summary.succeeded << " ok, "
-              << summary.failed << " failed, " << summary.invalid << " invalid, "
-              << summary.errors << " error(s)\n";
+              << summary.failed << " failed, " << summary.invalid << " invalid, " << summary.errors
+              << " error(s)\n";
   if (summary.invalid > 0) return kExitBadConfig;
   if (summary.errors > 0) return kExitFailed;
   if (summary.failed > 0) return kExitFailed;

@@ -91,8 +91,7 @@ class DotEnvParser {
     bool closed = false;
     while (pos_ < text_.size()) {
       const char c = text_[pos_];
-      if (c == '\\' && pos_ + 1 < text_.size() &&
-          (text_[pos_ + 1] == quote || (quote == '"'))) {
+      if (c == '\\' && pos_ + 1 < text_.size() && (text_[pos_ + 1] == quote || (quote == '"'))) {
         raw += c;
         raw += text_[pos_ + 1];
         pos_ += 2;
@@ -134,12 +133,24 @@ class DotEnvParser {
       }
       const char next = raw[++i];
       switch (next) {
-        case 'n': value += '\n'; break;
-        case 't': value += '\t'; break;
-        case 'r': value += '\r'; break;
-        case '"': value += '"'; break;
-        case '\\': value += '\\'; break;
-        case '$': value += "$$"; break;  // stays a literal $ through the expansion below
+        case 'n':
+          value += '\n';
+          break;
+        case 't':
+          value += '\t';
+          break;
+        case 'r':
+          value += '\r';
+          break;
+        case '"':
+          value += '"';
+          break;
+        case '\\':
+          value += '\\';
+          break;
+        case '$':
+          value += "$$";
+          break;  // stays a literal $ through the expansion below
         default:
           value += '\\';
           value += next;
@@ -213,8 +224,8 @@ base::Result<DotEnv> ParseRawEnv(const std::string& content,
     while (start < text.size() && IsBlank(text[start])) ++start;
     if (start == text.size() || text[start] == '#') continue;
     const size_t equals = text.find('=', start);
-    const std::string key = text.substr(start, equals == std::string::npos ? std::string::npos
-                                                                           : equals - start);
+    const std::string key =
+        text.substr(start, equals == std::string::npos ? std::string::npos : equals - start);
     if (key.empty()) {
       return base::InvalidError("line " + std::to_string(line) + ": no variable name before =");
     }

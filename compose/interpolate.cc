@@ -9,9 +9,7 @@ namespace ecsync::compose {
 
 namespace {
 
-bool IsNameStart(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
+bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
 
 bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9'); }
 
@@ -94,9 +92,9 @@ class Interpolator {
     const size_t n = NameLength(body);
     const std::string name(body.substr(0, n));
     std::string_view op = body.substr(n);
-    if (n == 0 || !(op.empty() || op[0] == '-' || op[0] == '?' || op[0] == '+' ||
-                    (op.size() >= 2 && op[0] == ':' &&
-                     (op[1] == '-' || op[1] == '?' || op[1] == '+')))) {
+    if (n == 0 ||
+        !(op.empty() || op[0] == '-' || op[0] == '?' || op[0] == '+' ||
+          (op.size() >= 2 && op[0] == ':' && (op[1] == '-' || op[1] == '?' || op[1] == '+')))) {
       return base::InvalidError(
           "invalid interpolation \"${" + std::string(body) +
           "}\"; use ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error}, "

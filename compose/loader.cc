@@ -247,11 +247,11 @@ class ProjectLoader {
                                          "optional env file " + file.path + " does not exist"});
           continue;
         }
-        return ErrorAt(file.location, path,
-                       content.status().kind() == base::ErrorKind::kNotFound
-                           ? "env file " + file.path +
-                                 " does not exist; create it or mark it required: false"
-                           : content.status().message());
+        return ErrorAt(
+            file.location, path,
+            content.status().kind() == base::ErrorKind::kNotFound
+                ? "env file " + file.path + " does not exist; create it or mark it required: false"
+                : content.status().message());
       }
       base::Result<DotEnv> vars = base::InvalidError("");
       if (file.format.empty()) {
@@ -363,9 +363,9 @@ class ProjectLoader {
       for (const ServiceVolume& volume : service.volumes) {
         if (volume.type == "volume" && !volume.source.empty() &&
             project.volumes.count(volume.source) == 0) {
-          return ErrorAt(volume.location, path + ".volumes",
-                         "undefined volume \"" + volume.source +
-                             "\"; define it under the top-level volumes:");
+          return ErrorAt(
+              volume.location, path + ".volumes",
+              "undefined volume \"" + volume.source + "\"; define it under the top-level volumes:");
         }
       }
     }

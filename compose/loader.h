@@ -40,8 +40,8 @@ struct LoadOptions {
   // compose.yml, docker-compose.yaml, docker-compose.yml, the first that exists, plus its
   // .override file).
   std::vector<std::string> files;
-  std::string working_dir;          // project directory; default: the first file's directory
-  std::string project_name;         // overrides `name:` and the folder name when non-empty
+  std::string working_dir;   // project directory; default: the first file's directory
+  std::string project_name;  // overrides `name:` and the folder name when non-empty
   // Used instead of the folder name when neither project_name nor `name:` is set (a compose
   // file at the root of a git repository is named after the repository, not the cache folder).
   std::string default_project_name;

@@ -109,8 +109,8 @@ std::string ItemKey(const YamlNode& item, const std::string& rule_path) {
     const size_t first = spec.find(':');
     if (first == std::string::npos) return spec;
     const size_t second = spec.find(':', first + 1);
-    return spec.substr(first + 1, second == std::string::npos ? std::string::npos
-                                                              : second - first - 1);
+    return spec.substr(first + 1,
+                       second == std::string::npos ? std::string::npos : second - first - 1);
   }
   return "source:" + item.scalar;  // secrets/configs short form: the default target
 }

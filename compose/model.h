@@ -5,7 +5,8 @@
 //
 // Conventions for every struct below:
 // - a field left at its default (empty string, empty container, nullopt, false) means the compose
-//   files did not set it; where "not set" and "set to the zero value" differ, the field is optional;
+//   files did not set it; where "not set" and "set to the zero value" differ, the field is
+//   optional;
 // - paths a compose file names (bind sources, env_file, secret/config files, build context) are
 //   resolved against the project's working directory, `~` against HOME;
 // - `extensions` holds the `x-*` keys written at that level (a JSON object; null when none);
@@ -48,14 +49,14 @@ using Extensions = nlohmann::ordered_json;
 using Duration = std::chrono::nanoseconds;
 
 struct PortMapping {
-  std::string host_ip;           // empty when not given
-  uint32_t target = 0;           // container port
+  std::string host_ip;                // empty when not given
+  uint32_t target = 0;                // container port
   std::optional<uint32_t> published;  // host/published port; nullopt when only a target is given
-  std::string protocol = "tcp";  // "tcp" or "udp"
-  std::string mode = "ingress";  // "ingress" or "host"
-  std::string name;              // long syntax `name`; empty when not given
-  std::string app_protocol;      // long syntax `app_protocol` (http, grpc, ...); empty when not given
-  Extensions extensions;         // long syntax x-* keys (x-aws-protocol)
+  std::string protocol = "tcp";       // "tcp" or "udp"
+  std::string mode = "ingress";       // "ingress" or "host"
+  std::string name;                   // long syntax `name`; empty when not given
+  std::string app_protocol;  // long syntax `app_protocol` (http, grpc, ...); empty when not given
+  Extensions extensions;     // long syntax x-* keys (x-aws-protocol)
   SourceLocation location;
 
   // How host_ip scopes the port. Any address (empty, 0.0.0.0, ::) publishes it; a loopback
@@ -389,7 +390,8 @@ struct Project {
   // Services left out because none of their profiles is active (sorted names).
   std::vector<std::string> disabled_services;
   // Things the loader accepted but the user should know about: optional files that are
-  // missing, and (with LoadOptions::ecs_check) attributes ECS ignores. Each names file:line and key.
+  // missing, and (with LoadOptions::ecs_check) attributes ECS ignores. Each names file:line and
+  // key.
   std::vector<Diagnostic> warnings;
 };
 

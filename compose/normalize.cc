@@ -142,8 +142,8 @@ base::Result<Service> ParseService(const YamlEntry& entry) {
       const std::string limit_path = Child(r.PathOf("ulimits"), limit.key);
       Ulimit out;
       if (limit.value.IsScalar()) {
-        ECSYNC_ASSIGN_OR_RETURN(out.soft, At(ParseInt64(limit.value.scalar), limit.value,
-                                             limit_path));
+        ECSYNC_ASSIGN_OR_RETURN(out.soft,
+                                At(ParseInt64(limit.value.scalar), limit.value, limit_path));
         out.hard = out.soft;
         out.single = true;
       } else {

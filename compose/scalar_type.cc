@@ -12,7 +12,8 @@ bool IsInteger(const std::string& s) {
     const bool hex = s[i + 1] == 'x';
     for (size_t j = i + 2; j < s.size(); ++j) {
       const char c = s[j];
-      const bool ok = hex ? std::isxdigit(static_cast<unsigned char>(c)) != 0 : (c >= '0' && c <= '7');
+      const bool ok =
+          hex ? std::isxdigit(static_cast<unsigned char>(c)) != 0 : (c >= '0' && c <= '7');
       if (!ok) return false;
     }
     return true;
@@ -25,24 +26,33 @@ bool IsInteger(const std::string& s) {
 }
 
 bool IsFloat(const std::string& s) {
-  static const char* const kSpecial[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
-                                         "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN"};
+  static const char* const kSpecial[] = {".inf",  ".Inf",  ".INF",  "+.inf", "+.Inf", "+.INF",
+                                         "-.inf", "-.Inf", "-.INF", ".nan",  ".NaN",  ".NAN"};
   for (const char* special : kSpecial) {
     if (s == special) return true;
   }
   size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
   bool digits = false;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') { ++i; digits = true; }
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+    ++i;
+    digits = true;
+  }
   if (i < s.size() && s[i] == '.') {
     ++i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') { ++i; digits = true; }
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+      ++i;
+      digits = true;
+    }
   }
   if (!digits) return false;
   if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
     ++i;
     if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
     bool exponent = false;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') { ++i; exponent = true; }
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+      ++i;
+      exponent = true;
+    }
     if (!exponent) return false;
   }
   return i == s.size();
@@ -52,8 +62,7 @@ bool IsFloat(const std::string& s) {
 
 ScalarType ResolvePlainScalar(const std::string& s) {
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return ScalarType::kNull;
-  if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" ||
-      s == "FALSE") {
+  if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" || s == "FALSE") {
     return ScalarType::kBoolean;
   }
   if (IsInteger(s)) return ScalarType::kInteger;

@@ -13,25 +13,30 @@ namespace {
 
 using internal::Child;
 using internal::GetSchemaRules;
-using internal::KeyRule;
-using internal::SchemaRules;
-using internal::Shape;
 using internal::kAny;
 using internal::kBool;
+using internal::KeyRule;
 using internal::kInt;
 using internal::kList;
 using internal::kMap;
 using internal::kNull;
 using internal::kNum;
 using internal::kStr;
+using internal::SchemaRules;
+using internal::Shape;
 
 uint32_t Bit(ScalarType type) {
   switch (type) {
-    case ScalarType::kNull: return kNull;
-    case ScalarType::kBoolean: return kBool;
-    case ScalarType::kInteger: return kInt;
-    case ScalarType::kNumber: return kNum;
-    case ScalarType::kString: return kStr;
+    case ScalarType::kNull:
+      return kNull;
+    case ScalarType::kBoolean:
+      return kBool;
+    case ScalarType::kInteger:
+      return kInt;
+    case ScalarType::kNumber:
+      return kNum;
+    case ScalarType::kString:
+      return kStr;
   }
   return kStr;
 }
@@ -61,11 +66,16 @@ const char* Found(const YamlNode& node, ScalarType type) {
   if (node.IsMapping()) return "a mapping";
   if (node.IsNull()) return "null";
   switch (type) {
-    case ScalarType::kNull: return "null";
-    case ScalarType::kBoolean: return "a boolean";
-    case ScalarType::kInteger: return "a whole number";
-    case ScalarType::kNumber: return "a number";
-    case ScalarType::kString: return "a string";
+    case ScalarType::kNull:
+      return "null";
+    case ScalarType::kBoolean:
+      return "a boolean";
+    case ScalarType::kInteger:
+      return "a whole number";
+    case ScalarType::kNumber:
+      return "a number";
+    case ScalarType::kString:
+      return "a string";
   }
   return "a value";
 }
@@ -81,8 +91,7 @@ bool KeyAllowed(KeyRule rule, const std::string& key) {
              std::all_of(key.begin(), key.end(), [](char c) { return c >= 'a' && c <= 'z'; });
     case KeyRule::kName:
       return !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' ||
-               c == '-';
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
       });
   }
   return true;
@@ -125,8 +134,7 @@ base::Status Check(const YamlNode& node, const Shape* shape, const std::string& 
                    "must be " + Describe(shape->types) + ", found " + Found(node, type));
   }
   if (node.IsScalar() && !shape->one_of.empty() &&
-      std::find(shape->one_of.begin(), shape->one_of.end(), node.scalar) ==
-          shape->one_of.end()) {
+      std::find(shape->one_of.begin(), shape->one_of.end(), node.scalar) == shape->one_of.end()) {
     std::string allowed;
     for (const std::string& value : shape->one_of) {
       allowed += (allowed.empty() ? "" : ", ") + value;
@@ -204,9 +212,7 @@ size_t EditDistance(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-base::Status ValidateSchema(const YamlNode& root) {
-  return Check(root, GetSchemaRules().top, "");
-}
+base::Status ValidateSchema(const YamlNode& root) { return Check(root, GetSchemaRules().top, ""); }
 
 std::vector<std::string> KnownKeys(const std::string& which) {
   const SchemaRules& rules = GetSchemaRules();

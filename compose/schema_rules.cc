@@ -47,10 +47,8 @@ class RulesBuilder : public SchemaRules {
     return Make(std::move(shape));
   }
   const Shape* ListOrDict(const Shape* values) {
-    return Make(Shape{.types = kList | kMap,
-                      .values = values,
-                      .items = T(kStr),
-                      .keys = KeyRule::kNonEmpty});
+    return Make(Shape{
+        .types = kList | kMap, .values = values, .items = T(kStr), .keys = KeyRule::kNonEmpty});
   }
 
   void Build() {
@@ -71,14 +69,11 @@ class RulesBuilder : public SchemaRules {
                         .fields = {{"path", str}, {"format", str}, {"required", bool_or_str}},
                         .required = {"path"}}),
              kStr);
-    const Shape* file_reference = List(
-        Make(Shape{.types = kStr | kMap,
-                   .closed = true,
-                   .fields = {{"source", str},
-                              {"target", str},
-                              {"uid", str},
-                              {"gid", str},
-                              {"mode", num_or_str}}}));
+    const Shape* file_reference = List(Make(Shape{
+        .types = kStr | kMap,
+        .closed = true,
+        .fields = {
+            {"source", str}, {"target", str}, {"uid", str}, {"gid", str}, {"mode", num_or_str}}}));
     const Shape* ulimits = Dict(Make(Shape{.types = kInt | kStr | kMap,
                                            .closed = true,
                                            .fields = {{"hard", int_or_str}, {"soft", int_or_str}},
@@ -90,13 +85,13 @@ class RulesBuilder : public SchemaRules {
                                        {"driver", str},
                                        {"options", list_or_dict}},
                                       0, {"capabilities"});
-    const Shape* resource = Obj({{"cpus", num_or_str},
-                                 {"memory", str_or_num},
-                                 {"pids", int_or_str},
-                                 {"devices", List(device_request)},
-                                 {"generic_resources",
-                                  List(Obj({{"discrete_resource_spec",
-                                             Obj({{"kind", str}, {"value", num_or_str}})}}))}});
+    const Shape* resource = Obj(
+        {{"cpus", num_or_str},
+         {"memory", str_or_num},
+         {"pids", int_or_str},
+         {"devices", List(device_request)},
+         {"generic_resources",
+          List(Obj({{"discrete_resource_spec", Obj({{"kind", str}, {"value", num_or_str}})}}))}});
     const Shape* update = Obj({{"parallelism", int_or_str},
                                {"delay", str},
                                {"failure_action", str},
@@ -111,10 +106,8 @@ class RulesBuilder : public SchemaRules {
          {"rollback_config", update},
          {"update_config", update},
          {"resources", Obj({{"limits", resource}, {"reservations", resource}})},
-         {"restart_policy", Obj({{"condition", str},
-                                 {"delay", str},
-                                 {"max_attempts", int_or_str},
-                                 {"window", str}})},
+         {"restart_policy",
+          Obj({{"condition", str}, {"delay", str}, {"max_attempts", int_or_str}, {"window", str}})},
          {"placement", Obj({{"constraints", strings},
                             {"preferences", List(Obj({{"spread", str}}))},
                             {"max_replicas_per_node", int_or_str}})}},
@@ -174,34 +167,33 @@ class RulesBuilder : public SchemaRules {
                    {"target", str},
                    {"read_only", bool_or_str},
                    {"consistency", str},
-                   {"bind", Obj({{"propagation", str},
-                                 {"create_host_path", bool_or_str},
-                                 {"recursive", Enum({"enabled", "disabled", "writable",
-                                                     "readonly"})},
-                                 {"selinux", Enum({"z", "Z"})}})},
-                   {"volume", Obj({{"labels", list_or_dict},
-                                   {"nocopy", bool_or_str},
-                                   {"subpath", str}})},
+                   {"bind",
+                    Obj({{"propagation", str},
+                         {"create_host_path", bool_or_str},
+                         {"recursive", Enum({"enabled", "disabled", "writable", "readonly"})},
+                         {"selinux", Enum({"z", "Z"})}})},
+                   {"volume",
+                    Obj({{"labels", list_or_dict}, {"nocopy", bool_or_str}, {"subpath", str}})},
                    {"tmpfs", Obj({{"size", int_or_str}, {"mode", num_or_str}})},
                    {"image", Obj({{"subpath", str}})}},
         .required = {"type"}});
-    const Shape* service_network =
-        Obj({{"aliases", strings},
-             {"interface_name", str},
-             {"ipv4_address", str},
-             {"ipv6_address", str},
-             {"link_local_ips", strings},
-             {"mac_address", str},
-             {"driver_opts", Dict(str_or_num)},
-             {"priority", T(kNum)},
-             {"gw_priority", T(kNum)}},
-            kNull);
+    const Shape* service_network = Obj({{"aliases", strings},
+                                        {"interface_name", str},
+                                        {"ipv4_address", str},
+                                        {"ipv6_address", str},
+                                        {"link_local_ips", strings},
+                                        {"mac_address", str},
+                                        {"driver_opts", Dict(str_or_num)},
+                                        {"priority", T(kNum)},
+                                        {"gw_priority", T(kNum)}},
+                                       kNull);
     // A null value ("db:") is accepted as {condition: service_started}, as docker compose does.
-    const Shape* dependency = Obj({{"restart", bool_or_str},
-                                   {"required", T(kBool)},
-                                   {"condition", Enum({"service_started", "service_healthy",
-                                                       "service_completed_successfully"})}},
-                                  kNull);
+    const Shape* dependency =
+        Obj({{"restart", bool_or_str},
+             {"required", T(kBool)},
+             {"condition",
+              Enum({"service_started", "service_healthy", "service_completed_successfully"})}},
+            kNull);
     service = Obj(
         {{"develop", any},
          {"deploy", deployment},
@@ -226,17 +218,15 @@ class RulesBuilder : public SchemaRules {
          {"cpus", num_or_str},
          {"cpuset", str},
          {"credential_spec", Obj({{"config", str}, {"file", str}, {"registry", str}})},
-         {"depends_on", Make(Shape{.types = kList | kMap,
-                                   .values = dependency,
-                                   .items = str,
-                                   .keys = KeyRule::kName})},
+         {"depends_on",
+          Make(Shape{
+              .types = kList | kMap, .values = dependency, .items = str, .keys = KeyRule::kName})},
          {"device_cgroup_rules", strings},
-         {"devices", List(Make(Shape{.types = kStr | kMap,
-                                     .closed = true,
-                                     .fields = {{"source", str},
-                                                {"target", str},
-                                                {"permissions", str}},
-                                     .required = {"source"}}))},
+         {"devices",
+          List(Make(Shape{.types = kStr | kMap,
+                          .closed = true,
+                          .fields = {{"source", str}, {"target", str}, {"permissions", str}},
+                          .required = {"source"}}))},
          {"dns", string_or_list},
          {"dns_opt", strings},
          {"dns_search", string_or_list},
@@ -252,9 +242,8 @@ class RulesBuilder : public SchemaRules {
                                 .required = {"service"}})},
          {"provider", Obj({{"type", str}, {"options", Dict(any)}}, 0, {"type"})},
          {"external_links", strings},
-         {"extra_hosts", Make(Shape{.types = kList | kMap,
-                                    .values = List(str, kStr),
-                                    .items = str})},
+         {"extra_hosts",
+          Make(Shape{.types = kList | kMap, .values = List(str, kStr), .items = str})},
          {"gpus", Make(Shape{.types = kStr | kList, .items = device_request})},
          {"group_add", List(str_or_num)},
          {"healthcheck", healthcheck},
@@ -350,16 +339,14 @@ class RulesBuilder : public SchemaRules {
                   {"external", external},
                   {"labels", list_or_dict},
                   {"template_driver", str}});
-    const Shape* include = Make(Shape{.types = kStr | kMap,
-                                      .closed = true,
-                                      .fields = {{"path", string_or_list},
-                                                 {"env_file", string_or_list},
-                                                 {"project_directory", str}}});
-    const Shape* model = Obj({{"name", str},
-                              {"model", str},
-                              {"context_size", T(kInt)},
-                              {"runtime_flags", strings}},
-                             0, {"model"});
+    const Shape* include = Make(Shape{
+        .types = kStr | kMap,
+        .closed = true,
+        .fields = {
+            {"path", string_or_list}, {"env_file", string_or_list}, {"project_directory", str}}});
+    const Shape* model =
+        Obj({{"name", str}, {"model", str}, {"context_size", T(kInt)}, {"runtime_flags", strings}},
+            0, {"model"});
     top = Obj({{"version", str},
                {"name", str},
                {"include", List(include)},

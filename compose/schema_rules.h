@@ -36,9 +36,9 @@ struct Shape {
   // kMap: when `closed`, only these keys and x-* keys are allowed.
   bool closed = false;
   std::vector<std::pair<std::string, const Shape*>> fields;
-  const Shape* values = nullptr;  // kMap when open: each value; nullptr accepts anything
-  const Shape* items = nullptr;   // kList: each item; nullptr accepts anything
-  std::vector<std::string> one_of;  // kStr: allowed values, empty when free
+  const Shape* values = nullptr;      // kMap when open: each value; nullptr accepts anything
+  const Shape* items = nullptr;       // kList: each item; nullptr accepts anything
+  std::vector<std::string> one_of;    // kStr: allowed values, empty when free
   std::vector<std::string> required;  // kMap: keys that must be present
   KeyRule keys = KeyRule::kAny;       // kMap when open: which keys are allowed
 };

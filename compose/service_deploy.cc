@@ -87,8 +87,8 @@ base::Status ParseDeploy(const YamlNode& node, const std::string& path, Service*
       ECSYNC_RETURN_IF_ERROR(ParseResourceSpec(*limits, res.PathOf("limits"), &service->limits));
     }
     if (const YamlNode* reservations = res.Get("reservations")) {
-      ECSYNC_RETURN_IF_ERROR(ParseResourceSpec(*reservations, res.PathOf("reservations"),
-                                               &service->reservations));
+      ECSYNC_RETURN_IF_ERROR(
+          ParseResourceSpec(*reservations, res.PathOf("reservations"), &service->reservations));
     }
   }
   if (const YamlNode* policy = r.Get("restart_policy")) {

@@ -80,9 +80,8 @@ base::Result<PortMapping> ParseLongPort(const YamlNode& node, const std::string&
     ECSYNC_ASSIGN_OR_RETURN(std::string text, ScalarString(*published, r.PathOf("published")));
     // A published range ("8000-8001") in the long form: the first port is used.
     const size_t dash = text.find('-');
-    ECSYNC_ASSIGN_OR_RETURN(mapping.published,
-                            At(ParsePortNumber(text.substr(0, dash)), *published,
-                               r.PathOf("published")));
+    ECSYNC_ASSIGN_OR_RETURN(mapping.published, At(ParsePortNumber(text.substr(0, dash)), *published,
+                                                  r.PathOf("published")));
   }
   ECSYNC_RETURN_IF_ERROR(r.String("host_ip", &mapping.host_ip));
   ECSYNC_RETURN_IF_ERROR(r.String("name", &mapping.name));

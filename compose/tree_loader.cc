@@ -143,8 +143,8 @@ class PathResolver {
       if (objects == nullptr || !objects->IsMapping()) continue;
       for (YamlEntry& entry : objects->entries) {
         if (!entry.value.IsMapping()) continue;
-        ECSYNC_RETURN_IF_ERROR(File(entry.value.Find("file"),
-                                    std::string(section) + "." + entry.key + ".file"));
+        ECSYNC_RETURN_IF_ERROR(
+            File(entry.value.Find("file"), std::string(section) + "." + entry.key + ".file"));
       }
     }
     return base::Status::Ok();
@@ -236,16 +236,17 @@ class TreeLoader {
     }
     std::string directory = DirName(files.front());
     if (project_directory != nullptr && project_directory->IsScalar()) {
-      ECSYNC_ASSIGN_OR_RETURN(directory,
-                              resolver.Resolve(*project_directory, item_path + ".project_directory"));
+      ECSYNC_ASSIGN_OR_RETURN(
+          directory, resolver.Resolve(*project_directory, item_path + ".project_directory"));
     }
     // Variables of the including project win over the included env files.
     std::map<std::string, std::string> environment = environment_;
     for (const YamlNode* env_file : env_files) {
-      ECSYNC_ASSIGN_OR_RETURN(std::string file, resolver.Resolve(*env_file, item_path + ".env_file"));
+      ECSYNC_ASSIGN_OR_RETURN(std::string file,
+                              resolver.Resolve(*env_file, item_path + ".env_file"));
       base::Result<std::string> content = context_.reader->Read(file);
-      if (!content.ok()) return ErrorAt(env_file->location, item_path + ".env_file",
-                                        content.status().message());
+      if (!content.ok())
+        return ErrorAt(env_file->location, item_path + ".env_file", content.status().message());
       ECSYNC_ASSIGN_OR_RETURN(DotEnv vars, ParseDotEnvFile(*content, file));
       for (auto& [key, value] : vars) environment.emplace(key, value);
     }
@@ -259,8 +260,7 @@ class TreeLoader {
         auto it = std::find(include_stack_->begin(), include_stack_->end(), file);
         for (; it != include_stack_->end(); ++it) chain += *it + " -> ";
         include_stack_->pop_back();
-        return ErrorAt(paths[i]->location, item_path,
-                       "include cycle detected: " + chain + file);
+        return ErrorAt(paths[i]->location, item_path, "include cycle detected: " + chain + file);
       }
       TreeContext child = context_;
       base::Result<YamlNode> tree =
@@ -342,9 +342,9 @@ class TreeLoader {
       chain->pop_back();
       const YamlNode* found = services->Find(base_name);
       if (found == nullptr) {
-        return ErrorAt(location, path,
-                       "cannot extend service \"" + base_name +
-                           "\": it is not defined in this file");
+        return ErrorAt(
+            location, path,
+            "cannot extend service \"" + base_name + "\": it is not defined in this file");
       }
       base = *found;
     } else {
@@ -354,8 +354,7 @@ class TreeLoader {
       }
       include_stack_->push_back(path_);
       base::Result<YamlNode> other =
-          TreeLoader(context_, file, DirName(file), environment_, include_stack_)
-              .Run(std::nullopt);
+          TreeLoader(context_, file, DirName(file), environment_, include_stack_).Run(std::nullopt);
       include_stack_->pop_back();
       if (!other.ok()) {
         if (other.status().kind() == base::ErrorKind::kNotFound) {
@@ -364,12 +363,10 @@ class TreeLoader {
         return other.status();
       }
       const YamlNode* other_services = other->Find("services");
-      const YamlNode* found =
-          other_services == nullptr ? nullptr : other_services->Find(base_name);
+      const YamlNode* found = other_services == nullptr ? nullptr : other_services->Find(base_name);
       if (found == nullptr) {
         return ErrorAt(location, path,
-                       "cannot extend service \"" + base_name + "\": it is not defined in " +
-                           file);
+                       "cannot extend service \"" + base_name + "\": it is not defined in " + file);
       }
       base = *found;
     }
@@ -399,8 +396,7 @@ class TreeLoader {
 
 }  // namespace
 
-base::Result<std::vector<YamlNode>> ParseComposeFile(FileReader& reader,
-                                                     const std::string& path) {
+base::Result<std::vector<YamlNode>> ParseComposeFile(FileReader& reader, const std::string& path) {
   ECSYNC_ASSIGN_OR_RETURN(std::string content, reader.Read(path));
   ECSYNC_ASSIGN_OR_RETURN(std::vector<YamlNode> parsed, ParseYamlDocuments(content, path));
   const SourceLocation start = parsed.front().location;

@@ -16,8 +16,7 @@ std::string Child(const std::string& path, const std::string& key) {
 }
 
 base::Status WrongType(const YamlNode& node, const std::string& path, const std::string& want) {
-  return ErrorAt(node.location, path,
-                 std::string("must be ") + want + ", found " + KindName(node));
+  return ErrorAt(node.location, path, std::string("must be ") + want + ", found " + KindName(node));
 }
 
 bool Present(const YamlNode* node) { return node != nullptr && !node->IsNull(); }
@@ -111,8 +110,7 @@ base::Status Reader::Strings(const char* key, std::vector<std::string>* out) con
   }
   if (!node->IsSequence()) return WrongType(*node, PathOf(key), "a list of strings");
   for (size_t i = 0; i < node->items.size(); ++i) {
-    ECSYNC_ASSIGN_OR_RETURN(std::string item,
-                            ScalarString(node->items[i], Index(PathOf(key), i)));
+    ECSYNC_ASSIGN_OR_RETURN(std::string item, ScalarString(node->items[i], Index(PathOf(key), i)));
     out->push_back(std::move(item));
   }
   return base::Status::Ok();
@@ -126,8 +124,7 @@ base::Status Reader::StringMap(const char* key, std::map<std::string, std::strin
       ECSYNC_ASSIGN_OR_RETURN(std::string item,
                               ScalarString(node->items[i], Index(PathOf(key), i)));
       const size_t equals = item.find('=');
-      (*out)[item.substr(0, equals)] =
-          equals == std::string::npos ? "" : item.substr(equals + 1);
+      (*out)[item.substr(0, equals)] = equals == std::string::npos ? "" : item.substr(equals + 1);
     }
     return base::Status::Ok();
   }

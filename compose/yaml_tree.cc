@@ -9,7 +9,6 @@ namespace ecsync::compose {
 
 namespace {
 
-
 class TreeBuilder {
  public:
   explicit TreeBuilder(std::string file) : file_(std::move(file)) {}

@@ -16,12 +16,15 @@ namespace {
 
 using compose::YamlNode;
 
-constexpr std::string_view kTopKeys[] = {"concurrency", "poll_concurrency", "cache_dir",
-                                         "drift_interval", "server",         "webhooks",
-                                         "aws",            "repositories"};
-constexpr std::string_view kServerKeys[] = {"listen",          "admin_listen",
-                                            "metrics_listen",  "request_timeout",
-                                            "idle_timeout",    "max_connections",
+constexpr std::string_view kTopKeys[] = {
+    "concurrency", "poll_concurrency", "cache_dir", "drift_interval",
+    "server",      "webhooks",         "aws",       "repositories"};
+constexpr std::string_view kServerKeys[] = {"listen",
+                                            "admin_listen",
+                                            "metrics_listen",
+                                            "request_timeout",
+                                            "idle_timeout",
+                                            "max_connections",
                                             "max_connections_per_client"};
 constexpr std::string_view kWebhookKeys[] = {"secret",
                                              "max_body_bytes",
@@ -32,8 +35,8 @@ constexpr std::string_view kWebhookKeys[] = {"secret",
                                              "refused_requests_per_second",
                                              "refused_burst"};
 constexpr std::string_view kAwsKeys[] = {
-    "region", "profile", "role_arn", "endpoint_url", "stack_dir", "vpc_id", "subnet_ids",
-    "template_bucket", "requests_per_second", "burst"};
+    "region", "profile",    "role_arn",        "endpoint_url",        "stack_dir",
+    "vpc_id", "subnet_ids", "template_bucket", "requests_per_second", "burst"};
 constexpr std::string_view kRepositoryKeys[] = {"name",
                                                 "url",
                                                 "branch",
@@ -149,8 +152,7 @@ base::Status ParseServer(const ConfigMapping& top, ServerConfig* server) {
   ECSYNC_RETURN_IF_ERROR(
       map.Duration("request_timeout", /*allow_zero=*/false, &server->request_timeout));
   ECSYNC_RETURN_IF_ERROR(map.Duration("idle_timeout", /*allow_zero=*/false, &server->idle_timeout));
-  ECSYNC_RETURN_IF_ERROR(
-      map.Int("max_connections", 1, kMaxConnections, &server->max_connections));
+  ECSYNC_RETURN_IF_ERROR(map.Int("max_connections", 1, kMaxConnections, &server->max_connections));
   ECSYNC_RETURN_IF_ERROR(map.Int("max_connections_per_client", 1, kMaxConnections,
                                  &server->max_connections_per_client));
   return base::Status::Ok();
@@ -178,8 +180,8 @@ base::Status ParseWebhooks(const ConfigMapping& top, const Sources& sources,
 // letter or digit.
 base::Status CheckBucketName(const std::string& bucket) {
   const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  bool ok = bucket.size() >= 3 && bucket.size() <= 63 && alnum(bucket.front()) &&
-            alnum(bucket.back());
+  bool ok =
+      bucket.size() >= 3 && bucket.size() <= 63 && alnum(bucket.front()) && alnum(bucket.back());
   for (char c : bucket) ok = ok && (alnum(c) || c == '.' || c == '-');
   if (ok) return base::Status::Ok();
   return base::InvalidError("\"" + bucket +
@@ -226,8 +228,9 @@ base::Status ParseAws(const ConfigMapping& top, AwsConfig* aws) {
                      "set both vpc_id and subnet_ids, or neither (the default VPC is used)");
   }
   if (!aws->stack_dir.empty() && aws->vpc_id.empty()) {
-    return map.Error("stack_dir", "stack files cannot look up the default VPC; set vpc_id and "
-                                  "subnet_ids too");
+    return map.Error("stack_dir",
+                     "stack files cannot look up the default VPC; set vpc_id and "
+                     "subnet_ids too");
   }
   ECSYNC_RETURN_IF_ERROR(map.String("template_bucket", &aws->template_bucket));
   if (!aws->template_bucket.empty()) {

@@ -69,8 +69,7 @@ base::Status CheckRepositoryPath(const std::string& path) {
 
 std::string ProjectNameForFile(const std::string& prefix, const std::string& file,
                                const std::string& repository) {
-  const std::string folder =
-      SanitizeName(LastSegment(base::DirName(base::NormalizePath(file))));
+  const std::string folder = SanitizeName(LastSegment(base::DirName(base::NormalizePath(file))));
   if (folder.empty()) return prefix.empty() ? repository : prefix;
   return prefix.empty() ? folder : prefix + "-" + folder;
 }

@@ -78,9 +78,8 @@ WorkQueue::Outcome Controller::Handle(const std::string& key) {
 void Controller::ApplyConfigLocked(const config::Config& config, bool initial) {
   // Another VPC or other subnets change every template: every project is reconciled at once
   // (the engine looks the new network up on first use).
-  const bool network_changed = !initial &&
-                               (state_.config.aws.vpc_id != config.aws.vpc_id ||
-                                state_.config.aws.subnet_ids != config.aws.subnet_ids);
+  const bool network_changed = !initial && (state_.config.aws.vpc_id != config.aws.vpc_id ||
+                                            state_.config.aws.subnet_ids != config.aws.subnet_ids);
   std::set<std::string> kept;
   for (const config::RepositoryConfig& repo : config.repositories) {
     kept.insert(repo.name);

@@ -26,7 +26,8 @@ void OutcomeRecorder::Skipped(const std::string& key, Condition condition,
 
 void OutcomeRecorder::Started(const std::string& key, const std::string& stack,
                               const std::string& revision) {
-  SetCondition(key, Condition::kReconciling, "reconciling revision " + reconcile::ShortRevision(revision),
+  SetCondition(key, Condition::kReconciling,
+               "reconciling revision " + reconcile::ShortRevision(revision),
                /*needs_input=*/false);
   status_.UpdateProject(key, [&](ProjectStatus& s) { s.last_attempted_revision = revision; });
   base::Log(LogLevel::kInfo, "reconciling",
@@ -45,7 +46,9 @@ void OutcomeRecorder::Finished(const std::string& key, const FinishedRun& finish
   SetCondition(key, finished.condition, finished.reason, finished.needs_input);
   if (error) {
     base::Log(LogLevel::kError, "reconcile failed",
-              {{"project", key}, {"stack", finished.stack}, {"revision", finished.revision},
+              {{"project", key},
+               {"stack", finished.stack},
+               {"revision", finished.revision},
                {"error", run.message}});
   } else {
     if (metrics_ != nullptr) {
@@ -53,8 +56,11 @@ void OutcomeRecorder::Finished(const std::string& key, const FinishedRun& finish
       if (finished.succeeded) metrics_->SetLastSuccess(key, clock_.Now());
     }
     base::Log(finished.succeeded ? LogLevel::kInfo : LogLevel::kError, run.message,
-              {{"project", key}, {"stack", finished.stack}, {"revision", finished.revision},
-               {"action", run.action}, {"result", run.result}});
+              {{"project", key},
+               {"stack", finished.stack},
+               {"revision", finished.revision},
+               {"action", run.action},
+               {"result", run.result}});
   }
   if (metrics_ != nullptr) {
     metrics_->ReconcileFinished(key, run.result, std::chrono::duration<double>(run.seconds));

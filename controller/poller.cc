@@ -87,8 +87,8 @@ void Poller::Loop() {
     }
     if (due.empty()) {
       // The clock may be a fake: wake at least every second to re-read it.
-      auto wait = std::min<std::chrono::steady_clock::duration>(earliest - now,
-                                                                std::chrono::seconds(1));
+      auto wait =
+          std::min<std::chrono::steady_clock::duration>(earliest - now, std::chrono::seconds(1));
       state_.poll_cv.wait_for(lock, wait);
       continue;
     }
@@ -191,7 +191,9 @@ std::vector<std::string> Poller::PollRepository(const std::string& name, bool fu
     });
     ShowBackoff(name, state.backoff, std::nullopt, *deps_.clock, status_, deps_.metrics);
     base::Log(LogLevel::kWarn, "checking the repository failed",
-              {{"repository", name}, {"url", display}, {"error", error},
+              {{"repository", name},
+               {"url", display},
+               {"error", error},
                {"failures", std::to_string(state.backoff.failures())},
                {"retry_in_seconds", std::to_string(delay.count() / 1000)}});
     return {};
@@ -221,8 +223,8 @@ std::vector<std::string> Poller::PollRepository(const std::string& name, bool fu
     bool is_new = !project;
     if (is_new) project = std::make_unique<ProjectState>();
     bool spec_changed = is_new || project->spec.config_digest != spec.config_digest;
-    bool affected = full || config_changed || spec_changed || previous.empty() ||
-                    Affects(spec, changed_paths);
+    bool affected =
+        full || config_changed || spec_changed || previous.empty() || Affects(spec, changed_paths);
     project->spec = spec;
     project->repo_url = repo.url;
     project->git = source;

@@ -25,8 +25,11 @@ reconcile::ProgressSink LogSink(const std::string& key, const std::string& stack
   return [key, stack, revision](const reconcile::ProgressEvent& event) {
     if (event.kind == reconcile::ProgressEvent::Kind::kResource) {
       base::Log(base::LogLevel::kInfo, event.status,
-                {{"project", key}, {"stack", stack}, {"revision", revision},
-                 {"resource", event.logical_id}, {"type", event.resource_type},
+                {{"project", key},
+                 {"stack", stack},
+                 {"revision", revision},
+                 {"resource", event.logical_id},
+                 {"type", event.resource_type},
                  {"reason", event.reason}});
     } else {
       base::Log(base::LogLevel::kInfo, event.message,
@@ -107,8 +110,7 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
 
   FinishedRun finished;
   finished.run.started = started_wall;
-  finished.run.seconds =
-      std::chrono::duration<double>(deps_.clock->SteadyNow() - started).count();
+  finished.run.seconds = std::chrono::duration<double>(deps_.clock->SteadyNow() - started).count();
   finished.run.revision = state.commit;
   WorkQueue::Outcome outcome = WorkQueue::Outcome::kDone;
   if (!result.ok()) {
@@ -119,8 +121,8 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
     finished.stack = spec.stack_name;
     finished.revision = state.commit;
     finished.condition = Condition::kStalled;
-    const bool permanent = status.kind() == base::ErrorKind::kInvalid ||
-                           status.kind() == base::ErrorKind::kConflict;
+    const bool permanent =
+        status.kind() == base::ErrorKind::kInvalid || status.kind() == base::ErrorKind::kConflict;
     if (state_.stopping.load()) {
       // Shutting down: the stack (if an operation runs) carries on and is resumed next start.
       finished.condition = Condition::kReconciling;

@@ -21,8 +21,8 @@ std::string Digest(const ProjectSpec& p) {
   return base::Sha256Hex(text).substr(0, 16);
 }
 
-ProjectSpec FromEntry(const config::RepositoryConfig& repo, const config::ProjectConfig& entry, std::string name,
-                      std::vector<std::string> files) {
+ProjectSpec FromEntry(const config::RepositoryConfig& repo, const config::ProjectConfig& entry,
+                      std::string name, std::vector<std::string> files) {
   ProjectSpec spec;
   spec.repository = repo.name;
   spec.name = std::move(name);
@@ -30,8 +30,8 @@ ProjectSpec FromEntry(const config::RepositoryConfig& repo, const config::Projec
   spec.files = std::move(files);
   spec.stack_name = entry.stack_name;
   if (spec.stack_name.empty()) {
-    spec.stack_name = reconcile::StackNameFor(
-        spec.name == repo.name ? repo.name : repo.name + "-" + spec.name);
+    spec.stack_name =
+        reconcile::StackNameFor(spec.name == repo.name ? repo.name : repo.name + "-" + spec.name);
   }
   spec.profiles = entry.profiles;
   spec.variables = entry.variables;
@@ -61,8 +61,9 @@ base::Result<std::vector<ProjectSpec>> ExpandProjects(const config::RepositoryCo
       auto first = git.ReadFile(repo.url, commit, entry.files.front());
       if (!first.ok()) return first.status();
       if (!first->has_value()) continue;  // gone at this commit: pruning decides
-      std::string name =
-          entry.name.empty() ? config::ProjectNameForFile("", entry.files.front(), repo.name) : entry.name;
+      std::string name = entry.name.empty()
+                             ? config::ProjectNameForFile("", entry.files.front(), repo.name)
+                             : entry.name;
       // Stacks are tagged with the normalized path; pruning compares against the same.
       std::vector<std::string> files;
       for (const std::string& file : entry.files) {
@@ -95,8 +96,8 @@ base::Result<std::vector<ProjectSpec>> ExpandProjects(const config::RepositoryCo
     auto [st, fresh] = by_stack.emplace(p.stack_name, &p);
     if (!fresh) {
       return base::InvalidError("repository " + repo.name + ": projects " + st->second->name +
-                                " and " + p.name + " would deploy the same stack " +
-                                p.stack_name + "; set distinct stack_name values");
+                                " and " + p.name + " would deploy the same stack " + p.stack_name +
+                                "; set distinct stack_name values");
     }
   }
   return projects;

@@ -15,9 +15,9 @@ namespace ecsync::controller {
 // One concrete project of a repository at one commit: a config entry with `files`, or one
 // match of an entry's `glob`.
 struct ProjectSpec {
-  std::string key;         // "<repository>/<project>": the work queue key, unique
-  std::string repository;  // RepositoryConfig::name
-  std::string name;        // project name ([a-z0-9_-])
+  std::string key;                 // "<repository>/<project>": the work queue key, unique
+  std::string repository;          // RepositoryConfig::name
+  std::string name;                // project name ([a-z0-9_-])
   std::vector<std::string> files;  // repository-relative compose files, merged in order
   std::string stack_name;
   std::vector<std::string> profiles;

@@ -36,11 +36,11 @@ WorkQueue::Outcome RepositoryPruner::Run(const std::string& repository) {
   auto pruned = engine_.PruneRepository(request, &listed);
   if (!listed) return WorkQueue::Outcome::kRetry;
   if (!pruned.ok()) {
-    status_.UpdateRepository(repository,
-                             [&](RepositoryStatus& s) { s.last_error = pruned.status().message(); });
-    base::Log(LogLevel::kError, "pruning refused or failed",
-              {{"repository", repository}, {"revision", commit},
-               {"error", pruned.status().message()}});
+    status_.UpdateRepository(
+        repository, [&](RepositoryStatus& s) { s.last_error = pruned.status().message(); });
+    base::Log(
+        LogLevel::kError, "pruning refused or failed",
+        {{"repository", repository}, {"revision", commit}, {"error", pruned.status().message()}});
     return pruned.status().kind() == base::ErrorKind::kConflict ? WorkQueue::Outcome::kDone
                                                                 : WorkQueue::Outcome::kRetry;
   }

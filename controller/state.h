@@ -28,11 +28,11 @@ struct RepoState {
   // This entry's own view of git (its credentials, its cache); null: ControllerDeps::git.
   std::shared_ptr<git::GitSource> git;
   std::chrono::steady_clock::time_point next_poll{};  // while not failing
-  bool triggered = false;  // a webhook asked for a check
-  bool check_now = true;   // the start or a configuration change: check at once
-  bool full_pass = true;   // every project is reconciled at the next successful check
-  PollBackoff backoff;     // while checks keep failing
-  std::string commit;      // last fetched
+  bool triggered = false;                             // a webhook asked for a check
+  bool check_now = true;  // the start or a configuration change: check at once
+  bool full_pass = true;  // every project is reconciled at the next successful check
+  PollBackoff backoff;    // while checks keep failing
+  std::string commit;     // last fetched
   std::vector<std::string> project_keys;
 };
 

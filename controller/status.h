@@ -24,8 +24,8 @@ struct RunRecord {
   std::chrono::system_clock::time_point started;
   double seconds = 0;
   std::string revision;
-  std::string action;   // none | create | update | delete | drift
-  std::string result;   // success | noop | failed | error | skipped
+  std::string action;  // none | create | update | delete | drift
+  std::string result;  // success | noop | failed | error | skipped
   std::string message;
 };
 

@@ -133,15 +133,15 @@ class WorkQueue {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::map<std::string, KeyState> keys_;        // guarded by mu_
-  std::deque<std::string> ready_;               // guarded by mu_; due keys, FIFO
+  std::map<std::string, KeyState> keys_;                 // guarded by mu_
+  std::deque<std::string> ready_;                        // guarded by mu_; due keys, FIFO
   std::set<std::pair<TimePoint, std::string>> delayed_;  // guarded by mu_; by due time
-  size_t running_ = 0;                          // guarded by mu_
-  bool started_ = false;                        // guarded by mu_
-  bool stopping_ = false;                       // guarded by mu_
-  bool drain_ = false;                          // guarded by mu_
-  std::mt19937_64 rng_;                         // guarded by mu_
-  std::vector<std::thread> threads_;            // guarded by mu_
+  size_t running_ = 0;                                   // guarded by mu_
+  bool started_ = false;                                 // guarded by mu_
+  bool stopping_ = false;                                // guarded by mu_
+  bool drain_ = false;                                   // guarded by mu_
+  std::mt19937_64 rng_;                                  // guarded by mu_
+  std::vector<std::thread> threads_;                     // guarded by mu_
 };
 
 }  // namespace ecsync::controller

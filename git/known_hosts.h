@@ -18,11 +18,11 @@ struct PresentedHostKey {
 };
 
 enum class HostKeyVerdict {
-  kTrusted,        // a line for the host lists this key
-  kUnknownHost,    // no line names the host
-  kKeyNotListed,   // the host is listed, but only with keys of other types (or of an unknown type)
-  kMismatch,       // the host is listed with a different key of the same type
-  kRevoked,        // an @revoked line lists this key
+  kTrusted,       // a line for the host lists this key
+  kUnknownHost,   // no line names the host
+  kKeyNotListed,  // the host is listed, but only with keys of other types (or of an unknown type)
+  kMismatch,      // the host is listed with a different key of the same type
+  kRevoked,       // an @revoked line lists this key
 };
 
 // An OpenSSH known_hosts file: plain host patterns (comma-separated, with `*`/`?` wildcards

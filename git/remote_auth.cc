@@ -31,8 +31,7 @@ std::string AllowedMethods(unsigned int allowed) {
 std::string Scrub(std::string text, std::initializer_list<const std::string*> secrets) {
   for (const std::string* secret : secrets) {
     if (secret->empty()) continue;
-    for (size_t at = text.find(*secret); at != std::string::npos;
-         at = text.find(*secret, at + 3)) {
+    for (size_t at = text.find(*secret); at != std::string::npos; at = text.find(*secret, at + 3)) {
       text.replace(at, secret->size(), "***");
     }
   }
@@ -83,8 +82,8 @@ int RemoteAuth::Acquire(git_credential** out, const char* username_from_url,
   if ((allowed_types & GIT_CREDENTIAL_SSH_KEY) && !key.empty()) {
     std::string user = SshUser(username_from_url);
     if (offered_ssh_key_) {
-      failure_ = "authentication failed for " + url_.display + ": the server rejected the SSH key " +
-                 key + " for user '" + user + "'" +
+      failure_ = "authentication failed for " + url_.display +
+                 ": the server rejected the SSH key " + key + " for user '" + user + "'" +
                  (credentials_.ssh_passphrase.empty() ? "" : " (or its passphrase is wrong)") +
                  "; authorize its public key for this repository or configure another key";
       git_error_set_str(GIT_ERROR_SSH, failure_.c_str());
@@ -116,8 +115,7 @@ int RemoteAuth::Acquire(git_credential** out, const char* username_from_url,
     std::string user = credentials_.username;
     if (user.empty() && username_from_url != nullptr) user = username_from_url;
     if (user.empty()) user = kDefaultTokenUser;
-    return git_credential_userpass_plaintext_new(out, user.c_str(),
-                                                 credentials_.password.c_str());
+    return git_credential_userpass_plaintext_new(out, user.c_str(), credentials_.password.c_str());
   }
   failure_ = "authentication failed for " + url_.display + ": the server asks for credentials (" +
              AllowedMethods(allowed_types) +
@@ -143,14 +141,16 @@ int RemoteAuth::CheckHostKey(const git_cert_hostkey& cert, int valid, const char
   std::string described =
       (type.empty() ? "" : type + " ") +
       (key.sha256.empty() ? std::string("fingerprint unknown") : Sha256Fingerprint(key.sha256));
-  std::string keyscan = "ssh-keyscan " + (port == 22 ? "" : "-p " + std::to_string(port) + " ") + name;
+  std::string keyscan =
+      "ssh-keyscan " + (port == 22 ? "" : "-p " + std::to_string(port) + " ") + name;
 
   const std::string& file = credentials_.known_hosts_path;
   if (file.empty()) {
     if (valid) return GIT_PASSTHROUGH;
     failure_ = "the SSH host key of " + shown + " (" + described +
                ") is not in ~/.ssh/known_hosts; add the host key to the known_hosts file (" +
-               keyscan + " >> ~/.ssh/known_hosts, after checking the fingerprint) or configure "
+               keyscan +
+               " >> ~/.ssh/known_hosts, after checking the fingerprint) or configure "
                "a known_hosts file for this repository";
     return GIT_ECERTIFICATE;
   }
@@ -168,8 +168,9 @@ int RemoteAuth::CheckHostKey(const git_cert_hostkey& cert, int valid, const char
                  ", after checking the fingerprint)";
       break;
     case HostKeyVerdict::kKeyNotListed:
-      failure_ = "the known_hosts file " + file + " lists " + shown + " but not the key it offered (" +
-                 described + "); add the host key to the known_hosts file (" + keyscan +
+      failure_ = "the known_hosts file " + file + " lists " + shown +
+                 " but not the key it offered (" + described +
+                 "); add the host key to the known_hosts file (" + keyscan +
                  " lists all of the host's keys)";
       break;
     case HostKeyVerdict::kMismatch:
@@ -193,8 +194,8 @@ base::Status RemoteAuth::Error(int code, const std::string& doing) const {
   if (!failure_.empty()) return base::InvalidError(scrub(failure_));
   const git_error* error = git_error_last();
   std::string message = LastErrorMessage(code);
-  if (offered_ssh_key_ && code != GIT_EAUTH && error != nullptr &&
-      error->klass == GIT_ERROR_SSH && message.find("key") != std::string::npos) {
+  if (offered_ssh_key_ && code != GIT_EAUTH && error != nullptr && error->klass == GIT_ERROR_SSH &&
+      message.find("key") != std::string::npos) {
     // libssh2 could not use the key file (format, passphrase): configuration, not network.
     return base::InvalidError(scrub("authentication failed for " + url_.display +
                                     ": cannot use the SSH private key " +

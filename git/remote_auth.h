@@ -42,9 +42,8 @@ class RemoteAuth {
   base::Status Error(int code, const std::string& doing) const;
 
  private:
-  static int AcquireCredential(git_credential** out, const char* url,
-                               const char* username_from_url, unsigned int allowed_types,
-                               void* payload);
+  static int AcquireCredential(git_credential** out, const char* url, const char* username_from_url,
+                               unsigned int allowed_types, void* payload);
   static int CheckCertificate(git_cert* cert, int valid, const char* host, void* payload);
 
   int Acquire(git_credential** out, const char* username_from_url, unsigned int allowed_types);

@@ -77,8 +77,7 @@ std::optional<SshEndpoint> SshEndpointOf(const std::string& normalized_url) {
     if (at != std::string_view::npos) authority = authority.substr(at + 1);
     return SplitHostPort(authority);
   }
-  if (lower.find("://") != std::string::npos || lower.starts_with("/") ||
-      lower.starts_with(".")) {
+  if (lower.find("://") != std::string::npos || lower.starts_with("/") || lower.starts_with(".")) {
     return std::nullopt;
   }
   // scp-like: "[user@]host:path" or "[user@][v6]:path"; never a port.

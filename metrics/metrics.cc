@@ -39,8 +39,7 @@ bool IsKnownCondition(const std::string& condition) {
   return false;
 }
 
-Family<Counter>& CounterFamily(prometheus::Registry& registry, const char* name,
-                               const char* help) {
+Family<Counter>& CounterFamily(prometheus::Registry& registry, const char* name, const char* help) {
   return prometheus::BuildCounter().Name(name).Help(help).Register(registry);
 }
 Family<Gauge>& GaugeFamily(prometheus::Registry& registry, const char* name, const char* help) {
@@ -70,12 +69,12 @@ struct Metrics::Families {
 
   prometheus::Registry registry;
 
-  Family<Gauge>& build_info = GaugeFamily(
-      registry, "ecsync_build_info",
-      "Always 1; the labels name the running ecsync version and source revision.");
-  Family<Counter>& reconciles = CounterFamily(
-      registry, "ecsync_reconciles_total",
-      "Finished reconciles by project and result (success, noop, failed, error).");
+  Family<Gauge>& build_info =
+      GaugeFamily(registry, "ecsync_build_info",
+                  "Always 1; the labels name the running ecsync version and source revision.");
+  Family<Counter>& reconciles =
+      CounterFamily(registry, "ecsync_reconciles_total",
+                    "Finished reconciles by project and result (success, noop, failed, error).");
   Family<Histogram>& reconcile_duration =
       HistogramFamily(registry, "ecsync_reconcile_duration_seconds",
                       "Wall time of finished reconciles, in seconds, by project.");
@@ -93,21 +92,21 @@ struct Metrics::Families {
   Family<Gauge>& project_condition = GaugeFamily(
       registry, "ecsync_project_condition",
       "1 for a project's current condition (Ready, Reconciling or Stalled), 0 for the others.");
-  Family<Gauge>& stack_drift = GaugeFamily(
-      registry, "ecsync_stack_drifted_resources",
-      "Resources of a stack that were not IN_SYNC at the last drift check.");
-  Family<Gauge>& last_success = GaugeFamily(
-      registry, "ecsync_last_success_timestamp_seconds",
-      "Unix time in seconds of a project's last successful or no-op reconcile.");
+  Family<Gauge>& stack_drift =
+      GaugeFamily(registry, "ecsync_stack_drifted_resources",
+                  "Resources of a stack that were not IN_SYNC at the last drift check.");
+  Family<Gauge>& last_success =
+      GaugeFamily(registry, "ecsync_last_success_timestamp_seconds",
+                  "Unix time in seconds of a project's last successful or no-op reconcile.");
   Family<Histogram>& git_fetch_duration =
       HistogramFamily(registry, "ecsync_git_fetch_duration_seconds",
                       "Wall time of git fetches and remote checks, in seconds, by repository.");
   Family<Counter>& git_fetch_errors =
       CounterFamily(registry, "ecsync_git_fetch_errors_total",
                     "Git fetches and remote checks that failed, by repository.");
-  Family<Gauge>& git_consecutive_failures = GaugeFamily(
-      registry, "ecsync_git_consecutive_failures",
-      "Checks of a repository that failed in a row; 0 after a success.");
+  Family<Gauge>& git_consecutive_failures =
+      GaugeFamily(registry, "ecsync_git_consecutive_failures",
+                  "Checks of a repository that failed in a row; 0 after a success.");
   Family<Gauge>& git_backoff = GaugeFamily(
       registry, "ecsync_git_backoff_seconds",
       "Delay in seconds before a failing repository is checked again; 0 when not failing.");
@@ -140,8 +139,7 @@ struct Metrics::Families {
   T& AddForProject(const std::string& project, Family<T>& family, const Labels& labels,
                    Args&&... args) {
     T& series = family.Add(labels, std::forward<Args>(args)...);
-    projects[project].removers.try_emplace(&series,
-                                           [&family, &series] { family.Remove(&series); });
+    projects[project].removers.try_emplace(&series, [&family, &series] { family.Remove(&series); });
     return series;
   }
 
@@ -181,9 +179,8 @@ void Metrics::SetStack(const std::string& project, const std::string& stack,
   std::lock_guard lock(f.mu);
   Gauge& status_series = f.AddForProject(
       project, f.stack_status, {{"project", project}, {"stack", stack}, {"status", status}});
-  Gauge& revision_series =
-      f.AddForProject(project, f.stack_revision,
-                      {{"project", project}, {"stack", stack}, {"revision", revision}});
+  Gauge& revision_series = f.AddForProject(
+      project, f.stack_revision, {{"project", project}, {"stack", stack}, {"revision", revision}});
   Families::Project& p = f.projects[project];
   Families::Project::Stack& current = p.stacks[stack];
   // The same labels give back the same series, so a pointer change means a label change.
@@ -269,8 +266,7 @@ void Metrics::AwsCall(const std::string& service, const std::string& operation,
   Families& f = *families_;
   std::string code = "OK";
   if (!ok) code = error_code.empty() ? "NetworkError" : error_code;
-  f.aws_requests.Add({{"service", service}, {"operation", operation}, {"code", code}})
-      .Increment();
+  f.aws_requests.Add({{"service", service}, {"operation", operation}, {"code", code}}).Increment();
   Counter& retries = f.aws_retries.Add({{"service", service}, {"operation", operation}});
   if (attempts > 1) retries.Increment(attempts - 1);
 }

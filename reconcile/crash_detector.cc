@@ -53,15 +53,15 @@ base::Result<std::optional<std::string>> CrashDetector::Check(const std::string&
     int crashed = 0;
     const aws::EcsTask* last = nullptr;
     for (const aws::EcsTask& task : tasks) {
-      if (task.task_definition_arn != task_definition || task.stop_code == "UserInitiated") continue;
+      if (task.task_definition_arn != task_definition || task.stop_code == "UserInitiated")
+        continue;
       ++crashed;
       last = &task;
     }
     if (crashed >= threshold_ && last != nullptr) {
-      return std::optional<std::string>("ECS service " + svc.name + " (" + resource.logical_id +
-                                        "): " + std::to_string(crashed) +
-                                        " tasks of the new revision stopped; last: " +
-                                        StopReason(*last));
+      return std::optional<std::string>(
+          "ECS service " + svc.name + " (" + resource.logical_id + "): " + std::to_string(crashed) +
+          " tasks of the new revision stopped; last: " + StopReason(*last));
     }
   }
   return std::optional<std::string>();

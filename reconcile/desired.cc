@@ -34,8 +34,8 @@ base::Status Rejected(const std::string& message, const std::string& revision) {
 // The values of the template's NoEcho secret parameters, and a digest of them for the
 // template hash (values are never kept anywhere else).
 base::Status ReadSecrets(const cfn::Conversion& conversion, compose::FileReader& reader,
-                         const std::map<std::string, std::string>& environment,
-                         Desired* desired, std::string* digest) {
+                         const std::map<std::string, std::string>& environment, Desired* desired,
+                         std::string* digest) {
   for (const cfn::SecretParameter& secret : conversion.secret_parameters) {
     std::string value;
     if (!secret.file.empty()) {
@@ -62,7 +62,8 @@ base::Status ReadSecrets(const cfn::Conversion& conversion, compose::FileReader&
 
 base::Result<Desired> RenderDesired(const ReconcileOptions& options, git::GitSource& git,
                                     const Targets& targets, const ProgressSink& sink) {
-  ECSYNC_ASSIGN_OR_RETURN(std::string compose_path, base::NormalizeRepositoryPath(options.compose_path));
+  ECSYNC_ASSIGN_OR_RETURN(std::string compose_path,
+                          base::NormalizeRepositoryPath(options.compose_path));
   Desired desired;
   desired.source = SourceId(options.repo_url, compose_path);
   desired.stack_name = options.stack_name;
@@ -70,8 +71,9 @@ base::Result<Desired> RenderDesired(const ReconcileOptions& options, git::GitSou
     auto fetched = git.Fetch(options.repo_url, options.ref);
     if (!fetched.ok()) return fetched.status().WithContext("fetching " + options.repo_url);
     desired.revision = *fetched;
-    Say(sink, options.stack_name, "revision " + ShortRevision(desired.revision) + " of " +
-                                      options.repo_url + " (" + options.ref + ")");
+    Say(sink, options.stack_name,
+        "revision " + ShortRevision(desired.revision) + " of " + options.repo_url + " (" +
+            options.ref + ")");
   } else {
     desired.revision = options.commit;
   }
@@ -133,14 +135,13 @@ base::Result<Desired> RenderDesired(const ReconcileOptions& options, git::GitSou
       options.template_bucket.empty()) {
     // Refused here, before any write, rather than by CloudFormation halfway through.
     return base::InvalidError(
-        "the template for " + compose_path + " is " +
-        std::to_string(desired.template_body.size()) +
+        "the template for " + compose_path + " is " + std::to_string(desired.template_body.size()) +
         " bytes, over CloudFormation's 51,200-byte TemplateBody limit; name an S3 bucket to "
         "pass it through (aws.template_bucket in the config file, or --template-bucket)");
   }
   desired.template_sha = secrets_digest.empty()
-                            ? base::Sha256Hex(desired.template_body)
-                            : base::Sha256Hex(desired.template_body + "\n" + secrets_digest);
+                             ? base::Sha256Hex(desired.template_body)
+                             : base::Sha256Hex(desired.template_body + "\n" + secrets_digest);
   return desired;
 }
 

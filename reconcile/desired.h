@@ -76,8 +76,8 @@ base::Result<Desired> RenderDesired(const ReconcileOptions& options, git::GitSou
 
 // `ecsync convert`: compose files on disk, checked and converted as a deployment would.
 struct LocalRender {
-  std::vector<std::string> files;  // in order, relative to the working directory
-  std::string project_name;        // overrides the files' `name:` when set
+  std::vector<std::string> files;                  // in order, relative to the working directory
+  std::string project_name;                        // overrides the files' `name:` when set
   std::map<std::string, std::string> environment;  // variables for interpolation
   cfn::ConvertOptions network;                     // what the flags name
   // Called once the files have loaded, when AWS may be asked for what `network` leaves open

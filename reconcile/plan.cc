@@ -53,7 +53,8 @@ base::Result<PlanReport> Reconciler::Plan(const ReconcileOptions& options) {
       auto resources = cfn_.DescribeStackResources(stack.id.empty() ? stack.name : stack.id);
       if (!resources.ok()) return resources.status();
       for (const auto& r : *resources) {
-        plan.changes.push_back({"Remove", r.logical_id, r.physical_id, r.resource_type, "", {}, {}});
+        plan.changes.push_back(
+            {"Remove", r.logical_id, r.physical_id, r.resource_type, "", {}, {}});
       }
     }
     return plan;

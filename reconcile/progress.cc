@@ -12,8 +12,8 @@ std::string FormatText(const ProgressEvent& event) {
       return event.message;
     case ProgressEvent::Kind::kChange: {
       const char* mark = event.status == "Add" ? "+" : event.status == "Remove" ? "-" : "~";
-      std::string line = std::string("  ") + mark + " " + event.logical_id + " (" +
-                         event.resource_type + ")";
+      std::string line =
+          std::string("  ") + mark + " " + event.logical_id + " (" + event.resource_type + ")";
       if (!event.reason.empty()) line += " " + event.reason;
       return line;
     }
@@ -54,7 +54,8 @@ std::string FormatJson(const ProgressEvent& event) {
       j["type"] = event.resource_type;
       j["status"] = event.status;
       if (!event.reason.empty()) j["reason"] = event.reason;
-      j["elapsed_seconds"] = static_cast<double>(static_cast<int64_t>(event.elapsed_seconds * 10)) / 10;
+      j["elapsed_seconds"] =
+          static_cast<double>(static_cast<int64_t>(event.elapsed_seconds * 10)) / 10;
       break;
   }
   return j.dump();

@@ -11,11 +11,11 @@ struct ProgressEvent {
   enum class Kind { kStep, kResource, kChange };
   Kind kind = Kind::kStep;
   std::string stack;
-  std::string message;        // kStep: the sentence
-  std::string logical_id;     // kResource, kChange
-  std::string resource_type;  // kResource, kChange
-  std::string status;         // kResource: ResourceStatus; kChange: Add | Modify | Remove
-  std::string reason;         // kResource: ResourceStatusReason; kChange: "replacement: True"
+  std::string message;         // kStep: the sentence
+  std::string logical_id;      // kResource, kChange
+  std::string resource_type;   // kResource, kChange
+  std::string status;          // kResource: ResourceStatus; kChange: Add | Modify | Remove
+  std::string reason;          // kResource: ResourceStatusReason; kChange: "replacement: True"
   double elapsed_seconds = 0;  // since the operation started (kResource)
 };
 

@@ -15,8 +15,7 @@ bool IsFailure(const std::string& status) {
 }
 
 bool ShowsReason(const std::string& status) {
-  return status.find("FAILED") != std::string::npos ||
-         status.find("ROLLBACK") != std::string::npos;
+  return status.find("FAILED") != std::string::npos || status.find("ROLLBACK") != std::string::npos;
 }
 
 // Control characters (C0, DEL, and C1 as UTF-8) become one space each: a reason text from

@@ -56,16 +56,16 @@ class LiveProgress {
  private:
   struct Row {
     ResourceLine line;
-    double first_seen = 0;   // the operation's elapsed time at the resource's first event
-    double last_event = 0;   // ... at its latest event
+    double first_seen = 0;  // the operation's elapsed time at the resource's first event
+    double last_event = 0;  // ... at its latest event
   };
   std::vector<ResourceLine> CurrentLines() const;
 
   std::ostream& out_;
   int width_;
-  std::vector<Row> rows_;   // in order of first appearance; the block never shrinks
-  double latest_ = 0;       // elapsed time of the newest resource event
-  int drawn_height_ = 0;    // rows of the block on screen now
+  std::vector<Row> rows_;  // in order of first appearance; the block never shrinks
+  double latest_ = 0;      // elapsed time of the newest resource event
+  int drawn_height_ = 0;   // rows of the block on screen now
 };
 
 }  // namespace ecsync::reconcile

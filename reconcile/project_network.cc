@@ -37,8 +37,8 @@ base::Status LookUpLoadBalancer(aws::Elbv2& elbv2, const compose::Project& proje
   // A malformed extension is reported by the converter, with the rest of its checks.
   if (!ext.ok() || ext->load_balancer.empty()) return base::Status::Ok();
   const std::string& wanted = ext->load_balancer;
-  const std::string where = "x-aws-loadbalancer \"" + wanted + "\" of project \"" +
-                            project.name + "\"";
+  const std::string where =
+      "x-aws-loadbalancer \"" + wanted + "\" of project \"" + project.name + "\"";
   aws::DescribeLoadBalancersRequest request;
   if (wanted.rfind("arn:", 0) == 0) {
     request.arns = {wanted};
@@ -110,9 +110,8 @@ base::Status LookUpNetwork(aws::Ec2* ec2, NetworkSettings settings, bool public_
   if (!subnets_given) {
     auto subnets = ec2->SubnetIds(network->vpc_id);
     if (!subnets.ok()) {
-      return subnets.status().WithContext((flags ? "looking up subnets of "
-                                                 : "looking up the subnets of ") +
-                                          network->vpc_id);
+      return subnets.status().WithContext(
+          (flags ? "looking up subnets of " : "looking up the subnets of ") + network->vpc_id);
     }
     if (subnets->empty()) {
       return base::InvalidError("VPC " + network->vpc_id + " has no subnets; " +

@@ -56,7 +56,8 @@ base::Result<PruneReport> Prune(aws::CloudFormation& cfn, base::Clock& clock,
   }
   for (const aws::Stack& stack : candidates) {
     if (options.keep && options.keep(stack)) {
-      report.kept.push_back("stack " + stack.name + " is no longer in git but its project has "
+      report.kept.push_back("stack " + stack.name +
+                            " is no longer in git but its project has "
                             "prune: false; it was kept");
       Say(sink, stack.name, report.kept.back());
       continue;
@@ -68,8 +69,9 @@ base::Result<PruneReport> Prune(aws::CloudFormation& cfn, base::Clock& clock,
       Say(sink, stack.name, report.kept.back());
       continue;
     }
-    Say(sink, stack.name, "pruning stack " + stack.name + ": its project is gone from " +
-                              options.repo_url + " at revision " + options.revision.substr(0, 12));
+    Say(sink, stack.name,
+        "pruning stack " + stack.name + ": its project is gone from " + options.repo_url +
+            " at revision " + options.revision.substr(0, 12));
     base::Result<ReconcileReport> deleted =
         DeleteAndWait(cfn, clock, sink, stack, options.revision, options.wait);
     if (!deleted.ok() && deleted.status().kind() == base::ErrorKind::kConflict) {

@@ -1,6 +1,5 @@
 #include "reconcile/reconciler.h"
 
-
 #include "base/hash.h"
 #include "reconcile/change_sets.h"
 #include "reconcile/stack_tags.h"
@@ -99,10 +98,10 @@ base::Status Reconciler::PlaceTemplate(const ReconcileOptions& options, const De
   const std::string key =
       TemplateKey(options.template_prefix, desired.stack_name, desired.template_body);
   auto put = targets_.s3->PutObject(options.template_bucket, key, desired.template_body,
-                            "application/json");
+                                    "application/json");
   if (!put.ok()) {
-    return put.status().WithContext("uploading the template of stack " + desired.stack_name +
-                                    " (" + std::to_string(desired.template_body.size()) +
+    return put.status().WithContext("uploading the template of stack " + desired.stack_name + " (" +
+                                    std::to_string(desired.template_body.size()) +
                                     " bytes) to s3://" + options.template_bucket + "/" + key);
   }
   Say(desired.stack_name, "template is " + std::to_string(desired.template_body.size()) +
@@ -216,10 +215,10 @@ base::Result<ReconcileReport> Reconciler::Create(const ReconcileOptions& options
   if (waited.timed_out || !waited.crashed.empty()) {
     // A create that outlives its deadline, or whose tasks keep crashing, is taken down, so
     // nothing half-made stays.
-    Say(name, waited.crashed.empty() ? "stack " + name + " is still " + waited.final_status +
-                                           " after " + Seconds(options.wait.timeout) +
-                                           "; deleting it"
-                                     : waited.crashed + "; deleting stack " + name);
+    Say(name, waited.crashed.empty()
+                  ? "stack " + name + " is still " + waited.final_status + " after " +
+                        Seconds(options.wait.timeout) + "; deleting it"
+                  : waited.crashed + "; deleting stack " + name);
     aws::Stack stack;
     stack.name = name;
     stack.id = stack_id;
@@ -231,9 +230,8 @@ base::Result<ReconcileReport> Reconciler::Create(const ReconcileOptions& options
     report.final_status = deleted.final_status;
     report.failures = waited.failures;
     report.message = "creating stack " + name +
-                     (waited.crashed.empty()
-                          ? " took longer than " + Seconds(options.wait.timeout)
-                          : " failed: " + waited.crashed) +
+                     (waited.crashed.empty() ? " took longer than " + Seconds(options.wait.timeout)
+                                             : " failed: " + waited.crashed) +
                      "; the stack was deleted" + DescribeFailures(waited.failures);
     return report;
   }
@@ -248,8 +246,7 @@ base::Result<ReconcileReport> Reconciler::Create(const ReconcileOptions& options
 }
 
 base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options,
-                                                 const Desired& desired,
-                                                 const aws::Stack& stack) {
+                                                 const Desired& desired, const aws::Stack& stack) {
   const std::string id = stack.id.empty() ? stack.name : stack.id;
   ReconcileReport report;
   report.stack_name = stack.name;
@@ -273,8 +270,8 @@ base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options
     return report;
   }
   Say(stack.name, "updating stack " + stack.name + " from revision " +
-                      ShortRevision(TagOr(stack, kTagRevision, "?")) + " to " + ShortRevision(desired.revision) +
-                      ":");
+                      ShortRevision(TagOr(stack, kTagRevision, "?")) + " to " +
+                      ShortRevision(desired.revision) + ":");
   for (const aws::ResourceChange& change : prepared.change_set.changes) {
     if (!sink_) break;
     ProgressEvent event;
@@ -291,8 +288,8 @@ base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options
   std::optional<CrashDetector> detector;
   if (targets_.ecs != nullptr) waiter.WatchForCrashes(&detector.emplace(cfn_, *targets_.ecs));
   ECSYNC_RETURN_IF_ERROR(waiter.Begin(id));
-  ECSYNC_RETURN_IF_ERROR(cfn_.ExecuteChangeSet(prepared.change_set.id, id,
-                                               RequestToken(stack.name, desired.revision, "execute")));
+  ECSYNC_RETURN_IF_ERROR(cfn_.ExecuteChangeSet(
+      prepared.change_set.id, id, RequestToken(stack.name, desired.revision, "execute")));
   ECSYNC_ASSIGN_OR_RETURN(WaitResult waited, waiter.Wait(id));
   if (waited.interrupted) return Interrupted(stack.name, waited.final_status);
   report.action = Action::kUpdate;
@@ -302,11 +299,11 @@ base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options
   if (waited.timed_out || !waited.crashed.empty()) {
     // Past the deadline, or with tasks that keep crashing, the update is cancelled;
     // CloudFormation rolls back to the last revision.
-    Say(stack.name, (waited.crashed.empty() ? "stack " + stack.name + " is still " +
-                                                  waited.final_status + " after " +
-                                                  Seconds(options.wait.timeout)
-                                            : waited.crashed) +
-                        "; cancelling the update");
+    Say(stack.name,
+        (waited.crashed.empty() ? "stack " + stack.name + " is still " + waited.final_status +
+                                      " after " + Seconds(options.wait.timeout)
+                                : waited.crashed) +
+            "; cancelling the update");
     ECSYNC_RETURN_IF_ERROR(
         cfn_.CancelUpdateStack(id, RequestToken(stack.name, desired.revision, "cancel")));
     StackWaiter rollback(cfn_, clock_, sink_, recovery);
@@ -333,12 +330,12 @@ base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options
   report.final_status = waited.final_status;
   report.failures = waited.failures;
   report.succeeded = waited.final_status == "UPDATE_COMPLETE";
-  report.message = report.succeeded
-                       ? "updated stack " + stack.name + " to revision " + ShortRevision(desired.revision)
-                       : "updating stack " + stack.name + " " + note + "failed (" +
-                             waited.final_status +
-                             "; CloudFormation rolled it back to the previous revision)" +
-                             DescribeFailures(waited.failures);
+  report.message =
+      report.succeeded
+          ? "updated stack " + stack.name + " to revision " + ShortRevision(desired.revision)
+          : "updating stack " + stack.name + " " + note + "failed (" + waited.final_status +
+                "; CloudFormation rolled it back to the previous revision)" +
+                DescribeFailures(waited.failures);
   return report;
 }
 
@@ -387,12 +384,12 @@ base::Result<ReconcileReport> DeleteAndWait(aws::CloudFormation& cfn, base::Cloc
   report.final_status = waited.final_status;
   report.failures = waited.failures;
   report.succeeded = waited.final_status == "DELETE_COMPLETE";
-  report.message = report.succeeded
-                       ? "deleted stack " + stack.name
-                       : "deleting stack " + stack.name + " failed (" + waited.final_status +
-                             (waited.timed_out ? ", still running after " + Seconds(wait.timeout)
-                                               : "") +
-                             ")" + DescribeFailures(waited.failures);
+  report.message =
+      report.succeeded
+          ? "deleted stack " + stack.name
+          : "deleting stack " + stack.name + " failed (" + waited.final_status +
+                (waited.timed_out ? ", still running after " + Seconds(wait.timeout) : "") + ")" +
+                DescribeFailures(waited.failures);
   return report;
 }
 

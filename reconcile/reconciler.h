@@ -10,8 +10,8 @@
 #include "git/source.h"
 #include "reconcile/desired.h"
 #include "reconcile/progress.h"
-#include "reconcile/stack_snapshot.h"
 #include "reconcile/project_network.h"
+#include "reconcile/stack_snapshot.h"
 #include "reconcile/stack_waiter.h"
 #include "reconcile/targets.h"
 
@@ -27,9 +27,9 @@ struct ReconcileReport {
   Action action = Action::kNone;
   bool succeeded = true;
   std::string stack_name;
-  std::string revision;       // the commit reconciled
-  std::string final_status;   // the stack's terminal status after acting; empty for kNone
-  std::string message;        // one line for humans
+  std::string revision;      // the commit reconciled
+  std::string final_status;  // the stack's terminal status after acting; empty for kNone
+  std::string message;       // one line for humans
   std::vector<FailedResource> failures;
 };
 

@@ -1,9 +1,9 @@
 #include "reconcile/retained_file_systems.h"
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
-#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "cfn/names.h"
@@ -153,7 +153,8 @@ class Finder {
     for (const std::string& volume : volumes) {
       const std::string id = cfn::AccessPointId(volume);
       if (!resources.contains(id)) continue;
-      const nlohmann::json& fs = resources[id].value("Properties", nlohmann::json::object())
+      const nlohmann::json& fs = resources[id]
+                                     .value("Properties", nlohmann::json::object())
                                      .value("FileSystemId", nlohmann::json());
       if (fs.is_string()) pinned[volume] = fs.get<std::string>();
     }
@@ -205,8 +206,7 @@ class Finder {
 }  // namespace
 
 base::Status AddRetainedFileSystems(aws::Efs& efs, aws::CloudFormation& cfn,
-                                    const std::string& stack_name,
-                                    const compose::Project& project,
+                                    const std::string& stack_name, const compose::Project& project,
                                     cfn::ConvertOptions* options) {
   return Finder(efs, cfn, stack_name, project, *options).Run();
 }

@@ -47,8 +47,7 @@ namespace ecsync::reconcile {
 // volumes' results already; the caller should not convert with it.
 // Thread-safety: as the clients'; `options` must not be shared during the call.
 base::Status AddRetainedFileSystems(aws::Efs& efs, aws::CloudFormation& cfn,
-                                    const std::string& stack_name,
-                                    const compose::Project& project,
+                                    const std::string& stack_name, const compose::Project& project,
                                     cfn::ConvertOptions* options);
 
 }  // namespace ecsync::reconcile

@@ -11,7 +11,8 @@ base::Result<std::vector<aws::Stack>> ListManagedStacks(aws::CloudFormation& cfn
   ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::Stack> stacks, cfn.DescribeStacks());
   std::vector<aws::Stack> managed;
   for (auto& stack : stacks) {
-    if (IsManaged(stack.tags) && stack.status != "DELETE_COMPLETE") managed.push_back(std::move(stack));
+    if (IsManaged(stack.tags) && stack.status != "DELETE_COMPLETE")
+      managed.push_back(std::move(stack));
   }
   std::sort(managed.begin(), managed.end(),
             [](const aws::Stack& a, const aws::Stack& b) { return a.name < b.name; });

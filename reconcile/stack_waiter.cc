@@ -26,8 +26,7 @@ std::string StackNameOf(const std::string& name_or_id) {
 
 bool NeedsRecreate(const std::string& status) {
   return status == "ROLLBACK_COMPLETE" || status == "ROLLBACK_FAILED" ||
-         status == "REVIEW_IN_PROGRESS" || status == "CREATE_FAILED" ||
-         status == "DELETE_FAILED";
+         status == "REVIEW_IN_PROGRESS" || status == "CREATE_FAILED" || status == "DELETE_FAILED";
 }
 
 bool IsTerminalStatus(const std::string& status) {
@@ -37,7 +36,10 @@ bool IsTerminalStatus(const std::string& status) {
 
 StackWaiter::StackWaiter(aws::CloudFormation& cfn, base::Clock& clock, ProgressSink sink,
                          WaitOptions options)
-    : cfn_(cfn), clock_(clock), sink_(std::move(sink)), options_(options),
+    : cfn_(cfn),
+      clock_(clock),
+      sink_(std::move(sink)),
+      options_(options),
       started_(clock.SteadyNow()) {}
 
 base::Status StackWaiter::Begin(const std::string& stack) {
@@ -136,7 +138,8 @@ base::Result<WaitResult> StackWaiter::Wait(const std::string& stack) {
         result.interrupted = true;
         return result;
       }
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_poll - clock_.SteadyNow());
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(next_poll - clock_.SteadyNow());
       clock_.SleepFor(std::min(left, std::chrono::milliseconds(200)));
     }
   }

@@ -35,8 +35,8 @@ struct WaitResult {
   // when timed_out or interrupted, the last status seen, still in progress.
   std::string final_status;
   std::vector<FailedResource> failures;  // in the order they happened; root causes first
-  bool timed_out = false;    // the timeout passed first
-  bool interrupted = false;  // WaitOptions::interrupted was set first
+  bool timed_out = false;                // the timeout passed first
+  bool interrupted = false;              // WaitOptions::interrupted was set first
   // Set when the crash detector saw a service's tasks keep stopping: what it saw.
   std::string crashed;
 };
@@ -54,8 +54,7 @@ bool NeedsRecreate(const std::string& status);
 // sink as it appears. Not thread-safe; one waiter per operation.
 class StackWaiter {
  public:
-  StackWaiter(aws::CloudFormation& cfn, base::Clock& clock, ProgressSink sink,
-              WaitOptions options);
+  StackWaiter(aws::CloudFormation& cfn, base::Clock& clock, ProgressSink sink, WaitOptions options);
 
   // Records the events the stack already has, so Wait reports only new ones. Call before
   // starting the operation; a stack that does not exist yet has none.

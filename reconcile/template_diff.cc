@@ -40,9 +40,11 @@ void Diff(const std::string& path, const json& before, const json& after,
       bool entry = path == "Resources" || path == "Parameters" || path == "Outputs" ||
                    path == "Conditions" || path == "Mappings";
       if (!before.contains(key)) {
-        out->push_back("+ " + child + (entry ? TypeSuffix(after[key]) : ": " + Shorten(after[key])));
+        out->push_back("+ " + child +
+                       (entry ? TypeSuffix(after[key]) : ": " + Shorten(after[key])));
       } else if (!after.contains(key)) {
-        out->push_back("- " + child + (entry ? TypeSuffix(before[key]) : ": " + Shorten(before[key])));
+        out->push_back("- " + child +
+                       (entry ? TypeSuffix(before[key]) : ": " + Shorten(before[key])));
       } else {
         Diff(child, before[key], after[key], out);
       }

@@ -36,8 +36,8 @@ bool IsGet(const Request& request) { return request.method == "GET" || request.m
 
 }  // namespace
 
-HttpServer::HttpServer(controller::Controller& controller, WebhookHandler& webhooks, metrics::Metrics* metrics,
-                       Options options)
+HttpServer::HttpServer(controller::Controller& controller, WebhookHandler& webhooks,
+                       metrics::Metrics* metrics, Options options)
     : controller_(controller),
       webhooks_(webhooks),
       metrics_(metrics),

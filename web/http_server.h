@@ -7,10 +7,10 @@
 
 #include "base/result.h"
 #include "controller/controller.h"
-#include "web/webhook_handler.h"
 #include "metrics/metrics.h"
 #include "server/listener.h"
 #include "server/socket.h"
+#include "web/webhook_handler.h"
 
 namespace ecsync::web {
 
@@ -42,8 +42,8 @@ class HttpServer {
     size_t max_connections = 512;
     size_t max_connections_per_client = 64;
   };
-  HttpServer(controller::Controller& controller, WebhookHandler& webhooks, metrics::Metrics* metrics,
-             Options options);
+  HttpServer(controller::Controller& controller, WebhookHandler& webhooks,
+             metrics::Metrics* metrics, Options options);
   ~HttpServer();
 
   // Binds the addresses (port 0 picks a free one) and starts serving. kInvalid naming the

@@ -67,7 +67,8 @@ std::string RenderStatusPage(const controller::StatusStore& store, const std::st
       "</tr>\n";
   for (const controller::RepositoryStatus& r : store.Repositories()) {
     html += "<tr>" + Cell(r.name) + Cell(r.url) + Cell(r.ref) + Cell(Short(r.last_commit)) +
-            Cell(controller::FormatTime(r.last_fetch)) + Cell(r.last_error) + Cell(NextCheck(r)) + "</tr>\n";
+            Cell(controller::FormatTime(r.last_fetch)) + Cell(r.last_error) + Cell(NextCheck(r)) +
+            "</tr>\n";
   }
   html +=
       "</table>\n<h2>Projects</h2>\n<table><tr><th>project</th><th>stack</th><th>condition</th>"
@@ -80,8 +81,8 @@ std::string RenderStatusPage(const controller::StatusStore& store, const std::st
       const controller::RunRecord& run = p.runs.front();
       last_run = controller::FormatTime(run.started) + " " + run.action + " " + run.result;
     }
-    html += "<tr>" + Cell(p.key) + Cell(p.stack) + "<td class=\"" + std::string(condition) +
-            "\">" + condition + (p.suspended ? " (suspended)" : "") + "</td>" + Cell(p.reason) +
+    html += "<tr>" + Cell(p.key) + Cell(p.stack) + "<td class=\"" + std::string(condition) + "\">" +
+            condition + (p.suspended ? " (suspended)" : "") + "</td>" + Cell(p.reason) +
             Cell(Short(p.last_applied_revision)) + Cell(Short(p.last_attempted_revision)) +
             Cell(p.stack_status) +
             Cell(p.drift_status.empty() ? "" : p.drift_status + " " + p.drift_detail) +

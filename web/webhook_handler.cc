@@ -48,9 +48,9 @@ WebhookHandler::WebhookHandler(Repositories repositories, metrics::Metrics* metr
       per_source_(options.source_requests_per_second, options.source_burst, clock),
       refused_(options.refused_requests_per_second, options.refused_burst, clock) {}
 
-WebhookResponse WebhookHandler::Answer(webhook::Provider provider, const std::string& source, int status,
-                                       const std::string& result, const std::string& detail,
-                                       bool quiet) {
+WebhookResponse WebhookHandler::Answer(webhook::Provider provider, const std::string& source,
+                                       int status, const std::string& result,
+                                       const std::string& detail, bool quiet) {
   if (metrics_ != nullptr) metrics_->Webhook(webhook::ProviderName(provider), result);
   // Details may quote the request (delivery ids, payload values): any bytes.
   const std::string clean = base::Utf8Prefix(detail, 1000);
@@ -66,21 +66,22 @@ WebhookResponse WebhookHandler::Answer(webhook::Provider provider, const std::st
   return {status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
-WebhookResponse WebhookHandler::Refuse(webhook::Provider provider, const std::string& source, int status,
-                                       const std::string& result, const std::string& detail) {
+WebhookResponse WebhookHandler::Refuse(webhook::Provider provider, const std::string& source,
+                                       int status, const std::string& result,
+                                       const std::string& detail) {
   const bool within_budget = refused_.TryAcquire(source);
   return Answer(provider, source, status, result, detail, /*quiet=*/!within_budget);
 }
 
-WebhookResponse WebhookHandler::TooLarge(webhook::Provider provider, const std::string& source_address) {
+WebhookResponse WebhookHandler::TooLarge(webhook::Provider provider,
+                                         const std::string& source_address) {
   const std::string detail = "body over " + std::to_string(options_.max_body_bytes) + " bytes";
   if (source_address.empty()) return Answer(provider, "", 413, "too_large", detail);
   return Refuse(provider, webhook::SourceKey(source_address), 413, "too_large", detail);
 }
 
 WebhookResponse WebhookHandler::Handle(webhook::Provider provider, const webhook::Headers& headers,
-                                       const std::string& body,
-                                       const std::string& source_address) {
+                                       const std::string& body, const std::string& source_address) {
   const std::string source = webhook::SourceKey(source_address);
   // The HTTP server would turn an exception into a 500 that quotes it; nothing here should
   // throw, but the answer to a stranger must never depend on that.
@@ -88,7 +89,8 @@ WebhookResponse WebhookHandler::Handle(webhook::Provider provider, const webhook
     return HandleChecked(provider, headers, body, source);
   } catch (const std::exception& e) {
     base::Log(base::LogLevel::kError, "webhook handler failed",
-              {{"provider", webhook::ProviderName(provider)}, {"error", base::Utf8Prefix(e.what(), 500)}});
+              {{"provider", webhook::ProviderName(provider)},
+               {"error", base::Utf8Prefix(e.what(), 500)}});
   } catch (...) {
     base::Log(base::LogLevel::kError, "webhook handler failed",
               {{"provider", webhook::ProviderName(provider)}});
@@ -96,9 +98,9 @@ WebhookResponse WebhookHandler::Handle(webhook::Provider provider, const webhook
   return Answer(provider, source, 500, "error", "internal error; see the ecsync log");
 }
 
-WebhookResponse WebhookHandler::HandleChecked(webhook::Provider provider, const webhook::Headers& headers,
-                                              const std::string& body,
-                                              const std::string& source) {
+WebhookResponse WebhookHandler::HandleChecked(webhook::Provider provider,
+                                              const webhook::Headers& headers,
+                                              const std::string& body, const std::string& source) {
   const webhook::WebhookProof proof(provider, headers, body);
   // An address that keeps sending refused requests gets its unsigned ones refused without
   // further work. Signed ones are still verified: git hosts deliver every customer's hooks

@@ -6,9 +6,9 @@
 
 #include "base/clock.h"
 #include "controller/controller.h"
-#include "webhook/webhook.h"
-#include "webhook/limits.h"
 #include "metrics/metrics.h"
+#include "webhook/limits.h"
+#include "webhook/webhook.h"
 
 namespace ecsync::web {
 
@@ -71,8 +71,8 @@ class WebhookHandler {
 
   // `source_address` is the peer's IP address as the server saw it ("203.0.113.7", "::1");
   // "" when unknown (all such requests share one budget).
-  WebhookResponse Handle(webhook::Provider provider, const webhook::Headers& headers, const std::string& body,
-                         const std::string& source_address);
+  WebhookResponse Handle(webhook::Provider provider, const webhook::Headers& headers,
+                         const std::string& body, const std::string& source_address);
   // For requests refused before their body was read (Content-Length over the limit): 413,
   // logged and counted like any refusal, and charged to `source_address` when given.
   WebhookResponse TooLarge(webhook::Provider provider, const std::string& source_address = "");
@@ -87,8 +87,7 @@ class WebhookHandler {
                          const std::string& result, const std::string& detail);
   // `quiet` logs at debug level instead of info/warn.
   WebhookResponse Answer(webhook::Provider provider, const std::string& source, int status,
-                         const std::string& result, const std::string& detail,
-                         bool quiet = false);
+                         const std::string& result, const std::string& detail, bool quiet = false);
 
   Repositories repositories_;
   metrics::Metrics* metrics_;

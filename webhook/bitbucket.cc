@@ -62,9 +62,8 @@ base::Status ParseCloudPush(const std::string& where, const json& body, WebhookE
     const std::string name = String(*side, {"name"});
     if (name.empty()) return base::InvalidError(at + ".name is missing or empty");
     RefUpdate update;
-    ECSYNC_ASSIGN_OR_RETURN(update.ref,
-                            RefName((type == "tag" ? "refs/tags/" : "refs/heads/") + name,
-                                    at + ".name"));
+    ECSYNC_ASSIGN_OR_RETURN(
+        update.ref, RefName((type == "tag" ? "refs/tags/" : "refs/heads/") + name, at + ".name"));
     update.deleted = deleted;
     if (!deleted) {
       const std::string hash = String(*side, {"target", "hash"});
@@ -89,8 +88,8 @@ void CollectBitbucketUrls(const json& body, WebhookEvent& event) {
   // Cloud: the web page, whose key equals the clone URLs' (https://bitbucket.org/ws/repo).
   AddUrl(event.clone_urls, String(body, {"repository", "links", "html", "href"}));
   const std::string full_name = String(body, {"repository", "full_name"});
-  if (event.clone_urls.empty() && !full_name.empty() && String(body, {"repository", "type"}) ==
-                                                            "repository") {
+  if (event.clone_urls.empty() && !full_name.empty() &&
+      String(body, {"repository", "type"}) == "repository") {
     AddUrl(event.clone_urls, "https://bitbucket.org/" + full_name);
   }
   // Server payloads whose repository has no links still name its project and slug. (Cloud
@@ -108,8 +107,9 @@ base::Status ParseBitbucketPush(const std::string& event_key, const json& body,
   CollectBitbucketUrls(body, event);
   if (event.clone_urls.empty() && event.repository_path.empty()) {
     return base::InvalidError(
-        where + ": no repository in the payload (expected repository.links.clone[].href, "
-                "repository.project.key and slug, or repository.links.html.href)");
+        where +
+        ": no repository in the payload (expected repository.links.clone[].href, "
+        "repository.project.key and slug, or repository.links.html.href)");
   }
   return event_key == "repo:push" ? ParseCloudPush(where, body, event)
                                   : ParseServerPush(where, body, event);

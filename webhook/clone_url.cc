@@ -73,8 +73,8 @@ std::string CloneUrlKey(const std::string& url) {
 
   // scp-like "[user@]host:path": a ':' before any '/'.
   const auto colon = s.find(':');
-  if (colon != std::string_view::npos && colon > 0 && s.substr(0, colon).find('/') ==
-                                                           std::string_view::npos) {
+  if (colon != std::string_view::npos && colon > 0 &&
+      s.substr(0, colon).find('/') == std::string_view::npos) {
     return NetworkKey(s.substr(0, colon), s.substr(colon + 1));
   }
   return CleanPath(s);

@@ -41,9 +41,9 @@ class KeyedRateLimiter {
   const size_t max_keys_;
   base::Clock& clock_;
   std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;  // guarded by mu_
-  Bucket overflow_;                                  // guarded by mu_
-  std::chrono::steady_clock::time_point last_sweep_; // guarded by mu_
+  std::unordered_map<std::string, Bucket> buckets_;   // guarded by mu_
+  Bucket overflow_;                                   // guarded by mu_
+  std::chrono::steady_clock::time_point last_sweep_;  // guarded by mu_
 };
 
 // The key a sender's address is limited by: an IPv4 address as is (also when written as an

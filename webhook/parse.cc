@@ -32,8 +32,7 @@ const char* Title(Provider provider) {
 }
 
 bool IsHex(std::string_view s) {
-  return std::all_of(s.begin(), s.end(),
-                     [](unsigned char c) { return std::isxdigit(c) != 0; });
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
 }
 
 int HexValue(char c) {
@@ -77,8 +76,8 @@ base::Result<std::string> RefName(std::string ref, const std::string& where) {
   if (ref.empty()) return base::InvalidError(where + " is missing or empty");
   for (unsigned char c : ref) {
     if (c <= ' ' || c == 0x7f) {
-      return base::InvalidError(where + " is not a valid ref name: '" +
-                                base::Utf8Prefix(ref, 200) + "'");
+      return base::InvalidError(where + " is not a valid ref name: '" + base::Utf8Prefix(ref, 200) +
+                                "'");
     }
   }
   if (!ref.starts_with("refs/")) ref = "refs/heads/" + ref;

@@ -4,8 +4,8 @@
 
 #include "base/hash.h"
 #include "base/strings.h"
-#include "webhook/webhook.h"
 #include "webhook/parse.h"
+#include "webhook/webhook.h"
 
 namespace ecsync::webhook {
 

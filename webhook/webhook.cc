@@ -8,7 +8,6 @@
 
 namespace ecsync::webhook {
 
-using nlohmann::json;
 using internal::AddUrl;
 using internal::CollectBitbucketUrls;
 using internal::CommitId;
@@ -23,6 +22,7 @@ using internal::RefName;
 using internal::String;
 using internal::Title;
 using internal::Update;
+using nlohmann::json;
 
 namespace {
 
@@ -84,8 +84,8 @@ base::Status ParseGitLab(const json& body, WebhookEvent& event) {
   const std::string checkout = String(body, {"checkout_sha"});
   ECSYNC_ASSIGN_OR_RETURN(
       RefUpdate update,
-      Update(String(body, {"ref"}), (IsZeroId(after) || checkout.empty()) ? after : checkout,
-             false, where));
+      Update(String(body, {"ref"}), (IsZeroId(after) || checkout.empty()) ? after : checkout, false,
+             where));
   event.refs.push_back(std::move(update));
   return base::Status::Ok();
 }
@@ -166,9 +166,9 @@ std::string DeliveryId(Provider provider, const Headers& headers) {
 }  // namespace
 
 bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) const {
-  return std::lexicographical_compare(
-      a.begin(), a.end(), b.begin(), b.end(),
-      [](char x, char y) { return base::AsciiLower(x) < base::AsciiLower(y); });
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return base::AsciiLower(x) < base::AsciiLower(y);
+  });
 }
 
 const char* ProviderName(Provider provider) {

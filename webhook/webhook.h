@@ -37,14 +37,14 @@ using Headers = std::map<std::string, std::string, CaseInsensitiveLess>;
 
 // One ref a push changed.
 struct RefUpdate {
-  std::string ref;      // full name: "refs/heads/main", "refs/tags/v1"
-  std::string commit;   // the new head (40 or 64 lower-case hex); "" when deleted or not given
-  bool deleted = false; // the ref was deleted (the host sent the all-zero id or a DELETE)
+  std::string ref;       // full name: "refs/heads/main", "refs/tags/v1"
+  std::string commit;    // the new head (40 or 64 lower-case hex); "" when deleted or not given
+  bool deleted = false;  // the ref was deleted (the host sent the all-zero id or a DELETE)
 };
 
 // What a webhook delivery says.
 struct WebhookEvent {
-  std::string event;   // the provider's event name, for logs: "push", "Tag Push Hook", ...
+  std::string event;  // the provider's event name, for logs: "push", "Tag Push Hook", ...
   // A connectivity test (GitHub "ping", also from organization hooks, which name no
   // repository; Bitbucket Server "diagnostics:ping"): answer, queue nothing.
   // Gitea's and GitLab's "test" buttons send an ordinary push and parse as one.
@@ -146,8 +146,8 @@ class DeliveryLog {
  private:
   const std::size_t capacity_;
   std::mutex mu_;
-  std::deque<std::string> order_;          // guarded by mu_; oldest first
-  std::unordered_set<std::string> ids_;    // guarded by mu_; the same ids as order_
+  std::deque<std::string> order_;        // guarded by mu_; oldest first
+  std::unordered_set<std::string> ids_;  // guarded by mu_; the same ids as order_
 };
 
 }  // namespace ecsync::webhook

@@ -134,13 +134,17 @@ TEST(BuildInputs, ReadsEveryHashedInputFromTheCommit) {
   EXPECT_EQ(inputs->platform, "linux/amd64,linux/arm64");
   EXPECT_EQ(inputs->CanonicalEncoding(),
             "ecsync-image-inputs 1\n"
-            "context-tree 40:" + inputs->context_tree + "\n"
-            "dockerfile 17:docker/Dockerfile\n"
-            "dockerfile-object 40:" + inputs->dockerfile_object + "\n"
-            "target 7:runtime\n"
-            "arg 5:DEBUG\n"
-            "arg 11:VERSION=1.4\n"
-            "platform 23:linux/amd64,linux/arm64\n");
+            "context-tree 40:" +
+                inputs->context_tree +
+                "\n"
+                "dockerfile 17:docker/Dockerfile\n"
+                "dockerfile-object 40:" +
+                inputs->dockerfile_object +
+                "\n"
+                "target 7:runtime\n"
+                "arg 5:DEBUG\n"
+                "arg 11:VERSION=1.4\n"
+                "platform 23:linux/amd64,linux/arm64\n");
   const std::string tag = inputs->Tag();
   EXPECT_EQ(tag.size(), 32u);
   EXPECT_EQ(tag.find_first_not_of("0123456789abcdef"), std::string::npos);

@@ -40,9 +40,9 @@ TEST(ImageRef, DockerHubShortNames) {
 }
 
 TEST(ImageRef, RefusesWhatTheGrammarDoesNot) {
-  for (const char* bad : {"", "Registry.example.com/Web:1", "example.com/web:", "example.com/web:-x",
-                          "example.com/web@sha256:abc", "example.com/a..b", "example.com//web",
-                          "example.com/web/", "exa_mple.com/web"}) {
+  for (const char* bad : {"", "Registry.example.com/Web:1", "example.com/web:",
+                          "example.com/web:-x", "example.com/web@sha256:abc", "example.com/a..b",
+                          "example.com//web", "example.com/web/", "exa_mple.com/web"}) {
     auto ref = ParseImageRef(bad);
     EXPECT_FALSE(ref.ok()) << bad;
     if (!ref.ok()) {

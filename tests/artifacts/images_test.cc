@@ -85,9 +85,9 @@ TEST(WaitForImages, DeadlineNamesEveryMissingReference) {
   options.timeout = 5min;
   options.poll_interval = 40s;
   options.clock = &clock;
-  auto pinned = WaitForImages(
-      {Target("web", "t-web"), Target("api", "t-api"), Target("worker", "t-worker")}, registry,
-      options);
+  auto pinned =
+      WaitForImages({Target("web", "t-web"), Target("api", "t-api"), Target("worker", "t-worker")},
+                    registry, options);
   ASSERT_FALSE(pinned.ok());
   EXPECT_EQ(pinned.status().kind(), base::ErrorKind::kNotFound);
   const std::string message = pinned.status().message();

@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "base/env.h"
 #include "aws/make_clients.h"
+#include "base/env.h"
 #include "base/hash.h"
 #include "tests/support/support.h"
 
@@ -26,9 +26,9 @@ class LocalRegistry {
  public:
   explicit LocalRegistry(bool basic_auth) {
     port_ = testing::FreeLoopbackPort();
-    std::string config = "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: " +
-                         dir_.path() + "/data\nhttp:\n  addr: 127.0.0.1:" + std::to_string(port_) +
-                         "\n";
+    std::string config =
+        "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: " +
+        dir_.path() + "/data\nhttp:\n  addr: 127.0.0.1:" + std::to_string(port_) + "\n";
     if (basic_auth) {
       // bcrypt, the only scheme the registry's htpasswd reader accepts.
       const char* hash = crypt(kPassword, "$2b$05$abcdefghijklmnopqrstuu");
@@ -49,11 +49,12 @@ class LocalRegistry {
 
   // Pushes a one-layer image as `repository`:`tag` the way a client does (blobs first, then
   // the manifest); sets `digest` to the one the registry answered for the manifest.
-  void Push(const std::string& repository, const std::string& tag,
-            const std::string& media_type, const std::string& layer_bytes, std::string* digest) {
+  void Push(const std::string& repository, const std::string& tag, const std::string& media_type,
+            const std::string& layer_bytes, std::string* digest) {
     httplib::Client client("127.0.0.1", port_);
     client.set_basic_auth(kUser, kPassword);
-    const std::string config_blob = R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}})";
+    const std::string config_blob =
+        R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}})";
     for (const std::string& blob : {config_blob, layer_bytes}) {
       // Start an upload, then finish it in one PUT of the whole blob.
       auto started = client.Post("/v2/" + repository + "/blobs/uploads/", "", "text/plain");
@@ -63,8 +64,8 @@ class LocalRegistry {
         location = location.substr(location.find('/', scheme + 3));
       }
       location += (location.find('?') == std::string::npos ? "?" : "&");
-      auto r = client.Put(location + "digest=" + Sha256Digest(blob), blob,
-                          "application/octet-stream");
+      auto r =
+          client.Put(location + "digest=" + Sha256Digest(blob), blob, "application/octet-stream");
       ASSERT_TRUE(r && r->status == 201) << (r ? r->status : -1) << " " << (r ? r->body : "");
     }
     const bool oci = media_type.find("oci") != std::string::npos;
@@ -100,9 +101,8 @@ TEST(RegistryV2, AnonymousHeadReadsTheManifestDigest) {
   ASSERT_NO_FATAL_FAILURE(registry.Push("shop/web", "abc123",
                                         "application/vnd.docker.distribution.manifest.v2+json",
                                         "layer one", &docker_digest));
-  ASSERT_NO_FATAL_FAILURE(registry.Push("shop/web", "oci",
-                                        "application/vnd.oci.image.manifest.v1+json", "layer two",
-                                        &oci_digest));
+  ASSERT_NO_FATAL_FAILURE(registry.Push(
+      "shop/web", "oci", "application/vnd.oci.image.manifest.v1+json", "layer two", &oci_digest));
   ASSERT_FALSE(docker_digest.empty());
   RegistryV2 v2(std::make_shared<aws::CurlHttpClient>(), RegistryV2Options{"http", "", ""});
 
@@ -173,8 +173,8 @@ class EcrRegistryTest : public ::testing::Test {
   // What a CI push leaves in ECR: the repository and an image manifest under `tag`. Returns
   // the digest ECR reports for it.
   std::string PushToEcr(const std::string& repository, const std::string& tag) {
-    auto created = client_->CallJson(kEcrService, "CreateRepository",
-                                     {{"repositoryName", repository}});
+    auto created =
+        client_->CallJson(kEcrService, "CreateRepository", {{"repositoryName", repository}});
     EXPECT_TRUE(created.ok() || created.status().kind() == base::ErrorKind::kConflict)
         << created.status().ToString();
     const std::string manifest =

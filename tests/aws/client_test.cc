@@ -89,8 +89,9 @@ TEST(ErrorMapping, StatusMessageIsCodeColonMessage) {
   EXPECT_EQ(s.kind(), base::ErrorKind::kInvalid);
   EXPECT_EQ(s.message(), "ValidationError: No updates are to be performed.");
   base::Status ec2 = ErrorStatusFromResponse(
-      400, "<Response><Errors><Error><Code>InvalidParameterValue</Code><Message>bad</Message>"
-           "</Error></Errors><RequestID>x</RequestID></Response>");
+      400,
+      "<Response><Errors><Error><Code>InvalidParameterValue</Code><Message>bad</Message>"
+      "</Error></Errors><RequestID>x</RequestID></Response>");
   EXPECT_EQ(ec2.message(), "InvalidParameterValue: bad");
   base::Status html = ErrorStatusFromResponse(502, "<html>Bad gateway</html>");
   EXPECT_EQ(html.kind(), base::ErrorKind::kTransient);
@@ -112,9 +113,11 @@ TEST(AwsClient, ThrottledThenSucceedsAfterBackoff) {
 
 TEST(AwsClient, GivesUpAfterThreeAttempts) {
   Fixture f;
-  for (int i = 0; i < 5; ++i) f.http->Push(500, "<ErrorResponse><Error><Code>InternalFailure"
-                                                "</Code><Message>oops</Message></Error>"
-                                                "</ErrorResponse>");
+  for (int i = 0; i < 5; ++i)
+    f.http->Push(500,
+                 "<ErrorResponse><Error><Code>InternalFailure"
+                 "</Code><Message>oops</Message></Error>"
+                 "</ErrorResponse>");
   auto stacks = f.cfn->DescribeStacks();
   ASSERT_FALSE(stacks.ok());
   EXPECT_EQ(stacks.status().kind(), base::ErrorKind::kTransient);
@@ -152,8 +155,9 @@ TEST(AwsClient, MissingStackIsNotFound) {
 
 TEST(AwsClient, SignsWithClockTimeAndSendsForm) {
   Fixture f;
-  f.http->Push(200, "<CreateStackResponse><CreateStackResult><StackId>arn:1</StackId>"
-                    "</CreateStackResult></CreateStackResponse>");
+  f.http->Push(200,
+               "<CreateStackResponse><CreateStackResult><StackId>arn:1</StackId>"
+               "</CreateStackResult></CreateStackResponse>");
   CreateStackRequest request;
   request.name = "web";
   request.template_body = "{\"Resources\":{}}";
@@ -166,11 +170,12 @@ TEST(AwsClient, SignsWithClockTimeAndSendsForm) {
   EXPECT_EQ(*id, "arn:1");
   const HttpRequest& sent = f.http->requests.at(0);
   EXPECT_EQ(sent.url, "http://127.0.0.1:1/");
-  EXPECT_EQ(sent.body,
-            "Action=CreateStack&Version=2010-05-15&StackName=web&TemplateBody=%7B%22Resources"
-            "%22%3A%7B%7D%7D&Parameters.member.1.ParameterKey=Env&Parameters.member.1."
-            "ParameterValue=prod&Tags.member.1.Key=ecsync%3Amanaged-by&Tags.member.1.Value="
-            "ecsync&Capabilities.member.1=CAPABILITY_IAM&OnFailure=DELETE&ClientRequestToken=tok-1");
+  EXPECT_EQ(
+      sent.body,
+      "Action=CreateStack&Version=2010-05-15&StackName=web&TemplateBody=%7B%22Resources"
+      "%22%3A%7B%7D%7D&Parameters.member.1.ParameterKey=Env&Parameters.member.1."
+      "ParameterValue=prod&Tags.member.1.Key=ecsync%3Amanaged-by&Tags.member.1.Value="
+      "ecsync&Capabilities.member.1=CAPABILITY_IAM&OnFailure=DELETE&ClientRequestToken=tok-1");
   EXPECT_EQ(HeaderOf(sent, "X-Amz-Date"), FormatAmzDate(f.clock.Now()));
   EXPECT_EQ(HeaderOf(sent, "X-Amz-Security-Token"), kToken);
   EXPECT_EQ(HeaderOf(sent, "Host"), "127.0.0.1:1");
@@ -207,15 +212,17 @@ TEST(AwsClient, PaginatesDescribeStackEvents) {
 
 TEST(AwsClient, Ec2UsesFlatListNames) {
   Fixture f;
-  f.http->Push(200, "<DescribeSubnetsResponse><subnetSet><item><subnetId>subnet-b</subnetId>"
-                    "</item><item><subnetId>subnet-a</subnetId></item></subnetSet>"
-                    "</DescribeSubnetsResponse>");
+  f.http->Push(200,
+               "<DescribeSubnetsResponse><subnetSet><item><subnetId>subnet-b</subnetId>"
+               "</item><item><subnetId>subnet-a</subnetId></item></subnetSet>"
+               "</DescribeSubnetsResponse>");
   Ec2Client ec2(f.client);
   auto ids = ec2.SubnetIds("vpc-1");
   ASSERT_TRUE(ids.ok()) << ids.status().ToString();
   EXPECT_EQ(*ids, (std::vector<std::string>{"subnet-a", "subnet-b"}));
-  EXPECT_EQ(f.http->requests[0].body,
-            "Action=DescribeSubnets&Version=2016-11-15&Filter.1.Name=vpc-id&Filter.1.Value.1=vpc-1");
+  EXPECT_EQ(
+      f.http->requests[0].body,
+      "Action=DescribeSubnets&Version=2016-11-15&Filter.1.Name=vpc-id&Filter.1.Value.1=vpc-1");
 }
 
 TEST(AwsClient, LogsNeverContainSecretsOrSignatures) {
@@ -287,24 +294,28 @@ TEST(AwsClient, DescribeChangeSetReadsEveryPageOfChanges) {
 
 TEST(AwsClient, DriftDetectionAndTerminationProtection) {
   Fixture f;
-  f.http->Push(200, "<R><DetectStackDriftResult><StackDriftDetectionId>d-1"
-                    "</StackDriftDetectionId></DetectStackDriftResult></R>");
-  f.http->Push(200, "<R><DescribeStackDriftDetectionStatusResult><StackId>arn:s</StackId>"
-                    "<StackDriftDetectionId>d-1</StackDriftDetectionId>"
-                    "<StackDriftStatus>DRIFTED</StackDriftStatus>"
-                    "<DetectionStatus>DETECTION_COMPLETE</DetectionStatus>"
-                    "<DriftedStackResourceCount>1</DriftedStackResourceCount>"
-                    "</DescribeStackDriftDetectionStatusResult></R>");
-  f.http->Push(200, "<R><DescribeStackResourceDriftsResult><StackResourceDrifts><member>"
-                    "<LogicalResourceId>Service</LogicalResourceId>"
-                    "<ResourceType>AWS::ECS::Service</ResourceType>"
-                    "<StackResourceDriftStatus>MODIFIED</StackResourceDriftStatus>"
-                    "<PropertyDifferences><member><PropertyPath>/DesiredCount</PropertyPath>"
-                    "<ExpectedValue>2</ExpectedValue><ActualValue>5</ActualValue>"
-                    "<DifferenceType>NOT_EQUAL</DifferenceType></member></PropertyDifferences>"
-                    "</member></StackResourceDrifts></DescribeStackResourceDriftsResult></R>");
-  f.http->Push(200, "<R><UpdateTerminationProtectionResult><StackId>arn:s</StackId>"
-                    "</UpdateTerminationProtectionResult></R>");
+  f.http->Push(200,
+               "<R><DetectStackDriftResult><StackDriftDetectionId>d-1"
+               "</StackDriftDetectionId></DetectStackDriftResult></R>");
+  f.http->Push(200,
+               "<R><DescribeStackDriftDetectionStatusResult><StackId>arn:s</StackId>"
+               "<StackDriftDetectionId>d-1</StackDriftDetectionId>"
+               "<StackDriftStatus>DRIFTED</StackDriftStatus>"
+               "<DetectionStatus>DETECTION_COMPLETE</DetectionStatus>"
+               "<DriftedStackResourceCount>1</DriftedStackResourceCount>"
+               "</DescribeStackDriftDetectionStatusResult></R>");
+  f.http->Push(200,
+               "<R><DescribeStackResourceDriftsResult><StackResourceDrifts><member>"
+               "<LogicalResourceId>Service</LogicalResourceId>"
+               "<ResourceType>AWS::ECS::Service</ResourceType>"
+               "<StackResourceDriftStatus>MODIFIED</StackResourceDriftStatus>"
+               "<PropertyDifferences><member><PropertyPath>/DesiredCount</PropertyPath>"
+               "<ExpectedValue>2</ExpectedValue><ActualValue>5</ActualValue>"
+               "<DifferenceType>NOT_EQUAL</DifferenceType></member></PropertyDifferences>"
+               "</member></StackResourceDrifts></DescribeStackResourceDriftsResult></R>");
+  f.http->Push(200,
+               "<R><UpdateTerminationProtectionResult><StackId>arn:s</StackId>"
+               "</UpdateTerminationProtectionResult></R>");
   auto id = f.cfn->DetectStackDrift("web");
   ASSERT_TRUE(id.ok());
   EXPECT_EQ(*id, "d-1");
@@ -340,8 +351,9 @@ TEST(ErrorMapping, ConflictsAndChangeSetKinds) {
 
 TEST(MakeAwsClients, NoCredentialsIsInvalidWithGuidance) {
   AwsClientsOptions options;
-  options.env = base::EnvFromMap({{"HOME", "/nonexistent"}, {"AWS_REGION", "us-east-1"},
-                            {"AWS_EC2_METADATA_DISABLED", "true"}});
+  options.env = base::EnvFromMap({{"HOME", "/nonexistent"},
+                                  {"AWS_REGION", "us-east-1"},
+                                  {"AWS_EC2_METADATA_DISABLED", "true"}});
   auto clients = MakeAwsClients(options);
   ASSERT_FALSE(clients.ok());
   EXPECT_EQ(clients.status().kind(), base::ErrorKind::kInvalid);
@@ -350,8 +362,10 @@ TEST(MakeAwsClients, NoCredentialsIsInvalidWithGuidance) {
 
 TEST(MakeAwsClients, NoRegionIsInvalid) {
   AwsClientsOptions options;
-  options.env = base::EnvFromMap({{"HOME", "/nonexistent"}, {"AWS_EC2_METADATA_DISABLED", "true"}, {"AWS_ACCESS_KEY_ID", "a"},
-                            {"AWS_SECRET_ACCESS_KEY", "b"}});
+  options.env = base::EnvFromMap({{"HOME", "/nonexistent"},
+                                  {"AWS_EC2_METADATA_DISABLED", "true"},
+                                  {"AWS_ACCESS_KEY_ID", "a"},
+                                  {"AWS_SECRET_ACCESS_KEY", "b"}});
   auto clients = MakeAwsClients(options);
   ASSERT_FALSE(clients.ok());
   EXPECT_NE(clients.status().message().find("region"), std::string::npos);

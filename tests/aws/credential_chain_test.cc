@@ -108,7 +108,8 @@ class Chain : public ::testing::Test {
 testing::MotoServer* Chain::moto_ = nullptr;
 
 TEST_F(Chain, EnvironmentKeys) {
-  auto creds = Resolve({{"AWS_ACCESS_KEY_ID", "AKENV"}, {"AWS_SECRET_ACCESS_KEY", "sk"},
+  auto creds = Resolve({{"AWS_ACCESS_KEY_ID", "AKENV"},
+                        {"AWS_SECRET_ACCESS_KEY", "sk"},
                         {"AWS_SESSION_TOKEN", "st"}});
   ASSERT_TRUE(creds.ok()) << creds.status().ToString();
   EXPECT_EQ(creds->access_key_id, "AKENV");
@@ -133,7 +134,8 @@ TEST_F(Chain, NothingConfiguredSaysWhatToSet) {
 }
 
 TEST_F(Chain, AssumeRoleFromSourceProfileThroughMotoSts) {
-  dir_.WriteFile("credentials", "[base]\naws_access_key_id = testing\naws_secret_access_key = testing\n");
+  dir_.WriteFile("credentials",
+                 "[base]\naws_access_key_id = testing\naws_secret_access_key = testing\n");
   dir_.WriteFile("config",
                  "[profile deploy]\n"
                  "role_arn = arn:aws:iam::123456789012:role/deployer\n"
@@ -158,8 +160,8 @@ TEST_F(Chain, AssumeRoleWithCredentialSourceEnvironment) {
                  "[default]\nrole_arn = arn:aws:iam::123456789012:role/ci\n"
                  "credential_source = Environment\n");
   // Environment keys alone would win; with --profile the profile's role is used on top.
-  auto creds = Resolve({{"AWS_ACCESS_KEY_ID", "testing"}, {"AWS_SECRET_ACCESS_KEY", "testing"}},
-                       "default");
+  auto creds =
+      Resolve({{"AWS_ACCESS_KEY_ID", "testing"}, {"AWS_SECRET_ACCESS_KEY", "testing"}}, "default");
   ASSERT_TRUE(creds.ok()) << creds.status().ToString();
   EXPECT_EQ(creds->access_key_id.rfind("ASIA", 0), 0u);
 }
@@ -202,14 +204,15 @@ TEST_F(Chain, CredentialProcessIsCachedAndRefreshedBeforeExpiry) {
       "#!/bin/sh\nn=$(cat " + counter + " 2>/dev/null || echo 0); n=$((n+1)); echo $n > " +
           counter + "\n" +
           "printf '{\"Version\":1,\"AccessKeyId\":\"AKPROC%s\",\"SecretAccessKey\":\"sk\","
-          "\"SessionToken\":\"st\",\"Expiration\":\"" + FormatIso8601(expiry) + "\"}' $n\n");
+          "\"SessionToken\":\"st\",\"Expiration\":\"" +
+          FormatIso8601(expiry) + "\"}' $n\n");
   dir_.WriteFile("config", "[default]\ncredential_process = sh " + script + "\n");
   auto provider = MakeCredentialChain(Options({}));
   ASSERT_TRUE(provider.ok()) << provider.status().ToString();
   EXPECT_EQ((*provider)->Get()->access_key_id, "AKPROC1");
   clock_.Advance(std::chrono::minutes(5));
   EXPECT_EQ((*provider)->Get()->access_key_id, "AKPROC1");  // cached
-  clock_.Advance(std::chrono::minutes(6));                   // within 5 min of expiry
+  clock_.Advance(std::chrono::minutes(6));                  // within 5 min of expiry
   EXPECT_EQ((*provider)->Get()->access_key_id, "AKPROC2");
 }
 
@@ -281,9 +284,9 @@ class FakeImds {
               res.set_content("web-role", "text/plain");
             } else if (path == "iam/security-credentials/web-role") {
               ++credential_calls;
-              res.set_content(CredentialJson("AKIMDS" + std::to_string(credential_calls.load()),
-                                             expiration),
-                              "application/json");
+              res.set_content(
+                  CredentialJson("AKIMDS" + std::to_string(credential_calls.load()), expiration),
+                  "application/json");
             } else if (path == "placement/region") {
               res.set_content("eu-central-1", "text/plain");
             } else {
@@ -313,7 +316,7 @@ TEST_F(Chain, Ec2InstanceMetadataV2CredentialsAndRegion) {
   EXPECT_EQ(creds->access_key_id, "AKIMDS1");
   EXPECT_EQ(imds.token_calls.load(), 1);
   EXPECT_EQ((*provider)->Get()->access_key_id, "AKIMDS1");  // cached
-  clock_.Advance(std::chrono::minutes(356));                 // 4 min before expiry
+  clock_.Advance(std::chrono::minutes(356));                // 4 min before expiry
   EXPECT_EQ((*provider)->Get()->access_key_id, "AKIMDS2");
   EXPECT_EQ(imds.token_calls.load(), 1);  // the session token is reused
 
@@ -326,9 +329,9 @@ TEST_F(Chain, Ec2InstanceMetadataV2CredentialsAndRegion) {
 TEST_F(Chain, UnreachableInstanceMetadataFailsFast) {
   int port = testing::FreeLoopbackPort();
   auto start = std::chrono::steady_clock::now();
-  auto creds = Resolve({{"AWS_EC2_METADATA_DISABLED", "false"},
-                        {"AWS_EC2_METADATA_SERVICE_ENDPOINT",
-                         "http://127.0.0.1:" + std::to_string(port)}});
+  auto creds =
+      Resolve({{"AWS_EC2_METADATA_DISABLED", "false"},
+               {"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:" + std::to_string(port)}});
   ASSERT_FALSE(creds.ok());
   EXPECT_EQ(creds.status().kind(), base::ErrorKind::kInvalid);
   EXPECT_NE(creds.status().message().find("no AWS credentials found"), std::string::npos);

@@ -27,12 +27,13 @@ TEST(ParseIni, ReadsSectionsCommentsAndSubSettings) {
 
 TEST(Credentials, EnvironmentComesFirst) {
   testing::TempDir dir;
-  std::string file = dir.WriteFile("credentials", "[default]\naws_access_key_id=FILE\n"
-                                                  "aws_secret_access_key=FILESECRET\n");
+  std::string file = dir.WriteFile("credentials",
+                                   "[default]\naws_access_key_id=FILE\n"
+                                   "aws_secret_access_key=FILESECRET\n");
   auto creds = ResolveCredentials({base::EnvFromMap({{"AWS_ACCESS_KEY_ID", "ENV"},
-                                               {"AWS_SECRET_ACCESS_KEY", "ENVSECRET"},
-                                               {"AWS_SESSION_TOKEN", "TOKEN"},
-                                               {"AWS_SHARED_CREDENTIALS_FILE", file}}),
+                                                     {"AWS_SECRET_ACCESS_KEY", "ENVSECRET"},
+                                                     {"AWS_SESSION_TOKEN", "TOKEN"},
+                                                     {"AWS_SHARED_CREDENTIALS_FILE", file}}),
                                    ""});
   ASSERT_TRUE(creds.ok()) << creds.status().ToString();
   EXPECT_EQ(creds->access_key_id, "ENV");
@@ -54,10 +55,10 @@ TEST(Credentials, SharedCredentialsFileProfileFromAwsProfile) {
                                    "[default]\naws_access_key_id=D\naws_secret_access_key=DS\n"
                                    "[work]\naws_access_key_id = W\naws_secret_access_key = WS\n"
                                    "aws_session_token = WT\n");
-  auto creds = ResolveCredentials(
-      {base::EnvFromMap({{"AWS_SHARED_CREDENTIALS_FILE", file}, {"AWS_PROFILE", "work"},
-                   {"AWS_CONFIG_FILE", dir.path() + "/missing"}}),
-       ""});
+  auto creds = ResolveCredentials({base::EnvFromMap({{"AWS_SHARED_CREDENTIALS_FILE", file},
+                                                     {"AWS_PROFILE", "work"},
+                                                     {"AWS_CONFIG_FILE", dir.path() + "/missing"}}),
+                                   ""});
   ASSERT_TRUE(creds.ok()) << creds.status().ToString();
   EXPECT_EQ(creds->access_key_id, "W");
   EXPECT_EQ(creds->session_token, "WT");
@@ -81,8 +82,8 @@ TEST(Credentials, ExplicitProfileSkipsEnvironment) {
   testing::TempDir dir;
   std::string file = dir.WriteFile("c", "[p]\naws_access_key_id=P\naws_secret_access_key=PS\n");
   auto creds = ResolveCredentials({base::EnvFromMap({{"AWS_ACCESS_KEY_ID", "ENV"},
-                                               {"AWS_SECRET_ACCESS_KEY", "ENVSECRET"},
-                                               {"AWS_SHARED_CREDENTIALS_FILE", file}}),
+                                                     {"AWS_SECRET_ACCESS_KEY", "ENVSECRET"},
+                                                     {"AWS_SHARED_CREDENTIALS_FILE", file}}),
                                    "p"});
   ASSERT_TRUE(creds.ok());
   EXPECT_EQ(creds->access_key_id, "P");
@@ -91,10 +92,9 @@ TEST(Credentials, ExplicitProfileSkipsEnvironment) {
 TEST(Credentials, MissingProfileNamesFilesAndProfile) {
   testing::TempDir dir;
   std::string file = dir.WriteFile("credentials", "[default]\naws_access_key_id=D\n");
-  auto creds = ResolveCredentials(
-      {base::EnvFromMap({{"AWS_SHARED_CREDENTIALS_FILE", file},
-                   {"AWS_CONFIG_FILE", dir.path() + "/config"}}),
-       "nope"});
+  auto creds = ResolveCredentials({base::EnvFromMap({{"AWS_SHARED_CREDENTIALS_FILE", file},
+                                                     {"AWS_CONFIG_FILE", dir.path() + "/config"}}),
+                                   "nope"});
   ASSERT_FALSE(creds.ok());
   EXPECT_EQ(creds.status().kind(), base::ErrorKind::kInvalid);
   EXPECT_NE(creds.status().message().find("'nope'"), std::string::npos);
@@ -133,8 +133,8 @@ TEST(Region, OrderIsAwsRegionThenDefaultRegionThenProfile) {
 }
 
 TEST(Endpoints, OverrideThenServiceVariableThenGlobalThenDefault) {
-  auto env = base::EnvFromMap({{"AWS_ENDPOINT_URL_CLOUDFORMATION", "http://cfn:1/"},
-                         {"AWS_ENDPOINT_URL", "http://all:2"}});
+  auto env = base::EnvFromMap(
+      {{"AWS_ENDPOINT_URL_CLOUDFORMATION", "http://cfn:1/"}, {"AWS_ENDPOINT_URL", "http://all:2"}});
   EXPECT_EQ(ResolveEndpoint("CloudFormation", "cloudformation", "us-east-1", "http://o:3", env),
             "http://o:3");
   EXPECT_EQ(ResolveEndpoint("CloudFormation", "cloudformation", "us-east-1", "", env),

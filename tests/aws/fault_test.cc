@@ -115,8 +115,10 @@ std::string FormatHttpDateForTest() {
 class FaultReplies {
  public:
   FaultReplies()
-      : real_(std::make_shared<CurlHttpClient>(CurlOptions{milliseconds(2000), milliseconds(10000), ""})),
-        impatient_(std::make_shared<CurlHttpClient>(CurlOptions{milliseconds(1000), milliseconds(150), ""})),
+      : real_(std::make_shared<CurlHttpClient>(
+            CurlOptions{milliseconds(2000), milliseconds(10000), ""})),
+        impatient_(std::make_shared<CurlHttpClient>(
+            CurlOptions{milliseconds(1000), milliseconds(150), ""})),
         slow_(milliseconds(600)) {}
 
   // Unscripted requests go to moto.
@@ -127,29 +129,33 @@ class FaultReplies {
     switch (fault) {
       case Fault::kThrottle:
         return FakeHttpClient::Answer(
-            400, "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
-                 "<Message>Rate exceeded</Message></Error></ErrorResponse>");
+            400,
+            "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+            "<Message>Rate exceeded</Message></Error></ErrorResponse>");
       case Fault::kServerError:
         return FakeHttpClient::Answer(
-            500, "<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code>"
-                 "<Message>We encountered an internal error</Message></Error></ErrorResponse>");
+            500,
+            "<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code>"
+            "<Message>We encountered an internal error</Message></Error></ErrorResponse>");
       case Fault::kDrop:
         return Redirect(real_, dropping_.url());
       case Fault::kSlow:
         return Redirect(impatient_, slow_.url());  // times out on slow_
       case Fault::kSkew:
         return FakeHttpClient::Answer(
-            400, "<ErrorResponse><Error><Code>RequestExpired</Code>"
-                 "<Message>Request has expired.</Message></Error></ErrorResponse>",
+            400,
+            "<ErrorResponse><Error><Code>RequestExpired</Code>"
+            "<Message>Request has expired.</Message></Error></ErrorResponse>",
             {{"Date", "Tue, 01 Jan 2030 12:00:00 GMT"}});
       case Fault::kBadSignature:
         return [](const HttpRequest&) -> base::Result<HttpResponse> {
           HttpResponse response;
           response.status = 403;
           response.headers = {{"Date", FormatHttpDateForTest()}};
-          response.body = "<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code>"
-                          "<Message>The request signature we calculated does not match</Message>"
-                          "</Error></ErrorResponse>";
+          response.body =
+              "<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code>"
+              "<Message>The request signature we calculated does not match</Message>"
+              "</Error></ErrorResponse>";
           return response;
         };
     }

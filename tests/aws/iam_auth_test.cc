@@ -25,11 +25,13 @@ class Recorder : public CallObserver {
 
 TEST(IamAuth, MotoAcceptsOurSignaturesAndRejectsAWrongSecret) {
   // The three setup calls below run unauthenticated; every later request is checked.
-  testing::MotoServer moto(std::map<std::string, std::string>{{"INITIAL_NO_AUTH_ACTION_COUNT", "3"}});
+  testing::MotoServer moto(
+      std::map<std::string, std::string>{{"INITIAL_NO_AUTH_ACTION_COUNT", "3"}});
   ASSERT_NE(moto.Aws({"iam", "create-user", "--user-name", "ecsync"}), "");
-  moto.Aws({"iam", "put-user-policy", "--user-name", "ecsync", "--policy-name", "all",
-                      "--policy-document",
-                      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})"});  // prints nothing
+  moto.Aws(
+      {"iam", "put-user-policy", "--user-name", "ecsync", "--policy-name", "all",
+       "--policy-document",
+       R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})"});  // prints nothing
   auto key = nlohmann::json::parse(moto.Aws({"iam", "create-access-key", "--user-name", "ecsync"}));
   const std::string id = key["AccessKey"]["AccessKeyId"];
   const std::string secret = key["AccessKey"]["SecretAccessKey"];

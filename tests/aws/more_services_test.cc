@@ -32,7 +32,6 @@ class MoreServices : public MotoClientsTest {
     EXPECT_TRUE(vpc.ok()) << vpc.status().ToString();
     return vpc.ok() ? *vpc : "";
   }
-
 };
 
 TEST_F(MoreServices, Elbv2LoadBalancersAndListenersEveryPage) {
@@ -50,12 +49,12 @@ TEST_F(MoreServices, Elbv2LoadBalancersAndListenersEveryPage) {
     ASSERT_TRUE(lb.contains("LoadBalancers")) << name;
     arns.push_back(lb["LoadBalancers"][0]["LoadBalancerArn"]);
   }
-  Json tg = Cli({"elbv2", "create-target-group", "--name", "web-tg", "--protocol", "HTTP",
-                 "--port", "80", "--vpc-id", vpc});
+  Json tg = Cli({"elbv2", "create-target-group", "--name", "web-tg", "--protocol", "HTTP", "--port",
+                 "80", "--vpc-id", vpc});
   const std::string tg_arn = tg["TargetGroups"][0]["TargetGroupArn"];
-  Json listener = Cli({"elbv2", "create-listener", "--load-balancer-arn", arns[1], "--protocol",
-                       "HTTP", "--port", "8080", "--default-actions",
-                       "Type=forward,TargetGroupArn=" + tg_arn});
+  Json listener =
+      Cli({"elbv2", "create-listener", "--load-balancer-arn", arns[1], "--protocol", "HTTP",
+           "--port", "8080", "--default-actions", "Type=forward,TargetGroupArn=" + tg_arn});
   ASSERT_TRUE(listener.contains("Listeners"));
 
   // Three load balancers, two per page.
@@ -107,30 +106,27 @@ TEST_F(MoreServices, Elbv2LoadBalancersAndListenersEveryPage) {
             base::ErrorKind::kNotFound);
   const std::string gone =
       arns[0].substr(0, arns[0].find("loadbalancer/")) + "loadbalancer/app/gone/0123456789abcdef";
-  EXPECT_EQ(clients_.elbv2->DescribeListeners(gone).status().kind(),
-            base::ErrorKind::kNotFound);
+  EXPECT_EQ(clients_.elbv2->DescribeListeners(gone).status().kind(), base::ErrorKind::kNotFound);
 }
 
 TEST_F(MoreServices, RouteTablesAndPublicSubnets) {
   const std::string vpc = Cli({"ec2", "create-vpc", "--cidr-block", "10.9.0.0/16"})["Vpc"]["VpcId"];
   std::vector<std::string> subnets;
   for (const char* cidr : {"10.9.1.0/24", "10.9.2.0/24", "10.9.3.0/24"}) {
-    subnets.push_back(Cli({"ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block", cidr})
-                          ["Subnet"]["SubnetId"]);
+    subnets.push_back(
+        Cli({"ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block", cidr})["Subnet"]["SubnetId"]);
   }
   const std::string igw =
       Cli({"ec2", "create-internet-gateway"})["InternetGateway"]["InternetGatewayId"];
   Cli({"ec2", "attach-internet-gateway", "--internet-gateway-id", igw, "--vpc-id", vpc});
-  const std::string public_rt = Cli({"ec2", "create-route-table", "--vpc-id", vpc})
-                                    ["RouteTable"]["RouteTableId"];
+  const std::string public_rt =
+      Cli({"ec2", "create-route-table", "--vpc-id", vpc})["RouteTable"]["RouteTableId"];
   Cli({"ec2", "create-route", "--route-table-id", public_rt, "--destination-cidr-block",
        "0.0.0.0/0", "--gateway-id", igw});
-  Cli({"ec2", "associate-route-table", "--route-table-id", public_rt, "--subnet-id",
-       subnets[0]});
-  const std::string private_rt = Cli({"ec2", "create-route-table", "--vpc-id", vpc})
-                                     ["RouteTable"]["RouteTableId"];
-  Cli({"ec2", "associate-route-table", "--route-table-id", private_rt, "--subnet-id",
-       subnets[1]});
+  Cli({"ec2", "associate-route-table", "--route-table-id", public_rt, "--subnet-id", subnets[0]});
+  const std::string private_rt =
+      Cli({"ec2", "create-route-table", "--vpc-id", vpc})["RouteTable"]["RouteTableId"];
+  Cli({"ec2", "associate-route-table", "--route-table-id", private_rt, "--subnet-id", subnets[1]});
   // subnets[2] has no explicit table: it uses the main one.
 
   auto tables = clients_.ec2->DescribeRouteTables(vpc);
@@ -160,8 +156,8 @@ TEST_F(MoreServices, RouteTablesAndPublicSubnets) {
   EXPECT_EQ(*public_subnets, std::vector<std::string>{subnets[0]});
 
   // A default route to the internet gateway on the main table makes subnets[2] public too.
-  Cli({"ec2", "create-route", "--route-table-id", main_rt, "--destination-cidr-block",
-       "0.0.0.0/0", "--gateway-id", igw});
+  Cli({"ec2", "create-route", "--route-table-id", main_rt, "--destination-cidr-block", "0.0.0.0/0",
+       "--gateway-id", igw});
   public_subnets = PublicSubnetIds(*clients_.ec2, vpc);
   ASSERT_TRUE(public_subnets.ok()) << public_subnets.status().ToString();
   std::vector<std::string> expected{subnets[0], subnets[2]};
@@ -184,8 +180,8 @@ TEST_F(MoreServices, SecurityGroupsByIdAndFilter) {
   const std::string vpc = Cli({"ec2", "create-vpc", "--cidr-block", "10.8.0.0/16"})["Vpc"]["VpcId"];
   const std::string web = Cli({"ec2", "create-security-group", "--group-name", "web",
                                "--description", "web", "--vpc-id", vpc})["GroupId"];
-  const std::string db = Cli({"ec2", "create-security-group", "--group-name", "db",
-                              "--description", "db", "--vpc-id", vpc})["GroupId"];
+  const std::string db = Cli({"ec2", "create-security-group", "--group-name", "db", "--description",
+                              "db", "--vpc-id", vpc})["GroupId"];
 
   auto groups = clients_.ec2->DescribeSecurityGroups({web}, {});
   ASSERT_TRUE(groups.ok()) << groups.status().ToString();
@@ -214,8 +210,12 @@ TEST_F(MoreServices, EfsFileSystemsEveryPage) {
   std::vector<std::string> ids;
   for (int i = 0; i < 3; ++i) {
     std::string n = std::to_string(i);
-    std::vector<std::string> args{"efs", "create-file-system", "--creation-token", "t" + n,
-                                  "--tags", "Key=Name,Value=fs" + n,
+    std::vector<std::string> args{"efs",
+                                  "create-file-system",
+                                  "--creation-token",
+                                  "t" + n,
+                                  "--tags",
+                                  "Key=Name,Value=fs" + n,
                                   "Key=com.docker.compose.volume,Value=v" + n};
     if (i == 1) {
       for (const char* arg : {"--encrypted", "--performance-mode", "maxIO"}) args.push_back(arg);
@@ -268,13 +268,14 @@ TEST_F(MoreServices, EfsMountTargetsEveryPage) {
                            "10.7." + std::to_string(third++) + ".0/24", "--availability-zone",
                            zone})["Subnet"]["SubnetId"]);
   }
-  const std::string fs = Cli({"efs", "create-file-system", "--creation-token", "mt"})
-                             ["FileSystemId"];
-  const std::string bare = Cli({"efs", "create-file-system", "--creation-token", "bare"})
-                               ["FileSystemId"];
+  const std::string fs =
+      Cli({"efs", "create-file-system", "--creation-token", "mt"})["FileSystemId"];
+  const std::string bare =
+      Cli({"efs", "create-file-system", "--creation-token", "bare"})["FileSystemId"];
   std::vector<std::string> ids;
   for (const std::string& subnet : subnets) {
-    Json target = Cli({"efs", "create-mount-target", "--file-system-id", fs, "--subnet-id", subnet});
+    Json target =
+        Cli({"efs", "create-mount-target", "--file-system-id", fs, "--subnet-id", subnet});
     ASSERT_TRUE(target.contains("MountTargetId")) << subnet;
     ids.push_back(target["MountTargetId"]);
   }

@@ -9,8 +9,8 @@
 #include <string>
 #include <thread>
 
-#include "base/env.h"
 #include "aws/make_clients.h"
+#include "base/env.h"
 #include "tests/support/support.h"
 
 namespace ecsync::aws {

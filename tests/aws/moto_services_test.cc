@@ -33,7 +33,6 @@ class MotoServices : public MotoClientsTest {
     ASSERT_TRUE(clients_.cloudformation->CreateStack(request).ok());
     ASSERT_EQ(WaitForStack(name), "CREATE_COMPLETE");
   }
-
 };
 
 TEST_F(MotoServices, UpdateThroughAChangeSet) {
@@ -131,10 +130,10 @@ TEST_F(MotoServices, LargeTemplateThroughS3) {
 
 TEST_F(MotoServices, EcsServicesAndTasks) {
   ASSERT_NE(moto_->Aws({"ecs", "create-cluster", "--cluster-name", "shop"}), "");
-  ASSERT_NE(moto_->Aws({"ecs", "register-task-definition", "--family", "web",
-                        "--container-definitions",
-                        R"([{"name":"web","image":"nginx","memory":128,"essential":true}])"}),
-            "");
+  ASSERT_NE(
+      moto_->Aws({"ecs", "register-task-definition", "--family", "web", "--container-definitions",
+                  R"([{"name":"web","image":"nginx","memory":128,"essential":true}])"}),
+      "");
   ASSERT_NE(moto_->Aws({"ecs", "create-service", "--cluster", "shop", "--service-name", "web",
                         "--task-definition", "web", "--desired-count", "2"}),
             "");

@@ -40,7 +40,6 @@ class Moto : public MotoClientsTest {
     request.client_request_token = "create-web-rev1";
     return request;
   }
-
 };
 
 TEST_F(Moto, StackLifecycle) {
@@ -73,9 +72,13 @@ TEST_F(Moto, StackLifecycle) {
   EXPECT_TRUE(stack_created);
   EXPECT_EQ(events->front().status, "CREATE_COMPLETE");
 
-  UpdateStackRequest update{"web", kTemplateV2, {{"Name", "web-topic"}},
+  UpdateStackRequest update{"web",
+                            kTemplateV2,
+                            {{"Name", "web-topic"}},
                             {{"ecsync:managed-by", "ecsync"}, {"ecsync:revision", "rev2"}},
-                            {}, "update-web-rev2", ""};
+                            {},
+                            "update-web-rev2",
+                            ""};
   base::Status updated = cfn.UpdateStack(update);
   ASSERT_TRUE(updated.ok()) << updated.ToString();
   EXPECT_EQ(WaitForStack("web"), "UPDATE_COMPLETE");
@@ -161,7 +164,8 @@ TEST_F(Moto, DebugLogsHoldNoSecrets) {
 }
 
 TEST(CurlHttpClient, ConnectionRefusedIsTransient) {
-  CurlHttpClient http(CurlOptions{std::chrono::milliseconds(2000), std::chrono::milliseconds(5000), ""});
+  CurlHttpClient http(
+      CurlOptions{std::chrono::milliseconds(2000), std::chrono::milliseconds(5000), ""});
   auto response = http.Send({"GET", "http://127.0.0.1:1/", {}, ""});
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.status().kind(), base::ErrorKind::kTransient);

@@ -59,17 +59,18 @@ std::string CaseName(const ::testing::TestParamInfo<CaseRef>& info) {
                                     const std::string& path = "$") {
   if (actual.is_number() && expected.is_number()) {
     double a = actual.get<double>(), e = expected.get<double>();
-    if (std::fabs(a - e) <= 1e-6 * std::max(1.0, std::fabs(e))) return ::testing::AssertionSuccess();
+    if (std::fabs(a - e) <= 1e-6 * std::max(1.0, std::fabs(e)))
+      return ::testing::AssertionSuccess();
     return ::testing::AssertionFailure() << path << ": " << actual << " != " << expected;
   }
   if (actual.type() != expected.type()) {
-    return ::testing::AssertionFailure() << path << ": " << actual.dump() << " != "
-                                         << expected.dump();
+    return ::testing::AssertionFailure()
+           << path << ": " << actual.dump() << " != " << expected.dump();
   }
   if (expected.is_object()) {
     if (actual.size() != expected.size()) {
-      return ::testing::AssertionFailure() << path << ": " << actual.dump() << " != "
-                                           << expected.dump();
+      return ::testing::AssertionFailure()
+             << path << ": " << actual.dump() << " != " << expected.dump();
     }
     for (auto it = expected.begin(); it != expected.end(); ++it) {
       if (!actual.contains(it.key())) {
@@ -82,8 +83,8 @@ std::string CaseName(const ::testing::TestParamInfo<CaseRef>& info) {
   }
   if (expected.is_array()) {
     if (actual.size() != expected.size()) {
-      return ::testing::AssertionFailure() << path << ": " << actual.dump() << " != "
-                                           << expected.dump();
+      return ::testing::AssertionFailure()
+             << path << ": " << actual.dump() << " != " << expected.dump();
     }
     for (size_t i = 0; i < expected.size(); ++i) {
       auto r = JsonNear(actual[i], expected[i], path + "[" + std::to_string(i) + "]");
@@ -92,8 +93,8 @@ std::string CaseName(const ::testing::TestParamInfo<CaseRef>& info) {
     return ::testing::AssertionSuccess();
   }
   if (actual == expected) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << path << ": " << actual.dump() << " != "
-                                       << expected.dump();
+  return ::testing::AssertionFailure()
+         << path << ": " << actual.dump() << " != " << expected.dump();
 }
 
 // ---- input: parameters -> form body ------------------------------------------------------
@@ -167,8 +168,8 @@ TEST_P(QueryOutput, ParsesResponse) {
   EXPECT_TRUE(JsonNear(result, c["result"]));
 }
 
-INSTANTIATE_TEST_SUITE_P(Botocore, QueryOutput, ::testing::ValuesIn(CorpusCases("output/query.json")),
-                         CaseName);
+INSTANTIATE_TEST_SUITE_P(Botocore, QueryOutput,
+                         ::testing::ValuesIn(CorpusCases("output/query.json")), CaseName);
 
 // ---- the form body byte for byte as botocore builds it -------------------------------------
 

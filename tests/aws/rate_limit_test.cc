@@ -39,9 +39,7 @@ struct Fixture {
   milliseconds Elapsed() {
     return std::chrono::duration_cast<milliseconds>(clock.SteadyNow() - start);
   }
-  base::Status ListClusters() {
-    return client->CallJson(kEcsService, "ListClusters", {}).status();
-  }
+  base::Status ListClusters() { return client->CallJson(kEcsService, "ListClusters", {}).status(); }
 
   base::FakeClock clock;
   const std::chrono::steady_clock::time_point start = clock.SteadyNow();
@@ -50,8 +48,7 @@ struct Fixture {
   std::unique_ptr<AwsClient> client;
 };
 
-constexpr char kThrottled[] =
-    R"({"__type":"ThrottlingException","message":"Rate exceeded"})";
+constexpr char kThrottled[] = R"({"__type":"ThrottlingException","message":"Rate exceeded"})";
 
 TEST(AwsRateLimit, CallsArePacedByTheLimiter) {
   Fixture f(2, 1);  // one request per 500 ms
@@ -93,11 +90,11 @@ TEST(AwsRateLimit, MakeAwsClientsPassesTheLimiterToTheSharedClient) {
   auto http = ScriptedHttp();
   AwsClientsOptions options;
   options.env = base::EnvFromMap({{"HOME", "/nonexistent"},
-                            {"AWS_EC2_METADATA_DISABLED", "true"},
-                            {"AWS_ACCESS_KEY_ID", "a"},
-                            {"AWS_SECRET_ACCESS_KEY", "b"},
-                            {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"},
-                            {"AWS_CONFIG_FILE", "/nonexistent/config"}});
+                                  {"AWS_EC2_METADATA_DISABLED", "true"},
+                                  {"AWS_ACCESS_KEY_ID", "a"},
+                                  {"AWS_SECRET_ACCESS_KEY", "b"},
+                                  {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"},
+                                  {"AWS_CONFIG_FILE", "/nonexistent/config"}});
   options.region_override = "us-east-1";
   options.endpoint_override = "http://127.0.0.1:1";
   options.http_client = http;

@@ -70,9 +70,7 @@ std::string TestName(std::string name) {
   return name;
 }
 
-std::chrono::system_clock::time_point SuiteTime() {
-  return *ParseIso8601("2015-08-30T12:36:00Z");
-}
+std::chrono::system_clock::time_point SuiteTime() { return *ParseIso8601("2015-08-30T12:36:00Z"); }
 
 // ---- botocore aws4_testsuite -------------------------------------------------------------
 
@@ -118,7 +116,8 @@ TEST_P(BotocoreSuite, MatchesByteForByte) {
   EXPECT_EQ(result.authorization, file(".authz"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Sigv4, BotocoreSuite, ::testing::ValuesIn(testing::CorpusCases<std::string>(
+INSTANTIATE_TEST_SUITE_P(Sigv4, BotocoreSuite,
+                         ::testing::ValuesIn(testing::CorpusCases<std::string>(
                              BotocoreCases, testing::kCorpusMissingCase)),
                          [](const auto& info) { return TestName(info.param); });
 
@@ -212,7 +211,8 @@ TEST_P(AwsCAuthSuite, QueryPresigningMatchesByteForByte) {
   EXPECT_EQ(result.signature, c.File("query-signature.txt"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Sigv4, AwsCAuthSuite, ::testing::ValuesIn(testing::CorpusCases<std::string>(
+INSTANTIATE_TEST_SUITE_P(Sigv4, AwsCAuthSuite,
+                         ::testing::ValuesIn(testing::CorpusCases<std::string>(
                              AwsCAuthCases, testing::kCorpusMissingCase)),
                          [](const auto& info) { return TestName(info.param); });
 

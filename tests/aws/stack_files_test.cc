@@ -246,11 +246,11 @@ TEST_F(StackFilesTest, UpdateEventsNameAddedModifiedAndRemovedResources) {
   ASSERT_TRUE(Update("web", kChanged).ok());
   std::vector<std::string> statuses = EventStatuses("web");
   ASSERT_GE(statuses.size(), 6u);
-  EXPECT_EQ(std::vector<std::string>(statuses.begin(), statuses.begin() + 6),
-            (std::vector<std::string>{"web UPDATE_COMPLETE", "Logs DELETE_COMPLETE",
-                                      "web UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
-                                      "Jobs CREATE_COMPLETE", "Data UPDATE_COMPLETE",
-                                      "web UPDATE_IN_PROGRESS"}));
+  EXPECT_EQ(
+      std::vector<std::string>(statuses.begin(), statuses.begin() + 6),
+      (std::vector<std::string>{"web UPDATE_COMPLETE", "Logs DELETE_COMPLETE",
+                                "web UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "Jobs CREATE_COMPLETE",
+                                "Data UPDATE_COMPLETE", "web UPDATE_IN_PROGRESS"}));
   EXPECT_EQ(cfn_.DescribeStackEvents("web")->front().timestamp, clock_.Now());
   EXPECT_EQ(Json::parse(*cfn_.GetTemplate("web")), Json::parse(kChanged));
 }
@@ -379,7 +379,8 @@ TEST_F(StackFilesTest, ChangeSetReplacementFollowsWhatChanged) {
     "B": {"Type": "AWS::S3::Bucket"}}})");
   ASSERT_TRUE(NewChangeSet("web", "cs1", R"({"Resources": {
     "A": {"Type": "AWS::S3::Bucket", "Properties": {"Tags": [{"Key": "k", "Value": "2"}]}},
-    "B": {"Type": "AWS::SQS::Queue"}}})").ok());
+    "B": {"Type": "AWS::SQS::Queue"}}})")
+                  .ok());
   auto cs = cfn_.DescribeChangeSet("cs1", "web");
   ASSERT_TRUE(cs.ok());
   ASSERT_EQ(cs->changes.size(), 2u);
@@ -509,8 +510,7 @@ TEST_F(StackFilesTest, ChangeSetNamesAndTokens) {
   EXPECT_EQ(cfn_.CreateChangeSet(request).status().kind(), base::ErrorKind::kInvalid);
   EXPECT_EQ(cfn_.DescribeChangeSet("cs1", "").status().kind(), base::ErrorKind::kInvalid);
   EXPECT_EQ(cfn_.DescribeChangeSet("nope", "web").status().kind(), base::ErrorKind::kNotFound);
-  EXPECT_EQ(cfn_.DescribeChangeSet("cs1", "nostack").status().kind(),
-            base::ErrorKind::kNotFound);
+  EXPECT_EQ(cfn_.DescribeChangeSet("cs1", "nostack").status().kind(), base::ErrorKind::kNotFound);
 }
 
 TEST_F(StackFilesTest, UpdateChangeSetForMissingStackIsInvalid) {

@@ -12,8 +12,10 @@ namespace {
 constexpr char kFffd[] = "\xEF\xBF\xBD";
 
 TEST(Utf8, ValidTextIsKept) {
-  for (const char* text : {"", "plain", "gr\xC3\xBC\xC3\x9F" "e", "\xE2\x82\xAC 5",
-                           "\xF0\x9F\x9A\x80 launch", "\xF4\x8F\xBF\xBF"}) {
+  for (const char* text : {"", "plain",
+                           "gr\xC3\xBC\xC3\x9F"
+                           "e",
+                           "\xE2\x82\xAC 5", "\xF0\x9F\x9A\x80 launch", "\xF4\x8F\xBF\xBF"}) {
     EXPECT_TRUE(IsValidUtf8(text)) << text;
     EXPECT_EQ(SanitizeUtf8(text), text);
   }
@@ -29,15 +31,15 @@ TEST(Utf8, IllFormedBytesBecomeReplacementCharacters) {
   for (const Case& c : std::vector<Case>{
            {"\xFF", r},
            {"key\xFFname", "key" + r + "name"},
-           {"\xC3", r},                         // cut two-byte character
-           {"\xE2\x82", r},                     // cut three-byte character: one subpart
+           {"\xC3", r},      // cut two-byte character
+           {"\xE2\x82", r},  // cut three-byte character: one subpart
            {"\xE2\x82x", r + "x"},
-           {"\xF0\x9F\x9A", r},                 // cut four-byte character
-           {"\xC0\xAF", r + r},                 // overlong '/'
-           {"\xE0\x80\xAF", r + r + r},         // overlong
-           {"\xED\xA0\x80", r + r + r},         // surrogate U+D800
-           {"\xF4\x90\x80\x80", r + r + r + r}, // above U+10FFFF
-           {"\x80\x80", r + r},                 // stray continuation bytes
+           {"\xF0\x9F\x9A", r},                  // cut four-byte character
+           {"\xC0\xAF", r + r},                  // overlong '/'
+           {"\xE0\x80\xAF", r + r + r},          // overlong
+           {"\xED\xA0\x80", r + r + r},          // surrogate U+D800
+           {"\xF4\x90\x80\x80", r + r + r + r},  // above U+10FFFF
+           {"\x80\x80", r + r},                  // stray continuation bytes
            {"ok\xC3\xA9\xE9", "ok\xC3\xA9" + r},
        }) {
     EXPECT_FALSE(IsValidUtf8(c.in));

@@ -72,9 +72,9 @@ TEST(Deployment, GracePeriodCoversTheHealthcheckStartPeriod) {
   web.healthcheck->start_period = 90s;
   ConvertOptions options = testing::RealisticNetwork();
   options.health_check_grace_period_seconds = 120;
-  EXPECT_EQ(Props(ConvertOk(Project("p", {web}), options), "WebService")
-                ["HealthCheckGracePeriodSeconds"],
-            120);
+  EXPECT_EQ(
+      Props(ConvertOk(Project("p", {web}), options), "WebService")["HealthCheckGracePeriodSeconds"],
+      120);
   // The extension wins.
   web.extensions = {{"x-ecsync-health_check_grace_period", 30}};
   EXPECT_EQ(grace(web), 30);

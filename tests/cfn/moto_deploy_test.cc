@@ -191,9 +191,8 @@ TEST_F(MotoDeploy, WebWorkerRedisOnTwoNetworks) {
 // A port that is not 80 or 443 makes the load balancer a network one, with TCP listeners
 // and target groups; moto deploys it (through tests/support/moto_ecsync.py) as such.
 TEST_F(MotoDeploy, NetworkLoadBalancerWithTcpListener) {
-  Conversion conversion =
-      testing::ConvertProjectOrDie(Project("tcpapp", {Service("api", "example/api:1", {Port(3000)})}),
-                                   options_);
+  Conversion conversion = testing::ConvertProjectOrDie(
+      Project("tcpapp", {Service("api", "example/api:1", {Port(3000)})}), options_);
   testing::ExpectLintClean(conversion.tmpl);
   ASSERT_EQ(testing::Resource(conversion.tmpl, "LoadBalancer")["Properties"]["Type"], "network");
   ASSERT_EQ(Deploy(conversion), "CREATE_COMPLETE");

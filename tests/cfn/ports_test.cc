@@ -160,10 +160,10 @@ compose::Project WithCertificate(compose::Project project, bool redirect = false
 
 TEST(Ports, PortMarkedHttpsGetsAnHttpsListenerOnAnyPort) {
   // x-aws-protocol: https on 8443, redirected to from 80.
-  ordered_json tmpl = ConvertOk(WithCertificate(
-      Project("p", {Service("admin", "example/admin",
-                            {WithProtocolExtension(Mapped(8443, 8080), "https")})}),
-      /*redirect=*/true));
+  ordered_json tmpl = ConvertOk(
+      WithCertificate(Project("p", {Service("admin", "example/admin",
+                                            {WithProtocolExtension(Mapped(8443, 8080), "https")})}),
+                      /*redirect=*/true));
   EXPECT_EQ(Props(tmpl, "LoadBalancer")["Type"], "application");
   const ordered_json& https = Props(tmpl, "AdminTCP8443Listener");
   EXPECT_EQ(https["Protocol"], "HTTPS");
@@ -228,8 +228,7 @@ TEST(Ports, PortMarkedHttpsNeedsTheCertificate) {
     } else {
       port = WithProtocolExtension(port, "https");
     }
-    std::string message =
-        ConvertError(Project("p", {Service("admin", "example/admin", {port})}));
+    std::string message = ConvertError(Project("p", {Service("admin", "example/admin", {port})}));
     EXPECT_NE(message.find("service \"admin\""), std::string::npos) << message;
     EXPECT_NE(message.find("port 8443 is marked https"), std::string::npos) << message;
     EXPECT_NE(message.find("set x-ecsync-certificate"), std::string::npos) << message;

@@ -73,8 +73,7 @@ TEST_P(RealCompose, LoadsConvertsAndPassesCfnLint) {
   // Every listener the compose file publishes is on the load balancer.
   for (const auto& service : project->services) {
     for (const auto& port : service.ports) {
-      if (port.mode == "host" ||
-          port.HostScope() == compose::PortMapping::Scope::kProjectOnly) {
+      if (port.mode == "host" || port.HostScope() == compose::PortMapping::Scope::kProjectOnly) {
         continue;
       }
       const std::string suffix = std::to_string(port.published.value_or(port.target)) + "Listener";
@@ -90,7 +89,8 @@ TEST_P(RealCompose, LoadsConvertsAndPassesCfnLint) {
   EXPECT_TRUE(lint.ok()) << lint.ToString();
 }
 
-INSTANTIATE_TEST_SUITE_P(Corpus, RealCompose, ::testing::ValuesIn(ecsync::testing::CorpusCases<std::string>(
+INSTANTIATE_TEST_SUITE_P(Corpus, RealCompose,
+                         ::testing::ValuesIn(ecsync::testing::CorpusCases<std::string>(
                              RealComposeProjects, ecsync::testing::kCorpusMissingCase)),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name;

@@ -148,10 +148,9 @@ TEST_F(SecretSplit, WritesOneFilePerKeyWithTheReferencesModeAndOwner) {
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
   EXPECT_EQ(outcome.out, "");
   EXPECT_EQ(outcome.err, "");
-  EXPECT_EQ(outcome.files, (std::map<std::string, std::string>{
-                               {"keys/api/user", "admin"},
-                               {"keys/api/password", "p4ss"},
-                               {"plain", "plain"}}));
+  EXPECT_EQ(outcome.files,
+            (std::map<std::string, std::string>{
+                {"keys/api/user", "admin"}, {"keys/api/password", "p4ss"}, {"plain", "plain"}}));
   for (const char* file : {"keys/api/user", "keys/api/password"}) {
     EXPECT_EQ(modes_[file].st_mode & 07777, 0440u) << file;
     EXPECT_EQ(modes_[file].st_uid, 1234u) << file;
@@ -161,11 +160,10 @@ TEST_F(SecretSplit, WritesOneFilePerKeyWithTheReferencesModeAndOwner) {
 }
 
 TEST_F(SecretSplit, UnescapesStringsToExactBytes) {
-  Outcome outcome = Run(
-      R"({"esc":"q\"b\\s\/n\nr\rt\tb\bf\f","e":"caf\u00e9","E":"caf\u00C9",)"
-      R"("emoji":"\ud83d\ude00!","euro":"\u20ac","raw":"d\u00e9j\u00e0 vu d)"
-      "\xc3\xa9j\xc3\xa0"
-      R"(","shell":"it's $HOME `id` $(id) \\n %s%%"})");
+  Outcome outcome = Run(R"({"esc":"q\"b\\s\/n\nr\rt\tb\bf\f","e":"caf\u00e9","E":"caf\u00C9",)"
+                        R"("emoji":"\ud83d\ude00!","euro":"\u20ac","raw":"d\u00e9j\u00e0 vu d)"
+                        "\xc3\xa9j\xc3\xa0"
+                        R"(","shell":"it's $HOME `id` $(id) \\n %s%%"})");
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
   EXPECT_EQ(outcome.files["keys/api/esc"], "q\"b\\s/n\nr\rt\tb\bf\f");
   EXPECT_EQ(outcome.files["keys/api/e"], "caf\xc3\xa9");
@@ -182,13 +180,13 @@ TEST_F(SecretSplit, NumbersBooleansAndNullAreWrittenAsText) {
           "\"none\":\n null}");
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
   EXPECT_EQ(outcome.files, (std::map<std::string, std::string>{{"keys/api/i", "42"},
-                                                                {"keys/api/neg", "-1.5e3"},
-                                                                {"keys/api/zero", "0"},
-                                                                {"keys/api/exp", "2E+10"},
-                                                                {"keys/api/yes", "true"},
-                                                                {"keys/api/no", "false"},
-                                                                {"keys/api/none", ""},
-                                                                {"plain", "plain"}}));
+                                                               {"keys/api/neg", "-1.5e3"},
+                                                               {"keys/api/zero", "0"},
+                                                               {"keys/api/exp", "2E+10"},
+                                                               {"keys/api/yes", "true"},
+                                                               {"keys/api/no", "false"},
+                                                               {"keys/api/none", ""},
+                                                               {"plain", "plain"}}));
 }
 
 TEST_F(SecretSplit, WhitespaceBetweenTokens) {
@@ -220,10 +218,10 @@ TEST_F(SecretSplit, SafeKeysIncludeDotsDashesAndUnderscores) {
   Outcome outcome = Run(R"({".env":"1","..x":"2","a-b_c.D9":"3","\u0061":"4"})");
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
   EXPECT_EQ(outcome.files, (std::map<std::string, std::string>{{"keys/api/.env", "1"},
-                                                                {"keys/api/..x", "2"},
-                                                                {"keys/api/a-b_c.D9", "3"},
-                                                                {"keys/api/a", "4"},
-                                                                {"plain", "plain"}}));
+                                                               {"keys/api/..x", "2"},
+                                                               {"keys/api/a-b_c.D9", "3"},
+                                                               {"keys/api/a", "4"},
+                                                               {"plain", "plain"}}));
 }
 
 // A key that is not a plain file name fails the whole run before any file is written, so

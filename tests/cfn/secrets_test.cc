@@ -103,12 +103,13 @@ TEST(Secrets, AllKeysPassesTheWholeSecretToTheSplittingScript) {
       Props(conversion.tmpl, "WebTaskDefinition")["ContainerDefinitions"];
   const ordered_json& init = containers[1];
   ASSERT_EQ(init["Name"], "Web_Secrets_InitContainer");
-  EXPECT_EQ(init["Secrets"], (ordered_json{
-                                 {{"Name", "SECRET_0"}, {"ValueFrom", RefTo("DbpasswordSecret")}},
-                                 {{"Name", "SECRET_1"}, {"ValueFrom", RefTo("ApiSecret")}},
-                                 {{"Name", "SECRET_2"},
-                                  {"ValueFrom", "arn:aws:secretsmanager:us-east-1:123456789012:"
-                                                "secret:shared-AbCdEf"}}}));
+  EXPECT_EQ(init["Secrets"],
+            (ordered_json{{{"Name", "SECRET_0"}, {"ValueFrom", RefTo("DbpasswordSecret")}},
+                          {{"Name", "SECRET_1"}, {"ValueFrom", RefTo("ApiSecret")}},
+                          {{"Name", "SECRET_2"},
+                           {"ValueFrom",
+                            "arn:aws:secretsmanager:us-east-1:123456789012:"
+                            "secret:shared-AbCdEf"}}}));
   const std::string script = init["Command"][0];
   EXPECT_EQ(script.rfind("set -e; umask 0222; ecsync_split_json() {", 0), 0u) << script;
   EXPECT_NE(script.find("ecsync_split_json SECRET_1 /run/secrets/keys/api 0400 \"1000:1001\" "

@@ -58,17 +58,19 @@ class CliGolden : public CorpusTest {};
 TEST_F(CliGolden, ConvertMatchesDockersGoldenLogicalIdsAndTypes) {
   TempDir home;
   const std::string golden_dir = CorpusDir() + "/ecs-golden/compose-cli";
-  CommandResult r = RunCommand({EcsyncBinary(), "convert", "-f",
-                                golden_dir + "/input/simple-single-service.yaml", "--project-name",
-                                "TestSimpleConvert", "--vpc-id", "vpc-123", "--subnet-ids",
-                                "subnet1,subnet2"},
-                               NoAwsEnv(home));
+  CommandResult r =
+      RunCommand({EcsyncBinary(), "convert", "-f", golden_dir + "/input/simple-single-service.yaml",
+                  "--project-name", "TestSimpleConvert", "--vpc-id", "vpc-123", "--subnet-ids",
+                  "subnet1,subnet2"},
+                 NoAwsEnv(home));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   YAML::Node ours = YAML::Load(r.out);
   YAML::Node golden = YAML::LoadFile(golden_dir + "/simple-cloudformation-conversion.golden");
   EXPECT_EQ(ResourceTypes(ours), ResourceTypes(golden));
-  EXPECT_EQ(ours["Resources"]["LoadBalancer"]["Properties"]["Type"].as<std::string>(), "application");
-  EXPECT_EQ(ours["Resources"]["SimpleService"]["Properties"]["LaunchType"].as<std::string>(), "FARGATE");
+  EXPECT_EQ(ours["Resources"]["LoadBalancer"]["Properties"]["Type"].as<std::string>(),
+            "application");
+  EXPECT_EQ(ours["Resources"]["SimpleService"]["Properties"]["LaunchType"].as<std::string>(),
+            "FARGATE");
   // No cfn-lint here: the golden's vpc-123 and subnet1 are not valid AWS ids, and cfn-lint
   // says so. Templates with real ids are linted in the other tests.
 }
@@ -109,8 +111,8 @@ TEST(Cli, ConvertLooksUpALoadBalancerNamedInTheComposeFile) {
   TempDir dir;
   std::string vpcs = moto.Aws({"ec2", "describe-vpcs", "--filters", "Name=isDefault,Values=true"});
   auto vpc = nlohmann::json::parse(vpcs)["Vpcs"][0]["VpcId"].get<std::string>();
-  auto subnets = nlohmann::json::parse(moto.Aws(
-      {"ec2", "describe-subnets", "--filters", "Name=vpc-id,Values=" + vpc}))["Subnets"];
+  auto subnets = nlohmann::json::parse(
+      moto.Aws({"ec2", "describe-subnets", "--filters", "Name=vpc-id,Values=" + vpc}))["Subnets"];
   auto created = nlohmann::json::parse(moto.Aws(
       {"elbv2", "create-load-balancer", "--name", "shared", "--type", "network", "--subnets",
        subnets[0]["SubnetId"].get<std::string>(), subnets[1]["SubnetId"].get<std::string>()}));
@@ -172,9 +174,11 @@ TEST(Cli, StackDirWorksOfflineForReconcilePlanLsAndDown) {
   repo.Write("compose.yaml", "name: shop\nservices:\n  web:\n    image: nginx:1.27\n");
   std::string revision = repo.Commit("shop");
   const std::string stacks = home.path() + "/stacks";
-  std::vector<std::string> project = {"--repo", repo.url(), "--cache-dir", home.path() + "/cache",
-                                      "--stack-dir", stacks, "--vpc-id", "vpc-0123abcd",
-                                      "--subnet-ids", "subnet-0123abcd,subnet-4567ef01",
+  std::vector<std::string> project = {"--repo",          repo.url(),
+                                      "--cache-dir",     home.path() + "/cache",
+                                      "--stack-dir",     stacks,
+                                      "--vpc-id",        "vpc-0123abcd",
+                                      "--subnet-ids",    "subnet-0123abcd,subnet-4567ef01",
                                       "--poll-interval", "100ms"};
   auto run = [&](std::vector<std::string> argv) {
     argv.insert(argv.begin(), EcsyncBinary());
@@ -209,12 +213,23 @@ TEST(Cli, ProgressIsPlainLinesUnlessStderrIsATerminal) {
   repo.Write("compose.yaml", "name: shop\nservices:\n  web:\n    image: nginx:1.27\n");
   repo.Commit("shop");
   const std::string stacks = home.path() + "/stacks";
-  const std::vector<std::string> reconcile = {
-      EcsyncBinary(), "reconcile", "--once", "--repo", repo.url(), "--cache-dir",
-      home.path() + "/cache", "--stack-dir", stacks, "--vpc-id", "vpc-0123abcd",
-      "--subnet-ids", "subnet-0123abcd,subnet-4567ef01", "--poll-interval", "100ms"};
-  const std::vector<std::string> down = {EcsyncBinary(), "down", "--stack-name", "shop",
-                                         "--stack-dir", stacks, "--poll-interval", "100ms"};
+  const std::vector<std::string> reconcile = {EcsyncBinary(),
+                                              "reconcile",
+                                              "--once",
+                                              "--repo",
+                                              repo.url(),
+                                              "--cache-dir",
+                                              home.path() + "/cache",
+                                              "--stack-dir",
+                                              stacks,
+                                              "--vpc-id",
+                                              "vpc-0123abcd",
+                                              "--subnet-ids",
+                                              "subnet-0123abcd,subnet-4567ef01",
+                                              "--poll-interval",
+                                              "100ms"};
+  const std::vector<std::string> down = {EcsyncBinary(), "down", "--stack-name",    "shop",
+                                         "--stack-dir",  stacks, "--poll-interval", "100ms"};
 
   CommandResult piped = RunCommand(reconcile, NoAwsEnv(home));
   ASSERT_EQ(piped.exit_code, 0) << piped.err;

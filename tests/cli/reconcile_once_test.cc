@@ -31,9 +31,9 @@ class ReconcileOnce : public ::testing::Test {
  protected:
   CommandResult Reconcile(const std::vector<std::string>& extra = {}) {
     // --branch is left to its default, main.
-    std::vector<std::string> argv = {EcsyncBinary(),  "reconcile",       "--once",
-                                     "--repo",        repo_.url(),       "--cache-dir",
-                                     cache_.path(),   "--poll-interval", "100ms"};
+    std::vector<std::string> argv = {EcsyncBinary(), "reconcile",       "--once",
+                                     "--repo",       repo_.url(),       "--cache-dir",
+                                     cache_.path(),  "--poll-interval", "100ms"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return RunCommand(argv, moto_.ClientEnv());
   }
@@ -94,8 +94,9 @@ TEST_F(ReconcileOnce, CreatesUpdatesAndDeletesTheStackAsCommitsArrive) {
   }
   EXPECT_TRUE(found_image) << task.dump(2);
   json deployed = Aws({"cloudformation", "get-template", "--stack-name", "shop"});
-  std::string body = deployed["TemplateBody"].is_string() ? deployed["TemplateBody"].get<std::string>()
-                                                          : deployed["TemplateBody"].dump();
+  std::string body = deployed["TemplateBody"].is_string()
+                         ? deployed["TemplateBody"].get<std::string>()
+                         : deployed["TemplateBody"].dump();
   EXPECT_TRUE(CfnLint(body).ok()) << CfnLint(body).message();
 
   // Same commit again: nothing to do.
@@ -146,10 +147,11 @@ TEST_F(ReconcileOnce, ComposeFileInASubfolderWithAnExplicitStackName) {
 
 TEST_F(ReconcileOnce, RefusesToTouchAStackItDidNotCreate) {
   TempDir dir;
-  std::string tmpl = dir.WriteFile(
-      "t.json", R"({"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}})");
-  ASSERT_FALSE(moto_.Aws({"cloudformation", "create-stack", "--stack-name", "shop",
-                          "--template-body", "file://" + tmpl})
+  std::string tmpl =
+      dir.WriteFile("t.json", R"({"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}})");
+  ASSERT_FALSE(moto_
+                   .Aws({"cloudformation", "create-stack", "--stack-name", "shop",
+                         "--template-body", "file://" + tmpl})
                    .empty());
   repo_.Write("compose.yaml", kApp);
   repo_.Commit("shop");
@@ -181,9 +183,11 @@ TEST_F(ReconcileOnce, LsListsManagedStacksAndDownDeletesOne) {
   std::string revision = repo_.Commit("shop");
   ASSERT_EQ(Reconcile().exit_code, 0);
   TempDir dir;
-  std::string tmpl = dir.WriteFile("t.json", R"({"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}})");
-  ASSERT_FALSE(moto_.Aws({"cloudformation", "create-stack", "--stack-name", "other",
-                          "--template-body", "file://" + tmpl})
+  std::string tmpl =
+      dir.WriteFile("t.json", R"({"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}})");
+  ASSERT_FALSE(moto_
+                   .Aws({"cloudformation", "create-stack", "--stack-name", "other",
+                         "--template-body", "file://" + tmpl})
                    .empty());
 
   CommandResult text = RunCommand({EcsyncBinary(), "ls"}, moto_.ClientEnv());
@@ -199,16 +203,19 @@ TEST_F(ReconcileOnce, LsListsManagedStacksAndDownDeletesOne) {
   EXPECT_EQ(listed[0]["status"], "CREATE_COMPLETE");
   EXPECT_EQ(listed[0]["revision"], revision);
 
-  CommandResult refused = RunCommand({EcsyncBinary(), "down", "--stack-name", "other"}, moto_.ClientEnv());
+  CommandResult refused =
+      RunCommand({EcsyncBinary(), "down", "--stack-name", "other"}, moto_.ClientEnv());
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_NE(refused.err.find("not created by ecsync"), std::string::npos) << refused.err;
   EXPECT_EQ(moto_.StackStatus("other"), "CREATE_COMPLETE");
 
-  CommandResult down = RunCommand(
-      {EcsyncBinary(), "down", "--stack-name", "shop", "--poll-interval", "100ms"}, moto_.ClientEnv());
+  CommandResult down =
+      RunCommand({EcsyncBinary(), "down", "--stack-name", "shop", "--poll-interval", "100ms"},
+                 moto_.ClientEnv());
   ASSERT_EQ(down.exit_code, 0) << down.err;
   EXPECT_EQ(moto_.StackStatus("shop"), "");
-  CommandResult missing = RunCommand({EcsyncBinary(), "down", "--stack-name", "shop"}, moto_.ClientEnv());
+  CommandResult missing =
+      RunCommand({EcsyncBinary(), "down", "--stack-name", "shop"}, moto_.ClientEnv());
   EXPECT_EQ(missing.exit_code, 2);
 }
 
@@ -216,8 +223,8 @@ TEST_F(ReconcileOnce, PlanShowsWhatWouldChangeAndChangesNothing) {
   repo_.Write("compose.yaml", kApp);
   std::string first = repo_.Commit("shop");
   auto plan = [&](const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> argv = {EcsyncBinary(), "plan", "--repo", repo_.url(), "--cache-dir",
-                                     cache_.path(), "--poll-interval", "100ms"};
+    std::vector<std::string> argv = {EcsyncBinary(), "plan",        "--repo",          repo_.url(),
+                                     "--cache-dir",  cache_.path(), "--poll-interval", "100ms"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return RunCommand(argv, moto_.ClientEnv());
   };

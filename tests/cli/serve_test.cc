@@ -46,10 +46,10 @@ class Serve : public ::testing::Test {
     return "cache_dir: " + work_.path() + "/cache\n" +
            "webhooks:\n  secret: {env: HOOK_SECRET}\n  max_body_bytes: 64KiB\n"
            "  requests_per_second: 1000\n  burst: 1000\n" +
-           extra +
-           "repositories:\n  - name: app\n    url: " + url_ +
+           extra + "repositories:\n  - name: app\n    url: " + url_ +
            "\n    branch: main\n    poll_interval: " + poll_interval +
-           "\n    projects:\n      - name: web\n        files: [compose.yaml]\n        stack_name: app-web\n";
+           "\n    projects:\n      - name: web\n        files: [compose.yaml]\n        stack_name: "
+           "app-web\n";
   }
 
   void StartServe(const std::string& config) {
@@ -157,8 +157,7 @@ class Serve : public ::testing::Test {
 TEST_F(Serve, PushThenWebhookUpdatesTheStack) {
   SetUpRepository();
   StartServe(Config("0"));  // webhooks only, after the first check at start
-  ASSERT_TRUE(WaitUntil([&] { return StackAt(first_); }, seconds(120)))
-      << serve_->Log();
+  ASSERT_TRUE(WaitUntil([&] { return StackAt(first_); }, seconds(120))) << serve_->Log();
 
   repo_->Write("compose.yaml", App(2));
   std::string second = repo_->Commit("two replicas");
@@ -203,8 +202,7 @@ TEST_F(Serve, ABurstOfWebhooksCausesOneOrTwoReconciles) {
         httplib::Headers headers = {
             {"X-GitHub-Event", "push"},
             {"X-GitHub-Delivery", "burst-" + std::to_string(t) + "-" + std::to_string(i)},
-            {"X-Hub-Signature-256",
-             "sha256=" + base::HexEncode(base::HmacSha256(kSecret, body))}};
+            {"X-Hub-Signature-256", "sha256=" + base::HexEncode(base::HmacSha256(kSecret, body))}};
         auto res = client.Post("/hooks/github", headers, body, "application/json");
         if (res && res->status == 202) ++accepted;
       }
@@ -253,9 +251,9 @@ TEST_F(Serve, RefusedWebhooksChangeNothing) {
   EXPECT_EQ(malformed->status, 400);
 
   httplib::Headers unsigned_generic = {{"Content-Type", "application/json"}};
-  auto generic = client_->Post("/hooks/generic", unsigned_generic,
-                               json{{"repository", url_}, {"ref", "main"}}.dump(),
-                               "application/json");
+  auto generic =
+      client_->Post("/hooks/generic", unsigned_generic,
+                    json{{"repository", url_}, {"ref", "main"}}.dump(), "application/json");
   ASSERT_TRUE(generic);
   EXPECT_EQ(generic->status, 401);
 
@@ -351,8 +349,7 @@ TEST_F(Serve, SighupReloadsAndABadReloadKeepsTheRunningConfig) {
   config += "      - name: api\n        files: [api/compose.yaml]\n        stack_name: app-api\n";
   work_.WriteFile("ecsync.yaml", config);
   serve_->Signal(SIGHUP);
-  EXPECT_TRUE(WaitUntil([&] { return StackStatus("app-api") == "CREATE_COMPLETE"; },
-                        seconds(120)))
+  EXPECT_TRUE(WaitUntil([&] { return StackStatus("app-api") == "CREATE_COMPLETE"; }, seconds(120)))
       << serve_->Log();
 }
 
@@ -364,8 +361,8 @@ class SlowServe : public Serve {
 TEST_F(SlowServe, SigtermDuringADeployLeavesAStateTheNextStartResumes) {
   SetUpRepository();
   StartServe(Config("0"));
-  ASSERT_TRUE(WaitUntil([&] { return StackStatus("app-web") == "CREATE_IN_PROGRESS"; },
-                        seconds(60)))
+  ASSERT_TRUE(
+      WaitUntil([&] { return StackStatus("app-web") == "CREATE_IN_PROGRESS"; }, seconds(60)))
       << serve_->Log();
   serve_->Signal(SIGTERM);
   auto code = serve_->Wait(seconds(30));
@@ -385,8 +382,8 @@ TEST_F(SlowServe, SigtermDuringADeployLeavesAStateTheNextStartResumes) {
 TEST_F(SlowServe, KillNineDuringACreateThenRestartLeavesExactlyOneStack) {
   SetUpRepository();
   StartServe(Config("0"));
-  ASSERT_TRUE(WaitUntil([&] { return StackStatus("app-web") == "CREATE_IN_PROGRESS"; },
-                        seconds(60)))
+  ASSERT_TRUE(
+      WaitUntil([&] { return StackStatus("app-web") == "CREATE_IN_PROGRESS"; }, seconds(60)))
       << serve_->Log();
   serve_->Signal(SIGKILL);
   ASSERT_TRUE(serve_->Wait(seconds(10)).has_value());

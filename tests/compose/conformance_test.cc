@@ -28,9 +28,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 
-fs::path ComposeCorpus() {
-  return (fs::path(testing::CorpusDir()) / "compose").lexically_normal();
-}
+fs::path ComposeCorpus() { return (fs::path(testing::CorpusDir()) / "compose").lexically_normal(); }
 fs::path Testdata() { return ComposeCorpus() / "compose-go" / "loader" / "testdata"; }
 
 // Every test here reads the Compose corpus; without it they skip (see tests/support/corpus.h).
@@ -85,7 +83,8 @@ TEST_F(DotEnvFixtures, ExportedEqualsSpecialUnquoted) {
   const auto unquoted = AsMap(ParseFixture("unquoted.env"));
   EXPECT_EQ(unquoted.at("OPTION_A"), "some quoted phrase");
   EXPECT_EQ(unquoted.at("OPTION_C"), "then another one with an unquoted phrase");
-  EXPECT_EQ(unquoted.at("OPTION_D"), "then another one with an unquoted phrase special \xC3\xA8 char");
+  EXPECT_EQ(unquoted.at("OPTION_D"),
+            "then another one with an unquoted phrase special \xC3\xA8 char");
 }
 
 TEST_F(DotEnvFixtures, Substitutions) {
@@ -129,9 +128,11 @@ TEST_F(ComposeGoFixtures, DependsOnCyclesFailWithTheReferenceMessage) {
               HasSubstr("dependency cycle detected: service1 -> service2 -> service3 -> service1"));
   base::Result<Project> self = LoadFixture(Testdata() / "compose-depends-on-self.yaml");
   ASSERT_FALSE(self.ok());
-  EXPECT_THAT(self.status().message(), HasSubstr("dependency cycle detected: service1 -> service1"));
   EXPECT_THAT(self.status().message(),
-              ::testing::StartsWith((Testdata() / "compose-depends-on-self.yaml").string() + ":6:"));
+              HasSubstr("dependency cycle detected: service1 -> service1"));
+  EXPECT_THAT(
+      self.status().message(),
+      ::testing::StartsWith((Testdata() / "compose-depends-on-self.yaml").string() + ":6:"));
 }
 
 TEST_F(ComposeGoFixtures, IncludeCycleFails) {
@@ -204,8 +205,8 @@ TEST_F(ComposeGoFixtures, EveryFixtureLoadsOrFailsWithALocation) {
     }
     std::cout << "[ not loaded ] " << fs::relative(file, Testdata()).string() << ": "
               << result.status().message() << "\n";
-    EXPECT_TRUE(std::regex_search(result.status().message(),
-                                  std::regex(R"(\.ya?ml:[0-9]+:[0-9]+: )")))
+    EXPECT_TRUE(
+        std::regex_search(result.status().message(), std::regex(R"(\.ya?ml:[0-9]+:[0-9]+: )")))
         << result.status().message();
   }
   std::cout << "[ fixtures ] loaded " << loaded << " of " << files.size() << "\n";
@@ -221,7 +222,8 @@ TEST_F(ComposeGoFixtures, CliTestdataLoads) {
   options.env_files = {(cli / "env-file" / "env-file.env").string()};
   if (fs::exists(cli / "env-file" / "compose-with-env-file.yaml") &&
       fs::exists(cli / "env-file" / "env-file.env")) {
-    base::Result<Project> env = LoadFixture(cli / "env-file" / "compose-with-env-file.yaml", options);
+    base::Result<Project> env =
+        LoadFixture(cli / "env-file" / "compose-with-env-file.yaml", options);
     EXPECT_TRUE(env.ok()) << env.status().ToString();
   }
 }
@@ -242,8 +244,8 @@ TEST_F(SchemaCorpus, KnowsEveryKeyOfTheSpecification) {
   };
   const nlohmann::json& definitions = schema["definitions"];
   EXPECT_EQ(sorted(KnownKeys("top")), keys(schema["properties"]));
-  for (const char* which : {"service", "network", "volume", "secret", "config", "deployment",
-                            "healthcheck"}) {
+  for (const char* which :
+       {"service", "network", "volume", "secret", "config", "deployment", "healthcheck"}) {
     EXPECT_EQ(sorted(KnownKeys(which)), keys(definitions[which]["properties"])) << which;
   }
 }
@@ -261,8 +263,8 @@ class WorkdirReader final : public FileReader {
           "networks: {other-other-network: {}}\n");
     }
     if (path.rfind(prefix, 0) != 0) return base::NotFoundError(path + ": no such file");
-    return disk_.Read((ComposeCorpus() / "compose-go-full-example" / path.substr(prefix.size()))
-                          .string());
+    return disk_.Read(
+        (ComposeCorpus() / "compose-go-full-example" / path.substr(prefix.size())).string());
   }
 
  private:
@@ -279,8 +281,8 @@ class FullExample : public testing::CorpusTest {
     options.files = {"/WORKDIR/full-example.yml", "/WORKDIR/extra.yaml"};
     options.working_dir = "/WORKDIR";
     options.confine_paths = false;
-    options.environment = {{"HOME", "/HOMEDIR"}, {"BAR", "this is a secret"},
-                           {"QUX", "qux_from_environment"}};
+    options.environment = {
+        {"HOME", "/HOMEDIR"}, {"BAR", "this is a secret"}, {"QUX", "qux_from_environment"}};
     base::Result<Project> result = Load(options, reader);
     ASSERT_TRUE(result.ok()) << result.status().ToString();
     project_ = *result;
@@ -334,7 +336,8 @@ TEST_F(FullExample, ProjectAndTopLevelResources) {
       EXPECT_EQ(got.external, want.value("external", false)) << name;
     }
   }
-  EXPECT_EQ(project_.extensions["x-nested"], nlohmann::ordered_json({{"bar", "baz"}, {"foo", "bar"}}));
+  EXPECT_EQ(project_.extensions["x-nested"],
+            nlohmann::ordered_json({{"bar", "baz"}, {"foo", "bar"}}));
   EXPECT_EQ(project_.extensions["x-foo"], "bar");
 }
 

@@ -87,16 +87,17 @@ TEST(EcsLocations, ErrorsPointAtTheirKey) {
 // (no listener), said once with the key's line. Another single address cannot be honoured on
 // Fargate, so it is an error. The any-address forms are what ECS does anyway: no message.
 TEST(EcsLocations, HostIpsAreScopedOrRefused) {
-  const std::vector<std::string> warnings =
-      Warnings("services:\n  web:\n    image: nginx\n    ports:\n"
-               "      - \"127.0.0.1:80:80\"\n"
-               "      - {target: 81, host_ip: localhost}\n");
+  const std::vector<std::string> warnings = Warnings(
+      "services:\n  web:\n    image: nginx\n    ports:\n"
+      "      - \"127.0.0.1:80:80\"\n"
+      "      - {target: 81, host_ip: localhost}\n");
   ASSERT_EQ(warnings.size(), 2u);
   EXPECT_THAT(warnings[0], HasSubstr("compose.yaml:5:9: services.web.ports[0]: host IP 127.0.0.1 "
                                      "keeps port 80 inside the project"));
   EXPECT_THAT(warnings[1], HasSubstr("compose.yaml:6:9: services.web.ports[1]: host IP localhost"));
-  std::string error = Errors("services:\n  web:\n    image: nginx\n    ports:\n"
-                             "      - \"10.1.2.3:8080:80\"\n");
+  std::string error = Errors(
+      "services:\n  web:\n    image: nginx\n    ports:\n"
+      "      - \"10.1.2.3:8080:80\"\n");
   EXPECT_THAT(error, HasSubstr("compose.yaml:5:9: services.web.ports[0]: host IP 10.1.2.3"));
   EXPECT_THAT(error, HasSubstr("mode: host"));
   EXPECT_THAT(Warnings("services:\n  web:\n    image: nginx\n    ports:\n"

@@ -28,9 +28,9 @@ constexpr char kEnv[] =
     "UNSET_VARIABLE\n";
 
 base::Result<Project> LoadWithEnvFile(const std::string& env_file_item) {
-  MemoryFileReader reader({{"compose.yaml", "services:\n  web:\n    image: a\n    env_file:\n" +
-                                                env_file_item},
-                           {"app.env", kEnv}});
+  MemoryFileReader reader(
+      {{"compose.yaml", "services:\n  web:\n    image: a\n    env_file:\n" + env_file_item},
+       {"app.env", kEnv}});
   LoadOptions options;
   options.files = {"compose.yaml"};
   options.project_name = "p";

@@ -18,9 +18,6 @@ using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::StartsWith;
 
-
-
-
 base::Result<Project> LoadText(const std::string& text,
                                std::map<std::string, std::string> environment = {}) {
   MemoryFileReader reader(Files{{"compose.yaml", text}});
@@ -99,12 +96,12 @@ TEST(Load, KeysTheModelDoesNotUseAndExtensionsLoad) {
 }
 
 TEST(Load, CommandAndEntrypointAsStringOrList) {
-  const Service& web = Only(MustLoad(
-      "services:\n"
-      "  web:\n"
-      "    image: x\n"
-      "    command: sh -c 'echo \"hello world\"'\n"
-      "    entrypoint: [/bin/tini, --]\n"));
+  const Service& web =
+      Only(MustLoad("services:\n"
+                    "  web:\n"
+                    "    image: x\n"
+                    "    command: sh -c 'echo \"hello world\"'\n"
+                    "    entrypoint: [/bin/tini, --]\n"));
   EXPECT_THAT(*web.command, ElementsAre("sh", "-c", "echo \"hello world\""));
   EXPECT_THAT(*web.entrypoint, ElementsAre("/bin/tini", "--"));
 }
@@ -121,33 +118,33 @@ TEST(Load, CommandWithUnterminatedQuoteFails) {
 }
 
 TEST(Load, EnvironmentListForm) {
-  const Service& web = Only(MustLoad(
-      "services:\n"
-      "  web:\n"
-      "    environment:\n"
-      "      - A=1\n"
-      "      - B=x=y\n"
-      "      - C=\n"
-      "      - D\n"));
+  const Service& web =
+      Only(MustLoad("services:\n"
+                    "  web:\n"
+                    "    environment:\n"
+                    "      - A=1\n"
+                    "      - B=x=y\n"
+                    "      - C=\n"
+                    "      - D\n"));
   EXPECT_THAT(web.environment, ElementsAre(Pair("A", "1"), Pair("B", "x=y"), Pair("C", ""),
                                            Pair("D", std::nullopt)));
 }
 
 TEST(Load, EnvironmentMapFormConvertsScalarsToStrings) {
-  const Service& web = Only(MustLoad(
-      "services:\n"
-      "  web:\n"
-      "    environment:\n"
-      "      PORT: 8080\n"
-      "      DEBUG: true\n"
-      "      RATIO: 0.5\n"
-      "      EMPTY: ''\n"
-      "      UNSET:\n"
-      "      TILDE: ~\n"));
-  EXPECT_THAT(web.environment,
-              ElementsAre(Pair("DEBUG", "true"), Pair("EMPTY", ""), Pair("PORT", "8080"),
-                          Pair("RATIO", "0.5"), Pair("TILDE", std::nullopt),
-                          Pair("UNSET", std::nullopt)));
+  const Service& web =
+      Only(MustLoad("services:\n"
+                    "  web:\n"
+                    "    environment:\n"
+                    "      PORT: 8080\n"
+                    "      DEBUG: true\n"
+                    "      RATIO: 0.5\n"
+                    "      EMPTY: ''\n"
+                    "      UNSET:\n"
+                    "      TILDE: ~\n"));
+  EXPECT_THAT(
+      web.environment,
+      ElementsAre(Pair("DEBUG", "true"), Pair("EMPTY", ""), Pair("PORT", "8080"),
+                  Pair("RATIO", "0.5"), Pair("TILDE", std::nullopt), Pair("UNSET", std::nullopt)));
 }
 
 TEST(Load, EnvironmentRejectsNestedValues) {
@@ -161,15 +158,15 @@ TEST(Load, EnvironmentRejectsNestedValues) {
 }
 
 TEST(Load, PortsShortSyntaxIncludingIntegersAndRanges) {
-  const Service& web = Only(MustLoad(
-      "services:\n"
-      "  web:\n"
-      "    ports:\n"
-      "      - 80\n"
-      "      - \"8080:80\"\n"
-      "      - 127.0.0.1:8443:443\n"
-      "      - 53/udp\n"
-      "      - 3000-3001\n"));
+  const Service& web =
+      Only(MustLoad("services:\n"
+                    "  web:\n"
+                    "    ports:\n"
+                    "      - 80\n"
+                    "      - \"8080:80\"\n"
+                    "      - 127.0.0.1:8443:443\n"
+                    "      - 53/udp\n"
+                    "      - 3000-3001\n"));
   ASSERT_EQ(web.ports.size(), 6u);
   EXPECT_EQ(web.ports[0].target, 80u);
   EXPECT_FALSE(web.ports[0].published.has_value());
@@ -183,13 +180,13 @@ TEST(Load, PortsShortSyntaxIncludingIntegersAndRanges) {
 
 // The issue's case: a port whose host part is a variable nobody set.
 TEST(Load, AnUnsetHostPortVariableLeavesTheContainerPort) {
-  const Service& web = Only(MustLoad(
-      "services:\n"
-      "  web:\n"
-      "    image: example/web\n"
-      "    ports:\n"
-      "      - \"${HTTP_PORT}:8000\"\n"
-      "      - \"127.0.0.1:${ADMIN_PORT}:9000\"\n"));
+  const Service& web =
+      Only(MustLoad("services:\n"
+                    "  web:\n"
+                    "    image: example/web\n"
+                    "    ports:\n"
+                    "      - \"${HTTP_PORT}:8000\"\n"
+                    "      - \"127.0.0.1:${ADMIN_PORT}:9000\"\n"));
   ASSERT_EQ(web.ports.size(), 2u);
   EXPECT_EQ(web.ports[0].target, 8000u);
   EXPECT_FALSE(web.ports[0].published.has_value());
@@ -199,16 +196,16 @@ TEST(Load, AnUnsetHostPortVariableLeavesTheContainerPort) {
 }
 
 TEST(Load, PortsLongSyntax) {
-  const Service& web = Only(MustLoad(
-      "services:\n"
-      "  web:\n"
-      "    ports:\n"
-      "      - target: 80\n"
-      "        published: \"8080\"\n"
-      "        host_ip: 0.0.0.0\n"
-      "        protocol: UDP\n"
-      "        mode: host\n"
-      "      - target: 443\n"));
+  const Service& web =
+      Only(MustLoad("services:\n"
+                    "  web:\n"
+                    "    ports:\n"
+                    "      - target: 80\n"
+                    "        published: \"8080\"\n"
+                    "        host_ip: 0.0.0.0\n"
+                    "        protocol: UDP\n"
+                    "        mode: host\n"
+                    "      - target: 443\n"));
   ASSERT_EQ(web.ports.size(), 2u);
   EXPECT_EQ(web.ports[0].target, 80u);
   EXPECT_EQ(web.ports[0].published, 8080u);
@@ -237,14 +234,14 @@ TEST(Load, LongPortErrors) {
 }
 
 TEST(Load, DeployReplicasAndResources) {
-  const Service& web = Only(MustLoad(
-      "services:\n"
-      "  web:\n"
-      "    deploy:\n"
-      "      replicas: 3\n"
-      "      resources:\n"
-      "        limits: {cpus: '0.5', memory: 1.5g}\n"
-      "        reservations: {cpus: 0.25, memory: 512M}\n"));
+  const Service& web =
+      Only(MustLoad("services:\n"
+                    "  web:\n"
+                    "    deploy:\n"
+                    "      replicas: 3\n"
+                    "      resources:\n"
+                    "        limits: {cpus: '0.5', memory: 1.5g}\n"
+                    "        reservations: {cpus: 0.25, memory: 512M}\n"));
   EXPECT_EQ(web.replicas, 3);
   EXPECT_EQ(web.limits.cpus, 0.5);
   EXPECT_EQ(web.limits.memory_bytes, 1610612736);
@@ -280,9 +277,8 @@ TEST(Load, DependsOnListAndMapAreSortedAndDeduplicated) {
 }
 
 TEST(Load, DependsOnUnknownServiceFails) {
-  EXPECT_THAT(
-      LoadError("services:\n  web:\n    depends_on:\n      - db\n"),
-      StartsWith("compose.yaml:4:9: services.web.depends_on.db: unknown service \"db\""));
+  EXPECT_THAT(LoadError("services:\n  web:\n    depends_on:\n      - db\n"),
+              StartsWith("compose.yaml:4:9: services.web.depends_on.db: unknown service \"db\""));
   EXPECT_THAT(LoadError("services:\n  web:\n    depends_on:\n      db: {}\n"),
               StartsWith("compose.yaml:4:7: services.web.depends_on.db: unknown service"));
 }
@@ -353,17 +349,17 @@ TEST(Load, AnchorsAndMergeKeysShareSettings) {
 }
 
 TEST(Load, InterpolatesEveryScalarValue) {
-  const Service& web = Only(MustLoad(
-      "services:\n"
-      "  web:\n"
-      "    image: app:${TAG:-latest}\n"
-      "    command: [serve, --port, $PORT]\n"
-      "    environment:\n"
-      "      - GREETING=${GREETING-hi}\n"
-      "      - LITERAL=$$HOME\n"
-      "    ports: [\"${PORT}:${PORT}\"]\n"
-      "    deploy: {replicas: '${REPLICAS:-1}'}\n",
-      {{"PORT", "9000"}, {"REPLICAS", "4"}}));
+  const Service& web =
+      Only(MustLoad("services:\n"
+                    "  web:\n"
+                    "    image: app:${TAG:-latest}\n"
+                    "    command: [serve, --port, $PORT]\n"
+                    "    environment:\n"
+                    "      - GREETING=${GREETING-hi}\n"
+                    "      - LITERAL=$$HOME\n"
+                    "    ports: [\"${PORT}:${PORT}\"]\n"
+                    "    deploy: {replicas: '${REPLICAS:-1}'}\n",
+                    {{"PORT", "9000"}, {"REPLICAS", "4"}}));
   EXPECT_EQ(web.image, "app:latest");
   EXPECT_THAT(*web.command, ElementsAre("serve", "--port", "9000"));
   EXPECT_EQ(web.replicas, 4);
@@ -374,12 +370,12 @@ TEST(Load, InterpolatesEveryScalarValue) {
 }
 
 TEST(Load, InterpolationAppliesToValuesNotKeys) {
-  const Service& web = Only(MustLoad(
-      "services:\n"
-      "  web:\n"
-      "    environment:\n"
-      "      $KEY: kept\n",
-      {{"KEY", "no"}}));
+  const Service& web =
+      Only(MustLoad("services:\n"
+                    "  web:\n"
+                    "    environment:\n"
+                    "      $KEY: kept\n",
+                    {{"KEY", "no"}}));
   EXPECT_THAT(web.environment, ElementsAre(Pair("$KEY", "kept")));
 }
 
@@ -577,7 +573,8 @@ services:
     ports:
       - target: 8080
         aws-protocol: http
-)").find("aws-protocol"),
+)")
+                .find("aws-protocol"),
             std::string::npos);
 }
 

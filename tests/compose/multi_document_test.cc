@@ -26,21 +26,21 @@ base::Result<Project> LoadFiles(Files files) {
 }
 
 TEST(MultiDocument, DocumentsMergeInOrder) {
-  base::Result<Project> project = LoadFiles(
-      {{"compose.yaml",
-        "services:\n"
-        "  app:\n"
-        "    extends:\n"
-        "      file: base.yaml\n"
-        "      service: base\n"
-        "    ports: [\"80:80\"]\n"
-        "---\n"
-        "services:\n"
-        "  app:\n"
-        "    environment:\n"
-        "      HELLO: WORLD\n"
-        "    ports: [\"443:443\"]\n"},
-       {"base.yaml", "services:\n  base:\n    image: alpine\n"}});
+  base::Result<Project> project =
+      LoadFiles({{"compose.yaml",
+                  "services:\n"
+                  "  app:\n"
+                  "    extends:\n"
+                  "      file: base.yaml\n"
+                  "      service: base\n"
+                  "    ports: [\"80:80\"]\n"
+                  "---\n"
+                  "services:\n"
+                  "  app:\n"
+                  "    environment:\n"
+                  "      HELLO: WORLD\n"
+                  "    ports: [\"443:443\"]\n"},
+                 {"base.yaml", "services:\n  base:\n    image: alpine\n"}});
   ASSERT_TRUE(project.ok()) << project.status().ToString();
   const Service* app = project->FindService("app");
   ASSERT_NE(app, nullptr);
@@ -52,20 +52,19 @@ TEST(MultiDocument, DocumentsMergeInOrder) {
 }
 
 TEST(MultiDocument, LaterDocumentsOverrideAndReset) {
-  base::Result<Project> project = LoadFiles(
-      {{"compose.yaml",
-        "name: first\n"
-        "services:\n"
-        "  web:\n"
-        "    image: nginx:1\n"
-        "    command: [a]\n"
-        "    dns: [1.1.1.1]\n"
-        "---\n"
-        "services:\n"
-        "  web:\n"
-        "    image: nginx:2\n"
-        "    command: [b]\n"
-        "    dns: !reset []\n"}});
+  base::Result<Project> project = LoadFiles({{"compose.yaml",
+                                              "name: first\n"
+                                              "services:\n"
+                                              "  web:\n"
+                                              "    image: nginx:1\n"
+                                              "    command: [a]\n"
+                                              "    dns: [1.1.1.1]\n"
+                                              "---\n"
+                                              "services:\n"
+                                              "  web:\n"
+                                              "    image: nginx:2\n"
+                                              "    command: [b]\n"
+                                              "    dns: !reset []\n"}});
   ASSERT_TRUE(project.ok()) << project.status().ToString();
   const Service& web = project->services.at(0);
   EXPECT_EQ(web.image, "nginx:2");
@@ -74,8 +73,8 @@ TEST(MultiDocument, LaterDocumentsOverrideAndReset) {
 }
 
 TEST(MultiDocument, NameFromTheLastDocumentThatSetsIt) {
-  MemoryFileReader reader(Files{{"compose.yaml",
-                                  "name: first\nservices:\n  web: {image: a}\n---\nname: second\n"}});
+  MemoryFileReader reader(
+      Files{{"compose.yaml", "name: first\nservices:\n  web: {image: a}\n---\nname: second\n"}});
   LoadOptions options;
   options.files = {"compose.yaml"};
   base::Result<Project> project = Load(options, reader);
@@ -91,8 +90,9 @@ TEST(MultiDocument, TrailingSeparatorIsSkipped) {
 }
 
 TEST(MultiDocument, EachDocumentIsChecked) {
-  base::Result<Project> project = LoadFiles(
-      {{"compose.yaml", "services:\n  app:\n    image: nginx\n---\nservices:\n  app:\n    imgae: x\n"}});
+  base::Result<Project> project =
+      LoadFiles({{"compose.yaml",
+                  "services:\n  app:\n    image: nginx\n---\nservices:\n  app:\n    imgae: x\n"}});
   ASSERT_FALSE(project.ok());
   EXPECT_THAT(project.status().message(),
               HasSubstr("compose.yaml:7:5: services.app.imgae: unknown key"));
@@ -109,8 +109,7 @@ TEST(MultiDocument, OnlyEmptyDocumentsIsAnEmptyFile) {
 }
 
 TEST(MultiDocument, ParseYamlDocumentsKeepsLines) {
-  base::Result<std::vector<YamlNode>> documents =
-      ParseYamlDocuments("a: 1\n---\nb: 2\n", "f.yaml");
+  base::Result<std::vector<YamlNode>> documents = ParseYamlDocuments("a: 1\n---\nb: 2\n", "f.yaml");
   ASSERT_TRUE(documents.ok()) << documents.status().ToString();
   ASSERT_EQ(documents->size(), 2u);
   EXPECT_EQ((*documents)[1].entries.at(0).key, "b");
@@ -118,16 +117,15 @@ TEST(MultiDocument, ParseYamlDocumentsKeepsLines) {
 }
 
 TEST(MultiDocument, DocumentEndMarkersSeparateDocumentsAndKeepLineNumbers) {
-  base::Result<Project> project = LoadFiles(
-      {{"compose.yaml",
-        "# leading comment\n"
-        "services:\n"
-        "  web:\n"
-        "    image: nginx:1\n"
-        "...\n"
-        "services:\n"
-        "  web:\n"
-        "    ports: [\"80:abc\"]\n"}});
+  base::Result<Project> project = LoadFiles({{"compose.yaml",
+                                              "# leading comment\n"
+                                              "services:\n"
+                                              "  web:\n"
+                                              "    image: nginx:1\n"
+                                              "...\n"
+                                              "services:\n"
+                                              "  web:\n"
+                                              "    ports: [\"80:abc\"]\n"}});
   ASSERT_FALSE(project.ok());
   // The error is on line 8 of the file, not of the second document.
   EXPECT_THAT(project.status().message(), HasSubstr("compose.yaml:8:"));

@@ -26,8 +26,8 @@ constexpr char kWeb[] =
     "    env_file: ../../common/app.env\n";
 
 base::Result<Project> LoadWeb(const std::string& compose, const std::string& root_dir) {
-  MemoryFileReader reader({{"apps/web/compose.yaml", compose},
-                           {"common/app.env", "GREETING=hello\n"}});
+  MemoryFileReader reader(
+      {{"apps/web/compose.yaml", compose}, {"common/app.env", "GREETING=hello\n"}});
   LoadOptions options;
   options.files = {"apps/web/compose.yaml"};
   options.project_name = "p";
@@ -64,18 +64,17 @@ TEST(RootDir, PathsLeavingTheRootAreStillRefused) {
 }
 
 TEST(RootDir, AppliesToIncludeExtendsAndSecretFiles) {
-  MemoryFileReader reader(
-      {{"apps/web/compose.yaml",
-        "include: [../../shared/db.yaml]\n"
-        "services:\n"
-        "  web:\n"
-        "    extends: {file: ../../shared/base.yaml, service: base}\n"
-        "    secrets: [token]\n"
-        "secrets:\n"
-        "  token: {file: ../../shared/token.txt}\n"},
-       {"shared/db.yaml", "services:\n  db:\n    image: postgres\n"},
-       {"shared/base.yaml", "services:\n  base:\n    image: nginx\n"},
-       {"shared/token.txt", "t"}});
+  MemoryFileReader reader({{"apps/web/compose.yaml",
+                            "include: [../../shared/db.yaml]\n"
+                            "services:\n"
+                            "  web:\n"
+                            "    extends: {file: ../../shared/base.yaml, service: base}\n"
+                            "    secrets: [token]\n"
+                            "secrets:\n"
+                            "  token: {file: ../../shared/token.txt}\n"},
+                           {"shared/db.yaml", "services:\n  db:\n    image: postgres\n"},
+                           {"shared/base.yaml", "services:\n  base:\n    image: nginx\n"},
+                           {"shared/token.txt", "t"}});
   LoadOptions options;
   options.files = {"apps/web/compose.yaml"};
   options.project_name = "p";
@@ -154,8 +153,7 @@ TEST(DiskFileReader, OutsideAGitWorkTreeTheFolderIsTheRoot) {
 
 TEST(DiskFileReader, AGitRepositoryStillRefusesPathsLeavingIt) {
   testing::GitRepo repo;
-  repo.Write("compose.yaml",
-             "services:\n  web:\n    image: nginx\n    env_file: ../outside.env\n");
+  repo.Write("compose.yaml", "services:\n  web:\n    image: nginx\n    env_file: ../outside.env\n");
   DiskFileReader reader;
   LoadOptions options;
   options.files = {repo.path() + "/compose.yaml"};

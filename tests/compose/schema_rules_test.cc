@@ -59,10 +59,11 @@ TEST(SchemaRequired, UlimitMappingNeedsSoftAndHard) {
 }
 
 TEST(SchemaRequired, DevicesHooksProviderAndModels) {
-  EXPECT_THAT(SchemaError("services:\n  web:\n    deploy:\n      resources:\n        reservations:\n"
-                          "          devices:\n            - driver: nvidia\n"),
-              HasSubstr("services.web.deploy.resources.reservations.devices[0]: missing "
-                        "required key \"capabilities\""));
+  EXPECT_THAT(
+      SchemaError("services:\n  web:\n    deploy:\n      resources:\n        reservations:\n"
+                  "          devices:\n            - driver: nvidia\n"),
+      HasSubstr("services.web.deploy.resources.reservations.devices[0]: missing "
+                "required key \"capabilities\""));
   EXPECT_THAT(SchemaError("services:\n  web:\n    devices:\n      - target: /dev/x\n"),
               HasSubstr("services.web.devices[0]: missing required key \"source\""));
   EXPECT_THAT(SchemaError("services:\n  web:\n    post_start:\n      - user: root\n"),

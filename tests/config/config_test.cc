@@ -33,9 +33,9 @@ config::ReadFileFn FilesFromMap(Vars files) {
 }
 
 base::Result<config::Config> Parse(const std::string& text, Vars env = {{"HOME", "/home/tester"}},
-                           Vars files = {}) {
+                                   Vars files = {}) {
   return config::ParseConfig(text, "ecsync.yaml", base::EnvFromMap(std::move(env)),
-                     FilesFromMap(std::move(files)));
+                             FilesFromMap(std::move(files)));
 }
 
 // The error message of parsing `text`, which must fail with kInvalid.
@@ -62,8 +62,8 @@ std::string Minimal(const std::string& extra = "") {
 TEST(ConfigExample, ParsesWithExpectedValues) {
   const std::string text = testing::ReadFileOrDie(testing::SourceDir() + "/examples/ecsync.yaml");
   const base::Result<config::Config> config = Parse(text, {{"ECSYNC_WEBHOOK_SECRET", "hook-secret"},
-                                                   {"SHOP_HOOK_SECRET", "shop-secret"},
-                                                   {"GITHUB_TOKEN", "ghp_token"}});
+                                                           {"SHOP_HOOK_SECRET", "shop-secret"},
+                                                           {"GITHUB_TOKEN", "ghp_token"}});
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_EQ(config->path, "ecsync.yaml");
   EXPECT_EQ(config->concurrency, 4);
@@ -151,8 +151,7 @@ TEST(ConfigWebhooks, RateLimitsPerRepositorySenderAndRefusal) {
   EXPECT_EQ(config->webhooks.source_burst, 9);
   EXPECT_EQ(config->webhooks.refused_requests_per_second, 0.5);
   EXPECT_EQ(config->webhooks.refused_burst, 4);
-  EXPECT_THAT(ErrorOf("webhooks:\n  refused_burst: 0\n" + Minimal()),
-              HasSubstr("refused_burst"));
+  EXPECT_THAT(ErrorOf("webhooks:\n  refused_burst: 0\n" + Minimal()), HasSubstr("refused_burst"));
 }
 
 TEST(ConfigDefaults, FillEverythingNotWritten) {
@@ -262,7 +261,8 @@ TEST(ConfigValues, SizesDurationsAndNumbers) {
   EXPECT_EQ(config->aws.requests_per_second, 2.5);
   EXPECT_EQ(config->repositories[0].poll_interval, seconds(90));
   EXPECT_EQ(config->repositories[0].timeout, milliseconds(500));
-  const base::Result<config::Config> plain = Parse("webhooks: {max_body_bytes: 2048}\n" + Minimal());
+  const base::Result<config::Config> plain =
+      Parse("webhooks: {max_body_bytes: 2048}\n" + Minimal());
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
   EXPECT_EQ(plain->webhooks.max_body_bytes, 2048u);
 }
@@ -540,10 +540,10 @@ TEST(Config, ServerLimits) {
   EXPECT_EQ(defaults->server.idle_timeout, std::chrono::seconds(60));
   EXPECT_EQ(defaults->server.max_connections, 512);
   EXPECT_EQ(defaults->server.max_connections_per_client, 64);
-  const base::Result<config::Config> config =
-      Parse("server:\n  admin_listen: 0.0.0.0:9000\n  request_timeout: 5s\n"
-            "  idle_timeout: 2m\n  max_connections: 100\n  max_connections_per_client: 10\n" +
-            Minimal());
+  const base::Result<config::Config> config = Parse(
+      "server:\n  admin_listen: 0.0.0.0:9000\n  request_timeout: 5s\n"
+      "  idle_timeout: 2m\n  max_connections: 100\n  max_connections_per_client: 10\n" +
+      Minimal());
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_EQ(config->server.admin_listen, "0.0.0.0:9000");
   EXPECT_EQ(config->server.request_timeout, std::chrono::seconds(5));
@@ -600,9 +600,10 @@ TEST(ConfigErrors, DuplicateProjectNames) {
               StartsWith("ecsync.yaml:5: repositories[0].projects[1].name: project name \"web\" "
                          "(derived from its first file) is already used"));
   // The same project name in two repositories is fine.
-  const base::Result<config::Config> config = Parse(Minimal() +
-                                            "  - url: https://e/other\n"
-                                            "    projects: [{files: compose.yaml, name: shop}]\n");
+  const base::Result<config::Config> config =
+      Parse(Minimal() +
+            "  - url: https://e/other\n"
+            "    projects: [{files: compose.yaml, name: shop}]\n");
   EXPECT_TRUE(config.ok()) << config.status().ToString();
 }
 
@@ -736,8 +737,9 @@ TEST(ConfigErrors, NetworkAndTemplateBucket) {
               StartsWith("ecsync.yaml:3: aws.subnet_ids: \"sn-1\" is not a subnet id"));
   EXPECT_THAT(ErrorOf("aws:\n  vpc_id: vpc-1\n" + Minimal()),
               StartsWith("ecsync.yaml:2: aws.vpc_id: set both vpc_id and subnet_ids"));
-  EXPECT_THAT(ErrorOf("aws:\n  stack_dir: /tmp/s\n" + Minimal()),
-              StartsWith("ecsync.yaml:2: aws.stack_dir: stack files cannot look up the default VPC"));
+  EXPECT_THAT(
+      ErrorOf("aws:\n  stack_dir: /tmp/s\n" + Minimal()),
+      StartsWith("ecsync.yaml:2: aws.stack_dir: stack files cannot look up the default VPC"));
   EXPECT_THAT(ErrorOf("aws:\n  template_bucket: s3://x\n" + Minimal()),
               StartsWith("ecsync.yaml:2: aws.template_bucket:"));
 }
@@ -758,7 +760,8 @@ TEST(LoadConfig, ReadsFileAndSecretsFromDisk) {
   const std::string secret = dir.WriteFile("secret", "from-disk\n");
   const std::string path =
       dir.WriteFile("ecsync.yaml", "webhooks: {secret: {file: " + secret + "}}\n" + Minimal());
-  const base::Result<config::Config> config = config::LoadConfig(path, base::EnvFromMap({{"HOME", "/h"}}));
+  const base::Result<config::Config> config =
+      config::LoadConfig(path, base::EnvFromMap({{"HOME", "/h"}}));
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_EQ(config->path, path);
   EXPECT_EQ(config->webhooks.secret, "from-disk");
@@ -766,17 +769,20 @@ TEST(LoadConfig, ReadsFileAndSecretsFromDisk) {
 
 TEST(LoadConfig, MissingFileAndBadContent) {
   testing::TempDir dir;
-  const base::Result<config::Config> missing = config::LoadConfig(dir.path() + "/nope.yaml", base::EnvFromMap({}));
+  const base::Result<config::Config> missing =
+      config::LoadConfig(dir.path() + "/nope.yaml", base::EnvFromMap({}));
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().kind(), base::ErrorKind::kInvalid);
   EXPECT_THAT(missing.status().message(), HasSubstr("nope.yaml: no such configuration file"));
 
-  const base::Result<config::Config> directory = config::LoadConfig(dir.path(), base::EnvFromMap({}));
+  const base::Result<config::Config> directory =
+      config::LoadConfig(dir.path(), base::EnvFromMap({}));
   ASSERT_FALSE(directory.ok());
   EXPECT_THAT(directory.status().message(), HasSubstr("it is a directory"));
 
   const std::string path = dir.WriteFile("bad.yaml", "\n\nconcurrency: 100\n" + Minimal());
-  const base::Result<config::Config> bad = config::LoadConfig(path, base::EnvFromMap({{"HOME", "/h"}}));
+  const base::Result<config::Config> bad =
+      config::LoadConfig(path, base::EnvFromMap({{"HOME", "/h"}}));
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.status().message(), StartsWith(path + ":3: concurrency: must be between"));
 }
@@ -841,7 +847,8 @@ TEST(GlobMatch, ManyDoubleStarsStayFast) {
 
 TEST(ProjectNameForFile, UsesTheFolderAndPrefix) {
   EXPECT_EQ(config::ProjectNameForFile("", "services/web/compose.yaml", "shop"), "web");
-  EXPECT_EQ(config::ProjectNameForFile("svc", "services/Web_API/compose.yaml", "shop"), "svc-web_api");
+  EXPECT_EQ(config::ProjectNameForFile("svc", "services/Web_API/compose.yaml", "shop"),
+            "svc-web_api");
   EXPECT_EQ(config::ProjectNameForFile("", "compose.yaml", "shop"), "shop");
   EXPECT_EQ(config::ProjectNameForFile("svc", "compose.yaml", "shop"), "svc");
   EXPECT_EQ(config::ProjectNameForFile("", "./a/../compose.yaml", "shop"), "shop");

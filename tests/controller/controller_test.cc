@@ -17,12 +17,12 @@
 
 #include "aws/stack_files.h"
 #include "base/hash.h"
-#include "web/webhook_handler.h"
 #include "git/libgit2_source.h"
 #include "metrics/metrics.h"
 #include "reconcile/stack_tags.h"
 #include "tests/reconcile/forwarding_cloudformation.h"
 #include "tests/support/support.h"
+#include "web/webhook_handler.h"
 
 namespace ecsync::controller {
 namespace {
@@ -40,7 +40,8 @@ std::string App(int replicas) {
 class ControllerTest : public ::testing::Test {
  protected:
   ControllerTest()
-      : git_(work_.path() + "/cache"), stacks_(work_.path() + "/stacks", *base::SystemClock::Get()),
+      : git_(work_.path() + "/cache"),
+        stacks_(work_.path() + "/stacks", *base::SystemClock::Get()),
         metrics_("test", "") {}
 
   config::RepositoryConfig Repo(std::vector<config::ProjectConfig> projects) {
@@ -115,7 +116,8 @@ TEST_F(ControllerTest, MonorepoReconcilesOnlyTheProjectWhoseFilesChanged) {
   std::string first = repo_.Commit("two apps");
   Controller controller(MakeConfig(Repo({Glob("apps/*/compose.yaml")})), Deps());
   controller.Start();
-  ASSERT_TRUE(WaitUntil([&] { return Revision("mono-api") == first && Revision("mono-web") == first; }));
+  ASSERT_TRUE(
+      WaitUntil([&] { return Revision("mono-api") == first && Revision("mono-web") == first; }));
   ASSERT_TRUE(WaitUntil([&] { return controller.Idle(); }));
   size_t api_runs = Runs(controller, "mono/api");
 
@@ -265,7 +267,8 @@ TEST_F(ControllerTest, AReloadNamingAnotherVpcRedeploysTheStacksThere) {
 
 TEST_F(ControllerTest, RunOnceReconcilesEverythingAndReportsFailures) {
   repo_.Write("apps/good/compose.yaml", App(1));
-  repo_.Write("apps/bad/compose.yaml", "services:\n  web:\n    image: nginx\n    network_mode: host\n");
+  repo_.Write("apps/bad/compose.yaml",
+              "services:\n  web:\n    image: nginx\n    network_mode: host\n");
   repo_.Commit("one good, one bad");
   Controller controller(MakeConfig(Repo({Glob("apps/*/compose.yaml")})), Deps());
   OnceSummary summary = controller.RunOnce(/*force=*/false, nullptr);
@@ -288,9 +291,11 @@ TEST_F(ControllerTest, WebhooksOverTheRateLimitGet429AndChangeNothing) {
   options.burst = 1;
   web::WebhookHandler handler(controller, &metrics_, *base::SystemClock::Get(), options);
   std::string body = nlohmann::json{{"repository", repo_.url()}, {"ref", "main"}}.dump();
-  webhook::Headers headers = {{"X-Signature", "sha256=" + base::HexEncode(base::HmacSha256("hook", body))}};
+  webhook::Headers headers = {
+      {"X-Signature", "sha256=" + base::HexEncode(base::HmacSha256("hook", body))}};
   EXPECT_EQ(handler.Handle(webhook::Provider::kGeneric, headers, body, "127.0.0.1").status, 202);
-  web::WebhookResponse limited = handler.Handle(webhook::Provider::kGeneric, headers, body, "127.0.0.1");
+  web::WebhookResponse limited =
+      handler.Handle(webhook::Provider::kGeneric, headers, body, "127.0.0.1");
   EXPECT_EQ(limited.status, 429);
   EXPECT_NE(metrics_.Serialize().find("result=\"rate_limited\""), std::string::npos);
 }
@@ -302,8 +307,10 @@ TEST_F(ControllerTest, WebhookForAnotherBranchIsIgnored) {
   Controller controller(MakeConfig(Repo({entry})), Deps());
   web::WebhookHandler handler(controller, nullptr, *base::SystemClock::Get(), {});
   std::string body = nlohmann::json{{"repository", repo_.url()}, {"ref", "feature"}}.dump();
-  webhook::Headers headers = {{"X-Signature", "sha256=" + base::HexEncode(base::HmacSha256("hook", body))}};
-  web::WebhookResponse answer = handler.Handle(webhook::Provider::kGeneric, headers, body, "127.0.0.1");
+  webhook::Headers headers = {
+      {"X-Signature", "sha256=" + base::HexEncode(base::HmacSha256("hook", body))}};
+  web::WebhookResponse answer =
+      handler.Handle(webhook::Provider::kGeneric, headers, body, "127.0.0.1");
   EXPECT_EQ(answer.status, 200);
   EXPECT_NE(answer.body.find("ignored"), std::string::npos);
 }
@@ -350,7 +357,8 @@ TEST_F(ControllerTest, DriftIsReportedAndSelfHealReappliesTheRevision) {
   })) << controller.status().ToJson().dump(2);
   EXPECT_EQ(status.drift_status, "DRIFTED");
   EXPECT_NE(status.drift_detail.find("/DesiredCount 1 -> 3"), std::string::npos);
-  EXPECT_NE(metrics_.Serialize().find("ecsync_stack_drifted_resources{project=\"mono/app\",stack=\"mono-app\"} 1"),
+  EXPECT_NE(metrics_.Serialize().find(
+                "ecsync_stack_drifted_resources{project=\"mono/app\",stack=\"mono-app\"} 1"),
             std::string::npos)
       << metrics_.Serialize();
   // Self-heal: the revision is applied again through a change set even though the tags say
@@ -481,7 +489,7 @@ TEST_F(ControllerTest, AHungGitHostDoesNotHoldUpTheOtherRepositories) {
   const std::string second = repo_.Commit("scale");
   EXPECT_TRUE(WaitUntil([&] { return Revision("mono-app") == second; }));
   EXPECT_EQ(hung.connections(), 1);  // still the first request: never answered
-  hung.Close();  // lets the stuck poll fail, so Stop can join it
+  hung.Close();                      // lets the stuck poll fail, so Stop can join it
   controller.Stop();
 }
 

@@ -200,12 +200,10 @@ TEST_F(PollerTest, AReloadChecksAtOnceThenBacksOffToo) {
 class CredentialsTest : public PollerTest {
  protected:
   CredentialsTest() {
-    private_.Write("compose.yaml",
-                   "services:\n  web:\n    image: nginx:1.27-alpine\n");
+    private_.Write("compose.yaml", "services:\n  web:\n    image: nginx:1.27-alpine\n");
     commit_ = private_.Commit("private app");
     server_ = std::make_unique<git_testing::LoopbackServer>(git_testing::GitHttpServerArgv(
-        std::filesystem::path(private_.path()).parent_path().string(), "deploy-bot",
-        "good-pa55"));
+        std::filesystem::path(private_.path()).parent_path().string(), "deploy-bot", "good-pa55"));
     url_ = "http://127.0.0.1:" + std::to_string(server_->port()) + "/" +
            std::filesystem::path(private_.path()).filename().string();
   }
@@ -259,8 +257,8 @@ TEST_F(CredentialsTest, EachEntryUsesItsOwnCredentialsInEitherOrder) {
   for (bool good_first : {true, false}) {
     SCOPED_TRACE(good_first ? "good first" : "bad first");
     TempDir cache;
-    std::vector<config::RepositoryConfig> repos = {Entry("good", "good-pa55"), Entry("bad", "wrong"),
-                                           Entry("none", "")};
+    std::vector<config::RepositoryConfig> repos = {Entry("good", "good-pa55"),
+                                                   Entry("bad", "wrong"), Entry("none", "")};
     if (!good_first) std::swap(repos[0], repos[1]);
     std::vector<RepositoryStatus> statuses;
     CheckAll(repos, cache.path(), &statuses);
@@ -272,8 +270,7 @@ TEST_F(CredentialsTest, EachEntryUsesItsOwnCredentialsInEitherOrder) {
         EXPECT_EQ(status.last_error, "");
       } else {
         EXPECT_EQ(status.last_commit, "");
-        EXPECT_NE(status.last_error.find("authentication"), std::string::npos)
-            << status.last_error;
+        EXPECT_NE(status.last_error.find("authentication"), std::string::npos) << status.last_error;
         EXPECT_EQ(status.last_error.find("good-pa55"), std::string::npos);
       }
     }

@@ -74,8 +74,8 @@ class Runs {
   std::map<std::string, int> runs_;
 };
 
-WorkQueue::Options Opts(int workers, milliseconds base = seconds(10), milliseconds max = seconds(30),
-                        double jitter = 0.2) {
+WorkQueue::Options Opts(int workers, milliseconds base = seconds(10),
+                        milliseconds max = seconds(30), double jitter = 0.2) {
   WorkQueue::Options options;
   options.workers = workers;
   options.base_backoff = base;
@@ -92,8 +92,8 @@ bool Delayed(const WorkQueue& queue) {
 
 // Advances `clock` in `step`s until `key`'s retry becomes due (Depth counts it, or a worker
 // already took it) and returns how far the clock moved; checks at most `limit`.
-milliseconds AdvanceUntilDue(base::FakeClock& clock, WorkQueue& queue, Runs& runs, const std::string& key,
-                             milliseconds step, milliseconds limit) {
+milliseconds AdvanceUntilDue(base::FakeClock& clock, WorkQueue& queue, Runs& runs,
+                             const std::string& key, milliseconds step, milliseconds limit) {
   const int runs_before = runs.Of(key);
   milliseconds moved{0};
   while (moved <= limit) {
@@ -243,7 +243,8 @@ TEST(WorkQueue, RetryBackoffDoublesUpToTheCapWithinJitter) {
   };
   std::vector<milliseconds> delays;
   for (size_t i = 0; i < bounds.size(); ++i) {
-    ASSERT_TRUE(WaitUntil([&] { return runs.Of("k") == static_cast<int>(i + 1) && Delayed(queue); }));
+    ASSERT_TRUE(
+        WaitUntil([&] { return runs.Of("k") == static_cast<int>(i + 1) && Delayed(queue); }));
     const auto [low, high] = bounds[i];
     // Not due a moment before the lower bound, even after the workers look again.
     clock.Advance(low - milliseconds(10));
@@ -288,8 +289,8 @@ TEST(WorkQueue, BackoffWithoutJitterIsExact) {
 TEST(WorkQueue, DoneResetsBackoff) {
   Gate gate;
   Runs runs;
-  std::vector<Outcome> script = {Outcome::kRetry, Outcome::kRetry, Outcome::kRetry, Outcome::kDone,
-                                 Outcome::kRetry, Outcome::kDone};
+  std::vector<Outcome> script = {Outcome::kRetry, Outcome::kRetry, Outcome::kRetry,
+                                 Outcome::kDone,  Outcome::kRetry, Outcome::kDone};
   base::FakeClock clock;
   WorkQueue queue(Opts(1, seconds(10), seconds(100), 0), clock, [&](const std::string& key) {
     runs.Record(key);

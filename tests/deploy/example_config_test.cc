@@ -45,8 +45,8 @@ TEST(ExampleConfig, ConfigMapLoadsWithSecretsFromTheExampleSecret) {
       config::ParseConfig(text, "/etc/ecsync/ecsync.yaml", base::EnvFromMap(env), NoFiles());
   ASSERT_TRUE(config.ok()) << config.status().message();
 
-  EXPECT_EQ(config->cache_dir, "/var/cache/ecsync");  // the Deployment's emptyDir
-  EXPECT_EQ(config->server.listen, "0.0.0.0:8080");  // the container port behind the Service
+  EXPECT_EQ(config->cache_dir, "/var/cache/ecsync");       // the Deployment's emptyDir
+  EXPECT_EQ(config->server.listen, "0.0.0.0:8080");        // the container port behind the Service
   EXPECT_EQ(config->server.admin_listen, "0.0.0.0:8081");  // the probes' and Prometheus' port
   EXPECT_EQ(config->webhooks.secret, env.at("ECSYNC_WEBHOOK_SECRET"));
   ASSERT_EQ(config->repositories.size(), 1u);

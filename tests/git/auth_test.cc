@@ -18,9 +18,9 @@ namespace {
 namespace fs = std::filesystem;
 using base::ErrorKind;
 using git_testing::LoopbackServer;
+using testing::GitRepo;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::GitRepo;
 using testing::TempDir;
 
 constexpr char kToken[] = "ghp_s3cr3tT0kenValue1234567890";

@@ -104,13 +104,10 @@ inline std::function<std::vector<std::string>(int)> GitHttpServerArgv(
     const std::string& root, const std::string& user = "", const std::string& password = "",
     const std::string& log = "") {
   return [=](int port) {
-    std::vector<std::string> argv = {"python3",
-                                     ecsync::testing::SourceDir() +
-                                         "/tests/support/git_http_server.py",
-                                     "--port",
-                                     std::to_string(port),
-                                     "--root",
-                                     root};
+    std::vector<std::string> argv = {
+        "python3", ecsync::testing::SourceDir() + "/tests/support/git_http_server.py",
+        "--port",  std::to_string(port),
+        "--root",  root};
     if (!user.empty()) argv.insert(argv.end(), {"--user", user});
     if (!password.empty()) argv.insert(argv.end(), {"--password", password});
     if (!log.empty()) argv.insert(argv.end(), {"--log", log});
@@ -147,21 +144,25 @@ class SshGitServer {
     Keygen(client_key_, "");
     std::string authorized = ecsync::testing::ReadFileOrDie(client_key_ + ".pub");
     dir_.WriteFile("authorized_keys", authorized);
-    config_ = dir_.WriteFile("sshd_config", "ListenAddress 127.0.0.1\n"
-                                            "HostKey " + host_key_ + "\n"
-                                            "AuthorizedKeysFile " + dir_.path() +
-                                                "/authorized_keys\n"
-                                            "PidFile none\n"
-                                            "UsePAM no\n"
-                                            "PasswordAuthentication no\n"
-                                            "KbdInteractiveAuthentication no\n"
-                                            "PermitRootLogin prohibit-password\n"
-                                            "StrictModes no\n"
-                                            "LogLevel VERBOSE\n");
+    config_ = dir_.WriteFile("sshd_config",
+                             "ListenAddress 127.0.0.1\n"
+                             "HostKey " +
+                                 host_key_ +
+                                 "\n"
+                                 "AuthorizedKeysFile " +
+                                 dir_.path() +
+                                 "/authorized_keys\n"
+                                 "PidFile none\n"
+                                 "UsePAM no\n"
+                                 "PasswordAuthentication no\n"
+                                 "KbdInteractiveAuthentication no\n"
+                                 "PermitRootLogin prohibit-password\n"
+                                 "StrictModes no\n"
+                                 "LogLevel VERBOSE\n");
     std::string config = config_;
     server_ = std::make_unique<LoopbackServer>(
         [config](int port) {
-          return std::vector<std::string>{"/usr/sbin/sshd", "-D", "-e", "-f", config, "-p",
+          return std::vector<std::string>{"/usr/sbin/sshd",    "-D", "-e", "-f", config, "-p",
                                           std::to_string(port)};
         },
         dir_.path() + "/sshd.log");
@@ -172,9 +173,7 @@ class SshGitServer {
     return "ssh://" + CurrentUser() + "@127.0.0.1:" + std::to_string(port()) + repo_path;
   }
   // The host's public key line ("ssh-ed25519 AAAA... comment").
-  std::string HostPublicKey() const {
-    return ecsync::testing::ReadFileOrDie(host_key_ + ".pub");
-  }
+  std::string HostPublicKey() const { return ecsync::testing::ReadFileOrDie(host_key_ + ".pub"); }
   const std::string& client_key() const { return client_key_; }
   const std::string& dir() const { return dir_.path(); }
   std::string Log() const { return ecsync::testing::ReadFileOrDie(dir_.path() + "/sshd.log"); }

@@ -98,15 +98,13 @@ TEST_F(KnownHostsTest, HashedEntriesWrittenBySshKeygenMatch) {
   EXPECT_EQ(known->Check("git.example.com", 22, Presented(server_)), HostKeyVerdict::kTrusted);
   EXPECT_EQ(known->Check("127.0.0.1", 2222, Presented(other_)), HostKeyVerdict::kTrusted);
   EXPECT_EQ(known->Check("127.0.0.1", 22, Presented(other_)), HostKeyVerdict::kUnknownHost);
-  EXPECT_EQ(known->Check("git.example.org", 22, Presented(server_)),
-            HostKeyVerdict::kUnknownHost);
+  EXPECT_EQ(known->Check("git.example.org", 22, Presented(server_)), HostKeyVerdict::kUnknownHost);
   EXPECT_EQ(known->Check("git.example.com", 22, Presented(other_)), HostKeyVerdict::kMismatch);
 }
 
 TEST_F(KnownHostsTest, KeyOfAnotherTypeIsNotListedRatherThanMismatched) {
   KnownHosts known = KnownHosts::Parse(Line("git.example.com", rsa_));
-  EXPECT_EQ(known.Check("git.example.com", 22, Presented(server_)),
-            HostKeyVerdict::kKeyNotListed);
+  EXPECT_EQ(known.Check("git.example.com", 22, Presented(server_)), HostKeyVerdict::kKeyNotListed);
   EXPECT_EQ(known.Check("git.example.com", 22, Presented(rsa_)), HostKeyVerdict::kTrusted);
 }
 
@@ -120,15 +118,13 @@ TEST_F(KnownHostsTest, OnlyTheFingerprintIsEnough) {
 }
 
 TEST_F(KnownHostsTest, WildcardsAndNegation) {
-  KnownHosts known = KnownHosts::Parse(Line("*.example.com,!evil.example.com,git?.example.org",
-                                            server_));
+  KnownHosts known =
+      KnownHosts::Parse(Line("*.example.com,!evil.example.com,git?.example.org", server_));
   EXPECT_EQ(known.Check("a.example.com", 22, Presented(server_)), HostKeyVerdict::kTrusted);
   EXPECT_EQ(known.Check("a.b.example.com", 22, Presented(server_)), HostKeyVerdict::kTrusted);
   EXPECT_EQ(known.Check("git1.example.org", 22, Presented(server_)), HostKeyVerdict::kTrusted);
-  EXPECT_EQ(known.Check("git12.example.org", 22, Presented(server_)),
-            HostKeyVerdict::kUnknownHost);
-  EXPECT_EQ(known.Check("evil.example.com", 22, Presented(server_)),
-            HostKeyVerdict::kUnknownHost);
+  EXPECT_EQ(known.Check("git12.example.org", 22, Presented(server_)), HostKeyVerdict::kUnknownHost);
+  EXPECT_EQ(known.Check("evil.example.com", 22, Presented(server_)), HostKeyVerdict::kUnknownHost);
   EXPECT_EQ(known.Check("example.com", 22, Presented(server_)), HostKeyVerdict::kUnknownHost);
 }
 
@@ -140,8 +136,8 @@ TEST_F(KnownHostsTest, RevokedKeysAreRefusedEvenWhenAlsoListed) {
 
 TEST_F(KnownHostsTest, CommentsCertAuthoritiesAndMalformedLinesAreSkipped) {
   std::string text = "# a comment\n\n   \n" + ("@cert-authority " + Line("*", other_)) +
-                     "git.example.com ssh-ed25519\n" +             // no key
-                     "git.example.com ssh-ed25519 !!notbase64\n" +  // bad base64
+                     "git.example.com ssh-ed25519\n" +                     // no key
+                     "git.example.com ssh-ed25519 !!notbase64\n" +         // bad base64
                      "git.example.com ssh-rsa " + server_.base64 + "\n" +  // type disagrees
                      "|1|bad git.example.com ssh-ed25519 " + server_.base64 + "\n" +
                      Line("git.example.com", server_);
@@ -149,8 +145,7 @@ TEST_F(KnownHostsTest, CommentsCertAuthoritiesAndMalformedLinesAreSkipped) {
   EXPECT_EQ(known.size(), 1u);
   EXPECT_EQ(known.Check("git.example.com", 22, Presented(server_)), HostKeyVerdict::kTrusted);
   // A @cert-authority line vouches for nothing.
-  EXPECT_EQ(known.Check("other.example.com", 22, Presented(other_)),
-            HostKeyVerdict::kUnknownHost);
+  EXPECT_EQ(known.Check("other.example.com", 22, Presented(other_)), HostKeyVerdict::kUnknownHost);
 }
 
 TEST_F(KnownHostsTest, MissingFileIsInvalid) {

@@ -24,9 +24,9 @@ namespace ecsync::git {
 namespace {
 
 namespace fs = std::filesystem;
+using base::ErrorKind;
 using ecsync::testing::FreeLoopbackPort;
 using git_testing::LoopbackServer;
-using base::ErrorKind;
 using ::testing::ElementsAre;
 using testing::GitRepo;
 using ::testing::HasSubstr;

@@ -16,8 +16,8 @@ namespace {
 namespace fs = std::filesystem;
 using base::ErrorKind;
 using git_testing::LoopbackServer;
-using ::testing::HasSubstr;
 using testing::GitRepo;
+using ::testing::HasSubstr;
 using testing::TempDir;
 
 std::string Trim(std::string s) {
@@ -103,13 +103,11 @@ TEST_F(RemoteHeadTest, FullShaIsReturnedWithoutContactingTheServer) {
   EXPECT_EQ(*sha, "abcdef0123456789abcdef0123456789abcdef01");
   auto unreachable = source_.RemoteHead(url, "main");
   ASSERT_FALSE(unreachable.ok());
-  EXPECT_EQ(unreachable.status().kind(), ErrorKind::kTransient)
-      << unreachable.status().ToString();
+  EXPECT_EQ(unreachable.status().kind(), ErrorKind::kTransient) << unreachable.status().ToString();
 }
 
 TEST_F(RemoteHeadTest, BadInputAndMissingRepository) {
-  EXPECT_EQ(source_.RemoteHead("ftp://example.com/r", "main").status().kind(),
-            ErrorKind::kInvalid);
+  EXPECT_EQ(source_.RemoteHead("ftp://example.com/r", "main").status().kind(), ErrorKind::kInvalid);
   EXPECT_EQ(source_.RemoteHead(repo_.url(), "a..b").status().kind(), ErrorKind::kInvalid);
   auto missing = source_.RemoteHead(repo_.url() + "-absent", "main");
   ASSERT_FALSE(missing.ok());

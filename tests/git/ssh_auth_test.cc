@@ -27,9 +27,9 @@ namespace ecsync::git {
 namespace {
 
 using base::ErrorKind;
+using testing::GitRepo;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::GitRepo;
 using testing::TempDir;
 
 class SshAuthTest : public ::testing::Test {

@@ -9,9 +9,9 @@
 #include <memory>
 #include <thread>
 
-#include "base/env.h"
 #include "aws/make_clients.h"
 #include "base/clock.h"
+#include "base/env.h"
 #include "tests/metrics/metrics_text.h"
 #include "tests/support/support.h"
 
@@ -52,7 +52,8 @@ TEST(AwsCallMetrics, ForwardsCodesAndRetries) {
   EXPECT_TRUE(PromtoolAccepts(text));
   const std::string labels = ",operation=\"DescribeStacks\",service=\"CloudFormation\"} ";
   EXPECT_TRUE(HasLine(text, "ecsync_aws_requests_total{code=\"OK\"" + labels + "2")) << text;
-  EXPECT_TRUE(HasLine(text, "ecsync_aws_requests_total{code=\"Throttling\"" + labels + "1")) << text;
+  EXPECT_TRUE(HasLine(text, "ecsync_aws_requests_total{code=\"Throttling\"" + labels + "1"))
+      << text;
   EXPECT_TRUE(HasLine(text, "ecsync_aws_requests_total{code=\"NetworkError\"" + labels + "1"))
       << text;
   EXPECT_TRUE(HasLine(

@@ -42,12 +42,11 @@ TEST(Metrics, PromtoolAcceptsEveryFamily) {
   for (const char* family :
        {"ecsync_build_info", "ecsync_reconciles_total", "ecsync_reconcile_duration_seconds",
         "ecsync_reconcile_longest_running_seconds", "ecsync_stack_status",
-        "ecsync_stack_revision_info", "ecsync_project_condition",
-        "ecsync_stack_drifted_resources", "ecsync_last_success_timestamp_seconds",
-        "ecsync_git_fetch_duration_seconds", "ecsync_git_fetch_errors_total",
-        "ecsync_git_consecutive_failures", "ecsync_git_backoff_seconds",
-        "ecsync_aws_requests_total", "ecsync_aws_retries_total", "ecsync_webhook_requests_total",
-        "ecsync_queue_depth"}) {
+        "ecsync_stack_revision_info", "ecsync_project_condition", "ecsync_stack_drifted_resources",
+        "ecsync_last_success_timestamp_seconds", "ecsync_git_fetch_duration_seconds",
+        "ecsync_git_fetch_errors_total", "ecsync_git_consecutive_failures",
+        "ecsync_git_backoff_seconds", "ecsync_aws_requests_total", "ecsync_aws_retries_total",
+        "ecsync_webhook_requests_total", "ecsync_queue_depth"}) {
     EXPECT_NE(text.find(std::string("# HELP ") + family + " "), std::string::npos) << family;
   }
 }
@@ -73,8 +72,7 @@ TEST(Metrics, ReconcilesCountedByProjectAndResult) {
   // Every result exists from the first reconcile on, so rate() and alerts see a zero.
   EXPECT_TRUE(HasLine(text, "ecsync_reconciles_total{project=\"web\",result=\"failed\"} 0"))
       << text;
-  EXPECT_TRUE(HasLine(text, "ecsync_reconciles_total{project=\"api\",result=\"error\"} 1"))
-      << text;
+  EXPECT_TRUE(HasLine(text, "ecsync_reconciles_total{project=\"api\",result=\"error\"} 1")) << text;
   EXPECT_TRUE(HasLine(text, "ecsync_reconcile_duration_seconds_count{project=\"web\"} 2")) << text;
   EXPECT_TRUE(HasLine(text, "ecsync_reconcile_duration_seconds_sum{project=\"web\"} 703")) << text;
   EXPECT_TRUE(HasLine(text, "ecsync_reconcile_duration_seconds_bucket{project=\"web\",le=\"5\"} 1"))
@@ -184,7 +182,8 @@ TEST(Metrics, RemoveProjectDropsEverySeriesOfThatProjectOnly) {
 
   // A project that comes back starts from zero.
   m.ReconcileFinished("web", "noop", seconds(1));
-  EXPECT_TRUE(HasLine(m.Serialize(), "ecsync_reconciles_total{project=\"web\",result=\"success\"} 0"));
+  EXPECT_TRUE(
+      HasLine(m.Serialize(), "ecsync_reconciles_total{project=\"web\",result=\"success\"} 0"));
 }
 
 TEST(Metrics, GitFetchTimesEveryFetchAndCountsFailures) {
@@ -247,8 +246,7 @@ TEST(Metrics, AwsCallCountsCodesAndRetries) {
             "ecsync_aws_requests_total{code=\"Throttling\",operation=\"DescribeStacks\",service="
             "\"CloudFormation\"} 1\n");
   EXPECT_TRUE(HasLine(
-      text,
-      "ecsync_aws_retries_total{operation=\"DescribeStacks\",service=\"CloudFormation\"} 3"));
+      text, "ecsync_aws_retries_total{operation=\"DescribeStacks\",service=\"CloudFormation\"} 3"));
   EXPECT_TRUE(HasLine(
       text, "ecsync_aws_retries_total{operation=\"CreateStack\",service=\"CloudFormation\"} 2"));
   EXPECT_TRUE(
@@ -264,7 +262,8 @@ TEST(Metrics, WebhookAndQueueDepth) {
   m.SetQueueDepth(5);
   const std::string text = m.Serialize();
   EXPECT_TRUE(PromtoolAccepts(text));
-  EXPECT_TRUE(HasLine(text, "ecsync_webhook_requests_total{provider=\"github\",result=\"accepted\"} 2"))
+  EXPECT_TRUE(
+      HasLine(text, "ecsync_webhook_requests_total{provider=\"github\",result=\"accepted\"} 2"))
       << text;
   EXPECT_TRUE(
       HasLine(text, "ecsync_webhook_requests_total{provider=\"gitlab\",result=\"unauthorized\"} 1"))
@@ -343,11 +342,13 @@ TEST(Metrics, ConcurrentCallsAreSafe) {
   const std::string text = m.Serialize();
   EXPECT_TRUE(PromtoolAccepts(text));
   const int total = kThreads * kRounds;
-  EXPECT_TRUE(HasLine(text, "ecsync_webhook_requests_total{provider=\"github\",result=\"accepted\"} " +
-                                std::to_string(total)));
-  EXPECT_TRUE(HasLine(text, "ecsync_aws_retries_total{operation=\"DescribeStacks\",service="
-                            "\"CloudFormation\"} " +
-                                std::to_string(total)));
+  EXPECT_TRUE(
+      HasLine(text, "ecsync_webhook_requests_total{provider=\"github\",result=\"accepted\"} " +
+                        std::to_string(total)));
+  EXPECT_TRUE(HasLine(text,
+                      "ecsync_aws_retries_total{operation=\"DescribeStacks\",service="
+                      "\"CloudFormation\"} " +
+                          std::to_string(total)));
   EXPECT_TRUE(HasLine(text, "ecsync_git_fetch_duration_seconds_count{repository=\"repo\"} " +
                                 std::to_string(total)));
   // The last change to "shared" may have been a removal; otherwise it has one series per stack.

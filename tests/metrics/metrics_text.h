@@ -56,11 +56,10 @@ inline ::testing::AssertionResult PromtoolAccepts(const std::string& text) {
   if (result.exit_code == 0 && result.out.empty() && result.err.empty()) {
     return ::testing::AssertionSuccess();
   }
-  return ::testing::AssertionFailure()
-         << "promtool exit " << result.exit_code << "\nstdout:\n"
-         << result.out << "\nstderr:\n"
-         << result.err << "\nexposition:\n"
-         << text;
+  return ::testing::AssertionFailure() << "promtool exit " << result.exit_code << "\nstdout:\n"
+                                       << result.out << "\nstderr:\n"
+                                       << result.err << "\nexposition:\n"
+                                       << text;
 }
 
 }  // namespace ecsync::metrics

@@ -197,8 +197,8 @@ TEST_F(DriftTest, AFailedDetectionWithoutAVerdictIsTransient) {
 TEST_F(DriftTest, APartlyFailedDetectionStillReportsWhatItFound) {
   // CloudFormation fails a detection when some resources cannot be checked, yet gives the
   // stack a drift status from the ones it could check.
-  cfn_.detection_script = {Detection("DETECTION_FAILED", "DRIFTED",
-                                     "Failed to detect drift on resource [Topic]")};
+  cfn_.detection_script = {
+      Detection("DETECTION_FAILED", "DRIFTED", "Failed to detect drift on resource [Topic]")};
   cfn_.resource_drifts = std::vector<aws::ResourceDrift>{
       Resource("Queue", "MODIFIED", {Difference("/DelaySeconds", "0", "5")}),
       Resource("Topic", "NOT_CHECKED")};
@@ -243,9 +243,8 @@ TEST(DescribeDriftTest, ShowsAtMostThreeDifferencesPerResource) {
   DriftReport report;
   report.status = "DRIFTED";
   report.drifted = {Resource("WebService", "MODIFIED",
-                             {Difference("/DesiredCount", "1", "3"),
-                              Difference("/A", "a", "b"), Difference("/B", "c", "d"),
-                              Difference("/C", "e", "f")})};
+                             {Difference("/DesiredCount", "1", "3"), Difference("/A", "a", "b"),
+                              Difference("/B", "c", "d"), Difference("/C", "e", "f")})};
   EXPECT_EQ(DescribeDrift(report),
             "1 resource drifted: WebService (MODIFIED: /DesiredCount 1 -> 3; /A a -> b; "
             "/B c -> d; and 1 more)");

@@ -73,8 +73,7 @@ class ForwardingCloudFormation : public aws::CloudFormation {
     ++calls_;
     return real_.DeleteChangeSet(change_set, stack);
   }
-  base::Status ContinueUpdateRollback(const std::string& name,
-                                      const std::vector<std::string>& skip,
+  base::Status ContinueUpdateRollback(const std::string& name, const std::vector<std::string>& skip,
                                       const std::string& token) override {
     ++calls_;
     return real_.ContinueUpdateRollback(name, skip, token);

@@ -13,9 +13,9 @@
 #include <set>
 
 #include "aws/cloudformation_client.h"
-#include "base/env.h"
 #include "aws/make_clients.h"
 #include "base/clock.h"
+#include "base/env.h"
 #include "git/libgit2_source.h"
 #include "reconcile/reconciler.h"
 #include "tests/support/support.h"
@@ -29,7 +29,8 @@ using Json = nlohmann::json;
 constexpr char kStack[] = "quoting";
 constexpr char kBucket[] = "ecsync-templates";
 // What a YAML double-quoted scalar turns into (see Compose).
-constexpr char kGreeting1[] = "say \"hi\" & 'bye'; 1+1=2 * 3 ~ 50% caf\u00e9 \u65e5\u672c \U0001F680";
+constexpr char kGreeting1[] =
+    "say \"hi\" & 'bye'; 1+1=2 * 3 ~ 50% caf\u00e9 \u65e5\u672c \U0001F680";
 constexpr char kGreeting2[] = "a+b c*d ~e/f? \"g\" #h \u00fcber \u00e9t\u00e9";
 
 // `greeting` with its quotes escaped for a YAML double-quoted scalar.
@@ -78,9 +79,10 @@ class IamAuthMoto : public ::testing::Test {
     moto_ = new testing::MotoServer(
         std::map<std::string, std::string>{{"INITIAL_NO_AUTH_ACTION_COUNT", "3"}});
     moto_->Aws({"iam", "create-user", "--user-name", "ecsync"});
-    moto_->Aws({"iam", "put-user-policy", "--user-name", "ecsync", "--policy-name", "all",
-                "--policy-document",
-                R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})"});
+    moto_->Aws(
+        {"iam", "put-user-policy", "--user-name", "ecsync", "--policy-name", "all",
+         "--policy-document",
+         R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})"});
     const std::string key = moto_->Aws({"iam", "create-access-key", "--user-name", "ecsync"});
     Json parsed = Json::parse(key, nullptr, false);
     if (parsed.is_discarded()) return;  // SetUp fails the tests
@@ -159,8 +161,8 @@ class IamAuthMoto : public ::testing::Test {
     if (!resources.ok()) return "";
     for (const aws::StackResource& resource : *resources) {
       if (resource.logical_id != "WebTaskDefinition") continue;
-      Json task = AwsCli({"ecs", "describe-task-definition", "--task-definition",
-                          resource.physical_id});
+      Json task =
+          AwsCli({"ecs", "describe-task-definition", "--task-definition", resource.physical_id});
       for (const Json& variable :
            task["taskDefinition"]["containerDefinitions"].back()["environment"]) {
         if (variable["name"] == "GREETING") return variable["value"];
@@ -240,8 +242,8 @@ TEST_F(IamAuthMoto, CreatePlanUpdateThroughS3AndDeletePassSignatureChecks) {
     EXPECT_NE(record.http_status, 403) << record.operation << ": " << record.error_code;
     EXPECT_EQ(record.attempts, 1) << record.operation << ": " << record.error_code;
   }
-  for (const char* write : {"CreateStack", "CreateChangeSet", "DeleteChangeSet",
-                            "ExecuteChangeSet", "PutObject", "DeleteStack"}) {
+  for (const char* write : {"CreateStack", "CreateChangeSet", "DeleteChangeSet", "ExecuteChangeSet",
+                            "PutObject", "DeleteStack"}) {
     EXPECT_EQ(operations.count(write), 1u) << write << " was not called";
   }
 }
@@ -272,7 +274,8 @@ TEST_F(IamAuthMoto, AWrongSecretFailsFastWithoutWriting) {
   auto recorder = std::make_shared<Recorder>();
   aws::AwsClients clients = Clients("not-the-secret", recorder);
   ASSERT_NE(clients.cloudformation, nullptr);
-  Reconciler reconciler(git_, {.cloudformation = clients.cloudformation.get(), .ec2 = clients.ec2.get()},
+  Reconciler reconciler(git_,
+                        {.cloudformation = clients.cloudformation.get(), .ec2 = clients.ec2.get()},
                         *base::SystemClock::Get(), nullptr);
   repo_.Write("compose.yaml", Compose(kGreeting1));
   repo_.Commit("greeting");
@@ -283,7 +286,9 @@ TEST_F(IamAuthMoto, AWrongSecretFailsFastWithoutWriting) {
 
   aws::CreateStackRequest request;
   request.name = kStack;
-  request.template_body = R"({"Description": "a b+c*d~e 'q' caf)" "\u00e9" R"(", "Resources": {}})";
+  request.template_body = R"({"Description": "a b+c*d~e 'q' caf)"
+                          "\u00e9"
+                          R"(", "Resources": {}})";
   auto created = clients.cloudformation->CreateStack(request);
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.status().kind(), base::ErrorKind::kInvalid);

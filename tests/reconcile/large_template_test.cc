@@ -8,14 +8,14 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "base/env.h"
 #include "aws/make_clients.h"
 #include "aws/stack_files.h"
+#include "base/env.h"
 #include "base/hash.h"
 #include "git/libgit2_source.h"
 #include "reconcile/reconciler.h"
-#include "tests/reconcile/forwarding_cloudformation.h"
 #include "tests/aws/moto_fixture.h"
+#include "tests/reconcile/forwarding_cloudformation.h"
 #include "tests/support/support.h"
 
 namespace ecsync::reconcile {
@@ -44,8 +44,8 @@ std::string LargeCompose(const std::string& version) {
     out += "    environment:\n";
     out += "      VERSION: \"" + version + "\"\n";
     for (int v = 0; v < 40; ++v) {
-      out += "      SETTING_" + std::to_string(v) + ": \"" + name + "-value-" +
-             std::to_string(v) + "-" + std::string(40, 'x') + "\"\n";
+      out += "      SETTING_" + std::to_string(v) + ": \"" + name + "-value-" + std::to_string(v) +
+             "-" + std::string(40, 'x') + "\"\n";
     }
   }
   return out;
@@ -85,14 +85,15 @@ class LargeTemplateTest : public aws::MotoClientsTest {
   }
 
   Reconciler MakeReconciler() {
-    return Reconciler(git_,
-                      {.cloudformation = cfn_.get(), .ec2 = clients_.ec2.get(), .s3 = clients_.s3.get()},
-                      *base::SystemClock::Get(), nullptr);
+    return Reconciler(
+        git_, {.cloudformation = cfn_.get(), .ec2 = clients_.ec2.get(), .s3 = clients_.s3.get()},
+        *base::SystemClock::Get(), nullptr);
   }
 
   // The keys in the template bucket, sorted (S3 lists in key order).
   std::vector<std::string> Keys() const {
-    auto listed = nlohmann::json::parse(moto_->Aws({"s3api", "list-objects-v2", "--bucket", kBucket}));
+    auto listed =
+        nlohmann::json::parse(moto_->Aws({"s3api", "list-objects-v2", "--bucket", kBucket}));
     std::vector<std::string> keys;
     for (const auto& object : listed.value("Contents", nlohmann::json::array())) {
       keys.push_back(object["Key"].get<std::string>());
@@ -315,8 +316,8 @@ TEST_F(PublicSubnetsTest, TheLoadBalancerGoesIntoThePublicSubnetsOfALookedUpNetw
   ASSERT_TRUE(created->succeeded) << created->message;
   nlohmann::json tmpl = DeployedTemplate();
   EXPECT_EQ(tmpl["Resources"]["LoadBalancer"]["Properties"]["Subnets"], nlohmann::json(public_));
-  const auto& awsvpc = tmpl["Resources"]["WebService"]["Properties"]["NetworkConfiguration"]
-                           ["AwsvpcConfiguration"];
+  const auto& awsvpc =
+      tmpl["Resources"]["WebService"]["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"];
   EXPECT_EQ(awsvpc["Subnets"].size(), 4u);  // the tasks run in every subnet, as before
   // Found subnets move only the load balancer; the tasks keep their public IP.
   EXPECT_EQ(awsvpc["AssignPublicIp"], "ENABLED");

@@ -134,8 +134,8 @@ TEST_F(OptionsTest, ExtraFilesOutsideTheRepositoryAreRefused) {
 }
 
 TEST_F(OptionsTest, AServiceUnderAProfileIsDeployedOnlyWhenItIsActive) {
-  repo_.Write("compose.yaml", std::string(kApp) +
-                                  "  debug:\n    image: busybox:1.36\n    profiles: [debug]\n");
+  repo_.Write("compose.yaml",
+              std::string(kApp) + "  debug:\n    image: busybox:1.36\n    profiles: [debug]\n");
   repo_.Commit("with a debug service");
   ASSERT_NO_FATAL_FAILURE(Deploy(Options()));
   EXPECT_TRUE(Template()["Resources"].contains("WebService"));

@@ -141,11 +141,10 @@ TEST(ProgressView, RowsAreCutToTheWidthInColumnsNotBytes) {
                 "  ✔ Log  AWS::Logs::LogGroup   CREATE_COMPLETE  1.0s",
             }));
   // Too narrow: the type column gives way so that status and time stay; no room for a reason.
-  EXPECT_EQ(RenderBlock(lines, 40),
-            (std::vector<std::string>{
-                "  ✘ Db   AWS::RD…  CREATE_FAILED    1.0s",
-                "  ✔ Log  AWS::Lo…  CREATE_COMPLETE  1.0s",
-            }));
+  EXPECT_EQ(RenderBlock(lines, 40), (std::vector<std::string>{
+                                        "  ✘ Db   AWS::RD…  CREATE_FAILED    1.0s",
+                                        "  ✔ Log  AWS::Lo…  CREATE_COMPLETE  1.0s",
+                                    }));
   // A row that fits is left alone; a multi-byte character at the edge is not split.
   const std::vector<ResourceLine> short_reason = {{"shop", "Db", "T", "CREATE_FAILED", "äää", 1}};
   std::vector<std::string> rows = RenderBlock(short_reason, 35);
@@ -199,14 +198,13 @@ TEST(ProgressView, EventsRedrawTheBlockInPlaceWithStepsAbove) {
             "\x1b[2K  ⠿ Web      AWS::ECS::Service  CREATE_IN_PROGRESS  1.5s\n");
 
   r.Feed(Resource("Web", "AWS::ECS::Service", "CREATE_FAILED", 9.0, "Service did not stabilize"));
-  EXPECT_EQ(r.screen().Lines(),
-            (std::vector<std::string>{
-                "creating stack shop (revision abc1234)",
-                "waiting for shop",
-                "  ✔ Cluster  AWS::ECS::Cluster  CREATE_COMPLETE  3.0s",
-                "  ✘ Web      AWS::ECS::Service  CREATE_FAILED    6.5s  "
-                "Service did not stabilize",
-            }));
+  EXPECT_EQ(r.screen().Lines(), (std::vector<std::string>{
+                                    "creating stack shop (revision abc1234)",
+                                    "waiting for shop",
+                                    "  ✔ Cluster  AWS::ECS::Cluster  CREATE_COMPLETE  3.0s",
+                                    "  ✘ Web      AWS::ECS::Service  CREATE_FAILED    6.5s  "
+                                    "Service did not stabilize",
+                                }));
   EXPECT_EQ(r.screen().row(), 4);  // the cursor sits below the block
 }
 
@@ -240,8 +238,8 @@ TEST(ProgressView, TheSameResourceInANewOperationRestartsItsClock) {
 
 TEST(ProgressView, RowsAreCutToTheTerminalWidth) {
   Recorder r(30);
-  std::string written = r.Feed(Resource("AVeryLongLogicalIdForAService", "AWS::ECS::Service",
-                                        "CREATE_IN_PROGRESS", 0));
+  std::string written = r.Feed(
+      Resource("AVeryLongLogicalIdForAService", "AWS::ECS::Service", "CREATE_IN_PROGRESS", 0));
   // The logical ID and type are cut first; what still does not fit is cut at the edge.
   EXPECT_EQ(written, "\x1b[2K  ⠿ AVeryLongLo…  AWS::EC…  C…\n");
   // Steps are plain lines that may wrap: they are above the block and never redrawn.

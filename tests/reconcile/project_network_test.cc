@@ -40,8 +40,8 @@ class ProjectNetworkTest : public aws::MotoClientsTest {
   // Creates a load balancer in `subnets` and returns its ARN.
   std::string CreateLoadBalancer(const std::string& name, const std::string& type,
                                  const std::vector<std::string>& subnets) const {
-    std::vector<std::string> args = {"elbv2", "create-load-balancer", "--name", name, "--type",
-                                     type,    "--subnets"};
+    std::vector<std::string> args = {
+        "elbv2", "create-load-balancer", "--name", name, "--type", type, "--subnets"};
     args.insert(args.end(), subnets.begin(), subnets.end());
     Json created = Cli(args);
     return created["LoadBalancers"][0]["LoadBalancerArn"].get<std::string>();
@@ -50,12 +50,13 @@ class ProjectNetworkTest : public aws::MotoClientsTest {
   // A VPC other than the default one, with two subnets.
   std::pair<std::string, std::vector<std::string>> OtherVpc() const {
     const std::string vpc =
-        Cli({"ec2", "create-vpc", "--cidr-block", "10.9.0.0/16"})["Vpc"]["VpcId"].get<std::string>();
+        Cli({"ec2", "create-vpc", "--cidr-block", "10.9.0.0/16"})["Vpc"]["VpcId"]
+            .get<std::string>();
     std::vector<std::string> subnets;
     for (const char* cidr : {"10.9.1.0/24", "10.9.2.0/24"}) {
-      subnets.push_back(Cli({"ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block", cidr})
-                            ["Subnet"]["SubnetId"]
-                                .get<std::string>());
+      subnets.push_back(
+          Cli({"ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block", cidr})["Subnet"]["SubnetId"]
+              .get<std::string>());
     }
     return {vpc, subnets};
   }
@@ -101,8 +102,8 @@ TEST_F(ProjectNetworkTest, AnArnIsCheckedAndTyped) {
 
 TEST_F(ProjectNetworkTest, AMissingLoadBalancerIsAClearError) {
   cfn::ConvertOptions network = DefaultNetwork();
-  base::Status status = LookUpLoadBalancer(
-      *clients_.elbv2, ProjectWith({{"x-aws-loadbalancer", "nope"}}), &network);
+  base::Status status =
+      LookUpLoadBalancer(*clients_.elbv2, ProjectWith({{"x-aws-loadbalancer", "nope"}}), &network);
   EXPECT_EQ(status.kind(), base::ErrorKind::kInvalid);
   EXPECT_TRUE(Contains(status.message(), "x-aws-loadbalancer \"nope\" of project \"shop\""))
       << status.message();
@@ -246,7 +247,8 @@ TEST_F(ProjectNetworkTest, ReconcilerDeploysOntoANamedLoadBalancer) {
   EXPECT_EQ(Cli({"elbv2", "describe-load-balancers"})["LoadBalancers"].size(), 1u);
 
   // Without the lookup a name cannot be used, and nothing is touched.
-  Reconciler offline(git, {.cloudformation = clients_.cloudformation.get(), .ec2 = clients_.ec2.get()},
+  Reconciler offline(git,
+                     {.cloudformation = clients_.cloudformation.get(), .ec2 = clients_.ec2.get()},
                      *base::SystemClock::Get(), nullptr);
   options.stack_name = "shop2";
   auto refused = offline.Reconcile(options);

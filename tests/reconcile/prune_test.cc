@@ -6,13 +6,13 @@
 
 #include <gtest/gtest.h>
 
-#include "base/env.h"
 #include "aws/make_clients.h"
 #include "aws/stack_files.h"
+#include "base/env.h"
 #include "git/libgit2_source.h"
 #include "reconcile/stack_tags.h"
-#include "tests/reconcile/forwarding_cloudformation.h"
 #include "tests/aws/moto_fixture.h"
+#include "tests/reconcile/forwarding_cloudformation.h"
 #include "tests/support/support.h"
 
 namespace ecsync::reconcile {
@@ -64,8 +64,7 @@ TEST(PruneCandidatesTest, TheRepositorysStacksThatAreNoLongerDesired) {
       foreign_owner,
       untagged,
   };
-  EXPECT_EQ(Names(PruneCandidates(managed, options)),
-            (std::vector<std::string>{"beta", "root"}));
+  EXPECT_EQ(Names(PruneCandidates(managed, options)), (std::vector<std::string>{"beta", "root"}));
 
   options.desired_sources.clear();
   EXPECT_EQ(Names(PruneCandidates(managed, options)),
@@ -159,8 +158,9 @@ class PruneTest : public ::testing::Test {
     auto managed = ListManagedStacks(stacks_);
     if (!managed.ok()) return managed.status();
     cfn_.ResetCounts();
-    return Prune(cfn_, clock_, [this](const ProgressEvent& e) { lines_.push_back(FormatText(e)); },
-                 *managed, options);
+    return Prune(
+        cfn_, clock_, [this](const ProgressEvent& e) { lines_.push_back(FormatText(e)); }, *managed,
+        options);
   }
 
   bool Exists(const std::string& name) { return stacks_.DescribeStack(name).ok(); }
@@ -359,9 +359,9 @@ class PruneMotoTest : public aws::MotoClientsTest {
     options.repo_url = url;
     options.compose_path = compose_path;
     options.wait = Wait();
-    Reconciler reconciler(git_,
-                          {.cloudformation = clients_.cloudformation.get(), .ec2 = clients_.ec2.get()},
-                          *base::SystemClock::Get(), nullptr);
+    Reconciler reconciler(
+        git_, {.cloudformation = clients_.cloudformation.get(), .ec2 = clients_.ec2.get()},
+        *base::SystemClock::Get(), nullptr);
     auto report = reconciler.Reconcile(options);
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     ASSERT_TRUE(report->succeeded) << report->message;

@@ -50,7 +50,7 @@ class FaultyCloudFormation : public aws::CloudFormation {
   // When non-empty, ExecuteChangeSet starts nothing: these statuses and events take over.
   std::deque<std::string> after_execute;
   std::vector<aws::StackEvent> events_after_execute;
-  bool hold_create = false;    // CreateStack creates the real stack but the script plays it
+  bool hold_create = false;  // CreateStack creates the real stack but the script plays it
   // What the script does when the reconciler asks CloudFormation to recover.
   std::deque<std::string> after_cancel, after_continue;
   bool delete_removes = false;  // DeleteStack makes the scripted stack gone
@@ -94,7 +94,8 @@ class FaultyCloudFormation : public aws::CloudFormation {
     ++change_sets;
     return real_.CreateChangeSet(request);
   }
-  base::Result<aws::ChangeSet> DescribeChangeSet(const std::string& cs, const std::string& stack) override {
+  base::Result<aws::ChangeSet> DescribeChangeSet(const std::string& cs,
+                                                 const std::string& stack) override {
     return real_.DescribeChangeSet(cs, stack);
   }
   base::Status ExecuteChangeSet(const std::string& cs, const std::string& stack,
@@ -121,18 +122,25 @@ class FaultyCloudFormation : public aws::CloudFormation {
     statuses = after_cancel;
     return base::Status::Ok();
   }
-  base::Result<std::vector<aws::StackResource>> DescribeStackResources(const std::string& n) override {
+  base::Result<std::vector<aws::StackResource>> DescribeStackResources(
+      const std::string& n) override {
     return real_.DescribeStackResources(n);
   }
-  base::Result<std::string> GetTemplate(const std::string& n) override { return real_.GetTemplate(n); }
+  base::Result<std::string> GetTemplate(const std::string& n) override {
+    return real_.GetTemplate(n);
+  }
   base::Result<aws::TemplateValidation> ValidateTemplate(const std::string& b) override {
     return real_.ValidateTemplate(b);
   }
-  base::Result<std::string> DetectStackDrift(const std::string& n) override { return real_.DetectStackDrift(n); }
-  base::Result<aws::DriftDetection> DescribeStackDriftDetectionStatus(const std::string& id) override {
+  base::Result<std::string> DetectStackDrift(const std::string& n) override {
+    return real_.DetectStackDrift(n);
+  }
+  base::Result<aws::DriftDetection> DescribeStackDriftDetectionStatus(
+      const std::string& id) override {
     return real_.DescribeStackDriftDetectionStatus(id);
   }
-  base::Result<std::vector<aws::ResourceDrift>> DescribeStackResourceDrifts(const std::string& n) override {
+  base::Result<std::vector<aws::ResourceDrift>> DescribeStackResourceDrifts(
+      const std::string& n) override {
     return real_.DescribeStackResourceDrifts(n);
   }
   base::Status UpdateTerminationProtection(const std::string& n, bool e) override {
@@ -147,7 +155,8 @@ class FaultyCloudFormation : public aws::CloudFormation {
 class CrashingEcs : public aws::Ecs {
  public:
   int lookups = 0;
-  base::Result<std::vector<aws::EcsCluster>> DescribeClusters(const std::vector<std::string>&) override {
+  base::Result<std::vector<aws::EcsCluster>> DescribeClusters(
+      const std::vector<std::string>&) override {
     return std::vector<aws::EcsCluster>{};
   }
   base::Result<aws::EcsServices> DescribeServices(const std::string&,
@@ -169,8 +178,8 @@ class CrashingEcs : public aws::Ecs {
     if (desired != "STOPPED") return std::vector<std::string>{};
     return std::vector<std::string>{"t-old", "t1", "t2", "t3"};
   }
-  base::Result<std::vector<aws::EcsTask>> DescribeTasks(const std::string&,
-                                                        const std::vector<std::string>& arns) override {
+  base::Result<std::vector<aws::EcsTask>> DescribeTasks(
+      const std::string&, const std::vector<std::string>& arns) override {
     std::vector<aws::EcsTask> tasks;
     for (const auto& arn : arns) {
       aws::EcsTask task;
@@ -229,7 +238,8 @@ class ReconcilerTest : public ::testing::Test {
 
 TEST_F(ReconcilerTest, UpdateRolledBackReportsTheFirstFailingResource) {
   DeployThenChange();
-  cfn_.after_execute = {"UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"};
+  cfn_.after_execute = {"UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS",
+                        "UPDATE_ROLLBACK_COMPLETE"};
   cfn_.events_after_execute = {
       Event("f1", "WebService", "AWS::ECS::Service", "UPDATE_FAILED",
             "Resource handler returned message: \"Service did not stabilize\""),
@@ -242,7 +252,8 @@ TEST_F(ReconcilerTest, UpdateRolledBackReportsTheFirstFailingResource) {
   EXPECT_EQ(report->final_status, "UPDATE_ROLLBACK_COMPLETE");
   ASSERT_FALSE(report->failures.empty());
   EXPECT_EQ(report->failures[0].logical_id, "WebService");
-  EXPECT_NE(report->message.find("Service did not stabilize"), std::string::npos) << report->message;
+  EXPECT_NE(report->message.find("Service did not stabilize"), std::string::npos)
+      << report->message;
   EXPECT_EQ(cfn_.continues, 0);
 }
 
@@ -287,8 +298,9 @@ TEST_F(ReconcilerTest, FailedCreateIsReportedWithItsCause) {
   repo_.Write("compose.yaml", kApp);
   repo_.Commit("shop");
   cfn_.statuses = {"CREATE_IN_PROGRESS", "ROLLBACK_IN_PROGRESS", "DELETE_COMPLETE"};
-  cfn_.extra_events = {Event("f1", "WebTaskDefinition", "AWS::ECS::TaskDefinition", "CREATE_FAILED",
-                             "Invalid request provided: Fargate requires task definition to have execution role ARN")};
+  cfn_.extra_events = {Event(
+      "f1", "WebTaskDefinition", "AWS::ECS::TaskDefinition", "CREATE_FAILED",
+      "Invalid request provided: Fargate requires task definition to have execution role ARN")};
   auto report = Run();
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_FALSE(report->succeeded);
@@ -328,7 +340,8 @@ TEST_F(ReconcilerTest, AStackLeftInProgressIsWaitedOnNotStartedAgain) {
   EXPECT_EQ(cfn_.change_sets, 0);
   EXPECT_EQ(report->action, Action::kNone);
   bool said_waiting = false;
-  for (const auto& line : lines_) said_waiting |= line.find("waiting for it to finish") != std::string::npos;
+  for (const auto& line : lines_)
+    said_waiting |= line.find("waiting for it to finish") != std::string::npos;
   EXPECT_TRUE(said_waiting);
 }
 
@@ -344,7 +357,8 @@ TEST_F(ReconcilerTest, UpdatesGoThroughAChangeSetAndRecordTheRevision) {
   EXPECT_EQ(stack->status, "UPDATE_COMPLETE");
   EXPECT_EQ(stack->tags[kTagRevision], repo_.Head());
   bool listed_change = false;
-  for (const auto& line : lines_) listed_change |= line.find("~ WebService (AWS::ECS::Service)") != std::string::npos;
+  for (const auto& line : lines_)
+    listed_change |= line.find("~ WebService (AWS::ECS::Service)") != std::string::npos;
   EXPECT_TRUE(listed_change);
 }
 

@@ -82,8 +82,8 @@ class RetainedFileSystemsTest : public aws::MotoClientsTest {
   base::Result<cfn::ConvertOptions> Find(const std::string& stack = kStack,
                                          const compose::Project& project = StoreProject()) {
     cfn::ConvertOptions options = network_;
-    ECSYNC_RETURN_IF_ERROR(AddRetainedFileSystems(*clients_.efs, *clients_.cloudformation, stack,
-                                                  project, &options));
+    ECSYNC_RETURN_IF_ERROR(
+        AddRetainedFileSystems(*clients_.efs, *clients_.cloudformation, stack, project, &options));
     return options;
   }
 
@@ -177,8 +177,7 @@ TEST_F(RetainedFileSystemsTest, RetainedFileSystemIsReattachedWithItsDataAndStay
   // definitions, so the tasks' side is checked in the template only).
   Json point = Cli({"cloudformation", "describe-stack-resource", "--stack-name", kStack,
                     "--logical-resource-id", "DataAccessPoint"});
-  const std::string access_point =
-      point["StackResourceDetail"].value("PhysicalResourceId", "");
+  const std::string access_point = point["StackResourceDetail"].value("PhysicalResourceId", "");
   Json points = Cli({"efs", "describe-access-points", "--access-point-id", access_point});
   ASSERT_EQ(points["AccessPoints"].size(), 1u) << points.dump();
   EXPECT_EQ(points["AccessPoints"][0]["FileSystemId"], fs);
@@ -268,8 +267,7 @@ TEST_F(RetainedFileSystemsTest, OtherProjectsVolumesAndChoicesAreLeftAlone) {
   // Without it, the lone candidate is the one.
   found = Find();
   ASSERT_TRUE(found.ok()) << found.status().ToString();
-  EXPECT_EQ(found->existing_file_systems,
-            (std::map<std::string, std::string>{{"data", retained}}));
+  EXPECT_EQ(found->existing_file_systems, (std::map<std::string, std::string>{{"data", retained}}));
 }
 
 TEST_F(RetainedFileSystemsTest, FileSystemWithMountTargetsGetsNoNewOnes) {
@@ -296,10 +294,10 @@ TEST_F(RetainedFileSystemsTest, FileSystemOfAStackOfAnotherNameIsNeverRetained) 
   ASSERT_EQ(Create("staging", queue), "CREATE_COMPLETE");
   auto staging = clients_.cloudformation->DescribeStack("staging");
   ASSERT_TRUE(staging.ok()) << staging.status().ToString();
-  const std::string fs = MakeFileSystem(
-      "staging", {"Key=com.docker.compose.project,Value=store",
-                  "Key=com.docker.compose.volume,Value=data",
-                  "Key=aws:cloudformation:stack-id,Value=" + staging->id});
+  const std::string fs =
+      MakeFileSystem("staging", {"Key=com.docker.compose.project,Value=store",
+                                 "Key=com.docker.compose.volume,Value=data",
+                                 "Key=aws:cloudformation:stack-id,Value=" + staging->id});
   ASSERT_FALSE(fs.empty());
   auto found = Find();
   ASSERT_TRUE(found.ok()) << found.status().ToString();
@@ -313,10 +311,11 @@ TEST_F(RetainedFileSystemsTest, FileSystemOfAStackOfAnotherNameIsNeverRetained) 
 
   // One that an earlier stack of this very name made is re-attached.
   const std::string own = MakeFileSystem(
-      "own", {"Key=com.docker.compose.project,Value=store",
-              "Key=com.docker.compose.volume,Value=data",
-              "Key=aws:cloudformation:stack-id,Value=arn:aws:cloudformation:us-east-1:"
-              "123456789012:stack/" + std::string(kStack) + "/0f1e2d3c-aaaa-bbbb-cccc-0123456789ab"});
+      "own",
+      {"Key=com.docker.compose.project,Value=store", "Key=com.docker.compose.volume,Value=data",
+       "Key=aws:cloudformation:stack-id,Value=arn:aws:cloudformation:us-east-1:"
+       "123456789012:stack/" +
+           std::string(kStack) + "/0f1e2d3c-aaaa-bbbb-cccc-0123456789ab"});
   found = Find();
   ASSERT_TRUE(found.ok()) << found.status().ToString();
   EXPECT_EQ(found->existing_file_systems, (std::map<std::string, std::string>{{"data", own}}));

@@ -16,8 +16,8 @@
 namespace ecsync::reconcile {
 namespace {
 
-using ::testing::HasSubstr;
 using std::chrono::milliseconds;
+using ::testing::HasSubstr;
 
 class RootDirTest : public ::testing::Test {
  protected:

@@ -35,27 +35,61 @@ class ScriptedCloudFormation : public aws::CloudFormation {
     s.status = step.status;
     return s;
   }
-  base::Result<std::vector<aws::Stack>> DescribeStacks() override { return std::vector<aws::Stack>{}; }
-  base::Result<std::string> CreateStack(const aws::CreateStackRequest&) override { return std::string("id"); }
+  base::Result<std::vector<aws::Stack>> DescribeStacks() override {
+    return std::vector<aws::Stack>{};
+  }
+  base::Result<std::string> CreateStack(const aws::CreateStackRequest&) override {
+    return std::string("id");
+  }
   base::Status UpdateStack(const aws::UpdateStackRequest&) override { return base::Status::Ok(); }
-  base::Status DeleteStack(const std::string&, const std::string&) override { return base::Status::Ok(); }
+  base::Status DeleteStack(const std::string&, const std::string&) override {
+    return base::Status::Ok();
+  }
   base::Result<std::vector<aws::StackEvent>> DescribeStackEvents(const std::string&) override {
     return events;
   }
   // Not used by the waiter.
-  base::Result<std::string> CreateChangeSet(const aws::CreateChangeSetRequest&) override { return std::string("cs"); }
-  base::Result<aws::ChangeSet> DescribeChangeSet(const std::string&, const std::string&) override { return aws::ChangeSet{}; }
-  base::Status ExecuteChangeSet(const std::string&, const std::string&, const std::string&) override { return base::Status::Ok(); }
-  base::Status DeleteChangeSet(const std::string&, const std::string&) override { return base::Status::Ok(); }
-  base::Status ContinueUpdateRollback(const std::string&, const std::vector<std::string>&, const std::string&) override { return base::Status::Ok(); }
-  base::Status CancelUpdateStack(const std::string&, const std::string&) override { return base::Status::Ok(); }
-  base::Result<std::vector<aws::StackResource>> DescribeStackResources(const std::string&) override { return std::vector<aws::StackResource>{}; }
+  base::Result<std::string> CreateChangeSet(const aws::CreateChangeSetRequest&) override {
+    return std::string("cs");
+  }
+  base::Result<aws::ChangeSet> DescribeChangeSet(const std::string&, const std::string&) override {
+    return aws::ChangeSet{};
+  }
+  base::Status ExecuteChangeSet(const std::string&, const std::string&,
+                                const std::string&) override {
+    return base::Status::Ok();
+  }
+  base::Status DeleteChangeSet(const std::string&, const std::string&) override {
+    return base::Status::Ok();
+  }
+  base::Status ContinueUpdateRollback(const std::string&, const std::vector<std::string>&,
+                                      const std::string&) override {
+    return base::Status::Ok();
+  }
+  base::Status CancelUpdateStack(const std::string&, const std::string&) override {
+    return base::Status::Ok();
+  }
+  base::Result<std::vector<aws::StackResource>> DescribeStackResources(
+      const std::string&) override {
+    return std::vector<aws::StackResource>{};
+  }
   base::Result<std::string> GetTemplate(const std::string&) override { return std::string("{}"); }
-  base::Result<aws::TemplateValidation> ValidateTemplate(const std::string&) override { return aws::TemplateValidation{}; }
-  base::Result<std::string> DetectStackDrift(const std::string&) override { return std::string("drift"); }
-  base::Result<aws::DriftDetection> DescribeStackDriftDetectionStatus(const std::string&) override { return aws::DriftDetection{}; }
-  base::Result<std::vector<aws::ResourceDrift>> DescribeStackResourceDrifts(const std::string&) override { return std::vector<aws::ResourceDrift>{}; }
-  base::Status UpdateTerminationProtection(const std::string&, bool) override { return base::Status::Ok(); }
+  base::Result<aws::TemplateValidation> ValidateTemplate(const std::string&) override {
+    return aws::TemplateValidation{};
+  }
+  base::Result<std::string> DetectStackDrift(const std::string&) override {
+    return std::string("drift");
+  }
+  base::Result<aws::DriftDetection> DescribeStackDriftDetectionStatus(const std::string&) override {
+    return aws::DriftDetection{};
+  }
+  base::Result<std::vector<aws::ResourceDrift>> DescribeStackResourceDrifts(
+      const std::string&) override {
+    return std::vector<aws::ResourceDrift>{};
+  }
+  base::Status UpdateTerminationProtection(const std::string&, bool) override {
+    return base::Status::Ok();
+  }
 };
 
 aws::StackEvent Event(const std::string& id, const std::string& logical, const std::string& status,
@@ -81,10 +115,11 @@ TEST(IsTerminalStatus, CompleteAndFailedEndAnOperation) {
 TEST(StackWaiter, ReportsEachNewEventOnceInOrderAndPollsUntilTerminal) {
   ScriptedCloudFormation cfn;
   cfn.events = {Event("old", "shop", "CREATE_COMPLETE")};
-  cfn.script = {{"UPDATE_IN_PROGRESS", {Event("e1", "shop", "UPDATE_IN_PROGRESS")}},
-                {"UPDATE_IN_PROGRESS", {Event("e2", "WebService", "UPDATE_IN_PROGRESS")}},
-                {"UPDATE_COMPLETE",
-                 {Event("e3", "WebService", "UPDATE_COMPLETE"), Event("e4", "shop", "UPDATE_COMPLETE")}}};
+  cfn.script = {
+      {"UPDATE_IN_PROGRESS", {Event("e1", "shop", "UPDATE_IN_PROGRESS")}},
+      {"UPDATE_IN_PROGRESS", {Event("e2", "WebService", "UPDATE_IN_PROGRESS")}},
+      {"UPDATE_COMPLETE",
+       {Event("e3", "WebService", "UPDATE_COMPLETE"), Event("e4", "shop", "UPDATE_COMPLETE")}}};
   base::FakeClock clock;
   std::vector<std::string> lines;
   StackWaiter waiter(cfn, clock, [&](const ProgressEvent& e) { lines.push_back(FormatText(e)); },
@@ -104,12 +139,12 @@ TEST(StackWaiter, ReportsEachNewEventOnceInOrderAndPollsUntilTerminal) {
 
 TEST(StackWaiter, CollectsTheRootCauseNotTheCancellations) {
   ScriptedCloudFormation cfn;
-  cfn.script = {
-      {"CREATE_IN_PROGRESS", {Event("e1", "Cluster", "CREATE_COMPLETE")}},
-      {"",  // OnFailure=DELETE: the stack is gone by name
-       {Event("e2", "WebService", "CREATE_FAILED", "Image nginx:nope not found"),
-        Event("e3", "WorkerService", "CREATE_FAILED", "Resource creation cancelled"),
-        Event("e4", "shop", "ROLLBACK_IN_PROGRESS", "The following resource(s) failed to create: [WebService]")}}};
+  cfn.script = {{"CREATE_IN_PROGRESS", {Event("e1", "Cluster", "CREATE_COMPLETE")}},
+                {"",  // OnFailure=DELETE: the stack is gone by name
+                 {Event("e2", "WebService", "CREATE_FAILED", "Image nginx:nope not found"),
+                  Event("e3", "WorkerService", "CREATE_FAILED", "Resource creation cancelled"),
+                  Event("e4", "shop", "ROLLBACK_IN_PROGRESS",
+                        "The following resource(s) failed to create: [WebService]")}}};
   base::FakeClock clock;
   std::vector<std::string> lines;
   StackWaiter waiter(cfn, clock, [&](const ProgressEvent& e) { lines.push_back(FormatText(e)); },
@@ -150,7 +185,8 @@ TEST(StackWaiter, StopsWaitingWhenInterrupted) {
 }
 
 TEST(StackNameOf, TakesTheNameFromAStackId) {
-  EXPECT_EQ(StackNameOf("arn:aws:cloudformation:us-east-1:123456789012:stack/shop/0a1b-2c"), "shop");
+  EXPECT_EQ(StackNameOf("arn:aws:cloudformation:us-east-1:123456789012:stack/shop/0a1b-2c"),
+            "shop");
   EXPECT_EQ(StackNameOf("shop"), "shop");
 }
 

@@ -35,7 +35,8 @@ class FakeHttpClient final : public aws::HttpClient {
     response.status = status;
     response.body = std::move(body);
     response.headers = std::move(headers);
-    return [response](const aws::HttpRequest&) { return base::Result<aws::HttpResponse>(response); };
+    return
+        [response](const aws::HttpRequest&) { return base::Result<aws::HttpResponse>(response); };
   }
   // A reply that sends the request on through `real` (e.g. a CurlHttpClient to moto).
   static Reply ForwardTo(std::shared_ptr<aws::HttpClient> real) {

@@ -306,7 +306,8 @@ std::string MotoServer::StackTag(const std::string& stack, const std::string& ke
 
 base::Status CfnLint(const std::string& template_text) {
   TempDir dir;
-  bool json = !template_text.empty() && template_text.find_first_not_of(" \n\t") != std::string::npos &&
+  bool json = !template_text.empty() &&
+              template_text.find_first_not_of(" \n\t") != std::string::npos &&
               template_text[template_text.find_first_not_of(" \n\t")] == '{';
   std::string path = dir.WriteFile(json ? "template.json" : "template.yaml", template_text);
   // Only errors fail; warnings (W) and informational (I) findings are reported but allowed.
@@ -445,8 +446,9 @@ GitDaemon::GitDaemon(const std::string& base_dir) {
                                  "--base-path=" + base_dir, "--listen=127.0.0.1",
                                  "--port=" + std::to_string(port_), base_dir},
         std::map<std::string, std::string>{}, log_dir_.path() + "/daemon.log");
-    if (WaitUntil([&] { return PortAccepts(port_) || process_->Wait(std::chrono::milliseconds(0)); },
-                  std::chrono::seconds(20)) &&
+    if (WaitUntil(
+            [&] { return PortAccepts(port_) || process_->Wait(std::chrono::milliseconds(0)); },
+            std::chrono::seconds(20)) &&
         PortAccepts(port_)) {
       return;
     }

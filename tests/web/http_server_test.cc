@@ -14,9 +14,9 @@
 #include "base/hash.h"
 #include "git/libgit2_source.h"
 #include "metrics/metrics.h"
-#include "tests/webhook/webhook_payloads.h"
 #include "tests/server/raw_client.h"
 #include "tests/support/support.h"
+#include "tests/webhook/webhook_payloads.h"
 
 namespace ecsync::controller {
 namespace {
@@ -57,8 +57,8 @@ class HttpServerTest : public ::testing::Test {
     hooks.max_body_bytes = 64 * 1024;
     hooks.requests_per_second = 1000;
     hooks.burst = 1000;
-    webhooks_ =
-        std::make_unique<web::WebhookHandler>(*controller_, &metrics_, *base::SystemClock::Get(), hooks);
+    webhooks_ = std::make_unique<web::WebhookHandler>(*controller_, &metrics_,
+                                                      *base::SystemClock::Get(), hooks);
   }
 
   void Start(web::HttpServer::Options options = {}) {

@@ -42,10 +42,10 @@ class HandlerTest : public ::testing::Test {
   web::WebhookHandler& Handler(web::WebhookHandler::Options options = {}) {
     handler_ = std::make_unique<web::WebhookHandler>(
         web::WebhookHandler::Repositories{[this] { return targets_; },
-                                     [this](const std::string& name) {
-                                       std::lock_guard<std::mutex> lock(mu_);
-                                       triggered_.push_back(name);
-                                     }},
+                                          [this](const std::string& name) {
+                                            std::lock_guard<std::mutex> lock(mu_);
+                                            triggered_.push_back(name);
+                                          }},
         &metrics_, clock_, options);
     return *handler_;
   }
@@ -189,24 +189,26 @@ TEST_F(HandlerTest, AnAddressOverItsRefusedBudgetIsCheckedOnlyAgainstTheReposito
   options.refused_burst = 2;
   web::WebhookHandler& handler = Handler(options);
   // Within budget, a ping signed with any configured secret is answered.
-  EXPECT_EQ(handler.Handle(Provider::kGitHub, SignedGitHub("ping", kGitHubOrganizationPing, "s7"),
-                           kGitHubOrganizationPing, kGitHubAddress)
+  EXPECT_EQ(handler
+                .Handle(Provider::kGitHub, SignedGitHub("ping", kGitHubOrganizationPing, "s7"),
+                        kGitHubOrganizationPing, kGitHubAddress)
                 .status,
             200);
   for (int i = 0; i < 2; ++i) handler.Handle(Provider::kGitHub, {}, "{}", kGitHubAddress);
   // Over it: a ping names no repository, so no secret is tried; a push still works.
-  EXPECT_EQ(handler.Handle(Provider::kGitHub, SignedGitHub("ping", kGitHubOrganizationPing, "s7"),
-                           kGitHubOrganizationPing, kGitHubAddress)
+  EXPECT_EQ(handler
+                .Handle(Provider::kGitHub, SignedGitHub("ping", kGitHubOrganizationPing, "s7"),
+                        kGitHubOrganizationPing, kGitHubAddress)
                 .status,
             401);
   const std::string body = GitHubPushWithCommits(1);
   web::WebhookResponse push = handler.Handle(
       Provider::kGitHub, SignedGitHub("push", body, "shop secret"), body, kGitHubAddress);
   EXPECT_EQ(push.status, 202) << push.body;
-  EXPECT_EQ(handler.Handle(Provider::kGitHub, SignedGitHub("push", body, "s7"), body,
-                           kGitHubAddress)
-                .status,
-            401);
+  EXPECT_EQ(
+      handler.Handle(Provider::kGitHub, SignedGitHub("push", body, "s7"), body, kGitHubAddress)
+          .status,
+      401);
 }
 
 TEST_F(HandlerTest, EachRepositoryHasItsOwnBudget) {
@@ -279,9 +281,9 @@ TEST_F(HandlerTest, OversizedBodiesAreRefusedLoggedAndCounted) {
   options.max_body_bytes = 1000;
   web::WebhookHandler& handler = Handler(options);
   const std::string body = GitHubPushWithCommits(5);
-  EXPECT_EQ(handler.Handle(Provider::kGitHub, SignedGitHub("push", body), body, kGitHubAddress)
-                .status,
-            413);
+  EXPECT_EQ(
+      handler.Handle(Provider::kGitHub, SignedGitHub("push", body), body, kGitHubAddress).status,
+      413);
   web::WebhookResponse early = handler.TooLarge(Provider::kGitHub, kGitHubAddress);
   EXPECT_EQ(early.status, 413);
   EXPECT_EQ(Result(early), "too_large");
@@ -314,8 +316,8 @@ TEST_F(HandlerTest, GitHubOrganizationPingIsAnswered200) {
 TEST_F(HandlerTest, GiteaFormDeliveryIsAccepted) {
   AddRepository("shop", "ssh://git@gitea.example.com:2222/acme/shop.git");
   const std::string form = "payload=" + FormEncode(kGiteaPushJson);
-  web::WebhookResponse answer = Handler().Handle(Provider::kGitea, GiteaFormHeaders(kGiteaPushJson),
-                                            form, "192.0.2.40");
+  web::WebhookResponse answer =
+      Handler().Handle(Provider::kGitea, GiteaFormHeaders(kGiteaPushJson), form, "192.0.2.40");
   EXPECT_EQ(answer.status, 202) << answer.body;
   EXPECT_EQ(Triggered(), std::vector<std::string>{"shop"});
 }
@@ -337,8 +339,8 @@ TEST_F(HandlerTest, BitbucketServerPushWithoutLinksIsAccepted) {
   AddRepository("shop", "https://bitbucket.example.com/scm/acme/shop.git");
   Headers headers = BitbucketServerHeaders("repo:refs_changed");
   headers["X-Hub-Signature"] = "sha256=" + Sign(kSecret, kBitbucketServerPushWithoutLinks);
-  web::WebhookResponse answer = Handler().Handle(Provider::kBitbucket, headers,
-                                            kBitbucketServerPushWithoutLinks, "10.1.2.3");
+  web::WebhookResponse answer =
+      Handler().Handle(Provider::kBitbucket, headers, kBitbucketServerPushWithoutLinks, "10.1.2.3");
   EXPECT_EQ(answer.status, 202) << answer.body;
   EXPECT_EQ(Triggered(), std::vector<std::string>{"shop"});
 }
@@ -361,7 +363,8 @@ TEST_F(HandlerTest, GitLabTokenDeliveryIsAccepted) {
       "checkout_sha": "bffeb74224043ba2feb48d137756c8a9331c449a",
       "project": {"git_http_url": "https://gitlab.example.com/acme/shop.git",
                   "git_ssh_url": "git@gitlab.example.com:acme/shop.git"}})";
-  Headers headers = {{"X-Gitlab-Event", "Push Hook"}, {"X-Gitlab-Token", kSecret},
+  Headers headers = {{"X-Gitlab-Event", "Push Hook"},
+                     {"X-Gitlab-Token", kSecret},
                      {"Content-Type", "application/json"}};
   EXPECT_EQ(Handler().Handle(Provider::kGitLab, headers, body, "10.1.2.4").status, 202);
   headers["X-Gitlab-Token"] = "guess";

@@ -69,8 +69,10 @@ inline std::string GitHubPushWithCommits(int commits) {
   "sender": {"login": "dev", "id": 1, "type": "User"},
   "created": false, "deleted": false, "forced": false, "base_ref": null,
   "compare": "https://github.com/Acme/Shop/compare/6113728f27ae...bffeb7422404",
-  "commits": [)" + list + R"(],
-  "head_commit": {"id": ")" + kNewCommit + R"("}})";
+  "commits": [)" +
+         list + R"(],
+  "head_commit": {"id": ")" +
+         kNewCommit + R"("}})";
 }
 
 // The ping an organization's hook gets when it is created: no repository at all.

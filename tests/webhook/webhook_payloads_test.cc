@@ -9,16 +9,16 @@
 
 #include "base/hash.h"
 #include "base/utf8.h"
+#include "tests/webhook/webhook_payloads.h"
 #include "webhook/clone_url.h"
 #include "webhook/webhook.h"
-#include "tests/webhook/webhook_payloads.h"
 
 namespace ecsync::webhook::payloads {
 namespace {
 
 TEST(BitbucketCloud, RepoPushNamesTheRepositoryAndEveryChangedRef) {
-  auto event = ParseWebhook(Provider::kBitbucket, BitbucketCloudHeaders("repo:push"),
-                            kBitbucketCloudPush);
+  auto event =
+      ParseWebhook(Provider::kBitbucket, BitbucketCloudHeaders("repo:push"), kBitbucketCloudPush);
   ASSERT_TRUE(event.ok()) << event.status().ToString();
   EXPECT_FALSE(event->ignored);
   EXPECT_EQ(event->delivery_id, "9a8f4b5a-2c6e-4b0e-8f45-5d7c3b1e2a90");
@@ -111,8 +111,8 @@ TEST(Gitea, FormDeliveryIsVerifiedOverTheJsonPayload) {
 
 TEST(WebhookProof, PresenceNeedsAWellFormedHeader) {
   EXPECT_FALSE(WebhookProof(Provider::kGitHub, {}, "{}").present());
-  EXPECT_FALSE(WebhookProof(Provider::kGitHub, {{"X-Hub-Signature-256", "sha256=zz"}}, "{}")
-                   .present());
+  EXPECT_FALSE(
+      WebhookProof(Provider::kGitHub, {{"X-Hub-Signature-256", "sha256=zz"}}, "{}").present());
   EXPECT_TRUE(WebhookProof(Provider::kGitHub,
                            {{"X-Hub-Signature-256", "sha256=" + std::string(64, 'a')}}, "{}")
                   .present());

@@ -104,8 +104,8 @@ TEST(Webhook, ProviderFromPath) {
                            "/hooks/github/x", "/hooks/github//", "/github", "hooks/github", ""}) {
     EXPECT_EQ(ProviderFromPath(path), std::nullopt) << path;
   }
-  for (Provider p : {Provider::kGitHub, Provider::kGitLab, Provider::kGitea,
-                     Provider::kBitbucket, Provider::kGeneric}) {
+  for (Provider p : {Provider::kGitHub, Provider::kGitLab, Provider::kGitea, Provider::kBitbucket,
+                     Provider::kGeneric}) {
     EXPECT_EQ(ProviderFromPath(std::string("/hooks/") + ProviderName(p)), p);
   }
 }
@@ -147,10 +147,9 @@ TEST(VerifyWebhook, MalformedSignaturesAreRejected) {
   for (const std::string& value :
        {hex, "sha1=" + hex, "sha256:" + hex, "sha256= " + hex, "sha256=" + hex.substr(0, 63),
         "sha256=" + hex.substr(0, 62), "sha256=" + hex + "0", "sha256=" + hex + "00",
-        "sha256=" + Replace(hex, hex.substr(0, 2), "zz"), std::string("sha256="),
-        std::string(""), "sha256=" + hex.substr(0, 32)}) {
-    EXPECT_FALSE(VerifyWebhook(Provider::kGitHub, {{"X-Hub-Signature-256", value}}, kBody,
-                               kSecret))
+        "sha256=" + Replace(hex, hex.substr(0, 2), "zz"), std::string("sha256="), std::string(""),
+        "sha256=" + hex.substr(0, 32)}) {
+    EXPECT_FALSE(VerifyWebhook(Provider::kGitHub, {{"X-Hub-Signature-256", value}}, kBody, kSecret))
         << value;
   }
 }
@@ -168,20 +167,20 @@ TEST(VerifyWebhook, GiteaAcceptsEitherHeader) {
   EXPECT_TRUE(VerifyWebhook(Provider::kGitea, {{"X-Gitea-Signature", hex}}, kBody, kSecret));
   EXPECT_TRUE(
       VerifyWebhook(Provider::kGitea, {{"X-Hub-Signature-256", "sha256=" + hex}}, kBody, kSecret));
-  EXPECT_TRUE(VerifyWebhook(
-      Provider::kGitea, {{"X-Gitea-Signature", hex}, {"X-Hub-Signature-256", "sha256=" + hex}},
-      kBody, kSecret));
-  EXPECT_FALSE(VerifyWebhook(Provider::kGitea, {{"X-Gitea-Signature", "sha256=" + hex}}, kBody,
+  EXPECT_TRUE(VerifyWebhook(Provider::kGitea,
+                            {{"X-Gitea-Signature", hex}, {"X-Hub-Signature-256", "sha256=" + hex}},
+                            kBody, kSecret));
+  EXPECT_FALSE(
+      VerifyWebhook(Provider::kGitea, {{"X-Gitea-Signature", "sha256=" + hex}}, kBody, kSecret));
+  EXPECT_FALSE(VerifyWebhook(Provider::kGitea, {{"X-Gitea-Signature", Sign("other", kBody)}}, kBody,
                              kSecret));
-  EXPECT_FALSE(VerifyWebhook(Provider::kGitea, {{"X-Gitea-Signature", Sign("other", kBody)}},
-                             kBody, kSecret));
   EXPECT_FALSE(VerifyWebhook(Provider::kGitea, {{"X-Gogs-Signature", hex}}, kBody, kSecret));
 }
 
 TEST(VerifyWebhook, GitLabComparesTheToken) {
   EXPECT_TRUE(VerifyWebhook(Provider::kGitLab, {{"X-Gitlab-Token", kSecret}}, kBody, kSecret));
-  EXPECT_FALSE(VerifyWebhook(Provider::kGitLab, {{"X-Gitlab-Token", "It's a Secret"}}, kBody,
-                             kSecret));
+  EXPECT_FALSE(
+      VerifyWebhook(Provider::kGitLab, {{"X-Gitlab-Token", "It's a Secret"}}, kBody, kSecret));
   EXPECT_FALSE(VerifyWebhook(Provider::kGitLab, {{"X-Gitlab-Token", std::string(kSecret) + " "}},
                              kBody, kSecret));
   EXPECT_FALSE(VerifyWebhook(Provider::kGitLab, {}, kBody, kSecret));
@@ -263,11 +262,10 @@ TEST(ParseWebhook, GitHubPush) {
   EXPECT_FALSE(event->ignored);
   EXPECT_EQ(event->event, "push");
   EXPECT_EQ(event->delivery_id, "72d3162e-cc78-11e3-81ab-4c9367dc0958");
-  EXPECT_EQ(event->clone_urls,
-            (std::vector<std::string>{"https://github.com/Acme/Shop.git",
-                                      "git@github.com:Acme/Shop.git",
-                                      "git://github.com/Acme/Shop.git",
-                                      "https://github.com/Acme/Shop"}));
+  EXPECT_EQ(
+      event->clone_urls,
+      (std::vector<std::string>{"https://github.com/Acme/Shop.git", "git@github.com:Acme/Shop.git",
+                                "git://github.com/Acme/Shop.git", "https://github.com/Acme/Shop"}));
   for (const auto& url : event->clone_urls) EXPECT_EQ(CloneUrlKey(url), "github.com/acme/shop");
   ASSERT_EQ(event->refs.size(), 1u);
   EXPECT_EQ(event->refs[0].ref, "refs/heads/main");
@@ -420,14 +418,14 @@ TEST(ParseWebhook, PushWithoutTheNeededFieldsIsInvalid) {
 TEST(ParseWebhook, CommitIdsAreLowerCasedAndSha256IdsAccepted) {
   std::string upper = kSha2;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  auto event = ParseWebhook(Provider::kGitHub, GitHubHeaders("push"),
-                            Replace(kGitHubPush, kSha2, upper));
+  auto event =
+      ParseWebhook(Provider::kGitHub, GitHubHeaders("push"), Replace(kGitHubPush, kSha2, upper));
   ASSERT_TRUE(event.ok()) << event.status().ToString();
   EXPECT_EQ(event->refs[0].commit, kSha2);
 
   const std::string sha256(64, 'a');
-  auto long_id = ParseWebhook(Provider::kGitHub, GitHubHeaders("push"),
-                              Replace(kGitHubPush, kSha2, sha256));
+  auto long_id =
+      ParseWebhook(Provider::kGitHub, GitHubHeaders("push"), Replace(kGitHubPush, kSha2, sha256));
   ASSERT_TRUE(long_id.ok()) << long_id.status().ToString();
   EXPECT_EQ(long_id->refs[0].commit, sha256);
 }
@@ -504,8 +502,8 @@ TEST(ParseWebhook, GitLabAnnotatedTagUsesTheCommitNotTheTagObject) {
 TEST(ParseWebhook, GitLabBranchDeletion) {
   std::string body = Replace(kGitLabPush, std::string(R"("after": ")") + kSha2,
                              std::string(R"("after": ")") + kZero);
-  body = Replace(body, std::string(R"("checkout_sha": ")") + kSha2 + "\"",
-                 R"("checkout_sha": null)");
+  body =
+      Replace(body, std::string(R"("checkout_sha": ")") + kSha2 + "\"", R"("checkout_sha": null)");
   auto event = ParseWebhook(Provider::kGitLab, GitLabHeaders("Push Hook"), body);
   ASSERT_TRUE(event.ok()) << event.status().ToString();
   ASSERT_EQ(event->refs.size(), 1u);
@@ -554,9 +552,12 @@ constexpr char kGiteaPush[] = R"({
 })";
 
 Headers GiteaHeaders(const std::string& event) {
-  return {{"X-Gitea-Event", event},  {"X-Gitea-Delivery", "f6266f16-1bf3-46a5-9ea4-602e06ead473"},
-          {"X-Gogs-Event", event},   {"X-Gogs-Delivery", "f6266f16-1bf3-46a5-9ea4-602e06ead473"},
-          {"X-GitHub-Event", event}, {"X-GitHub-Delivery", "f6266f16-1bf3-46a5-9ea4-602e06ead473"},
+  return {{"X-Gitea-Event", event},
+          {"X-Gitea-Delivery", "f6266f16-1bf3-46a5-9ea4-602e06ead473"},
+          {"X-Gogs-Event", event},
+          {"X-Gogs-Delivery", "f6266f16-1bf3-46a5-9ea4-602e06ead473"},
+          {"X-GitHub-Event", event},
+          {"X-GitHub-Delivery", "f6266f16-1bf3-46a5-9ea4-602e06ead473"},
           {"Content-Type", "application/json"}};
 }
 
@@ -656,8 +657,8 @@ TEST(ParseWebhook, BitbucketRefsChangedListsEveryRef) {
 }
 
 TEST(ParseWebhook, BitbucketPingAndOtherEvents) {
-  auto ping = ParseWebhook(Provider::kBitbucket, BitbucketHeaders("diagnostics:ping"),
-                           R"({"test": true})");
+  auto ping =
+      ParseWebhook(Provider::kBitbucket, BitbucketHeaders("diagnostics:ping"), R"({"test": true})");
   ASSERT_TRUE(ping.ok()) << ping.status().ToString();
   EXPECT_TRUE(ping->ping);
   EXPECT_TRUE(ping->refs.empty());
@@ -709,15 +710,15 @@ TEST(ParseWebhook, IgnoredEventsStillNameTheirRepository) {
                                           "name": "http"}]}}}}})");
   ASSERT_TRUE(bb.ok()) << bb.status().ToString();
   EXPECT_TRUE(bb->ignored);
-  EXPECT_EQ(bb->clone_urls,
-            std::vector<std::string>{"https://bb.example.com/scm/acme/shop.git"});
+  EXPECT_EQ(bb->clone_urls, std::vector<std::string>{"https://bb.example.com/scm/acme/shop.git"});
 }
 
 // ---------------------------------------------------------------- generic
 
 TEST(ParseWebhook, GenericBranchNamesBecomeFullRefs) {
   const std::string body = R"({"repository": "git@github.com:acme/shop.git", "ref": "main",
-                               "commit": ")" + std::string(kSha2) + "\"}";
+                               "commit": ")" +
+                           std::string(kSha2) + "\"}";
   auto event = ParseWebhook(Provider::kGeneric, {{"X-Request-Id", "ci-run-17"}}, body);
   ASSERT_TRUE(event.ok()) << event.status().ToString();
   EXPECT_EQ(event->event, "push");
