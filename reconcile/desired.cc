@@ -17,14 +17,6 @@ namespace ecsync::reconcile {
 
 namespace {
 
-void Say(const ProgressSink& sink, const std::string& stack, const std::string& line) {
-  if (!sink) return;
-  ProgressEvent event;
-  event.stack = stack;
-  event.message = line;
-  sink(event);
-}
-
 // What a bad revision reports: it must never touch the running stack.
 base::Status Rejected(const std::string& message, const std::string& revision) {
   return base::InvalidError(message + " (at revision " + ShortRevision(revision) +

@@ -61,4 +61,12 @@ std::string FormatJson(const ProgressEvent& event) {
   return j.dump();
 }
 
+void Say(const ProgressSink& sink, const std::string& stack, const std::string& line) {
+  if (!sink) return;
+  ProgressEvent event;
+  event.stack = stack;
+  event.message = line;
+  sink(event);
+}
+
 }  // namespace ecsync::reconcile

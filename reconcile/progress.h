@@ -22,6 +22,9 @@ struct ProgressEvent {
 // Receives events in order. Called from the reconciling thread only.
 using ProgressSink = std::function<void(const ProgressEvent& event)>;
 
+// Sends `line` about `stack` to `sink` as a message event; nothing when `sink` is empty.
+void Say(const ProgressSink& sink, const std::string& stack, const std::string& line);
+
 // The event as one line of plain text (what the CLI prints without --output json).
 std::string FormatText(const ProgressEvent& event);
 // The event as one line of JSON (--output json), without a trailing newline.

@@ -4,23 +4,6 @@
 
 namespace ecsync::reconcile {
 
-namespace {
-
-std::string SourceOf(const aws::Stack& stack) {
-  auto it = stack.tags.find(kTagSource);
-  return it == stack.tags.end() ? "" : it->second;
-}
-
-void Say(const ProgressSink& sink, const std::string& stack, const std::string& line) {
-  if (!sink) return;
-  ProgressEvent event;
-  event.stack = stack;
-  event.message = line;
-  sink(event);
-}
-
-}  // namespace
-
 std::vector<aws::Stack> PruneCandidates(const std::vector<aws::Stack>& managed,
                                         const PruneOptions& options) {
   // SourceId values start with "<url>#", also when shortened for the tag limit, as long as
@@ -31,7 +14,7 @@ std::vector<aws::Stack> PruneCandidates(const std::vector<aws::Stack>& managed,
   std::vector<aws::Stack> candidates;
   for (const aws::Stack& stack : managed) {
     if (!IsManaged(stack.tags)) continue;
-    const std::string source = SourceOf(stack);
+    const std::string source = TagValue(stack.tags, kTagSource);
     if (!source.starts_with(prefix)) continue;
     if (options.desired_sources.contains(source)) continue;
     candidates.push_back(stack);

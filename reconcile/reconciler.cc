@@ -75,11 +75,7 @@ Reconciler::Reconciler(git::GitSource& git, const Targets& targets, base::Clock&
       sink_(std::move(sink)) {}
 
 void Reconciler::Say(const std::string& stack, const std::string& line) const {
-  if (!sink_) return;
-  ProgressEvent event;
-  event.stack = stack;
-  event.message = line;
-  sink_(event);
+  reconcile::Say(sink_, stack, line);
 }
 
 std::map<std::string, std::string> Reconciler::Tags(const Desired& desired) const {
