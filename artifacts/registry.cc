@@ -86,4 +86,31 @@ base::Result<std::string> RegistryV2::FindDigest(const ImageRef& image) {
   return base::InvalidError(where);
 }
 
+base::Result<std::shared_ptr<ImageRegistry>> OpenRegistry(const std::string& host,
+                                                          const RegistryV2Options& v2,
+                                                          std::shared_ptr<aws::AwsClient> aws,
+                                                          std::shared_ptr<aws::HttpClient> http) {
+  if (!IsValidRegistryHost(host)) {
+    return base::InvalidError("images.registry \"" + host +
+                              "\" is not a registry host (host[:port], such as "
+                              "123456789012.dkr.ecr.us-east-1.amazonaws.com)");
+  }
+  if (std::optional<EcrRegistry> ecr = ParseEcrRegistry(host)) {
+    if (aws == nullptr) {
+      return base::InvalidError("images.registry " + host +
+                                " is Amazon ECR, which ecsync asks through AWS; stack files "
+                                "(--stack-dir) have no AWS access: use a Registry v2 host");
+    }
+    if (ecr->region != aws->region()) {
+      return base::InvalidError("images.registry " + host + " is in " + ecr->region +
+                                ", but ecsync calls AWS in " + aws->region() +
+                                "; name the registry of " + aws->region() +
+                                " (ECR replication can copy images there)");
+    }
+    return std::shared_ptr<ImageRegistry>(
+        std::make_shared<EcrImageRegistry>(std::move(aws), ecr->account_id));
+  }
+  return std::shared_ptr<ImageRegistry>(std::make_shared<RegistryV2>(std::move(http), v2));
+}
+
 }  // namespace ecsync::artifacts

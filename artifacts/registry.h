@@ -71,4 +71,14 @@ class RegistryV2 final : public ImageRegistry {
   RegistryV2Options options_;
 };
 
+// The registry `host` names: an Amazon ECR host ("<account>.dkr.ecr.<region>.amazonaws.com")
+// is asked through `aws` (the account from the host; the region must be the one `aws` calls,
+// since ECR answers only for its own region), any other host through the Registry v2 API over
+// `http` with `v2`. kInvalid when `host` is not a registry host, when an ECR host is named
+// without AWS (`aws` null: offline stack files) or in another region.
+base::Result<std::shared_ptr<ImageRegistry>> OpenRegistry(const std::string& host,
+                                                          const RegistryV2Options& v2,
+                                                          std::shared_ptr<aws::AwsClient> aws,
+                                                          std::shared_ptr<aws::HttpClient> http);
+
 }  // namespace ecsync::artifacts

@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
@@ -26,14 +27,10 @@ ExitCode ExitCodeFor(const base::Status& status) {
   }
 }
 
-namespace {
-
 ExitCode Fail(const CommandContext& context, const base::Status& status) {
   context.err << "error: " << status.message() << "\n";
   return ExitCodeFor(status);
 }
-
-}  // namespace
 
 ExitCode RunConvert(const ConvertCommand& command, const CommandContext& context) {
   if (command.format != "json" && command.format != "yaml") {
@@ -50,6 +47,9 @@ ExitCode RunConvert(const ConvertCommand& command, const CommandContext& context
     request.connect = [&] { return ConnectAws(command.aws, context.env); };
   }
   request.yaml = command.format == "yaml";
+  auto images = ImageSettingsFrom(command.images, context.env);
+  if (!images.ok()) return Fail(context, images.status());
+  request.images = std::move(*images);
   auto rendered = reconcile::RenderLocal(
       request, [&](const std::string& warning) { context.err << "warning: " << warning << "\n"; });
   if (!rendered.ok()) return Fail(context, rendered.status());
@@ -92,6 +92,8 @@ base::Result<ProjectRun> PrepareRun(const ReconcileCommand& command,
   options.wait.timeout = command.timeout;
   options.wait.interrupted = command.interrupted;
   options.force = command.force;
+  ECSYNC_ASSIGN_OR_RETURN(options.images, ImageSettingsFrom(command.images, context.env));
+  options.wait_for_images = true;  // one process, one project: it may wait
   return run;
 }
 
@@ -132,6 +134,17 @@ void Finish(std::optional<reconcile::LiveProgress>& live) {
   if (live) live->Finish();
 }
 
+nlohmann::ordered_json PlanImagesJson(const reconcile::PlanReport& plan) {
+  nlohmann::ordered_json images = nlohmann::ordered_json::array();
+  for (const auto& image : plan.images) {
+    const std::string reference = image.reference.ToString();
+    const bool missing = std::find(plan.missing_images.begin(), plan.missing_images.end(),
+                                   reference) != plan.missing_images.end();
+    images.push_back({{"service", image.service}, {"reference", reference}, {"pushed", !missing}});
+  }
+  return images;
+}
+
 }  // namespace
 
 ExitCode RunReconcileOnce(const ReconcileCommand& command, const CommandContext& context) {
@@ -151,6 +164,7 @@ ExitCode RunReconcileOnce(const ReconcileCommand& command, const CommandContext&
                                      {"revision", report->revision},
                                      {"status", report->final_status},
                                      {"message", report->message}};
+    if (!report->missing_images.empty()) result["missing_images"] = report->missing_images;
     nlohmann::ordered_json failures = nlohmann::ordered_json::array();
     for (const auto& f : report->failures) {
       failures.push_back({{"logical_id", f.logical_id},
@@ -161,6 +175,10 @@ ExitCode RunReconcileOnce(const ReconcileCommand& command, const CommandContext&
     result["failures"] = failures;
     context.out << result.dump() << "\n";
     return report->succeeded ? kExitOk : kExitFailed;
+  }
+  if (!report->missing_images.empty()) {
+    context.err << "not deployed: " << report->message << "\n";
+    return kExitFailed;
   }
   if (!report->succeeded) {
     context.err << "deploy failed: " << report->message << "\n";
@@ -177,6 +195,9 @@ ExitCode RunReconcileOnce(const ReconcileCommand& command, const CommandContext&
 ExitCode RunPlan(const ReconcileCommand& command, const CommandContext& context) {
   auto run = PrepareRun(command, context);
   if (!run.ok()) return Fail(context, run.status());
+  // A plan shows the images as they are now: it neither waits nor stops for missing ones.
+  run->options.wait_for_images = false;
+  run->options.render_without_images = true;
   std::optional<reconcile::LiveProgress> live;
   reconcile::Reconciler reconciler(
       *run->git, run->targets, *base::SystemClock::Get(),
@@ -199,6 +220,7 @@ ExitCode RunPlan(const ReconcileCommand& command, const CommandContext& context)
     }
     out["changes"] = changes;
     out["template_diff"] = plan->template_diff;
+    if (!plan->images.empty()) out["images"] = PlanImagesJson(*plan);
     context.out << out.dump(2) << "\n";
     return code;
   }
@@ -216,6 +238,17 @@ ExitCode RunPlan(const ReconcileCommand& command, const CommandContext& context)
   if (!plan->template_diff.empty()) {
     context.out << "template changes:\n";
     for (const auto& line : plan->template_diff) context.out << "  " << line << "\n";
+  }
+  if (!plan->images.empty()) {
+    context.out << "images built from the repository:\n";
+    for (const auto& image : plan->images) {
+      const std::string reference = image.reference.ToString();
+      const bool missing = std::find(plan->missing_images.begin(), plan->missing_images.end(),
+                                     reference) != plan->missing_images.end();
+      context.out << "  " << image.service << ": " << reference
+                  << (missing ? " (not pushed yet: a deploy waits for it)" : " (in the registry)")
+                  << "\n";
+    }
   }
   return code;
 }

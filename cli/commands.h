@@ -9,6 +9,7 @@
 
 #include "base/env.h"
 #include "cli/exit_codes.h"
+#include "reconcile/images.h"
 
 namespace ecsync::cli {
 
@@ -39,6 +40,25 @@ struct AwsFlags {
   std::string template_bucket;
 };
 
+// Writes "error: <message>" to context.err; the exit code for `status` (ExitCodeFor).
+ExitCode Fail(const CommandContext& context, const base::Status& status);
+
+// --builder, --registry and friends (convert, plan, reconcile, images): the flags' form of
+// the configuration's `images:` (see reconcile::ImageSettings). Registry v2 credentials come
+// from ECSYNC_REGISTRY_USERNAME and ECSYNC_REGISTRY_PASSWORD, never from a flag.
+struct ImageFlags {
+  std::string builder;                    // --builder: "" or external
+  std::string registry;                   // --registry host[:port]
+  std::vector<std::string> repositories;  // --repository SERVICE=REPOSITORY, repeated
+  std::chrono::milliseconds wait{std::chrono::minutes(30)};           // --image-wait
+  std::chrono::milliseconds poll_interval{std::chrono::seconds(15)};  // --image-poll-interval
+  bool insecure = false;  // --registry-insecure: http instead of https
+};
+
+// The settings the flags name, checked (kInvalid naming the flag). No builder: disabled.
+base::Result<reconcile::ImageSettings> ImageSettingsFrom(const ImageFlags& flags,
+                                                         const base::EnvLookup& env);
+
 struct ConvertCommand {
   std::vector<std::string> files;  // -f, in order; default compose.yaml
   std::string project_name;
@@ -46,6 +66,7 @@ struct ConvertCommand {
   std::string vpc_id;
   std::vector<std::string> subnet_ids;
   AwsFlags aws;
+  ImageFlags images;
 };
 
 // `ecsync convert`: prints the template. VPC and subnets come from the flags, else from AWS
@@ -69,6 +90,7 @@ struct ReconcileCommand {
   bool force = false;
   const std::atomic<bool>* interrupted = nullptr;  // set by main on SIGINT/SIGTERM
   AwsFlags aws;
+  ImageFlags images;
 };
 
 // `ecsync reconcile --once`: one reconcile of one project. Text: progress on err, a summary

@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "cli/commands.h"
 #include "cli/config_command.h"
+#include "cli/images_command.h"
 #include "cli/serve.h"
 #include "cli/version.h"
 
@@ -93,6 +94,44 @@ void AddWaitFlags(CLI::App* app, DurationFlags* durations) {
       ->capture_default_str();
 }
 
+// Image flags parsed after CLI11 has validated them.
+struct ImageDurationFlags {
+  std::string wait = "30m";
+  std::string poll_interval = "15s";
+  void ApplyTo(ecsync::cli::ImageFlags* flags) const {
+    flags->wait = *ecsync::base::ParseDurationMillis(wait);
+    flags->poll_interval = *ecsync::base::ParseDurationMillis(poll_interval);
+  }
+};
+
+// --registry and what goes with it; `with_builder` adds --builder (every command but images,
+// where the builder is always external).
+void AddImageFlags(CLI::App* app, ecsync::cli::ImageFlags* flags, bool with_builder) {
+  if (with_builder) {
+    app->add_option("--builder", flags->builder,
+                    "build images for services with build: (external: CI pushes what "
+                    "`ecsync images` names)")
+        ->check(CLI::IsMember({"external", "codebuild"}));
+  }
+  app->add_option("--registry", flags->registry,
+                  "registry host images are pushed to (ECR or any Registry v2 host)");
+  app->add_option("--repository", flags->repositories,
+                  "SERVICE=REPOSITORY instead of <project>/<service> (repeat)");
+  app->add_flag("--registry-insecure", flags->insecure,
+                "talk to a Registry v2 host over http (loopback or private networks)");
+}
+
+void AddImageWaitFlags(CLI::App* app, ImageDurationFlags* durations) {
+  app->add_option("--image-wait", durations->wait,
+                  "how long to wait for images CI has not pushed yet")
+      ->check(DurationValidator())
+      ->capture_default_str();
+  app->add_option("--image-poll-interval", durations->poll_interval,
+                  "how often to ask the registry while waiting")
+      ->check(DurationValidator())
+      ->capture_default_str();
+}
+
 void AddProjectFlags(CLI::App* app, ecsync::cli::ReconcileCommand* command,
                      DurationFlags* durations) {
   app->add_option("--repo", command->repo, "git repository URL or local path");
@@ -116,6 +155,7 @@ void AddProjectFlags(CLI::App* app, ecsync::cli::ReconcileCommand* command,
       ->capture_default_str();
   AddWaitFlags(app, durations);
   AddAwsFlags(app, &command->aws);
+  AddImageFlags(app, &command->images, /*with_builder=*/true);
 }
 
 // Set by SIGINT/SIGTERM: waiting stops, the stack's operation goes on in CloudFormation.
@@ -160,6 +200,23 @@ int main(int argc, char** argv) {
   convert_app->add_option("--subnet-ids", convert.subnet_ids, "subnets, comma-separated")
       ->delimiter(',');
   AddAwsFlags(convert_app, &convert.aws);
+  AddImageFlags(convert_app, &convert.images, /*with_builder=*/true);
+
+  ecsync::cli::ImagesCommand images;
+  CLI::App* images_app = app.add_subcommand(
+      "images", "print the image CI must build and push for each service with build:");
+  images_app->add_option("-f,--file", images.files,
+                         "compose file (repeat to merge; default compose.yaml)");
+  images_app->add_option("-p,--project-name", images.project_name,
+                         "project name (default: name: or the folder)");
+  images_app->add_option("--output", images.output, "text or json (with every build input)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  images_app->add_flag("--check", images.check,
+                       "ask the registry whether each image is there (exit 1 when one is not)");
+  AddImageFlags(images_app, &images.images, /*with_builder=*/false);
+  images_app->get_option("--registry")->required();
+  AddAwsFlags(images_app, &images.aws);
 
   ecsync::cli::ConfigCommand config;
   bool no_ecs_check = false;
@@ -182,6 +239,7 @@ int main(int argc, char** argv) {
 
   ecsync::cli::ReconcileCommand reconcile;
   DurationFlags reconcile_durations;
+  ImageDurationFlags reconcile_image_durations;
   bool once = false;
   CLI::App* reconcile_app = app.add_subcommand(
       "reconcile", "make the stack match the compose file at the head of a branch");
@@ -195,6 +253,7 @@ int main(int argc, char** argv) {
       "--force", force,
       "apply even when the stack is up to date (retry a failed revision, undo drift)");
   AddProjectFlags(reconcile_app, &reconcile, &reconcile_durations);
+  AddImageWaitFlags(reconcile_app, &reconcile_image_durations);
 
   ecsync::cli::ServeCommand serve;
   CLI::App* serve_app = app.add_subcommand(
@@ -252,6 +311,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (app.got_subcommand(convert_app)) return ecsync::cli::RunConvert(convert, context);
+  if (app.got_subcommand(images_app)) return ecsync::cli::RunImages(images, context);
   if (app.got_subcommand(config_app)) {
     config.ecs_check = !no_ecs_check;
     return ecsync::cli::RunConfig(config, context);
@@ -289,6 +349,7 @@ int main(int argc, char** argv) {
       return ecsync::cli::kExitBadConfig;
     }
     reconcile_durations.ApplyTo(&reconcile.poll_interval, &reconcile.timeout);
+    reconcile_image_durations.ApplyTo(&reconcile.images);
     reconcile.interrupted = &g_interrupted;
     reconcile.force = force;
     return ecsync::cli::RunReconcileOnce(reconcile, context);

@@ -8,7 +8,8 @@ namespace {
 
 class EcsChecker {
  public:
-  explicit EcsChecker(std::vector<Diagnostic>* warnings) : warnings_(warnings) {}
+  EcsChecker(std::vector<Diagnostic>* warnings, const EcsCheckOptions& options)
+      : warnings_(warnings), options_(options) {}
 
   void Service(const compose::Service& s) {
     const std::string p = "services." + s.name;
@@ -18,11 +19,16 @@ class EcsChecker {
       auto it = s.key_locations.find(relative);
       return it == s.key_locations.end() ? s.location : it->second;
     };
-    if (s.build && s.image.empty()) {
+    if (s.build && options_.images_built) {
+      // The builder names and pins the image; `image:` beside `build:` is a local name.
+    } else if (s.build && s.image.empty()) {
       Error(key("build"), p + ".build",
-            "ECS cannot build images; build and push the image, then set image:");
+            "ECS cannot build images; set images.builder in the configuration (or pass "
+            "--builder): `external` names the image CI pushes, `codebuild` builds it in AWS "
+            "CodeBuild; or build and push the image yourself and set image:");
     } else if (s.build) {
-      Warn(key("build"), p + ".build", "ignored: ECS runs the image named by image:");
+      Warn(key("build"), p + ".build",
+           "ignored: ECS runs the image named by image: (configure images.builder to build it)");
     }
     if (s.image.empty() && !s.build) {
       Error(at, p, "has no image; set image: to an image ECS can pull");
@@ -168,13 +174,15 @@ class EcsChecker {
   }
 
   std::vector<Diagnostic>* warnings_;
+  EcsCheckOptions options_;
   std::vector<Diagnostic> errors_;
 };
 
 }  // namespace
 
-base::Status CheckEcs(const Project& project, std::vector<Diagnostic>* warnings) {
-  EcsChecker checker(warnings);
+base::Status CheckEcs(const Project& project, std::vector<Diagnostic>* warnings,
+                      const EcsCheckOptions& options) {
+  EcsChecker checker(warnings, options);
   for (const Service& service : project.services) checker.Service(service);
   for (const auto& [name, network] : project.networks) {
     if (!network.driver.empty() || !network.ipam_config.empty()) {

@@ -15,8 +15,16 @@
 
 namespace ecsync::compose {
 
+struct EcsCheckOptions {
+  // An image builder is configured (`images.builder`, --builder): a service with `build:`
+  // runs the image built from it, named by the builder, so `build:` without `image:` is
+  // fine and `image:` beside `build:` is only a local name.
+  bool images_built = false;
+};
+
 // Appends the warnings to `warnings`. Returns kInvalid listing every error, one per line,
 // each "file:line:column: key.path: what; what to do"; ok when there is none.
-base::Status CheckEcs(const Project& project, std::vector<Diagnostic>* warnings);
+base::Status CheckEcs(const Project& project, std::vector<Diagnostic>* warnings,
+                      const EcsCheckOptions& options = {});
 
 }  // namespace ecsync::compose

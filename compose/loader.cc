@@ -130,7 +130,8 @@ class ProjectLoader {
     ECSYNC_RETURN_IF_ERROR(ResolveDependencies(&project));
     ECSYNC_RETURN_IF_ERROR(CheckReferences(project));
     if (options_.ecs_check) {
-      ECSYNC_RETURN_IF_ERROR(CheckEcs(project, &project.warnings));
+      ECSYNC_RETURN_IF_ERROR(
+          CheckEcs(project, &project.warnings, {.images_built = options_.images_built}));
     }
     return project;
   }

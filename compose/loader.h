@@ -71,6 +71,8 @@ struct LoadOptions {
   // Also run the ECS compatibility check (compose/ecs_check.h): its errors fail the load, its
   // warnings go to Project::warnings.
   bool ecs_check = false;
+  // A builder will produce the images of services with `build:` (see EcsCheckOptions).
+  bool images_built = false;
 };
 
 // Loads, merges and normalizes the compose files. Errors are kInvalid and name the file,

@@ -6,6 +6,7 @@
 #include "base/file.h"
 #include "base/strings.h"
 #include "compose/yaml_tree.h"
+#include "config/images.h"
 #include "config/reader.h"
 #include "config/secret.h"
 #include "config/values.h"
@@ -17,8 +18,8 @@ namespace {
 using compose::YamlNode;
 
 constexpr std::string_view kTopKeys[] = {
-    "concurrency", "poll_concurrency", "cache_dir", "drift_interval",
-    "server",      "webhooks",         "aws",       "repositories"};
+    "concurrency", "poll_concurrency", "cache_dir",   "drift_interval", "server", "webhooks",
+    "aws",         "images",           "repositories"};
 constexpr std::string_view kServerKeys[] = {"listen",
                                             "admin_listen",
                                             "metrics_listen",
@@ -52,9 +53,9 @@ constexpr std::string_view kAuthKeys[] = {"token", "username", "basic", "ssh"};
 constexpr std::string_view kBasicKeys[] = {"username", "password"};
 constexpr std::string_view kSshKeys[] = {"private_key", "public_key", "passphrase", "known_hosts",
                                          "username"};
-constexpr std::string_view kProjectKeys[] = {"name",     "files",     "glob",     "stack_name",
-                                             "profiles", "variables", "env_file", "prune",
-                                             "suspend",  "timeout",   "self_heal"};
+constexpr std::string_view kProjectKeys[] = {"name",     "files",     "glob",      "stack_name",
+                                             "profiles", "variables", "env_file",  "prune",
+                                             "suspend",  "timeout",   "self_heal", "images"};
 
 constexpr int kMaxConcurrency = 64;
 constexpr int kMaxBurst = 1'000'000;
@@ -337,7 +338,8 @@ base::Status ParseRef(const ConfigMapping& map, RepositoryConfig* repo) {
 }
 
 base::Status ParseProject(const YamlNode& node, const std::string& path,
-                          const RepositoryConfig& repo, ProjectConfig* project) {
+                          const RepositoryConfig& repo, const Sources& sources,
+                          const reconcile::ImageSettings& images, ProjectConfig* project) {
   project->line = node.location.line;
   if (!node.IsMapping()) {
     return ConfigError(node.location, path,
@@ -409,10 +411,12 @@ base::Status ParseProject(const YamlNode& node, const std::string& path,
   ECSYNC_RETURN_IF_ERROR(map.Bool("suspend", &project->suspend));
   ECSYNC_RETURN_IF_ERROR(map.Bool("self_heal", &project->self_heal));
   ECSYNC_RETURN_IF_ERROR(map.Duration("timeout", /*allow_zero=*/false, &project->timeout));
-  return base::Status::Ok();
+  project->images = images;
+  return ParseImages(map, sources.env, sources.read_file, &project->images);
 }
 
-base::Status ParseProjects(const ConfigMapping& map, RepositoryConfig* repo) {
+base::Status ParseProjects(const ConfigMapping& map, const Sources& sources,
+                           const reconcile::ImageSettings& images, RepositoryConfig* repo) {
   const YamlNode* list = map.Find("projects");
   if (list == nullptr || (list->IsSequence() && list->items.empty())) {
     return map.Error("projects",
@@ -426,7 +430,7 @@ base::Status ParseProjects(const ConfigMapping& map, RepositoryConfig* repo) {
     const YamlNode& item = list->items[i];
     const std::string path = Indexed(map.KeyPath("projects"), i);
     ProjectConfig project;
-    ECSYNC_RETURN_IF_ERROR(ParseProject(item, path, *repo, &project));
+    ECSYNC_RETURN_IF_ERROR(ParseProject(item, path, *repo, sources, images, &project));
     if (project.glob.empty()) {
       const auto [it, added] = names.emplace(project.name, i);
       if (!added) {
@@ -446,7 +450,7 @@ base::Status ParseProjects(const ConfigMapping& map, RepositoryConfig* repo) {
 }
 
 base::Status ParseRepository(const YamlNode& node, const std::string& path, const Sources& sources,
-                             RepositoryConfig* repo) {
+                             const reconcile::ImageSettings& images, RepositoryConfig* repo) {
   repo->line = node.location.line;
   if (!node.IsMapping()) {
     return ConfigError(
@@ -488,7 +492,7 @@ base::Status ParseRepository(const YamlNode& node, const std::string& path, cons
   ECSYNC_RETURN_IF_ERROR(
       ReadSecret(map, "webhook_secret", sources.env, sources.read_file, &repo->webhook_secret));
   ECSYNC_RETURN_IF_ERROR(ParseAuth(map, sources, repo->url, &repo->auth));
-  return ParseProjects(map, repo);
+  return ParseProjects(map, sources, images, repo);
 }
 
 base::Status ParseRepositories(const ConfigMapping& top, const Sources& sources, Config* config) {
@@ -508,7 +512,7 @@ base::Status ParseRepositories(const ConfigMapping& top, const Sources& sources,
     const YamlNode& item = list->items[i];
     const std::string path = Indexed("repositories", i);
     RepositoryConfig repo;
-    ECSYNC_RETURN_IF_ERROR(ParseRepository(item, path, sources, &repo));
+    ECSYNC_RETURN_IF_ERROR(ParseRepository(item, path, sources, config->images, &repo));
     const auto [it, added] = names.emplace(repo.name, i);
     if (!added) {
       const YamlNode* name = item.Find("name");
@@ -577,6 +581,7 @@ base::Status ParseTop(const YamlNode& root, const Sources& sources, Config* conf
   ECSYNC_RETURN_IF_ERROR(ParseServer(top, &config->server));
   ECSYNC_RETURN_IF_ERROR(ParseWebhooks(top, sources, &config->webhooks));
   ECSYNC_RETURN_IF_ERROR(ParseAws(top, &config->aws));
+  ECSYNC_RETURN_IF_ERROR(ParseImages(top, sources.env, sources.read_file, &config->images));
   return ParseRepositories(top, sources, config);
 }
 

@@ -10,6 +10,7 @@
 #include "base/env.h"
 #include "base/result.h"
 #include "git/credentials.h"
+#include "reconcile/images.h"
 
 namespace ecsync::config {
 
@@ -45,6 +46,8 @@ struct ProjectConfig {
   std::optional<std::chrono::milliseconds> timeout;
   // Re-apply the revision when drift is detected (default false: only report).
   bool self_heal = false;
+  // Images built from the repository: the top-level `images:` with this entry's keys over it.
+  reconcile::ImageSettings images;
   int line = 0;  // where the entry starts in the config file, for messages
 };
 
@@ -129,6 +132,8 @@ struct Config {
   int poll_concurrency = 4;
   // DetectStackDrift per stack every so often; 0 turns drift detection off.
   std::chrono::milliseconds drift_interval{0};
+  // The top-level `images:`: every project's default (see ProjectConfig::images).
+  reconcile::ImageSettings images;
   std::string cache_dir;  // git cache; default: $XDG_CACHE_HOME/ecsync/git
   std::string path;       // the file this came from
 };

@@ -55,7 +55,8 @@ void OutcomeRecorder::Finished(const std::string& key, const FinishedRun& finish
       metrics_->SetStack(key, finished.stack, finished.final_status, finished.revision);
       if (finished.succeeded) metrics_->SetLastSuccess(key, clock_.Now());
     }
-    base::Log(finished.succeeded ? LogLevel::kInfo : LogLevel::kError, run.message,
+    const bool waiting = finished.condition == Condition::kWaitingForImages;
+    base::Log(finished.succeeded || waiting ? LogLevel::kInfo : LogLevel::kError, run.message,
               {{"project", key},
                {"stack", finished.stack},
                {"revision", finished.revision},

@@ -101,6 +101,7 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
   options.wait.poll_interval = deps_.stack_poll_interval;
   options.wait.timeout = spec.timeout;
   options.wait.interrupted = &state_.stopping;
+  options.images = spec.images;  // asked once per run: a wait re-queues, holding no worker
 
   const auto started_wall = deps_.clock->Now();
   const auto started = deps_.clock->SteadyNow();
@@ -142,6 +143,8 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
       finished.reason = "will retry: " + status.message();
       outcome = WorkQueue::Outcome::kRetry;
     }
+  } else if (!result->missing_images.empty()) {
+    WaitForImages(key, fingerprint, spec, *result, &finished);
   } else {
     const reconcile::ReconcileReport& report = *result;
     finished.run.action = reconcile::ActionName(report.action);
@@ -158,6 +161,7 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
         if (it != state_.projects.end()) {
           it->second->failed_fingerprint.clear();
           it->second->failed_deploys = 0;
+          it->second->waiting_fingerprint.clear();
         }
       }
       finished.condition = Condition::kReady;
@@ -192,6 +196,51 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
     CheckDrift(key, spec);
   }
   return outcome;
+}
+
+void ProjectRunner::WaitForImages(const std::string& key, const std::string& fingerprint,
+                                  const ProjectSpec& spec, const reconcile::ReconcileReport& report,
+                                  FinishedRun* finished) {
+  finished->run.action = "none";
+  finished->run.result = "waiting";
+  finished->run.message = report.message;
+  finished->stack = report.stack_name;
+  finished->revision = report.revision;
+  const auto now = deps_.clock->SteadyNow();
+  milliseconds waited{0};
+  {
+    std::lock_guard<std::mutex> lock(state_.mu);
+    auto it = state_.projects.find(key);
+    if (it != state_.projects.end()) {
+      ProjectState& p = *it->second;
+      if (p.waiting_fingerprint != fingerprint) {
+        // A new commit or configuration starts its own wait.
+        p.waiting_fingerprint = fingerprint;
+        p.waiting_since = now;
+      }
+      waited = std::chrono::duration_cast<milliseconds>(now - p.waiting_since);
+      if (waited >= spec.images.wait) {
+        p.failed_fingerprint = fingerprint;
+        p.failed_until = std::chrono::steady_clock::time_point::max();
+      }
+    }
+  }
+  if (waited >= spec.images.wait) {
+    finished->condition = Condition::kStalled;
+    finished->needs_input = true;
+    finished->reason =
+        report.message + "; gave up after " +
+        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(waited).count()) +
+        "s (images.wait): waiting for a new commit or configuration";
+    return;
+  }
+  finished->condition = Condition::kWaitingForImages;
+  finished->reason =
+      report.message + "; checked again every " +
+      std::to_string(
+          std::chrono::duration_cast<std::chrono::seconds>(spec.images.poll_interval).count()) +
+      "s";
+  queue_.AddAfter(key, spec.images.poll_interval);
 }
 
 void ProjectRunner::CheckDrift(const std::string& key, const ProjectSpec& spec) {

@@ -29,6 +29,11 @@ class ProjectRunner {
   // The project's condition in ControllerState (the poller queues Ready projects for drift).
   void SetCondition(const std::string& key, Condition condition);
   void CheckDrift(const std::string& key, const ProjectSpec& spec);
+  // A run that found the revision's images missing: WaitingForImages and re-queued after
+  // images.poll_interval, or Stalled for input once the revision has waited images.wait.
+  void WaitForImages(const std::string& key, const std::string& fingerprint,
+                     const ProjectSpec& spec, const reconcile::ReconcileReport& report,
+                     FinishedRun* finished);
 
   ControllerState& state_;
   const ControllerDeps& deps_;

@@ -18,6 +18,7 @@ std::string Digest(const ProjectSpec& p) {
   for (const auto& f : p.files) text += "file " + f + "\n";
   for (const auto& f : p.profiles) text += "profile " + f + "\n";
   for (const auto& [k, v] : p.variables) text += "var " + k + "=" + v + "\n";
+  if (p.images.enabled()) text += "images\n" + p.images.Fingerprint();
   return base::Sha256Hex(text).substr(0, 16);
 }
 
@@ -40,6 +41,7 @@ ProjectSpec FromEntry(const config::RepositoryConfig& repo, const config::Projec
   spec.suspend = entry.suspend;
   spec.self_heal = entry.self_heal;
   spec.timeout = entry.timeout.value_or(repo.timeout);
+  spec.images = entry.images;
   spec.config_digest = Digest(spec);
   return spec;
 }
@@ -104,6 +106,7 @@ base::Result<std::vector<ProjectSpec>> ExpandProjects(const config::RepositoryCo
 }
 
 bool Affects(const ProjectSpec& project, const std::vector<std::string>& changed_paths) {
+  if (project.images.enabled()) return !changed_paths.empty();
   std::set<std::string> dirs;
   for (const std::string& file : project.files) dirs.insert(base::DirName(file));
   for (const std::string& path : changed_paths) {

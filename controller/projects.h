@@ -27,6 +27,7 @@ struct ProjectSpec {
   bool suspend = false;
   bool self_heal = false;
   std::chrono::milliseconds timeout{0};
+  reconcile::ImageSettings images;
   // A digest of every setting above, so a configuration change is noticed and a failed
   // revision is tried again when its configuration changes.
   std::string config_digest;
@@ -41,8 +42,9 @@ base::Result<std::vector<ProjectSpec>> ExpandProjects(const config::RepositoryCo
                                                       const std::string& commit);
 
 // True when a change to any of `changed_paths` may change what `project` deploys: a path in
-// the folder of one of its compose files (or below it), or its env file. A file outside
-// those folders that a compose file names (`extends: ../common.yaml`) is not noticed; the
+// the folder of one of its compose files (or below it), or its env file; any path for a
+// project with an image builder (its build contexts may lie anywhere in the repository). A file
+// outside those folders that a compose file names (`extends: ../common.yaml`) is not noticed; the
 // next full pass (on restart or a configuration change) picks it up.
 bool Affects(const ProjectSpec& project, const std::vector<std::string>& changed_paths);
 

@@ -47,6 +47,9 @@ struct ProjectState {
   std::string failed_fingerprint;
   std::chrono::steady_clock::time_point failed_until{};
   int failed_deploys = 0;
+  // The (commit, config) whose images are awaited, since when (see ImageSettings::wait).
+  std::string waiting_fingerprint;
+  std::chrono::steady_clock::time_point waiting_since{};
   bool force = false;  // re-apply even if up to date (self-heal, --force)
   std::chrono::steady_clock::time_point next_drift{};
   bool drift_requested = false;  // the poller queued this run for a drift check

@@ -20,6 +20,8 @@ const char* ConditionName(Condition condition) {
       return "Ready";
     case Condition::kReconciling:
       return "Reconciling";
+    case Condition::kWaitingForImages:
+      return "WaitingForImages";
     case Condition::kStalled:
       return "Stalled";
   }

@@ -15,9 +15,12 @@ namespace ecsync::controller {
 // Where a project stands, as Kubernetes-style conditions say it:
 //   Ready        its stack matches the last revision seen;
 //   Reconciling  a reconcile is queued or running;
+//   WaitingForImages  the revision's images (external builder) are not in the registry yet;
+//                checked again every images.poll_interval until images.wait, and
+//                superseded by a new commit; the stack is untouched meanwhile;
 //   Stalled      the last attempt failed and needs a new commit, a configuration change, or
 //                (for transient trouble) a retry after backoff; `reason` says which.
-enum class Condition { kReady, kReconciling, kStalled };
+enum class Condition { kReady, kReconciling, kWaitingForImages, kStalled };
 const char* ConditionName(Condition condition);
 
 struct RunRecord {

@@ -97,6 +97,10 @@ class LibGit2Source final : public GitSource {
 
   // The cache entry directory this source uses for `url`. kInvalid for a malformed URL.
   base::Result<std::string> CacheEntryDir(const std::string& url) const;
+  // See GitSource: the cache entry (CacheEntryDir).
+  base::Result<std::string> LocalRepository(const std::string& url) override {
+    return CacheEntryDir(url);
+  }
 
   const std::string& cache_dir() const { return cache_dir_; }
 

@@ -25,4 +25,8 @@ base::Result<std::vector<std::string>> GitSource::ChangedPaths(const std::string
   return NotSupported("ChangedPaths");
 }
 
+base::Result<std::string> GitSource::LocalRepository(const std::string&) {
+  return NotSupported("LocalRepository");
+}
+
 }  // namespace ecsync::git

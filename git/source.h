@@ -41,6 +41,11 @@ class GitSource {
   virtual base::Result<std::vector<std::string>> ChangedPaths(const std::string& url,
                                                               const std::string& from_commit,
                                                               const std::string& to_commit);
+  // The folder of a local repository (bare or not) that holds every commit Fetch returned
+  // for `url`, for a reader that opens it itself (artifacts::OpenGitObjects reads the object
+  // IDs an image tag hashes). Only read from it. The default implementation reports
+  // kInternal.
+  virtual base::Result<std::string> LocalRepository(const std::string& url);
 };
 
 }  // namespace ecsync::git

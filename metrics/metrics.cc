@@ -29,8 +29,9 @@ const Histogram::BucketBoundaries kGitFetchBuckets = {0.01, 0.025, 0.05, 0.1, 0.
                                                       1,    2.5,   5,    10,  30,   60};
 
 // Created at zero on a project's first reconcile so that rate() and alerts see every result.
-constexpr std::array<const char*, 4> kResults = {"success", "noop", "failed", "error"};
-constexpr std::array<const char*, 3> kConditions = {"Ready", "Reconciling", "Stalled"};
+constexpr std::array<const char*, 5> kResults = {"success", "noop", "waiting", "failed", "error"};
+constexpr std::array<const char*, 4> kConditions = {"Ready", "Reconciling", "WaitingForImages",
+                                                    "Stalled"};
 
 bool IsKnownCondition(const std::string& condition) {
   for (const char* known : kConditions) {

@@ -50,6 +50,43 @@ base::Status ReadSecrets(const cfn::Conversion& conversion, compose::FileReader&
   return base::Status::Ok();
 }
 
+// Names the image of every service with `build:` (see ResolveImages). A bad build section
+// or registry setting rejects the revision; registry trouble is the registry's error kind.
+base::Status UseBuiltImages(const ReconcileOptions& options, git::GitSource& git,
+                            const Targets& targets, const ProgressSink& sink,
+                            compose::Project* project, Desired* desired) {
+  bool builds = false;
+  for (const compose::Service& service : project->services) builds |= service.build.has_value();
+  if (!builds) return base::Status::Ok();
+  if (!targets.open_registry) {
+    return base::InvalidError("images cannot be looked up here (no registry access)");
+  }
+  auto registry = targets.open_registry(options.images.registry, options.images.access);
+  if (!registry.ok()) return Rejected(registry.status().message(), desired->revision);
+  ECSYNC_ASSIGN_OR_RETURN(std::string repository, git.LocalRepository(options.repo_url));
+  ECSYNC_ASSIGN_OR_RETURN(artifacts::GitObjectLookup objects,
+                          artifacts::OpenGitObjects(repository, desired->revision));
+  ResolveImagesRequest request;
+  request.settings = options.images;
+  request.repository_root = "";  // GitFileReader paths are repository-relative
+  request.objects = &objects;
+  request.registry = registry->get();
+  request.cache = options.image_cache;
+  request.wait = options.wait_for_images;
+  request.interrupted = options.wait.interrupted;
+  request.stack = desired->stack_name;
+  auto resolved = ResolveImages(project, request, sink);
+  if (!resolved.ok()) {
+    if (resolved.status().kind() == base::ErrorKind::kInvalid) {
+      return Rejected(resolved.status().message(), desired->revision);
+    }
+    return resolved.status().WithContext("looking up the images of " + options.images.registry);
+  }
+  desired->images = std::move(resolved->targets);
+  desired->missing_images = std::move(resolved->missing);
+  return base::Status::Ok();
+}
+
 }  // namespace
 
 base::Result<Desired> RenderDesired(const ReconcileOptions& options, git::GitSource& git,
@@ -95,10 +132,16 @@ base::Result<Desired> RenderDesired(const ReconcileOptions& options, git::GitSou
                                   : load.working_dir.substr(load.working_dir.rfind('/') + 1);
   load.environment = options.environment;
   load.ecs_check = true;  // what ECS cannot honour fails here, before any AWS call
+  load.images_built = options.images.enabled();
   auto project = compose::Load(load, reader);
   if (!project.ok()) return Rejected(project.status().message(), desired.revision);
   for (const compose::Diagnostic& warning : project->warnings) {
     Say(sink, options.stack_name, "warning: " + warning.ToString());
+  }
+  if (desired.stack_name.empty()) desired.stack_name = StackNameFor(project->name);
+  if (options.images.enabled()) {
+    ECSYNC_RETURN_IF_ERROR(UseBuiltImages(options, git, targets, sink, &*project, &desired));
+    if (!desired.missing_images.empty() && !options.render_without_images) return desired;
   }
   ECSYNC_ASSIGN_OR_RETURN(
       cfn::ConvertOptions network,
@@ -137,17 +180,55 @@ base::Result<Desired> RenderDesired(const ReconcileOptions& options, git::GitSou
   return desired;
 }
 
-base::Result<std::string> RenderLocal(const LocalRender& request,
-                                      const std::function<void(const std::string&)>& warn) {
+namespace {
+
+// Loads the compose files on disk as a deployment would (ECS check included).
+base::Result<compose::Project> LoadLocal(const LocalRender& request,
+                                         compose::DiskFileReader& reader,
+                                         const std::function<void(const std::string&)>& warn) {
   compose::LoadOptions load;
   load.files = request.files.empty() ? std::vector<std::string>{"compose.yaml"} : request.files;
   load.project_name = request.project_name;
   load.environment = request.environment;
   load.ecs_check = true;  // what ECS cannot honour: errors stop here, warnings are reported
-  compose::DiskFileReader reader;
+  load.images_built = request.images.enabled();
   ECSYNC_ASSIGN_OR_RETURN(compose::Project project, compose::Load(load, reader));
   for (const compose::Diagnostic& warning : project.warnings) {
     if (warn) warn(warning.ToString());
+  }
+  return project;
+}
+
+// Names the built images of `project` (loaded from disk) by tag, from the work tree's HEAD.
+base::Result<std::vector<artifacts::ImageTarget>> NameLocalImages(
+    const LocalRender& request, compose::DiskFileReader& reader, compose::Project* project,
+    const std::function<void(const std::string&)>& warn) {
+  const std::string first = request.files.empty() ? "compose.yaml" : request.files.front();
+  const std::string dir = base::DirName(first).empty() ? "." : base::DirName(first);
+  ECSYNC_ASSIGN_OR_RETURN(artifacts::WorkTree tree, artifacts::FindWorkTree(dir));
+  if (!tree.uncommitted.empty() && warn) {
+    warn(std::to_string(tree.uncommitted.size()) +
+         " path(s) differ from HEAD (first: " + tree.uncommitted.front() +
+         "); image tags name the committed tree, so commit before CI builds");
+  }
+  ECSYNC_ASSIGN_OR_RETURN(artifacts::GitObjectLookup objects,
+                          artifacts::OpenGitObjects(tree.root, tree.commit));
+  ResolveImagesRequest resolve;
+  resolve.settings = request.images;
+  resolve.repository_root = reader.RootFor(dir);
+  resolve.objects = &objects;
+  ECSYNC_ASSIGN_OR_RETURN(ImageResolution resolution, ResolveImages(project, resolve, nullptr));
+  return resolution.targets;
+}
+
+}  // namespace
+
+base::Result<std::string> RenderLocal(const LocalRender& request,
+                                      const std::function<void(const std::string&)>& warn) {
+  compose::DiskFileReader reader;
+  ECSYNC_ASSIGN_OR_RETURN(compose::Project project, LoadLocal(request, reader, warn));
+  if (request.images.enabled()) {
+    ECSYNC_RETURN_IF_ERROR(NameLocalImages(request, reader, &project, warn).status());
   }
   cfn::ConvertOptions network = request.network;
   if (request.connect) {
@@ -163,6 +244,13 @@ base::Result<std::string> RenderLocal(const LocalRender& request,
   }
   ECSYNC_ASSIGN_OR_RETURN(nlohmann::ordered_json tmpl, cfn::Convert(project, network));
   return request.yaml ? cfn::ToYaml(tmpl) : cfn::ToJson(tmpl);
+}
+
+base::Result<std::vector<artifacts::ImageTarget>> PlanLocalImages(
+    const LocalRender& request, const std::function<void(const std::string&)>& warn) {
+  compose::DiskFileReader reader;
+  ECSYNC_ASSIGN_OR_RETURN(compose::Project project, LoadLocal(request, reader, warn));
+  return NameLocalImages(request, reader, &project, warn);
 }
 
 std::string StackNameFor(const std::string& project_name) {

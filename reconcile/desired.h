@@ -13,6 +13,7 @@
 #include "base/result.h"
 #include "cfn/convert.h"
 #include "git/source.h"
+#include "reconcile/images.h"
 #include "reconcile/progress.h"
 #include "reconcile/stack_waiter.h"
 #include "reconcile/targets.h"
@@ -53,6 +54,17 @@ struct ReconcileOptions {
   // How long to poll and how long a deploy may take: past the timeout an update is cancelled
   // (CloudFormation rolls it back) and a create is deleted.
   WaitOptions wait;
+  // Images built from the repository (see reconcile/images.h); no builder: `build:` without
+  // `image:` is refused.
+  ImageSettings images;
+  // Wait up to images.wait for missing images in this call (the CLI); false: ask once and
+  // report them missing (the controller re-checks later without holding a worker).
+  bool wait_for_images = false;
+  // Render the template even while images are missing, naming them by tag (`plan` shows
+  // what would change); false: stop as soon as they are known missing.
+  bool render_without_images = false;
+  // Digests already seen; may be null.
+  ImageDigestCache* image_cache = nullptr;
 };
 
 // What git says one project's stack should be at one revision.
@@ -66,6 +78,11 @@ struct Desired {
   // changed secret is an update. (Secret values themselves are never logged or tagged.)
   std::string template_sha;
   std::vector<aws::Parameter> parameters;  // NoEcho secret values for the template
+  // Built images, as planned (see ResolveImages).
+  std::vector<artifacts::ImageTarget> images;
+  // The images CI has not pushed yet (tag references). Non-empty: this revision must not be
+  // deployed; without render_without_images nothing after the images was rendered.
+  std::vector<std::string> missing_images;
 };
 
 // Fetches (unless options.commit is set), loads, resolves the network and converts.
@@ -85,11 +102,21 @@ struct LocalRender {
   // network stays as given, and a missing VPC and subnets become template parameters.
   std::function<base::Result<Targets>()> connect;
   bool yaml = false;  // the template as YAML instead of JSON
+  // Services with `build:` run the image CI pushes for the work tree's HEAD, named by tag
+  // (a deploy pins the digest); see PlanLocalImages.
+  ImageSettings images;
 };
 
 // The template text. Each warning about the compose files goes to `warn` as one line.
 base::Result<std::string> RenderLocal(const LocalRender& request,
                                       const std::function<void(const std::string&)>& warn);
+
+// The images the compose files on disk build (every service with `build:`), named from the
+// HEAD commit of the git work tree the first file is in: what `ecsync images` prints for CI
+// to build and push. request.images.registry must be set. kNotFound outside a git work tree.
+// Paths that differ from HEAD go to `warn` (they are not in the images named).
+base::Result<std::vector<artifacts::ImageTarget>> PlanLocalImages(
+    const LocalRender& request, const std::function<void(const std::string&)>& warn);
 
 // A valid CloudFormation stack name from a compose project name: characters outside
 // [A-Za-z0-9-] become '-', and a leading non-letter gets an "ecsync-" prefix.

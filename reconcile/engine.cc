@@ -20,6 +20,7 @@ base::Result<ReconcileReport> Engine::Reconcile(
     std::optional<std::chrono::milliseconds> listing_trust) {
   std::shared_ptr<const StackSnapshot::Listing> listing = listing_.Get(listing_trust);
   options.snapshot = listing.get();
+  options.image_cache = &image_digests_;
   base::Result<ReconcileReport> result = [&]() -> base::Result<ReconcileReport> {
     ECSYNC_ASSIGN_OR_RETURN(options.network, network_.Resolve(options.network));
     Reconciler reconciler(git, targets_, clock_, std::move(sink));

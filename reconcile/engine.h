@@ -10,6 +10,7 @@
 #include "base/result.h"
 #include "git/source.h"
 #include "reconcile/drift.h"
+#include "reconcile/images.h"
 #include "reconcile/network_resolver.h"
 #include "reconcile/progress.h"
 #include "reconcile/prune.h"
@@ -71,6 +72,7 @@ class Engine {
   base::Clock& clock_;
   NetworkResolver network_;
   StackSnapshot listing_;
+  ImageDigestCache image_digests_;
 };
 
 }  // namespace ecsync::reconcile

@@ -38,6 +38,8 @@ base::Result<PlanReport> Reconciler::Plan(const ReconcileOptions& options) {
   PlanReport plan;
   plan.revision = desired.revision;
   plan.stack_name = desired.stack_name;
+  plan.images = desired.images;
+  plan.missing_images = desired.missing_images;
   if (!desired.present) {
     ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::Stack> owned,
                             OwnedStacks(desired.source, options.stack_name));

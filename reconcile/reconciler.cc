@@ -1,6 +1,7 @@
 #include "reconcile/reconciler.h"
 
 #include "base/hash.h"
+#include "base/strings.h"
 #include "reconcile/change_sets.h"
 #include "reconcile/stack_tags.h"
 
@@ -42,6 +43,19 @@ ReconcileReport UpToDate(const aws::Stack& stack, const Desired& desired) {
   report.final_status = stack.status;
   report.message = "stack " + stack.name + " is up to date (template unchanged since revision " +
                    ShortRevision(TagOr(stack, kTagRevision)) + ")";
+  return report;
+}
+
+// A revision whose images CI has not pushed: the stack is not touched.
+ReconcileReport WaitingForImages(const Desired& desired) {
+  ReconcileReport report;
+  report.succeeded = false;
+  report.stack_name = desired.stack_name;
+  report.revision = desired.revision;
+  report.missing_images = desired.missing_images;
+  report.message = "waiting for " + std::to_string(desired.missing_images.size()) +
+                   " image(s) CI has not pushed: " + base::Join(desired.missing_images, ", ") +
+                   " (`ecsync images` prints what to push)";
   return report;
 }
 
@@ -141,6 +155,7 @@ base::Result<std::optional<aws::Stack>> Reconciler::OwnStack(const Desired& desi
 base::Result<ReconcileReport> Reconciler::Reconcile(const ReconcileOptions& options) {
   ECSYNC_ASSIGN_OR_RETURN(Desired desired, RenderDesired(options, git_, targets_, sink_));
   if (!desired.present) return DeleteOwnedStacks(options, desired);
+  if (!desired.missing_images.empty()) return WaitingForImages(desired);
   return Apply(options, desired);
 }
 

@@ -31,6 +31,9 @@ struct ReconcileReport {
   std::string final_status;  // the stack's terminal status after acting; empty for kNone
   std::string message;       // one line for humans
   std::vector<FailedResource> failures;
+  // Images CI has not pushed yet (tag references): nothing was done, the revision waits
+  // (succeeded is false, action kNone).
+  std::vector<std::string> missing_images;
 };
 
 // What a reconcile would do, without doing it.
@@ -43,6 +46,10 @@ struct PlanReport {
   std::vector<aws::ResourceChange> changes;
   // Template lines that differ (updates only); see DiffTemplates.
   std::vector<std::string> template_diff;
+  // Images built from the repository: each service's reference, and whether the registry
+  // has it already (a deploy waits for the others).
+  std::vector<artifacts::ImageTarget> images;
+  std::vector<std::string> missing_images;
 };
 
 // The S3 key a large template is stored under: <prefix><stack>/<sha256 of the body>.json.

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "aws/http.h"
 #include "aws/stack_files.h"
 
 namespace ecsync::reconcile {
@@ -15,6 +16,10 @@ Targets TargetsFromClients(aws::AwsClients clients) {
   targets.s3 = owned->s3.get();
   targets.elbv2 = owned->elbv2.get();
   targets.efs = owned->efs.get();
+  targets.open_registry = [client = owned->client, http = std::make_shared<aws::CurlHttpClient>()](
+                              const std::string& host, const artifacts::RegistryV2Options& access) {
+    return artifacts::OpenRegistry(host, access, client, http);
+  };
   targets.owner = std::move(owned);
   return targets;
 }
@@ -23,6 +28,10 @@ Targets StackFileTargets(const std::string& dir, base::Clock& clock) {
   auto files = std::make_shared<aws::StackFiles>(dir, clock);
   Targets targets;
   targets.cloudformation = files.get();
+  targets.open_registry = [http = std::make_shared<aws::CurlHttpClient>()](
+                              const std::string& host, const artifacts::RegistryV2Options& access) {
+    return artifacts::OpenRegistry(host, access, nullptr, http);
+  };
   targets.owner = std::move(files);
   return targets;
 }

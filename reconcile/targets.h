@@ -1,7 +1,10 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+
+#include "artifacts/registry.h"
 
 #include "aws/cloudformation.h"
 #include "aws/ecs.h"
@@ -35,6 +38,12 @@ struct Targets {
   // so a stack deleted and created again finds its data. Null: every named volume not in
   // the stack gets a new file system.
   aws::Efs* efs = nullptr;
+  // Opens the registry a project's built images are pushed to (see artifacts::OpenRegistry).
+  // Null: a project with an image builder is refused. Tests substitute a registry that
+  // answers "not yet".
+  std::function<base::Result<std::shared_ptr<artifacts::ImageRegistry>>(
+      const std::string& host, const artifacts::RegistryV2Options& access)>
+      open_registry = nullptr;
   // Keeps the clients above alive when the bundle owns them; null otherwise.
   std::shared_ptr<const void> owner = nullptr;
 };

@@ -1,8 +1,6 @@
 #include "artifacts/registry.h"
 
-#include <crypt.h>
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <memory>
 #include <string>
@@ -10,93 +8,18 @@
 #include "aws/make_clients.h"
 #include "base/env.h"
 #include "base/hash.h"
+#include "tests/support/local_registry.h"
 #include "tests/support/support.h"
 
 namespace ecsync::artifacts {
 namespace {
-
-constexpr const char* kUser = "ci";
-constexpr const char* kPassword = "push-secret";
-
-std::string Sha256Digest(const std::string& bytes) { return "sha256:" + base::Sha256Hex(bytes); }
-
-// A real registry (the Docker distribution registry, `docker-registry`) on a free loopback
-// port, storing into a temporary folder; with `basic_auth` it requires kUser/kPassword.
-class LocalRegistry {
- public:
-  explicit LocalRegistry(bool basic_auth) {
-    port_ = testing::FreeLoopbackPort();
-    std::string config =
-        "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: " +
-        dir_.path() + "/data\nhttp:\n  addr: 127.0.0.1:" + std::to_string(port_) + "\n";
-    if (basic_auth) {
-      // bcrypt, the only scheme the registry's htpasswd reader accepts.
-      const char* hash = crypt(kPassword, "$2b$05$abcdefghijklmnopqrstuu");
-      dir_.WriteFile("htpasswd", std::string(kUser) + ":" + hash + "\n");
-      config += "auth:\n  htpasswd:\n    realm: test\n    path: " + dir_.path() + "/htpasswd\n";
-    }
-    const std::string config_path = dir_.WriteFile("config.yml", config);
-    process_ = std::make_unique<testing::Process>(
-        std::vector<std::string>{"docker-registry", "serve", config_path},
-        std::map<std::string, std::string>{}, dir_.path() + "/registry.log");
-    if (!testing::WaitUntil([&] { return testing::PortAccepts(port_); },
-                            std::chrono::seconds(30))) {
-      ADD_FAILURE() << "docker-registry did not start: " << process_->Log();
-    }
-  }
-
-  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
-
-  // Pushes a one-layer image as `repository`:`tag` the way a client does (blobs first, then
-  // the manifest); sets `digest` to the one the registry answered for the manifest.
-  void Push(const std::string& repository, const std::string& tag, const std::string& media_type,
-            const std::string& layer_bytes, std::string* digest) {
-    httplib::Client client("127.0.0.1", port_);
-    client.set_basic_auth(kUser, kPassword);
-    const std::string config_blob =
-        R"({"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}})";
-    for (const std::string& blob : {config_blob, layer_bytes}) {
-      // Start an upload, then finish it in one PUT of the whole blob.
-      auto started = client.Post("/v2/" + repository + "/blobs/uploads/", "", "text/plain");
-      ASSERT_TRUE(started && started->status == 202) << (started ? started->status : -1);
-      std::string location = started->get_header_value("Location");
-      if (size_t scheme = location.find("://"); scheme != std::string::npos) {
-        location = location.substr(location.find('/', scheme + 3));
-      }
-      location += (location.find('?') == std::string::npos ? "?" : "&");
-      auto r =
-          client.Put(location + "digest=" + Sha256Digest(blob), blob, "application/octet-stream");
-      ASSERT_TRUE(r && r->status == 201) << (r ? r->status : -1) << " " << (r ? r->body : "");
-    }
-    const bool oci = media_type.find("oci") != std::string::npos;
-    const std::string manifest =
-        R"({"schemaVersion":2,"mediaType":")" + media_type + R"(","config":{"mediaType":")" +
-        (oci ? "application/vnd.oci.image.config.v1+json"
-             : "application/vnd.docker.container.image.v1+json") +
-        R"(","size":)" + std::to_string(config_blob.size()) + R"(,"digest":")" +
-        Sha256Digest(config_blob) + R"("},"layers":[{"mediaType":")" +
-        (oci ? "application/vnd.oci.image.layer.v1.tar+gzip"
-             : "application/vnd.docker.image.rootfs.diff.tar.gzip") +
-        R"(","size":)" + std::to_string(layer_bytes.size()) + R"(,"digest":")" +
-        Sha256Digest(layer_bytes) + R"("}]})";
-    auto r = client.Put("/v2/" + repository + "/manifests/" + tag, manifest, media_type);
-    ASSERT_TRUE(r && r->status == 201) << (r ? r->status : -1) << " " << (r ? r->body : "");
-    EXPECT_EQ(r->get_header_value("Docker-Content-Digest"), Sha256Digest(manifest));
-    *digest = r->get_header_value("Docker-Content-Digest");
-  }
-
- private:
-  testing::TempDir dir_;
-  int port_ = 0;
-  std::unique_ptr<testing::Process> process_;
-};
 
 ImageRef Ref(const std::string& registry, const std::string& repository, const std::string& tag) {
   return ImageRef{registry, repository, tag, ""};
 }
 
 TEST(RegistryV2, AnonymousHeadReadsTheManifestDigest) {
-  LocalRegistry registry(/*basic_auth=*/false);
+  testing::LocalRegistry registry(/*basic_auth=*/false);
   std::string docker_digest, oci_digest;
   ASSERT_NO_FATAL_FAILURE(registry.Push("shop/web", "abc123",
                                         "application/vnd.docker.distribution.manifest.v2+json",
@@ -122,20 +45,22 @@ TEST(RegistryV2, AnonymousHeadReadsTheManifestDigest) {
 }
 
 TEST(RegistryV2, BasicAuth) {
-  LocalRegistry registry(/*basic_auth=*/true);
+  testing::LocalRegistry registry(/*basic_auth=*/true);
   std::string pushed;
   ASSERT_NO_FATAL_FAILURE(registry.Push("shop/api", "t1",
                                         "application/vnd.docker.distribution.manifest.v2+json",
                                         "api layer", &pushed));
   auto http = std::make_shared<aws::CurlHttpClient>();
 
-  RegistryV2 authorized(http, RegistryV2Options{"http", kUser, kPassword});
+  RegistryV2 authorized(
+      http, RegistryV2Options{"http", testing::kRegistryUser, testing::kRegistryPassword});
   auto digest = authorized.FindDigest(Ref(registry.host(), "shop/api", "t1"));
   ASSERT_TRUE(digest.ok()) << digest.status().ToString();
   EXPECT_EQ(*digest, pushed);
 
   for (const RegistryV2Options& options :
-       {RegistryV2Options{"http", "", ""}, RegistryV2Options{"http", kUser, "wrong"}}) {
+       {RegistryV2Options{"http", "", ""},
+        RegistryV2Options{"http", testing::kRegistryUser, "wrong"}}) {
     RegistryV2 refused(http, options);
     auto denied = refused.FindDigest(Ref(registry.host(), "shop/api", "t1"));
     ASSERT_FALSE(denied.ok());

@@ -557,5 +557,119 @@ TEST_F(ControllerTest, ARepositoryTriggeredWithoutPauseDoesNotStarveTheOthers) {
   controller.Stop();
 }
 
+// A registry whose images appear when the test says CI has pushed them (every tag then
+// answers one digest).
+class PushableRegistry : public artifacts::ImageRegistry {
+ public:
+  base::Result<std::string> FindDigest(const artifacts::ImageRef& image) override {
+    if (!pushed.load()) return base::NotFoundError(image.ToString() + " not pushed");
+    return std::string(kPushedDigest);
+  }
+  static constexpr const char* kPushedDigest =
+      "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+  std::atomic<bool> pushed{false};
+};
+
+class ImagesControllerTest : public ControllerTest {
+ protected:
+  ImagesControllerTest() {
+    // Named, so the image repository is `mono-app/api` whatever the test folder is called.
+    repo_.Write("compose.yaml", "name: mono-app\nservices:\n  api:\n    build: ./api\n");
+    repo_.Write("api/Dockerfile", "FROM busybox\n");
+  }
+
+  config::ProjectConfig Project(std::chrono::milliseconds wait) {
+    config::ProjectConfig entry = AppProject();
+    entry.images.builder = "external";
+    entry.images.registry = "registry.example.com";
+    entry.images.poll_interval = std::chrono::milliseconds(50);
+    entry.images.wait = wait;
+    return entry;
+  }
+
+  ControllerDeps ImageDeps() {
+    ControllerDeps deps = Deps();
+    deps.targets.open_registry = [this](const std::string&, const artifacts::RegistryV2Options&)
+        -> base::Result<std::shared_ptr<artifacts::ImageRegistry>> {
+      return std::shared_ptr<artifacts::ImageRegistry>(registry_);
+    };
+    return deps;
+  }
+
+  // The project's status once `condition` holds with a run recorded; fails the wait if not.
+  ProjectStatus WaitFor(const Controller& controller, Condition condition,
+                        const std::string& reason_part) {
+    ProjectStatus status;
+    EXPECT_TRUE(WaitUntil([&] {
+      return controller.status().FindProject("mono/app", &status) &&
+             status.condition == condition && !status.runs.empty() &&
+             status.reason.find(reason_part) != std::string::npos;
+    })) << ConditionName(status.condition)
+        << ": " << status.reason;
+    return status;
+  }
+
+  std::shared_ptr<PushableRegistry> registry_ = std::make_shared<PushableRegistry>();
+};
+
+TEST_F(ImagesControllerTest, AProjectWaitsForItsImagesAndANewCommitSupersedesTheWait) {
+  repo_.Commit("api");
+  Controller controller(MakeConfig(Repo({Project(std::chrono::minutes(10))})), ImageDeps());
+  controller.Start();
+  ProjectStatus waiting = WaitFor(controller, Condition::kWaitingForImages, "waiting for 1 image");
+  EXPECT_EQ(waiting.runs.front().result, "waiting");
+  EXPECT_FALSE(waiting.needs_input);
+  const size_t at = waiting.reason.find("registry.example.com/mono-app/api:");
+  ASSERT_NE(at, std::string::npos) << waiting.reason;
+  const std::string first_reference = waiting.reason.substr(at, waiting.reason.find(' ', at) - at);
+  EXPECT_FALSE(Exists("mono-app"));
+  // Re-checked without a new commit (every 50 ms), still without touching AWS.
+  ASSERT_TRUE(WaitUntil([&] { return Runs(controller, "mono/app") >= 3; }));
+  EXPECT_FALSE(Exists("mono-app"));
+
+  // A commit that changes the build context names a new image: the wait is for that one.
+  repo_.Write("api/Dockerfile", "FROM busybox:1.36\n");
+  std::string second = repo_.Commit("pin busybox");
+  ProjectStatus superseded =
+      WaitFor(controller, Condition::kWaitingForImages, "registry.example.com/mono-app/api:");
+  ASSERT_TRUE(WaitUntil([&] {
+    return controller.status().FindProject("mono/app", &superseded) &&
+           superseded.last_attempted_revision == second &&
+           superseded.condition == Condition::kWaitingForImages;
+  }));
+  EXPECT_EQ(superseded.reason.find(first_reference), std::string::npos) << superseded.reason;
+
+  // CI pushes: the next check deploys the commit with the image pinned by digest.
+  registry_->pushed = true;
+  ASSERT_TRUE(WaitUntil([&] { return Revision("mono-app") == second; }));
+  WaitFor(controller, Condition::kReady, "");
+  auto body = stacks_.GetTemplate("mono-app");
+  ASSERT_TRUE(body.ok());
+  EXPECT_NE(body->find(std::string("registry.example.com/mono-app/api@") +
+                       PushableRegistry::kPushedDigest),
+            std::string::npos);
+  controller.Stop();
+}
+
+TEST_F(ImagesControllerTest, ImagesNeverPushedStallTheRevisionOnceItsWaitIsOver) {
+  repo_.Commit("api");
+  Controller controller(MakeConfig(Repo({Project(std::chrono::milliseconds(300))})), ImageDeps());
+  controller.Start();
+  ProjectStatus stalled = WaitFor(controller, Condition::kStalled, "gave up");
+  EXPECT_TRUE(stalled.needs_input);
+  EXPECT_NE(stalled.reason.find("waiting for a new commit or configuration"), std::string::npos);
+  const size_t runs = stalled.runs.size();
+  // Given up: not checked again until something changes.
+  const auto stalled_at = std::chrono::system_clock::now();
+  ASSERT_TRUE(WaitUntil([&] {
+    auto repos = controller.status().Repositories();
+    return !repos.empty() && repos[0].last_fetch > stalled_at + std::chrono::milliseconds(600);
+  }));
+  ASSERT_TRUE(controller.status().FindProject("mono/app", &stalled));
+  EXPECT_EQ(stalled.runs.size(), runs);
+  EXPECT_FALSE(Exists("mono-app"));
+  controller.Stop();
+}
+
 }  // namespace
 }  // namespace ecsync::controller

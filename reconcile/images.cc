@@ -1,0 +1,136 @@
+#include "reconcile/images.h"
+
+#include <utility>
+
+namespace ecsync::reconcile {
+
+namespace {
+
+std::string Seconds(std::chrono::milliseconds d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + "s";
+}
+
+// Sets the image of `service` in `project` to `image`.
+void UseImage(compose::Project* project, const std::string& service, const std::string& image) {
+  for (compose::Service& s : project->services) {
+    if (s.name == service) s.image = image;
+  }
+}
+
+}  // namespace
+
+std::string ImageSettings::Fingerprint() const {
+  std::string out = "builder=" + builder + "\nregistry=" + registry + "\nscheme=" + access.scheme +
+                    "\nuser=" + access.username + "\nwait=" + Seconds(wait) +
+                    "\npoll=" + Seconds(poll_interval) + "\n";
+  for (const auto& [service, repository] : repositories) {
+    out += "repository " + service + "=" + repository + "\n";
+  }
+  return out;
+}
+
+base::Status CheckBuilder(const std::string& builder) {
+  if (builder == "external") return base::Status::Ok();
+  if (builder == "codebuild") {
+    return base::InvalidError(
+        "the codebuild builder is not available in this version; use external (CI builds and "
+        "pushes the image `ecsync images` names)");
+  }
+  return base::InvalidError("\"" + builder +
+                            "\" is not a builder; use external (CI builds and pushes the image "
+                            "`ecsync images` names)");
+}
+
+bool ImageDigestCache::Find(const std::string& reference, std::string* digest) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = digests_.find(reference);
+  if (it == digests_.end()) return false;
+  *digest = it->second;
+  return true;
+}
+
+void ImageDigestCache::Remember(const std::string& reference, const std::string& digest) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // Tags are content hashes, so old entries are rarely asked for again; starting over keeps
+  // the memory bounded without bookkeeping.
+  if (digests_.size() >= kMaxEntries) digests_.clear();
+  digests_[reference] = digest;
+}
+
+base::Result<ImageResolution> ResolveImages(compose::Project* project,
+                                            const ResolveImagesRequest& request,
+                                            const ProgressSink& sink) {
+  artifacts::ImagePlanOptions plan;
+  plan.registry = request.settings.registry;
+  plan.repositories = request.settings.repositories;
+  plan.repository_root = request.repository_root;
+  ImageResolution resolution;
+  ECSYNC_ASSIGN_OR_RETURN(resolution.targets,
+                          artifacts::PlanImages(*project, plan, *request.objects));
+
+  // What the cache knows costs nothing; the rest is asked of the registry.
+  std::vector<artifacts::ImageTarget> unknown;
+  std::map<std::string, std::string> digests;  // tag reference -> digest
+  for (const artifacts::ImageTarget& target : resolution.targets) {
+    const std::string reference = target.reference.ToString();
+    std::string digest;
+    if (request.cache != nullptr && request.cache->Find(reference, &digest)) {
+      digests[reference] = digest;
+    } else {
+      unknown.push_back(target);
+    }
+  }
+  if (request.registry != nullptr && !unknown.empty()) {
+    std::vector<artifacts::ImageStatus> found;
+    if (request.wait) {
+      artifacts::ImageWaitOptions wait;
+      wait.timeout = request.settings.wait;
+      wait.poll_interval = request.settings.poll_interval;
+      wait.interrupted = request.interrupted;
+      Say(sink, request.stack,
+          "waiting up to " + Seconds(wait.timeout) + " for " + std::to_string(unknown.size()) +
+              " image(s) from CI");
+      auto pinned = artifacts::WaitForImages(unknown, *request.registry, wait);
+      if (pinned.ok()) {
+        for (const artifacts::PinnedImage& image : *pinned) {
+          found.push_back({image.service, image.reference, image.reference.digest});
+        }
+      } else if (pinned.status().kind() == base::ErrorKind::kNotFound) {
+        // The wait ended: which ones are still missing is asked once more.
+        ECSYNC_ASSIGN_OR_RETURN(found, artifacts::CheckImages(unknown, *request.registry));
+      } else {
+        return pinned.status();
+      }
+    } else {
+      ECSYNC_ASSIGN_OR_RETURN(found, artifacts::CheckImages(unknown, *request.registry));
+    }
+    for (artifacts::ImageStatus& status : found) {
+      if (!status.present()) continue;
+      status.reference.digest.clear();
+      const std::string reference = status.reference.ToString();
+      digests[reference] = status.digest;
+      if (request.cache != nullptr) request.cache->Remember(reference, status.digest);
+    }
+  }
+
+  for (const artifacts::ImageTarget& target : resolution.targets) {
+    const std::string reference = target.reference.ToString();
+    auto it = digests.find(reference);
+    if (it == digests.end()) {
+      resolution.missing.push_back(reference);
+      UseImage(project, target.service, reference);
+      Say(sink, request.stack,
+          "image of " + target.service + ": " + reference +
+              (request.registry == nullptr ? " (not looked up: a deploy pins its digest)"
+                                           : " is not in the registry yet"));
+      continue;
+    }
+    artifacts::ImageRef pinned = target.reference;
+    pinned.digest = it->second;
+    UseImage(project, target.service, pinned.Pinned());
+    Say(sink, request.stack, "image of " + target.service + ": " + pinned.ToString());
+  }
+  return resolution;
+}
+
+}  // namespace ecsync::reconcile
