@@ -381,6 +381,11 @@ base::Result<ReconcileReport> Down(aws::CloudFormation& cfn, base::Clock& clock,
     return base::ConflictError("stack " + stack_name +
                                " was not created by ecsync; ecsync will not delete it");
   }
+  if (!stack.parent_id.empty()) {
+    const std::string root = StackNameOf(stack.root_id.empty() ? stack.parent_id : stack.root_id);
+    return base::ConflictError("stack " + stack_name + " is a nested stack of " + root +
+                               ", deployed and deleted with it; run ecsync down " + root);
+  }
   if (stack.termination_protection) {
     return base::ConflictError("stack " + stack_name +
                                " has termination protection on; turn it off first (aws "

@@ -276,6 +276,13 @@ TEST_F(NestedStacksTest, ASplitProjectDeploysOnceAndChildrenAreNoProjects) {
   ASSERT_TRUE(managed.ok()) << managed.status().ToString();
   ASSERT_EQ(managed->size(), 1u);
   EXPECT_EQ(managed->front().name, kStack);
+  auto down = Down(*clients_.cloudformation, *base::SystemClock::Get(), nullptr,
+                   children.front().name, options.wait);
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(down.status().kind(), base::ErrorKind::kConflict) << down.status().ToString();
+  EXPECT_TRUE(Contains(down.status().message(), "nested stack of fleet"))
+      << down.status().ToString();
+  EXPECT_EQ(moto_->StackStatus(children.front().name), "CREATE_COMPLETE");
   PruneOptions prune;
   prune.repo_url = repo_.url();
   EXPECT_TRUE(PruneCandidates(*all, prune).size() == 1u &&
