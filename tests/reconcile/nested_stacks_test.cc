@@ -12,6 +12,7 @@
 
 #include "base/hash.h"
 #include "git/libgit2_source.h"
+#include "reconcile/crash_detector.h"
 #include "reconcile/prune.h"
 #include "reconcile/reconciler.h"
 #include "reconcile/stack_tags.h"
@@ -61,6 +62,42 @@ cfn::Json FleetTemplate(int count) {
   }
   return cfn::testing::ConvertOk(cfn::testing::Project("fleet", services));
 }
+
+// ECS in which every service's new tasks keep failing to start (moto's never stop).
+class CrashingEcs : public aws::Ecs {
+ public:
+  base::Result<std::vector<aws::EcsCluster>> DescribeClusters(
+      const std::vector<std::string>&) override {
+    return std::vector<aws::EcsCluster>{};
+  }
+  base::Result<aws::EcsServices> DescribeServices(const std::string&,
+                                                  const std::vector<std::string>& names) override {
+    aws::EcsServices out;
+    aws::EcsService service;
+    service.name = names.front();
+    service.task_definition = "td:1";
+    out.services = {service};
+    return out;
+  }
+  base::Result<std::vector<std::string>> ListTasks(const std::string&, const std::string&,
+                                                   const std::string& desired) override {
+    if (desired != "STOPPED") return std::vector<std::string>{};
+    return std::vector<std::string>{"t1", "t2", "t3"};
+  }
+  base::Result<std::vector<aws::EcsTask>> DescribeTasks(
+      const std::string&, const std::vector<std::string>& arns) override {
+    std::vector<aws::EcsTask> tasks;
+    for (const std::string& arn : arns) {
+      aws::EcsTask task;
+      task.arn = arn;
+      task.task_definition_arn = "td:1";
+      task.stop_code = "TaskFailedToStart";
+      task.stopped_reason = "CannotPullContainerError";
+      tasks.push_back(task);
+    }
+    return tasks;
+  }
+};
 
 class NestedStacksTest : public aws::MotoClientsTest {
  protected:
@@ -287,6 +324,14 @@ TEST_F(NestedStacksTest, ASplitProjectDeploysOnceAndChildrenAreNoProjects) {
   prune.repo_url = repo_.url();
   EXPECT_TRUE(PruneCandidates(*all, prune).size() == 1u &&
               PruneCandidates(*all, prune).front().name == kStack);
+
+  // The crash detector finds the services inside the nested stacks.
+  CrashingEcs ecs;
+  CrashDetector detector(*clients_.cloudformation, ecs);
+  auto crash = detector.Check(parent->id);
+  ASSERT_TRUE(crash.ok()) << crash.status().ToString();
+  ASSERT_TRUE(crash->has_value());
+  EXPECT_TRUE(Contains(**crash, "Service): 3 tasks")) << **crash;
 
   // The same commit again: no AWS write and no upload.
   cfn_->ResetCounts();
