@@ -47,7 +47,8 @@ struct ReconcileOptions {
   cfn::ConvertOptions network;
   // Where templates over CloudFormation's 51,200-byte TemplateBody limit go (see
   // Targets::s3): s3://<template_bucket>/<template_prefix><stack>/<sha256>.json, passed as
-  // TemplateURL. Empty: such templates are refused (kInvalid) before any write.
+  // TemplateURL; nested stacks' templates under <stack>/nested/. Empty: such templates are
+  // refused (kInvalid) before any write.
   std::string template_bucket;
   std::string template_prefix = "ecsync/";
   // One stack's limits (CloudFormation's by default); a template over them is split into
