@@ -34,6 +34,8 @@ Stack ParseStack(pugi::xml_node node) {
   stack.status = ChildText(node, "StackStatus");
   stack.status_reason = ChildText(node, "StackStatusReason");
   stack.termination_protection = ChildText(node, "EnableTerminationProtection") == "true";
+  stack.parent_id = ChildText(node, "ParentId");
+  stack.root_id = ChildText(node, "RootId");
   for (pugi::xml_node tag : ListItems(node, "Tags", "member")) {
     stack.tags[ChildText(tag, "Key")] = ChildText(tag, "Value");
   }

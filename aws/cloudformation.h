@@ -20,11 +20,17 @@ struct Stack {
   bool termination_protection = false;      // EnableTerminationProtection
   std::map<std::string, std::string> tags;  // ecsync:* tags carry the applied revision
   std::map<std::string, std::string> outputs;
+  // Set for a nested stack (an AWS::CloudFormation::Stack resource of another stack): the
+  // StackId of the stack that holds it, and of the top-level stack. Empty for top-level
+  // stacks. Nested stacks carry their root's tags, so listings must skip them.
+  std::string parent_id;  // ParentId
+  std::string root_id;    // RootId
 };
 
 struct StackEvent {
   std::string event_id;
-  std::string logical_id;  // LogicalResourceId
+  std::string logical_id;   // LogicalResourceId
+  std::string physical_id;  // PhysicalResourceId: a nested stack's StackId for its events
   std::string resource_type;
   std::string status;  // ResourceStatus
   std::string reason;  // ResourceStatusReason, may be empty

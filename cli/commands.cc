@@ -221,6 +221,7 @@ ExitCode RunPlan(const ReconcileCommand& command, const CommandContext& context)
     out["changes"] = changes;
     out["template_diff"] = plan->template_diff;
     if (!plan->images.empty()) out["images"] = PlanImagesJson(*plan);
+    if (plan->nested_stacks > 0) out["nested_stacks"] = plan->nested_stacks;
     context.out << out.dump(2) << "\n";
     return code;
   }

@@ -1,5 +1,8 @@
 #include "reconcile/crash_detector.h"
 
+#include <utility>
+#include <vector>
+
 namespace ecsync::reconcile {
 
 namespace {
@@ -28,11 +31,32 @@ std::string StopReason(const aws::EcsTask& task) {
 
 }  // namespace
 
+base::Status CrashDetector::CollectServices(const std::string& stack, int depth,
+                                            std::vector<aws::StackResource>* services) {
+  auto resources = cfn_.DescribeStackResources(stack);
+  if (!resources.ok()) {
+    // A nested stack not created yet (or gone) has nothing to look at.
+    if (depth > 0 && resources.status().kind() == base::ErrorKind::kNotFound) {
+      return base::Status::Ok();
+    }
+    return resources.status();
+  }
+  for (aws::StackResource& resource : *resources) {
+    if (resource.physical_id.empty()) continue;
+    if (resource.resource_type == "AWS::ECS::Service") {
+      services->push_back(std::move(resource));
+    } else if (resource.resource_type == "AWS::CloudFormation::Stack" && depth < 2) {
+      // A project split into nested stacks has its services there.
+      ECSYNC_RETURN_IF_ERROR(CollectServices(resource.physical_id, depth + 1, services));
+    }
+  }
+  return base::Status::Ok();
+}
+
 base::Result<std::optional<std::string>> CrashDetector::Check(const std::string& stack) {
-  ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::StackResource> resources,
-                          cfn_.DescribeStackResources(stack));
+  std::vector<aws::StackResource> resources;
+  ECSYNC_RETURN_IF_ERROR(CollectServices(stack, /*depth=*/0, &resources));
   for (const aws::StackResource& resource : resources) {
-    if (resource.resource_type != "AWS::ECS::Service" || resource.physical_id.empty()) continue;
     auto [cluster, service] = ClusterAndService(resource.physical_id);
     auto described = ecs_.DescribeServices(cluster, {service});
     if (!described.ok()) {

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "aws/cloudformation.h"
 #include "aws/ecs.h"
@@ -20,12 +21,16 @@ class CrashDetector {
   CrashDetector(aws::CloudFormation& cfn, aws::Ecs& ecs, int threshold = 3)
       : cfn_(cfn), ecs_(ecs), threshold_(threshold) {}
 
-  // One look at every ECS service of `stack`: a sentence naming the service, how many tasks
-  // stopped and the last stop reason, or nullopt while nothing is crashing. Services not
-  // created yet are skipped.
+  // One look at every ECS service of `stack` and of its nested stacks: a sentence naming the
+  // service, how many tasks stopped and the last stop reason, or nullopt while nothing is
+  // crashing. Services not created yet are skipped.
   base::Result<std::optional<std::string>> Check(const std::string& stack);
 
  private:
+  // Appends the ECS services of `stack` (at nesting `depth`) and of its nested stacks.
+  base::Status CollectServices(const std::string& stack, int depth,
+                               std::vector<aws::StackResource>* services);
+
   aws::CloudFormation& cfn_;
   aws::Ecs& ecs_;
   int threshold_;

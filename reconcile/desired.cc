@@ -7,6 +7,7 @@
 #include "base/hash.h"
 #include "base/path.h"
 #include "base/strings.h"
+#include "cfn/nested.h"
 #include "compose/loader.h"
 #include "reconcile/git_file_reader.h"
 #include "reconcile/project_network.h"
@@ -146,7 +147,6 @@ base::Result<Desired> RenderDesired(const ReconcileOptions& options, git::GitSou
   ECSYNC_ASSIGN_OR_RETURN(
       cfn::ConvertOptions network,
       ResolveProjectNetwork(targets.ec2, targets.elbv2, options.network, *project));
-  if (desired.stack_name.empty()) desired.stack_name = StackNameFor(project->name);
   if (targets.efs != nullptr) {
     base::Status retained = AddRetainedFileSystems(*targets.efs, *targets.cloudformation,
                                                    desired.stack_name, *project, &network);
@@ -166,13 +166,12 @@ base::Result<Desired> RenderDesired(const ReconcileOptions& options, git::GitSou
   ECSYNC_RETURN_IF_ERROR(
       ReadSecrets(*conversion, reader, options.environment, &desired, &secrets_digest));
   desired.template_body = conversion->tmpl.dump();
-  if (targets.s3 != nullptr && desired.template_body.size() > aws::kMaxTemplateBodyBytes &&
-      options.template_bucket.empty()) {
-    // Refused here, before any write, rather than by CloudFormation halfway through.
-    return base::InvalidError(
-        "the template for " + compose_path + " is " + std::to_string(desired.template_body.size()) +
-        " bytes, over CloudFormation's 51,200-byte TemplateBody limit; name an S3 bucket to "
-        "pass it through (aws.template_bucket in the config file, or --template-bucket)");
+  if (targets.s3 != nullptr) {
+    // Refused here, before any write, rather than by CloudFormation halfway through: over
+    // 51,200 bytes the template goes through S3, over one stack's limits into nested stacks.
+    base::Status fits = cfn::CheckTemplateBucket(desired.stack_name, conversion->tmpl,
+                                                 !options.template_bucket.empty(), options.limits);
+    if (!fits.ok()) return fits.WithContext(compose_path);
   }
   desired.template_sha = secrets_digest.empty()
                              ? base::Sha256Hex(desired.template_body)

@@ -12,6 +12,7 @@
 #include "aws/cloudformation.h"
 #include "base/result.h"
 #include "cfn/convert.h"
+#include "cfn/nested.h"
 #include "git/source.h"
 #include "reconcile/images.h"
 #include "reconcile/progress.h"
@@ -47,9 +48,13 @@ struct ReconcileOptions {
   cfn::ConvertOptions network;
   // Where templates over CloudFormation's 51,200-byte TemplateBody limit go (see
   // Targets::s3): s3://<template_bucket>/<template_prefix><stack>/<sha256>.json, passed as
-  // TemplateURL. Empty: such templates are refused (kInvalid) before any write.
+  // TemplateURL; nested stacks' templates under <stack>/nested/. Empty: such templates are
+  // refused (kInvalid) before any write.
   std::string template_bucket;
   std::string template_prefix = "ecsync/";
+  // One stack's limits (CloudFormation's by default); a template over them is split into
+  // nested stacks through the template bucket. Tests set smaller ones.
+  cfn::StackLimits limits;
   std::map<std::string, std::string> environment;  // variables for interpolation
   // How long to poll and how long a deploy may take: past the timeout an update is cancelled
   // (CloudFormation rolls it back) and a create is deleted.

@@ -31,6 +31,13 @@ std::vector<aws::ResourceChange> ResourcesAs(const std::string& template_body,
   return changes;
 }
 
+// What a plan's reason adds for a template split into `nested` stacks.
+std::string NestedNote(size_t nested) {
+  if (nested == 0) return "";
+  return "; the template is split into " + std::to_string(nested) +
+         " nested stacks (over one stack's limits)";
+}
+
 }  // namespace
 
 base::Result<PlanReport> Reconciler::Plan(const ReconcileOptions& options) {
@@ -67,6 +74,11 @@ base::Result<PlanReport> Reconciler::Plan(const ReconcileOptions& options) {
     plan.reason = stack ? "stack is " + stack->status + "; it would be deleted and created again"
                         : "stack does not exist";
     plan.changes = ResourcesAs(desired.template_body, "Add");
+    ECSYNC_ASSIGN_OR_RETURN(
+        plan.nested_stacks,
+        placer_.CountNestedStacks({options.template_bucket, options.template_prefix},
+                                  desired.stack_name, desired.template_body, options.limits));
+    plan.reason += NestedNote(plan.nested_stacks);
     return plan;
   }
   if (TagOr(*stack, kTagTemplateSha) == desired.template_sha && IsTerminalStatus(stack->status)) {
@@ -80,20 +92,22 @@ base::Result<PlanReport> Reconciler::Plan(const ReconcileOptions& options) {
   request.tags = Tags(desired);
   request.capabilities = {"CAPABILITY_IAM"};
   request.description = "ecsync plan for revision " + desired.revision + " (deleted after reading)";
-  ECSYNC_RETURN_IF_ERROR(
+  ECSYNC_ASSIGN_OR_RETURN(
+      PlacedTemplate placed,
       PlaceTemplate(options, desired, &request.template_body, &request.template_url));
+  plan.nested_stacks = placed.nested_stacks;
   ECSYNC_ASSIGN_OR_RETURN(PreparedChangeSet prepared,
                           PrepareChangeSet(cfn_, clock_, request, options.wait));
   if (prepared.has_changes) (void)cfn_.DeleteChangeSet(request.change_set_name, request.stack_name);
   auto deployed = cfn_.GetTemplate(request.stack_name);
-  if (deployed.ok()) plan.template_diff = DiffTemplates(*deployed, desired.template_body);
+  if (deployed.ok()) plan.template_diff = DiffTemplates(*deployed, placed.stack_template);
   if (!prepared.has_changes) {
-    plan.reason = "CloudFormation finds no resource changes";
+    plan.reason = "CloudFormation finds no resource changes" + NestedNote(plan.nested_stacks);
     return plan;
   }
   plan.action = Action::kUpdate;
   plan.reason = "revision " + ShortRevision(TagOr(*stack, kTagRevision, "?")) + " -> " +
-                ShortRevision(desired.revision);
+                ShortRevision(desired.revision) + NestedNote(plan.nested_stacks);
   plan.changes = prepared.change_set.changes;
   return plan;
 }

@@ -14,6 +14,7 @@ std::vector<aws::Stack> PruneCandidates(const std::vector<aws::Stack>& managed,
   std::vector<aws::Stack> candidates;
   for (const aws::Stack& stack : managed) {
     if (!IsManaged(stack.tags)) continue;
+    if (!stack.parent_id.empty()) continue;  // goes with its root stack, never alone
     const std::string source = TagValue(stack.tags, kTagSource);
     if (!source.starts_with(prefix)) continue;
     if (options.desired_sources.contains(source)) continue;

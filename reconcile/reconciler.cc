@@ -75,18 +75,14 @@ const char* ActionName(Action action) {
   return "unknown";
 }
 
-std::string TemplateKey(const std::string& prefix, const std::string& stack,
-                        const std::string& template_body) {
-  return prefix + stack + "/" + base::Sha256Hex(template_body) + ".json";
-}
-
 Reconciler::Reconciler(git::GitSource& git, const Targets& targets, base::Clock& clock,
                        ProgressSink sink)
     : git_(git),
       targets_(targets),
       cfn_(*targets.cloudformation),
       clock_(clock),
-      sink_(std::move(sink)) {}
+      sink_(std::move(sink)),
+      placer_(targets.s3, sink_) {}
 
 void Reconciler::Say(const std::string& stack, const std::string& line) const {
   reconcile::Say(sink_, stack, line);
@@ -99,25 +95,15 @@ std::map<std::string, std::string> Reconciler::Tags(const Desired& desired) cons
           {kTagTemplateSha, desired.template_sha}};
 }
 
-base::Status Reconciler::PlaceTemplate(const ReconcileOptions& options, const Desired& desired,
-                                       std::string* body, std::string* url) {
-  if (targets_.s3 == nullptr || desired.template_body.size() <= aws::kMaxTemplateBodyBytes) {
-    *body = desired.template_body;
-    return base::Status::Ok();
-  }
-  const std::string key =
-      TemplateKey(options.template_prefix, desired.stack_name, desired.template_body);
-  auto put = targets_.s3->PutObject(options.template_bucket, key, desired.template_body,
-                                    "application/json");
-  if (!put.ok()) {
-    return put.status().WithContext("uploading the template of stack " + desired.stack_name + " (" +
-                                    std::to_string(desired.template_body.size()) +
-                                    " bytes) to s3://" + options.template_bucket + "/" + key);
-  }
-  Say(desired.stack_name, "template is " + std::to_string(desired.template_body.size()) +
-                              " bytes; passing it as s3://" + options.template_bucket + "/" + key);
-  *url = targets_.s3->TemplateUrl(options.template_bucket, key);
-  return base::Status::Ok();
+base::Result<PlacedTemplate> Reconciler::PlaceTemplate(const ReconcileOptions& options,
+                                                       const Desired& desired, std::string* body,
+                                                       std::string* url) {
+  ECSYNC_ASSIGN_OR_RETURN(PlacedTemplate placed,
+                          placer_.Place({options.template_bucket, options.template_prefix},
+                                        desired.stack_name, desired.template_body, options.limits));
+  *body = placed.body;
+  *url = placed.url;
+  return placed;
 }
 
 base::Result<std::vector<aws::Stack>> Reconciler::OwnedStacks(const std::string& source,
@@ -207,7 +193,7 @@ base::Result<ReconcileReport> Reconciler::Create(const ReconcileOptions& options
   aws::CreateStackRequest request;
   request.name = name;
   ECSYNC_RETURN_IF_ERROR(
-      PlaceTemplate(options, desired, &request.template_body, &request.template_url));
+      PlaceTemplate(options, desired, &request.template_body, &request.template_url).status());
   request.parameters = desired.parameters;
   request.tags = Tags(desired);
   request.capabilities = {"CAPABILITY_IAM"};
@@ -272,7 +258,7 @@ base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options
   request.client_token = RequestToken(stack.name, desired.revision, "changeset");
   request.description = "ecsync: revision " + desired.revision;
   ECSYNC_RETURN_IF_ERROR(
-      PlaceTemplate(options, desired, &request.template_body, &request.template_url));
+      PlaceTemplate(options, desired, &request.template_body, &request.template_url).status());
   ECSYNC_ASSIGN_OR_RETURN(PreparedChangeSet prepared,
                           PrepareChangeSet(cfn_, clock_, request, options.wait));
   if (!prepared.has_changes) {
@@ -410,6 +396,11 @@ base::Result<ReconcileReport> Down(aws::CloudFormation& cfn, base::Clock& clock,
   if (!IsManaged(stack.tags)) {
     return base::ConflictError("stack " + stack_name +
                                " was not created by ecsync; ecsync will not delete it");
+  }
+  if (!stack.parent_id.empty()) {
+    const std::string root = StackNameOf(stack.root_id.empty() ? stack.parent_id : stack.root_id);
+    return base::ConflictError("stack " + stack_name + " is a nested stack of " + root +
+                               ", deployed and deleted with it; run ecsync down " + root);
   }
   if (stack.termination_protection) {
     return base::ConflictError("stack " + stack_name +

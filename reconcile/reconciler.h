@@ -14,6 +14,7 @@
 #include "reconcile/stack_snapshot.h"
 #include "reconcile/stack_waiter.h"
 #include "reconcile/targets.h"
+#include "reconcile/template_placement.h"
 
 namespace ecsync::reconcile {
 
@@ -44,18 +45,16 @@ struct PlanReport {
   std::string reason;  // one line for humans
   // Resource changes: from a change set for updates, every resource for creates and deletes.
   std::vector<aws::ResourceChange> changes;
-  // Template lines that differ (updates only); see DiffTemplates.
+  // Template lines that differ (updates only); see DiffTemplates. For a split template, the
+  // parent's.
   std::vector<std::string> template_diff;
   // Images built from the repository: each service's reference, and whether the registry
   // has it already (a deploy waits for the others).
   std::vector<artifacts::ImageTarget> images;
   std::vector<std::string> missing_images;
+  // The nested stacks the template is split into (0: one stack); see TemplatePlacer.
+  size_t nested_stacks = 0;
 };
-
-// The S3 key a large template is stored under: <prefix><stack>/<sha256 of the body>.json.
-// Content-addressed, so uploading the same template again changes nothing.
-std::string TemplateKey(const std::string& prefix, const std::string& stack,
-                        const std::string& template_body);
 
 // Makes one project's stack match one commit. Not thread-safe; the caller guarantees at
 // most one Reconcile per stack at a time.
@@ -75,11 +74,13 @@ class Reconciler {
   base::Result<PlanReport> Plan(const ReconcileOptions& options);
 
  private:
-  // Sets exactly one of *body and *url for `desired`'s template, uploading it to S3 first
-  // when it is too large to send inline. REQUIRES: Render accepted `desired` (so a bucket is
-  // set when one is needed).
-  base::Status PlaceTemplate(const ReconcileOptions& options, const Desired& desired,
-                             std::string* body, std::string* url);
+  // Sets exactly one of *body and *url for `desired`'s template, uploading it (or, over one
+  // stack's limits, its nested stacks' templates) to S3 first when it is too large to send
+  // inline; see TemplatePlacer. REQUIRES: Render accepted `desired` (so a bucket is set when
+  // one is needed).
+  base::Result<PlacedTemplate> PlaceTemplate(const ReconcileOptions& options,
+                                             const Desired& desired, std::string* body,
+                                             std::string* url);
   // The managed stacks whose ecsync:source is `source` (and named `only` when non-empty).
   base::Result<std::vector<aws::Stack>> OwnedStacks(const std::string& source,
                                                     const std::string& only);
@@ -102,10 +103,12 @@ class Reconciler {
   aws::CloudFormation& cfn_;
   base::Clock& clock_;
   ProgressSink sink_;
+  TemplatePlacer placer_;
 };
 
 // `ecsync down`: deletes one stack ecsync manages and waits for it to go. kNotFound when it
-// does not exist; kConflict when ecsync did not create it (it is never touched then).
+// does not exist; kConflict when ecsync did not create it (it is never touched then) or it
+// is a nested stack (which goes with its root).
 base::Result<ReconcileReport> Down(aws::CloudFormation& cfn, base::Clock& clock, ProgressSink sink,
                                    const std::string& stack_name, const WaitOptions& wait);
 

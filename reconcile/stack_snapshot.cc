@@ -11,8 +11,11 @@ base::Result<std::vector<aws::Stack>> ListManagedStacks(aws::CloudFormation& cfn
   ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::Stack> stacks, cfn.DescribeStacks());
   std::vector<aws::Stack> managed;
   for (auto& stack : stacks) {
-    if (IsManaged(stack.tags) && stack.status != "DELETE_COMPLETE")
+    // A nested stack carries its root's tags but is part of the root's deployment: it is
+    // never a project of its own (listed, pruned or reconciled).
+    if (IsManaged(stack.tags) && stack.status != "DELETE_COMPLETE" && stack.parent_id.empty()) {
       managed.push_back(std::move(stack));
+    }
   }
   std::sort(managed.begin(), managed.end(),
             [](const aws::Stack& a, const aws::Stack& b) { return a.name < b.name; });

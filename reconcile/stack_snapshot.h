@@ -15,7 +15,8 @@
 
 namespace ecsync::reconcile {
 
-// The stacks ecsync manages (tagged ecsync:managed-by=ecsync), sorted by name.
+// The stacks ecsync manages (tagged ecsync:managed-by=ecsync), sorted by name; nested stacks
+// (those with a ParentId, which carry their root's tags) are not listed.
 base::Result<std::vector<aws::Stack>> ListManagedStacks(aws::CloudFormation& cfn);
 
 // A listing younger than this is reused instead of listing again: many repositories moving

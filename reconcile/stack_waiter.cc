@@ -84,12 +84,72 @@ base::Status StackWaiter::ReportNewEvents(const std::string& stack,
       event.elapsed_seconds = elapsed;
       sink_(event);
     }
-    if (e->status.ends_with("_FAILED") && !e->reason.empty() && !IsConsequence(e->reason) &&
-        e->resource_type != "AWS::CloudFormation::Stack") {
+    if (!e->status.ends_with("_FAILED") || e->reason.empty()) continue;
+    if (e->resource_type == "AWS::CloudFormation::Stack") {
+      // The stack's own event, or a nested stack's, whose reason only says that something
+      // inside failed: the root causes are the nested stack's own failed resources.
+      if (e->logical_id != StackNameOf(stack) && !e->physical_id.empty()) {
+        ReportNestedFailures(*e, /*depth=*/1, failures);
+      }
+      continue;
+    }
+    if (!IsConsequence(e->reason)) {
       failures->push_back({e->logical_id, e->resource_type, e->status, e->reason});
     }
   }
   return base::Status::Ok();
+}
+
+void StackWaiter::ReportNestedFailures(const aws::StackEvent& failed, int depth,
+                                       std::vector<FailedResource>* failures) {
+  const size_t before = failures->size();
+  if (examined_nested_.insert(failed.physical_id + "\n" + failed.status).second) {
+    auto events = cfn_.DescribeStackEvents(failed.physical_id);
+    if (events.ok()) {
+      // Newest first: the nested stack's failures of this operation come before the event
+      // that started it (its own *_IN_PROGRESS), where older history begins.
+      const std::string nested = StackNameOf(failed.physical_id);
+      std::vector<const aws::StackEvent*> found;
+      for (const aws::StackEvent& e : *events) {
+        const bool own = e.resource_type == "AWS::CloudFormation::Stack" && e.logical_id == nested;
+        if (own && (e.status == "CREATE_IN_PROGRESS" || e.status == "UPDATE_IN_PROGRESS" ||
+                    e.status == "DELETE_IN_PROGRESS")) {
+          break;
+        }
+        if (!own && e.status.ends_with("_FAILED") && !e.reason.empty()) found.push_back(&e);
+      }
+      std::reverse(found.begin(), found.end());
+      for (const aws::StackEvent* e : found) {
+        if (e->resource_type == "AWS::CloudFormation::Stack") {
+          if (depth < 3 && !e->physical_id.empty()) {
+            ReportNestedFailures(*e, depth + 1, failures);
+          }
+          continue;
+        }
+        if (IsConsequence(e->reason)) continue;
+        if (sink_) {
+          ProgressEvent event;
+          event.kind = ProgressEvent::Kind::kResource;
+          event.stack = nested;
+          // Text output names no stack: the path through the parent tells where it failed.
+          event.logical_id = failed.logical_id + "/" + e->logical_id;
+          event.resource_type = e->resource_type;
+          event.status = e->status;
+          event.reason = e->reason;
+          event.elapsed_seconds =
+              std::chrono::duration<double>(clock_.SteadyNow() - started_).count();
+          sink_(event);
+        }
+        failures->push_back({e->logical_id, e->resource_type, e->status,
+                             e->reason + " (in nested stack " + failed.logical_id + ")"});
+      }
+    }
+  }
+  if (failures->size() == before && depth == 1) {
+    // The nested stack's events could not be read or named no cause: its stack resource's
+    // own event is the best there is.
+    failures->push_back({failed.logical_id, failed.resource_type, failed.status, failed.reason});
+  }
 }
 
 base::Result<WaitResult> StackWaiter::Wait(const std::string& stack) {

@@ -73,6 +73,11 @@ class StackWaiter {
  private:
   // Fetches events, reports the unseen ones oldest first and records failures.
   base::Status ReportNewEvents(const std::string& stack, std::vector<FailedResource>* failures);
+  // `failed` is a nested stack's resource event (*_FAILED): reports the failed resources of
+  // that nested stack's last operation (recursing into its own nested stacks), or `failed`
+  // itself when there are none to read.
+  void ReportNestedFailures(const aws::StackEvent& failed, int depth,
+                            std::vector<FailedResource>* failures);
   bool Interrupted() const;
 
   aws::CloudFormation& cfn_;
@@ -81,6 +86,7 @@ class StackWaiter {
   WaitOptions options_;
   CrashDetector* detector_ = nullptr;
   std::set<std::string> seen_events_;
+  std::set<std::string> examined_nested_;  // nested StackId and status already looked into
   std::chrono::steady_clock::time_point started_;
 };
 

@@ -27,9 +27,10 @@ struct Targets {
   // Ends waits early when a service's new tasks keep stopping (see CrashDetector): a create
   // is then deleted and an update cancelled. Null: waits run to their end.
   aws::Ecs* ecs = nullptr;
-  // Carries templates over CloudFormation's 51,200-byte TemplateBody limit to
+  // Carries templates over CloudFormation's 51,200-byte TemplateBody limit, and the nested
+  // stacks' templates of projects over one stack's limits, to
   // ReconcileOptions::template_bucket, or refuses them when no bucket is set. Null (stack
-  // files, which have no limit): every template goes inline.
+  // files, which have no limit): every template goes inline and is never split.
   aws::S3* s3 = nullptr;
   // Resolves x-aws-loadbalancer by name or ARN before converting (see LookUpLoadBalancer).
   // Null: an ARN is taken as it is and a name is refused.

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <map>
 
 namespace ecsync::reconcile {
 namespace {
@@ -22,6 +23,8 @@ class ScriptedCloudFormation : public aws::CloudFormation {
   };
   std::deque<Step> script;
   std::vector<aws::StackEvent> events;  // newest first
+  // The events of other stacks (nested ones), by StackId, newest first.
+  std::map<std::string, std::vector<aws::StackEvent>> other_events;
   int describe_calls = 0;
 
   base::Result<aws::Stack> DescribeStack(const std::string& name) override {
@@ -45,7 +48,8 @@ class ScriptedCloudFormation : public aws::CloudFormation {
   base::Status DeleteStack(const std::string&, const std::string&) override {
     return base::Status::Ok();
   }
-  base::Result<std::vector<aws::StackEvent>> DescribeStackEvents(const std::string&) override {
+  base::Result<std::vector<aws::StackEvent>> DescribeStackEvents(const std::string& name) override {
+    if (auto it = other_events.find(name); it != other_events.end()) return it->second;
     return events;
   }
   // Not used by the waiter.
@@ -156,6 +160,51 @@ TEST(StackWaiter, CollectsTheRootCauseNotTheCancellations) {
   EXPECT_EQ(result->failures[0].logical_id, "WebService");
   EXPECT_EQ(result->failures[0].reason, "Image nginx:nope not found");
   EXPECT_EQ(lines.size(), 4u);
+}
+
+TEST(StackWaiter, AFailedNestedStackReportsItsOwnFailedResources) {
+  const std::string child = "arn:aws:cloudformation:us-east-1:1:stack/shop-Services1Stack-X/u";
+  aws::StackEvent nested = Event("e2", "Services1Stack", "CREATE_FAILED",
+                                 "Embedded stack " + child +
+                                     " was not successfully created: The following resource(s) "
+                                     "failed to create: [WebService].");
+  nested.resource_type = "AWS::CloudFormation::Stack";
+  nested.physical_id = child;
+  aws::StackEvent started = Event("c1", "shop-Services1Stack-X", "CREATE_IN_PROGRESS");
+  started.resource_type = "AWS::CloudFormation::Stack";
+  ScriptedCloudFormation cfn;
+  // Newest first: an older deployment's failure precedes this operation's start.
+  cfn.other_events[child] = {
+      Event("c4", "WorkerService", "CREATE_FAILED", "Resource creation cancelled"),
+      Event("c3", "WebService", "CREATE_FAILED", "Image nginx:nope not found"), started,
+      Event("c0", "WebService", "CREATE_FAILED", "an older failure")};
+  cfn.script = {{"CREATE_IN_PROGRESS", {Event("e1", "Cluster", "CREATE_COMPLETE")}},
+                {"ROLLBACK_COMPLETE", {nested}}};
+  base::FakeClock clock;
+  std::vector<std::string> lines;
+  StackWaiter waiter(cfn, clock, [&](const ProgressEvent& e) { lines.push_back(FormatText(e)); },
+                     {milliseconds(1000), milliseconds(60000)});
+  auto result = waiter.Wait("shop");
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->final_status, "ROLLBACK_COMPLETE");
+  ASSERT_EQ(result->failures.size(), 1u);
+  EXPECT_EQ(result->failures[0].logical_id, "WebService");
+  EXPECT_EQ(result->failures[0].reason,
+            "Image nginx:nope not found (in nested stack Services1Stack)");
+  ASSERT_EQ(lines.size(), 3u);  // Cluster, Services1Stack, and the nested WebService
+  EXPECT_NE(lines[2].find("Services1Stack/WebService"), std::string::npos) << lines[2];
+  EXPECT_NE(lines[2].find("nginx:nope"), std::string::npos) << lines[2];
+
+  // Unreadable or silent nested events: the nested stack's own event is the failure.
+  ScriptedCloudFormation silent;
+  silent.other_events[child] = {started};
+  silent.script = cfn.script;
+  StackWaiter again(silent, clock, nullptr, {milliseconds(1000), milliseconds(60000)});
+  result = again.Wait("shop");
+  ASSERT_TRUE(result.ok());
+  ASSERT_EQ(result->failures.size(), 1u);
+  EXPECT_EQ(result->failures[0].logical_id, "Services1Stack");
+  EXPECT_EQ(result->failures[0].resource_type, "AWS::CloudFormation::Stack");
 }
 
 TEST(StackWaiter, TimesOutWithTheLastStatusAndPollsAtTheInterval) {

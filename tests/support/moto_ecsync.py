@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""moto_server, plus what ecsync needs that moto 5 lacks: Cloud Map resource types and change-set tags.
+"""moto_server, plus what ecsync needs that moto 5 lacks: Cloud Map resource types, change-set tags and nested stacks.
 
 moto 5 implements the Cloud Map (servicediscovery) API but not its CloudFormation resource
 types, so a stack holding AWS::ServiceDiscovery::PrivateDnsNamespace or ::Service fails in
@@ -371,6 +371,93 @@ def _typed_load_balancers():
 
 
 _typed_load_balancers()
+
+
+def _nested_stacks():
+    """AWS::CloudFormation::Stack (nested stacks) as CloudFormation runs them.
+
+    moto 5 creates a nested stack under its logical ID as its name (two projects' nested
+    "Services1Stack" collide), without its parent's tags, ParentId or RootId, fails on
+    Fn::GetAtt [Stack, Outputs.X] (its Stack model has no get_cfn_attribute), answers Ref
+    with the name instead of the StackId, and updates one by deleting and creating it again.
+    Here a nested stack is created through moto's own create_stack, named
+    <parent>-<logical id>-<suffix> as CloudFormation names it, with its root's tags and
+    ParentId/RootId (DescribeStacks reports them); Outputs.X reads its outputs, Ref is its
+    StackId, an update updates it in place with the template its TemplateURL names, and the
+    tags a change set applies to a stack reach its nested stacks too.
+    """
+    import random
+    import string
+
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+    from moto.cloudformation.models import CloudFormationBackend, cloudformation_backends
+    from moto.cloudformation.models import Stack as FakeStack
+    from moto.cloudformation.utils import get_stack_from_s3_url
+    from moto.utilities.utils import get_partition
+
+    def template_of(props, account_id, region_name):
+        return get_stack_from_s3_url(props["TemplateURL"], account_id=account_id,
+                                     partition=get_partition(region_name))
+
+    def parameters_of(props):
+        # CloudFormation passes every nested parameter as a string; lists joined by commas.
+        out = {}
+        for key, value in props.get("Parameters", {}).items():
+            out[key] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+        return out
+
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id,
+                                        region_name, **kwargs):
+        backend = cloudformation_backends[account_id][region_name]
+        parent = backend.stacks[kwargs["StackId"]]
+        props = cloudformation_json["Properties"]
+        suffix = "".join(random.choices(string.ascii_uppercase + string.digits, k=12))
+        child = backend.create_stack(
+            name=f"{parent.name}-{kwargs['LogicalId']}-{suffix}",
+            template=template_of(props, account_id, region_name),
+            parameters=parameters_of(props), tags=dict(parent.tags))
+        child.parent_id = parent.stack_id
+        child.root_id = getattr(parent, "root_id", None) or parent.stack_id
+        return child
+
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name,
+                                        cloudformation_json, account_id, region_name):
+        backend = cloudformation_backends[account_id][region_name]
+        props = cloudformation_json["Properties"]
+        parent = backend.stacks.get(getattr(original_resource, "parent_id", ""))
+        original_resource.update(template_of(props, account_id, region_name),
+                                 parameters=parameters_of(props),
+                                 tags=dict(parent.tags) if parent else None)
+        return original_resource
+
+    def get_cfn_attribute(self, attribute_name):
+        if attribute_name.startswith("Outputs."):
+            key = attribute_name[len("Outputs."):]
+            for output in self.output_map.values():
+                if output and output.key == key:
+                    return output.value
+        raise UnformattedGetAttTemplateException()
+
+    FakeStack.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)
+    FakeStack.update_from_cloudformation_json = classmethod(update_from_cloudformation_json)
+    FakeStack.get_cfn_attribute = get_cfn_attribute
+    FakeStack.physical_resource_id = property(lambda self: self.stack_id)
+    FakeStack.parent_id = None
+    FakeStack.root_id = None
+
+    original_execute = CloudFormationBackend.execute_change_set
+
+    def execute_change_set(self, change_set_name, stack_name=None):
+        original_execute(self, change_set_name, stack_name)
+        root = self.describe_change_set(change_set_name).stack_id
+        for stack in self.stacks.values():
+            if stack.root_id == root:
+                stack.tags = dict(self.stacks[root].tags)
+
+    CloudFormationBackend.execute_change_set = execute_change_set
+
+
+_nested_stacks()
 
 
 def _slow_creates(seconds):
