@@ -25,4 +25,10 @@ base::Result<std::vector<std::string>> GitSource::ChangedPaths(const std::string
   return NotSupported("ChangedPaths");
 }
 
+base::Result<std::optional<std::vector<TreeFile>>> GitSource::ReadTree(const std::string&,
+                                                                       const std::string&,
+                                                                       const std::string&, size_t) {
+  return NotSupported("ReadTree");
+}
+
 }  // namespace ecsync::git

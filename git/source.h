@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "git/tree_files.h"
 
 namespace ecsync::git {
 
@@ -41,6 +42,16 @@ class GitSource {
   virtual base::Result<std::vector<std::string>> ChangedPaths(const std::string& url,
                                                               const std::string& from_commit,
                                                               const std::string& to_commit);
+  // What `path` (repository-relative) holds at `commit`: the file itself (one TreeFile with
+  // path ""), or the directory and every directory and file below it, sorted by path, with
+  // symbolic links inside the repository followed. nullopt when nothing is there. kInvalid
+  // for a link that leads outside the repository or to nothing, a submodule, or more than
+  // `max_bytes` of content in total. Same preconditions as ReadFile. The default
+  // implementation reports kInternal.
+  virtual base::Result<std::optional<std::vector<TreeFile>>> ReadTree(const std::string& url,
+                                                                      const std::string& commit,
+                                                                      const std::string& path,
+                                                                      size_t max_bytes);
 };
 
 }  // namespace ecsync::git
