@@ -10,6 +10,7 @@
 #include "compose/loader.h"
 #include "reconcile/git_file_reader.h"
 #include "reconcile/project_network.h"
+#include "reconcile/repository_files.h"
 #include "reconcile/retained_file_systems.h"
 #include "reconcile/stack_tags.h"
 
@@ -100,6 +101,12 @@ base::Result<Desired> RenderDesired(const ReconcileOptions& options, git::GitSou
   for (const compose::Diagnostic& warning : project->warnings) {
     Say(sink, options.stack_name, "warning: " + warning.ToString());
   }
+  // Repository files the containers mount, read at this revision (docs/files.md).
+  auto files = RepositoryFilesFor(
+      *project, options.environment, [&](const std::string& path, size_t max_bytes) {
+        return git.ReadTree(options.repo_url, desired.revision, path, max_bytes);
+      });
+  if (!files.ok()) return Rejected(files.status().message(), desired.revision);
   ECSYNC_ASSIGN_OR_RETURN(
       cfn::ConvertOptions network,
       ResolveProjectNetwork(targets.ec2, targets.elbv2, options.network, *project));
@@ -113,6 +120,7 @@ base::Result<Desired> RenderDesired(const ReconcileOptions& options, git::GitSou
                                   "; the deployed stack is left as it is)");
     }
   }
+  network.files = std::move(*files);
   auto conversion = cfn::ConvertProject(*project, network);
   if (!conversion.ok()) return Rejected(conversion.status().message(), desired.revision);
   for (const std::string& warning : conversion->warnings) {
@@ -149,6 +157,9 @@ base::Result<std::string> RenderLocal(const LocalRender& request,
   for (const compose::Diagnostic& warning : project.warnings) {
     if (warn) warn(warning.ToString());
   }
+  // Repository files the containers mount, as committed (docs/files.md).
+  ECSYNC_ASSIGN_OR_RETURN(auto files, RepositoryFilesFor(project, request.environment,
+                                                         WorkTreeReader(project.root_dir)));
   cfn::ConvertOptions network = request.network;
   if (request.connect) {
     // As a deployment would: x-aws-vpc, x-aws-loadbalancer by name, the default VPC and its
@@ -161,6 +172,7 @@ base::Result<std::string> RenderLocal(const LocalRender& request,
         "pass both --vpc-id and --subnet-ids, or neither (the template then takes VpcId and "
         "SubnetIds parameters)");
   }
+  network.files = std::move(files);
   ECSYNC_ASSIGN_OR_RETURN(nlohmann::ordered_json tmpl, cfn::Convert(project, network));
   return request.yaml ? cfn::ToYaml(tmpl) : cfn::ToJson(tmpl);
 }
