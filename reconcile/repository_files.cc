@@ -84,14 +84,27 @@ class ServiceFilesBuilder {
                                                       const std::string& shown,
                                                       const std::string& path) {
     const std::string repository_path = RepositoryPath(project_.root_dir, path);
-    auto files = read_(repository_path, budget_);
+    // Reading stops well past the budget, so that a large tree is not loaded whole, yet a
+    // tree just over it is measured and reported below.
+    auto files = read_(repository_path, budget_ * 4);
     if (!files.ok()) return ErrorAt(where, shown + ": " + files.status().message());
     if (!files->has_value()) {
       return ErrorAt(where, shown + ": " + (repository_path.empty() ? "." : repository_path) +
                                 " is not in the repository at this commit; commit it, or use a "
                                 "named volume");
     }
-    for (const git::TreeFile& file : **files) budget_ -= std::min(budget_, file.content.size());
+    size_t bytes = 0;
+    for (const git::TreeFile& file : **files) bytes += file.content.size();
+    if (bytes > budget_) {
+      return ErrorAt(where, shown + ": its " + std::to_string(bytes) +
+                                " bytes of files are more than the " + std::to_string(budget_) +
+                                " bytes still left of what a task definition carries inline (" +
+                                std::to_string(cfn::kMaxInlineBundleBytes) +
+                                " in base64); delivering larger files through S3 is not in this "
+                                "version: mount fewer or smaller files, or bake them into the "
+                                "image");
+    }
+    budget_ -= bytes;
     return std::move(**files);
   }
 
@@ -280,7 +293,7 @@ class ServiceFilesBuilder {
   const RepositoryTreeReader& read_;
   const compose::Service& service_;
   // What may still be read: a bundle over this many bytes could not travel inline anyway
-  // (base64 makes 4 bytes of 3), so reading stops there instead of loading a large tree.
+  // (base64 makes 4 bytes of 3, before the archive's headers).
   size_t budget_ = cfn::kMaxInlineBundleBytes / 4 * 3;
   std::vector<Mount> mounts_;
   std::map<std::string, Volume> volumes_;  // by container path
