@@ -24,10 +24,13 @@ inline constexpr char kUsEast1Condition[] = "IsUsEast1";
 
 // Pieces of one service's task definition and ECS service contributed by other builders.
 struct ServiceParts {
-  std::vector<std::string> depends_on;        // resources the ECS service must wait for
-  Json load_balancers = Json::array();        // AWS::ECS::Service LoadBalancers entries
-  Json security_groups = Json::array();       // of the service's networks
-  Json init_containers = Json::array();       // run to success before the service's container
+  std::vector<std::string> depends_on;   // resources the ECS service must wait for
+  Json load_balancers = Json::array();   // AWS::ECS::Service LoadBalancers entries
+  Json security_groups = Json::array();  // of the service's networks
+  Json init_containers = Json::array();  // run to success before the service's container
+  // Init containers the service's container waits for with another condition than SUCCESS
+  // (e.g. COMPLETE: exited, whatever the code), by container name.
+  std::map<std::string, std::string> init_conditions;
   Json volumes = Json::array();               // task definition Volumes
   Json mount_points = Json::array();          // the service container's MountPoints
   Json execution_statements = Json::array();  // IAM statements for the execution role

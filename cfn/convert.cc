@@ -3,6 +3,7 @@
 
 #include "cfn/convert.h"
 
+#include <set>
 #include <utility>
 
 #include "cfn/autoscaling.h"
@@ -15,6 +16,7 @@
 #include "cfn/project_resources.h"
 #include "cfn/secrets.h"
 #include "cfn/service.h"
+#include "cfn/task_files.h"
 #include "cfn/volumes.h"
 
 namespace ecsync::cfn {
@@ -27,8 +29,13 @@ base::Result<Conversion> ConvertProject(const compose::Project& project,
     ctx.tmpl.AddParameter(name, std::move(definition));
   }
   for (const PlannedService& service : plan.services) ctx.parts[service.service->name];
+  std::set<std::string> delivered_configs;
+  for (const auto& [service, files] : options.files) {
+    delivered_configs.insert(files.configs.begin(), files.configs.end());
+  }
   for (const auto& [name, config] : project.configs) {
     (void)config;
+    if (delivered_configs.count(name) != 0) continue;
     ctx.warnings.push_back("config \"" + name +
                            "\" left out: ECS has no configs; bake the file into the image or "
                            "use a secret");
@@ -38,6 +45,7 @@ base::Result<Conversion> ConvertProject(const compose::Project& project,
   ECSYNC_RETURN_IF_ERROR(AddLoadBalancing(ctx));
   ECSYNC_RETURN_IF_ERROR(AddSecrets(ctx));
   ECSYNC_RETURN_IF_ERROR(AddVolumes(ctx));
+  ECSYNC_RETURN_IF_ERROR(AddTaskFiles(ctx));
   ECSYNC_RETURN_IF_ERROR(AddCapacity(ctx));
   ECSYNC_RETURN_IF_ERROR(AddProjectResources(ctx));
   ECSYNC_RETURN_IF_ERROR(AddServices(ctx));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -17,6 +18,41 @@ namespace ecsync::cfn {
 struct ExistingLoadBalancer {
   std::string arn;
   std::string type;  // "application" or "network" (ELBv2's Type)
+};
+
+// The image of the init container that writes repository files into their volumes: a
+// busybox (sh, base64 and tar are all it needs) from ECR Public, so that pulls meet no
+// Docker Hub limit. The task must be able to pull it (a public IP or a NAT gateway, as for
+// any public image). It is a tag, not a digest: ConvertOptions::files_image pins it.
+inline constexpr char kDefaultFilesImage[] = "public.ecr.aws/docker/library/busybox:1.36";
+
+// The most base64 text of file bundles one task definition carries inline. ECS refuses a task
+// definition over 64 KiB; half of it is left for everything else (the containers, their
+// environment, the secrets' script), which is rarely more than a few KiB.
+inline constexpr size_t kMaxInlineBundleBytes = 32 * 1024;
+
+// One task-scoped volume (the task's ephemeral storage) that the files init container fills.
+struct FilesVolume {
+  // The directory the service's container mounts it at (absolute).
+  std::string container_path;
+  // Copy what the service's image holds at container_path into the volume first: a file
+  // mounted into a directory of the image (/etc/nginx/nginx.conf) must not hide the rest of
+  // that directory (mime.types).
+  bool seed_from_image = false;
+  bool read_only = false;  // in the service's container
+};
+
+// The repository files (bind mounts of paths inside the repository, and configs) one service
+// sees, as reconcile/repository_files.h reads them at the deployed commit.
+struct ServiceFiles {
+  std::vector<FilesVolume> volumes;
+  // A ustar archive (artifacts/ustar.h) in base64: volume n's files below the top-level
+  // directory "n". Deterministic, so unchanged files leave the task definition unchanged.
+  std::string archive_base64;
+  // The compose bind mounts (targets) and configs (names) delivered this way; bind mounts not
+  // listed are left out with a warning, as before.
+  std::vector<std::string> bind_targets;
+  std::vector<std::string> configs;
 };
 
 struct ConvertOptions {
@@ -55,6 +91,11 @@ struct ConvertOptions {
   // IDs among existing_file_systems that already have mount targets the template must not
   // create again (mount targets not owned by this stack).
   std::set<std::string> file_systems_with_mount_targets;
+  // Compose service name -> the repository files it mounts (see ServiceFiles).
+  std::map<std::string, ServiceFiles> files;
+  // The image of the init container that writes them (see kDefaultFilesImage); a digest
+  // reference ("...@sha256:...") pins it.
+  std::string files_image = kDefaultFilesImage;
 };
 
 // A file- or environment-backed compose secret whose value the template takes as a NoEcho

@@ -82,6 +82,14 @@ std::string SecretsContainerName(std::string_view service) {
   return LogicalIdPart(service) + "_Secrets_InitContainer";
 }
 
+std::string FilesContainerName(std::string_view service) {
+  return LogicalIdPart(service) + "_Files_InitContainer";
+}
+
+std::string FilesSeedContainerName(std::string_view service, size_t volume) {
+  return LogicalIdPart(service) + "_Files" + std::to_string(volume) + "Seed_InitContainer";
+}
+
 std::string RedirectListenerId(uint32_t port) {
   return "HTTP" + std::to_string(port) + "RedirectListener";
 }

@@ -4,6 +4,7 @@
 // integration so that a stack created by `docker compose up` on ECS keeps its resources
 // when ecsync takes it over. Pure functions; thread-safe.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -62,6 +63,11 @@ std::string ScalableTargetId(std::string_view service);      // "SimpleScalableT
 std::string ScalingPolicyId(std::string_view service);       // "SimpleScalingPolicy"
 std::string AutoScalingRoleId(std::string_view service);     // "SimpleAutoScalingRole"
 std::string SecretsContainerName(std::string_view service);  // "Simple_Secrets_InitContainer"
+// The containers that put repository files into place (cfn/task_files.h): one writer, and one
+// seed per volume that starts from the image's directory.
+std::string FilesContainerName(std::string_view service);  // "Simple_Files_InitContainer"
+std::string FilesSeedContainerName(std::string_view service,
+                                   size_t volume);  // "Simple_Files0Seed_InitContainer"
 // An HTTP listener on `port` that redirects to the HTTPS listener (443, or the one HTTPS port).
 std::string RedirectListenerId(uint32_t port);  // "HTTP80RedirectListener"
 

@@ -95,8 +95,14 @@ base::Result<Json> MainContainer(Context& ctx, const PlannedService& planned, bo
                          .Add("ContainerName", ResolvConfContainerName(service.name))
                          .Take());
   for (const Json& init : parts.init_containers) {
-    depends.push_back(
-        Obj().Add("Condition", "SUCCESS").Add("ContainerName", init.at("Name")).Take());
+    const std::string name = init.at("Name").get<std::string>();
+    auto condition = parts.init_conditions.find(name);
+    depends.push_back(Obj()
+                          .Add("Condition", condition == parts.init_conditions.end()
+                                                ? "SUCCESS"
+                                                : condition->second)
+                          .Add("ContainerName", name)
+                          .Take());
   }
   main.Add("DependsOn", std::move(depends));
   if (!service.labels.empty()) main.Add("DockerLabels", service.labels);

@@ -1,5 +1,6 @@
 #include "cfn/volumes.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -47,6 +48,14 @@ class Volumes {
   }
 
  private:
+  // True when the bind mount at `target` is a copy of repository files (cfn/task_files.h).
+  bool Delivered(const std::string& service, const std::string& target) const {
+    auto it = ctx_.options.files.find(service);
+    if (it == ctx_.options.files.end()) return false;
+    const std::vector<std::string>& targets = it->second.bind_targets;
+    return std::find(targets.begin(), targets.end(), target) != targets.end();
+  }
+
   base::Status AddServiceMounts(const PlannedService& planned,
                                 std::map<std::string, VolumeUse>& uses) {
     const compose::Service& service = *planned.service;
@@ -71,6 +80,7 @@ class Volumes {
         add_scratch(mount.target, mount.read_only);
         continue;
       }
+      if (mount.type == "bind" && Delivered(service.name, mount.target)) continue;
       if (mount.type != "volume") {
         ctx_.warnings.push_back(where + ": " + mount.type + " mount of " + mount.source +
                                 " left out: ECS tasks cannot reach files on the machine that "

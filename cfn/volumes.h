@@ -9,8 +9,9 @@
 // ConvertOptions::existing_file_systems re-attaches that retained `fs-…`: no file system
 // resource, but the same mount targets as a new one unless its ID is in
 // file_systems_with_mount_targets. Anonymous volumes and tmpfs
-// become task-scoped volumes (the task's ephemeral storage); bind mounts of host paths
-// cannot be honoured and are left out with a warning.
+// become task-scoped volumes (the task's ephemeral storage). Bind mounts of repository
+// files listed in ConvertOptions::files are cfn/task_files.h's; other bind mounts cannot be
+// honoured and are left out with a warning.
 //
 // REQUIRES: AddNetworks ran (mount targets join the services' security groups).
 

@@ -1,15 +1,21 @@
 #include "compose/ecs_check.h"
 
 #include <string>
+#include <utility>
+
+#include "base/path.h"
 
 namespace ecsync::compose {
 
 namespace {
 
+using base::IsInside;
+
 class EcsChecker {
  public:
-  EcsChecker(std::vector<Diagnostic>* warnings, const EcsCheckOptions& options)
-      : warnings_(warnings), options_(options) {}
+  EcsChecker(std::string root_dir, std::vector<Diagnostic>* warnings,
+             const EcsCheckOptions& options)
+      : root_dir_(std::move(root_dir)), warnings_(warnings), options_(options) {}
 
   void Service(const compose::Service& s) {
     const std::string p = "services." + s.name;
@@ -69,10 +75,18 @@ class EcsChecker {
       const ServiceVolume& v = s.volumes[i];
       const std::string vp = p + ".volumes[" + std::to_string(i) + "]";
       if (v.type == "bind") {
-        Error(v.location, vp,
-              "bind mount of " + v.source +
-                  " cannot run on Fargate (there is no host file system); use a named volume "
-                  "(backed by EFS) or bake the files into the image");
+        if (!IsInside(root_dir_, v.source)) {
+          Error(v.location, vp,
+                "bind mount of " + v.source +
+                    ": a path on the host, which a Fargate task cannot reach (only files inside "
+                    "the repository are delivered); use a named volume (backed by EFS) or bake "
+                    "the files into the image");
+        } else if (!v.read_only) {
+          Warn(v.location, vp,
+               "bind mount of " + v.source +
+                   " is a copy of the repository's files; changes are lost when the task stops "
+                   "(add :ro or read_only: true to say it is read-only)");
+        }
       } else if (v.type == "tmpfs") {
         // Mapped by the converter: a task-scoped scratch volume at the target.
       } else if (v.type != "volume") {
@@ -173,6 +187,7 @@ class EcsChecker {
     if (condition) Warn(at, path, "ignored on ECS: " + what);
   }
 
+  std::string root_dir_;
   std::vector<Diagnostic>* warnings_;
   EcsCheckOptions options_;
   std::vector<Diagnostic> errors_;
@@ -182,7 +197,7 @@ class EcsChecker {
 
 base::Status CheckEcs(const Project& project, std::vector<Diagnostic>* warnings,
                       const EcsCheckOptions& options) {
-  EcsChecker checker(warnings, options);
+  EcsChecker checker(project.root_dir, warnings, options);
   for (const Service& service : project.services) checker.Service(service);
   for (const auto& [name, network] : project.networks) {
     if (!network.driver.empty() || !network.ipam_config.empty()) {

@@ -2,11 +2,12 @@
 
 // Which parts of a compose project Amazon ECS on Fargate cannot honour. Nothing is dropped
 // silently: each such attribute is reported once, with its file:line and key, as
-//  - an error when ignoring it would change what the application does (bind mounts, a
-//    published port different from its target, network_mode other than awsvpc, build without
+//  - an error when ignoring it would change what the application does (bind mounts of host
+//    paths, i.e. outside Project::root_dir, network_mode other than awsvpc, build without
 //    image, privileged, devices, host IPC/PID, volumes_from, extra_hosts, global mode, ...);
 //  - a warning when ECS can safely run without it (container_name, hostname, links, dns,
-//    restart policies, update_config, placement, sysctls, tmpfs, legacy cpus/mem_limit, ...).
+//    restart policies, update_config, placement, sysctls, tmpfs, legacy cpus/mem_limit, a
+//    writable bind mount of repository files, which is a copy, ...).
 
 #include <vector>
 

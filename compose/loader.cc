@@ -122,6 +122,7 @@ class ProjectLoader {
     project.name = std::move(name);
     project.files = files_;
     project.working_dir = working_dir_.empty() ? "." : working_dir_;
+    project.root_dir = context.root_dir;
     ECSYNC_RETURN_IF_ERROR(ApplyProfiles(&project));
     for (Service& service : project.services) {
       ECSYNC_RETURN_IF_ERROR(ReadEnvFiles(&service, &project.warnings));

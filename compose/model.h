@@ -382,6 +382,11 @@ struct Project {
   const Service* FindService(const std::string& name) const;
 
   std::string working_dir;  // the project directory paths are resolved against
+  // The folder the project's files are confined to, in the same form as working_dir: the
+  // repository's root (the enclosing git work tree on disk), or working_dir when there is
+  // none. A bind mount whose source lies inside it is a copy of repository files
+  // (docs/files.md); any other bind source is a host path. Empty when not loaded.
+  std::string root_dir;
   std::map<std::string, NetworkConfig> networks;
   std::map<std::string, VolumeConfig> volumes;
   std::map<std::string, FileObjectConfig> secrets;

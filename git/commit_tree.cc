@@ -98,7 +98,8 @@ base::Result<std::optional<TreeObject>> ResolvePath(git_repository* repo, const 
                                 "'); submodules are not read");
     }
     if (mode == GIT_FILEMODE_TREE) {
-      if (remaining.empty()) return std::optional<TreeObject>(TreeObject{GIT_OBJECT_TREE, *oid});
+      if (remaining.empty())
+        return std::optional<TreeObject>(TreeObject{GIT_OBJECT_TREE, *oid, GIT_FILEMODE_TREE});
       git_tree* raw_tree = nullptr;
       int rc = git_tree_lookup(&raw_tree, repo, oid);
       if (rc != 0)
@@ -110,9 +111,10 @@ base::Result<std::optional<TreeObject>> ResolvePath(git_repository* repo, const 
     bool last = std::all_of(remaining.begin(), remaining.end(),
                             [](const std::string& p) { return p.empty() || p == "."; });
     if (!last) return std::optional<TreeObject>();
-    return std::optional<TreeObject>(TreeObject{GIT_OBJECT_BLOB, *oid});
+    return std::optional<TreeObject>(TreeObject{GIT_OBJECT_BLOB, *oid, mode});
   }
-  return std::optional<TreeObject>(TreeObject{GIT_OBJECT_TREE, *git_tree_id(current())});
+  return std::optional<TreeObject>(
+      TreeObject{GIT_OBJECT_TREE, *git_tree_id(current()), GIT_FILEMODE_TREE});
 }
 
 base::Result<std::vector<std::string>> ListTreeFiles(git_tree* tree, const std::string& what) {

@@ -41,6 +41,7 @@ using internal::ListTreeFiles;
 using internal::LookupCommit;
 using internal::OidHex;
 using internal::OpenOrCreate;
+using internal::ReadTreeFiles;
 using internal::RecordOrigin;
 using internal::RemoteAuth;
 using internal::RemotePtr;
@@ -258,6 +259,16 @@ base::Result<std::vector<std::string>> LibGit2Source::ListFiles(const std::strin
   }
   std::sort(files.begin(), files.end());
   return files;
+}
+
+base::Result<std::optional<std::vector<TreeFile>>> LibGit2Source::ReadTree(
+    const std::string& url, const std::string& commit, const std::string& path, size_t max_bytes) {
+  ECSYNC_ASSIGN_OR_RETURN(std::string normal, base::NormalizeRepositoryPath(path));
+  ECSYNC_ASSIGN_OR_RETURN(std::unique_ptr<OpenEntry> entry, OpenForRead(*this, url, commit));
+  git_repository* repo = entry->repo.get();
+  ECSYNC_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(repo, commit, entry->url.display));
+  ECSYNC_ASSIGN_OR_RETURN(TreePtr root, CommitTree(c.get()));
+  return ReadTreeFiles(repo, root.get(), normal, max_bytes);
 }
 
 base::Result<std::vector<std::string>> LibGit2Source::ChangedPaths(const std::string& url,

@@ -95,6 +95,12 @@ class LibGit2Source final : public GitSource {
                                                       const std::string& from_commit,
                                                       const std::string& to_commit) override;
 
+  // See GitSource.
+  base::Result<std::optional<std::vector<TreeFile>>> ReadTree(const std::string& url,
+                                                              const std::string& commit,
+                                                              const std::string& path,
+                                                              size_t max_bytes) override;
+
   // The cache entry directory this source uses for `url`. kInvalid for a malformed URL.
   base::Result<std::string> CacheEntryDir(const std::string& url) const;
   // See GitSource: the cache entry (CacheEntryDir).

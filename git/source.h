@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "git/tree_files.h"
 
 namespace ecsync::git {
 
@@ -46,6 +47,17 @@ class GitSource {
   // IDs an image tag hashes). Only read from it. The default implementation reports
   // kInternal.
   virtual base::Result<std::string> LocalRepository(const std::string& url);
+
+  // What `path` (repository-relative) holds at `commit`: the file itself (one TreeFile with
+  // path ""), or the directory and every directory and file below it, sorted by path, with
+  // symbolic links inside the repository followed. nullopt when nothing is there. kInvalid
+  // for a link that leads outside the repository or to nothing, a submodule, or more than
+  // `max_bytes` of content in total. Same preconditions as ReadFile. The default
+  // implementation reports kInternal.
+  virtual base::Result<std::optional<std::vector<TreeFile>>> ReadTree(const std::string& url,
+                                                                      const std::string& commit,
+                                                                      const std::string& path,
+                                                                      size_t max_bytes);
 };
 
 }  // namespace ecsync::git

@@ -11,6 +11,7 @@
 #include "compose/loader.h"
 #include "reconcile/git_file_reader.h"
 #include "reconcile/project_network.h"
+#include "reconcile/repository_files.h"
 #include "reconcile/retained_file_systems.h"
 #include "reconcile/stack_tags.h"
 
@@ -144,6 +145,12 @@ base::Result<Desired> RenderDesired(const ReconcileOptions& options, git::GitSou
     ECSYNC_RETURN_IF_ERROR(UseBuiltImages(options, git, targets, sink, &*project, &desired));
     if (!desired.missing_images.empty() && !options.render_without_images) return desired;
   }
+  // Repository files the containers mount, read at this revision (docs/files.md).
+  auto files = RepositoryFilesFor(
+      *project, options.environment, [&](const std::string& path, size_t max_bytes) {
+        return git.ReadTree(options.repo_url, desired.revision, path, max_bytes);
+      });
+  if (!files.ok()) return Rejected(files.status().message(), desired.revision);
   ECSYNC_ASSIGN_OR_RETURN(
       cfn::ConvertOptions network,
       ResolveProjectNetwork(targets.ec2, targets.elbv2, options.network, *project));
@@ -156,6 +163,7 @@ base::Result<Desired> RenderDesired(const ReconcileOptions& options, git::GitSou
                                   "; the deployed stack is left as it is)");
     }
   }
+  network.files = std::move(*files);
   auto conversion = cfn::ConvertProject(*project, network);
   if (!conversion.ok()) return Rejected(conversion.status().message(), desired.revision);
   for (const std::string& warning : conversion->warnings) {
@@ -229,6 +237,9 @@ base::Result<std::string> RenderLocal(const LocalRender& request,
   if (request.images.enabled()) {
     ECSYNC_RETURN_IF_ERROR(NameLocalImages(request, reader, &project, warn).status());
   }
+  // Repository files the containers mount, as committed (docs/files.md).
+  ECSYNC_ASSIGN_OR_RETURN(auto files, RepositoryFilesFor(project, request.environment,
+                                                         WorkTreeReader(project.root_dir)));
   cfn::ConvertOptions network = request.network;
   if (request.connect) {
     // As a deployment would: x-aws-vpc, x-aws-loadbalancer by name, the default VPC and its
@@ -241,6 +252,7 @@ base::Result<std::string> RenderLocal(const LocalRender& request,
         "pass both --vpc-id and --subnet-ids, or neither (the template then takes VpcId and "
         "SubnetIds parameters)");
   }
+  network.files = std::move(files);
   ECSYNC_ASSIGN_OR_RETURN(nlohmann::ordered_json tmpl, cfn::Convert(project, network));
   return request.yaml ? cfn::ToYaml(tmpl) : cfn::ToJson(tmpl);
 }

@@ -296,10 +296,11 @@ TEST(Ecs, ErrorsForWhatChangesBehaviourWarningsForTheRest) {
   options.ecs_check = true;
   const std::string error = LoadError({{"compose.yaml",
                                         "services:\n  web:\n    image: a\n    ports: ['8080:80']\n"
-                                        "    volumes: ['./data:/data']\n    network_mode: host\n"
+                                        "    volumes: ['/srv/data:/data']\n    network_mode: host\n"
                                         "  builder:\n    build: .\n"}},
                                       options);
-  EXPECT_THAT(error, HasSubstr("compose.yaml:5:15: services.web.volumes[0]: bind mount"));
+  EXPECT_THAT(error, HasSubstr("compose.yaml:5:15: services.web.volumes[0]: bind mount of "
+                               "/srv/data: a path on the host"));
   EXPECT_THAT(error, HasSubstr("services.web.network_mode: network_mode \"host\""));
   EXPECT_THAT(error, HasSubstr("services.builder.build: ECS cannot build images"));
 
