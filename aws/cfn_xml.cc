@@ -137,6 +137,7 @@ void AddTemplateParams(QueryParams* params, const std::string& template_body,
     params->emplace_back("TemplateBody", template_body);
   }
   std::vector<std::pair<std::string, std::string>> keyed;
+  keyed.reserve(parameters.size());
   for (const Parameter& p : parameters) keyed.emplace_back(p.key, p.value);
   AddPairList(params, "Parameters", "ParameterKey", "ParameterValue", keyed, kCfn);
   AddPairList(params, "Tags", "Key", "Value", {tags.begin(), tags.end()}, kCfn);

@@ -54,7 +54,9 @@ ProviderPtr Refreshing(CredentialsProvider::Fetch fetch, const Context& ctx) {
 }
 
 ProviderPtr Fixed(Credentials credentials, const Context& ctx) {
-  return Refreshing([credentials] { return base::Result<Credentials>(credentials); }, ctx);
+  return Refreshing(
+      [credentials = std::move(credentials)] { return base::Result<Credentials>(credentials); },
+      ctx);
 }
 
 std::string DefaultSessionName(base::Clock* clock) {

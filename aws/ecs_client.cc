@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <span>
 
 #include "aws/json_protocol.h"
 #include "aws/paging.h"
@@ -34,8 +35,9 @@ base::Status CallInBatches(AwsClient& client, const std::string& operation, Json
                            const char* field, const std::vector<std::string>& items,
                            size_t batch_size, const std::function<void(const Json&)>& on_output) {
   for (size_t i = 0; i < items.size(); i += batch_size) {
-    size_t end = std::min(items.size(), i + batch_size);
-    input[field] = std::vector<std::string>(items.begin() + i, items.begin() + end);
+    std::span<const std::string> batch =
+        std::span(items).subspan(i, std::min(batch_size, items.size() - i));
+    input[field] = std::vector<std::string>(batch.begin(), batch.end());
     ECSYNC_ASSIGN_OR_RETURN(Json output, client.CallJson(kEcsService, operation, input));
     on_output(output);
   }

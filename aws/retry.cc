@@ -51,7 +51,7 @@ bool IsTransientStatus(int http_status) {
 }
 
 RetryPolicy::RetryPolicy(RetryOptions options)
-    : options_(std::move(options)),
+    : options_(options),
       tokens_(options_.quota_capacity),
       rng_(options_.jitter_seed != 0 ? options_.jitter_seed : std::random_device{}()) {}
 

@@ -297,6 +297,7 @@ base::Result<std::vector<Stack>> StackFiles::DescribeStacks() {
   std::lock_guard<std::mutex> lock(mu_);
   ECSYNC_ASSIGN_OR_RETURN(std::vector<StackRecord> records, LoadAllLive());
   std::vector<Stack> stacks;
+  stacks.reserve(records.size());
   for (const StackRecord& record : records) stacks.push_back(record.ToStack());
   return stacks;
 }

@@ -45,6 +45,7 @@ base::Status CannotUpdate(const StackRecord& record) {
 
 std::vector<StoredParameter> Masked(const std::vector<ResolvedParameter>& parameters) {
   std::vector<StoredParameter> out;
+  out.reserve(parameters.size());
   for (const ResolvedParameter& p : parameters) {
     out.push_back({p.key, p.no_echo ? kMaskedValue : p.value, p.no_echo});
   }

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdint>
 #include <set>
+#include <string_view>
 
 #include "base/strings.h"
 
@@ -42,9 +43,10 @@ Json PlainScalar(const std::string& text) {
   }
   if (text == "true" || text == "True" || text == "TRUE") return true;
   if (text == "false" || text == "False" || text == "FALSE") return false;
-  size_t start = (text[0] == '-' || text[0] == '+') ? 1 : 0;
-  if (start < text.size() && text.size() - start <= 18 &&
-      std::all_of(text.begin() + start, text.end(),
+  const size_t sign = (text[0] == '-' || text[0] == '+') ? 1 : 0;
+  const std::string_view digits = std::string_view(text).substr(sign);
+  if (!digits.empty() && digits.size() <= 18 &&
+      std::all_of(digits.begin(), digits.end(),
                   [](unsigned char c) { return std::isdigit(c) != 0; })) {
     return static_cast<int64_t>(std::stoll(text));
   }

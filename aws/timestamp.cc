@@ -49,7 +49,8 @@ bool Expect(std::string_view text, size_t* pos, char c) {
 system_clock::time_point Compose(int year, int month, int day, int hour, int minute, int second,
                                  std::chrono::nanoseconds fraction, int offset_seconds) {
   int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
+  int64_t secs =
+      days * 86400 + int64_t{hour} * 3600 + int64_t{minute} * 60 + second - offset_seconds;
   return system_clock::time_point(
       std::chrono::duration_cast<system_clock::duration>(std::chrono::seconds(secs) + fraction));
 }

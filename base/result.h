@@ -94,7 +94,10 @@ class [[nodiscard]] Result {
 // `ECSYNC_ASSIGN_OR_RETURN(auto x, F());` declares x from F()'s value or returns its error.
 #define ECSYNC_ASSIGN_OR_RETURN(lhs, expr) \
   ECSYNC_ASSIGN_OR_RETURN_IMPL_(ECSYNC_CONCAT_(ecsync_result_, __LINE__), lhs, expr)
+// `tmp` is a name and `lhs` a declaration: neither can be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define ECSYNC_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                                  \
   if (!tmp.ok()) return tmp.status();                 \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)

@@ -21,15 +21,17 @@ struct GpuInstance {
   int64_t memory_mib;
 };
 
+constexpr int64_t kMibPerGib = 1024;
+
 // g4dn sizes (NVIDIA T4, x86_64 only), smallest first; memory as sold, not as ECS registers it.
 constexpr std::array<GpuInstance, 7> kG4dn = {{
-    {"g4dn.xlarge", 1, 4, 16 * 1024},
-    {"g4dn.2xlarge", 1, 8, 32 * 1024},
-    {"g4dn.4xlarge", 1, 16, 64 * 1024},
-    {"g4dn.8xlarge", 1, 32, 128 * 1024},
-    {"g4dn.12xlarge", 4, 48, 192 * 1024},
-    {"g4dn.16xlarge", 1, 64, 256 * 1024},
-    {"g4dn.metal", 8, 96, 384 * 1024},
+    {"g4dn.xlarge", 1, 4, 16 * kMibPerGib},
+    {"g4dn.2xlarge", 1, 8, 32 * kMibPerGib},
+    {"g4dn.4xlarge", 1, 16, 64 * kMibPerGib},
+    {"g4dn.8xlarge", 1, 32, 128 * kMibPerGib},
+    {"g4dn.12xlarge", 4, 48, 192 * kMibPerGib},
+    {"g4dn.16xlarge", 1, 64, 256 * kMibPerGib},
+    {"g4dn.metal", 8, 96, 384 * kMibPerGib},
 }};
 
 // The value of `node.<key> == value` among the placement constraints, or "".

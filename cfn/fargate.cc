@@ -58,7 +58,7 @@ base::Result<TaskSize> SmallestFargateTaskSize(std::optional<double> cpus,
       return base::InvalidError("memory must not be negative, got " +
                                 std::to_string(*memory_bytes));
     }
-    constexpr int64_t kMiB = 1024 * 1024;
+    constexpr int64_t kMiB = int64_t{1024} * 1024;
     want_mib = *memory_bytes / kMiB + (*memory_bytes % kMiB != 0 ? 1 : 0);
   }
   for (const TaskSize& size : FargateTaskSizes()) {

@@ -250,7 +250,7 @@ void Rewrite(Json& value, const Replace& replace, const NameOf& name_of) {
   if (!value.is_object()) return;
   if (value.size() == 1) {
     auto it = value.begin();
-    const std::string key = it.key();
+    const std::string& key = it.key();
     Json& arg = it.value();
     if (key == "Ref" && arg.is_string()) {
       std::optional<Json> with = replace(Reference{arg.get<std::string>(), ""});
@@ -479,6 +479,7 @@ void Splitter::Group() {
     display.emplace(part, name);
   }
   std::vector<std::string> parts;
+  parts.reserve(display.size());
   for (const auto& [part, name] : display) parts.push_back(part);
   std::stable_sort(parts.begin(), parts.end(),
                    [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
@@ -972,6 +973,7 @@ Json Splitter::AssembleParent() {
   Json out = Json::object();
   for (auto it = tmpl_.begin(); it != tmpl_.end(); ++it) {
     if (it.key() == "Resources") {
+      // NOLINTNEXTLINE(bugprone-use-after-move): an object's keys are unique, so this runs once.
       AppendMember(out, "Resources", std::move(resources));
     } else if (it.key() == "Outputs") {
       AppendMember(out, "Outputs", parent_outputs_);

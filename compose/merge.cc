@@ -1,5 +1,6 @@
 #include "compose/merge.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -175,21 +176,18 @@ void MergeTrees(YamlNode* base, YamlNode&& over, const std::string& rule_path) {
     const bool unique = HasUniqueItems(rule_path);
     for (YamlNode& item : over.items) {
       const std::string key = unique ? ItemKey(item, rule_path) : "";
-      bool merged = false;
+      auto existing = base->items.end();
       if (!key.empty()) {
-        for (YamlNode& existing : base->items) {
-          if (ItemKey(existing, rule_path) == key) {
-            if (existing.IsMapping() && item.IsMapping()) {
-              MergeTrees(&existing, std::move(item), rule_path + "[]");
-            } else {
-              existing = std::move(item);
-            }
-            merged = true;
-            break;
-          }
-        }
+        existing = std::find_if(base->items.begin(), base->items.end(),
+                                [&](const YamlNode& e) { return ItemKey(e, rule_path) == key; });
       }
-      if (!merged) base->items.push_back(std::move(item));
+      if (existing == base->items.end()) {
+        base->items.push_back(std::move(item));
+      } else if (existing->IsMapping() && item.IsMapping()) {
+        MergeTrees(&*existing, std::move(item), rule_path + "[]");
+      } else {
+        *existing = std::move(item);
+      }
     }
     return;
   }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
 
 namespace ecsync::compose {
 
@@ -178,7 +179,8 @@ std::vector<std::string> SplitDocuments(const std::string& content) {
   if (has_content || ranges.empty()) ranges.emplace_back(start, content.size());
   std::vector<std::string> documents;
   for (const auto& [from, to] : ranges) {
-    std::string document(std::count(content.begin(), content.begin() + from, '\n'), '\n');
+    const std::string_view before = std::string_view(content).substr(0, from);
+    std::string document(std::count(before.begin(), before.end(), '\n'), '\n');
     document.append(content, from, to - from);
     documents.push_back(std::move(document));
   }
@@ -190,8 +192,8 @@ base::Result<std::vector<YamlNode>> ParseDocuments(const std::string& content,
   const SourceLocation start{file, 1, 1};
   if (content.size() > kMaxYamlBytes) {
     return ErrorAt(start, "",
-                   "the file is larger than " + std::to_string(kMaxYamlBytes / (1024 * 1024)) +
-                       " MiB; split it");
+                   "the file is larger than " +
+                       std::to_string(kMaxYamlBytes / (size_t{1024} * 1024)) + " MiB; split it");
   }
   try {
     std::vector<YAML::Node> roots;

@@ -15,7 +15,7 @@ namespace ecsync::compose {
 
 struct YamlEntry;
 
-inline constexpr size_t kMaxYamlBytes = 16 * 1024 * 1024;
+inline constexpr size_t kMaxYamlBytes = size_t{16} * 1024 * 1024;
 inline constexpr size_t kMaxYamlNodes = 250'000;
 inline constexpr int kMaxYamlDepth = 100;
 

@@ -496,7 +496,7 @@ base::Status ParseRepository(const YamlNode& node, const std::string& path, cons
 }
 
 base::Status ParseRepositories(const ConfigMapping& top, const Sources& sources, Config* config) {
-  const char kNone[] =
+  constexpr char kNone[] =
       "no repositories; add at least one under repositories: with a url and projects (see "
       "docs/configuration.md)";
   const YamlNode* list = top.Find("repositories");

@@ -55,7 +55,8 @@ bool GlobMatch(const std::string& pattern, const std::string& path) {
   const std::vector<std::string_view> parts = Split(path);
   // matches[i][j]: globs[i..] matches parts[j..]. Filled from the end so each '**' looks at
   // answers already known: no exponential backtracking however many '**' there are.
-  std::vector<std::vector<char>> matches(globs.size() + 1, std::vector<char>(parts.size() + 1, 0));
+  std::vector<std::vector<unsigned char>> matches(globs.size() + 1,
+                                                  std::vector<unsigned char>(parts.size() + 1, 0));
   matches[globs.size()][parts.size()] = 1;
   for (size_t i = globs.size(); i-- > 0;) {
     for (size_t j = parts.size() + 1; j-- > 0;) {

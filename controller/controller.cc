@@ -27,7 +27,7 @@ WebhookTarget TargetOf(const config::RepositoryConfig& repo, const config::Webho
 using base::LogLevel;
 using std::chrono::milliseconds;
 
-Controller::Controller(config::Config config, ControllerDeps deps)
+Controller::Controller(const config::Config& config, ControllerDeps deps)
     : deps_(std::move(deps)),
       engine_(std::make_unique<reconcile::Engine>(deps_.targets, *deps_.clock)),
       recorder_(status_, deps_.metrics, *deps_.clock) {
@@ -143,7 +143,7 @@ void Controller::ApplyConfigLocked(const config::Config& config, bool initial) {
   state_.config = config;
 }
 
-void Controller::Reload(config::Config config) {
+void Controller::Reload(const config::Config& config) {
   {
     std::lock_guard<std::mutex> lock(state_.mu);
     ApplyConfigLocked(config, /*initial=*/false);

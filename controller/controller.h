@@ -56,7 +56,7 @@ struct OnceSummary {
 // Thread-safe. Start/Stop once each.
 class Controller {
  public:
-  Controller(config::Config config, ControllerDeps deps);
+  Controller(const config::Config& config, ControllerDeps deps);
   ~Controller();
   Controller(const Controller&) = delete;
   Controller& operator=(const Controller&) = delete;
@@ -71,7 +71,7 @@ class Controller {
   // project reconciled; projects that vanished from the configuration are forgotten (their
   // stacks stay). Another aws.vpc_id or aws.subnet_ids reconciles every project at once in
   // the new network. `concurrency` takes effect on restart.
-  void Reload(config::Config config);
+  void Reload(const config::Config& config);
 
   // The repositories whose URL matches one of `clone_urls` (by CloneUrlKey).
   std::vector<WebhookTarget> MatchRepositories(const std::vector<std::string>& clone_urls) const;

@@ -390,8 +390,9 @@ base::Result<ReconcileReport> DeleteAndWait(aws::CloudFormation& cfn, base::Cloc
   return report;
 }
 
-base::Result<ReconcileReport> Down(aws::CloudFormation& cfn, base::Clock& clock, ProgressSink sink,
-                                   const std::string& stack_name, const WaitOptions& wait) {
+base::Result<ReconcileReport> Down(aws::CloudFormation& cfn, base::Clock& clock,
+                                   const ProgressSink& sink, const std::string& stack_name,
+                                   const WaitOptions& wait) {
   ECSYNC_ASSIGN_OR_RETURN(aws::Stack stack, cfn.DescribeStack(stack_name));
   if (!IsManaged(stack.tags)) {
     return base::ConflictError("stack " + stack_name +

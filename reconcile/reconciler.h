@@ -109,8 +109,9 @@ class Reconciler {
 // `ecsync down`: deletes one stack ecsync manages and waits for it to go. kNotFound when it
 // does not exist; kConflict when ecsync did not create it (it is never touched then) or it
 // is a nested stack (which goes with its root).
-base::Result<ReconcileReport> Down(aws::CloudFormation& cfn, base::Clock& clock, ProgressSink sink,
-                                   const std::string& stack_name, const WaitOptions& wait);
+base::Result<ReconcileReport> Down(aws::CloudFormation& cfn, base::Clock& clock,
+                                   const ProgressSink& sink, const std::string& stack_name,
+                                   const WaitOptions& wait);
 
 // Deletes `stack` (a managed stack) and waits; the report says whether it went.
 base::Result<ReconcileReport> DeleteAndWait(aws::CloudFormation& cfn, base::Clock& clock,

@@ -12,7 +12,7 @@ using server::Response;
 
 constexpr char kJson[] = "application/json";
 // The admin endpoints take no request body worth more than this.
-constexpr size_t kAdminMaxBody = 64 * 1024;
+constexpr size_t kAdminMaxBody = size_t{64} * 1024;
 // Handlers are short (a webhook is parsed and verified in memory; status and metrics are
 // serialized from memory), so a few workers per listener suffice; more requests wait in a
 // bounded queue.

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <string>
 
 #include "base/utf8.h"
@@ -46,7 +47,7 @@ std::string NextCheck(const controller::RepositoryStatus& r) {
   if (r.consecutive_failures > 0) {
     text += " (retry after " + std::to_string(r.consecutive_failures) + " failure" +
             (r.consecutive_failures == 1 ? "" : "s") + ", backing off " +
-            std::to_string(static_cast<long long>(r.backoff_seconds + 0.5)) + " s)";
+            std::to_string(std::llround(r.backoff_seconds)) + " s)";
   }
   return text;
 }

@@ -351,6 +351,7 @@ TEST(CredentialsProvider, ManyThreadsShareOneFetch) {
       },
       &clock);
   std::vector<std::thread> threads;
+  threads.reserve(16);
   std::atomic<int> ok{0};
   for (int i = 0; i < 16; ++i) {
     threads.emplace_back([&] { ok += provider.Get().ok() ? 1 : 0; });

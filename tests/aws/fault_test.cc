@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <thread>
 
 #include "aws/cloudformation_client.h"
@@ -48,7 +50,8 @@ class DroppingServer {
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0)
+        << "bind: " << std::strerror(errno);
     socklen_t len = sizeof(addr);
     getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
     port_ = ntohs(addr.sin_port);
@@ -166,7 +169,7 @@ class FaultReplies {
   // Sends the request to `url` instead, through `http`.
   static testing::FakeHttpClient::Reply Redirect(std::shared_ptr<CurlHttpClient> http,
                                                  std::string url) {
-    return [http, url](const HttpRequest& request) {
+    return [http = std::move(http), url = std::move(url)](const HttpRequest& request) {
       HttpRequest redirected = request;
       redirected.url = url;
       return http->Send(redirected);
@@ -345,6 +348,7 @@ TEST_F(Faults, ManyThreadsShareOneClient) {
   auto cfn = Client(9);
   for (int i = 0; i < 8; ++i) Script({Fault::kThrottle});
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::atomic<int> ok{0};
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {

@@ -179,6 +179,7 @@ TEST(RateLimiter, ConcurrentCallersNeverTakeMoreThanTheBucketHolds) {
   RateLimiter limiter(1, 50, clock);
   std::atomic<int> granted{0};
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 100; ++i) {

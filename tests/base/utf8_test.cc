@@ -12,10 +12,9 @@ namespace {
 constexpr char kFffd[] = "\xEF\xBF\xBD";
 
 TEST(Utf8, ValidTextIsKept) {
-  for (const char* text : {"", "plain",
-                           "gr\xC3\xBC\xC3\x9F"
-                           "e",
-                           "\xE2\x82\xAC 5", "\xF0\x9F\x9A\x80 launch", "\xF4\x8F\xBF\xBF"}) {
+  // "grüße": its 'e' is written \x65, as a plain 'e' would extend the \x9F escape.
+  for (const char* text : {"", "plain", "gr\xC3\xBC\xC3\x9F\x65", "\xE2\x82\xAC 5",
+                           "\xF0\x9F\x9A\x80 launch", "\xF4\x8F\xBF\xBF"}) {
     EXPECT_TRUE(IsValidUtf8(text)) << text;
     EXPECT_EQ(SanitizeUtf8(text), text);
   }

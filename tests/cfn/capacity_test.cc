@@ -29,8 +29,8 @@ compose::Service Learner(int gpus) {
 }
 
 TEST(Capacity, InstanceMemoryLessWhatTheOsAndAgentKeep) {
-  EXPECT_EQ(GpuInstanceTaskMemoryMib(16 * 1024), 16384 - 984);  // 6 %, rounded up
-  EXPECT_EQ(GpuInstanceTaskMemoryMib(4096), 4096 - 512);        // at least 512 MiB
+  EXPECT_EQ(GpuInstanceTaskMemoryMib(int64_t{16} * 1024), 16384 - 984);  // 6 %, rounded up
+  EXPECT_EQ(GpuInstanceTaskMemoryMib(4096), 4096 - 512);                 // at least 512 MiB
 }
 
 TEST(Capacity, SmallestG4dnThatFits) {
@@ -41,7 +41,7 @@ TEST(Capacity, SmallestG4dnThatFits) {
   EXPECT_EQ(SmallestGpuInstanceType(1, 4, 16384), "g4dn.2xlarge");
   EXPECT_EQ(SmallestGpuInstanceType(1, 4, 32768), "g4dn.4xlarge");
   EXPECT_EQ(SmallestGpuInstanceType(2, 4, 8192), "g4dn.12xlarge");
-  EXPECT_EQ(SmallestGpuInstanceType(8, 96, 384 * 1024), "");
+  EXPECT_EQ(SmallestGpuInstanceType(8, 96, int64_t{384} * 1024), "");
   EXPECT_EQ(SmallestGpuInstanceType(16, 1, 1), "");
 }
 

@@ -8,7 +8,7 @@
 namespace ecsync::cfn {
 namespace {
 
-constexpr int64_t kMiB = 1024 * 1024;
+constexpr int64_t kMiB = int64_t{1024} * 1024;
 constexpr int64_t kGiB = 1024 * kMiB;
 
 TaskSize Size(std::optional<double> cpus, std::optional<int64_t> memory) {

@@ -29,7 +29,7 @@ std::string App(int replicas) {
 
 class Serve : public ::testing::Test {
  protected:
-  explicit Serve(std::map<std::string, std::string> moto_env = {}) : moto_(std::move(moto_env)) {}
+  explicit Serve(const std::map<std::string, std::string>& moto_env = {}) : moto_(moto_env) {}
 
   // Creates the repository (its first commit holds App(1)) and the git daemon serving it.
   void SetUpRepository() {
@@ -194,6 +194,7 @@ TEST_F(Serve, ABurstOfWebhooksCausesOneOrTwoReconciles) {
   std::string second = repo_->Commit("two replicas");
   std::atomic<int> accepted{0};
   std::vector<std::thread> senders;
+  senders.reserve(4);
   for (int t = 0; t < 4; ++t) {
     senders.emplace_back([&, t] {
       httplib::Client client("127.0.0.1", port_);
@@ -241,7 +242,7 @@ TEST_F(Serve, RefusedWebhooksChangeNothing) {
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 404);
 
-  std::string huge(100 * 1024, 'x');
+  std::string huge(size_t{100} * 1024, 'x');
   auto oversized = PostGitHub(huge, "d-3");
   ASSERT_TRUE(oversized);
   EXPECT_EQ(oversized->status, 413);

@@ -180,6 +180,7 @@ TEST(WorkQueue, NeverRunsOneKeyTwiceAtOnce) {
   });
   queue.Start();
   std::vector<std::thread> adders;
+  adders.reserve(3);
   std::atomic<bool> stop_adding{false};
   for (int t = 0; t < 3; ++t) {
     adders.emplace_back([&] {

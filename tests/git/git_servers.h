@@ -35,6 +35,7 @@ class LoopbackServer {
       int port = ecsync::testing::FreeLoopbackPort();
       std::vector<std::string> args = argv(port);
       std::vector<char*> argp;
+      argp.reserve(args.size() + 1);
       for (auto& a : args) argp.push_back(a.data());
       argp.push_back(nullptr);
       pid_t pid = fork();

@@ -343,6 +343,7 @@ TEST_F(LibGit2SourceTest, ConcurrentFetchesOfOneUrlAgree) {
   constexpr int kThreads = 4;
   std::vector<base::Result<std::string>> results(kThreads, base::InternalError("not run"));
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
       // Two sources over one cache directory still share the per-URL lock.

@@ -29,7 +29,7 @@ std::vector<AdvertisedRef> Refs() {
 }
 
 std::string Resolve(const std::string& ref,
-                    std::optional<std::string> head = std::string("refs/heads/main")) {
+                    const std::optional<std::string>& head = std::string("refs/heads/main")) {
   auto sha = ResolveAdvertisedRef(Refs(), head, ref, "git://h/r");
   return sha.ok() ? *sha : sha.status().ToString();
 }

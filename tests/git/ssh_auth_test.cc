@@ -17,6 +17,7 @@
 #include "tests/support/support.h"
 
 // LeakSanitizer reads this hook at start-up; only sanitizer builds call it.
+// NOLINTNEXTLINE(bugprone-reserved-identifier,readability-identifier-naming): the runtime's name.
 extern "C" const char* __lsan_default_suppressions() {
   return "leak:libssh2_knownhost_init\n"
          "leak:libssh2.so\n"

@@ -312,6 +312,7 @@ TEST(Metrics, ConcurrentCallsAreSafe) {
   std::atomic<int> scrapes{0};
   m.SetLongestRunningSource([&scrapes] { return static_cast<double>(scrapes.load()); });
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&m, &scrapes, t] {
       const std::string own = "p" + std::to_string(t);

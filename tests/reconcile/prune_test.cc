@@ -40,6 +40,7 @@ aws::Stack ManagedStack(const std::string& name, const std::string& source) {
 
 std::vector<std::string> Names(const std::vector<aws::Stack>& stacks) {
   std::vector<std::string> names;
+  names.reserve(stacks.size());
   for (const aws::Stack& stack : stacks) names.push_back(stack.name);
   return names;
 }

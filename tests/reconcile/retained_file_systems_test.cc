@@ -92,7 +92,7 @@ class RetainedFileSystemsTest : public aws::MotoClientsTest {
     auto conversion = cfn::ConvertProject(StoreProject(), options);
     EXPECT_TRUE(conversion.ok()) << conversion.status().ToString();
     if (!conversion.ok()) return "";
-    const std::string text = cfn::ToJson(conversion->tmpl);
+    std::string text = cfn::ToJson(conversion->tmpl);
     base::Status lint = testing::CfnLint(text);
     EXPECT_TRUE(lint.ok()) << lint.ToString() << "\n" << text;
     return text;
@@ -147,7 +147,7 @@ TEST_F(RetainedFileSystemsTest, RetainedFileSystemIsReattachedWithItsDataAndStay
   ASSERT_EQ(Create(kStack, first), "CREATE_COMPLETE");
   const std::vector<std::string> created = FileSystemIds();
   ASSERT_EQ(created.size(), 1u);
-  const std::string fs = created[0];
+  const std::string& fs = created[0];
 
   // While the stack owns its file system, the template keeps creating it.
   found = Find();

@@ -182,6 +182,7 @@ TEST_F(ListenerTest, TooManyOrTooLargeHeadersGet431AndMemoryStaysBounded) {
   // (what cpp-httplib accepted per line).
   const long before = testing::ResidentKiB();
   std::vector<std::thread> senders;
+  senders.reserve(4);
   std::atomic<int> answered{0};
   for (int i = 0; i < 4; ++i) {
     senders.emplace_back([&, i] {
@@ -217,6 +218,7 @@ TEST_F(ListenerTest, ConnectionsPerClientAreLimited) {
   options.max_connections_per_client = 4;
   Start(options);
   std::vector<std::unique_ptr<RawClient>> held;
+  held.reserve(4);
   for (int i = 0; i < 4; ++i) held.push_back(RawClient::Connect(listener_->port(), "127.0.0.5"));
   EXPECT_EQ(StatusOf(Get("/", "127.0.0.5")), 503);
   EXPECT_EQ(Refused("client_connection_limit"), 1);
@@ -228,6 +230,7 @@ TEST_F(ListenerTest, WhenFullTheLongestIdleConnectionMakesRoom) {
   options.max_connections = 8;
   Start(options);
   std::vector<std::unique_ptr<RawClient>> idle;
+  idle.reserve(8);
   for (int i = 0; i < 8; ++i) idle.push_back(RawClient::Connect(listener_->port(), "127.0.0.7"));
   EXPECT_EQ(StatusOf(Get("/", "127.0.0.8")), 200);
   EXPECT_TRUE(idle.front()->ClosedWithin(milliseconds(2000)));

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -28,6 +29,20 @@ extern char** environ;
 namespace ecsync::testing {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// Pointers into `strings` and a closing nullptr: an argv or envp for exec. `strings` must
+// outlive the result.
+std::vector<char*> NullTerminated(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (std::string& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
 
 std::string CorpusDir() {
   const char* dir = std::getenv("ECSYNC_CORPUS_DIR");
@@ -81,14 +96,11 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
   }
   for (const auto& [k, v] : env) merged[k] = v;
   std::vector<std::string> env_strings;
+  env_strings.reserve(merged.size());
   for (const auto& [k, v] : merged) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
+  std::vector<char*> envp = NullTerminated(env_strings);
   std::vector<std::string> args = argv;
-  std::vector<char*> argp;
-  for (auto& s : args) argp.push_back(s.data());
-  argp.push_back(nullptr);
+  std::vector<char*> argp = NullTerminated(args);
   std::string path_var = merged.count("PATH") ? merged["PATH"] : "/usr/bin:/bin";
 
   pid_t pid = fork();
@@ -147,7 +159,11 @@ int FreeLoopbackPort() {
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    const std::string error = std::strerror(errno);
+    close(fd);
+    throw std::runtime_error("bind to a loopback port failed: " + error);
+  }
   socklen_t len = sizeof(addr);
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   int port = ntohs(addr.sin_port);
@@ -189,7 +205,7 @@ bool MotoServer::StartFromZygote(const std::string& socket_path) {
   return true;
 }
 
-MotoServer::MotoServer(std::map<std::string, std::string> extra_env) {
+MotoServer::MotoServer(const std::map<std::string, std::string>& extra_env) {
   // Under ctest a zygote hands out servers (see tests/CMakeLists.txt); it cannot change a
   // server's environment, so servers that need one are started here as before.
   const char* zygote = std::getenv("ECSYNC_MOTO_ZYGOTE");
@@ -382,13 +398,9 @@ Process::Process(const std::vector<std::string>& argv,
     if (!env.contains(name)) env_strings.push_back(kv);
   }
   for (const auto& [name, value] : env) env_strings.push_back(name + "=" + value);
-  std::vector<char*> envp;
-  for (std::string& kv : env_strings) envp.push_back(kv.data());
-  envp.push_back(nullptr);
+  std::vector<char*> envp = NullTerminated(env_strings);
   std::vector<std::string> args = argv;
-  std::vector<char*> argp;
-  for (std::string& a : args) argp.push_back(a.data());
-  argp.push_back(nullptr);
+  std::vector<char*> argp = NullTerminated(args);
   int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   pid_t pid = fork();
   if (pid == 0) {

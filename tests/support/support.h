@@ -65,7 +65,7 @@ class MotoServer {
  public:
   // `extra_env` is added to moto's environment, e.g. INITIAL_NO_AUTH_ACTION_COUNT to turn on
   // IAM authentication after that many requests.
-  explicit MotoServer(std::map<std::string, std::string> extra_env = {});
+  explicit MotoServer(const std::map<std::string, std::string>& extra_env = {});
   ~MotoServer();
   MotoServer(const MotoServer&) = delete;
   MotoServer& operator=(const MotoServer&) = delete;

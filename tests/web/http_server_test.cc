@@ -54,7 +54,7 @@ class HttpServerTest : public ::testing::Test {
     deps.metrics = &metrics_;
     controller_ = std::make_unique<Controller>(config, deps);  // not started: no polling
     web::WebhookHandler::Options hooks;
-    hooks.max_body_bytes = 64 * 1024;
+    hooks.max_body_bytes = size_t{64} * 1024;
     hooks.requests_per_second = 1000;
     hooks.burst = 1000;
     webhooks_ = std::make_unique<web::WebhookHandler>(*controller_, &metrics_,
@@ -177,6 +177,7 @@ TEST_F(HttpServerTest, TooManyOrTooLargeHeadersGet431AndMemoryStaysBounded) {
   const long before = testing::ResidentKiB();
   std::atomic<int> refused{0};
   std::vector<std::thread> senders;
+  senders.reserve(4);
   for (int i = 0; i < 4; ++i) {
     senders.emplace_back([&, i] {
       auto client = RawClient::Connect(server_->port(), "127.0.0." + std::to_string(30 + i));
@@ -245,6 +246,7 @@ TEST_F(HttpServerTest, ConnectionsPerClientAreLimited) {
   options.max_connections_per_client = 8;
   Start(options);
   std::vector<std::unique_ptr<RawClient>> held;
+  held.reserve(8);
   for (int i = 0; i < 8; ++i) held.push_back(RawClient::Connect(server_->port(), "127.0.0.9"));
   EXPECT_EQ(StatusOf(Request(server_->port(), SignedPush("x"), milliseconds(2000), "127.0.0.9")),
             503);

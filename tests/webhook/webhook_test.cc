@@ -805,6 +805,7 @@ TEST(DeliveryLog, ConcurrentRedeliveriesAreAcceptedOnce) {
   DeliveryLog log(1000);
   std::atomic<int> fresh{0};
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 200; ++i) {
