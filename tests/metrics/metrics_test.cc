@@ -132,8 +132,9 @@ TEST(Metrics, ConditionIsOneHot) {
   EXPECT_EQ(LinesWith(text, "ecsync_project_condition{"),
             "ecsync_project_condition{condition=\"Ready\",project=\"web\"} 0\n"
             "ecsync_project_condition{condition=\"Reconciling\",project=\"web\"} 0\n"
-            "ecsync_project_condition{condition=\"Stalled\",project=\"web\"} 1\n");
-  // A word outside the three still gets exactly one series at 1, dropped when it changes.
+            "ecsync_project_condition{condition=\"Stalled\",project=\"web\"} 1\n"
+            "ecsync_project_condition{condition=\"WaitingForImages\",project=\"web\"} 0\n");
+  // A word outside the four still gets exactly one series at 1, dropped when it changes.
   m.SetCondition("web", "Unknown");
   text = m.Serialize();
   EXPECT_TRUE(HasLine(text, "ecsync_project_condition{condition=\"Unknown\",project=\"web\"} 1"));
@@ -143,7 +144,8 @@ TEST(Metrics, ConditionIsOneHot) {
   EXPECT_EQ(LinesWith(text, "ecsync_project_condition{"),
             "ecsync_project_condition{condition=\"Ready\",project=\"web\"} 1\n"
             "ecsync_project_condition{condition=\"Reconciling\",project=\"web\"} 0\n"
-            "ecsync_project_condition{condition=\"Stalled\",project=\"web\"} 0\n");
+            "ecsync_project_condition{condition=\"Stalled\",project=\"web\"} 0\n"
+            "ecsync_project_condition{condition=\"WaitingForImages\",project=\"web\"} 0\n");
 }
 
 TEST(Metrics, DriftAndLastSuccessAreGauges) {
