@@ -90,43 +90,4 @@ base::Result<GitObjectLookup> OpenGitObjects(const std::string& repository_dir,
   });
 }
 
-base::Result<WorkTree> FindWorkTree(const std::string& dir) {
-  InitLibGit2Once();
-  git_repository* raw = nullptr;
-  if (int rc = git_repository_open_ext(&raw, dir.c_str(), 0, nullptr); rc != 0) {
-    return base::NotFoundError(dir + " is not inside a git work tree: " + LastGitError(rc));
-  }
-  std::unique_ptr<git_repository, decltype(&git_repository_free)> repository(raw,
-                                                                             &git_repository_free);
-  const char* workdir = git_repository_workdir(repository.get());
-  if (workdir == nullptr) {
-    return base::NotFoundError(dir + " is in a bare git repository, not a work tree");
-  }
-  WorkTree tree;
-  tree.root = workdir;
-  while (tree.root.size() > 1 && tree.root.back() == '/') tree.root.pop_back();
-  git_oid head;
-  if (int rc = git_reference_name_to_id(&head, repository.get(), "HEAD"); rc != 0) {
-    return base::NotFoundError("HEAD of " + tree.root +
-                               " names no commit yet: " + LastGitError(rc));
-  }
-  tree.commit = OidHex(&head);
-  git_status_options options = GIT_STATUS_OPTIONS_INIT;
-  options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS;
-  git_status_list* list = nullptr;
-  if (int rc = git_status_list_new(&list, repository.get(), &options); rc != 0) {
-    return base::TransientError("reading the status of " + tree.root + ": " + LastGitError(rc));
-  }
-  for (size_t i = 0, n = git_status_list_entrycount(list); i < n; ++i) {
-    const git_status_entry* entry = git_status_byindex(list, i);
-    const git_diff_delta* delta =
-        entry->head_to_index != nullptr ? entry->head_to_index : entry->index_to_workdir;
-    if (delta != nullptr && delta->new_file.path != nullptr) {
-      tree.uncommitted.emplace_back(delta->new_file.path);
-    }
-  }
-  git_status_list_free(list);
-  return tree;
-}
-
 }  // namespace ecsync::artifacts

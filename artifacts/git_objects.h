@@ -32,18 +32,4 @@ using GitObjectLookup =
 base::Result<GitObjectLookup> OpenGitObjects(const std::string& repository_dir,
                                              const std::string& commit);
 
-// The git work tree a folder on disk belongs to, as `ecsync images` and `convert` read it.
-struct WorkTree {
-  std::string root;    // the work tree's top folder, absolute, without a trailing '/'
-  std::string commit;  // HEAD, 40 hex digits
-  // Paths (repository-relative) that differ from HEAD: modified, staged, or untracked and
-  // not ignored. Image tags hash HEAD's tree, so these are not in any image CI builds from
-  // the commit; callers warn about them.
-  std::vector<std::string> uncommitted;
-};
-
-// Finds the work tree enclosing `dir` (searching upwards, as git does). kNotFound when
-// `dir` is in no git work tree (or in a bare repository), or HEAD names no commit yet.
-base::Result<WorkTree> FindWorkTree(const std::string& dir);
-
 }  // namespace ecsync::artifacts

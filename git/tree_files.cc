@@ -132,9 +132,26 @@ base::Result<WorkTreeHead> FindWorkTreeHead(const std::string& dir) {
   }
   char hex[GIT_OID_HEXSZ + 1];
   git_oid_tostr(hex, sizeof(hex), &head);
-  std::string root = workdir;
-  if (root.size() > 1 && root.back() == '/') root.pop_back();
-  return WorkTreeHead{root, hex};
+  WorkTreeHead found{workdir, hex, {}};
+  if (found.root.size() > 1 && found.root.back() == '/') found.root.pop_back();
+  git_status_options options = GIT_STATUS_OPTIONS_INIT;
+  options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS;
+  git_status_list* list = nullptr;
+  rc = git_status_list_new(&list, repo.get(), &options);
+  if (rc != 0) {
+    return base::TransientError("reading the status of " + found.root + ": " +
+                                internal::LastErrorMessage(rc));
+  }
+  for (size_t i = 0, n = git_status_list_entrycount(list); i < n; ++i) {
+    const git_status_entry* entry = git_status_byindex(list, i);
+    const git_diff_delta* delta =
+        entry->head_to_index != nullptr ? entry->head_to_index : entry->index_to_workdir;
+    if (delta != nullptr && delta->new_file.path != nullptr) {
+      found.uncommitted.emplace_back(delta->new_file.path);
+    }
+  }
+  git_status_list_free(list);
+  return found;
 }
 
 base::Result<std::optional<std::vector<TreeFile>>> ReadRepositoryFiles(

@@ -27,6 +27,10 @@ struct TreeFile {
 struct WorkTreeHead {
   std::string root;    // the work tree's top directory, absolute
   std::string commit;  // 40 hex digits
+  // Paths (repository-relative) that differ from HEAD: modified, staged, or untracked and
+  // not ignored. What is read from the work tree is HEAD's content, so these are in no image
+  // tag and no file bundle; callers warn about them.
+  std::vector<std::string> uncommitted;
 };
 
 // Finds the work tree that holds `dir` (a path on disk) and resolves its HEAD. kNotFound

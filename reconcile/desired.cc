@@ -9,6 +9,7 @@
 #include "base/strings.h"
 #include "cfn/nested.h"
 #include "compose/loader.h"
+#include "git/tree_files.h"
 #include "reconcile/git_file_reader.h"
 #include "reconcile/project_network.h"
 #include "reconcile/repository_files.h"
@@ -212,7 +213,7 @@ base::Result<std::vector<artifacts::ImageTarget>> NameLocalImages(
     const std::function<void(const std::string&)>& warn) {
   const std::string first = request.files.empty() ? "compose.yaml" : request.files.front();
   const std::string dir = base::DirName(first).empty() ? "." : base::DirName(first);
-  ECSYNC_ASSIGN_OR_RETURN(artifacts::WorkTree tree, artifacts::FindWorkTree(dir));
+  ECSYNC_ASSIGN_OR_RETURN(git::WorkTreeHead tree, git::FindWorkTreeHead(dir));
   if (!tree.uncommitted.empty() && warn) {
     warn(std::to_string(tree.uncommitted.size()) +
          " path(s) differ from HEAD (first: " + tree.uncommitted.front() +
