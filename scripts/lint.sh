@@ -96,6 +96,18 @@ for f in open(listing).read().split():
 for u in sorted(set(units)):
     print(("db " if u in compiled else "bare ") + u)
 EOF
+  # Units whose inputs are byte for byte those of a clean earlier run are not checked again
+  # (scripts/tidy_keys.py says what a key covers; .ci/tidy-clean lists the clean ones).
+  cache=$root/.ci/tidy-clean
+  python3 "$root/scripts/tidy_keys.py" "$build_dir/compile_commands.json" "$root" "$work/units" \
+    >"$work/keys"
+  touch "$cache"
+  awk 'FILENAME == ARGV[1] { if ($0 !~ /^#/) clean[$0] = 1; next } ($2 in clean) { print $1 }' \
+    "$cache" "$work/keys" >"$work/cached"
+  cached=$(wc -l <"$work/cached")
+  awk 'FILENAME == ARGV[1] { skip[$1] = 1; next } !($2 in skip)' "$work/cached" "$work/units" \
+    >"$work/to_check"
+  echo "lint: clang-tidy on $(wc -l <"$work/to_check") units ($cached unchanged since a clean run)" >&2
   tidy_one() {
     local kind=$1 unit=$2 out
     out=$work/tidy/${unit//\//_}
@@ -109,10 +121,25 @@ EOF
   export -f tidy_one
   export clang_tidy build_dir root work
   mkdir "$work/tidy"
-  xargs -a "$work/units" -L1 -P "${ECSYNC_LINT_JOBS:-$(nproc)}" bash -c 'tidy_one "$@"' _
+  xargs -r -a "$work/to_check" -L1 -P "${ECSYNC_LINT_JOBS:-$(nproc)}" bash -c 'tidy_one "$@"' _
+  # Remember the units found clean: no finding anywhere in their output and no failure.
+  {
+    awk 'FILENAME == ARGV[1] { keep[$1] = 1; next } ($1 in keep) { print $2 }' "$work/cached" "$work/keys"
+    while read -r kind unit; do
+      out=$work/tidy/${unit//\//_}
+      grep -qE ': (warning|error): ' "$out" && continue
+      if [[ -f "$work/failed" ]] && grep -qxF "$unit" "$work/failed"; then continue; fi
+      awk -v u="$unit" '$1 == u { print $2 }' "$work/keys"
+    done <"$work/to_check"
+    # A partial run keeps what it did not look at; a run over every file drops stale keys.
+    [[ "$mode" == all ]] || grep -v '^#' "$cache" || true
+  } | sort -u >"$work/clean"
+  { echo "# Keys of translation units clang-tidy found clean (scripts/tidy_keys.py); written"
+    echo "# by scripts/lint.sh from the build-asan/ compile commands CI uses. Safe to delete."
+    cat "$work/clean"; } >"$cache"
   # `/abs/path:line:col: warning: message [check]` -> `path:line:col: check: message`, once per
   # location even when several units include the same header.
-  cat "$work"/tidy/* 2>/dev/null | sed "s|^$root/||" |
+  find "$work/tidy" -type f -exec cat {} + | sed "s|^$root/||" |
     sed -nE 's/^([^ :]+):([0-9]+):([0-9]+): (warning|error): (.*) \[([^]]+)\]$/\1:\2:\3: \6: \5/p' |
     sort -u >>"$work/findings"
   # A unit clang-tidy could not process without reporting a finding (a broken command line, a
