@@ -1,0 +1,242 @@
+#include "artifacts/context_archive.h"
+
+#include <git2.h>
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "artifacts/dockerignore.h"
+#include "artifacts/libgit2_handles.h"
+#include "artifacts/zip_writer.h"
+#include "base/hash.h"
+#include "base/path.h"
+
+namespace ecsync::artifacts {
+namespace {
+
+// A file or link the archive will hold; its content is read only after the walk.
+struct Member {
+  std::string path;  // relative to the context
+  git_oid id;
+  git_filemode_t mode;
+};
+
+// Everything one walk of the context needs, so the recursion passes one pointer.
+struct Walk {
+  git_repository* repository = nullptr;
+  const DockerIgnore* ignore = nullptr;
+  std::string context_dir;  // repository-relative, for messages
+  std::string label;        // "build context <dir>", for messages
+  std::string dockerfile;   // relative to the context; always sent
+  std::string ignore_file;  // relative to the context, "" when none; always sent
+  uint64_t max_files = 0;
+  std::vector<Member> members;
+};
+
+bool AlwaysSent(const Walk& walk, const std::string& path) {
+  return path == walk.dockerfile || (!walk.ignore_file.empty() && path == walk.ignore_file);
+}
+
+// True when `dir` holds the Dockerfile or the ignore file, which are sent even when their
+// directory is excluded.
+bool HoldsAlwaysSent(const Walk& walk, const std::string& dir) {
+  const std::string prefix = dir + "/";
+  return walk.dockerfile.starts_with(prefix) ||
+         (!walk.ignore_file.empty() && walk.ignore_file.starts_with(prefix));
+}
+
+std::string RepositoryPath(const Walk& walk, const std::string& path) {
+  return walk.context_dir.empty() ? path : walk.context_dir + "/" + path;
+}
+
+base::Status CollectTree(Walk* walk, const git_tree* tree, const std::string& prefix) {
+  for (size_t i = 0, n = git_tree_entrycount(tree); i < n; ++i) {
+    const git_tree_entry* entry = git_tree_entry_byindex(tree, i);
+    const std::string name = git_tree_entry_name(entry);
+    const std::string path = prefix.empty() ? name : prefix + "/" + name;
+    const git_filemode_t mode = git_tree_entry_filemode(entry);
+    switch (mode) {
+      case GIT_FILEMODE_TREE: {
+        if (walk->ignore->ExcludesEverythingBelow(path) && !HoldsAlwaysSent(*walk, path)) break;
+        git_tree* raw = nullptr;
+        if (int rc = git_tree_lookup(&raw, walk->repository, git_tree_entry_id(entry)); rc != 0) {
+          return base::TransientError(walk->label + ": reading the directory " +
+                                      RepositoryPath(*walk, path) + ": " + LastGitError(rc));
+        }
+        GitTreePtr subtree(raw);
+        ECSYNC_RETURN_IF_ERROR(CollectTree(walk, subtree.get(), path));
+        break;
+      }
+      case GIT_FILEMODE_BLOB:
+      case GIT_FILEMODE_BLOB_EXECUTABLE:
+      case GIT_FILEMODE_LINK:
+        if (!AlwaysSent(*walk, path) && walk->ignore->Excluded(path)) break;
+        if (walk->members.size() >= walk->max_files) {
+          return base::InvalidError(walk->label + " has more than " +
+                                    std::to_string(walk->max_files) +
+                                    " files to send; exclude some in its .dockerignore");
+        }
+        walk->members.push_back(Member{path, *git_tree_entry_id(entry), mode});
+        break;
+      case GIT_FILEMODE_COMMIT:
+        if (walk->ignore->Excluded(path)) break;
+        return base::InvalidError(
+            walk->label + ": " + RepositoryPath(*walk, path) +
+            " is a git submodule, whose files are not in this repository; exclude it in the "
+            "context's .dockerignore or commit its files as a directory");
+      default:
+        break;  // nothing else can be in a tree
+    }
+  }
+  return base::Status::Ok();
+}
+
+// The blob at context-relative `path` when it is a regular file, else nullopt.
+base::Result<std::optional<std::string>> ReadRegularFile(git_repository* repository,
+                                                         const git_tree* context,
+                                                         const std::string& path) {
+  git_tree_entry* raw = nullptr;
+  int rc = git_tree_entry_bypath(&raw, context, path.c_str());
+  if (rc == GIT_ENOTFOUND) return std::optional<std::string>();
+  if (rc != 0) return base::TransientError("reading " + path + ": " + LastGitError(rc));
+  std::unique_ptr<git_tree_entry, decltype(&git_tree_entry_free)> entry(raw, &git_tree_entry_free);
+  const git_filemode_t mode = git_tree_entry_filemode(entry.get());
+  if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE) {
+    return std::optional<std::string>();
+  }
+  git_blob* blob = nullptr;
+  if (rc = git_blob_lookup(&blob, repository, git_tree_entry_id(entry.get())); rc != 0) {
+    return base::TransientError("reading " + path + ": " + LastGitError(rc));
+  }
+  GitBlobPtr owned(blob);
+  return std::optional<std::string>(
+      std::string(static_cast<const char*>(git_blob_rawcontent(blob)), git_blob_rawsize(blob)));
+}
+
+uint32_t Permissions(git_filemode_t mode) {
+  switch (mode) {
+    case GIT_FILEMODE_BLOB_EXECUTABLE:
+      return 0755;
+    case GIT_FILEMODE_LINK:
+      return 0777;
+    default:
+      return 0644;
+  }
+}
+
+}  // namespace
+
+base::Result<ContextArchive> ArchiveBuildContext(const std::string& repository_path,
+                                                 const std::string& commit,
+                                                 const std::string& context_dir,
+                                                 const std::string& dockerfile,
+                                                 const ContextArchiveLimits& limits) {
+  InitLibGit2Once();
+  Walk walk;
+  ECSYNC_ASSIGN_OR_RETURN(walk.context_dir, base::NormalizeRepositoryPath(context_dir));
+  walk.label = "build context " + (walk.context_dir.empty() ? "." : walk.context_dir);
+  walk.dockerfile = base::NormalizePath(dockerfile.empty() ? "Dockerfile" : dockerfile);
+  if (walk.dockerfile == "." || walk.dockerfile == ".." || walk.dockerfile.starts_with("../") ||
+      walk.dockerfile.starts_with("/")) {
+    return base::InvalidError(walk.label + ": the Dockerfile " + dockerfile +
+                              " is not inside the context; move it into the context directory");
+  }
+  walk.max_files = limits.max_files;
+
+  git_oid commit_id;
+  if (commit.size() != GIT_OID_HEXSZ || git_oid_fromstr(&commit_id, commit.c_str()) != 0) {
+    return base::InvalidError("commit \"" + commit + "\" is not 40 hex digits");
+  }
+  git_repository* raw_repository = nullptr;
+  if (int rc = git_repository_open(&raw_repository, repository_path.c_str()); rc != 0) {
+    return base::NotFoundError("opening the git repository " + repository_path + ": " +
+                               LastGitError(rc));
+  }
+  GitRepositoryPtr repository(raw_repository);
+  walk.repository = repository.get();
+  git_commit* raw_commit = nullptr;
+  if (int rc = git_commit_lookup(&raw_commit, walk.repository, &commit_id); rc != 0) {
+    return base::NotFoundError("commit " + commit + " in " + repository_path + ": " +
+                               LastGitError(rc));
+  }
+  git_tree* raw_root = nullptr;
+  int rc = git_commit_tree(&raw_root, raw_commit);
+  git_commit_free(raw_commit);
+  if (rc != 0) {
+    return base::TransientError("reading the tree of commit " + commit + ": " + LastGitError(rc));
+  }
+  GitTreePtr context(raw_root);
+  if (!walk.context_dir.empty()) {
+    git_tree_entry* raw_entry = nullptr;
+    rc = git_tree_entry_bypath(&raw_entry, context.get(), walk.context_dir.c_str());
+    if (rc == GIT_ENOTFOUND) {
+      return base::InvalidError(walk.label + " is not in commit " + commit);
+    }
+    if (rc != 0) return base::TransientError(walk.label + ": " + LastGitError(rc));
+    std::unique_ptr<git_tree_entry, decltype(&git_tree_entry_free)> entry(raw_entry,
+                                                                          &git_tree_entry_free);
+    if (git_tree_entry_type(entry.get()) != GIT_OBJECT_TREE) {
+      return base::InvalidError(walk.label + " is not a directory in commit " + commit);
+    }
+    git_tree* raw_subtree = nullptr;
+    if (rc = git_tree_lookup(&raw_subtree, walk.repository, git_tree_entry_id(entry.get()));
+        rc != 0) {
+      return base::TransientError(walk.label + ": " + LastGitError(rc));
+    }
+    context.reset(raw_subtree);
+  }
+
+  // BuildKit reads the Dockerfile's own ignore file in preference to the context's.
+  DockerIgnore ignore;
+  for (const std::string& candidate :
+       {walk.dockerfile + ".dockerignore", std::string(".dockerignore")}) {
+    ECSYNC_ASSIGN_OR_RETURN(std::optional<std::string> text,
+                            ReadRegularFile(walk.repository, context.get(), candidate));
+    if (!text.has_value()) continue;
+    ECSYNC_ASSIGN_OR_RETURN(ignore, DockerIgnore::Parse(*text, RepositoryPath(walk, candidate)));
+    walk.ignore_file = candidate;
+    break;
+  }
+  walk.ignore = &ignore;
+  ECSYNC_RETURN_IF_ERROR(CollectTree(&walk, context.get(), ""));
+
+  // A depth-first walk in git's tree order is already nearly sorted; sorting makes byte
+  // order a property of this function, not of the walk.
+  std::sort(walk.members.begin(), walk.members.end(),
+            [](const Member& a, const Member& b) { return a.path < b.path; });
+  ContextArchive archive;
+  ZipWriter zip(limits.compression_level);
+  for (const Member& member : walk.members) {
+    git_blob* raw_blob = nullptr;
+    if (rc = git_blob_lookup(&raw_blob, walk.repository, &member.id); rc != 0) {
+      return base::TransientError(walk.label + ": reading " + RepositoryPath(walk, member.path) +
+                                  ": " + LastGitError(rc));
+    }
+    GitBlobPtr blob(raw_blob);
+    const auto size = static_cast<uint64_t>(git_blob_rawsize(blob.get()));
+    archive.bytes += size;
+    if (archive.bytes > limits.max_bytes) {
+      return base::InvalidError(walk.label + " holds more than " +
+                                std::to_string(limits.max_bytes) +
+                                " bytes to send; exclude some in its .dockerignore");
+    }
+    const std::string_view content(static_cast<const char*>(git_blob_rawcontent(blob.get())), size);
+    const ZipEntryType type =
+        member.mode == GIT_FILEMODE_LINK ? ZipEntryType::kSymlink : ZipEntryType::kFile;
+    ECSYNC_RETURN_IF_ERROR(
+        zip.Add(member.path, type, Permissions(member.mode), content).WithContext(walk.label));
+  }
+  archive.files = zip.entries();
+  archive.zip = zip.Finish();
+  archive.sha256 = base::Sha256Hex(archive.zip);
+  return archive;
+}
+
+std::string ContextKey(const ContextArchive& archive) {
+  return "ecsync/contexts/" + archive.sha256 + ".zip";
+}
+
+}  // namespace ecsync::artifacts
