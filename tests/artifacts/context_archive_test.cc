@@ -195,6 +195,31 @@ TEST(ContextArchive, WithoutDockerignoreEverythingIsSent) {
   EXPECT_EQ(RunOk({"unzip", "-Z1", Save(dir, archive)}), "Dockerfile\na/b/c.txt\n");
 }
 
+// Without an ignore file the archive holds what `git archive` of the context folder holds:
+// the same files, bytes, links and executable bits, unpacked by two unrelated tools.
+TEST(ContextArchive, WithoutIgnoreFileUnpacksLikeGitArchive) {
+  GitRepo repo;
+  WriteSampleContext(repo, "svc");
+  repo.Remove("svc/.dockerignore");
+  repo.Write("elsewhere/file", "outside the context\n");
+  const std::string commit = repo.Commit();
+  ContextArchive archive = ArchiveOrDie(repo.path(), commit, "svc", "Dockerfile");
+  TempDir dir;
+  const std::string ours = dir.path() + "/ours";
+  const std::string git = dir.path() + "/git";
+  RunOk({"unzip", "-q", Save(dir, archive), "-d", ours});
+  std::filesystem::create_directories(git);
+  // tar.umask 0022: git's default (0002) would add group write, which git's modes lack.
+  RunOk({"sh", "-c",
+         "git -C \"$1\" -c tar.umask=0022 archive --format=tar \"$2:svc\" | tar -x -C \"$3\"", "sh",
+         repo.path(), commit, git});
+  RunOk({"diff", "-r", "--no-dereference", ours, git});
+  // Types and permission bits of every entry (diff compares content and link targets).
+  const std::string list = "cd \"$1\" && find . -mindepth 1 ! -type d -printf '%y %m %p\\n' | sort";
+  EXPECT_EQ(RunOk({"sh", "-c", list, "sh", ours}), RunOk({"sh", "-c", list, "sh", git}));
+  EXPECT_NE(RunOk({"sh", "-c", list, "sh", ours}).find("f 755 ./src/run.sh"), std::string::npos);
+}
+
 TEST(ContextArchive, SubmoduleIsRefusedWithItsPathUnlessIgnored) {
   GitRepo repo;
   repo.Write("app/Dockerfile", "FROM scratch\n");
