@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace ecsync::artifacts {
 namespace {
 
@@ -103,6 +105,45 @@ TEST(DockerIgnore, ExcludesEverythingBelowOnlyWithoutLaterExceptions) {
   EXPECT_TRUE(ParseOrDie("!vendor/keep\nvendor\n").ExcludesEverythingBelow("vendor"));
   // An exception elsewhere does not keep the walk in this directory.
   EXPECT_TRUE(ParseOrDie("vendor\n!src/keep\n").ExcludesEverythingBelow("vendor"));
+}
+
+// The walk skips a directory when ExcludesEverythingBelow says so; that is only sound if
+// every path beneath it is then Excluded. Checked over many generated ignore files and every
+// path of up to three segments over a small alphabet.
+TEST(DockerIgnore, SkippedDirectoriesHoldOnlyExcludedPaths) {
+  const std::vector<std::string> names = {"a", "b", "ab", "c"};
+  std::vector<std::string> paths;
+  for (const std::string& x : names) {
+    paths.push_back(x);
+    for (const std::string& y : names) {
+      paths.push_back(x + "/" + y);
+      for (const std::string& z : names) paths.push_back(x + "/" + y + "/" + z);
+    }
+  }
+  const std::vector<std::string> pieces = {"a", "b", "*", "**", "a*", "?", "[ab]", "c"};
+  std::mt19937 random(7);
+  int skipped = 0;
+  for (int file = 0; file < 2000; ++file) {
+    std::string text;
+    for (int line = 0, lines = 1 + random() % 4; line < lines; ++line) {
+      if (random() % 3 == 0) text += "!";
+      for (int seg = 0, segs = 1 + random() % 3; seg < segs; ++seg) {
+        text += (seg > 0 ? "/" : "") + pieces[random() % pieces.size()];
+      }
+      text += "\n";
+    }
+    DockerIgnore ignore = ParseOrDie(text);
+    for (const std::string& dir : paths) {
+      if (!ignore.ExcludesEverythingBelow(dir)) continue;
+      ++skipped;
+      for (const std::string& path : paths) {
+        if (path.starts_with(dir + "/")) {
+          ASSERT_TRUE(ignore.Excluded(path)) << text << "skips " << dir << " but keeps " << path;
+        }
+      }
+    }
+  }
+  EXPECT_GT(skipped, 1000);  // the check above ran on real skips
 }
 
 TEST(DockerIgnore, CommentsBlankLinesAndDotAreNotPatterns) {
