@@ -116,6 +116,33 @@ base::Result<std::optional<std::string>> ReadRegularFile(git_repository* reposit
       std::string(static_cast<const char*>(git_blob_rawcontent(blob)), git_blob_rawsize(blob)));
 }
 
+base::Status TooManyBytes(const Walk& walk, uint64_t max_bytes) {
+  return base::InvalidError(walk.label + " holds more than " + std::to_string(max_bytes) +
+                            " bytes to send; exclude some in its .dockerignore");
+}
+
+// Sums the members' sizes from the object headers (a pack stores each object's size in its
+// header, so nothing is inflated), to refuse an oversized context before compressing any of it.
+base::Status CheckTotalSize(const Walk& walk, uint64_t max_bytes) {
+  git_odb* raw_odb = nullptr;
+  if (int rc = git_repository_odb(&raw_odb, walk.repository); rc != 0) {
+    return base::TransientError(walk.label + ": opening the object database: " + LastGitError(rc));
+  }
+  std::unique_ptr<git_odb, decltype(&git_odb_free)> odb(raw_odb, &git_odb_free);
+  uint64_t total = 0;
+  for (const Member& member : walk.members) {
+    size_t size = 0;
+    git_object_t type = GIT_OBJECT_INVALID;
+    if (int rc = git_odb_read_header(&size, &type, odb.get(), &member.id); rc != 0) {
+      return base::TransientError(walk.label + ": reading " + RepositoryPath(walk, member.path) +
+                                  ": " + LastGitError(rc));
+    }
+    total += size;
+    if (total > max_bytes) return TooManyBytes(walk, max_bytes);
+  }
+  return base::Status::Ok();
+}
+
 uint32_t Permissions(git_filemode_t mode) {
   switch (mode) {
     case GIT_FILEMODE_BLOB_EXECUTABLE:
@@ -207,6 +234,8 @@ base::Result<ContextArchive> ArchiveBuildContext(const std::string& repository_p
   // order a property of this function, not of the walk.
   std::sort(walk.members.begin(), walk.members.end(),
             [](const Member& a, const Member& b) { return a.path < b.path; });
+  ECSYNC_RETURN_IF_ERROR(CheckTotalSize(walk, limits.max_bytes));
+
   ContextArchive archive;
   ZipWriter zip(limits.compression_level);
   for (const Member& member : walk.members) {
@@ -218,11 +247,7 @@ base::Result<ContextArchive> ArchiveBuildContext(const std::string& repository_p
     GitBlobPtr blob(raw_blob);
     const auto size = static_cast<uint64_t>(git_blob_rawsize(blob.get()));
     archive.bytes += size;
-    if (archive.bytes > limits.max_bytes) {
-      return base::InvalidError(walk.label + " holds more than " +
-                                std::to_string(limits.max_bytes) +
-                                " bytes to send; exclude some in its .dockerignore");
-    }
+    if (archive.bytes > limits.max_bytes) return TooManyBytes(walk, limits.max_bytes);
     const std::string_view content(static_cast<const char*>(git_blob_rawcontent(blob.get())), size);
     const ZipEntryType type =
         member.mode == GIT_FILEMODE_LINK ? ZipEntryType::kSymlink : ZipEntryType::kFile;

@@ -52,8 +52,9 @@ struct ContextArchive {
 //              the files sent exceed `limits`; the archive would pass 4 GiB (a ZIP's limit)
 //   kNotFound  the repository cannot be opened, or the commit is not in it
 //   kTransient reading git objects failed
-// The archive is built in memory (the S3 client sends one body), so a call holds about the
-// compressed size of the context at most `limits.max_bytes`, plus one blob at a time.
+// The archive is built in memory (the S3 client sends one body): a call holds the compressed
+// context (the limits are checked from object headers before anything is compressed) and one
+// blob at a time.
 // Thread-safe: each call opens its own repository handle.
 base::Result<ContextArchive> ArchiveBuildContext(const std::string& repository_path,
                                                  const std::string& commit,
