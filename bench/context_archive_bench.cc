@@ -20,7 +20,7 @@
 
 namespace {
 
-constexpr int kDirectories = 100;
+constexpr int kDefaultDirectories = 100;
 constexpr int kFilesPerDirectory = 100;
 constexpr size_t kMeanFileSize = 10'000;
 
@@ -41,6 +41,14 @@ std::string FileContent(std::mt19937_64* random, size_t size) {
   }
   text.resize(size);
   return text;
+}
+
+// 100 folders of 100 files; ECSYNC_CONTEXT_BENCH_DIRS=N makes it N folders (the test
+// suite's smoke run uses 2, so the bench keeps running without generating 100 MB).
+int Directories() {
+  const char* value = std::getenv("ECSYNC_CONTEXT_BENCH_DIRS");
+  const int n = value != nullptr ? std::atoi(value) : 0;
+  return n > 0 ? n : kDefaultDirectories;
 }
 
 int Shell(const std::string& command) {
@@ -65,7 +73,7 @@ class BenchRepository {
     if (mkdtemp(pattern) == nullptr) std::abort();
     path_ = pattern;
     std::mt19937_64 random(2026);
-    for (int d = 0; d < kDirectories; ++d) {
+    for (int d = 0, n = Directories(); d < n; ++d) {
       const std::string dir = path_ + "/pkg" + std::to_string(d) + "/src";
       std::filesystem::create_directories(dir);
       for (int f = 0; f < kFilesPerDirectory; ++f) {
