@@ -154,25 +154,11 @@ uint32_t Permissions(git_filemode_t mode) {
   }
 }
 
-}  // namespace
-
-base::Result<ContextArchive> ArchiveBuildContext(const std::string& repository_path,
-                                                 const std::string& commit,
-                                                 const std::string& context_dir,
-                                                 const std::string& dockerfile,
-                                                 const ContextArchiveLimits& limits) {
-  InitLibGit2Once();
-  Walk walk;
-  ECSYNC_ASSIGN_OR_RETURN(walk.context_dir, base::NormalizeRepositoryPath(context_dir));
-  walk.label = "build context " + (walk.context_dir.empty() ? "." : walk.context_dir);
-  walk.dockerfile = base::NormalizePath(dockerfile.empty() ? "Dockerfile" : dockerfile);
-  if (walk.dockerfile == "." || walk.dockerfile == ".." || walk.dockerfile.starts_with("../") ||
-      walk.dockerfile.starts_with("/")) {
-    return base::InvalidError(walk.label + ": the Dockerfile " + dockerfile +
-                              " is not inside the context; move it into the context directory");
-  }
-  walk.max_files = limits.max_files;
-
+// Opens the repository into `*repository` and returns the tree of `walk->context_dir` at
+// `commit`.
+base::Result<GitTreePtr> OpenContextTree(const std::string& repository_path,
+                                         const std::string& commit, const Walk& walk,
+                                         GitRepositoryPtr* repository) {
   git_oid commit_id;
   if (commit.size() != GIT_OID_HEXSZ || git_oid_fromstr(&commit_id, commit.c_str()) != 0) {
     return base::InvalidError("commit \"" + commit + "\" is not 40 hex digits");
@@ -182,10 +168,9 @@ base::Result<ContextArchive> ArchiveBuildContext(const std::string& repository_p
     return base::NotFoundError("opening the git repository " + repository_path + ": " +
                                LastGitError(rc));
   }
-  GitRepositoryPtr repository(raw_repository);
-  walk.repository = repository.get();
+  repository->reset(raw_repository);
   git_commit* raw_commit = nullptr;
-  if (int rc = git_commit_lookup(&raw_commit, walk.repository, &commit_id); rc != 0) {
+  if (int rc = git_commit_lookup(&raw_commit, raw_repository, &commit_id); rc != 0) {
     return base::NotFoundError("commit " + commit + " in " + repository_path + ": " +
                                LastGitError(rc));
   }
@@ -195,38 +180,64 @@ base::Result<ContextArchive> ArchiveBuildContext(const std::string& repository_p
   if (rc != 0) {
     return base::TransientError("reading the tree of commit " + commit + ": " + LastGitError(rc));
   }
-  GitTreePtr context(raw_root);
-  if (!walk.context_dir.empty()) {
-    git_tree_entry* raw_entry = nullptr;
-    rc = git_tree_entry_bypath(&raw_entry, context.get(), walk.context_dir.c_str());
-    if (rc == GIT_ENOTFOUND) {
-      return base::InvalidError(walk.label + " is not in commit " + commit);
-    }
-    if (rc != 0) return base::TransientError(walk.label + ": " + LastGitError(rc));
-    std::unique_ptr<git_tree_entry, decltype(&git_tree_entry_free)> entry(raw_entry,
-                                                                          &git_tree_entry_free);
-    if (git_tree_entry_type(entry.get()) != GIT_OBJECT_TREE) {
-      return base::InvalidError(walk.label + " is not a directory in commit " + commit);
-    }
-    git_tree* raw_subtree = nullptr;
-    if (rc = git_tree_lookup(&raw_subtree, walk.repository, git_tree_entry_id(entry.get()));
-        rc != 0) {
-      return base::TransientError(walk.label + ": " + LastGitError(rc));
-    }
-    context.reset(raw_subtree);
+  GitTreePtr root(raw_root);
+  if (walk.context_dir.empty()) return root;
+  git_tree_entry* raw_entry = nullptr;
+  rc = git_tree_entry_bypath(&raw_entry, root.get(), walk.context_dir.c_str());
+  if (rc == GIT_ENOTFOUND) return base::InvalidError(walk.label + " is not in commit " + commit);
+  if (rc != 0) return base::TransientError(walk.label + ": " + LastGitError(rc));
+  std::unique_ptr<git_tree_entry, decltype(&git_tree_entry_free)> entry(raw_entry,
+                                                                        &git_tree_entry_free);
+  if (git_tree_entry_type(entry.get()) != GIT_OBJECT_TREE) {
+    return base::InvalidError(walk.label + " is not a directory in commit " + commit);
   }
+  git_tree* raw_context = nullptr;
+  if (rc = git_tree_lookup(&raw_context, raw_repository, git_tree_entry_id(entry.get())); rc != 0) {
+    return base::TransientError(walk.label + ": " + LastGitError(rc));
+  }
+  return GitTreePtr(raw_context);
+}
 
-  // BuildKit reads the Dockerfile's own ignore file in preference to the context's.
-  DockerIgnore ignore;
+// The context's ignore file: BuildKit reads the Dockerfile's own (`<Dockerfile>.dockerignore`)
+// in preference to the context's `.dockerignore`. Sets walk->ignore_file to the one read.
+base::Result<DockerIgnore> ReadIgnoreFile(const git_tree* context, Walk* walk) {
   for (const std::string& candidate :
-       {walk.dockerfile + ".dockerignore", std::string(".dockerignore")}) {
+       {walk->dockerfile + ".dockerignore", std::string(".dockerignore")}) {
     ECSYNC_ASSIGN_OR_RETURN(std::optional<std::string> text,
-                            ReadRegularFile(walk.repository, context.get(), candidate));
+                            ReadRegularFile(walk->repository, context, candidate));
     if (!text.has_value()) continue;
-    ECSYNC_ASSIGN_OR_RETURN(ignore, DockerIgnore::Parse(*text, RepositoryPath(walk, candidate)));
-    walk.ignore_file = candidate;
-    break;
+    walk->ignore_file = candidate;
+    return DockerIgnore::Parse(*text, RepositoryPath(*walk, candidate));
   }
+  return DockerIgnore();
+}
+
+}  // namespace
+
+base::Result<ContextArchive> ArchiveBuildContext(const std::string& repository_path,
+                                                 const std::string& commit,
+                                                 const std::string& context_dir,
+                                                 const std::string& dockerfile,
+                                                 const ContextArchiveLimits& limits) {
+  InitLibGit2Once();
+  Walk walk;
+  base::Result<std::string> normalized = base::NormalizeRepositoryPath(context_dir);
+  if (!normalized.ok()) return normalized.status().WithContext("build context " + context_dir);
+  walk.context_dir = *normalized;
+  walk.label = "build context " + (walk.context_dir.empty() ? "." : walk.context_dir);
+  walk.dockerfile = base::NormalizePath(dockerfile.empty() ? "Dockerfile" : dockerfile);
+  if (walk.dockerfile == "." || walk.dockerfile == ".." || walk.dockerfile.starts_with("../") ||
+      walk.dockerfile.starts_with("/")) {
+    return base::InvalidError(walk.label + ": the Dockerfile " + dockerfile +
+                              " is not inside the context; move it into the context directory");
+  }
+  walk.max_files = limits.max_files;
+
+  GitRepositoryPtr repository;
+  ECSYNC_ASSIGN_OR_RETURN(GitTreePtr context,
+                          OpenContextTree(repository_path, commit, walk, &repository));
+  walk.repository = repository.get();
+  ECSYNC_ASSIGN_OR_RETURN(const DockerIgnore ignore, ReadIgnoreFile(context.get(), &walk));
   walk.ignore = &ignore;
   ECSYNC_RETURN_IF_ERROR(CollectTree(&walk, context.get(), ""));
 
@@ -240,7 +251,7 @@ base::Result<ContextArchive> ArchiveBuildContext(const std::string& repository_p
   ZipWriter zip(limits.compression_level);
   for (const Member& member : walk.members) {
     git_blob* raw_blob = nullptr;
-    if (rc = git_blob_lookup(&raw_blob, walk.repository, &member.id); rc != 0) {
+    if (int rc = git_blob_lookup(&raw_blob, walk.repository, &member.id); rc != 0) {
       return base::TransientError(walk.label + ": reading " + RepositoryPath(walk, member.path) +
                                   ": " + LastGitError(rc));
     }

@@ -284,6 +284,11 @@ TEST(ContextArchive, MissingContextOrOutsideDockerfileIsInvalid) {
               std::string::npos)
         << archive.status().message();
   }
+  auto climbing = ArchiveBuildContext(repo.path(), commit, "../app", "Dockerfile");
+  ASSERT_FALSE(climbing.ok());
+  EXPECT_EQ(climbing.status().kind(), base::ErrorKind::kInvalid);
+  EXPECT_NE(climbing.status().message().find("build context ../app"), std::string::npos)
+      << climbing.status().message();
   auto outside = ArchiveBuildContext(repo.path(), commit, "app", "../Dockerfile");
   ASSERT_FALSE(outside.ok());
   EXPECT_EQ(outside.status().kind(), base::ErrorKind::kInvalid);
