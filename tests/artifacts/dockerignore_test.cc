@@ -125,9 +125,9 @@ TEST(DockerIgnore, SkippedDirectoriesHoldOnlyExcludedPaths) {
   int skipped = 0;
   for (int file = 0; file < 2000; ++file) {
     std::string text;
-    for (int line = 0, lines = 1 + random() % 4; line < lines; ++line) {
+    for (uint32_t line = 0, lines = 1 + random() % 4; line < lines; ++line) {
       if (random() % 3 == 0) text += "!";
-      for (int seg = 0, segs = 1 + random() % 3; seg < segs; ++seg) {
+      for (uint32_t seg = 0, segs = 1 + random() % 3; seg < segs; ++seg) {
         text += (seg > 0 ? "/" : "") + pieces[random() % pieces.size()];
       }
       text += "\n";
