@@ -3,22 +3,11 @@
 #include <git2.h>
 
 #include <memory>
-#include <mutex>
+
+#include "artifacts/libgit2_handles.h"
 
 namespace ecsync::artifacts {
 namespace {
-
-void InitLibGit2Once() {
-  // Never shut down: other folders keep libgit2 handles for the life of the process.
-  static std::once_flag once;
-  std::call_once(once, [] { git_libgit2_init(); });
-}
-
-std::string LastGitError(int code) {
-  const git_error* e = git_error_last();
-  if (e != nullptr && e->message != nullptr) return e->message;
-  return "libgit2 error " + std::to_string(code);
-}
 
 bool IsHex40(const std::string& s) {
   if (s.size() != 40) return false;
@@ -28,12 +17,6 @@ bool IsHex40(const std::string& s) {
     }
   }
   return true;
-}
-
-std::string OidHex(const git_oid* oid) {
-  char buffer[GIT_OID_HEXSZ + 1];
-  git_oid_tostr(buffer, sizeof(buffer), oid);
-  return buffer;
 }
 
 // Shared by every copy of the lookup function; frees libgit2 handles with the last copy.

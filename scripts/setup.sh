@@ -8,6 +8,8 @@ packages=(
   libgit2-dev libyaml-cpp-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev
   libcpp-httplib-dev prometheus-cpp-dev libpugixml-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  zlib1g-dev  # deflate for the build-context ZIP archives (artifacts/zip_writer)
+  unzip  # zipinfo reads those archives back in tests/artifacts
   clang libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
   clang-format clang-tidy  # scripts/lint.sh (.clang-format, .clang-tidy)
   prometheus  # provides promtool, used by the metrics tests
