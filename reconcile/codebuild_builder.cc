@@ -211,4 +211,28 @@ base::Result<std::vector<artifacts::PinnedImage>> BuildImages(const std::vector<
   return pinned;
 }
 
+base::Result<std::vector<artifacts::PinnedImage>> BuildMissingImages(
+    const Targets& targets, const BuildImagesRequest& request, const ProgressSink& sink) {
+  if (request.settings.builder != "codebuild") {
+    return base::InvalidError("images.builder is \"" + request.settings.builder +
+                              "\", not codebuild; ecsync builds no image");
+  }
+  if (targets.codebuild == nullptr || !targets.open_registry) {
+    return base::InvalidError(
+        "the codebuild builder needs AWS (CodeBuild and ECR); stack files cannot build images");
+  }
+  ECSYNC_ASSIGN_OR_RETURN(
+      std::shared_ptr<artifacts::ImageRegistry> registry,
+      targets.open_registry(request.settings.registry, request.settings.access));
+  CodeBuildBuilderOptions options;
+  options.stack = request.stack;
+  options.project = cfn::BuildStackName(request.stack);
+  options.poll_interval = request.settings.poll_interval;
+  options.timeout = request.settings.build_timeout;
+  options.clock = request.clock;
+  options.interrupted = request.interrupted;
+  CodeBuildImageBuilder builder(*targets.codebuild, options);
+  return BuildImages(request.builds, *registry, builder, request.stack, sink);
+}
+
 }  // namespace ecsync::reconcile

@@ -19,7 +19,9 @@
 #include "aws/codebuild.h"
 #include "base/clock.h"
 #include "base/result.h"
+#include "reconcile/images.h"
 #include "reconcile/progress.h"
+#include "reconcile/targets.h"
 
 namespace ecsync::reconcile {
 
@@ -102,5 +104,28 @@ base::Result<std::vector<artifacts::PinnedImage>> BuildImages(const std::vector<
                                                               ImageBuilder& builder,
                                                               const std::string& stack,
                                                               const ProgressSink& sink);
+
+// What the glue hands BuildMissingImages for one revision of one project.
+struct BuildImagesRequest {
+  std::string stack;       // the project's stack; its builds stack must be deployed
+                           // (EnsureBuildStack) before this is called
+  ImageSettings settings;  // builder "codebuild": registry, access, poll_interval,
+                           // build_timeout
+  // The images to build, each with its context archive already uploaded (to
+  // s3://<settings.ContextBucketOr(template bucket)>/<settings.context_prefix>...).
+  std::vector<ImageBuild> builds;
+  base::Clock* clock = nullptr;                    // null: SystemClock
+  const std::atomic<bool>* interrupted = nullptr;  // see CodeBuildBuilderOptions
+};
+
+// The one call the reconcile flow makes for the codebuild builder: opens the registry
+// through targets.open_registry and builds in targets.codebuild, in the project
+// cfn::BuildStackName(request.stack), what the registry lacks (see BuildImages), polling
+// every settings.poll_interval, each build bounded by settings.build_timeout. Returns every
+// image pinned by digest, in the order of request.builds. kInvalid when targets has no
+// CodeBuild or registry (stack files) or settings.builder is not "codebuild"; otherwise the
+// errors of OpenRegistry and BuildImages. On any error the caller deploys nothing.
+base::Result<std::vector<artifacts::PinnedImage>> BuildMissingImages(
+    const Targets& targets, const BuildImagesRequest& request, const ProgressSink& sink);
 
 }  // namespace ecsync::reconcile

@@ -46,6 +46,10 @@ struct ImageSettings {
   std::chrono::milliseconds build_timeout{std::chrono::minutes(60)};
 
   bool enabled() const { return !builder.empty(); }
+  // The bucket build contexts go to: context_bucket, else `template_bucket`.
+  const std::string& ContextBucketOr(const std::string& template_bucket) const {
+    return context_bucket.empty() ? template_bucket : context_bucket;
+  }
   // A stable text of every setting but the credentials, for configuration fingerprints.
   std::string Fingerprint() const;
 };

@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 
 #include "artifacts/registry.h"
 #include "aws/codebuild.h"
+#include "aws/http.h"
 #include "base/clock.h"
 #include "cfn/build_stack.h"
 #include "git/libgit2_source.h"
@@ -120,7 +122,7 @@ class CodeBuildTest : public aws::MotoClientsTest {
   std::string UploadContext() {
     const std::string zip = scratch_.path() + "/api.zip";
     repo_.Git({"archive", "--format=zip", "-o", zip, "HEAD:api"});
-    const std::string key = "ecsync/contexts/api.zip";
+    std::string key = "ecsync/contexts/api.zip";
     auto put = clients_.s3->PutObject(kBucket, key, testing::ReadFileOrDie(zip), "application/zip");
     EXPECT_TRUE(put.ok()) << put.status().ToString();
     return key;
@@ -197,6 +199,25 @@ TEST_F(CodeBuildTest, BuildStackIsDeployedAsAManagedStackOfTheProject) {
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(again->action, Action::kNone);
   EXPECT_THAT(again->message, HasSubstr("up to date"));
+
+  // A new built service adds its repository by an update of the same stack.
+  BuildStackRequest request = StackRequest();
+  artifacts::ImageTarget worker = Target();
+  worker.service = "worker";
+  worker.reference.repository = "shop/worker";
+  request.targets.push_back(worker);
+  ReconcileOptions options;
+  options.repo_url = repo_.url();
+  options.wait = {milliseconds(100), milliseconds(60000)};
+  Reconciler reconciler(git_, {.cloudformation = clients_.cloudformation.get()},
+                        *base::SystemClock::Get(), nullptr);
+  auto updated = EnsureBuildStack(reconciler, options, request);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_EQ(updated->action, Action::kUpdate);
+  EXPECT_TRUE(updated->succeeded) << updated->message;
+  EXPECT_NE(moto_->Aws({"ecr", "describe-repositories", "--repository-names", "shop/worker"}), "");
+  EXPECT_EQ(moto_->StackTag("shop-builds", kTagTemplateSha),
+            RenderBuildStack(request)->template_sha);
 }
 
 TEST_F(CodeBuildTest, ClientStartsWithOverridesAndTheSameTokenStartsNoSecondBuild) {
@@ -237,11 +258,24 @@ TEST_F(CodeBuildTest, ClientStartsWithOverridesAndTheSameTokenStartsNoSecondBuil
 TEST_F(CodeBuildTest, ABuildIsFollowedPhaseByPhaseAndItsImageIsPinned) {
   ASSERT_TRUE(DeployBuildStack().ok());
   const std::string key = UploadContext();
-  auto ecr = std::make_shared<artifacts::EcrImageRegistry>(clients_.client, "123456789012");
   StandInCodeBuild codebuild(*clients_.codebuild);
-  CodeBuildImageBuilder builder(codebuild, BuilderOptions());
+  Targets targets;
+  targets.cloudformation = clients_.cloudformation.get();
+  targets.codebuild = &codebuild;
+  targets.open_registry = [this](const std::string& host,
+                                 const artifacts::RegistryV2Options& access) {
+    return artifacts::OpenRegistry(host, access, clients_.client,
+                                   std::make_shared<aws::CurlHttpClient>());
+  };
+  BuildImagesRequest request;
+  request.stack = kStack;
+  request.settings.builder = "codebuild";
+  request.settings.registry = kRegistry;
+  request.settings.poll_interval = milliseconds(1000);
+  request.builds = {Build(key)};
+  request.clock = &clock_;  // polls cost no time
 
-  auto pinned = BuildImages({Build(key)}, *ecr, builder, kStack, sink_);
+  auto pinned = BuildMissingImages(targets, request, sink_);
   ASSERT_TRUE(pinned.ok()) << pinned.status().ToString();
   ASSERT_EQ(pinned->size(), 1u);
   const std::string digest = EcrDigest(Target().reference.tag);
@@ -272,6 +306,25 @@ TEST_F(CodeBuildTest, ABuildIsFollowedPhaseByPhaseAndItsImageIsPinned) {
   EXPECT_EQ(variables[cfn::kBuildRegistry], kRegistry);
   EXPECT_EQ(variables[cfn::kBuildDockerfile], "Dockerfile");
   EXPECT_EQ(variables[cfn::kBuildArgs], "GREETING=hello world\nVERSION=1.2\n");
+}
+
+TEST_F(CodeBuildTest, FollowingEndsWhenInterruptedOrPastTheTimeout) {
+  ASSERT_TRUE(DeployBuildStack().ok());
+  const std::string key = UploadContext();
+  std::atomic<bool> interrupted{true};
+  CodeBuildBuilderOptions options = BuilderOptions();
+  options.interrupted = &interrupted;
+  base::Status stopped =
+      CodeBuildImageBuilder(*clients_.codebuild, options).Build(Build(key), sink_);
+  EXPECT_EQ(stopped.kind(), base::ErrorKind::kTransient) << stopped.ToString();
+  EXPECT_THAT(stopped.message(), HasSubstr("interrupted while following build shop-builds:"));
+
+  options = BuilderOptions();
+  options.timeout = milliseconds(2500);  // two polls: the build is still running
+  base::Status late = CodeBuildImageBuilder(*clients_.codebuild, options).Build(Build(key), sink_);
+  EXPECT_EQ(late.kind(), base::ErrorKind::kTransient) << late.ToString();
+  EXPECT_THAT(late.message(), HasSubstr("after 2s; log: CloudWatch log group /aws/codebuild/"));
+  EXPECT_EQ(EcrDigest(Target().reference.tag), "");
 }
 
 TEST_F(CodeBuildTest, AMissingContextArchiveFailsInDownloadSource) {
