@@ -33,6 +33,12 @@ Build ParseBuild(const Json& b) {
     build.logs = {JsonString(*logs, "groupName"), JsonString(*logs, "streamName"),
                   JsonString(*logs, "deepLink")};
   }
+  if (auto environment = b.find("environment"); environment != b.end()) {
+    for (const Json& v : JsonArray(*environment, "environmentVariables")) {
+      build.environment.push_back(
+          {JsonString(v, "name"), JsonString(v, "value"), JsonString(v, "type")});
+    }
+  }
   return build;
 }
 
@@ -84,6 +90,18 @@ base::Result<BuildBatch> CodeBuildClient::BatchGetBuilds(const std::vector<std::
     }
   }
   return batch;
+}
+
+base::Result<std::vector<std::string>> CodeBuildClient::RecentBuilds(const std::string& project) {
+  // Newest first, and no nextToken followed: a build still running is among the newest.
+  Json input{{"projectName", project}, {"sortOrder", "DESCENDING"}};
+  auto output = client_->CallJson(kCodeBuildService, "ListBuildsForProject", input);
+  if (!output.ok()) return Classify(output.status());
+  std::vector<std::string> ids;
+  for (const Json& id : JsonArray(*output, "ids")) {
+    if (id.is_string()) ids.push_back(id.get<std::string>());
+  }
+  return ids;
 }
 
 }  // namespace ecsync::aws

@@ -64,6 +64,7 @@ struct Build {
   bool complete = false;           // buildComplete
   std::vector<BuildPhase> phases;  // in the order they ran
   BuildLogs logs;
+  std::vector<CodeBuildVariable> environment;  // the build's variables, overrides included
 
   bool finished() const { return complete || (!status.empty() && status != "IN_PROGRESS"); }
 };
@@ -87,6 +88,9 @@ class CodeBuild {
   // The builds with `ids` (at most 100 per call are sent; more are split). Unknown IDs are
   // listed in not_found, not an error.
   virtual base::Result<BuildBatch> BatchGetBuilds(const std::vector<std::string>& ids) = 0;
+  // The IDs of the project's most recent builds, newest first: one page (at most 100), not
+  // every build it ever ran. kNotFound when the project does not exist.
+  virtual base::Result<std::vector<std::string>> RecentBuilds(const std::string& project) = 0;
 };
 
 // CodeBuild over the AWS API, with `client`'s credentials, region, retries and rate limit.
@@ -95,6 +99,7 @@ class CodeBuildClient final : public CodeBuild {
   explicit CodeBuildClient(std::shared_ptr<AwsClient> client);
   base::Result<Build> StartBuild(const StartBuildRequest& request) override;
   base::Result<BuildBatch> BatchGetBuilds(const std::vector<std::string>& ids) override;
+  base::Result<std::vector<std::string>> RecentBuilds(const std::string& project) override;
 
  private:
   std::shared_ptr<AwsClient> client_;

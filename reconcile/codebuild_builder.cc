@@ -1,6 +1,7 @@
 #include "reconcile/codebuild_builder.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "base/base64.h"
 #include "cfn/build_stack.h"
@@ -63,6 +64,29 @@ base::Status BuildFailed(const std::string& service, const aws::Build& build) {
                    : base::TransientError(message + "; it will be built again");
 }
 
+// A build of `reference` the project is still running, started by an earlier attempt (a
+// restarted controller, past the idempotency token's five minutes): following it costs no
+// second build. nullopt when there is none, or the project does not exist (StartBuild then
+// says so).
+base::Result<std::optional<aws::Build>> FindRunningBuild(aws::CodeBuild& codebuild,
+                                                         const std::string& project,
+                                                         const std::string& reference) {
+  auto recent = codebuild.RecentBuilds(project);
+  if (!recent.ok()) {
+    if (recent.status().kind() == base::ErrorKind::kNotFound) return std::optional<aws::Build>();
+    return recent.status();
+  }
+  ECSYNC_ASSIGN_OR_RETURN(aws::BuildBatch batch, codebuild.BatchGetBuilds(*recent));
+  for (aws::Build& build : batch.builds) {
+    if (build.finished()) continue;
+    for (const aws::CodeBuildVariable& v : build.environment) {
+      if (v.name == cfn::kBuildImage && v.value == reference)
+        return std::optional(std::move(build));
+    }
+  }
+  return std::optional<aws::Build>();
+}
+
 }  // namespace
 
 std::string BuildToken(const std::string& stack, const std::string& reference) {
@@ -122,8 +146,17 @@ base::Status CodeBuildImageBuilder::Build(const ImageBuild& build, const Progres
   request.source_location = build.source_bucket + "/" + build.source_key;
   ECSYNC_ASSIGN_OR_RETURN(request.environment, BuildVariables(build));
   request.idempotency_token = BuildToken(options_.stack, reference);
-  Say(sink, options_.stack, "building the image of " + service + ": " + reference);
-  auto started = codebuild_.StartBuild(request);
+  ECSYNC_ASSIGN_OR_RETURN(std::optional<aws::Build> running,
+                          FindRunningBuild(codebuild_, options_.project, reference));
+  if (running) {
+    Say(sink, options_.stack,
+        "the image of " + service + " is being built already (build " + running->id +
+            "); following it");
+  } else {
+    Say(sink, options_.stack, "building the image of " + service + ": " + reference);
+  }
+  auto started =
+      running ? base::Result<aws::Build>(*std::move(running)) : codebuild_.StartBuild(request);
   if (!started.ok()) {
     if (started.status().kind() == base::ErrorKind::kNotFound) {
       return base::NotFoundError("CodeBuild project " + options_.project +

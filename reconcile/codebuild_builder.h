@@ -62,8 +62,10 @@ struct CodeBuildBuilderOptions {
 // Starts a build in the project (the archive as its S3 source, what to build as its
 // environment variables: cfn/build_stack.h), then reads it every poll_interval and reports
 // each phase as it starts: "build api: PROVISIONING", ... "build api: POST_BUILD".
-// The idempotency token is derived from the stack and the image's tag, so a retry within
-// CodeBuild's five minutes follows the build already started instead of starting another.
+// A build of the same image the project is still running (an earlier attempt's, found
+// among its recent builds by its ECSYNC_IMAGE variable) is followed instead of starting
+// another; and the idempotency token is derived from the stack and the image's tag, so two
+// starts racing within CodeBuild's five minutes still make one build.
 // Errors:
 //   kInvalid: the build failed in one of its own phases (INSTALL, PRE_BUILD, BUILD,
 //             POST_BUILD: the Dockerfile, the login or the push), or a request CodeBuild

@@ -69,6 +69,10 @@ class StandInCodeBuild : public aws::CodeBuild {
     return batch;
   }
 
+  base::Result<std::vector<std::string>> RecentBuilds(const std::string& project) override {
+    return real_.RecentBuilds(project);
+  }
+
   int starts = 0;
   aws::StartBuildRequest last_request;
   bool fail_in_build = false;
@@ -325,6 +329,28 @@ TEST_F(CodeBuildTest, FollowingEndsWhenInterruptedOrPastTheTimeout) {
   EXPECT_EQ(late.kind(), base::ErrorKind::kTransient) << late.ToString();
   EXPECT_THAT(late.message(), HasSubstr("after 2s; log: CloudWatch log group /aws/codebuild/"));
   EXPECT_EQ(EcrDigest(Target().reference.tag), "");
+}
+
+TEST_F(CodeBuildTest, ARestartFollowsTheBuildAlreadyRunning) {
+  ASSERT_TRUE(DeployBuildStack().ok());
+  const std::string key = UploadContext();
+  // An earlier process started the build, with a token long expired.
+  aws::StartBuildRequest earlier;
+  earlier.project_name = "shop-builds";
+  earlier.source_type = "S3";
+  earlier.source_location = std::string(kBucket) + "/" + key;
+  earlier.environment = *BuildVariables(Build(key));
+  earlier.idempotency_token = "an-earlier-process";
+  auto running = clients_.codebuild->StartBuild(earlier);
+  ASSERT_TRUE(running.ok()) << running.status().ToString();
+
+  StandInCodeBuild codebuild(*clients_.codebuild);
+  base::Status built = CodeBuildImageBuilder(codebuild, BuilderOptions()).Build(Build(key), sink_);
+  ASSERT_TRUE(built.ok()) << built.ToString();
+  EXPECT_EQ(codebuild.starts, 0);
+  EXPECT_THAT(::testing::PrintToString(lines_),
+              HasSubstr("is being built already (build " + running->id + ")"));
+  EXPECT_NE(EcrDigest(Target().reference.tag), "");
 }
 
 TEST_F(CodeBuildTest, AMissingContextArchiveFailsInDownloadSource) {
