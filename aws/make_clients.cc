@@ -60,6 +60,7 @@ base::Result<AwsClients> MakeAwsClients(const AwsClientsOptions& options) {
   clients.s3 = std::make_shared<S3>(clients.client);
   clients.elbv2 = std::make_shared<Elbv2>(clients.client);
   clients.efs = std::make_shared<Efs>(clients.client);
+  clients.codebuild = std::make_shared<CodeBuildClient>(clients.client);
   return clients;
 }
 

@@ -5,6 +5,7 @@
 
 #include "aws/client.h"
 #include "aws/cloudformation.h"
+#include "aws/codebuild.h"
 #include "aws/ecs.h"
 #include "aws/efs.h"
 #include "aws/elbv2.h"
@@ -42,6 +43,7 @@ struct AwsClients {
   std::shared_ptr<S3> s3;
   std::shared_ptr<Elbv2> elbv2;
   std::shared_ptr<Efs> efs;
+  std::shared_ptr<CodeBuild> codebuild;
 };
 
 // Resolves the region (ResolveRegionWithMetadata), the credential chain (MakeCredentialChain,

@@ -33,6 +33,11 @@ base::Result<reconcile::ImageSettings> ImageSettingsFrom(const ImageFlags& flags
     return base::InvalidError("--registry \"" + flags.registry +
                               "\" is not a registry host; write host[:port] without a scheme");
   }
+  if (flags.builder == "codebuild" && !artifacts::ParseEcrRegistry(flags.registry)) {
+    return base::InvalidError("--registry \"" + flags.registry +
+                              "\": the codebuild builder pushes to Amazon ECR; name the ECR "
+                              "host of the region ecsync deploys to");
+  }
   settings.registry = flags.registry;
   for (const std::string& entry : flags.repositories) {
     const size_t eq = entry.find('=');

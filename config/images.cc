@@ -9,9 +9,27 @@ namespace ecsync::config {
 
 namespace {
 
-constexpr std::string_view kImagesKeys[] = {"builder",  "registry",      "repositories",
-                                            "wait",     "poll_interval", "insecure",
-                                            "username", "password"};
+constexpr std::string_view kImagesKeys[] = {
+    "builder",  "registry", "repositories",   "wait",           "poll_interval", "insecure",
+    "username", "password", "context_bucket", "context_prefix", "build_timeout"};
+
+// codebuild: the keys that say where contexts go and how long a build may take. A bucket
+// name is checked by S3 itself; only what would make a bad key is refused here.
+base::Status ParseCodeBuildKeys(const ConfigMapping& map, reconcile::ImageSettings* images) {
+  ECSYNC_RETURN_IF_ERROR(map.String("context_bucket", &images->context_bucket));
+  if (images->context_bucket.find('/') != std::string::npos) {
+    return map.Error("context_bucket", "is a bucket name; put the folder in context_prefix");
+  }
+  if (map.Has("context_prefix")) {
+    ECSYNC_RETURN_IF_ERROR(map.String("context_prefix", &images->context_prefix));
+    if (images->context_prefix.starts_with('/') ||
+        images->context_prefix.find('*') != std::string::npos) {
+      return map.Error("context_prefix",
+                       "write a key prefix such as ecsync/contexts/, without a leading '/' or '*'");
+    }
+  }
+  return map.Duration("build_timeout", /*allow_zero=*/false, &images->build_timeout);
+}
 
 }  // namespace
 
@@ -51,6 +69,7 @@ base::Status ParseImages(const ConfigMapping& parent, const base::EnvLookup& env
     }
     images->repositories = std::move(repositories);
   }
+  ECSYNC_RETURN_IF_ERROR(ParseCodeBuildKeys(map, images));
   ECSYNC_RETURN_IF_ERROR(map.Duration("wait", /*allow_zero=*/true, &images->wait));
   ECSYNC_RETURN_IF_ERROR(
       map.Duration("poll_interval", /*allow_zero=*/false, &images->poll_interval));
@@ -67,6 +86,12 @@ base::Status ParseImages(const ConfigMapping& parent, const base::EnvLookup& env
   }
   if (images->enabled() && images->registry.empty()) {
     return map.Error("registry", "is required with a builder; name the registry host CI pushes to");
+  }
+  if (images->builder == "codebuild" && !artifacts::ParseEcrRegistry(images->registry)) {
+    return map.Error("registry", "\"" + images->registry +
+                                     "\": the codebuild builder pushes to Amazon ECR; name the "
+                                     "ECR host of the region ecsync deploys to, such as "
+                                     "123456789012.dkr.ecr.us-east-1.amazonaws.com");
   }
   return base::Status::Ok();
 }

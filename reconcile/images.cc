@@ -26,19 +26,19 @@ std::string ImageSettings::Fingerprint() const {
   for (const auto& [service, repository] : repositories) {
     out += "repository " + service + "=" + repository + "\n";
   }
+  if (builder == "codebuild") {
+    out += "context=s3://" + context_bucket + "/" + context_prefix +
+           "\nbuild_timeout=" + Seconds(build_timeout) + "\n";
+  }
   return out;
 }
 
 base::Status CheckBuilder(const std::string& builder) {
-  if (builder == "external") return base::Status::Ok();
-  if (builder == "codebuild") {
-    return base::InvalidError(
-        "the codebuild builder is not available in this version; use external (CI builds and "
-        "pushes the image `ecsync images` names)");
-  }
+  if (builder == "external" || builder == "codebuild") return base::Status::Ok();
   return base::InvalidError("\"" + builder +
                             "\" is not a builder; use external (CI builds and pushes the image "
-                            "`ecsync images` names)");
+                            "`ecsync images` names) or codebuild (ecsync builds it in AWS "
+                            "CodeBuild)");
 }
 
 bool ImageDigestCache::Find(const std::string& reference, std::string* digest) const {

@@ -23,9 +23,10 @@ namespace ecsync::reconcile {
 
 // `images:` in the configuration, or the --builder/--registry flags.
 struct ImageSettings {
-  // "" (no builder: `build:` without `image:` is refused) or "external".
+  // "" (no builder: `build:` without `image:` is refused), "external" or "codebuild".
   std::string builder;
-  // The registry host CI pushes to; required with a builder.
+  // The registry host CI (or CodeBuild) pushes to; required with a builder. With
+  // "codebuild", an ECR host of the region ecsync calls AWS in.
   std::string registry;
   // Service name -> repository, instead of "<project>/<service>".
   std::map<std::string, std::string> repositories;
@@ -36,14 +37,25 @@ struct ImageSettings {
   // `poll_interval` without holding a worker.
   std::chrono::milliseconds wait{std::chrono::minutes(30)};
   std::chrono::milliseconds poll_interval{std::chrono::seconds(15)};
+  // codebuild: where build-context archives are uploaded, s3://<bucket>/<prefix>...; an
+  // empty bucket means the template bucket (ReconcileOptions::template_bucket).
+  std::string context_bucket;
+  std::string context_prefix = "ecsync/contexts/";
+  // codebuild: how long one image's build may take, from its start, before ecsync stops
+  // following it (the revision then fails; CodeBuild's own timeout ends the build).
+  std::chrono::milliseconds build_timeout{std::chrono::minutes(60)};
 
   bool enabled() const { return !builder.empty(); }
+  // The bucket build contexts go to: context_bucket, else `template_bucket`.
+  const std::string& ContextBucketOr(const std::string& template_bucket) const {
+    return context_bucket.empty() ? template_bucket : context_bucket;
+  }
   // A stable text of every setting but the credentials, for configuration fingerprints.
   std::string Fingerprint() const;
 };
 
-// Ok for "external"; kInvalid naming the choices for anything else ("codebuild" says it is
-// not available yet). The caller puts the key or flag in front of the message.
+// Ok for "external" and "codebuild"; kInvalid naming the choices for anything else. The
+// caller puts the key or flag in front of the message.
 base::Status CheckBuilder(const std::string& builder);
 
 // Digests already seen, by tag reference. A tag is a content hash of the build inputs, so

@@ -73,6 +73,15 @@ class Reconciler {
   // and, for a template too large to send inline, its upload to S3 (see Targets::s3).
   base::Result<PlanReport> Plan(const ReconcileOptions& options);
 
+  // Creates or updates a stack rendered elsewhere (a project's companion stack, such as its
+  // image builds stack: reconcile/build_stack.h) exactly as Reconcile applies a project's:
+  // ownership by desired.source, the ecsync:* tags, idempotency tokens, waiting, cleanup
+  // and rollback. Reads no git. REQUIRES: desired.present and no missing images.
+  base::Result<ReconcileReport> ApplyDesired(const ReconcileOptions& options,
+                                             const Desired& desired) {
+    return Apply(options, desired);
+  }
+
  private:
   // Sets exactly one of *body and *url for `desired`'s template, uploading it (or, over one
   // stack's limits, its nested stacks' templates) to S3 first when it is too large to send

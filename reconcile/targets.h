@@ -7,6 +7,7 @@
 #include "artifacts/registry.h"
 
 #include "aws/cloudformation.h"
+#include "aws/codebuild.h"
 #include "aws/ecs.h"
 #include "aws/efs.h"
 #include "aws/elbv2.h"
@@ -39,6 +40,9 @@ struct Targets {
   // so a stack deleted and created again finds its data. Null: every named volume not in
   // the stack gets a new file system.
   aws::Efs* efs = nullptr;
+  // Builds images with the `codebuild` builder (see reconcile/codebuild_builder.h). Null
+  // (stack files): a project with that builder is refused. Tests put a stand-in in front.
+  aws::CodeBuild* codebuild = nullptr;
   // Opens the registry a project's built images are pushed to (see artifacts::OpenRegistry).
   // Null: a project with an image builder is refused. Tests substitute a registry that
   // answers "not yet".

@@ -62,6 +62,26 @@ TEST(ImagesConfig, AProjectTurnsTheBuilderOff) {
   EXPECT_TRUE(config->repositories[0].projects[1].images.enabled());
 }
 
+TEST(ImagesConfig, CodeBuildTakesAnEcrRegistryAndWhereContextsGo) {
+  auto config = Parse(
+      "images:\n"
+      "  builder: codebuild\n"
+      "  registry: 123456789012.dkr.ecr.us-east-1.amazonaws.com\n"
+      "  context_bucket: acme-build-contexts\n"
+      "  build_timeout: 20m\n" +
+      Repository("        images: {context_prefix: shop/contexts/}\n"));
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  const reconcile::ImageSettings& first = config->repositories[0].projects[0].images;
+  EXPECT_EQ(first.builder, "codebuild");
+  EXPECT_EQ(first.context_bucket, "acme-build-contexts");
+  EXPECT_EQ(first.context_prefix, "shop/contexts/");
+  EXPECT_EQ(first.build_timeout, std::chrono::minutes(20));
+  const reconcile::ImageSettings& second = config->repositories[0].projects[1].images;
+  EXPECT_EQ(second.context_prefix, "ecsync/contexts/");  // the default
+  // A changed context location or timeout re-runs the project.
+  EXPECT_NE(first.Fingerprint(), second.Fingerprint());
+}
+
 TEST(ImagesConfig, PasswordIsASecretReference) {
   auto config = Parse(
       "images:\n"
@@ -95,7 +115,13 @@ TEST(ImagesConfig, RefusalsNameTheLineAndKey) {
       {"images: {builder: kaniko, registry: r.example.com}\n",
        "ecsync.yaml:1: images.builder: \"kaniko\" is not a builder; use external"},
       {"images: {builder: codebuild, registry: r.example.com}\n",
-       "ecsync.yaml:1: images.builder: the codebuild builder is not available in this version"},
+       "ecsync.yaml:1: images.registry: \"r.example.com\": the codebuild builder pushes to "
+       "Amazon ECR"},
+      {"images:\n  context_bucket: b/contexts\n",
+       "ecsync.yaml:2: images.context_bucket: is a bucket name; put the folder in context_prefix"},
+      {"images:\n  context_prefix: /contexts\n",
+       "ecsync.yaml:2: images.context_prefix: write a key prefix"},
+      {"images:\n  build_timeout: 0s\n", "ecsync.yaml:2: images.build_timeout"},
       {"images:\n  builder: external\n",
        "ecsync.yaml:2: images.registry: is required with a builder"},
       {"images:\n  registry: https://r.example.com/v2\n",

@@ -747,7 +747,9 @@ def check_iam_policy(args):
                    "elasticfilesystem:DescribeFileSystems", "secretsmanager:CreateSecret",
                    "application-autoscaling:RegisterScalableTarget", "ssm:GetParameter",
                    "s3:PutObject", "s3:DeleteObject", "autoscaling:CreateAutoScalingGroup",
-                   "ecr:DescribeImages",
+                   "ecr:DescribeImages", "codebuild:StartBuild", "codebuild:BatchGetBuilds",
+                   "codebuild:CreateProject", "codebuild:ListBuildsForProject",
+                   "ecr:CreateRepository",
                    "ec2:CreateLaunchTemplate"):
         checker.expect(allowed(action), f"iam-policy.json does not allow {action}")
     checker.finish()

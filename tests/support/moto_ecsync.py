@@ -14,7 +14,8 @@ and ::ScalingPolicy: registered here too, each backed by moto's own backend for 
 It also makes ExecuteChangeSet apply the change set's tags to the stack, as CloudFormation
 does (moto keeps the stack's old tags, which would leave ecsync's revision tag stale), and
 makes AWS::ElasticLoadBalancingV2::LoadBalancer honour Type (moto makes every one an
-application load balancer, which refuses the TCP and UDP listeners of a network one). Used by
+application load balancer, which refuses the TCP and UDP listeners of a network one), and
+adds what the `codebuild` image builder needs of CodeBuild (moto_codebuild.py). Used by
 the tests and the demo in place of `moto_server`; takes the same flags.
 """
 import os
@@ -26,6 +27,9 @@ from moto.applicationautoscaling.models import applicationautoscaling_backends
 from moto.core.common_models import CloudFormationModel
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.servicediscovery.models import Namespace, servicediscovery_backends
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import moto_codebuild  # noqa: E402,F401  (registers CodeBuild's additions as a side effect)
 
 
 class _Defaults:
