@@ -75,7 +75,8 @@ base::Status UseBuiltImages(const ReconcileOptions& options, git::GitSource& git
   request.objects = &objects;
   request.registry = registry->get();
   request.cache = options.image_cache;
-  request.wait = options.wait_for_images;
+  // The codebuild builder builds what is missing instead of waiting for CI to push it.
+  request.wait = options.wait_for_images && options.images.builder != "codebuild";
   request.interrupted = options.wait.interrupted;
   request.stack = desired->stack_name;
   auto resolved = ResolveImages(project, request, sink);
@@ -84,6 +85,11 @@ base::Status UseBuiltImages(const ReconcileOptions& options, git::GitSource& git
       return Rejected(resolved.status().message(), desired->revision);
     }
     return resolved.status().WithContext("looking up the images of " + options.images.registry);
+  }
+  for (const compose::Service& service : project->services) {
+    if (service.build && !service.build->dockerfile_inline.empty()) {
+      desired->inline_dockerfiles[service.name] = service.build->dockerfile_inline;
+    }
   }
   desired->images = std::move(resolved->targets);
   desired->missing_images = std::move(resolved->missing);

@@ -88,6 +88,9 @@ struct Desired {
   // The images CI has not pushed yet (tag references). Non-empty: this revision must not be
   // deployed; without render_without_images nothing after the images was rendered.
   std::vector<std::string> missing_images;
+  // `dockerfile_inline` of the services that have one (the codebuild builder sends it with
+  // the build; other builders need nothing but the tag).
+  std::map<std::string, std::string> inline_dockerfiles;
 };
 
 // Fetches (unless options.commit is set), loads, resolves the network and converts.

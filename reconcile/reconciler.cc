@@ -3,6 +3,7 @@
 #include "base/hash.h"
 #include "base/strings.h"
 #include "reconcile/change_sets.h"
+#include "reconcile/image_builds.h"
 #include "reconcile/stack_tags.h"
 
 namespace ecsync::reconcile {
@@ -141,6 +142,12 @@ base::Result<std::optional<aws::Stack>> Reconciler::OwnStack(const Desired& desi
 base::Result<ReconcileReport> Reconciler::Reconcile(const ReconcileOptions& options) {
   ECSYNC_ASSIGN_OR_RETURN(Desired desired, RenderDesired(options, git_, targets_, sink_));
   if (!desired.present) return DeleteOwnedStacks(options, desired);
+  if (!desired.missing_images.empty() && options.images.builder == "codebuild") {
+    // ecsync builds what the registry lacks, then renders again: the images are pinned now.
+    ECSYNC_RETURN_IF_ERROR(
+        BuildMissingRevisionImages(*this, git_, targets_, options, desired, sink_));
+    ECSYNC_ASSIGN_OR_RETURN(desired, RenderDesired(options, git_, targets_, sink_));
+  }
   if (!desired.missing_images.empty()) return WaitingForImages(desired);
   return Apply(options, desired);
 }

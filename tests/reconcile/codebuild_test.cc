@@ -24,6 +24,7 @@
 #include "reconcile/reconciler.h"
 #include "reconcile/stack_tags.h"
 #include "tests/aws/moto_fixture.h"
+#include "tests/reconcile/stand_in_codebuild.h"
 #include "tests/support/support.h"
 
 namespace ecsync::reconcile {
@@ -35,51 +36,6 @@ using ::testing::HasSubstr;
 constexpr char kStack[] = "shop";
 constexpr char kBucket[] = "ecsync-contexts";
 constexpr char kRegistry[] = "123456789012.dkr.ecr.us-east-1.amazonaws.com";  // moto's account
-
-// Forwards to the real client, counting starts; with fail_in_build, a build that reaches
-// BUILD fails there as a docker build that exits 1 does in CodeBuild.
-class StandInCodeBuild : public aws::CodeBuild {
- public:
-  explicit StandInCodeBuild(aws::CodeBuild& real) : real_(real) {}
-
-  base::Result<aws::Build> StartBuild(const aws::StartBuildRequest& request) override {
-    ++starts;
-    last_request = request;
-    return real_.StartBuild(request);
-  }
-
-  base::Result<aws::BuildBatch> BatchGetBuilds(const std::vector<std::string>& ids) override {
-    ECSYNC_ASSIGN_OR_RETURN(aws::BuildBatch batch, real_.BatchGetBuilds(ids));
-    if (!fail_in_build) return batch;
-    for (aws::Build& build : batch.builds) {
-      for (size_t i = 0; i < build.phases.size(); ++i) {
-        if (build.phases[i].type != "BUILD") continue;
-        build.phases[i].status = "FAILED";
-        build.phases[i].contexts = {{"COMMAND_EXECUTION_ERROR",
-                                     "Error while executing command: docker build. Reason: exit "
-                                     "status 1"}};
-        build.phases.resize(i + 1);
-        build.phases.push_back({"FINALIZING", "SUCCEEDED", {}});
-        build.phases.push_back({"COMPLETED", "", {}});
-        build.status = "FAILED";
-        build.current_phase = "COMPLETED";
-        build.complete = true;
-      }
-    }
-    return batch;
-  }
-
-  base::Result<std::vector<std::string>> RecentBuilds(const std::string& project) override {
-    return real_.RecentBuilds(project);
-  }
-
-  int starts = 0;
-  aws::StartBuildRequest last_request;
-  bool fail_in_build = false;
-
- private:
-  aws::CodeBuild& real_;
-};
 
 class CodeBuildTest : public aws::MotoClientsTest {
  protected:
