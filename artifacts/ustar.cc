@@ -54,7 +54,9 @@ base::Status AppendHeader(const TarEntry& entry, std::string* out) {
   }
   char header[kBlock];
   std::memset(header, 0, sizeof(header));
-  std::memcpy(header, rest.data(), rest.size());
+  // ustar fields are fixed-width, NUL-padded only when shorter (the memset above): copies
+  // into them are not strings.
+  std::copy_n(rest.data(), rest.size(), header);
   Octal(header + 100, 8, entry.mode & 07777);
   Octal(header + 108, 8, entry.uid);
   Octal(header + 116, 8, entry.gid);
@@ -62,8 +64,8 @@ base::Status AppendHeader(const TarEntry& entry, std::string* out) {
   Octal(header + 136, 12, 0);  // mtime: fixed, so the archive depends on content alone
   header[156] = entry.directory ? '5' : '0';
   std::memcpy(header + 257, "ustar", 6);  // magic with its NUL
-  std::memcpy(header + 263, "00", 2);     // version
-  std::memcpy(header + 345, prefix.data(), prefix.size());
+  std::copy_n("00", 2, header + 263);     // version, without a NUL
+  std::copy_n(prefix.data(), prefix.size(), header + 345);
   // The checksum is computed with its own field read as spaces.
   std::memset(header + 148, ' ', 8);
   unsigned sum = 0;

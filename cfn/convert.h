@@ -29,7 +29,7 @@ inline constexpr char kDefaultFilesImage[] = "public.ecr.aws/docker/library/busy
 // The most base64 text of file bundles one task definition carries inline. ECS refuses a task
 // definition over 64 KiB; half of it is left for everything else (the containers, their
 // environment, the secrets' script), which is rarely more than a few KiB.
-inline constexpr size_t kMaxInlineBundleBytes = 32 * 1024;
+inline constexpr size_t kMaxInlineBundleBytes = size_t{32} * 1024;
 
 // One task-scoped volume (the task's ephemeral storage) that the files init container fills.
 struct FilesVolume {

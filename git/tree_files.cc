@@ -134,7 +134,8 @@ base::Result<WorkTreeHead> FindWorkTreeHead(const std::string& dir) {
   git_oid_tostr(hex, sizeof(hex), &head);
   WorkTreeHead found{workdir, hex, {}};
   if (found.root.size() > 1 && found.root.back() == '/') found.root.pop_back();
-  git_status_options options = GIT_STATUS_OPTIONS_INIT;
+  git_status_options options;
+  git_status_options_init(&options, GIT_STATUS_OPTIONS_VERSION);
   options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS;
   git_status_list* list = nullptr;
   rc = git_status_list_new(&list, repo.get(), &options);

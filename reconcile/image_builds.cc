@@ -17,8 +17,7 @@ namespace {
 
 // Every error here leaves the deployed stack alone; the message says so, with the revision.
 base::Status AtRevision(const base::Status& status, const std::string& revision) {
-  return base::Status(status.kind(), status.message() + " (at revision " +
-                                         ShortRevision(revision) +
+  return base::Status(status.kind(), status.message() + " (at revision " + ShortRevision(revision) +
                                          "; the deployed stack is left as it is)");
 }
 
@@ -30,8 +29,7 @@ base::Result<std::vector<ImageBuild>> UploadContexts(git::GitSource& git, aws::S
                                                      const std::string& bucket,
                                                      const ProgressSink& sink) {
   ECSYNC_ASSIGN_OR_RETURN(std::string repository, git.LocalRepository(options.repo_url));
-  const std::set<std::string> missing(desired.missing_images.begin(),
-                                      desired.missing_images.end());
+  const std::set<std::string> missing(desired.missing_images.begin(), desired.missing_images.end());
   std::vector<ImageBuild> builds;
   for (const artifacts::ImageTarget& target : desired.images) {
     if (missing.count(target.reference.ToString()) == 0) continue;
@@ -49,9 +47,9 @@ base::Result<std::vector<ImageBuild>> UploadContexts(git::GitSource& git, aws::S
     build.source_bucket = bucket;
     build.source_key = options.images.context_prefix + archive.sha256 + ".zip";
     Say(sink, desired.stack_name,
-        "build context of " + target.service + ": " + std::to_string(archive.files) +
-            " files, " + std::to_string(archive.zip.size()) + " bytes zipped, to s3://" + bucket +
-            "/" + build.source_key);
+        "build context of " + target.service + ": " + std::to_string(archive.files) + " files, " +
+            std::to_string(archive.zip.size()) + " bytes zipped, to s3://" + bucket + "/" +
+            build.source_key);
     ECSYNC_RETURN_IF_ERROR(
         s3.PutObject(bucket, build.source_key, archive.zip, "application/zip").status());
     builds.push_back(std::move(build));

@@ -65,10 +65,9 @@ class ImageBuildsTest : public aws::MotoClientsTest {
   std::string ServiceImage(const std::string& resource) {
     auto body = clients_.cloudformation->GetTemplate("shop");
     if (!body.ok()) return "";
-    return nlohmann::json::parse(*body)["Resources"][resource]["Properties"]
-                                       ["ContainerDefinitions"]
-                                           .back()["Image"]
-                                           .get<std::string>();
+    return nlohmann::json::parse(*body)["Resources"][resource]["Properties"]["ContainerDefinitions"]
+        .back()["Image"]
+        .get<std::string>();
   }
 
   std::vector<std::string> ContextKeys() {
