@@ -43,7 +43,7 @@ base::Status ErrorAt(const std::string& where, const std::string& message) {
 // REQUIRES: base::IsInside(root, path).
 std::string RepositoryPath(const std::string& root, const std::string& path) {
   const std::string r = base::NormalizePath(root);
-  const std::string p = base::NormalizePath(path);
+  std::string p = base::NormalizePath(path);
   if (p == r) return "";
   if (r == ".") return p;
   return p.substr(r == "/" ? 1 : r.size() + 1);
