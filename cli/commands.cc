@@ -221,6 +221,7 @@ ExitCode RunPlan(const ReconcileCommand& command, const CommandContext& context)
     out["changes"] = changes;
     out["template_diff"] = plan->template_diff;
     if (!plan->images.empty()) out["images"] = PlanImagesJson(*plan);
+    if (!plan->shipped_files.empty()) out["files"] = plan->shipped_files;
     if (plan->nested_stacks > 0) out["nested_stacks"] = plan->nested_stacks;
     context.out << out.dump(2) << "\n";
     return code;
@@ -246,10 +247,16 @@ ExitCode RunPlan(const ReconcileCommand& command, const CommandContext& context)
       const std::string reference = image.reference.ToString();
       const bool missing = std::find(plan->missing_images.begin(), plan->missing_images.end(),
                                      reference) != plan->missing_images.end();
+      const char* absent = plan->builder == "codebuild"
+                               ? " (not built yet: a deploy builds it)"
+                               : " (not pushed yet: a deploy waits for it)";
       context.out << "  " << image.service << ": " << reference
-                  << (missing ? " (not pushed yet: a deploy waits for it)" : " (in the registry)")
-                  << "\n";
+                  << (missing ? absent : " (in the registry)") << "\n";
     }
+  }
+  if (!plan->shipped_files.empty()) {
+    context.out << "files from the repository:\n";
+    for (const auto& line : plan->shipped_files) context.out << "  " << line << "\n";
   }
   return code;
 }

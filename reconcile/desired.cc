@@ -53,6 +53,14 @@ base::Status ReadSecrets(const cfn::Conversion& conversion, compose::FileReader&
   return base::Status::Ok();
 }
 
+// One line of Desired::shipped_files.
+std::string ShippedFilesLine(const std::string& service, const cfn::ServiceFiles& files) {
+  std::vector<std::string> what = files.bind_targets;
+  for (const std::string& config : files.configs) what.push_back("config " + config);
+  return service + ": " + base::Join(what, ", ") + " (" +
+         std::to_string(files.archive_base64.size()) + " bytes inline)";
+}
+
 // Names the image of every service with `build:` (see ResolveImages). A bad build section
 // or registry setting rejects the revision; registry trouble is the registry's error kind.
 base::Status UseBuiltImages(const ReconcileOptions& options, git::GitSource& git,
@@ -170,6 +178,8 @@ base::Result<Desired> RenderDesired(const ReconcileOptions& options, git::GitSou
                                   "; the deployed stack is left as it is)");
     }
   }
+  for (const auto& [service, shipped] : *files)
+    desired.shipped_files.push_back(ShippedFilesLine(service, shipped));
   network.files = std::move(*files);
   auto conversion = cfn::ConvertProject(*project, network);
   if (!conversion.ok()) return Rejected(conversion.status().message(), desired.revision);

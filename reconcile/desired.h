@@ -91,6 +91,9 @@ struct Desired {
   // `dockerfile_inline` of the services that have one (the codebuild builder sends it with
   // the build; other builders need nothing but the tag).
   std::map<std::string, std::string> inline_dockerfiles;
+  // The repository files each service's task receives (docs/files.md), one line per
+  // service: "proxy: /etc/nginx/nginx.conf, config app_config (2,048 bytes inline)".
+  std::vector<std::string> shipped_files;
 };
 
 // Fetches (unless options.commit is set), loads, resolves the network and converts.

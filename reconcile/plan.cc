@@ -47,6 +47,8 @@ base::Result<PlanReport> Reconciler::Plan(const ReconcileOptions& options) {
   plan.stack_name = desired.stack_name;
   plan.images = desired.images;
   plan.missing_images = desired.missing_images;
+  plan.builder = options.images.builder;
+  plan.shipped_files = desired.shipped_files;
   if (!desired.present) {
     ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::Stack> owned,
                             OwnedStacks(desired.source, options.stack_name));

@@ -52,6 +52,10 @@ struct PlanReport {
   // has it already (a deploy waits for the others).
   std::vector<artifacts::ImageTarget> images;
   std::vector<std::string> missing_images;
+  // The builder that makes missing images ("external": CI; "codebuild": the deploy builds).
+  std::string builder;
+  // The repository files each service's task receives (see Desired::shipped_files).
+  std::vector<std::string> shipped_files;
   // The nested stacks the template is split into (0: one stack); see TemplatePlacer.
   size_t nested_stacks = 0;
 };

@@ -165,6 +165,19 @@ TEST_F(RepositoryFilesTest, TaskDefinitionSeedsWritesAndMountsTheFiles) {
   EXPECT_EQ((*writer)["MountPoints"].size(), 3u);
 }
 
+// What `plan` lists under "files from the repository": each task's mounts and configs.
+TEST_F(RepositoryFilesTest, DesiredNamesTheFilesEachTaskReceives) {
+  WriteProxyRepository();
+  repo_.Commit();
+  base::Result<Desired> desired = Render();
+  ASSERT_TRUE(desired.ok()) << desired.status().ToString();
+  ASSERT_EQ(desired->shipped_files.size(), 1u);
+  EXPECT_THAT(desired->shipped_files[0],
+              ::testing::MatchesRegex("proxy: /etc/nginx/nginx.conf, /usr/share/nginx/html, "
+                                      "config (greeting|banner), config (greeting|banner) "
+                                      "\\([0-9]+ bytes inline\\)"));
+}
+
 // The proof that matters: the containers' own commands, run locally.
 TEST_F(RepositoryFilesTest, InitContainersRunByBusyboxPutEveryFileInPlace) {
   if (!fs::exists(kBusybox)) GTEST_SKIP() << "no " << kBusybox;
