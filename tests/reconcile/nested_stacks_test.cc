@@ -56,6 +56,7 @@ std::string FleetCompose(int count, const std::string& version) {
 // The same as a model project, for the placer alone.
 cfn::Json FleetTemplate(int count) {
   std::vector<compose::Service> services;
+  services.reserve(count);
   for (int i = 0; i < count; ++i) {
     services.push_back(cfn::testing::Service("web" + std::to_string(i), "nginx:1.27",
                                              {cfn::testing::Port(8000 + i)}));
