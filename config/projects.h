@@ -17,9 +17,10 @@ struct Sources {
 };
 
 // Reads `top`'s `repositories:` list into config->repositories. Expects config->images (the
-// projects' default image settings) and config->webhooks (a repository polled never needs a
-// webhook secret) to be read already. Refuses a missing or empty list, duplicate repository
-// or project names and stack names used twice, naming the key and line.
+// projects' default image settings) and config->webhooks (a repository that is never polled
+// needs a webhook secret, its own or webhooks.secret) to be read already. Refuses a missing or
+// empty list, duplicate repository or project names and stack names used twice, naming the
+// key and line.
 base::Status ParseRepositories(const ConfigMapping& top, const Sources& sources, Config* config);
 
 }  // namespace ecsync::config
