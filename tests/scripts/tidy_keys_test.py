@@ -23,7 +23,8 @@ def make_root(base, name, header="int f();\n", flags="-std=c++20", config="Check
     (root / "lib" / "b.h").write_text(header)
     (root / "lib" / "other.h").write_text("int unrelated();\n")
     (root / "lib" / "a.cc").write_text(
-        '#include "lib/b.h"\nconst char* where() { return __FILE__; }\nint g() { return f(); }\n')
+        '#include "lib/b.h"\nconst char* where() { return __FILE__; }\nint g() { return f(); }\n'
+        '#ifdef ECSYNC_REVISION\nconst char* revision() { return ECSYNC_REVISION; }\n#endif\n')
     db = [{"directory": str(root / "build"), "file": str(root / "lib" / "a.cc"),
            "command": f"c++ {flags} -I{root} -o lib/a.o -c {root}/lib/a.cc"}]
     (root / "build" / "compile_commands.json").write_text(json.dumps(db))
@@ -59,6 +60,9 @@ def main():
                "other flags change the key")
         expect(first != key(make_root(tmp, "config", config="Checks: 'bugprone-*'\n")),
                "another .clang-tidy changes the key")
+        expect(key(make_root(tmp, "rev1", flags='-std=c++20 -DECSYNC_REVISION=\\"abc123\\"')) ==
+               key(make_root(tmp, "rev2", flags='-std=c++20 -DECSYNC_REVISION=\\"def456\\"')),
+               "the commit's revision define keeps the key (it changes with every commit)")
     for failure in failures:
         print("FAILED:", failure)
     return 1 if failures else 0
