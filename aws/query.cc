@@ -125,6 +125,8 @@ base::ErrorKind ErrorKindFor(int http_status, const std::string& code, const std
     }
     return base::ErrorKind::kInvalid;
   }
+  // A 404 with no error code: S3's answer to HEAD of a missing key, which has no body.
+  if (http_status == 404 && code.empty()) return base::ErrorKind::kNotFound;
   if (code.ends_with("NotFound") || code.ends_with("NotFoundException") ||
       code.ends_with(".NotFound") || code == "NoSuchBucket" || code == "NoSuchKey" ||
       code == "NoSuchEntity" || code == "ChangeSetNotFound") {

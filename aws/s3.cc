@@ -39,6 +39,15 @@ base::Result<std::string> S3::PutObject(const std::string& bucket, const std::st
   return response.Header("ETag");
 }
 
+base::Result<bool> S3::ObjectExists(const std::string& bucket, const std::string& key) {
+  auto response = client_->Send(kS3Service, "HeadObject", ObjectRequest("HEAD", bucket, key));
+  if (response.ok()) return true;
+  // HEAD has no body, so a missing key and a missing bucket are both a bare 404; the key is
+  // what is usually missing, and a PUT into a missing bucket names the bucket.
+  if (response.status().kind() == base::ErrorKind::kNotFound) return false;
+  return response.status();
+}
+
 base::Status S3::DeleteObject(const std::string& bucket, const std::string& key) {
   return client_->Send(kS3Service, "DeleteObject", ObjectRequest("DELETE", bucket, key)).status();
 }

@@ -31,6 +31,14 @@ inline constexpr char kDefaultFilesImage[] = "public.ecr.aws/docker/library/busy
 // environment, the secrets' script), which is rarely more than a few KiB.
 inline constexpr size_t kMaxInlineBundleBytes = size_t{32} * 1024;
 
+// The image of the init container that fetches a bundle too large to travel inline from S3
+// (the AWS CLI, from ECR Public). ConvertOptions::files_fetch_image overrides it.
+inline constexpr char kDefaultFilesFetchImage[] = "public.ecr.aws/aws-cli/aws-cli:2.15.0";
+
+// The largest bundle (ustar bytes) ecsync delivers through S3: the files land in the task's
+// ephemeral storage (20 GiB by default), and the reconciler holds the bundle in memory.
+inline constexpr size_t kMaxBundleBytes = size_t{64} * 1024 * 1024;
+
 // One task-scoped volume (the task's ephemeral storage) that the files init container fills.
 struct FilesVolume {
   // The directory the service's container mounts it at (absolute).
@@ -46,9 +54,12 @@ struct FilesVolume {
 // sees, as reconcile/repository_files.h reads them at the deployed commit.
 struct ServiceFiles {
   std::vector<FilesVolume> volumes;
-  // A ustar archive (artifacts/ustar.h) in base64: volume n's files below the top-level
-  // directory "n". Deterministic, so unchanged files leave the task definition unchanged.
-  std::string archive_base64;
+  // A ustar archive (artifacts/ustar.h): volume n's files below the top-level directory "n".
+  // Deterministic, so unchanged files leave the task definition unchanged. It travels inline
+  // (base64) when that fits kMaxInlineBundleBytes, else through S3 (see
+  // ConvertOptions::files_bucket).
+  std::string archive;
+  std::string archive_sha256;  // hex SHA-256 of `archive`: its S3 key and its check
   // The compose bind mounts (targets) and configs (names) delivered this way; bind mounts not
   // listed are left out with a warning, as before.
   std::vector<std::string> bind_targets;
@@ -96,6 +107,14 @@ struct ConvertOptions {
   // The image of the init container that writes them (see kDefaultFilesImage); a digest
   // reference ("...@sha256:...") pins it.
   std::string files_image = kDefaultFilesImage;
+  // Where bundles too large to travel inline go (the template bucket):
+  // s3://<files_bucket>/<files_prefix>files/<sha256>.tar (FilesBundleKey), which the caller
+  // uploads before the stack changes. The task role of such a service may read that one key.
+  // Empty: such a bundle is kInvalid, naming the service and the size.
+  std::string files_bucket;
+  std::string files_prefix = "ecsync/";
+  // The image of the init container that fetches it (see kDefaultFilesFetchImage).
+  std::string files_fetch_image = kDefaultFilesFetchImage;
 };
 
 // A file- or environment-backed compose secret whose value the template takes as a NoEcho

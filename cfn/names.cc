@@ -86,6 +86,10 @@ std::string FilesContainerName(std::string_view service) {
   return LogicalIdPart(service) + "_Files_InitContainer";
 }
 
+std::string FilesFetchContainerName(std::string_view service) {
+  return LogicalIdPart(service) + "_FilesFetch_InitContainer";
+}
+
 std::string FilesSeedContainerName(std::string_view service, size_t volume) {
   return LogicalIdPart(service) + "_Files" + std::to_string(volume) + "Seed_InitContainer";
 }

@@ -65,7 +65,8 @@ std::string AutoScalingRoleId(std::string_view service);     // "SimpleAutoScali
 std::string SecretsContainerName(std::string_view service);  // "Simple_Secrets_InitContainer"
 // The containers that put repository files into place (cfn/task_files.h): one writer, and one
 // seed per volume that starts from the image's directory.
-std::string FilesContainerName(std::string_view service);  // "Simple_Files_InitContainer"
+std::string FilesContainerName(std::string_view service);       // "Simple_Files_InitContainer"
+std::string FilesFetchContainerName(std::string_view service);  // "Simple_FilesFetch_InitContainer"
 std::string FilesSeedContainerName(std::string_view service,
                                    size_t volume);  // "Simple_Files0Seed_InitContainer"
 // An HTTP listener on `port` that redirects to the HTTPS listener (443, or the one HTTPS port).

@@ -1,17 +1,48 @@
 #include "cfn/task_files.h"
 
+#include "base/base64.h"
 #include "cfn/names.h"
 
 namespace ecsync::cfn {
 namespace {
 
+// The task-scoped volume a fetched bundle lies in until the writer unpacks it.
+constexpr char kFilesBundleVolume[] = "files-bundle";
+
 std::string WriterMount(size_t n) { return std::string(kFilesRoot) + "/" + std::to_string(n); }
 
-// The writer's script. umask 0: the archive's modes are what the files get.
-std::string WriterScript() {
+// The writer's scripts. umask 0: the archive's modes are what the files get.
+std::string RootAssignment() {
   return std::string("set -e; umask 0; root=\"${") + kFilesRootVariable + ":-" + kFilesRoot +
-         "}\"; printf '%s' \"$" + kFilesBundleVariable +
+         "}\"; ";
+}
+
+std::string InlineWriterScript() {
+  return RootAssignment() + "printf '%s' \"$" + kFilesBundleVariable +
          "\" | base64 -d | tar -x -C \"$root\" -f -";
+}
+
+std::string BundlePathAssignment() {
+  return std::string("bundle=\"${") + kFilesBundleDirVariable + ":-" + kFilesBundleDir +
+         "}/bundle.tar\"; ";
+}
+
+// A fetched bundle is checked before it is unpacked: an object replaced or cut short in the
+// bucket fails the task instead of delivering other files.
+std::string FetchedWriterScript() {
+  return RootAssignment() + BundlePathAssignment() + "echo \"$" + kFilesShaVariable +
+         "  $bundle\" | sha256sum -c - >/dev/null; tar -x -C \"$root\" -f \"$bundle\"";
+}
+
+// The fetcher's script: the AWS CLI with the task role's credentials, which allow this key.
+std::string FetcherScript() {
+  return std::string("set -e; ") + BundlePathAssignment() +
+         "aws s3 cp --only-show-errors \"s3://$" + kFilesBucketVariable + "/$" + kFilesKeyVariable +
+         "\" \"$bundle\"";
+}
+
+Json Variable(const std::string& name, Json value) {
+  return Obj().Add("Name", name).Add("Value", std::move(value)).Take();
 }
 
 Json VolumeMount(const std::string& path, const std::string& volume, bool read_only) {
@@ -22,10 +53,38 @@ Json VolumeMount(const std::string& path, const std::string& volume, bool read_o
       .Take();
 }
 
+// The fetcher of a bundle in the template bucket, and the task role's one permission: reading
+// that key.
+base::Result<Json> AddFetcher(Context& ctx, const PlannedService& planned,
+                              const ServiceFiles& files, ServiceParts& parts) {
+  const std::string& bucket = ctx.options.files_bucket;
+  const std::string key = FilesBundleKey(ctx.options.files_prefix, files.archive_sha256);
+  parts.volumes.push_back(Obj().Add("Name", kFilesBundleVolume).Take());
+  parts.task_statements.push_back(Obj()
+                                      .Add("Action", "s3:GetObject")
+                                      .Add("Effect", "Allow")
+                                      .Add("Resource", Join("", Arr("arn:", Ref("AWS::Partition"),
+                                                                    ":s3:::" + bucket + "/" + key)))
+                                      .Take());
+  return Obj()
+      .Add("Command", Arr(FetcherScript()))
+      .Add("EntryPoint", Arr("sh", "-c"))
+      .Add("Environment",
+           Arr(Variable("AWS_DEFAULT_REGION", Ref("AWS::Region")),
+               Variable(kFilesBucketVariable, bucket), Variable(kFilesKeyVariable, key)))
+      .Add("Essential", false)
+      .Add("Image", ctx.options.files_fetch_image)
+      .Add("LogConfiguration", ctx.LogConfiguration())
+      .Add("MountPoints", Arr(VolumeMount(kFilesBundleDir, kFilesBundleVolume, false)))
+      .Add("Name", FilesFetchContainerName(planned.service->name))
+      .Take();
+}
+
 base::Status AddForService(Context& ctx, const PlannedService& planned, const ServiceFiles& files) {
   const compose::Service& service = *planned.service;
   if (files.volumes.empty()) return base::Status::Ok();
-  ECSYNC_RETURN_IF_ERROR(CheckInlineBundle(planned.where, files.archive_base64.size()));
+  ECSYNC_RETURN_IF_ERROR(
+      CheckBundleSize(planned.where, files.archive.size(), !ctx.options.files_bucket.empty()));
   ServiceParts& parts = ctx.parts[service.name];
   Json writer_mounts = Json::array();
   Json writer_depends = Json::array();
@@ -64,11 +123,24 @@ base::Status AddForService(Context& ctx, const PlannedService& planned, const Se
     writer_depends.push_back(Obj().Add("Condition", "COMPLETE").Add("ContainerName", seed).Take());
   }
   Obj writer;
-  writer.Add("Command", Arr(WriterScript()));
+  Json environment = Json::array();
+  std::string script;
+  if (TravelsInline(files)) {
+    script = InlineWriterScript();
+    environment.push_back(Variable(kFilesBundleVariable, base::Base64Encode(files.archive)));
+  } else {
+    ECSYNC_ASSIGN_OR_RETURN(Json fetcher, AddFetcher(ctx, planned, files, parts));
+    writer_depends.push_back(
+        Obj().Add("Condition", "SUCCESS").Add("ContainerName", fetcher["Name"]).Take());
+    writer_mounts.push_back(VolumeMount(kFilesBundleDir, kFilesBundleVolume, true));
+    parts.init_containers.push_back(std::move(fetcher));
+    script = FetchedWriterScript();
+    environment.push_back(Variable(kFilesShaVariable, files.archive_sha256));
+  }
+  writer.Add("Command", Arr(script));
   if (!writer_depends.empty()) writer.Add("DependsOn", std::move(writer_depends));
   writer.Add("EntryPoint", Arr("sh", "-c"))
-      .Add("Environment",
-           Arr(Obj().Add("Name", kFilesBundleVariable).Add("Value", files.archive_base64).Take()))
+      .Add("Environment", std::move(environment))
       .Add("Essential", false)
       .Add("Image", ctx.options.files_image)
       .Add("LogConfiguration", ctx.LogConfiguration())
@@ -80,14 +152,33 @@ base::Status AddForService(Context& ctx, const PlannedService& planned, const Se
 
 }  // namespace
 
-base::Status CheckInlineBundle(const std::string& service, size_t base64_size) {
-  if (base64_size <= kMaxInlineBundleBytes) return base::Status::Ok();
+bool TravelsInline(const ServiceFiles& files) {
+  return Base64Size(files.archive.size()) <= kMaxInlineBundleBytes;
+}
+
+std::string FilesBundleKey(const std::string& prefix, const std::string& archive_sha256) {
+  return prefix + "files/" + archive_sha256 + ".tar";
+}
+
+base::Status CheckBundleSize(const std::string& service, size_t archive_size,
+                             bool bucket_configured) {
+  if (archive_size > kMaxBundleBytes) {
+    return base::InvalidError(service + ": the repository files it mounts take " +
+                              std::to_string(archive_size) + " bytes, over the " +
+                              std::to_string(kMaxBundleBytes) +
+                              " bytes ecsync delivers into a task; mount fewer files, or bake "
+                              "them into the image");
+  }
+  if (bucket_configured || Base64Size(archive_size) <= kMaxInlineBundleBytes) {
+    return base::Status::Ok();
+  }
   return base::InvalidError(
-      service + ": the repository files it mounts take " + std::to_string(base64_size) +
-      " bytes in base64, over the " + std::to_string(kMaxInlineBundleBytes) +
+      service + ": the repository files it mounts take " +
+      std::to_string(Base64Size(archive_size)) + " bytes in base64, over the " +
+      std::to_string(kMaxInlineBundleBytes) +
       " bytes a task definition carries inline (ECS allows 64 KiB for a whole task "
-      "definition); delivering larger files through S3 is not in this version: mount fewer or "
-      "smaller files, or bake them into the image");
+      "definition); set aws.template_bucket in the config file (or --template-bucket) to "
+      "deliver them through S3, or mount fewer or smaller files");
 }
 
 std::string FilesVolumeName(size_t n) { return "files" + std::to_string(n); }

@@ -8,6 +8,7 @@
 #include "base/path.h"
 #include "base/strings.h"
 #include "cfn/nested.h"
+#include "cfn/task_files.h"
 #include "compose/loader.h"
 #include "git/tree_files.h"
 #include "reconcile/git_file_reader.h"
@@ -54,11 +55,16 @@ base::Status ReadSecrets(const cfn::Conversion& conversion, compose::FileReader&
 }
 
 // One line of Desired::shipped_files.
-std::string ShippedFilesLine(const std::string& service, const cfn::ServiceFiles& files) {
+std::string ShippedFilesLine(const std::string& service, const cfn::ServiceFiles& files,
+                             const cfn::ConvertOptions& network) {
   std::vector<std::string> what = files.bind_targets;
   for (const std::string& config : files.configs) what.push_back("config " + config);
-  return service + ": " + base::Join(what, ", ") + " (" +
-         std::to_string(files.archive_base64.size()) + " bytes inline)";
+  const std::string how =
+      cfn::TravelsInline(files)
+          ? std::to_string(cfn::Base64Size(files.archive.size())) + " bytes inline"
+          : std::to_string(files.archive.size()) + " bytes through s3://" + network.files_bucket +
+                "/" + cfn::FilesBundleKey(network.files_prefix, files.archive_sha256);
+  return service + ": " + base::Join(what, ", ") + " (" + how + ")";
 }
 
 // Names the image of every service with `build:` (see ResolveImages). A bad build section
@@ -161,10 +167,13 @@ base::Result<Desired> RenderDesired(const ReconcileOptions& options, git::GitSou
     if (!desired.missing_images.empty() && !options.render_without_images) return desired;
   }
   // Repository files the containers mount, read at this revision (docs/files.md).
+  const bool through_s3 = targets.s3 != nullptr && !options.template_bucket.empty();
   auto files = RepositoryFilesFor(
-      *project, options.environment, [&](const std::string& path, size_t max_bytes) {
+      *project, options.environment,
+      [&](const std::string& path, size_t max_bytes) {
         return git.ReadTree(options.repo_url, desired.revision, path, max_bytes);
-      });
+      },
+      through_s3);
   if (!files.ok()) return Rejected(files.status().message(), desired.revision);
   ECSYNC_ASSIGN_OR_RETURN(
       cfn::ConvertOptions network,
@@ -178,8 +187,17 @@ base::Result<Desired> RenderDesired(const ReconcileOptions& options, git::GitSou
                                   "; the deployed stack is left as it is)");
     }
   }
-  for (const auto& [service, shipped] : *files)
-    desired.shipped_files.push_back(ShippedFilesLine(service, shipped));
+  if (through_s3) {
+    network.files_bucket = options.template_bucket;
+    network.files_prefix = options.template_prefix;
+  }
+  for (const auto& [service, shipped] : *files) {
+    desired.shipped_files.push_back(ShippedFilesLine(service, shipped, network));
+    if (!cfn::TravelsInline(shipped)) {
+      desired.file_bundles.push_back(
+          {cfn::FilesBundleKey(network.files_prefix, shipped.archive_sha256), shipped.archive});
+    }
+  }
   network.files = std::move(*files);
   auto conversion = cfn::ConvertProject(*project, network);
   if (!conversion.ok()) return Rejected(conversion.status().message(), desired.revision);
@@ -255,8 +273,9 @@ base::Result<std::string> RenderLocal(const LocalRender& request,
     ECSYNC_RETURN_IF_ERROR(NameLocalImages(request, reader, &project, warn).status());
   }
   // Repository files the containers mount, as committed (docs/files.md).
-  ECSYNC_ASSIGN_OR_RETURN(auto files, RepositoryFilesFor(project, request.environment,
-                                                         WorkTreeReader(project.root_dir)));
+  ECSYNC_ASSIGN_OR_RETURN(
+      auto files, RepositoryFilesFor(project, request.environment, WorkTreeReader(project.root_dir),
+                                     !request.network.files_bucket.empty()));
   cfn::ConvertOptions network = request.network;
   if (request.connect) {
     // As a deployment would: x-aws-vpc, x-aws-loadbalancer by name, the default VPC and its

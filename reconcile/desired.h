@@ -18,6 +18,7 @@
 #include "reconcile/progress.h"
 #include "reconcile/stack_waiter.h"
 #include "reconcile/targets.h"
+#include "reconcile/template_placement.h"
 
 namespace ecsync::reconcile {
 
@@ -94,6 +95,10 @@ struct Desired {
   // The repository files each service's task receives (docs/files.md), one line per
   // service: "proxy: /etc/nginx/nginx.conf, config app_config (2,048 bytes inline)".
   std::vector<std::string> shipped_files;
+  // Bundles too large to travel inline, which must be in the template bucket before the
+  // stack changes (Reconciler uploads them; see cfn/task_files.h).
+  // Keys in ReconcileOptions::template_bucket.
+  std::vector<FileBundle> file_bundles;
 };
 
 // Fetches (unless options.commit is set), loads, resolves the network and converts.

@@ -199,6 +199,7 @@ base::Result<ReconcileReport> Reconciler::Create(const ReconcileOptions& options
   Say(name, "creating stack " + name + " at revision " + ShortRevision(desired.revision));
   aws::CreateStackRequest request;
   request.name = name;
+  ECSYNC_RETURN_IF_ERROR(placer_.PlaceFileBundles(options.template_bucket, desired.file_bundles));
   ECSYNC_RETURN_IF_ERROR(
       PlaceTemplate(options, desired, &request.template_body, &request.template_url).status());
   request.parameters = desired.parameters;
@@ -264,6 +265,8 @@ base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options
   request.capabilities = {"CAPABILITY_IAM"};
   request.client_token = RequestToken(stack.name, desired.revision, "changeset");
   request.description = "ecsync: revision " + desired.revision;
+  // The tasks of the new task definitions fetch them: they are in place before it exists.
+  ECSYNC_RETURN_IF_ERROR(placer_.PlaceFileBundles(options.template_bucket, desired.file_bundles));
   ECSYNC_RETURN_IF_ERROR(
       PlaceTemplate(options, desired, &request.template_body, &request.template_url).status());
   ECSYNC_ASSIGN_OR_RETURN(PreparedChangeSet prepared,

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "artifacts/ustar.h"
-#include "base/base64.h"
+#include "base/hash.h"
 #include "base/path.h"
 #include "cfn/task_files.h"
 
@@ -66,8 +66,14 @@ class ServiceFilesBuilder {
  public:
   ServiceFilesBuilder(const compose::Project& project,
                       const std::map<std::string, std::string>& environment,
-                      const RepositoryTreeReader& read, const compose::Service& service)
-      : project_(project), environment_(environment), read_(read), service_(service) {}
+                      const RepositoryTreeReader& read, const compose::Service& service,
+                      bool through_s3)
+      : project_(project),
+        environment_(environment),
+        read_(read),
+        service_(service),
+        through_s3_(through_s3),
+        budget_(through_s3 ? cfn::kMaxBundleBytes : cfn::kMaxInlineBundleBytes / 4 * 3) {}
 
   // nullopt when the service mounts no repository files.
   base::Result<std::optional<cfn::ServiceFiles>> Build() {
@@ -98,11 +104,8 @@ class ServiceFilesBuilder {
     if (bytes > budget_) {
       return ErrorAt(where, shown + ": its " + std::to_string(bytes) +
                                 " bytes of files are more than the " + std::to_string(budget_) +
-                                " bytes still left of what a task definition carries inline (" +
-                                std::to_string(cfn::kMaxInlineBundleBytes) +
-                                " in base64); delivering larger files through S3 is not in this "
-                                "version: mount fewer or smaller files, or bake them into the "
-                                "image");
+                                " bytes still left of " + Allowance() +
+                                ": mount fewer or smaller files, or bake them into the image");
     }
     budget_ -= bytes;
     return std::move(**files);
@@ -277,11 +280,21 @@ class ServiceFilesBuilder {
     }
     auto archive = artifacts::WriteUstar(std::move(entries));
     if (!archive.ok()) return archive.status().WithContext(Where());
-    out.archive_base64 = base::Base64Encode(*archive);
-    ECSYNC_RETURN_IF_ERROR(cfn::CheckInlineBundle(Where(), out.archive_base64.size()));
+    ECSYNC_RETURN_IF_ERROR(cfn::CheckBundleSize(Where(), archive->size(), through_s3_));
+    out.archive_sha256 = base::Sha256Hex(*archive);
+    out.archive = std::move(*archive);
     out.bind_targets = std::move(bind_targets_);
     out.configs = std::move(configs_);
     return out;
+  }
+
+  // What a task receives, for errors.
+  std::string Allowance() const {
+    if (through_s3_) {
+      return "the " + std::to_string(cfn::kMaxBundleBytes) + " bytes ecsync delivers into a task";
+    }
+    return "what a task definition carries inline (" + std::to_string(cfn::kMaxInlineBundleBytes) +
+           " bytes in base64; set aws.template_bucket to deliver larger files through S3)";
   }
 
   std::string Where() const {
@@ -292,9 +305,10 @@ class ServiceFilesBuilder {
   const std::map<std::string, std::string>& environment_;
   const RepositoryTreeReader& read_;
   const compose::Service& service_;
-  // What may still be read: a bundle over this many bytes could not travel inline anyway
-  // (base64 makes 4 bytes of 3, before the archive's headers).
-  size_t budget_ = cfn::kMaxInlineBundleBytes / 4 * 3;
+  const bool through_s3_;
+  // What may still be read: a bundle over this many bytes could not be delivered anyway
+  // (inline, base64 makes 4 bytes of 3, before the archive's headers).
+  size_t budget_;
   std::vector<Mount> mounts_;
   std::map<std::string, Volume> volumes_;  // by container path
   std::vector<std::string> bind_targets_;
@@ -323,11 +337,12 @@ RepositoryTreeReader WorkTreeReader(const std::string& dir) {
 
 base::Result<std::map<std::string, cfn::ServiceFiles>> RepositoryFilesFor(
     const compose::Project& project, const std::map<std::string, std::string>& environment,
-    const RepositoryTreeReader& read) {
+    const RepositoryTreeReader& read, bool through_s3) {
   std::map<std::string, cfn::ServiceFiles> out;
   for (const compose::Service& service : project.services) {
-    ECSYNC_ASSIGN_OR_RETURN(std::optional<cfn::ServiceFiles> files,
-                            ServiceFilesBuilder(project, environment, read, service).Build());
+    ECSYNC_ASSIGN_OR_RETURN(
+        std::optional<cfn::ServiceFiles> files,
+        ServiceFilesBuilder(project, environment, read, service, through_s3).Build());
     if (files) out.emplace(service.name, std::move(*files));
   }
   return out;

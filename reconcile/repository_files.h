@@ -37,9 +37,10 @@ RepositoryTreeReader WorkTreeReader(const std::string& dir);
 // when its source lies inside project.root_dir; other bind mounts (host paths) are left to
 // compose's ECS check. `environment` gives the values of `environment:` configs. kInvalid
 // for a source missing at the commit, a link leading outside the repository, a config without
-// its value, targets that collide, or a bundle over cfn::kMaxInlineBundleBytes.
+// its value, targets that collide, or a bundle too large: over cfn::kMaxBundleBytes, or, unless
+// `through_s3` (a template bucket will carry it), over what travels inline.
 base::Result<std::map<std::string, cfn::ServiceFiles>> RepositoryFilesFor(
     const compose::Project& project, const std::map<std::string, std::string>& environment,
-    const RepositoryTreeReader& read);
+    const RepositoryTreeReader& read, bool through_s3 = false);
 
 }  // namespace ecsync::reconcile

@@ -51,15 +51,33 @@ std::string NestedTemplateKey(const std::string& prefix, const std::string& stac
 }
 
 base::Status TemplatePlacer::Upload(const std::string& bucket, const std::string& key,
-                                    const std::string& body, const std::string& what) {
+                                    const std::string& body, const std::string& what,
+                                    const std::string& content_type) {
   const std::string uri = S3Uri(bucket, key);
   if (uploaded_.contains(uri)) return base::Status::Ok();
-  auto put = s3_->PutObject(bucket, key, body, "application/json");
+  auto put = s3_->PutObject(bucket, key, body, content_type);
   if (!put.ok()) {
     return put.status().WithContext("uploading " + what + " (" + std::to_string(body.size()) +
                                     " bytes) to " + uri);
   }
   uploaded_.insert(uri);
+  return base::Status::Ok();
+}
+
+base::Status TemplatePlacer::PlaceFileBundles(const std::string& bucket,
+                                              const std::vector<FileBundle>& bundles) {
+  for (const FileBundle& bundle : bundles) {
+    const std::string uri = S3Uri(bucket, bundle.key);
+    if (s3_ == nullptr || uploaded_.contains(uri)) continue;
+    auto exists = s3_->ObjectExists(bucket, bundle.key);
+    if (!exists.ok()) return exists.status().WithContext("looking for " + uri);
+    if (*exists) {
+      uploaded_.insert(uri);
+      continue;
+    }
+    ECSYNC_RETURN_IF_ERROR(
+        Upload(bucket, bundle.key, bundle.archive, "a file bundle", "application/x-tar"));
+  }
   return base::Status::Ok();
 }
 

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "aws/s3.h"
 #include "base/result.h"
@@ -31,6 +32,12 @@ std::string TemplateKey(const std::string& prefix, const std::string& stack,
 // The key of a nested stack's template: <prefix><stack>/nested/<sha256 of the body>.json.
 std::string NestedTemplateKey(const std::string& prefix, const std::string& stack,
                               const std::string& template_body);
+
+// A file bundle too large to travel inline in a task definition (cfn/task_files.h).
+struct FileBundle {
+  std::string key;  // content-addressed: FilesBundleKey
+  std::string archive;
+};
 
 // What a stack is given.
 struct PlacedTemplate {
@@ -65,13 +72,20 @@ class TemplatePlacer {
                                          const std::string& template_body,
                                          const cfn::StackLimits& limits) const;
 
+  // Puts each bundle at s3://bucket/<key> before the stack that fetches it changes, unless
+  // this placer put it already or it is there: the key is the archive's SHA-256, so an
+  // object there holds these bytes, and unchanged files cost one HeadObject and no upload.
+  // S3's kinds for the calls.
+  base::Status PlaceFileBundles(const std::string& bucket, const std::vector<FileBundle>& bundles);
+
   // The objects this placer uploaded, as s3://bucket/key, sorted.
   const std::set<std::string>& uploaded() const { return uploaded_; }
 
  private:
   // Uploads `body` to s3://bucket/key unless this placer already did.
   base::Status Upload(const std::string& bucket, const std::string& key, const std::string& body,
-                      const std::string& what);
+                      const std::string& what,
+                      const std::string& content_type = "application/json");
 
   aws::S3* s3_;
   ProgressSink sink_;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "aws/make_clients.h"
+#include "aws/observer.h"
 #include "base/env.h"
 #include "tests/support/support.h"
 
@@ -26,6 +27,7 @@ class MotoClientsTest : public ::testing::Test {
     moto_->Reset();
     AwsClientsOptions options;
     options.env = base::EnvFromMap(moto_->ClientEnv());
+    options.observer = observer_;
     auto clients = MakeAwsClients(options);
     ASSERT_TRUE(clients.ok()) << clients.status().ToString();
     clients_ = *clients;
@@ -44,6 +46,8 @@ class MotoClientsTest : public ::testing::Test {
   }
 
   static inline testing::MotoServer* moto_ = nullptr;
+  // Sees every call of clients_ when a derived fixture sets it before SetUp; may be null.
+  std::shared_ptr<CallObserver> observer_;
   AwsClients clients_;
 };
 

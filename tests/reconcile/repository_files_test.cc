@@ -387,7 +387,7 @@ TEST_F(RepositoryFilesTest, BundleTooLargeForTheTaskDefinitionIsRefusedBeforeAny
   const std::string error = RenderError();
   EXPECT_THAT(error, HasSubstr("compose.yaml:5:9: services.proxy.volumes[0]"));
   EXPECT_THAT(error, HasSubstr("32000 bytes of files are more than the 24576 bytes"));
-  EXPECT_THAT(error, HasSubstr("S3 is not in this version"));
+  EXPECT_THAT(error, HasSubstr("set aws.template_bucket to deliver larger files through S3"));
 }
 
 }  // namespace
