@@ -63,6 +63,7 @@ namespace {
 struct ProjectRun {
   reconcile::Targets targets;
   std::unique_ptr<git::LibGit2Source> git;
+  std::unique_ptr<reconcile::ImageDigestCache> digests;  // options.image_cache
   reconcile::ReconcileOptions options;
 };
 
@@ -79,7 +80,10 @@ base::Result<ProjectRun> PrepareRun(const ReconcileCommand& command,
     ECSYNC_ASSIGN_OR_RETURN(cache_dir, git::DefaultCacheDir(context.env));
   }
   run.git = std::make_unique<git::LibGit2Source>(cache_dir);
+  run.digests = std::make_unique<reconcile::ImageDigestCache>();
+  run.digests->PersistTo(reconcile::ImageDigestFile(cache_dir));
   reconcile::ReconcileOptions& options = run.options;
+  options.image_cache = run.digests.get();
   options.repo_url = command.repo;
   options.ref = command.branch;
   options.compose_path = command.path;

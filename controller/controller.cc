@@ -7,6 +7,8 @@
 #include "controller/poll_backoff.h"
 #include "controller/repository_pruner.h"
 #include "git/url.h"
+#include "reconcile/engine.h"
+#include "reconcile/images.h"
 #include "webhook/clone_url.h"
 
 namespace ecsync::controller {
@@ -31,6 +33,9 @@ Controller::Controller(const config::Config& config, ControllerDeps deps)
     : deps_(std::move(deps)),
       engine_(std::make_unique<reconcile::Engine>(deps_.targets, *deps_.clock)),
       recorder_(status_, deps_.metrics, *deps_.clock) {
+  if (!config.cache_dir.empty()) {
+    engine_->PersistImageDigests(reconcile::ImageDigestFile(config.cache_dir));
+  }
   WorkQueue::Options options;
   options.workers = std::max(1, config.concurrency);
   queue_ = std::make_unique<WorkQueue>(options, *deps_.clock,

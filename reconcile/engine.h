@@ -46,6 +46,9 @@ class Engine {
   // `clock` must outlive this.
   Engine(Targets targets, base::Clock& clock);
 
+  // Keeps the image digests it learns in `path` (see ImageDigestCache::PersistTo).
+  void PersistImageDigests(const std::string& path) { image_digests_.PersistTo(path); }
+
   // Lists the managed stacks for the runs that follow, unless the listing is younger than
   // `max_age` (see StackSnapshot::Refresh).
   void RefreshListing(std::chrono::milliseconds max_age = kListingReuse);

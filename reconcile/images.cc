@@ -1,5 +1,8 @@
 #include "reconcile/images.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <utility>
 
 namespace ecsync::reconcile {
@@ -41,6 +44,20 @@ base::Status CheckBuilder(const std::string& builder) {
                             "CodeBuild)");
 }
 
+namespace {
+
+// Whether a reference and digest can be one line of the cache file and be read back as
+// they were: no whitespace in either, and a digest as registries give it.
+bool IsCacheLine(const std::string& reference, const std::string& digest) {
+  auto printable = [](const std::string& text) {
+    return !text.empty() && text.size() < 512 &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c > ' ' && c < 0x7f; });
+  };
+  return printable(reference) && printable(digest) && digest.rfind("sha256:", 0) == 0;
+}
+
+}  // namespace
+
 bool ImageDigestCache::Find(const std::string& reference, std::string* digest) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = digests_.find(reference);
@@ -52,9 +69,27 @@ bool ImageDigestCache::Find(const std::string& reference, std::string* digest) c
 void ImageDigestCache::Remember(const std::string& reference, const std::string& digest) {
   std::lock_guard<std::mutex> lock(mu_);
   // Tags are content hashes, so old entries are rarely asked for again; starting over keeps
-  // the memory bounded without bookkeeping.
-  if (digests_.size() >= kMaxEntries) digests_.clear();
+  // the memory (and the file) bounded without bookkeeping.
+  const bool full = digests_.size() >= kMaxEntries;
+  if (full) digests_.clear();
   digests_[reference] = digest;
+  if (path_.empty() || !IsCacheLine(reference, digest)) return;
+  std::ofstream out(path_, full ? std::ios::trunc : std::ios::app);
+  out << reference << ' ' << digest << '\n';
+}
+
+std::string ImageDigestFile(const std::string& cache_dir) { return cache_dir + "/image-digests"; }
+
+void ImageDigestCache::PersistTo(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  path_ = path;
+  std::error_code ignored;  // a folder that cannot be made only costs registry calls
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ignored);
+  std::ifstream in(path);
+  std::string reference, digest;
+  while (in >> reference >> digest && digests_.size() < kMaxEntries) {
+    if (IsCacheLine(reference, digest)) digests_[reference] = digest;
+  }
 }
 
 base::Result<ImageResolution> ResolveImages(compose::Project* project,

@@ -54,22 +54,34 @@ struct ImageSettings {
   std::string Fingerprint() const;
 };
 
+// Where a process keeps the image digests it learned (ImageDigestCache::PersistTo): beside
+// the repositories in the git cache folder.
+std::string ImageDigestFile(const std::string& cache_dir);
+
 // Ok for "external" and "codebuild"; kInvalid naming the choices for anything else. The
 // caller puts the key or flag in front of the message.
 base::Status CheckBuilder(const std::string& builder);
 
 // Digests already seen, by tag reference. A tag is a content hash of the build inputs, so
-// the digest it names is looked up once per process: an unchanged project costs no registry
-// call. Thread-safe.
+// the digest it names is looked up once per process (once per cache folder, see PersistTo): an
+// unchanged project costs no registry call. Thread-safe.
 class ImageDigestCache {
  public:
   bool Find(const std::string& reference, std::string* digest) const;
   void Remember(const std::string& reference, const std::string& digest);
 
+  // Keeps what is remembered in `path` too (one "reference digest" line each, appended), and
+  // remembers what it holds now: so a process that starts again, `reconcile --once` in a CI
+  // job with a kept cache folder, or a restarted controller, asks the registry nothing for
+  // tags it has pinned before. The file is a cache: malformed lines are skipped, a file that
+  // cannot be read or written only costs registry calls. Call before the first Find.
+  void PersistTo(const std::string& path);
+
  private:
   static constexpr size_t kMaxEntries = 10'000;
   mutable std::mutex mu_;
   std::map<std::string, std::string> digests_;
+  std::string path_;  // empty: memory only
 };
 
 struct ImageResolution {

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -206,6 +208,62 @@ TEST(ImageDigestCache, RemembersByReference) {
   ASSERT_TRUE(cache.Find("r.example.com/a:t", &digest));
   EXPECT_EQ(digest, kDigest);
   EXPECT_FALSE(cache.Find("r.example.com/a:u", &digest));
+}
+
+TEST(ImageDigestCache, APersistedDigestIsKnownToTheNextProcess) {
+  testing::TempDir dir;
+  const std::string file = ImageDigestFile(dir.path() + "/cache");
+  {
+    ImageDigestCache first;
+    first.PersistTo(file);
+    first.Remember("r.example.com/a:t", kDigest);
+    first.Remember("r.example.com/bad:t", "not a digest");  // kept in memory only
+  }
+  // A line the cache cannot have written is skipped, not trusted.
+  std::ofstream(file, std::ios::app) << "half-a-line\nr.example.com/c:t latest\n";
+  ImageDigestCache next;
+  next.PersistTo(file);
+  std::string digest;
+  ASSERT_TRUE(next.Find("r.example.com/a:t", &digest));
+  EXPECT_EQ(digest, kDigest);
+  EXPECT_FALSE(next.Find("r.example.com/bad:t", &digest));
+  EXPECT_FALSE(next.Find("half-a-line", &digest));
+  EXPECT_FALSE(next.Find("r.example.com/c:t", &digest));
+}
+
+// `reconcile --once` in CI: every run is a new process; with the cache folder kept, an
+// unchanged project asks the registry nothing.
+TEST_F(ImagesTest, AKeptCacheFolderSparesTheNextProcessTheRegistry) {
+  repo_.Commit("shop");
+  auto waiting = Run(Options());
+  ASSERT_TRUE(waiting.ok()) << waiting.status().ToString();
+  ASSERT_EQ(waiting->missing_images.size(), 1u);
+  const std::string reference = waiting->missing_images[0];
+  registry_->Push("shop/api:" + reference.substr(reference.rfind(':') + 1), kDigest);
+
+  const std::string file = ImageDigestFile(cache_.path());
+  ImageDigestCache first_process;
+  first_process.PersistTo(file);
+  ReconcileOptions options = Options();
+  options.image_cache = &first_process;
+  auto deployed = Run(options);
+  ASSERT_TRUE(deployed.ok()) << deployed.status().ToString();
+  ASSERT_TRUE(deployed->succeeded) << deployed->message;
+  const int asked = registry_->asked();
+
+  ImageDigestCache next_process;
+  next_process.PersistTo(file);
+  options.image_cache = &next_process;
+  auto again = Run(options);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->action, Action::kNone);
+  EXPECT_EQ(registry_->asked(), asked);
+
+  // Without the file, the next process asks again.
+  ImageDigestCache forgetful;
+  options.image_cache = &forgetful;
+  ASSERT_TRUE(Run(options).ok());
+  EXPECT_GT(registry_->asked(), asked);
 }
 
 TEST(CheckBuilder, NamesTheChoices) {
