@@ -322,4 +322,24 @@ base::Status AddTrafficShift(Context& ctx, const PlannedService& planned,
   return base::Status::Ok();
 }
 
+std::map<std::string, std::string> ServiceStrategies(const std::string& template_body) {
+  std::map<std::string, std::string> out;
+  const Json tmpl = Json::parse(template_body, nullptr, /*allow_exceptions=*/false);
+  if (!tmpl.is_object() || !tmpl.contains("Resources") || !tmpl["Resources"].is_object()) {
+    return out;
+  }
+  for (const auto& [id, resource] : tmpl["Resources"].items()) {
+    if (!resource.is_object() || resource.value("Type", "") != "AWS::ECS::Service") continue;
+    const Json properties = resource.value("Properties", Json::object());
+    std::string name = id;
+    for (const Json& tag : properties.value("Tags", Json::array())) {
+      if (tag.is_object() && tag.value("Key", "") == kServiceTag) name = tag.value("Value", id);
+    }
+    const Json deployment = properties.value("DeploymentConfiguration", Json::object());
+    const Json strategy = deployment.is_object() ? deployment.value("Strategy", Json()) : Json();
+    out[name] = strategy.is_string() ? strategy.get<std::string>() : "ROLLING";
+  }
+  return out;
+}
+
 }  // namespace ecsync::cfn

@@ -16,6 +16,7 @@
 //
 // A service without x-aws-deployment gets exactly what it got before the extension existed.
 
+#include <map>
 #include <string>
 
 #include "base/result.h"
@@ -43,5 +44,10 @@ base::Result<Json> DeploymentConfiguration(Context& ctx, const PlannedService& p
 // REQUIRES: the target group, its LoadBalancers entry and the listener were added.
 base::Status AddTrafficShift(Context& ctx, const PlannedService& planned,
                              const std::string& group_id, const std::string& listener_id);
+
+// Each ECS service's deployment strategy in a template (JSON text), by compose service name
+// (its com.docker.compose.service tag, else its logical ID): "ROLLING" when the template names
+// none. Empty for text that is not a template. For `ecsync plan`.
+std::map<std::string, std::string> ServiceStrategies(const std::string& template_body);
 
 }  // namespace ecsync::cfn
