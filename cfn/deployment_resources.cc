@@ -91,10 +91,14 @@ Json WeightedForward(const std::string& primary_id, const std::string& alternate
 
 base::Status AddApprovalHook(Context& ctx, const PlannedService& planned) {
   const compose::Service& service = *planned.service;
+  // From the parameter's own name (a Ref): the function's stack may be a nested one, whose
+  // AWS::StackName is not the one the name was made with.
   const Json parameter_arn =
-      Sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/ecsync/"
-          "${AWS::StackName}/" +
-          service.name + "/approval");
+      Obj()
+          .Add("Fn::Sub",
+               Arr("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${Name}",
+                   Obj().Add("Name", Ref(ApprovalParameterId(service.name))).Take()))
+          .Take();
   ECSYNC_RETURN_IF_ERROR(ctx.tmpl.Add(
       ApprovalParameterId(service.name), "AWS::SSM::Parameter",
       Obj()
@@ -167,7 +171,8 @@ base::Result<Json> LifecycleHooks(Context& ctx, const PlannedService& planned, J
   auto add = [&](Json target, Json stages, const Json& details) {
     hook_targets->push_back(target);
     Obj hook;
-    if (!details.is_null()) hook.Add("HookDetails", details);
+    // CloudFormation's reference wants HookDetails as a JSON object in a string.
+    if (!details.is_null()) hook.Add("HookDetails", details.dump());
     hook.Add("HookTargetArn", std::move(target))
         .Add("LifecycleStages", std::move(stages))
         .Add("RoleArn", GetAtt(DeploymentRoleId(name), "Arn"));

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "cfn/nested.h"
 #include "tests/cfn/helpers.h"
 #include "tests/cfn/projects.h"
 
@@ -156,7 +157,7 @@ TEST(DeploymentStrategy, LambdaHooksWithTheRoleToInvokeThem) {
                                       {"stages", {"POST_SCALE_UP", "POST_TEST_TRAFFIC_SHIFT"}},
                                       {"details", {{"path", "/health"}}}}}}})}));
   EXPECT_EQ(Deployment(tmpl)["LifecycleHooks"],
-            ordered_json::array({{{"HookDetails", {{"path", "/health"}}},
+            ordered_json::array({{{"HookDetails", "{\"path\":\"/health\"}"},
                                   {"HookTargetArn", function},
                                   {"LifecycleStages", {"POST_SCALE_UP", "POST_TEST_TRAFFIC_SHIFT"}},
                                   {"RoleArn", {{"Fn::GetAtt", {"WebDeploymentRole", "Arn"}}}}}}));
@@ -191,6 +192,31 @@ TEST(DeploymentStrategy, ManualApprovalHoldsBeforeProductionTraffic) {
             "WebApprovalFunctionRole")["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"],
       ordered_json::array({"ssm:GetParameter"}));
   ExpectLintClean(tmpl);
+}
+
+// Split into nested stacks, the approval parameter stays in the parent (its name made with
+// the root stack's name, as documented) and the function's role in the child reads it through
+// its own name, not through the child's AWS::StackName.
+TEST(DeploymentStrategy, ApprovalSurvivesTheNestedStackSplit) {
+  compose::Service worker = Service("worker", "busybox");
+  ordered_json tmpl =
+      ConvertOk(Project("p", {Web({{"strategy", "blue_green"}, {"approval", "manual"}}), worker}));
+  StackLimits limits;
+  limits.max_resources = 20;
+  base::Result<NestedTemplates> split = SplitIntoNestedStacks(
+      tmpl, [](size_t n, const std::string&) { return "https://b/" + std::to_string(n); }, limits);
+  ASSERT_TRUE(split.ok()) << split.status().ToString();
+  ASSERT_FALSE(split->children.empty());
+  EXPECT_TRUE(split->parent["Resources"].contains("WebApprovalParameter"));
+  bool found = false;
+  for (const ChildStack& child : split->children) {
+    if (!child.tmpl["Resources"].contains("WebApprovalFunctionRole")) continue;
+    found = true;
+    const std::string role = child.tmpl["Resources"]["WebApprovalFunctionRole"].dump();
+    EXPECT_EQ(role.find("AWS::StackName"), std::string::npos) << role;
+    EXPECT_NE(role.find("WebApprovalParameter"), std::string::npos) << role;
+  }
+  EXPECT_TRUE(found);
 }
 
 // Each error names the service's file and line and the key at fault.
