@@ -16,14 +16,14 @@ constexpr int kMaxBakeMinutes = 1440;
 
 // The stages CloudFormation's schema for AWS::ECS::Service accepts in LifecycleStages.
 const std::set<std::string>& LifecycleStages() {
-  static const std::set<std::string> stages = {"RECONCILE_SERVICE",
-                                               "PRE_SCALE_UP",
-                                               "POST_SCALE_UP",
-                                               "TEST_TRAFFIC_SHIFT",
-                                               "POST_TEST_TRAFFIC_SHIFT",
-                                               "PRODUCTION_TRAFFIC_SHIFT",
-                                               "POST_PRODUCTION_TRAFFIC_SHIFT"};
-  return stages;
+  static const std::set<std::string> kStages = {"RECONCILE_SERVICE",
+                                                "PRE_SCALE_UP",
+                                                "POST_SCALE_UP",
+                                                "TEST_TRAFFIC_SHIFT",
+                                                "POST_TEST_TRAFFIC_SHIFT",
+                                                "PRODUCTION_TRAFFIC_SHIFT",
+                                                "POST_PRODUCTION_TRAFFIC_SHIFT"};
+  return kStages;
 }
 
 // Errors below name `at`, the path of the value inside x-aws-deployment.
