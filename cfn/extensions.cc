@@ -234,6 +234,7 @@ base::Result<ServiceExtensions> ParseServiceExtensions(const compose::Service& s
                           GetInt(ext, "x-ecsync-ephemeral_storage", where, 21, 200));
   ECSYNC_ASSIGN_OR_RETURN(out.capacity_providers, GetCapacityProviders(ext, where));
   ECSYNC_ASSIGN_OR_RETURN(out.target_health, GetTargetHealth(ext, where));
+  ECSYNC_ASSIGN_OR_RETURN(out.deployment, ParseDeployment(ext, where));
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "cfn/deployment_strategy.h"
 #include "cfn/json.h"
 #include "compose/model.h"
 
@@ -66,6 +67,7 @@ struct ServiceExtensions {
   std::optional<int> ephemeral_storage_gib;      // x-ecsync-ephemeral_storage
   std::vector<CapacityProviderItem> capacity_providers;  // x-ecsync-capacity_providers
   std::optional<TargetHealthSpec> target_health;         // x-ecsync-target_health
+  std::optional<DeploymentSpec> deployment;              // x-aws-deployment
 };
 
 base::Result<ProjectExtensions> ParseProjectExtensions(const compose::Project& project);

@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "cfn/deployment_resources.h"
 #include "cfn/health.h"
 #include "cfn/names.h"
 #include "cfn/networks.h"
@@ -288,6 +289,7 @@ class LoadBalancing {
                                            std::move(listener).Take(), planned.where));
       // ECS refuses a target group that no listener attaches to a load balancer yet.
       parts.depends_on.push_back(listener_id);
+      ECSYNC_RETURN_IF_ERROR(AddTrafficShift(ctx_, planned, group_id, listener_id));
     }
     return base::Status::Ok();
   }

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <optional>
 
+#include "cfn/deployment_resources.h"
 #include "cfn/health.h"
+#include "cfn/iam.h"
 #include "cfn/names.h"
 #include "cfn/task_definition.h"
 
@@ -13,26 +15,6 @@ namespace {
 constexpr char kExecutionPolicy[] =
     "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
 constexpr char kEcrReadOnlyPolicy[] = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly";
-
-Json AssumeRole(const char* principal) {
-  return Obj()
-      .Add("Statement", Arr(Obj()
-                                .Add("Action", Arr("sts:AssumeRole"))
-                                .Add("Condition", Json::object())
-                                .Add("Effect", "Allow")
-                                .Add("Principal", Obj().Add("Service", principal).Take())
-                                .Take()))
-      .Add("Version", "2012-10-17")
-      .Take();
-}
-
-Json Policy(const std::string& name, Json statements) {
-  return Obj()
-      .Add("PolicyDocument",
-           Obj().Add("Statement", std::move(statements)).Add("Version", "2012-10-17").Take())
-      .Add("PolicyName", name)
-      .Take();
-}
 
 base::Status AddExecutionRole(Context& ctx, const PlannedService& planned) {
   const compose::Service& service = *planned.service;
@@ -143,19 +125,15 @@ base::Status AddEcsService(Context& ctx, const PlannedService& planned) {
   const compose::Service& service = *planned.service;
   ServiceParts& parts = ctx.parts[service.name];
   const auto [min_percent, max_percent] = DeploymentPercents(planned);
-  Obj deployment;
-  if (planned.ext.circuit_breaker) {
-    deployment.Add("DeploymentCircuitBreaker",
-                   Obj().Add("Enable", true).Add("Rollback", true).Take());
-  }
-  deployment.Add("MaximumPercent", max_percent).Add("MinimumHealthyPercent", min_percent);
+  ECSYNC_ASSIGN_OR_RETURN(Json deployment,
+                          DeploymentConfiguration(ctx, planned, min_percent, max_percent));
 
   Obj properties;
   if (parts.capacity_provider_strategy.is_array()) {
     properties.Add("CapacityProviderStrategy", parts.capacity_provider_strategy);
   }
   properties.Add("Cluster", ctx.ClusterRef())
-      .Add("DeploymentConfiguration", std::move(deployment).Take())
+      .Add("DeploymentConfiguration", std::move(deployment))
       .Add("DeploymentController", Obj().Add("Type", "ECS").Take())
       .Add("DesiredCount", planned.desired_count);
   if (planned.ext.exec) properties.Add("EnableExecuteCommand", true);

@@ -227,6 +227,7 @@ ExitCode RunPlan(const ReconcileCommand& command, const CommandContext& context)
     if (!plan->images.empty()) out["images"] = PlanImagesJson(*plan);
     if (!plan->shipped_files.empty()) out["files"] = plan->shipped_files;
     if (plan->nested_stacks > 0) out["nested_stacks"] = plan->nested_stacks;
+    if (!plan->strategies.empty()) out["strategies"] = plan->strategies;
     context.out << out.dump(2) << "\n";
     return code;
   }
@@ -261,6 +262,12 @@ ExitCode RunPlan(const ReconcileCommand& command, const CommandContext& context)
   if (!plan->shipped_files.empty()) {
     context.out << "files from the repository:\n";
     for (const auto& line : plan->shipped_files) context.out << "  " << line << "\n";
+  }
+  if (!plan->strategies.empty()) {
+    context.out << "deployment strategies:\n";
+    for (const auto& [service, strategy] : plan->strategies) {
+      context.out << "  " << service << ": " << strategy << "\n";
+    }
   }
   return code;
 }

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cfn/deployment_resources.h"
 #include "reconcile/change_sets.h"
 #include "reconcile/reconciler.h"
 #include "reconcile/stack_tags.h"
@@ -49,6 +50,7 @@ base::Result<PlanReport> Reconciler::Plan(const ReconcileOptions& options) {
   plan.missing_images = desired.missing_images;
   plan.builder = options.images.builder;
   plan.shipped_files = desired.shipped_files;
+  plan.strategies = cfn::ServiceStrategies(desired.template_body);
   if (!desired.present) {
     ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::Stack> owned,
                             OwnedStacks(desired.source, options.stack_name));

@@ -58,6 +58,8 @@ struct PlanReport {
   std::vector<std::string> shipped_files;
   // The nested stacks the template is split into (0: one stack); see TemplatePlacer.
   size_t nested_stacks = 0;
+  // Each service's deployment strategy (ROLLING, BLUE_GREEN, LINEAR, CANARY), by service.
+  std::map<std::string, std::string> strategies;
 };
 
 // Makes one project's stack match one commit. Not thread-safe; the caller guarantees at

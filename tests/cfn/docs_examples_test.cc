@@ -1,6 +1,6 @@
-// The compose examples in the extension and mapping docs are real: each ```yaml block that
-// defines services loads (with the ECS check the CLI runs), converts and passes cfn-lint.
-// Blocks without services are fragments of a file and are skipped.
+// The compose examples in the extension, mapping and deployment strategy docs are real: each
+// ```yaml block that defines services loads (with the ECS check the CLI runs), converts and passes
+// cfn-lint. Blocks without services are fragments of a file and are skipped.
 
 #include <gtest/gtest.h>
 
@@ -50,7 +50,11 @@ std::vector<Example> YamlExamples(const std::string& doc) {
 
 std::vector<Example> AllExamples() {
   std::vector<Example> all = YamlExamples("extensions.md");
-  for (Example& e : YamlExamples("mapping.md")) all.push_back(std::move(e));
+  for (const char* doc : {"mapping.md", "deployments/README.md", "deployments/rolling.md",
+                          "deployments/blue-green.md", "deployments/linear.md",
+                          "deployments/canary.md", "deployments/hooks-and-approval.md"}) {
+    for (Example& e : YamlExamples(doc)) all.push_back(std::move(e));
+  }
   return all;
 }
 

@@ -44,6 +44,31 @@ TEST(CfnLint, UdpAndNoLoadBalancer) {
                   /*yaml=*/false);
 }
 
+// Each deployment strategy behind an HTTPS listener with the HTTP redirect, as YAML: the
+// alternate target groups, listener rules, deployment role, hooks and the approval function.
+TEST(CfnLint, DeploymentStrategiesBehindHttpsAsYaml) {
+  for (const char* strategy : {"rolling", "blue_green", "linear", "canary"}) {
+    compose::PortMapping https = testing::Port(8080);
+    https.published = 443;
+    compose::Service web = testing::Service("web", "ghcr.io/acme/web:1.4", {https});
+    nlohmann::ordered_json deployment = {{"strategy", strategy}, {"alarms", {"web-5xx"}}};
+    if (std::string(strategy) != "rolling") {
+      deployment["bake_minutes"] = 15;
+      deployment["approval"] = "manual";
+      deployment["hooks"] = {{{"function", "arn:aws:lambda:us-east-1:123456789012:function:check"},
+                              {"stages", {"PRE_SCALE_UP", "POST_PRODUCTION_TRAFFIC_SHIFT"}}}};
+    }
+    web.extensions = {{"x-aws-deployment", deployment}};
+    compose::Project project = testing::Project("shop", {web});
+    project.extensions = {
+        {"x-ecsync-certificate",
+         "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789abc"},
+        {"x-ecsync-redirect_http", true}};
+    SCOPED_TRACE(strategy);
+    ExpectLintClean(project, kRealisticNetwork, /*yaml=*/true);
+  }
+}
+
 // The check has teeth: Docker's own golden values (vpc-123, subnet1) are not valid IDs.
 TEST(CfnLint, ReportsErrors) {
   base::Result<nlohmann::ordered_json> tmpl =

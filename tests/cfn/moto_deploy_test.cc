@@ -293,5 +293,52 @@ TEST_F(MotoDeploy, Autoscaling) {
   EXPECT_EQ(policies["ScalingPolicies"][0]["PolicyType"], "TargetTrackingScaling");
 }
 
+// A canary deployment with manual approval and alarms: the alternate target group, the
+// production and test listener rules, the approval function and parameter, and the ECS
+// service's deployment configuration as moto stored it.
+TEST_F(MotoDeploy, CanaryWithApprovalAndAlarms) {
+  compose::PortMapping http = Port(8080);
+  http.published = 80;
+  http.app_protocol = "http";
+  compose::Service web = Service("web", "example/web:1", {http});
+  web.extensions = {{"x-aws-deployment",
+                     {{"strategy", "canary"},
+                      {"canary", {{"percent", 10}, {"bake_minutes", 5}}},
+                      {"bake_minutes", 15},
+                      {"alarms", {"web-5xx"}},
+                      {"approval", "manual"}}}};
+  Conversion conversion = testing::ConvertProjectOrDie(Project("shift", {web}), options_);
+  ASSERT_EQ(Deploy(conversion), "CREATE_COMPLETE");
+
+  json seen = Boto3(R"(
+elbv2 = boto3.client("elbv2", endpoint_url=sys.argv[1])
+ssm = boto3.client("ssm", endpoint_url=sys.argv[1])
+listener = elbv2.describe_listeners(
+    LoadBalancerArn=elbv2.describe_load_balancers()["LoadBalancers"][0]["LoadBalancerArn"])
+rules = elbv2.describe_rules(ListenerArn=listener["Listeners"][0]["ListenerArn"])["Rules"]
+json.dump({"groups": len(elbv2.describe_target_groups()["TargetGroups"]),
+           "rules": sorted(r["Priority"] for r in rules),
+           "approval": ssm.get_parameter(Name="/ecsync/test/web/approval")["Parameter"]["Value"]},
+          sys.stdout)
+)");
+  EXPECT_EQ(seen["groups"], 2) << seen.dump();
+  EXPECT_EQ(seen["rules"], json::array({"1", "2", "default"})) << seen.dump();
+  EXPECT_EQ(seen["approval"], "none") << seen.dump();
+  json functions = Cli({"lambda", "list-functions"});
+  ASSERT_EQ(functions["Functions"].size(), 1u) << functions.dump();
+  EXPECT_EQ(functions["Functions"][0]["Runtime"], "python3.12");
+  // moto's ECS service keeps neither DeploymentConfiguration nor LoadBalancers from a template
+  // (describe-services shows no strategy and no load balancers, for any strategy), so what
+  // CloudFormation was given is read back from the stack.
+  json stored = Cli({"cloudformation", "get-template", "--stack-name", "test"});
+  json body = stored["TemplateBody"].is_string()
+                  ? json::parse(stored["TemplateBody"].get<std::string>())
+                  : stored["TemplateBody"];
+  const json& properties = body["Resources"]["WebService"]["Properties"];
+  EXPECT_EQ(properties["DeploymentConfiguration"]["Strategy"], "CANARY");
+  EXPECT_EQ(properties["LoadBalancers"][0]["AdvancedConfiguration"]["TestListenerRule"],
+            json({{"Ref", "WebTCP80TestRule"}}));
+}
+
 }  // namespace
 }  // namespace ecsync::cfn

@@ -168,6 +168,34 @@ TEST(Cli, ConvertWarnsAboutWhatEcsIgnoresAndRefusesWhatItCannotRun) {
   EXPECT_NE(refused.err.find("bind mount"), std::string::npos) << refused.err;
 }
 
+// `plan` names each service's deployment strategy (x-aws-deployment; rolling by default).
+TEST(Cli, PlanNamesEachServicesDeploymentStrategy) {
+  TempDir home;
+  GitRepo repo;
+  repo.Write("compose.yaml",
+             "name: shop\nservices:\n  web:\n    image: nginx:1.27\n"
+             "  worker:\n    image: busybox:1.36\n"
+             "    x-aws-deployment: {strategy: blue_green, bake_minutes: 5}\n");
+  repo.Commit("shop");
+  std::vector<std::string> argv = {EcsyncBinary(), "plan",
+                                   "--repo",       repo.url(),
+                                   "--cache-dir",  home.path() + "/cache",
+                                   "--stack-dir",  home.path() + "/stacks",
+                                   "--vpc-id",     "vpc-0123abcd",
+                                   "--subnet-ids", "subnet-0123abcd,subnet-4567ef01"};
+  CommandResult text = RunCommand(argv, NoAwsEnv(home));
+  EXPECT_EQ(text.exit_code, 1) << text.err;
+  EXPECT_NE(text.out.find("deployment strategies:\n  web: ROLLING\n  worker: BLUE_GREEN\n"),
+            std::string::npos)
+      << text.out;
+  argv.insert(argv.end(), {"--output", "json"});
+  CommandResult json = RunCommand(argv, NoAwsEnv(home));
+  EXPECT_EQ(json.exit_code, 1) << json.err;
+  nlohmann::json out = nlohmann::json::parse(json.out, nullptr, false);
+  EXPECT_EQ(out["strategies"], (nlohmann::json{{"web", "ROLLING"}, {"worker", "BLUE_GREEN"}}))
+      << json.out;
+}
+
 TEST(Cli, StackDirWorksOfflineForReconcilePlanLsAndDown) {
   TempDir home;
   GitRepo repo;
