@@ -47,6 +47,7 @@ from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.ecs import responses as ecs_responses
+from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.models import Service, ecs_backends
 from moto.moto_api._internal import mock_random
 from moto.moto_api._internal import urls as moto_api_urls
@@ -61,6 +62,8 @@ _operation = threading.local()  # stack_id of the CloudFormation operation runni
 
 class ServiceDeploymentNotFound(ServiceException):
     code = "ServiceDeploymentNotFoundException"
+    # moto serializes an error with the model of the service its module names.
+    __module__ = "moto.ecs.ecsync"
 
 
 def is_pause_hook(hook):
@@ -297,8 +300,7 @@ def _continue_service_deployment(self):
     deployment = _find(self.ecs_backend, arn)
     paused = deployment["ecsync"]["paused"]
     if not paused or paused["hookId"] != self._get_param("hookId"):
-        raise ServiceException("InvalidParameterException",
-                               "The service deployment is not waiting on that hook.")
+        raise InvalidParameterException("The service deployment is not waiting on that hook.")
     if self._get_param("action", "CONTINUE") == "ROLLBACK":
         _roll_back(deployment, "Service deployment rolled back by the approver at lifecycle "
                                f"stage {deployment['lifecycleStage']}.", at_once=True)
