@@ -110,6 +110,20 @@ TEST_F(EcsDeployments, CanaryMovesThroughItsStagesOnTheTestClock) {
   EXPECT_EQ(StackStatus(), "UPDATE_COMPLETE");
 }
 
+TEST_F(EcsDeployments, ANewImageAloneStartsADeployment) {
+  Deploy(kCanary);
+  Advance(R"({"minutes": 100})");
+  ASSERT_EQ(StackStatus(), "UPDATE_COMPLETE");
+  UpdateStackRequest update;
+  update.name = "shop";
+  update.template_body = Template("nginx:3", 2, kCanary);  // the task definition's change only
+  ASSERT_TRUE(clients_.cloudformation->UpdateStack(update).ok());
+  EXPECT_EQ(Latest().status, "IN_PROGRESS");
+  EXPECT_EQ(StackStatus(), "UPDATE_IN_PROGRESS");
+  Advance(R"({"minutes": 100})");
+  EXPECT_EQ(StackStatus(), "UPDATE_COMPLETE");
+}
+
 TEST_F(EcsDeployments, AnAlarmRollsBackAndFailsTheStackUpdate) {
   Deploy(kCanary);
   Advance(R"({"steps": 5})");

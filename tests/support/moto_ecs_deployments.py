@@ -372,6 +372,33 @@ def _note_task_definition(service, properties):
     service.ecsync_task_definition = getattr(task_definition, "arn", task_definition)
 
 
+def _redeploy_on_new_task_definition():
+    """While a stack updates, an AWS::ECS::Service whose TaskDefinition is a Ref to a task
+    definition the update modifies is modified too, after it, as CloudFormation does (moto
+    compares each resource's own JSON, so a new image alone would never reach the service).
+    Change-set descriptions are left as moto makes them."""
+    original = cfn_parsing.ResourceMap.build_resource_diff
+
+    def build_resource_diff(self, other_template, parameters=None):
+        diff = original(self, other_template, parameters)
+        if not getattr(_operation, "updating", False):
+            return diff
+        resources = other_template.get("Resources", {})
+        new_task_definitions = {name for name in diff["Modify"]
+                                if resources[name].get("Type") == "AWS::ECS::TaskDefinition"}
+        for name, resource in resources.items():
+            if resource.get("Type") != "AWS::ECS::Service" or name in diff["Modify"] or \
+                    name in diff["Add"]:
+                continue
+            task_definition = resource.get("Properties", {}).get("TaskDefinition")
+            if isinstance(task_definition, dict) and \
+                    task_definition.get("Ref") in new_task_definitions:
+                diff["Modify"].append(name)
+        return diff
+
+    cfn_parsing.ResourceMap.build_resource_diff = build_resource_diff
+
+
 def _wrap_cloudformation():
     original_create = Service.create_from_cloudformation_json.__func__
     original_update = Service.update_from_cloudformation_json.__func__
@@ -409,12 +436,13 @@ def _wrap_cloudformation():
                 if deployment["ecsync"]["stack_id"] == self.stack_id and \
                         deployment["status"] in TERMINAL:
                     deployment["ecsync"]["stack_id"] = None
-            outer = getattr(_operation, "stack_id", None)  # a nested stack runs inside its parent
-            _operation.stack_id = self.stack_id
+            # A nested stack runs inside its parent.
+            outer = (getattr(_operation, "stack_id", None), getattr(_operation, "updating", False))
+            _operation.stack_id, _operation.updating = self.stack_id, _original.__name__ == "update"
             try:
                 return _original(self, *args, **kwargs)
             finally:
-                _operation.stack_id = outer
+                _operation.stack_id, _operation.updating = outer
 
         setattr(cfn_parsing.ResourceMap, name, run)
 
@@ -547,3 +575,4 @@ def install_stack_hold():
 
 _wrap_api()
 _wrap_cloudformation()
+_redeploy_on_new_task_definition()
