@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <span>
+#include <utility>
 
 #include "aws/json_protocol.h"
 #include "aws/paging.h"
@@ -120,14 +121,19 @@ const Json& Object(const Json& j, const char* key) {
   return it != j.end() && it->is_object() ? *it : kEmpty;
 }
 
+// The string fields of a ServiceDeployment read as they are.
+constexpr std::pair<std::string EcsServiceDeployment::*, const char*> kDeploymentStrings[] = {
+    {&EcsServiceDeployment::arn, "serviceDeploymentArn"},
+    {&EcsServiceDeployment::service_arn, "serviceArn"},
+    {&EcsServiceDeployment::cluster_arn, "clusterArn"},
+    {&EcsServiceDeployment::status, "status"},
+    {&EcsServiceDeployment::status_reason, "statusReason"},
+    {&EcsServiceDeployment::lifecycle_stage, "lifecycleStage"},
+};
+
 EcsServiceDeployment ParseDeployment(const Json& d) {
   EcsServiceDeployment out;
-  out.arn = JsonString(d, "serviceDeploymentArn");
-  out.service_arn = JsonString(d, "serviceArn");
-  out.cluster_arn = JsonString(d, "clusterArn");
-  out.status = JsonString(d, "status");
-  out.status_reason = JsonString(d, "statusReason");
-  out.lifecycle_stage = JsonString(d, "lifecycleStage");
+  for (const auto& [field, key] : kDeploymentStrings) out.*field = JsonString(d, key);
   out.strategy = JsonString(Object(d, "deploymentConfiguration"), "strategy");
   const Json& target = Object(d, "targetServiceRevision");
   out.target_service_revision_arn = JsonString(target, "arn");

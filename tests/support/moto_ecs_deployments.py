@@ -1,4 +1,4 @@
-"""ECS service deployments on moto's own ECS backend, on a clock the test moves (imported by moto_ecsync).
+"""ECS service deployments on moto's ECS backend, on a clock the test moves (for moto_ecsync).
 
 moto 5.2.1 has no ListServiceDeployments, DescribeServiceDeployments, StopServiceDeployment or
 ContinueServiceDeployment, and it keeps no deploymentConfiguration. Here every service created,
@@ -33,22 +33,17 @@ CONTINUE moves to the next stage, ROLLBACK rolls back at once (ROLLBACK_SUCCESSF
 by the approver"). StopServiceDeployment ROLLBACK rolls back at once, ABORT stops (STOPPED).
 A rollback puts the service's previous task definition back.
 
-CloudFormation: a deployment recorded by a stack operation that is held (not ROLLING, or with a
-pause hook) keeps that stack's DescribeStacks status at CREATE_/UPDATE_IN_PROGRESS until it is
-terminal; SUCCESSFUL leaves the stack's own status; a rollback makes it ROLLBACK_COMPLETE (create)
-or UPDATE_ROLLBACK_COMPLETE (update), with an UPDATE_FAILED (CREATE_FAILED) event on the service
-carrying ECS's reason. install_stack_hold() installs that part (moto_ecsync calls it last).
+CloudFormation's side (AWS::ECS::Service, held stacks) is moto_ecs_deployment_stacks.py.
 """
 import json
 import threading
 
-from moto.cloudformation import parsing as cfn_parsing
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.ecs import responses as ecs_responses
 from moto.ecs.exceptions import InvalidParameterException
-from moto.ecs.models import Service, ecs_backends
+from moto.ecs.models import ecs_backends
 from moto.moto_api._internal import mock_random
 from moto.moto_api._internal import urls as moto_api_urls
 
@@ -57,7 +52,11 @@ _BLUE_GREEN_BEFORE = ["PRE_SCALE_UP", "SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC
                       "POST_TEST_TRAFFIC_SHIFT"]
 _BLUE_GREEN_AFTER = ["POST_PRODUCTION_TRAFFIC_SHIFT", "BAKE_TIME", "CLEAN_UP"]
 
-_operation = threading.local()  # stack_id of the CloudFormation operation running in this thread
+# The CloudFormation operation running in this thread (stack_id, updating), set by
+# moto_ecs_deployment_stacks; a deployment recorded meanwhile belongs to that stack.
+operation = threading.local()
+# Called with each deployment that ended rolled back or stopped (its stack fails).
+on_failed = []
 
 
 class ServiceDeploymentNotFound(ServiceException):
@@ -157,7 +156,7 @@ def _record(backend, service, config, source_task_definition):
                    "triggeredAlarmNames": []},
         "ecsync": {"stages": _stages(config), "index": 0, "elapsed": 0, "service": service,
                    "source_task_definition": source_task_definition,
-                   "stack_id": getattr(_operation, "stack_id", None), "paused": None},
+                   "stack_id": getattr(operation, "stack_id", None), "paused": None},
     }
     if source_task_definition:
         deployment["sourceServiceRevisions"] = [{"arn": f"{prefix}:service-revision/"
@@ -203,16 +202,21 @@ def _finish(deployment, status, reason):
         deployment["alarms"]["status"] = "MONITORING_COMPLETE"
     if status == "STOPPED":
         deployment["stoppedAt"] = now
-    if status.startswith("ROLLBACK_"):
-        deployment.setdefault("rollback", {"reason": reason, "startedAt": now,
-                                           "serviceRevisionArn": (deployment["sourceServiceRevisions"]
-                                                                  or [{}])[0].get("arn", "")})
+    if status.startswith("ROLLBACK_") and "rollback" not in deployment:
+        _note_rollback(deployment, reason, now)
     if status == "ROLLBACK_SUCCESSFUL":
         previous = deployment["ecsync"]["source_task_definition"]
         if previous:
             deployment["ecsync"]["service"].task_definition = previous
     if status in ("ROLLBACK_SUCCESSFUL", "STOPPED"):
-        _fail_stack(deployment)
+        for hook in on_failed:
+            hook(deployment)
+
+
+def _note_rollback(deployment, reason, now):
+    source = (deployment["sourceServiceRevisions"] or [{}])[0]
+    deployment["rollback"] = {"reason": reason, "startedAt": now,
+                              "serviceRevisionArn": source.get("arn", "")}
 
 
 def _roll_back(deployment, reason, at_once):
@@ -221,9 +225,7 @@ def _roll_back(deployment, reason, at_once):
         return
     now = utcnow()
     deployment.update(status="ROLLBACK_IN_PROGRESS", statusReason=reason, updatedAt=now)
-    deployment["rollback"] = {"reason": reason, "startedAt": now,
-                              "serviceRevisionArn": (deployment["sourceServiceRevisions"]
-                                                     or [{}])[0].get("arn", "")}
+    _note_rollback(deployment, reason, now)
     deployment["ecsync"]["paused"] = None
 
 
@@ -248,7 +250,7 @@ def _advance(deployment, minutes=None, steps=None):
         _enter(deployment, state["index"] + 1)
 
 
-def _all_deployments():
+def all_deployments():
     for account in list(ecs_backends.values()):
         for backend in list(account.values()):
             yield from list(_deployments(backend).values())
@@ -323,16 +325,16 @@ def _stop_service_deployment(self):
 
 # ---- recording: the ECS API and AWS::ECS::Service ----
 
-def _snapshot(service):
+def snapshot(service):
     return (getattr(service, "ecsync_task_definition", service.task_definition),
             service.desired_count,
             getattr(service, "deployment_configuration", None))
 
 
-def _record_if_changed(backend, service, config, before):
+def record_if_changed(backend, service, config, before):
     if config is not None:
         service.deployment_configuration = _camel(config)
-    if before is None or _snapshot(service) != before:
+    if before is None or snapshot(service) != before:
         _record(backend, service, getattr(service, "deployment_configuration", None) or {},
                 before[0] if before else None)
 
@@ -345,17 +347,17 @@ def _wrap_api():
         result = original_create(self)
         service = self.ecs_backend._get_service(self._get_param("cluster", "default"),
                                                 self._get_param("serviceName"))
-        _record_if_changed(self.ecs_backend, service, self._get_param("deploymentConfiguration"),
+        record_if_changed(self.ecs_backend, service, self._get_param("deploymentConfiguration"),
                            None)
         return result
 
     def update_service(self):
         service = self.ecs_backend._get_service(self._get_param("cluster", "default"),
                                                 self._get_param("service").split("/")[-1])
-        before = _snapshot(service)
+        before = snapshot(service)
         config = self._get_param("deploymentConfiguration")
         result = original_update(self)
-        _record_if_changed(self.ecs_backend, service, config, before)
+        record_if_changed(self.ecs_backend, service, config, before)
         return result
 
     responses.create_service, responses.update_service = create_service, update_service
@@ -363,89 +365,6 @@ def _wrap_api():
     responses.describe_service_deployments = _describe_service_deployments
     responses.continue_service_deployment = _continue_service_deployment
     responses.stop_service_deployment = _stop_service_deployment
-
-
-def _note_task_definition(service, properties):
-    """Keeps the template's task definition ARN for _snapshot: moto's update sets the service's
-    task definition to the family name, the same for every revision."""
-    task_definition = properties.get("TaskDefinition")
-    service.ecsync_task_definition = getattr(task_definition, "arn", task_definition)
-
-
-def _redeploy_on_new_task_definition():
-    """While a stack updates, an AWS::ECS::Service whose TaskDefinition is a Ref to a task
-    definition the update modifies is modified too, after it, as CloudFormation does (moto
-    compares each resource's own JSON, so a new image alone would never reach the service).
-    Change-set descriptions are left as moto makes them."""
-    original = cfn_parsing.ResourceMap.build_resource_diff
-
-    def build_resource_diff(self, other_template, parameters=None):
-        diff = original(self, other_template, parameters)
-        if not getattr(_operation, "updating", False):
-            return diff
-        resources = other_template.get("Resources", {})
-        new_task_definitions = {name for name in diff["Modify"]
-                                if resources[name].get("Type") == "AWS::ECS::TaskDefinition"}
-        for name, resource in resources.items():
-            if resource.get("Type") != "AWS::ECS::Service" or name in diff["Modify"] or \
-                    name in diff["Add"]:
-                continue
-            task_definition = resource.get("Properties", {}).get("TaskDefinition")
-            if isinstance(task_definition, dict) and \
-                    task_definition.get("Ref") in new_task_definitions:
-                diff["Modify"].append(name)
-        return diff
-
-    cfn_parsing.ResourceMap.build_resource_diff = build_resource_diff
-
-
-def _wrap_cloudformation():
-    original_create = Service.create_from_cloudformation_json.__func__
-    original_update = Service.update_from_cloudformation_json.__func__
-
-    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
-        service = original_create(cls, resource_name, cloudformation_json, account_id,
-                                  region_name, **kwargs)
-        _note_task_definition(service, cloudformation_json["Properties"])
-        config = cloudformation_json["Properties"].get("DeploymentConfiguration") or {}
-        _record_if_changed(ecs_backends[account_id][region_name], service, config, None)
-        return service
-
-    def update(cls, original_resource, new_resource_name, cloudformation_json, account_id,
-               region_name):
-        before = _snapshot(original_resource)
-        service = original_update(cls, original_resource, new_resource_name,
-                                  cloudformation_json, account_id, region_name)
-        _note_task_definition(service, cloudformation_json["Properties"])
-        config = cloudformation_json["Properties"].get("DeploymentConfiguration") or {}
-        _record_if_changed(ecs_backends[account_id][region_name], service, config,
-                           before if service is original_resource else None)
-        return service
-
-    Service.create_from_cloudformation_json = classmethod(create)
-    Service.update_from_cloudformation_json = classmethod(update)
-
-    # Which stack a deployment belongs to: the stack whose resources are being created or
-    # updated in this thread when the service's model is called.
-    for name in ("create", "update"):
-        original = getattr(cfn_parsing.ResourceMap, name)
-
-        def run(self, *args, _original=original, **kwargs):
-            # A new operation: the finished deployments of earlier ones no longer speak for it.
-            for deployment in _all_deployments():
-                if deployment["ecsync"]["stack_id"] == self.stack_id and \
-                        deployment["status"] in TERMINAL:
-                    deployment["ecsync"]["stack_id"] = None
-            # A nested stack runs inside its parent.
-            outer = (getattr(_operation, "stack_id", None), getattr(_operation, "updating", False))
-            _operation.stack_id, _operation.updating = self.stack_id, _original.__name__ == "update"
-            try:
-                return _original(self, *args, **kwargs)
-            finally:
-                _operation.stack_id, _operation.updating = outer
-
-        setattr(cfn_parsing.ResourceMap, name, run)
-
 
 # ---- the test-control endpoints ----
 
@@ -465,12 +384,12 @@ def _summary():
          "lifecycleStage": d.get("lifecycleStage", ""),
          "productionTrafficPercent":
              d["targetServiceRevision"]["requestedProductionTrafficWeight"]}
-        for d in _all_deployments()]}
+        for d in all_deployments()]}
 
 
 def _advance_response(request, full_url, headers):
     body = _body(request, headers)
-    for deployment in _all_deployments():
+    for deployment in all_deployments():
         if deployment["status"] not in TERMINAL:
             if "steps" in body:
                 _advance(deployment, steps=int(body["steps"]))
@@ -482,7 +401,7 @@ def _advance_response(request, full_url, headers):
 def _alarm_response(request, full_url, headers):
     body = _body(request, headers)
     if body.get("state", "ALARM") == "ALARM":
-        for deployment in _all_deployments():
+        for deployment in all_deployments():
             alarms = deployment["alarms"]
             if deployment["status"] in TERMINAL or body["name"] not in alarms["alarmNames"]:
                 continue
@@ -501,78 +420,4 @@ moto_api_urls.url_paths["{0}/moto-api/ecsync/ecs/advance"] = _advance_response
 moto_api_urls.url_paths["{0}/moto-api/ecsync/ecs/alarm"] = _alarm_response
 
 
-# ---- CloudFormation stacks held by their deployments ----
-
-def _stack_deployments(stack):
-    for deployment in _all_deployments():
-        if deployment["ecsync"]["stack_id"] == stack.stack_id and deployment["ecsync"]["stages"]:
-            yield deployment
-
-
-def _fail_stack(deployment):
-    """Adds the failed service's event and the stack's rollback events to its stack, once."""
-    from moto.cloudformation.models import Event, cloudformation_backends
-
-    stack_id = deployment["ecsync"]["stack_id"]
-    if not stack_id or not deployment["ecsync"]["stages"]:
-        return
-    account, region = stack_id.split(":")[4], stack_id.split(":")[3]
-    stack = cloudformation_backends[account][region].stacks.get(stack_id)
-    if stack is None:
-        return
-    service = deployment["ecsync"]["service"]
-    logical = next((key for key, value in stack.resource_map._parsed_resources.items()
-                    if value is service), service.name)
-    creating = stack.__dict__.get("_ecsync_real", "").startswith("CREATE")
-    failed = "CREATE_FAILED" if creating else "UPDATE_FAILED"
-    stack.events.append(Event(stack_id=stack_id, stack_name=stack.name,
-                              logical_resource_id=logical, physical_resource_id=service.arn,
-                              resource_type="AWS::ECS::Service", resource_status=failed,
-                              resource_status_reason=deployment["statusReason"],
-                              resource_properties=None))
-    prefix = "" if creating else "UPDATE_"
-    stack._add_stack_event(f"{prefix}ROLLBACK_IN_PROGRESS", resource_status_reason=(
-        f"The following resource(s) failed to {'create' if creating else 'update'}: [{logical}]."))
-    stack._add_stack_event(f"{prefix}ROLLBACK_COMPLETE")
-
-
-def held_status(stack, real):
-    """The status DescribeStacks reports for `stack` whose moto status is `real`."""
-    if real not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
-        return real
-    operation = real.split("_")[0]
-    latest = {}
-    for deployment in _stack_deployments(stack):
-        latest[deployment["serviceArn"]] = deployment  # recorded in order: the last one counts
-    statuses = [d["status"] for d in latest.values()]
-    if any(s not in TERMINAL for s in statuses):
-        return f"{operation}_IN_PROGRESS"
-    if any(s in ("ROLLBACK_SUCCESSFUL", "STOPPED") for s in statuses):
-        return "ROLLBACK_COMPLETE" if operation == "CREATE" else "UPDATE_ROLLBACK_COMPLETE"
-    return real
-
-
-def install_stack_hold():
-    """Makes Stack.status report held_status, over whatever status property is already there."""
-    from moto.cloudformation.models import Stack as FakeStack
-
-    previous = FakeStack.__dict__.get("status")
-    if isinstance(previous, property):
-        read, write = previous.fget, previous.fset
-    else:
-        def read(self):
-            return self.__dict__.get("_ecsync_real")
-
-        def write(self, value):
-            self.__dict__["_ecsync_real"] = value
-
-    def set_status(self, value):
-        self.__dict__["_ecsync_real"] = value
-        write(self, value)
-
-    FakeStack.status = property(lambda self: held_status(self, read(self)), set_status)
-
-
 _wrap_api()
-_wrap_cloudformation()
-_redeploy_on_new_task_definition()

@@ -16,7 +16,8 @@ does (moto keeps the stack's old tags, which would leave ecsync's revision tag s
 makes AWS::ElasticLoadBalancingV2::LoadBalancer honour Type (moto makes every one an
 application load balancer, which refuses the TCP and UDP listeners of a network one), and
 adds what the `codebuild` image builder needs of CodeBuild (moto_codebuild.py) and ECS
-service deployments on a clock the tests move (moto_ecs_deployments.py). Used by
+service deployments on a clock the tests move (moto_ecs_deployments.py, and
+moto_ecs_deployment_stacks.py for their stacks). Used by
 the tests and the demo in place of `moto_server`; takes the same flags.
 """
 import os
@@ -31,7 +32,7 @@ from moto.servicediscovery.models import Namespace, servicediscovery_backends
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import moto_codebuild  # noqa: E402,F401  (registers CodeBuild's additions as a side effect)
-import moto_ecs_deployments  # noqa: E402  (registers ECS service deployments as a side effect)
+import moto_ecs_deployment_stacks  # noqa: E402  (ECS service deployments and their stacks)
 
 
 class _Defaults:
@@ -497,7 +498,7 @@ if float(os.environ.get("ECSYNC_MOTO_SLOW_CREATE_SECONDS", "0")) > 0:
     _slow_creates(float(os.environ["ECSYNC_MOTO_SLOW_CREATE_SECONDS"]))
 
 # Last, so that it wraps any other status override above.
-moto_ecs_deployments.install_stack_hold()
+moto_ecs_deployment_stacks.install_stack_hold()
 
 
 if __name__ == "__main__":
