@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <span>
+#include <utility>
 
 #include "aws/json_protocol.h"
 #include "aws/paging.h"
@@ -16,6 +17,7 @@ using Json = nlohmann::json;
 constexpr size_t kServicesPerCall = 10;
 constexpr size_t kTasksPerCall = 100;
 constexpr size_t kClustersPerCall = 100;
+constexpr size_t kDeploymentsPerCall = 20;  // DescribeServiceDeployments' limit
 
 // ECS timestamps are epoch seconds (fractional) in JSON.
 std::chrono::system_clock::time_point Time(const Json& j, const char* key) {
@@ -42,6 +44,10 @@ base::Status CallInBatches(AwsClient& client, const std::string& operation, Json
     on_output(output);
   }
   return base::Status::Ok();
+}
+
+EcsFailure ParseFailure(const Json& f) {
+  return {JsonString(f, "arn"), JsonString(f, "reason"), JsonString(f, "detail")};
 }
 
 EcsService ParseService(const Json& s) {
@@ -101,7 +107,82 @@ EcsTask ParseTask(const Json& t) {
   return task;
 }
 
+std::vector<std::string> Strings(const Json& j, const char* key) {
+  std::vector<std::string> out;
+  for (const Json& item : JsonArray(j, key)) {
+    if (item.is_string()) out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+const Json& Object(const Json& j, const char* key) {
+  static const Json kEmpty = Json::object();
+  auto it = j.is_object() ? j.find(key) : j.end();
+  return it != j.end() && it->is_object() ? *it : kEmpty;
+}
+
+// The string fields of a ServiceDeployment read as they are.
+constexpr std::pair<std::string EcsServiceDeployment::*, const char*> kDeploymentStrings[] = {
+    {&EcsServiceDeployment::arn, "serviceDeploymentArn"},
+    {&EcsServiceDeployment::service_arn, "serviceArn"},
+    {&EcsServiceDeployment::cluster_arn, "clusterArn"},
+    {&EcsServiceDeployment::status, "status"},
+    {&EcsServiceDeployment::status_reason, "statusReason"},
+    {&EcsServiceDeployment::lifecycle_stage, "lifecycleStage"},
+};
+
+EcsServiceDeployment ParseDeployment(const Json& d) {
+  EcsServiceDeployment out;
+  for (const auto& [field, key] : kDeploymentStrings) out.*field = JsonString(d, key);
+  out.strategy = JsonString(Object(d, "deploymentConfiguration"), "strategy");
+  const Json& target = Object(d, "targetServiceRevision");
+  out.target_service_revision_arn = JsonString(target, "arn");
+  auto weight = target.find("requestedProductionTrafficWeight");
+  if (weight != target.end() && weight->is_number()) {
+    out.production_traffic_percent = weight->get<double>();
+  }
+  const Json& alarms = Object(d, "alarms");
+  out.alarms_status = JsonString(alarms, "status");
+  out.alarm_names = Strings(alarms, "alarmNames");
+  out.triggered_alarm_names = Strings(alarms, "triggeredAlarmNames");
+  out.rollback_reason = JsonString(Object(d, "rollback"), "reason");
+  for (const Json& hook : JsonArray(d, "lifecycleHookDetails")) {
+    if (JsonString(hook, "status") != "AWAITING_ACTION") continue;
+    out.paused_hook_id = JsonString(hook, "hookId");
+    out.paused_hook_target_type = JsonString(hook, "targetType");
+    break;
+  }
+  out.created_at = Time(d, "createdAt");
+  out.updated_at = Time(d, "updatedAt");
+  out.finished_at = Time(d, "finishedAt");
+  return out;
+}
+
+base::Status Unsupported(const char* call) {
+  return base::InternalError(std::string("this Ecs does not implement ") + call);
+}
+
 }  // namespace
+
+// The service-deployment calls default to an error, so that a fake of the reads needs no more.
+
+base::Result<std::vector<EcsServiceDeploymentBrief>> Ecs::ListServiceDeployments(
+    const std::string&, const std::string&) {
+  return Unsupported("ListServiceDeployments");
+}
+
+base::Result<EcsServiceDeployments> Ecs::DescribeServiceDeployments(
+    const std::vector<std::string>&) {
+  return Unsupported("DescribeServiceDeployments");
+}
+
+base::Status Ecs::ContinueServiceDeployment(const std::string&, const std::string&, bool) {
+  return Unsupported("ContinueServiceDeployment");
+}
+
+base::Status Ecs::StopServiceDeployment(const std::string&, bool) {
+  return Unsupported("StopServiceDeployment");
+}
 
 EcsClient::EcsClient(std::shared_ptr<AwsClient> client) : client_(std::move(client)) {}
 
@@ -123,16 +204,14 @@ base::Result<std::vector<EcsCluster>> EcsClient::DescribeClusters(
 base::Result<EcsServices> EcsClient::DescribeServices(const std::string& cluster,
                                                       const std::vector<std::string>& services) {
   EcsServices out;
-  ECSYNC_RETURN_IF_ERROR(
-      CallInBatches(*client_, "DescribeServices", Json{{"cluster", cluster}}, "services", services,
-                    kServicesPerCall, [&](const Json& output) {
-                      for (const Json& s : JsonArray(output, "services"))
-                        out.services.push_back(ParseService(s));
-                      for (const Json& f : JsonArray(output, "failures")) {
-                        out.failures.push_back({JsonString(f, "arn"), JsonString(f, "reason"),
-                                                JsonString(f, "detail")});
-                      }
-                    }));
+  ECSYNC_RETURN_IF_ERROR(CallInBatches(*client_, "DescribeServices", Json{{"cluster", cluster}},
+                                       "services", services, kServicesPerCall,
+                                       [&](const Json& output) {
+                                         for (const Json& s : JsonArray(output, "services"))
+                                           out.services.push_back(ParseService(s));
+                                         for (const Json& f : JsonArray(output, "failures"))
+                                           out.failures.push_back(ParseFailure(f));
+                                       }));
   return out;
 }
 
@@ -165,6 +244,54 @@ base::Result<std::vector<EcsTask>> EcsClient::DescribeTasks(const std::string& c
                                            out.push_back(ParseTask(t));
                                        }));
   return out;
+}
+
+base::Result<std::vector<EcsServiceDeploymentBrief>> EcsClient::ListServiceDeployments(
+    const std::string& cluster, const std::string& service) {
+  Json input{{"service", service}};
+  if (!cluster.empty()) input["cluster"] = cluster;
+  auto fetch = [&](const std::string& token) {
+    Json paged = input;
+    if (!token.empty()) paged[kJsonNextToken.request] = token;
+    return client_->CallJson(kEcsService, "ListServiceDeployments", paged);
+  };
+  std::vector<EcsServiceDeploymentBrief> out;
+  ECSYNC_RETURN_IF_ERROR(ForEachJsonPage(fetch, kJsonNextToken, [&](const Json& page) {
+    for (const Json& b : JsonArray(page, "serviceDeployments")) {
+      out.push_back({JsonString(b, "serviceDeploymentArn"), JsonString(b, "serviceArn"),
+                     JsonString(b, "status"), JsonString(b, "statusReason"),
+                     JsonString(b, "targetServiceRevisionArn"), Time(b, "createdAt"),
+                     Time(b, "finishedAt")});
+    }
+  }));
+  return out;
+}
+
+base::Result<EcsServiceDeployments> EcsClient::DescribeServiceDeployments(
+    const std::vector<std::string>& arns) {
+  EcsServiceDeployments out;
+  ECSYNC_RETURN_IF_ERROR(
+      CallInBatches(*client_, "DescribeServiceDeployments", Json::object(), "serviceDeploymentArns",
+                    arns, kDeploymentsPerCall, [&](const Json& output) {
+                      for (const Json& d : JsonArray(output, "serviceDeployments"))
+                        out.deployments.push_back(ParseDeployment(d));
+                      for (const Json& f : JsonArray(output, "failures"))
+                        out.failures.push_back(ParseFailure(f));
+                    }));
+  return out;
+}
+
+base::Status EcsClient::ContinueServiceDeployment(const std::string& arn,
+                                                  const std::string& hook_id, bool rollback) {
+  Json input{{"serviceDeploymentArn", arn},
+             {"hookId", hook_id},
+             {"action", rollback ? "ROLLBACK" : "CONTINUE"}};
+  return client_->CallJson(kEcsService, "ContinueServiceDeployment", input).status();
+}
+
+base::Status EcsClient::StopServiceDeployment(const std::string& arn, bool rollback) {
+  Json input{{"serviceDeploymentArn", arn}, {"stopType", rollback ? "ROLLBACK" : "ABORT"}};
+  return client_->CallJson(kEcsService, "StopServiceDeployment", input).status();
 }
 
 }  // namespace ecsync::aws

@@ -22,6 +22,13 @@ class EcsClient final : public Ecs {
                                                    const std::string& desired_status) override;
   base::Result<std::vector<EcsTask>> DescribeTasks(const std::string& cluster,
                                                    const std::vector<std::string>& tasks) override;
+  base::Result<std::vector<EcsServiceDeploymentBrief>> ListServiceDeployments(
+      const std::string& cluster, const std::string& service) override;
+  base::Result<EcsServiceDeployments> DescribeServiceDeployments(
+      const std::vector<std::string>& arns) override;
+  base::Status ContinueServiceDeployment(const std::string& arn, const std::string& hook_id,
+                                         bool rollback) override;
+  base::Status StopServiceDeployment(const std::string& arn, bool rollback) override;
 
  private:
   std::shared_ptr<AwsClient> client_;

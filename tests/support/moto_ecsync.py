@@ -15,7 +15,9 @@ It also makes ExecuteChangeSet apply the change set's tags to the stack, as Clou
 does (moto keeps the stack's old tags, which would leave ecsync's revision tag stale), and
 makes AWS::ElasticLoadBalancingV2::LoadBalancer honour Type (moto makes every one an
 application load balancer, which refuses the TCP and UDP listeners of a network one), and
-adds what the `codebuild` image builder needs of CodeBuild (moto_codebuild.py). Used by
+adds what the `codebuild` image builder needs of CodeBuild (moto_codebuild.py) and ECS
+service deployments on a clock the tests move (moto_ecs_deployments.py, and
+moto_ecs_deployment_stacks.py for their stacks). Used by
 the tests and the demo in place of `moto_server`; takes the same flags.
 """
 import os
@@ -30,6 +32,7 @@ from moto.servicediscovery.models import Namespace, servicediscovery_backends
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import moto_codebuild  # noqa: E402,F401  (registers CodeBuild's additions as a side effect)
+import moto_ecs_deployment_stacks  # noqa: E402  (ECS service deployments and their stacks)
 
 
 class _Defaults:
@@ -493,6 +496,9 @@ def _slow_creates(seconds):
 
 if float(os.environ.get("ECSYNC_MOTO_SLOW_CREATE_SECONDS", "0")) > 0:
     _slow_creates(float(os.environ["ECSYNC_MOTO_SLOW_CREATE_SECONDS"]))
+
+# Last, so that it wraps any other status override above.
+moto_ecs_deployment_stacks.install_stack_hold()
 
 
 if __name__ == "__main__":

@@ -265,6 +265,12 @@ void MotoServer::Reset() const {
   RunCommand({"curl", "-sf", "-X", "POST", endpoint_ + "/moto-api/reset"});
 }
 
+std::string MotoServer::Control(const std::string& path, const std::string& json_body) const {
+  CommandResult r = RunCommand({"curl", "-sf", "-X", "POST", "-H", "Content-Type: application/json",
+                                "--data-binary", json_body, endpoint_ + path});
+  return r.exit_code == 0 ? r.out : "";
+}
+
 std::map<std::string, std::string> MotoServer::ClientEnv() const {
   return {{"AWS_ENDPOINT_URL", endpoint_},
           {"AWS_ACCESS_KEY_ID", "testing"},

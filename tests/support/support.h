@@ -75,6 +75,9 @@ class MotoServer {
   int port() const { return port_; }
   // POST /moto-api/reset: forget every resource.
   void Reset() const;
+  // POSTs `json_body` to the test-control endpoint `path` (e.g. "/moto-api/ecsync/ecs/advance",
+  // see tests/support/moto_ecs_deployments.py); returns the answer's body, "" on failure.
+  std::string Control(const std::string& path, const std::string& json_body) const;
   // Environment for a client pointed at this server: AWS_ENDPOINT_URL, test credentials,
   // AWS_REGION=us-east-1, and no shared config files.
   std::map<std::string, std::string> ClientEnv() const;
