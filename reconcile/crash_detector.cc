@@ -1,22 +1,13 @@
 #include "reconcile/crash_detector.h"
 
+#include "reconcile/stack_services.h"
+
 #include <utility>
 #include <vector>
 
 namespace ecsync::reconcile {
 
 namespace {
-
-// "arn:aws:ecs:<region>:<account>:service/<cluster>/<service>" -> {cluster, service}.
-// Old-style ARNs without the cluster give an empty cluster (the default one).
-std::pair<std::string, std::string> ClusterAndService(const std::string& arn) {
-  auto pos = arn.find(":service/");
-  if (pos == std::string::npos) return {"", arn};
-  std::string rest = arn.substr(pos + 9);
-  auto slash = rest.find('/');
-  if (slash == std::string::npos) return {"", rest};
-  return {rest.substr(0, slash), rest.substr(slash + 1)};
-}
 
 std::string StopReason(const aws::EcsTask& task) {
   std::string reason = task.stopped_reason;
@@ -31,31 +22,8 @@ std::string StopReason(const aws::EcsTask& task) {
 
 }  // namespace
 
-base::Status CrashDetector::CollectServices(const std::string& stack, int depth,
-                                            std::vector<aws::StackResource>* services) {
-  auto resources = cfn_.DescribeStackResources(stack);
-  if (!resources.ok()) {
-    // A nested stack not created yet (or gone) has nothing to look at.
-    if (depth > 0 && resources.status().kind() == base::ErrorKind::kNotFound) {
-      return base::Status::Ok();
-    }
-    return resources.status();
-  }
-  for (aws::StackResource& resource : *resources) {
-    if (resource.physical_id.empty()) continue;
-    if (resource.resource_type == "AWS::ECS::Service") {
-      services->push_back(std::move(resource));
-    } else if (resource.resource_type == "AWS::CloudFormation::Stack" && depth < 2) {
-      // A project split into nested stacks has its services there.
-      ECSYNC_RETURN_IF_ERROR(CollectServices(resource.physical_id, depth + 1, services));
-    }
-  }
-  return base::Status::Ok();
-}
-
 base::Result<std::optional<std::string>> CrashDetector::Check(const std::string& stack) {
-  std::vector<aws::StackResource> resources;
-  ECSYNC_RETURN_IF_ERROR(CollectServices(stack, /*depth=*/0, &resources));
+  ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::StackResource> resources, StackServices(cfn_, stack));
   for (const aws::StackResource& resource : resources) {
     auto [cluster, service] = ClusterAndService(resource.physical_id);
     auto described = ecs_.DescribeServices(cluster, {service});

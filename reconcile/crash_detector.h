@@ -27,10 +27,6 @@ class CrashDetector {
   base::Result<std::optional<std::string>> Check(const std::string& stack);
 
  private:
-  // Appends the ECS services of `stack` (at nesting `depth`) and of its nested stacks.
-  base::Status CollectServices(const std::string& stack, int depth,
-                               std::vector<aws::StackResource>* services);
-
   aws::CloudFormation& cfn_;
   aws::Ecs& ecs_;
   int threshold_;

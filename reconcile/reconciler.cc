@@ -209,7 +209,11 @@ base::Result<ReconcileReport> Reconciler::Create(const ReconcileOptions& options
   request.client_request_token = RequestToken(name, desired.revision, "create");
   StackWaiter waiter(cfn_, clock_, sink_, options.wait);
   std::optional<CrashDetector> detector;
-  if (targets_.ecs != nullptr) waiter.WatchForCrashes(&detector.emplace(cfn_, *targets_.ecs));
+  std::optional<DeploymentWatcher> deployments;
+  if (targets_.ecs != nullptr) {
+    waiter.WatchForCrashes(&detector.emplace(cfn_, *targets_.ecs));
+    waiter.WatchDeployments(&deployments.emplace(cfn_, *targets_.ecs, sink_));
+  }
   ECSYNC_ASSIGN_OR_RETURN(std::string stack_id, cfn_.CreateStack(request));
   ECSYNC_ASSIGN_OR_RETURN(WaitResult waited, waiter.Wait(stack_id));
   if (waited.interrupted) return Interrupted(name, waited.final_status);
@@ -293,7 +297,11 @@ base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options
 
   StackWaiter waiter(cfn_, clock_, sink_, options.wait);
   std::optional<CrashDetector> detector;
-  if (targets_.ecs != nullptr) waiter.WatchForCrashes(&detector.emplace(cfn_, *targets_.ecs));
+  std::optional<DeploymentWatcher> deployments;
+  if (targets_.ecs != nullptr) {
+    waiter.WatchForCrashes(&detector.emplace(cfn_, *targets_.ecs));
+    waiter.WatchDeployments(&deployments.emplace(cfn_, *targets_.ecs, sink_));
+  }
   ECSYNC_RETURN_IF_ERROR(waiter.Begin(id));
   ECSYNC_RETURN_IF_ERROR(cfn_.ExecuteChangeSet(
       prepared.change_set.id, id, RequestToken(stack.name, desired.revision, "execute")));

@@ -179,7 +179,12 @@ base::Result<WaitResult> StackWaiter::Wait(const std::string& stack) {
       return result;
     }
     result.final_status = status;
-    if (detector_ != nullptr && !status.empty() && ++polls % 3 == 0) {
+    ++polls;
+    if (watcher_ != nullptr && !status.empty() && polls % 3 == 1) {
+      // Best effort, like the events: what ECS says of its deployments is for the reader.
+      (void)watcher_->Check(stack);
+    }
+    if (detector_ != nullptr && !status.empty() && polls % 3 == 0) {
       // Best effort, like the events: a failed look must not end the wait.
       auto crash = detector_->Check(stack);
       if (crash.ok() && crash->has_value()) {

@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "reconcile/crash_detector.h"
+#include "reconcile/deployment_watcher.h"
 #include "reconcile/progress.h"
 
 namespace ecsync::reconcile {
@@ -64,6 +65,10 @@ class StackWaiter {
   // service's tasks keep stopping, and stops waiting when they do. Not owned; may be null.
   void WatchForCrashes(CrashDetector* detector) { detector_ = detector; }
 
+  // While the stack is in progress, also lets `watcher` (every third poll, from the first)
+  // report the stages of the ECS service deployments it waits for. Not owned; may be null.
+  void WatchDeployments(DeploymentWatcher* watcher) { watcher_ = watcher; }
+
   // Waits until `stack` (a name or, better, a StackId, which keeps answering after a
   // delete) reaches a terminal status, the timeout passes or the wait is interrupted (see
   // WaitResult). A stack that disappears counts as DELETE_COMPLETE. Errors only when AWS
@@ -85,6 +90,7 @@ class StackWaiter {
   ProgressSink sink_;
   WaitOptions options_;
   CrashDetector* detector_ = nullptr;
+  DeploymentWatcher* watcher_ = nullptr;
   std::set<std::string> seen_events_;
   std::set<std::string> examined_nested_;  // nested StackId and status already looked into
   std::chrono::steady_clock::time_point started_;
