@@ -55,7 +55,7 @@ TEST(EcsLocations, ScalarWarningsPointAtTheirKey) {
       "      driver: json-file\n"
       "    deploy:\n"
       "      replicas: 1\n"
-      "      restart_policy: {condition: any}\n"
+      "      restart_policy: {condition: any, max_attempts: 3}\n"
       "      endpoint_mode: vip\n"
       "    healthcheck:\n"
       "      test: [CMD, \"true\"]\n"
@@ -66,8 +66,9 @@ TEST(EcsLocations, ScalarWarningsPointAtTheirKey) {
   EXPECT_THAT(warnings, Contains(HasSubstr("compose.yaml:7:5: services.web.stop_signal:")));
   EXPECT_THAT(warnings, Contains(HasSubstr("compose.yaml:8:5: services.web.pull_policy:")));
   EXPECT_THAT(warnings, Contains(HasSubstr("compose.yaml:10:7: services.web.logging.driver:")));
-  EXPECT_THAT(warnings,
-              Contains(HasSubstr("compose.yaml:13:7: services.web.deploy.restart_policy:")));
+  EXPECT_THAT(
+      warnings,
+      Contains(HasSubstr("compose.yaml:13:7: services.web.deploy.restart_policy.max_attempts:")));
   EXPECT_THAT(warnings,
               Contains(HasSubstr("compose.yaml:14:7: services.web.deploy.endpoint_mode:")));
   EXPECT_THAT(warnings,
