@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compose/loader.h"
+#include "compose/project_json.h"
 #include "tests/compose/memory_file_reader.h"
 
 namespace ecsync::compose {
@@ -94,6 +95,20 @@ TEST(LifecycleKeys, PreStartStepsLoadInOrder) {
   EXPECT_THAT(*app.pre_start[1].command, ElementsAre("sh", "-c", "chown -R 1000 /data"));
   EXPECT_EQ(app.pre_start[1].working_dir, "/data");
   EXPECT_TRUE(app.pre_start[1].per_replica);
+}
+
+// `ecsync config` prints what was loaded.
+TEST(LifecycleKeys, ConfigOutputShowsGpusAndPreStart) {
+  base::Result<Project> project = LoadText(
+      "services:\n  app:\n    image: a\n    gpus: all\n    pre_start:\n"
+      "      - {command: migrate, environment: [MODE=migrate], user: \"0\"}\n");
+  ASSERT_TRUE(project.ok()) << project.status().ToString();
+  const nlohmann::ordered_json json = ProjectToJson(*project);
+  const nlohmann::ordered_json& app = json["services"]["app"];
+  EXPECT_EQ(app["gpus"][0]["count"], "all");
+  EXPECT_EQ(app["pre_start"][0]["command"][0], "migrate");
+  EXPECT_EQ(app["pre_start"][0]["environment"]["MODE"], "migrate");
+  EXPECT_EQ(app["pre_start"][0]["user"], "0");
 }
 
 TEST(LifecycleKeys, HooksAndDevelopmentKeysAreWarnedAtTheirLine) {
