@@ -20,22 +20,6 @@ std::string PreStartContainerName(const std::string& service, size_t n) {
   return LogicalIdPart(service) + "_PreStart" + std::to_string(n) + "_InitContainer";
 }
 
-// The init containers already in `parts`, as DependsOn entries with their conditions.
-Json WaitForEarlier(const ServiceParts& parts) {
-  Json depends = Json::array();
-  for (const Json& init : parts.init_containers) {
-    const std::string name = init.at("Name").get<std::string>();
-    auto condition = parts.init_conditions.find(name);
-    depends.push_back(Obj()
-                          .Add("Condition", condition == parts.init_conditions.end()
-                                                ? "SUCCESS"
-                                                : condition->second)
-                          .Add("ContainerName", name)
-                          .Take());
-  }
-  return depends;
-}
-
 Json Environment(const std::map<std::string, std::optional<std::string>>& variables) {
   Json out = Json::array();
   for (const auto& [key, value] : variables) {
@@ -50,7 +34,7 @@ Json PreStartContainer(const Context& ctx, const PlannedService& planned,
   const ServiceParts& parts = ctx.parts.at(service.name);
   Obj container;
   if (hook.command) container.Add("Command", *hook.command);
-  if (Json depends = WaitForEarlier(parts); !depends.empty()) {
+  if (Json depends = WaitForInitContainers(parts); !depends.empty()) {
     container.Add("DependsOn", std::move(depends));
   }
   std::map<std::string, std::optional<std::string>> variables = service.environment;
@@ -76,6 +60,21 @@ Json PreStartContainer(const Context& ctx, const PlannedService& planned,
 }
 
 }  // namespace
+
+Json WaitForInitContainers(const ServiceParts& parts) {
+  Json depends = Json::array();
+  for (const Json& init : parts.init_containers) {
+    const std::string name = init.at("Name").get<std::string>();
+    auto condition = parts.init_conditions.find(name);
+    depends.push_back(Obj()
+                          .Add("Condition", condition == parts.init_conditions.end()
+                                                ? "SUCCESS"
+                                                : condition->second)
+                          .Add("ContainerName", name)
+                          .Take());
+  }
+  return depends;
+}
 
 base::Result<Json> ContainerRestartPolicy(const PlannedService& planned) {
   const compose::Service& service = *planned.service;

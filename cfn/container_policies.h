@@ -10,6 +10,10 @@
 
 namespace ecsync::cfn {
 
+// DependsOn entries for every init container in `parts`, in order, each with its
+// init_conditions entry or SUCCESS.
+Json WaitForInitContainers(const ServiceParts& parts);
+
 // The container's RestartPolicy, or null when compose asks for none (no `restart`, `no`, or
 // condition none), which keeps the container definition as it was before the mapping.
 // deploy.restart_policy.condition wins over `restart`. ECS restarts essential containers in

@@ -95,16 +95,7 @@ base::Result<Json> MainContainer(Context& ctx, const PlannedService& planned, bo
                          .Add("Condition", "SUCCESS")
                          .Add("ContainerName", ResolvConfContainerName(service.name))
                          .Take());
-  for (const Json& init : parts.init_containers) {
-    const std::string name = init.at("Name").get<std::string>();
-    auto condition = parts.init_conditions.find(name);
-    depends.push_back(Obj()
-                          .Add("Condition", condition == parts.init_conditions.end()
-                                                ? "SUCCESS"
-                                                : condition->second)
-                          .Add("ContainerName", name)
-                          .Take());
-  }
+  for (Json& wait : WaitForInitContainers(parts)) depends.push_back(std::move(wait));
   main.Add("DependsOn", std::move(depends));
   if (!service.labels.empty()) main.Add("DockerLabels", service.labels);
   if (service.entrypoint) main.Add("EntryPoint", *service.entrypoint);

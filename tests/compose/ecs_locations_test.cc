@@ -7,39 +7,16 @@
 #include <vector>
 
 #include "compose/loader.h"
+#include "tests/compose/ecs_check_helpers.h"
 #include "tests/compose/memory_file_reader.h"
 
 namespace ecsync::compose {
 namespace {
 
 using ::testing::Contains;
+using testing::Errors;
 using ::testing::HasSubstr;
-
-std::vector<std::string> Warnings(const std::string& compose) {
-  MemoryFileReader reader({{"compose.yaml", compose}});
-  LoadOptions options;
-  options.files = {"compose.yaml"};
-  options.project_name = "p";
-  options.ecs_check = true;
-  base::Result<Project> project = Load(options, reader);
-  EXPECT_TRUE(project.ok()) << project.status().ToString();
-  std::vector<std::string> out;
-  if (project.ok()) {
-    for (const Diagnostic& warning : project->warnings) out.push_back(warning.ToString());
-  }
-  return out;
-}
-
-std::string Errors(const std::string& compose) {
-  MemoryFileReader reader({{"compose.yaml", compose}});
-  LoadOptions options;
-  options.files = {"compose.yaml"};
-  options.project_name = "p";
-  options.ecs_check = true;
-  base::Result<Project> project = Load(options, reader);
-  EXPECT_FALSE(project.ok());
-  return project.ok() ? "<loaded>" : project.status().message();
-}
+using testing::Warnings;
 
 TEST(EcsLocations, ScalarWarningsPointAtTheirKey) {
   const std::vector<std::string> warnings = Warnings(

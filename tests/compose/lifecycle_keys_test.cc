@@ -9,57 +9,32 @@
 
 #include "compose/loader.h"
 #include "compose/project_json.h"
-#include "tests/compose/memory_file_reader.h"
+#include "tests/compose/ecs_check_helpers.h"
 
 namespace ecsync::compose {
 namespace {
 
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using testing::Errors;
 using ::testing::HasSubstr;
+using testing::LoadChecked;
 using ::testing::Not;
-
-base::Result<Project> LoadText(const std::string& compose) {
-  MemoryFileReader reader({{"compose.yaml", compose}});
-  LoadOptions options;
-  options.files = {"compose.yaml"};
-  options.project_name = "p";
-  options.ecs_check = true;
-  return Load(options, reader);
-}
-
-std::vector<std::string> Warnings(const std::string& compose) {
-  base::Result<Project> project = LoadText(compose);
-  EXPECT_TRUE(project.ok()) << project.status().ToString();
-  std::vector<std::string> out;
-  if (project.ok()) {
-    for (const Diagnostic& warning : project->warnings) out.push_back(warning.ToString());
-  }
-  return out;
-}
-
-std::string Errors(const std::string& compose) {
-  base::Result<Project> project = LoadText(compose);
-  EXPECT_FALSE(project.ok());
-  return project.ok() ? "<loaded>" : project.status().message();
-}
+using testing::OnlyService;
+using testing::Warnings;
 
 TEST(LifecycleKeys, GpusAllIsOneRequestForEveryGpu) {
-  base::Result<Project> project = LoadText("services:\n  ml:\n    image: m\n    gpus: all\n");
-  ASSERT_TRUE(project.ok()) << project.status().ToString();
-  const Service& ml = project->services[0];
+  const Service ml = OnlyService("services:\n  ml:\n    image: m\n    gpus: all\n");
   ASSERT_EQ(ml.gpus.size(), 1u);
   EXPECT_THAT(ml.gpus[0].capabilities, ElementsAre("gpu"));
   EXPECT_EQ(ml.gpus[0].count, -1);
 }
 
 TEST(LifecycleKeys, GpusListKeepsCountsAndDeviceIds) {
-  base::Result<Project> project = LoadText(
+  const Service ml = OnlyService(
       "services:\n  ml:\n    image: m\n    gpus:\n"
       "      - {driver: nvidia, count: 2}\n"
       "      - {device_ids: ['0', '3']}\n");
-  ASSERT_TRUE(project.ok()) << project.status().ToString();
-  const Service& ml = project->services[0];
   ASSERT_EQ(ml.gpus.size(), 2u);
   EXPECT_EQ(ml.gpus[0].count, 2);
   EXPECT_EQ(ml.gpus[0].driver, "nvidia");
@@ -68,14 +43,14 @@ TEST(LifecycleKeys, GpusListKeepsCountsAndDeviceIds) {
 }
 
 TEST(LifecycleKeys, GpusRejectsOtherStrings) {
-  base::Result<Project> project = LoadText("services:\n  ml:\n    image: m\n    gpus: some\n");
+  base::Result<Project> project = LoadChecked("services:\n  ml:\n    image: m\n    gpus: some\n");
   ASSERT_FALSE(project.ok());
   EXPECT_THAT(project.status().message(), HasSubstr("compose.yaml:4:11"));
   EXPECT_THAT(project.status().message(), HasSubstr("\"all\""));
 }
 
 TEST(LifecycleKeys, PreStartStepsLoadInOrder) {
-  base::Result<Project> project = LoadText(
+  const Service app = OnlyService(
       "services:\n  app:\n    image: app:1\n    pre_start:\n"
       "      - command: [\"./manage.py\", \"migrate\"]\n"
       "        environment: {MODE: migrate}\n"
@@ -84,8 +59,6 @@ TEST(LifecycleKeys, PreStartStepsLoadInOrder) {
       "        command: sh -c 'chown -R 1000 /data'\n"
       "        working_dir: /data\n"
       "        per_replica: true\n");
-  ASSERT_TRUE(project.ok()) << project.status().ToString();
-  const Service& app = project->services[0];
   ASSERT_EQ(app.pre_start.size(), 2u);
   EXPECT_THAT(*app.pre_start[0].command, ElementsAre("./manage.py", "migrate"));
   EXPECT_EQ(app.pre_start[0].environment.at("MODE"), "migrate");
@@ -99,7 +72,7 @@ TEST(LifecycleKeys, PreStartStepsLoadInOrder) {
 
 // `ecsync config` prints what was loaded.
 TEST(LifecycleKeys, ConfigOutputShowsGpusAndPreStart) {
-  base::Result<Project> project = LoadText(
+  base::Result<Project> project = LoadChecked(
       "services:\n  app:\n    image: a\n    gpus: all\n    pre_start:\n"
       "      - {command: migrate, environment: [MODE=migrate], user: \"0\"}\n");
   ASSERT_TRUE(project.ok()) << project.status().ToString();
