@@ -8,7 +8,6 @@
 namespace ecsync::compose::internal {
 
 base::Status ParseGpus(const YamlNode& node, const std::string& path, Service* service) {
-  if (node.IsNull()) return base::Status::Ok();
   if (node.IsScalar()) {
     if (node.scalar != "all") {
       return ErrorAt(node.location, path,
@@ -30,30 +29,39 @@ base::Status ParseGpus(const YamlNode& node, const std::string& path, Service* s
   return base::Status::Ok();
 }
 
+namespace {
+
+base::Result<PreStartHook> ParsePreStartStep(const YamlNode& node, const std::string& path) {
+  if (!node.IsMapping()) return WrongType(node, path, "a mapping");
+  const Reader r(node, path);
+  PreStartHook hook;
+  hook.location = node.location;
+  if (const YamlNode* command = node.Find("command")) {
+    ECSYNC_RETURN_IF_ERROR(ParseWords(*command, r.PathOf("command"), &hook.command));
+  }
+  for (auto [key, out] : {std::pair{"image", &hook.image}, std::pair{"user", &hook.user},
+                          std::pair{"working_dir", &hook.working_dir}}) {
+    ECSYNC_RETURN_IF_ERROR(r.String(key, out));
+  }
+  for (auto [key, out] :
+       {std::pair{"privileged", &hook.privileged}, std::pair{"per_replica", &hook.per_replica}}) {
+    ECSYNC_RETURN_IF_ERROR(r.Bool(key, out));
+  }
+  if (const YamlNode* environment = r.Get("environment")) {
+    // Parsed as a service's environment is, into a scratch service.
+    Service scratch;
+    ECSYNC_RETURN_IF_ERROR(ParseEnvironment(*environment, r.PathOf("environment"), &scratch));
+    hook.environment = std::move(scratch.environment);
+  }
+  return hook;
+}
+
+}  // namespace
+
 base::Status ParsePreStart(const YamlNode& node, const std::string& path, Service* service) {
-  if (node.IsNull()) return base::Status::Ok();
   if (!node.IsSequence()) return WrongType(node, path, "a list of steps");
   for (size_t i = 0; i < node.items.size(); ++i) {
-    const YamlNode& item = node.items[i];
-    const std::string item_path = Index(path, i);
-    if (!item.IsMapping()) return WrongType(item, item_path, "a mapping");
-    const Reader r(item, item_path);
-    PreStartHook hook;
-    hook.location = item.location;
-    if (const YamlNode* command = item.Find("command")) {
-      ECSYNC_RETURN_IF_ERROR(ParseWords(*command, r.PathOf("command"), &hook.command));
-    }
-    ECSYNC_RETURN_IF_ERROR(r.String("image", &hook.image));
-    ECSYNC_RETURN_IF_ERROR(r.String("user", &hook.user));
-    ECSYNC_RETURN_IF_ERROR(r.Bool("privileged", &hook.privileged));
-    ECSYNC_RETURN_IF_ERROR(r.String("working_dir", &hook.working_dir));
-    ECSYNC_RETURN_IF_ERROR(r.Bool("per_replica", &hook.per_replica));
-    if (const YamlNode* environment = r.Get("environment")) {
-      // Parsed as a service's environment is, into a scratch service.
-      Service scratch;
-      ECSYNC_RETURN_IF_ERROR(ParseEnvironment(*environment, r.PathOf("environment"), &scratch));
-      hook.environment = std::move(scratch.environment);
-    }
+    ECSYNC_ASSIGN_OR_RETURN(PreStartHook hook, ParsePreStartStep(node.items[i], Index(path, i)));
     service->pre_start.push_back(std::move(hook));
   }
   return base::Status::Ok();
