@@ -224,7 +224,7 @@ class EcsChecker {
             "a provider service is created by a compose plugin on the local machine, which ECS "
             "cannot run; create that resource elsewhere and pass its address in environment");
     }
-    if (has("use_api_socket")) {
+    if (s.use_api_socket) {
       Error(key("use_api_socket"), p + ".use_api_socket",
             "Fargate has no Docker Engine API socket to mount into the container; remove it");
     }

@@ -293,6 +293,7 @@ struct Service {
   // `gpus`: `all` is one request {capabilities: [gpu], count: -1}; a list is kept as written.
   std::vector<DeviceRequest> gpus;
   std::vector<PreStartHook> pre_start;
+  bool use_api_socket = false;  // mount the Docker Engine API socket into the container
   std::optional<Logging> logging;
   std::map<std::string, Ulimit> ulimits;
   std::map<std::string, std::string> labels;  // label_file entries merged in (labels win)

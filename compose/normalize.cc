@@ -201,6 +201,7 @@ base::Result<Service> ParseService(const YamlEntry& entry) {
   ECSYNC_RETURN_IF_ERROR(r.String("pull_policy", &service.pull_policy));
   ECSYNC_RETURN_IF_ERROR(r.Bool("read_only", &service.read_only));
   ECSYNC_RETURN_IF_ERROR(r.Bool("privileged", &service.privileged));
+  ECSYNC_RETURN_IF_ERROR(r.Bool("use_api_socket", &service.use_api_socket));
   ECSYNC_RETURN_IF_ERROR(r.Bool("tty", &service.tty));
   ECSYNC_RETURN_IF_ERROR(r.Bool("stdin_open", &service.stdin_open));
   ECSYNC_RETURN_IF_ERROR(r.String("restart", &service.restart));

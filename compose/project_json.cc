@@ -254,6 +254,7 @@ Json ServiceJson(const Service& s) {
     j["pre_start"].push_back(std::move(step));
   }
   if (s.privileged) j["privileged"] = true;
+  if (s.use_api_socket) j["use_api_socket"] = true;
   PutList(j, "profiles", s.profiles);
   PutString(j, "pull_policy", s.pull_policy);
   if (s.read_only) j["read_only"] = true;

@@ -102,6 +102,7 @@ TEST(LifecycleKeys, ProviderAndApiSocketAreErrors) {
               HasSubstr("compose.yaml:3:5: services.db.provider:"));
   EXPECT_THAT(Errors("services:\n  ci:\n    image: docker\n    use_api_socket: true\n"),
               HasSubstr("compose.yaml:4:5: services.ci.use_api_socket:"));
+  EXPECT_TRUE(LoadChecked("services:\n  ci:\n    image: docker\n    use_api_socket: false\n").ok());
 }
 
 TEST(LifecycleKeys, PrivilegedPreStartIsAnError) {
