@@ -37,6 +37,8 @@ struct ServiceParts {
   Json task_statements = Json::array();       // IAM statements for the task role
   std::vector<std::string> task_policy_arns;  // managed policies for the task role
   Json capacity_provider_strategy;            // null: LaunchType FARGATE
+  // The ECS service's ServiceConnectConfiguration; null: Cloud Map DNS discovery instead.
+  Json service_connect;
   bool behind_load_balancer = false;
 };
 

@@ -8,6 +8,7 @@
 
 #include "cfn/autoscaling.h"
 #include "cfn/capacity.h"
+#include "cfn/container_policies.h"
 #include "cfn/context.h"
 #include "cfn/load_balancing.h"
 #include "cfn/networks.h"
@@ -16,6 +17,7 @@
 #include "cfn/project_resources.h"
 #include "cfn/secrets.h"
 #include "cfn/service.h"
+#include "cfn/service_connect.h"
 #include "cfn/task_files.h"
 #include "cfn/volumes.h"
 
@@ -47,6 +49,8 @@ base::Result<Conversion> ConvertProject(const compose::Project& project,
   ECSYNC_RETURN_IF_ERROR(AddVolumes(ctx));
   ECSYNC_RETURN_IF_ERROR(AddTaskFiles(ctx));
   ECSYNC_RETURN_IF_ERROR(AddCapacity(ctx));
+  ECSYNC_RETURN_IF_ERROR(AddPreStartContainers(ctx));
+  ECSYNC_RETURN_IF_ERROR(AddServiceConnect(ctx));
   ECSYNC_RETURN_IF_ERROR(AddProjectResources(ctx));
   ECSYNC_RETURN_IF_ERROR(AddServices(ctx));
   ECSYNC_RETURN_IF_ERROR(AddAutoscaling(ctx));

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "base/strings.h"
+
 namespace ecsync::cfn {
 namespace {
 
@@ -77,6 +79,37 @@ base::Result<std::vector<std::string>> GetStrings(const Json& extensions, const 
     out.push_back(item.get<std::string>());
   }
   return out;
+}
+
+// An on/off switch: true/false, or enabled/disabled in any case.
+base::Result<std::optional<bool>> GetSwitch(const Json& extensions, const char* key,
+                                            const std::string& where) {
+  const Json* value = Find(extensions, key);
+  if (value != nullptr && value->is_string()) {
+    const std::string text = base::AsciiLower(value->get<std::string>());
+    if (text == "enabled") return std::optional<bool>(true);
+    if (text == "disabled") return std::optional<bool>(false);
+  }
+  base::Result<std::optional<bool>> flag = GetBool(extensions, key, where);
+  if (!flag.ok()) return Bad(where, key, "must be enabled or disabled (or true or false)");
+  return flag;
+}
+
+// x-aws-service-connect: true | false | {enabled: true | false}.
+base::Result<bool> GetServiceConnect(const Json& extensions, const std::string& where) {
+  constexpr char kKey[] = "x-aws-service-connect";
+  const Json* value = Find(extensions, kKey);
+  if (value == nullptr || !value->is_object()) {
+    ECSYNC_ASSIGN_OR_RETURN(std::optional<bool> on, GetBool(extensions, kKey, where));
+    return on.value_or(false);
+  }
+  for (const auto& [name, item] : value->items()) {
+    if (name != "enabled") {
+      return Bad(where, kKey, "has no key \"" + name + "\"; it takes only enabled");
+    }
+  }
+  ECSYNC_ASSIGN_OR_RETURN(std::optional<bool> on, GetBool(*value, "enabled", where + ": " + kKey));
+  return on.value_or(true);
 }
 
 base::Result<std::optional<AutoscalingSpec>> GetAutoscaling(const Json& extensions,
@@ -198,6 +231,7 @@ base::Result<ProjectExtensions> ParseProjectExtensions(const compose::Project& p
   ECSYNC_ASSIGN_OR_RETURN(out.subnets, GetStrings(ext, "x-ecsync-subnets", where));
   ECSYNC_ASSIGN_OR_RETURN(out.public_subnets, GetStrings(ext, "x-ecsync-public_subnets", where));
   ECSYNC_ASSIGN_OR_RETURN(out.assign_public_ip, GetBool(ext, "x-ecsync-assign_public_ip", where));
+  ECSYNC_ASSIGN_OR_RETURN(out.service_connect, GetServiceConnect(ext, where));
   return out;
 }
 
@@ -235,6 +269,12 @@ base::Result<ServiceExtensions> ParseServiceExtensions(const compose::Service& s
   ECSYNC_ASSIGN_OR_RETURN(out.capacity_providers, GetCapacityProviders(ext, where));
   ECSYNC_ASSIGN_OR_RETURN(out.target_health, GetTargetHealth(ext, where));
   ECSYNC_ASSIGN_OR_RETURN(out.deployment, ParseDeployment(ext, where));
+  ECSYNC_ASSIGN_OR_RETURN(std::optional<bool> pinned,
+                          GetSwitch(ext, "x-aws-version-consistency", where));
+  if (pinned) out.version_consistency = *pinned ? "enabled" : "disabled";
+  ECSYNC_ASSIGN_OR_RETURN(std::optional<bool> rebalance,
+                          GetSwitch(ext, "x-aws-az-rebalancing", where));
+  if (rebalance) out.az_rebalancing = *rebalance ? "ENABLED" : "DISABLED";
   return out;
 }
 

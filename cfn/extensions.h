@@ -52,6 +52,9 @@ struct ProjectExtensions {
   std::vector<std::string> subnets;         // x-ecsync-subnets: where the tasks run
   std::vector<std::string> public_subnets;  // x-ecsync-public_subnets: the load balancer's
   std::optional<bool> assign_public_ip;     // x-ecsync-assign_public_ip
+  // x-aws-service-connect: true or {enabled: true}: services reach each other through ECS
+  // Service Connect in the project's Cloud Map namespace instead of its DNS records.
+  bool service_connect = false;
 };
 
 struct ServiceExtensions {
@@ -68,6 +71,12 @@ struct ServiceExtensions {
   std::vector<CapacityProviderItem> capacity_providers;  // x-ecsync-capacity_providers
   std::optional<TargetHealthSpec> target_health;         // x-ecsync-target_health
   std::optional<DeploymentSpec> deployment;              // x-aws-deployment
+  // x-aws-version-consistency: the container's VersionConsistency, "enabled" (ECS pins the
+  // image's digest at deployment) or "disabled"; empty when not given.
+  std::string version_consistency;
+  // x-aws-az-rebalancing: the service's AvailabilityZoneRebalancing, "ENABLED" or
+  // "DISABLED"; empty when not given.
+  std::string az_rebalancing;
 };
 
 base::Result<ProjectExtensions> ParseProjectExtensions(const compose::Project& project);

@@ -7,6 +7,7 @@
 
 #include "base/strings.h"
 #include "cfn/names.h"
+#include "cfn/service_connect.h"
 
 namespace ecsync::cfn {
 namespace {
@@ -64,6 +65,42 @@ base::Status ApplyProtocolExtension(const compose::PortMapping& mapping, const s
                             "port's protocol: udp)");
 }
 
+// The port's Name and AppProtocol in the task definition (Service Connect reads both).
+// app_protocol https keeps its load balancer meaning (an HTTPS listener) and, TLS ending at
+// the load balancer, the container speaks http.
+base::Status PlanPortIdentity(const compose::PortMapping& mapping, const std::string& key,
+                              const std::vector<PlannedPort>& earlier, PlannedPort* port) {
+  const std::string at = key + " (" + mapping.location.ToString() + ")";
+  const std::string& app = mapping.app_protocol;
+  if (app == "http" || app == "http2" || app == "grpc") {
+    port->app_protocol = app;
+  } else if (app == "https") {
+    port->app_protocol = "http";
+  } else if (!app.empty()) {
+    return base::InvalidError(at + ": app_protocol \"" + app +
+                              "\" is not one ECS knows; use http, http2 or grpc (or https for an "
+                              "HTTPS listener), or remove it for plain TCP");
+  }
+  if (!port->app_protocol.empty() && port->protocol != "tcp") {
+    return base::InvalidError(at + ": app_protocol " + app + " needs protocol tcp");
+  }
+  if (mapping.name.empty()) return base::Status::Ok();
+  if (!IsPortName(mapping.name)) {
+    return base::InvalidError(at + ": name \"" + mapping.name +
+                              "\" cannot name an ECS port mapping; use up to 64 lower-case "
+                              "letters, digits, '_' and '-', not starting with '-'");
+  }
+  for (const PlannedPort& other : earlier) {
+    if (other.name == mapping.name && other.target != port->target) {
+      return base::InvalidError(at + ": name \"" + mapping.name +
+                                "\" names another port of the service too; port names must "
+                                "be unique");
+    }
+  }
+  port->name = mapping.name;
+  return base::Status::Ok();
+}
+
 base::Result<std::vector<PlannedPort>> PlanPorts(const compose::Service& service,
                                                  const std::string& where) {
   std::vector<PlannedPort> ports;
@@ -102,6 +139,7 @@ base::Result<std::vector<PlannedPort>> PlanPorts(const compose::Service& service
                                 " needs protocol tcp");
     }
     ECSYNC_RETURN_IF_ERROR(ApplyProtocolExtension(mapping, key, &port));
+    ECSYNC_RETURN_IF_ERROR(PlanPortIdentity(mapping, key, ports, &port));
     bool duplicate = std::any_of(ports.begin(), ports.end(), [&](const PlannedPort& p) {
       return p.target == port.target && p.published == port.published &&
              p.protocol == port.protocol && p.listener == port.listener;
@@ -126,7 +164,10 @@ base::Result<std::string> CpuArchitecture(const compose::Service& service,
 
 int GpusOf(const compose::Service& service) {
   int gpus = 0;
-  for (const compose::DeviceRequest& device : service.reservations.devices) {
+  // The service-level `gpus` key asks for the same as a device reservation.
+  std::vector<compose::DeviceRequest> devices = service.reservations.devices;
+  devices.insert(devices.end(), service.gpus.begin(), service.gpus.end());
+  for (const compose::DeviceRequest& device : devices) {
     if (std::find(device.capabilities.begin(), device.capabilities.end(), "gpu") ==
         device.capabilities.end()) {
       continue;
@@ -428,6 +469,7 @@ base::Result<ProjectPlan> PlanProject(const compose::Project& project,
     }
   }
   plan.application_lb = plan.any_listener && all_http;
+  if (plan.ext.service_connect) AssignServiceConnectPortNames(plan);
   if (!plan.ext.load_balancer.empty()) {
     ECSYNC_RETURN_IF_ERROR(PlanExistingLoadBalancer(project, options, all_http, plan));
   }

@@ -26,6 +26,10 @@ struct PlannedPort {
   bool https = false;      // ... https: an HTTPS listener (needs x-ecsync-certificate)
   bool raw_tcp = false;    // x-aws-protocol: tcp: never HTTP, even on 80/443
   bool listener = true;    // false for `mode: host`: reachable inside the networks only
+  // The container's PortMapping Name: compose's `name`, or with Service Connect (and tcp) a
+  // generated one (AssignServiceConnectPortNames); empty: none.
+  std::string name;
+  std::string app_protocol;  // the PortMapping AppProtocol: http, http2, grpc; empty: none
 };
 
 struct PlannedService {

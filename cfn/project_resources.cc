@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cfn/names.h"
+#include "cfn/service_connect.h"
 
 namespace ecsync::cfn {
 
@@ -46,9 +47,14 @@ base::Status AddProjectResources(Context& ctx) {
     // refuses GPU services here, whose provider only ecsync could associate).
     return AddLogsAndCloudMap(ctx);
   }
-  ECSYNC_RETURN_IF_ERROR(ctx.tmpl.Add(kClusterId, "AWS::ECS::Cluster",
-                                      Obj().Add("ClusterName", name).Add("Tags", ctx.ProjectTags()),
-                                      owner));
+  Obj cluster;
+  cluster.Add("ClusterName", name);
+  if (Json defaults = ServiceConnectDefaults(ctx); !defaults.is_null()) {
+    cluster.Add("ServiceConnectDefaults", std::move(defaults));
+  }
+  cluster.Add("Tags", ctx.ProjectTags());
+  ECSYNC_RETURN_IF_ERROR(
+      ctx.tmpl.Add(kClusterId, "AWS::ECS::Cluster", std::move(cluster).Take(), owner));
 
   // Capacity providers the services' strategies name (names, or a Ref to the GPU one),
   // keyed by their JSON text: sorted and de-duplicated.

@@ -129,6 +129,9 @@ base::Status AddEcsService(Context& ctx, const PlannedService& planned) {
                           DeploymentConfiguration(ctx, planned, min_percent, max_percent));
 
   Obj properties;
+  if (!planned.ext.az_rebalancing.empty()) {
+    properties.Add("AvailabilityZoneRebalancing", planned.ext.az_rebalancing);
+  }
   if (parts.capacity_provider_strategy.is_array()) {
     properties.Add("CapacityProviderStrategy", parts.capacity_provider_strategy);
   }
@@ -157,9 +160,13 @@ base::Status AddEcsService(Context& ctx, const PlannedService& planned) {
                  Obj().Add("AwsvpcConfiguration", std::move(awsvpc).Take()).Take());
   if (fargate) properties.Add("PlatformVersion", "1.4.0");
   properties.Add("PropagateTags", "SERVICE").Add("SchedulingStrategy", "REPLICA");
-  properties.Add(
-      "ServiceRegistries",
-      Arr(Obj().Add("RegistryArn", GetAtt(ServiceDiscoveryEntryId(service.name), "Arn")).Take()));
+  if (!parts.service_connect.is_null()) {
+    properties.Add("ServiceConnectConfiguration", parts.service_connect);
+  } else {
+    properties.Add(
+        "ServiceRegistries",
+        Arr(Obj().Add("RegistryArn", GetAtt(ServiceDiscoveryEntryId(service.name), "Arn")).Take()));
+  }
   Json tags = ctx.ServiceTags(service);
   if (service.deploy) {
     for (const auto& [key, value] : service.deploy->labels) tags.push_back(Tag(key, value));
@@ -184,7 +191,10 @@ base::Status AddServices(Context& ctx) {
     ECSYNC_RETURN_IF_ERROR(AddExecutionRole(ctx, planned));
     ECSYNC_ASSIGN_OR_RETURN(std::string task_role, AddTaskRole(ctx, planned));
     ECSYNC_RETURN_IF_ERROR(AddTaskDefinition(ctx, planned, task_role));
-    ECSYNC_RETURN_IF_ERROR(AddDiscoveryEntry(ctx, planned));
+    // Service Connect registers the service in Cloud Map itself.
+    if (ctx.parts[planned.service->name].service_connect.is_null()) {
+      ECSYNC_RETURN_IF_ERROR(AddDiscoveryEntry(ctx, planned));
+    }
     ECSYNC_RETURN_IF_ERROR(AddEcsService(ctx, planned));
   }
   return base::Status::Ok();

@@ -7,6 +7,7 @@
 #include <set>
 #include <string_view>
 
+#include "cfn/container_policies.h"
 #include "cfn/health.h"
 #include "cfn/names.h"
 
@@ -94,16 +95,7 @@ base::Result<Json> MainContainer(Context& ctx, const PlannedService& planned, bo
                          .Add("Condition", "SUCCESS")
                          .Add("ContainerName", ResolvConfContainerName(service.name))
                          .Take());
-  for (const Json& init : parts.init_containers) {
-    const std::string name = init.at("Name").get<std::string>();
-    auto condition = parts.init_conditions.find(name);
-    depends.push_back(Obj()
-                          .Add("Condition", condition == parts.init_conditions.end()
-                                                ? "SUCCESS"
-                                                : condition->second)
-                          .Add("ContainerName", name)
-                          .Take());
-  }
+  for (Json& wait : WaitForInitContainers(parts)) depends.push_back(std::move(wait));
   main.Add("DependsOn", std::move(depends));
   if (!service.labels.empty()) main.Add("DockerLabels", service.labels);
   if (service.entrypoint) main.Add("EntryPoint", *service.entrypoint);
@@ -129,11 +121,11 @@ base::Result<Json> MainContainer(Context& ctx, const PlannedService& planned, bo
     for (const PlannedPort& port : planned.ports) {
       // awsvpc: the host port is the container port.
       if (!seen.emplace(port.target, port.protocol).second) continue;
-      mappings.push_back(Obj()
-                             .Add("ContainerPort", port.target)
-                             .Add("HostPort", port.target)
-                             .Add("Protocol", port.protocol)
-                             .Take());
+      Obj mapping;
+      if (!port.app_protocol.empty()) mapping.Add("AppProtocol", port.app_protocol);
+      mapping.Add("ContainerPort", port.target).Add("HostPort", port.target);
+      if (!port.name.empty()) mapping.Add("Name", port.name);
+      mappings.push_back(std::move(mapping).Add("Protocol", port.protocol).Take());
     }
     main.Add("PortMappings", std::move(mappings));
   }
@@ -146,6 +138,8 @@ base::Result<Json> MainContainer(Context& ctx, const PlannedService& planned, bo
     main.Add("ResourceRequirements",
              Arr(Obj().Add("Type", "GPU").Add("Value", std::to_string(planned.gpus)).Take()));
   }
+  ECSYNC_ASSIGN_OR_RETURN(Json restart, ContainerRestartPolicy(planned));
+  if (!restart.is_null()) main.Add("RestartPolicy", std::move(restart));
   if (service.stop_grace_period) {
     const int64_t seconds =
         std::chrono::duration_cast<std::chrono::seconds>(*service.stop_grace_period).count();
@@ -181,6 +175,9 @@ base::Result<Json> MainContainer(Context& ctx, const PlannedService& planned, bo
     main.Add("Ulimits", std::move(limits));
   }
   if (!service.user.empty()) main.Add("User", service.user);
+  if (!planned.ext.version_consistency.empty()) {
+    main.Add("VersionConsistency", planned.ext.version_consistency);
+  }
   if (!service.working_dir.empty()) main.Add("WorkingDirectory", service.working_dir);
   return std::move(main).Take();
 }

@@ -1,5 +1,6 @@
 #include "compose/ecs_check.h"
 
+#include <functional>
 #include <string>
 #include <utility>
 
@@ -134,8 +135,7 @@ class EcsChecker {
     WarnIf(!s.dns_search.empty(), key("dns_search"), p + ".dns_search",
            "not supported with awsvpc");
     WarnIf(!s.dns_opt.empty(), key("dns_opt"), p + ".dns_opt", "not supported with awsvpc");
-    WarnIf(!s.restart.empty(), key("restart"), p + ".restart",
-           "ECS services always replace stopped tasks");
+    Restart(s, key);
     WarnIf(!s.security_opt.empty(), key("security_opt"), p + ".security_opt",
            "not supported on Fargate");
     WarnIf(!s.stop_signal.empty(), key("stop_signal"), p + ".stop_signal",
@@ -152,14 +152,25 @@ class EcsChecker {
     WarnIf(s.healthcheck && s.healthcheck->start_interval.has_value(),
            key("healthcheck.start_interval"), p + ".healthcheck.start_interval",
            "not supported by ECS health checks");
+    Lifecycle(s, key);
     if (s.logging && !s.logging->driver.empty() && s.logging->driver != "awslogs") {
       Warn(key("logging.driver"), p + ".logging.driver",
            "ignored: logs go to CloudWatch (awslogs), not " + s.logging->driver);
     }
     if (s.deploy) {
       const Deploy& d = *s.deploy;
-      WarnIf(d.restart_policy.has_value(), key("deploy.restart_policy"),
-             p + ".deploy.restart_policy", "ECS services always replace stopped tasks");
+      if (d.restart_policy) {
+        const RestartPolicy& policy = *d.restart_policy;
+        WarnIf(policy.max_attempts.has_value(), key("deploy.restart_policy"),
+               p + ".deploy.restart_policy.max_attempts",
+               "ECS restarts a container without a limit on attempts (the task is replaced "
+               "when the container keeps failing its health check)");
+        WarnIf(policy.delay.has_value(), key("deploy.restart_policy"),
+               p + ".deploy.restart_policy.delay", "ECS restarts a container at once");
+        WarnIf(policy.window.has_value(), key("deploy.restart_policy"),
+               p + ".deploy.restart_policy.window",
+               "ECS waits 300s of running before it restarts a container again");
+      }
       WarnIf(d.rollback_config.has_value(), key("deploy.rollback_config"),
              p + ".deploy.rollback_config", "CloudFormation rolls back failed updates itself");
       WarnIf(!d.endpoint_mode.empty(), key("deploy.endpoint_mode"), p + ".deploy.endpoint_mode",
@@ -176,6 +187,63 @@ class EcsChecker {
   const std::vector<Diagnostic>& errors() const { return errors_; }
 
  private:
+  using KeyAt = std::function<const SourceLocation&(const std::string&)>;
+
+  // restart maps to the container's ECS restart policy; what that policy cannot say is
+  // reported (deploy.restart_policy, when given, is the one mapped).
+  void Restart(const compose::Service& s, const KeyAt& key) {
+    const std::string p = "services." + s.name + ".restart";
+    if (s.restart.rfind("on-failure:", 0) == 0) {
+      Warn(key("restart"), p,
+           "the retry limit " + s.restart.substr(11) +
+               " is ignored on ECS: a container's restart policy has no limit on attempts; "
+               "use on-failure");
+    }
+    if (!s.restart.empty() && s.deploy && s.deploy->restart_policy) {
+      Warn(key("restart"), p, "ignored: deploy.restart_policy is the one that applies");
+    }
+  }
+
+  // Keys of the lifecycle and of the development loop that ECS has no place for.
+  void Lifecycle(const compose::Service& s, const KeyAt& key) {
+    const std::string p = "services." + s.name;
+    auto has = [&s](const char* name) { return s.key_locations.count(name) != 0; };
+    WarnIf(has("post_start"), key("post_start"), p + ".post_start",
+           "ECS cannot run a command inside a started container; run it from the image's "
+           "entrypoint");
+    WarnIf(has("pre_stop"), key("pre_stop"), p + ".pre_stop",
+           "ECS cannot run a command before it stops a container; handle SIGTERM in the "
+           "application");
+    WarnIf(has("develop"), key("develop"), p + ".develop",
+           "compose watch is a local development loop; a new commit is what updates ECS");
+    WarnIf(has("models"), key("models"), p + ".models",
+           "ECS has no model runner, so the variables naming the models are not set; run the "
+           "model as a service and set them in environment");
+    if (has("provider")) {
+      Error(key("provider"), p + ".provider",
+            "a provider service is created by a compose plugin on the local machine, which ECS "
+            "cannot run; create that resource elsewhere and pass its address in environment");
+    }
+    if (s.use_api_socket) {
+      Error(key("use_api_socket"), p + ".use_api_socket",
+            "Fargate has no Docker Engine API socket to mount into the container; remove it");
+    }
+    for (size_t i = 0; i < s.pre_start.size(); ++i) {
+      const PreStartHook& hook = s.pre_start[i];
+      const std::string hp = p + ".pre_start[" + std::to_string(i) + "]";
+      if (hook.privileged) {
+        Error(hook.location, hp + ".privileged",
+              "Fargate does not run privileged containers; remove privileged");
+      }
+      if (!hook.per_replica && s.replicas.value_or(1) > 1) {
+        Warn(hook.location, hp,
+             "runs once per task on ECS, not once for the service: each of the " +
+                 std::to_string(*s.replicas) +
+                 " replicas runs it; make it safe to repeat, or set per_replica: true to say so");
+      }
+    }
+  }
+
   void Error(const SourceLocation& at, const std::string& path, const std::string& what) {
     errors_.push_back(Diagnostic{at, path, what});
   }

@@ -165,6 +165,20 @@ struct Ulimit {
   bool single = false;  // written as one number
 };
 
+// services.<name>.pre_start[]: an init container run to completion (exit 0) before the
+// service's container starts. Unset fields default to the service's (image, user, working_dir).
+struct PreStartHook {
+  std::optional<std::vector<std::string>> command;  // nullopt: the image's default
+  std::string image;                                // empty: the service's image
+  std::string user;
+  bool privileged = false;
+  std::string working_dir;
+  // Added to (and overriding) the service's environment.
+  std::map<std::string, std::optional<std::string>> environment;
+  bool per_replica = false;
+  SourceLocation location;
+};
+
 // services.<name>.volumes[] (short syntax expanded).
 struct ServiceVolume {
   std::string type;  // volume, bind, tmpfs, npipe, cluster, image
@@ -276,6 +290,10 @@ struct Service {
   std::map<std::string, ServiceNetwork> networks;
   std::vector<EnvFile> env_file;
   std::optional<Healthcheck> healthcheck;
+  // `gpus`: `all` is one request {capabilities: [gpu], count: -1}; a list is kept as written.
+  std::vector<DeviceRequest> gpus;
+  std::vector<PreStartHook> pre_start;
+  bool use_api_socket = false;  // mount the Docker Engine API socket into the container
   std::optional<Logging> logging;
   std::map<std::string, Ulimit> ulimits;
   std::map<std::string, std::string> labels;  // label_file entries merged in (labels win)

@@ -20,9 +20,11 @@ using internal::ParseDeploy;
 using internal::ParseEnvironment;
 using internal::ParseExtraHosts;
 using internal::ParseFileReferences;
+using internal::ParseGpus;
 using internal::ParseHealthcheck;
 using internal::ParseLongVolume;
 using internal::ParsePorts;
+using internal::ParsePreStart;
 using internal::ParseShortVolume;
 using internal::ParseWords;
 using internal::Present;
@@ -130,6 +132,12 @@ base::Result<Service> ParseService(const YamlEntry& entry) {
   if (const YamlNode* healthcheck = r.Get("healthcheck")) {
     ECSYNC_RETURN_IF_ERROR(ParseHealthcheck(*healthcheck, r.PathOf("healthcheck"), &service));
   }
+  if (const YamlNode* gpus = r.Get("gpus")) {
+    ECSYNC_RETURN_IF_ERROR(ParseGpus(*gpus, r.PathOf("gpus"), &service));
+  }
+  if (const YamlNode* pre_start = r.Get("pre_start")) {
+    ECSYNC_RETURN_IF_ERROR(ParsePreStart(*pre_start, r.PathOf("pre_start"), &service));
+  }
   if (const YamlNode* logging = r.Get("logging")) {
     const Reader l(*logging, r.PathOf("logging"));
     Logging out;
@@ -193,6 +201,7 @@ base::Result<Service> ParseService(const YamlEntry& entry) {
   ECSYNC_RETURN_IF_ERROR(r.String("pull_policy", &service.pull_policy));
   ECSYNC_RETURN_IF_ERROR(r.Bool("read_only", &service.read_only));
   ECSYNC_RETURN_IF_ERROR(r.Bool("privileged", &service.privileged));
+  ECSYNC_RETURN_IF_ERROR(r.Bool("use_api_socket", &service.use_api_socket));
   ECSYNC_RETURN_IF_ERROR(r.Bool("tty", &service.tty));
   ECSYNC_RETURN_IF_ERROR(r.Bool("stdin_open", &service.stdin_open));
   ECSYNC_RETURN_IF_ERROR(r.String("restart", &service.restart));

@@ -49,20 +49,22 @@ void PutExtensions(Json& j, const Extensions& extensions) {
   for (const auto& [key, value] : extensions.items()) j[key] = value;
 }
 
+Json Device(const DeviceRequest& device) {
+  Json d = Json::object();
+  PutList(d, "capabilities", device.capabilities);
+  if (device.count) d["count"] = *device.count < 0 ? Json("all") : Json(*device.count);
+  PutList(d, "device_ids", device.device_ids);
+  PutString(d, "driver", device.driver);
+  PutMap(d, "options", device.options);
+  return d;
+}
+
 Json Resources(const ResourceSpec& spec) {
   Json j = Json::object();
   if (spec.cpus) j["cpus"] = *spec.cpus;
   if (spec.memory_bytes) j["memory"] = std::to_string(*spec.memory_bytes);
   if (spec.pids) j["pids"] = *spec.pids;
-  for (const DeviceRequest& device : spec.devices) {
-    Json d = Json::object();
-    PutList(d, "capabilities", device.capabilities);
-    if (device.count) d["count"] = *device.count < 0 ? Json("all") : Json(*device.count);
-    PutList(d, "device_ids", device.device_ids);
-    PutString(d, "driver", device.driver);
-    PutMap(d, "options", device.options);
-    j["devices"].push_back(std::move(d));
-  }
+  for (const DeviceRequest& device : spec.devices) j["devices"].push_back(Device(device));
   for (const GenericResource& resource : spec.generic_resources) {
     j["generic_resources"].push_back(
         {{"discrete_resource_spec", {{"kind", resource.kind}, {"value", resource.value}}}});
@@ -186,6 +188,7 @@ Json ServiceJson(const Service& s) {
   PutList(j, "expose", s.expose);
   PutList(j, "external_links", s.external_links);
   for (const ExtraHost& host : s.extra_hosts) j["extra_hosts"].push_back(host.host + "=" + host.ip);
+  for (const DeviceRequest& device : s.gpus) j["gpus"].push_back(Device(device));
   if (s.healthcheck) {
     Json h = Json::object();
     PutList(h, "test", s.healthcheck->test);
@@ -237,7 +240,21 @@ Json ServiceJson(const Service& s) {
     PutExtensions(port, p.extensions);
     j["ports"].push_back(std::move(port));
   }
+  for (const PreStartHook& hook : s.pre_start) {
+    Json step = Json::object();
+    if (hook.command) step["command"] = *hook.command;
+    for (const auto& [key, value] : hook.environment) {
+      step["environment"][key] = value ? Json(*value) : Json();
+    }
+    PutString(step, "image", hook.image);
+    if (hook.per_replica) step["per_replica"] = true;
+    if (hook.privileged) step["privileged"] = true;
+    PutString(step, "user", hook.user);
+    PutString(step, "working_dir", hook.working_dir);
+    j["pre_start"].push_back(std::move(step));
+  }
   if (s.privileged) j["privileged"] = true;
+  if (s.use_api_socket) j["use_api_socket"] = true;
   PutList(j, "profiles", s.profiles);
   PutString(j, "pull_policy", s.pull_policy);
   if (s.read_only) j["read_only"] = true;

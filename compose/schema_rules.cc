@@ -85,6 +85,12 @@ class RulesBuilder : public SchemaRules {
                                        {"driver", str},
                                        {"options", list_or_dict}},
                                       0, {"capabilities"});
+    // Under `gpus` every request asks for GPUs, so capabilities is optional there.
+    const Shape* gpu_request = Obj({{"capabilities", strings},
+                                    {"count", int_or_str},
+                                    {"device_ids", strings},
+                                    {"driver", str},
+                                    {"options", list_or_dict}});
     const Shape* resource = Obj(
         {{"cpus", num_or_str},
          {"memory", str_or_num},
@@ -125,6 +131,14 @@ class RulesBuilder : public SchemaRules {
                                      {"working_dir", str},
                                      {"environment", list_or_dict}},
                                     0, {"command"});
+    // pre_start runs its own container: command is optional, and it may name an image.
+    const Shape* pre_start_hook = Obj({{"command", command},
+                                       {"image", str},
+                                       {"user", str},
+                                       {"privileged", bool_or_str},
+                                       {"working_dir", str},
+                                       {"environment", list_or_dict},
+                                       {"per_replica", bool_or_str}});
     const Shape* build = Obj({{"context", str},
                               {"dockerfile", str},
                               {"dockerfile_inline", str},
@@ -244,7 +258,7 @@ class RulesBuilder : public SchemaRules {
          {"external_links", strings},
          {"extra_hosts",
           Make(Shape{.types = kList | kMap, .values = List(str, kStr), .items = str})},
-         {"gpus", Make(Shape{.types = kStr | kList, .items = device_request})},
+         {"gpus", Make(Shape{.types = kStr | kList, .items = gpu_request})},
          {"group_add", List(str_or_num)},
          {"healthcheck", healthcheck},
          {"hostname", str},
@@ -273,6 +287,7 @@ class RulesBuilder : public SchemaRules {
          {"platform", str},
          {"ports", List(port)},
          {"post_start", List(service_hook)},
+         {"pre_start", List(pre_start_hook)},
          {"pre_stop", List(service_hook)},
          {"privileged", bool_or_str},
          {"profiles", strings},

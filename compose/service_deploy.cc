@@ -7,8 +7,6 @@
 
 namespace ecsync::compose::internal {
 
-namespace {
-
 base::Result<DeviceRequest> ParseDevice(const YamlNode& node, const std::string& path) {
   DeviceRequest device;
   if (!node.IsMapping()) return WrongType(node, path, "a mapping");
@@ -26,6 +24,8 @@ base::Result<DeviceRequest> ParseDevice(const YamlNode& node, const std::string&
   ECSYNC_RETURN_IF_ERROR(r.StringMap("options", &device.options));
   return device;
 }
+
+namespace {
 
 base::Status ParseResourceSpec(const YamlNode& node, const std::string& path, ResourceSpec* out) {
   if (node.IsNull()) return base::Status::Ok();

@@ -31,6 +31,13 @@ base::Status ParseHealthcheck(const YamlNode& node, const std::string& path, Ser
 base::Status ParseBuild(const YamlNode& node, const std::string& path, Service* service);
 base::Status ParseExtraHosts(const YamlNode& node, const std::string& path, Service* service);
 
+// One device request (deploy.resources.*.devices[], gpus[]).
+base::Result<DeviceRequest> ParseDevice(const YamlNode& node, const std::string& path);
+// gpus: `all` or a list of device requests (service_lifecycle.cc). REQUIRES: not null.
+base::Status ParseGpus(const YamlNode& node, const std::string& path, Service* service);
+// pre_start: a list of init container steps (service_lifecycle.cc). REQUIRES: not null.
+base::Status ParsePreStart(const YamlNode& node, const std::string& path, Service* service);
+
 // deploy: resources (limits, reservations, devices), restart policy, update and rollback
 // configs, placement, replicas and labels (service_deploy.cc).
 base::Status ParseDeploy(const YamlNode& node, const std::string& path, Service* service);

@@ -69,6 +69,37 @@ TEST(CfnLint, DeploymentStrategiesBehindHttpsAsYaml) {
   }
 }
 
+// Service Connect, port names and app protocols, restart policies, pre_start init
+// containers, ARM64, version consistency and AZ rebalancing in one project; and the GPU path
+// reached through the service-level `gpus` key.
+TEST(CfnLint, ModernMapping) {
+  compose::PortMapping grpc = testing::Port(50051);
+  grpc.name = "rpc";
+  grpc.app_protocol = "grpc";
+  compose::PortMapping http = testing::Port(80);
+  http.app_protocol = "http";
+  compose::Service api = testing::Service("api", "example/api:1", {grpc, http});
+  api.restart = "on-failure";
+  api.platform = "linux/arm64";
+  compose::PreStartHook migrate;
+  migrate.command = std::vector<std::string>{"migrate", "up"};
+  migrate.environment = {{"MODE", "migrate"}};
+  api.pre_start = {migrate};
+  api.extensions = {{"x-aws-version-consistency", "disabled"}, {"x-aws-az-rebalancing", "ENABLED"}};
+  compose::Service worker = testing::Service("worker", "example/worker:1");
+  worker.restart = "always";
+  compose::Project project = testing::Project("modern", {api, worker});
+  project.extensions = {{"x-aws-service-connect", {{"enabled", true}}}};
+  ExpectLintClean(project, kRealisticNetwork, /*yaml=*/false);
+
+  compose::Service learner = testing::Service("learner", "tensorflow/tensorflow:latest-gpu");
+  compose::DeviceRequest all;
+  all.capabilities = {"gpu"};
+  all.count = -1;
+  learner.gpus = {all};
+  ExpectLintClean(testing::Project("ml", {learner}), kRealisticNetwork, /*yaml=*/true);
+}
+
 // The check has teeth: Docker's own golden values (vpc-123, subnet1) are not valid IDs.
 TEST(CfnLint, ReportsErrors) {
   base::Result<nlohmann::ordered_json> tmpl =

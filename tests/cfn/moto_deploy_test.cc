@@ -340,5 +340,28 @@ json.dump({"groups": len(elbv2.describe_target_groups()["TargetGroups"]),
             json({{"Ref", "WebTCP80TestRule"}}));
 }
 
+// Service Connect, a restart policy and a pre_start step deploy: the cluster, the services
+// and the task definition with its init container exist.
+TEST_F(MotoDeploy, ServiceConnectRestartAndPreStart) {
+  compose::PortMapping http = testing::Port(80);
+  http.name = "http";
+  http.app_protocol = "http";
+  compose::Service web = Service("web", "nginx", {http});
+  web.restart = "on-failure";
+  compose::PreStartHook warm;
+  warm.command = std::vector<std::string>{"nginx", "-t"};
+  web.pre_start = {warm};
+  compose::Project project = Project("connect", {web, Service("worker", "busybox")});
+  project.extensions = {{"x-aws-service-connect", true}};
+  ASSERT_EQ(Deploy(testing::ConvertProjectOrDie(project, options_)), "CREATE_COMPLETE");
+
+  json services = Cli({"ecs", "list-services", "--cluster", "connect"});
+  EXPECT_EQ(services["serviceArns"].size(), 2u);
+  json task = Cli({"ecs", "describe-task-definition", "--task-definition", "connect-web"});
+  const json& containers = task["taskDefinition"]["containerDefinitions"];
+  ASSERT_EQ(containers.size(), 3u);
+  EXPECT_EQ(containers[1]["name"], "Web_PreStart0_InitContainer");
+}
+
 }  // namespace
 }  // namespace ecsync::cfn

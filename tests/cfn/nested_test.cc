@@ -290,6 +290,29 @@ TEST(NestedStacks, DependsOnAcrossStacksBecomesDependsOnTheStack) {
   for (const ChildStack& child : split.children) testing::ExpectLintClean(child.tmpl);
 }
 
+// With Service Connect the services in the children name the parent's Cloud Map namespace
+// (a parameter of their stack); every reference still resolves and lints.
+TEST(NestedStacks, ServiceConnectNamespaceReachesTheChildren) {
+  compose::Project project = ManyServices(12);
+  project.extensions["x-aws-service-connect"] = true;
+  StackLimits limits;
+  limits.max_resources = 40;
+  const NestedTemplates split = SplitOrDie(testing::ConvertOk(project), limits);
+  ASSERT_GE(split.children.size(), 2u);
+  int connected = 0;
+  for (const ChildStack& child : split.children) {
+    for (const auto& [id, entry] : child.tmpl["Resources"].items()) {
+      if (entry["Type"] != "AWS::ECS::Service") continue;
+      EXPECT_TRUE(entry["Properties"]["ServiceConnectConfiguration"].contains("Namespace")) << id;
+      ++connected;
+    }
+  }
+  EXPECT_EQ(connected, 12);
+  ExpectResolvable(split);
+  testing::ExpectLintClean(split.parent);
+  for (const ChildStack& child : split.children) testing::ExpectLintClean(child.tmpl);
+}
+
 TEST(NestedStacks, TemplateWithinLimitsIsUnchanged) {
   const ordered_json tmpl = testing::ConvertOk(ManyServices(3));
   int calls = 0;

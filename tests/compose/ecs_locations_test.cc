@@ -7,39 +7,16 @@
 #include <vector>
 
 #include "compose/loader.h"
+#include "tests/compose/ecs_check_helpers.h"
 #include "tests/compose/memory_file_reader.h"
 
 namespace ecsync::compose {
 namespace {
 
 using ::testing::Contains;
+using testing::Errors;
 using ::testing::HasSubstr;
-
-std::vector<std::string> Warnings(const std::string& compose) {
-  MemoryFileReader reader({{"compose.yaml", compose}});
-  LoadOptions options;
-  options.files = {"compose.yaml"};
-  options.project_name = "p";
-  options.ecs_check = true;
-  base::Result<Project> project = Load(options, reader);
-  EXPECT_TRUE(project.ok()) << project.status().ToString();
-  std::vector<std::string> out;
-  if (project.ok()) {
-    for (const Diagnostic& warning : project->warnings) out.push_back(warning.ToString());
-  }
-  return out;
-}
-
-std::string Errors(const std::string& compose) {
-  MemoryFileReader reader({{"compose.yaml", compose}});
-  LoadOptions options;
-  options.files = {"compose.yaml"};
-  options.project_name = "p";
-  options.ecs_check = true;
-  base::Result<Project> project = Load(options, reader);
-  EXPECT_FALSE(project.ok());
-  return project.ok() ? "<loaded>" : project.status().message();
-}
+using testing::Warnings;
 
 TEST(EcsLocations, ScalarWarningsPointAtTheirKey) {
   const std::vector<std::string> warnings = Warnings(
@@ -55,7 +32,7 @@ TEST(EcsLocations, ScalarWarningsPointAtTheirKey) {
       "      driver: json-file\n"
       "    deploy:\n"
       "      replicas: 1\n"
-      "      restart_policy: {condition: any}\n"
+      "      restart_policy: {condition: any, max_attempts: 3}\n"
       "      endpoint_mode: vip\n"
       "    healthcheck:\n"
       "      test: [CMD, \"true\"]\n"
@@ -66,8 +43,9 @@ TEST(EcsLocations, ScalarWarningsPointAtTheirKey) {
   EXPECT_THAT(warnings, Contains(HasSubstr("compose.yaml:7:5: services.web.stop_signal:")));
   EXPECT_THAT(warnings, Contains(HasSubstr("compose.yaml:8:5: services.web.pull_policy:")));
   EXPECT_THAT(warnings, Contains(HasSubstr("compose.yaml:10:7: services.web.logging.driver:")));
-  EXPECT_THAT(warnings,
-              Contains(HasSubstr("compose.yaml:13:7: services.web.deploy.restart_policy:")));
+  EXPECT_THAT(
+      warnings,
+      Contains(HasSubstr("compose.yaml:13:7: services.web.deploy.restart_policy.max_attempts:")));
   EXPECT_THAT(warnings,
               Contains(HasSubstr("compose.yaml:14:7: services.web.deploy.endpoint_mode:")));
   EXPECT_THAT(warnings,

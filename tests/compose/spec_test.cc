@@ -305,14 +305,15 @@ TEST(Ecs, ErrorsForWhatChangesBehaviourWarningsForTheRest) {
   EXPECT_THAT(error, HasSubstr("services.builder.build: ECS cannot build images"));
 
   // A published port other than the target keeps its meaning through the load balancer:
-  // a warning that says how, not an error. Placement is mapped by the converter: no warning.
+  // a warning that says how, not an error. Placement and restart are mapped by the converter:
+  // no warning.
   const Project project =
       MustLoad({{"compose.yaml",
                  "services:\n  web:\n    image: a\n    container_name: w\n"
                  "    restart: always\n    deploy: {placement: {constraints: [x]}}\n"
                  "    ports: ['8080:80']\n"}},
                options);
-  ASSERT_EQ(project.warnings.size(), 3u);
+  ASSERT_EQ(project.warnings.size(), 2u);
   EXPECT_EQ(project.warnings[0].ToString(),
             "compose.yaml:7:13: services.web.ports[0]: published port 8080 differs from target "
             "80; the load balancer listens on 8080 and forwards to the container's 80");
