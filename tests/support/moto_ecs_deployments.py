@@ -70,32 +70,32 @@ class ServiceDeploymentNotFound(ServiceException):
     __module__ = "moto.ecs.ecsync"
 
 
-def is_pause_hook(hook):
-    """Whether a lifecycle hook is a manual approval: TargetType PAUSE, or ecsync's own marker
-    HookDetails {"ecsync": "approval"} (for templates that cannot say PAUSE)."""
-    if hook.get("targetType") == "PAUSE":
-        return True
-    details = hook.get("hookDetails")
-    if isinstance(details, str):
-        try:
-            details = json.loads(details)
-        except ValueError:
-            return False
-    return isinstance(details, dict) and details.get("ecsync") == "approval"
-
-
-def _approval_parameter(hook):
-    """The SSM parameter an ecsync approval hook reads ("parameter" of its HookDetails), or
-    None: a TargetType PAUSE hook waits for ContinueServiceDeployment alone."""
+def _hook_details(hook):
+    """A lifecycle hook's HookDetails as a dict (they may come as JSON text), or None."""
     details = hook.get("hookDetails")
     if isinstance(details, str):
         try:
             details = json.loads(details)
         except ValueError:
             return None
-    if isinstance(details, dict) and details.get("ecsync") == "approval":
-        return details.get("parameter") or None
-    return None
+    return details if isinstance(details, dict) else None
+
+
+def is_pause_hook(hook):
+    """Whether a lifecycle hook is a manual approval: TargetType PAUSE, or ecsync's own marker
+    HookDetails {"ecsync": "approval"} (for templates that cannot say PAUSE)."""
+    if hook.get("targetType") == "PAUSE":
+        return True
+    return (_hook_details(hook) or {}).get("ecsync") == "approval"
+
+
+def _approval_parameter(hook):
+    """The SSM parameter an ecsync approval hook reads ("parameter" of its HookDetails), or
+    None: a TargetType PAUSE hook waits for ContinueServiceDeployment alone."""
+    details = _hook_details(hook) or {}
+    if details.get("ecsync") != "approval":
+        return None
+    return details.get("parameter") or None
 
 
 def _check_approval(deployment):
