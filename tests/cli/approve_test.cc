@@ -7,9 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <future>
+#include <memory>
 #include <nlohmann/json.hpp>
-#include <thread>
+#include <optional>
 
 #include "tests/support/support.h"
 
@@ -36,15 +36,23 @@ services:
 
 class Approve : public ::testing::Test {
  protected:
-  // Commits the compose file with `image` and starts `ecsync reconcile --once` on it.
-  std::future<CommandResult> StartDeploy(const std::string& image) {
+  // Commits the compose file with `image` and starts `ecsync reconcile --once` on it in the
+  // background (killed, if still running, when the test ends).
+  std::unique_ptr<Process> StartDeploy(const std::string& image) {
     repo_.Write("compose.yaml", Compose(image));
     repo_.Commit(image);
     std::vector<std::string> argv = {EcsyncBinary(), "reconcile",       "--once",
                                      "--repo",       repo_.url(),       "--cache-dir",
                                      cache_.path(),  "--poll-interval", "100ms"};
-    return std::async(std::launch::async,
-                      [argv, env = moto_.ClientEnv()] { return RunCommand(argv, env); });
+    return std::make_unique<Process>(argv, moto_.ClientEnv(),
+                                     logs_.path() + "/reconcile-" + image + ".log");
+  }
+
+  // The exit code of a background reconcile, once it ends (within 60 s).
+  static int ExitCode(Process& reconcile) {
+    std::optional<int> code = reconcile.Wait(std::chrono::seconds(60));
+    EXPECT_TRUE(code.has_value()) << reconcile.Log();
+    return code.value_or(-1);
   }
 
   // Moves the test clock until the newest deployment waits at the approval hook (it stays
@@ -74,26 +82,26 @@ class Approve : public ::testing::Test {
   // Creates the stack and approves its first deployment.
   void CreateApproved() {
     auto created = StartDeploy("nginx:1");
-    ASSERT_TRUE(WaitForApprovalHook());
+    ASSERT_TRUE(WaitForApprovalHook()) << created->Log();
     EXPECT_EQ(moto_.StackStatus("shop"), "CREATE_IN_PROGRESS");
     CommandResult approved = RunApprove();
     ASSERT_EQ(approved.exit_code, 0) << approved.out << approved.err;
     Newest(R"({"minutes": 100})");
-    CommandResult done = created.get();
-    ASSERT_EQ(done.exit_code, 0) << done.err;
+    ASSERT_EQ(ExitCode(*created), 0) << created->Log();
     ASSERT_EQ(moto_.StackStatus("shop"), "CREATE_COMPLETE");
   }
 
   MotoServer moto_;
   GitRepo repo_;
   TempDir cache_;
+  TempDir logs_;
 };
 
 TEST_F(Approve, ApprovesTheRevisionWaitingAtTheHook) {
   CreateApproved();
 
   auto updated = StartDeploy("nginx:2");
-  ASSERT_TRUE(WaitForApprovalHook());
+  ASSERT_TRUE(WaitForApprovalHook()) << updated->Log();
   // Held at the hook, however long: the stack waits with it.
   Newest(R"({"minutes": 120})");
   EXPECT_EQ(moto_.StackStatus("shop"), "UPDATE_IN_PROGRESS");
@@ -108,8 +116,7 @@ TEST_F(Approve, ApprovesTheRevisionWaitingAtTheHook) {
   EXPECT_EQ(value.rfind("arn:aws:ecs:us-east-1:", 0), 0u) << value;
 
   EXPECT_EQ(Newest(R"({"minutes": 100})").value("status", ""), "SUCCESSFUL");
-  CommandResult done = updated.get();
-  EXPECT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(ExitCode(*updated), 0) << updated->Log();
   EXPECT_EQ(moto_.StackStatus("shop"), "UPDATE_COMPLETE");
 
   // Nothing left to approve.
@@ -131,7 +138,7 @@ TEST_F(Approve, RollbackRejectsTheRevision) {
   CreateApproved();
 
   auto updated = StartDeploy("nginx:2");
-  ASSERT_TRUE(WaitForApprovalHook());
+  ASSERT_TRUE(WaitForApprovalHook()) << updated->Log();
   EXPECT_EQ(moto_.StackStatus("shop"), "UPDATE_IN_PROGRESS");
   CommandResult rejected = RunApprove({"--rollback"});
   ASSERT_EQ(rejected.exit_code, 0) << rejected.out << rejected.err;
@@ -146,8 +153,7 @@ TEST_F(Approve, RollbackRejectsTheRevision) {
                 "the approver rejected"),
             std::string::npos)
       << described.dump();
-  CommandResult done = updated.get();
-  EXPECT_NE(done.exit_code, 0) << done.err;
+  EXPECT_EQ(ExitCode(*updated), 1) << updated->Log();
   EXPECT_EQ(moto_.StackStatus("shop"), "UPDATE_ROLLBACK_COMPLETE");
 }
 
