@@ -60,7 +60,7 @@ class Approve : public ::testing::Test {
   bool WaitForApprovalHook() {
     return WaitUntil([&] {
       json newest = Newest(R"({"minutes": 10})");
-      return newest.value("status", "") == "IN_PROGRESS" &&
+      return newest.is_object() && newest.value("status", "") == "IN_PROGRESS" &&
              newest.value("lifecycleStage", "") == "POST_TEST_TRAFFIC_SHIFT";
     });
   }
@@ -115,7 +115,7 @@ TEST_F(Approve, ApprovesTheRevisionWaitingAtTheHook) {
       {"ssm", "get-parameter", "--name", "/ecsync/shop/web/approval"}))["Parameter"]["Value"];
   EXPECT_EQ(value.rfind("arn:aws:ecs:us-east-1:", 0), 0u) << value;
 
-  EXPECT_EQ(Newest(R"({"minutes": 100})").value("status", ""), "SUCCESSFUL");
+  EXPECT_EQ(Newest(R"({"minutes": 100})")["status"], "SUCCESSFUL");
   EXPECT_EQ(ExitCode(*updated), 0) << updated->Log();
   EXPECT_EQ(moto_.StackStatus("shop"), "UPDATE_COMPLETE");
 
@@ -145,7 +145,7 @@ TEST_F(Approve, RollbackRejectsTheRevision) {
   EXPECT_EQ(rejected.out.rfind("web: rolled back shop/", 0), 0u) << rejected.out;
 
   json newest = Newest(R"({"minutes": 1})");
-  EXPECT_EQ(newest.value("status", ""), "ROLLBACK_SUCCESSFUL") << newest.dump();
+  EXPECT_EQ(newest["status"], "ROLLBACK_SUCCESSFUL") << newest.dump();
   json described =
       json::parse(moto_.Aws({"ecs", "describe-service-deployments", "--service-deployment-arns",
                              newest["serviceDeploymentArn"].get<std::string>()}));
