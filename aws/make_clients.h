@@ -11,6 +11,7 @@
 #include "aws/elbv2.h"
 #include "aws/http.h"
 #include "aws/s3.h"
+#include "aws/ssm.h"
 #include "base/clock.h"
 #include "base/env.h"
 #include "base/rate_limiter.h"
@@ -44,6 +45,7 @@ struct AwsClients {
   std::shared_ptr<Elbv2> elbv2;
   std::shared_ptr<Efs> efs;
   std::shared_ptr<CodeBuild> codebuild;
+  std::shared_ptr<Ssm> ssm;
 };
 
 // Resolves the region (ResolveRegionWithMetadata), the credential chain (MakeCredentialChain,

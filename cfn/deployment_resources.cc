@@ -89,6 +89,16 @@ Json WeightedForward(const std::string& primary_id, const std::string& alternate
       .Take();
 }
 
+// The approval hook's HookDetails, JSON text: {"ecsync":"approval","parameter":"<name>"}. It
+// tells `ecsync approve` and test doubles which hook is the approval and where its parameter
+// is. The name comes from the parameter's Ref, so it is right in a nested stack too.
+Json ApprovalHookDetails(std::string_view service) {
+  return Obj()
+      .Add("Fn::Sub", Arr(R"({"ecsync":"approval","parameter":"${Name}"})",
+                          Obj().Add("Name", Ref(ApprovalParameterId(service))).Take()))
+      .Take();
+}
+
 base::Status AddApprovalHook(Context& ctx, const PlannedService& planned) {
   const compose::Service& service = *planned.service;
   // From the parameter's own name (a Ref): the function's stack may be a nested one, whose
@@ -168,20 +178,22 @@ base::Result<Json> LifecycleHooks(Context& ctx, const PlannedService& planned, J
   const DeploymentSpec& spec = *planned.ext.deployment;
   const std::string& name = planned.service->name;
   Json hooks = Json::array();
-  auto add = [&](Json target, Json stages, const Json& details) {
+  auto add = [&](Json target, Json stages, Json details) {
     hook_targets->push_back(target);
     Obj hook;
-    // CloudFormation's reference wants HookDetails as a JSON object in a string.
-    if (!details.is_null()) hook.Add("HookDetails", details.dump());
+    if (!details.is_null()) hook.Add("HookDetails", details);
     hook.Add("HookTargetArn", std::move(target))
         .Add("LifecycleStages", std::move(stages))
         .Add("RoleArn", GetAtt(DeploymentRoleId(name), "Arn"));
     hooks.push_back(std::move(hook).Take());
   };
-  for (const DeploymentHook& hook : spec.hooks) add(hook.function, hook.stages, hook.details);
+  for (const DeploymentHook& hook : spec.hooks) {
+    // CloudFormation's reference wants HookDetails as a JSON object in a string.
+    add(hook.function, hook.stages, hook.details.is_null() ? Json() : Json(hook.details.dump()));
+  }
   if (spec.manual_approval) {
     ECSYNC_RETURN_IF_ERROR(AddApprovalHook(ctx, planned));
-    add(GetAtt(ApprovalFunctionId(name), "Arn"), Arr(kApprovalStage), nullptr);
+    add(GetAtt(ApprovalFunctionId(name), "Arn"), Arr(kApprovalStage), ApprovalHookDetails(name));
   }
   return hooks;
 }

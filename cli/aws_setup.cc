@@ -32,13 +32,20 @@ base::Result<reconcile::Targets> ConnectAws(const AwsFlags& flags, const base::E
     // No EC2 offline: the VPC and subnets must come from the flags.
     return reconcile::StackFileTargets(flags.stack_dir, *base::SystemClock::Get());
   }
+  ECSYNC_ASSIGN_OR_RETURN(aws::AwsClients clients, MakeClients(flags, env));
+  return reconcile::TargetsFromClients(std::move(clients));
+}
+
+base::Result<aws::AwsClients> MakeClients(const AwsFlags& flags, const base::EnvLookup& env) {
+  if (!flags.stack_dir.empty()) {
+    return base::InvalidError("--stack-dir keeps stacks as files; this command needs AWS");
+  }
   aws::AwsClientsOptions options;
   options.env = env;
   options.endpoint_override = flags.endpoint_url;
   options.region_override = flags.region;
   options.profile = flags.profile;
-  ECSYNC_ASSIGN_OR_RETURN(aws::AwsClients clients, aws::MakeAwsClients(options));
-  return reconcile::TargetsFromClients(std::move(clients));
+  return aws::MakeAwsClients(options);
 }
 
 base::Result<reconcile::Targets> ConnectAws(const config::AwsConfig& config,

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "aws/make_clients.h"
 #include "aws/observer.h"
 #include "base/env.h"
 #include "base/rate_limiter.h"
@@ -20,6 +21,11 @@ bool AwsConfigured(const AwsFlags& flags, const base::EnvLookup& env);
 // stack-files target alone when flags.stack_dir is set. kInvalid, saying what to set, when
 // no credentials or region are found, or when a template bucket is named with stack_dir.
 base::Result<reconcile::Targets> ConnectAws(const AwsFlags& flags, const base::EnvLookup& env);
+
+// The AWS clients the flags and the environment name (never stack files: kInvalid when
+// flags.stack_dir is set). kInvalid, saying what to set, when no credentials or region are
+// found.
+base::Result<aws::AwsClients> MakeClients(const AwsFlags& flags, const base::EnvLookup& env);
 
 // The targets of `serve` and `reconcile --once --config`: the stack-files target when
 // aws.stack_dir is set, else AWS clients that report every call to `observer` and share

@@ -15,6 +15,7 @@
 
 #include "base/duration.h"
 #include "base/log.h"
+#include "cli/approve_command.h"
 #include "cli/commands.h"
 #include "cli/config_command.h"
 #include "cli/images_command.h"
@@ -290,6 +291,18 @@ int main(int argc, char** argv) {
   AddWaitFlags(down_app, &down_durations);
   AddAwsFlags(down_app, &down.aws);
 
+  ecsync::cli::ApproveCommand approve;
+  CLI::App* approve_app = app.add_subcommand(
+      "approve",
+      "approve (or reject) the deployments waiting for manual approval in a stack (exit 0: done, "
+      "1: nothing waiting, 2: error)");
+  approve_app->add_option("STACK", approve.stack_name, "the stack")->required();
+  approve_app->add_option("--service", approve.service,
+                          "only this compose service (default: every one with approval: manual)");
+  approve_app->add_flag("--rollback", approve.rollback,
+                        "reject the waiting revision: the deployment rolls back");
+  AddAwsFlags(approve_app, &approve.aws);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -364,6 +377,7 @@ int main(int argc, char** argv) {
     return ecsync::cli::RunPlan(plan, context);
   }
   if (app.got_subcommand(ls_app)) return ecsync::cli::RunLs(ls, context);
+  if (app.got_subcommand(approve_app)) return ecsync::cli::RunApprove(approve, context);
   if (app.got_subcommand(down_app)) {
     down_durations.ApplyTo(&down.poll_interval, &down.timeout);
     down.interrupted = &g_interrupted;

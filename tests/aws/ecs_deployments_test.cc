@@ -39,6 +39,11 @@ constexpr char kCanary[] = R"({"Strategy": "CANARY", "BakeTimeInMinutes": 3,
   "Alarms": {"AlarmNames": ["web-5xx"], "Enable": true, "Rollback": true}})";
 constexpr char kApproval[] = R"({"Strategy": "BLUE_GREEN", "BakeTimeInMinutes": 1,
   "LifecycleHooks": [{"TargetType": "PAUSE", "LifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"]}]})";
+// ecsync's own approval hook: a Lambda hook marked in HookDetails, naming its parameter.
+constexpr char kMarkedApproval[] = R"({"Strategy": "BLUE_GREEN",
+  "LifecycleHooks": [{"HookTargetArn": "arn:aws:lambda:us-east-1:123456789012:function:approve",
+    "HookDetails": "{\"ecsync\":\"approval\",\"parameter\":\"/ecsync/shop/web/approval\"}",
+    "LifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"]}]})";
 constexpr char kRolling[] = R"({"MaximumPercent": 200, "MinimumHealthyPercent": 100})";
 
 class EcsDeployments : public MotoClientsTest {
@@ -188,6 +193,43 @@ TEST_F(EcsDeployments, TheApproverRollsBack) {
   ASSERT_EQ(services->services.size(), 1u);
   EXPECT_NE(services->services[0].task_definition.find("web:1"), std::string::npos)
       << services->services[0].task_definition;
+}
+
+// The wrapper answers for ecsync's approval function: the parameter holding the target
+// revision's ARN continues, "reject <ARN>" rolls back, anything else waits.
+TEST_F(EcsDeployments, TheApprovalParameterContinuesOrRollsBack) {
+  const std::string name = "/ecsync/shop/web/approval";
+  ASSERT_TRUE(clients_.ssm->PutParameter(name, "none").ok());
+  Deploy(kMarkedApproval);
+  Advance(R"({"minutes": 100})");
+  EcsServiceDeployment d = Latest();
+  EXPECT_EQ(d.lifecycle_stage, "POST_TEST_TRAFFIC_SHIFT");
+  ASSERT_FALSE(d.paused_hook_id.empty());
+  // Someone else's revision, or a rejection of it, changes nothing.
+  ASSERT_TRUE(clients_.ssm->PutParameter(name, "reject " + d.arn).ok());
+  Advance(R"({"minutes": 100})");
+  EXPECT_EQ(Latest().status, "IN_PROGRESS");
+  EXPECT_EQ(StackStatus(), "UPDATE_IN_PROGRESS");
+
+  ASSERT_TRUE(clients_.ssm->PutParameter(name, d.target_service_revision_arn).ok());
+  Advance(R"({"minutes": 100})");
+  EXPECT_EQ(Latest().status, "SUCCESSFUL");
+  EXPECT_EQ(StackStatus(), "UPDATE_COMPLETE");
+
+  // The next deployment waits again (the approval named the last revision), and is rejected.
+  UpdateStackRequest update;
+  update.name = "shop";
+  update.template_body = Template("nginx:3", 2, kMarkedApproval);
+  ASSERT_TRUE(clients_.cloudformation->UpdateStack(update).ok());
+  Advance(R"({"minutes": 100})");
+  d = Latest();
+  ASSERT_EQ(d.status, "IN_PROGRESS");
+  ASSERT_TRUE(clients_.ssm->PutParameter(name, "reject " + d.target_service_revision_arn).ok());
+  // Seen by DescribeServiceDeployments as well as by the clock.
+  d = Latest();
+  EXPECT_EQ(d.status, "ROLLBACK_SUCCESSFUL");
+  EXPECT_NE(d.status_reason.find("the approver rejected"), std::string::npos) << d.status_reason;
+  EXPECT_EQ(StackStatus(), "UPDATE_ROLLBACK_COMPLETE");
 }
 
 TEST_F(EcsDeployments, StopWithRollbackRollsBack) {

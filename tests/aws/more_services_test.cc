@@ -307,5 +307,18 @@ TEST_F(MoreServices, EfsMountTargetsEveryPage) {
             base::ErrorKind::kNotFound);
 }
 
+TEST_F(MoreServices, SsmParametersPutAndRead) {
+  const std::string name = "/ecsync/shop/web/approval";
+  auto missing = clients_.ssm->GetParameter(name);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().kind(), base::ErrorKind::kNotFound) << missing.status().ToString();
+  // Created, then overwritten (a new version).
+  ASSERT_TRUE(clients_.ssm->PutParameter(name, "none").ok());
+  ASSERT_TRUE(clients_.ssm->PutParameter(name, "reject arn:aws:ecs:x").ok());
+  auto value = clients_.ssm->GetParameter(name);
+  ASSERT_TRUE(value.ok()) << value.status().ToString();
+  EXPECT_EQ(*value, "reject arn:aws:ecs:x");
+}
+
 }  // namespace
 }  // namespace ecsync::aws

@@ -174,6 +174,10 @@ TEST(DeploymentStrategy, ManualApprovalHoldsBeforeProductionTraffic) {
   const ordered_json& hook = Deployment(tmpl)["LifecycleHooks"][0];
   EXPECT_EQ(hook["HookTargetArn"], (ordered_json{{"Fn::GetAtt", {"WebApprovalFunction", "Arn"}}}));
   EXPECT_EQ(hook["LifecycleStages"], ordered_json::array({"POST_TEST_TRAFFIC_SHIFT"}));
+  // The marker `ecsync approve` and the test doubles know the hook by, naming its parameter.
+  EXPECT_EQ(hook["HookDetails"], (ordered_json{{"Fn::Sub",
+                                                {R"({"ecsync":"approval","parameter":"${Name}"})",
+                                                 {{"Name", {{"Ref", "WebApprovalParameter"}}}}}}}));
   // The parameter the approval is written to, per stack and service.
   EXPECT_EQ(Props(tmpl, "WebApprovalParameter")["Name"],
             (ordered_json{{"Fn::Sub", "/ecsync/${AWS::StackName}/web/approval"}}));
@@ -215,6 +219,16 @@ TEST(DeploymentStrategy, ApprovalSurvivesTheNestedStackSplit) {
     const std::string role = child.tmpl["Resources"]["WebApprovalFunctionRole"].dump();
     EXPECT_EQ(role.find("AWS::StackName"), std::string::npos) << role;
     EXPECT_NE(role.find("WebApprovalParameter"), std::string::npos) << role;
+  }
+  for (const ChildStack& child : split->children) {
+    if (!child.tmpl["Resources"].contains("WebService")) continue;
+    const std::string details =
+        child
+            .tmpl["Resources"]["WebService"]["Properties"]["DeploymentConfiguration"]
+                 ["LifecycleHooks"][0]["HookDetails"]
+            .dump();
+    EXPECT_EQ(details.find("AWS::StackName"), std::string::npos) << details;
+    EXPECT_NE(details.find("WebApprovalParameter"), std::string::npos) << details;
   }
   EXPECT_TRUE(found);
 }

@@ -30,7 +30,11 @@ A lifecycle hook that is a manual approval (is_pause_hook) pauses the deployment
 the hook's stage (PRE_PRODUCTION_TRAFFIC_SHIFT: the end of POST_TEST_TRAFFIC_SHIFT):
 lifecycleHookDetails shows it AWAITING_ACTION with its hookId until ContinueServiceDeployment;
 CONTINUE moves to the next stage, ROLLBACK rolls back at once (ROLLBACK_SUCCESSFUL, "rolled back
-by the approver"). StopServiceDeployment ROLLBACK rolls back at once, ABORT stops (STOPPED).
+by the approver"). A hook with ecsync's marker also reads the SSM parameter its HookDetails name
+("parameter", in moto's own SSM backend) at every advance and DescribeServiceDeployments, as the
+template's approval function does: the target service revision's ARN continues to the next stage,
+"reject <that ARN>" rolls back at once ("the approver rejected"), anything else waits.
+StopServiceDeployment ROLLBACK rolls back at once, ABORT stops (STOPPED).
 A rollback puts the service's previous task definition back.
 
 CloudFormation's side (AWS::ECS::Service, held stacks) is moto_ecs_deployment_stacks.py.
@@ -46,6 +50,7 @@ from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.models import ecs_backends
 from moto.moto_api._internal import mock_random
 from moto.moto_api._internal import urls as moto_api_urls
+from moto.ssm.models import ssm_backends
 
 TERMINAL = ("SUCCESSFUL", "STOPPED", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED")
 _BLUE_GREEN_BEFORE = ["PRE_SCALE_UP", "SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT",
@@ -65,18 +70,52 @@ class ServiceDeploymentNotFound(ServiceException):
     __module__ = "moto.ecs.ecsync"
 
 
-def is_pause_hook(hook):
-    """Whether a lifecycle hook is a manual approval: TargetType PAUSE, or ecsync's own marker
-    HookDetails {"ecsync": "approval"} (for templates that cannot say PAUSE)."""
-    if hook.get("targetType") == "PAUSE":
-        return True
+def _hook_details(hook):
+    """A lifecycle hook's HookDetails as a dict (they may come as JSON text), or None."""
     details = hook.get("hookDetails")
     if isinstance(details, str):
         try:
             details = json.loads(details)
         except ValueError:
-            return False
-    return isinstance(details, dict) and details.get("ecsync") == "approval"
+            return None
+    return details if isinstance(details, dict) else None
+
+
+def is_pause_hook(hook):
+    """Whether a lifecycle hook is a manual approval: TargetType PAUSE, or ecsync's own marker
+    HookDetails {"ecsync": "approval"} (for templates that cannot say PAUSE)."""
+    if hook.get("targetType") == "PAUSE":
+        return True
+    return (_hook_details(hook) or {}).get("ecsync") == "approval"
+
+
+def _approval_parameter(hook):
+    """The SSM parameter an ecsync approval hook reads ("parameter" of its HookDetails), or
+    None: a TargetType PAUSE hook waits for ContinueServiceDeployment alone."""
+    details = _hook_details(hook) or {}
+    if details.get("ecsync") != "approval":
+        return None
+    return details.get("parameter") or None
+
+
+def _check_approval(deployment):
+    """What the approval function answers, applied to a deployment paused at its hook: the
+    parameter holding the target revision's ARN continues to the next stage, "reject <ARN>"
+    rolls back, anything else (or no parameter) keeps it paused."""
+    state = deployment["ecsync"]
+    name = state.get("approval_parameter")
+    if not state["paused"] or not name or deployment["status"] in TERMINAL:
+        return
+    _, _, _, region, account = deployment["serviceDeploymentArn"].split(":")[:5]
+    parameter = ssm_backends[account][region].get_parameter(name)
+    value = parameter.value.strip() if parameter is not None else ""
+    target = deployment["targetServiceRevision"]["arn"]
+    if value == target:
+        _enter(deployment, state["index"] + 1)
+    elif value == "reject " + target:
+        _roll_back(deployment, "Service deployment rolled back: the approver rejected service "
+                               f"revision {target} at lifecycle stage "
+                               f"{deployment['lifecycleStage']}.", at_once=True)
 
 
 def _camel(value):
@@ -171,6 +210,7 @@ def _enter(deployment, index):
     pause hook names that stage."""
     state = deployment["ecsync"]
     state["index"], state["elapsed"], state["paused"] = index, 0, None
+    state["approval_parameter"] = None
     deployment["updatedAt"] = utcnow()
     if index >= len(state["stages"]):
         deployment["targetServiceRevision"]["requestedProductionTrafficWeight"] = 100.0
@@ -191,6 +231,7 @@ def _enter(deployment, index):
             state["paused"] = {"hookId": f"{deployment['serviceDeploymentArn'].split('/')[-1]}"
                                          f"-{n}-{index}",
                                "targetType": "PAUSE", "status": "AWAITING_ACTION"}
+            state["approval_parameter"] = _approval_parameter(hook)
             return
 
 
@@ -231,6 +272,9 @@ def _roll_back(deployment, reason, at_once):
 
 def _advance(deployment, minutes=None, steps=None):
     state = deployment["ecsync"]
+    _check_approval(deployment)
+    if deployment["status"] in TERMINAL:
+        return
     if deployment["status"] == "ROLLBACK_IN_PROGRESS":
         _finish(deployment, "ROLLBACK_SUCCESSFUL", deployment["statusReason"])
         return
@@ -293,6 +337,7 @@ def _describe_service_deployments(self):
         if deployment is None:
             failures.append({"arn": arn, "reason": "MISSING"})
         else:
+            _check_approval(deployment)
             found.append(_visible(deployment))
     return ActionResult({"serviceDeployments": found, "failures": failures})
 
