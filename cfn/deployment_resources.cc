@@ -181,7 +181,7 @@ base::Result<Json> LifecycleHooks(Context& ctx, const PlannedService& planned, J
   auto add = [&](Json target, Json stages, Json details) {
     hook_targets->push_back(target);
     Obj hook;
-    if (!details.is_null()) hook.Add("HookDetails", details);
+    if (!details.is_null()) hook.Add("HookDetails", std::move(details));
     hook.Add("HookTargetArn", std::move(target))
         .Add("LifecycleStages", std::move(stages))
         .Add("RoleArn", GetAtt(DeploymentRoleId(name), "Arn"));
