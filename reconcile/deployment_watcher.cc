@@ -56,22 +56,41 @@ std::string DescribeDeployment(const std::string& stack, const std::string& serv
 
 base::Status DeploymentWatcher::Check(const std::string& stack) {
   ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::StackResource> services, StackServices(cfn_, stack));
+  // The newest deployment of each service (the one this stack operation started), by ARN,
+  // with the logical ID that names the service as the stack events do (CloudFormation makes
+  // up the ECS service's own name). Those already seen to have nothing to report are skipped.
+  std::map<std::string, std::string> watched;
   for (const aws::StackResource& resource : services) {
     auto [cluster, service] = ClusterAndService(resource.physical_id);
-    // Named as the stack events name it: CloudFormation makes up the ECS service's name.
-    const std::string& name = resource.logical_id;
     auto briefs = ecs_.ListServiceDeployments(cluster, service);
     if (!briefs.ok()) {
       if (briefs.status().kind() == base::ErrorKind::kNotFound) continue;
       return briefs.status();
     }
-    if (briefs->empty()) continue;
-    // Newest first: the deployment this stack operation started.
-    auto described = ecs_.DescribeServiceDeployments({briefs->front().arn});
-    if (!described.ok()) return described.status();
-    if (described->deployments.empty()) continue;
-    const std::string line = DescribeDeployment(stack, name, described->deployments.front());
-    if (line.empty() || last_[name] == line) continue;
+    if (briefs->empty() || quiet_.contains(briefs->front().arn + " " + briefs->front().status)) {
+      continue;
+    }
+    watched[briefs->front().arn] = resource.logical_id;
+  }
+  if (watched.empty()) return base::Status::Ok();
+  std::vector<std::string> arns;
+  arns.reserve(watched.size());
+  for (const auto& [arn, name] : watched) arns.push_back(arn);
+  // One request for every service (the client sends them 20 at a time).
+  ECSYNC_ASSIGN_OR_RETURN(aws::EcsServiceDeployments described,
+                          ecs_.DescribeServiceDeployments(arns));
+  for (const aws::EcsServiceDeployment& deployment : described.deployments) {
+    auto it = watched.find(deployment.arn);
+    if (it == watched.end()) continue;
+    const std::string& name = it->second;
+    const std::string line = DescribeDeployment(stack, name, deployment);
+    if (line.empty()) {
+      // A rolling deployment with nothing unusual: not described again while its status
+      // stays (a rollback changes it).
+      quiet_.insert(deployment.arn + " " + deployment.status);
+      continue;
+    }
+    if (last_[name] == line) continue;
     last_[name] = line;
     Say(sink_, stack, line);
   }

@@ -14,6 +14,7 @@
 // Not thread-safe; one per wait.
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "aws/cloudformation.h"
@@ -30,19 +31,18 @@ class DeploymentWatcher {
       : cfn_(cfn), ecs_(ecs), sink_(std::move(sink)) {}
 
   // One look at the newest deployment of every ECS service of `stack` (nested stacks
-  // included). Reports a line per service whose deployment changed since the last look.
+  // included): one ListServiceDeployments per service and one DescribeServiceDeployments for
+  // them all, skipping rolling deployments already seen to have nothing to report. Reports a
+  // line per service whose deployment changed since the last look.
   // AWS errors are returned; the caller treats the look as best effort.
   base::Status Check(const std::string& stack);
-
-  // The last line reported for each service, by logical ID (for a caller that ends the
-  // wait and wants to say where each deployment stood).
-  const std::map<std::string, std::string>& last() const { return last_; }
 
  private:
   aws::CloudFormation& cfn_;
   aws::Ecs& ecs_;
   ProgressSink sink_;
-  std::map<std::string, std::string> last_;
+  std::map<std::string, std::string> last_;  // the last line reported, by logical ID
+  std::set<std::string> quiet_;              // "<deployment ARN> <status>" with nothing to say
 };
 
 // The progress line for one deployment of `service` in `stack`; empty for a rolling one
