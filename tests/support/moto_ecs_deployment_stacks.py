@@ -67,6 +67,13 @@ def _wrap_cloudformation():
     def update(cls, original_resource, new_resource_name, cloudformation_json, account_id,
                region_name):
         before = core.snapshot(original_resource)
+        # moto compares the cluster's ARN with an ARN it builds from this value as a name, so
+        # a cluster given by ARN (Fn::GetAtt Cluster.Arn, as CloudFormation allows) would make
+        # every update delete and create the service again; CloudFormation updates it in place.
+        properties = cloudformation_json.get("Properties", {})
+        cluster = properties.get("Cluster")
+        if isinstance(cluster, str) and cluster.startswith("arn:") and ":cluster/" in cluster:
+            properties["Cluster"] = cluster.split(":cluster/", 1)[1]
         service = original_update(cls, original_resource, new_resource_name,
                                   cloudformation_json, account_id, region_name)
         _note_task_definition(service, cloudformation_json["Properties"])

@@ -17,7 +17,8 @@ makes AWS::ElasticLoadBalancingV2::LoadBalancer honour Type (moto makes every on
 application load balancer, which refuses the TCP and UDP listeners of a network one), and
 adds what the `codebuild` image builder needs of CodeBuild (moto_codebuild.py) and ECS
 service deployments on a clock the tests move (moto_ecs_deployments.py, and
-moto_ecs_deployment_stacks.py for their stacks). Used by
+moto_ecs_deployment_stacks.py for their stacks), and says in each change set whether a
+modified resource would be replaced (moto_change_set_replacement.py). Used by
 the tests and the demo in place of `moto_server`; takes the same flags.
 """
 import os
@@ -33,6 +34,7 @@ from moto.servicediscovery.models import Namespace, servicediscovery_backends
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import moto_codebuild  # noqa: E402,F401  (registers CodeBuild's additions as a side effect)
 import moto_ecs_deployment_stacks  # noqa: E402  (ECS service deployments and their stacks)
+import moto_change_set_replacement  # noqa: E402  (Replacement in change sets)
 
 
 class _Defaults:
@@ -346,6 +348,7 @@ def _apply_change_set_tags():
 
 
 _apply_change_set_tags()
+moto_change_set_replacement.install()
 
 
 def _typed_load_balancers():

@@ -33,12 +33,24 @@ SERVICES = [("cloudformation", "cloudformation"), ("ec2", "ec2"), ("ecs", "ecs")
             ("applicationautoscaling", "application-autoscaling"), ("ecr", "api.ecr"),
             ("codebuild", "codebuild"), ("dynamodb", "dynamodb")]
 ACCOUNT = "123456789012"
+# The resource types whose updates the tests' change sets list, so no child reads their
+# schemas (moto_change_set_replacement.py).
+REPLACEABLE_TYPES = ["AWS::ECS::Service", "AWS::ECS::TaskDefinition", "AWS::ECS::Cluster",
+                     "AWS::ElasticLoadBalancingV2::TargetGroup",
+                     "AWS::ElasticLoadBalancingV2::Listener",
+                     "AWS::ElasticLoadBalancingV2::ListenerRule",
+                     "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::EC2::SecurityGroup",
+                     "AWS::EC2::SecurityGroupIngress", "AWS::IAM::Role", "AWS::Logs::LogGroup",
+                     "AWS::ServiceDiscovery::Service", "AWS::EFS::FileSystem"]
 
 
 def warm():
     """Imports moto with ecsync's additions and returns the WSGI app, backends built."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import moto_ecsync  # noqa: F401  (registers ecsync's additions as a side effect)
+    import moto_change_set_replacement
+
+    moto_change_set_replacement.warm(REPLACEABLE_TYPES)
     from moto.backends import get_backend
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
