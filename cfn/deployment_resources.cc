@@ -213,19 +213,59 @@ Json Shift(const TrafficShift& shift, const char* percent_key, const char* bake_
   return std::move(out).Take();
 }
 
+// The AdvancedConfiguration of the service's LoadBalancers entry for `group_id`, first in
+// the entry as CloudFormation's reference lists it. `test` may be null (no test traffic).
+void SetAdvancedConfiguration(ServiceParts& parts, const PlannedService& planned,
+                              const std::string& group_id, Json production, Json test) {
+  const Json primary_ref = Ref(group_id);
+  for (Json& entry : parts.load_balancers) {
+    if (entry.value("TargetGroupArn", Json()) != primary_ref) continue;
+    Obj advanced;
+    advanced.Add("AlternateTargetGroupArn", Ref(Derived(group_id, "TargetGroup",
+                                                        "AlternateTargetGroup")))
+        .Add("ProductionListenerRule", production)
+        .Add("RoleArn", GetAtt(DeploymentRoleId(planned.service->name), "Arn"));
+    if (!test.is_null()) advanced.Add("TestListenerRule", test);
+    Obj rebuilt;
+    rebuilt.Add("AdvancedConfiguration", std::move(advanced).Take());
+    for (auto it = entry.begin(); it != entry.end(); ++it) rebuilt.Add(it.key(), it.value());
+    entry = std::move(rebuilt).Take();
+  }
+}
+
+// A network load balancer has no listener rules: ECS moves the weights of the listener's own
+// forward action (its "production listener rule" is the listener's ARN), so the listener
+// forwards to both groups, weighted 100/0, which also attaches the alternate group to the
+// load balancer. There is no test route: a network listener cannot match a header.
+base::Status ShiftNetworkListener(Context& ctx, const PlannedService& planned,
+                                  const std::string& group_id, const std::string& listener_id) {
+  Resource* listener = ctx.tmpl.Find(listener_id);
+  if (listener == nullptr) return base::InternalError("no listener " + listener_id);
+  listener->properties["DefaultActions"] =
+      Arr(WeightedForward(group_id, Derived(group_id, "TargetGroup", "AlternateTargetGroup")));
+  SetAdvancedConfiguration(ctx.parts[planned.service->name], planned, group_id, Ref(listener_id),
+                           Json());
+  return base::Status::Ok();
+}
+
 }  // namespace
 
 base::Result<Json> DeploymentConfiguration(Context& ctx, const PlannedService& planned,
                                            int min_percent, int max_percent) {
   const std::optional<DeploymentSpec>& spec = planned.ext.deployment;
-  const bool behind_load_balancer = ctx.parts[planned.service->name].behind_load_balancer;
+  const ServiceParts& parts = ctx.parts[planned.service->name];
+  const bool behind_load_balancer = parts.behind_load_balancer;
+  // A Service Connect endpoint: ECS shifts the other services' requests to it in its proxies.
+  const bool service_connect_endpoint =
+      parts.service_connect.is_object() && parts.service_connect.contains("Services");
   const Strategy strategy = spec ? spec->strategy : Strategy::kRolling;
-  if ((strategy == Strategy::kLinear || strategy == Strategy::kCanary) && !behind_load_balancer) {
+  if ((strategy == Strategy::kLinear || strategy == Strategy::kCanary) && !behind_load_balancer &&
+      !service_connect_endpoint) {
     return base::InvalidError(planned.where + ": x-aws-deployment.strategy " +
                               (strategy == Strategy::kLinear ? "linear" : "canary") +
-                              " shifts load balancer traffic in steps, but the service "
-                              "publishes no port on the load balancer; publish a port or use "
-                              "blue_green or rolling");
+                              " shifts traffic in steps, but nothing reaches the service through "
+                              "the load balancer or Service Connect; publish a port, or name a "
+                              "port with x-aws-service-connect on, or use blue_green or rolling");
   }
   Obj deployment;
   if (spec && !spec->alarms.empty()) {
@@ -269,13 +309,6 @@ base::Status AddTrafficShift(Context& ctx, const PlannedService& planned,
     return base::Status::Ok();
   }
   const std::string strategy = StrategyName(planned.ext.deployment->strategy);
-  if (!ctx.plan.application_lb) {
-    return base::InvalidError(
-        planned.where + ": x-aws-deployment.strategy " + strategy +
-        " needs an application load balancer here: ecsync moves traffic with listener rules, "
-        "which network load balancers lack; publish HTTP ports only (app_protocol: http) or "
-        "use strategy rolling");
-  }
   const std::string alternate_id = Derived(group_id, "TargetGroup", "AlternateTargetGroup");
   const Resource* primary = ctx.tmpl.Find(group_id);
   if (primary == nullptr) return base::InternalError("no target group " + group_id);
@@ -287,6 +320,7 @@ base::Status AddTrafficShift(Context& ctx, const PlannedService& planned,
   }
   ECSYNC_RETURN_IF_ERROR(
       ctx.tmpl.Add(alternate_id, primary->type, primary->properties, planned.where));
+  if (!ctx.plan.application_lb) return ShiftNetworkListener(ctx, planned, group_id, listener_id);
   const std::string production_id = Derived(listener_id, "Listener", "ProductionRule");
   const std::string test_id = Derived(listener_id, "Listener", "TestRule");
   ECSYNC_RETURN_IF_ERROR(
@@ -323,19 +357,7 @@ base::Status AddTrafficShift(Context& ctx, const PlannedService& planned,
   // ECS refuses an alternate target group no rule attaches to the load balancer yet.
   parts.depends_on.push_back(production_id);
   parts.depends_on.push_back(test_id);
-  const Json primary_ref = Ref(group_id);
-  for (Json& entry : parts.load_balancers) {
-    if (entry.value("TargetGroupArn", Json()) != primary_ref) continue;
-    Obj advanced;
-    advanced.Add("AlternateTargetGroupArn", Ref(alternate_id))
-        .Add("ProductionListenerRule", Ref(production_id))
-        .Add("RoleArn", GetAtt(DeploymentRoleId(planned.service->name), "Arn"))
-        .Add("TestListenerRule", Ref(test_id));
-    Obj rebuilt;
-    rebuilt.Add("AdvancedConfiguration", std::move(advanced).Take());
-    for (auto it = entry.begin(); it != entry.end(); ++it) rebuilt.Add(it.key(), it.value());
-    entry = std::move(rebuilt).Take();
-  }
+  SetAdvancedConfiguration(parts, planned, group_id, Ref(production_id), Ref(test_id));
   return base::Status::Ok();
 }
 

@@ -8,7 +8,8 @@
 // - behind the load balancer, per listener of the service: an alternate target group beside
 //   the primary one, a production rule (every path) and a test rule (header
 //   X-Ecsync-Test: true) forwarding to both, weighted 100/0, and the AdvancedConfiguration
-//   that lets ECS move the weights;
+//   that lets ECS move the weights (behind a network load balancer, the listener's own
+//   forward action, and no test rule);
 // - <Svc>DeploymentRole, the role ECS assumes to move them and to invoke the hooks;
 // - for approval: manual, a Lambda hook at POST_TEST_TRAFFIC_SHIFT that holds the
 //   deployment until the parameter /ecsync/<stack>/<service>/approval names the revision
@@ -39,8 +40,9 @@ base::Result<Json> DeploymentConfiguration(Context& ctx, const PlannedService& p
 // For a service whose strategy shifts traffic: the alternate target group of `group_id`,
 // the production and test rules on `listener_id`, and the AdvancedConfiguration of the
 // service's LoadBalancers entry for `group_id`. Does nothing for a rolling service.
-// kInvalid when the load balancer is a network one, or when the target group is reached
-// from a second listener (ECS shifts one production rule per target group).
+// On a network load balancer the listener itself forwards to both groups and is the
+// production "rule"; there is no test rule. kInvalid when the target group is reached from a
+// second listener (ECS shifts one production rule per target group).
 // REQUIRES: the target group, its LoadBalancers entry and the listener were added.
 base::Status AddTrafficShift(Context& ctx, const PlannedService& planned,
                              const std::string& group_id, const std::string& listener_id);

@@ -3,6 +3,7 @@
 #include <set>
 #include <utility>
 
+#include "cfn/deployment_resources.h"
 #include "cfn/names.h"
 
 namespace ecsync::cfn {
@@ -68,10 +69,23 @@ base::Status AddServiceConnect(Context& ctx) {
       if (port.protocol != "tcp" || port.name.empty() || !seen.insert(port.target).second) {
         continue;  // Service Connect carries TCP only
       }
+      Obj alias;
+      alias.Add("DnsName", service.name).Add("Port", port.target);
+      // While a blue/green, linear or canary deployment runs, requests with the test header
+      // reach the new revision before any production traffic does, as behind the load
+      // balancer.
+      if (planned.ext.deployment && planned.ext.deployment->ShiftsTraffic()) {
+        alias.Add("TestTrafficRules",
+                  Obj()
+                      .Add("Header", Obj()
+                                         .Add("Name", kTestTrafficHeader)
+                                         .Add("Value", Obj().Add("Exact", kTestTrafficValue).Take())
+                                         .Take())
+                      .Take());
+      }
       services.push_back(
           Obj()
-              .Add("ClientAliases",
-                   Arr(Obj().Add("DnsName", service.name).Add("Port", port.target).Take()))
+              .Add("ClientAliases", Arr(std::move(alias).Take()))
               .Add("DiscoveryName", DiscoveryName(service.name, port))
               .Add("PortName", port.name)
               .Take());

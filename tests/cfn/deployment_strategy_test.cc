@@ -271,7 +271,39 @@ TEST(DeploymentStrategy, ValidationErrorsNameFileLineAndKey) {
   }
 }
 
-TEST(DeploymentStrategy, StrategiesThatNeedAnApplicationLoadBalancer) {
+// Behind a network load balancer ECS moves the weights of the listener's own forward action
+// (its ARN stands for the production rule), for blue/green, linear and canary alike.
+TEST(DeploymentStrategy, NetworkLoadBalancerShiftsTheListenersOwnAction) {
+  for (const char* strategy : {"blue_green", "canary"}) {
+    compose::Service dns = Service("dns", "coredns/coredns", {Port(53)});
+    dns.extensions = {{"x-aws-deployment", {{"strategy", strategy}}}};
+    const ordered_json tmpl = ConvertOk(Project("p", {dns}));
+    ASSERT_EQ(Props(tmpl, "LoadBalancer")["Type"], "network");
+    EXPECT_EQ(Props(tmpl, "DnsTCP53AlternateTargetGroup"), Props(tmpl, "DnsTCP53TargetGroup"));
+    EXPECT_EQ(
+        Props(tmpl, "DnsTCP53Listener")["DefaultActions"],
+        ordered_json::array(
+            {{{"ForwardConfig",
+               {{"TargetGroups",
+                 {{{"TargetGroupArn", RefTo("DnsTCP53TargetGroup")}, {"Weight", 100}},
+                  {{"TargetGroupArn", RefTo("DnsTCP53AlternateTargetGroup")}, {"Weight", 0}}}}}},
+              {"Type", "forward"}}}));
+    EXPECT_EQ(Props(tmpl, "DnsService")["LoadBalancers"][0]["AdvancedConfiguration"],
+              (ordered_json{{"AlternateTargetGroupArn", RefTo("DnsTCP53AlternateTargetGroup")},
+                            {"ProductionListenerRule", RefTo("DnsTCP53Listener")},
+                            {"RoleArn", {{"Fn::GetAtt", {"DnsDeploymentRole", "Arn"}}}}}))
+        << strategy;
+    for (auto it = tmpl["Resources"].begin(); it != tmpl["Resources"].end(); ++it) {
+      EXPECT_NE(it.value()["Type"], "AWS::ElasticLoadBalancingV2::ListenerRule") << it.key();
+    }
+    EXPECT_EQ(Props(tmpl, "DnsDeploymentRole")["ManagedPolicyArns"],
+              ordered_json::array(
+                  {"arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"}));
+    ExpectLintClean(tmpl);
+  }
+}
+
+TEST(DeploymentStrategy, StrategiesThatNeedALoadBalancer) {
   // Linear and canary move load balancer traffic: a service without a listener cannot.
   compose::Service worker = Service("worker", "busybox");
   worker.extensions = {{"x-aws-deployment", {{"strategy", "linear"}}}};
@@ -279,11 +311,6 @@ TEST(DeploymentStrategy, StrategiesThatNeedAnApplicationLoadBalancer) {
   EXPECT_NE(error.find("service \"worker\" (compose.yaml:2:3): x-aws-deployment.strategy linear"),
             std::string::npos)
       << error;
-  // A network load balancer has no listener rules to move.
-  compose::Service dns = Service("dns", "coredns/coredns", {Port(53, "udp")});
-  dns.extensions = {{"x-aws-deployment", {{"strategy", "blue_green"}}}};
-  error = ConvertError(Project("p", {dns}));
-  EXPECT_NE(error.find("application load balancer"), std::string::npos) << error;
   // One container port behind two listeners would leave one listener unshifted.
   compose::Service web = Web({{"strategy", "blue_green"}});
   compose::PortMapping second = Port(8080);

@@ -117,6 +117,37 @@ TEST(ServiceConnect, ServicesJoinTheProjectNamespaceWithClientAliases) {
   EXPECT_FALSE(worker.contains("Services"));
 }
 
+// Linear and canary deployments need something to shift: without a load balancer, the
+// Service Connect traffic of the other services. Requests with the test header reach the new
+// revision first, as behind the load balancer.
+TEST(ServiceConnect, ACanaryWithoutTheLoadBalancerShiftsServiceConnectTraffic) {
+  compose::PortMapping internal = Named(8080, "api", "http");
+  internal.mode = "host";  // reachable inside the project's networks only
+  compose::Service api = Service("api", "ghcr.io/acme/api:2", {internal});
+  api.extensions = {{"x-aws-deployment", {{"strategy", "canary"}, {"canary", {{"percent", 5}}}}}};
+  compose::Project project = Project("shop", {api, Service("worker", "busybox")});
+  project.extensions = {{"x-aws-service-connect", true}};
+  const ordered_json tmpl = ConvertOk(project);
+  EXPECT_FALSE(tmpl["Resources"].contains("LoadBalancer"));
+  const ordered_json& service = Props(tmpl, "ApiService");
+  EXPECT_EQ(service["DeploymentConfiguration"]["Strategy"], "CANARY");
+  EXPECT_EQ(service["DeploymentConfiguration"]["CanaryConfiguration"]["CanaryPercent"], 5);
+  EXPECT_EQ(service["ServiceConnectConfiguration"]["Services"][0]["ClientAliases"],
+            (ordered_json{{{"DnsName", "api"},
+                           {"Port", 8080},
+                           {"TestTrafficRules",
+                            {{"Header", {{"Name", "X-Ecsync-Test"}, {"Value", {{"Exact", "true"}}}}}}}}}));
+  // The client has no endpoint of its own, and a rolling service no test route.
+  EXPECT_FALSE(Props(tmpl, "WorkerService")["ServiceConnectConfiguration"].contains("Services"));
+  testing::ExpectLintClean(tmpl);
+
+  // Without Service Connect nothing reaches the service to shift.
+  project.extensions = ordered_json::object();
+  const std::string error = ConvertError(project);
+  EXPECT_NE(error.find("x-aws-deployment.strategy canary"), std::string::npos) << error;
+  EXPECT_NE(error.find("Service Connect"), std::string::npos) << error;
+}
+
 // Opting in changes properties of the same resources: no ECS service is replaced.
 TEST(ServiceConnect, SwitchingKeepsEveryLogicalIdButTheDiscoveryEntries) {
   ordered_json before = ConvertOk(Shop(false));

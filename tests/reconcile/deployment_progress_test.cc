@@ -203,5 +203,41 @@ TEST_F(DeploymentProgressTest, AnAlarmRollsTheCanaryBackAndTheDeployFailsWithIts
               HasSubstr("service WebService: CANARY deployment rolling back: alarm web-5xx fired"));
 }
 
+// Behind a network load balancer (a TCP port) a blue/green deployment shifts the listener's
+// own forward action: the stack deploys to moto with the weighted listener and the update is
+// followed to the end like any other.
+TEST_F(DeploymentProgressTest, ABlueGreenBehindANetworkLoadBalancerIsFollowedToTheEnd) {
+  const auto compose = [](const std::string& image) {
+    return "services:\n  dns:\n    image: " + image +
+           "\n    ports: [\"53:53\"]\n    x-aws-deployment: {strategy: blue_green}\n";
+  };
+  repo_.Write("compose.yaml", compose("coredns/coredns:1.11.1"));
+  repo_.Commit("first");
+  auto created = RunDriven([&] { moto_->Control(kAdvance, R"({"steps": 1})"); });
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  ASSERT_TRUE(created->succeeded) << created->message;
+  const nlohmann::json listeners = nlohmann::json::parse(moto_->Aws(
+      {"elbv2", "describe-listeners", "--load-balancer-arn",
+       nlohmann::json::parse(moto_->Aws({"elbv2", "describe-load-balancers"}))["LoadBalancers"][0]
+                                      ["LoadBalancerArn"]
+                                          .get<std::string>()}));
+  const nlohmann::json& action = listeners["Listeners"][0]["DefaultActions"][0];
+  EXPECT_EQ(listeners["Listeners"][0]["Protocol"], "TCP");
+  ASSERT_EQ(action["ForwardConfig"]["TargetGroups"].size(), 2u) << action.dump();
+  EXPECT_EQ(action["ForwardConfig"]["TargetGroups"][1]["Weight"], 0);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    lines_.clear();
+  }
+  repo_.Write("compose.yaml", compose("coredns/coredns:1.11.3"));
+  repo_.Commit("new image");
+  auto updated = RunDriven([&] { StepWhenSeen(); });
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_TRUE(updated->succeeded) << updated->message;
+  EXPECT_EQ(moto_->StackStatus(kStack), "UPDATE_COMPLETE");
+  EXPECT_THAT(::testing::PrintToString(Lines()),
+              HasSubstr("service DnsService: BLUE_GREEN deployment at PRODUCTION_TRAFFIC_SHIFT"));
+}
+
 }  // namespace
 }  // namespace ecsync::reconcile

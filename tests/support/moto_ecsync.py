@@ -383,6 +383,35 @@ def _typed_load_balancers():
 _typed_load_balancers()
 
 
+def _weighted_listener_actions():
+    """A listener's forward action by ForwardConfig alone, as in the API.
+
+    From a template, moto reads a forward action's TargetGroupArn only (KeyError without
+    one), so a listener forwarding to two weighted groups (blue/green behind a network load
+    balancer) could not be created. Such an action is passed on as the API would take it.
+    """
+    from moto.elbv2.models import ELBv2Backend
+
+    original = ELBv2Backend.convert_and_validate_properties
+
+    def convert_and_validate_properties(self, properties):
+        actions = properties.get("DefaultActions") or []
+        weighted = {i: a for i, a in enumerate(actions)
+                    if a.get("Type") == "forward" and "TargetGroupArn" not in a
+                    and "ForwardConfig" in a}
+        if not weighted:
+            return original(self, properties)
+        rest = dict(properties, DefaultActions=[a for i, a in enumerate(actions)
+                                                if i not in weighted])
+        converted = iter(original(self, rest))
+        return [weighted[i] if i in weighted else next(converted) for i in range(len(actions))]
+
+    ELBv2Backend.convert_and_validate_properties = convert_and_validate_properties
+
+
+_weighted_listener_actions()
+
+
 def _nested_stacks():
     """AWS::CloudFormation::Stack (nested stacks) as CloudFormation runs them.
 
