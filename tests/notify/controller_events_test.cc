@@ -118,10 +118,15 @@ class ControllerEventsTest : public ::testing::Test {
         stacks_(work_.path() + "/stacks", *base::SystemClock::Get()),
         cfn_(stacks_) {}
 
-  config::Config MakeConfig() {
+  // Project "app" from compose.yaml, or one project per folder matching `glob`.
+  config::Config MakeConfig(const std::string& glob = "") {
     config::ProjectConfig app;
-    app.name = "app";
-    app.files = {"compose.yaml"};
+    if (glob.empty()) {
+      app.name = "app";
+      app.files = {"compose.yaml"};
+    } else {
+      app.glob = glob;
+    }
     config::RepositoryConfig repo;
     repo.name = "mono";
     repo.url = repo_.url();
@@ -194,6 +199,26 @@ TEST_F(ControllerEventsTest, AFailedDeployPublishesDeployFailedNamingTheResource
   // Polls after the failures repeated nothing (up-to-date runs publish no success on their
   // own, errors are not published twice).
   EXPECT_EQ(events_.events().size(), 6u);
+}
+
+TEST_F(ControllerEventsTest, AStackWhoseProjectLeftGitIsAnnouncedAsPruned) {
+  repo_.Write("apps/api/compose.yaml", App(1));
+  repo_.Write("apps/web/compose.yaml", App(1));
+  repo_.Commit("two apps");
+  controller::Controller controller(MakeConfig("apps/*/compose.yaml"), Deps());
+  controller.Start();
+  ASSERT_TRUE(WaitUntil([&] { return events_.events().size() == 4; }));  // started, succeeded
+
+  repo_.Remove("apps/api/compose.yaml");
+  const std::string dropped = repo_.Commit("drop api");
+  ASSERT_TRUE(WaitUntil([&] { return events_.Find(EventKind::kPruned, dropped).has_value(); }));
+  const Event pruned = events_.Find(EventKind::kPruned, dropped).value();
+  EXPECT_EQ(pruned.project_key, "mono/mono-api");  // the project is gone: its stack names it
+  EXPECT_EQ(pruned.repository, "mono");
+  EXPECT_EQ(pruned.stack, "mono-api");
+  EXPECT_EQ(pruned.repository_url, repo_.url());
+  EXPECT_THAT(pruned.description, HasSubstr("mono-api"));
+  controller.Stop();
 }
 
 }  // namespace

@@ -16,10 +16,12 @@
 
 #include "aws/http.h"
 #include "base/clock.h"
+#include "notify/dispatcher.h"
 #include "notify/retry_after.h"
 #include "notify/slack.h"
 #include "notify/teams.h"
 #include "notify/webhook.h"
+#include "tests/support/support.h"
 #include "webhook/webhook.h"
 
 namespace ecsync::notify {
@@ -278,6 +280,29 @@ TEST_F(SinksTest, AnswersMapToRetryOrDropWithoutRevealingTheUrl) {
   base::Status down = unreachable.Deliver(Failed());
   EXPECT_EQ(down.kind(), base::ErrorKind::kTransient);
   EXPECT_THAT(down.message(), AllOf(HasSubstr("slack:ops"), Not(HasSubstr("xoxSecretToken"))));
+}
+
+TEST_F(SinksTest, TheDispatcherWaitsOutRetryAfterBeforeSendingAgain) {
+  base::FakeClock clock;
+  DispatcherOptions options;
+  options.initial_backoff = seconds(1);
+  options.jitter = 0;
+  Dispatcher dispatcher(clock, nullptr, options);
+  dispatcher.AddSink(std::make_unique<SlackSink>(Options(server_), http_));
+  server_.Script({429, "rate_limited", {{"Retry-After", "3"}}});
+  dispatcher.Start();
+  dispatcher.Publish(Failed());
+  auto sent = [&](size_t n) { return server_.requests().size() >= n; };
+  ASSERT_TRUE(testing::WaitUntil([&] { return sent(1); }));
+  clock.Advance(std::chrono::milliseconds(2999));  // past the backoff, not the Retry-After
+  dispatcher.Wake();
+  EXPECT_FALSE(testing::WaitUntil([&] { return sent(2); }, std::chrono::milliseconds(50)));
+  clock.Advance(std::chrono::milliseconds(1));
+  dispatcher.Wake();
+  ASSERT_TRUE(testing::WaitUntil([&] { return sent(2); }));
+  dispatcher.Stop(seconds(0));
+  EXPECT_EQ(dispatcher.counts().delivered, 1u);
+  EXPECT_EQ(server_.requests().size(), 2u);
 }
 
 TEST_F(SinksTest, FiltersDecideWhatASinkWants) {
