@@ -293,7 +293,8 @@ TEST_F(SinksTest, TheDispatcherWaitsOutRetryAfterBeforeSendingAgain) {
   dispatcher.Start();
   dispatcher.Publish(Failed());
   auto sent = [&](size_t n) { return server_.requests().size() >= n; };
-  ASSERT_TRUE(testing::WaitUntil([&] { return sent(1); }));
+  // The retry is scheduled once the answer is in (the clock is read then).
+  ASSERT_TRUE(testing::WaitUntil([&] { return dispatcher.counts().retried == 1; }));
   clock.Advance(std::chrono::milliseconds(2999));  // past the backoff, not the Retry-After
   dispatcher.Wake();
   EXPECT_FALSE(testing::WaitUntil([&] { return sent(2); }, std::chrono::milliseconds(50)));
