@@ -167,10 +167,10 @@ base::Status ParseNotification(const YamlNode& node, const std::string& path,
 }  // namespace
 
 const std::vector<std::string_view>& NotificationEventNames() {
-  static const std::vector<std::string_view> names = {
+  static const std::vector<std::string_view> kNames = {
       "deploy_started", "deploy_succeeded", "deploy_failed", "deploy_error",
       "drift_detected", "stalled",          "pruned"};
-  return names;
+  return kNames;
 }
 
 base::Status ParseNotifications(const ConfigMapping& top, const Sources& sources, Config* config) {

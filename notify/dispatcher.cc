@@ -1,7 +1,7 @@
 #include "notify/dispatcher.h"
 
 #include <algorithm>
-#include <limits>
+#include <string_view>
 #include <utility>
 
 #include "base/log.h"
@@ -26,7 +26,7 @@ bool Retryable(const base::Status& status) {
 Dispatcher::Dispatcher(base::Clock& clock, metrics::Metrics* metrics, DispatcherOptions options)
     : clock_(clock),
       metrics_(metrics),
-      options_(std::move(options)),
+      options_(options),
       rng_(options_.seed != 0 ? options_.seed : std::random_device{}()) {}
 
 Dispatcher::~Dispatcher() { Stop(std::chrono::milliseconds(0)); }
@@ -173,15 +173,16 @@ void Dispatcher::DeliverHead(size_t index, std::unique_lock<std::mutex>& lock) {
   const base::Status status = queue.sink->Deliver(item.event);
   lock.lock();
   queue.busy = false;
+  const int attempts = item.attempts + 1;
   const char* result = nullptr;
+  bool again = false;
   if (status.ok()) {
     queue.next_attempt = {};
     ++counts_.delivered;
     result = "delivered";
-  } else if (Retryable(status) && item.attempts + 1 < options_.max_attempts) {
-    ++item.attempts;
+  } else if (Retryable(status) && attempts < options_.max_attempts) {
     ++counts_.retried;
-    const TimePoint due = clock_.SteadyNow() + BackoffLocked(item.attempts, status);
+    const TimePoint due = clock_.SteadyNow() + BackoffLocked(attempts, status);
     queue.next_attempt = due;
     if (queue.waiting.contains(key)) {
       ++counts_.coalesced;  // a newer event for the project waits already: it goes instead
@@ -189,9 +190,7 @@ void Dispatcher::DeliverHead(size_t index, std::unique_lock<std::mutex>& lock) {
       ++counts_.dropped;
       result = "dropped";
     } else {
-      // Back at the head: the sink's order is kept while it retries.
-      queue.order.push_front(key);
-      queue.waiting.emplace(key, std::move(item));
+      again = true;
     }
   } else {
     ++counts_.failed;
@@ -203,12 +202,18 @@ void Dispatcher::DeliverHead(size_t index, std::unique_lock<std::mutex>& lock) {
                {"event", EventKindName(item.event.kind)},
                {"project", item.event.project_key},
                {"revision", item.event.revision},
-               {"attempts", std::to_string(item.attempts + 1)},
+               {"attempts", std::to_string(attempts)},
                {"error", status.ToString()}});
   } else if (!status.ok()) {
     base::Log(
         base::LogLevel::kDebug, "notification will be retried",
         {{"sink", queue.name}, {"project", item.event.project_key}, {"error", status.ToString()}});
+  }
+  if (again) {
+    // Back at the head: the sink's order is kept while it retries.
+    item.attempts = attempts;
+    queue.order.push_front(key);
+    queue.waiting.emplace(key, std::move(item));
   }
   if (result != nullptr && metrics_ != nullptr) {
     lock.unlock();

@@ -5,11 +5,11 @@
 namespace ecsync::notify {
 
 const std::vector<EventKind>& AllEventKinds() {
-  static const std::vector<EventKind> kinds = {
+  static const std::vector<EventKind> kKinds = {
       EventKind::kDeployStarted, EventKind::kDeploySucceeded, EventKind::kDeployFailed,
       EventKind::kDeployError,   EventKind::kDriftDetected,   EventKind::kStalled,
       EventKind::kPruned};
-  return kinds;
+  return kKinds;
 }
 
 std::optional<EventKind> EventKindFromName(std::string_view name) {

@@ -111,7 +111,7 @@ class DispatcherTest : public ::testing::Test {
   DispatcherTest() : metrics_("test", "") {}
 
   // A dispatcher over `sinks` (owned by it; the pointers stay valid for the test).
-  Dispatcher& Make(std::vector<RecordingSink*> sinks, DispatcherOptions options = {}) {
+  Dispatcher& Make(const std::vector<RecordingSink*>& sinks, DispatcherOptions options = {}) {
     options.seed = 42;
     options.jitter = 0;
     dispatcher_ = std::make_unique<Dispatcher>(clock_, &metrics_, options);
