@@ -23,7 +23,8 @@ using Vars = std::map<std::string, std::string>;
 
 constexpr char kSlackUrl[] = "https://hooks.slack.com/services/T0/B0/sekrit-slack-path";
 
-base::Result<Config> Parse(const std::string& notifications, Vars env = {}, Vars files = {}) {
+base::Result<Config> Parse(const std::string& notifications, Vars env = {},
+                           const Vars& files = {}) {
   env.emplace("HOME", "/home/tester");
   const std::string text =
       "repositories:\n"                               // 1
