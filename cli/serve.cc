@@ -7,6 +7,7 @@
 #include "base/rate_limiter.h"
 #include "cli/aws_call_metrics.h"
 #include "cli/aws_setup.h"
+#include "cli/notifications.h"
 #include "cli/version.h"
 #include "config/config.h"
 #include "controller/controller.h"
@@ -27,7 +28,14 @@ struct Runtime {
   std::shared_ptr<base::RateLimiter> aws_limiter;
   std::unique_ptr<git::LibGit2Source> git;
   reconcile::Targets targets;
+  // Notifications and commit statuses: their own HTTP client (short timeouts, so one hung
+  // endpoint delays the others briefly) and the dispatcher; null when none is configured.
+  std::unique_ptr<aws::CurlHttpClient> notify_http;
+  std::unique_ptr<notify::Dispatcher> events;
 };
+
+// How long a stopping ecsync keeps delivering the notifications it has queued.
+constexpr std::chrono::seconds kNotifyGrace{5};
 
 base::Result<Runtime> BuildRuntime(const config::Config& config, const CommandContext& context) {
   Runtime runtime;
@@ -42,6 +50,12 @@ base::Result<Runtime> BuildRuntime(const config::Config& config, const CommandCo
   runtime.git = std::make_unique<git::LibGit2Source>(cache_dir);
   ECSYNC_ASSIGN_OR_RETURN(
       runtime.targets, ConnectAws(config.aws, context.env, runtime.observer, runtime.aws_limiter));
+  aws::CurlOptions http_options;
+  http_options.connect_timeout = std::chrono::seconds(5);
+  http_options.total_timeout = std::chrono::seconds(15);
+  runtime.notify_http = std::make_unique<aws::CurlHttpClient>(http_options);
+  runtime.events = MakeDispatcher(config, *runtime.notify_http, *base::SystemClock::Get(),
+                                  runtime.metrics.get());
   return runtime;
 }
 
@@ -54,6 +68,7 @@ controller::ControllerDeps DepsFor(Runtime& runtime) {
   deps.targets = runtime.targets;
   deps.clock = base::SystemClock::Get();
   deps.metrics = runtime.metrics.get();
+  deps.events = runtime.events.get();
   return deps;
 }
 
@@ -99,6 +114,7 @@ ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
     context.err << "error: " << started.message() << "\n";
     return kExitBadConfig;
   }
+  if (runtime->events) runtime->events->Start();
   controller.Start();
   base::Log(base::LogLevel::kInfo, "ecsync serving",
             {{"version", kVersion},
@@ -123,6 +139,9 @@ ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
         continue;
       }
       controller.Reload(*reloaded);
+      base::Log(base::LogLevel::kInfo,
+                "notification settings (notifications:, notification_queue:) take effect at "
+                "the next start");
     }
   }
   base::Log(base::LogLevel::kInfo,
@@ -130,6 +149,7 @@ ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
             "and resumed at the next start");
   http.BeginShutdown();
   controller.Stop();
+  if (runtime->events) runtime->events->Stop(kNotifyGrace);
   http.Stop();
   base::Log(base::LogLevel::kInfo, "stopped");
   return kExitOk;
@@ -147,7 +167,9 @@ ExitCode RunReconcileConfig(const ReconcileConfigCommand& command, const Command
     return runtime.status().kind() == base::ErrorKind::kInvalid ? kExitBadConfig : kExitFailed;
   }
   controller::Controller controller(*config, DepsFor(*runtime));
+  if (runtime->events) runtime->events->Start();
   controller::OnceSummary summary = controller.RunOnce(command.force, command.interrupted);
+  if (runtime->events) runtime->events->Stop(kNotifyGrace);
   for (const std::string& line : summary.lines) context.out << line << "\n";
   context.out << summary.projects << " project(s): " << summary.succeeded << " ok, "
               << summary.failed << " failed, " << summary.invalid << " invalid, " << summary.errors

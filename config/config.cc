@@ -6,6 +6,7 @@
 #include "base/file.h"
 #include "compose/yaml_tree.h"
 #include "config/images.h"
+#include "config/notifications.h"
 #include "config/projects.h"
 #include "config/reader.h"
 #include "config/secret.h"
@@ -17,9 +18,17 @@ namespace {
 
 using compose::YamlNode;
 
-constexpr std::string_view kTopKeys[] = {
-    "concurrency", "poll_concurrency", "cache_dir",   "drift_interval", "server", "webhooks",
-    "aws",         "images",           "repositories"};
+constexpr std::string_view kTopKeys[] = {"concurrency",
+                                         "poll_concurrency",
+                                         "cache_dir",
+                                         "drift_interval",
+                                         "server",
+                                         "webhooks",
+                                         "aws",
+                                         "images",
+                                         "repositories",
+                                         "notifications",
+                                         "notification_queue"};
 constexpr std::string_view kServerKeys[] = {"listen",
                                             "admin_listen",
                                             "metrics_listen",
@@ -219,7 +228,8 @@ base::Status ParseTop(const YamlNode& root, const Sources& sources, Config* conf
   ECSYNC_RETURN_IF_ERROR(ParseWebhooks(top, sources, &config->webhooks));
   ECSYNC_RETURN_IF_ERROR(ParseAws(top, &config->aws));
   ECSYNC_RETURN_IF_ERROR(ParseImages(top, sources.env, sources.read_file, &config->images));
-  return ParseRepositories(top, sources, config);
+  ECSYNC_RETURN_IF_ERROR(ParseRepositories(top, sources, config));
+  return ParseNotifications(top, sources, config);
 }
 
 ReadFileFn DiskReader() {

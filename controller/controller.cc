@@ -32,7 +32,7 @@ using std::chrono::milliseconds;
 Controller::Controller(const config::Config& config, ControllerDeps deps)
     : deps_(std::move(deps)),
       engine_(std::make_unique<reconcile::Engine>(deps_.targets, *deps_.clock)),
-      recorder_(status_, deps_.metrics, *deps_.clock) {
+      recorder_(status_, deps_.metrics, *deps_.clock, deps_.events) {
   if (!config.cache_dir.empty()) {
     engine_->PersistImageDigests(reconcile::ImageDigestFile(config.cache_dir));
   }
@@ -41,7 +41,7 @@ Controller::Controller(const config::Config& config, ControllerDeps deps)
   queue_ = std::make_unique<WorkQueue>(options, *deps_.clock,
                                        [this](const std::string& key) { return Handle(key); });
   runner_ = std::make_unique<ProjectRunner>(state_, deps_, *engine_, *queue_, recorder_);
-  pruner_ = std::make_unique<RepositoryPruner>(state_, deps_, *engine_, status_);
+  pruner_ = std::make_unique<RepositoryPruner>(state_, deps_, *engine_, status_, recorder_);
   poller_ = std::make_unique<Poller>(state_, deps_, *engine_, *queue_, status_, recorder_);
   if (deps_.metrics != nullptr) {
     deps_.metrics->SetLongestRunningSource([this] { return LongestRunningSeconds(); });

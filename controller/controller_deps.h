@@ -8,6 +8,7 @@
 #include "config/config.h"
 #include "git/source.h"
 #include "metrics/metrics.h"
+#include "notify/publisher.h"
 #include "reconcile/targets.h"
 
 namespace ecsync::controller {
@@ -25,6 +26,9 @@ struct ControllerDeps {
   reconcile::Targets targets;
   base::Clock* clock = nullptr;
   metrics::Metrics* metrics = nullptr;  // may be null
+  // Receives what happens to projects (deploy started, succeeded, failed, drift, stalled,
+  // pruned) for notifications and commit statuses; may be null. Publish never blocks.
+  notify::EventPublisher* events = nullptr;
   // How often stacks are polled while a deploy runs.
   std::chrono::milliseconds stack_poll_interval{std::chrono::seconds(5)};
   // How long a stack listing may decide that a stack is up to date without asking

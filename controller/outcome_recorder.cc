@@ -3,11 +3,24 @@
 #include <chrono>
 
 #include "base/log.h"
+#include "base/utf8.h"
 #include "reconcile/stack_tags.h"
 
 namespace ecsync::controller {
 
 using base::LogLevel;
+using notify::EventKind;
+
+namespace {
+
+// Descriptions are one line for people; a run's message may be long (every failure reason).
+constexpr size_t kDescriptionBytes = 500;
+
+std::string OneLine(const std::string& text) {
+  return base::Utf8Prefix(text.substr(0, text.find('\n')), kDescriptionBytes);
+}
+
+}  // namespace
 
 void OutcomeRecorder::SetCondition(const std::string& key, Condition condition,
                                    const std::string& reason, bool needs_input) {
@@ -32,6 +45,68 @@ void OutcomeRecorder::Started(const std::string& key, const std::string& stack,
   status_.UpdateProject(key, [&](ProjectStatus& s) { s.last_attempted_revision = revision; });
   base::Log(LogLevel::kInfo, "reconciling",
             {{"project", key}, {"stack", stack}, {"revision", revision}});
+}
+
+void OutcomeRecorder::DeployStarted(const std::string& key, const std::string& stack,
+                                    const std::string& revision) {
+  Publish(EventKind::kDeployStarted, key, stack, revision,
+          "deploying revision " + reconcile::ShortRevision(revision) + " to stack " + stack);
+}
+
+void OutcomeRecorder::Publish(EventKind kind, const std::string& key, const std::string& stack,
+                              const std::string& revision, const std::string& description) {
+  if (events_ == nullptr) return;
+  notify::Event event;
+  event.kind = kind;
+  event.project_key = key;
+  event.stack = stack;
+  event.revision = revision;
+  event.description = OneLine(description);
+  // Drift has its own memory (drift_): it says nothing about the deploy's outcome.
+  if (kind != EventKind::kDriftDetected) {
+    std::lock_guard<std::mutex> lock(mu_);
+    // Failures compare their description too: another reason is news.
+    const bool failure = kind == EventKind::kDeployFailed || kind == EventKind::kDeployError ||
+                         kind == EventKind::kStalled;
+    auto it = last_.find(key);
+    if (it != last_.end() && it->second.kind == kind && it->second.revision == revision &&
+        (!failure || it->second.description == event.description)) {
+      return;
+    }
+    last_[key] = LastEvent{kind, revision, event.description};
+  }
+  // Keys are "<repository>/<project>"; repository names hold no '/'.
+  const size_t slash = key.find('/');
+  event.repository = key.substr(0, slash);
+  event.project = slash == std::string::npos ? key : key.substr(slash + 1);
+  for (const RepositoryStatus& repo : status_.Repositories()) {
+    if (repo.name == event.repository) event.repository_url = repo.url;  // redacted
+  }
+  event.at = clock_.Now();
+  events_->Publish(event);
+}
+
+void OutcomeRecorder::PublishFinished(const std::string& key, const FinishedRun& finished) {
+  const RunRecord& run = finished.run;
+  if (finished.interrupted) return;
+  const std::string& stack = finished.stack;
+  const std::string& revision = finished.revision;
+  if (finished.succeeded) {
+    if (run.action == "none") {
+      // Up to date: news only after another event of this project or another revision.
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = last_.find(key);
+      if (it == last_.end()) return;
+    }
+    Publish(EventKind::kDeploySucceeded, key, stack, revision, run.message);
+    return;
+  }
+  if (run.result == "failed" || (run.result == "error" && finished.needs_input)) {
+    Publish(EventKind::kDeployFailed, key, stack, revision, run.message);
+  } else if (run.result == "error") {
+    Publish(EventKind::kDeployError, key, stack, revision, run.message);
+  }
+  if (finished.needs_input) Publish(EventKind::kStalled, key, stack, revision, finished.reason);
 }
 
 void OutcomeRecorder::Finished(const std::string& key, const FinishedRun& finished) {
@@ -67,6 +142,7 @@ void OutcomeRecorder::Finished(const std::string& key, const FinishedRun& finish
     metrics_->ReconcileFinished(key, run.result, std::chrono::duration<double>(run.seconds));
   }
   status_.AddRun(key, run);
+  PublishFinished(key, finished);
 }
 
 void OutcomeRecorder::DriftChecked(const std::string& key, const std::string& stack,
@@ -80,6 +156,20 @@ void OutcomeRecorder::DriftChecked(const std::string& key, const std::string& st
     s.drift_checked = clock_.Now();
   });
   if (metrics_ != nullptr) metrics_->SetDrift(key, stack, drifted);
+  bool news = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string& last = drift_[key];
+    news = drifted > 0 && last != detail;
+    last = drifted > 0 ? detail : "";
+  }
+  if (news) {
+    std::string revision;
+    ProjectStatus project;
+    if (status_.FindProject(key, &project)) revision = project.last_applied_revision;
+    Publish(EventKind::kDriftDetected, key, stack, revision,
+            std::to_string(drifted) + " resource(s) of stack " + stack + " drifted: " + detail);
+  }
   if (drifted == 0) return;
   base::Log(LogLevel::kWarn, "stack drifted",
             {{"project", key}, {"stack", stack}, {"drift", detail}});
@@ -91,7 +181,20 @@ void OutcomeRecorder::DriftFailed(const std::string& key, const std::string& sta
             {{"project", key}, {"stack", stack}, {"error", error}});
 }
 
+void OutcomeRecorder::Pruned(const std::string& repository, const std::string& stack,
+                             const std::string& revision, bool succeeded,
+                             const std::string& message) {
+  // The project is gone from git, so its stack names it.
+  Publish(succeeded ? EventKind::kPruned : EventKind::kDeployFailed, repository + "/" + stack,
+          stack, revision, message);
+}
+
 void OutcomeRecorder::Forget(const std::string& key) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_.erase(key);
+    drift_.erase(key);
+  }
   status_.RemoveProject(key);
   if (metrics_ != nullptr) metrics_->RemoveProject(key);
 }

@@ -1,10 +1,14 @@
 #pragma once
 
+#include <map>
+#include <mutex>
 #include <string>
 
 #include "base/clock.h"
 #include "controller/status.h"
 #include "metrics/metrics.h"
+#include "notify/event.h"
+#include "notify/publisher.h"
 #include "reconcile/drift.h"
 
 namespace ecsync::controller {
@@ -18,6 +22,7 @@ struct FinishedRun {
   Condition condition = Condition::kReady;
   std::string reason;
   bool needs_input = false;  // stalled until a human changes the commit or configuration
+  bool interrupted = false;  // stopped by shutdown; resumed by the next start
   // When the run reported (result is not "error"): whether the deploy succeeded, and the
   // stack's status after it.
   bool succeeded = false;
@@ -25,17 +30,37 @@ struct FinishedRun {
 };
 
 // Writes what happens to a project to every place that shows it: the status store (API and
-// page), the metrics and the log, each outcome in one call. Thread-safe (the status store
-// and metrics are). `metrics` may be null.
+// page), the metrics, the log and the event publisher (notifications, commit statuses), each
+// outcome in one call. Thread-safe (the status store, metrics and publisher are; the memory
+// of published events has its own lock). `metrics` and `events` may be null.
+//
+// Events published (see notify::EventKind), each with the stack, revision and a one-line
+// description (for failures the run's message, which names the first failed resource and why):
+//   DeployStarted  kDeployStarted
+//   Finished       kDeploySucceeded after a deploy, or after an up-to-date run when the last
+//                  event of the project was not a success for this revision (a new commit
+//                  that changes nothing; a recovery); never for the first up-to-date run after
+//                  a start, so a restart does not announce every project again
+//                  kDeployFailed for a rejected or rolled-back deploy and for bad input
+//                  kDeployError for git or AWS trouble that is retried
+//                  kStalled when the project waits for a new commit or configuration
+//                  nothing when shutdown interrupted the run, or for a wait for images
+//   DriftChecked   kDriftDetected when the drifted resources differ from the last report
+//   Pruned         kPruned (kDeployFailed when the delete failed)
+// An event equal to the project's last deploy event (kind and revision; and description for
+// failures) is not published again, so a retried error does not repeat its notification.
 class OutcomeRecorder {
  public:
-  OutcomeRecorder(StatusStore& status, metrics::Metrics* metrics, base::Clock& clock)
-      : status_(status), metrics_(metrics), clock_(clock) {}
+  OutcomeRecorder(StatusStore& status, metrics::Metrics* metrics, base::Clock& clock,
+                  notify::EventPublisher* events = nullptr)
+      : status_(status), metrics_(metrics), clock_(clock), events_(events) {}
 
   // The project is not run (suspended); it keeps `condition`.
   void Skipped(const std::string& key, Condition condition, const std::string& reason);
   // A run of `revision` begins.
   void Started(const std::string& key, const std::string& stack, const std::string& revision);
+  // The run began changing `stack` (its first resource change or stack event).
+  void DeployStarted(const std::string& key, const std::string& stack, const std::string& revision);
   // A run ended.
   void Finished(const std::string& key, const FinishedRun& finished);
   // A drift check of `stack` completed.
@@ -43,16 +68,36 @@ class OutcomeRecorder {
                     const reconcile::DriftReport& report);
   // A drift check of `stack` could not complete; the next one is on schedule.
   void DriftFailed(const std::string& key, const std::string& stack, const std::string& error);
+  // A prune run of `repository` deleted `stack` (or failed to: !succeeded), whose project
+  // left git at `revision`.
+  void Pruned(const std::string& repository, const std::string& stack, const std::string& revision,
+              bool succeeded, const std::string& message);
   // The project left the configuration or its repository: nothing shows it any more.
   void Forget(const std::string& key);
 
  private:
+  // What was last published for a project.
+  struct LastEvent {
+    notify::EventKind kind = notify::EventKind::kDeployStarted;
+    std::string revision;
+    std::string description;
+  };
+
   void SetCondition(const std::string& key, Condition condition, const std::string& reason,
                     bool needs_input);
+  // The events of a finished run, in order (see the class comment).
+  void PublishFinished(const std::string& key, const FinishedRun& finished);
+  // Publishes unless equal to the project's last event.
+  void Publish(notify::EventKind kind, const std::string& key, const std::string& stack,
+               const std::string& revision, const std::string& description);
 
   StatusStore& status_;
   metrics::Metrics* metrics_;
   base::Clock& clock_;
+  notify::EventPublisher* const events_;
+  std::mutex mu_;
+  std::map<std::string, LastEvent> last_;     // guarded by mu_; by project key
+  std::map<std::string, std::string> drift_;  // guarded by mu_; the last drift reported
 };
 
 }  // namespace ecsync::controller

@@ -105,9 +105,18 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
 
   const auto started_wall = deps_.clock->Now();
   const auto started = deps_.clock->SteadyNow();
-  base::Result<reconcile::ReconcileReport> result =
-      engine_.Reconcile(std::move(options), state.git ? *state.git : *deps_.git,
-                        LogSink(key, spec.stack_name, state.commit), listing_trust);
+  // The first resource change or stack event means the run is changing a stack.
+  bool changing = false;
+  reconcile::ProgressSink log = LogSink(key, spec.stack_name, state.commit);
+  reconcile::ProgressSink sink = [&](const reconcile::ProgressEvent& event) {
+    log(event);
+    if (!changing && event.kind != reconcile::ProgressEvent::Kind::kStep) {
+      changing = true;
+      recorder_.DeployStarted(key, spec.stack_name, state.commit);
+    }
+  };
+  base::Result<reconcile::ReconcileReport> result = engine_.Reconcile(
+      std::move(options), state.git ? *state.git : *deps_.git, sink, listing_trust);
 
   FinishedRun finished;
   finished.run.started = started_wall;
@@ -128,6 +137,7 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
       // Shutting down: the stack (if an operation runs) carries on and is resumed next start.
       finished.condition = Condition::kReconciling;
       finished.reason = "interrupted by shutdown: " + status.message();
+      finished.interrupted = true;
     } else if (permanent) {
       {
         std::lock_guard<std::mutex> lock(state_.mu);

@@ -50,6 +50,7 @@ WorkQueue::Outcome RepositoryPruner::Run(const std::string& repository) {
   for (const reconcile::ReconcileReport& deleted : pruned->deleted) {
     base::Log(deleted.succeeded ? LogLevel::kInfo : LogLevel::kError, deleted.message,
               {{"repository", repository}, {"stack", deleted.stack_name}, {"revision", commit}});
+    recorder_.Pruned(repository, deleted.stack_name, commit, deleted.succeeded, deleted.message);
   }
   return WorkQueue::Outcome::kDone;
 }

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "controller/controller_deps.h"
+#include "controller/outcome_recorder.h"
 #include "controller/state.h"
 #include "controller/status.h"
 #include "controller/work_queue.h"
@@ -20,8 +21,8 @@ class RepositoryPruner {
  public:
   // All must outlive this.
   RepositoryPruner(ControllerState& state, const ControllerDeps& deps, reconcile::Engine& engine,
-                   StatusStore& status)
-      : state_(state), deps_(deps), engine_(engine), status_(status) {}
+                   StatusStore& status, OutcomeRecorder& recorder)
+      : state_(state), deps_(deps), engine_(engine), status_(status), recorder_(recorder) {}
 
   // kRetry for trouble that may pass (listing, AWS); kDone otherwise, refusals included.
   WorkQueue::Outcome Run(const std::string& repository);
@@ -31,6 +32,7 @@ class RepositoryPruner {
   const ControllerDeps& deps_;
   reconcile::Engine& engine_;
   StatusStore& status_;
+  OutcomeRecorder& recorder_;
 };
 
 }  // namespace ecsync::controller

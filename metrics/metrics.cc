@@ -121,6 +121,9 @@ struct Metrics::Families {
   Family<Counter>& webhook_requests =
       CounterFamily(registry, "ecsync_webhook_requests_total",
                     "Webhook deliveries received, by provider and result.");
+  Family<Counter>& notifications = CounterFamily(
+      registry, "ecsync_notifications_total",
+      "Notifications that ended, by sink type and result (delivered, failed, dropped).");
   Family<Gauge>& queue_depth =
       GaugeFamily(registry, "ecsync_queue_depth", "Projects waiting for a reconcile worker.");
   Family<Counter>& http_refused = CounterFamily(
@@ -278,6 +281,10 @@ void Metrics::Webhook(const std::string& provider, const std::string& result) {
 
 void Metrics::HttpRefused(const std::string& listener, const std::string& reason) {
   families_->http_refused.Add({{"listener", listener}, {"reason", reason}}).Increment();
+}
+
+void Metrics::Notification(const std::string& sink_type, const std::string& result) {
+  families_->notifications.Add({{"sink_type", sink_type}, {"result", result}}).Increment();
 }
 
 void Metrics::SetQueueDepth(size_t depth) {

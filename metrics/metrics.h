@@ -72,6 +72,12 @@ class Metrics {
   // "body_too_large", "bad_request", "overloaded" (see server::Listener).
   void HttpRefused(const std::string& listener, const std::string& reason);
 
+  // ecsync_notifications_total{sink_type,result}: one notification (an event for one sink)
+  // ended; `sink_type` is "slack", "teams", "webhook" or a git host; `result` one of
+  // "delivered", "failed" (refused, or its last retry failed), "dropped" (a full queue or
+  // shutdown).
+  void Notification(const std::string& sink_type, const std::string& result);
+
   // ecsync_queue_depth: projects waiting for a worker.
   void SetQueueDepth(size_t depth);
   // Called at each scrape for ecsync_reconcile_longest_running_seconds (0 when idle; 0 too

@@ -30,6 +30,8 @@ void ExerciseEveryMethod(Metrics& m) {
   m.AwsCall("CloudFormation", "DescribeStacks", "", true, 1);
   m.AwsCall("CloudFormation", "DescribeStacks", "Throttling", false, 3);
   m.Webhook("github", "accepted");
+  m.Notification("slack", "delivered");
+  m.Notification("webhook", "dropped");
   m.SetQueueDepth(3);
   m.SetLongestRunningSource([] { return 12.5; });
 }
@@ -46,7 +48,7 @@ TEST(Metrics, PromtoolAcceptsEveryFamily) {
         "ecsync_last_success_timestamp_seconds", "ecsync_git_fetch_duration_seconds",
         "ecsync_git_fetch_errors_total", "ecsync_git_consecutive_failures",
         "ecsync_git_backoff_seconds", "ecsync_aws_requests_total", "ecsync_aws_retries_total",
-        "ecsync_webhook_requests_total", "ecsync_queue_depth"}) {
+        "ecsync_webhook_requests_total", "ecsync_notifications_total", "ecsync_queue_depth"}) {
     EXPECT_NE(text.find(std::string("# HELP ") + family + " "), std::string::npos) << family;
   }
 }
