@@ -1,6 +1,7 @@
 #include "cli/notifications.h"
 
 #include "cli/version.h"
+#include "notify/commit_status.h"
 #include "notify/filter.h"
 #include "notify/slack.h"
 #include "notify/teams.h"
@@ -58,16 +59,13 @@ std::unique_ptr<notify::Dispatcher> MakeDispatcher(const config::Config& config,
   notify::DispatcherOptions options;
   options.queue_capacity = static_cast<size_t>(config.notifications.queue);
   auto dispatcher = std::make_unique<notify::Dispatcher>(clock, metrics, options);
-  // INTEGRATION: the commit-status branch adds config.external_url; pass it here so that
-  // messages link to the project's page.
-  const std::string external_url;
-  for (auto& sink : MakeNotificationSinks(config, external_url, http, clock)) {
+  for (auto& sink : MakeNotificationSinks(config, config.external_url, http, clock)) {
     dispatcher->AddSink(std::move(sink));
   }
-  // INTEGRATION: commit statuses. Add the git-host sinks here, before the dispatcher starts:
-  //   for (auto& sink : notify::MakeCommitStatusSinks(config, http, kVersion)) {
-  //     dispatcher->AddSink(std::move(sink));
-  //   }
+  // Commit statuses on the git hosts, before the dispatcher starts.
+  for (auto& sink : notify::MakeCommitStatusSinks(config, http, kVersion, clock)) {
+    dispatcher->AddSink(std::move(sink));
+  }
   if (dispatcher->sink_count() == 0) return nullptr;
   return dispatcher;
 }

@@ -7,6 +7,7 @@
 #include "compose/yaml_tree.h"
 #include "config/images.h"
 #include "config/notifications.h"
+#include "config/notify.h"
 #include "config/projects.h"
 #include "config/reader.h"
 #include "config/secret.h"
@@ -28,7 +29,8 @@ constexpr std::string_view kTopKeys[] = {"concurrency",
                                          "images",
                                          "repositories",
                                          "notifications",
-                                         "notification_queue"};
+                                         "notification_queue",
+                                         "external_url"};
 constexpr std::string_view kServerKeys[] = {"listen",
                                             "admin_listen",
                                             "metrics_listen",
@@ -228,6 +230,7 @@ base::Status ParseTop(const YamlNode& root, const Sources& sources, Config* conf
   ECSYNC_RETURN_IF_ERROR(ParseWebhooks(top, sources, &config->webhooks));
   ECSYNC_RETURN_IF_ERROR(ParseAws(top, &config->aws));
   ECSYNC_RETURN_IF_ERROR(ParseImages(top, sources.env, sources.read_file, &config->images));
+  ECSYNC_RETURN_IF_ERROR(ParseExternalUrl(top, &config->external_url));
   ECSYNC_RETURN_IF_ERROR(ParseRepositories(top, sources, config));
   return ParseNotifications(top, sources, config);
 }

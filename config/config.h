@@ -10,6 +10,7 @@
 #include "base/env.h"
 #include "base/result.h"
 #include "config/notifications.h"
+#include "config/notify.h"
 #include "git/credentials.h"
 #include "reconcile/images.h"
 
@@ -49,7 +50,8 @@ struct ProjectConfig {
   bool self_heal = false;
   // Images built from the repository: the top-level `images:` with this entry's keys over it.
   reconcile::ImageSettings images;
-  int line = 0;  // where the entry starts in the config file, for messages
+  ProjectNotifyConfig notify;  // commit status context override
+  int line = 0;                // where the entry starts in the config file, for messages
 };
 
 enum class RefKind { kBranch, kTag, kCommit };
@@ -70,6 +72,7 @@ struct RepositoryConfig {
   // Allows pruning to delete every stack of this repository at once (default false: when a
   // commit leaves no project at all, nothing is deleted and the project is Stalled).
   bool allow_prune_all = false;
+  RepositoryNotifyConfig notify;  // commit statuses on the git host
   std::vector<ProjectConfig> projects;
   int line = 0;
 };
@@ -138,7 +141,10 @@ struct Config {
   // Slack, Teams and webhook notifications (config/notifications.h).
   NotificationsConfig notifications;
   std::string cache_dir;  // git cache; default: $XDG_CACHE_HOME/ecsync/git
-  std::string path;       // the file this came from
+  // Where the status UI is reached ("https://ecsync.example.com", no trailing '/'); links
+  // in commit statuses point below it. "" for none.
+  std::string external_url;
+  std::string path;  // the file this came from
 };
 
 // Reads a file given a path; nullopt when it does not exist. Lets tests avoid the disk.

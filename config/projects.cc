@@ -7,6 +7,7 @@
 #include "base/strings.h"
 #include "compose/yaml_tree.h"
 #include "config/images.h"
+#include "config/notify.h"
 #include "config/secret.h"
 #include "config/values.h"
 
@@ -26,14 +27,15 @@ constexpr std::string_view kRepositoryKeys[] = {"name",
                                                 "auth",
                                                 "allow_prune_all",
                                                 "webhook_secret",
+                                                "notify",
                                                 "projects"};
 constexpr std::string_view kAuthKeys[] = {"token", "username", "basic", "ssh"};
 constexpr std::string_view kBasicKeys[] = {"username", "password"};
 constexpr std::string_view kSshKeys[] = {"private_key", "public_key", "passphrase", "known_hosts",
                                          "username"};
-constexpr std::string_view kProjectKeys[] = {"name",     "files",     "glob",      "stack_name",
-                                             "profiles", "variables", "env_file",  "prune",
-                                             "suspend",  "timeout",   "self_heal", "images"};
+constexpr std::string_view kProjectKeys[] = {
+    "name",  "files",   "glob",    "stack_name", "profiles", "variables", "env_file",
+    "prune", "suspend", "timeout", "self_heal",  "images",   "notify"};
 
 const char kNameRule[] = "use only lower-case letters, digits, _ and -";
 
@@ -237,6 +239,7 @@ base::Status ParseProject(const YamlNode& node, const std::string& path,
   ECSYNC_RETURN_IF_ERROR(map.Bool("suspend", &project->suspend));
   ECSYNC_RETURN_IF_ERROR(map.Bool("self_heal", &project->self_heal));
   ECSYNC_RETURN_IF_ERROR(map.Duration("timeout", /*allow_zero=*/false, &project->timeout));
+  ECSYNC_RETURN_IF_ERROR(ParseProjectNotify(map, &project->notify));
   project->images = images;
   return ParseImages(map, sources.env, sources.read_file, &project->images);
 }
@@ -318,6 +321,7 @@ base::Status ParseRepository(const YamlNode& node, const std::string& path, cons
   ECSYNC_RETURN_IF_ERROR(
       ReadSecret(map, "webhook_secret", sources.env, sources.read_file, &repo->webhook_secret));
   ECSYNC_RETURN_IF_ERROR(ParseAuth(map, sources, repo->url, &repo->auth));
+  ECSYNC_RETURN_IF_ERROR(ParseRepositoryNotify(map, sources, repo->url, &repo->notify));
   return ParseProjects(map, sources, images, repo);
 }
 
