@@ -9,6 +9,7 @@
 
 #include "base/env.h"
 #include "base/result.h"
+#include "config/api.h"
 #include "git/credentials.h"
 #include "reconcile/images.h"
 
@@ -134,6 +135,8 @@ struct Config {
   std::chrono::milliseconds drift_interval{0};
   // The top-level `images:`: every project's default (see ProjectConfig::images).
   reconcile::ImageSettings images;
+  // The operator API's tokens (config/api.h).
+  ApiConfig api;
   std::string cache_dir;  // git cache; default: $XDG_CACHE_HOME/ecsync/git
   std::string path;       // the file this came from
 };
