@@ -29,24 +29,10 @@ const char kHashHowTo[] =
     "write the SHA-256 of the token as 64 hex digits (printf %s \"$TOKEN\" | sha256sum), or "
     "token: {env: NAME} to read the token itself from the environment";
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // The 32 bytes that 64 hex digits (either case) spell; nullopt for anything else.
 std::optional<std::string> DecodeDigest(std::string_view hex) {
   if (hex.size() != kDigestHexLength) return std::nullopt;
-  std::string bytes;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    const int hi = HexDigit(hex[i]);
-    const int lo = HexDigit(hex[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    bytes.push_back(static_cast<char>(hi << 4 | lo));
-  }
-  return bytes;
+  return base::HexDecode(hex);
 }
 
 base::Status ParseRole(const ConfigMapping& map, ApiRole* role) {

@@ -68,7 +68,7 @@ class Metrics {
 
   // ecsync_operator_actions_total{action,result}: `action` is "reconcile", "suspend",
   // "resume" or "acknowledge"; `result` one of "accepted", "unauthorized", "forbidden",
-  // "not_found", "conflict", "bad_request" (see web/operator_api).
+  // "not_found", "conflict", "bad_request", "error" (see web/operator_api).
   void OperatorAction(const std::string& action, const std::string& result);
 
   // ecsync_http_refused_total{listener,reason}: `listener` is "public", "admin" or

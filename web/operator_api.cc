@@ -52,13 +52,6 @@ Response MethodNotAllowed(const char* allow) {
 
 bool IsGet(const Request& request) { return request.method == "GET" || request.method == "HEAD"; }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // One path segment with its %XX escapes decoded; nullopt when an escape is malformed.
 std::optional<std::string> DecodeSegment(std::string_view segment) {
   std::string out;
@@ -67,11 +60,9 @@ std::optional<std::string> DecodeSegment(std::string_view segment) {
       out.push_back(segment[i]);
       continue;
     }
-    if (i + 2 >= segment.size()) return std::nullopt;
-    const int hi = HexDigit(segment[i + 1]);
-    const int lo = HexDigit(segment[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi << 4 | lo));
+    std::optional<std::string> byte = base::HexDecode(segment.substr(i + 1, 2));
+    if (!byte || byte->size() != 1) return std::nullopt;
+    out += *byte;
     i += 2;
   }
   return out;

@@ -5,15 +5,13 @@
 #include "web/operator_api.h"
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "base/hash.h"
 #include "tests/controller/operator_fixture.h"
 #include "tests/server/raw_client.h"
+#include "tests/support/log_capture.h"
 #include "web/http_server.h"
 #include "web/webhook_handler.h"
 
@@ -229,21 +227,14 @@ TEST_F(OperatorApiTest, AcknowledgeAnswers409UnlessStalled) {
 }
 
 TEST_F(OperatorApiTest, ActionsAreLoggedWithTheTokenNameAndCounted) {
-  std::ostringstream captured;
-  auto previous = spdlog::default_logger();
-  auto logger = std::make_shared<spdlog::logger>(
-      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(captured));
-  logger->set_level(spdlog::level::trace);
-  spdlog::set_default_logger(logger);
+  ::ecsync::testing::LogCapture capture;
   Start();
   EXPECT_EQ(StatusOf(Send("POST", "/api/v1/projects/shop/web/suspend", kOperateToken)), 202);
   EXPECT_EQ(StatusOf(Send("POST", "/api/v1/projects/shop/web/resume", kOperateToken)), 202);
   EXPECT_EQ(StatusOf(Send("POST", "/api/v1/projects/shop/web/resume", kReadToken)), 403);
   EXPECT_EQ(StatusOf(Send("POST", "/api/v1/projects/shop/web/resume", "wrong-token")), 401);
   EXPECT_EQ(StatusOf(Send("POST", "/api/v1/projects/shop/gone/reconcile", kOperateToken)), 404);
-  logger->flush();
-  const std::string log = captured.str();
-  spdlog::set_default_logger(previous);
+  const std::string log = capture.text();
 
   EXPECT_NE(log.find("operator action action=suspend project=shop/web token_name=alice "
                      "result=accepted"),
