@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,5 +14,8 @@ std::string Sha256Hex(std::string_view data);
 std::string HmacSha256(std::string_view key, std::string_view data);
 // Lower-case hex of arbitrary bytes.
 std::string HexEncode(std::string_view bytes);
+// The bytes that `hex` spells, two digits (either case) per byte; nullopt for an odd length or
+// any other character.
+std::optional<std::string> HexDecode(std::string_view hex);
 
 }  // namespace ecsync::base

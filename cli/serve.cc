@@ -104,6 +104,7 @@ ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
   http_options.admin_listen = config->server.admin_listen;
   http_options.metrics_listen = config->server.metrics_listen;
   http_options.version = kVersion;
+  http_options.api = config->api;
   http_options.request_timeout = config->server.request_timeout;
   http_options.idle_timeout = config->server.idle_timeout;
   http_options.max_connections = static_cast<size_t>(config->server.max_connections);
@@ -142,6 +143,7 @@ ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
       base::Log(base::LogLevel::kInfo,
                 "notification settings (notifications:, notification_queue:) take effect at "
                 "the next start");
+      http.SetApiConfig(reloaded->api);
     }
   }
   base::Log(base::LogLevel::kInfo,

@@ -5,6 +5,7 @@
 
 #include "base/file.h"
 #include "compose/yaml_tree.h"
+#include "config/api.h"
 #include "config/images.h"
 #include "config/notifications.h"
 #include "config/notify.h"
@@ -30,7 +31,8 @@ constexpr std::string_view kTopKeys[] = {"concurrency",
                                          "repositories",
                                          "notifications",
                                          "notification_queue",
-                                         "external_url"};
+                                         "external_url",
+                                         "api"};
 constexpr std::string_view kServerKeys[] = {"listen",
                                             "admin_listen",
                                             "metrics_listen",
@@ -231,7 +233,9 @@ base::Status ParseTop(const YamlNode& root, const Sources& sources, Config* conf
   ECSYNC_RETURN_IF_ERROR(ParseAws(top, &config->aws));
   ECSYNC_RETURN_IF_ERROR(ParseImages(top, sources.env, sources.read_file, &config->images));
   ECSYNC_RETURN_IF_ERROR(ParseExternalUrl(top, &config->external_url));
+  ECSYNC_RETURN_IF_ERROR(ParseApi(top, sources, &config->api));
   ECSYNC_RETURN_IF_ERROR(ParseRepositories(top, sources, config));
+  // After the repositories: a notification's filter names them.
   return ParseNotifications(top, sources, config);
 }
 

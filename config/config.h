@@ -11,6 +11,7 @@
 #include "base/result.h"
 #include "config/notifications.h"
 #include "config/notify.h"
+#include "config/api.h"
 #include "git/credentials.h"
 #include "reconcile/images.h"
 
@@ -140,6 +141,8 @@ struct Config {
   reconcile::ImageSettings images;
   // Slack, Teams and webhook notifications (config/notifications.h).
   NotificationsConfig notifications;
+  // The operator API's tokens (config/api.h).
+  ApiConfig api;
   std::string cache_dir;  // git cache; default: $XDG_CACHE_HOME/ecsync/git
   // Where the status UI is reached ("https://ecsync.example.com", no trailing '/'); links
   // in commit statuses point below it. "" for none.

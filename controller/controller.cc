@@ -141,6 +141,8 @@ void Controller::ApplyConfigLocked(const config::Config& config, bool initial) {
       state_.projects.erase(key);
       recorder_.Forget(key);
     }
+    std::erase_if(state_.suspensions,
+                  [&](const auto& entry) { return entry.second.repository == it->first; });
     status_.RemoveRepository(it->first);
     if (deps_.metrics != nullptr) deps_.metrics->SetGitBackoff(it->first, 0, 0.0);
     it = state_.repos.erase(it);

@@ -86,6 +86,27 @@ class Controller {
   // For `ecsync reconcile --once --config`. Call instead of Start, not with it.
   OnceSummary RunOnce(bool force, const std::atomic<bool>* interrupted);
 
+  // Operator actions (the operator API, web/operator_api). `key` is a project key
+  // "<repository>/<project>"; an unknown key is kNotFound. Each returns once the action is
+  // recorded; the reconciles they cause run on the work queue.
+  //
+  // Checks the project's repository at once (fetching a new revision, if any) and then
+  // re-applies the project even if its stack is up to date, like `reconcile --once --force`
+  // for one project, past a failed revision's backoff. kConflict while suspended.
+  base::Status ReconcileNow(const std::string& key);
+  // Stops reconciling (and pruning) the project until Resume, whatever commits arrive; a run
+  // in progress finishes. Recorded with `by` (the token's name) and the time; kept across
+  // reloads and while the project is gone from git; forgotten with its repository. Suspending
+  // a suspended project keeps the first record.
+  base::Status Suspend(const std::string& key, const std::string& by);
+  // Lifts Suspend's suspension and reconciles the project at once (or, when it left git
+  // meanwhile, prunes its stack as it would have been). A project with `suspend: true` in the
+  // configuration stays suspended: the configuration wins.
+  base::Status Resume(const std::string& key);
+  // A Stalled project: forgets its failed revision's backoff (and the work queue's) and tries
+  // it again now. kConflict when the project is not Stalled or is suspended.
+  base::Status Acknowledge(const std::string& key);
+
   const StatusStore& status() const { return status_; }
   // True once every repository has been checked at least once.
   bool Ready() const { return status_.AllPolled(); }
@@ -100,6 +121,8 @@ class Controller {
   WorkQueue::Outcome Handle(const std::string& key);
   // REQUIRES: state_.mu held.
   void ApplyConfigLocked(const config::Config& config, bool initial);
+  // Shows `key`'s suspension in the status store. REQUIRES: state_.mu held.
+  void ShowSuspensionLocked(const std::string& key);
 
   ControllerDeps deps_;
   StatusStore status_;

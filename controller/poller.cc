@@ -75,7 +75,9 @@ void Poller::Loop() {
     // project whose check is due is queued; the reconcile itself is a cheap no-op then.
     if (state_.config.drift_interval.count() > 0) {
       for (auto& [key, project] : state_.projects) {
-        if (project->condition != Condition::kReady || project->spec.suspend) continue;
+        if (project->condition != Condition::kReady || state_.Suspended(key, project->spec)) {
+          continue;
+        }
         if (project->next_drift <= now) {
           project->next_drift = now + state_.config.drift_interval;
           project->drift_requested = true;
@@ -111,6 +113,7 @@ std::vector<std::string> Poller::PollRepository(const std::string& name, bool fu
   std::shared_ptr<git::GitSource> source;
   std::string previous;
   bool config_changed = false;
+  std::set<std::string> requested;  // by an operator before this check began
   {
     std::lock_guard<std::mutex> lock(state_.mu);
     state_.polling.insert(name);
@@ -128,6 +131,7 @@ std::vector<std::string> Poller::PollRepository(const std::string& name, bool fu
     repo = state.config;
     source = state.git;
     previous = state.commit;
+    requested.swap(state.reconcile_requested);
   }
   git::GitSource& git = source ? *source : *deps_.git;
   const std::string display = git::RedactUrl(repo.url);
@@ -181,6 +185,16 @@ std::vector<std::string> Poller::PollRepository(const std::string& name, bool fu
   if (it == state_.repos.end()) return {};
   RepoState& state = *it->second;
   auto now = deps_.clock->SteadyNow();
+  // Asked for by an operator: re-applied after this check even when nothing changed, and at
+  // the last known commit when the check failed.
+  for (const std::string& key : requested) {
+    auto project = state_.projects.find(key);
+    if (project == state_.projects.end()) continue;
+    project->second->force = true;
+    project->second->operator_requested = true;
+    queue_.Add(key);
+    queued.push_back(key);
+  }
   if (!error.empty()) {
     // Keeps failing: back off from the first failure instead of hammering the host.
     if (config_changed) state.full_pass = true;  // still owed a full pass
@@ -196,7 +210,7 @@ std::vector<std::string> Poller::PollRepository(const std::string& name, bool fu
                {"error", error},
                {"failures", std::to_string(state.backoff.failures())},
                {"retry_in_seconds", std::to_string(delay.count() / 1000)}});
-    return {};
+    return queued;
   }
   state.backoff.Reset();
   const bool webhook_only = repo.poll_interval.count() == 0;
@@ -209,7 +223,7 @@ std::vector<std::string> Poller::PollRepository(const std::string& name, bool fu
     s.last_error.clear();
     s.polled = true;
   });
-  if (!head_moved) return {};
+  if (!head_moved) return queued;
   if (previous != commit) {
     base::Log(LogLevel::kInfo, "new revision",
               {{"repository", name}, {"revision", commit}, {"previous", previous}});
@@ -235,7 +249,7 @@ std::vector<std::string> Poller::PollRepository(const std::string& name, bool fu
       s.repository = repo.name;
       s.name = spec.name;
       s.stack = spec.stack_name;
-      s.suspended = spec.suspend;
+      state_.ShowSuspension(spec.key, spec, &s);
     });
     if (affected) {
       queued.push_back(spec.key);

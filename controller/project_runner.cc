@@ -51,12 +51,15 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
   bool drift_due = false;
   std::optional<milliseconds> listing_trust;
   reconcile::ReconcileOptions options;
+  bool suspended = false;
   {
     std::lock_guard<std::mutex> lock(state_.mu);
     auto it = state_.projects.find(key);
     if (it == state_.projects.end()) return WorkQueue::Outcome::kDone;
     state = *it->second;
     it->second->force = false;
+    it->second->operator_requested = false;
+    suspended = state_.Suspended(key, state.spec);
     // A listing older than deps_.snapshot_trust is not trusted for a no-op decision (drift
     // checks and retries come long after the poll that listed); the reconcile then asks for
     // its one stack. RunOnce trusts the listing it took at its start for the whole run.
@@ -72,7 +75,7 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
     options.network.subnet_ids = state_.config.aws.subnet_ids;
   }
   const ProjectSpec& spec = state.spec;
-  if (spec.suspend) {
+  if (suspended) {
     SetCondition(key, state.condition);
     recorder_.Skipped(key, state.condition, "suspended: not reconciled until resumed");
     return WorkQueue::Outcome::kDone;

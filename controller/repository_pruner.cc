@@ -1,5 +1,7 @@
 #include "controller/repository_pruner.h"
 
+#include <set>
+
 #include "base/log.h"
 #include "controller/projects.h"
 
@@ -10,6 +12,7 @@ using base::LogLevel;
 WorkQueue::Outcome RepositoryPruner::Run(const std::string& repository) {
   config::RepositoryConfig repo;
   reconcile::RepositoryPrune request;
+  std::set<std::string> suspended;  // compose paths of projects an operator suspended
   {
     std::lock_guard<std::mutex> lock(state_.mu);
     auto it = state_.repos.find(repository);
@@ -21,6 +24,9 @@ WorkQueue::Outcome RepositoryPruner::Run(const std::string& repository) {
       if (p == state_.projects.end()) continue;
       request.desired_paths.insert(p->second->spec.files.front());
     }
+    for (const auto& [key, suspension] : state_.suspensions) {
+      if (suspension.repository == repository) suspended.insert(suspension.compose_path);
+    }
   }
   const std::string& commit = request.revision;
   request.repo_url = repo.url;
@@ -29,8 +35,8 @@ WorkQueue::Outcome RepositoryPruner::Run(const std::string& repository) {
   request.wait.timeout = repo.timeout;
   request.wait.interrupted = &state_.stopping;
   request.refresh_listing = state_.refresh_on_poll.load();
-  request.keep = [&repo](const std::string& compose_path) {
-    return KeepWhenGone(repo, compose_path);
+  request.keep = [&repo, &suspended](const std::string& compose_path) {
+    return KeepWhenGone(repo, compose_path) || suspended.contains(compose_path);
   };
   bool listed = true;
   auto pruned = engine_.PruneRepository(request, &listed);

@@ -34,6 +34,9 @@ struct RepoState {
   PollBackoff backoff;    // while checks keep failing
   std::string commit;     // last fetched
   std::vector<std::string> project_keys;
+  // Projects an operator asked to reconcile now (Controller::ReconcileNow): queued with
+  // `force` after the next check of this repository, whether it succeeds or not.
+  std::set<std::string> reconcile_requested;
 };
 
 // Per project.
@@ -51,9 +54,22 @@ struct ProjectState {
   std::string waiting_fingerprint;
   std::chrono::steady_clock::time_point waiting_since{};
   bool force = false;  // re-apply even if up to date (self-heal, --force)
+  // An operator asked for this run (Controller::ReconcileNow); cleared when a run starts.
+  // For gates that an operator may override (a deploy window's manual_sync).
+  bool operator_requested = false;
   std::chrono::steady_clock::time_point next_drift{};
   bool drift_requested = false;  // the poller queued this run for a drift check
   Condition condition = Condition::kReconciling;
+};
+
+// A suspension an operator asked for through the API (Controller::Suspend). Kept by project
+// key apart from ProjectState so that it survives reloads and a project leaving git (whose
+// stack is then kept, not pruned, until Resume).
+struct OperatorSuspension {
+  std::string repository;
+  std::string compose_path;  // the project's first compose file, as pruning names it
+  std::string by;            // the API token's name
+  std::chrono::system_clock::time_point at;
 };
 
 // Everything below `mu` is guarded by it; the atomics are read without it. Reconciles, git
@@ -69,7 +85,27 @@ struct ControllerState {
   // re-added by a reload while it is checked is not checked twice at once.
   std::set<std::string> polling;
   std::mt19937_64 random{std::random_device{}()};
-  bool force_all = false;  // RunOnce --force
+  bool force_all = false;                                 // RunOnce --force
+  std::map<std::string, OperatorSuspension> suspensions;  // by project key
+
+  // Whether project `key` is suspended: by its configuration (suspend: true) or by an
+  // operator. REQUIRES: mu held.
+  bool Suspended(const std::string& key, const ProjectSpec& spec) const {
+    return spec.suspend || suspensions.contains(key);
+  }
+  // Writes whether, by whom and since when `key` is suspended into `status`; the
+  // configuration wins (its suspension has no time). REQUIRES: mu held.
+  void ShowSuspension(const std::string& key, const ProjectSpec& spec,
+                      ProjectStatus* status) const {
+    auto it = suspensions.find(key);
+    status->suspended = Suspended(key, spec);
+    status->suspended_by = spec.suspend              ? "configuration"
+                           : it != suspensions.end() ? it->second.by
+                                                     : "";
+    status->suspended_at = !spec.suspend && it != suspensions.end()
+                               ? it->second.at
+                               : std::chrono::system_clock::time_point{};
+  }
 
   std::atomic<bool> stopping{false};
   // Serving: each new revision refreshes the stack listing, which is trusted for a limited

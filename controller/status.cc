@@ -12,6 +12,36 @@ namespace {
 // hold any bytes; the JSON must stay valid UTF-8 or dumping it throws.
 std::string Text(const std::string& text) { return base::SanitizeUtf8(text); }
 
+// One project of the status document.
+nlohmann::ordered_json ProjectJson(const ProjectStatus& p) {
+  nlohmann::ordered_json j;
+  j["key"] = Text(p.key);
+  j["repository"] = Text(p.repository);
+  j["name"] = Text(p.name);
+  j["stack"] = Text(p.stack);
+  j["condition"] = {{"type", ConditionName(p.condition)}, {"reason", Text(p.reason)}};
+  j["suspended"] = p.suspended;
+  j["suspendedBy"] = Text(p.suspended_by);
+  j["suspendedAt"] = FormatTime(p.suspended_at);
+  j["lastAppliedRevision"] = Text(p.last_applied_revision);
+  j["lastAttemptedRevision"] = Text(p.last_attempted_revision);
+  j["stackStatus"] = Text(p.stack_status);
+  j["drift"] = {{"status", Text(p.drift_status)},
+                {"driftedResources", p.drifted_resources},
+                {"detail", Text(p.drift_detail)},
+                {"checkedAt", FormatTime(p.drift_checked)}};
+  j["runs"] = nlohmann::ordered_json::array();
+  for (const RunRecord& run : p.runs) {
+    j["runs"].push_back({{"started", FormatTime(run.started)},
+                         {"seconds", run.seconds},
+                         {"revision", Text(run.revision)},
+                         {"action", Text(run.action)},
+                         {"result", Text(run.result)},
+                         {"message", Text(run.message)}});
+  }
+  return j;
+}
+
 }  // namespace
 
 const char* ConditionName(Condition condition) {
@@ -119,33 +149,15 @@ nlohmann::ordered_json StatusStore::ToJson() const {
     doc["repositories"].push_back(std::move(j));
   }
   doc["projects"] = nlohmann::ordered_json::array();
-  for (const ProjectStatus& p : Projects()) {
-    nlohmann::ordered_json j;
-    j["key"] = Text(p.key);
-    j["repository"] = Text(p.repository);
-    j["name"] = Text(p.name);
-    j["stack"] = Text(p.stack);
-    j["condition"] = {{"type", ConditionName(p.condition)}, {"reason", Text(p.reason)}};
-    j["suspended"] = p.suspended;
-    j["lastAppliedRevision"] = Text(p.last_applied_revision);
-    j["lastAttemptedRevision"] = Text(p.last_attempted_revision);
-    j["stackStatus"] = Text(p.stack_status);
-    j["drift"] = {{"status", Text(p.drift_status)},
-                  {"driftedResources", p.drifted_resources},
-                  {"detail", Text(p.drift_detail)},
-                  {"checkedAt", FormatTime(p.drift_checked)}};
-    j["runs"] = nlohmann::ordered_json::array();
-    for (const RunRecord& run : p.runs) {
-      j["runs"].push_back({{"started", FormatTime(run.started)},
-                           {"seconds", run.seconds},
-                           {"revision", Text(run.revision)},
-                           {"action", Text(run.action)},
-                           {"result", Text(run.result)},
-                           {"message", Text(run.message)}});
-    }
-    doc["projects"].push_back(std::move(j));
-  }
+  for (const ProjectStatus& p : Projects()) doc["projects"].push_back(ProjectJson(p));
   return doc;
+}
+
+bool StatusStore::ProjectToJson(const std::string& key, nlohmann::ordered_json* out) const {
+  ProjectStatus status;
+  if (!FindProject(key, &status)) return false;
+  *out = ProjectJson(status);
+  return true;
 }
 
 }  // namespace ecsync::controller

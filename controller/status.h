@@ -43,6 +43,10 @@ struct ProjectStatus {
   std::string last_attempted_revision;
   std::string stack_status;
   bool suspended = false;
+  // Who suspended it: "configuration" (suspend: true, which wins) or the operator API token's
+  // name; and since when (the epoch for the configuration).
+  std::string suspended_by;
+  std::chrono::system_clock::time_point suspended_at{};
   // Stalled on input a human must fix (a bad compose file, a stack owned by someone else).
   bool needs_input = false;
   std::string drift_status;  // "" until checked; IN_SYNC | DRIFTED | UNKNOWN
@@ -88,6 +92,8 @@ class StatusStore {
 
   // The /api/v1/status document.
   nlohmann::ordered_json ToJson() const;
+  // One project as ToJson lists it (GET /api/v1/projects/<key>); false when unknown.
+  bool ProjectToJson(const std::string& key, nlohmann::ordered_json* out) const;
 
  private:
   mutable std::mutex mu_;

@@ -124,6 +124,9 @@ struct Metrics::Families {
   Family<Counter>& notifications = CounterFamily(
       registry, "ecsync_notifications_total",
       "Notifications that ended, by sink type and result (delivered, failed, dropped).");
+  Family<Counter>& operator_actions =
+      CounterFamily(registry, "ecsync_operator_actions_total",
+                    "Operator API actions asked for, by action and result.");
   Family<Gauge>& queue_depth =
       GaugeFamily(registry, "ecsync_queue_depth", "Projects waiting for a reconcile worker.");
   Family<Counter>& http_refused = CounterFamily(
@@ -277,6 +280,10 @@ void Metrics::AwsCall(const std::string& service, const std::string& operation,
 
 void Metrics::Webhook(const std::string& provider, const std::string& result) {
   families_->webhook_requests.Add({{"provider", provider}, {"result", result}}).Increment();
+}
+
+void Metrics::OperatorAction(const std::string& action, const std::string& result) {
+  families_->operator_actions.Add({{"action", action}, {"result", result}}).Increment();
 }
 
 void Metrics::HttpRefused(const std::string& listener, const std::string& reason) {

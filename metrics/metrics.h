@@ -66,6 +66,11 @@ class Metrics {
   // "rate_limited".
   void Webhook(const std::string& provider, const std::string& result);
 
+  // ecsync_operator_actions_total{action,result}: `action` is "reconcile", "suspend",
+  // "resume" or "acknowledge"; `result` one of "accepted", "unauthorized", "forbidden",
+  // "not_found", "conflict", "bad_request", "error" (see web/operator_api).
+  void OperatorAction(const std::string& action, const std::string& result);
+
   // ecsync_http_refused_total{listener,reason}: `listener` is "public", "admin" or
   // "metrics"; `reason` one of "connection_limit", "client_connection_limit",
   // "idle_evicted", "request_timeout", "write_timeout", "headers_too_large",

@@ -41,7 +41,8 @@ HttpServer::HttpServer(controller::Controller& controller, WebhookHandler& webho
     : controller_(controller),
       webhooks_(webhooks),
       metrics_(metrics),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      operator_api_(controller_, metrics_, options_.api) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -68,8 +69,9 @@ Response HttpServer::HandlePublicTooLarge(const Request& request) {
 
 Response HttpServer::HandleAdmin(const Request& request, bool full) {
   const std::string& path = request.path;
-  const bool known = path == "/metrics" || path == "/healthz" || path == "/readyz" ||
-                     (full && (path == "/api/v1/status" || path == "/"));
+  if (full && OperatorApi::Handles(path)) return operator_api_.Handle(request);
+  const bool known =
+      path == "/metrics" || path == "/healthz" || path == "/readyz" || (full && path == "/");
   if (!known) return Response::Text(404, "not found\n");
   if (!IsGet(request)) return MethodNotAllowed("GET, HEAD");
   if (path == "/healthz") return Response::Text(200, "ok\n");
@@ -87,7 +89,9 @@ Response HttpServer::HandleAdmin(const Request& request, bool full) {
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return response;
   }
-  if (path == "/api/v1/status") return Json(200, controller_.status().ToJson().dump(2) + "\n");
+  if (std::optional<Response> refusal = operator_api_.RefuseRead(request)) {
+    return *std::move(refusal);
+  }
   Response page = Response::Text(200, RenderStatusPage(controller_.status(), options_.version));
   page.content_type = "text/html; charset=utf-8";
   page.headers.emplace_back("Content-Security-Policy",

@@ -10,6 +10,7 @@
 #include "metrics/metrics.h"
 #include "server/listener.h"
 #include "server/socket.h"
+#include "web/operator_api.h"
 #include "web/webhook_handler.h"
 
 namespace ecsync::web {
@@ -23,8 +24,9 @@ namespace ecsync::web {
 //     GET /readyz          200 once every repository was checked, 503 before and while
 //                          shutting down
 //     GET /metrics         Prometheus text format
-//     GET /api/v1/status   JSON status of repositories and projects
-//     GET /                read-only HTML status page
+//     /api/...             the operator API (status JSON, per project status and actions;
+//                          see OperatorApi, which also decides who may read)
+//     GET /                read-only HTML status page (read like the status JSON)
 //   metrics (metrics_listen, optional): /metrics, /healthz and /readyz only.
 // Each listener has its own I/O thread and workers (server::Listener), so a flood of slow
 // clients on the public port cannot delay a health probe on the admin port. Start once,
@@ -41,6 +43,8 @@ class HttpServer {
     std::chrono::milliseconds idle_timeout{60'000};
     size_t max_connections = 512;
     size_t max_connections_per_client = 64;
+    // Who may read and act through the operator API.
+    config::ApiConfig api;
   };
   HttpServer(controller::Controller& controller, WebhookHandler& webhooks,
              metrics::Metrics* metrics, Options options);
@@ -52,6 +56,8 @@ class HttpServer {
   // Readiness turns 503 (so load balancers stop sending), then the listeners close.
   void BeginShutdown() { shutting_down_.store(true); }
   void Stop();
+  // A configuration reload: the operator API's tokens and open_reads. Thread-safe.
+  void SetApiConfig(config::ApiConfig api) { operator_api_.SetConfig(std::move(api)); }
 
   int port() const { return public_ ? public_->port() : 0; }
   int admin_port() const { return admin_ ? admin_->port() : 0; }
@@ -72,6 +78,7 @@ class HttpServer {
   WebhookHandler& webhooks_;
   metrics::Metrics* metrics_;
   Options options_;
+  OperatorApi operator_api_;
   std::atomic<bool> shutting_down_{false};
   std::unique_ptr<server::Listener> public_;
   std::unique_ptr<server::Listener> admin_;

@@ -52,6 +52,16 @@ std::string NextCheck(const controller::RepositoryStatus& r) {
   return text;
 }
 
+// " (suspended by alice since <time>)", " (suspended by configuration)", or "".
+std::string Suspension(const controller::ProjectStatus& p) {
+  if (!p.suspended) return "";
+  std::string text = " (suspended";
+  if (!p.suspended_by.empty()) text += " by " + p.suspended_by;
+  const std::string since = controller::FormatTime(p.suspended_at);
+  if (!since.empty()) text += " since " + since;
+  return text + ")";
+}
+
 }  // namespace
 
 std::string RenderStatusPage(const controller::StatusStore& store, const std::string& version) {
@@ -84,7 +94,7 @@ std::string RenderStatusPage(const controller::StatusStore& store, const std::st
       last_run = controller::FormatTime(run.started) + " " + run.action + " " + run.result;
     }
     html += "<tr>" + Cell(p.key) + Cell(p.stack) + "<td class=\"" + std::string(condition) + "\">" +
-            condition + (p.suspended ? " (suspended)" : "") + "</td>" + Cell(p.reason) +
+            condition + Escape(Suspension(p)) + "</td>" + Cell(p.reason) +
             Cell(Short(p.last_applied_revision)) + Cell(Short(p.last_attempted_revision)) +
             Cell(p.stack_status) +
             Cell(p.drift_status.empty() ? "" : p.drift_status + " " + p.drift_detail) +

@@ -3,15 +3,12 @@
 #include "aws/client.h"
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
-
-#include <sstream>
 
 #include "aws/cloudformation_client.h"
 #include "aws/query.h"
 #include "aws/timestamp.h"
 #include "tests/support/fake_http_client.h"
+#include "tests/support/log_capture.h"
 
 namespace ecsync::aws {
 namespace {
@@ -226,12 +223,7 @@ TEST(AwsClient, Ec2UsesFlatListNames) {
 }
 
 TEST(AwsClient, LogsNeverContainSecretsOrSignatures) {
-  std::ostringstream captured;
-  auto previous = spdlog::default_logger();
-  auto logger = std::make_shared<spdlog::logger>(
-      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(captured));
-  logger->set_level(spdlog::level::trace);
-  spdlog::set_default_logger(logger);
+  testing::LogCapture capture;
   {
     Fixture f;
     f.http->Push(400, kThrottle);
@@ -241,15 +233,13 @@ TEST(AwsClient, LogsNeverContainSecretsOrSignatures) {
     EXPECT_FALSE(f.cfn->UpdateStack({"web", "{}", {}, {}, {}, "", ""}).ok());
     std::string auth = HeaderOf(f.http->requests[0], "Authorization");
     std::string signature = auth.substr(auth.rfind('=') + 1);
-    logger->flush();
-    std::string log = captured.str();
+    std::string log = capture.text();
     EXPECT_NE(log.find("DescribeStacks"), std::string::npos) << log;
     EXPECT_EQ(log.find(kSecret), std::string::npos);
     EXPECT_EQ(log.find(kToken), std::string::npos);
     EXPECT_EQ(log.find("Authorization"), std::string::npos);
     EXPECT_EQ(log.find(signature), std::string::npos);
   }
-  spdlog::set_default_logger(previous);
 }
 
 TEST(AwsClient, DescribeChangeSetReadsEveryPageOfChanges) {

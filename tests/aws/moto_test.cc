@@ -1,15 +1,13 @@
 // CloudFormationClient and Ec2Client against a real moto_server, over CurlHttpClient.
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <memory>
-#include <sstream>
 
 #include "aws/cloudformation_client.h"
 #include "aws/http.h"
 #include "tests/aws/moto_fixture.h"
+#include "tests/support/log_capture.h"
 #include "tests/support/support.h"
 
 namespace ecsync::aws {
@@ -137,12 +135,7 @@ TEST_F(Moto, DefaultVpcAndItsSubnets) {
 }
 
 TEST_F(Moto, DebugLogsHoldNoSecrets) {
-  std::ostringstream captured;
-  auto previous = spdlog::default_logger();
-  auto logger = std::make_shared<spdlog::logger>(
-      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(captured));
-  logger->set_level(spdlog::level::debug);
-  spdlog::set_default_logger(logger);
+  testing::LogCapture capture;
   auto env = moto_->ClientEnv();
   env["AWS_SECRET_ACCESS_KEY"] = "VerySecretKeyValue0123456789";
   env["AWS_SESSION_TOKEN"] = "SessionTokenValue0123456789";
@@ -153,9 +146,7 @@ TEST_F(Moto, DebugLogsHoldNoSecrets) {
   EXPECT_TRUE(clients->cloudformation->CreateStack(WebStack()).ok());
   EXPECT_FALSE(clients->cloudformation->DescribeStack("missing").ok());
   EXPECT_TRUE(clients->ec2->DefaultVpcId().ok());
-  logger->flush();
-  spdlog::set_default_logger(previous);
-  std::string log = captured.str();
+  std::string log = capture.text();
   EXPECT_NE(log.find("CreateStack"), std::string::npos) << log;
   EXPECT_EQ(log.find("VerySecretKeyValue"), std::string::npos);
   EXPECT_EQ(log.find("SessionTokenValue"), std::string::npos);

@@ -15,5 +15,14 @@ TEST(Hash, HmacSha256Rfc4231Case2) {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+TEST(Hash, HexDecodeTakesEitherCaseAndRefusesAnythingElse) {
+  EXPECT_EQ(HexDecode("00ff7Fa0"), std::string("\x00\xff\x7f\xa0", 4));
+  EXPECT_EQ(HexDecode(""), "");
+  EXPECT_EQ(HexDecode(Sha256Hex("abc")), Sha256("abc"));
+  EXPECT_FALSE(HexDecode("abc"));  // odd length
+  EXPECT_FALSE(HexDecode("0g"));
+  EXPECT_FALSE(HexDecode(" 0"));
+}
+
 }  // namespace
 }  // namespace ecsync::base

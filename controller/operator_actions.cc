@@ -1,0 +1,104 @@
+// The controller's operator actions (ReconcileNow, Suspend, Resume, Acknowledge): what the
+// operator API asks of the loop. Kept apart from controller.cc, which wires the loop.
+#include "controller/controller.h"
+
+namespace ecsync::controller {
+
+namespace {
+
+base::Status UnknownProject(const std::string& key) {
+  return base::NotFoundError("no project " + key);
+}
+
+}  // namespace
+
+void Controller::ShowSuspensionLocked(const std::string& key) {
+  auto it = state_.projects.find(key);
+  if (it == state_.projects.end()) return;  // gone from git: nothing shows it
+  status_.UpdateProject(
+      key, [&](ProjectStatus& s) { state_.ShowSuspension(key, it->second->spec, &s); });
+}
+
+base::Status Controller::ReconcileNow(const std::string& key) {
+  {
+    std::lock_guard<std::mutex> lock(state_.mu);
+    auto it = state_.projects.find(key);
+    if (it == state_.projects.end()) return UnknownProject(key);
+    const ProjectState& project = *it->second;
+    if (state_.Suspended(key, project.spec)) {
+      return base::ConflictError("the project is suspended; resume it first");
+    }
+    auto repo = state_.repos.find(project.spec.repository);
+    if (repo == state_.repos.end()) return UnknownProject(key);
+    // The poller checks the repository first (past its backoff, like a configuration change)
+    // and then queues the project with `force`.
+    repo->second->reconcile_requested.insert(key);
+    repo->second->check_now = true;
+  }
+  state_.poll_cv.notify_all();
+  return base::Status::Ok();
+}
+
+base::Status Controller::Suspend(const std::string& key, const std::string& by) {
+  std::lock_guard<std::mutex> lock(state_.mu);
+  auto it = state_.projects.find(key);
+  if (it == state_.projects.end()) return UnknownProject(key);
+  const ProjectSpec& spec = it->second->spec;
+  state_.suspensions.try_emplace(key, OperatorSuspension{.repository = spec.repository,
+                                                         .compose_path = spec.files.front(),
+                                                         .by = by,
+                                                         .at = deps_.clock->Now()});
+  ShowSuspensionLocked(key);
+  return base::Status::Ok();
+}
+
+base::Status Controller::Resume(const std::string& key) {
+  std::string prune;  // the repository whose prune run is owed, when the project left git
+  bool reconcile = false;
+  {
+    std::lock_guard<std::mutex> lock(state_.mu);
+    auto suspension = state_.suspensions.find(key);
+    auto it = state_.projects.find(key);
+    if (it == state_.projects.end() && suspension == state_.suspensions.end()) {
+      return UnknownProject(key);
+    }
+    if (suspension != state_.suspensions.end()) {
+      if (it == state_.projects.end()) prune = suspension->second.repository;
+      state_.suspensions.erase(suspension);
+    }
+    if (it != state_.projects.end()) {
+      ShowSuspensionLocked(key);
+      // Commits that arrived meanwhile were recorded but not applied: catch up now.
+      reconcile = !it->second->spec.suspend;
+    }
+  }
+  if (reconcile) queue_->Add(key);
+  if (!prune.empty()) queue_->Add(prune + kPruneSuffix);
+  return base::Status::Ok();
+}
+
+base::Status Controller::Acknowledge(const std::string& key) {
+  {
+    std::lock_guard<std::mutex> lock(state_.mu);
+    auto it = state_.projects.find(key);
+    if (it == state_.projects.end()) return UnknownProject(key);
+    ProjectState& project = *it->second;
+    if (project.condition != Condition::kStalled) {
+      return base::ConflictError(std::string("the project is not stalled (it is ") +
+                                 ConditionName(project.condition) + "); nothing to acknowledge");
+    }
+    if (state_.Suspended(key, project.spec)) {
+      return base::ConflictError("the project is suspended; resume it first");
+    }
+    project.failed_fingerprint.clear();
+    project.failed_until = {};
+    project.failed_deploys = 0;
+    project.waiting_fingerprint.clear();
+  }
+  // Forget drops the queue's own retry backoff (transient errors); Add runs the key now.
+  queue_->Forget(key);
+  queue_->Add(key);
+  return base::Status::Ok();
+}
+
+}  // namespace ecsync::controller
