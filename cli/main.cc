@@ -301,6 +301,9 @@ int main(int argc, char** argv) {
                           "only this compose service (default: every one with approval: manual)");
   approve_app->add_flag("--rollback", approve.rollback,
                         "reject the waiting revision: the deployment rolls back");
+  approve_app->add_option("--output", approve.output, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   AddAwsFlags(approve_app, &approve.aws);
 
   try {

@@ -35,6 +35,11 @@ base::Result<DriftReport> Engine::DetectDrift(const std::string& stack, const Wa
   return reconcile::DetectDrift(*targets_.cloudformation, clock_, stack, wait);
 }
 
+base::Result<ApprovalReport> Engine::Approve(const std::string& stack, const std::string& service,
+                                             bool rollback) {
+  return ApproveDeployments(targets_, stack, service, rollback);
+}
+
 base::Result<PruneReport> Engine::PruneRepository(const RepositoryPrune& request, bool* listed) {
   *listed = true;
   // The listing this cycle took (stacks created since belong to desired projects, and

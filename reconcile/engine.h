@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "git/source.h"
+#include "reconcile/deployment_approval.h"
 #include "reconcile/drift.h"
 #include "reconcile/images.h"
 #include "reconcile/network_resolver.h"
@@ -64,6 +65,11 @@ class Engine {
 
   // See reconcile::DetectDrift.
   base::Result<DriftReport> DetectDrift(const std::string& stack, const WaitOptions& wait);
+
+  // Approves (or, with `rollback`, rejects) the deployments of `stack` waiting for a manual
+  // approval; `service` empty: every service with approval. See ApproveDeployments.
+  base::Result<ApprovalReport> Approve(const std::string& stack, const std::string& service,
+                                       bool rollback);
 
   // Deletes the repository's managed stacks that `request` no longer deploys (see Prune),
   // from the listing (listing now when it is empty). *listed is false, with the error, when

@@ -17,6 +17,7 @@ Targets TargetsFromClients(aws::AwsClients clients) {
   targets.elbv2 = owned->elbv2.get();
   targets.efs = owned->efs.get();
   targets.codebuild = owned->codebuild.get();
+  targets.ssm = owned->ssm.get();
   targets.open_registry = [client = owned->client, http = std::make_shared<aws::CurlHttpClient>()](
                               const std::string& host, const artifacts::RegistryV2Options& access) {
     return artifacts::OpenRegistry(host, access, client, http);

@@ -13,6 +13,7 @@
 #include "aws/elbv2.h"
 #include "aws/make_clients.h"
 #include "aws/s3.h"
+#include "aws/ssm.h"
 #include "base/clock.h"
 
 namespace ecsync::reconcile {
@@ -43,6 +44,9 @@ struct Targets {
   // Builds images with the `codebuild` builder (see reconcile/codebuild_builder.h). Null
   // (stack files): a project with that builder is refused. Tests put a stand-in in front.
   aws::CodeBuild* codebuild = nullptr;
+  // Writes the approval parameters of deployments waiting for a manual approval (see
+  // ApproveDeployments). Null (stack files): approving is refused.
+  aws::Ssm* ssm = nullptr;
   // Opens the registry a project's built images are pushed to (see artifacts::OpenRegistry).
   // Null: a project with an image builder is refused. Tests substitute a registry that
   // answers "not yet".

@@ -2,7 +2,8 @@
 // `approval: manual` to moto_server, whose ECS deployments (tests/support/
 // moto_ecs_deployments.py) stop at the approval hook and read its SSM parameter, as the
 // stack's approval function does in AWS. The reconcile runs in the background, waiting for
-// the stack as it would while someone approves from another terminal.
+// the stack as it would while someone approves from another terminal. The first approval of
+// each test is made with --output json.
 
 #include <gtest/gtest.h>
 
@@ -84,8 +85,18 @@ class Approve : public ::testing::Test {
     auto created = StartDeploy("nginx:1");
     ASSERT_TRUE(WaitForApprovalHook()) << created->Log();
     EXPECT_EQ(moto_.StackStatus("shop"), "CREATE_IN_PROGRESS");
-    CommandResult approved = RunApprove();
+    CommandResult approved = RunApprove({"--output", "json"});
     ASSERT_EQ(approved.exit_code, 0) << approved.out << approved.err;
+    json out = json::parse(approved.out, nullptr, false);
+    ASSERT_TRUE(out.is_object()) << approved.out;
+    EXPECT_EQ(out["stack"], "shop");
+    ASSERT_EQ(out["services"].size(), 1u) << approved.out;
+    const json& web = out["services"][0];
+    EXPECT_EQ(web["service"], "web");
+    EXPECT_EQ(web["action"], "approved");
+    EXPECT_EQ(web["revision"].get<std::string>().rfind("arn:aws:ecs:us-east-1:", 0), 0u) << web;
+    EXPECT_EQ(web["stage"], "POST_TEST_TRAFFIC_SHIFT");
+    EXPECT_EQ(web["paused"], true);
     Newest(R"({"minutes": 100})");
     ASSERT_EQ(ExitCode(*created), 0) << created->Log();
     ASSERT_EQ(moto_.StackStatus("shop"), "CREATE_COMPLETE");
@@ -123,6 +134,12 @@ TEST_F(Approve, ApprovesTheRevisionWaitingAtTheHook) {
   CommandResult again = RunApprove();
   EXPECT_EQ(again.exit_code, 1) << again.out << again.err;
   EXPECT_EQ(again.out, "web: nothing waiting for approval\n");
+  CommandResult again_json = RunApprove({"--output", "json"});
+  EXPECT_EQ(again_json.exit_code, 1) << again_json.out << again_json.err;
+  json nothing = json::parse(again_json.out, nullptr, false);
+  ASSERT_TRUE(nothing.is_object()) << again_json.out;
+  EXPECT_EQ(nothing["services"][0]["action"], "nothing_waiting") << again_json.out;
+  EXPECT_EQ(nothing["services"][0]["revision"], "") << again_json.out;
   // A service without approval, and a stack that is not there: errors naming them.
   CommandResult other = RunApprove({"--service", "worker"});
   EXPECT_EQ(other.exit_code, 2);

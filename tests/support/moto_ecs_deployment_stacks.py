@@ -9,7 +9,9 @@ A deployment recorded by a stack operation that is held (not ROLLING, or with a 
 keeps that stack's DescribeStacks status at CREATE_/UPDATE_IN_PROGRESS until it is terminal;
 SUCCESSFUL leaves the stack's own status; a rollback makes it ROLLBACK_COMPLETE (create) or
 UPDATE_ROLLBACK_COMPLETE (update), with an UPDATE_FAILED (CREATE_FAILED) event on the service
-carrying ECS's reason. install_stack_hold() installs the held status (moto_ecsync calls it
+carrying ECS's reason. A nested stack's deployments hold its parent (and root) the same way, as
+CloudFormation's parent waits for its nested stacks, and its rollback fails the parent with the
+stack resource's UPDATE_FAILED (CREATE_FAILED) event saying so. install_stack_hold() installs the held status (moto_ecsync calls it
 last, over any other status override).
 """
 from moto.cloudformation import parsing as cfn_parsing
@@ -91,9 +93,11 @@ def _wrap_cloudformation():
         original = getattr(cfn_parsing.ResourceMap, name)
 
         def run(self, *args, _original=original, **kwargs):
-            # A new operation: the finished deployments of earlier ones no longer speak for it.
+            # A new operation: the finished deployments of earlier ones (its nested stacks'
+            # too) no longer speak for it.
+            family = _family(self.stack_id)
             for deployment in core.all_deployments():
-                if deployment["ecsync"]["stack_id"] == self.stack_id and \
+                if deployment["ecsync"]["stack_id"] in family and \
                         deployment["status"] in core.TERMINAL:
                     deployment["ecsync"]["stack_id"] = None
             # A nested stack runs inside its parent.
@@ -110,37 +114,67 @@ def _wrap_cloudformation():
 
 # ---- CloudFormation stacks held by their deployments ----
 
+def _backend_of(stack_id):
+    from moto.cloudformation.models import cloudformation_backends
+
+    account, region = stack_id.split(":")[4], stack_id.split(":")[3]
+    return cloudformation_backends[account][region]
+
+
+def _family(stack_id):
+    """The IDs of the stack and of its nested stacks, at any depth."""
+    if not stack_id:
+        return set()
+    stacks = list(_backend_of(stack_id).stacks.values())
+    family = {stack_id}
+    grew = True
+    while grew:
+        grew = False
+        for stack in stacks:
+            if stack.parent_id in family and stack.stack_id not in family:
+                family.add(stack.stack_id)
+                grew = True
+    return family
+
+
 def _stack_deployments(stack):
+    family = _family(stack.stack_id)
     for deployment in core.all_deployments():
-        if deployment["ecsync"]["stack_id"] == stack.stack_id and deployment["ecsync"]["stages"]:
+        if deployment["ecsync"]["stack_id"] in family and deployment["ecsync"]["stages"]:
             yield deployment
 
 
 def _fail_stack(deployment):
-    """Adds the failed service's event and the stack's rollback events to its stack, once."""
-    from moto.cloudformation.models import Event, cloudformation_backends
+    """Adds the failed service's event and the stack's rollback events to its stack, once, and
+    to each parent the failure of its nested stack's resource with its own rollback events."""
+    from moto.cloudformation.models import Event
 
     stack_id = deployment["ecsync"]["stack_id"]
     if not stack_id or not deployment["ecsync"]["stages"]:
         return
-    account, region = stack_id.split(":")[4], stack_id.split(":")[3]
-    stack = cloudformation_backends[account][region].stacks.get(stack_id)
-    if stack is None:
-        return
+    backend = _backend_of(stack_id)
+    stack = backend.stacks.get(stack_id)
     service = deployment["ecsync"]["service"]
-    logical = next((key for key, value in stack.resource_map._parsed_resources.items()
-                    if value is service), service.name)
-    creating = stack.__dict__.get("_ecsync_real", "").startswith("CREATE")
-    failed = "CREATE_FAILED" if creating else "UPDATE_FAILED"
-    stack.events.append(Event(stack_id=stack_id, stack_name=stack.name,
-                              logical_resource_id=logical, physical_resource_id=service.arn,
-                              resource_type="AWS::ECS::Service", resource_status=failed,
-                              resource_status_reason=deployment["statusReason"],
-                              resource_properties=None))
-    prefix = "" if creating else "UPDATE_"
-    stack._add_stack_event(f"{prefix}ROLLBACK_IN_PROGRESS", resource_status_reason=(
-        f"The following resource(s) failed to {'create' if creating else 'update'}: [{logical}]."))
-    stack._add_stack_event(f"{prefix}ROLLBACK_COMPLETE")
+    failed_resource = (service, service.arn, "AWS::ECS::Service", deployment["statusReason"])
+    while stack is not None:
+        resource, physical, kind, reason = failed_resource
+        logical = next((key for key, value in stack.resource_map._parsed_resources.items()
+                        if value is resource), getattr(resource, "name", physical))
+        creating = stack.__dict__.get("_ecsync_real", "").startswith("CREATE")
+        failed = "CREATE_FAILED" if creating else "UPDATE_FAILED"
+        stack.events.append(Event(stack_id=stack.stack_id, stack_name=stack.name,
+                                  logical_resource_id=logical, physical_resource_id=physical,
+                                  resource_type=kind, resource_status=failed,
+                                  resource_status_reason=reason, resource_properties=None))
+        prefix = "" if creating else "UPDATE_"
+        cause = (f"The following resource(s) failed to {'create' if creating else 'update'}: "
+                 f"[{logical}].")
+        stack._add_stack_event(f"{prefix}ROLLBACK_IN_PROGRESS", resource_status_reason=cause)
+        stack._add_stack_event(f"{prefix}ROLLBACK_COMPLETE")
+        failed_resource = (stack, stack.stack_id, "AWS::CloudFormation::Stack",
+                           f"Embedded stack {stack.stack_id} was not successfully "
+                           f"{'created' if creating else 'updated'}: {cause}")
+        stack = backend.stacks.get(stack.parent_id) if stack.parent_id else None
 
 
 def held_status(stack, real):
