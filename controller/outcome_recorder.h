@@ -46,6 +46,8 @@ class OutcomeRecorder {
   // The project left the configuration or its repository: nothing shows it any more.
   void Forget(const std::string& key);
 
+  StatusStore& status() { return status_; }
+
  private:
   void SetCondition(const std::string& key, Condition condition, const std::string& reason,
                     bool needs_input);

@@ -98,6 +98,14 @@ void IoLoop::RequestStop() {
   Wake();
 }
 
+void IoLoop::Broadcast(std::string bytes) {
+  {
+    std::lock_guard<std::mutex> lock(done_mutex_);
+    broadcasts_.push_back(std::move(bytes));
+  }
+  Wake();
+}
+
 void IoLoop::Wake() {
   uint64_t one = 1;
   ssize_t ignored = write(wake_fd_, &one, sizeof(one));
@@ -127,6 +135,9 @@ void IoLoop::Unwatch(Connection& conn) {
 }
 
 void IoLoop::Close(Connection& conn) {
+  if (conn.phase == Phase::kStreaming && --streams_ == 0) {
+    next_heartbeat_ = SteadyClock::time_point::max();
+  }
   Unwatch(conn);
   close(conn.fd);
   auto count = per_client_.find(conn.peer);
@@ -148,6 +159,7 @@ void IoLoop::Run() {
     auto now = SteadyClock::now();
     auto until = std::min(next_check_, now + kMaxWait);
     if (accept_paused_) until = std::min(until, accept_resume_);
+    until = std::min(until, next_heartbeat_);
     auto wait = std::chrono::duration_cast<milliseconds>(until - now).count() + 1;
     int n = epoll_wait(epoll_fd_, events, kMaxEvents, static_cast<int>(std::max<int64_t>(0, wait)));
     if (n < 0 && errno != EINTR) {
@@ -177,6 +189,18 @@ void IoLoop::Run() {
       accept_paused_ = false;
     }
     if (now >= next_check_) ExpireDeadlines(now);
+    if (now >= next_heartbeat_) {
+      // A comment line: keeps proxies from closing a quiet stream, and finds dead clients.
+      next_heartbeat_ = now + options_.stream_heartbeat;
+      std::vector<uint64_t> streams;
+      for (auto& [id, conn] : connections_) {
+        if (conn->phase == Phase::kStreaming) streams.push_back(id);
+      }
+      for (uint64_t id : streams) {
+        auto found = connections_.find(id);
+        if (found != connections_.end()) SendOnStream(*found->second, ": keep-alive\n\n");
+      }
+    }
   }
 }
 
@@ -250,9 +274,33 @@ void IoLoop::OnEvent(uint64_t id, uint32_t events) {
         Flush(conn);
       }
       break;
+    case Phase::kStreaming:
+      OnStreamEvent(conn, events);
+      break;
     case Phase::kHandling:
       break;  // not watched
   }
+}
+
+void IoLoop::OnStreamEvent(Connection& conn, uint32_t events) {
+  if (events & (EPOLLERR | EPOLLHUP)) {
+    Close(conn);
+    return;
+  }
+  if (events & EPOLLIN) {
+    // A stream's client has nothing more to say: whatever it sends is discarded, and the end
+    // of its input is the end of the stream.
+    char buffer[kReadChunk];
+    for (;;) {
+      ssize_t n = recv(conn.fd, buffer, sizeof(buffer), 0);
+      if (n > 0) continue;
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      Close(conn);
+      return;
+    }
+  }
+  if (events & EPOLLOUT) Flush(conn);
 }
 
 void IoLoop::OnReadable(Connection& conn) {
@@ -339,16 +387,65 @@ void IoLoop::Dispatch(Connection& conn, const Listener::Handler& handler, Reques
 
 void IoLoop::DrainCompletions() {
   std::vector<std::pair<uint64_t, Response>> done;
+  std::vector<std::string> broadcasts;
   {
     std::lock_guard<std::mutex> lock(done_mutex_);
     done.swap(done_);
+    broadcasts.swap(broadcasts_);
   }
   for (auto& [id, response] : done) {
     auto found = connections_.find(id);
     if (found == connections_.end()) continue;
     Connection& conn = *found->second;
-    Respond(conn, response, conn.close_after || response.close);
+    if (response.stream && !conn.head_request) {
+      StartStream(conn, response);
+    } else {
+      Respond(conn, response, conn.close_after || response.close || response.stream);
+    }
   }
+  if (broadcasts.empty() || streams_ == 0) return;
+  std::string bytes;
+  for (const std::string& b : broadcasts) bytes += b;
+  std::vector<uint64_t> streams;
+  for (auto& [id, conn] : connections_) {
+    if (conn->phase == Phase::kStreaming) streams.push_back(id);
+  }
+  for (uint64_t id : streams) {
+    auto found = connections_.find(id);  // an earlier one's close never closes another
+    if (found != connections_.end()) SendOnStream(*found->second, bytes);
+  }
+}
+
+void IoLoop::StartStream(Connection& conn, const Response& response) {
+  if (streams_ >= options_.max_streams) {
+    Refused("stream_limit");
+    Respond(conn, Response::Text(503, "too many event streams; retry later\n"), true);
+    return;
+  }
+  const auto now = SteadyClock::now();
+  conn.phase = Phase::kStreaming;
+  if (++streams_ == 1) next_heartbeat_ = now + options_.stream_heartbeat;
+  conn.close_after = true;
+  conn.out = SerializeStreamHead(response);
+  conn.out_offset = 0;
+  SetDeadline(conn, now + options_.write_timeout);
+  Flush(conn);
+}
+
+void IoLoop::SendOnStream(Connection& conn, const std::string& bytes) {
+  if (conn.out_offset > 0) {
+    conn.out.erase(0, conn.out_offset);
+    conn.out_offset = 0;
+  }
+  if (conn.out.size() + bytes.size() > options_.max_stream_buffer) {
+    Refused("slow_stream");
+    Close(conn);
+    return;
+  }
+  // The write deadline runs from the moment bytes wait, not from each append.
+  if (conn.out.empty()) SetDeadline(conn, SteadyClock::now() + options_.write_timeout);
+  conn.out += bytes;
+  Flush(conn);
 }
 
 void IoLoop::Respond(Connection& conn, const Response& response, bool close) {
@@ -370,10 +467,18 @@ void IoLoop::Flush(Connection& conn) {
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      Watch(conn, EPOLLOUT);
+      // A stream also listens for its client leaving.
+      Watch(conn, conn.phase == Phase::kStreaming ? EPOLLIN | EPOLLOUT : EPOLLOUT);
       return;
     }
     Close(conn);
+    return;
+  }
+  if (conn.phase == Phase::kStreaming) {
+    conn.out.clear();
+    conn.out_offset = 0;
+    conn.deadline = SteadyClock::time_point::max();  // nothing waits: no deadline
+    Watch(conn, EPOLLIN);
     return;
   }
   FinishResponse(conn);
@@ -428,6 +533,10 @@ void IoLoop::ExpireDeadlines(SteadyClock::time_point now) {
         Close(*conn);
         break;
       case Phase::kLingering:
+        Close(*conn);
+        break;
+      case Phase::kStreaming:
+        Refused("slow_stream");
         Close(*conn);
         break;
       case Phase::kHandling:
