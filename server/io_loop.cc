@@ -98,14 +98,6 @@ void IoLoop::RequestStop() {
   Wake();
 }
 
-void IoLoop::Broadcast(std::string bytes) {
-  {
-    std::lock_guard<std::mutex> lock(done_mutex_);
-    broadcasts_.push_back(std::move(bytes));
-  }
-  Wake();
-}
-
 void IoLoop::Wake() {
   uint64_t one = 1;
   ssize_t ignored = write(wake_fd_, &one, sizeof(one));
@@ -192,14 +184,7 @@ void IoLoop::Run() {
     if (now >= next_heartbeat_) {
       // A comment line: keeps proxies from closing a quiet stream, and finds dead clients.
       next_heartbeat_ = now + options_.stream_heartbeat;
-      std::vector<uint64_t> streams;
-      for (auto& [id, conn] : connections_) {
-        if (conn->phase == Phase::kStreaming) streams.push_back(id);
-      }
-      for (uint64_t id : streams) {
-        auto found = connections_.find(id);
-        if (found != connections_.end()) SendOnStream(*found->second, ": keep-alive\n\n");
-      }
+      SendToStreams(": keep-alive\n\n");
     }
   }
 }
@@ -280,27 +265,6 @@ void IoLoop::OnEvent(uint64_t id, uint32_t events) {
     case Phase::kHandling:
       break;  // not watched
   }
-}
-
-void IoLoop::OnStreamEvent(Connection& conn, uint32_t events) {
-  if (events & (EPOLLERR | EPOLLHUP)) {
-    Close(conn);
-    return;
-  }
-  if (events & EPOLLIN) {
-    // A stream's client has nothing more to say: whatever it sends is discarded, and the end
-    // of its input is the end of the stream.
-    char buffer[kReadChunk];
-    for (;;) {
-      ssize_t n = recv(conn.fd, buffer, sizeof(buffer), 0);
-      if (n > 0) continue;
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      Close(conn);
-      return;
-    }
-  }
-  if (events & EPOLLOUT) Flush(conn);
 }
 
 void IoLoop::OnReadable(Connection& conn) {
@@ -406,46 +370,7 @@ void IoLoop::DrainCompletions() {
   if (broadcasts.empty() || streams_ == 0) return;
   std::string bytes;
   for (const std::string& b : broadcasts) bytes += b;
-  std::vector<uint64_t> streams;
-  for (auto& [id, conn] : connections_) {
-    if (conn->phase == Phase::kStreaming) streams.push_back(id);
-  }
-  for (uint64_t id : streams) {
-    auto found = connections_.find(id);  // an earlier one's close never closes another
-    if (found != connections_.end()) SendOnStream(*found->second, bytes);
-  }
-}
-
-void IoLoop::StartStream(Connection& conn, const Response& response) {
-  if (streams_ >= options_.max_streams) {
-    Refused("stream_limit");
-    Respond(conn, Response::Text(503, "too many event streams; retry later\n"), true);
-    return;
-  }
-  const auto now = SteadyClock::now();
-  conn.phase = Phase::kStreaming;
-  if (++streams_ == 1) next_heartbeat_ = now + options_.stream_heartbeat;
-  conn.close_after = true;
-  conn.out = SerializeStreamHead(response);
-  conn.out_offset = 0;
-  SetDeadline(conn, now + options_.write_timeout);
-  Flush(conn);
-}
-
-void IoLoop::SendOnStream(Connection& conn, const std::string& bytes) {
-  if (conn.out_offset > 0) {
-    conn.out.erase(0, conn.out_offset);
-    conn.out_offset = 0;
-  }
-  if (conn.out.size() + bytes.size() > options_.max_stream_buffer) {
-    Refused("slow_stream");
-    Close(conn);
-    return;
-  }
-  // The write deadline runs from the moment bytes wait, not from each append.
-  if (conn.out.empty()) SetDeadline(conn, SteadyClock::now() + options_.write_timeout);
-  conn.out += bytes;
-  Flush(conn);
+  SendToStreams(bytes);
 }
 
 void IoLoop::Respond(Connection& conn, const Response& response, bool close) {

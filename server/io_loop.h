@@ -16,7 +16,8 @@
 
 namespace ecsync::server {
 
-// The event loop behind one Listener (an implementation detail of listener.cc): everything
+// The event loop behind one Listener (an implementation detail of listener.cc; streams in
+// io_loop_streams.cc): everything
 // the I/O thread owns. Other threads only call RequestStop(), and workers hand finished
 // responses back through done_ (under done_mutex_) and the wake-up eventfd.
 class IoLoop {
@@ -101,8 +102,10 @@ class IoLoop {
   void Respond(Connection& conn, const Response& response, bool close);
   // Turns `conn` into an event stream, or answers 503 over max_streams.
   void StartStream(Connection& conn, const Response& response);
-  // Appends `bytes` to a stream's output and writes what the socket takes.
+  // Appends `bytes` to a stream's output and writes what the socket takes; closes a stream
+  // whose client left more than max_stream_buffer unread.
   void SendOnStream(Connection& conn, const std::string& bytes);
+  void SendToStreams(const std::string& bytes);
   void OnStreamEvent(Connection& conn, uint32_t events);
   void Flush(Connection& conn);
   void FinishResponse(Connection& conn);

@@ -119,7 +119,7 @@ TEST_F(StreamTest, AClientThatStopsReadingIsClosed) {
   Start(options);
   auto stalled = OpenStream();
   ASSERT_TRUE(stalled);
-  const std::string chunk = "data: " + std::string(16 * 1024, 'x') + "\n\n";
+  const std::string chunk = "data: " + std::string(size_t{16} * 1024, 'x') + "\n\n";
   // Far more than the socket buffers and the stream's own buffer hold.
   ASSERT_TRUE(testing::WaitUntil([&] {
     for (int i = 0; i < 64; ++i) listener_->Broadcast(chunk);

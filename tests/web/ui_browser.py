@@ -176,7 +176,7 @@ def check_no_injection(browser, where):
 
 
 def git(repo, *args):
-    env = dict(os.environ, GIT_AUTHOR_NAME='Ada <b>Lovelace</b>',
+    env = dict(os.environ, GIT_AUTHOR_NAME='Ada "O\'Neil" & Co',
                GIT_AUTHOR_EMAIL='ada@example.com', GIT_COMMITTER_NAME='ecsync test',
                GIT_COMMITTER_EMAIL='test@example.com')
     return subprocess.run(['git', '-C', repo] + list(args), check=True, env=env,
@@ -232,10 +232,11 @@ def overview(browser, base, repo, out_dir):
                      ' && r.innerText.includes("UPDATE_COMPLETE"))',
                      'the update to finish live', timeout=90)
     browser.wait_for('document.querySelector("#projects tbody").innerText.includes('
-                     '"Ada <b>Lovelace</b>")', 'the author as text')
+                     '"Ada \\"O\'Neil\\" & Co")', 'the author as text')
     if browser.evaluate('window.__sameDocument') != 42:
         raise Failure('the overview reloaded instead of updating in place')
     check_no_injection(browser, 'overview after the update')
+    browser.evaluate('document.activeElement.blur()')
     browser.screenshot(os.path.join(out_dir, 'overview-desktop.png'))
     browser.resize(PHONE)
     browser.screenshot(os.path.join(out_dir, 'overview-phone.png'))

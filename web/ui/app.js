@@ -116,7 +116,7 @@
     fillTable('projects', shown, ['Project', 'Condition', 'Revision', 'Stack', 'Drift'], (p) => [
       projectLink(p.key),
       [badge(p), p.condition.type !== 'Ready' && p.condition.reason
-        ? el('span', p.condition.reason, 'progress') : null,
+        ? el('span', p.condition.reason, 'reason') : null,
       p.progress ? el('span', p.progress, 'progress') : null],
       revision(p.commit),
       [el('span', p.stack), el('span', p.stackStatus || '—', 'author')],
