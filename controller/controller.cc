@@ -43,6 +43,7 @@ Controller::Controller(const config::Config& config, ControllerDeps deps)
   runner_ = std::make_unique<ProjectRunner>(state_, deps_, *engine_, *queue_, recorder_);
   pruner_ = std::make_unique<RepositoryPruner>(state_, deps_, *engine_, status_, recorder_);
   poller_ = std::make_unique<Poller>(state_, deps_, *engine_, *queue_, status_, recorder_);
+  details_ = std::make_unique<controller::ProjectDetails>(status_, *engine_, *deps_.clock);
   if (deps_.metrics != nullptr) {
     deps_.metrics->SetLongestRunningSource([this] { return LongestRunningSeconds(); });
   }

@@ -9,6 +9,7 @@
 #include "controller/controller_deps.h"
 #include "controller/outcome_recorder.h"
 #include "controller/poller.h"
+#include "controller/project_details.h"
 #include "controller/project_runner.h"
 #include "controller/repository_pruner.h"
 #include "controller/state.h"
@@ -108,6 +109,10 @@ class Controller {
   base::Status Acknowledge(const std::string& key);
 
   const StatusStore& status() const { return status_; }
+  // The project page's document (see ProjectDetails::Get). kNotFound for an unknown key.
+  base::Result<nlohmann::ordered_json> ProjectDetails(const std::string& key) {
+    return details_->Get(key);
+  }
   // True once every repository has been checked at least once.
   bool Ready() const { return status_.AllPolled(); }
   // Seconds the longest-running reconcile has been running; 0 when idle.
@@ -133,6 +138,7 @@ class Controller {
   std::unique_ptr<ProjectRunner> runner_;
   std::unique_ptr<RepositoryPruner> pruner_;
   std::unique_ptr<Poller> poller_;
+  std::unique_ptr<controller::ProjectDetails> details_;
 };
 
 }  // namespace ecsync::controller

@@ -42,7 +42,10 @@ void OutcomeRecorder::Started(const std::string& key, const std::string& stack,
   SetCondition(key, Condition::kReconciling,
                "reconciling revision " + reconcile::ShortRevision(revision),
                /*needs_input=*/false);
-  status_.UpdateProject(key, [&](ProjectStatus& s) { s.last_attempted_revision = revision; });
+  status_.UpdateProject(key, [&](ProjectStatus& s) {
+    s.last_attempted_revision = revision;
+    s.progress.clear();
+  });
   base::Log(LogLevel::kInfo, "reconciling",
             {{"project", key}, {"stack", stack}, {"revision", revision}});
 }
@@ -112,12 +115,12 @@ void OutcomeRecorder::PublishFinished(const std::string& key, const FinishedRun&
 void OutcomeRecorder::Finished(const std::string& key, const FinishedRun& finished) {
   const RunRecord& run = finished.run;
   const bool error = run.result == "error";
-  if (!error) {
-    status_.UpdateProject(key, [&](ProjectStatus& s) {
-      s.stack_status = finished.final_status;
-      if (finished.succeeded) s.last_applied_revision = finished.revision;
-    });
-  }
+  status_.UpdateProject(key, [&](ProjectStatus& s) {
+    s.progress.clear();
+    if (error) return;
+    s.stack_status = finished.final_status;
+    if (finished.succeeded) s.last_applied_revision = finished.revision;
+  });
   SetCondition(key, finished.condition, finished.reason, finished.needs_input);
   if (error) {
     base::Log(LogLevel::kError, "reconcile failed",

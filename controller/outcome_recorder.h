@@ -75,6 +75,8 @@ class OutcomeRecorder {
   // The project left the configuration or its repository: nothing shows it any more.
   void Forget(const std::string& key);
 
+  StatusStore& status() { return status_; }
+
  private:
   // What was last published for a project.
   struct LastEvent {

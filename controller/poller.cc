@@ -154,6 +154,12 @@ std::vector<std::string> Poller::PollRepository(const std::string& name, bool fu
       error = fetched.status().message();
     } else {
       commit = *fetched;
+      if (commit != previous) {
+        // For the status UI; a source that cannot tell leaves the subject empty.
+        if (auto summary = git.DescribeCommit(repo.url, commit); summary.ok()) {
+          status_.RecordCommit(name, commit, {summary->subject, summary->author});
+        }
+      }
       auto expanded = ExpandProjects(repo, git, commit);
       if (!expanded.ok()) {
         error = expanded.status().message();

@@ -21,8 +21,16 @@ std::string ResultWord(const reconcile::ReconcileReport& report) {
 
 // The log lines of a run's progress, each naming the project, stack and revision.
 reconcile::ProgressSink LogSink(const std::string& key, const std::string& stack,
-                                const std::string& revision) {
-  return [key, stack, revision](const reconcile::ProgressEvent& event) {
+                                const std::string& revision, StatusStore& status) {
+  return [key, stack, revision, &status](const reconcile::ProgressEvent& event) {
+    // The latest line, for the status UI's live view.
+    status.UpdateProject(key, [&](ProjectStatus& p) {
+      p.progress = reconcile::FormatText(event);
+      if (event.kind == reconcile::ProgressEvent::Kind::kResource && event.logical_id == stack &&
+          event.resource_type == "AWS::CloudFormation::Stack") {
+        p.stack_status = event.status;
+      }
+    });
     if (event.kind == reconcile::ProgressEvent::Kind::kResource) {
       base::Log(base::LogLevel::kInfo, event.status,
                 {{"project", key},
@@ -110,7 +118,7 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
   const auto started = deps_.clock->SteadyNow();
   // The first resource change or stack event means the run is changing a stack.
   bool changing = false;
-  reconcile::ProgressSink log = LogSink(key, spec.stack_name, state.commit);
+  reconcile::ProgressSink log = LogSink(key, spec.stack_name, state.commit, recorder_.status());
   reconcile::ProgressSink sink = [&](const reconcile::ProgressEvent& event) {
     log(event);
     if (!changing && event.kind != reconcile::ProgressEvent::Kind::kStep) {
@@ -167,6 +175,18 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
     finished.revision = report.revision;
     finished.succeeded = report.succeeded;
     finished.final_status = report.final_status;
+    if (!report.changes.empty() || !report.template_diff.empty()) {
+      std::vector<ChangeRecord> changes;
+      for (const aws::ResourceChange& change : report.changes) {
+        changes.push_back(
+            {change.action, change.logical_id, change.resource_type, change.replacement});
+      }
+      recorder_.status().UpdateProject(key, [&](ProjectStatus& p) {
+        p.last_changes = std::move(changes);
+        p.last_template_diff = report.template_diff;
+        p.last_changes_revision = report.revision;
+      });
+    }
     if (report.succeeded) {
       {
         std::lock_guard<std::mutex> lock(state_.mu);

@@ -1,8 +1,10 @@
 #include "controller/status.h"
 
 #include <ctime>
+#include <utility>
 
 #include "base/utf8.h"
+#include "controller/commit_link.h"
 
 namespace ecsync::controller {
 
@@ -11,36 +13,6 @@ namespace {
 // Status text comes from git (compose keys, file names), AWS and error messages, so it may
 // hold any bytes; the JSON must stay valid UTF-8 or dumping it throws.
 std::string Text(const std::string& text) { return base::SanitizeUtf8(text); }
-
-// One project of the status document.
-nlohmann::ordered_json ProjectJson(const ProjectStatus& p) {
-  nlohmann::ordered_json j;
-  j["key"] = Text(p.key);
-  j["repository"] = Text(p.repository);
-  j["name"] = Text(p.name);
-  j["stack"] = Text(p.stack);
-  j["condition"] = {{"type", ConditionName(p.condition)}, {"reason", Text(p.reason)}};
-  j["suspended"] = p.suspended;
-  j["suspendedBy"] = Text(p.suspended_by);
-  j["suspendedAt"] = FormatTime(p.suspended_at);
-  j["lastAppliedRevision"] = Text(p.last_applied_revision);
-  j["lastAttemptedRevision"] = Text(p.last_attempted_revision);
-  j["stackStatus"] = Text(p.stack_status);
-  j["drift"] = {{"status", Text(p.drift_status)},
-                {"driftedResources", p.drifted_resources},
-                {"detail", Text(p.drift_detail)},
-                {"checkedAt", FormatTime(p.drift_checked)}};
-  j["runs"] = nlohmann::ordered_json::array();
-  for (const RunRecord& run : p.runs) {
-    j["runs"].push_back({{"started", FormatTime(run.started)},
-                         {"seconds", run.seconds},
-                         {"revision", Text(run.revision)},
-                         {"action", Text(run.action)},
-                         {"result", Text(run.result)},
-                         {"message", Text(run.message)}});
-  }
-  return j;
-}
 
 }  // namespace
 
@@ -70,36 +42,98 @@ std::string FormatTime(std::chrono::system_clock::time_point t) {
 
 void StatusStore::UpdateRepository(const std::string& name,
                                    const std::function<void(RepositoryStatus&)>& fn) {
-  std::lock_guard<std::mutex> lock(mu_);
-  RepositoryStatus& status = repositories_[name];
-  status.name = name;
-  fn(status);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    RepositoryStatus& status = repositories_[name];
+    status.name = name;
+    fn(status);
+    ++version_;
+  }
+  Changed("");
 }
 
 void StatusStore::UpdateProject(const std::string& key,
                                 const std::function<void(ProjectStatus&)>& fn) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ProjectStatus& status = projects_[key];
-  status.key = key;
-  fn(status);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ProjectStatus& status = projects_[key];
+    status.key = key;
+    fn(status);
+    ++version_;
+  }
+  Changed(key);
+}
+
+void StatusStore::RecordCommit(const std::string& repository, const std::string& commit,
+                               CommitRecord record) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    RepositoryStatus& status = repositories_[repository];
+    status.name = repository;
+    if (status.commits.emplace(commit, std::move(record)).second) {
+      status.commit_order.push_back(commit);
+    }
+    while (status.commit_order.size() > RepositoryStatus::kMaxCommits) {
+      status.commits.erase(status.commit_order.front());
+      status.commit_order.pop_front();
+    }
+    ++version_;
+  }
+  Changed("");
 }
 
 void StatusStore::AddRun(const std::string& key, RunRecord run) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ProjectStatus& status = projects_[key];
-  status.key = key;
-  status.runs.push_front(std::move(run));
-  while (status.runs.size() > ProjectStatus::kMaxRuns) status.runs.pop_back();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ProjectStatus& status = projects_[key];
+    status.key = key;
+    status.runs.push_front(std::move(run));
+    while (status.runs.size() > ProjectStatus::kMaxRuns) status.runs.pop_back();
+    ++version_;
+  }
+  Changed(key);
 }
 
 void StatusStore::RemoveProject(const std::string& key) {
-  std::lock_guard<std::mutex> lock(mu_);
-  projects_.erase(key);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    projects_.erase(key);
+    ++version_;
+  }
+  Changed(key);
 }
 
 void StatusStore::RemoveRepository(const std::string& name) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    repositories_.erase(name);
+    ++version_;
+  }
+  Changed("");
+}
+
+int StatusStore::AddObserver(Observer observer) const {
+  std::lock_guard<std::mutex> lock(observers_mu_);
+  const int id = next_observer_++;
+  observers_.emplace(id, std::move(observer));
+  return id;
+}
+
+void StatusStore::RemoveObserver(int id) const {
+  std::lock_guard<std::mutex> lock(observers_mu_);
+  observers_.erase(id);
+}
+
+uint64_t StatusStore::version() const {
   std::lock_guard<std::mutex> lock(mu_);
-  repositories_.erase(name);
+  return version_;
+}
+
+void StatusStore::Changed(const std::string& project_key) {
+  const uint64_t now = version();
+  // Observers run under observers_mu_ so that one removed is never called afterwards.
+  std::lock_guard<std::mutex> lock(observers_mu_);
+  for (const auto& [id, observer] : observers_) observer(now, project_key);
 }
 
 std::vector<RepositoryStatus> StatusStore::Repositories() const {
@@ -149,15 +183,70 @@ nlohmann::ordered_json StatusStore::ToJson() const {
     doc["repositories"].push_back(std::move(j));
   }
   doc["projects"] = nlohmann::ordered_json::array();
-  for (const ProjectStatus& p : Projects()) doc["projects"].push_back(ProjectJson(p));
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [key, p] : projects_) doc["projects"].push_back(ProjectJsonLocked(p));
+  doc["version"] = version_;
   return doc;
 }
 
-bool StatusStore::ProjectToJson(const std::string& key, nlohmann::ordered_json* out) const {
-  ProjectStatus status;
-  if (!FindProject(key, &status)) return false;
-  *out = ProjectJson(status);
-  return true;
+std::optional<nlohmann::ordered_json> StatusStore::ProjectJson(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = projects_.find(key);
+  if (it == projects_.end()) return std::nullopt;
+  return ProjectJsonLocked(it->second);
+}
+
+nlohmann::ordered_json StatusStore::ProjectJsonLocked(const ProjectStatus& p) const {
+  nlohmann::ordered_json j;
+  j["key"] = Text(p.key);
+  j["repository"] = Text(p.repository);
+  j["name"] = Text(p.name);
+  j["stack"] = Text(p.stack);
+  j["condition"] = {{"type", ConditionName(p.condition)}, {"reason", Text(p.reason)}};
+  j["suspended"] = p.suspended;
+  j["suspendedBy"] = Text(p.suspended_by);
+  j["suspendedAt"] = FormatTime(p.suspended_at);
+  j["lastAppliedRevision"] = Text(p.last_applied_revision);
+  j["lastAttemptedRevision"] = Text(p.last_attempted_revision);
+  // The commit shown: the one applied, else the one tried.
+  const std::string& shown =
+      p.last_applied_revision.empty() ? p.last_attempted_revision : p.last_applied_revision;
+  nlohmann::ordered_json commit = {
+      {"sha", Text(shown)}, {"subject", ""}, {"author", ""}, {"url", ""}};
+  if (auto repo = repositories_.find(p.repository); repo != repositories_.end()) {
+    if (auto found = repo->second.commits.find(shown); found != repo->second.commits.end()) {
+      commit["subject"] = Text(found->second.subject);
+      commit["author"] = Text(found->second.author);
+    }
+    if (!shown.empty()) commit["url"] = Text(CommitLink(repo->second.url, shown));
+  }
+  j["commit"] = std::move(commit);
+  j["stackStatus"] = Text(p.stack_status);
+  j["progress"] = Text(p.progress);
+  j["drift"] = {{"status", Text(p.drift_status)},
+                {"driftedResources", p.drifted_resources},
+                {"detail", Text(p.drift_detail)},
+                {"checkedAt", FormatTime(p.drift_checked)}};
+  j["runs"] = nlohmann::ordered_json::array();
+  for (const RunRecord& run : p.runs) {
+    j["runs"].push_back({{"started", FormatTime(run.started)},
+                         {"seconds", run.seconds},
+                         {"revision", Text(run.revision)},
+                         {"action", Text(run.action)},
+                         {"result", Text(run.result)},
+                         {"message", Text(run.message)}});
+  }
+  j["lastChanges"] = nlohmann::ordered_json::array();
+  for (const ChangeRecord& change : p.last_changes) {
+    j["lastChanges"].push_back({{"action", Text(change.action)},
+                                {"logicalId", Text(change.logical_id)},
+                                {"resourceType", Text(change.resource_type)},
+                                {"replacement", Text(change.replacement)}});
+  }
+  j["lastTemplateDiff"] = nlohmann::ordered_json::array();
+  for (const std::string& line : p.last_template_diff) j["lastTemplateDiff"].push_back(Text(line));
+  j["lastChangesRevision"] = Text(p.last_changes_revision);
+  return j;
 }
 
 }  // namespace ecsync::controller

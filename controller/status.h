@@ -1,10 +1,12 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,20 @@ struct RunRecord {
   std::string message;
 };
 
+// One resource change of a change set, as the status UI lists it.
+struct ChangeRecord {
+  std::string action;  // Add | Modify | Remove | ...
+  std::string logical_id;
+  std::string resource_type;
+  std::string replacement;  // Modify only: True | False | Conditional
+};
+
+// A commit as the status UI shows it (see git::CommitSummary).
+struct CommitRecord {
+  std::string subject;
+  std::string author;
+};
+
 struct ProjectStatus {
   std::string key;
   std::string repository;
@@ -55,6 +71,13 @@ struct ProjectStatus {
   std::chrono::system_clock::time_point drift_checked{};
   std::deque<RunRecord> runs;  // newest first, at most kMaxRuns
   static constexpr size_t kMaxRuns = 5;
+  // The running reconcile's latest progress line ("" when none runs).
+  std::string progress;
+  // The last update's change set and template diff (kept until the next update changes
+  // something), and the revision it deployed.
+  std::vector<ChangeRecord> last_changes;
+  std::vector<std::string> last_template_diff;
+  std::string last_changes_revision;
 };
 
 struct RepositoryStatus {
@@ -71,14 +94,30 @@ struct RepositoryStatus {
   // none is scheduled (webhooks only, or not checked yet).
   std::chrono::system_clock::time_point next_attempt{};
   bool polled = false;  // at least one check finished (with success or error)
+  // The subject and author of the latest revisions fetched (at most kMaxCommits), so a
+  // project deployed from an older one still shows it.
+  std::map<std::string, CommitRecord> commits;
+  std::deque<std::string> commit_order;  // oldest first
+  static constexpr size_t kMaxCommits = 16;
 };
 
-// The controller's view of every repository and project, for the status API, the HTML page
-// and readiness. Thread-safe; updates take a function run under the lock.
+// The controller's view of every repository and project, for the status API, the UI and
+// readiness. Thread-safe; updates take a function run under the lock. Every change bumps
+// version() and then, outside the lock, calls the observers with the project's key (or ""
+// for a repository change).
 class StatusStore {
  public:
+  using Observer = std::function<void(uint64_t version, const std::string& project_key)>;
+  // Adds `observer`, called on the updating thread after each change (keep it cheap; it must
+  // not update the store). Returns an id for RemoveObserver. Const: observing changes nothing.
+  int AddObserver(Observer observer) const;
+  void RemoveObserver(int id) const;
+  uint64_t version() const;
+
   void UpdateRepository(const std::string& name, const std::function<void(RepositoryStatus&)>& fn);
   void UpdateProject(const std::string& key, const std::function<void(ProjectStatus&)>& fn);
+  // Records the subject and author of `commit` for `repository` (keeping kMaxCommits).
+  void RecordCommit(const std::string& repository, const std::string& commit, CommitRecord record);
   // Appends a run (newest first, keeping kMaxRuns).
   void AddRun(const std::string& key, RunRecord run);
   void RemoveProject(const std::string& key);
@@ -92,11 +131,18 @@ class StatusStore {
 
   // The /api/v1/status document.
   nlohmann::ordered_json ToJson() const;
-  // One project as ToJson lists it (GET /api/v1/projects/<key>); false when unknown.
-  bool ProjectToJson(const std::string& key, nlohmann::ordered_json* out) const;
+  // One project's entry of that document; nullopt when there is no such project.
+  std::optional<nlohmann::ordered_json> ProjectJson(const std::string& key) const;
 
  private:
+  void Changed(const std::string& project_key);
+  nlohmann::ordered_json ProjectJsonLocked(const ProjectStatus& p) const;
+
   mutable std::mutex mu_;
+  uint64_t version_ = 0;  // guarded by mu_
+  mutable std::mutex observers_mu_;
+  mutable std::map<int, Observer> observers_;  // guarded by observers_mu_
+  mutable int next_observer_ = 0;              // guarded by observers_mu_
   std::map<std::string, RepositoryStatus> repositories_;
   std::map<std::string, ProjectStatus> projects_;
 };

@@ -233,6 +233,21 @@ base::Result<std::optional<std::string>> LibGit2Source::ReadFile(const std::stri
                   static_cast<size_t>(git_blob_rawsize(blob.get()))));
 }
 
+base::Result<CommitSummary> LibGit2Source::DescribeCommit(const std::string& url,
+                                                          const std::string& commit) {
+  ECSYNC_ASSIGN_OR_RETURN(std::unique_ptr<OpenEntry> entry, OpenForRead(*this, url, commit));
+  ECSYNC_ASSIGN_OR_RETURN(CommitPtr c, LookupCommit(entry->repo.get(), commit, entry->url.display));
+  CommitSummary summary;
+  const char* message = git_commit_message(c.get());
+  if (message != nullptr) {
+    std::string text(message);
+    summary.subject = text.substr(0, text.find('\n'));
+  }
+  const git_signature* author = git_commit_author(c.get());
+  if (author != nullptr && author->name != nullptr) summary.author = author->name;
+  return summary;
+}
+
 base::Result<std::vector<std::string>> LibGit2Source::ListFiles(const std::string& url,
                                                                 const std::string& commit,
                                                                 const std::string& dir) {

@@ -96,6 +96,10 @@ class LibGit2Source final : public GitSource {
                                                       const std::string& to_commit) override;
 
   // See GitSource.
+  base::Result<CommitSummary> DescribeCommit(const std::string& url,
+                                             const std::string& commit) override;
+
+  // See GitSource.
   base::Result<std::optional<std::vector<TreeFile>>> ReadTree(const std::string& url,
                                                               const std::string& commit,
                                                               const std::string& path,

@@ -29,6 +29,10 @@ base::Result<std::string> GitSource::LocalRepository(const std::string&) {
   return NotSupported("LocalRepository");
 }
 
+base::Result<CommitSummary> GitSource::DescribeCommit(const std::string&, const std::string&) {
+  return NotSupported("DescribeCommit");
+}
+
 base::Result<std::optional<std::vector<TreeFile>>> GitSource::ReadTree(const std::string&,
                                                                        const std::string&,
                                                                        const std::string&, size_t) {

@@ -9,6 +9,12 @@
 
 namespace ecsync::git {
 
+// Who made a commit and what it says, for the status UI.
+struct CommitSummary {
+  std::string subject;  // the message's first line
+  std::string author;   // the author's name
+};
+
 // Reads revisions of remote repositories. Implemented with libgit2 over a local cache
 // (a bare clone per URL); tests may substitute another implementation. Thread-safe for
 // different URLs; calls for the same URL are serialized internally.
@@ -47,6 +53,10 @@ class GitSource {
   // IDs an image tag hashes). Only read from it. The default implementation reports
   // kInternal.
   virtual base::Result<std::string> LocalRepository(const std::string& url);
+  // The subject and author of `commit`. Same preconditions as ReadFile. The default
+  // implementation reports kInternal.
+  virtual base::Result<CommitSummary> DescribeCommit(const std::string& url,
+                                                     const std::string& commit);
 
   // What `path` (repository-relative) holds at `commit`: the file itself (one TreeFile with
   // path ""), or the directory and every directory and file below it, sorted by path, with

@@ -74,7 +74,8 @@ class Metrics {
   // ecsync_http_refused_total{listener,reason}: `listener` is "public", "admin" or
   // "metrics"; `reason` one of "connection_limit", "client_connection_limit",
   // "idle_evicted", "request_timeout", "write_timeout", "headers_too_large",
-  // "body_too_large", "bad_request", "overloaded" (see server::Listener).
+  // "body_too_large", "bad_request", "overloaded", "stream_limit", "slow_stream" (see
+  // server::Listener).
   void HttpRefused(const std::string& listener, const std::string& reason);
 
   // ecsync_notifications_total{sink_type,result}: one notification (an event for one sink)

@@ -13,6 +13,10 @@ Engine::Engine(Targets targets, base::Clock& clock)
       network_(targets_.ec2),
       listing_(*targets_.cloudformation, clock) {}
 
+base::Result<StackDetails> Engine::DescribeStack(const std::string& stack, size_t max_events) {
+  return DescribeStackDetails(*targets_.cloudformation, stack, max_events);
+}
+
 void Engine::RefreshListing(std::chrono::milliseconds max_age) { listing_.Refresh(max_age); }
 
 base::Result<ReconcileReport> Engine::Reconcile(

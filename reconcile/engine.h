@@ -16,6 +16,7 @@
 #include "reconcile/progress.h"
 #include "reconcile/prune.h"
 #include "reconcile/reconciler.h"
+#include "reconcile/stack_details.h"
 #include "reconcile/stack_snapshot.h"
 #include "reconcile/targets.h"
 
@@ -62,6 +63,9 @@ class Engine {
   base::Result<ReconcileReport> Reconcile(ReconcileOptions options, git::GitSource& git,
                                           ProgressSink sink,
                                           std::optional<std::chrono::milliseconds> listing_trust);
+
+  // `stack`'s resources and `max_events` newest events (see DescribeStackDetails).
+  base::Result<StackDetails> DescribeStack(const std::string& stack, size_t max_events);
 
   // See reconcile::DetectDrift.
   base::Result<DriftReport> DetectDrift(const std::string& stack, const WaitOptions& wait);

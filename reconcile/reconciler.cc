@@ -5,6 +5,7 @@
 #include "reconcile/change_sets.h"
 #include "reconcile/image_builds.h"
 #include "reconcile/stack_tags.h"
+#include "reconcile/template_diff.h"
 
 namespace ecsync::reconcile {
 
@@ -271,14 +272,20 @@ base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options
   request.description = "ecsync: revision " + desired.revision;
   // The tasks of the new task definitions fetch them: they are in place before it exists.
   ECSYNC_RETURN_IF_ERROR(placer_.PlaceFileBundles(options.template_bucket, desired.file_bundles));
-  ECSYNC_RETURN_IF_ERROR(
-      PlaceTemplate(options, desired, &request.template_body, &request.template_url).status());
+  ECSYNC_ASSIGN_OR_RETURN(
+      PlacedTemplate placed,
+      PlaceTemplate(options, desired, &request.template_body, &request.template_url));
   ECSYNC_ASSIGN_OR_RETURN(PreparedChangeSet prepared,
                           PrepareChangeSet(cfn_, clock_, request, options.wait));
   if (!prepared.has_changes) {
     report.final_status = stack.status;
     report.message = "stack " + stack.name + " is up to date (no resource changes)";
     return report;
+  }
+  report.changes = prepared.change_set.changes;
+  // For the status UI; only updates that change something pay this one read.
+  if (auto deployed = cfn_.GetTemplate(id); deployed.ok()) {
+    report.template_diff = DiffTemplates(*deployed, placed.stack_template);
   }
   Say(stack.name, "updating stack " + stack.name + " from revision " +
                       ShortRevision(TagOr(stack, kTagRevision, "?")) + " to " +

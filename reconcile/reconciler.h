@@ -35,6 +35,10 @@ struct ReconcileReport {
   // Images CI has not pushed yet (tag references): nothing was done, the revision waits
   // (succeeded is false, action kNone).
   std::vector<std::string> missing_images;
+  // An update's change set (its resource changes) and the template lines that differ from
+  // the deployed template (see DiffTemplates); empty for other actions.
+  std::vector<aws::ResourceChange> changes;
+  std::vector<std::string> template_diff;
 };
 
 // What a reconcile would do, without doing it.

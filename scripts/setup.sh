@@ -17,6 +17,7 @@ packages=(
   busybox  # runs the secrets init container's script as the image would (tests/cfn)
   docker-registry  # a real Registry HTTP API v2 on loopback for the image lookups (tests/artifacts)
   curl ca-certificates
+  chromium  # headless browser for the status UI test (tests/web/ui_browser_test.cc)
 )
 
 missing=()

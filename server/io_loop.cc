@@ -127,6 +127,9 @@ void IoLoop::Unwatch(Connection& conn) {
 }
 
 void IoLoop::Close(Connection& conn) {
+  if (conn.phase == Phase::kStreaming && --streams_ == 0) {
+    next_heartbeat_ = SteadyClock::time_point::max();
+  }
   Unwatch(conn);
   close(conn.fd);
   auto count = per_client_.find(conn.peer);
@@ -148,6 +151,7 @@ void IoLoop::Run() {
     auto now = SteadyClock::now();
     auto until = std::min(next_check_, now + kMaxWait);
     if (accept_paused_) until = std::min(until, accept_resume_);
+    until = std::min(until, next_heartbeat_);
     auto wait = std::chrono::duration_cast<milliseconds>(until - now).count() + 1;
     int n = epoll_wait(epoll_fd_, events, kMaxEvents, static_cast<int>(std::max<int64_t>(0, wait)));
     if (n < 0 && errno != EINTR) {
@@ -177,6 +181,11 @@ void IoLoop::Run() {
       accept_paused_ = false;
     }
     if (now >= next_check_) ExpireDeadlines(now);
+    if (now >= next_heartbeat_) {
+      // A comment line: keeps proxies from closing a quiet stream, and finds dead clients.
+      next_heartbeat_ = now + options_.stream_heartbeat;
+      SendToStreams(": keep-alive\n\n");
+    }
   }
 }
 
@@ -249,6 +258,9 @@ void IoLoop::OnEvent(uint64_t id, uint32_t events) {
       } else if (events & EPOLLOUT) {
         Flush(conn);
       }
+      break;
+    case Phase::kStreaming:
+      OnStreamEvent(conn, events);
       break;
     case Phase::kHandling:
       break;  // not watched
@@ -339,16 +351,26 @@ void IoLoop::Dispatch(Connection& conn, const Listener::Handler& handler, Reques
 
 void IoLoop::DrainCompletions() {
   std::vector<std::pair<uint64_t, Response>> done;
+  std::vector<std::string> broadcasts;
   {
     std::lock_guard<std::mutex> lock(done_mutex_);
     done.swap(done_);
+    broadcasts.swap(broadcasts_);
   }
   for (auto& [id, response] : done) {
     auto found = connections_.find(id);
     if (found == connections_.end()) continue;
     Connection& conn = *found->second;
-    Respond(conn, response, conn.close_after || response.close);
+    if (response.stream && !conn.head_request) {
+      StartStream(conn, response);
+    } else {
+      Respond(conn, response, conn.close_after || response.close || response.stream);
+    }
   }
+  if (broadcasts.empty() || streams_ == 0) return;
+  std::string bytes;
+  for (const std::string& b : broadcasts) bytes += b;
+  SendToStreams(bytes);
 }
 
 void IoLoop::Respond(Connection& conn, const Response& response, bool close) {
@@ -370,10 +392,18 @@ void IoLoop::Flush(Connection& conn) {
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      Watch(conn, EPOLLOUT);
+      // A stream also listens for its client leaving.
+      Watch(conn, conn.phase == Phase::kStreaming ? EPOLLIN | EPOLLOUT : EPOLLOUT);
       return;
     }
     Close(conn);
+    return;
+  }
+  if (conn.phase == Phase::kStreaming) {
+    conn.out.clear();
+    conn.out_offset = 0;
+    conn.deadline = SteadyClock::time_point::max();  // nothing waits: no deadline
+    Watch(conn, EPOLLIN);
     return;
   }
   FinishResponse(conn);
@@ -428,6 +458,10 @@ void IoLoop::ExpireDeadlines(SteadyClock::time_point now) {
         Close(*conn);
         break;
       case Phase::kLingering:
+        Close(*conn);
+        break;
+      case Phase::kStreaming:
+        Refused("slow_stream");
         Close(*conn);
         break;
       case Phase::kHandling:

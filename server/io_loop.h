@@ -16,7 +16,8 @@
 
 namespace ecsync::server {
 
-// The event loop behind one Listener (an implementation detail of listener.cc): everything
+// The event loop behind one Listener (an implementation detail of listener.cc; streams in
+// io_loop_streams.cc): everything
 // the I/O thread owns. Other threads only call RequestStop(), and workers hand finished
 // responses back through done_ (under done_mutex_) and the wake-up eventfd.
 class IoLoop {
@@ -38,6 +39,9 @@ class IoLoop {
   // Stops Run() soon; any thread.
   void RequestStop();
 
+  // Queues `bytes` for every stream; any thread (see Listener::Broadcast).
+  void Broadcast(std::string bytes);
+
   // Stops the workers, waiting for running handlers. After Run() returned.
   void StopWorkers() { pool_.Stop(); }
 
@@ -47,6 +51,7 @@ class IoLoop {
     kHandling,   // a worker has the request; the socket is not watched
     kWriting,    // sending the response
     kLingering,  // response sent, write side shut; draining what the client still sends
+    kStreaming,  // an event stream: written to by Broadcast() until either side closes
   };
 
   struct Connection {
@@ -95,6 +100,13 @@ class IoLoop {
   bool Advance(Connection& conn, RequestReader::State state);
   void Dispatch(Connection& conn, const Listener::Handler& handler, Request request);
   void Respond(Connection& conn, const Response& response, bool close);
+  // Turns `conn` into an event stream, or answers 503 over max_streams.
+  void StartStream(Connection& conn, const Response& response);
+  // Appends `bytes` to a stream's output and writes what the socket takes; closes a stream
+  // whose client left more than max_stream_buffer unread.
+  void SendOnStream(Connection& conn, const std::string& bytes);
+  void SendToStreams(const std::string& bytes);
+  void OnStreamEvent(Connection& conn, uint32_t events);
   void Flush(Connection& conn);
   void FinishResponse(Connection& conn);
   void DrainCompletions();
@@ -113,8 +125,12 @@ class IoLoop {
   bool accept_paused_ = false;
   SteadyClock::time_point accept_resume_;
 
+  size_t streams_ = 0;  // connections in Phase::kStreaming
+  SteadyClock::time_point next_heartbeat_ = SteadyClock::time_point::max();
+
   std::mutex done_mutex_;
   std::vector<std::pair<uint64_t, Response>> done_;  // guarded by done_mutex_
+  std::vector<std::string> broadcasts_;              // guarded by done_mutex_
   WorkerPool pool_;  // ~IoLoop stops it first, while everything its tasks touch is alive
 };
 

@@ -11,6 +11,7 @@ Listener::Listener(Options options, Callbacks callbacks)
 Listener::~Listener() { Stop(); }
 
 base::Status Listener::Start() {
+  std::lock_guard<std::mutex> lock(loop_mu_);
   ECSYNC_ASSIGN_OR_RETURN(BoundSocket bound, Listen(options_.address));
   port_ = bound.port;
   loop_ = std::make_unique<IoLoop>(options_, callbacks_, bound.fd);
@@ -23,11 +24,17 @@ base::Status Listener::Start() {
 }
 
 void Listener::Stop() {
+  std::lock_guard<std::mutex> lock(loop_mu_);
   if (!loop_) return;
   loop_->RequestStop();
   if (thread_.joinable()) thread_.join();
   loop_->StopWorkers();
   loop_.reset();
+}
+
+void Listener::Broadcast(std::string bytes) {
+  std::lock_guard<std::mutex> lock(loop_mu_);
+  if (loop_) loop_->Broadcast(std::move(bytes));
 }
 
 }  // namespace ecsync::server

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -34,6 +35,11 @@ class IoLoop;
 //  - max_connections_per_client per peer IP: over it, 503 at once. Behind a proxy every
 //    connection comes from the proxy's address: raise it to max_connections there;
 //  - max_queued requests waiting for a worker: over it, 503.
+//  - max_streams event streams (Response::stream) open at once: over it, 503. A stream holds
+//    no worker: the handler returns at once and the I/O thread writes what Broadcast() sends
+//    (and a heartbeat comment every stream_heartbeat) without blocking; a stream whose client
+//    leaves more than max_stream_buffer unread, or reads nothing for write_timeout while
+//    bytes wait, is closed ("slow_stream"). Streams have no request or idle deadline.
 // Every refusal is reported to `refused` with a fixed reason word (see RefusalReason). No
 // response carries internal details: a handler that throws yields a plain 500.
 class Listener {
@@ -49,6 +55,9 @@ class Listener {
     size_t max_connections_per_client = 64;
     int workers = 2;
     size_t max_queued = 128;
+    size_t max_streams = 32;
+    std::chrono::milliseconds stream_heartbeat{15'000};
+    size_t max_stream_buffer = size_t{256} * 1024;
   };
 
   using Handler = std::function<Response(const Request&)>;
@@ -61,7 +70,7 @@ class Listener {
     // Called (on the I/O thread; keep it cheap) for every refused request or connection,
     // with one of: "connection_limit", "client_connection_limit", "idle_evicted",
     // "request_timeout", "write_timeout", "headers_too_large", "body_too_large",
-    // "bad_request", "overloaded". Optional.
+    // "bad_request", "overloaded", "stream_limit", "slow_stream". Optional.
     std::function<void(const char* reason)> refused;
   };
 
@@ -78,6 +87,10 @@ class Listener {
   // Idempotent; safe to call without Start().
   void Stop();
 
+  // Sends `bytes` (whole server-sent events, e.g. "data: {...}\n\n") to every open stream.
+  // Any thread; returns at once (the I/O thread writes). Nothing when not started or stopped.
+  void Broadcast(std::string bytes);
+
   // The bound port. REQUIRES: Start() succeeded.
   int port() const { return port_; }
   const Options& options() const { return options_; }
@@ -86,6 +99,7 @@ class Listener {
   Options options_;
   Callbacks callbacks_;
   int port_ = 0;
+  std::mutex loop_mu_;  // guards loop_ against Broadcast() racing Stop()
   std::unique_ptr<IoLoop> loop_;
   std::thread thread_;
 };

@@ -26,6 +26,7 @@ const char* ReasonPhrase(int status) {
       {200, "OK"},
       {202, "Accepted"},
       {204, "No Content"},
+      {304, "Not Modified"},
       {400, "Bad Request"},
       {401, "Unauthorized"},
       {403, "Forbidden"},
@@ -48,12 +49,26 @@ const char* ReasonPhrase(int status) {
   return "Unknown";
 }
 
-std::string SerializeResponse(const Response& response, bool close, bool head_request) {
+namespace {
+
+// The status line, Content-Type and the response's own headers.
+std::string HeadStart(const Response& response) {
   std::string out =
       "HTTP/1.1 " + std::to_string(response.status) + " " + ReasonPhrase(response.status) + "\r\n";
   if (!response.content_type.empty()) out += "Content-Type: " + response.content_type + "\r\n";
   for (const auto& [name, value] : response.headers)
     out.append(name).append(": ").append(value).append("\r\n");
+  return out;
+}
+
+}  // namespace
+
+std::string SerializeStreamHead(const Response& response) {
+  return HeadStart(response) + "Connection: close\r\n\r\n" + response.body;
+}
+
+std::string SerializeResponse(const Response& response, bool close, bool head_request) {
+  std::string out = HeadStart(response);
   out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
   out += close ? "Connection: close\r\n\r\n" : "Connection: keep-alive\r\n\r\n";
   if (!head_request) out += response.body;

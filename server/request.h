@@ -36,6 +36,10 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;
   // Close the connection after this response even when the client would keep it.
   bool close = false;
+  // An event stream (text/event-stream): the head and `body` are sent without a
+  // Content-Length, then the connection stays open and receives every Listener::Broadcast()
+  // until the client leaves or the listener stops (see Listener::Options::max_streams).
+  bool stream = false;
 
   static Response Text(int status, std::string body);
 };
@@ -46,5 +50,8 @@ const char* ReasonPhrase(int status);
 // The bytes on the wire: status line, the response's headers, Content-Length, Connection
 // ("close" when `close`), an empty line and the body. A HEAD request gets no body bytes.
 std::string SerializeResponse(const Response& response, bool close, bool head_request);
+// The head of a stream response (no Content-Length; "Connection: close", since the stream
+// ends only when the connection does) followed by its body.
+std::string SerializeStreamHead(const Response& response);
 
 }  // namespace ecsync::server

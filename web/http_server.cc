@@ -1,7 +1,8 @@
 #include "web/http_server.h"
 
 #include "base/log.h"
-#include "web/status_page.h"
+#include "base/utf8.h"
+#include "web/ui_routes.h"
 
 namespace ecsync::web {
 
@@ -33,6 +34,13 @@ Response MethodNotAllowed(const char* allow) {
 }
 
 bool IsGet(const Request& request) { return request.method == "GET" || request.method == "HEAD"; }
+
+// The UI's reads under /api/: the status document with its ETag, the event stream and a
+// project's details (HttpServer::HandleApi).
+bool IsUiRead(const std::string& path) {
+  return path == "/api/v1/status" || path == "/api/v1/events" ||
+         (path.starts_with("/api/v1/projects/") && path.ends_with("/details"));
+}
 
 }  // namespace
 
@@ -69,34 +77,79 @@ Response HttpServer::HandlePublicTooLarge(const Request& request) {
 
 Response HttpServer::HandleAdmin(const Request& request, bool full) {
   const std::string& path = request.path;
-  if (full && OperatorApi::Handles(path)) return operator_api_.Handle(request);
-  const bool known =
-      path == "/metrics" || path == "/healthz" || path == "/readyz" || (full && path == "/");
-  if (!known) return Response::Text(404, "not found\n");
-  if (!IsGet(request)) return MethodNotAllowed("GET, HEAD");
-  if (path == "/healthz") return Response::Text(200, "ok\n");
-  if (path == "/readyz") {
-    if (shutting_down_.load()) return Response::Text(503, "shutting down\n");
-    if (!controller_.Ready()) {
-      return Response::Text(503, "waiting for the first check of every repository\n");
-    }
-    return Response::Text(200, "ready\n");
+  if (full && options_.admin_extension) {
+    if (std::optional<Response> answer = options_.admin_extension(request)) return *answer;
   }
-  if (path == "/metrics") {
+  if (path == "/metrics" || path == "/healthz" || path == "/readyz") {
+    if (!IsGet(request)) return MethodNotAllowed("GET, HEAD");
+    if (path == "/healthz") return Response::Text(200, "ok\n");
+    if (path == "/readyz") {
+      if (shutting_down_.load()) return Response::Text(503, "shutting down\n");
+      if (!controller_.Ready()) {
+        return Response::Text(503, "waiting for the first check of every repository\n");
+      }
+      return Response::Text(200, "ready\n");
+    }
     if (metrics_ == nullptr) return Response::Text(404, "no metrics\n");
     metrics_->SetQueueDepth(controller_.QueueDepth());
     Response response = Response::Text(200, metrics_->Serialize());
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return response;
   }
-  if (std::optional<Response> refusal = operator_api_.RefuseRead(request)) {
-    return *std::move(refusal);
+  if (!full) return Response::Text(404, "not found\n");
+  std::optional<Response> answer;
+  if (path.starts_with("/api/")) {
+    // The UI's reads (status with its ETag, events, details) after the operator API's read
+    // check; everything else under /api/ is the operator API's.
+    if (IsGet(request) && IsUiRead(path)) {
+      answer = operator_api_.RefuseRead(request);
+      if (!answer) answer = HandleApi(request);
+    } else {
+      answer = operator_api_.Handle(request);
+    }
+  } else {
+    answer = UiResponse(path, options_.version);
+    if (answer && !IsGet(request)) answer = MethodNotAllowed("GET, HEAD");
   }
-  Response page = Response::Text(200, RenderStatusPage(controller_.status(), options_.version));
-  page.content_type = "text/html; charset=utf-8";
-  page.headers.emplace_back("Content-Security-Policy",
-                            "default-src 'none'; style-src 'unsafe-inline'");
-  return page;
+  if (!answer) answer = Response::Text(404, "not found\n");
+  AddSecurityHeaders(*answer);
+  return *answer;
+}
+
+std::optional<Response> HttpServer::HandleApi(const Request& request) {
+  const std::string& path = request.path;
+  if (path == "/api/v1/status") {
+    nlohmann::ordered_json doc = controller_.status().ToJson();
+    const std::string etag = "\"v" + std::to_string(doc["version"].get<uint64_t>()) + "\"";
+    if (const std::string* match = request.Header("If-None-Match"); match && *match == etag) {
+      Response unchanged = Response::Text(304, "");
+      unchanged.content_type.clear();
+      unchanged.headers.emplace_back("ETag", etag);
+      return unchanged;
+    }
+    Response response = Json(200, doc.dump(2) + "\n");
+    response.headers.emplace_back("ETag", etag);
+    response.headers.emplace_back("Cache-Control", "no-cache");
+    return response;
+  }
+  if (path == "/api/v1/events") {
+    Response stream = Response::Text(
+        200, "retry: 3000\n\n" + StatusEvent(controller_.status().version(), "", std::nullopt));
+    stream.content_type = "text/event-stream; charset=utf-8";
+    stream.headers.emplace_back("Cache-Control", "no-store");
+    stream.headers.emplace_back("X-Accel-Buffering", "no");  // proxies: do not buffer
+    stream.stream = true;
+    return stream;
+  }
+  if (auto key = ProjectKeyFromPath(path, "/api/v1/projects/", "/details")) {
+    base::Result<nlohmann::ordered_json> details = controller_.ProjectDetails(*key);
+    if (!details.ok()) {
+      return Json(
+          404, nlohmann::json({{"error", base::SanitizeUtf8(details.status().message())}}).dump());
+    }
+    return Json(200, details->dump() + "\n");
+  }
+  return Json(404, R"({"error":"no such route"})");
 }
 
 server::Listener::Options HttpServer::ListenerOptions(const std::string& name,
@@ -110,6 +163,8 @@ server::Listener::Options HttpServer::ListenerOptions(const std::string& name,
   listener.max_connections = options_.max_connections;
   listener.max_connections_per_client = options_.max_connections_per_client;
   listener.limits.max_body_bytes = kAdminMaxBody;
+  listener.max_streams = kMaxEventStreams;
+  listener.stream_heartbeat = options_.stream_heartbeat;
   return listener;
 }
 
@@ -152,6 +207,14 @@ base::Status HttpServer::Start() {
     Stop();
     return status;
   }
+  // Every change of the status store goes to the browsers watching (cheap: one JSON object
+  // handed to the admin I/O thread, which writes it without blocking).
+  status_observer_ =
+      controller_.status().AddObserver([this](uint64_t version, const std::string& key) {
+        std::optional<nlohmann::ordered_json> project;
+        if (!key.empty()) project = controller_.status().ProjectJson(key);
+        admin_->Broadcast(StatusEvent(version, key, project));
+      });
 
   if (!options_.metrics_listen.empty()) {
     server::Listener::Options metrics_options = ListenerOptions("metrics", options_.metrics_listen);
@@ -175,6 +238,10 @@ base::Status HttpServer::Start() {
 
 void HttpServer::Stop() {
   shutting_down_.store(true);
+  if (status_observer_ >= 0) {
+    controller_.status().RemoveObserver(status_observer_);
+    status_observer_ = -1;
+  }
   if (public_) public_->Stop();
   if (admin_) admin_->Stop();
   if (metrics_server_) metrics_server_->Stop();

@@ -2,7 +2,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -24,9 +26,16 @@ namespace ecsync::web {
 //     GET /readyz          200 once every repository was checked, 503 before and while
 //                          shutting down
 //     GET /metrics         Prometheus text format
-//     /api/...             the operator API (status JSON, per project status and actions;
-//                          see OperatorApi, which also decides who may read)
-//     GET /                read-only HTML status page (read like the status JSON)
+//     GET /api/v1/status   JSON status of repositories and projects (ETag: its version;
+//                          If-None-Match with it answers 304)
+//     /api/v1/projects/<key>[/<action>]  the operator API: a project's status, and the
+//                          actions (see OperatorApi, which also decides who may read any
+//                          /api/ route: status, details and events included)
+//     GET /api/v1/projects/<key>/details  a project's status, its stack's resources and
+//                          newest events (see controller::ProjectDetails); <key> URL-encoded
+//     GET /api/v1/events   server-sent events, one per status change (see StatusEvent),
+//                          at most kMaxEventStreams at once (503 beyond)
+//     GET /, /projects/<key>, /ui/app.css, /ui/app.js   the status UI (web/ui/)
 //   metrics (metrics_listen, optional): /metrics, /healthz and /readyz only.
 // Each listener has its own I/O thread and workers (server::Listener), so a flood of slow
 // clients on the public port cannot delay a health probe on the admin port. Start once,
@@ -45,7 +54,13 @@ class HttpServer {
     size_t max_connections_per_client = 64;
     // Who may read and act through the operator API.
     config::ApiConfig api;
+    // Between heartbeat comments on an idle event stream.
+    std::chrono::milliseconds stream_heartbeat{15'000};
+    // Answers admin requests before the built-in routes do (nullopt passes them on): the
+    // operator API's routes, or a stand-in for them in tests. Runs on a worker thread.
+    std::function<std::optional<server::Response>(const server::Request&)> admin_extension;
   };
+  static constexpr size_t kMaxEventStreams = 32;
   HttpServer(controller::Controller& controller, WebhookHandler& webhooks,
              metrics::Metrics* metrics, Options options);
   ~HttpServer();
@@ -68,6 +83,8 @@ class HttpServer {
   server::Response HandlePublicTooLarge(const server::Request& request);
   // `full`: the admin listener (everything) rather than the metrics one (metrics, health).
   server::Response HandleAdmin(const server::Request& request, bool full);
+  // The status API, the project details and the event stream; nullopt for other paths.
+  std::optional<server::Response> HandleApi(const server::Request& request);
   server::Listener::Options ListenerOptions(const std::string& name,
                                             const std::string& address) const;
   base::Status StartListener(std::unique_ptr<server::Listener>& listener,
@@ -83,6 +100,7 @@ class HttpServer {
   std::unique_ptr<server::Listener> public_;
   std::unique_ptr<server::Listener> admin_;
   std::unique_ptr<server::Listener> metrics_server_;
+  int status_observer_ = -1;  // the StatusStore observer feeding the event streams
 };
 
 using server::ParseListenAddress;

@@ -163,11 +163,9 @@ std::optional<Response> OperatorApi::RefuseRead(const Request& request) const {
 
 Response OperatorApi::Read(const Route& route) const {
   if (route.kind == Route::Kind::kStatus) return Json(200, controller_.status().ToJson());
-  nlohmann::ordered_json project;
-  if (!controller_.status().ProjectToJson(route.key, &project)) {
-    return Error(404, "no such project");
-  }
-  return Json(200, project);
+  std::optional<nlohmann::ordered_json> project = controller_.status().ProjectJson(route.key);
+  if (!project) return Error(404, "no such project");
+  return Json(200, *project);
 }
 
 void OperatorApi::Record(const Route& route, const std::string& token_name, const std::string& peer,

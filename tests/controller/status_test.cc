@@ -1,8 +1,7 @@
-// The status API's JSON and the status page (controller/status.h) stay valid UTF-8 whatever
+// The status API's JSON (controller/status.h) stay valid UTF-8 whatever
 // bytes git, compose files or AWS put in names and error messages.
 
 #include "controller/status.h"
-#include "web/status_page.h"
 
 #include <gtest/gtest.h>
 
@@ -10,6 +9,7 @@
 
 #include "aws/stack_files.h"
 #include "base/utf8.h"
+#include "controller/commit_link.h"
 #include "controller/controller.h"
 #include "git/libgit2_source.h"
 #include "metrics/metrics.h"
@@ -53,26 +53,65 @@ TEST(StatusJson, NonUtf8NamesAndErrorsAreReplacedNotFatal) {
   EXPECT_EQ(doc["projects"][0]["runs"][0]["message"], "service \xEF\xBF\xBD");
 }
 
-TEST(StatusPage, NonUtf8TextIsReplaced) {
+TEST(StatusStore, EveryChangeBumpsTheVersionAndTellsTheObservers) {
   StatusStore store;
-  Fill(store);
-  const std::string html = web::RenderStatusPage(store, "1.0");
-  EXPECT_TRUE(base::IsValidUtf8(html));
-  EXPECT_NE(html.find("web\xEF\xBF\xBD"), std::string::npos);
+  std::vector<std::pair<uint64_t, std::string>> seen;
+  const int id = store.AddObserver(
+      [&](uint64_t version, const std::string& key) { seen.emplace_back(version, key); });
+  store.UpdateProject("shop/web", [](ProjectStatus& p) { p.stack = "shop-web"; });
+  store.UpdateRepository("shop", [](RepositoryStatus& r) { r.url = "u"; });
+  store.AddRun("shop/web", RunRecord{});
+  store.RemoveProject("shop/web");
+  store.RemoveObserver(id);
+  store.UpdateProject("shop/api", [](ProjectStatus&) {});
+  const std::vector<std::pair<uint64_t, std::string>> expected = {
+      {1, "shop/web"}, {2, ""}, {3, "shop/web"}, {4, "shop/web"}};
+  EXPECT_EQ(seen, expected);
+  EXPECT_EQ(store.version(), 5u);
+  EXPECT_EQ(store.ToJson()["version"], 5);
 }
 
-TEST(StatusPage, AFailingRepositoryShowsItsBackoff) {
+TEST(StatusStore, AProjectShowsItsCommitSubjectAuthorAndLink) {
   StatusStore store;
-  store.UpdateRepository("shop", [](RepositoryStatus& r) {
-    r.url = "https://git.example.com/shop.git";
-    r.last_error = "connection refused";
-    r.consecutive_failures = 3;
-    r.backoff_seconds = 241.6;
-    r.next_attempt = std::chrono::system_clock::from_time_t(1'800'000'000);
+  const std::string sha = "0123456789abcdef0123456789abcdef01234567";
+  store.UpdateRepository("shop",
+                         [](RepositoryStatus& r) { r.url = "git@github.com:acme/shop.git"; });
+  store.RecordCommit("shop", sha, {"fix <script>alert(1)</script>", "Ada"});
+  store.UpdateProject("shop/web", [&](ProjectStatus& p) {
+    p.repository = "shop";
+    p.last_attempted_revision = sha;
   });
-  const std::string html = web::RenderStatusPage(store, "1.0");
-  EXPECT_NE(html.find("<th>next check</th>"), std::string::npos);
-  EXPECT_NE(html.find("(retry after 3 failures, backing off 242 s)"), std::string::npos) << html;
+  const auto project = store.ProjectJson("shop/web");
+  ASSERT_TRUE(project);
+  EXPECT_EQ((*project)["commit"]["subject"], "fix <script>alert(1)</script>");
+  EXPECT_EQ((*project)["commit"]["author"], "Ada");
+  EXPECT_EQ((*project)["commit"]["url"], "https://github.com/acme/shop/commit/" + sha);
+  EXPECT_FALSE(store.ProjectJson("shop/none"));
+  // Only the latest kMaxCommits are kept.
+  for (int i = 0; i < static_cast<int>(RepositoryStatus::kMaxCommits); ++i) {
+    store.RecordCommit("shop", std::to_string(i), {"s", "a"});
+  }
+  EXPECT_EQ((*store.ProjectJson("shop/web"))["commit"]["subject"], "");
+}
+
+TEST(CommitLink, KnownHostsInEveryUrlForm) {
+  const std::string sha = "abc123";
+  EXPECT_EQ(CommitLink("https://github.com/acme/shop.git", sha),
+            "https://github.com/acme/shop/commit/abc123");
+  EXPECT_EQ(CommitLink("git@github.com:acme/shop.git", sha),
+            "https://github.com/acme/shop/commit/abc123");
+  EXPECT_EQ(CommitLink("https://user:secret@gitlab.com/group/sub/shop", sha),
+            "https://gitlab.com/group/sub/shop/-/commit/abc123");
+  EXPECT_EQ(CommitLink("ssh://git@gitea.example.com:2222/acme/shop.git", sha),
+            "https://gitea.example.com/acme/shop/commit/abc123");
+  EXPECT_EQ(CommitLink("https://codeberg.org/acme/shop", sha),
+            "https://codeberg.org/acme/shop/commit/abc123");
+  EXPECT_EQ(CommitLink("https://bitbucket.org/acme/shop.git", sha),
+            "https://bitbucket.org/acme/shop/commits/abc123");
+  EXPECT_EQ(CommitLink("https://git.example.com/acme/shop.git", sha), "");
+  EXPECT_EQ(CommitLink("file:///tmp/repo", sha), "");
+  EXPECT_EQ(CommitLink("https://github.com/acme/shop\"onclick=x", sha), "");
+  EXPECT_EQ(CommitLink("https://github.com/acme/shop", "javascript:alert(1)"), "");
 }
 
 // End to end: a commit whose compose file has a key with the byte 0xFF. The project stalls
@@ -117,7 +156,6 @@ TEST(StatusJson, ACommittedNonUtf8ComposeKeyDoesNotBreakTheStatus) {
   ASSERT_NO_THROW(text = controller.status().ToJson().dump(2));
   EXPECT_TRUE(base::IsValidUtf8(text));
   EXPECT_NE(text.find("bad\xEF\xBF\xBDkey"), std::string::npos) << text;
-  EXPECT_TRUE(base::IsValidUtf8(web::RenderStatusPage(controller.status(), "1.0")));
 }
 
 }  // namespace

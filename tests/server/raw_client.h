@@ -77,6 +77,20 @@ class RawClient {
     }
   }
 
+  // Reads until what arrived holds `needle` (or the server closes, or `timeout` passes);
+  // true when it does. What arrived stays for the next read, up to and including `needle`
+  // dropped.
+  bool ReadUntil(std::string_view needle, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      if (size_t at = received_.find(needle); at != std::string::npos) {
+        received_.erase(0, at + needle.size());
+        return true;
+      }
+      if (!ReadSome(deadline)) return false;
+    }
+  }
+
   // True when the server closes the connection within `timeout` (what it sent is kept for
   // ReadResponse).
   bool ClosedWithin(std::chrono::milliseconds timeout) {

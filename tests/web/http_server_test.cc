@@ -52,6 +52,7 @@ class HttpServerTest : public ::testing::Test {
     deps.targets.cloudformation = &stacks_;
     deps.clock = base::SystemClock::Get();
     deps.metrics = &metrics_;
+    config_ = config;
     controller_ = std::make_unique<Controller>(config, deps);  // not started: no polling
     web::WebhookHandler::Options hooks;
     hooks.max_body_bytes = size_t{64} * 1024;
@@ -101,6 +102,7 @@ class HttpServerTest : public ::testing::Test {
   }
 
   testing::TempDir work_;
+  config::Config config_;
   git::LibGit2Source git_;
   aws::StackFiles stacks_;
   metrics::Metrics metrics_;
@@ -251,6 +253,60 @@ TEST_F(HttpServerTest, ConnectionsPerClientAreLimited) {
   EXPECT_EQ(StatusOf(Request(server_->port(), SignedPush("x"), milliseconds(2000), "127.0.0.9")),
             503);
   EXPECT_EQ(StatusOf(Request(server_->port(), SignedPush("y"))), 202);
+}
+
+TEST_F(HttpServerTest, TheStatusApiAnswers304WhileItsVersionHolds) {
+  Start();
+  const std::string first = Get(server_->admin_port(), "/api/v1/status");
+  ASSERT_EQ(StatusOf(first), 200);
+  const size_t at = first.find("ETag: ");
+  ASSERT_NE(at, std::string::npos) << first;
+  const std::string etag = first.substr(at + 6, first.find("\r\n", at) - at - 6);
+  const std::string conditional =
+      "GET /api/v1/status HTTP/1.1\r\nHost: x\r\nIf-None-Match: " + etag + "\r\n\r\n";
+  EXPECT_EQ(StatusOf(Request(server_->admin_port(), conditional)), 304);
+  controller_->Reload(config_);  // a change: a new version
+  EXPECT_EQ(StatusOf(Request(server_->admin_port(), conditional)), 200);
+}
+
+TEST_F(HttpServerTest, TheUiRoutesCarryTheSecurityHeaders) {
+  Start();
+  for (const char* path : {"/", "/projects/app%2Fweb", "/ui/app.js", "/ui/app.css",
+                           "/api/v1/status", "/api/v1/projects/app%2Fnone/details"}) {
+    const std::string response = Get(server_->admin_port(), path);
+    EXPECT_NE(response.find("Content-Security-Policy: default-src 'self'"), std::string::npos)
+        << path;
+    EXPECT_NE(response.find("X-Content-Type-Options: nosniff"), std::string::npos) << path;
+  }
+  const std::string missing = Get(server_->admin_port(), "/api/v1/projects/app%2Fnone/details");
+  EXPECT_EQ(StatusOf(missing), 404);
+  EXPECT_EQ(nlohmann::json::parse(testing::BodyOf(missing))["error"], "no project app/none");
+  // Without api.tokens the operator actions are refused.
+  EXPECT_EQ(StatusOf(Request(server_->admin_port(),
+                             "POST /api/v1/projects/app%2Fweb/reconcile HTTP/1.1\r\nHost: x\r\n"
+                             "Content-Length: 0\r\n\r\n")),
+            403);
+  EXPECT_EQ(StatusOf(Get(server_->port(), "/ui/app.js")), 404);  // never on the public port
+}
+
+TEST_F(HttpServerTest, EventStreamsCarryStatusChangesUpToTheCap) {
+  Start();
+  std::vector<std::unique_ptr<RawClient>> streams;
+  for (size_t i = 0; i < web::HttpServer::kMaxEventStreams; ++i) {
+    auto client = RawClient::Connect(server_->admin_port());
+    ASSERT_TRUE(client->Send("GET /api/v1/events HTTP/1.1\r\nHost: x\r\n\r\n"));
+    ASSERT_TRUE(client->ReadUntil("text/event-stream", milliseconds(2000))) << i;
+    streams.push_back(std::move(client));
+  }
+  EXPECT_EQ(StatusOf(Get(server_->admin_port(), "/api/v1/events")), 503);
+  // Ordinary requests are still served: streams hold no worker.
+  EXPECT_EQ(StatusOf(Get(server_->admin_port(), "/healthz")), 200);
+  const uint64_t version = controller_->status().version();
+  controller_->Reload(config_);
+  const std::string expected =
+      "data: {\"version\":" + std::to_string(version + 1) + ",\"key\":\"\"";
+  EXPECT_TRUE(streams.front()->ReadUntil(expected, milliseconds(2000)));
+  EXPECT_TRUE(streams.back()->ReadUntil(expected, milliseconds(2000)));
 }
 
 }  // namespace

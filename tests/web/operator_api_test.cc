@@ -105,7 +105,9 @@ class OperatorApiTest : public OperatorFixture {
 
 TEST_F(OperatorApiTest, ReadsNeedAReadOrOperateToken) {
   Start();
-  for (const char* path : {"/api/v1/status", "/api/v1/projects/shop%2Fweb", "/"}) {
+  // Every read under /api/; the UI's page itself holds no data and asks for a token.
+  for (const char* path : {"/api/v1/status", "/api/v1/projects/shop%2Fweb",
+                           "/api/v1/projects/shop%2Fweb/details", "/api/v1/events"}) {
     const std::string anonymous = Send("GET", path);
     EXPECT_EQ(StatusOf(anonymous), 401) << path;
     EXPECT_NE(anonymous.find("WWW-Authenticate: Bearer realm=\"ecsync\"\r\n"), std::string::npos)
@@ -195,8 +197,6 @@ TEST_F(OperatorApiTest, SuspendResumeAndReconcileChangeWhatTheControllerDoes) {
   EXPECT_EQ(project.value("suspended", false), true);
   EXPECT_EQ(project.value("suspendedBy", ""), "alice");
   EXPECT_FALSE(project.value("suspendedAt", "").empty());
-  EXPECT_NE(BodyOf(Send("GET", "/", kReadToken)).find("(suspended by alice since "),
-            std::string::npos);
 
   repo_.Write("web/compose.yaml", App(2));
   const std::string second = repo_.Commit("scale web");
