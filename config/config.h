@@ -10,6 +10,7 @@
 #include "base/env.h"
 #include "base/result.h"
 #include "git/credentials.h"
+#include "git/signature.h"
 #include "reconcile/images.h"
 
 namespace ecsync::config {
@@ -69,6 +70,9 @@ struct RepositoryConfig {
   // Allows pruning to delete every stack of this repository at once (default false: when a
   // commit leaves no project at all, nothing is deleted and the project is Stalled).
   bool allow_prune_all = false;
+  // `verify:`: only revisions this policy accepts deploy (docs/signed-commits.md); nullopt:
+  // every revision deploys.
+  std::optional<git::SignaturePolicy> verify;
   std::vector<ProjectConfig> projects;
   int line = 0;
 };

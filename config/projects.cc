@@ -9,6 +9,7 @@
 #include "config/images.h"
 #include "config/secret.h"
 #include "config/values.h"
+#include "config/verify.h"
 
 namespace ecsync::config {
 
@@ -26,6 +27,7 @@ constexpr std::string_view kRepositoryKeys[] = {"name",
                                                 "auth",
                                                 "allow_prune_all",
                                                 "webhook_secret",
+                                                "verify",
                                                 "projects"};
 constexpr std::string_view kAuthKeys[] = {"token", "username", "basic", "ssh"};
 constexpr std::string_view kBasicKeys[] = {"username", "password"};
@@ -318,6 +320,7 @@ base::Status ParseRepository(const YamlNode& node, const std::string& path, cons
   ECSYNC_RETURN_IF_ERROR(
       ReadSecret(map, "webhook_secret", sources.env, sources.read_file, &repo->webhook_secret));
   ECSYNC_RETURN_IF_ERROR(ParseAuth(map, sources, repo->url, &repo->auth));
+  ECSYNC_RETURN_IF_ERROR(ParseVerify(map, sources.read_file, &repo->verify));
   return ParseProjects(map, sources, images, repo);
 }
 

@@ -121,6 +121,9 @@ struct Metrics::Families {
   Family<Counter>& webhook_requests =
       CounterFamily(registry, "ecsync_webhook_requests_total",
                     "Webhook deliveries received, by provider and result.");
+  Family<Counter>& signature_refusals =
+      CounterFamily(registry, "ecsync_signature_refusals_total",
+                    "Revisions refused by a repository's verify policy, by repository and reason.");
   Family<Gauge>& queue_depth =
       GaugeFamily(registry, "ecsync_queue_depth", "Projects waiting for a reconcile worker.");
   Family<Counter>& http_refused = CounterFamily(
@@ -270,6 +273,10 @@ void Metrics::AwsCall(const std::string& service, const std::string& operation,
   f.aws_requests.Add({{"service", service}, {"operation", operation}, {"code", code}}).Increment();
   Counter& retries = f.aws_retries.Add({{"service", service}, {"operation", operation}});
   if (attempts > 1) retries.Increment(attempts - 1);
+}
+
+void Metrics::SignatureRefused(const std::string& repository, const std::string& reason) {
+  families_->signature_refusals.Add({{"repository", repository}, {"reason", reason}}).Increment();
 }
 
 void Metrics::Webhook(const std::string& provider, const std::string& result) {
