@@ -37,14 +37,6 @@ DataPtr DataOf(const std::string& bytes) {
   return DataPtr(data);
 }
 
-SignatureCheck Refused(RefusalReason reason, std::string detail, std::string key = "") {
-  SignatureCheck check;
-  check.refusal = reason;
-  check.detail = std::move(detail);
-  check.key = std::move(key);
-  return check;
-}
-
 }  // namespace
 
 struct GpgVerifier::Context {

@@ -24,8 +24,6 @@ using internal::SignedObject;
 // Commits strict mode checks in one verification; more is refused rather than walked.
 constexpr size_t kMaxStrictCommits = 1000;
 
-std::string Short(const std::string& sha) { return sha.substr(0, 7); }
-
 bool EmailAllowed(const std::vector<std::string>& patterns, const std::string& email) {
   return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& pattern) {
     return fnmatch(pattern.c_str(), email.c_str(), FNM_CASEFOLD) == 0;
@@ -105,19 +103,13 @@ class Checker {
 
  private:
   SignatureCheck CheckOpenPgp(const SignedObject& object) {
-    SignatureCheck check;
     if (policy_.keyring.empty()) {
-      check.refusal = RefusalReason::kUnknownKey;
-      check.detail = "it has an OpenPGP signature, but verify has no keyring";
-      return check;
+      return internal::Refused(RefusalReason::kUnknownKey,
+                               "it has an OpenPGP signature, but verify has no keyring");
     }
     if (gpg_ == nullptr) {
       auto opened = internal::GpgVerifier::Open(policy_.keyring);
-      if (!opened.ok()) {
-        check.refusal = RefusalReason::kError;
-        check.detail = opened.status().message();
-        return check;
-      }
+      if (!opened.ok()) return internal::Refused(RefusalReason::kError, opened.status().message());
       gpg_ = std::move(*opened);
     }
     return gpg_->Verify(object.payload, object.signature);
@@ -132,19 +124,20 @@ base::Result<Verdict> VerifyTag(git_repository* repo, const std::string& commit,
   Verdict last;
   last.refusal = RefusalReason::kUnsigned;
   last.commit = commit;
-  last.reason = "commit " + Short(commit) + " has no annotated tag, and verify.mode is tag";
+  last.reason =
+      "commit " + internal::ShortSha(commit) + " has no annotated tag, and verify.mode is tag";
   for (const SignedObject& tag : tags) {
     Verdict verdict = checker.Check(tag);
     if (verdict.ok) {
       verdict.commit = commit;
-      verdict.reason = "commit " + Short(commit) + " is pointed at by " + tag.name +
+      verdict.reason = "commit " + internal::ShortSha(commit) + " is pointed at by " + tag.name +
                        ", signed by key " + verdict.key;
       return verdict;
     }
     last = std::move(verdict);
     last.commit = commit;
-    last.reason =
-        "commit " + Short(commit) + ": no tag is signed by an allowed key; " + last.reason;
+    last.reason = "commit " + internal::ShortSha(commit) +
+                  ": no tag is signed by an allowed key; " + last.reason;
   }
   return last;
 }
@@ -176,11 +169,11 @@ base::Result<Verdict> VerifyStrict(git_repository* repo, const std::string& comm
   }
   Verdict verdict = std::move(*head);
   if (!previous.empty() && previous != commit && !descends) {
-    verdict.reason += "; the previous commit " + Short(previous) +
+    verdict.reason += "; the previous commit " + internal::ShortSha(previous) +
                       " is not an ancestor, so only the head was verified";
   } else if (chain->size() > 1) {
     verdict.reason += "; every one of the " + std::to_string(chain->size()) +
-                      " first-parent commits since " + Short(previous) + " is signed";
+                      " first-parent commits since " + internal::ShortSha(previous) + " is signed";
   }
   return verdict;
 }

@@ -58,7 +58,7 @@ const char* RefusalReasonName(RefusalReason reason);
 struct Verdict {
   bool ok = false;
   RefusalReason refusal = RefusalReason::kNone;
-  // For people: what was checked, or why it was refused ("commit 1a2b3c4 is not signed").
+  // For people: what was checked, or why it was refused ("commit 1a2b3c4d5e6f is not signed").
   std::string reason;
   // The key found: an OpenPGP fingerprint, or an SSH key's SHA256 fingerprint; "" when none.
   std::string key;

@@ -19,4 +19,13 @@ struct SignatureCheck {
   std::vector<std::string> identities;
 };
 
+// A refused check.
+inline SignatureCheck Refused(RefusalReason reason, std::string detail, std::string key = "") {
+  SignatureCheck check;
+  check.refusal = reason;
+  check.detail = std::move(detail);
+  check.key = std::move(key);
+  return check;
+}
+
 }  // namespace ecsync::git::internal

@@ -21,8 +21,6 @@ struct BufDisposer {
   std::string str() const { return std::string(buf.ptr != nullptr ? buf.ptr : "", buf.size); }
 };
 
-std::string Short(const std::string& sha) { return sha.substr(0, 7); }
-
 base::Result<git_oid> ParseOid(const std::string& sha) {
   git_oid oid;
   if (sha.size() != GIT_OID_HEXSZ || git_oid_fromstr(&oid, sha.c_str()) != 0) {
@@ -89,6 +87,8 @@ base::Result<SignedObject> ReadTag(git_repository* repo, const git_oid& oid,
 
 }  // namespace
 
+std::string ShortSha(const std::string& sha) { return sha.substr(0, 12); }
+
 SignatureFormat DetectSignatureFormat(const std::string& signature) {
   if (signature.starts_with(kPgpBegin)) return SignatureFormat::kOpenPgp;
   if (signature.starts_with(kSshBegin)) return SignatureFormat::kSsh;
@@ -104,7 +104,7 @@ base::Result<SignedObject> ReadSignedCommit(git_repository* repo, const std::str
   CommitPtr commit(commit_raw);
   SignedObject out;
   out.sha = sha;
-  out.name = "commit " + Short(sha);
+  out.name = "commit " + ShortSha(sha);
   if (const git_signature* committer = git_commit_committer(commit.get()); committer != nullptr) {
     out.signer_email = committer->email != nullptr ? committer->email : "";
   }
@@ -179,7 +179,7 @@ base::Result<std::vector<std::string>> FirstParentChain(git_repository* repo,
     if (git_graph_descendant_of(repo, &previous_oid, &current) == 1) break;
     if (chain.size() >= limit) {
       return base::Status(base::ErrorKind::kInvalid, "more than " + std::to_string(limit) +
-                                                         " commits since " + Short(previous) +
+                                                         " commits since " + ShortSha(previous) +
                                                          " to verify");
     }
     chain.push_back(OidText(&current));

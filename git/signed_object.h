@@ -21,6 +21,9 @@ struct SignedObject {
   std::string signer_email;  // the committer's (a tag's tagger's) e-mail
 };
 
+// The first 12 hex digits, as ecsync shortens revisions everywhere.
+std::string ShortSha(const std::string& sha);
+
 enum class SignatureFormat { kOpenPgp, kSsh, kOther };
 SignatureFormat DetectSignatureFormat(const std::string& signature);
 

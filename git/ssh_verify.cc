@@ -77,14 +77,6 @@ std::string FirstLine(const std::string& text) {
   return std::string(trimmed.substr(0, trimmed.find('\n')));
 }
 
-SignatureCheck Refused(RefusalReason reason, std::string detail, std::string key) {
-  SignatureCheck check;
-  check.refusal = reason;
-  check.detail = std::move(detail);
-  check.key = std::move(key);
-  return check;
-}
-
 }  // namespace
 
 SignatureCheck VerifySshSignature(const std::string& allowed_signers, const std::string& payload,

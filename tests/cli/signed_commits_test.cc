@@ -56,7 +56,7 @@ TEST_F(SignedCommits, UnsignedCommitIsRefusedBeforeAnyChangeAndASignedOneDeploys
   const std::string unsigned_commit = repo_.Commit("unsigned change");
   CommandResult refused = ReconcileOnce();
   EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
-  EXPECT_NE(refused.out.find("Stalled: signature check refused " + unsigned_commit.substr(0, 7) +
+  EXPECT_NE(refused.out.find("Stalled: signature check refused " + unsigned_commit.substr(0, 12) +
                              " (unsigned)"),
             std::string::npos)
       << refused.out;

@@ -30,7 +30,7 @@ base::Result<Config> Parse(const std::string& verify,
       "    projects:\n"
       "      - files: compose.yaml\n";
   return ParseConfig(
-      text, "/etc/ecsync/ecsync.yaml", base::EnvFromMap({}),
+      text, "/etc/ecsync/ecsync.yaml", base::EnvFromMap({{"HOME", "/home/ci"}}),
       [existing](const std::string& path) -> base::Result<std::optional<std::string>> {
         if (existing.contains(path)) return std::optional<std::string>("keys");
         return std::optional<std::string>();
@@ -63,7 +63,7 @@ TEST(VerifyConfig, DefaultsToHeadAndIsAbsentWithoutTheSection) {
 
   auto none = ParseConfig(
       "repositories:\n  - url: https://example.com/a.git\n    projects: [{files: c.yaml}]\n",
-      "ecsync.yaml", base::EnvFromMap({}),
+      "ecsync.yaml", base::EnvFromMap({{"HOME", "/home/ci"}}),
       [](const std::string&) -> base::Result<std::optional<std::string>> {
         return std::optional<std::string>();
       });

@@ -57,7 +57,7 @@ TEST_F(SignatureTest, UnsignedCommitIsRefused) {
   EXPECT_FALSE(verdict.ok);
   EXPECT_EQ(verdict.refusal, RefusalReason::kUnsigned);
   EXPECT_EQ(verdict.commit, commit);
-  EXPECT_THAT(verdict.reason, HasSubstr(commit.substr(0, 7) + " is not signed"));
+  EXPECT_THAT(verdict.reason, HasSubstr(commit.substr(0, 12) + " is not signed"));
   EXPECT_EQ(verdict.key, "");
 }
 

@@ -97,7 +97,7 @@ void MakeKeys(const fs::path& dir) {
   Write(dir / "done", "");
 }
 
-// The build tree's keys, made once under an exclusive lock.
+// The keys next to the test binary, made once under an exclusive lock.
 fs::path SharedKeys() {
   const fs::path dir = fs::read_symlink("/proc/self/exe").parent_path() / "signing-test-keys";
   const std::string lock_path = dir.string() + ".lock";

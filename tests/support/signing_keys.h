@@ -1,7 +1,7 @@
 #pragma once
 
 // Real OpenPGP and SSH signing keys for the signed-commit tests, made with gpg and ssh-keygen
-// once per build tree (ctest runs every TEST in its own process; making the keys takes a
+// once per test binary folder (ctest runs every TEST in its own process; making the keys takes a
 // second or two, copying them milliseconds) and copied into a private GnuPG home per process.
 
 #include <memory>
@@ -13,7 +13,7 @@ namespace ecsync::testing {
 
 class SigningKeys {
  public:
-  // The process's keys (made on first use in this build tree, then copied). Aborts the test
+  // The process's keys (made on first use next to the test binary, then copied). Aborts the test
   // binary when gpg or ssh-keygen fail.
   static const SigningKeys& Get();
   // Stops the gpg-agent of this process's home. Call once at the end (TearDownTestSuite).
