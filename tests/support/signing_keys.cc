@@ -99,7 +99,7 @@ void MakeKeys(const fs::path& dir) {
 
 // The keys next to the test binary, made once under an exclusive lock.
 fs::path SharedKeys() {
-  const fs::path dir = fs::read_symlink("/proc/self/exe").parent_path() / "signing-test-keys";
+  fs::path dir = fs::read_symlink("/proc/self/exe").parent_path() / "signing-test-keys";
   const std::string lock_path = dir.string() + ".lock";
   const int lock = open(lock_path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
   if (lock < 0 || flock(lock, LOCK_EX) != 0) throw std::runtime_error("cannot lock " + lock_path);
