@@ -13,6 +13,7 @@
 #include "config/notify.h"
 #include "config/api.h"
 #include "git/credentials.h"
+#include "git/signature.h"
 #include "reconcile/images.h"
 
 namespace ecsync::config {
@@ -74,6 +75,9 @@ struct RepositoryConfig {
   // commit leaves no project at all, nothing is deleted and the project is Stalled).
   bool allow_prune_all = false;
   RepositoryNotifyConfig notify;  // commit statuses on the git host
+  // `verify:`: only revisions this policy accepts deploy (docs/signed-commits.md); nullopt:
+  // every revision deploys.
+  std::optional<git::SignaturePolicy> verify;
   std::vector<ProjectConfig> projects;
   int line = 0;
 };

@@ -10,6 +10,7 @@
 #include "config/notify.h"
 #include "config/secret.h"
 #include "config/values.h"
+#include "config/verify.h"
 
 namespace ecsync::config {
 
@@ -28,6 +29,7 @@ constexpr std::string_view kRepositoryKeys[] = {"name",
                                                 "allow_prune_all",
                                                 "webhook_secret",
                                                 "notify",
+                                                "verify",
                                                 "projects"};
 constexpr std::string_view kAuthKeys[] = {"token", "username", "basic", "ssh"};
 constexpr std::string_view kBasicKeys[] = {"username", "password"};
@@ -322,6 +324,7 @@ base::Status ParseRepository(const YamlNode& node, const std::string& path, cons
       ReadSecret(map, "webhook_secret", sources.env, sources.read_file, &repo->webhook_secret));
   ECSYNC_RETURN_IF_ERROR(ParseAuth(map, sources, repo->url, &repo->auth));
   ECSYNC_RETURN_IF_ERROR(ParseRepositoryNotify(map, sources, repo->url, &repo->notify));
+  ECSYNC_RETURN_IF_ERROR(ParseVerify(map, sources.read_file, &repo->verify));
   return ParseProjects(map, sources, images, repo);
 }
 

@@ -106,7 +106,8 @@ void Controller::ApplyConfigLocked(const config::Config& config, bool initial) {
         }
       }
       changed = changed || state->config.timeout != repo.timeout ||
-                state->config.allow_prune_all != repo.allow_prune_all;
+                state->config.allow_prune_all != repo.allow_prune_all ||
+                state->config.verify != repo.verify;
     }
     state->config = repo;
     if (changed) {

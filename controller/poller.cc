@@ -8,6 +8,7 @@
 #include "controller/poll_backoff.h"
 #include "controller/projects.h"
 #include "controller/repository_pruner.h"
+#include "controller/signature_gate.h"
 #include "git/url.h"
 
 namespace ecsync::controller {
@@ -112,6 +113,8 @@ std::vector<std::string> Poller::PollRepository(const std::string& name, bool fu
   config::RepositoryConfig repo;
   std::shared_ptr<git::GitSource> source;
   std::string previous;
+  std::string refused;                  // the head last refused by repo.verify
+  std::vector<std::string> known_keys;  // the projects at `previous`
   bool config_changed = false;
   std::set<std::string> requested;  // by an operator before this check began
   {
@@ -132,6 +135,8 @@ std::vector<std::string> Poller::PollRepository(const std::string& name, bool fu
     source = state.git;
     previous = state.commit;
     requested.swap(state.reconcile_requested);
+    refused = state.refused_commit;
+    known_keys = state.project_keys;
   }
   git::GitSource& git = source ? *source : *deps_.git;
   const std::string display = git::RedactUrl(repo.url);
@@ -141,17 +146,30 @@ std::vector<std::string> Poller::PollRepository(const std::string& name, bool fu
   std::vector<ProjectSpec> specs;
   std::vector<std::string> changed_paths;
   bool head_moved = true;
+  std::optional<git::Verdict> refusal;  // repo.verify refused `commit`
   // An unchanged repository costs one remote check (no fetch).
   auto head = git.RemoteHead(repo.url, RefName(repo));
   if (!head.ok()) {
     error = head.status().message();
-  } else if (*head == previous && !config_changed && !full) {
+  } else if ((*head == previous || (!refused.empty() && *head == refused)) && !config_changed &&
+             !full) {
     head_moved = false;
     commit = previous;
   } else {
     auto fetched = git.Fetch(repo.url, RefName(repo));
-    if (!fetched.ok()) {
-      error = fetched.status().message();
+    // A repository with verify: the revision is checked before anything of it is read.
+    auto verdict = fetched.ok() ? CheckRevision(git, repo, *fetched, previous)
+                                : base::Result<std::optional<git::Verdict>>(fetched.status());
+    if (!verdict.ok()) {
+      error = verdict.status().message();
+    } else if (verdict->has_value()) {
+      commit = *fetched;
+      refusal = std::move(*verdict);
+      if (known_keys.empty()) {
+        // Only to name the refused projects in the status: their files are not loaded.
+        auto expanded = ExpandProjects(repo, git, commit);
+        if (expanded.ok()) specs = std::move(*expanded);
+      }
     } else {
       commit = *fetched;
       if (commit != previous) {
@@ -230,6 +248,27 @@ std::vector<std::string> Poller::PollRepository(const std::string& name, bool fu
     s.polled = true;
   });
   if (!head_moved) return queued;
+  if (refusal) {
+    // Refused: every project keeps its revision; `commit` is not fetched again until the
+    // head moves or the configuration changes.
+    state.refused_commit = commit;
+    std::vector<std::string> keys = known_keys;
+    for (const ProjectSpec& spec : specs) {
+      keys.push_back(spec.key);
+      status_.UpdateProject(spec.key, [&](ProjectStatus& s) {
+        s.repository = repo.name;
+        s.name = spec.name;
+        s.stack = spec.stack_name;
+      });
+    }
+    for (const std::string& key : keys) {
+      auto project = state_.projects.find(key);
+      if (project != state_.projects.end()) project->second->condition = Condition::kStalled;
+    }
+    RecordRefusal(name, commit, *refusal, keys, status_, deps_.metrics, *deps_.clock);
+    return queued;
+  }
+  state.refused_commit.clear();
   if (previous != commit) {
     base::Log(LogLevel::kInfo, "new revision",
               {{"repository", name}, {"revision", commit}, {"previous", previous}});

@@ -32,7 +32,9 @@ struct RepoState {
   bool check_now = true;  // the start or a configuration change: check at once
   bool full_pass = true;  // every project is reconciled at the next successful check
   PollBackoff backoff;    // while checks keep failing
-  std::string commit;     // last fetched
+  std::string commit;     // last fetched (and accepted by config.verify, when set)
+  // The last head config.verify refused; not fetched or checked again.
+  std::string refused_commit;
   std::vector<std::string> project_keys;
   // Projects an operator asked to reconcile now (Controller::ReconcileNow): queued with
   // `force` after the next check of this repository, whether it succeeds or not.

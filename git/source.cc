@@ -33,6 +33,13 @@ base::Result<CommitSummary> GitSource::DescribeCommit(const std::string&, const 
   return NotSupported("DescribeCommit");
 }
 
+base::Result<Verdict> GitSource::VerifyRevision(const std::string& url, const std::string& commit,
+                                                const std::string& previous,
+                                                const SignaturePolicy& policy) {
+  ECSYNC_ASSIGN_OR_RETURN(const std::string repository, LocalRepository(url));
+  return VerifyRevisionInRepository(repository, commit, previous, policy);
+}
+
 base::Result<std::optional<std::vector<TreeFile>>> GitSource::ReadTree(const std::string&,
                                                                        const std::string&,
                                                                        const std::string&, size_t) {

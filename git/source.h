@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "git/signature.h"
 #include "git/tree_files.h"
 
 namespace ecsync::git {
@@ -57,6 +58,14 @@ class GitSource {
   // implementation reports kInternal.
   virtual base::Result<CommitSummary> DescribeCommit(const std::string& url,
                                                      const std::string& commit);
+
+  // Applies `policy` (a repository's `verify:`) to `commit`, which Fetch returned for `url`;
+  // `previous` is the commit deployed before it ("" for none, see SignaturePolicy's modes).
+  // A refusal is a Verdict with ok false, not an error; errors mean the check could not run
+  // (kNotFound: unknown commit). The default implementation verifies in LocalRepository(url).
+  virtual base::Result<Verdict> VerifyRevision(const std::string& url, const std::string& commit,
+                                               const std::string& previous,
+                                               const SignaturePolicy& policy);
 
   // What `path` (repository-relative) holds at `commit`: the file itself (one TreeFile with
   // path ""), or the directory and every directory and file below it, sorted by path, with

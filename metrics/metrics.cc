@@ -127,6 +127,9 @@ struct Metrics::Families {
   Family<Counter>& operator_actions =
       CounterFamily(registry, "ecsync_operator_actions_total",
                     "Operator API actions asked for, by action and result.");
+  Family<Counter>& signature_refusals =
+      CounterFamily(registry, "ecsync_signature_refusals_total",
+                    "Revisions refused by a repository's verify policy, by repository and reason.");
   Family<Gauge>& queue_depth =
       GaugeFamily(registry, "ecsync_queue_depth", "Projects waiting for a reconcile worker.");
   Family<Counter>& http_refused = CounterFamily(
@@ -276,6 +279,10 @@ void Metrics::AwsCall(const std::string& service, const std::string& operation,
   f.aws_requests.Add({{"service", service}, {"operation", operation}, {"code", code}}).Increment();
   Counter& retries = f.aws_retries.Add({{"service", service}, {"operation", operation}});
   if (attempts > 1) retries.Increment(attempts - 1);
+}
+
+void Metrics::SignatureRefused(const std::string& repository, const std::string& reason) {
+  families_->signature_refusals.Add({{"repository", repository}, {"reason", reason}}).Increment();
 }
 
 void Metrics::Webhook(const std::string& provider, const std::string& result) {

@@ -61,6 +61,12 @@ class Metrics {
   void AwsCall(const std::string& service, const std::string& operation,
                const std::string& error_code, bool ok, int attempts);
 
+  // A revision of `repository` refused by its verify policy (git/signature.h):
+  // ecsync_signature_refusals_total{repository,reason}; `reason` is one of "unsigned",
+  // "bad_signature", "unknown_key", "expired_key", "revoked_key", "key_not_allowed",
+  // "committer", "error".
+  void SignatureRefused(const std::string& repository, const std::string& reason);
+
   // ecsync_webhook_requests_total{provider,result}; result is one of "accepted", "ignored",
   // "duplicate", "unauthorized", "unknown_repository", "too_large", "bad_request",
   // "rate_limited".

@@ -8,6 +8,8 @@ packages=(
   libgit2-dev libyaml-cpp-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev
   libcpp-httplib-dev prometheus-cpp-dev libpugixml-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libgpgme-dev gnupg  # OpenPGP commit signatures (git/gpg_verify); gpg makes test keys
+  openssh-client  # ssh-keygen -Y verifies SSH commit signatures (git/ssh_verify)
   zlib1g-dev  # deflate for the build-context ZIP archives (artifacts/zip_writer)
   unzip  # zipinfo reads those archives back in tests/artifacts
   clang libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)

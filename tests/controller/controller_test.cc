@@ -21,6 +21,7 @@
 #include "metrics/metrics.h"
 #include "reconcile/stack_tags.h"
 #include "tests/reconcile/forwarding_cloudformation.h"
+#include "tests/support/signing_keys.h"
 #include "tests/support/support.h"
 #include "web/webhook_handler.h"
 
@@ -668,6 +669,104 @@ TEST_F(ImagesControllerTest, ImagesNeverPushedStallTheRevisionOnceItsWaitIsOver)
   ASSERT_TRUE(controller.status().FindProject("mono/app", &stalled));
   EXPECT_EQ(stalled.runs.size(), runs);
   EXPECT_FALSE(Exists("mono-app"));
+  controller.Stop();
+}
+
+// A repository with verify: (controller/signature_gate.h), real signatures: a refused revision
+// changes no stack, shows as Stalled with the commit, the reason and the key, and is counted;
+// a later signed commit deploys.
+class SignedCommitsControllerTest : public ControllerTest {
+ protected:
+  static void TearDownTestSuite() { testing::SigningKeys::StopAgent(); }
+
+  config::Config MakeConfig(git::VerifyMode mode) {
+    config::RepositoryConfig repo = Repo({AppProject()});
+    repo.poll_interval = std::chrono::milliseconds(100);
+    git::SignaturePolicy policy;
+    policy.mode = mode;
+    policy.keyring = keys_.keyring;
+    policy.allowed_signers = keys_.allowed_signers;
+    repo.verify = policy;
+    return ControllerTest::MakeConfig(std::move(repo));
+  }
+
+  std::string Revision() { return ControllerTest::Revision("mono-app"); }
+
+  const testing::SigningKeys& keys_ = testing::SigningKeys::Get();
+};
+
+TEST_F(SignedCommitsControllerTest, UnsignedCommitStallsWithTheReasonAndASignedOneDeploys) {
+  repo_.Write("compose.yaml", App(1));
+  const std::string first = keys_.CommitPgp(repo_, keys_.alice);
+  Controller controller(MakeConfig(git::VerifyMode::kHead), Deps());
+  controller.Start();
+  ASSERT_TRUE(WaitUntil([&] { return Revision() == first; }));
+
+  repo_.Write("compose.yaml", App(2));
+  const std::string bad = keys_.CommitPgp(repo_, keys_.stranger);
+  ProjectStatus status;
+  ASSERT_TRUE(WaitUntil([&] {
+    return controller.status().FindProject("mono/app", &status) &&
+           status.condition == Condition::kStalled;
+  }));
+  EXPECT_NE(status.reason.find("refused " + bad.substr(0, 12) + " (unknown_key)"),
+            std::string::npos)
+      << status.reason;
+  EXPECT_NE(status.reason.find("key found: " + keys_.stranger), std::string::npos) << status.reason;
+  EXPECT_TRUE(status.needs_input);
+  ASSERT_FALSE(status.runs.empty());
+  EXPECT_EQ(status.runs.front().result, "refused");
+  EXPECT_EQ(Revision(), first);  // the stack is untouched
+  EXPECT_NE(metrics_.Serialize().find(
+                "ecsync_signature_refusals_total{reason=\"unknown_key\",repository=\"mono\"} 1"),
+            std::string::npos)
+      << metrics_.Serialize();
+  // Later polls see the same refused head: not verified (nor counted) again.
+  const auto refused_at = std::chrono::system_clock::now();
+  ASSERT_TRUE(WaitUntil([&] {
+    auto repos = controller.status().Repositories();
+    return !repos.empty() && repos[0].last_fetch > refused_at + std::chrono::milliseconds(400);
+  }));
+  EXPECT_NE(metrics_.Serialize().find(
+                "ecsync_signature_refusals_total{reason=\"unknown_key\",repository=\"mono\"} 1"),
+            std::string::npos);
+
+  repo_.Write("compose.yaml", App(3));
+  const std::string good = keys_.CommitSsh(repo_, keys_.alice_ssh);
+  ASSERT_TRUE(WaitUntil([&] { return Revision() == good; }));
+  ASSERT_TRUE(WaitUntil([&] {
+    return controller.status().FindProject("mono/app", &status) &&
+           status.condition == Condition::kReady;
+  }));
+  controller.Stop();
+}
+
+TEST_F(SignedCommitsControllerTest, StrictRefusesASignedHeadOverAnUnsignedCommit) {
+  repo_.Write("compose.yaml", App(1));
+  const std::string first = keys_.CommitPgp(repo_, keys_.alice);
+  Controller controller(MakeConfig(git::VerifyMode::kStrict), Deps());
+  controller.Start();
+  ASSERT_TRUE(WaitUntil([&] { return Revision() == first; }));
+
+  repo_.Write("compose.yaml", App(2));
+  const std::string unsigned_commit = repo_.Commit("unsigned change");
+  repo_.Write("compose.yaml", App(3));
+  const std::string head = keys_.CommitPgp(repo_, keys_.alice);
+  // Whether a check saw the unsigned commit as the head or not, the signed head is refused
+  // for it: every commit since the deployed one must be signed.
+  ProjectStatus status;
+  ASSERT_TRUE(WaitUntil([&] {
+    auto repos = controller.status().Repositories();
+    return !repos.empty() && repos[0].last_commit == head &&
+           controller.status().FindProject("mono/app", &status) &&
+           status.last_attempted_revision == head;
+  }));
+  EXPECT_EQ(status.condition, Condition::kStalled);
+  EXPECT_NE(status.reason.find("refused " + head.substr(0, 12) + " (unsigned): commit " +
+                               unsigned_commit.substr(0, 12) + " is not signed"),
+            std::string::npos)
+      << status.reason;
+  EXPECT_EQ(Revision(), first);
   controller.Stop();
 }
 
