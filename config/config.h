@@ -11,6 +11,7 @@
 #include "base/result.h"
 #include "git/credentials.h"
 #include "reconcile/images.h"
+#include "schedule/window.h"
 
 namespace ecsync::config {
 
@@ -48,6 +49,8 @@ struct ProjectConfig {
   bool self_heal = false;
   // Images built from the repository: the top-level `images:` with this entry's keys over it.
   reconcile::ImageSettings images;
+  // Deploy windows added to the repository's `windows` (see docs/deploy-windows.md).
+  std::vector<schedule::Window> windows;
   int line = 0;  // where the entry starts in the config file, for messages
 };
 
@@ -69,6 +72,8 @@ struct RepositoryConfig {
   // Allows pruning to delete every stack of this repository at once (default false: when a
   // commit leaves no project at all, nothing is deleted and the project is Stalled).
   bool allow_prune_all = false;
+  // Deploy windows of every project of this repository, and of pruning its stacks.
+  std::vector<schedule::Window> windows;
   std::vector<ProjectConfig> projects;
   int line = 0;
 };

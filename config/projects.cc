@@ -9,6 +9,7 @@
 #include "config/images.h"
 #include "config/secret.h"
 #include "config/values.h"
+#include "config/windows.h"
 
 namespace ecsync::config {
 
@@ -26,14 +27,15 @@ constexpr std::string_view kRepositoryKeys[] = {"name",
                                                 "auth",
                                                 "allow_prune_all",
                                                 "webhook_secret",
+                                                "windows",
                                                 "projects"};
 constexpr std::string_view kAuthKeys[] = {"token", "username", "basic", "ssh"};
 constexpr std::string_view kBasicKeys[] = {"username", "password"};
 constexpr std::string_view kSshKeys[] = {"private_key", "public_key", "passphrase", "known_hosts",
                                          "username"};
-constexpr std::string_view kProjectKeys[] = {"name",     "files",     "glob",      "stack_name",
-                                             "profiles", "variables", "env_file",  "prune",
-                                             "suspend",  "timeout",   "self_heal", "images"};
+constexpr std::string_view kProjectKeys[] = {
+    "name",  "files",   "glob",    "stack_name", "profiles", "variables", "env_file",
+    "prune", "suspend", "timeout", "self_heal",  "images",   "windows"};
 
 const char kNameRule[] = "use only lower-case letters, digits, _ and -";
 
@@ -237,6 +239,7 @@ base::Status ParseProject(const YamlNode& node, const std::string& path,
   ECSYNC_RETURN_IF_ERROR(map.Bool("suspend", &project->suspend));
   ECSYNC_RETURN_IF_ERROR(map.Bool("self_heal", &project->self_heal));
   ECSYNC_RETURN_IF_ERROR(map.Duration("timeout", /*allow_zero=*/false, &project->timeout));
+  ECSYNC_RETURN_IF_ERROR(ParseWindows(map, sources.env, &project->windows));
   project->images = images;
   return ParseImages(map, sources.env, sources.read_file, &project->images);
 }
@@ -315,6 +318,7 @@ base::Status ParseRepository(const YamlNode& node, const std::string& path, cons
   ECSYNC_RETURN_IF_ERROR(map.Duration("poll_interval", /*allow_zero=*/true, &repo->poll_interval));
   ECSYNC_RETURN_IF_ERROR(map.Duration("timeout", /*allow_zero=*/false, &repo->timeout));
   ECSYNC_RETURN_IF_ERROR(map.Bool("allow_prune_all", &repo->allow_prune_all));
+  ECSYNC_RETURN_IF_ERROR(ParseWindows(map, sources.env, &repo->windows));
   ECSYNC_RETURN_IF_ERROR(
       ReadSecret(map, "webhook_secret", sources.env, sources.read_file, &repo->webhook_secret));
   ECSYNC_RETURN_IF_ERROR(ParseAuth(map, sources, repo->url, &repo->auth));

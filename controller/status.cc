@@ -24,6 +24,8 @@ const char* ConditionName(Condition condition) {
       return "WaitingForImages";
     case Condition::kStalled:
       return "Stalled";
+    case Condition::kHeld:
+      return "Held";
   }
   return "Unknown";
 }
@@ -126,6 +128,7 @@ nlohmann::ordered_json StatusStore::ToJson() const {
     j["name"] = Text(p.name);
     j["stack"] = Text(p.stack);
     j["condition"] = {{"type", ConditionName(p.condition)}, {"reason", Text(p.reason)}};
+    if (p.condition == Condition::kHeld) j["condition"]["heldUntil"] = FormatTime(p.held_until);
     j["suspended"] = p.suspended;
     j["lastAppliedRevision"] = Text(p.last_applied_revision);
     j["lastAttemptedRevision"] = Text(p.last_attempted_revision);

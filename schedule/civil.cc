@@ -21,9 +21,8 @@ CivilDate CivilFromDays(int64_t days) {
 bool IsLeapYear(int year) { return chrono::year{year}.is_leap(); }
 
 int DaysInMonth(int year, int month) {
-  const chrono::year_month_day_last last{chrono::year{year},
-                                         chrono::month_day_last{
-                                             chrono::month{static_cast<unsigned>(month)}}};
+  const chrono::year_month_day_last last{
+      chrono::year{year}, chrono::month_day_last{chrono::month{static_cast<unsigned>(month)}}};
   return static_cast<int>(static_cast<unsigned>(last.day()));
 }
 

@@ -13,8 +13,8 @@ namespace ecsync::schedule {
 
 namespace {
 
-constexpr std::array<std::string_view, 12> kMonthNames = {
-    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
+constexpr std::array<std::string_view, 12> kMonthNames = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
+                                                          "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
 constexpr std::array<std::string_view, 7> kDayNames = {"SUN", "MON", "TUE", "WED",
                                                        "THU", "FRI", "SAT"};
 
@@ -131,8 +131,9 @@ base::Result<CronExpression> CronExpression::Parse(std::string_view text) {
     if (!field.empty()) fields.push_back(field);
   }
   if (fields.size() != 5) {
-    return base::InvalidError(quoted + ": needs 5 fields (minute hour day-of-month month "
-                                       "day-of-week), found " +
+    return base::InvalidError(quoted +
+                              ": needs 5 fields (minute hour day-of-month month "
+                              "day-of-week), found " +
                               std::to_string(fields.size()));
   }
   const FieldSpec specs[5] = {{"minute", 0, 59, {}},

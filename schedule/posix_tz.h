@@ -36,7 +36,7 @@ class PosixRule {
     int month = 0;  // Mm.w.d
     int week = 0;
     int weekday = 0;
-    int day = 0;            // Jn (1..365) or n (0..365)
+    int day = 0;              // Jn (1..365) or n (0..365)
     int32_t time = 2 * 3600;  // seconds after local midnight, may be negative or past 24 h
   };
   // Seconds since the epoch, on the local clock in force before the change, at which `rule`

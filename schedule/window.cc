@@ -167,7 +167,8 @@ base::Result<TimePoint> NextOpen(const std::vector<Window>& windows, TimePoint t
     std::optional<TimePoint> next;
     for (const Window& window : windows) {
       if (window.kind != Window::Kind::kAllow) continue;
-      std::optional<TimePoint> start = NextStart(window, now, std::chrono::duration_cast<seconds>(deadline - now));
+      std::optional<TimePoint> start =
+          NextStart(window, now, std::chrono::duration_cast<seconds>(deadline - now));
       if (start) next = next ? std::min(*next, *start) : *start;
     }
     if (!next) break;
@@ -223,8 +224,8 @@ Gate Evaluate(const std::vector<Window>& windows, TimePoint t) {
   if (opens.ok()) {
     gate.opens_at = *opens;
     const TimeZone& zone = deciding != nullptr ? ZoneOf(*deciding) : *TimeZone::Utc();
-    gate.reason = what + " until " + zone.FormatLocal(FloorSeconds(*opens)) + " (" +
-                  zone.name() + ")";
+    gate.reason =
+        what + " until " + zone.FormatLocal(FloorSeconds(*opens)) + " (" + zone.name() + ")";
   } else {
     gate.reason = what + "; " + opens.status().message();
   }

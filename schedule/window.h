@@ -34,10 +34,8 @@ const char* WindowKindName(Window::Kind kind);
 
 // The instants this window opens at: the first at or after `t` / the last at or before `t`,
 // searching no further than `horizon` away.
-std::optional<TimePoint> NextStart(const Window& window, TimePoint t,
-                                   std::chrono::seconds horizon);
-std::optional<TimePoint> LastStart(const Window& window, TimePoint t,
-                                   std::chrono::seconds horizon);
+std::optional<TimePoint> NextStart(const Window& window, TimePoint t, std::chrono::seconds horizon);
+std::optional<TimePoint> LastStart(const Window& window, TimePoint t, std::chrono::seconds horizon);
 // True when some opening at or before `t` is not `duration` old yet.
 bool IsActive(const Window& window, TimePoint t);
 

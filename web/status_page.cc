@@ -61,7 +61,7 @@ std::string RenderStatusPage(const controller::StatusStore& store, const std::st
       "body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse;"
       "margin-bottom:2em}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
       ".Ready{color:#176f2c}.Reconciling{color:#8a6d00}.WaitingForImages{color:#8a6d00}.Stalled{"
-      "color:#b00020}"
+      "color:#b00020}.Held{color:#3b4cc0}"
       "</style></head><body>\n<h1>ecsync</h1><p>version " +
       Escape(version) + " &middot; <a href=\"/api/v1/status\">JSON</a> &middot; " +
       "<a href=\"/metrics\">metrics</a></p>\n<h2>Repositories</h2>\n<table><tr><th>name</th>"

@@ -24,7 +24,8 @@ std::string Next(const std::string& text, const std::string& from) {
 }
 
 TEST(Cron, ErrorsNameTheField) {
-  EXPECT_EQ(ParseError("0 25 * * *"), "cron \"0 25 * * *\": hour field \"25\": 25 is out of range 0-23");
+  EXPECT_EQ(ParseError("0 25 * * *"),
+            "cron \"0 25 * * *\": hour field \"25\": 25 is out of range 0-23");
   EXPECT_NE(ParseError("60 * * * *").find("minute field \"60\""), std::string::npos);
   EXPECT_NE(ParseError("* * 0 * *").find("day-of-month field \"0\": 0 is out of range 1-31"),
             std::string::npos);

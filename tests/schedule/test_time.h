@@ -14,8 +14,8 @@ namespace ecsync::schedule::testing {
 // "2026-03-29T01:00:00Z" as seconds since the epoch; -1 for malformed text.
 inline int64_t Utc(const std::string& text) {
   tm parts{};
-  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%dZ", &parts.tm_year, &parts.tm_mon,
-                  &parts.tm_mday, &parts.tm_hour, &parts.tm_min, &parts.tm_sec) != 6) {
+  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%dZ", &parts.tm_year, &parts.tm_mon, &parts.tm_mday,
+                  &parts.tm_hour, &parts.tm_min, &parts.tm_sec) != 6) {
     return -1;
   }
   parts.tm_year -= 1900;
