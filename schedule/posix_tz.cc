@@ -145,7 +145,7 @@ int64_t PosixRule::LocalInstant(const DateRule& rule, int year) {
       break;
     case DateRule::Kind::kMonthWeekDay: {
       const int64_t first = DaysFromCivil(year, rule.month, 1);
-      day = first + (rule.weekday - WeekdayOf(first) + 7) % 7 + 7 * (rule.week - 1);
+      day = first + (rule.weekday - WeekdayOf(first) + 7) % 7 + int64_t{7} * (rule.week - 1);
       const int length = DaysInMonth(year, rule.month);
       while (day >= first + length) day -= 7;  // week 5: the last such weekday
       break;

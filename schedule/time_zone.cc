@@ -75,12 +75,12 @@ bool ValidZoneName(const std::string& name) {
 }  // namespace
 
 std::shared_ptr<const TimeZone> TimeZone::Utc() {
-  static const std::shared_ptr<const TimeZone> utc = [] {
+  static const std::shared_ptr<const TimeZone> kUtc = [] {
     std::shared_ptr<TimeZone> zone(new TimeZone());
     zone->name_ = "UTC";
     return zone;
   }();
-  return utc;
+  return kUtc;
 }
 
 base::Result<std::shared_ptr<const TimeZone>> TimeZone::Load(const std::string& name,

@@ -12,7 +12,7 @@ using std::chrono::seconds;
 
 // A local reading and the instant it names differ by the zone's offset, and offsets change by
 // a few hours at most: the slack of the searches below.
-constexpr int64_t kOffsetMargin = 6 * 3600;
+constexpr int64_t kOffsetMargin = int64_t{6} * 3600;
 // How far apart two instants are when offsets in force near them may map one onto the other.
 constexpr int64_t kNear = 100'000;
 // Bounds the walks below even for windows that open every minute.
@@ -76,46 +76,44 @@ const char* WindowKindName(Window::Kind kind) {
   return kind == Window::Kind::kAllow ? "allow" : "deny";
 }
 
-std::optional<TimePoint> NextStart(const Window& window, TimePoint t, seconds horizon) {
+namespace {
+
+// The first opening at or after `t` (`forward`) or the last at or before it, no further than
+// `horizon` away. Walks the cron's local readings from the nearest one that could show such
+// an instant: local readings map onto instants in order (gaps onto their end, repeats onto
+// their first occurrence), so the first reading on the right side of `t` is the answer.
+std::optional<TimePoint> FindStart(const Window& window, TimePoint t, seconds horizon,
+                                   bool forward) {
   const TimeZone& zone = ZoneOf(window);
-  const int64_t at = CeilSeconds(t);
+  const int64_t at = forward ? CeilSeconds(t) : FloorSeconds(t);
+  const int64_t sign = forward ? 1 : -1;
   const LocalSeconds local = at + zone.At(at).utc_offset;
-  const LocalSeconds limit = local + horizon.count() + kOffsetMargin;
-  // A reading shown at or after `at` lies no earlier than `at` plus the smallest offset in
-  // force near it.
-  LocalSeconds from = at + std::min({zone.At(at - kNear).utc_offset, zone.At(at).utc_offset,
-                                     zone.At(at + kNear).utc_offset});
+  const LocalSeconds limit = local + sign * (horizon.count() + kOffsetMargin);
+  const auto [low, high] = std::minmax(
+      {zone.At(at - kNear).utc_offset, zone.At(at).utc_offset, zone.At(at + kNear).utc_offset});
+  LocalSeconds from = at + (forward ? low : high);
   for (int step = 0; step < kMaxSteps; ++step) {
-    std::optional<LocalSeconds> reading = window.cron.NextAtOrAfter(from, limit);
+    std::optional<LocalSeconds> reading =
+        forward ? window.cron.NextAtOrAfter(from, limit) : window.cron.LastAtOrBefore(from, limit);
     if (!reading) return std::nullopt;
     const UtcSeconds instant = zone.ToUtc(*reading).instant;
-    if (instant >= at) {
-      if (instant > at + horizon.count()) return std::nullopt;
+    if (sign * (instant - at) >= 0) {
+      if (sign * (instant - at) > horizon.count()) return std::nullopt;
       return FromSeconds(instant);
     }
-    from = *reading + 60;
+    from = forward ? *reading + 60 : *reading - 1;
   }
   return std::nullopt;
 }
 
+}  // namespace
+
+std::optional<TimePoint> NextStart(const Window& window, TimePoint t, seconds horizon) {
+  return FindStart(window, t, horizon, /*forward=*/true);
+}
+
 std::optional<TimePoint> LastStart(const Window& window, TimePoint t, seconds horizon) {
-  const TimeZone& zone = ZoneOf(window);
-  const int64_t at = FloorSeconds(t);
-  const LocalSeconds local = at + zone.At(at).utc_offset;
-  const LocalSeconds limit = local - horizon.count() - kOffsetMargin;
-  LocalSeconds from = at + std::max({zone.At(at - kNear).utc_offset, zone.At(at).utc_offset,
-                                     zone.At(at + kNear).utc_offset});
-  for (int step = 0; step < kMaxSteps; ++step) {
-    std::optional<LocalSeconds> reading = window.cron.LastAtOrBefore(from, limit);
-    if (!reading) return std::nullopt;
-    const UtcSeconds instant = zone.ToUtc(*reading).instant;
-    if (instant <= at) {
-      if (instant < at - horizon.count()) return std::nullopt;
-      return FromSeconds(instant);
-    }
-    from = *reading - 1;
-  }
-  return std::nullopt;
+  return FindStart(window, t, horizon, /*forward=*/false);
 }
 
 bool IsActive(const Window& window, TimePoint t) {

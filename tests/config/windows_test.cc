@@ -10,19 +10,14 @@
 
 #include "base/file.h"
 #include "config/config.h"
+#include "tests/config/parse_text.h"
 
 namespace ecsync::config {
 namespace {
 
 using ::testing::HasSubstr;
 
-base::Result<Config> Parse(const std::string& text,
-                           std::map<std::string, std::string> env = {{"HOME", "/home/ci"}}) {
-  return ParseConfig(text, "ecsync.yaml", base::EnvFromMap(std::move(env)),
-                     [](const std::string&) -> base::Result<std::optional<std::string>> {
-                       return std::optional<std::string>();
-                     });
-}
+using testing::ParseText;
 
 std::string WithWindows(const std::string& repository_windows, const std::string& project_windows) {
   return "repositories:\n"
@@ -34,7 +29,7 @@ std::string WithWindows(const std::string& repository_windows, const std::string
 }
 
 TEST(WindowsConfig, RepositoryAndProjectWindows) {
-  auto config = Parse(WithWindows(
+  auto config = ParseText(WithWindows(
       "    windows:\n"
       "      - {kind: deny, cron: \"0 22 * * 5\", duration: 8h, time_zone: Europe/Berlin,\n"
       "         manual_sync: true}\n",
@@ -64,7 +59,7 @@ TEST(WindowsConfig, RepositoryAndProjectWindows) {
 std::string Refusal(const std::string& window, const std::string& env_dir = "") {
   std::map<std::string, std::string> env = {{"HOME", "/home/ci"}};
   if (!env_dir.empty()) env["TZDIR"] = env_dir;
-  auto config = Parse(WithWindows("    windows:\n      - " + window + "\n", ""), env);
+  auto config = ParseText(WithWindows("    windows:\n      - " + window + "\n", ""), env);
   return config.ok() ? "accepted" : config.status().message();
 }
 
@@ -85,7 +80,7 @@ TEST(WindowsConfig, RefusalsNameLineAndKey) {
               HasSubstr("is not a time zone name"));
   EXPECT_THAT(Refusal("{kind: deny, cron: \"@daily\", duration: 1h, zone: UTC}"),
               HasSubstr("windows[0]: unknown key \"zone\""));
-  auto not_list = Parse(WithWindows("    windows: {kind: deny}\n", ""));
+  auto not_list = ParseText(WithWindows("    windows: {kind: deny}\n", ""));
   ASSERT_FALSE(not_list.ok());
   EXPECT_THAT(not_list.status().message(), HasSubstr("windows: must be a list of windows"));
 }
