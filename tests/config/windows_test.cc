@@ -79,7 +79,7 @@ TEST(WindowsConfig, RefusalsNameLineAndKey) {
   EXPECT_THAT(Refusal("{kind: deny, cron: \"@daily\", duration: 1h, time_zone: ../../etc}"),
               HasSubstr("is not a time zone name"));
   EXPECT_THAT(Refusal("{kind: deny, cron: \"@daily\", duration: 1h, zone: UTC}"),
-              HasSubstr("windows[0]: unknown key \"zone\""));
+              HasSubstr("repositories[0].windows[0].zone: unknown key; remove it"));
   auto not_list = ParseText(WithWindows("    windows: {kind: deny}\n", ""));
   ASSERT_FALSE(not_list.ok());
   EXPECT_THAT(not_list.status().message(), HasSubstr("windows: must be a list of windows"));
