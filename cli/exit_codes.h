@@ -9,6 +9,7 @@ enum ExitCode : int {
   kExitOk = 0,         // success, or nothing to do
   kExitFailed = 1,     // the deploy failed (or AWS/git could not be reached)
   kExitBadConfig = 2,  // bad usage, configuration or compose file: fix the input
+  kExitHeld = 3,       // reconcile --once --config: a project was held by its deploy windows
 };
 
 // kInvalid, kConflict and kNotFound need a human to change something: kExitBadConfig.

@@ -175,10 +175,13 @@ ExitCode RunReconcileConfig(const ReconcileConfigCommand& command, const Command
   for (const std::string& line : summary.lines) context.out << line << "\n";
   context.out << summary.projects << " project(s): " << summary.succeeded << " ok, "
               << summary.failed << " failed, " << summary.invalid << " invalid, " << summary.errors
-              << " error(s)\n";
+              << " error(s), " << summary.held << " held by deploy windows\n";
   if (summary.invalid > 0) return kExitBadConfig;
   if (summary.errors > 0) return kExitFailed;
   if (summary.failed > 0) return kExitFailed;
+  // Not deployed, nothing wrong: a pipeline must not take it for a deploy (see
+  // docs/deploy-windows.md).
+  if (summary.held > 0) return kExitHeld;
   return kExitOk;
 }
 

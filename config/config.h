@@ -15,6 +15,7 @@
 #include "git/credentials.h"
 #include "git/signature.h"
 #include "reconcile/images.h"
+#include "schedule/window.h"
 
 namespace ecsync::config {
 
@@ -53,6 +54,8 @@ struct ProjectConfig {
   // Images built from the repository: the top-level `images:` with this entry's keys over it.
   reconcile::ImageSettings images;
   ProjectNotifyConfig notify;  // commit status context override
+  // Deploy windows added to the repository's `windows` (see docs/deploy-windows.md).
+  std::vector<schedule::Window> windows;
   int line = 0;                // where the entry starts in the config file, for messages
 };
 
@@ -78,6 +81,8 @@ struct RepositoryConfig {
   // `verify:`: only revisions this policy accepts deploy (docs/signed-commits.md); nullopt:
   // every revision deploys.
   std::optional<git::SignaturePolicy> verify;
+  // Deploy windows of every project of this repository, and of pruning its stacks.
+  std::vector<schedule::Window> windows;
   std::vector<ProjectConfig> projects;
   int line = 0;
 };

@@ -11,6 +11,7 @@
 #include "config/secret.h"
 #include "config/values.h"
 #include "config/verify.h"
+#include "config/windows.h"
 
 namespace ecsync::config {
 
@@ -30,6 +31,7 @@ constexpr std::string_view kRepositoryKeys[] = {"name",
                                                 "webhook_secret",
                                                 "notify",
                                                 "verify",
+                                                "windows",
                                                 "projects"};
 constexpr std::string_view kAuthKeys[] = {"token", "username", "basic", "ssh"};
 constexpr std::string_view kBasicKeys[] = {"username", "password"};
@@ -37,7 +39,7 @@ constexpr std::string_view kSshKeys[] = {"private_key", "public_key", "passphras
                                          "username"};
 constexpr std::string_view kProjectKeys[] = {
     "name",  "files",   "glob",    "stack_name", "profiles", "variables", "env_file",
-    "prune", "suspend", "timeout", "self_heal",  "images",   "notify"};
+    "prune", "suspend", "timeout", "self_heal",  "images",   "notify", "windows"};
 
 const char kNameRule[] = "use only lower-case letters, digits, _ and -";
 
@@ -242,6 +244,7 @@ base::Status ParseProject(const YamlNode& node, const std::string& path,
   ECSYNC_RETURN_IF_ERROR(map.Bool("self_heal", &project->self_heal));
   ECSYNC_RETURN_IF_ERROR(map.Duration("timeout", /*allow_zero=*/false, &project->timeout));
   ECSYNC_RETURN_IF_ERROR(ParseProjectNotify(map, &project->notify));
+  ECSYNC_RETURN_IF_ERROR(ParseWindows(map, sources.env, &project->windows));
   project->images = images;
   return ParseImages(map, sources.env, sources.read_file, &project->images);
 }
@@ -320,6 +323,7 @@ base::Status ParseRepository(const YamlNode& node, const std::string& path, cons
   ECSYNC_RETURN_IF_ERROR(map.Duration("poll_interval", /*allow_zero=*/true, &repo->poll_interval));
   ECSYNC_RETURN_IF_ERROR(map.Duration("timeout", /*allow_zero=*/false, &repo->timeout));
   ECSYNC_RETURN_IF_ERROR(map.Bool("allow_prune_all", &repo->allow_prune_all));
+  ECSYNC_RETURN_IF_ERROR(ParseWindows(map, sources.env, &repo->windows));
   ECSYNC_RETURN_IF_ERROR(
       ReadSecret(map, "webhook_secret", sources.env, sources.read_file, &repo->webhook_secret));
   ECSYNC_RETURN_IF_ERROR(ParseAuth(map, sources, repo->url, &repo->auth));

@@ -41,7 +41,8 @@ Controller::Controller(const config::Config& config, ControllerDeps deps)
   queue_ = std::make_unique<WorkQueue>(options, *deps_.clock,
                                        [this](const std::string& key) { return Handle(key); });
   runner_ = std::make_unique<ProjectRunner>(state_, deps_, *engine_, *queue_, recorder_);
-  pruner_ = std::make_unique<RepositoryPruner>(state_, deps_, *engine_, status_, recorder_);
+  pruner_ = std::make_unique<RepositoryPruner>(state_, deps_, *engine_, *queue_, status_,
+                                                 recorder_);
   poller_ = std::make_unique<Poller>(state_, deps_, *engine_, *queue_, status_, recorder_);
   details_ = std::make_unique<controller::ProjectDetails>(status_, *engine_, *deps_.clock);
   if (deps_.metrics != nullptr) {
@@ -198,6 +199,28 @@ void Controller::Trigger(const std::string& repository) {
   state_.poll_cv.notify_all();
 }
 
+base::Status Controller::OverrideWindow(const std::string& project_key) {
+  {
+    std::lock_guard<std::mutex> lock(state_.mu);
+    auto it = state_.projects.find(project_key);
+    if (it == state_.projects.end()) {
+      return base::NotFoundError("no project \"" + project_key + "\"");
+    }
+    const schedule::Gate gate = schedule::Evaluate(it->second->spec.windows, deps_.clock->Now());
+    if (!gate.open && !gate.overridable) {
+      base::Log(LogLevel::kWarn, "deploy window override refused",
+                {{"project", project_key}, {"reason", gate.reason}});
+      return base::ConflictError("project " + project_key + " is " + gate.reason +
+                                 "; a window keeping it closed does not allow manual_sync");
+    }
+    it->second->window_override = !gate.open;
+    base::Log(LogLevel::kInfo, gate.open ? "sync requested" : "deploy window overridden",
+              {{"project", project_key}, {"revision", it->second->commit}});
+  }
+  queue_->Add(project_key);
+  return base::Status::Ok();
+}
+
 double Controller::LongestRunningSeconds() const {
   auto longest = queue_->LongestRunning();
   return longest ? std::chrono::duration<double>(*longest).count() : 0.0;
@@ -240,7 +263,9 @@ OnceSummary Controller::RunOnce(bool force, const std::atomic<bool>* interrupted
   for (const ProjectStatus& project : status_.Projects()) {
     ++summary.projects;
     std::string result = project.runs.empty() ? "skipped" : project.runs.front().result;
-    if (result == "success" || result == "noop") {
+    if (project.condition == Condition::kHeld) {
+      ++summary.held;
+    } else if (result == "success" || result == "noop") {
       ++summary.succeeded;
     } else if (project.needs_input) {
       ++summary.invalid;

@@ -35,6 +35,7 @@ struct OnceSummary {
   int failed = 0;     // deploy rejected or rolled back
   int invalid = 0;    // bad compose file or configuration, or a stack owned by someone else
   int errors = 0;     // git or AWS trouble
+  int held = 0;       // not deployed: the deploy windows are closed (see docs/deploy-windows.md)
   std::vector<std::string> lines;  // one per project and per pruned stack, for humans
 };
 
@@ -81,6 +82,13 @@ class Controller {
   // Checks `repository` now (a webhook arrived). Repeated triggers while a check runs
   // coalesce into one more check.
   void Trigger(const std::string& repository);
+
+  // Lets `project_key`'s next run through its closed deploy windows and runs it now, when
+  // every window keeping them closed has manual_sync: true (the operator API's override;
+  // the HTTP route is the API's). One run only: a later change waits for the windows again.
+  // With the windows open it simply runs the project now. kNotFound for an unknown project,
+  // kConflict (saying why and until when) when a window does not allow manual_sync.
+  base::Status OverrideWindow(const std::string& project_key);
 
   // Polls every repository once, reconciles every project (all of them, not only changed
   // ones; `force` also re-applies up-to-date stacks), prunes, and waits for all of it.

@@ -112,6 +112,30 @@ void OutcomeRecorder::PublishFinished(const std::string& key, const FinishedRun&
   if (finished.needs_input) Publish(EventKind::kStalled, key, stack, revision, finished.reason);
 }
 
+void OutcomeRecorder::Held(const std::string& key, const std::string& stack,
+                           const std::string& revision, const std::string& trigger,
+                           const schedule::Gate& gate) {
+  SetCondition(key, Condition::kHeld, gate.reason, /*needs_input=*/false);
+  status_.UpdateProject(key, [&](ProjectStatus& s) {
+    s.held_until = gate.opens_at.value_or(std::chrono::system_clock::time_point{});
+  });
+  base::Log(LogLevel::kInfo, "held by deploy window",
+            {{"project", key},
+             {"stack", stack},
+             {"revision", revision},
+             {"trigger", trigger},
+             {"until", gate.opens_at ? FormatTime(*gate.opens_at) : "never"},
+             {"manual_sync", gate.overridable ? "true" : "false"},
+             {"reason", gate.reason}});
+}
+
+void OutcomeRecorder::Released(const std::string& key, const std::string& revision,
+                               const std::string& how) {
+  status_.UpdateProject(key, [&](ProjectStatus& s) { s.held_until = {}; });
+  base::Log(LogLevel::kInfo, "released by deploy window",
+            {{"project", key}, {"revision", revision}, {"how", how}});
+}
+
 void OutcomeRecorder::Finished(const std::string& key, const FinishedRun& finished) {
   const RunRecord& run = finished.run;
   const bool error = run.result == "error";

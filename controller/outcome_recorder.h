@@ -10,6 +10,7 @@
 #include "notify/event.h"
 #include "notify/publisher.h"
 #include "reconcile/drift.h"
+#include "schedule/window.h"
 
 namespace ecsync::controller {
 
@@ -63,6 +64,13 @@ class OutcomeRecorder {
   void DeployStarted(const std::string& key, const std::string& stack, const std::string& revision);
   // A run ended.
   void Finished(const std::string& key, const FinishedRun& finished);
+  // A change to `revision` (`trigger`: "revision" or "self-heal") is not applied: the deploy
+  // windows are closed until `until` (nullopt: they do not open within a year). Held, with
+  // the gate's reason; one structured log line.
+  void Held(const std::string& key, const std::string& stack, const std::string& revision,
+            const std::string& trigger, const schedule::Gate& gate);
+  // A held project runs: its windows opened, or an operator overrode them (`how`).
+  void Released(const std::string& key, const std::string& revision, const std::string& how);
   // A drift check of `stack` completed.
   void DriftChecked(const std::string& key, const std::string& stack,
                     const reconcile::DriftReport& report);

@@ -76,6 +76,7 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
     drift_due = drift_interval.count() > 0 &&
                 (state.drift_requested || deps_.clock->SteadyNow() >= state.next_drift);
     it->second->drift_requested = false;
+    it->second->window_override = false;  // one run only
     options.template_bucket = state_.config.aws.template_bucket;
     // The configured network; the engine completes it (and looks it up again after a
     // reload names another one).
@@ -95,6 +96,8 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
     queue_.AddAfter(key, std::chrono::duration_cast<milliseconds>(state.failed_until - now));
     return WorkQueue::Outcome::kDone;
   }
+
+  if (HoldForWindows(key, state, fingerprint)) return WorkQueue::Outcome::kDone;
 
   SetCondition(key, Condition::kReconciling);
   recorder_.Started(key, spec.stack_name, state.commit);
@@ -195,6 +198,7 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
           it->second->failed_fingerprint.clear();
           it->second->failed_deploys = 0;
           it->second->waiting_fingerprint.clear();
+          it->second->applied_fingerprint = fingerprint;
         }
       }
       finished.condition = Condition::kReady;
@@ -229,6 +233,47 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
     CheckDrift(key, spec);
   }
   return outcome;
+}
+
+bool ProjectRunner::HoldForWindows(const std::string& key, const ProjectState& state,
+                                   const std::string& fingerprint) {
+  // A run of what is deployed already changes nothing (a drift check's run): not held.
+  const bool changes = state.force || fingerprint != state.applied_fingerprint;
+  if (!changes || state.spec.windows.empty()) return false;
+  const std::string trigger = state.force ? "self-heal" : "revision";
+  if (state.window_override) {
+    recorder_.Released(key, state.commit, "operator override");
+    std::lock_guard<std::mutex> lock(state_.mu);
+    auto it = state_.projects.find(key);
+    if (it != state_.projects.end()) it->second->held = false;
+    return false;
+  }
+  const auto now = deps_.clock->Now();
+  const schedule::Gate gate = schedule::Evaluate(state.spec.windows, now);
+  if (gate.open) {
+    if (!state.held) return false;
+    recorder_.Released(key, state.commit, "window opened");
+    std::lock_guard<std::mutex> lock(state_.mu);
+    auto it = state_.projects.find(key);
+    if (it != state_.projects.end()) it->second->held = false;
+    return false;
+  }
+  {
+    std::lock_guard<std::mutex> lock(state_.mu);
+    auto it = state_.projects.find(key);
+    if (it != state_.projects.end()) {
+      ProjectState& p = *it->second;
+      p.held = true;
+      p.condition = Condition::kHeld;
+      p.force = p.force || state.force;  // a self-heal stays owed
+    }
+  }
+  recorder_.Held(key, state.spec.stack_name, state.commit, trigger, gate);
+  if (gate.opens_at) {
+    // The queue's timer wakes the project at the opening instant, not at the next poll.
+    queue_.AddAfter(key, std::chrono::ceil<milliseconds>(*gate.opens_at - now));
+  }
+  return true;
 }
 
 void ProjectRunner::WaitForImages(const std::string& key, const std::string& fingerprint,

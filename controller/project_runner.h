@@ -29,6 +29,11 @@ class ProjectRunner {
   // The project's condition in ControllerState (the poller queues Ready projects for drift).
   void SetCondition(const std::string& key, Condition condition);
   void CheckDrift(const std::string& key, const ProjectSpec& spec);
+  // Applies the deploy windows to a run that would change the stack. True when the run is
+  // held: the project is Held, re-queued for the instant the windows open, and keeps its
+  // self-heal request. Logs the release of a project held before.
+  bool HoldForWindows(const std::string& key, const ProjectState& state,
+                      const std::string& fingerprint);
   // A run that found the revision's images missing: WaitingForImages and re-queued after
   // images.poll_interval, or Stalled for input once the revision has waited images.wait.
   void WaitForImages(const std::string& key, const std::string& fingerprint,

@@ -42,6 +42,8 @@ ProjectSpec FromEntry(const config::RepositoryConfig& repo, const config::Projec
   spec.self_heal = entry.self_heal;
   spec.timeout = entry.timeout.value_or(repo.timeout);
   spec.images = entry.images;
+  spec.windows = repo.windows;
+  spec.windows.insert(spec.windows.end(), entry.windows.begin(), entry.windows.end());
   spec.config_digest = Digest(spec);
   return spec;
 }
@@ -118,13 +120,33 @@ bool Affects(const ProjectSpec& project, const std::vector<std::string>& changed
   return false;
 }
 
-bool KeepWhenGone(const config::RepositoryConfig& repo, const std::string& compose_path) {
+namespace {
+
+// The config entry `compose_path` belongs to, or null.
+const config::ProjectConfig* EntryFor(const config::RepositoryConfig& repo,
+                                      const std::string& compose_path) {
   for (const config::ProjectConfig& entry : repo.projects) {
     bool matches = entry.files.empty() ? config::GlobMatch(entry.glob, compose_path)
                                        : NormalizedOrSelf(entry.files.front()) == compose_path;
-    if (matches) return !entry.prune || entry.suspend;
+    if (matches) return &entry;
   }
-  return false;
+  return nullptr;
+}
+
+}  // namespace
+
+bool KeepWhenGone(const config::RepositoryConfig& repo, const std::string& compose_path) {
+  const config::ProjectConfig* entry = EntryFor(repo, compose_path);
+  return entry != nullptr && (!entry->prune || entry->suspend);
+}
+
+std::vector<schedule::Window> WindowsForPath(const config::RepositoryConfig& repo,
+                                             const std::string& compose_path) {
+  std::vector<schedule::Window> windows = repo.windows;
+  if (const config::ProjectConfig* entry = EntryFor(repo, compose_path)) {
+    windows.insert(windows.end(), entry->windows.begin(), entry->windows.end());
+  }
+  return windows;
 }
 
 }  // namespace ecsync::controller

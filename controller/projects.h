@@ -28,6 +28,8 @@ struct ProjectSpec {
   bool self_heal = false;
   std::chrono::milliseconds timeout{0};
   reconcile::ImageSettings images;
+  // The repository's deploy windows followed by the entry's (see docs/deploy-windows.md).
+  std::vector<schedule::Window> windows;
   // A digest of every setting above, so a configuration change is noticed and a failed
   // revision is tried again when its configuration changes.
   std::string config_digest;
@@ -47,6 +49,11 @@ base::Result<std::vector<ProjectSpec>> ExpandProjects(const config::RepositoryCo
 // outside those folders that a compose file names (`extends: ../common.yaml`) is not noticed; the
 // next full pass (on restart or a configuration change) picks it up.
 bool Affects(const ProjectSpec& project, const std::vector<std::string>& changed_paths);
+
+// The deploy windows that apply to the stack deployed from `compose_path`: the repository's,
+// followed by those of the config entry the path belongs to (an explicit file or a glob match).
+std::vector<schedule::Window> WindowsForPath(const config::RepositoryConfig& repo,
+                                             const std::string& compose_path);
 
 // True when the config entry that `compose_path` belongs to (an explicit file or a glob
 // match) in `repo` has prune: false or suspend: true, i.e. the stack deployed from that path

@@ -1,5 +1,8 @@
 #include "controller/repository_pruner.h"
 
+#include <algorithm>
+#include <map>
+#include <optional>
 #include <set>
 
 #include "base/log.h"
@@ -35,11 +38,34 @@ WorkQueue::Outcome RepositoryPruner::Run(const std::string& repository) {
   request.wait.timeout = repo.timeout;
   request.wait.interrupted = &state_.stopping;
   request.refresh_listing = state_.refresh_on_poll.load();
-  request.keep = [&repo, &suspended](const std::string& compose_path) {
-    return KeepWhenGone(repo, compose_path) || suspended.contains(compose_path);
+  // Stacks whose deploy windows are closed, by compose path, with the verdict.
+  std::map<std::string, schedule::Gate> held;
+  const auto now = deps_.clock->Now();
+  request.keep = [&repo, &held, &suspended, now](const std::string& compose_path) {
+    if (KeepWhenGone(repo, compose_path) || suspended.contains(compose_path)) return true;
+    const std::vector<schedule::Window> windows = WindowsForPath(repo, compose_path);
+    if (windows.empty()) return false;
+    schedule::Gate gate = schedule::Evaluate(windows, now);
+    if (gate.open) return false;
+    held.emplace(compose_path, std::move(gate));
+    return true;
   };
   bool listed = true;
   auto pruned = engine_.PruneRepository(request, &listed);
+  std::optional<std::chrono::system_clock::time_point> reopen;
+  for (const auto& [path, gate] : held) {
+    base::Log(LogLevel::kInfo, "prune held by deploy window",
+              {{"repository", repository},
+               {"compose_file", path},
+               {"revision", commit},
+               {"until", gate.opens_at ? FormatTime(*gate.opens_at) : "never"},
+               {"reason", gate.reason}});
+    if (gate.opens_at) reopen = reopen ? std::min(*reopen, *gate.opens_at) : *gate.opens_at;
+  }
+  if (reopen) {
+    queue_.AddAfter(repository + kPruneSuffix,
+                    std::chrono::ceil<std::chrono::milliseconds>(*reopen - now));
+  }
   if (!listed) return WorkQueue::Outcome::kRetry;
   if (!pruned.ok()) {
     status_.UpdateRepository(

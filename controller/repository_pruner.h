@@ -16,13 +16,20 @@ inline constexpr char kPruneSuffix[] = "#prune";
 
 // A repository's prune run: deletes the stacks of projects its last fetched revision no
 // longer has (keeping those whose entry opts out, see KeepWhenGone), and shows a refusal or
-// failure on the repository. Thread-safe; the work queue runs one key at a time.
+// failure on the repository. A stack whose deploy windows (the repository's and those of the
+// entry its compose file belonged to) are closed is kept for now and the prune run is queued
+// again for the instant they open. Thread-safe; the work queue runs one key at a time.
 class RepositoryPruner {
  public:
   // All must outlive this.
   RepositoryPruner(ControllerState& state, const ControllerDeps& deps, reconcile::Engine& engine,
-                   StatusStore& status, OutcomeRecorder& recorder)
-      : state_(state), deps_(deps), engine_(engine), status_(status), recorder_(recorder) {}
+                   WorkQueue& queue, StatusStore& status, OutcomeRecorder& recorder)
+      : state_(state),
+        deps_(deps),
+        engine_(engine),
+        queue_(queue),
+        status_(status),
+        recorder_(recorder) {}
 
   // kRetry for trouble that may pass (listing, AWS); kDone otherwise, refusals included.
   WorkQueue::Outcome Run(const std::string& repository);
@@ -31,6 +38,7 @@ class RepositoryPruner {
   ControllerState& state_;
   const ControllerDeps& deps_;
   reconcile::Engine& engine_;
+  WorkQueue& queue_;
   StatusStore& status_;
   OutcomeRecorder& recorder_;
 };

@@ -61,6 +61,11 @@ struct ProjectState {
   bool operator_requested = false;
   std::chrono::steady_clock::time_point next_drift{};
   bool drift_requested = false;  // the poller queued this run for a drift check
+  // The (commit, config) fingerprint last deployed or found up to date: a run of the same
+  // fingerprint changes nothing, so deploy windows do not hold it (drift checks still run).
+  std::string applied_fingerprint;
+  bool held = false;             // the last run was held by the deploy windows
+  bool window_override = false;  // an operator let the next run through (OverrideWindow)
   Condition condition = Condition::kReconciling;
 };
 

@@ -26,6 +26,8 @@ const char* ConditionName(Condition condition) {
       return "WaitingForImages";
     case Condition::kStalled:
       return "Stalled";
+    case Condition::kHeld:
+      return "Held";
   }
   return "Unknown";
 }
@@ -203,6 +205,7 @@ nlohmann::ordered_json StatusStore::ProjectJsonLocked(const ProjectStatus& p) co
   j["name"] = Text(p.name);
   j["stack"] = Text(p.stack);
   j["condition"] = {{"type", ConditionName(p.condition)}, {"reason", Text(p.reason)}};
+  if (p.condition == Condition::kHeld) j["condition"]["heldUntil"] = FormatTime(p.held_until);
   j["suspended"] = p.suspended;
   j["suspendedBy"] = Text(p.suspended_by);
   j["suspendedAt"] = FormatTime(p.suspended_at);

@@ -22,7 +22,10 @@ namespace ecsync::controller {
 //                superseded by a new commit; the stack is untouched meanwhile;
 //   Stalled      the last attempt failed and needs a new commit, a configuration change, or
 //                (for transient trouble) a retry after backoff; `reason` says which.
-enum class Condition { kReady, kReconciling, kWaitingForImages, kStalled };
+//   Held         a change (new revision, configuration, self-heal) arrived while the
+//                project's deploy windows are closed; the stack is untouched and the change is
+//                applied when they open (`held_until`; see docs/deploy-windows.md).
+enum class Condition { kReady, kReconciling, kWaitingForImages, kStalled, kHeld };
 const char* ConditionName(Condition condition);
 
 struct RunRecord {
@@ -65,6 +68,8 @@ struct ProjectStatus {
   std::chrono::system_clock::time_point suspended_at{};
   // Stalled on input a human must fix (a bad compose file, a stack owned by someone else).
   bool needs_input = false;
+  // While Held: when the deploy windows open (the epoch when they do not open within a year).
+  std::chrono::system_clock::time_point held_until{};
   std::string drift_status;  // "" until checked; IN_SYNC | DRIFTED | UNKNOWN
   int drifted_resources = 0;
   std::string drift_detail;

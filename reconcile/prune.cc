@@ -42,7 +42,7 @@ base::Result<PruneReport> Prune(aws::CloudFormation& cfn, base::Clock& clock,
     if (options.keep && options.keep(stack)) {
       report.kept.push_back("stack " + stack.name +
                             " is no longer in git but its project has "
-                            "prune: false; it was kept");
+                            "prune: false, or a deploy window holds its deletion; it was kept");
       Say(sink, stack.name, report.kept.back());
       continue;
     }

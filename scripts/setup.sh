@@ -18,6 +18,7 @@ packages=(
   openssh-server  # a private sshd for the git SSH tests (tests/git/auth_test.cc)
   busybox  # runs the secrets init container's script as the image would (tests/cfn)
   docker-registry  # a real Registry HTTP API v2 on loopback for the image lookups (tests/artifacts)
+  tzdata  # the IANA zones deploy windows are read in (schedule/time_zone, tests/schedule)
   curl ca-certificates
   chromium  # headless browser for the status UI test (tests/web/ui_browser_test.cc)
 )

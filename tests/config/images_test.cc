@@ -9,19 +9,14 @@
 #include <string>
 
 #include "config/config.h"
+#include "tests/config/parse_text.h"
 
 namespace ecsync::config {
 namespace {
 
 using ::testing::HasSubstr;
 
-base::Result<Config> Parse(const std::string& text,
-                           std::map<std::string, std::string> env = {{"HOME", "/home/ci"}}) {
-  return ParseConfig(text, "ecsync.yaml", base::EnvFromMap(std::move(env)),
-                     [](const std::string&) -> base::Result<std::optional<std::string>> {
-                       return std::optional<std::string>();
-                     });
-}
+using testing::ParseText;
 
 std::string Repository(const std::string& project_extra) {
   return "repositories:\n"
@@ -32,7 +27,7 @@ std::string Repository(const std::string& project_extra) {
 }
 
 TEST(ImagesConfig, TopLevelIsEveryProjectsDefaultAndAProjectOverridesKeys) {
-  auto config = Parse(
+  auto config = ParseText(
       "images:\n"
       "  builder: external\n"
       "  registry: 123456789012.dkr.ecr.us-east-1.amazonaws.com\n"
@@ -55,15 +50,15 @@ TEST(ImagesConfig, TopLevelIsEveryProjectsDefaultAndAProjectOverridesKeys) {
 }
 
 TEST(ImagesConfig, AProjectTurnsTheBuilderOff) {
-  auto config = Parse("images: {builder: external, registry: r.example.com}\n" +
-                      Repository("        images: {builder: none}\n"));
+  auto config = ParseText("images: {builder: external, registry: r.example.com}\n" +
+                          Repository("        images: {builder: none}\n"));
   ASSERT_TRUE(config.ok()) << config.status().message();
   EXPECT_FALSE(config->repositories[0].projects[0].images.enabled());
   EXPECT_TRUE(config->repositories[0].projects[1].images.enabled());
 }
 
 TEST(ImagesConfig, CodeBuildTakesAnEcrRegistryAndWhereContextsGo) {
-  auto config = Parse(
+  auto config = ParseText(
       "images:\n"
       "  builder: codebuild\n"
       "  registry: 123456789012.dkr.ecr.us-east-1.amazonaws.com\n"
@@ -83,7 +78,7 @@ TEST(ImagesConfig, CodeBuildTakesAnEcrRegistryAndWhereContextsGo) {
 }
 
 TEST(ImagesConfig, PasswordIsASecretReference) {
-  auto config = Parse(
+  auto config = ParseText(
       "images:\n"
       "  builder: external\n"
       "  registry: r.example.com\n"
@@ -97,7 +92,7 @@ TEST(ImagesConfig, PasswordIsASecretReference) {
   // The fingerprint that re-runs a project on a change never holds the password.
   EXPECT_THAT(config->images.Fingerprint(), ::testing::Not(HasSubstr("s3cret")));
 
-  auto plain = Parse(
+  auto plain = ParseText(
       "images: {builder: external, registry: r.example.com, username: ci, "
       "password: s3cret}\n" +
       Repository(""));
@@ -133,11 +128,11 @@ TEST(ImagesConfig, RefusalsNameTheLineAndKey) {
       {"images:\n  bilder: external\n", "did you mean"},
   };
   for (const Case& c : cases) {
-    auto config = Parse(c.text + Repository(""));
+    auto config = ParseText(c.text + Repository(""));
     ASSERT_FALSE(config.ok()) << c.text;
     EXPECT_THAT(config.status().message(), HasSubstr(c.expected)) << c.text;
   }
-  auto project = Parse(Repository("        images: {builder: external}\n"));
+  auto project = ParseText(Repository("        images: {builder: external}\n"));
   ASSERT_FALSE(project.ok());
   EXPECT_THAT(project.status().message(),
               HasSubstr("ecsync.yaml:5: repositories[0].projects[0].images.registry: is required"));

@@ -6,7 +6,7 @@
 
 (function () {
   const TOKEN_KEY = 'ecsync.token';
-  const CONDITIONS = ['Ready', 'Reconciling', 'WaitingForImages', 'Stalled', 'Suspended'];
+  const CONDITIONS = ['Ready', 'Reconciling', 'WaitingForImages', 'Held', 'Stalled', 'Suspended'];
   const $ = (id) => document.getElementById(id);
   let token = sessionStorage.getItem(TOKEN_KEY) || '';
   const projects = new Map();
