@@ -30,7 +30,7 @@ struct ServiceInfo {
   std::string signing_name;     // SigV4 service name
   std::string version;          // API version (Query: sent as Version=)
   Protocol protocol = Protocol::kQuery;
-  std::string json_target_prefix;  // JSON 1.x: X-Amz-Target is "<prefix>.<Operation>"
+  std::string json_target_prefix;    // JSON 1.x: X-Amz-Target is "<prefix>.<Operation>"
   std::string json_version = "1.1";  // JSON protocol: "1.0" (DynamoDB) or "1.1"
 };
 

@@ -6,8 +6,8 @@
 
 namespace ecsync::aws {
 
-const ServiceInfo kDynamoDbService{"DynamoDB",        "dynamodb", "dynamodb", "2012-08-10",
-                                   Protocol::kJson,   "DynamoDB_20120810",   "1.0"};
+const ServiceInfo kDynamoDbService{"DynamoDB",      "dynamodb",          "dynamodb", "2012-08-10",
+                                   Protocol::kJson, "DynamoDB_20120810", "1.0"};
 
 namespace {
 
@@ -64,8 +64,7 @@ base::Status DynamoDbClient::PutItem(const std::string& table, const DynamoItem&
   return client_->CallJson(kDynamoDbService, "PutItem", input).status();
 }
 
-base::Result<DynamoItem> DynamoDbClient::UpdateItem(const std::string& table,
-                                                    const DynamoItem& key,
+base::Result<DynamoItem> DynamoDbClient::UpdateItem(const std::string& table, const DynamoItem& key,
                                                     const std::string& update,
                                                     const DynamoCondition& condition) {
   Json input{{"TableName", table},
@@ -108,12 +107,11 @@ base::Result<std::vector<DynamoItem>> DynamoDbClient::Scan(const std::string& ta
 
 base::Status DynamoDbClient::CreateTable(const std::string& table,
                                          const std::string& partition_key) {
-  Json input{
-      {"TableName", table},
-      {"AttributeDefinitions", Json::array({{{"AttributeName", partition_key},
-                                             {"AttributeType", "S"}}})},
-      {"KeySchema", Json::array({{{"AttributeName", partition_key}, {"KeyType", "HASH"}}})},
-      {"BillingMode", "PAY_PER_REQUEST"}};
+  Json input{{"TableName", table},
+             {"AttributeDefinitions",
+              Json::array({{{"AttributeName", partition_key}, {"AttributeType", "S"}}})},
+             {"KeySchema", Json::array({{{"AttributeName", partition_key}, {"KeyType", "HASH"}}})},
+             {"BillingMode", "PAY_PER_REQUEST"}};
   return client_->CallJson(kDynamoDbService, "CreateTable", input).status();
 }
 

@@ -42,9 +42,9 @@ struct DynamoCondition {
 
 struct DynamoTable {
   std::string name;
-  std::string status;           // CREATING | ACTIVE | UPDATING | DELETING | ...
-  std::string partition_key;    // the HASH key's attribute name
-  std::string billing_mode;     // PAY_PER_REQUEST | PROVISIONED ("" when not reported)
+  std::string status;         // CREATING | ACTIVE | UPDATING | DELETING | ...
+  std::string partition_key;  // the HASH key's attribute name
+  std::string billing_mode;   // PAY_PER_REQUEST | PROVISIONED ("" when not reported)
 };
 
 // The DynamoDB calls coordination needs. A seam for tests. Implementations are thread-safe.

@@ -18,8 +18,8 @@ namespace {
 using compose::YamlNode;
 
 constexpr std::string_view kTopKeys[] = {
-    "concurrency", "poll_concurrency", "cache_dir",   "drift_interval", "server", "webhooks",
-    "aws",         "images",           "repositories"};
+    "concurrency", "poll_concurrency", "cache_dir",    "drift_interval", "server", "webhooks",
+    "aws",         "images",           "repositories", "coordination"};
 constexpr std::string_view kServerKeys[] = {"listen",
                                             "admin_listen",
                                             "metrics_listen",
@@ -219,6 +219,7 @@ base::Status ParseTop(const YamlNode& root, const Sources& sources, Config* conf
   ECSYNC_RETURN_IF_ERROR(ParseWebhooks(top, sources, &config->webhooks));
   ECSYNC_RETURN_IF_ERROR(ParseAws(top, &config->aws));
   ECSYNC_RETURN_IF_ERROR(ParseImages(top, sources.env, sources.read_file, &config->images));
+  ECSYNC_RETURN_IF_ERROR(ParseCoordination(top, &config->coordination));
   return ParseRepositories(top, sources, config);
 }
 

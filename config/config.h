@@ -9,6 +9,7 @@
 
 #include "base/env.h"
 #include "base/result.h"
+#include "config/coordination.h"
 #include "git/credentials.h"
 #include "reconcile/images.h"
 
@@ -134,8 +135,9 @@ struct Config {
   std::chrono::milliseconds drift_interval{0};
   // The top-level `images:`: every project's default (see ProjectConfig::images).
   reconcile::ImageSettings images;
-  std::string cache_dir;  // git cache; default: $XDG_CACHE_HOME/ecsync/git
-  std::string path;       // the file this came from
+  CoordinationConfig coordination;  // replicas sharing the projects; off when absent
+  std::string cache_dir;            // git cache; default: $XDG_CACHE_HOME/ecsync/git
+  std::string path;                 // the file this came from
 };
 
 // Reads a file given a path; nullopt when it does not exist. Lets tests avoid the disk.

@@ -27,8 +27,7 @@ Coordinator::Coordinator(std::shared_ptr<aws::DynamoDb> dynamodb, CoordinatorOpt
 }
 
 std::optional<Fence> Coordinator::FenceOf(const Held& held, TimePoint now) const {
-  const TimePoint valid_until =
-      held.renewed_at + options_.lease_duration - options_.safety_margin;
+  const TimePoint valid_until = held.renewed_at + options_.lease_duration - options_.safety_margin;
   if (now >= valid_until) return std::nullopt;
   return Fence{held.record.epoch, valid_until};
 }

@@ -43,10 +43,10 @@ struct CoordinatorOptions {
 // What a Tick left behind, for status and metrics.
 struct CoordinatorStatus {
   bool healthy = true;
-  std::string reason;       // why not healthy ("" when healthy)
-  std::vector<int> owned;   // shards this replica holds with a valid fence, ascending
-  int fair_share = 0;       // what it aims at
-  int live_replicas = 0;    // including itself
+  std::string reason;      // why not healthy ("" when healthy)
+  std::vector<int> owned;  // shards this replica holds with a valid fence, ascending
+  int fair_share = 0;      // what it aims at
+  int live_replicas = 0;   // including itself
 };
 
 class Coordinator {

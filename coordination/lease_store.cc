@@ -67,8 +67,7 @@ base::Result<TableSnapshot> LeaseStore::Read() {
   return snapshot;
 }
 
-base::Result<LeaseRecord> LeaseStore::Acquire(int shard,
-                                              const std::optional<LeaseRecord>& observed,
+base::Result<LeaseRecord> LeaseStore::Acquire(int shard, const std::optional<LeaseRecord>& observed,
                                               const std::string& replica,
                                               std::chrono::milliseconds duration) {
   LeaseRecord taken{shard, replica, observed ? observed->epoch + 1 : 1,
@@ -107,9 +106,8 @@ base::Status LeaseStore::Release(const LeaseRecord& held) {
 
 base::Result<int64_t> LeaseStore::Heartbeat(const std::string& replica) {
   DynamoCondition bind{"", Json{{"#version", "version"}}, Json{{":one", DynamoNumber(1)}}};
-  ECSYNC_ASSIGN_OR_RETURN(
-      DynamoItem item,
-      dynamodb_->UpdateItem(table_, KeyOf(ReplicaKey(replica)), "ADD #version :one", bind));
+  ECSYNC_ASSIGN_OR_RETURN(DynamoItem item, dynamodb_->UpdateItem(table_, KeyOf(ReplicaKey(replica)),
+                                                                 "ADD #version :one", bind));
   return ItemNumber(item, "version");
 }
 

@@ -61,8 +61,7 @@ class LeaseStore {
   // `observed->version` (so of two replicas taking one expired lease, one wins). The new
   // owner's epoch is observed epoch + 1 (1 for a new item).
   base::Result<LeaseRecord> Acquire(int shard, const std::optional<LeaseRecord>& observed,
-                                    const std::string& replica,
-                                    std::chrono::milliseconds duration);
+                                    const std::string& replica, std::chrono::milliseconds duration);
   // Bumps the version of a lease `held` by its owner, on condition that owner and epoch are
   // still held's: kConflict means the lease was taken over. Returns the record as written.
   base::Result<LeaseRecord> Renew(const LeaseRecord& held);

@@ -25,8 +25,8 @@ std::vector<std::string> Membership::Live(const TableSnapshot& snapshot,
 
 int FairShare(const std::vector<std::string>& live, const std::string& self, int shard_count) {
   const int replicas = std::max<int>(1, static_cast<int>(live.size()));
-  const auto rank = static_cast<int>(std::lower_bound(live.begin(), live.end(), self) -
-                                     live.begin());
+  const auto rank =
+      static_cast<int>(std::lower_bound(live.begin(), live.end(), self) - live.begin());
   return shard_count / replicas + (rank < shard_count % replicas ? 1 : 0);
 }
 

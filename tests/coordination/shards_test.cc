@@ -27,9 +27,8 @@ TEST(Shards, TheMappingIsStableAcrossReleases) {
 TEST(Shards, RepositoriesSpreadEvenly) {
   std::vector<int> counts(64, 0);
   for (int i = 0; i < 6400; ++i) {
-    ++counts[ShardOf("https://git.example.com/team" + std::to_string(i % 37) + "/repo" +
-                         std::to_string(i),
-                     64)];
+    ++counts[ShardOf(
+        "https://git.example.com/team" + std::to_string(i % 37) + "/repo" + std::to_string(i), 64)];
   }
   EXPECT_GT(*std::min_element(counts.begin(), counts.end()), 60);
   EXPECT_LT(*std::max_element(counts.begin(), counts.end()), 140);
