@@ -17,6 +17,7 @@
 #include "aws/http.h"
 #include "base/clock.h"
 #include "coordination/coordinator.h"
+#include "tests/aws/moto_fixture.h"
 #include "tests/support/fake_http_client.h"
 #include "tests/support/support.h"
 
@@ -50,17 +51,13 @@ struct TestReplica {
   }
 };
 
-class MotoCoordination : public ::testing::Test {
+// One moto_server per suite, reset before each test (aws::MotoClientsTest), with the table.
+class MotoCoordination : public aws::MotoClientsTest {
  protected:
-  static void SetUpTestSuite() { moto_ = new testing::MotoServer(); }
-  static void TearDownTestSuite() {
-    delete moto_;
-    moto_ = nullptr;
-  }
   void SetUp() override {
-    moto_->Reset();
+    aws::MotoClientsTest::SetUp();
     real_ = std::make_shared<aws::CurlHttpClient>();
-    ASSERT_TRUE(MakeDynamoDb(real_)->CreateTable(kTable, "pk").ok());
+    ASSERT_TRUE(clients_.dynamodb->CreateTable(kTable, "pk").ok());
   }
 
   std::shared_ptr<aws::DynamoDb> MakeDynamoDb(std::shared_ptr<aws::HttpClient> http) const {
@@ -117,7 +114,6 @@ class MotoCoordination : public ::testing::Test {
     for (const auto& [shard, count] : owners) EXPECT_EQ(count, 1) << "shard " << shard;
   }
 
-  static inline testing::MotoServer* moto_ = nullptr;
   // Of the replicas added next. Tests use few shards unless they are about the count: moto
   // answers a Scan in tens of milliseconds per few dozen items.
   int shard_count_ = 64;
