@@ -106,7 +106,7 @@ base::Result<nlohmann::json> AwsClient::CallJson(const ServiceInfo& service,
                                                  const std::string& operation,
                                                  const nlohmann::json& input) {
   AwsRequest request;
-  request.headers = {{"Content-Type", "application/x-amz-json-1.1"},
+  request.headers = {{"Content-Type", "application/x-amz-json-" + service.json_version},
                      {"X-Amz-Target", service.json_target_prefix + "." + operation}};
   request.body = input.is_null() ? "{}" : input.dump();
   nlohmann::json output;

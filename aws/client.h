@@ -30,7 +30,8 @@ struct ServiceInfo {
   std::string signing_name;     // SigV4 service name
   std::string version;          // API version (Query: sent as Version=)
   Protocol protocol = Protocol::kQuery;
-  std::string json_target_prefix;  // JSON 1.1: X-Amz-Target is "<prefix>.<Operation>"
+  std::string json_target_prefix;    // JSON 1.x: X-Amz-Target is "<prefix>.<Operation>"
+  std::string json_version = "1.1";  // JSON protocol: "1.0" (DynamoDB) or "1.1"
 };
 
 extern const ServiceInfo kCloudFormationService;
@@ -99,7 +100,7 @@ class AwsClient {
   // `sign` false sends it without credentials (STS AssumeRoleWithWebIdentity).
   base::Result<QueryResponse> Call(const ServiceInfo& service, const std::string& action,
                                    const QueryParams& params, bool sign = true);
-  // JSON 1.1 (ECS): POSTs `input` with X-Amz-Target; returns the decoded output.
+  // JSON 1.0/1.1 (DynamoDB, ECS): POSTs `input` with X-Amz-Target; returns the decoded output.
   base::Result<nlohmann::json> CallJson(const ServiceInfo& service, const std::string& operation,
                                         const nlohmann::json& input);
   // Any protocol: one request with retries; the 2xx response.

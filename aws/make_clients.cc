@@ -61,6 +61,7 @@ base::Result<AwsClients> MakeAwsClients(const AwsClientsOptions& options) {
   clients.elbv2 = std::make_shared<Elbv2>(clients.client);
   clients.efs = std::make_shared<Efs>(clients.client);
   clients.codebuild = std::make_shared<CodeBuildClient>(clients.client);
+  clients.dynamodb = std::make_shared<DynamoDbClient>(clients.client);
   clients.ssm = std::make_shared<Ssm>(clients.client);
   return clients;
 }

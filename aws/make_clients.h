@@ -6,6 +6,7 @@
 #include "aws/client.h"
 #include "aws/cloudformation.h"
 #include "aws/codebuild.h"
+#include "aws/dynamodb.h"
 #include "aws/ecs.h"
 #include "aws/efs.h"
 #include "aws/elbv2.h"
@@ -46,6 +47,7 @@ struct AwsClients {
   std::shared_ptr<Efs> efs;
   std::shared_ptr<CodeBuild> codebuild;
   std::shared_ptr<Ssm> ssm;
+  std::shared_ptr<DynamoDb> dynamodb;
 };
 
 // Resolves the region (ResolveRegionWithMetadata), the credential chain (MakeCredentialChain,

@@ -134,7 +134,9 @@ base::ErrorKind ErrorKindFor(int http_status, const std::string& code, const std
   }
   if (code == "AlreadyExistsException" || code == "InvalidChangeSetStatus" ||
       code == "InvalidChangeSetStatusException" || code == "TokenAlreadyExistsException" ||
-      code == "OperationInProgressException" || code == "ConcurrentModificationException") {
+      code == "OperationInProgressException" || code == "ConcurrentModificationException" ||
+      code == "ConditionalCheckFailedException" || code == "TransactionConflictException" ||
+      code == "ResourceInUseException") {
     return base::ErrorKind::kConflict;
   }
   return base::ErrorKind::kInvalid;

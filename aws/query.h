@@ -76,7 +76,9 @@ std::optional<AwsError> ParseAwsError(std::string_view body);
 //   ValidationError saying "does not exist", a code ending in "NotFound",
 //   "NotFoundException" or ".NotFound", NoSuchBucket/NoSuchKey/NoSuchEntity -> kNotFound;
 //   AlreadyExistsException, InvalidChangeSetStatus, TokenAlreadyExistsException,
-//   OperationInProgressException, or a ValidationError saying the stack is in a state that
+//   OperationInProgressException, ConcurrentModificationException, DynamoDB's
+//   ConditionalCheckFailedException, TransactionConflictException and ResourceInUseException
+//   (a table that exists or is changing), or a ValidationError saying the stack is in a state that
 //   forbids the call ("... state and can not be updated") -> kConflict;
 //   any other 4xx -> kInvalid.
 base::ErrorKind ErrorKindFor(int http_status, const std::string& code, const std::string& message);

@@ -18,6 +18,7 @@
 #include "cli/approve_command.h"
 #include "cli/commands.h"
 #include "cli/config_command.h"
+#include "cli/coordination_command.h"
 #include "cli/images_command.h"
 #include "cli/serve.h"
 #include "cli/version.h"
@@ -306,6 +307,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   AddAwsFlags(approve_app, &approve.aws);
 
+  ecsync::cli::CreateTableCommand create_table;
+  CLI::App* coordination_app = app.add_subcommand(
+      "coordination", "the DynamoDB table replicas of serve share (docs/high-availability.md)");
+  coordination_app->require_subcommand(1);
+  CLI::App* create_table_app = coordination_app->add_subcommand(
+      "create-table", "create the table (partition key pk, on-demand) and wait until ACTIVE");
+  create_table_app->add_option("--table", create_table.table, "the table's name")->required();
+  AddAwsFlags(create_table_app, &create_table.aws);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -381,6 +391,7 @@ int main(int argc, char** argv) {
   }
   if (app.got_subcommand(ls_app)) return ecsync::cli::RunLs(ls, context);
   if (app.got_subcommand(approve_app)) return ecsync::cli::RunApprove(approve, context);
+  if (create_table_app->parsed()) return ecsync::cli::RunCreateTable(create_table, context);
   if (app.got_subcommand(down_app)) {
     down_durations.ApplyTo(&down.poll_interval, &down.timeout);
     down.interrupted = &g_interrupted;

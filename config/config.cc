@@ -32,7 +32,8 @@ constexpr std::string_view kTopKeys[] = {"concurrency",
                                          "notifications",
                                          "notification_queue",
                                          "external_url",
-                                         "api"};
+                                         "api",
+                                         "coordination"};
 constexpr std::string_view kServerKeys[] = {"listen",
                                             "admin_listen",
                                             "metrics_listen",
@@ -233,6 +234,7 @@ base::Status ParseTop(const YamlNode& root, const Sources& sources, Config* conf
   ECSYNC_RETURN_IF_ERROR(ParseAws(top, &config->aws));
   ECSYNC_RETURN_IF_ERROR(ParseImages(top, sources.env, sources.read_file, &config->images));
   ECSYNC_RETURN_IF_ERROR(ParseExternalUrl(top, &config->external_url));
+  ECSYNC_RETURN_IF_ERROR(ParseCoordination(top, &config->coordination));
   ECSYNC_RETURN_IF_ERROR(ParseApi(top, sources, &config->api));
   ECSYNC_RETURN_IF_ERROR(ParseRepositories(top, sources, config));
   // After the repositories: a notification's filter names them.

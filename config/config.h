@@ -12,6 +12,7 @@
 #include "config/notifications.h"
 #include "config/notify.h"
 #include "config/api.h"
+#include "config/coordination.h"
 #include "git/credentials.h"
 #include "git/signature.h"
 #include "reconcile/images.h"
@@ -152,6 +153,7 @@ struct Config {
   NotificationsConfig notifications;
   // The operator API's tokens (config/api.h).
   ApiConfig api;
+  CoordinationConfig coordination;  // replicas sharing the projects; off when absent
   std::string cache_dir;  // git cache; default: $XDG_CACHE_HOME/ecsync/git
   // Where the status UI is reached ("https://ecsync.example.com", no trailing '/'); links
   // in commit statuses point below it. "" for none.
