@@ -308,7 +308,11 @@ TEST_F(Serve, EndpointsAnswerAndMetricsPassPromtool) {
     ASSERT_TRUE(hidden) << path;
     EXPECT_EQ(hidden->status, 404) << path;
   }
-  EXPECT_NE(page->body.find("app/web"), std::string::npos);
+  // The page is the status UI's shell; the projects come from the status JSON.
+  EXPECT_NE(page->body.find("/ui/app.js"), std::string::npos);
+  auto status = admin_->Get("/api/v1/status");
+  ASSERT_TRUE(status);
+  EXPECT_NE(status->body.find("app/web"), std::string::npos);
 
   auto metrics = admin_->Get("/metrics");
   ASSERT_TRUE(metrics);
