@@ -11,6 +11,7 @@
 #include "controller/poller.h"
 #include "controller/project_details.h"
 #include "controller/project_runner.h"
+#include "reconcile/deployment_approval.h"
 #include "controller/repository_pruner.h"
 #include "controller/state.h"
 #include "controller/status.h"
@@ -115,6 +116,10 @@ class Controller {
   // A Stalled project: forgets its failed revision's backoff (and the work queue's) and tries
   // it again now. kConflict when the project is not Stalled or is suspended.
   base::Status Acknowledge(const std::string& key);
+  // Approves (or, with `rollback`, rejects) the ECS deployments of the project's stack that
+  // wait for a manual approval (x-aws-deployment.approval: manual). kNotFound for an unknown
+  // project; otherwise reconcile::ApproveDeployments' errors. Calls AWS: no lock is held.
+  base::Result<reconcile::ApprovalReport> ApproveDeployment(const std::string& key, bool rollback);
 
   const StatusStore& status() const { return status_; }
   // The project page's document (see ProjectDetails::Get). kNotFound for an unknown key.

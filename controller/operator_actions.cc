@@ -1,5 +1,5 @@
-// The controller's operator actions (ReconcileNow, Suspend, Resume, Acknowledge): what the
-// operator API asks of the loop. Kept apart from controller.cc, which wires the loop.
+// The controller's operator actions (ReconcileNow, Suspend, Resume, Acknowledge,
+// ApproveDeployment): what the operator API asks of the loop. Kept apart from controller.cc, which wires the loop.
 #include "controller/controller.h"
 
 namespace ecsync::controller {
@@ -99,6 +99,18 @@ base::Status Controller::Acknowledge(const std::string& key) {
   queue_->Forget(key);
   queue_->Add(key);
   return base::Status::Ok();
+}
+
+base::Result<reconcile::ApprovalReport> Controller::ApproveDeployment(const std::string& key,
+                                                                     bool rollback) {
+  std::string stack;
+  {
+    std::lock_guard<std::mutex> lock(state_.mu);
+    auto it = state_.projects.find(key);
+    if (it == state_.projects.end()) return UnknownProject(key);
+    stack = it->second->spec.stack_name;
+  }
+  return engine_->Approve(stack, "", rollback);
 }
 
 }  // namespace ecsync::controller

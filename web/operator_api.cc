@@ -20,7 +20,8 @@ using server::Response;
 constexpr std::string_view kApiPrefix = "/api/";
 constexpr std::string_view kStatusPath = "/api/v1/status";
 constexpr std::string_view kProjectsPrefix = "/api/v1/projects/";
-constexpr std::string_view kActions[] = {"reconcile", "suspend", "resume", "acknowledge"};
+constexpr std::string_view kActions[] = {"reconcile", "suspend",  "resume",
+                                          "acknowledge", "approve", "reject"};
 constexpr char kRealm[] = "Bearer realm=\"ecsync\"";
 
 Response Json(int status, const nlohmann::ordered_json& body) {
@@ -193,8 +194,14 @@ Response OperatorApi::Act(const Request& request, const Route& route,
     Record(route, caller.name, request.peer_address, "bad_request");
     return Error(413, "actions take no request body; send none");
   }
+  if (route.action == "approve" || route.action == "reject") return Approve(request, route, caller);
   base::Status status;
-  if (route.action == "reconcile") {
+  controller::ProjectStatus current;
+  if (route.action == "reconcile" && controller_.status().FindProject(route.key, &current) &&
+      current.condition == controller::Condition::kHeld) {
+    // Held by a deploy window: a window with manual_sync lets this one run through.
+    status = controller_.OverrideWindow(route.key);
+  } else if (route.action == "reconcile") {
     status = controller_.ReconcileNow(route.key);
   } else if (route.action == "suspend") {
     status = controller_.Suspend(route.key, caller.name);
@@ -229,6 +236,47 @@ Response OperatorApi::Act(const Request& request, const Route& route,
         "it and reload";
   }
   return Json(202, body);
+}
+
+Response OperatorApi::Approve(const Request& request, const Route& route,
+                              const Caller& caller) const {
+  const bool reject = route.action == "reject";
+  base::Result<reconcile::ApprovalReport> report =
+      controller_.ApproveDeployment(route.key, /*rollback=*/reject);
+  if (!report.ok()) {
+    switch (report.status().kind()) {
+      case base::ErrorKind::kNotFound:
+        Record(route, caller.name, request.peer_address, "not_found");
+        return Error(404, "no such project, or its stack does not exist");
+      case base::ErrorKind::kInvalid:
+        // ecsync's own words: no service with approval: manual, or no ECS to ask.
+        Record(route, caller.name, request.peer_address, "conflict");
+        return Error(409, base::SanitizeUtf8(report.status().message()));
+      default:
+        Record(route, caller.name, request.peer_address, "error");
+        return Error(502, "the approval could not be read or written in AWS; see the log");
+    }
+  }
+  nlohmann::ordered_json services = nlohmann::ordered_json::array();
+  for (const reconcile::ServiceApproval& s : report->services) {
+    services.push_back({{"service", base::SanitizeUtf8(s.service)},
+                        {"action", reconcile::ApprovalActionName(s.action)},
+                        {"revision", base::SanitizeUtf8(s.revision_arn)},
+                        {"stage", base::SanitizeUtf8(s.stage)}});
+  }
+  if (!report->Acted()) {
+    Record(route, caller.name, request.peer_address, "conflict");
+    nlohmann::ordered_json body = {{"error", "no deployment is waiting for approval"},
+                                   {"services", std::move(services)}};
+    return Json(409, body);
+  }
+  Record(route, caller.name, request.peer_address, "accepted");
+  base::Log(base::LogLevel::kInfo, reject ? "deployment rejected" : "deployment approved",
+            {{"project", route.key}, {"token_name", caller.name}});
+  return Json(202, {{"project", base::SanitizeUtf8(route.key)},
+                    {"action", route.action},
+                    {"accepted", true},
+                    {"services", std::move(services)}});
 }
 
 Response OperatorApi::Handle(const Request& request) const {

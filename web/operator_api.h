@@ -16,10 +16,13 @@ namespace ecsync::web {
 // The operator API on the admin listener (docs/operator-api.md):
 //   GET  /api/v1/status                     every repository and project (read)
 //   GET  /api/v1/projects/<key>             one project (read)
-//   POST /api/v1/projects/<key>/reconcile   Controller::ReconcileNow (operate)
+//   POST /api/v1/projects/<key>/reconcile   Controller::ReconcileNow, or OverrideWindow for a
+//                                           project Held by a deploy window (operate)
 //   POST /api/v1/projects/<key>/suspend     Controller::Suspend (operate)
 //   POST /api/v1/projects/<key>/resume      Controller::Resume (operate)
 //   POST /api/v1/projects/<key>/acknowledge Controller::Acknowledge (operate)
+//   POST /api/v1/projects/<key>/approve     Controller::ApproveDeployment (operate): 202 with
+//   POST /api/v1/projects/<key>/reject      each service's outcome, 409 when nothing waits
 // <key> is "<repository>/<project>" as one segment with the slash percent-encoded (%2F), or
 // as the two segments <repository>/<project>.
 //
@@ -64,6 +67,9 @@ class OperatorApi {
   server::Response Read(const Route& route) const;
   server::Response Act(const server::Request& request, const Route& route,
                        const config::ApiConfig& config) const;
+  // approve and reject: the project's deployments waiting for a manual approval.
+  server::Response Approve(const server::Request& request, const Route& route,
+                           const Caller& caller) const;
   // Logs an action's outcome (with the token's name, never the token) and counts it.
   void Record(const Route& route, const std::string& token_name, const std::string& peer,
               const char* result) const;

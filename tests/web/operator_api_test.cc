@@ -226,6 +226,27 @@ TEST_F(OperatorApiTest, AcknowledgeAnswers409UnlessStalled) {
   EXPECT_TRUE(WaitUntil([&] { return Status("shop/web").runs.size() == runs + 1; }));
 }
 
+// approve and reject go through Controller::ApproveDeployment to reconcile's
+// ApproveDeployments (tested against moto's ECS deployments in
+// tests/reconcile/deployment_approval_test.cc); here the route's answers: an operate token,
+// 404 for an unknown project, and 409 naming why when nothing can be approved (this
+// controller deploys to stack files, which have no ECS).
+TEST_F(OperatorApiTest, ApproveAndRejectNeedAnOperateTokenAndSayWhyNothingWasApproved) {
+  Start();
+  for (const char* action : {"approve", "reject"}) {
+    const std::string path = std::string("/api/v1/projects/shop/web/") + action;
+    EXPECT_EQ(StatusOf(Send("POST", path, kReadToken)), 403) << action;
+    EXPECT_EQ(StatusOf(Send("POST", std::string("/api/v1/projects/shop/none/") + action,
+                            kOperateToken)),
+              404)
+        << action;
+    const std::string answer = Send("POST", path, kOperateToken);
+    EXPECT_EQ(StatusOf(answer), 409) << answer;
+    EXPECT_NE(JsonOf(answer).value("error", "").find("stack shop-web"), std::string::npos)
+        << answer;
+  }
+}
+
 TEST_F(OperatorApiTest, ActionsAreLoggedWithTheTokenNameAndCounted) {
   ::ecsync::testing::LogCapture capture;
   Start();
