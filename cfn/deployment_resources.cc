@@ -221,8 +221,9 @@ void SetAdvancedConfiguration(ServiceParts& parts, const PlannedService& planned
   for (Json& entry : parts.load_balancers) {
     if (entry.value("TargetGroupArn", Json()) != primary_ref) continue;
     Obj advanced;
-    advanced.Add("AlternateTargetGroupArn", Ref(Derived(group_id, "TargetGroup",
-                                                        "AlternateTargetGroup")))
+    advanced
+        .Add("AlternateTargetGroupArn",
+             Ref(Derived(group_id, "TargetGroup", "AlternateTargetGroup")))
         .Add("ProductionListenerRule", production)
         .Add("RoleArn", GetAtt(DeploymentRoleId(planned.service->name), "Arn"));
     if (!test.is_null()) advanced.Add("TestListenerRule", test);

@@ -83,12 +83,11 @@ base::Status AddServiceConnect(Context& ctx) {
                                          .Take())
                       .Take());
       }
-      services.push_back(
-          Obj()
-              .Add("ClientAliases", Arr(std::move(alias).Take()))
-              .Add("DiscoveryName", DiscoveryName(service.name, port))
-              .Add("PortName", port.name)
-              .Take());
+      services.push_back(Obj()
+                             .Add("ClientAliases", Arr(std::move(alias).Take()))
+                             .Add("DiscoveryName", DiscoveryName(service.name, port))
+                             .Add("PortName", port.name)
+                             .Take());
     }
     // A service without ports is a client only: it resolves the others' aliases.
     Obj config;

@@ -9,10 +9,10 @@
 
 #include "base/env.h"
 #include "base/result.h"
-#include "config/notifications.h"
-#include "config/notify.h"
 #include "config/api.h"
 #include "config/coordination.h"
+#include "config/notifications.h"
+#include "config/notify.h"
 #include "git/credentials.h"
 #include "git/signature.h"
 #include "reconcile/images.h"
@@ -57,7 +57,7 @@ struct ProjectConfig {
   ProjectNotifyConfig notify;  // commit status context override
   // Deploy windows added to the repository's `windows` (see docs/deploy-windows.md).
   std::vector<schedule::Window> windows;
-  int line = 0;                // where the entry starts in the config file, for messages
+  int line = 0;  // where the entry starts in the config file, for messages
 };
 
 enum class RefKind { kBranch, kTag, kCommit };
@@ -154,7 +154,7 @@ struct Config {
   // The operator API's tokens (config/api.h).
   ApiConfig api;
   CoordinationConfig coordination;  // replicas sharing the projects; off when absent
-  std::string cache_dir;  // git cache; default: $XDG_CACHE_HOME/ecsync/git
+  std::string cache_dir;            // git cache; default: $XDG_CACHE_HOME/ecsync/git
   // Where the status UI is reached ("https://ecsync.example.com", no trailing '/'); links
   // in commit statuses point below it. "" for none.
   std::string external_url;

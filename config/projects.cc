@@ -39,7 +39,7 @@ constexpr std::string_view kSshKeys[] = {"private_key", "public_key", "passphras
                                          "username"};
 constexpr std::string_view kProjectKeys[] = {
     "name",  "files",   "glob",    "stack_name", "profiles", "variables", "env_file",
-    "prune", "suspend", "timeout", "self_heal",  "images",   "notify", "windows"};
+    "prune", "suspend", "timeout", "self_heal",  "images",   "notify",    "windows"};
 
 const char kNameRule[] = "use only lower-case letters, digits, _ and -";
 

@@ -41,8 +41,8 @@ Controller::Controller(const config::Config& config, ControllerDeps deps)
   queue_ = std::make_unique<WorkQueue>(options, *deps_.clock,
                                        [this](const std::string& key) { return Handle(key); });
   runner_ = std::make_unique<ProjectRunner>(state_, deps_, *engine_, *queue_, recorder_);
-  pruner_ = std::make_unique<RepositoryPruner>(state_, deps_, *engine_, *queue_, status_,
-                                                 recorder_);
+  pruner_ =
+      std::make_unique<RepositoryPruner>(state_, deps_, *engine_, *queue_, status_, recorder_);
   poller_ = std::make_unique<Poller>(state_, deps_, *engine_, *queue_, status_, recorder_);
   details_ = std::make_unique<controller::ProjectDetails>(status_, *engine_, *deps_.clock);
   if (deps_.metrics != nullptr) {

@@ -11,11 +11,11 @@
 #include "controller/poller.h"
 #include "controller/project_details.h"
 #include "controller/project_runner.h"
-#include "reconcile/deployment_approval.h"
 #include "controller/repository_pruner.h"
 #include "controller/state.h"
 #include "controller/status.h"
 #include "controller/work_queue.h"
+#include "reconcile/deployment_approval.h"
 #include "reconcile/engine.h"
 
 namespace ecsync::controller {

@@ -1,5 +1,6 @@
 // The controller's operator actions (ReconcileNow, Suspend, Resume, Acknowledge,
-// ApproveDeployment): what the operator API asks of the loop. Kept apart from controller.cc, which wires the loop.
+// ApproveDeployment): what the operator API asks of the loop. Kept apart from controller.cc, which
+// wires the loop.
 #include "controller/controller.h"
 
 namespace ecsync::controller {
@@ -102,7 +103,7 @@ base::Status Controller::Acknowledge(const std::string& key) {
 }
 
 base::Result<reconcile::ApprovalReport> Controller::ApproveDeployment(const std::string& key,
-                                                                     bool rollback) {
+                                                                      bool rollback) {
   std::string stack;
   {
     std::lock_guard<std::mutex> lock(state_.mu);

@@ -14,15 +14,15 @@ enum class EventKind {
   kDeployFailed,     // rejected, rolled back, or bad input (commit status: failure)
   kDeployError,      // git or AWS trouble; will be retried (commit status: error)
   kDriftDetected,
-  kStalled,          // the project gave up until a new commit, config change or operator action
-  kPruned,           // the project's stack was deleted because the project left git
+  kStalled,  // the project gave up until a new commit, config change or operator action
+  kPruned,   // the project's stack was deleted because the project left git
 };
 const char* EventKindName(EventKind kind);  // "deploy_started", "deploy_succeeded", ...
 
 struct Event {
   EventKind kind = EventKind::kDeployStarted;
-  std::string project_key;  // "<repository>/<project>", unique
-  std::string repository;   // the configured repository name
+  std::string project_key;     // "<repository>/<project>", unique
+  std::string repository;      // the configured repository name
   std::string repository_url;  // redacted clone URL (no password)
   std::string project;
   std::string stack;

@@ -20,8 +20,8 @@ using server::Response;
 constexpr std::string_view kApiPrefix = "/api/";
 constexpr std::string_view kStatusPath = "/api/v1/status";
 constexpr std::string_view kProjectsPrefix = "/api/v1/projects/";
-constexpr std::string_view kActions[] = {"reconcile", "suspend",  "resume",
-                                          "acknowledge", "approve", "reject"};
+constexpr std::string_view kActions[] = {"reconcile",   "suspend", "resume",
+                                         "acknowledge", "approve", "reject"};
 constexpr char kRealm[] = "Bearer realm=\"ecsync\"";
 
 Response Json(int status, const nlohmann::ordered_json& body) {

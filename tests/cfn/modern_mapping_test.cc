@@ -133,10 +133,11 @@ TEST(ServiceConnect, ACanaryWithoutTheLoadBalancerShiftsServiceConnectTraffic) {
   EXPECT_EQ(service["DeploymentConfiguration"]["Strategy"], "CANARY");
   EXPECT_EQ(service["DeploymentConfiguration"]["CanaryConfiguration"]["CanaryPercent"], 5);
   EXPECT_EQ(service["ServiceConnectConfiguration"]["Services"][0]["ClientAliases"],
-            (ordered_json{{{"DnsName", "api"},
-                           {"Port", 8080},
-                           {"TestTrafficRules",
-                            {{"Header", {{"Name", "X-Ecsync-Test"}, {"Value", {{"Exact", "true"}}}}}}}}}));
+            (ordered_json{
+                {{"DnsName", "api"},
+                 {"Port", 8080},
+                 {"TestTrafficRules",
+                  {{"Header", {{"Name", "X-Ecsync-Test"}, {"Value", {{"Exact", "true"}}}}}}}}}));
   // The client has no endpoint of its own, and a rolling service no test route.
   EXPECT_FALSE(Props(tmpl, "WorkerService")["ServiceConnectConfiguration"].contains("Services"));
   testing::ExpectLintClean(tmpl);

@@ -216,11 +216,11 @@ TEST_F(DeploymentProgressTest, ABlueGreenBehindANetworkLoadBalancerIsFollowedToT
   auto created = RunDriven([&] { moto_->Control(kAdvance, R"({"steps": 1})"); });
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   ASSERT_TRUE(created->succeeded) << created->message;
-  const nlohmann::json listeners = nlohmann::json::parse(moto_->Aws(
-      {"elbv2", "describe-listeners", "--load-balancer-arn",
-       nlohmann::json::parse(moto_->Aws({"elbv2", "describe-load-balancers"}))["LoadBalancers"][0]
-                                      ["LoadBalancerArn"]
-                                          .get<std::string>()}));
+  const nlohmann::json listeners = nlohmann::json::parse(
+      moto_->Aws({"elbv2", "describe-listeners", "--load-balancer-arn",
+                  nlohmann::json::parse(moto_->Aws(
+                      {"elbv2", "describe-load-balancers"}))["LoadBalancers"][0]["LoadBalancerArn"]
+                      .get<std::string>()}));
   const nlohmann::json& action = listeners["Listeners"][0]["DefaultActions"][0];
   EXPECT_EQ(listeners["Listeners"][0]["Protocol"], "TCP");
   ASSERT_EQ(action["ForwardConfig"]["TargetGroups"].size(), 2u) << action.dump();

@@ -170,10 +170,10 @@ TEST_F(UpgradeTest, OptingIntoACanaryReplacesNothing) {
   if (HasFatalFailure()) return;
   std::string compose = Fixture("compose.yaml");
   compose = ReplaceAll(compose, "      interval: 30s\n",
-                             "      interval: 30s\n"
-                             "    x-aws-deployment:\n"
-                             "      strategy: canary\n"
-                             "      canary: {percent: 10, bake_minutes: 5}\n");
+                       "      interval: 30s\n"
+                       "    x-aws-deployment:\n"
+                       "      strategy: canary\n"
+                       "      canary: {percent: 10, bake_minutes: 5}\n");
   ASSERT_NE(compose.find("strategy: canary"), std::string::npos);
   repo_.Write("compose.yaml", compose);
   repo_.Commit("api: canary deployments");

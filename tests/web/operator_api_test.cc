@@ -236,9 +236,9 @@ TEST_F(OperatorApiTest, ApproveAndRejectNeedAnOperateTokenAndSayWhyNothingWasApp
   for (const char* action : {"approve", "reject"}) {
     const std::string path = std::string("/api/v1/projects/shop/web/") + action;
     EXPECT_EQ(StatusOf(Send("POST", path, kReadToken)), 403) << action;
-    EXPECT_EQ(StatusOf(Send("POST", std::string("/api/v1/projects/shop/none/") + action,
-                            kOperateToken)),
-              404)
+    EXPECT_EQ(
+        StatusOf(Send("POST", std::string("/api/v1/projects/shop/none/") + action, kOperateToken)),
+        404)
         << action;
     const std::string answer = Send("POST", path, kOperateToken);
     EXPECT_EQ(StatusOf(answer), 409) << answer;
