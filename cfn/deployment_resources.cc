@@ -216,7 +216,8 @@ Json Shift(const TrafficShift& shift, const char* percent_key, const char* bake_
 // The AdvancedConfiguration of the service's LoadBalancers entry for `group_id`, first in
 // the entry as CloudFormation's reference lists it. `test` may be null (no test traffic).
 void SetAdvancedConfiguration(ServiceParts& parts, const PlannedService& planned,
-                              const std::string& group_id, const Json& production, const Json& test) {
+                              const std::string& group_id, const Json& production,
+                              const Json& test) {
   const Json primary_ref = Ref(group_id);
   for (Json& entry : parts.load_balancers) {
     if (entry.value("TargetGroupArn", Json()) != primary_ref) continue;
