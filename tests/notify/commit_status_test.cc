@@ -122,20 +122,20 @@ class CommitStatusTest : public ::testing::Test {
     CommitStatusSettings settings;
     settings.repository = "shop";
     settings.target =
-        HostTarget{api, host.url() + api_path, repository, kToken, "", "ecsync/1.2.3"};
+        HostTarget{api, host_.url() + api_path, repository, kToken, "", "ecsync/1.2.3"};
     settings.external_url = "https://ecsync.example.com";
-    return std::make_unique<CommitStatusSink>(std::move(settings), http, clock);
+    return std::make_unique<CommitStatusSink>(std::move(settings), http_, clock_);
   }
 
-  StandInHost host;
-  aws::CurlHttpClient http;
-  base::FakeClock clock;
+  StandInHost host_;
+  aws::CurlHttpClient http_;
+  base::FakeClock clock_;
 };
 
 TEST_F(CommitStatusTest, GitHubStatusRequest) {
   auto sink = MakeSink(GitHostApi::kGitHub, "acme/shop", "/api/v3");
   ASSERT_TRUE(sink->Deliver(MakeEvent(EventKind::kDeployStarted)).ok());
-  const std::vector<Recorded> requests = host.Requests();
+  const std::vector<Recorded> requests = host_.Requests();
   ASSERT_EQ(requests.size(), 1u);
   const Recorded& r = requests[0];
   EXPECT_EQ(r.method, "POST");
@@ -156,7 +156,7 @@ TEST_F(CommitStatusTest, GitHubStatusRequest) {
                                                      {EventKind::kDeployError, "error"}};
   for (const auto& [kind, state] : kinds) {
     ASSERT_TRUE(sink->Deliver(MakeEvent(kind, "why")).ok());
-    EXPECT_EQ(host.Requests().back().Json()["state"], state);
+    EXPECT_EQ(host_.Requests().back().Json()["state"], state);
   }
 }
 
@@ -164,14 +164,14 @@ TEST_F(CommitStatusTest, GitHubDeploymentOncePerCommitAndEnvironment) {
   CommitStatusSettings settings;
   settings.repository = "shop";
   settings.target =
-      HostTarget{GitHostApi::kGitHub, host.url(), "acme/shop", kToken, "", "ecsync/1.2.3"};
+      HostTarget{GitHostApi::kGitHub, host_.url(), "acme/shop", kToken, "", "ecsync/1.2.3"};
   settings.deployments = true;
   settings.external_url = "https://ecsync.example.com";
-  CommitStatusSink sink(settings, http, clock);
+  CommitStatusSink sink(settings, http_, clock_);
 
   ASSERT_TRUE(sink.Deliver(MakeEvent(EventKind::kDeployStarted)).ok());
   ASSERT_TRUE(sink.Deliver(MakeEvent(EventKind::kDeploySucceeded, "Stack updated")).ok());
-  const std::vector<Recorded> requests = host.Requests();
+  const std::vector<Recorded> requests = host_.Requests();
   ASSERT_EQ(requests.size(), 5u);
   EXPECT_EQ(requests[0].target, std::string("/repos/acme/shop/statuses/") + kSha);
   EXPECT_EQ(requests[1].target, "/repos/acme/shop/deployments");
@@ -199,7 +199,7 @@ TEST_F(CommitStatusTest, GitHubDeploymentOncePerCommitAndEnvironment) {
   Event other = MakeEvent(EventKind::kDeployFailed, "Service web did not stabilize");
   other.stack = "shop-web-eu";
   ASSERT_TRUE(sink.Deliver(other).ok());
-  const std::vector<Recorded> more = host.Requests();
+  const std::vector<Recorded> more = host_.Requests();
   ASSERT_EQ(more.size(), 8u);
   EXPECT_EQ(more[5].Json()["context"], "ecsync/shop-web-eu");
   EXPECT_EQ(more[6].Json()["environment"], "shop-web-eu");
@@ -210,17 +210,17 @@ TEST_F(CommitStatusTest, GitHubDeploymentOncePerCommitAndEnvironment) {
 TEST_F(CommitStatusTest, GitHubDeploymentRetriedAfterItsStatusFailedWithoutRepeatingTheRest) {
   CommitStatusSettings settings;
   settings.repository = "shop";
-  settings.target = HostTarget{GitHostApi::kGitHub, host.url(), "acme/shop", kToken, "", "x"};
+  settings.target = HostTarget{GitHostApi::kGitHub, host_.url(), "acme/shop", kToken, "", "x"};
   settings.deployments = true;
-  CommitStatusSink sink(settings, http, clock);
-  host.Push({});                                           // the commit status
-  host.Push({201, R"({"id": 7})", {}});                    // the deployment
-  host.Push({502, R"({"message": "Server Error"})", {}});  // its status
+  CommitStatusSink sink(settings, http_, clock_);
+  host_.Push({});                                           // the commit status
+  host_.Push({201, R"({"id": 7})", {}});                    // the deployment
+  host_.Push({502, R"({"message": "Server Error"})", {}});  // its status
   const base::Status first = sink.Deliver(MakeEvent(EventKind::kDeployStarted));
   ASSERT_FALSE(first.ok());
   EXPECT_EQ(first.kind(), base::ErrorKind::kTransient);
   ASSERT_TRUE(sink.Deliver(MakeEvent(EventKind::kDeployStarted)).ok());
-  const std::vector<Recorded> requests = host.Requests();
+  const std::vector<Recorded> requests = host_.Requests();
   ASSERT_EQ(requests.size(), 4u);
   EXPECT_EQ(requests[3].target, "/repos/acme/shop/deployments/7/statuses");
 }
@@ -229,7 +229,7 @@ TEST_F(CommitStatusTest, GitLabStatusRequest) {
   auto sink = MakeSink(GitHostApi::kGitLab, "group/sub/shop");
   ASSERT_TRUE(sink->Deliver(MakeEvent(EventKind::kDeployStarted)).ok());
   ASSERT_TRUE(sink->Deliver(MakeEvent(EventKind::kDeployError, "ThrottlingException")).ok());
-  const std::vector<Recorded> requests = host.Requests();
+  const std::vector<Recorded> requests = host_.Requests();
   ASSERT_EQ(requests.size(), 2u);
   const Recorded& r = requests[0];
   EXPECT_EQ(r.method, "POST");
@@ -249,22 +249,22 @@ TEST_F(CommitStatusTest, GitLabStatusRequest) {
 
 TEST_F(CommitStatusTest, GitLabRefusingARepeatedStateIsDone) {
   auto sink = MakeSink(GitHostApi::kGitLab, "1234");
-  host.Push({400,
+  host_.Push({400,
              R"json({"message": "Cannot transition status via :run from :running )json"
              R"json((Reason(s): Status cannot transition via \"run\".)"})json",
              {}});
   EXPECT_TRUE(sink->Deliver(MakeEvent(EventKind::kDeployStarted)).ok());
-  EXPECT_EQ(host.Requests()[0].target, std::string("/api/v4/projects/1234/statuses/") + kSha);
+  EXPECT_EQ(host_.Requests()[0].target, std::string("/api/v4/projects/1234/statuses/") + kSha);
   // The state is remembered as posted; GitLab cannot take a new description for it.
   EXPECT_TRUE(sink->Deliver(MakeEvent(EventKind::kDeployStarted, "still going")).ok());
-  EXPECT_EQ(host.Requests().size(), 1u);
+  EXPECT_EQ(host_.Requests().size(), 1u);
 }
 
 TEST_F(CommitStatusTest, GiteaStatusRequest) {
   auto sink = MakeSink(GitHostApi::kGitea, "acme/shop");
   ASSERT_TRUE(sink->Deliver(MakeEvent(EventKind::kDeployFailed, "bad image")).ok());
   ASSERT_TRUE(sink->Deliver(MakeEvent(EventKind::kDeployError, "AWS 503")).ok());
-  const std::vector<Recorded> requests = host.Requests();
+  const std::vector<Recorded> requests = host_.Requests();
   ASSERT_EQ(requests.size(), 2u);
   const Recorded& r = requests[0];
   EXPECT_EQ(r.target, std::string("/api/v1/repos/acme/shop/statuses/") + kSha);
@@ -283,11 +283,11 @@ TEST_F(CommitStatusTest, BitbucketCloudBuildStatus) {
   settings.repository = "shop";
   // The default api_url resolves to Cloud; here it is the stand-in host.
   settings.target =
-      HostTarget{GitHostApi::kBitbucketCloud, host.url(), "team/shop", kToken, "", "ecsync/1.2.3"};
+      HostTarget{GitHostApi::kBitbucketCloud, host_.url(), "team/shop", kToken, "", "ecsync/1.2.3"};
   settings.context = "ecsync/{stack}/a-context-well-over-forty-bytes-long";
-  CommitStatusSink sink(settings, http, clock);
+  CommitStatusSink sink(settings, http_, clock_);
   ASSERT_TRUE(sink.Deliver(MakeEvent(EventKind::kDeploySucceeded)).ok());
-  const Recorded r = host.Requests().at(0);
+  const Recorded r = host_.Requests().at(0);
   EXPECT_EQ(r.target,
             std::string("/2.0/repositories/team/shop/commit/") + kSha + "/statuses/build");
   EXPECT_EQ(r.Header("Authorization"), std::string("Bearer ") + kToken);
@@ -309,19 +309,19 @@ TEST_F(CommitStatusTest, BitbucketAppPasswordIsBasicAuthentication) {
   CommitStatusSettings settings;
   settings.repository = "shop";
   settings.target =
-      HostTarget{GitHostApi::kBitbucketCloud, host.url(), "team/shop", kToken, "ci-bot", "x"};
-  CommitStatusSink sink(settings, http, clock);
+      HostTarget{GitHostApi::kBitbucketCloud, host_.url(), "team/shop", kToken, "ci-bot", "x"};
+  CommitStatusSink sink(settings, http_, clock_);
   ASSERT_TRUE(sink.Deliver(MakeEvent(EventKind::kDeployFailed)).ok());
-  EXPECT_EQ(host.Requests().at(0).Header("Authorization"),
+  EXPECT_EQ(host_.Requests().at(0).Header("Authorization"),
             "Basic " + aws::Base64Encode(std::string("ci-bot:") + kToken));
-  EXPECT_EQ(host.Requests().at(0).Json()["state"], "FAILED");
+  EXPECT_EQ(host_.Requests().at(0).Json()["state"], "FAILED");
 }
 
 TEST_F(CommitStatusTest, BitbucketServerBuildStatus) {
   auto sink = MakeSink(GitHostApi::kBitbucketServer, "PROJ/shop", "/bitbucket");
-  host.Push({204, "", {}});
+  host_.Push({204, "", {}});
   ASSERT_TRUE(sink->Deliver(MakeEvent(EventKind::kDeployStarted)).ok());
-  const Recorded r = host.Requests().at(0);
+  const Recorded r = host_.Requests().at(0);
   EXPECT_EQ(r.target, std::string("/bitbucket/rest/api/latest/projects/PROJ/repos/shop/commits/") +
                           kSha + "/builds");
   EXPECT_EQ(r.Header("Authorization"), std::string("Bearer ") + kToken);
@@ -333,9 +333,9 @@ TEST_F(CommitStatusTest, BitbucketServerBuildStatus) {
 
   // Without a project and repository: the commit-only build-status endpoint.
   auto commit_only = MakeSink(GitHostApi::kBitbucketServer, "");
-  host.Push({204, "", {}});
+  host_.Push({204, "", {}});
   ASSERT_TRUE(commit_only->Deliver(MakeEvent(EventKind::kDeployError)).ok());
-  const Recorded legacy = host.Requests().at(1);
+  const Recorded legacy = host_.Requests().at(1);
   EXPECT_EQ(legacy.target, std::string("/rest/build-status/1.0/commits/") + kSha);
   EXPECT_EQ(legacy.Json()["state"], "FAILED");
   EXPECT_EQ(legacy.Json()["key"], "ecsync/shop-web");
@@ -345,17 +345,17 @@ TEST_F(CommitStatusTest, PostsOnlyWhenTheStatusChanges) {
   auto sink = MakeSink(GitHostApi::kGitHub, "acme/shop");
   ASSERT_TRUE(sink->Deliver(MakeEvent(EventKind::kDeployStarted)).ok());
   ASSERT_TRUE(sink->Deliver(MakeEvent(EventKind::kDeployStarted)).ok());
-  EXPECT_EQ(host.Requests().size(), 1u);
+  EXPECT_EQ(host_.Requests().size(), 1u);
   ASSERT_TRUE(sink->Deliver(MakeEvent(EventKind::kDeployStarted, "Creating service web")).ok());
-  EXPECT_EQ(host.Requests().size(), 2u);
+  EXPECT_EQ(host_.Requests().size(), 2u);
   ASSERT_TRUE(sink->Deliver(MakeEvent(EventKind::kDeploySucceeded)).ok());
   ASSERT_TRUE(sink->Deliver(MakeEvent(EventKind::kDeploySucceeded)).ok());
-  EXPECT_EQ(host.Requests().size(), 3u);
+  EXPECT_EQ(host_.Requests().size(), 3u);
   // A new commit is a new status.
   Event next = MakeEvent(EventKind::kDeploySucceeded);
   next.revision = std::string(40, 'f');
   ASSERT_TRUE(sink->Deliver(next).ok());
-  EXPECT_EQ(host.Requests().size(), 4u);
+  EXPECT_EQ(host_.Requests().size(), 4u);
 }
 
 TEST_F(CommitStatusTest, WantsOnlyDeployEventsOfItsRepository) {
@@ -372,7 +372,7 @@ TEST_F(CommitStatusTest, WantsOnlyDeployEventsOfItsRepository) {
   no_revision.revision.clear();
   EXPECT_FALSE(sink->Wants(no_revision));
   EXPECT_TRUE(sink->Deliver(other).ok());
-  EXPECT_TRUE(host.Requests().empty());
+  EXPECT_TRUE(host_.Requests().empty());
 }
 
 TEST_F(CommitStatusTest, DescriptionIsOneLineCutToTheHostsLimit) {
@@ -380,7 +380,7 @@ TEST_F(CommitStatusTest, DescriptionIsOneLineCutToTheHostsLimit) {
   std::string long_text = "Resource web failed:\n\tCREATE_FAILED ";
   while (long_text.size() < 600) long_text += "\xC3\xA9t\xC3\xA9 ";  // "été "
   ASSERT_TRUE(sink->Deliver(MakeEvent(EventKind::kDeployFailed, long_text)).ok());
-  const std::string description = host.Requests().at(0).Json()["description"];
+  const std::string description = host_.Requests().at(0).Json()["description"];
   EXPECT_TRUE(base::IsValidUtf8(description));
   size_t chars = 0;
   for (char c : description) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
@@ -398,39 +398,39 @@ TEST_F(CommitStatusTest, DescriptionIsOneLineCutToTheHostsLimit) {
 
 TEST_F(CommitStatusTest, RetryAfterPausesTheSinkWithoutCallingTheHost) {
   auto sink = MakeSink(GitHostApi::kGitHub, "acme/shop");
-  host.Push({429, R"({"message": "slow down"})", {{"Retry-After", "30"}}});
+  host_.Push({429, R"({"message": "slow down"})", {{"Retry-After", "30"}}});
   const base::Status limited = sink->Deliver(MakeEvent(EventKind::kDeployStarted));
   ASSERT_FALSE(limited.ok());
   EXPECT_EQ(limited.kind(), base::ErrorKind::kThrottled);
   EXPECT_THAT(limited.message(), AllOf(HasSubstr("429"), HasSubstr("slow down")));
-  clock.Advance(std::chrono::seconds(29));
+  clock_.Advance(std::chrono::seconds(29));
   const base::Status paused = sink->Deliver(MakeEvent(EventKind::kDeployStarted));
   EXPECT_EQ(paused.kind(), base::ErrorKind::kThrottled);
-  EXPECT_EQ(host.Requests().size(), 1u);
-  clock.Advance(std::chrono::seconds(2));
+  EXPECT_EQ(host_.Requests().size(), 1u);
+  clock_.Advance(std::chrono::seconds(2));
   EXPECT_TRUE(sink->Deliver(MakeEvent(EventKind::kDeployStarted)).ok());
-  EXPECT_EQ(host.Requests().size(), 2u);
+  EXPECT_EQ(host_.Requests().size(), 2u);
 }
 
 TEST_F(CommitStatusTest, ExhaustedRateLimitWaitsForTheReset) {
   auto sink = MakeSink(GitHostApi::kGitHub, "acme/shop");
   const auto reset = std::chrono::duration_cast<std::chrono::seconds>(
-                         clock.Now().time_since_epoch() + std::chrono::minutes(10))
+                         clock_.Now().time_since_epoch() + std::chrono::minutes(10))
                          .count();
-  host.Push({403,
+  host_.Push({403,
              R"({"message": "API rate limit exceeded for installation ID 1."})",
              {{"X-RateLimit-Remaining", "0"}, {"X-RateLimit-Reset", std::to_string(reset)}}});
   EXPECT_EQ(sink->Deliver(MakeEvent(EventKind::kDeployStarted)).kind(),
             base::ErrorKind::kThrottled);
-  clock.Advance(std::chrono::minutes(9));
+  clock_.Advance(std::chrono::minutes(9));
   EXPECT_EQ(sink->Deliver(MakeEvent(EventKind::kDeployStarted)).kind(),
             base::ErrorKind::kThrottled);
-  EXPECT_EQ(host.Requests().size(), 1u);
-  clock.Advance(std::chrono::minutes(1));
+  EXPECT_EQ(host_.Requests().size(), 1u);
+  clock_.Advance(std::chrono::minutes(1));
   EXPECT_TRUE(sink->Deliver(MakeEvent(EventKind::kDeployStarted)).ok());
 
   // A 403 that is not a rate limit is an error to drop, and pauses nothing.
-  host.Push({403, R"({"message": "Resource not accessible by integration"})", {}});
+  host_.Push({403, R"({"message": "Resource not accessible by integration"})", {}});
   const base::Status forbidden = sink->Deliver(MakeEvent(EventKind::kDeployFailed));
   EXPECT_EQ(forbidden.kind(), base::ErrorKind::kInvalid);
   EXPECT_TRUE(sink->Deliver(MakeEvent(EventKind::kDeployFailed)).ok());
@@ -438,19 +438,19 @@ TEST_F(CommitStatusTest, ExhaustedRateLimitWaitsForTheReset) {
 
 TEST_F(CommitStatusTest, ServerErrorsAndNetworkTroubleAreTransientAndRetried) {
   auto sink = MakeSink(GitHostApi::kGitea, "acme/shop");
-  host.Push({500, "<html>oops</html>", {}});
+  host_.Push({500, "<html>oops</html>", {}});
   const base::Status failed = sink->Deliver(MakeEvent(EventKind::kDeployStarted));
   EXPECT_EQ(failed.kind(), base::ErrorKind::kTransient);
   EXPECT_THAT(failed.message(), AllOf(HasSubstr("gitea 127.0.0.1"), HasSubstr("HTTP 500")));
   // Not remembered as posted: the retry sends it.
   EXPECT_TRUE(sink->Deliver(MakeEvent(EventKind::kDeployStarted)).ok());
-  EXPECT_EQ(host.Requests().size(), 2u);
+  EXPECT_EQ(host_.Requests().size(), 2u);
 
   CommitStatusSettings settings;
   settings.repository = "shop";
   settings.target =
       HostTarget{GitHostApi::kGitHub, "http://127.0.0.1:1", "acme/shop", kToken, "", "x"};
-  CommitStatusSink unreachable(settings, http, clock);
+  CommitStatusSink unreachable(settings, http_, clock_);
   const base::Status down = unreachable.Deliver(MakeEvent(EventKind::kDeployStarted));
   EXPECT_EQ(down.kind(), base::ErrorKind::kTransient);
   EXPECT_THAT(down.message(), Not(HasSubstr(kToken)));
@@ -458,7 +458,7 @@ TEST_F(CommitStatusTest, ServerErrorsAndNetworkTroubleAreTransientAndRetried) {
 
 TEST_F(CommitStatusTest, ClientErrorsNameHostStatusAndMessageButNeverTheToken) {
   auto sink = MakeSink(GitHostApi::kGitHub, "acme/shop");
-  host.Push({422,
+  host_.Push({422,
              R"({"message": "Validation Failed", "errors": [{"resource": "Status", )"
              R"("code": "custom", "message": "No commit found for SHA: 0123"}]})",
              {}});
@@ -469,18 +469,18 @@ TEST_F(CommitStatusTest, ClientErrorsNameHostStatusAndMessageButNeverTheToken) {
                     HasSubstr("HTTP 422"), HasSubstr("Validation Failed"),
                     HasSubstr("No commit found for SHA")));
   // A host that echoes the credential back.
-  host.Push({401, std::string(R"({"message": "Bad credentials: Bearer )") + kToken + "\"}", {}});
+  host_.Push({401, std::string(R"({"message": "Bad credentials: Bearer )") + kToken + "\"}", {}});
   status = sink->Deliver(MakeEvent(EventKind::kDeployStarted));
   EXPECT_EQ(status.kind(), base::ErrorKind::kInvalid);
   EXPECT_THAT(status.message(), AllOf(HasSubstr("HTTP 401"), Not(HasSubstr(kToken))));
 
   auto cloud = MakeSink(GitHostApi::kBitbucketCloud, "team/shop");
-  host.Push({404, R"({"type": "error", "error": {"message": "Repository not found"}})", {}});
+  host_.Push({404, R"({"type": "error", "error": {"message": "Repository not found"}})", {}});
   status = cloud->Deliver(MakeEvent(EventKind::kDeployStarted));
   EXPECT_THAT(status.message(), AllOf(HasSubstr("bitbucket"), HasSubstr("HTTP 404"),
                                       HasSubstr("Repository not found")));
   auto server = MakeSink(GitHostApi::kBitbucketServer, "PROJ/shop");
-  host.Push({400, R"({"errors": [{"context": null, "message": "key is too long"}]})", {}});
+  host_.Push({400, R"({"errors": [{"context": null, "message": "key is too long"}]})", {}});
   status = server->Deliver(MakeEvent(EventKind::kDeployStarted));
   EXPECT_THAT(status.message(), AllOf(HasSubstr("bitbucket-server"), HasSubstr("key is too long")));
 }
@@ -496,7 +496,7 @@ TEST_F(CommitStatusTest, SinksFromConfigurationWithContextDefaultsAndOverrides) 
       "      commit_status:\n"
       "        provider: gitea\n"
       "        api_url: " +
-      host.url() +
+      host_.url() +
       "\n"
       "        token: {env: GITEA_TOKEN}\n"
       "    projects:\n"
@@ -510,7 +510,7 @@ TEST_F(CommitStatusTest, SinksFromConfigurationWithContextDefaultsAndOverrides) 
   const base::Result<config::Config> config = config::ParseConfig(
       text, "ecsync.yaml", base::EnvFromMap({{"HOME", "/h"}, {"GITEA_TOKEN", kToken}}), nullptr);
   ASSERT_TRUE(config.ok()) << config.status().ToString();
-  std::vector<std::unique_ptr<Sink>> sinks = MakeCommitStatusSinks(*config, http, "9.9", clock);
+  std::vector<std::unique_ptr<Sink>> sinks = MakeCommitStatusSinks(*config, http_, "9.9", clock_);
   ASSERT_EQ(sinks.size(), 1u);
   auto* sink = dynamic_cast<CommitStatusSink*>(sinks[0].get());
   ASSERT_NE(sink, nullptr);
@@ -527,7 +527,7 @@ TEST_F(CommitStatusTest, SinksFromConfigurationWithContextDefaultsAndOverrides) 
   EXPECT_FALSE(sink->Wants(billing));
 
   ASSERT_TRUE(sink->Deliver(api).ok());
-  const Recorded r = host.Requests().at(0);
+  const Recorded r = host_.Requests().at(0);
   EXPECT_EQ(r.target, std::string("/api/v1/repos/acme/shop/statuses/") + kSha);
   EXPECT_EQ(r.Header("User-Agent"), "ecsync/9.9");
   EXPECT_EQ(r.Json()["context"], "prod/api");

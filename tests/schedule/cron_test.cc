@@ -17,7 +17,7 @@ std::string ParseError(const std::string& text) {
 std::string Next(const std::string& text, const std::string& from) {
   auto cron = CronExpression::Parse(text);
   EXPECT_TRUE(cron.ok()) << cron.status().message();
-  auto next = cron->NextAtOrAfter(Local(from), Local(from) + 10 * 366 * 86400LL);
+  auto next = cron->NextAtOrAfter(Local(from), Local(from) + 10LL * 366 * 86400);
   if (!next) return "never";
   return testing::Format(std::chrono::system_clock::time_point(std::chrono::seconds(*next)))
       .substr(0, 19);
