@@ -77,9 +77,6 @@ Response HttpServer::HandlePublicTooLarge(const Request& request) {
 
 Response HttpServer::HandleAdmin(const Request& request, bool full) {
   const std::string& path = request.path;
-  if (full && options_.admin_extension) {
-    if (std::optional<Response> answer = options_.admin_extension(request)) return *answer;
-  }
   if (path == "/metrics" || path == "/healthz" || path == "/readyz") {
     if (!IsGet(request)) return MethodNotAllowed("GET, HEAD");
     if (path == "/healthz") return Response::Text(200, "ok\n");

@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,9 +55,6 @@ class HttpServer {
     config::ApiConfig api;
     // Between heartbeat comments on an idle event stream.
     std::chrono::milliseconds stream_heartbeat{15'000};
-    // Answers admin requests before the built-in routes do (nullopt passes them on): the
-    // operator API's routes, or a stand-in for them in tests. Runs on a worker thread.
-    std::function<std::optional<server::Response>(const server::Request&)> admin_extension;
   };
   static constexpr size_t kMaxEventStreams = 32;
   HttpServer(controller::Controller& controller, WebhookHandler& webhooks,

@@ -264,8 +264,20 @@ def project_page(browser, base, out_dir):
     browser.click('[data-action=reconcile]')
     browser.wait_for('document.querySelector("#action-result").textContent.includes("401")',
                      'the refusal of a bad token')
-    if 'operate' not in text_of(browser, '#action-result'):
+    if 'not valid' not in text_of(browser, '#action-result'):
         raise Failure('the refusal does not carry the API error: ' +
+                      text_of(browser, '#action-result'))
+    browser.click('#token-clear')
+    browser.wait_for('document.querySelector("#actions").hidden', 'the buttons to hide again')
+
+    # A read-only token: the buttons show, and the API refuses the action for its role.
+    browser.type_into('#token', 'read-token')
+    browser.click('#token-form button[type=submit]')
+    browser.click('[data-action=reconcile]')
+    browser.wait_for('document.querySelector("#action-result").textContent.includes("403")',
+                     'the refusal of a read-only token')
+    if 'operate' not in text_of(browser, '#action-result'):
+        raise Failure('the refusal does not say which role acts: ' +
                       text_of(browser, '#action-result'))
     browser.click('#token-clear')
     browser.wait_for('document.querySelector("#actions").hidden', 'the buttons to hide again')
