@@ -1,7 +1,9 @@
 #include "cli/serve.h"
 
 #include <fstream>
+#include <memory>
 #include <ostream>
+#include <utility>
 
 #include "base/log.h"
 #include "base/rate_limiter.h"
@@ -14,6 +16,7 @@
 #include "controller/repository_source.h"
 #include "git/libgit2_source.h"
 #include "metrics/metrics.h"
+#include "notify/publisher_switch.h"
 #include "web/http_server.h"
 #include "web/webhook_handler.h"
 
@@ -31,7 +34,9 @@ struct Runtime {
   // Notifications and commit statuses: their own HTTP client (short timeouts, so one hung
   // endpoint delays the others briefly) and the dispatcher; null when none is configured.
   std::unique_ptr<aws::CurlHttpClient> notify_http;
-  std::unique_ptr<notify::Dispatcher> events;
+  std::shared_ptr<notify::Dispatcher> events;
+  // What the controller publishes to: `events` now, the one a reload builds later.
+  std::unique_ptr<notify::PublisherSwitch> publisher;
 };
 
 // How long a stopping ecsync keeps delivering the notifications it has queued.
@@ -56,7 +61,23 @@ base::Result<Runtime> BuildRuntime(const config::Config& config, const CommandCo
   runtime.notify_http = std::make_unique<aws::CurlHttpClient>(http_options);
   runtime.events = MakeDispatcher(config, *runtime.notify_http, *base::SystemClock::Get(),
                                   runtime.metrics.get());
+  runtime.publisher = std::make_unique<notify::PublisherSwitch>();
+  runtime.publisher->Swap(runtime.events);
   return runtime;
+}
+
+// Applies a reloaded configuration's notifications, notification_queue, external_url and
+// commit status settings: a dispatcher built from them takes every event from now on, and
+// the one it replaces delivers what it has queued (within the shutdown grace) and stops.
+void ReloadNotifications(const config::Config& config, Runtime& runtime) {
+  std::shared_ptr<notify::Dispatcher> next = MakeDispatcher(
+      config, *runtime.notify_http, *base::SystemClock::Get(), runtime.metrics.get());
+  if (next) next->Start();
+  runtime.publisher->Swap(next);
+  std::shared_ptr<notify::Dispatcher> previous = std::exchange(runtime.events, std::move(next));
+  if (previous) previous->Stop(kNotifyGrace);
+  base::Log(base::LogLevel::kInfo, "notification settings reloaded",
+            {{"sinks", std::to_string(runtime.events ? runtime.events->sink_count() : 0)}});
 }
 
 controller::ControllerDeps DepsFor(Runtime& runtime) {
@@ -68,7 +89,7 @@ controller::ControllerDeps DepsFor(Runtime& runtime) {
   deps.targets = runtime.targets;
   deps.clock = base::SystemClock::Get();
   deps.metrics = runtime.metrics.get();
-  deps.events = runtime.events.get();
+  deps.events = runtime.publisher.get();
   return deps;
 }
 
@@ -140,9 +161,7 @@ ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
         continue;
       }
       controller.Reload(*reloaded);
-      base::Log(base::LogLevel::kInfo,
-                "notification settings (notifications:, notification_queue:) take effect at "
-                "the next start");
+      ReloadNotifications(*reloaded, *runtime);
       http.SetApiConfig(reloaded->api);
     }
   }

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
@@ -356,6 +357,69 @@ TEST_F(Serve, SighupReloadsAndABadReloadKeepsTheRunningConfig) {
   serve_->Signal(SIGHUP);
   EXPECT_TRUE(WaitUntil([&] { return StackStatus("app-api") == "CREATE_COMPLETE"; }, seconds(120)))
       << serve_->Log();
+}
+
+// A reload applies new notification settings: a generic webhook added to the file receives
+// the next deploy's events, signed with the new secret, without a restart.
+TEST_F(Serve, SighupAppliesNewNotificationSettings) {
+  SetUpRepository();
+  StartServe(Config("0"));
+  ASSERT_TRUE(WaitUntil([&] { return StackAt(first_); }, seconds(120))) << serve_->Log();
+
+  std::mutex mu;
+  std::vector<std::pair<std::string, std::string>> received;  // event, "valid" signature
+  httplib::Server receiver;
+  receiver.Post("/ecsync", [&](const httplib::Request& request, httplib::Response& response) {
+    std::lock_guard<std::mutex> lock(mu);
+    // The signature the new secret gives this body.
+    received.emplace_back(
+        request.get_header_value("X-Ecsync-Event"),
+        request.get_header_value("X-Signature") ==
+                "sha256=" + base::HexEncode(base::HmacSha256("n0tify", request.body))
+            ? "valid"
+            : "invalid");
+    response.status = 204;
+  });
+  const int port = receiver.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { receiver.listen_after_bind(); });
+  struct Joiner {
+    httplib::Server& server;
+    std::thread& thread;
+    ~Joiner() {
+      server.stop();
+      thread.join();
+    }
+  } joiner{receiver, serving};
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/ecsync";
+  work_.WriteFile("notify-secret", "n0tify");
+  work_.WriteFile("notify-url", url);
+  const std::string dir = work_.path();
+  work_.WriteFile(
+      "ecsync.yaml",
+      Config("0", "notifications:\n  - name: audit\n    type: webhook\n    url: {file: " + dir +
+                      "/notify-url}\n    secret: {file: " + dir +
+                      "/notify-secret}\n    events: [deploy_started, deploy_succeeded]\n"));
+  serve_->Signal(SIGHUP);
+  ASSERT_TRUE(WaitUntil([&] {
+    return serve_->Log().find("notification settings reloaded") != std::string::npos;
+  })) << serve_->Log();
+
+  repo_->Write("compose.yaml", App(2));
+  const std::string second = repo_->Commit("two replicas");
+  ASSERT_TRUE(PostGitHub(PushBody(second), "reload-1"));
+  ASSERT_TRUE(WaitUntil([&] { return StackAt(second); }, seconds(120))) << serve_->Log();
+  EXPECT_TRUE(WaitUntil([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    for (const auto& [event, signature] : received) {
+      if (event == "deploy_succeeded") return true;
+    }
+    return false;
+  })) << serve_->Log();
+  std::lock_guard<std::mutex> lock(mu);
+  for (const auto& [event, signature] : received) {
+    EXPECT_EQ(signature, "valid") << event;
+  }
+  EXPECT_EQ(serve_->Log().find("n0tify"), std::string::npos);  // the secret is never logged
 }
 
 class SlowServe : public Serve {
