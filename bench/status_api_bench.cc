@@ -9,6 +9,10 @@
 //                          listener and security headers, no status document.
 //   BM_StatusDocument/N    StatusStore::ToJson().dump(2) in this process: the handler's
 //                          work without HTTP, to tell building the document from sending it.
+//   BM_StatusTree/N        StatusStore::ToJson() alone (the tree built and destroyed).
+//   BM_StatusDocumentCompact/N, BM_OverviewFieldsCompact/N  the same without indentation, and
+//                          also without the fields the overview does not show: where the
+//                          size and the time go (not what the server sends).
 //   BM_StatusApi/N         GET /api/v1/status on a new connection.
 //   BM_UiOverview/N        what a browser asks when it opens the overview: /, /ui/app.css,
 //                          /ui/app.js and /api/v1/status on one keep-alive connection.
@@ -26,6 +30,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "aws/stack_files.h"
 #include "base/clock.h"
@@ -279,7 +285,8 @@ void BM_Healthz(benchmark::State& state) {
 BENCHMARK(BM_Healthz)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_StatusDocument(benchmark::State& state) {
-  const controller::StatusStore& store = SiteFor(static_cast<int>(state.range(0))).controller().status();
+  const controller::StatusStore& store =
+      SiteFor(static_cast<int>(state.range(0))).controller().status();
   size_t bytes = 0;
   for (auto _ : state) {
     std::string text = store.ToJson().dump(2);
@@ -289,6 +296,51 @@ void BM_StatusDocument(benchmark::State& state) {
   state.counters["bytes"] = static_cast<double>(bytes);
 }
 BENCHMARK(BM_StatusDocument)->Apply(SizeArgs);
+
+// The document's tree alone (built and destroyed, not serialized): StatusDocument minus this
+// is the serialization.
+void BM_StatusTree(benchmark::State& state) {
+  const controller::StatusStore& store =
+      SiteFor(static_cast<int>(state.range(0))).controller().status();
+  for (auto _ : state) {
+    nlohmann::ordered_json doc = store.ToJson();
+    benchmark::DoNotOptimize(doc);
+  }
+}
+BENCHMARK(BM_StatusTree)->Apply(SizeArgs);
+
+// Evidence for the size: the same document without indentation (`dump()`), and without
+// indentation and the fields the overview does not show (runs, last changes, template diff:
+// the project page reads them from its details). Not what the server sends.
+void BM_StatusDocumentCompact(benchmark::State& state) {
+  const controller::StatusStore& store =
+      SiteFor(static_cast<int>(state.range(0))).controller().status();
+  size_t bytes = 0;
+  for (auto _ : state) {
+    std::string text = store.ToJson().dump();
+    bytes = text.size();
+    benchmark::DoNotOptimize(text);
+  }
+  state.counters["bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_StatusDocumentCompact)->Apply(SizeArgs);
+
+void BM_OverviewFieldsCompact(benchmark::State& state) {
+  const controller::StatusStore& store =
+      SiteFor(static_cast<int>(state.range(0))).controller().status();
+  size_t bytes = 0;
+  for (auto _ : state) {
+    nlohmann::ordered_json doc = store.ToJson();
+    for (auto& project : doc["projects"]) {
+      for (const char* field : {"runs", "lastChanges", "lastTemplateDiff"}) project.erase(field);
+    }
+    std::string text = doc.dump();
+    bytes = text.size();
+    benchmark::DoNotOptimize(text);
+  }
+  state.counters["bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_OverviewFieldsCompact)->Apply(SizeArgs);
 
 void BM_StatusApi(benchmark::State& state) {
   GetEachOnNewConnection(state, SiteFor(static_cast<int>(state.range(0))).port(),
