@@ -37,21 +37,7 @@ moto_env
 
 mkdir -p "$work/repos"
 for side in plain notify; do
-  repo=$work/repos/$side
-  git init -q -b main "$repo"
-  git -C "$repo" config user.email bench@example.com
-  git -C "$repo" config user.name bench
-  # As in webhook_latency.sh: a history of 30 commits, so each fetch negotiates as with a real
-  # repository.
-  for ((i = 0; i < 30; i++)); do
-    echo "$i" >"$repo/HISTORY"
-    git -C "$repo" add HISTORY
-    git -C "$repo" commit -qm "history $i"
-  done
-  printf 'services:\n  web:\n    image: nginx:1.27-alpine\n    deploy:\n      replicas: 1\n' \
-    >"$repo/compose.yaml"
-  git -C "$repo" add compose.yaml
-  git -C "$repo" commit -qm first
+  history_repo "$work/repos/$side"  # as in webhook_latency.sh (see common.sh)
 done
 
 start_moto "$work"
@@ -90,8 +76,8 @@ for side in plain notify; do
     echo "    projects: [{name: web, files: [compose.yaml], stack_name: app-$side}]"
   } >"$work/$side/ecsync.yaml"
   start_serve "$work/$side/ecsync.yaml" "$work/$side/serve.log" "$work/$side/serve.port" \
-    HOOK_SECRET=$secret SLACK_URL=$receiver/slack TEAMS_URL=$receiver/teams \
-    AUDIT_URL=$receiver/audit AUDIT_SECRET=bench-audit-secret STATUS_TOKEN=bench-status-token
+    "HOOK_SECRET=$secret" "SLACK_URL=$receiver/slack" "TEAMS_URL=$receiver/teams" \
+    "AUDIT_URL=$receiver/audit" AUDIT_SECRET=bench-audit-secret STATUS_TOKEN=bench-status-token
   echo "$side: ecsync serve pid $serve_pid on 127.0.0.1:$serve_port (admin $admin_port); proxy $proxy_url"
   sides+=(--side "$side" "$work/repos/$side" "git://127.0.0.1:$git_port/$side"
     "http://127.0.0.1:$serve_port" "http://127.0.0.1:$admin_port" "$work/$side/aws.log" "app-$side")

@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -85,9 +86,9 @@ void Fill(controller::StatusStore& store, int projects) {
   for (int r = 0; r < repositories; ++r) {
     const std::string repository = Name("team-", r);
     for (int c = 0; c < kCommitsPerRepository; ++c) {
-      store.RecordCommit(repository, Sha(repository + std::to_string(c)),
-                         {kSubjects[(r + c) % std::size(kSubjects)],
-                          kAuthors[(r * 3 + c) % std::size(kAuthors)]});
+      store.RecordCommit(
+          repository, Sha(repository + std::to_string(c)),
+          {kSubjects[(r + c) % std::size(kSubjects)], kAuthors[(r * 3 + c) % std::size(kAuthors)]});
     }
     store.UpdateRepository(repository, [&](controller::RepositoryStatus& s) {
       s.url = "https://github.com/acme/" + repository + ".git";
@@ -140,8 +141,7 @@ void Fill(controller::StatusStore& store, int projects) {
                           changed ? "update" : "none", changed ? "success" : "noop",
                           changed ? "updated stack " + stack + " to revision " + short_sha +
                                         " (3 resources changed)"
-                                  : "stack " + stack + " is up to date at revision " +
-                                        short_sha});
+                                  : "stack " + stack + " is up to date at revision " + short_sha});
       }
       const bool large = i % 10 == 0;
       const int changes = large ? 12 : 3;
@@ -156,7 +156,8 @@ void Fill(controller::StatusStore& store, int projects) {
             "~ Resources.Service" + std::to_string(d) +
             "TaskDefinition.Properties.ContainerDefinitions[0].Image: "
             "\"123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme/api:1.4." +
-            std::to_string(d) + "\" -> \"123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme/api:1.5." +
+            std::to_string(d) +
+            "\" -> \"123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme/api:1.5." +
             std::to_string(d) + "\"");
       }
       p.last_changes_revision = revision;
@@ -199,9 +200,8 @@ class Site {
     controller_ = std::make_unique<controller::Controller>(config, deps);
     // The store is the controller's own; reconciles fill it through the same calls.
     Fill(const_cast<controller::StatusStore&>(controller_->status()), projects);
-    webhooks_ = std::make_unique<web::WebhookHandler>(*controller_, &metrics_,
-                                                      *base::SystemClock::Get(),
-                                                      web::WebhookHandler::Options{});
+    webhooks_ = std::make_unique<web::WebhookHandler>(
+        *controller_, &metrics_, *base::SystemClock::Get(), web::WebhookHandler::Options{});
     web::HttpServer::Options options;
     options.listen = "127.0.0.1:0";
     options.admin_listen = "127.0.0.1:0";
@@ -283,21 +283,25 @@ void SizeArgs(benchmark::internal::Benchmark* bench) {
   bench->Arg(10)->Arg(LargeCount())->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 
-void BM_Healthz(benchmark::State& state) {
-  GetRepeatedly(state, SiteFor(10).port(), "/healthz");
-}
+void BM_Healthz(benchmark::State& state) { GetRepeatedly(state, SiteFor(10).port(), "/healthz"); }
 BENCHMARK(BM_Healthz)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-void BM_StatusDocument(benchmark::State& state) {
+// Times `text_of` on the status of state.range(0) projects; `bytes` is the text's size.
+void MeasureText(benchmark::State& state,
+                 const std::function<std::string(const controller::StatusStore&)>& text_of) {
   const controller::StatusStore& store =
       SiteFor(static_cast<int>(state.range(0))).controller().status();
   size_t bytes = 0;
   for (auto _ : state) {
-    std::string text = store.ToJson().dump(2);
+    std::string text = text_of(store);
     bytes = text.size();
     benchmark::DoNotOptimize(text);
   }
   state.counters["bytes"] = static_cast<double>(bytes);
+}
+
+void BM_StatusDocument(benchmark::State& state) {
+  MeasureText(state, [](const controller::StatusStore& store) { return store.ToJson().dump(2); });
 }
 BENCHMARK(BM_StatusDocument)->Apply(SizeArgs);
 
@@ -317,32 +321,18 @@ BENCHMARK(BM_StatusTree)->Apply(SizeArgs);
 // indentation and the fields the overview does not show (runs, last changes, template diff:
 // the project page reads them from its details). Not what the server sends.
 void BM_StatusDocumentCompact(benchmark::State& state) {
-  const controller::StatusStore& store =
-      SiteFor(static_cast<int>(state.range(0))).controller().status();
-  size_t bytes = 0;
-  for (auto _ : state) {
-    std::string text = store.ToJson().dump();
-    bytes = text.size();
-    benchmark::DoNotOptimize(text);
-  }
-  state.counters["bytes"] = static_cast<double>(bytes);
+  MeasureText(state, [](const controller::StatusStore& store) { return store.ToJson().dump(); });
 }
 BENCHMARK(BM_StatusDocumentCompact)->Apply(SizeArgs);
 
 void BM_OverviewFieldsCompact(benchmark::State& state) {
-  const controller::StatusStore& store =
-      SiteFor(static_cast<int>(state.range(0))).controller().status();
-  size_t bytes = 0;
-  for (auto _ : state) {
+  MeasureText(state, [](const controller::StatusStore& store) {
     nlohmann::ordered_json doc = store.ToJson();
     for (auto& project : doc["projects"]) {
       for (const char* field : {"runs", "lastChanges", "lastTemplateDiff"}) project.erase(field);
     }
-    std::string text = doc.dump();
-    bytes = text.size();
-    benchmark::DoNotOptimize(text);
-  }
-  state.counters["bytes"] = static_cast<double>(bytes);
+    return doc.dump();
+  });
 }
 BENCHMARK(BM_OverviewFieldsCompact)->Apply(SizeArgs);
 
