@@ -31,20 +31,7 @@ moto_env
 
 mkdir -p "$work/repos"
 repo=$work/repos/app
-git init -q -b main "$repo"
-git -C "$repo" config user.email bench@example.com
-git -C "$repo" config user.name bench
-# A history of 30 commits first, as real repositories have: libgit2's fetch sends "have"
-# lines in batches of 20 and waits for the server's answer after each batch, so a fetch into a
-# clone with 20 or more commits takes one more round trip than into a younger one.
-for ((i = 0; i < 30; i++)); do
-  echo "$i" >"$repo/HISTORY"
-  git -C "$repo" add HISTORY
-  git -C "$repo" commit -qm "history $i"
-done
-printf 'services:\n  web:\n    image: nginx:1.27-alpine\n    deploy:\n      replicas: 1\n' >"$repo/compose.yaml"
-git -C "$repo" add compose.yaml
-git -C "$repo" commit -qm first
+history_repo "$repo"
 
 start_moto "$work"
 start_proxy "$work" "$work/aws.log"

@@ -1,5 +1,5 @@
-# Shared pieces of the controller benchmarks (webhook_latency.sh, controller_memory.sh,
-# noop_cycle.sh). Sourced, not run. Needs: python3 with moto and boto3, git.
+# Shared pieces of the controller benchmarks (webhook_latency.sh, notify_latency.sh,
+# controller_memory.sh, noop_cycle.sh). Sourced, not run. Needs: python3 with moto and boto3, git.
 #
 # Every background process a bench starts is recorded with bench_track PID and stopped (by
 # its own pid, children first by process group where it has one) by bench_cleanup, which the
@@ -100,6 +100,27 @@ start_serve() {
   done
   [[ -s $port_file ]] || { echo "ecsync serve did not write $port_file" >&2; return 1; }
   read -r serve_port _ admin_port <"$port_file"
+}
+
+# history_repo DIR: a git repository at DIR, branch main, with a history of 30 commits and
+# then compose.yaml (one service, 1 replica). Real repositories have long histories:
+# libgit2's fetch sends "have" lines in batches of 20 and waits for the server's answer after
+# each batch, so a fetch into a clone with 20 or more commits takes one more round trip than
+# into a younger one.
+history_repo() {
+  local repo=$1 i
+  git init -q -b main "$repo"
+  git -C "$repo" config user.email bench@example.com
+  git -C "$repo" config user.name bench
+  for ((i = 0; i < 30; i++)); do
+    echo "$i" >"$repo/HISTORY"
+    git -C "$repo" add HISTORY
+    git -C "$repo" commit -qm "history $i"
+  done
+  printf 'services:\n  web:\n    image: nginx:1.27-alpine\n    deploy:\n      replicas: 1\n' \
+    >"$repo/compose.yaml"
+  git -C "$repo" add compose.yaml
+  git -C "$repo" commit -qm first
 }
 
 machine_line() {
