@@ -7,12 +7,9 @@
 // Benchmarks (wall time: the work happens on the server's threads):
 //   BM_Healthz             GET /healthz, the baseline: the same client, connection,
 //                          listener and security headers, no status document.
-//   BM_StatusDocument/N    StatusStore::ToJson().dump(2) in this process: the handler's
+//   BM_StatusDocument/N    StatusStore::ToJson().dump() in this process: the handler's
 //                          work without HTTP, to tell building the document from sending it.
 //   BM_StatusTree/N        StatusStore::ToJson() alone (the tree built and destroyed).
-//   BM_StatusDocumentCompact/N, BM_OverviewFieldsCompact/N  the same without indentation, and
-//                          also without the fields the overview does not show: where the
-//                          size and the time go (not what the server sends).
 //   BM_StatusApi/N         GET /api/v1/status (the document, its ETag, the security
 //                          headers, the socket and the client reading it).
 //   BM_UiOverview/N        what a browser asks when it opens the overview: /, /ui/app.css,
@@ -301,7 +298,7 @@ void MeasureText(benchmark::State& state,
 }
 
 void BM_StatusDocument(benchmark::State& state) {
-  MeasureText(state, [](const controller::StatusStore& store) { return store.ToJson().dump(2); });
+  MeasureText(state, [](const controller::StatusStore& store) { return store.ToJson().dump(); });
 }
 BENCHMARK(BM_StatusDocument)->Apply(SizeArgs);
 
@@ -316,25 +313,6 @@ void BM_StatusTree(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_StatusTree)->Apply(SizeArgs);
-
-// Evidence for the size: the same document without indentation (`dump()`), and without
-// indentation and the fields the overview does not show (runs, last changes, template diff:
-// the project page reads them from its details). Not what the server sends.
-void BM_StatusDocumentCompact(benchmark::State& state) {
-  MeasureText(state, [](const controller::StatusStore& store) { return store.ToJson().dump(); });
-}
-BENCHMARK(BM_StatusDocumentCompact)->Apply(SizeArgs);
-
-void BM_OverviewFieldsCompact(benchmark::State& state) {
-  MeasureText(state, [](const controller::StatusStore& store) {
-    nlohmann::ordered_json doc = store.ToJson();
-    for (auto& project : doc["projects"]) {
-      for (const char* field : {"runs", "lastChanges", "lastTemplateDiff"}) project.erase(field);
-    }
-    return doc.dump();
-  });
-}
-BENCHMARK(BM_OverviewFieldsCompact)->Apply(SizeArgs);
 
 void BM_StatusApi(benchmark::State& state) {
   GetRepeatedly(state, SiteFor(static_cast<int>(state.range(0))).port(), "/api/v1/status");

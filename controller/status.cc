@@ -186,7 +186,10 @@ nlohmann::ordered_json StatusStore::ToJson() const {
   }
   doc["projects"] = nlohmann::ordered_json::array();
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [key, p] : projects_) doc["projects"].push_back(ProjectJsonLocked(p));
+  doc["projects"].get_ref<nlohmann::ordered_json::array_t&>().reserve(projects_.size());
+  for (const auto& [key, p] : projects_) {
+    doc["projects"].push_back(ProjectJsonLocked(p, /*full=*/false));
+  }
   doc["version"] = version_;
   return doc;
 }
@@ -195,11 +198,14 @@ std::optional<nlohmann::ordered_json> StatusStore::ProjectJson(const std::string
   std::lock_guard<std::mutex> lock(mu_);
   auto it = projects_.find(key);
   if (it == projects_.end()) return std::nullopt;
-  return ProjectJsonLocked(it->second);
+  return ProjectJsonLocked(it->second, /*full=*/true);
 }
 
-nlohmann::ordered_json StatusStore::ProjectJsonLocked(const ProjectStatus& p) const {
-  nlohmann::ordered_json j;
+nlohmann::ordered_json StatusStore::ProjectJsonLocked(const ProjectStatus& p, bool full) const {
+  // An ordered_json object is a vector of pairs with a const key, which it copies (members
+  // and nested values) whenever it grows: reserved once, a project is built without copies.
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  j.get_ref<nlohmann::ordered_json::object_t&>().reserve(24);
   j["key"] = Text(p.key);
   j["repository"] = Text(p.repository);
   j["name"] = Text(p.name);
@@ -230,6 +236,7 @@ nlohmann::ordered_json StatusStore::ProjectJsonLocked(const ProjectStatus& p) co
                 {"driftedResources", p.drifted_resources},
                 {"detail", Text(p.drift_detail)},
                 {"checkedAt", FormatTime(p.drift_checked)}};
+  if (!full) return j;
   j["runs"] = nlohmann::ordered_json::array();
   for (const RunRecord& run : p.runs) {
     j["runs"].push_back({{"started", FormatTime(run.started)},

@@ -134,14 +134,17 @@ class StatusStore {
   // True once every repository has been checked at least once.
   bool AllPolled() const;
 
-  // The /api/v1/status document.
+  // The /api/v1/status document: every repository, and every project's summary (its entry
+  // without the run history, change set and template diff, which only ProjectJson has). Kept
+  // small because the overview of thousands of projects fetches it on every change.
   nlohmann::ordered_json ToJson() const;
-  // One project's entry of that document; nullopt when there is no such project.
+  // One project's full entry (the summary plus `runs`, `lastChanges`, `lastTemplateDiff` and
+  // `lastChangesRevision`); nullopt when there is no such project.
   std::optional<nlohmann::ordered_json> ProjectJson(const std::string& key) const;
 
  private:
   void Changed(const std::string& project_key);
-  nlohmann::ordered_json ProjectJsonLocked(const ProjectStatus& p) const;
+  nlohmann::ordered_json ProjectJsonLocked(const ProjectStatus& p, bool full) const;
 
   mutable std::mutex mu_;
   uint64_t version_ = 0;  // guarded by mu_

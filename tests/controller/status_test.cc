@@ -50,7 +50,32 @@ TEST(StatusJson, NonUtf8NamesAndErrorsAreReplacedNotFatal) {
   EXPECT_EQ(doc["projects"][0]["condition"]["reason"],
             "compose.yaml:3: services.web\xEF\xBF\xBD: unknown key");
   EXPECT_EQ(doc["repositories"][0]["lastError"], "fetch failed: service \xEF\xBF\xBD");
-  EXPECT_EQ(doc["projects"][0]["runs"][0]["message"], "service \xEF\xBF\xBD");
+  std::string project;
+  ASSERT_NO_THROW(project = store.ProjectJson(std::string("shop/") + kBadKey)->dump());
+  EXPECT_EQ(nlohmann::json::parse(project)["runs"][0]["message"], "service \xEF\xBF\xBD");
+}
+
+// The list is the overview's: each project's summary. The run history, the last change set
+// and the template diff are in the project's own entry only.
+TEST(StatusJson, TheListHoldsSummariesAndTheProjectEntryTheHistory) {
+  StatusStore store;
+  store.UpdateProject("shop/web", [](ProjectStatus& p) {
+    p.repository = "shop";
+    p.last_changes = {{"Modify", "WebService", "AWS::ECS::Service", "False"}};
+    p.last_template_diff = {"~ DesiredCount: 1 -> 2"};
+  });
+  store.AddRun("shop/web", RunRecord{});
+  const nlohmann::ordered_json listed = store.ToJson()["projects"][0];
+  EXPECT_EQ(listed["key"], "shop/web");
+  for (const char* field : {"runs", "lastChanges", "lastTemplateDiff", "lastChangesRevision"}) {
+    EXPECT_FALSE(listed.contains(field)) << field;
+  }
+  const nlohmann::ordered_json full = *store.ProjectJson("shop/web");
+  EXPECT_EQ(full["runs"].size(), 1u);
+  EXPECT_EQ(full["lastChanges"][0]["logicalId"], "WebService");
+  EXPECT_EQ(full["lastTemplateDiff"][0], "~ DesiredCount: 1 -> 2");
+  // Everything the list says, the entry says alike.
+  for (const auto& [field, value] : listed.items()) EXPECT_EQ(full[field], value) << field;
 }
 
 TEST(StatusStore, EveryChangeBumpsTheVersionAndTellsTheObservers) {
