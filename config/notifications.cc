@@ -59,7 +59,7 @@ base::Status ParseType(const ConfigMapping& map, NotificationType* type) {
 
 base::Status ParseEvents(const ConfigMapping& map, std::vector<std::string>* events) {
   if (!map.Has("events")) {
-    *events = {"deploy_failed", "deploy_error", "stalled", "drift_detected"};
+    *events = {"deploy_failed", "deploy_error", "stalled", "drift_detected", "signature_refused"};
     return base::Status::Ok();
   }
   ECSYNC_RETURN_IF_ERROR(map.StringList("events", /*allow_single=*/false, events));
@@ -168,8 +168,8 @@ base::Status ParseNotification(const YamlNode& node, const std::string& path,
 
 const std::vector<std::string_view>& NotificationEventNames() {
   static const std::vector<std::string_view> kNames = {
-      "deploy_started", "deploy_succeeded", "deploy_failed", "deploy_error",
-      "drift_detected", "stalled",          "pruned"};
+      "deploy_started", "deploy_succeeded", "deploy_failed",     "deploy_error", "drift_detected",
+      "stalled",        "pruned",           "signature_refused", "held"};
   return kNames;
 }
 

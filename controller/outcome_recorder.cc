@@ -70,7 +70,7 @@ void OutcomeRecorder::Publish(EventKind kind, const std::string& key, const std:
     std::lock_guard<std::mutex> lock(mu_);
     // Failures compare their description too: another reason is news.
     const bool failure = kind == EventKind::kDeployFailed || kind == EventKind::kDeployError ||
-                         kind == EventKind::kStalled;
+                         kind == EventKind::kStalled || kind == EventKind::kSignatureRefused;
     auto it = last_.find(key);
     if (it != last_.end() && it->second.kind == kind && it->second.revision == revision &&
         (!failure || it->second.description == event.description)) {
@@ -127,6 +127,25 @@ void OutcomeRecorder::Held(const std::string& key, const std::string& stack,
              {"until", gate.opens_at ? FormatTime(*gate.opens_at) : "never"},
              {"manual_sync", gate.overridable ? "true" : "false"},
              {"reason", gate.reason}});
+  Publish(EventKind::kHeld, key, stack, revision, gate.reason);
+}
+
+void OutcomeRecorder::SignatureRefused(const std::string& key, const std::string& revision,
+                                       const std::string& reason) {
+  SetCondition(key, Condition::kStalled, reason, /*needs_input=*/true);
+  std::string stack;
+  status_.UpdateProject(key, [&](ProjectStatus& s) {
+    s.last_attempted_revision = revision;
+    stack = s.stack;
+  });
+  RunRecord run;
+  run.started = clock_.Now();
+  run.revision = revision;
+  run.action = "none";
+  run.result = "refused";
+  run.message = reason;
+  status_.AddRun(key, std::move(run));
+  Publish(EventKind::kSignatureRefused, key, stack, revision, reason);
 }
 
 void OutcomeRecorder::Released(const std::string& key, const std::string& revision,

@@ -66,9 +66,14 @@ class OutcomeRecorder {
   void Finished(const std::string& key, const FinishedRun& finished);
   // A change to `revision` (`trigger`: "revision" or "self-heal") is not applied: the deploy
   // windows are closed until `until` (nullopt: they do not open within a year). Held, with
-  // the gate's reason; one structured log line.
+  // the gate's reason; one structured log line and a held event (once per revision).
   void Held(const std::string& key, const std::string& stack, const std::string& revision,
             const std::string& trigger, const schedule::Gate& gate);
+  // The signature gate refused `revision` (`reason`: RefusalReasonText): the project is
+  // Stalled (needs input) with the reason, gets a run whose result is "refused", and a
+  // signature_refused event (once per revision and reason).
+  void SignatureRefused(const std::string& key, const std::string& revision,
+                        const std::string& reason);
   // A held project runs: its windows opened, or an operator overrode them (`how`).
   void Released(const std::string& key, const std::string& revision, const std::string& how);
   // A drift check of `stack` completed.

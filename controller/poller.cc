@@ -265,7 +265,7 @@ std::vector<std::string> Poller::PollRepository(const std::string& name, bool fu
       auto project = state_.projects.find(key);
       if (project != state_.projects.end()) project->second->condition = Condition::kStalled;
     }
-    RecordRefusal(name, commit, *refusal, keys, status_, deps_.metrics, *deps_.clock);
+    RecordRefusal(name, commit, *refusal, keys, recorder_, deps_.metrics);
     return queued;
   }
   state.refused_commit.clear();

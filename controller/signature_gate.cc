@@ -35,7 +35,7 @@ std::string RefusalReasonText(const git::Verdict& verdict, const std::string& co
 
 void RecordRefusal(const std::string& repository, const std::string& commit,
                    const git::Verdict& verdict, const std::vector<std::string>& project_keys,
-                   StatusStore& status, metrics::Metrics* metrics, base::Clock& clock) {
+                   OutcomeRecorder& recorder, metrics::Metrics* metrics) {
   const std::string reason = RefusalReasonText(verdict, commit);
   const char* word = git::RefusalReasonName(verdict.refusal);
   base::Log(base::LogLevel::kWarn, "revision refused",
@@ -46,22 +46,7 @@ void RecordRefusal(const std::string& repository, const std::string& commit,
              {"key", verdict.key},
              {"detail", verdict.reason}});
   if (metrics != nullptr) metrics->SignatureRefused(repository, word);
-  for (const std::string& key : project_keys) {
-    status.UpdateProject(key, [&](ProjectStatus& s) {
-      s.condition = Condition::kStalled;
-      s.reason = reason;
-      s.needs_input = true;
-      s.last_attempted_revision = commit;
-    });
-    RunRecord run;
-    run.started = clock.Now();
-    run.revision = commit;
-    run.action = "none";
-    run.result = "refused";
-    run.message = reason;
-    status.AddRun(key, std::move(run));
-    if (metrics != nullptr) metrics->SetCondition(key, ConditionName(Condition::kStalled));
-  }
+  for (const std::string& key : project_keys) recorder.SignatureRefused(key, commit, reason);
 }
 
 }  // namespace ecsync::controller

@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "config/config.h"
+#include "controller/outcome_recorder.h"
 #include "controller/status.h"
 #include "git/source.h"
 #include "metrics/metrics.h"
@@ -29,11 +30,12 @@ base::Result<std::optional<git::Verdict>> CheckRevision(git::GitSource& git,
 // The condition's reason for a refusal: the short commit, the reason word, why and the key.
 std::string RefusalReasonText(const git::Verdict& verdict, const std::string& commit);
 
-// Shows a refusal of `commit` everywhere: each of `project_keys` becomes Stalled (needs
-// input) with RefusalReasonText and a run whose result is "refused", a structured log line,
-// and ecsync_signature_refusals_total{repository,reason}. `metrics` may be null.
+// Shows a refusal of `commit` everywhere: a structured log line,
+// ecsync_signature_refusals_total{repository,reason}, and for each of `project_keys` what
+// OutcomeRecorder::SignatureRefused records (Stalled, a "refused" run, an event). `metrics`
+// may be null.
 void RecordRefusal(const std::string& repository, const std::string& commit,
                    const git::Verdict& verdict, const std::vector<std::string>& project_keys,
-                   StatusStore& status, metrics::Metrics* metrics, base::Clock& clock);
+                   OutcomeRecorder& recorder, metrics::Metrics* metrics);
 
 }  // namespace ecsync::controller

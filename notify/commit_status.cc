@@ -41,6 +41,7 @@ DeployState StateOf(EventKind kind) {
     case EventKind::kDeploySucceeded:
       return DeployState::kSuccess;
     case EventKind::kDeployFailed:
+    case EventKind::kSignatureRefused:
       return DeployState::kFailure;
     case EventKind::kDeployError:
       return DeployState::kError;
@@ -58,6 +59,10 @@ std::string DefaultDescription(const Event& event) {
       return "Deploy to stack " + event.stack + " failed";
     case EventKind::kDeployError:
       return "Deploy to stack " + event.stack + " hit an error; retrying";
+    case EventKind::kSignatureRefused:
+      return "Not deployed: the signature check refused this commit";
+    case EventKind::kHeld:
+      return "Waiting for a deploy window of stack " + event.stack;
     default:
       return "Deploying to stack " + event.stack;
   }
@@ -95,6 +100,8 @@ bool CommitStatusSink::Wants(const Event& event) const {
     case EventKind::kDeploySucceeded:
     case EventKind::kDeployFailed:
     case EventKind::kDeployError:
+    case EventKind::kSignatureRefused:
+    case EventKind::kHeld:
       return event.repository == settings_.repository && !event.revision.empty() &&
              !event.stack.empty();
     default:

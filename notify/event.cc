@@ -18,6 +18,10 @@ const char* EventKindName(EventKind kind) {
       return "stalled";
     case EventKind::kPruned:
       return "pruned";
+    case EventKind::kSignatureRefused:
+      return "signature_refused";
+    case EventKind::kHeld:
+      return "held";
   }
   return "unknown";
 }

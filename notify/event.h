@@ -16,6 +16,11 @@ enum class EventKind {
   kDriftDetected,
   kStalled,  // the project gave up until a new commit, config change or operator action
   kPruned,   // the project's stack was deleted because the project left git
+  // Gate decisions (docs/signed-commits.md, docs/deploy-windows.md): a revision refused by
+  // the repository's `verify:` policy (commit status: failure); a change held by closed
+  // deploy windows (commit status: pending, saying until when).
+  kSignatureRefused,
+  kHeld,
 };
 const char* EventKindName(EventKind kind);  // "deploy_started", "deploy_succeeded", ...
 

@@ -6,9 +6,9 @@ namespace ecsync::notify {
 
 const std::vector<EventKind>& AllEventKinds() {
   static const std::vector<EventKind> kKinds = {
-      EventKind::kDeployStarted, EventKind::kDeploySucceeded, EventKind::kDeployFailed,
-      EventKind::kDeployError,   EventKind::kDriftDetected,   EventKind::kStalled,
-      EventKind::kPruned};
+      EventKind::kDeployStarted, EventKind::kDeploySucceeded,  EventKind::kDeployFailed,
+      EventKind::kDeployError,   EventKind::kDriftDetected,    EventKind::kStalled,
+      EventKind::kPruned,        EventKind::kSignatureRefused, EventKind::kHeld};
   return kKinds;
 }
 
@@ -21,7 +21,7 @@ std::optional<EventKind> EventKindFromName(std::string_view name) {
 
 std::set<EventKind> DefaultEventKinds() {
   return {EventKind::kDeployFailed, EventKind::kDeployError, EventKind::kStalled,
-          EventKind::kDriftDetected};
+          EventKind::kDriftDetected, EventKind::kSignatureRefused};
 }
 
 bool EventFilter::Matches(const Event& event) const {

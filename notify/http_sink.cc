@@ -96,6 +96,10 @@ std::string EventTitle(EventKind kind) {
       return "Stalled";
     case EventKind::kPruned:
       return "Stack pruned";
+    case EventKind::kSignatureRefused:
+      return "Signature refused";
+    case EventKind::kHeld:
+      return "Held by deploy window";
   }
   return "Event";
 }

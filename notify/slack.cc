@@ -29,6 +29,10 @@ const char* Emoji(EventKind kind) {
       return ":no_entry:";
     case EventKind::kPruned:
       return ":wastebasket:";
+    case EventKind::kSignatureRefused:
+      return ":lock:";
+    case EventKind::kHeld:
+      return ":hourglass_flowing_sand:";
   }
   return ":grey_question:";
 }

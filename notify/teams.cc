@@ -18,11 +18,13 @@ const char* Color(EventKind kind) {
     case EventKind::kDeployFailed:
     case EventKind::kDeployError:
     case EventKind::kStalled:
+    case EventKind::kSignatureRefused:
       return "Attention";
     case EventKind::kDriftDetected:
       return "Warning";
     case EventKind::kDeployStarted:
     case EventKind::kPruned:
+    case EventKind::kHeld:
       break;
   }
   return "Default";

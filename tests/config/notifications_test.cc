@@ -68,7 +68,7 @@ TEST(ConfigNotifications, EveryTypeWithSecretsEventsAndFilters) {
       "    url: {env: HOOK_URL}\n"
       "    secret: {env: HOOK_SECRET}\n"
       "    events: [deploy_started, deploy_succeeded, deploy_failed, deploy_error, "
-      "drift_detected, stalled, pruned]\n",
+      "drift_detected, stalled, pruned, signature_refused, held]\n",
       {{"SLACK_URL", kSlackUrl},
        {"HOOK_URL", "http://127.0.0.1:9/hook"},
        {"HOOK_SECRET", "hmac-key"}},
@@ -87,9 +87,9 @@ TEST(ConfigNotifications, EveryTypeWithSecretsEventsAndFilters) {
   EXPECT_EQ(n.sinks[1].type, NotificationType::kTeams);
   EXPECT_EQ(n.sinks[1].url, "https://example.webhook.office.com/workflows/abc");
   EXPECT_THAT(n.sinks[1].projects, ElementsAre("compose", "shop/api"));
-  // The default: failures, stalled and drift.
-  EXPECT_THAT(n.sinks[1].events,
-              ElementsAre("deploy_failed", "deploy_error", "stalled", "drift_detected"));
+  // The default: failures, stalled, drift and refused signatures.
+  EXPECT_THAT(n.sinks[1].events, ElementsAre("deploy_failed", "deploy_error", "stalled",
+                                             "drift_detected", "signature_refused"));
   EXPECT_EQ(n.sinks[2].type, NotificationType::kWebhook);
   EXPECT_EQ(n.sinks[2].secret, "hmac-key");
   EXPECT_EQ(n.sinks[2].events.size(), NotificationEventNames().size());

@@ -20,6 +20,7 @@
 #include "git/libgit2_source.h"
 #include "metrics/metrics.h"
 #include "reconcile/stack_tags.h"
+#include "tests/notify/recording_publisher.h"
 #include "tests/reconcile/forwarding_cloudformation.h"
 #include "tests/support/signing_keys.h"
 #include "tests/support/support.h"
@@ -698,7 +699,10 @@ class SignedCommitsControllerTest : public ControllerTest {
 TEST_F(SignedCommitsControllerTest, UnsignedCommitStallsWithTheReasonAndASignedOneDeploys) {
   repo_.Write("compose.yaml", App(1));
   const std::string first = keys_.CommitPgp(repo_, keys_.alice);
-  Controller controller(MakeConfig(git::VerifyMode::kHead), Deps());
+  notify::RecordingPublisher events;
+  ControllerDeps deps = Deps();
+  deps.events = &events;
+  Controller controller(MakeConfig(git::VerifyMode::kHead), deps);
   controller.Start();
   ASSERT_TRUE(WaitUntil([&] { return Revision() == first; }));
 
@@ -717,6 +721,13 @@ TEST_F(SignedCommitsControllerTest, UnsignedCommitStallsWithTheReasonAndASignedO
   ASSERT_FALSE(status.runs.empty());
   EXPECT_EQ(status.runs.front().result, "refused");
   EXPECT_EQ(Revision(), first);  // the stack is untouched
+  // The gate decision is an event too, with the reason people need.
+  const std::optional<notify::Event> refused =
+      events.Find(notify::EventKind::kSignatureRefused, bad);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->project_key, "mono/app");
+  EXPECT_EQ(refused->stack, "mono-app");
+  EXPECT_EQ(refused->description, status.reason);
   EXPECT_NE(metrics_.Serialize().find(
                 "ecsync_signature_refusals_total{reason=\"unknown_key\",repository=\"mono\"} 1"),
             std::string::npos)
@@ -730,6 +741,7 @@ TEST_F(SignedCommitsControllerTest, UnsignedCommitStallsWithTheReasonAndASignedO
   EXPECT_NE(metrics_.Serialize().find(
                 "ecsync_signature_refusals_total{reason=\"unknown_key\",repository=\"mono\"} 1"),
             std::string::npos);
+  EXPECT_EQ(events.Kinds(bad), std::vector<std::string>{"signature_refused"});  // once
 
   repo_.Write("compose.yaml", App(3));
   const std::string good = keys_.CommitSsh(repo_, keys_.alice_ssh);

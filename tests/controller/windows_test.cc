@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 
 #include "aws/stack_files.h"
@@ -13,6 +14,7 @@
 #include "git/libgit2_source.h"
 #include "metrics/metrics.h"
 #include "reconcile/stack_tags.h"
+#include "tests/notify/recording_publisher.h"
 #include "tests/reconcile/forwarding_cloudformation.h"
 #include "tests/schedule/test_time.h"
 #include "tests/support/support.h"
@@ -108,6 +110,7 @@ class WindowsTest : public ::testing::Test {
     deps.clock = &clock_;
     deps.metrics = &metrics_;
     deps.stack_poll_interval = std::chrono::milliseconds(20);
+    deps.events = &events_;
     return deps;
   }
 
@@ -139,6 +142,7 @@ class WindowsTest : public ::testing::Test {
   aws::StackFiles stacks_;
   SwitchableDrift drifting_;
   metrics::Metrics metrics_;
+  notify::RecordingPublisher events_;
 };
 
 TEST_F(WindowsTest, ARevisionDuringADenyWindowIsHeldAndAppliedTheMomentItEnds) {
@@ -165,6 +169,11 @@ TEST_F(WindowsTest, ARevisionDuringADenyWindowIsHeldAndAppliedTheMomentItEnds) {
                 "ecsync_project_condition{condition=\"Held\",project=\"mono/app\"} 1"),
             std::string::npos);
   EXPECT_EQ(Revision("mono-app"), first);
+  // The hold is an event, with the reason and when the window ends.
+  const std::optional<notify::Event> event = events_.Find(notify::EventKind::kHeld, second);
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->description, held.reason);
+  EXPECT_EQ(event->stack, "mono-app");
 
   // A second before the end nothing moves; at the instant the held revision goes out.
   AdvanceTo("2026-12-05T04:59:59Z");
@@ -173,6 +182,13 @@ TEST_F(WindowsTest, ARevisionDuringADenyWindowIsHeldAndAppliedTheMomentItEnds) {
   AdvanceTo("2026-12-05T05:00:00Z");
   EXPECT_TRUE(WaitUntil([&] { return Revision("mono-app") == second; }));
   EXPECT_TRUE(WaitUntil([&] { return Project(controller).condition == Condition::kReady; }));
+  // Held once, however often the held change was looked at, then deployed.
+  const std::vector<std::string> kinds = events_.Kinds(second);
+  ASSERT_FALSE(kinds.empty());
+  EXPECT_EQ(kinds.front(), "held");
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "held"), 1);
+  EXPECT_TRUE(WaitUntil(
+      [&] { return events_.Find(notify::EventKind::kDeploySucceeded, second).has_value(); }));
   controller.Stop();
 }
 

@@ -160,6 +160,22 @@ TEST_F(CommitStatusTest, GitHubStatusRequest) {
   }
 }
 
+// Gate decisions on the commit: a held change stays pending and says why; a refused
+// signature fails the commit, so whoever pushed it sees why nothing deployed.
+TEST_F(CommitStatusTest, GateDecisionsArePendingAndFailure) {
+  auto sink = MakeSink(GitHostApi::kGitHub, "acme/shop");
+  EXPECT_TRUE(sink->Wants(MakeEvent(EventKind::kHeld)));
+  EXPECT_TRUE(sink->Wants(MakeEvent(EventKind::kSignatureRefused)));
+  ASSERT_TRUE(sink->Deliver(MakeEvent(EventKind::kHeld, "held by deny window until 06:00")).ok());
+  EXPECT_EQ(host_.Requests().back().Json()["state"], "pending");
+  EXPECT_EQ(host_.Requests().back().Json()["description"], "held by deny window until 06:00");
+  ASSERT_TRUE(sink->Deliver(MakeEvent(EventKind::kSignatureRefused)).ok());
+  EXPECT_EQ(host_.Requests().back().Json()["state"], "failure");
+  EXPECT_EQ(host_.Requests().back().Json()["description"],
+            "Not deployed: the signature check refused this commit");
+  EXPECT_FALSE(sink->Wants(MakeEvent(EventKind::kDriftDetected)));
+}
+
 TEST_F(CommitStatusTest, GitHubDeploymentOncePerCommitAndEnvironment) {
   CommitStatusSettings settings;
   settings.repository = "shop";
@@ -250,9 +266,9 @@ TEST_F(CommitStatusTest, GitLabStatusRequest) {
 TEST_F(CommitStatusTest, GitLabRefusingARepeatedStateIsDone) {
   auto sink = MakeSink(GitHostApi::kGitLab, "1234");
   host_.Push({400,
-             R"json({"message": "Cannot transition status via :run from :running )json"
-             R"json((Reason(s): Status cannot transition via \"run\".)"})json",
-             {}});
+              R"json({"message": "Cannot transition status via :run from :running )json"
+              R"json((Reason(s): Status cannot transition via \"run\".)"})json",
+              {}});
   EXPECT_TRUE(sink->Deliver(MakeEvent(EventKind::kDeployStarted)).ok());
   EXPECT_EQ(host_.Requests()[0].target, std::string("/api/v4/projects/1234/statuses/") + kSha);
   // The state is remembered as posted; GitLab cannot take a new description for it.
@@ -418,8 +434,8 @@ TEST_F(CommitStatusTest, ExhaustedRateLimitWaitsForTheReset) {
                          clock_.Now().time_since_epoch() + std::chrono::minutes(10))
                          .count();
   host_.Push({403,
-             R"({"message": "API rate limit exceeded for installation ID 1."})",
-             {{"X-RateLimit-Remaining", "0"}, {"X-RateLimit-Reset", std::to_string(reset)}}});
+              R"({"message": "API rate limit exceeded for installation ID 1."})",
+              {{"X-RateLimit-Remaining", "0"}, {"X-RateLimit-Reset", std::to_string(reset)}}});
   EXPECT_EQ(sink->Deliver(MakeEvent(EventKind::kDeployStarted)).kind(),
             base::ErrorKind::kThrottled);
   clock_.Advance(std::chrono::minutes(9));
@@ -459,9 +475,9 @@ TEST_F(CommitStatusTest, ServerErrorsAndNetworkTroubleAreTransientAndRetried) {
 TEST_F(CommitStatusTest, ClientErrorsNameHostStatusAndMessageButNeverTheToken) {
   auto sink = MakeSink(GitHostApi::kGitHub, "acme/shop");
   host_.Push({422,
-             R"({"message": "Validation Failed", "errors": [{"resource": "Status", )"
-             R"("code": "custom", "message": "No commit found for SHA: 0123"}]})",
-             {}});
+              R"({"message": "Validation Failed", "errors": [{"resource": "Status", )"
+              R"("code": "custom", "message": "No commit found for SHA: 0123"}]})",
+              {}});
   base::Status status = sink->Deliver(MakeEvent(EventKind::kDeployStarted));
   EXPECT_EQ(status.kind(), base::ErrorKind::kInvalid);
   EXPECT_THAT(status.message(),

@@ -14,7 +14,7 @@
 #include "aws/stack_files.h"
 #include "controller/controller.h"
 #include "git/libgit2_source.h"
-#include "notify/publisher.h"
+#include "tests/notify/recording_publisher.h"
 #include "tests/reconcile/forwarding_cloudformation.h"
 #include "tests/support/support.h"
 
@@ -31,37 +31,6 @@ std::string App(int replicas) {
   return "services:\n  web:\n    image: nginx:1.27-alpine\n    deploy:\n      replicas: " +
          std::to_string(replicas) + "\n";
 }
-
-class RecordingPublisher final : public EventPublisher {
- public:
-  void Publish(const Event& event) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    events_.push_back(event);
-  }
-  std::vector<Event> events() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return events_;
-  }
-  // The names of the events about `revision`, in order.
-  std::vector<std::string> Kinds(const std::string& revision) {
-    std::vector<std::string> kinds;
-    for (const Event& event : events()) {
-      if (event.revision == revision) kinds.emplace_back(EventKindName(event.kind));
-    }
-    return kinds;
-  }
-  std::optional<Event> Find(EventKind kind, const std::string& revision) {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const Event& event : events_) {
-      if (event.kind == kind && event.revision == revision) return event;
-    }
-    return std::nullopt;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<Event> events_;
-};
 
 // Rolls back every executed change set: the stack stays as it was, its events tell why.
 class RollingBackCloudFormation final : public reconcile::fakes::ForwardingCloudFormation {

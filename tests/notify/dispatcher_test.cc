@@ -308,12 +308,14 @@ TEST(EventFilter, KindsRepositoriesAndProjects) {
 }
 
 TEST(EventKinds, NamesRoundTrip) {
-  ASSERT_EQ(AllEventKinds().size(), 7u);
+  ASSERT_EQ(AllEventKinds().size(), 9u);
   for (EventKind kind : AllEventKinds()) {
     EXPECT_EQ(EventKindFromName(EventKindName(kind)), kind);
   }
   EXPECT_EQ(EventKindFromName("deploy_exploded"), std::nullopt);
   EXPECT_STREQ(EventKindName(EventKind::kPruned), "pruned");
+  EXPECT_STREQ(EventKindName(EventKind::kSignatureRefused), "signature_refused");
+  EXPECT_STREQ(EventKindName(EventKind::kHeld), "held");
 }
 
 TEST(RetryAfter, TravelsInAThrottledStatus) {
