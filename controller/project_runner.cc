@@ -89,6 +89,12 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
     recorder_.Skipped(key, state.condition, "suspended: not reconciled until resumed");
     return WorkQueue::Outcome::kDone;
   }
+  // Replicas sharing the projects: asked again right before the run, whose every write to
+  // CloudFormation then obeys the fence.
+  if (deps_.fence_for) {
+    options.fence = deps_.fence_for(state.repo_url);
+    if (!options.fence) return WorkQueue::Outcome::kDone;  // another replica's now
+  }
   const std::string fingerprint = state.commit + "/" + spec.config_digest;
   auto now = deps_.clock->SteadyNow();
   if (!state.force && fingerprint == state.failed_fingerprint && now < state.failed_until) {

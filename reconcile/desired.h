@@ -6,10 +6,12 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "aws/cloudformation.h"
+#include "base/fence.h"
 #include "base/result.h"
 #include "cfn/convert.h"
 #include "cfn/nested.h"
@@ -71,6 +73,10 @@ struct ReconcileOptions {
   bool render_without_images = false;
   // Digests already seen; may be null.
   ImageDigestCache* image_cache = nullptr;
+  // Replicas sharing the projects: Engine::Reconcile sends every write to CloudFormation
+  // through a FencedCloudFormation with this fence. nullopt: writes are not fenced (one
+  // process owns every project, or a command line run).
+  std::optional<base::Fence> fence;
 };
 
 // What git says one project's stack should be at one revision.

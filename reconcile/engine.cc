@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "reconcile/fenced_cloudformation.h"
 #include "reconcile/stack_tags.h"
 
 namespace ecsync::reconcile {
@@ -27,7 +28,13 @@ base::Result<ReconcileReport> Engine::Reconcile(
   options.image_cache = &image_digests_;
   base::Result<ReconcileReport> result = [&]() -> base::Result<ReconcileReport> {
     ECSYNC_ASSIGN_OR_RETURN(options.network, network_.Resolve(options.network));
-    Reconciler reconciler(git, targets_, clock_, std::move(sink));
+    // A fenced run writes through a FencedCloudFormation; everything else is shared.
+    Targets targets = targets_;
+    std::optional<FencedCloudFormation> fenced;
+    if (options.fence) {
+      targets.cloudformation = &fenced.emplace(*targets_.cloudformation, *options.fence, clock_);
+    }
+    Reconciler reconciler(git, targets, clock_, std::move(sink));
     return reconciler.Reconcile(options);
   }();
   // This run may have changed the stack: later runs must not trust the listing for it.
@@ -75,7 +82,9 @@ base::Result<PruneReport> Engine::PruneRepository(const RepositoryPrune& request
       return path.has_value() && request.keep(*path);
     };
   }
-  auto pruned = Prune(*targets_.cloudformation, clock_, {}, managed, options);
+  std::optional<FencedCloudFormation> fenced;
+  if (request.fence) fenced.emplace(*targets_.cloudformation, *request.fence, clock_);
+  auto pruned = Prune(fenced ? *fenced : *targets_.cloudformation, clock_, {}, managed, options);
   if (pruned.ok()) {
     for (const ReconcileReport& deleted : pruned->deleted) listing_.Forget(deleted.stack_name);
   }

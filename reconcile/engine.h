@@ -36,6 +36,8 @@ struct RepositoryPrune {
   // List the stacks first unless the listing is recent (kListingReuse); false: use the
   // listing as it is (a one-shot run lists once at its start).
   bool refresh_listing = true;
+  // Deletes obey this fence (see ReconcileOptions::fence); nullopt: unfenced.
+  std::optional<base::Fence> fence;
 };
 
 // The reconcile side of a long-running controller, built once per process: one Targets

@@ -44,6 +44,24 @@ bool IsUiRead(const std::string& path) {
 
 }  // namespace
 
+Response HttpServer::ReplicaReadiness(const nlohmann::ordered_json& replica) const {
+  if (!replica.value("healthy", false)) {
+    // It writes to no stack: another replica should take the traffic (and the shards).
+    return Response::Text(503,
+                          "coordination unhealthy: " + replica.value("reason", std::string()) + "\n");
+  }
+  if (!controller_.Ready()) {
+    return Response::Text(503, "waiting for the first check of every repository\n");
+  }
+  return Response::Text(200, "ready: replica " + replica.value("replica_id", std::string()) +
+                                 " owns " + std::to_string(replica["owned_shards"].size()) +
+                                 " of " + std::to_string(replica.value("shards", 0)) +
+                                 " shards (fair share " +
+                                 std::to_string(replica.value("fair_share", 0)) + ", " +
+                                 std::to_string(replica.value("live_replicas", 0)) +
+                                 " live replicas)\n");
+}
+
 HttpServer::HttpServer(controller::Controller& controller, WebhookHandler& webhooks,
                        metrics::Metrics* metrics, Options options)
     : controller_(controller),
@@ -85,6 +103,7 @@ Response HttpServer::HandleAdmin(const Request& request, bool full) {
     if (path == "/healthz") return Response::Text(200, "ok\n");
     if (path == "/readyz") {
       if (shutting_down_.load()) return Response::Text(503, "shutting down\n");
+      if (options_.replica_status) return ReplicaReadiness(options_.replica_status());
       if (!controller_.Ready()) {
         return Response::Text(503, "waiting for the first check of every repository\n");
       }
@@ -120,7 +139,13 @@ std::optional<Response> HttpServer::HandleApi(const Request& request) {
   const std::string& path = request.path;
   if (path == "/api/v1/status") {
     nlohmann::ordered_json doc = controller_.status().ToJson();
-    const std::string etag = "\"v" + std::to_string(doc["version"].get<uint64_t>()) + "\"";
+    std::string etag = "\"v" + std::to_string(doc["version"].get<uint64_t>());
+    if (options_.replica_status) {
+      // The replica's shares change without a status version: they are part of the tag.
+      doc["replica"] = options_.replica_status();
+      etag += "-r" + std::to_string(std::hash<std::string>{}(doc["replica"].dump()));
+    }
+    etag += "\"";
     if (const std::string* match = request.Header("If-None-Match"); match && *match == etag) {
       Response unchanged = Response::Text(304, "");
       unchanged.content_type.clear();

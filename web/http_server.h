@@ -59,6 +59,10 @@ class HttpServer {
     // Answers admin requests before the built-in routes do (nullopt passes them on): the
     // operator API's routes, or a stand-in for them in tests. Runs on a worker thread.
     std::function<std::optional<server::Response>(const server::Request&)> admin_extension;
+    // Replicas sharing the projects: this replica's coordination status (cli::Replica::
+    // StatusJson), shown as "replica" in /api/v1/status; /readyz is 503 while its "healthy"
+    // is false. Null without coordination.
+    std::function<nlohmann::ordered_json()> replica_status;
   };
   static constexpr size_t kMaxEventStreams = 32;
   HttpServer(controller::Controller& controller, WebhookHandler& webhooks,
@@ -83,6 +87,8 @@ class HttpServer {
   server::Response HandlePublicTooLarge(const server::Request& request);
   // `full`: the admin listener (everything) rather than the metrics one (metrics, health).
   server::Response HandleAdmin(const server::Request& request, bool full);
+  // /readyz with coordination (see Options::replica_status).
+  server::Response ReplicaReadiness(const nlohmann::ordered_json& replica) const;
   // The status API, the project details and the event stream; nullopt for other paths.
   std::optional<server::Response> HandleApi(const server::Request& request);
   server::Listener::Options ListenerOptions(const std::string& name,
