@@ -92,8 +92,8 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
   // Replicas sharing the projects: asked again right before the run, whose every write to
   // CloudFormation then obeys the fence.
   if (deps_.fence_for) {
-    options.fence = deps_.fence_for(state.repo_url);
-    if (!options.fence) return WorkQueue::Outcome::kDone;  // another replica's now
+    if (!deps_.fence_for(state.repo_url)) return WorkQueue::Outcome::kDone;  // another's now
+    options.fence = [fence_for = deps_.fence_for, url = state.repo_url] { return fence_for(url); };
   }
   const std::string fingerprint = state.commit + "/" + spec.config_digest;
   auto now = deps_.clock->SteadyNow();

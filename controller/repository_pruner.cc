@@ -52,8 +52,8 @@ WorkQueue::Outcome RepositoryPruner::Run(const std::string& repository) {
   };
   if (deps_.fence_for) {
     // Replicas sharing the projects: only the repository's owner prunes, within its fence.
-    request.fence = deps_.fence_for(repo.url);
-    if (!request.fence) return WorkQueue::Outcome::kDone;
+    if (!deps_.fence_for(repo.url)) return WorkQueue::Outcome::kDone;
+    request.fence = [fence_for = deps_.fence_for, url = repo.url] { return fence_for(url); };
   }
   bool listed = true;
   auto pruned = engine_.PruneRepository(request, &listed);

@@ -35,8 +35,8 @@ struct RepoState {
   // last look. One taken over is checked at once with every project reconciled (the
   // previous owner may have left anything half done).
   bool owned = true;
-  PollBackoff backoff;    // while checks keep failing
-  std::string commit;     // last fetched (and accepted by config.verify, when set)
+  PollBackoff backoff;  // while checks keep failing
+  std::string commit;   // last fetched (and accepted by config.verify, when set)
   // The last head config.verify refused; not fetched or checked again.
   std::string refused_commit;
   std::vector<std::string> project_keys;

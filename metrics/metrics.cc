@@ -132,8 +132,8 @@ struct Metrics::Families {
                     "Revisions refused by a repository's verify policy, by repository and reason.");
   Family<Gauge>& queue_depth =
       GaugeFamily(registry, "ecsync_queue_depth", "Projects waiting for a reconcile worker.");
-  Family<Gauge>& shards_owned = GaugeFamily(
-      registry, "ecsync_shards_owned", "Shards this replica holds a valid lease of.");
+  Family<Gauge>& shards_owned =
+      GaugeFamily(registry, "ecsync_shards_owned", "Shards this replica holds a valid lease of.");
   Family<Gauge>& coordination_healthy =
       GaugeFamily(registry, "ecsync_coordination_healthy",
                   "1 while this replica reaches the coordination table; 0: it stopped writing.");

@@ -6,16 +6,15 @@
 
 #include <functional>
 #include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "aws/cloudformation.h"
-#include "base/fence.h"
 #include "base/result.h"
 #include "cfn/convert.h"
 #include "cfn/nested.h"
 #include "git/source.h"
+#include "reconcile/fenced_cloudformation.h"
 #include "reconcile/images.h"
 #include "reconcile/progress.h"
 #include "reconcile/stack_waiter.h"
@@ -74,9 +73,10 @@ struct ReconcileOptions {
   // Digests already seen; may be null.
   ImageDigestCache* image_cache = nullptr;
   // Replicas sharing the projects: Engine::Reconcile sends every write to CloudFormation
-  // through a FencedCloudFormation with this fence. nullopt: writes are not fenced (one
-  // process owns every project, or a command line run).
-  std::optional<base::Fence> fence;
+  // through a FencedCloudFormation asking this for the shard's fence now (renewals move it
+  // on during a long run). Empty: writes are not fenced (one process owns every project, or
+  // a command line run).
+  FenceSource fence;
 };
 
 // What git says one project's stack should be at one revision.

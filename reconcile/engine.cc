@@ -14,6 +14,17 @@ Engine::Engine(Targets targets, base::Clock& clock)
       network_(targets_.ec2),
       listing_(*targets_.cloudformation, clock) {}
 
+base::Status Engine::Fenced(const FenceSource& source,
+                            std::optional<FencedCloudFormation>* fenced) {
+  const std::optional<base::Fence> start = source();
+  if (!start) {
+    return base::TransientError(
+        "this replica does not hold the lease of the project's shard; not writing");
+  }
+  fenced->emplace(*targets_.cloudformation, start->epoch, source, clock_);
+  return base::Status::Ok();
+}
+
 base::Result<StackDetails> Engine::DescribeStack(const std::string& stack, size_t max_events) {
   return DescribeStackDetails(*targets_.cloudformation, stack, max_events);
 }
@@ -32,7 +43,8 @@ base::Result<ReconcileReport> Engine::Reconcile(
     Targets targets = targets_;
     std::optional<FencedCloudFormation> fenced;
     if (options.fence) {
-      targets.cloudformation = &fenced.emplace(*targets_.cloudformation, *options.fence, clock_);
+      ECSYNC_RETURN_IF_ERROR(Fenced(options.fence, &fenced));
+      targets.cloudformation = &*fenced;
     }
     Reconciler reconciler(git, targets, clock_, std::move(sink));
     return reconciler.Reconcile(options);
@@ -83,7 +95,7 @@ base::Result<PruneReport> Engine::PruneRepository(const RepositoryPrune& request
     };
   }
   std::optional<FencedCloudFormation> fenced;
-  if (request.fence) fenced.emplace(*targets_.cloudformation, *request.fence, clock_);
+  if (request.fence) ECSYNC_RETURN_IF_ERROR(Fenced(request.fence, &fenced));
   auto pruned = Prune(fenced ? *fenced : *targets_.cloudformation, clock_, {}, managed, options);
   if (pruned.ok()) {
     for (const ReconcileReport& deleted : pruned->deleted) listing_.Forget(deleted.stack_name);

@@ -3,15 +3,20 @@
 namespace ecsync::reconcile {
 
 base::Status FencedCloudFormation::Check() const {
-  if (clock_.SteadyNow() < fence_.valid_until) return base::Status::Ok();
+  const std::optional<base::Fence> now = source_();
+  if (now && now->epoch == epoch_ && clock_.SteadyNow() < now->valid_until) {
+    return base::Status::Ok();
+  }
   return base::TransientError(
-      "this replica's lease of the project's shard (epoch " + std::to_string(fence_.epoch) +
-      ") ran out before it could be renewed; not writing to CloudFormation (the shard's next "
-      "owner reconciles the project)");
+      "this replica no longer holds the lease of the project's shard "
+      "(epoch " +
+      std::to_string(epoch_) +
+      ") with time to spare; not writing to CloudFormation (the "
+      "shard's next owner reconciles the project)");
 }
 
 std::string FencedCloudFormation::Fenced(const std::string& token) const {
-  return token.empty() ? token : base::FencedToken(token, fence_.epoch);
+  return token.empty() ? token : base::FencedToken(token, epoch_);
 }
 
 base::Result<std::string> FencedCloudFormation::CreateStack(

@@ -7,6 +7,8 @@
 // (and reports) an operation it started. A stack a new owner finds *_IN_PROGRESS is waited
 // on by the reconciler, never acted on: that is how a deploy in progress is adopted.
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,14 +18,20 @@
 
 namespace ecsync::reconcile {
 
+// The fence of a project's shard now: nullopt once this replica no longer holds it.
+using FenceSource = std::function<std::optional<base::Fence>()>;
+
 class FencedCloudFormation final : public aws::CloudFormation {
  public:
-  // `inner` and `clock` must outlive this.
-  FencedCloudFormation(aws::CloudFormation& inner, base::Fence fence, base::Clock& clock)
-      : inner_(inner), fence_(fence), clock_(clock) {}
+  // Writes with `epoch` (the fence the run started with) while `source` answers a fence of
+  // that epoch that has not expired on `clock`. `inner` and `clock` must outlive this.
+  FencedCloudFormation(aws::CloudFormation& inner, int64_t epoch, FenceSource source,
+                       base::Clock& clock)
+      : inner_(inner), epoch_(epoch), source_(std::move(source)), clock_(clock) {}
 
-  // kTransient, naming the epoch, once the fence has expired (nothing is sent): the shard's
-  // next owner, this replica or another, reconciles the project again.
+  // kTransient, naming the epoch, once the fence has expired or the shard has changed hands
+  // (nothing is sent): the shard's next owner, this replica or another, reconciles the
+  // project again.
   base::Status Check() const;
 
   // Writes: checked, with fenced tokens.
@@ -83,7 +91,8 @@ class FencedCloudFormation final : public aws::CloudFormation {
   std::string Fenced(const std::string& token) const;
 
   aws::CloudFormation& inner_;
-  base::Fence fence_;
+  int64_t epoch_;
+  FenceSource source_;
   base::Clock& clock_;
 };
 

@@ -47,19 +47,18 @@ bool IsUiRead(const std::string& path) {
 Response HttpServer::ReplicaReadiness(const nlohmann::ordered_json& replica) const {
   if (!replica.value("healthy", false)) {
     // It writes to no stack: another replica should take the traffic (and the shards).
-    return Response::Text(503,
-                          "coordination unhealthy: " + replica.value("reason", std::string()) + "\n");
+    return Response::Text(
+        503, "coordination unhealthy: " + replica.value("reason", std::string()) + "\n");
   }
   if (!controller_.Ready()) {
     return Response::Text(503, "waiting for the first check of every repository\n");
   }
-  return Response::Text(200, "ready: replica " + replica.value("replica_id", std::string()) +
-                                 " owns " + std::to_string(replica["owned_shards"].size()) +
-                                 " of " + std::to_string(replica.value("shards", 0)) +
-                                 " shards (fair share " +
-                                 std::to_string(replica.value("fair_share", 0)) + ", " +
-                                 std::to_string(replica.value("live_replicas", 0)) +
-                                 " live replicas)\n");
+  return Response::Text(
+      200, "ready: replica " + replica.value("replica_id", std::string()) + " owns " +
+               std::to_string(replica["owned_shards"].size()) + " of " +
+               std::to_string(replica.value("shards", 0)) + " shards (fair share " +
+               std::to_string(replica.value("fair_share", 0)) + ", " +
+               std::to_string(replica.value("live_replicas", 0)) + " live replicas)\n");
 }
 
 HttpServer::HttpServer(controller::Controller& controller, WebhookHandler& webhooks,

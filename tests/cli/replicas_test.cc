@@ -66,11 +66,12 @@ struct Replica {
 class Replicas : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_FALSE(moto_.Aws({"dynamodb", "create-table", "--table-name", kTable,
-                            "--attribute-definitions", "AttributeName=pk,AttributeType=S",
-                            "--key-schema", "AttributeName=pk,KeyType=HASH", "--billing-mode",
-                            "PAY_PER_REQUEST"})
-                     .empty());
+    ASSERT_FALSE(
+        moto_
+            .Aws({"dynamodb", "create-table", "--table-name", kTable, "--attribute-definitions",
+                  "AttributeName=pk,AttributeType=S", "--key-schema",
+                  "AttributeName=pk,KeyType=HASH", "--billing-mode", "PAY_PER_REQUEST"})
+            .empty());
     for (int i = 0; i < kRepositories; ++i) {
       auto repo = std::make_unique<GitRepo>();
       repo->Write("compose.yaml", App(1));
@@ -80,11 +81,11 @@ class Replicas : public ::testing::Test {
   }
 
   std::string Config(const std::string& replica_id, const std::string& cache) const {
-    std::string config = "cache_dir: " + cache +
-                         "\ncoordination:\n  dynamodb: {table: " + kTable +
-                         "}\n  shards: " + std::to_string(kShards) +
-                         "\n  lease_duration: 3s\n  renew_interval: 1s\n  replica_id: " +
-                         replica_id + "\nrepositories:\n";
+    std::string config =
+        "cache_dir: " + cache + "\ncoordination:\n  dynamodb: {table: " + kTable +
+        "}\n  shards: " + std::to_string(kShards) +
+        "\n  lease_duration: 3s\n  renew_interval: 1s\n  replica_id: " + replica_id +
+        "\nrepositories:\n";
     for (int i = 0; i < kRepositories; ++i) {
       config += "  - name: repo" + std::to_string(i) + "\n    url: " + repos_[i]->url() +
                 "\n    branch: main\n    poll_interval: 500ms\n    projects:\n"
@@ -126,7 +127,8 @@ class Replicas : public ::testing::Test {
     if (out.empty()) return stacks;
     const json doc = json::parse(out);
     for (const json& stack : doc["StackSummaries"]) {
-      stacks.emplace(stack["StackName"].get<std::string>(), stack["StackStatus"].get<std::string>());
+      stacks.emplace(stack["StackName"].get<std::string>(),
+                     stack["StackStatus"].get<std::string>());
     }
     return stacks;
   }
@@ -142,9 +144,10 @@ class Replicas : public ::testing::Test {
     return true;
   }
 
-  // How many times the replicas' logs say they started creating `stack`.
+  // How many times the replicas' logs say they created `stack` (a replica that adopts a
+  // create in progress waits on it and finds the stack up to date).
   int Creates(const std::string& stack) const {
-    const std::string needle = "creating stack " + stack + " at revision";
+    const std::string needle = "\"created stack " + stack + " at revision";
     int count = 0;
     for (const Replica& replica : replicas_) {
       const std::string log = replica.process->Log();

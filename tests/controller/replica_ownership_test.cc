@@ -138,7 +138,7 @@ TEST_F(ReplicaOwnershipTest, AnExpiredFenceWritesNothing) {
   ASSERT_TRUE(WaitUntil([&] {
     ProjectStatus status;
     return controller.status().FindProject("ours/app", &status) &&
-           status.reason.find("lease") != std::string::npos;
+           status.reason.find("no longer holds the lease") != std::string::npos;
   })) << "the run did not fail on the fence";
   EXPECT_FALSE(Exists("ours-app"));
   EXPECT_TRUE(recording_.tokens().empty());

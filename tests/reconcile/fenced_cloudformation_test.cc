@@ -1,9 +1,12 @@
 // The fenced writer: writes pass while the fence holds, carrying the epoch in their tokens,
-// and none reaches CloudFormation once it has expired on the steady clock; reads always do.
+// and none reaches CloudFormation once it has expired on the steady clock or the shard has
+// changed hands; a renewal during the run keeps it writing; reads always pass.
 
 #include "reconcile/fenced_cloudformation.h"
 
 #include <gtest/gtest.h>
+
+#include <optional>
 
 #include "aws/stack_files.h"
 #include "tests/reconcile/token_recording_cloudformation.h"
@@ -21,7 +24,9 @@ class FencedCloudFormationTest : public ::testing::Test {
   FencedCloudFormationTest()
       : files_(work_.path() + "/stacks", clock_),
         recording_(files_),
-        fenced_(recording_, base::Fence{7, clock_.SteadyNow() + seconds(10)}, clock_) {}
+        fence_(base::Fence{7, clock_.SteadyNow() + seconds(10)}),
+        fenced_(
+            recording_, 7, [this] { return fence_; }, clock_) {}
 
   static aws::CreateStackRequest Request(const std::string& name) {
     aws::CreateStackRequest request;
@@ -35,6 +40,7 @@ class FencedCloudFormationTest : public ::testing::Test {
   base::FakeClock clock_;
   aws::StackFiles files_;
   fakes::TokenRecordingCloudFormation recording_;
+  std::optional<base::Fence> fence_;  // what the coordinator answers now
   FencedCloudFormation fenced_;
 };
 
@@ -61,8 +67,7 @@ TEST_F(FencedCloudFormationTest, NothingIsWrittenOnceTheFenceHasExpired) {
   EXPECT_EQ(fenced_.CancelUpdateStack("kept", "t").kind(), base::ErrorKind::kTransient);
   EXPECT_EQ(fenced_.ContinueUpdateRollback("kept", {}, "t").kind(), base::ErrorKind::kTransient);
   EXPECT_EQ(fenced_.DeleteChangeSet("cs", "kept").kind(), base::ErrorKind::kTransient);
-  EXPECT_EQ(fenced_.UpdateTerminationProtection("kept", true).kind(),
-            base::ErrorKind::kTransient);
+  EXPECT_EQ(fenced_.UpdateTerminationProtection("kept", true).kind(), base::ErrorKind::kTransient);
   aws::CreateChangeSetRequest change_set;
   change_set.change_set_name = "cs";
   change_set.stack_name = "kept";
@@ -74,6 +79,19 @@ TEST_F(FencedCloudFormationTest, NothingIsWrittenOnceTheFenceHasExpired) {
   // Reads still pass: a replica that lost its lease keeps reporting.
   EXPECT_TRUE(fenced_.DescribeStack("kept").ok());
   EXPECT_FALSE(files_.DescribeStack("late").ok());
+}
+
+TEST_F(FencedCloudFormationTest, ARenewalKeepsALongRunWritingAndANewEpochStopsIt) {
+  clock_.Advance(seconds(9));
+  fence_->valid_until = clock_.SteadyNow() + seconds(10);  // renewed meanwhile
+  clock_.Advance(seconds(5));                              // past the fence the run started with
+  EXPECT_TRUE(fenced_.CreateStack(Request("renewed")).ok());
+  // Lost and taken again (by this replica or another): the run's epoch is over.
+  fence_ = base::Fence{8, clock_.SteadyNow() + seconds(10)};
+  EXPECT_EQ(fenced_.CreateStack(Request("other")).status().kind(), base::ErrorKind::kTransient);
+  fence_.reset();  // not held at all
+  EXPECT_EQ(fenced_.DeleteStack("renewed", "t").kind(), base::ErrorKind::kTransient);
+  EXPECT_EQ(recording_.tokens(), std::vector<std::string>{"ecsync-renewed-create-e7"});
 }
 
 }  // namespace
