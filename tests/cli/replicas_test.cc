@@ -2,7 +2,9 @@
 // `ecsync serve` processes coordinating through a DynamoDB table in moto_server, deploying
 // to moto's CloudFormation from real git repositories. Every project is deployed by exactly
 // one replica, the shards are split between them, and a stopped replica's shards move to
-// the others at once without a second deploy of anything.
+// the others at once without a second deploy of anything; a replica killed during a create
+// has its shards taken once its leases expire, and the create is adopted (waited on), not
+// repeated.
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -24,7 +26,6 @@ namespace {
 using nlohmann::json;
 using std::chrono::seconds;
 
-constexpr int kRepositories = 12;
 constexpr int kShards = 16;
 constexpr char kTable[] = "ecsync-coordination";
 
@@ -65,6 +66,9 @@ struct Replica {
 
 class Replicas : public ::testing::Test {
  protected:
+  explicit Replicas(int repositories = 12, const std::map<std::string, std::string>& moto_env = {})
+      : repositories_(repositories), moto_(moto_env) {}
+
   void SetUp() override {
     ASSERT_FALSE(
         moto_
@@ -72,7 +76,7 @@ class Replicas : public ::testing::Test {
                   "AttributeName=pk,AttributeType=S", "--key-schema",
                   "AttributeName=pk,KeyType=HASH", "--billing-mode", "PAY_PER_REQUEST"})
             .empty());
-    for (int i = 0; i < kRepositories; ++i) {
+    for (int i = 0; i < repositories_; ++i) {
       auto repo = std::make_unique<GitRepo>();
       repo->Write("compose.yaml", App(1));
       first_.push_back(repo->Commit("first"));
@@ -86,7 +90,7 @@ class Replicas : public ::testing::Test {
         "}\n  shards: " + std::to_string(kShards) +
         "\n  lease_duration: 3s\n  renew_interval: 1s\n  replica_id: " + replica_id +
         "\nrepositories:\n";
-    for (int i = 0; i < kRepositories; ++i) {
+    for (int i = 0; i < repositories_; ++i) {
       config += "  - name: repo" + std::to_string(i) + "\n    url: " + repos_[i]->url() +
                 "\n    branch: main\n    poll_interval: 500ms\n    projects:\n"
                 "      - name: web\n        files: [compose.yaml]\n        stack_name: " +
@@ -134,7 +138,7 @@ class Replicas : public ::testing::Test {
   }
 
   bool AllDeployed(const std::vector<std::string>& revisions) const {
-    for (int i = 0; i < kRepositories; ++i) {
+    for (int i = 0; i < repositories_; ++i) {
       if (moto_.StackStatus(StackOf(i)).ends_with("_COMPLETE") &&
           moto_.StackTag(StackOf(i), "ecsync:revision") == revisions[i]) {
         continue;
@@ -193,6 +197,7 @@ class Replicas : public ::testing::Test {
     return logs;
   }
 
+  const int repositories_;
   MotoServer moto_;
   std::vector<std::unique_ptr<GitRepo>> repos_;
   std::vector<std::string> first_;
@@ -219,8 +224,8 @@ TEST_F(Replicas, ShareTheProjectsAndHandOverOnSigterm) {
     EXPECT_EQ(ShardsOwnedGauge(replica), static_cast<double>(replica.Owned().size()));
   }
   // Every project deployed exactly once: one create each, no stack made twice.
-  for (int i = 0; i < kRepositories; ++i) EXPECT_EQ(Creates(StackOf(i)), 1) << StackOf(i);
-  EXPECT_EQ(AllStacks().size(), static_cast<size_t>(kRepositories));
+  for (int i = 0; i < repositories_; ++i) EXPECT_EQ(Creates(StackOf(i)), 1) << StackOf(i);
+  EXPECT_EQ(AllStacks().size(), static_cast<size_t>(repositories_));
 
   // SIGTERM hands the shards over at once: the others take them at their next Tick,
   // long before the 3 s leases could expire.
@@ -245,10 +250,64 @@ TEST_F(Replicas, ShareTheProjectsAndHandOverOnSigterm) {
     second.push_back(repo->Commit("two"));
   }
   ASSERT_TRUE(WaitUntil([&] { return AllDeployed(second); }, seconds(90))) << Logs();
-  for (int i = 0; i < kRepositories; ++i) EXPECT_EQ(Creates(StackOf(i)), 1) << StackOf(i);
+  for (int i = 0; i < repositories_; ++i) EXPECT_EQ(Creates(StackOf(i)), 1) << StackOf(i);
   const auto stacks = AllStacks();
-  EXPECT_EQ(stacks.size(), static_cast<size_t>(kRepositories));
+  EXPECT_EQ(stacks.size(), static_cast<size_t>(repositories_));
   for (const auto& [name, status] : stacks) EXPECT_EQ(status, "UPDATE_COMPLETE") << name;
+}
+
+// Creates that moto reports CREATE_IN_PROGRESS for a while, so a replica can die during one.
+class ReplicasWithSlowCreates : public Replicas {
+ protected:
+  ReplicasWithSlowCreates() : Replicas(4, {{"ECSYNC_MOTO_SLOW_CREATE_SECONDS", "15"}}) {}
+};
+
+TEST_F(ReplicasWithSlowCreates, AReplicaKilledDuringACreateIsAdoptedNotRepeated) {
+  Start("replica-a");
+  if (HasFatalFailure()) return;
+  Start("replica-b");
+  if (HasFatalFailure()) return;
+  // Wait for a create in progress, and kill -9 the replica that started it.
+  int victim = -1;
+  int stack = -1;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        for (int r = 0; r < 2 && victim < 0; ++r) {
+          const std::string log = replicas_[r].process->Log();
+          for (int i = 0; i < repositories_; ++i) {
+            if (log.find("creating stack " + StackOf(i) + " at revision") != std::string::npos &&
+                moto_.StackStatus(StackOf(i)) == "CREATE_IN_PROGRESS") {
+              victim = r;
+              stack = i;
+              break;
+            }
+          }
+        }
+        return victim >= 0;
+      },
+      seconds(60)))
+      << Logs();
+  Replica& killed = replicas_[victim];
+  Replica& survivor = replicas_[1 - victim];
+  killed.process->Signal(SIGKILL);
+  ASSERT_TRUE(killed.process->Wait(seconds(10)).has_value());
+  const auto killed_at = std::chrono::steady_clock::now();
+  // Its leases expire (3 s after their last renewal) and the survivor takes every shard.
+  ASSERT_TRUE(WaitUntil([&] { return Balanced({&survivor}); }, seconds(30))) << Logs();
+  const double failover =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
+  RecordProperty("failover_seconds", std::to_string(failover));
+  ASSERT_TRUE(WaitUntil([&] { return AllDeployed(first_); }, seconds(60))) << Logs();
+  // The create in progress was waited on by its new owner, never started a second time.
+  const std::string log = survivor.process->Log();
+  EXPECT_NE(log.find("stack " + StackOf(stack) + " is CREATE_IN_PROGRESS; waiting"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("creating stack " + StackOf(stack) + " at revision"), std::string::npos)
+      << log;
+  const auto stacks = AllStacks();
+  EXPECT_EQ(stacks.size(), static_cast<size_t>(repositories_));
+  for (const auto& [name, status] : stacks) EXPECT_EQ(status, "CREATE_COMPLETE") << name;
 }
 
 }  // namespace
