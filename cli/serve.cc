@@ -10,6 +10,7 @@
 #include "cli/aws_call_metrics.h"
 #include "cli/aws_setup.h"
 #include "cli/notifications.h"
+#include "cli/replica.h"
 #include "cli/version.h"
 #include "config/config.h"
 #include "controller/controller.h"
@@ -109,7 +110,21 @@ ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
     context.err << "error: " << runtime.status().message() << "\n";
     return runtime.status().kind() == base::ErrorKind::kInvalid ? kExitBadConfig : kExitFailed;
   }
-  controller::Controller controller(*config, DepsFor(*runtime));
+  // Replicas sharing the projects: this one writes only for the shards it holds.
+  std::unique_ptr<Replica> replica;
+  controller::ControllerDeps deps = DepsFor(*runtime);
+  if (config->coordination.enabled) {
+    auto made = Replica::Make(*config, context.env, runtime->observer, runtime->metrics.get());
+    if (!made.ok()) {
+      context.err << "error: coordination: " << made.status().message() << "\n";
+      return made.status().kind() == base::ErrorKind::kInvalid ? kExitBadConfig : kExitFailed;
+    }
+    replica = std::move(*made);
+    deps.fence_for = [&replica](const std::string& repo_url) {
+      return replica->FenceFor(repo_url);
+    };
+  }
+  controller::Controller controller(*config, std::move(deps));
   web::WebhookHandler::Options hook_options;
   hook_options.max_body_bytes = config->webhooks.max_body_bytes;
   hook_options.requests_per_second = config->webhooks.requests_per_second;
@@ -131,12 +146,14 @@ ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
   http_options.max_connections = static_cast<size_t>(config->server.max_connections);
   http_options.max_connections_per_client =
       static_cast<size_t>(config->server.max_connections_per_client);
+  if (replica) http_options.replica_status = [&replica] { return replica->StatusJson(); };
   web::HttpServer http(controller, webhooks, runtime->metrics.get(), http_options);
   if (auto started = http.Start(); !started.ok()) {
     context.err << "error: " << started.message() << "\n";
     return kExitBadConfig;
   }
   if (runtime->events) runtime->events->Start();
+  if (replica) replica->Start();
   controller.Start();
   base::Log(base::LogLevel::kInfo, "ecsync serving",
             {{"version", kVersion},
@@ -170,6 +187,9 @@ ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
             "and resumed at the next start");
   http.BeginShutdown();
   controller.Stop();
+  // Nothing writes any more: the leases go back at once (SIGTERM hands over without waiting
+  // for them to expire).
+  if (replica) replica->Stop();
   if (runtime->events) runtime->events->Stop(kNotifyGrace);
   http.Stop();
   base::Log(base::LogLevel::kInfo, "stopped");

@@ -226,6 +226,22 @@ double Controller::LongestRunningSeconds() const {
   return longest ? std::chrono::duration<double>(*longest).count() : 0.0;
 }
 
+bool Controller::Ready() const {
+  if (!deps_.fence_for) return status_.AllPolled();
+  // A replica checks only the repositories whose shard it holds.
+  std::set<std::string> owned;
+  {
+    std::lock_guard<std::mutex> lock(state_.mu);
+    for (const auto& [name, repo] : state_.repos) {
+      if (deps_.fence_for(repo->config.url)) owned.insert(name);
+    }
+  }
+  for (const RepositoryStatus& repo : status_.Repositories()) {
+    if (owned.contains(repo.name) && !repo.polled) return false;
+  }
+  return true;
+}
+
 size_t Controller::QueueDepth() const { return queue_->Depth(); }
 
 bool Controller::Idle() const { return queue_->Idle(); }

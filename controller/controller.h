@@ -126,8 +126,9 @@ class Controller {
   base::Result<nlohmann::ordered_json> ProjectDetails(const std::string& key) {
     return details_->Get(key);
   }
-  // True once every repository has been checked at least once.
-  bool Ready() const { return status_.AllPolled(); }
+  // True once every repository has been checked at least once (with replicas sharing the
+  // projects: every repository whose shard this replica holds).
+  bool Ready() const;
   // Seconds the longest-running reconcile has been running; 0 when idle.
   double LongestRunningSeconds() const;
   size_t QueueDepth() const;

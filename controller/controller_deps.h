@@ -3,8 +3,11 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "base/clock.h"
+#include "base/fence.h"
 #include "config/config.h"
 #include "git/source.h"
 #include "metrics/metrics.h"
@@ -29,6 +32,13 @@ struct ControllerDeps {
   // Receives what happens to projects (deploy started, succeeded, failed, drift, stalled,
   // pruned) for notifications and commit statuses; may be null. Publish never blocks.
   notify::EventPublisher* events = nullptr;
+  // Replicas sharing the projects (docs/high-availability.md): the fence of the shard a
+  // repository (by its URL) belongs to while this replica holds it, nullopt while it does
+  // not. Repositories without a fence are not checked, and their projects neither reconciled
+  // nor pruned; every write to CloudFormation for a project obeys its fence. Thread-safe;
+  // called with the controller's lock held (so it must not call back). Empty: this process
+  // owns every project and writes unfenced.
+  std::function<std::optional<base::Fence>(const std::string& repo_url)> fence_for;
   // How often stacks are polled while a deploy runs.
   std::chrono::milliseconds stack_poll_interval{std::chrono::seconds(5)};
   // How long a stack listing may decide that a stack is up to date without asking

@@ -43,6 +43,19 @@ void Poller::Join() {
   threads_.clear();
 }
 
+bool Poller::TakeOwnership(RepoState& repo) {
+  if (!deps_.fence_for) return true;
+  // Another replica's repository is looked at again within a second (the loop's longest
+  // wait), so one whose shard this replica takes is checked within a second.
+  const bool owned = deps_.fence_for(repo.config.url).has_value();
+  if (owned && !repo.owned) {
+    repo.check_now = true;
+    repo.full_pass = true;
+  }
+  repo.owned = owned;
+  return owned;
+}
+
 milliseconds Poller::Jittered(milliseconds d) {
   // +-10%, so repositories configured together do not poll in lockstep.
   std::uniform_real_distribution<double> factor(0.9, 1.1);
@@ -56,7 +69,7 @@ void Poller::Loop() {
     std::vector<std::string> due;  // in name order
     auto earliest = now + std::chrono::hours(24);
     for (auto& [name, repo] : state_.repos) {
-      if (state_.polling.contains(name)) continue;
+      if (state_.polling.contains(name) || !TakeOwnership(*repo)) continue;
       bool webhook_only = repo->config.poll_interval.count() == 0;
       bool is_due = false;
       if (repo->check_now) {

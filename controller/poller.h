@@ -42,6 +42,10 @@ class Poller {
 
  private:
   void Loop();
+  // With replicas sharing the projects: whether this replica holds `repo`'s shard now,
+  // asking for a full check of a repository it has just taken over. True without
+  // coordination. REQUIRES: state_.mu held.
+  bool TakeOwnership(RepoState& repo);
   // `d` +-10%, so repositories configured together do not poll in lockstep.
   // REQUIRES: state_.mu held.
   std::chrono::milliseconds Jittered(std::chrono::milliseconds d);

@@ -89,6 +89,12 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
     recorder_.Skipped(key, state.condition, "suspended: not reconciled until resumed");
     return WorkQueue::Outcome::kDone;
   }
+  // Replicas sharing the projects: asked again right before the run, whose every write to
+  // CloudFormation then obeys the fence.
+  if (deps_.fence_for) {
+    if (!deps_.fence_for(state.repo_url)) return WorkQueue::Outcome::kDone;  // another's now
+    options.fence = [fence_for = deps_.fence_for, url = state.repo_url] { return fence_for(url); };
+  }
   const std::string fingerprint = state.commit + "/" + spec.config_digest;
   auto now = deps_.clock->SteadyNow();
   if (!state.force && fingerprint == state.failed_fingerprint && now < state.failed_until) {

@@ -50,6 +50,11 @@ WorkQueue::Outcome RepositoryPruner::Run(const std::string& repository) {
     held.emplace(compose_path, std::move(gate));
     return true;
   };
+  if (deps_.fence_for) {
+    // Replicas sharing the projects: only the repository's owner prunes, within its fence.
+    if (!deps_.fence_for(repo.url)) return WorkQueue::Outcome::kDone;
+    request.fence = [fence_for = deps_.fence_for, url = repo.url] { return fence_for(url); };
+  }
   bool listed = true;
   auto pruned = engine_.PruneRepository(request, &listed);
   std::optional<std::chrono::system_clock::time_point> reopen;

@@ -31,8 +31,12 @@ struct RepoState {
   bool triggered = false;                             // a webhook asked for a check
   bool check_now = true;  // the start or a configuration change: check at once
   bool full_pass = true;  // every project is reconciled at the next successful check
-  PollBackoff backoff;    // while checks keep failing
-  std::string commit;     // last fetched (and accepted by config.verify, when set)
+  // Replicas sharing the projects: this replica held the repository's shard at the poller's
+  // last look. One taken over is checked at once with every project reconciled (the
+  // previous owner may have left anything half done).
+  bool owned = true;
+  PollBackoff backoff;  // while checks keep failing
+  std::string commit;   // last fetched (and accepted by config.verify, when set)
   // The last head config.verify refused; not fetched or checked again.
   std::string refused_commit;
   std::vector<std::string> project_keys;

@@ -1,27 +1,13 @@
 #pragma once
 
-// What a replica may do with a shard it holds: write to AWS for the shard's projects until
-// valid_until on its own monotonic clock, tagging each write with the lease's epoch.
+// The fence a lease grants (see base/fence.h, where the type lives so that reconcile/ can
+// obey it without depending on coordination/).
 
-#include <chrono>
-#include <cstdint>
-#include <string>
+#include "base/fence.h"
 
 namespace ecsync::coordination {
 
-struct Fence {
-  int64_t epoch = 0;  // the lease's epoch: grows on every change of the shard's owner
-  // The last successful renewal's start + lease duration - safety margin, on this replica's
-  // steady clock: no other replica can take the lease before valid_until + safety margin.
-  std::chrono::steady_clock::time_point valid_until;
-};
-
-// An idempotency token (CloudFormation's ClientRequestToken, CodeBuild's idempotencyToken)
-// that carries the epoch: "<token>-e<epoch>", `token` shortened so that the whole stays
-// within 128 characters. Two owners of one shard thus never share a token, so a new owner's
-// retried call is never mistaken for the previous owner's (and AWS rejects a previous
-// owner's token reused with other parameters instead of applying it twice). `token` is
-// [a-zA-Z0-9-] (reconcile::RequestToken's form); the result is too.
-std::string FencedToken(const std::string& token, int64_t epoch);
+using base::Fence;
+using base::FencedToken;
 
 }  // namespace ecsync::coordination

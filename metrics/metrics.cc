@@ -132,6 +132,11 @@ struct Metrics::Families {
                     "Revisions refused by a repository's verify policy, by repository and reason.");
   Family<Gauge>& queue_depth =
       GaugeFamily(registry, "ecsync_queue_depth", "Projects waiting for a reconcile worker.");
+  Family<Gauge>& shards_owned =
+      GaugeFamily(registry, "ecsync_shards_owned", "Shards this replica holds a valid lease of.");
+  Family<Gauge>& coordination_healthy =
+      GaugeFamily(registry, "ecsync_coordination_healthy",
+                  "1 while this replica reaches the coordination table; 0: it stopped writing.");
   Family<Counter>& http_refused = CounterFamily(
       registry, "ecsync_http_refused_total",
       "HTTP requests and connections refused or cut off by a limit, by listener and reason.");
@@ -303,6 +308,11 @@ void Metrics::Notification(const std::string& sink_type, const std::string& resu
 
 void Metrics::SetQueueDepth(size_t depth) {
   families_->queue_depth.Add({}).Set(static_cast<double>(depth));
+}
+
+void Metrics::SetShardsOwned(int shards, bool healthy) {
+  families_->shards_owned.Add({}).Set(static_cast<double>(shards));
+  families_->coordination_healthy.Add({}).Set(healthy ? 1 : 0);
 }
 
 void Metrics::SetLongestRunningSource(std::function<double()> seconds) {

@@ -92,6 +92,11 @@ class Metrics {
 
   // ecsync_queue_depth: projects waiting for a worker.
   void SetQueueDepth(size_t depth);
+  // With replicas sharing the projects (docs/high-availability.md): ecsync_shards_owned,
+  // the shards this replica holds a valid lease of, and ecsync_coordination_healthy, 0 while
+  // DynamoDB fails (the replica then stops writing). Neither series exists without
+  // coordination.
+  void SetShardsOwned(int shards, bool healthy);
   // Called at each scrape for ecsync_reconcile_longest_running_seconds (0 when idle; 0 too
   // while no source is set). It runs on the scraping thread without any lock of Metrics held
   // (so it may take its own locks or call back into Metrics), possibly on several threads at

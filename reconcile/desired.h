@@ -14,6 +14,7 @@
 #include "cfn/convert.h"
 #include "cfn/nested.h"
 #include "git/source.h"
+#include "reconcile/fenced_cloudformation.h"
 #include "reconcile/images.h"
 #include "reconcile/progress.h"
 #include "reconcile/stack_waiter.h"
@@ -71,6 +72,11 @@ struct ReconcileOptions {
   bool render_without_images = false;
   // Digests already seen; may be null.
   ImageDigestCache* image_cache = nullptr;
+  // Replicas sharing the projects: Engine::Reconcile sends every write to CloudFormation
+  // through a FencedCloudFormation asking this for the shard's fence now (renewals move it
+  // on during a long run). Empty: writes are not fenced (one process owns every project, or
+  // a command line run).
+  FenceSource fence;
 };
 
 // What git says one project's stack should be at one revision.

@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "reconcile/fenced_cloudformation.h"
 #include "reconcile/stack_tags.h"
 
 namespace ecsync::reconcile {
@@ -12,6 +13,17 @@ Engine::Engine(Targets targets, base::Clock& clock)
       clock_(clock),
       network_(targets_.ec2),
       listing_(*targets_.cloudformation, clock) {}
+
+base::Status Engine::Fenced(const FenceSource& source,
+                            std::optional<FencedCloudFormation>* fenced) {
+  const std::optional<base::Fence> start = source();
+  if (!start) {
+    return base::TransientError(
+        "this replica does not hold the lease of the project's shard; not writing");
+  }
+  fenced->emplace(*targets_.cloudformation, start->epoch, source, clock_);
+  return base::Status::Ok();
+}
 
 base::Result<StackDetails> Engine::DescribeStack(const std::string& stack, size_t max_events) {
   return DescribeStackDetails(*targets_.cloudformation, stack, max_events);
@@ -27,7 +39,14 @@ base::Result<ReconcileReport> Engine::Reconcile(
   options.image_cache = &image_digests_;
   base::Result<ReconcileReport> result = [&]() -> base::Result<ReconcileReport> {
     ECSYNC_ASSIGN_OR_RETURN(options.network, network_.Resolve(options.network));
-    Reconciler reconciler(git, targets_, clock_, std::move(sink));
+    // A fenced run writes through a FencedCloudFormation; everything else is shared.
+    Targets targets = targets_;
+    std::optional<FencedCloudFormation> fenced;
+    if (options.fence) {
+      ECSYNC_RETURN_IF_ERROR(Fenced(options.fence, &fenced));
+      targets.cloudformation = &*fenced;
+    }
+    Reconciler reconciler(git, targets, clock_, std::move(sink));
     return reconciler.Reconcile(options);
   }();
   // This run may have changed the stack: later runs must not trust the listing for it.
@@ -75,7 +94,9 @@ base::Result<PruneReport> Engine::PruneRepository(const RepositoryPrune& request
       return path.has_value() && request.keep(*path);
     };
   }
-  auto pruned = Prune(*targets_.cloudformation, clock_, {}, managed, options);
+  std::optional<FencedCloudFormation> fenced;
+  if (request.fence) ECSYNC_RETURN_IF_ERROR(Fenced(request.fence, &fenced));
+  auto pruned = Prune(fenced ? *fenced : *targets_.cloudformation, clock_, {}, managed, options);
   if (pruned.ok()) {
     for (const ReconcileReport& deleted : pruned->deleted) listing_.Forget(deleted.stack_name);
   }

@@ -11,6 +11,7 @@
 #include "git/source.h"
 #include "reconcile/deployment_approval.h"
 #include "reconcile/drift.h"
+#include "reconcile/fenced_cloudformation.h"
 #include "reconcile/images.h"
 #include "reconcile/network_resolver.h"
 #include "reconcile/progress.h"
@@ -36,6 +37,8 @@ struct RepositoryPrune {
   // List the stacks first unless the listing is recent (kListingReuse); false: use the
   // listing as it is (a one-shot run lists once at its start).
   bool refresh_listing = true;
+  // Deletes obey this fence (see ReconcileOptions::fence); empty: unfenced.
+  FenceSource fence;
 };
 
 // The reconcile side of a long-running controller, built once per process: one Targets
@@ -81,6 +84,10 @@ class Engine {
   base::Result<PruneReport> PruneRepository(const RepositoryPrune& request, bool* listed);
 
  private:
+  // Makes *fenced the CloudFormation a fenced run writes through, with the epoch `source`
+  // answers now; kTransient when it answers none.
+  base::Status Fenced(const FenceSource& source, std::optional<FencedCloudFormation>* fenced);
+
   Targets targets_;
   base::Clock& clock_;
   NetworkResolver network_;

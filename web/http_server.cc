@@ -44,6 +44,23 @@ bool IsUiRead(const std::string& path) {
 
 }  // namespace
 
+Response HttpServer::ReplicaReadiness(const nlohmann::ordered_json& replica) const {
+  if (!replica.value("healthy", false)) {
+    // It writes to no stack: another replica should take the traffic (and the shards).
+    return Response::Text(
+        503, "coordination unhealthy: " + replica.value("reason", std::string()) + "\n");
+  }
+  if (!controller_.Ready()) {
+    return Response::Text(503, "waiting for the first check of every repository\n");
+  }
+  return Response::Text(
+      200, "ready: replica " + replica.value("replica_id", std::string()) + " owns " +
+               std::to_string(replica["owned_shards"].size()) + " of " +
+               std::to_string(replica.value("shards", 0)) + " shards (fair share " +
+               std::to_string(replica.value("fair_share", 0)) + ", " +
+               std::to_string(replica.value("live_replicas", 0)) + " live replicas)\n");
+}
+
 HttpServer::HttpServer(controller::Controller& controller, WebhookHandler& webhooks,
                        metrics::Metrics* metrics, Options options)
     : controller_(controller),
@@ -82,6 +99,7 @@ Response HttpServer::HandleAdmin(const Request& request, bool full) {
     if (path == "/healthz") return Response::Text(200, "ok\n");
     if (path == "/readyz") {
       if (shutting_down_.load()) return Response::Text(503, "shutting down\n");
+      if (options_.replica_status) return ReplicaReadiness(options_.replica_status());
       if (!controller_.Ready()) {
         return Response::Text(503, "waiting for the first check of every repository\n");
       }
@@ -119,7 +137,14 @@ std::optional<Response> HttpServer::HandleApi(const Request& request) {
     // The version first: a client that is up to date costs no document. A change between
     // this read and ToJson only makes the ETag older than the body, so the next request
     // fetches again; never the reverse.
-    const std::string etag = "\"v" + std::to_string(controller_.status().version()) + "\"";
+    std::string etag = "\"v" + std::to_string(controller_.status().version());
+    std::optional<nlohmann::ordered_json> replica;
+    if (options_.replica_status) {
+      // The replica's shares change without a status version: they are part of the tag.
+      replica = options_.replica_status();
+      etag += "-r" + std::to_string(std::hash<std::string>{}(replica->dump()));
+    }
+    etag += "\"";
     if (const std::string* match = request.Header("If-None-Match"); match && *match == etag) {
       Response unchanged = Response::Text(304, "");
       unchanged.content_type.clear();
@@ -127,7 +152,9 @@ std::optional<Response> HttpServer::HandleApi(const Request& request) {
       return unchanged;
     }
     // Unindented: with thousands of projects indentation is a quarter of the bytes.
-    Response response = Json(200, controller_.status().ToJson().dump() + "\n");
+    nlohmann::ordered_json doc = controller_.status().ToJson();
+    if (replica) doc["replica"] = std::move(*replica);
+    Response response = Json(200, doc.dump() + "\n");
     response.headers.emplace_back("ETag", etag);
     response.headers.emplace_back("Cache-Control", "no-cache");
     return response;

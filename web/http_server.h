@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -55,6 +56,10 @@ class HttpServer {
     config::ApiConfig api;
     // Between heartbeat comments on an idle event stream.
     std::chrono::milliseconds stream_heartbeat{15'000};
+    // Replicas sharing the projects: this replica's coordination status (cli::Replica::
+    // StatusJson), shown as "replica" in /api/v1/status; /readyz is 503 while its "healthy"
+    // is false. Null without coordination.
+    std::function<nlohmann::ordered_json()> replica_status;
   };
   static constexpr size_t kMaxEventStreams = 32;
   HttpServer(controller::Controller& controller, WebhookHandler& webhooks,
@@ -79,6 +84,8 @@ class HttpServer {
   server::Response HandlePublicTooLarge(const server::Request& request);
   // `full`: the admin listener (everything) rather than the metrics one (metrics, health).
   server::Response HandleAdmin(const server::Request& request, bool full);
+  // /readyz with coordination (see Options::replica_status).
+  server::Response ReplicaReadiness(const nlohmann::ordered_json& replica) const;
   // The status API, the project details and the event stream; nullopt for other paths.
   std::optional<server::Response> HandleApi(const server::Request& request);
   server::Listener::Options ListenerOptions(const std::string& name,

@@ -111,6 +111,38 @@ class HttpServerTest : public ::testing::Test {
   std::unique_ptr<web::HttpServer> server_;
 };
 
+TEST_F(HttpServerTest, AReplicaShowsItsSharesAndIsNotReadyWhileCutOffFromTheTable) {
+  std::atomic<bool> healthy{false};
+  web::HttpServer::Options options;
+  options.replica_status = [&healthy] {
+    nlohmann::ordered_json doc;
+    doc["replica_id"] = "replica-a";
+    doc["healthy"] = healthy.load();
+    doc["reason"] = healthy.load() ? "" : "DynamoDB unreachable: connection refused";
+    doc["shards"] = 8;
+    doc["owned_shards"] = {1, 5};
+    doc["fair_share"] = 2;
+    doc["live_replicas"] = 4;
+    return doc;
+  };
+  Start(options);
+  const std::string cut_off = Get(server_->admin_port(), "/readyz");
+  EXPECT_EQ(StatusOf(cut_off), 503);
+  EXPECT_NE(cut_off.find("coordination unhealthy: DynamoDB unreachable"), std::string::npos)
+      << cut_off;
+  healthy = true;
+  // Healthy, but its repositories were never checked (the controller is not started).
+  const std::string waiting = Get(server_->admin_port(), "/readyz");
+  EXPECT_EQ(StatusOf(waiting), 503);
+  EXPECT_NE(waiting.find("waiting for the first check"), std::string::npos) << waiting;
+  const std::string status = Get(server_->admin_port(), "/api/v1/status");
+  ASSERT_EQ(StatusOf(status), 200);
+  const nlohmann::json doc = nlohmann::json::parse(testing::BodyOf(status));
+  EXPECT_EQ(doc["replica"]["replica_id"], "replica-a");
+  EXPECT_EQ(doc["replica"]["owned_shards"], nlohmann::json({1, 5}));
+  EXPECT_EQ(doc["replica"]["live_replicas"], 4);
+}
+
 TEST_F(HttpServerTest, ThePublicPortServesOnlyWebhooks) {
   Start();
   for (const char* path : {"/metrics", "/api/v1/status", "/", "/healthz", "/readyz"}) {

@@ -1,6 +1,6 @@
-#include "coordination/fence.h"
+#include "base/fence.h"
 
-namespace ecsync::coordination {
+namespace ecsync::base {
 
 namespace {
 constexpr size_t kMaxTokenLength = 128;  // CloudFormation's ClientRequestToken limit
@@ -11,4 +11,4 @@ std::string FencedToken(const std::string& token, int64_t epoch) {
   return token.substr(0, kMaxTokenLength - suffix.size()) + suffix;
 }
 
-}  // namespace ecsync::coordination
+}  // namespace ecsync::base

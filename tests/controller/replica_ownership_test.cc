@@ -1,0 +1,149 @@
+// The controller as one replica among several (ControllerDeps::fence_for): it checks and
+// deploys only the repositories whose shard it holds, writes with the lease's epoch in its
+// tokens, takes a repository over when its shard arrives, and writes nothing once the fence
+// has expired. Real git repositories and the stack-files target.
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <mutex>
+#include <optional>
+
+#include "aws/stack_files.h"
+#include "controller/controller.h"
+#include "git/libgit2_source.h"
+#include "tests/reconcile/token_recording_cloudformation.h"
+#include "tests/support/support.h"
+
+namespace ecsync::controller {
+namespace {
+
+using std::chrono::seconds;
+using testing::GitRepo;
+using testing::TempDir;
+using testing::WaitUntil;
+
+constexpr char kApp[] = "services:\n  web:\n    image: nginx:1.27-alpine\n";
+
+// The fences a test hands out, by repository URL; none: not this replica's.
+class Fences {
+ public:
+  void Set(const std::string& url, std::optional<base::Fence> fence) {
+    std::lock_guard<std::mutex> lock(mu_);
+    fences_[url] = fence;
+  }
+  std::optional<base::Fence> For(const std::string& url) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = fences_.find(url);
+    return it == fences_.end() ? std::nullopt : it->second;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::optional<base::Fence>> fences_;
+};
+
+class ReplicaOwnershipTest : public ::testing::Test {
+ protected:
+  ReplicaOwnershipTest()
+      : git_(work_.path() + "/cache"),
+        stacks_(work_.path() + "/stacks", *base::SystemClock::Get()),
+        recording_(stacks_) {
+    ours_.Write("compose.yaml", kApp);
+    ours_.Commit("ours");
+    theirs_.Write("compose.yaml", kApp);
+    theirs_.Commit("theirs");
+  }
+
+  static config::RepositoryConfig Repo(const std::string& name, const GitRepo& repo) {
+    config::RepositoryConfig config;
+    config.name = name;
+    config.url = repo.url();
+    config.ref = "main";
+    config.poll_interval = std::chrono::milliseconds(100);
+    config.timeout = seconds(60);
+    config::ProjectConfig project;
+    project.name = "app";
+    project.files = {"compose.yaml"};
+    config.projects.push_back(project);
+    return config;
+  }
+
+  config::Config MakeConfig() const {
+    config::Config config;
+    config.aws.vpc_id = "vpc-12345678";
+    config.aws.subnet_ids = {"subnet-1111aaaa", "subnet-2222bbbb"};
+    config.repositories = {Repo("ours", ours_), Repo("theirs", theirs_)};
+    return config;
+  }
+
+  ControllerDeps Deps() {
+    ControllerDeps deps;
+    deps.git = &git_;
+    deps.targets.cloudformation = &recording_;
+    deps.clock = base::SystemClock::Get();
+    deps.stack_poll_interval = std::chrono::milliseconds(20);
+    deps.fence_for = [this](const std::string& url) { return fences_.For(url); };
+    return deps;
+  }
+
+  static base::Fence Valid(int64_t epoch) {
+    return {epoch, std::chrono::steady_clock::now() + std::chrono::hours(1)};
+  }
+
+  bool Exists(const std::string& stack) { return stacks_.DescribeStack(stack).ok(); }
+
+  static bool Polled(const Controller& controller, const std::string& repository) {
+    for (const RepositoryStatus& repo : controller.status().Repositories()) {
+      if (repo.name == repository) return repo.polled;
+    }
+    return false;
+  }
+
+  TempDir work_;
+  GitRepo ours_;
+  GitRepo theirs_;
+  git::LibGit2Source git_;
+  aws::StackFiles stacks_;
+  reconcile::fakes::TokenRecordingCloudFormation recording_;
+  Fences fences_;
+};
+
+TEST_F(ReplicaOwnershipTest, DeploysOnlyItsShardsAndTakesOneOverWhenItArrives) {
+  fences_.Set(ours_.url(), Valid(3));
+  Controller controller(MakeConfig(), Deps());
+  controller.Start();
+  ASSERT_TRUE(WaitUntil([&] { return Exists("ours-app") && controller.Idle(); }));
+  // Ready with the other replica's repository never checked here.
+  EXPECT_TRUE(controller.Ready());
+  EXPECT_FALSE(Polled(controller, "theirs"));
+  EXPECT_FALSE(Exists("theirs-app"));
+  ASSERT_EQ(recording_.tokens().size(), 1u);
+  EXPECT_TRUE(recording_.tokens()[0].ends_with("-e3")) << recording_.tokens()[0];
+
+  // Its shard arrives (the other replica stopped): checked and deployed at once, fenced
+  // with the new epoch.
+  fences_.Set(theirs_.url(), Valid(8));
+  ASSERT_TRUE(WaitUntil([&] { return Exists("theirs-app"); }, seconds(30)));
+  ASSERT_EQ(recording_.tokens().size(), 2u);
+  EXPECT_TRUE(recording_.tokens()[1].ends_with("-e8")) << recording_.tokens()[1];
+  controller.Stop();
+}
+
+TEST_F(ReplicaOwnershipTest, AnExpiredFenceWritesNothing) {
+  // The lease is held but could not be renewed in time (DynamoDB unreachable).
+  fences_.Set(ours_.url(), base::Fence{5, std::chrono::steady_clock::now() - seconds(1)});
+  Controller controller(MakeConfig(), Deps());
+  controller.Start();
+  ASSERT_TRUE(WaitUntil([&] {
+    ProjectStatus status;
+    return controller.status().FindProject("ours/app", &status) &&
+           status.reason.find("no longer holds the lease") != std::string::npos;
+  })) << "the run did not fail on the fence";
+  EXPECT_FALSE(Exists("ours-app"));
+  EXPECT_TRUE(recording_.tokens().empty());
+  controller.Stop();
+}
+
+}  // namespace
+}  // namespace ecsync::controller
