@@ -122,6 +122,25 @@ void Poller::Loop() {
   }
 }
 
+base::Result<std::optional<git::Verdict>> Poller::CheckFetched(const config::RepositoryConfig& repo,
+                                                               git::GitSource& git,
+                                                               const std::string& commit,
+                                                               const std::string& previous) {
+  if (!previous.empty() || !repo.verify || repo.verify->mode != git::VerifyMode::kStrict) {
+    return CheckRevision(git, repo, commit, previous);
+  }
+  // Strict, and this controller has accepted nothing yet (it just started): the chain is
+  // checked from what the repository's stacks run, so a restart lets no unsigned commit in.
+  auto deployed = engine_.DeployedRevisions(repo.url);
+  if (!deployed.ok()) {
+    return base::Status(deployed.status().kind(),
+                        "verify (strict) needs the deployed revision, and listing the stacks "
+                        "failed: " +
+                            deployed.status().message());
+  }
+  return CheckRevisionSince(git, repo, commit, *deployed);
+}
+
 std::vector<std::string> Poller::PollRepository(const std::string& name, bool full) {
   config::RepositoryConfig repo;
   std::shared_ptr<git::GitSource> source;
@@ -171,7 +190,7 @@ std::vector<std::string> Poller::PollRepository(const std::string& name, bool fu
   } else {
     auto fetched = git.Fetch(repo.url, RefName(repo));
     // A repository with verify: the revision is checked before anything of it is read.
-    auto verdict = fetched.ok() ? CheckRevision(git, repo, *fetched, previous)
+    auto verdict = fetched.ok() ? CheckFetched(repo, git, *fetched, previous)
                                 : base::Result<std::optional<git::Verdict>>(fetched.status());
     if (!verdict.ok()) {
       error = verdict.status().message();

@@ -1,15 +1,19 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "base/result.h"
+#include "config/config.h"
 #include "controller/controller_deps.h"
 #include "controller/outcome_recorder.h"
 #include "controller/state.h"
 #include "controller/status.h"
 #include "controller/work_queue.h"
+#include "git/source.h"
 #include "reconcile/engine.h"
 
 namespace ecsync::controller {
@@ -42,6 +46,13 @@ class Poller {
 
  private:
   void Loop();
+  // The signature gate for a fetched `commit` (controller/signature_gate.h): against
+  // `previous`, or in strict mode right after a start against each revision the
+  // repository's stacks run (reconcile::Engine::DeployedRevisions).
+  base::Result<std::optional<git::Verdict>> CheckFetched(const config::RepositoryConfig& repo,
+                                                         git::GitSource& git,
+                                                         const std::string& commit,
+                                                         const std::string& previous);
   // With replicas sharing the projects: whether this replica holds `repo`'s shard now,
   // asking for a full check of a repository it has just taken over. True without
   // coordination. REQUIRES: state_.mu held.

@@ -26,6 +26,18 @@ base::Result<std::optional<git::Verdict>> CheckRevision(git::GitSource& git,
   return std::optional<git::Verdict>();
 }
 
+base::Result<std::optional<git::Verdict>> CheckRevisionSince(
+    git::GitSource& git, const config::RepositoryConfig& repo, const std::string& commit,
+    const std::vector<std::string>& since) {
+  if (since.empty()) return CheckRevision(git, repo, commit, "");
+  for (const std::string& previous : since) {
+    ECSYNC_ASSIGN_OR_RETURN(std::optional<git::Verdict> refusal,
+                            CheckRevision(git, repo, commit, previous));
+    if (refusal) return refusal;
+  }
+  return std::optional<git::Verdict>();
+}
+
 std::string RefusalReasonText(const git::Verdict& verdict, const std::string& commit) {
   return "signature check refused " + reconcile::ShortRevision(commit) + " (" +
          git::RefusalReasonName(verdict.refusal) + "): " + verdict.reason +

@@ -27,6 +27,14 @@ base::Result<std::optional<git::Verdict>> CheckRevision(git::GitSource& git,
                                                         const std::string& commit,
                                                         const std::string& previous);
 
+// CheckRevision against each of `since` (the revisions deployed from the repository, for
+// strict mode right after a start, when this controller has accepted none yet); the first
+// refusal wins. An empty `since` checks as CheckRevision with no previous revision.
+base::Result<std::optional<git::Verdict>> CheckRevisionSince(git::GitSource& git,
+                                                             const config::RepositoryConfig& repo,
+                                                             const std::string& commit,
+                                                             const std::vector<std::string>& since);
+
 // The condition's reason for a refusal: the short commit, the reason word, why and the key.
 std::string RefusalReasonText(const git::Verdict& verdict, const std::string& commit);
 

@@ -1,5 +1,6 @@
 #include "reconcile/engine.h"
 
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -61,6 +62,18 @@ base::Result<DriftReport> Engine::DetectDrift(const std::string& stack, const Wa
 base::Result<ApprovalReport> Engine::Approve(const std::string& stack, const std::string& service,
                                              bool rollback) {
   return ApproveDeployments(targets_, stack, service, rollback);
+}
+
+base::Result<std::vector<std::string>> Engine::DeployedRevisions(const std::string& repo_url) {
+  ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::Stack> managed,
+                          ListManagedStacks(*targets_.cloudformation));
+  std::set<std::string> revisions;
+  for (const aws::Stack& stack : managed) {
+    if (!SourcePathIn(stack.tags, repo_url)) continue;
+    const std::string revision = TagValue(stack.tags, kTagRevision);
+    if (!revision.empty()) revisions.insert(revision);
+  }
+  return std::vector<std::string>(revisions.begin(), revisions.end());
 }
 
 base::Result<PruneReport> Engine::PruneRepository(const RepositoryPrune& request, bool* listed) {

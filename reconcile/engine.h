@@ -83,6 +83,11 @@ class Engine {
   // the stacks could not be listed (nothing was tried); true otherwise.
   base::Result<PruneReport> PruneRepository(const RepositoryPrune& request, bool* listed);
 
+  // The distinct ecsync:revision values of the managed stacks whose ecsync:source names
+  // repository `repo_url` (from a fresh listing of every managed stack): what a controller
+  // that just started has deployed from it. An error when the stacks cannot be listed.
+  base::Result<std::vector<std::string>> DeployedRevisions(const std::string& repo_url);
+
  private:
   // Makes *fenced the CloudFormation a fenced run writes through, with the epoch `source`
   // answers now; kTransient when it answers none.

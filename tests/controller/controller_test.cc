@@ -782,5 +782,36 @@ TEST_F(SignedCommitsControllerTest, StrictRefusesASignedHeadOverAnUnsignedCommit
   controller.Stop();
 }
 
+// A controller that starts knows no accepted revision: strict checks the chain from what
+// the stacks run, so a restart does not let an unsigned commit under a signed head through.
+TEST_F(SignedCommitsControllerTest, StrictAfterARestartChecksFromTheDeployedRevision) {
+  repo_.Write("compose.yaml", App(1));
+  const std::string first = keys_.CommitPgp(repo_, keys_.alice);
+  {
+    Controller controller(MakeConfig(git::VerifyMode::kStrict), Deps());
+    controller.Start();
+    ASSERT_TRUE(WaitUntil([&] { return Revision() == first; }));
+    controller.Stop();
+  }
+  repo_.Write("compose.yaml", App(2));
+  const std::string unsigned_commit = repo_.Commit("unsigned change");
+  repo_.Write("compose.yaml", App(3));
+  const std::string head = keys_.CommitPgp(repo_, keys_.alice);
+
+  Controller restarted(MakeConfig(git::VerifyMode::kStrict), Deps());
+  restarted.Start();
+  ProjectStatus status;
+  ASSERT_TRUE(WaitUntil([&] {
+    return restarted.status().FindProject("mono/app", &status) &&
+           status.condition == Condition::kStalled;
+  })) << status.reason;
+  EXPECT_NE(status.reason.find("refused " + head.substr(0, 12) + " (unsigned): commit " +
+                               unsigned_commit.substr(0, 12) + " is not signed"),
+            std::string::npos)
+      << status.reason;
+  EXPECT_EQ(Revision(), first);
+  restarted.Stop();
+}
+
 }  // namespace
 }  // namespace ecsync::controller
