@@ -242,6 +242,21 @@ def overview(browser, base, repo, out_dir):
     browser.screenshot(os.path.join(out_dir, 'overview-phone.png'))
 
 
+def press_refused(browser, token, code, reason):
+    """Presses reconcile with `token`; the API must refuse it with `code` saying `reason`."""
+    browser.type_into('#token', token)
+    browser.click('#token-form button[type=submit]')
+    browser.wait_for('!document.querySelector("#actions").hidden', 'the operator buttons')
+    browser.click('[data-action=reconcile]')
+    browser.wait_for('document.querySelector("#action-result").textContent.includes("%s")' % code,
+                     'the refusal (%s) of token %s' % (code, token))
+    if reason not in text_of(browser, '#action-result'):
+        raise Failure('the refusal does not carry the API error: ' +
+                      text_of(browser, '#action-result'))
+    browser.click('#token-clear')
+    browser.wait_for('document.querySelector("#actions").hidden', 'the buttons to hide again')
+
+
 def project_page(browser, base, out_dir):
     browser.open(base + '/projects/shop%2Fweb', DESKTOP)
     browser.wait_for('document.querySelectorAll("#p-resources tbody tr").length > 0',
@@ -257,30 +272,10 @@ def project_page(browser, base, out_dir):
     if not browser.evaluate('document.querySelector("#actions").hidden'):
         raise Failure('operator buttons are shown without a token')
 
-    # A token the API refuses: the button answers with the API's error.
-    browser.type_into('#token', 'not-a-valid-token')
-    browser.click('#token-form button[type=submit]')
-    browser.wait_for('!document.querySelector("#actions").hidden', 'the operator buttons')
-    browser.click('[data-action=reconcile]')
-    browser.wait_for('document.querySelector("#action-result").textContent.includes("401")',
-                     'the refusal of a bad token')
-    if 'not valid' not in text_of(browser, '#action-result'):
-        raise Failure('the refusal does not carry the API error: ' +
-                      text_of(browser, '#action-result'))
-    browser.click('#token-clear')
-    browser.wait_for('document.querySelector("#actions").hidden', 'the buttons to hide again')
-
-    # A read-only token: the buttons show, and the API refuses the action for its role.
-    browser.type_into('#token', 'read-token')
-    browser.click('#token-form button[type=submit]')
-    browser.click('[data-action=reconcile]')
-    browser.wait_for('document.querySelector("#action-result").textContent.includes("403")',
-                     'the refusal of a read-only token')
-    if 'operate' not in text_of(browser, '#action-result'):
-        raise Failure('the refusal does not say which role acts: ' +
-                      text_of(browser, '#action-result'))
-    browser.click('#token-clear')
-    browser.wait_for('document.querySelector("#actions").hidden', 'the buttons to hide again')
+    # A token the API does not know, then a read-only one: the buttons show, and each press
+    # answers with the API's refusal and its reason.
+    press_refused(browser, 'not-a-valid-token', '401', 'not valid')
+    press_refused(browser, 'read-token', '403', 'operate')
 
     # The operate token: accepted.
     browser.type_into('#token', 'operate-token')
