@@ -51,7 +51,7 @@ void StatusStore::UpdateRepository(const std::string& name,
     fn(status);
     ++version_;
   }
-  Changed("");
+  Changed("", name);
 }
 
 void StatusStore::UpdateProject(const std::string& key,
@@ -81,7 +81,7 @@ void StatusStore::RecordCommit(const std::string& repository, const std::string&
     }
     ++version_;
   }
-  Changed("");
+  Changed("", repository);
 }
 
 void StatusStore::AddRun(const std::string& key, RunRecord run) {
@@ -111,7 +111,7 @@ void StatusStore::RemoveRepository(const std::string& name) {
     repositories_.erase(name);
     ++version_;
   }
-  Changed("");
+  Changed("", name);
 }
 
 int StatusStore::AddObserver(Observer observer) const {
@@ -131,11 +131,11 @@ uint64_t StatusStore::version() const {
   return version_;
 }
 
-void StatusStore::Changed(const std::string& project_key) {
+void StatusStore::Changed(const std::string& project_key, const std::string& repository) {
   const uint64_t now = version();
   // Observers run under observers_mu_ so that one removed is never called afterwards.
   std::lock_guard<std::mutex> lock(observers_mu_);
-  for (const auto& [id, observer] : observers_) observer(now, project_key);
+  for (const auto& [id, observer] : observers_) observer(now, project_key, repository);
 }
 
 std::vector<RepositoryStatus> StatusStore::Repositories() const {
@@ -168,22 +168,34 @@ bool StatusStore::AllPolled() const {
   return true;
 }
 
+namespace {
+
+nlohmann::ordered_json RepositoryEntry(const RepositoryStatus& r) {
+  return {{"name", Text(r.name)},
+          {"url", Text(r.url)},
+          {"ref", Text(r.ref)},
+          {"lastFetchedCommit", Text(r.last_commit)},
+          {"lastFetchTime", FormatTime(r.last_fetch)},
+          {"lastError", Text(r.last_error)},
+          {"consecutiveFailures", r.consecutive_failures},
+          {"backoffSeconds", r.backoff_seconds},
+          {"nextAttemptAt", FormatTime(r.next_attempt)}};
+}
+
+}  // namespace
+
+std::optional<nlohmann::ordered_json> StatusStore::RepositoryJson(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = repositories_.find(name);
+  if (it == repositories_.end()) return std::nullopt;
+  return RepositoryEntry(it->second);
+}
+
 nlohmann::ordered_json StatusStore::ToJson() const {
   nlohmann::ordered_json doc;
   doc["repositories"] = nlohmann::ordered_json::array();
-  for (const RepositoryStatus& r : Repositories()) {
-    nlohmann::ordered_json j;
-    j["name"] = Text(r.name);
-    j["url"] = Text(r.url);
-    j["ref"] = Text(r.ref);
-    j["lastFetchedCommit"] = Text(r.last_commit);
-    j["lastFetchTime"] = FormatTime(r.last_fetch);
-    j["lastError"] = Text(r.last_error);
-    j["consecutiveFailures"] = r.consecutive_failures;
-    j["backoffSeconds"] = r.backoff_seconds;
-    j["nextAttemptAt"] = FormatTime(r.next_attempt);
-    doc["repositories"].push_back(std::move(j));
-  }
+  for (const RepositoryStatus& r : Repositories())
+    doc["repositories"].push_back(RepositoryEntry(r));
   doc["projects"] = nlohmann::ordered_json::array();
   std::lock_guard<std::mutex> lock(mu_);
   doc["projects"].get_ref<nlohmann::ordered_json::array_t&>().reserve(projects_.size());

@@ -108,11 +108,12 @@ struct RepositoryStatus {
 
 // The controller's view of every repository and project, for the status API, the UI and
 // readiness. Thread-safe; updates take a function run under the lock. Every change bumps
-// version() and then, outside the lock, calls the observers with the project's key (or ""
-// for a repository change).
+// version() and then, outside the lock, calls the observers with the project's key, or ""
+// and the repository's name for a repository change.
 class StatusStore {
  public:
-  using Observer = std::function<void(uint64_t version, const std::string& project_key)>;
+  using Observer = std::function<void(uint64_t version, const std::string& project_key,
+                                      const std::string& repository)>;
   // Adds `observer`, called on the updating thread after each change (keep it cheap; it must
   // not update the store). Returns an id for RemoveObserver. Const: observing changes nothing.
   int AddObserver(Observer observer) const;
@@ -141,9 +142,11 @@ class StatusStore {
   // One project's full entry (the summary plus `runs`, `lastChanges`, `lastTemplateDiff` and
   // `lastChangesRevision`); nullopt when there is no such project.
   std::optional<nlohmann::ordered_json> ProjectJson(const std::string& key) const;
+  // One repository's entry of the list; nullopt when there is no such repository.
+  std::optional<nlohmann::ordered_json> RepositoryJson(const std::string& name) const;
 
  private:
-  void Changed(const std::string& project_key);
+  void Changed(const std::string& project_key, const std::string& repository = "");
   nlohmann::ordered_json ProjectJsonLocked(const ProjectStatus& p, bool full) const;
 
   mutable std::mutex mu_;

@@ -236,11 +236,14 @@ base::Status HttpServer::Start() {
   }
   // Every change of the status store goes to the browsers watching (cheap: one JSON object
   // handed to the admin I/O thread, which writes it without blocking).
-  status_observer_ =
-      controller_.status().AddObserver([this](uint64_t version, const std::string& key) {
-        std::optional<nlohmann::ordered_json> project;
-        if (!key.empty()) project = controller_.status().ProjectJson(key);
-        admin_->Broadcast(StatusEvent(version, key, project));
+  status_observer_ = controller_.status().AddObserver(
+      [this](uint64_t version, const std::string& key, const std::string& repository) {
+        if (!key.empty()) {
+          admin_->Broadcast(StatusEvent(version, key, controller_.status().ProjectJson(key)));
+        } else {
+          admin_->Broadcast(RepositoryEvent(version, repository,
+                                            controller_.status().RepositoryJson(repository)));
+        }
       });
 
   if (!options_.metrics_listen.empty()) {

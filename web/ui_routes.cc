@@ -122,4 +122,14 @@ std::string StatusEvent(uint64_t version, const std::string& key,
   return "data: " + event.dump() + "\n\n";
 }
 
+std::string RepositoryEvent(uint64_t version, const std::string& name,
+                            const std::optional<nlohmann::ordered_json>& repository) {
+  nlohmann::ordered_json event = {{"version", version},
+                                  {"key", ""},
+                                  {"project", nullptr},
+                                  {"repository", base::SanitizeUtf8(name)},
+                                  {"repositoryStatus", repository.value_or(nullptr)}};
+  return "data: " + event.dump() + "\n\n";
+}
+
 }  // namespace ecsync::web

@@ -42,4 +42,10 @@ std::optional<server::Response> UiResponse(std::string_view path, const std::str
 std::string StatusEvent(uint64_t version, const std::string& key,
                         const std::optional<nlohmann::ordered_json>& project);
 
+// The event for a repository's change: {"version", "key": "", "project": null, "repository":
+// <name>, "repositoryStatus": <its entry of /api/v1/status, null when it is gone>}, so that
+// the overview updates its row without fetching the whole list again.
+std::string RepositoryEvent(uint64_t version, const std::string& name,
+                            const std::optional<nlohmann::ordered_json>& repository);
+
 }  // namespace ecsync::web

@@ -80,9 +80,11 @@ TEST(StatusJson, TheListHoldsSummariesAndTheProjectEntryTheHistory) {
 
 TEST(StatusStore, EveryChangeBumpsTheVersionAndTellsTheObservers) {
   StatusStore store;
-  std::vector<std::pair<uint64_t, std::string>> seen;
+  std::vector<std::pair<uint64_t, std::string>> seen;  // version, key or "repo:" + name
   const int id = store.AddObserver(
-      [&](uint64_t version, const std::string& key) { seen.emplace_back(version, key); });
+      [&](uint64_t version, const std::string& key, const std::string& repository) {
+        seen.emplace_back(version, key.empty() ? "repo:" + repository : key);
+      });
   store.UpdateProject("shop/web", [](ProjectStatus& p) { p.stack = "shop-web"; });
   store.UpdateRepository("shop", [](RepositoryStatus& r) { r.url = "u"; });
   store.AddRun("shop/web", RunRecord{});
@@ -90,7 +92,7 @@ TEST(StatusStore, EveryChangeBumpsTheVersionAndTellsTheObservers) {
   store.RemoveObserver(id);
   store.UpdateProject("shop/api", [](ProjectStatus&) {});
   const std::vector<std::pair<uint64_t, std::string>> expected = {
-      {1, "shop/web"}, {2, ""}, {3, "shop/web"}, {4, "shop/web"}};
+      {1, "shop/web"}, {2, "repo:shop"}, {3, "shop/web"}, {4, "shop/web"}};
   EXPECT_EQ(seen, expected);
   EXPECT_EQ(store.version(), 5u);
   EXPECT_EQ(store.ToJson()["version"], 5);

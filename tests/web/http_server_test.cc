@@ -336,7 +336,8 @@ TEST_F(HttpServerTest, EventStreamsCarryStatusChangesUpToTheCap) {
   const uint64_t version = controller_->status().version();
   controller_->Reload(config_);
   const std::string expected =
-      "data: {\"version\":" + std::to_string(version + 1) + ",\"key\":\"\"";
+      "data: {\"version\":" + std::to_string(version + 1) +
+      ",\"key\":\"\",\"project\":null,\"repository\":\"";  // the repository's row follows
   EXPECT_TRUE(streams.front()->ReadUntil(expected, milliseconds(2000)));
   EXPECT_TRUE(streams.back()->ReadUntil(expected, milliseconds(2000)));
 }

@@ -97,5 +97,22 @@ TEST(StatusEvent, IsOneDataLineWithoutTheBulkyFields) {
       nlohmann::json::parse(StatusEvent(8, "gone", std::nullopt).substr(6))["project"].is_null());
 }
 
+// A repository's change carries its row, so the overview need not fetch the whole list.
+TEST(RepositoryEvent, CarriesTheRepositorysRowOrNullWhenGone) {
+  const nlohmann::ordered_json row = {{"name", "shop"}, {"lastFetchedCommit", "abc"}};
+  const std::string event = RepositoryEvent(9, "shop", row);
+  ASSERT_TRUE(event.starts_with("data: "));
+  ASSERT_TRUE(event.ends_with("\n\n"));
+  const auto doc = nlohmann::json::parse(event.substr(6));
+  EXPECT_EQ(doc["version"], 9);
+  EXPECT_EQ(doc["key"], "");
+  EXPECT_TRUE(doc["project"].is_null());
+  EXPECT_EQ(doc["repository"], "shop");
+  EXPECT_EQ(doc["repositoryStatus"]["lastFetchedCommit"], "abc");
+  const auto gone = nlohmann::json::parse(RepositoryEvent(10, "old", std::nullopt).substr(6));
+  EXPECT_EQ(gone["repository"], "old");
+  EXPECT_TRUE(gone["repositoryStatus"].is_null());
+}
+
 }  // namespace
 }  // namespace ecsync::web

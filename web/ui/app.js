@@ -228,7 +228,16 @@
     if (!statusTimer) statusTimer = setTimeout(() => { statusTimer = 0; refresh(); }, 1000);
   }
   function onEvent(message) {
-    if (!message.key) { refreshSoon(); return; }  // a repository changed
+    if (!message.key) {  // a repository changed: its row travels with the event
+      if (onProject || !message.repository) { refreshSoon(); return; }
+      repositories = repositories.filter((r) => r.name !== message.repository);
+      if (message.repositoryStatus) {
+        repositories.push(message.repositoryStatus);
+        repositories.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      }
+      renderOverview();
+      return;
+    }
     if (onProject) {
       if (message.key !== projectKey) return;
       if (message.project) renderSummary(message.project);
