@@ -18,6 +18,14 @@ const char* EventKindName(EventKind kind) {
       return "stalled";
     case EventKind::kPruned:
       return "pruned";
+    case EventKind::kApprovalPending:
+      return "approval_pending";
+    case EventKind::kApproved:
+      return "approved";
+    case EventKind::kRejected:
+      return "rejected";
+    case EventKind::kSuperseded:
+      return "superseded";
   }
   return "unknown";
 }

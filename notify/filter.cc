@@ -8,7 +8,8 @@ const std::vector<EventKind>& AllEventKinds() {
   static const std::vector<EventKind> kKinds = {
       EventKind::kDeployStarted, EventKind::kDeploySucceeded, EventKind::kDeployFailed,
       EventKind::kDeployError,   EventKind::kDriftDetected,   EventKind::kStalled,
-      EventKind::kPruned};
+      EventKind::kPruned,        EventKind::kApprovalPending, EventKind::kApproved,
+      EventKind::kRejected,      EventKind::kSuperseded};
   return kKinds;
 }
 

@@ -96,6 +96,14 @@ std::string EventTitle(EventKind kind) {
       return "Stalled";
     case EventKind::kPruned:
       return "Stack pruned";
+    case EventKind::kApprovalPending:
+      return "Approval needed";
+    case EventKind::kApproved:
+      return "Change approved";
+    case EventKind::kRejected:
+      return "Change rejected";
+    case EventKind::kSuperseded:
+      return "Approval superseded";
   }
   return "Event";
 }

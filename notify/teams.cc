@@ -14,15 +14,20 @@ constexpr size_t kTextBytes = 2000;
 const char* Color(EventKind kind) {
   switch (kind) {
     case EventKind::kDeploySucceeded:
+    case EventKind::kApproved:
       return "Good";
     case EventKind::kDeployFailed:
     case EventKind::kDeployError:
     case EventKind::kStalled:
       return "Attention";
     case EventKind::kDriftDetected:
+    case EventKind::kApprovalPending:
       return "Warning";
+    case EventKind::kRejected:
+      return "Attention";
     case EventKind::kDeployStarted:
     case EventKind::kPruned:
+    case EventKind::kSuperseded:
       break;
   }
   return "Default";
@@ -40,6 +45,8 @@ std::string TeamsSink::Body(const Event& event) {
   if (!event.stack.empty()) facts.push_back(Fact("Stack", event.stack));
   if (!event.revision.empty()) facts.push_back(Fact("Revision", ShortSha(event.revision)));
   facts.push_back(Fact("Repository", event.repository));
+  if (!event.change_set.empty()) facts.push_back(Fact("Change set", event.change_set));
+  if (!event.actor.empty()) facts.push_back(Fact("By", event.actor));
 
   ordered_json body = ordered_json::array();
   body.push_back({{"type", "TextBlock"},

@@ -14,6 +14,7 @@
 #include "cfn/convert.h"
 #include "cfn/nested.h"
 #include "git/source.h"
+#include "reconcile/approval_gate.h"
 #include "reconcile/images.h"
 #include "reconcile/progress.h"
 #include "reconcile/stack_waiter.h"
@@ -71,6 +72,10 @@ struct ReconcileOptions {
   bool render_without_images = false;
   // Digests already seen; may be null.
   ImageDigestCache* image_cache = nullptr;
+  // Manual approval: with approval.required, a change the operator has not approved is held
+  // (see ReconcileReport::awaiting_approval), nothing is changed; one approved is applied
+  // with the approval tags. Companion stacks (image builds) are not gated.
+  ApprovalGate approval;
 };
 
 // What git says one project's stack should be at one revision.

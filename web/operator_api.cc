@@ -241,6 +241,26 @@ Response OperatorApi::Act(const Request& request, const Route& route,
 Response OperatorApi::Approve(const Request& request, const Route& route,
                               const Caller& caller) const {
   const bool reject = route.action == "reject";
+  // A change set (or plan) waiting under approval: manual comes first; without one, the
+  // ECS deployments waiting at their approval hook.
+  base::Result<controller::Controller::ChangeDecision> decision =
+      controller_.DecideChange(route.key, caller.name, reject);
+  if (!decision.ok()) {
+    Record(route, caller.name, request.peer_address, "not_found");
+    return Error(404, "no such project");
+  }
+  if (decision->waiting) {
+    Record(route, caller.name, request.peer_address, "accepted");
+    nlohmann::ordered_json body = {{"project", base::SanitizeUtf8(route.key)},
+                                   {"action", route.action},
+                                   {"accepted", true},
+                                   {"changeSet", base::SanitizeUtf8(decision->change_set)},
+                                   {"change", decision->action},
+                                   {"revision", base::SanitizeUtf8(decision->revision)},
+                                   {"approvedBy", base::SanitizeUtf8(caller.name)}};
+    if (!decision->note.empty()) body["note"] = base::SanitizeUtf8(decision->note.substr(2));
+    return Json(202, body);
+  }
   base::Result<reconcile::ApprovalReport> report =
       controller_.ApproveDeployment(route.key, /*rollback=*/reject);
   if (!report.ok()) {

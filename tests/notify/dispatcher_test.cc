@@ -308,12 +308,14 @@ TEST(EventFilter, KindsRepositoriesAndProjects) {
 }
 
 TEST(EventKinds, NamesRoundTrip) {
-  ASSERT_EQ(AllEventKinds().size(), 7u);
+  ASSERT_EQ(AllEventKinds().size(), 11u);
   for (EventKind kind : AllEventKinds()) {
     EXPECT_EQ(EventKindFromName(EventKindName(kind)), kind);
   }
   EXPECT_EQ(EventKindFromName("deploy_exploded"), std::nullopt);
   EXPECT_STREQ(EventKindName(EventKind::kPruned), "pruned");
+  EXPECT_STREQ(EventKindName(EventKind::kApprovalPending), "approval_pending");
+  EXPECT_STREQ(EventKindName(EventKind::kSuperseded), "superseded");
 }
 
 TEST(RetryAfter, TravelsInAThrottledStatus) {
