@@ -38,8 +38,8 @@ constexpr std::string_view kBasicKeys[] = {"username", "password"};
 constexpr std::string_view kSshKeys[] = {"private_key", "public_key", "passphrase", "known_hosts",
                                          "username"};
 constexpr std::string_view kProjectKeys[] = {
-    "name",  "files",   "glob",    "stack_name", "profiles", "variables", "env_file",
-    "prune", "suspend", "timeout", "self_heal",  "images",   "notify",    "windows", "approval"};
+    "name",    "files",   "glob",      "stack_name", "profiles", "variables", "env_file", "prune",
+    "suspend", "timeout", "self_heal", "images",     "notify",   "windows",   "approval"};
 
 const char kNameRule[] = "use only lower-case letters, digits, _ and -";
 

@@ -213,7 +213,8 @@ void OutcomeRecorder::Decided(const std::string& key, const std::string& stack,
     SetCondition(key, Condition::kStalled,
                  "rejected by " + by + ": " + what +
                      "; waiting for a new commit or configuration (reconcile or acknowledge "
-                     "proposes it again)" + note,
+                     "proposes it again)" +
+                     note,
                  /*needs_input=*/true);
     status_.UpdateProject(key, [](ProjectStatus& s) {
       s.pending_change_set.clear();
@@ -252,10 +253,10 @@ void OutcomeRecorder::Superseded(const std::string& key, const std::string& stac
       s.pending_template_diff.clear();
     });
   }
-  const std::string description =
-      old.change_set + " (revision " + reconcile::ShortRevision(old.revision) +
-      ") is superseded: " +
-      (replacement.empty() ? "the newer revision needs no approval" : replacement + " waits instead");
+  const std::string description = old.change_set + " (revision " +
+                                  reconcile::ShortRevision(old.revision) + ") is superseded: " +
+                                  (replacement.empty() ? "the newer revision needs no approval"
+                                                       : replacement + " waits instead");
   base::Log(LogLevel::kInfo, "approval superseded",
             {{"project", key},
              {"stack", stack},

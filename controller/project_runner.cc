@@ -302,8 +302,12 @@ void ProjectRunner::AwaitApproval(const std::string& key, const std::string& fin
     }
   }
   if (!old.change_set.empty()) Supersede(key, spec, old, report.change_set);
-  PendingChange pending{report.change_set, reconcile::ActionName(report.action), report.revision,
-                        report.message, {}, report.template_diff};
+  PendingChange pending{report.change_set,
+                        reconcile::ActionName(report.action),
+                        report.revision,
+                        report.message,
+                        {},
+                        report.template_diff};
   for (const aws::ResourceChange& change : report.changes) {
     pending.changes.push_back(
         {change.action, change.logical_id, change.resource_type, change.replacement});
@@ -337,8 +341,7 @@ void ProjectRunner::SettleApproval(const std::string& key, const ProjectSpec& sp
     finished->run.approved_by = gate.approved_by;
     finished->run.approved_at = gate.approved_at;
     finished->run.message = report.message + " (approved by " + gate.approved_by + " at " +
-                            FormatTime(gate.approved_at) + ", " + report.approved_change_set +
-                            ")";
+                            FormatTime(gate.approved_at) + ", " + report.approved_change_set + ")";
   } else if (!done.change_set.empty()) {
     // The revision now deployed changes nothing (or approval was turned off).
     Supersede(key, spec, done, "");
@@ -352,9 +355,7 @@ void ProjectRunner::Supersede(const std::string& key, const ProjectSpec& spec,
     if (base::Status deleted = engine_.DiscardChangeSet(spec.stack_name, old.change_set);
         !deleted.ok()) {
       base::Log(base::LogLevel::kWarn, "could not delete a superseded change set",
-                {{"project", key},
-                 {"change_set", old.change_set},
-                 {"error", deleted.message()}});
+                {{"project", key}, {"change_set", old.change_set}, {"error", deleted.message()}});
     }
   }
   recorder_.Superseded(key, spec.stack_name,

@@ -28,7 +28,14 @@ namespace ecsync::controller {
 //   AwaitingApproval  (approval: manual) a change set, or the plan of a create or delete,
 //                waits for an operator to approve or reject it (`pending_*`; see
 //                docs/manual-approval.md); the stack is untouched meanwhile.
-enum class Condition { kReady, kReconciling, kWaitingForImages, kStalled, kHeld, kAwaitingApproval };
+enum class Condition {
+  kReady,
+  kReconciling,
+  kWaitingForImages,
+  kStalled,
+  kHeld,
+  kAwaitingApproval
+};
 const char* ConditionName(Condition condition);
 
 struct RunRecord {

@@ -27,9 +27,8 @@ std::string Count(size_t n) { return std::to_string(n) + " resource change(s)"; 
 }  // namespace
 
 ReconcileReport Reconciler::HoldCreate(const Desired& desired, const std::string& note) const {
-  ReconcileReport report =
-      Held(Action::kCreate, desired.stack_name, desired.revision,
-           ApprovalIdentity("create", desired.revision, desired.template_sha));
+  ReconcileReport report = Held(Action::kCreate, desired.stack_name, desired.revision,
+                                ApprovalIdentity("create", desired.revision, desired.template_sha));
   report.changes = TemplateResourcesAs(desired.template_body, "Add");
   report.template_diff = DiffTemplates("{}", desired.template_body);
   report.message = note + "creating stack " + desired.stack_name + " at revision " +
@@ -47,12 +46,13 @@ base::Result<ReconcileReport> Reconciler::HoldDelete(const Desired& desired,
     ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::StackResource> resources,
                             cfn_.DescribeStackResources(stack.id.empty() ? stack.name : stack.id));
     for (const aws::StackResource& r : resources) {
-      report.changes.push_back({"Remove", r.logical_id, r.physical_id, r.resource_type, "", {}, {}});
+      report.changes.push_back(
+          {"Remove", r.logical_id, r.physical_id, r.resource_type, "", {}, {}});
     }
   }
   report.message = "the compose file is gone at revision " + ShortRevision(desired.revision) +
-                   "; deleting stack " + report.stack_name + " (" +
-                   Count(report.changes.size()) + ") waits for approval of " + report.change_set;
+                   "; deleting stack " + report.stack_name + " (" + Count(report.changes.size()) +
+                   ") waits for approval of " + report.change_set;
   Say(report.stack_name, report.message);
   return report;
 }
@@ -62,15 +62,14 @@ ReconcileReport Reconciler::HoldUpdate(const aws::Stack& stack, const Desired& d
                                        const std::string& deployed_template,
                                        const std::string& desired_template,
                                        const std::string& note) const {
-  ReconcileReport report =
-      Held(Action::kUpdate, stack.name, desired.revision, change_set.name);
+  ReconcileReport report = Held(Action::kUpdate, stack.name, desired.revision, change_set.name);
   report.final_status = stack.status;
   report.changes = change_set.changes;
   if (!deployed_template.empty()) {
     report.template_diff = DiffTemplates(deployed_template, desired_template);
   }
-  report.message = note + "change set " + change_set.name + " (" +
-                   Count(report.changes.size()) + ") updates stack " + stack.name + " from revision " +
+  report.message = note + "change set " + change_set.name + " (" + Count(report.changes.size()) +
+                   ") updates stack " + stack.name + " from revision " +
                    ShortRevision(TagValue(stack.tags, kTagRevision, "?")) + " to " +
                    ShortRevision(desired.revision) + " when approved";
   Say(stack.name, report.message);

@@ -212,8 +212,8 @@ base::Result<ReconcileReport> Reconciler::Create(const ReconcileOptions& options
   ECSYNC_RETURN_IF_ERROR(
       PlaceTemplate(options, desired, &request.template_body, &request.template_url).status());
   request.parameters = desired.parameters;
-  request.tags = options.approval.required ? WithApprovalTags(Tags(desired), options.approval)
-                                           : Tags(desired);
+  request.tags =
+      options.approval.required ? WithApprovalTags(Tags(desired), options.approval) : Tags(desired);
   request.capabilities = {"CAPABILITY_IAM"};
   request.on_failure = "DELETE";  // a failed create leaves nothing behind
   request.client_request_token = RequestToken(name, desired.revision, "create");
@@ -319,8 +319,8 @@ base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options
       ReconcileOptions again = options;
       again.approval.change_set.clear();
       ECSYNC_ASSIGN_OR_RETURN(ReconcileReport held, Update(again, desired, stack));
-      held.message = "the stack changed since change set " + reviewed_name +
-                     " was reviewed; " + held.message;
+      held.message =
+          "the stack changed since change set " + reviewed_name + " was reviewed; " + held.message;
       return held;
     }
     (void)cfn_.DeleteChangeSet(reviewed_name, stack.name);  // replaced by its approved copy

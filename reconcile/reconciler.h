@@ -133,8 +133,7 @@ class Reconciler {
                                            const std::vector<aws::Stack>& owned);
   // An update's reviewed change set left for the operator: the report that shows it.
   ReconcileReport HoldUpdate(const aws::Stack& stack, const Desired& desired,
-                             const aws::ChangeSet& change_set,
-                             const std::string& deployed_template,
+                             const aws::ChangeSet& change_set, const std::string& deployed_template,
                              const std::string& desired_template, const std::string& note) const;
   void Say(const std::string& stack, const std::string& line) const;
 

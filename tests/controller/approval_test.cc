@@ -157,11 +157,10 @@ class ManualApproval : public ::testing::Test {
 
   // The change set as `aws cloudformation describe-change-set` shows it; null when absent.
   static json ChangeSet(const std::string& name) {
-    const std::string out = moto_->Aws({"cloudformation", "describe-change-set",
-                                        "--stack-name", kStack, "--change-set-name", name});
+    const std::string out = moto_->Aws({"cloudformation", "describe-change-set", "--stack-name",
+                                        kStack, "--change-set-name", name});
     return out.empty() ? json() : json::parse(out, nullptr, false);
   }
-
 
   // Creates the stack at the first commit, approved by "alice".
   void CreateApproved() {
@@ -189,8 +188,7 @@ class ManualApproval : public ::testing::Test {
 TEST_F(ManualApproval, ACreateWaitsAsAPlanAndApprovalCreatesTheStackWithTheApprovalTags) {
   const ProjectStatus waiting = AwaitingApproval(first_);
   EXPECT_EQ(waiting.pending_action, "create");
-  EXPECT_EQ(waiting.pending_change_set.rfind("ecsync-" + first_.substr(0, 12) + "-create-", 0),
-            0u);
+  EXPECT_EQ(waiting.pending_change_set.rfind("ecsync-" + first_.substr(0, 12) + "-create-", 0), 0u);
   EXPECT_FALSE(waiting.pending_changes.empty());
   EXPECT_FALSE(waiting.pending_template_diff.empty());
   EXPECT_EQ(moto_->StackStatus(kStack), "");  // nothing created while it waits
@@ -207,8 +205,7 @@ TEST_F(ManualApproval, ACreateWaitsAsAPlanAndApprovalCreatesTheStackWithTheAppro
       << controller_->status().ToJson().dump(2);
   EXPECT_EQ(moto_->StackStatus(kStack), "CREATE_COMPLETE");
   EXPECT_EQ(moto_->StackTag(kStack, reconcile::kTagApprovedBy), "alice");
-  EXPECT_EQ(moto_->StackTag(kStack, reconcile::kTagApprovedChangeSet),
-            waiting.pending_change_set);
+  EXPECT_EQ(moto_->StackTag(kStack, reconcile::kTagApprovedChangeSet), waiting.pending_change_set);
   EXPECT_NE(moto_->StackTag(kStack, reconcile::kTagApprovedAt), "");
   const ProjectStatus done = Status();
   ASSERT_FALSE(done.runs.empty());
