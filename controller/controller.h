@@ -36,7 +36,9 @@ struct OnceSummary {
   int failed = 0;     // deploy rejected or rolled back
   int invalid = 0;    // bad compose file or configuration, or a stack owned by someone else
   int errors = 0;     // git or AWS trouble
-  int held = 0;       // not deployed: the deploy windows are closed (see docs/deploy-windows.md)
+  // Not deployed: the deploy windows are closed (see docs/deploy-windows.md), or the change
+  // waits for an operator's approval (docs/manual-approval.md).
+  int held = 0;
   std::vector<std::string> lines;  // one per project and per pruned stack, for humans
 };
 
