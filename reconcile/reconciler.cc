@@ -301,6 +301,8 @@ base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options
   ECSYNC_ASSIGN_OR_RETURN(PreparedChangeSet prepared,
                           PrepareChangeSet(cfn_, clock_, request, options.wait));
   if (!prepared.has_changes) {
+    // The stack came to match the revision some other way: the reviewed set is moot.
+    if (reviewed) (void)cfn_.DeleteChangeSet(reviewed_name, stack.name);
     report.final_status = stack.status;
     report.message = "stack " + stack.name + " is up to date (no resource changes)";
     return report;
