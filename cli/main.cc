@@ -295,8 +295,9 @@ int main(int argc, char** argv) {
   ecsync::cli::ApproveCommand approve;
   CLI::App* approve_app = app.add_subcommand(
       "approve",
-      "approve (or reject) the deployments waiting for manual approval in a stack (exit 0: done, "
-      "1: nothing waiting, 2: error)");
+      "approve (or reject) the deployments waiting for manual approval in a stack, or with "
+      "--server the change a project with approval: manual waits with (exit 0: done, 1: nothing "
+      "waiting, 2: error)");
   approve_app->add_option("STACK", approve.stack_name, "the stack (with --server: the project key)")
       ->required();
   approve_app->add_option("--server", approve.server,

@@ -150,7 +150,7 @@ class ManualApproval : public ::testing::Test {
   // Commits `replicas` and checks the repository.
   std::string CommitAndCheck(int replicas) {
     repo_.Write("web/compose.yaml", App(replicas));
-    const std::string commit = repo_.Commit("scale to " + std::to_string(replicas));
+    std::string commit = repo_.Commit("scale to " + std::to_string(replicas));
     controller_->Trigger("shop");
     return commit;
   }
