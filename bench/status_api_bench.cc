@@ -134,11 +134,16 @@ void Fill(controller::StatusStore& store, int projects) {
       p.drift_checked = now;
       for (int run = 0; run < 5; ++run) {
         const bool changed = run == 0;
-        p.runs.push_back({now - std::chrono::minutes(10 * run), changed ? 94.2 : 1.3, revision,
-                          changed ? "update" : "none", changed ? "success" : "noop",
-                          changed ? "updated stack " + stack + " to revision " + short_sha +
-                                        " (3 resources changed)"
-                                  : "stack " + stack + " is up to date at revision " + short_sha});
+        controller::RunRecord record;
+        record.started = now - std::chrono::minutes(10 * run);
+        record.seconds = changed ? 94.2 : 1.3;
+        record.revision = revision;
+        record.action = changed ? "update" : "none";
+        record.result = changed ? "success" : "noop";
+        record.message = changed ? "updated stack " + stack + " to revision " + short_sha +
+                                       " (3 resources changed)"
+                                 : "stack " + stack + " is up to date at revision " + short_sha;
+        p.runs.push_back(std::move(record));
       }
       const bool large = i % 10 == 0;
       const int changes = large ? 12 : 3;

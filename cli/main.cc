@@ -295,9 +295,17 @@ int main(int argc, char** argv) {
   ecsync::cli::ApproveCommand approve;
   CLI::App* approve_app = app.add_subcommand(
       "approve",
-      "approve (or reject) the deployments waiting for manual approval in a stack (exit 0: done, "
-      "1: nothing waiting, 2: error)");
-  approve_app->add_option("STACK", approve.stack_name, "the stack")->required();
+      "approve (or reject) the deployments waiting for manual approval in a stack, or with "
+      "--server the change a project with approval: manual waits with (exit 0: done, 1: nothing "
+      "waiting, 2: error)");
+  approve_app->add_option("STACK", approve.stack_name, "the stack (with --server: the project key)")
+      ->required();
+  approve_app->add_option("--server", approve.server,
+                          "the controller's admin address, e.g. http://127.0.0.1:8081: approve "
+                          "(or reject) through its operator API, with ECSYNC_API_TOKEN");
+  approve_app->add_option("--as", approve.as,
+                          "with --server: who approves (default: $USER), recorded with the "
+                          "token's name");
   approve_app->add_option("--service", approve.service,
                           "only this compose service (default: every one with approval: manual)");
   approve_app->add_flag("--rollback", approve.rollback,

@@ -52,6 +52,9 @@ struct ProjectConfig {
   std::optional<std::chrono::milliseconds> timeout;
   // Re-apply the revision when drift is detected (default false: only report).
   bool self_heal = false;
+  // `approval: manual`: every change to the stack (an update's change set, a create) waits
+  // for an operator's approval (docs/manual-approval.md); `auto` (the default) applies it.
+  bool manual_approval = false;
   // Images built from the repository: the top-level `images:` with this entry's keys over it.
   reconcile::ImageSettings images;
   ProjectNotifyConfig notify;  // commit status context override

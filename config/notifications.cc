@@ -169,7 +169,8 @@ base::Status ParseNotification(const YamlNode& node, const std::string& path,
 const std::vector<std::string_view>& NotificationEventNames() {
   static const std::vector<std::string_view> kNames = {
       "deploy_started", "deploy_succeeded", "deploy_failed",     "deploy_error", "drift_detected",
-      "stalled",        "pruned",           "signature_refused", "held"};
+      "stalled",        "pruned",           "signature_refused", "held",         "approval_pending",
+      "approved",       "rejected",         "superseded"};
   return kNames;
 }
 

@@ -38,8 +38,8 @@ constexpr std::string_view kBasicKeys[] = {"username", "password"};
 constexpr std::string_view kSshKeys[] = {"private_key", "public_key", "passphrase", "known_hosts",
                                          "username"};
 constexpr std::string_view kProjectKeys[] = {
-    "name",  "files",   "glob",    "stack_name", "profiles", "variables", "env_file",
-    "prune", "suspend", "timeout", "self_heal",  "images",   "notify",    "windows"};
+    "name",    "files",   "glob",      "stack_name", "profiles", "variables", "env_file", "prune",
+    "suspend", "timeout", "self_heal", "images",     "notify",   "windows",   "approval"};
 
 const char kNameRule[] = "use only lower-case letters, digits, _ and -";
 
@@ -242,6 +242,12 @@ base::Status ParseProject(const YamlNode& node, const std::string& path,
   ECSYNC_RETURN_IF_ERROR(map.Bool("prune", &project->prune));
   ECSYNC_RETURN_IF_ERROR(map.Bool("suspend", &project->suspend));
   ECSYNC_RETURN_IF_ERROR(map.Bool("self_heal", &project->self_heal));
+  std::string approval = "auto";
+  ECSYNC_RETURN_IF_ERROR(map.String("approval", &approval));
+  if (approval != "auto" && approval != "manual") {
+    return map.Error("approval", "must be auto or manual, not '" + approval + "'");
+  }
+  project->manual_approval = approval == "manual";
   ECSYNC_RETURN_IF_ERROR(map.Duration("timeout", /*allow_zero=*/false, &project->timeout));
   ECSYNC_RETURN_IF_ERROR(ParseProjectNotify(map, &project->notify));
   ECSYNC_RETURN_IF_ERROR(ParseWindows(map, sources.env, &project->windows));

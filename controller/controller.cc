@@ -279,7 +279,8 @@ OnceSummary Controller::RunOnce(bool force, const std::atomic<bool>* interrupted
   for (const ProjectStatus& project : status_.Projects()) {
     ++summary.projects;
     std::string result = project.runs.empty() ? "skipped" : project.runs.front().result;
-    if (project.condition == Condition::kHeld) {
+    if (project.condition == Condition::kHeld ||
+        project.condition == Condition::kAwaitingApproval) {
       ++summary.held;
     } else if (result == "success" || result == "noop") {
       ++summary.succeeded;

@@ -36,7 +36,9 @@ struct OnceSummary {
   int failed = 0;     // deploy rejected or rolled back
   int invalid = 0;    // bad compose file or configuration, or a stack owned by someone else
   int errors = 0;     // git or AWS trouble
-  int held = 0;       // not deployed: the deploy windows are closed (see docs/deploy-windows.md)
+  // Not deployed: the deploy windows are closed (see docs/deploy-windows.md), or the change
+  // waits for an operator's approval (docs/manual-approval.md).
+  int held = 0;
   std::vector<std::string> lines;  // one per project and per pruned stack, for humans
 };
 
@@ -120,6 +122,23 @@ class Controller {
   // wait for a manual approval (x-aws-deployment.approval: manual). kNotFound for an unknown
   // project; otherwise reconcile::ApproveDeployments' errors. Calls AWS: no lock is held.
   base::Result<reconcile::ApprovalReport> ApproveDeployment(const std::string& key, bool rollback);
+
+  // Manual approval (approval: manual; docs/manual-approval.md). When a change set (or the
+  // plan of a create or delete) of the project waits for an operator: approves it (the
+  // project runs at once and applies it, recording `by` and the time in the run history and
+  // the stack's tags) or, with `reject`, deletes its change set and leaves the project
+  // Stalled until a new commit or configuration. `waiting` false: nothing waits, nothing
+  // was done (the caller may then approve ECS deployments instead). kNotFound for an unknown
+  // project. A rejection calls AWS: no lock is held then.
+  struct ChangeDecision {
+    bool waiting = false;
+    std::string change_set;
+    std::string action;  // create | update | delete
+    std::string revision;
+    std::string note;  // e.g. that the change set could not be deleted
+  };
+  base::Result<ChangeDecision> DecideChange(const std::string& key, const std::string& by,
+                                            bool reject);
 
   const StatusStore& status() const { return status_; }
   // The project page's document (see ProjectDetails::Get). kNotFound for an unknown key.

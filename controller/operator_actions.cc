@@ -102,6 +102,49 @@ base::Status Controller::Acknowledge(const std::string& key) {
   return base::Status::Ok();
 }
 
+base::Result<Controller::ChangeDecision> Controller::DecideChange(const std::string& key,
+                                                                  const std::string& by,
+                                                                  bool reject) {
+  ChangeDecision decision;
+  std::string stack;
+  {
+    std::lock_guard<std::mutex> lock(state_.mu);
+    auto it = state_.projects.find(key);
+    if (it == state_.projects.end()) return UnknownProject(key);
+    ProjectState& project = *it->second;
+    if (project.pending.change_set.empty()) return decision;
+    decision.waiting = true;
+    decision.change_set = project.pending.change_set;
+    decision.action = project.pending.action;
+    decision.revision = project.pending.revision;
+    stack = project.spec.stack_name;
+    if (reject) {
+      // Not proposed again until a new commit or configuration (or an operator's reconcile
+      // or acknowledge, which clear this).
+      project.failed_fingerprint = project.pending.fingerprint;
+      project.failed_until = std::chrono::steady_clock::time_point::max();
+      project.pending = {};
+      project.approval = {};
+      project.condition = Condition::kStalled;
+    } else {
+      project.approval.required = true;
+      project.approval.change_set = decision.change_set;
+      project.approval.approved_by = by;
+      project.approval.approved_at = deps_.clock->Now();
+    }
+  }
+  const PendingChange pending{decision.change_set, decision.action, decision.revision, "", {}, {}};
+  if (reject && decision.action == "update") {
+    if (base::Status deleted = engine_->DiscardChangeSet(stack, decision.change_set);
+        !deleted.ok()) {
+      decision.note = "; the change set could not be deleted: " + deleted.message();
+    }
+  }
+  recorder_.Decided(key, stack, pending, by, /*approved=*/!reject, decision.note);
+  if (!reject) queue_->Add(key);
+  return decision;
+}
+
 base::Result<reconcile::ApprovalReport> Controller::ApproveDeployment(const std::string& key,
                                                                       bool rollback) {
   std::string stack;

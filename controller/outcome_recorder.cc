@@ -57,7 +57,8 @@ void OutcomeRecorder::DeployStarted(const std::string& key, const std::string& s
 }
 
 void OutcomeRecorder::Publish(EventKind kind, const std::string& key, const std::string& stack,
-                              const std::string& revision, const std::string& description) {
+                              const std::string& revision, const std::string& description,
+                              const std::string& change_set, const std::string& actor) {
   if (events_ == nullptr) return;
   notify::Event event;
   event.kind = kind;
@@ -65,12 +66,15 @@ void OutcomeRecorder::Publish(EventKind kind, const std::string& key, const std:
   event.stack = stack;
   event.revision = revision;
   event.description = OneLine(description);
+  event.change_set = change_set;
+  event.actor = actor;
   // Drift has its own memory (drift_): it says nothing about the deploy's outcome.
   if (kind != EventKind::kDriftDetected) {
     std::lock_guard<std::mutex> lock(mu_);
     // Failures compare their description too: another reason is news.
     const bool failure = kind == EventKind::kDeployFailed || kind == EventKind::kDeployError ||
-                         kind == EventKind::kStalled || kind == EventKind::kSignatureRefused;
+                         kind == EventKind::kStalled || kind == EventKind::kSignatureRefused ||
+                         kind == EventKind::kApprovalPending;
     auto it = last_.find(key);
     if (it != last_.end() && it->second.kind == kind && it->second.revision == revision &&
         (!failure || it->second.description == event.description)) {
@@ -161,6 +165,12 @@ void OutcomeRecorder::Finished(const std::string& key, const FinishedRun& finish
   status_.UpdateProject(key, [&](ProjectStatus& s) {
     s.progress.clear();
     if (error) return;
+    if (finished.condition != Condition::kAwaitingApproval) {
+      // Applied, or no longer needed: nothing waits for an operator.
+      s.pending_change_set.clear();
+      s.pending_changes.clear();
+      s.pending_template_diff.clear();
+    }
     s.stack_status = finished.final_status;
     if (finished.succeeded) s.last_applied_revision = finished.revision;
   });
@@ -176,7 +186,8 @@ void OutcomeRecorder::Finished(const std::string& key, const FinishedRun& finish
       metrics_->SetStack(key, finished.stack, finished.final_status, finished.revision);
       if (finished.succeeded) metrics_->SetLastSuccess(key, clock_.Now());
     }
-    const bool waiting = finished.condition == Condition::kWaitingForImages;
+    const bool waiting = finished.condition == Condition::kWaitingForImages ||
+                         finished.condition == Condition::kAwaitingApproval;
     base::Log(finished.succeeded || waiting ? LogLevel::kInfo : LogLevel::kError, run.message,
               {{"project", key},
                {"stack", finished.stack},
@@ -189,6 +200,90 @@ void OutcomeRecorder::Finished(const std::string& key, const FinishedRun& finish
   }
   status_.AddRun(key, run);
   PublishFinished(key, finished);
+}
+
+void OutcomeRecorder::AwaitingApproval(const std::string& key, const std::string& stack,
+                                       const PendingChange& pending) {
+  status_.UpdateProject(key, [&](ProjectStatus& s) {
+    if (s.pending_change_set != pending.change_set) s.pending_since = clock_.Now();
+    s.pending_change_set = pending.change_set;
+    s.pending_action = pending.action;
+    s.pending_revision = pending.revision;
+    s.pending_changes = pending.changes;
+    s.pending_template_diff = pending.template_diff;
+  });
+  base::Log(LogLevel::kInfo, "awaiting approval",
+            {{"project", key},
+             {"stack", stack},
+             {"revision", pending.revision},
+             {"action", pending.action},
+             {"change_set", pending.change_set},
+             {"changes", std::to_string(pending.changes.size())}});
+  Publish(EventKind::kApprovalPending, key, stack, pending.revision, pending.message,
+          pending.change_set);
+}
+
+void OutcomeRecorder::Decided(const std::string& key, const std::string& stack,
+                              const PendingChange& pending, const std::string& by, bool approved,
+                              const std::string& note) {
+  const std::string what = pending.action + " of stack " + stack + " to revision " +
+                           reconcile::ShortRevision(pending.revision) + " (" + pending.change_set +
+                           ")";
+  if (!approved) {
+    SetCondition(key, Condition::kStalled,
+                 "rejected by " + by + ": " + what +
+                     "; waiting for a new commit or configuration (reconcile or acknowledge "
+                     "proposes it again)" +
+                     note,
+                 /*needs_input=*/true);
+    status_.UpdateProject(key, [](ProjectStatus& s) {
+      s.pending_change_set.clear();
+      s.pending_changes.clear();
+      s.pending_template_diff.clear();
+    });
+    RunRecord run;
+    run.started = clock_.Now();
+    run.revision = pending.revision;
+    run.action = pending.action;
+    run.result = "rejected";
+    run.message = "rejected by " + by + ": " + what + note;
+    run.change_set = pending.change_set;
+    run.approved_by = by;
+    run.approved_at = run.started;
+    status_.AddRun(key, run);
+  }
+  base::Log(LogLevel::kInfo, approved ? "change approved" : "change rejected",
+            {{"project", key},
+             {"stack", stack},
+             {"revision", pending.revision},
+             {"action", pending.action},
+             {"change_set", pending.change_set},
+             {"by", by}});
+  Publish(approved ? EventKind::kApproved : EventKind::kRejected, key, stack, pending.revision,
+          (approved ? "approved by " : "rejected by ") + by + ": " + what + note,
+          pending.change_set, by);
+}
+
+void OutcomeRecorder::Superseded(const std::string& key, const std::string& stack,
+                                 const PendingChange& old, const std::string& replacement) {
+  if (replacement.empty()) {
+    status_.UpdateProject(key, [](ProjectStatus& s) {
+      s.pending_change_set.clear();
+      s.pending_changes.clear();
+      s.pending_template_diff.clear();
+    });
+  }
+  const std::string description = old.change_set + " (revision " +
+                                  reconcile::ShortRevision(old.revision) + ") is superseded: " +
+                                  (replacement.empty() ? "the newer revision needs no approval"
+                                                       : replacement + " waits instead");
+  base::Log(LogLevel::kInfo, "approval superseded",
+            {{"project", key},
+             {"stack", stack},
+             {"revision", old.revision},
+             {"change_set", old.change_set},
+             {"replacement", replacement}});
+  Publish(EventKind::kSuperseded, key, stack, old.revision, description, old.change_set);
 }
 
 void OutcomeRecorder::DriftChecked(const std::string& key, const std::string& stack,

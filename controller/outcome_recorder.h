@@ -14,6 +14,16 @@
 
 namespace ecsync::controller {
 
+// A change waiting for an operator's approval, as the recorder shows it.
+struct PendingChange {
+  std::string change_set;  // or the plan's identity (create, delete)
+  std::string action;      // create | update | delete
+  std::string revision;
+  std::string message;  // one line: what it does
+  std::vector<ChangeRecord> changes;
+  std::vector<std::string> template_diff;
+};
+
 // How one run of a project ended.
 struct FinishedRun {
   RunRecord run;  // run.result "error": the run could not decide or act
@@ -48,6 +58,9 @@ struct FinishedRun {
 //                  nothing when shutdown interrupted the run, or for a wait for images
 //   DriftChecked   kDriftDetected when the drifted resources differ from the last report
 //   Pruned         kPruned (kDeployFailed when the delete failed)
+//   AwaitingApproval  kApprovalPending (once per change set)
+//   Approved, Rejected, Superseded  kApproved, kRejected, kSuperseded
+// (The approval events also carry the change set and who decided; each is one log line.)
 // An event equal to the project's last deploy event (kind and revision; and description for
 // failures) is not published again, so a retried error does not repeat its notification.
 class OutcomeRecorder {
@@ -76,6 +89,20 @@ class OutcomeRecorder {
                         const std::string& reason);
   // A held project runs: its windows opened, or an operator overrode them (`how`).
   void Released(const std::string& key, const std::string& revision, const std::string& how);
+  // Manual approval (docs/manual-approval.md). `pending` waits for an operator: shown with
+  // its changes (the run's Finished sets the condition).
+  void AwaitingApproval(const std::string& key, const std::string& stack,
+                        const PendingChange& pending);
+  // An operator approved (`approved`) or rejected `pending`; `by` is who. A rejection is
+  // also a run in the history, and leaves the project Stalled until a new commit or
+  // configuration (or a reconcile or acknowledge, which proposes it again).
+  void Decided(const std::string& key, const std::string& stack, const PendingChange& pending,
+               const std::string& by, bool approved, const std::string& note);
+  // `old` stopped waiting before anyone decided: `replacement` (a newer change set or plan)
+  // waits instead, or, when empty, the newer revision needs no approval (nothing changes).
+  void Superseded(const std::string& key, const std::string& stack, const PendingChange& old,
+                  const std::string& replacement);
+
   // A drift check of `stack` completed.
   void DriftChecked(const std::string& key, const std::string& stack,
                     const reconcile::DriftReport& report);
@@ -104,7 +131,8 @@ class OutcomeRecorder {
   void PublishFinished(const std::string& key, const FinishedRun& finished);
   // Publishes unless equal to the project's last event.
   void Publish(notify::EventKind kind, const std::string& key, const std::string& stack,
-               const std::string& revision, const std::string& description);
+               const std::string& revision, const std::string& description,
+               const std::string& change_set = "", const std::string& actor = "");
 
   StatusStore& status_;
   metrics::Metrics* metrics_;

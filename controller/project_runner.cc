@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <utility>
 
 #include "base/log.h"
 
@@ -82,6 +83,10 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
     // reload names another one).
     options.network.vpc_id = state_.config.aws.vpc_id;
     options.network.subnet_ids = state_.config.aws.subnet_ids;
+    if (state.spec.manual_approval) {
+      options.approval = state.approval;
+      options.approval.required = true;
+    }
   }
   const ProjectSpec& spec = state.spec;
   if (suspended) {
@@ -175,11 +180,14 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
     }
   } else if (!result->missing_images.empty()) {
     WaitForImages(key, fingerprint, spec, *result, &finished);
+  } else if (result->awaiting_approval) {
+    AwaitApproval(key, fingerprint, spec, *result, &finished);
   } else {
+    SettleApproval(key, spec, *result, &finished);
     const reconcile::ReconcileReport& report = *result;
     finished.run.action = reconcile::ActionName(report.action);
     finished.run.result = ResultWord(report);
-    finished.run.message = report.message;
+    if (finished.run.message.empty()) finished.run.message = report.message;
     finished.stack = report.stack_name;
     finished.revision = report.revision;
     finished.succeeded = report.succeeded;
@@ -280,6 +288,85 @@ bool ProjectRunner::HoldForWindows(const std::string& key, const ProjectState& s
     queue_.AddAfter(key, std::chrono::ceil<milliseconds>(*gate.opens_at - now));
   }
   return true;
+}
+
+void ProjectRunner::AwaitApproval(const std::string& key, const std::string& fingerprint,
+                                  const ProjectSpec& spec, const reconcile::ReconcileReport& report,
+                                  FinishedRun* finished) {
+  ProjectState::PendingApproval old;
+  {
+    std::lock_guard<std::mutex> lock(state_.mu);
+    auto it = state_.projects.find(key);
+    if (it != state_.projects.end()) {
+      ProjectState& p = *it->second;
+      if (p.pending.change_set != report.change_set) {
+        old = p.pending;
+        p.approval = {};  // an approval of another change does not carry over
+      }
+      p.pending = {report.change_set, reconcile::ActionName(report.action), report.revision,
+                   fingerprint};
+    }
+  }
+  if (!old.change_set.empty()) Supersede(key, spec, old, report.change_set);
+  PendingChange pending{report.change_set,
+                        reconcile::ActionName(report.action),
+                        report.revision,
+                        report.message,
+                        {},
+                        report.template_diff};
+  for (const aws::ResourceChange& change : report.changes) {
+    pending.changes.push_back(
+        {change.action, change.logical_id, change.resource_type, change.replacement});
+  }
+  recorder_.AwaitingApproval(key, report.stack_name, pending);
+  finished->run.action = pending.action;
+  finished->run.result = "awaiting_approval";
+  finished->run.message = report.message;
+  finished->run.change_set = report.change_set;
+  finished->stack = report.stack_name;
+  finished->revision = report.revision;
+  finished->final_status = report.final_status;
+  finished->condition = Condition::kAwaitingApproval;
+  finished->reason = report.message + "; approve or reject it (docs/manual-approval.md)";
+}
+
+void ProjectRunner::SettleApproval(const std::string& key, const ProjectSpec& spec,
+                                   const reconcile::ReconcileReport& report,
+                                   FinishedRun* finished) {
+  ProjectState::PendingApproval done;
+  reconcile::ApprovalGate gate;
+  {
+    std::lock_guard<std::mutex> lock(state_.mu);
+    auto it = state_.projects.find(key);
+    if (it == state_.projects.end()) return;
+    done = std::exchange(it->second->pending, {});
+    gate = std::exchange(it->second->approval, {});
+  }
+  if (!report.approved_change_set.empty()) {
+    finished->run.change_set = report.approved_change_set;
+    finished->run.approved_by = gate.approved_by;
+    finished->run.approved_at = gate.approved_at;
+    finished->run.message = report.message + " (approved by " + gate.approved_by + " at " +
+                            FormatTime(gate.approved_at) + ", " + report.approved_change_set + ")";
+  } else if (!done.change_set.empty()) {
+    // The revision now deployed changes nothing (or approval was turned off).
+    Supersede(key, spec, done, "");
+  }
+}
+
+void ProjectRunner::Supersede(const std::string& key, const ProjectSpec& spec,
+                              const ProjectState::PendingApproval& old,
+                              const std::string& replacement) {
+  if (old.action == "update") {
+    if (base::Status deleted = engine_.DiscardChangeSet(spec.stack_name, old.change_set);
+        !deleted.ok()) {
+      base::Log(base::LogLevel::kWarn, "could not delete a superseded change set",
+                {{"project", key}, {"change_set", old.change_set}, {"error", deleted.message()}});
+    }
+  }
+  recorder_.Superseded(key, spec.stack_name,
+                       PendingChange{old.change_set, old.action, old.revision, "", {}, {}},
+                       replacement);
 }
 
 void ProjectRunner::WaitForImages(const std::string& key, const std::string& fingerprint,

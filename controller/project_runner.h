@@ -40,6 +40,19 @@ class ProjectRunner {
                      const ProjectSpec& spec, const reconcile::ReconcileReport& report,
                      FinishedRun* finished);
 
+  // Manual approval. A run whose change waits for an operator: AwaitingApproval, the change
+  // shown; a change set it replaces is deleted (superseded).
+  void AwaitApproval(const std::string& key, const std::string& fingerprint,
+                     const ProjectSpec& spec, const reconcile::ReconcileReport& report,
+                     FinishedRun* finished);
+  // A run that reported without waiting: the approval it applied goes into the run record;
+  // a change that was waiting and is no longer needed is superseded.
+  void SettleApproval(const std::string& key, const ProjectSpec& spec,
+                      const reconcile::ReconcileReport& report, FinishedRun* finished);
+  // Deletes a superseded update's change set (creates and deletes have none) and says so.
+  void Supersede(const std::string& key, const ProjectSpec& spec,
+                 const ProjectState::PendingApproval& old, const std::string& replacement);
+
   ControllerState& state_;
   const ControllerDeps& deps_;
   reconcile::Engine& engine_;

@@ -14,7 +14,8 @@ namespace {
 std::string Digest(const ProjectSpec& p) {
   std::string text = p.name + "\n" + p.stack_name + "\n" + p.env_file + "\n" +
                      (p.prune ? "prune" : "keep") + (p.suspend ? " suspend" : "") +
-                     (p.self_heal ? " heal" : "") + "\n" + std::to_string(p.timeout.count()) + "\n";
+                     (p.self_heal ? " heal" : "") + (p.manual_approval ? " approval" : "") + "\n" +
+                     std::to_string(p.timeout.count()) + "\n";
   for (const auto& f : p.files) text += "file " + f + "\n";
   for (const auto& f : p.profiles) text += "profile " + f + "\n";
   for (const auto& [k, v] : p.variables) text += "var " + k + "=" + v + "\n";
@@ -40,6 +41,7 @@ ProjectSpec FromEntry(const config::RepositoryConfig& repo, const config::Projec
   spec.prune = entry.prune;
   spec.suspend = entry.suspend;
   spec.self_heal = entry.self_heal;
+  spec.manual_approval = entry.manual_approval;
   spec.timeout = entry.timeout.value_or(repo.timeout);
   spec.images = entry.images;
   spec.windows = repo.windows;

@@ -26,6 +26,7 @@ struct ProjectSpec {
   bool prune = true;
   bool suspend = false;
   bool self_heal = false;
+  bool manual_approval = false;  // see config::ProjectConfig::manual_approval
   std::chrono::milliseconds timeout{0};
   reconcile::ImageSettings images;
   // The repository's deploy windows followed by the entry's (see docs/deploy-windows.md).

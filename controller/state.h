@@ -19,6 +19,7 @@
 #include "controller/projects.h"
 #include "controller/status.h"
 #include "git/source.h"
+#include "reconcile/approval_gate.h"
 
 namespace ecsync::controller {
 
@@ -71,6 +72,18 @@ struct ProjectState {
   bool held = false;             // the last run was held by the deploy windows
   bool window_override = false;  // an operator let the next run through (OverrideWindow)
   Condition condition = Condition::kReconciling;
+  // Manual approval (spec.manual_approval, docs/manual-approval.md). The change waiting for
+  // an operator (change_set empty: none): what it is called, and the (commit, config) it
+  // belongs to. An update's change set waits on the stack; a create's or delete's plan only
+  // here, so a restart shows it again at the next run.
+  struct PendingApproval {
+    std::string change_set;
+    std::string action;  // create | update | delete
+    std::string revision;
+    std::string fingerprint;
+  } pending;
+  // The operator's approval of `pending`, consumed by the next run that reports.
+  reconcile::ApprovalGate approval;
 };
 
 // A suspension an operator asked for through the API (Controller::Suspend). Kept by project

@@ -14,6 +14,17 @@ namespace {
 // hold any bytes; the JSON must stay valid UTF-8 or dumping it throws.
 std::string Text(const std::string& text) { return base::SanitizeUtf8(text); }
 
+nlohmann::ordered_json ChangesJson(const std::vector<ChangeRecord>& changes) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const ChangeRecord& change : changes) {
+    out.push_back({{"action", Text(change.action)},
+                   {"logicalId", Text(change.logical_id)},
+                   {"resourceType", Text(change.resource_type)},
+                   {"replacement", Text(change.replacement)}});
+  }
+  return out;
+}
+
 }  // namespace
 
 const char* ConditionName(Condition condition) {
@@ -28,6 +39,8 @@ const char* ConditionName(Condition condition) {
       return "Stalled";
     case Condition::kHeld:
       return "Held";
+    case Condition::kAwaitingApproval:
+      return "AwaitingApproval";
   }
   return "Unknown";
 }
@@ -224,6 +237,9 @@ nlohmann::ordered_json StatusStore::ProjectJsonLocked(const ProjectStatus& p, bo
   j["stack"] = Text(p.stack);
   j["condition"] = {{"type", ConditionName(p.condition)}, {"reason", Text(p.reason)}};
   if (p.condition == Condition::kHeld) j["condition"]["heldUntil"] = FormatTime(p.held_until);
+  if (p.condition == Condition::kAwaitingApproval) {
+    j["condition"]["changeSet"] = Text(p.pending_change_set);
+  }
   j["suspended"] = p.suspended;
   j["suspendedBy"] = Text(p.suspended_by);
   j["suspendedAt"] = FormatTime(p.suspended_at);
@@ -256,18 +272,28 @@ nlohmann::ordered_json StatusStore::ProjectJsonLocked(const ProjectStatus& p, bo
                          {"revision", Text(run.revision)},
                          {"action", Text(run.action)},
                          {"result", Text(run.result)},
-                         {"message", Text(run.message)}});
+                         {"message", Text(run.message)},
+                         {"changeSet", Text(run.change_set)},
+                         {"approvedBy", Text(run.approved_by)},
+                         {"approvedAt", FormatTime(run.approved_at)}});
   }
-  j["lastChanges"] = nlohmann::ordered_json::array();
-  for (const ChangeRecord& change : p.last_changes) {
-    j["lastChanges"].push_back({{"action", Text(change.action)},
-                                {"logicalId", Text(change.logical_id)},
-                                {"resourceType", Text(change.resource_type)},
-                                {"replacement", Text(change.replacement)}});
-  }
+  j["lastChanges"] = ChangesJson(p.last_changes);
   j["lastTemplateDiff"] = nlohmann::ordered_json::array();
   for (const std::string& line : p.last_template_diff) j["lastTemplateDiff"].push_back(Text(line));
   j["lastChangesRevision"] = Text(p.last_changes_revision);
+  j["pendingApproval"] = nullptr;
+  if (!p.pending_change_set.empty()) {
+    nlohmann::ordered_json pending = {{"changeSet", Text(p.pending_change_set)},
+                                      {"action", Text(p.pending_action)},
+                                      {"revision", Text(p.pending_revision)},
+                                      {"since", FormatTime(p.pending_since)},
+                                      {"changes", ChangesJson(p.pending_changes)},
+                                      {"templateDiff", nlohmann::ordered_json::array()}};
+    for (const std::string& line : p.pending_template_diff) {
+      pending["templateDiff"].push_back(Text(line));
+    }
+    j["pendingApproval"] = std::move(pending);
+  }
   return j;
 }
 

@@ -25,7 +25,17 @@ namespace ecsync::controller {
 //   Held         a change (new revision, configuration, self-heal) arrived while the
 //                project's deploy windows are closed; the stack is untouched and the change is
 //                applied when they open (`held_until`; see docs/deploy-windows.md).
-enum class Condition { kReady, kReconciling, kWaitingForImages, kStalled, kHeld };
+//   AwaitingApproval  (approval: manual) a change set, or the plan of a create or delete,
+//                waits for an operator to approve or reject it (`pending_*`; see
+//                docs/manual-approval.md); the stack is untouched meanwhile.
+enum class Condition {
+  kReady,
+  kReconciling,
+  kWaitingForImages,
+  kStalled,
+  kHeld,
+  kAwaitingApproval
+};
 const char* ConditionName(Condition condition);
 
 struct RunRecord {
@@ -33,8 +43,13 @@ struct RunRecord {
   double seconds = 0;
   std::string revision;
   std::string action;  // none | create | update | delete | drift
-  std::string result;  // success | noop | failed | error | skipped
+  std::string result;  // success | noop | failed | error | skipped | awaiting_approval | rejected
   std::string message;
+  // Manual approval: the change set (or plan) this run applied or rejected, and who decided
+  // when; empty otherwise.
+  std::string change_set;
+  std::string approved_by;
+  std::chrono::system_clock::time_point approved_at{};
 };
 
 // One resource change of a change set, as the status UI lists it.
@@ -83,6 +98,14 @@ struct ProjectStatus {
   std::vector<ChangeRecord> last_changes;
   std::vector<std::string> last_template_diff;
   std::string last_changes_revision;
+  // While AwaitingApproval: the change waiting (an update's change set name, or a create's
+  // or delete's plan), what it does, and since when.
+  std::string pending_change_set;
+  std::string pending_action;  // create | update | delete
+  std::string pending_revision;
+  std::chrono::system_clock::time_point pending_since{};
+  std::vector<ChangeRecord> pending_changes;
+  std::vector<std::string> pending_template_diff;
 };
 
 struct RepositoryStatus {

@@ -30,8 +30,8 @@ const Histogram::BucketBoundaries kGitFetchBuckets = {0.01, 0.025, 0.05, 0.1, 0.
 
 // Created at zero on a project's first reconcile so that rate() and alerts see every result.
 constexpr std::array<const char*, 5> kResults = {"success", "noop", "waiting", "failed", "error"};
-constexpr std::array<const char*, 5> kConditions = {"Ready", "Reconciling", "WaitingForImages",
-                                                    "Stalled", "Held"};
+constexpr std::array<const char*, 6> kConditions = {"Ready",   "Reconciling", "WaitingForImages",
+                                                    "Stalled", "Held",        "AwaitingApproval"};
 
 bool IsKnownCondition(const std::string& condition) {
   for (const char* known : kConditions) {

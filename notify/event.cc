@@ -22,6 +22,14 @@ const char* EventKindName(EventKind kind) {
       return "signature_refused";
     case EventKind::kHeld:
       return "held";
+    case EventKind::kApprovalPending:
+      return "approval_pending";
+    case EventKind::kApproved:
+      return "approved";
+    case EventKind::kRejected:
+      return "rejected";
+    case EventKind::kSuperseded:
+      return "superseded";
   }
   return "unknown";
 }

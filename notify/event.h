@@ -21,6 +21,12 @@ enum class EventKind {
   // deploy windows (commit status: pending, saying until when).
   kSignatureRefused,
   kHeld,
+  // Manual approval (docs/manual-approval.md); `change_set` names the change, `actor` who
+  // decided (approved, rejected).
+  kApprovalPending,  // a change set (or the plan of a create or delete) waits for an operator
+  kApproved,         // an operator approved it; the deploy follows
+  kRejected,         // an operator rejected it; its change set was deleted
+  kSuperseded,       // a newer revision replaced it before anyone decided
 };
 const char* EventKindName(EventKind kind);  // "deploy_started", "deploy_succeeded", ...
 
@@ -33,6 +39,8 @@ struct Event {
   std::string stack;
   std::string revision;     // full commit SHA the event is about ("" when none)
   std::string description;  // one line for humans: e.g. the resource that failed and why
+  std::string change_set;   // approval events: the change set (or plan) decided on
+  std::string actor;        // kApproved, kRejected: who (an API token's name, a user)
   std::chrono::system_clock::time_point at{};
 };
 

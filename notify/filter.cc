@@ -6,9 +6,11 @@ namespace ecsync::notify {
 
 const std::vector<EventKind>& AllEventKinds() {
   static const std::vector<EventKind> kKinds = {
-      EventKind::kDeployStarted, EventKind::kDeploySucceeded,  EventKind::kDeployFailed,
-      EventKind::kDeployError,   EventKind::kDriftDetected,    EventKind::kStalled,
-      EventKind::kPruned,        EventKind::kSignatureRefused, EventKind::kHeld};
+      EventKind::kDeployStarted,   EventKind::kDeploySucceeded,  EventKind::kDeployFailed,
+      EventKind::kDeployError,     EventKind::kDriftDetected,    EventKind::kStalled,
+      EventKind::kPruned,          EventKind::kSignatureRefused, EventKind::kHeld,
+      EventKind::kApprovalPending, EventKind::kApproved,         EventKind::kRejected,
+      EventKind::kSuperseded};
   return kKinds;
 }
 

@@ -100,6 +100,14 @@ std::string EventTitle(EventKind kind) {
       return "Signature refused";
     case EventKind::kHeld:
       return "Held by deploy window";
+    case EventKind::kApprovalPending:
+      return "Approval needed";
+    case EventKind::kApproved:
+      return "Change approved";
+    case EventKind::kRejected:
+      return "Change rejected";
+    case EventKind::kSuperseded:
+      return "Approval superseded";
   }
   return "Event";
 }

@@ -33,6 +33,14 @@ const char* Emoji(EventKind kind) {
       return ":lock:";
     case EventKind::kHeld:
       return ":hourglass_flowing_sand:";
+    case EventKind::kApprovalPending:
+      return ":raised_hand:";
+    case EventKind::kApproved:
+      return ":thumbsup:";
+    case EventKind::kRejected:
+      return ":thumbsdown:";
+    case EventKind::kSuperseded:
+      return ":fast_forward:";
   }
   return ":grey_question:";
 }
@@ -74,6 +82,10 @@ std::string SlackSink::Body(const Event& event) {
     fields.push_back(Field("Revision", "`" + SlackEscape(ShortSha(event.revision)) + "`"));
   }
   fields.push_back(Field("Repository", SlackEscape(event.repository)));
+  if (!event.change_set.empty()) {
+    fields.push_back(Field("Change set", "`" + SlackEscape(event.change_set) + "`"));
+  }
+  if (!event.actor.empty()) fields.push_back(Field("By", SlackEscape(event.actor)));
 
   ordered_json blocks = ordered_json::array();
   blocks.push_back(

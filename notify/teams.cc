@@ -14,6 +14,7 @@ constexpr size_t kTextBytes = 2000;
 const char* Color(EventKind kind) {
   switch (kind) {
     case EventKind::kDeploySucceeded:
+    case EventKind::kApproved:
       return "Good";
     case EventKind::kDeployFailed:
     case EventKind::kDeployError:
@@ -21,10 +22,14 @@ const char* Color(EventKind kind) {
     case EventKind::kSignatureRefused:
       return "Attention";
     case EventKind::kDriftDetected:
+    case EventKind::kApprovalPending:
       return "Warning";
+    case EventKind::kRejected:
+      return "Attention";
     case EventKind::kDeployStarted:
     case EventKind::kPruned:
     case EventKind::kHeld:
+    case EventKind::kSuperseded:
       break;
   }
   return "Default";
@@ -42,6 +47,8 @@ std::string TeamsSink::Body(const Event& event) {
   if (!event.stack.empty()) facts.push_back(Fact("Stack", event.stack));
   if (!event.revision.empty()) facts.push_back(Fact("Revision", ShortSha(event.revision)));
   facts.push_back(Fact("Repository", event.repository));
+  if (!event.change_set.empty()) facts.push_back(Fact("Change set", event.change_set));
+  if (!event.actor.empty()) facts.push_back(Fact("By", event.actor));
 
   ordered_json body = ordered_json::array();
   body.push_back({{"type", "TextBlock"},

@@ -37,6 +37,8 @@ std::string WebhookSink::Body(const Event& event) {
                        {"stack", base::SanitizeUtf8(event.stack)},
                        {"revision", base::SanitizeUtf8(event.revision)},
                        {"description", OneLine(event.description, kDescriptionBytes)}};
+  if (!event.change_set.empty()) body["change_set"] = base::SanitizeUtf8(event.change_set);
+  if (!event.actor.empty()) body["actor"] = base::SanitizeUtf8(event.actor);
   const std::string link = Link(event);
   if (!link.empty()) body["url"] = link;
   return body.dump(-1, ' ', false, ordered_json::error_handler_t::replace);

@@ -15,6 +15,7 @@
 #include "cfn/nested.h"
 #include "git/source.h"
 #include "reconcile/fenced_cloudformation.h"
+#include "reconcile/approval_gate.h"
 #include "reconcile/images.h"
 #include "reconcile/progress.h"
 #include "reconcile/stack_waiter.h"
@@ -77,6 +78,10 @@ struct ReconcileOptions {
   // on during a long run). Empty: writes are not fenced (one process owns every project, or
   // a command line run).
   FenceSource fence;
+  // Manual approval: with approval.required, a change the operator has not approved is held
+  // (see ReconcileReport::awaiting_approval), nothing is changed; one approved is applied
+  // with the approval tags. Companion stacks (image builds) are not gated.
+  ApprovalGate approval;
 };
 
 // What git says one project's stack should be at one revision.

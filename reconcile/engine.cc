@@ -76,6 +76,12 @@ base::Result<std::vector<std::string>> Engine::DeployedRevisions(const std::stri
   return std::vector<std::string>(revisions.begin(), revisions.end());
 }
 
+base::Status Engine::DiscardChangeSet(const std::string& stack, const std::string& change_set) {
+  base::Status deleted = targets_.cloudformation->DeleteChangeSet(change_set, stack);
+  if (!deleted.ok() && deleted.kind() == base::ErrorKind::kNotFound) return base::Status::Ok();
+  return deleted;
+}
+
 base::Result<PruneReport> Engine::PruneRepository(const RepositoryPrune& request, bool* listed) {
   *listed = true;
   // The listing this cycle took (stacks created since belong to desired projects, and

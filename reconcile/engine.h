@@ -78,6 +78,10 @@ class Engine {
   base::Result<ApprovalReport> Approve(const std::string& stack, const std::string& service,
                                        bool rollback);
 
+  // Deletes change set `change_set` of `stack` (a change set waiting for approval that was
+  // rejected or superseded). One already gone is not an error.
+  base::Status DiscardChangeSet(const std::string& stack, const std::string& change_set);
+
   // Deletes the repository's managed stacks that `request` no longer deploys (see Prune),
   // from the listing (listing now when it is empty). *listed is false, with the error, when
   // the stacks could not be listed (nothing was tried); true otherwise.

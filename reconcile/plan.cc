@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cfn/deployment_resources.h"
+#include "reconcile/approval_gate.h"
 #include "reconcile/change_sets.h"
 #include "reconcile/reconciler.h"
 #include "reconcile/stack_tags.h"
@@ -14,22 +15,6 @@ namespace {
 
 std::string TagOr(const aws::Stack& stack, const char* key, const std::string& fallback = "") {
   return TagValue(stack.tags, key, fallback);
-}
-
-// Every resource of a template as an Add (for creates) or Remove (for deletes).
-std::vector<aws::ResourceChange> ResourcesAs(const std::string& template_body,
-                                             const std::string& action) {
-  std::vector<aws::ResourceChange> changes;
-  auto tmpl = nlohmann::json::parse(template_body, nullptr, false);
-  if (tmpl.is_discarded() || !tmpl.contains("Resources")) return changes;
-  for (auto it = tmpl["Resources"].begin(); it != tmpl["Resources"].end(); ++it) {
-    aws::ResourceChange change;
-    change.action = action;
-    change.logical_id = it.key();
-    change.resource_type = it.value().value("Type", "");
-    changes.push_back(change);
-  }
-  return changes;
 }
 
 // What a plan's reason adds for a template split into `nested` stacks.
@@ -77,7 +62,7 @@ base::Result<PlanReport> Reconciler::Plan(const ReconcileOptions& options) {
     plan.action = Action::kCreate;
     plan.reason = stack ? "stack is " + stack->status + "; it would be deleted and created again"
                         : "stack does not exist";
-    plan.changes = ResourcesAs(desired.template_body, "Add");
+    plan.changes = TemplateResourcesAs(desired.template_body, "Add");
     ECSYNC_ASSIGN_OR_RETURN(
         plan.nested_stacks,
         placer_.CountNestedStacks({options.template_bucket, options.template_prefix},

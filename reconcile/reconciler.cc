@@ -2,6 +2,7 @@
 
 #include "base/hash.h"
 #include "base/strings.h"
+#include "reconcile/approval_gate.h"
 #include "reconcile/change_sets.h"
 #include "reconcile/image_builds.h"
 #include "reconcile/stack_tags.h"
@@ -184,6 +185,11 @@ base::Result<ReconcileReport> Reconciler::Apply(const ReconcileOptions& options,
     ECSYNC_ASSIGN_OR_RETURN(stack, cfn_.DescribeStack(id));
   }
   if (NeedsRecreate(stack.status)) {
+    if (!options.approval.Allows(
+            ApprovalIdentity("create", desired.revision, desired.template_sha))) {
+      return HoldCreate(desired, "stack " + stack.name + " is " + stack.status +
+                                     " and cannot be updated: deleting it and ");
+    }
     Say(stack.name, "stack " + stack.name + " is " + stack.status +
                         " and cannot be updated; deleting it first");
     ECSYNC_ASSIGN_OR_RETURN(ReconcileReport deleted, Delete(options, stack, desired.revision));
@@ -197,6 +203,8 @@ base::Result<ReconcileReport> Reconciler::Apply(const ReconcileOptions& options,
 base::Result<ReconcileReport> Reconciler::Create(const ReconcileOptions& options,
                                                  const Desired& desired) {
   const std::string& name = desired.stack_name;
+  const std::string identity = ApprovalIdentity("create", desired.revision, desired.template_sha);
+  if (!options.approval.Allows(identity)) return HoldCreate(desired, "");
   Say(name, "creating stack " + name + " at revision " + ShortRevision(desired.revision));
   aws::CreateStackRequest request;
   request.name = name;
@@ -204,7 +212,8 @@ base::Result<ReconcileReport> Reconciler::Create(const ReconcileOptions& options
   ECSYNC_RETURN_IF_ERROR(
       PlaceTemplate(options, desired, &request.template_body, &request.template_url).status());
   request.parameters = desired.parameters;
-  request.tags = Tags(desired);
+  request.tags =
+      options.approval.required ? WithApprovalTags(Tags(desired), options.approval) : Tags(desired);
   request.capabilities = {"CAPABILITY_IAM"};
   request.on_failure = "DELETE";  // a failed create leaves nothing behind
   request.client_request_token = RequestToken(name, desired.revision, "create");
@@ -222,6 +231,7 @@ base::Result<ReconcileReport> Reconciler::Create(const ReconcileOptions& options
   report.action = Action::kCreate;
   report.stack_name = name;
   report.revision = desired.revision;
+  if (options.approval.required) report.approved_change_set = identity;
   if (waited.timed_out || !waited.crashed.empty()) {
     // A create that outlives its deadline, or whose tasks keep crashing, is taken down, so
     // nothing half-made stays.
@@ -262,13 +272,26 @@ base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options
   report.stack_name = stack.name;
   report.revision = desired.revision;
 
+  // With manual approval the change set of this revision is the one reviewed: held until an
+  // operator approves it, then applied through a copy that carries the approval tags.
+  const std::string reviewed_name = ChangeSetName(desired.revision, desired.template_sha);
+  std::optional<aws::ChangeSet> reviewed;
+  if (options.approval.required && options.approval.Allows(reviewed_name)) {
+    auto found = cfn_.DescribeChangeSet(reviewed_name, stack.name);
+    if (found.ok() && found->execution_status == "AVAILABLE") {
+      reviewed = std::move(found).value();
+    } else if (!found.ok() && found.status().kind() != base::ErrorKind::kNotFound) {
+      return found.status();
+    }
+  }
   aws::CreateChangeSetRequest request;
-  request.change_set_name = ChangeSetName(desired.revision, desired.template_sha);
+  request.change_set_name = reviewed ? ApprovedChangeSetName(reviewed_name) : reviewed_name;
   request.stack_name = stack.name;  // a live stack's name is unique (and moto wants the name)
   request.parameters = desired.parameters;
-  request.tags = Tags(desired);
+  request.tags = reviewed ? WithApprovalTags(Tags(desired), options.approval) : Tags(desired);
   request.capabilities = {"CAPABILITY_IAM"};
-  request.client_token = RequestToken(stack.name, desired.revision, "changeset");
+  request.client_token =
+      RequestToken(stack.name, desired.revision, reviewed ? "changeset-approved" : "changeset");
   request.description = "ecsync: revision " + desired.revision;
   // The tasks of the new task definitions fetch them: they are in place before it exists.
   ECSYNC_RETURN_IF_ERROR(placer_.PlaceFileBundles(options.template_bucket, desired.file_bundles));
@@ -278,9 +301,32 @@ base::Result<ReconcileReport> Reconciler::Update(const ReconcileOptions& options
   ECSYNC_ASSIGN_OR_RETURN(PreparedChangeSet prepared,
                           PrepareChangeSet(cfn_, clock_, request, options.wait));
   if (!prepared.has_changes) {
+    // The stack came to match the revision some other way: the reviewed set is moot.
+    if (reviewed) (void)cfn_.DeleteChangeSet(reviewed_name, stack.name);
     report.final_status = stack.status;
     report.message = "stack " + stack.name + " is up to date (no resource changes)";
     return report;
+  }
+  if (options.approval.required && !reviewed) {
+    // Not approved (or the approved change set is gone): it waits, AVAILABLE.
+    auto deployed = cfn_.GetTemplate(id);
+    return HoldUpdate(stack, desired, prepared.change_set, deployed.ok() ? *deployed : "",
+                      placed.stack_template, "");
+  }
+  if (reviewed) {
+    if (!SameChanges(reviewed->changes, prepared.change_set.changes)) {
+      // The stack changed since the review: what was approved is not what would be applied.
+      (void)cfn_.DeleteChangeSet(request.change_set_name, stack.name);
+      (void)cfn_.DeleteChangeSet(reviewed_name, stack.name);
+      ReconcileOptions again = options;
+      again.approval.change_set.clear();
+      ECSYNC_ASSIGN_OR_RETURN(ReconcileReport held, Update(again, desired, stack));
+      held.message =
+          "the stack changed since change set " + reviewed_name + " was reviewed; " + held.message;
+      return held;
+    }
+    (void)cfn_.DeleteChangeSet(reviewed_name, stack.name);  // replaced by its approved copy
+    report.approved_change_set = reviewed_name;
   }
   report.changes = prepared.change_set.changes;
   // For the status UI; only updates that change something pay this one read.
@@ -374,10 +420,14 @@ base::Result<ReconcileReport> Reconciler::DeleteOwnedStacks(const ReconcileOptio
   ReconcileReport report;
   report.revision = desired.revision;
   report.message = "nothing to delete: no stack deployed from " + desired.source;
+  const std::string identity = ApprovalIdentity("delete", desired.revision, "");
+  if (!owned.empty() && !options.approval.Allows(identity)) return HoldDelete(desired, owned);
+  if (!owned.empty() && options.approval.required) report.approved_change_set = identity;
   for (const aws::Stack& stack : owned) {
     Say(stack.name, "the compose file is gone at revision " + ShortRevision(desired.revision) +
                         "; removing the stack it deployed");
     ECSYNC_ASSIGN_OR_RETURN(ReconcileReport deleted, Delete(options, stack, desired.revision));
+    deleted.approved_change_set = report.approved_change_set;
     if (!deleted.succeeded) return deleted;
     report = deleted;
   }

@@ -39,6 +39,14 @@ struct ReconcileReport {
   // the deployed template (see DiffTemplates); empty for other actions.
   std::vector<aws::ResourceChange> changes;
   std::vector<std::string> template_diff;
+  // The change waits for an operator's approval (ReconcileOptions::approval): nothing was
+  // changed. `action` is what approval would do, `changes` and `template_diff` what it
+  // changes, `change_set` what to approve (an update's change set, left AVAILABLE on the
+  // stack; for a create or delete the plan's ApprovalIdentity). succeeded is true.
+  bool awaiting_approval = false;
+  std::string change_set;
+  // The approval this run applied (ApprovalGate::change_set); empty when none.
+  std::string approved_change_set;
 };
 
 // What a reconcile would do, without doing it.
@@ -87,9 +95,12 @@ class Reconciler {
   // image builds stack: reconcile/build_stack.h) exactly as Reconcile applies a project's:
   // ownership by desired.source, the ecsync:* tags, idempotency tokens, waiting, cleanup
   // and rollback. Reads no git. REQUIRES: desired.present and no missing images.
+  // Not gated by options.approval (a companion stack follows its project's approval).
   base::Result<ReconcileReport> ApplyDesired(const ReconcileOptions& options,
                                              const Desired& desired) {
-    return Apply(options, desired);
+    ReconcileOptions ungated = options;
+    ungated.approval = {};
+    return Apply(ungated, desired);
   }
 
  private:
@@ -115,6 +126,15 @@ class Reconciler {
   base::Result<ReconcileReport> DeleteOwnedStacks(const ReconcileOptions& options,
                                                   const Desired& desired);
   std::map<std::string, std::string> Tags(const Desired& desired) const;
+  // Manual approval (approval_hold.cc). A create or delete the operator has not approved:
+  // the plan, held. `note` starts the message.
+  ReconcileReport HoldCreate(const Desired& desired, const std::string& note) const;
+  base::Result<ReconcileReport> HoldDelete(const Desired& desired,
+                                           const std::vector<aws::Stack>& owned);
+  // An update's reviewed change set left for the operator: the report that shows it.
+  ReconcileReport HoldUpdate(const aws::Stack& stack, const Desired& desired,
+                             const aws::ChangeSet& change_set, const std::string& deployed_template,
+                             const std::string& desired_template, const std::string& note) const;
   void Say(const std::string& stack, const std::string& line) const;
 
   git::GitSource& git_;

@@ -1,5 +1,6 @@
 #include "web/operator_api.h"
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <utility>
 #include <vector>
@@ -67,6 +68,23 @@ std::optional<std::string> DecodeSegment(std::string_view segment) {
     i += 2;
   }
   return out;
+}
+
+// Who decides an approval: the token's name, or "<person> via <token name>" when the
+// request names a person (`ecsync approve --server` sends X-Ecsync-Approver). The person is
+// the caller's word, so the token's name stays beside it; kept to 64 printable characters.
+std::string Approver(const Request& request, const std::string& token_name) {
+  const std::string* header = request.Header("X-Ecsync-Approver");
+  if (header == nullptr) return token_name;
+  std::string person;
+  for (char c : base::TrimAscii(*header)) {
+    if (person.size() == 64) break;
+    person.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
+                             c == '-' || c == '@'
+                         ? c
+                         : '_');
+  }
+  return person.empty() ? token_name : person + " via " + token_name;
 }
 
 bool IsAction(std::string_view word) {
@@ -241,6 +259,27 @@ Response OperatorApi::Act(const Request& request, const Route& route,
 Response OperatorApi::Approve(const Request& request, const Route& route,
                               const Caller& caller) const {
   const bool reject = route.action == "reject";
+  // A change set (or plan) waiting under approval: manual comes first; without one, the
+  // ECS deployments waiting at their approval hook.
+  const std::string approver = Approver(request, caller.name);
+  base::Result<controller::Controller::ChangeDecision> decision =
+      controller_.DecideChange(route.key, approver, reject);
+  if (!decision.ok()) {
+    Record(route, caller.name, request.peer_address, "not_found");
+    return Error(404, "no such project");
+  }
+  if (decision->waiting) {
+    Record(route, caller.name, request.peer_address, "accepted");
+    nlohmann::ordered_json body = {{"project", base::SanitizeUtf8(route.key)},
+                                   {"action", route.action},
+                                   {"accepted", true},
+                                   {"changeSet", base::SanitizeUtf8(decision->change_set)},
+                                   {"change", decision->action},
+                                   {"revision", base::SanitizeUtf8(decision->revision)},
+                                   {"approvedBy", base::SanitizeUtf8(approver)}};
+    if (!decision->note.empty()) body["note"] = base::SanitizeUtf8(decision->note.substr(2));
+    return Json(202, body);
+  }
   base::Result<reconcile::ApprovalReport> report =
       controller_.ApproveDeployment(route.key, /*rollback=*/reject);
   if (!report.ok()) {

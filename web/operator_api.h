@@ -21,8 +21,11 @@ namespace ecsync::web {
 //   POST /api/v1/projects/<key>/suspend     Controller::Suspend (operate)
 //   POST /api/v1/projects/<key>/resume      Controller::Resume (operate)
 //   POST /api/v1/projects/<key>/acknowledge Controller::Acknowledge (operate)
-//   POST /api/v1/projects/<key>/approve     Controller::ApproveDeployment (operate): 202 with
-//   POST /api/v1/projects/<key>/reject      each service's outcome, 409 when nothing waits
+//   POST /api/v1/projects/<key>/approve     Controller::DecideChange when a change set (or a
+//   POST /api/v1/projects/<key>/reject      plan) waits under approval: manual: 202 with the
+//                                           change set; else Controller::ApproveDeployment
+//                                           (operate): 202 with each service's outcome, 409
+//                                           when nothing waits
 // <key> is "<repository>/<project>" as one segment with the slash percent-encoded (%2F), or
 // as the two segments <repository>/<project>.
 //

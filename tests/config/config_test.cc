@@ -292,6 +292,26 @@ TEST(ConfigValues, ProjectSettings) {
   EXPECT_EQ(config->repositories[0].projects[1].glob, "**/compose.yaml");
 }
 
+TEST(ConfigValues, ProjectApprovalIsAutoOrManual) {
+  const std::string head =
+      "repositories:\n"
+      "  - url: https://example.com/shop\n"
+      "    projects:\n"
+      "      - files: compose.yaml\n";
+  const base::Result<config::Config> manual = Parse(head + "        approval: manual\n");
+  ASSERT_TRUE(manual.ok()) << manual.status().ToString();
+  EXPECT_TRUE(manual->repositories[0].projects[0].manual_approval);
+  const base::Result<config::Config> automatic = Parse(head + "        approval: auto\n");
+  ASSERT_TRUE(automatic.ok()) << automatic.status().ToString();
+  EXPECT_FALSE(automatic->repositories[0].projects[0].manual_approval);
+  const base::Result<config::Config> unset = Parse(head);
+  ASSERT_TRUE(unset.ok()) << unset.status().ToString();
+  EXPECT_FALSE(unset->repositories[0].projects[0].manual_approval);
+  EXPECT_EQ(ErrorOf(head + "        approval: always\n"),
+            "ecsync.yaml:5: repositories[0].projects[0].approval: must be auto or manual, not "
+            "'always'");
+}
+
 TEST(ConfigSecrets, FromEnvironmentAndFiles) {
   const base::Result<config::Config> config = Parse(
       "webhooks:\n"

@@ -68,7 +68,8 @@ TEST(ConfigNotifications, EveryTypeWithSecretsEventsAndFilters) {
       "    url: {env: HOOK_URL}\n"
       "    secret: {env: HOOK_SECRET}\n"
       "    events: [deploy_started, deploy_succeeded, deploy_failed, deploy_error, "
-      "drift_detected, stalled, pruned, signature_refused, held]\n",
+      "drift_detected, stalled, pruned, signature_refused, held, approval_pending, approved, "
+      "rejected, superseded]\n",
       {{"SLACK_URL", kSlackUrl},
        {"HOOK_URL", "http://127.0.0.1:9/hook"},
        {"HOOK_SECRET", "hmac-key"}},

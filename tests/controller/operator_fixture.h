@@ -68,10 +68,12 @@ class OperatorFixture : public ::testing::Test {
     return deps;
   }
 
-  // Starts the controller and waits until both stacks carry the first commit.
-  void StartController(const config::Config& config) {
+  // Starts the controller and (unless told not to) waits until both stacks carry the first
+  // commit.
+  void StartController(const config::Config& config, bool wait_for_stacks = true) {
     controller_ = std::make_unique<Controller>(config, Deps());
     controller_->Start();
+    if (!wait_for_stacks) return;
     ASSERT_TRUE(::ecsync::testing::WaitUntil([&] {
       return Revision("shop-web") == first_ && Revision("shop-api") == first_ &&
              controller_->Idle();

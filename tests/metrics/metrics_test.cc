@@ -132,12 +132,13 @@ TEST(Metrics, ConditionIsOneHot) {
   std::string text = m.Serialize();
   EXPECT_TRUE(PromtoolAccepts(text));
   EXPECT_EQ(LinesWith(text, "ecsync_project_condition{"),
+            "ecsync_project_condition{condition=\"AwaitingApproval\",project=\"web\"} 0\n"
             "ecsync_project_condition{condition=\"Held\",project=\"web\"} 0\n"
             "ecsync_project_condition{condition=\"Ready\",project=\"web\"} 0\n"
             "ecsync_project_condition{condition=\"Reconciling\",project=\"web\"} 0\n"
             "ecsync_project_condition{condition=\"Stalled\",project=\"web\"} 1\n"
             "ecsync_project_condition{condition=\"WaitingForImages\",project=\"web\"} 0\n");
-  // A word outside the five still gets exactly one series at 1, dropped when it changes.
+  // A word outside the six still gets exactly one series at 1, dropped when it changes.
   m.SetCondition("web", "Unknown");
   text = m.Serialize();
   EXPECT_TRUE(HasLine(text, "ecsync_project_condition{condition=\"Unknown\",project=\"web\"} 1"));
@@ -145,6 +146,7 @@ TEST(Metrics, ConditionIsOneHot) {
   m.SetCondition("web", "Ready");
   text = m.Serialize();
   EXPECT_EQ(LinesWith(text, "ecsync_project_condition{"),
+            "ecsync_project_condition{condition=\"AwaitingApproval\",project=\"web\"} 0\n"
             "ecsync_project_condition{condition=\"Held\",project=\"web\"} 0\n"
             "ecsync_project_condition{condition=\"Ready\",project=\"web\"} 1\n"
             "ecsync_project_condition{condition=\"Reconciling\",project=\"web\"} 0\n"

@@ -308,7 +308,7 @@ TEST(EventFilter, KindsRepositoriesAndProjects) {
 }
 
 TEST(EventKinds, NamesRoundTrip) {
-  ASSERT_EQ(AllEventKinds().size(), 9u);
+  ASSERT_EQ(AllEventKinds().size(), 13u);
   for (EventKind kind : AllEventKinds()) {
     EXPECT_EQ(EventKindFromName(EventKindName(kind)), kind);
   }
@@ -316,6 +316,8 @@ TEST(EventKinds, NamesRoundTrip) {
   EXPECT_STREQ(EventKindName(EventKind::kPruned), "pruned");
   EXPECT_STREQ(EventKindName(EventKind::kSignatureRefused), "signature_refused");
   EXPECT_STREQ(EventKindName(EventKind::kHeld), "held");
+  EXPECT_STREQ(EventKindName(EventKind::kApprovalPending), "approval_pending");
+  EXPECT_STREQ(EventKindName(EventKind::kSuperseded), "superseded");
 }
 
 TEST(RetryAfter, TravelsInAThrottledStatus) {

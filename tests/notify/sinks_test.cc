@@ -255,6 +255,54 @@ TEST_F(SinksTest, WebhookIsSignedAsEcsyncsOwnReceiverVerifies) {
   EXPECT_NE(EventId(other), EventId(Failed()));
 }
 
+// An operator's decision on a change waiting for approval: each sink names the change set
+// and who decided, escaped like every other value.
+TEST_F(SinksTest, ApprovalEventsNameTheChangeSetAndWhoDecided) {
+  Event approved = Failed();
+  approved.kind = EventKind::kApproved;
+  approved.description = "approved by alice: update of stack shop-web";
+  approved.change_set = "ecsync-abc1234def56-1a2b3c4d";
+  approved.actor = "<!channel> alice";
+
+  SlackSink slack(Options(server_), http_);
+  ASSERT_TRUE(slack.Deliver(approved).ok());
+  json body = json::parse(server_.requests().back().body);
+  EXPECT_EQ(body["blocks"][0]["text"]["text"], ":thumbsup: Change approved: shop/web");
+  const json& fields = body["blocks"][1]["fields"];
+  ASSERT_EQ(fields.size(), 6u);
+  EXPECT_EQ(fields[4]["text"], "*Change set*\n`ecsync-abc1234def56-1a2b3c4d`");
+  EXPECT_EQ(fields[5]["text"], "*By*\n&lt;!channel&gt; alice");
+
+  TeamsSink teams(Options(server_), http_);
+  Event pending = approved;
+  pending.kind = EventKind::kApprovalPending;
+  pending.actor.clear();
+  ASSERT_TRUE(teams.Deliver(pending).ok());
+  const json card = json::parse(server_.requests().back().body)["attachments"][0]["content"];
+  EXPECT_EQ(card["body"][0]["text"], "Approval needed: shop/web");
+  EXPECT_EQ(card["body"][0]["color"], "Warning");
+  EXPECT_EQ(card["body"][2]["facts"].back(),
+            json({{"title", "Change set"}, {"value", "ecsync-abc1234def56-1a2b3c4d"}}));
+
+  base::FakeClock clock;
+  WebhookSink webhook(Options(server_), "hmac-secret", clock, http_);
+  Event rejected = approved;
+  rejected.kind = EventKind::kRejected;
+  ASSERT_TRUE(webhook.Deliver(rejected).ok());
+  const Recorded r = server_.requests().back();
+  EXPECT_EQ(r.headers.at("X-Ecsync-Event"), "rejected");
+  body = json::parse(r.body);
+  EXPECT_EQ(body["event"], "rejected");
+  EXPECT_EQ(body["change_set"], "ecsync-abc1234def56-1a2b3c4d");
+  EXPECT_EQ(body["actor"], "<!channel> alice");  // JSON, raw
+  Event superseded = pending;
+  superseded.kind = EventKind::kSuperseded;
+  ASSERT_TRUE(webhook.Deliver(superseded).ok());
+  body = json::parse(server_.requests().back().body);
+  EXPECT_EQ(body["event"], "superseded");
+  EXPECT_FALSE(body.contains("actor"));
+}
+
 TEST_F(SinksTest, AnswersMapToRetryOrDropWithoutRevealingTheUrl) {
   SlackSink sink(Options(server_), http_);
   server_.Script({429, "rate_limited", {{"Retry-After", "7"}}});

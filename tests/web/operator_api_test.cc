@@ -7,8 +7,11 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
 
 #include "base/hash.h"
+#include "cli/approve_command.h"
 #include "tests/controller/operator_fixture.h"
 #include "tests/server/raw_client.h"
 #include "tests/support/log_capture.h"
@@ -64,8 +67,12 @@ TEST(FindToken, HashesTheTokenAndComparesWithEveryEntry) {
 
 class OperatorApiTest : public OperatorFixture {
  protected:
-  void Start(config::ApiConfig api = Tokens()) {
-    StartController(MakeConfig());
+  void Start(config::ApiConfig api = Tokens(), std::optional<config::Config> config = {}) {
+    if (config) {
+      StartController(*config, /*wait_for_stacks=*/false);
+    } else {
+      StartController(MakeConfig());
+    }
     webhooks_ = std::make_unique<web::WebhookHandler>(
         *controller_, &metrics_, *base::SystemClock::Get(), web::WebhookHandler::Options{});
     web::HttpServer::Options options;
@@ -245,6 +252,88 @@ TEST_F(OperatorApiTest, ApproveAndRejectNeedAnOperateTokenAndSayWhyNothingWasApp
     EXPECT_NE(JsonOf(answer).value("error", "").find("stack shop-web"), std::string::npos)
         << answer;
   }
+}
+
+// approval: manual (tests/controller/approval_test.cc runs it against moto): a change
+// waiting for approval comes before ECS deployments; approve applies it with the token's name
+// in the stack's tags, reject drops it.
+TEST_F(OperatorApiTest, ApproveAndRejectDecideAChangeWaitingUnderManualApproval) {
+  config::Config config = MakeConfig();
+  config.repositories[0].projects[0].manual_approval = true;  // shop/web
+  Start(Tokens(), config);
+  ASSERT_TRUE(WaitUntil([&] {
+    ProjectStatus web;
+    return controller_->status().FindProject("shop/web", &web) &&
+           web.condition == Condition::kAwaitingApproval && Exists("shop-api");
+  }));
+  EXPECT_FALSE(Exists("shop-web"));
+  nlohmann::json project = JsonOf(Send("GET", "/api/v1/projects/shop/web", kReadToken));
+  EXPECT_EQ(project["condition"]["type"], "AwaitingApproval");
+  EXPECT_EQ(project["pendingApproval"]["action"], "create");
+  const std::string change_set = project["pendingApproval"]["changeSet"];
+  EXPECT_EQ(project["condition"]["changeSet"], change_set);
+  EXPECT_FALSE(project["pendingApproval"]["changes"].empty());
+
+  EXPECT_EQ(StatusOf(Send("POST", "/api/v1/projects/shop/web/approve", kReadToken)), 403);
+  const std::string approved = Send("POST", "/api/v1/projects/shop/web/approve", kOperateToken);
+  ASSERT_EQ(StatusOf(approved), 202) << approved;
+  EXPECT_EQ(JsonOf(approved)["changeSet"], change_set);
+  EXPECT_EQ(JsonOf(approved)["change"], "create");
+  EXPECT_EQ(JsonOf(approved)["approvedBy"], "alice");
+  ASSERT_TRUE(WaitUntil([&] { return Revision("shop-web") == first_ && controller_->Idle(); }));
+  auto stack = stacks_.DescribeStack("shop-web");
+  ASSERT_TRUE(stack.ok());
+  EXPECT_EQ(stack->tags["ecsync:approved-by"], "alice");
+  EXPECT_EQ(stack->tags["ecsync:approved-change-set"], change_set);
+  project = JsonOf(Send("GET", "/api/v1/projects/shop/web", kReadToken));
+  EXPECT_TRUE(project["pendingApproval"].is_null());
+  EXPECT_EQ(project["runs"][0]["approvedBy"], "alice");
+  EXPECT_EQ(project["runs"][0]["changeSet"], change_set);
+
+  // An update waits as a change set; rejected, the project waits for a new commit.
+  repo_.Write("web/compose.yaml", App(2));
+  const std::string second = repo_.Commit("scale web");
+  ASSERT_TRUE(CheckedAndIdle(second));
+  ASSERT_EQ(Status("shop/web").condition, Condition::kAwaitingApproval);
+  EXPECT_EQ(Status("shop/web").pending_action, "update");
+  const std::string rejected = Send("POST", "/api/v1/projects/shop/web/reject", kOperateToken);
+  ASSERT_EQ(StatusOf(rejected), 202) << rejected;
+  EXPECT_EQ(JsonOf(rejected)["change"], "update");
+  EXPECT_EQ(Status("shop/web").condition, Condition::kStalled);
+  EXPECT_EQ(Status("shop/web").runs.front().result, "rejected");
+  EXPECT_EQ(Revision("shop-web"), first_);
+  // Nothing waits now: the route falls back to ECS deployments (none on stack files).
+  EXPECT_EQ(StatusOf(Send("POST", "/api/v1/projects/shop/web/approve", kOperateToken)), 409);
+
+  // `ecsync approve --server` names the person beside the token.
+  repo_.Write("web/compose.yaml", App(3));
+  const std::string third = repo_.Commit("scale web again");
+  ASSERT_TRUE(CheckedAndIdle(third));
+  ASSERT_EQ(Status("shop/web").condition, Condition::kAwaitingApproval);
+  std::ostringstream out;
+  std::ostringstream err;
+  cli::CommandContext context{
+      .env = base::EnvFromMap({{"ECSYNC_API_TOKEN", kOperateToken}, {"USER", "ignored"}}),
+      .interpolation = {},
+      .out = out,
+      .err = err};
+  cli::ApproveCommand command;
+  command.stack_name = "shop/web";
+  command.server = "http://127.0.0.1:" + std::to_string(server_->admin_port()) + "/";
+  command.as = "bob <ops>";
+  ASSERT_EQ(cli::RunApprove(command, context), cli::kExitOk) << out.str() << err.str();
+  EXPECT_NE(out.str().find("approved update ecsync-"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find(" as bob__ops_ via alice"), std::string::npos) << out.str();
+  ASSERT_TRUE(WaitUntil([&] { return Revision("shop-web") == third && controller_->Idle(); }));
+  EXPECT_EQ(Status("shop/web").runs.front().approved_by, "bob__ops_ via alice");
+  // Nothing waits any more, and stack files have no ECS deployments: exit 1. A read token
+  // may not approve: exit 2.
+  EXPECT_EQ(cli::RunApprove(command, context), cli::kExitFailed) << err.str();
+  context.env = base::EnvFromMap({{"ECSYNC_API_TOKEN", kReadToken}});
+  EXPECT_EQ(cli::RunApprove(command, context), cli::kExitBadConfig);
+  context.env = base::EnvFromMap({});
+  EXPECT_EQ(cli::RunApprove(command, context), cli::kExitBadConfig);
+  EXPECT_EQ(err.str().find(kOperateToken), std::string::npos);
 }
 
 TEST_F(OperatorApiTest, ActionsAreLoggedWithTheTokenNameAndCounted) {

@@ -6,7 +6,8 @@
 
 (function () {
   const TOKEN_KEY = 'ecsync.token';
-  const CONDITIONS = ['Ready', 'Reconciling', 'WaitingForImages', 'Held', 'Stalled', 'Suspended'];
+  const CONDITIONS = ['Ready', 'Reconciling', 'WaitingForImages', 'Held', 'AwaitingApproval',
+    'Stalled', 'Suspended'];
   const $ = (id) => document.getElementById(id);
   let token = sessionStorage.getItem(TOKEN_KEY) || '';
   const projects = new Map();
@@ -162,11 +163,26 @@
     fillTable('p-runs', p.runs || [], ['Started', 'Duration', 'Revision', 'Action', 'Result',
       'Message'], (r) => [r.started, r.seconds.toFixed(1) + ' s', el('code', short(r.revision)),
       r.action, r.result, r.message]);
+    renderApproval(p.pendingApproval);
     fillTable('p-changes', p.lastChanges || [], ['Action', 'Logical ID', 'Type', 'Replacement'],
       (c) => [c.action, c.logicalId, c.resourceType, c.replacement || '—']);
     $('p-changes-note').textContent = p.lastChangesRevision
       ? 'Revision ' + short(p.lastChangesRevision) : 'No update has changed this stack yet.';
     $('p-diff').textContent = (p.lastTemplateDiff || []).join('\n') || '(no template diff)';
+  }
+  // The change waiting for an operator (approval: manual); Approve and Reject only with a
+  // token (the API refuses them without an operate one anyway).
+  let pending = null;
+  function renderApproval(approval) {
+    pending = approval || null;
+    $('approval').hidden = !pending;
+    $('approval-actions').hidden = !pending || !token;
+    if (!pending) return;
+    $('a-note').textContent = pending.action + ' at revision ' + short(pending.revision) +
+      ': ' + pending.changeSet + (pending.since ? ', waiting since ' + pending.since : '');
+    fillTable('a-changes', pending.changes || [], ['Action', 'Logical ID', 'Type',
+      'Replacement'], (c) => [c.action, c.logicalId, c.resourceType, c.replacement || '—']);
+    $('a-diff').textContent = (pending.templateDiff || []).join('\n') || '(no template diff)';
   }
   function renderStack(stack) {
     $('p-stack-error').hidden = !stack.stackError;
@@ -192,7 +208,10 @@
   }
 
   // --- operator actions ----------------------------------------------------------------
-  function showActions() { $('actions').hidden = !token; }
+  function showActions() {
+    $('actions').hidden = !token;
+    $('approval-actions').hidden = !pending || !token;
+  }
   async function act(action, button) {
     const out = $('action-result');
     button.disabled = true;
@@ -305,7 +324,9 @@
       $('project').hidden = false;
       $('p-title').textContent = projectKey;
       showActions();
-      for (const button of $('actions').querySelectorAll('button')) {
+      const buttons = [...$('actions').querySelectorAll('button'),
+        ...$('approval-actions').querySelectorAll('button')];
+      for (const button of buttons) {
         button.addEventListener('click', () => act(button.dataset.action, button));
       }
     } else {
