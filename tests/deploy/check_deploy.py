@@ -507,15 +507,16 @@ def render_overlay(source_dir, folder_name, checker):
     kubectl = shutil.which("kubectl")
     if kubectl:
         built = run([kubectl, "kustomize", folder])
-        if checker.expect(built.returncode == 0, f"kubectl kustomize {folder_name}: {built.stderr}"):
+        if checker.expect(built.returncode == 0,
+                          f"kubectl kustomize {folder_name}: {built.stderr}"):
             theirs = {(o["kind"], o["metadata"]["name"]): o
                       for o in yaml.safe_load_all(built.stdout) if o}
             ours = {(o["kind"], o["metadata"]["name"]): o for o in objects}
             checker.expect(set(theirs) == set(ours),
                            f"kubectl kustomize builds {sorted(theirs)}, this check {sorted(ours)}")
             for key in sorted(set(theirs) & set(ours)):
-                checker.expect(theirs[key] == ours[key],
-                               f"{key}: kubectl kustomize builds {theirs[key]}, this check {ours[key]}")
+                checker.expect(theirs[key] == ours[key], f"{key}: kubectl kustomize builds "
+                               f"{theirs[key]}, this check {ours[key]}")
     return objects
 
 
@@ -540,7 +541,8 @@ def check_kubernetes_ha(args):
     spec = deployment["spec"]
     pod = spec["template"]["spec"]
     pod_labels = spec["template"]["metadata"].get("labels", {})
-    checker.expect(spec.get("replicas") == 3, f"Deployment: replicas is {spec.get('replicas')}, want 3")
+    checker.expect(spec.get("replicas") == 3,
+                   f"Deployment: replicas is {spec.get('replicas')}, want 3")
     strategy = spec.get("strategy", {})
     checker.expect(strategy.get("type") == "RollingUpdate" and "rollingUpdate" in strategy and
                    strategy["rollingUpdate"].get("maxUnavailable") == 1,
@@ -629,7 +631,8 @@ def dynamodb_actions(source_dir, path):
     calls, checked to send the action of its own name (aws/dynamodb.cc)."""
     client = read_source(source_dir, "aws/dynamodb.cc")
     sent = set(re.findall(r'CallJson\(kDynamoDbService,\s*"([A-Za-z]+)"', client))
-    methods = set(re.findall(r"dynamodb(?:_->|\.)([A-Z][A-Za-z]+)\(", read_source(source_dir, path)))
+    methods = set(re.findall(r"dynamodb(?:_->|\.)([A-Z][A-Za-z]+)\(",
+                             read_source(source_dir, path)))
     if not methods:
         raise CheckFailed(f"{path} calls no DynamoDB method: cannot check the policy against it")
     unknown = methods - sent
@@ -655,13 +658,14 @@ def check_iam_policy_coordination(args):
     granted = set()
     for statement in policy.get("Statement", []):
         sid = statement.get("Sid")
-        checker.expect(statement.get("Effect") == "Allow" and bool(sid), f"{sid}: not Allow or no Sid")
+        checker.expect(statement.get("Effect") == "Allow" and bool(sid),
+                       f"{sid}: not Allow or no Sid")
         found = statement.get("Action", [])
         granted |= set([found] if isinstance(found, str) else found)
         resource = statement.get("Resource")
-        checker.expect(isinstance(resource, str) and re.fullmatch(
-            r"arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table/[A-Za-z0-9_.-]{3,255}", resource) is not None,
-            f"{sid}: Resource {resource!r} is not one table's ARN")
+        table_arn = r"arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table/[A-Za-z0-9_.-]{3,255}"
+        checker.expect(isinstance(resource, str) and re.fullmatch(table_arn, resource) is not None,
+                       f"{sid}: Resource {resource!r} is not one table's ARN")
     # Exactly what a replica calls: the lease store's actions, none of create-table's others.
     wanted = dynamodb_actions(args.source_dir, "coordination/lease_store.cc")
     for action in sorted(wanted - granted):
@@ -672,7 +676,8 @@ def check_iam_policy_coordination(args):
                               "never call")
     setup = dynamodb_actions(args.source_dir, "cli/coordination_command.cc")
     checker.expect(setup == {"dynamodb:CreateTable", "dynamodb:DescribeTable"},
-                   f"`ecsync coordination create-table` calls {sorted(setup)}: update docs/deploy.md")
+                   f"`ecsync coordination create-table` calls {sorted(setup)}: "
+                   "update docs/deploy.md")
     checker.finish()
     print(f"coordination policy grants exactly {sorted(granted)}")
 
@@ -710,7 +715,8 @@ def check_coordination_table(args):
     tables = [r for r in template.get("Resources", {}).values()
               if r.get("Type") == "AWS::DynamoDB::Table"]
     if len(tables) != 1:
-        raise CheckFailed(f"coordination-table.yaml: want one AWS::DynamoDB::Table, found {len(tables)}")
+        raise CheckFailed("coordination-table.yaml: want one AWS::DynamoDB::Table, "
+                          f"found {len(tables)}")
     properties = tables[0].get("Properties", {})
     # The key the lease store reads and writes, and the table create-table makes.
     key = re.search(r'kPartitionKey\[\]\s*=\s*"([^"]+)"',
@@ -720,7 +726,8 @@ def check_coordination_table(args):
                    f"KeySchema is {properties.get('KeySchema')}, want {key} alone as HASH")
     checker.expect(properties.get("AttributeDefinitions") == [{"AttributeName": key,
                                                                "AttributeType": "S"}],
-                   f"AttributeDefinitions is {properties.get('AttributeDefinitions')}, want {key}: S")
+                   f"AttributeDefinitions is {properties.get('AttributeDefinitions')}, "
+                   f"want {key}: S")
     billing = re.search(r'"BillingMode",\s*"([A-Z_]+)"',
                         read_source(args.source_dir, "aws/dynamodb.cc"))
     checker.expect(billing is not None and properties.get("BillingMode") == billing.group(1),
