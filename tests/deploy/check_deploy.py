@@ -301,6 +301,17 @@ def find_kind(docs, kind, where="deploy/kubernetes"):
     return found[0]
 
 
+def check_service_account(checker, docs, pod, where="deploy/kubernetes"):
+    """The pod runs as the ServiceAccount, which assumes an IAM role through IRSA."""
+    account = find_kind(docs, "ServiceAccount", where)
+    checker.expect(pod.get("serviceAccountName") == account["metadata"]["name"],
+                   "Deployment does not use the ServiceAccount")
+    checker.expect(re.fullmatch(r"arn:aws:iam::\d{12}:role/.+",
+                                account["metadata"].get("annotations", {})
+                                .get("eks.amazonaws.com/role-arn", "")) is not None,
+                   "ServiceAccount: no eks.amazonaws.com/role-arn annotation (IRSA)")
+
+
 def check_kubernetes(args):
     yaml = load_yaml_module()
     docs = load_manifests(args.source_dir)
@@ -425,13 +436,7 @@ def check_kubernetes(args):
     for ref in sorted(env_refs - secret_keys):
         checker.expect(False, f"ConfigMap ecsync.yaml references {{env: {ref}}}, not in the Secret")
 
-    account = find_kind(docs, "ServiceAccount")
-    checker.expect(pod.get("serviceAccountName") == account["metadata"]["name"],
-                   "Deployment does not use the ServiceAccount")
-    checker.expect(re.fullmatch(r"arn:aws:iam::\d{12}:role/.+",
-                                account["metadata"].get("annotations", {})
-                                .get("eks.amazonaws.com/role-arn", "")) is not None,
-                   "ServiceAccount: no eks.amazonaws.com/role-arn annotation")
+    check_service_account(checker, docs, pod)
 
     service = find_kind(docs, "Service")
     checker.expect(all(pod_labels.get(k) == v for k, v in service["spec"]["selector"].items()),
@@ -596,13 +601,7 @@ def check_kubernetes_ha(args):
     checker.expect(volumes.get(mounts.get("/etc/ecsync"), {}).get("configMap", {}).get("name") ==
                    configmap["metadata"]["name"], "container: /etc/ecsync is not the ConfigMap")
 
-    account = find_kind(docs, "ServiceAccount", where)
-    checker.expect(pod.get("serviceAccountName") == account["metadata"]["name"],
-                   "Deployment does not use the ServiceAccount")
-    checker.expect(re.fullmatch(r"arn:aws:iam::\d{12}:role/.+",
-                                account["metadata"].get("annotations", {})
-                                .get("eks.amazonaws.com/role-arn", "")) is not None,
-                   "ServiceAccount: no eks.amazonaws.com/role-arn annotation (IRSA)")
+    check_service_account(checker, docs, pod, where)
     service = find_kind(docs, "Service", where)
     checker.expect(labels_match(service["spec"].get("selector"), pod_labels),
                    "Service: selector does not match the pod labels")
