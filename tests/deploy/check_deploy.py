@@ -279,9 +279,9 @@ def serve_command_problem(argv):
 
 # --- Kubernetes ----------------------------------------------------------------------------
 
-def load_manifests(source_dir):
+def load_manifests(source_dir, folder_name="kubernetes"):
     yaml = load_yaml_module()
-    folder = os.path.join(source_dir, "deploy", "kubernetes")
+    folder = os.path.join(source_dir, "deploy", folder_name)
     docs = {}
     for name in sorted(os.listdir(folder)):
         if not name.endswith((".yaml", ".yml")):
@@ -290,15 +290,26 @@ def load_manifests(source_dir):
             try:
                 docs[name] = [d for d in yaml.safe_load_all(f) if d is not None]
             except yaml.YAMLError as e:
-                raise CheckFailed(f"deploy/kubernetes/{name}: not valid YAML: {e}")
+                raise CheckFailed(f"deploy/{folder_name}/{name}: not valid YAML: {e}")
     return docs
 
 
-def find_kind(docs, kind):
+def find_kind(docs, kind, where="deploy/kubernetes"):
     found = [d for file_docs in docs.values() for d in file_docs if d.get("kind") == kind]
     if len(found) != 1:
-        raise CheckFailed(f"want exactly one {kind} in deploy/kubernetes, found {len(found)}")
+        raise CheckFailed(f"want exactly one {kind} in {where}, found {len(found)}")
     return found[0]
+
+
+def check_service_account(checker, docs, pod, where="deploy/kubernetes"):
+    """The pod runs as the ServiceAccount, which assumes an IAM role through IRSA."""
+    account = find_kind(docs, "ServiceAccount", where)
+    checker.expect(pod.get("serviceAccountName") == account["metadata"]["name"],
+                   "Deployment does not use the ServiceAccount")
+    checker.expect(re.fullmatch(r"arn:aws:iam::\d{12}:role/.+",
+                                account["metadata"].get("annotations", {})
+                                .get("eks.amazonaws.com/role-arn", "")) is not None,
+                   "ServiceAccount: no eks.amazonaws.com/role-arn annotation (IRSA)")
 
 
 def check_kubernetes(args):
@@ -425,13 +436,7 @@ def check_kubernetes(args):
     for ref in sorted(env_refs - secret_keys):
         checker.expect(False, f"ConfigMap ecsync.yaml references {{env: {ref}}}, not in the Secret")
 
-    account = find_kind(docs, "ServiceAccount")
-    checker.expect(pod.get("serviceAccountName") == account["metadata"]["name"],
-                   "Deployment does not use the ServiceAccount")
-    checker.expect(re.fullmatch(r"arn:aws:iam::\d{12}:role/.+",
-                                account["metadata"].get("annotations", {})
-                                .get("eks.amazonaws.com/role-arn", "")) is not None,
-                   "ServiceAccount: no eks.amazonaws.com/role-arn annotation")
+    check_service_account(checker, docs, pod)
 
     service = find_kind(docs, "Service")
     checker.expect(all(pod_labels.get(k) == v for k, v in service["spec"]["selector"].items()),
@@ -444,6 +449,302 @@ def check_kubernetes(args):
                        "Service: exposes the admin port 8081 (status and metrics stay internal)")
     checker.finish()
     print(f"{sum(len(d) for d in docs.values())} Kubernetes objects check out")
+
+
+# --- Kubernetes, high availability (deploy/kubernetes-ha, a kustomize overlay) ------------
+
+# Lists a strategic merge patch merges item by item, with their merge keys (Kubernetes' API
+# types); every other list in a patch replaces the base's.
+MERGE_KEYS = {"containers": "name", "volumes": "name", "env": "name", "volumeMounts": "mountPath",
+              "ports": "containerPort", "topologySpreadConstraints": "topologyKey"}
+
+
+def strategic_merge(base, patch, key=None):
+    if isinstance(base, dict) and isinstance(patch, dict):
+        merged = dict(base)
+        for k, v in patch.items():
+            merged[k] = strategic_merge(base[k], v, k) if k in base else v
+        return merged
+    if isinstance(base, list) and isinstance(patch, list) and key in MERGE_KEYS:
+        merge_key = MERGE_KEYS[key]
+        merged = list(base)
+        for item in patch:
+            at = [i for i, b in enumerate(merged) if b.get(merge_key) == item.get(merge_key)]
+            if at:
+                merged[at[0]] = strategic_merge(merged[at[0]], item)
+            else:
+                merged.append(item)
+        return merged
+    return patch
+
+
+def render_overlay(source_dir, folder_name, checker):
+    """The objects `kubectl kustomize deploy/<folder_name>` builds: its resources (files, or
+    folders holding a kustomization of files) in its namespace, with its patches applied."""
+    yaml = load_yaml_module()
+    folder = os.path.join(source_dir, "deploy", folder_name)
+    overlay = load_manifests(source_dir, folder_name)
+    kustomization = find_kind(overlay, "Kustomization", f"deploy/{folder_name}")
+    objects = []
+    for resource in kustomization.get("resources", []):
+        path = os.path.normpath(os.path.join(folder, resource))
+        if os.path.isdir(path):
+            base_name = os.path.relpath(path, os.path.join(source_dir, "deploy"))
+            base = load_manifests(source_dir, base_name)
+            for name in find_kind(base, "Kustomization", base_name).get("resources", []):
+                objects += base[name]
+        elif checker.expect(os.path.isfile(path), f"{folder_name}: resource {resource} is missing"):
+            objects += overlay[os.path.basename(path)]
+    namespace = kustomization.get("namespace")
+    for obj in objects:
+        if namespace and obj["kind"] != "Namespace":
+            obj["metadata"]["namespace"] = namespace
+    for patch_entry in kustomization.get("patches", []):
+        patch = overlay.get(patch_entry.get("path"), [None])[0]
+        if not checker.expect(patch is not None, f"{folder_name}: patch {patch_entry} is missing"):
+            continue
+        targets = [i for i, o in enumerate(objects) if o["kind"] == patch["kind"] and
+                   o["metadata"]["name"] == patch["metadata"]["name"]]
+        if checker.expect(len(targets) == 1, f"{folder_name}: patch {patch_entry['path']} "
+                          f"matches {len(targets)} objects, want 1"):
+            objects[targets[0]] = strategic_merge(objects[targets[0]], patch)
+    # Where kubectl is at hand, its kustomize must build the same objects.
+    kubectl = shutil.which("kubectl")
+    if kubectl:
+        built = run([kubectl, "kustomize", folder])
+        if checker.expect(built.returncode == 0,
+                          f"kubectl kustomize {folder_name}: {built.stderr}"):
+            theirs = {(o["kind"], o["metadata"]["name"]): o
+                      for o in yaml.safe_load_all(built.stdout) if o}
+            ours = {(o["kind"], o["metadata"]["name"]): o for o in objects}
+            checker.expect(set(theirs) == set(ours),
+                           f"kubectl kustomize builds {sorted(theirs)}, this check {sorted(ours)}")
+            for key in sorted(set(theirs) & set(ours)):
+                checker.expect(theirs[key] == ours[key], f"{key}: kubectl kustomize builds "
+                               f"{theirs[key]}, this check {ours[key]}")
+    return objects
+
+
+def seconds_of(duration):
+    match = re.fullmatch(r"(\d+)(ms|s|m|h)", str(duration))
+    if not match:
+        raise CheckFailed(f"cannot read the duration {duration!r}")
+    return int(match.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+
+
+def labels_match(selector, labels):
+    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+
+
+def check_kubernetes_ha(args):
+    yaml = load_yaml_module()
+    checker = Checker()
+    objects = render_overlay(args.source_dir, "kubernetes-ha", checker)
+    docs = {"built": objects}
+    where = "deploy/kubernetes-ha"
+    deployment = find_kind(docs, "Deployment", where)
+    spec = deployment["spec"]
+    pod = spec["template"]["spec"]
+    pod_labels = spec["template"]["metadata"].get("labels", {})
+    checker.expect(spec.get("replicas") == 3,
+                   f"Deployment: replicas is {spec.get('replicas')}, want 3")
+    strategy = spec.get("strategy", {})
+    checker.expect(strategy.get("type") == "RollingUpdate" and "rollingUpdate" in strategy and
+                   strategy["rollingUpdate"].get("maxUnavailable") == 1,
+                   f"Deployment: strategy {strategy}, want RollingUpdate one pod at a time")
+
+    budget = find_kind(docs, "PodDisruptionBudget", where)
+    checker.expect(budget.get("apiVersion") == "policy/v1", "PodDisruptionBudget: not policy/v1")
+    checker.expect(budget["spec"].get("maxUnavailable") == 1,
+                   "PodDisruptionBudget: maxUnavailable is not 1")
+    checker.expect(labels_match(budget["spec"].get("selector", {}).get("matchLabels"), pod_labels),
+                   "PodDisruptionBudget: selector does not match the pod labels")
+    checker.expect(budget["metadata"].get("namespace") == deployment["metadata"].get("namespace"),
+                   "PodDisruptionBudget: not in the Deployment's namespace")
+
+    spread = {c.get("topologyKey"): c for c in pod.get("topologySpreadConstraints", [])}
+    for key, when in (("kubernetes.io/hostname", "DoNotSchedule"),
+                      ("topology.kubernetes.io/zone", "ScheduleAnyway")):
+        constraint = spread.get(key, {})
+        checker.expect(constraint.get("maxSkew") == 1 and
+                       constraint.get("whenUnsatisfiable") == when and
+                       labels_match(constraint.get("labelSelector", {}).get("matchLabels"),
+                                    pod_labels),
+                       f"Deployment: no spread over {key} (maxSkew 1, {when}, the pod labels)")
+
+    containers = pod.get("containers", [])
+    checker.expect(len(containers) == 1, "Deployment: want one container")
+    container = containers[0]
+    ports = {p.get("name"): p["containerPort"] for p in container.get("ports", [])}
+    readiness = container.get("readinessProbe", {}).get("httpGet", {})
+    checker.expect((readiness.get("path"), ports.get(readiness.get("port"))) == ("/readyz", 8081),
+                   f"readinessProbe is {readiness}, want /readyz on 8081")
+    checker.expect(serve_command_problem(container.get("args", [])) is None,
+                   f"container args: {serve_command_problem(container.get('args', []))}")
+
+    configmap = find_kind(docs, "ConfigMap", where)
+    config = yaml.safe_load(configmap.get("data", {}).get("ecsync.yaml", "")) or {}
+    coordination = config.get("coordination") or {}
+    checker.expect(bool(coordination.get("dynamodb", {}).get("table")),
+                   "ConfigMap ecsync.yaml: no coordination.dynamodb.table")
+    # One replica_id in a ConfigMap every pod mounts would give all of them the same id; the
+    # default (<hostname>-<pid>) is the pod's name.
+    checker.expect("replica_id" not in coordination,
+                   "ConfigMap ecsync.yaml: coordination.replica_id is set, so every pod shares it")
+    lease = seconds_of(coordination.get("lease_duration", "15s"))
+    grace = pod.get("terminationGracePeriodSeconds", 30)
+    checker.expect(grace >= max(30, lease),
+                   f"Deployment: terminationGracePeriodSeconds {grace} leaves no time to hand the "
+                   f"shards over (want at least 30 and the lease duration, {lease}s)")
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    mounts = {m["mountPath"]: m["name"] for m in container.get("volumeMounts", [])}
+    checker.expect(volumes.get(mounts.get("/etc/ecsync"), {}).get("configMap", {}).get("name") ==
+                   configmap["metadata"]["name"], "container: /etc/ecsync is not the ConfigMap")
+
+    check_service_account(checker, docs, pod, where)
+    service = find_kind(docs, "Service", where)
+    checker.expect(labels_match(service["spec"].get("selector"), pod_labels),
+                   "Service: selector does not match the pod labels")
+    # The table the replicas use is the one the template creates and the policy grants.
+    table = coordination.get("dynamodb", {}).get("table")
+    checker.expect(table == coordination_table_template(args.source_dir)["Parameters"]
+                   ["TableName"]["Default"],
+                   f"ConfigMap table {table} is not deploy/coordination-table.yaml's TableName")
+    resources = {s.get("Resource") for s in coordination_policy(args.source_dir)["Statement"]}
+    checker.expect(all(str(r).endswith(f":table/{table}") for r in resources),
+                   f"iam-policy-coordination.json grants {sorted(map(str, resources))}, "
+                   f"not the table {table}")
+    checker.finish()
+    print(f"{len(objects)} objects built from deploy/kubernetes-ha check out")
+
+
+# --- the coordination table and its IAM policy ----------------------------------------------
+
+def read_source(source_dir, path):
+    with open(os.path.join(source_dir, path), encoding="utf-8") as f:
+        return f.read()
+
+
+def dynamodb_actions(source_dir, path):
+    """The DynamoDB API actions `path` calls, as IAM names: each aws::DynamoDb method it
+    calls, checked to send the action of its own name (aws/dynamodb.cc)."""
+    client = read_source(source_dir, "aws/dynamodb.cc")
+    sent = set(re.findall(r'CallJson\(kDynamoDbService,\s*"([A-Za-z]+)"', client))
+    methods = set(re.findall(r"dynamodb(?:_->|\.)([A-Z][A-Za-z]+)\(",
+                             read_source(source_dir, path)))
+    if not methods:
+        raise CheckFailed(f"{path} calls no DynamoDB method: cannot check the policy against it")
+    unknown = methods - sent
+    if unknown:
+        raise CheckFailed(f"{path} calls {sorted(unknown)}, which aws/dynamodb.cc does not send "
+                          "under that name")
+    return {f"dynamodb:{m}" for m in methods}
+
+
+def coordination_policy(source_dir):
+    path = os.path.join(source_dir, "deploy", "iam-policy-coordination.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except ValueError as e:
+        raise CheckFailed(f"{path}: not valid JSON: {e}")
+
+
+def check_iam_policy_coordination(args):
+    policy = coordination_policy(args.source_dir)
+    checker = Checker()
+    checker.expect(policy.get("Version") == "2012-10-17", "policy Version is not 2012-10-17")
+    granted = set()
+    for statement in policy.get("Statement", []):
+        sid = statement.get("Sid")
+        checker.expect(statement.get("Effect") == "Allow" and bool(sid),
+                       f"{sid}: not Allow or no Sid")
+        found = statement.get("Action", [])
+        granted |= set([found] if isinstance(found, str) else found)
+        resource = statement.get("Resource")
+        table_arn = r"arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table/[A-Za-z0-9_.-]{3,255}"
+        checker.expect(isinstance(resource, str) and re.fullmatch(table_arn, resource) is not None,
+                       f"{sid}: Resource {resource!r} is not one table's ARN")
+    # Exactly what a replica calls: the lease store's actions, none of create-table's others.
+    wanted = dynamodb_actions(args.source_dir, "coordination/lease_store.cc")
+    for action in sorted(wanted - granted):
+        checker.expect(False, f"iam-policy-coordination.json does not allow {action}, which "
+                              "coordination/lease_store.cc calls")
+    for action in sorted(granted - wanted):
+        checker.expect(False, f"iam-policy-coordination.json allows {action}, which the replicas "
+                              "never call")
+    setup = dynamodb_actions(args.source_dir, "cli/coordination_command.cc")
+    checker.expect(setup == {"dynamodb:CreateTable", "dynamodb:DescribeTable"},
+                   f"`ecsync coordination create-table` calls {sorted(setup)}: "
+                   "update docs/deploy.md")
+    checker.finish()
+    print(f"coordination policy grants exactly {sorted(granted)}")
+
+
+class CloudFormationLoader:
+    """A YAML loader that keeps CloudFormation's short-form functions (!Ref, !GetAtt)."""
+
+    @staticmethod
+    def make(yaml):
+        class Loader(yaml.SafeLoader):
+            pass
+
+        def tagged(loader, suffix, node):
+            if isinstance(node, yaml.ScalarNode):
+                return {suffix: loader.construct_scalar(node)}
+            return {suffix: loader.construct_sequence(node)}
+
+        Loader.add_multi_constructor("!", tagged)
+        return Loader
+
+
+def coordination_table_template(source_dir):
+    yaml = load_yaml_module()
+    path = os.path.join(source_dir, "deploy", "coordination-table.yaml")
+    with open(path, encoding="utf-8") as f:
+        try:
+            return yaml.load(f, Loader=CloudFormationLoader.make(yaml))
+        except yaml.YAMLError as e:
+            raise CheckFailed(f"{path}: not valid YAML: {e}")
+
+
+def check_coordination_table(args):
+    template = coordination_table_template(args.source_dir)
+    checker = Checker()
+    tables = [r for r in template.get("Resources", {}).values()
+              if r.get("Type") == "AWS::DynamoDB::Table"]
+    if len(tables) != 1:
+        raise CheckFailed("coordination-table.yaml: want one AWS::DynamoDB::Table, "
+                          f"found {len(tables)}")
+    properties = tables[0].get("Properties", {})
+    # The key the lease store reads and writes, and the table create-table makes.
+    key = re.search(r'kPartitionKey\[\]\s*=\s*"([^"]+)"',
+                    read_source(args.source_dir, "coordination/lease_store.h"))
+    key = key.group(1) if key else None
+    checker.expect(properties.get("KeySchema") == [{"AttributeName": key, "KeyType": "HASH"}],
+                   f"KeySchema is {properties.get('KeySchema')}, want {key} alone as HASH")
+    checker.expect(properties.get("AttributeDefinitions") == [{"AttributeName": key,
+                                                               "AttributeType": "S"}],
+                   f"AttributeDefinitions is {properties.get('AttributeDefinitions')}, "
+                   f"want {key}: S")
+    billing = re.search(r'"BillingMode",\s*"([A-Z_]+)"',
+                        read_source(args.source_dir, "aws/dynamodb.cc"))
+    checker.expect(billing is not None and properties.get("BillingMode") == billing.group(1),
+                   f"BillingMode is {properties.get('BillingMode')}, create-table uses "
+                   f"{billing.group(1) if billing else '?'}")
+    checker.expect(properties.get("TableName") == {"Ref": "TableName"} and
+                   bool(template.get("Parameters", {}).get("TableName", {}).get("Default")),
+                   "TableName is not the TableName parameter with a default")
+    checker.expect(tables[0].get("DeletionPolicy") == "Retain",
+                   "the table is not retained when the stack is deleted")
+    checker.finish()
+    lint = shutil.which("cfn-lint")
+    if lint:
+        result = run([lint, os.path.join(args.source_dir, "deploy", "coordination-table.yaml")])
+        if result.returncode != 0:
+            raise CheckFailed(f"cfn-lint:\n{result.stdout}{result.stderr}")
+        print("cfn-lint: no findings")
+    print(f"coordination table: key {key}, {properties.get('BillingMode')}")
 
 
 # --- Dockerfile ----------------------------------------------------------------------------
@@ -765,6 +1066,9 @@ CHECKS = {
     "dockerfile": check_dockerfile,
     "systemd": check_systemd,
     "iam-policy": check_iam_policy,
+    "kubernetes-ha": check_kubernetes_ha,
+    "iam-policy-coordination": check_iam_policy_coordination,
+    "coordination-table": check_coordination_table,
 }
 
 

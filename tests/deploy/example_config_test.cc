@@ -1,6 +1,7 @@
-// The configuration shipped in deploy/kubernetes/configmap.yaml must load with the controller's
-// own parser, its secrets filled from the example Secret exactly as the Deployment's envFrom
-// would fill them.
+// The configuration shipped in deploy/kubernetes/configmap.yaml, and the one the
+// high-availability overlay (deploy/kubernetes-ha/configmap-patch.yaml) puts in its place, must
+// load with the controller's own parser, their secrets filled from the example Secret exactly as
+// the Deployment's envFrom would fill them.
 
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
@@ -11,13 +12,14 @@
 
 #include "base/env.h"
 #include "config/config.h"
+#include "config/coordination.h"
 #include "tests/support/support.h"
 
 namespace ecsync::controller {
 namespace {
 
-std::string ManifestPath(const std::string& name) {
-  return testing::SourceDir() + "/deploy/kubernetes/" + name;
+std::string ManifestPath(const std::string& name, const std::string& folder = "kubernetes") {
+  return testing::SourceDir() + "/deploy/" + folder + "/" + name;
 }
 
 // The environment the container gets from the Secret's stringData.
@@ -64,6 +66,42 @@ TEST(ExampleConfig, ConfigMapNeedsTheSecret) {
   ASSERT_FALSE(config.ok());
   EXPECT_NE(config.status().message().find("ECSYNC_"), std::string::npos)
       << config.status().message();
+}
+
+TEST(ExampleConfig, HighAvailabilityConfigMapSharesTheProjectsThroughTheTable) {
+  const YAML::Node patch = YAML::LoadFile(ManifestPath("configmap-patch.yaml", "kubernetes-ha"));
+  const YAML::Node base = YAML::LoadFile(ManifestPath("configmap.yaml"));
+  ASSERT_EQ(patch["metadata"]["name"].as<std::string>(),
+            base["metadata"]["name"].as<std::string>());
+  const std::string text = patch["data"]["ecsync.yaml"].as<std::string>();
+  const std::map<std::string, std::string> env = SecretEnvironment();
+
+  const base::Result<config::Config> config =
+      config::ParseConfig(text, "/etc/ecsync/ecsync.yaml", base::EnvFromMap(env), NoFiles());
+  ASSERT_TRUE(config.ok()) << config.status().message();
+
+  const config::CoordinationConfig& coordination = config->coordination;
+  EXPECT_TRUE(coordination.enabled);
+  EXPECT_EQ(coordination.table, "ecsync-coordination");
+  EXPECT_EQ(coordination.region, "");  // the aws section's
+  EXPECT_EQ(config->aws.region, "eu-west-1");
+  EXPECT_EQ(coordination.shards, 64);
+  // Not set in the ConfigMap every pod mounts: each pod's id is its hostname (the pod's name)
+  // and its process id.
+  EXPECT_EQ(coordination.replica_id, config::DefaultReplicaId());
+  // Everything else is the single-replica configuration's.
+  EXPECT_EQ(config->cache_dir, "/var/cache/ecsync");
+  EXPECT_EQ(config->server.listen, "0.0.0.0:8080");
+  EXPECT_EQ(config->server.admin_listen, "0.0.0.0:8081");
+  EXPECT_EQ(config->webhooks.secret, env.at("ECSYNC_WEBHOOK_SECRET"));
+  const base::Result<config::Config> single =
+      config::ParseConfig(base["data"]["ecsync.yaml"].as<std::string>(), "/etc/ecsync/ecsync.yaml",
+                          base::EnvFromMap(env), NoFiles());
+  ASSERT_TRUE(single.ok()) << single.status().message();
+  EXPECT_FALSE(single->coordination.enabled);
+  ASSERT_EQ(config->repositories.size(), single->repositories.size());
+  EXPECT_EQ(config->repositories[0].url, single->repositories[0].url);
+  EXPECT_EQ(config->repositories[0].projects.size(), single->repositories[0].projects.size());
 }
 
 }  // namespace
