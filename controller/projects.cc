@@ -142,6 +142,11 @@ bool KeepWhenGone(const config::RepositoryConfig& repo, const std::string& compo
   return entry != nullptr && (!entry->prune || entry->suspend);
 }
 
+bool ApprovalRequiredFor(const config::RepositoryConfig& repo, const std::string& compose_path) {
+  const config::ProjectConfig* entry = EntryFor(repo, compose_path);
+  return entry != nullptr && entry->manual_approval;
+}
+
 std::vector<schedule::Window> WindowsForPath(const config::RepositoryConfig& repo,
                                              const std::string& compose_path) {
   std::vector<schedule::Window> windows = repo.windows;

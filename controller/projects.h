@@ -61,4 +61,8 @@ std::vector<schedule::Window> WindowsForPath(const config::RepositoryConfig& rep
 // must not be pruned.
 bool KeepWhenGone(const config::RepositoryConfig& repo, const std::string& compose_path);
 
+// True when that config entry has approval: manual: deleting its stack needs an operator, so
+// a prune keeps it (docs/manual-approval.md).
+bool ApprovalRequiredFor(const config::RepositoryConfig& repo, const std::string& compose_path);
+
 }  // namespace ecsync::controller

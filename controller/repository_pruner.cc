@@ -40,9 +40,15 @@ WorkQueue::Outcome RepositoryPruner::Run(const std::string& repository) {
   request.refresh_listing = state_.refresh_on_poll.load();
   // Stacks whose deploy windows are closed, by compose path, with the verdict.
   std::map<std::string, schedule::Gate> held;
+  // Stacks of entries with approval: manual: never deleted without an operator.
+  std::set<std::string> awaiting;
   const auto now = deps_.clock->Now();
-  request.keep = [&repo, &held, &suspended, now](const std::string& compose_path) {
+  request.keep = [&repo, &held, &suspended, &awaiting, now](const std::string& compose_path) {
     if (KeepWhenGone(repo, compose_path) || suspended.contains(compose_path)) return true;
+    if (ApprovalRequiredFor(repo, compose_path)) {
+      awaiting.insert(compose_path);
+      return true;
+    }
     const std::vector<schedule::Window> windows = WindowsForPath(repo, compose_path);
     if (windows.empty()) return false;
     schedule::Gate gate = schedule::Evaluate(windows, now);
@@ -66,6 +72,15 @@ WorkQueue::Outcome RepositoryPruner::Run(const std::string& repository) {
                {"until", gate.opens_at ? FormatTime(*gate.opens_at) : "never"},
                {"reason", gate.reason}});
     if (gate.opens_at) reopen = reopen ? std::min(*reopen, *gate.opens_at) : *gate.opens_at;
+  }
+  for (const std::string& path : awaiting) {
+    base::Log(LogLevel::kWarn, "prune waits for an operator: approval: manual",
+              {{"repository", repository},
+               {"compose_file", path},
+               {"revision", commit},
+               {"what_to_do",
+                "the stack stays; delete it with `ecsync down <stack>` once agreed, "
+                "or restore the compose file"}});
   }
   if (reopen) {
     queue_.AddAfter(repository + kPruneSuffix,

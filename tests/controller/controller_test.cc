@@ -22,6 +22,7 @@
 #include "reconcile/stack_tags.h"
 #include "tests/notify/recording_publisher.h"
 #include "tests/reconcile/forwarding_cloudformation.h"
+#include "tests/support/log_capture.h"
 #include "tests/support/signing_keys.h"
 #include "tests/support/support.h"
 #include "web/webhook_handler.h"
@@ -236,6 +237,35 @@ TEST_F(ControllerTest, PruneOptOutKeepsTheStack) {
     return !repos.empty() && repos[0].last_commit == second && controller.Idle();
   }));
   EXPECT_TRUE(Exists("mono-api"));
+  controller.Stop();
+}
+
+// approval: manual covers deletes: a project that left git keeps its stack until an operator
+// deletes it, with a log line saying so.
+TEST_F(ControllerTest, APruneNeverDeletesTheStackOfAManualApprovalProject) {
+  repo_.Write("apps/api/compose.yaml", App(1));
+  repo_.Write("apps/web/compose.yaml", App(1));
+  repo_.Commit("two apps");
+  {
+    Controller controller(MakeConfig(Repo({Glob("apps/*/compose.yaml")})), Deps());
+    controller.Start();
+    ASSERT_TRUE(WaitUntil([&] { return Exists("mono-api") && Exists("mono-web"); }));
+    controller.Stop();
+  }
+  repo_.Remove("apps/api/compose.yaml");
+  repo_.Commit("drop api");
+  testing::LogCapture log;
+  config::ProjectConfig apps = Glob("apps/*/compose.yaml");
+  apps.manual_approval = true;
+  Controller controller(MakeConfig(Repo({apps})), Deps());
+  controller.Start();
+  ASSERT_TRUE(WaitUntil([&] {
+    return log.text().find("prune waits for an operator") != std::string::npos;
+  })) << log.text();
+  EXPECT_NE(log.text().find("apps/api/compose.yaml"), std::string::npos);
+  EXPECT_TRUE(controller.Idle() || WaitUntil([&] { return controller.Idle(); }));
+  EXPECT_TRUE(Exists("mono-api"));
+  EXPECT_TRUE(Exists("mono-web"));
   controller.Stop();
 }
 
