@@ -214,7 +214,8 @@ ExitCode RunReconcileConfig(const ReconcileConfigCommand& command, const Command
   for (const std::string& line : summary.lines) context.out << line << "\n";
   context.out << summary.projects << " project(s): " << summary.succeeded << " ok, "
               << summary.failed << " failed, " << summary.invalid << " invalid, " << summary.errors
-              << " error(s), " << summary.held << " held by deploy windows\n";
+              << " error(s), " << summary.held
+              << " held (deploy windows or waiting for approval)\n";
   if (summary.invalid > 0) return kExitBadConfig;
   if (summary.errors > 0) return kExitFailed;
   if (summary.failed > 0) return kExitFailed;
