@@ -41,8 +41,8 @@ base::Result<PruneReport> Prune(aws::CloudFormation& cfn, base::Clock& clock,
   for (const aws::Stack& stack : candidates) {
     if (options.keep && options.keep(stack)) {
       report.kept.push_back("stack " + stack.name +
-                            " is no longer in git but its project has "
-                            "prune: false, or a deploy window holds its deletion; it was kept");
+                            " is no longer in git but its project has prune: false or "
+                            "approval: manual, or a deploy window holds its deletion; it was kept");
       Say(sink, stack.name, report.kept.back());
       continue;
     }
