@@ -78,6 +78,13 @@ class ControllerTest : public ::testing::Test {
     return deps;
   }
 
+  // Commits apps/api and apps/web, one replica each; the commit.
+  std::string CommitTwoApps() {
+    repo_.Write("apps/api/compose.yaml", App(1));
+    repo_.Write("apps/web/compose.yaml", App(1));
+    return repo_.Commit("two apps");
+  }
+
   static config::ProjectConfig Glob(const std::string& pattern) {
     config::ProjectConfig entry;
     entry.glob = pattern;
@@ -114,9 +121,7 @@ class ControllerTest : public ::testing::Test {
 };
 
 TEST_F(ControllerTest, MonorepoReconcilesOnlyTheProjectWhoseFilesChanged) {
-  repo_.Write("apps/api/compose.yaml", App(1));
-  repo_.Write("apps/web/compose.yaml", App(1));
-  std::string first = repo_.Commit("two apps");
+  std::string first = CommitTwoApps();
   Controller controller(MakeConfig(Repo({Glob("apps/*/compose.yaml")})), Deps());
   controller.Start();
   ASSERT_TRUE(
@@ -191,9 +196,7 @@ TEST_F(ControllerTest, ABrokenCommitStallsWithoutRetryingAndLeavesTheStack) {
 }
 
 TEST_F(ControllerTest, PrunesAStackWhoseProjectIsGoneButNeverEverything) {
-  repo_.Write("apps/api/compose.yaml", App(1));
-  repo_.Write("apps/web/compose.yaml", App(1));
-  repo_.Commit("two apps");
+  CommitTwoApps();
   Controller controller(MakeConfig(Repo({Glob("apps/*/compose.yaml")})), Deps());
   controller.Start();
   ASSERT_TRUE(WaitUntil([&] { return Exists("mono-api") && Exists("mono-web"); }));
@@ -217,9 +220,7 @@ TEST_F(ControllerTest, PrunesAStackWhoseProjectIsGoneButNeverEverything) {
 }
 
 TEST_F(ControllerTest, PruneOptOutKeepsTheStack) {
-  repo_.Write("apps/api/compose.yaml", App(1));
-  repo_.Write("apps/web/compose.yaml", App(1));
-  repo_.Commit("two apps");
+  CommitTwoApps();
   config::ProjectConfig api;
   api.name = "api";
   api.files = {"apps/api/compose.yaml"};
@@ -243,9 +244,7 @@ TEST_F(ControllerTest, PruneOptOutKeepsTheStack) {
 // approval: manual covers deletes: a project that left git keeps its stack until an operator
 // deletes it, with a log line saying so.
 TEST_F(ControllerTest, APruneNeverDeletesTheStackOfAManualApprovalProject) {
-  repo_.Write("apps/api/compose.yaml", App(1));
-  repo_.Write("apps/web/compose.yaml", App(1));
-  repo_.Commit("two apps");
+  CommitTwoApps();
   {
     Controller controller(MakeConfig(Repo({Glob("apps/*/compose.yaml")})), Deps());
     controller.Start();
