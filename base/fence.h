@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace ecsync::base {
@@ -16,6 +17,10 @@ struct Fence {
   // The last successful renewal's start + lease duration - safety margin, on this replica's
   // steady clock: no other replica can take the lease before valid_until + safety margin.
   std::chrono::steady_clock::time_point valid_until;
+  // Held by a write for as long as its call runs (reconcile::FencedCloudFormation): the
+  // replica hands a shard back only once no copy of its holds is left, so a write that passed
+  // its fence check never overlaps the next owner's. Null when the giver tracks no writes.
+  std::shared_ptr<const void> hold = nullptr;
 };
 
 // An idempotency token (CloudFormation's ClientRequestToken, CodeBuild's idempotencyToken)

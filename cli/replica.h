@@ -21,8 +21,15 @@
 #include "config/config.h"
 #include "coordination/coordinator.h"
 #include "metrics/metrics.h"
+#include "web/peers.h"
 
 namespace ecsync::cli {
+
+// Where the other replicas reach this one's admin listener, bound at `admin_listen` on
+// `admin_port`: coordination.peer_url when set; else http://HOST:PORT with the listen
+// address's host when it names one, or this machine's first non-loopback IPv4 address when
+// it listens on every address (a pod's IP on Kubernetes), or its hostname.
+std::string PeerUrl(const config::Config& config, const std::string& admin_listen, int admin_port);
 
 class Replica {
  public:
@@ -37,8 +44,8 @@ class Replica {
   Replica(const Replica&) = delete;
   Replica& operator=(const Replica&) = delete;
 
-  // Starts the Tick loop (its first Tick runs at once).
-  void Start();
+  // Starts the Tick loop (its first Tick runs at once), advertising `peer_url` (PeerUrl()).
+  void Start(const std::string& peer_url);
   // Ends the loop, then hands every lease back (Coordinator::Shutdown) so the other replicas
   // take the shards at their next Tick. Call once nothing writes for a project any more.
   void Stop();
@@ -49,6 +56,9 @@ class Replica {
   // {"replica_id", "healthy", "reason", "owned_shards", "shards", "fair_share",
   // "live_replicas"} for /api/v1/status and /readyz. Thread-safe.
   nlohmann::ordered_json StatusJson() const;
+  // The other replicas as the last table read showed them, for forwarding webhooks and
+  // merging status (web/peers.h). Thread-safe.
+  web::PeerView View() const;
 
  private:
   Replica(std::shared_ptr<aws::DynamoDb> dynamodb, coordination::CoordinatorOptions options,

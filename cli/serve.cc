@@ -19,6 +19,7 @@
 #include "metrics/metrics.h"
 #include "notify/publisher_switch.h"
 #include "web/http_server.h"
+#include "web/peer_forwarder.h"
 #include "web/webhook_handler.h"
 
 namespace ecsync::cli {
@@ -125,6 +126,31 @@ ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
     };
   }
   controller::Controller controller(*config, std::move(deps));
+  // With replicas, a webhook's check goes to the replica holding the repository's shard.
+  std::unique_ptr<aws::CurlHttpClient> peer_http;
+  std::unique_ptr<aws::CurlHttpClient> relay_http;  // a project's details read CloudFormation
+  std::unique_ptr<web::PeerForwarder> forwarder;
+  web::PeerViewSource peers;
+  if (replica) {
+    aws::CurlOptions peer_options;
+    peer_options.connect_timeout = std::chrono::milliseconds(500);
+    peer_options.total_timeout = std::chrono::milliseconds(1'500);
+    peer_http = std::make_unique<aws::CurlHttpClient>(peer_options);
+    peer_options.total_timeout = std::chrono::seconds(15);
+    relay_http = std::make_unique<aws::CurlHttpClient>(peer_options);
+    peers = [&replica] { return replica->View(); };
+    forwarder = std::make_unique<web::PeerForwarder>(*peer_http, peers, *base::SystemClock::Get());
+  }
+  web::WebhookHandler::Repositories hook_targets{
+      [&controller] { return controller.WebhookTargets(); },
+      [&controller, &forwarder](const std::string& name) {
+        if (forwarder) {
+          for (const controller::WebhookTarget& target : controller.WebhookTargets()) {
+            if (target.repository == name && forwarder->Forward(name, target.url)) return;
+          }
+        }
+        controller.Trigger(name);
+      }};
   web::WebhookHandler::Options hook_options;
   hook_options.max_body_bytes = config->webhooks.max_body_bytes;
   hook_options.requests_per_second = config->webhooks.requests_per_second;
@@ -133,8 +159,8 @@ ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
   hook_options.source_burst = config->webhooks.source_burst;
   hook_options.refused_requests_per_second = config->webhooks.refused_requests_per_second;
   hook_options.refused_burst = config->webhooks.refused_burst;
-  web::WebhookHandler webhooks(controller, runtime->metrics.get(), *base::SystemClock::Get(),
-                               hook_options);
+  web::WebhookHandler webhooks(std::move(hook_targets), runtime->metrics.get(),
+                               *base::SystemClock::Get(), hook_options);
   web::HttpServer::Options http_options;
   http_options.listen = config->server.listen;
   http_options.admin_listen = config->server.admin_listen;
@@ -146,14 +172,22 @@ ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
   http_options.max_connections = static_cast<size_t>(config->server.max_connections);
   http_options.max_connections_per_client =
       static_cast<size_t>(config->server.max_connections_per_client);
-  if (replica) http_options.replica_status = [&replica] { return replica->StatusJson(); };
+  if (replica) {
+    http_options.replica_status = [&replica] { return replica->StatusJson(); };
+    http_options.peers = peers;
+    http_options.peer_http = peer_http.get();
+    http_options.relay_http = relay_http.get();
+  }
   web::HttpServer http(controller, webhooks, runtime->metrics.get(), http_options);
   if (auto started = http.Start(); !started.ok()) {
     context.err << "error: " << started.message() << "\n";
     return kExitBadConfig;
   }
   if (runtime->events) runtime->events->Start();
-  if (replica) replica->Start();
+  if (replica) {
+    replica->Start(PeerUrl(*config, config->server.admin_listen, http.admin_port()));
+    forwarder->Start();
+  }
   controller.Start();
   base::Log(base::LogLevel::kInfo, "ecsync serving",
             {{"version", kVersion},
@@ -186,6 +220,7 @@ ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
             "shutting down: in-flight deploys are left to CloudFormation "
             "and resumed at the next start");
   http.BeginShutdown();
+  if (forwarder) forwarder->Stop();
   controller.Stop();
   // Nothing writes any more: the leases go back at once (SIGTERM hands over without waiting
   // for them to expire).

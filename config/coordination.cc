@@ -6,13 +6,14 @@
 #include <array>
 #include <string_view>
 
+#include "base/utf8.h"
 #include "config/reader.h"
 
 namespace ecsync::config {
 namespace {
 
-constexpr std::string_view kCoordinationKeys[] = {"dynamodb", "shards", "lease_duration",
-                                                  "renew_interval", "replica_id"};
+constexpr std::string_view kCoordinationKeys[] = {"dynamodb",       "shards",     "lease_duration",
+                                                  "renew_interval", "replica_id", "peer_url"};
 constexpr std::string_view kDynamoDbKeys[] = {"table", "region"};
 constexpr int kMaxShards = 4096;
 constexpr size_t kMaxReplicaId = 128;
@@ -23,6 +24,28 @@ bool NameChar(char c) {
 }
 
 bool NameChars(const std::string& text) { return std::all_of(text.begin(), text.end(), NameChar); }
+
+// http(s)://host:port, optionally with a trailing slash: the replicas append their paths.
+bool PeerUrlShape(const std::string& url) {
+  std::string_view rest(url);
+  if (rest.starts_with("http://")) {
+    rest.remove_prefix(7);
+  } else if (rest.starts_with("https://")) {
+    rest.remove_prefix(8);
+  } else {
+    return false;
+  }
+  if (rest.ends_with('/')) rest.remove_suffix(1);
+  const size_t colon = rest.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == rest.size()) return false;
+  for (char c : rest.substr(colon + 1)) {
+    if (c < '0' || c > '9') return false;
+  }
+  for (char c : rest.substr(0, colon)) {
+    if (!NameChar(c) && c != ':' && c != '[' && c != ']') return false;  // names, IPv4, [IPv6]
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -72,6 +95,13 @@ base::Status ParseCoordination(const ConfigMapping& top, CoordinationConfig* out
     return map.Error("replica_id", "\"" + out->replica_id +
                                        "\" is not a replica id: at most 128 letters, digits, "
                                        "'_', '-' or '.' (default: <hostname>-<pid>)");
+  }
+  ECSYNC_RETURN_IF_ERROR(map.String("peer_url", &out->peer_url));
+  if (!out->peer_url.empty() && !PeerUrlShape(out->peer_url)) {
+    return map.Error("peer_url", "\"" + base::Utf8Prefix(out->peer_url, 200) +
+                                     "\" is not http://HOST:PORT or https://HOST:PORT (no "
+                                     "path): the address the other replicas reach this "
+                                     "replica's admin listener at");
   }
   return base::Status::Ok();
 }

@@ -9,6 +9,7 @@
 //     lease_duration: 15s
 //     renew_interval: 5s
 //     replica_id: ecsync-0        # default: <hostname>-<pid>
+//     peer_url: http://10.0.3.7:8081   # default: derived from the admin listener
 
 #include <chrono>
 #include <string>
@@ -27,6 +28,9 @@ struct CoordinationConfig {
   std::chrono::milliseconds lease_duration{15'000};
   std::chrono::milliseconds renew_interval{5'000};  // at most a third of lease_duration
   std::string replica_id;  // unique among the replicas; default DefaultReplicaId()
+  // Where the other replicas reach this one's admin listener: "http(s)://host:port" with no
+  // path. "": serve derives it (see docs/high-availability.md, "Webhooks and status").
+  std::string peer_url;
 };
 
 // Reads `top`'s `coordination:` into `out` (left disabled when absent), with

@@ -41,8 +41,10 @@ Controller::Controller(const config::Config& config, ControllerDeps deps)
   queue_ = std::make_unique<WorkQueue>(options, *deps_.clock,
                                        [this](const std::string& key) { return Handle(key); });
   runner_ = std::make_unique<ProjectRunner>(state_, deps_, *engine_, *queue_, recorder_);
-  pruner_ =
-      std::make_unique<RepositoryPruner>(state_, deps_, *engine_, *queue_, status_, recorder_);
+  delete_approvals_ =
+      std::make_unique<DeleteApprovals>(state_, deps_, *engine_, *queue_, recorder_);
+  pruner_ = std::make_unique<RepositoryPruner>(state_, deps_, *engine_, *queue_, status_, recorder_,
+                                               *delete_approvals_);
   poller_ = std::make_unique<Poller>(state_, deps_, *engine_, *queue_, status_, recorder_);
   details_ = std::make_unique<controller::ProjectDetails>(status_, *engine_, *deps_.clock);
   if (deps_.metrics != nullptr) {
@@ -146,6 +148,10 @@ void Controller::ApplyConfigLocked(const config::Config& config, bool initial) {
     }
     std::erase_if(state_.suspensions,
                   [&](const auto& entry) { return entry.second.repository == it->first; });
+    // Nothing prunes a repository that is not configured: its deletes wait no more.
+    DeleteApprovals::DropLocked(
+        state_, recorder_, it->first, [](const std::string&, const PendingDelete&) { return true; },
+        /*announce=*/false);
     status_.RemoveRepository(it->first);
     if (deps_.metrics != nullptr) deps_.metrics->SetGitBackoff(it->first, 0, 0.0);
     it = state_.repos.erase(it);

@@ -7,6 +7,7 @@
 
 #include "config/config.h"
 #include "controller/controller_deps.h"
+#include "controller/delete_approvals.h"
 #include "controller/outcome_recorder.h"
 #include "controller/poller.h"
 #include "controller/project_details.h"
@@ -130,13 +131,10 @@ class Controller {
   // Stalled until a new commit or configuration. `waiting` false: nothing waits, nothing
   // was done (the caller may then approve ECS deployments instead). kNotFound for an unknown
   // project. A rejection calls AWS: no lock is held then.
-  struct ChangeDecision {
-    bool waiting = false;
-    std::string change_set;
-    std::string action;  // create | update | delete
-    std::string revision;
-    std::string note;  // e.g. that the change set could not be deleted
-  };
+  // A key no project has may name the delete of a project that left git (DeleteApprovals):
+  // approving lets the repository's prune run delete its stack at once, rejecting keeps it;
+  // kConflict when that delete waits no more (rejected, or done).
+  using ChangeDecision = controller::ChangeDecision;
   base::Result<ChangeDecision> DecideChange(const std::string& key, const std::string& by,
                                             bool reject);
 
@@ -169,6 +167,7 @@ class Controller {
   OutcomeRecorder recorder_;
   std::unique_ptr<WorkQueue> queue_;
   std::unique_ptr<ProjectRunner> runner_;
+  std::unique_ptr<DeleteApprovals> delete_approvals_;
   std::unique_ptr<RepositoryPruner> pruner_;
   std::unique_ptr<Poller> poller_;
   std::unique_ptr<controller::ProjectDetails> details_;

@@ -3,6 +3,8 @@
 // wires the loop.
 #include "controller/controller.h"
 
+#include <optional>
+
 namespace ecsync::controller {
 
 namespace {
@@ -105,6 +107,16 @@ base::Status Controller::Acknowledge(const std::string& key) {
 base::Result<Controller::ChangeDecision> Controller::DecideChange(const std::string& key,
                                                                   const std::string& by,
                                                                   bool reject) {
+  bool known = false;
+  {
+    std::lock_guard<std::mutex> lock(state_.mu);
+    known = state_.projects.contains(key);
+  }
+  if (!known) {
+    // Perhaps the delete of a project that left git, kept under the key it had.
+    std::optional<base::Result<ChangeDecision>> kept = delete_approvals_->Decide(key, by, reject);
+    return kept ? *std::move(kept) : base::Result<ChangeDecision>(UnknownProject(key));
+  }
   ChangeDecision decision;
   std::string stack;
   {

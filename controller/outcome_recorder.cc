@@ -95,7 +95,7 @@ void OutcomeRecorder::Publish(EventKind kind, const std::string& key, const std:
 
 void OutcomeRecorder::PublishFinished(const std::string& key, const FinishedRun& finished) {
   const RunRecord& run = finished.run;
-  if (finished.interrupted) return;
+  if (finished.interrupted || finished.quiet) return;
   const std::string& stack = finished.stack;
   const std::string& revision = finished.revision;
   if (finished.succeeded) {
@@ -226,14 +226,19 @@ void OutcomeRecorder::AwaitingApproval(const std::string& key, const std::string
 void OutcomeRecorder::Decided(const std::string& key, const std::string& stack,
                               const PendingChange& pending, const std::string& by, bool approved,
                               const std::string& note) {
-  const std::string what = pending.action + " of stack " + stack + " to revision " +
-                           reconcile::ShortRevision(pending.revision) + " (" + pending.change_set +
-                           ")";
+  const std::string what =
+      pending.action + " of stack " + stack +
+      (pending.project_gone ? " (its project left git at revision " : " to revision ") +
+      reconcile::ShortRevision(pending.revision) + (pending.project_gone ? ") (" : " (") +
+      pending.change_set + ")";
   if (!approved) {
     SetCondition(key, Condition::kStalled,
                  "rejected by " + by + ": " + what +
-                     "; waiting for a new commit or configuration (reconcile or acknowledge "
-                     "proposes it again)" +
+                     (pending.project_gone
+                          ? "; the stack stays, and its delete is proposed again only when a "
+                            "later commit removes the project again"
+                          : "; waiting for a new commit or configuration (reconcile or "
+                            "acknowledge proposes it again)") +
                      note,
                  /*needs_input=*/true);
     status_.UpdateProject(key, [](ProjectStatus& s) {
@@ -324,10 +329,11 @@ void OutcomeRecorder::DriftFailed(const std::string& key, const std::string& sta
 
 void OutcomeRecorder::Pruned(const std::string& repository, const std::string& stack,
                              const std::string& revision, bool succeeded,
-                             const std::string& message) {
-  // The project is gone from git, so its stack names it.
-  Publish(succeeded ? EventKind::kPruned : EventKind::kDeployFailed, repository + "/" + stack,
-          stack, revision, message);
+                             const std::string& message, const std::string& key) {
+  // The project is gone from git, so its stack names it (unless a delete waiting for approval
+  // kept its key).
+  Publish(succeeded ? EventKind::kPruned : EventKind::kDeployFailed,
+          key.empty() ? repository + "/" + stack : key, stack, revision, message);
 }
 
 void OutcomeRecorder::Forget(const std::string& key) {

@@ -22,6 +22,8 @@ struct PendingChange {
   std::string message;  // one line: what it does
   std::vector<ChangeRecord> changes;
   std::vector<std::string> template_diff;
+  // A prune's delete: the project left git at `revision` (there is no project to run).
+  bool project_gone = false;
 };
 
 // How one run of a project ended.
@@ -34,6 +36,7 @@ struct FinishedRun {
   std::string reason;
   bool needs_input = false;  // stalled until a human changes the commit or configuration
   bool interrupted = false;  // stopped by shutdown; resumed by the next start
+  bool quiet = false;        // publishes no event: the caller did (an approved prune's kPruned)
   // When the run reported (result is not "error"): whether the deploy succeeded, and the
   // stack's status after it.
   bool succeeded = false;
@@ -95,7 +98,8 @@ class OutcomeRecorder {
                         const PendingChange& pending);
   // An operator approved (`approved`) or rejected `pending`; `by` is who. A rejection is
   // also a run in the history, and leaves the project Stalled until a new commit or
-  // configuration (or a reconcile or acknowledge, which proposes it again).
+  // configuration (or a reconcile or acknowledge, which proposes it again); a prune's delete
+  // (pending.project_gone) until a later commit removes the project again.
   void Decided(const std::string& key, const std::string& stack, const PendingChange& pending,
                const std::string& by, bool approved, const std::string& note);
   // `old` stopped waiting before anyone decided: `replacement` (a newer change set or plan)
@@ -109,9 +113,9 @@ class OutcomeRecorder {
   // A drift check of `stack` could not complete; the next one is on schedule.
   void DriftFailed(const std::string& key, const std::string& stack, const std::string& error);
   // A prune run of `repository` deleted `stack` (or failed to: !succeeded), whose project
-  // left git at `revision`.
+  // left git at `revision`. Published under `key`, or "<repository>/<stack>" when empty.
   void Pruned(const std::string& repository, const std::string& stack, const std::string& revision,
-              bool succeeded, const std::string& message);
+              bool succeeded, const std::string& message, const std::string& key = "");
   // The project left the configuration or its repository: nothing shows it any more.
   void Forget(const std::string& key);
 

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "base/log.h"
+#include "controller/delete_approvals.h"
 #include "controller/poll_backoff.h"
 #include "controller/projects.h"
 #include "controller/repository_pruner.h"
@@ -45,8 +46,8 @@ void Poller::Join() {
 
 bool Poller::TakeOwnership(RepoState& repo) {
   if (!deps_.fence_for) return true;
-  // Another replica's repository is looked at again within a second (the loop's longest
-  // wait), so one whose shard this replica takes is checked within a second.
+  // Every repository is asked about at least once per kOwnershipRefresh plus the loop's
+  // longest wait, so one whose shard this replica takes is checked within two seconds.
   const bool owned = deps_.fence_for(repo.config.url).has_value();
   if (owned && !repo.owned) {
     repo.check_now = true;
@@ -66,10 +67,16 @@ void Poller::Loop() {
   std::unique_lock<std::mutex> lock(state_.mu);
   while (!state_.stopping.load()) {
     auto now = deps_.clock->SteadyNow();
+    // Ownership is asked for once a second, not on every pass: each pass looks at every
+    // repository, and a pass runs for every check (see docs/high-availability.md).
+    const bool ask_owners = !owners_asked_ || now - *owners_asked_ >= kOwnershipRefresh;
+    if (ask_owners) owners_asked_ = now;
     std::vector<std::string> due;  // in name order
     auto earliest = now + std::chrono::hours(24);
     for (auto& [name, repo] : state_.repos) {
-      if (state_.polling.contains(name) || !TakeOwnership(*repo)) continue;
+      if (state_.polling.contains(name)) continue;
+      if (ask_owners) TakeOwnership(*repo);
+      if (!repo->owned) continue;
       bool webhook_only = repo->config.poll_interval.count() == 0;
       bool is_due = false;
       if (repo->check_now) {
@@ -102,23 +109,32 @@ void Poller::Loop() {
       }
     }
     if (due.empty()) {
-      // The clock may be a fake: wake at least every second to re-read it.
-      auto wait =
-          std::min<std::chrono::steady_clock::duration>(earliest - now, std::chrono::seconds(1));
+      // One poller sleeps until the next repository is due; the others until they are
+      // notified (a webhook, a reload, more due than one poller takes), so that a due time
+      // does not wake every poller to find the same repository. The clock may be a fake:
+      // each wakes at least every second to re-read it.
+      const bool timer = !timer_taken_;
+      if (timer) timer_taken_ = true;
+      auto wait = std::chrono::duration_cast<std::chrono::steady_clock::duration>(kMaxWait);
+      if (timer) wait = std::min<std::chrono::steady_clock::duration>(earliest - now, wait);
       state_.poll_cv.wait_for(lock, wait);
+      if (timer) timer_taken_ = false;
       continue;
     }
     // Take turns: the first due repository after the one claimed last, so a repository
     // that is due again and again (webhooks) cannot starve the others.
     auto next = std::upper_bound(due.begin(), due.end(), cursor_);
     const std::string name = next != due.end() ? *next : due.front();
+    RepoState& claimed = *state_.repos.at(name);
+    // Between two asks the answer may be up to a second old: ask again for this one.
+    if (!ask_owners && !TakeOwnership(claimed)) continue;
     cursor_ = name;
     state_.polling.insert(name);  // claimed: the other pollers pass it by
+    // More are due than this poller takes: another poller may be asleep.
+    if (due.size() > 1) state_.poll_cv.notify_one();
     lock.unlock();
     PollRepository(name, /*full=*/false);
     lock.lock();
-    // Another poller may be waiting for this repository (triggered while it was polled).
-    state_.poll_cv.notify_all();
   }
 }
 
@@ -273,13 +289,20 @@ std::vector<std::string> Poller::PollRepository(const std::string& name, bool fu
   state.next_poll = now + Jittered(webhook_only ? std::chrono::hours(24) : repo.poll_interval);
   ShowBackoff(name, state.backoff, webhook_only ? std::nullopt : std::optional(state.next_poll),
               *deps_.clock, status_, deps_.metrics);
-  status_.UpdateRepository(name, [&](RepositoryStatus& s) {
-    s.last_commit = commit;
-    s.last_fetch = deps_.clock->Now();
-    s.last_error.clear();
-    s.polled = true;
-  });
-  if (!head_moved) return queued;
+  // Shown once the commit's work is queued: whoever sees the commit here and an idle queue
+  // knows that everything it asked for ran.
+  auto show_checked = [&] {
+    status_.UpdateRepository(name, [&](RepositoryStatus& s) {
+      s.last_commit = commit;
+      s.last_fetch = deps_.clock->Now();
+      s.last_error.clear();
+      s.polled = true;
+    });
+  };
+  if (!head_moved) {
+    show_checked();
+    return queued;
+  }
   if (refusal) {
     // Refused: every project keeps its revision; `commit` is not fetched again until the
     // head moves or the configuration changes.
@@ -298,6 +321,7 @@ std::vector<std::string> Poller::PollRepository(const std::string& name, bool fu
       if (project != state_.projects.end()) project->second->condition = Condition::kStalled;
     }
     RecordRefusal(name, commit, *refusal, keys, recorder_, deps_.metrics);
+    show_checked();
     return queued;
   }
   state.refused_commit.clear();
@@ -333,6 +357,15 @@ std::vector<std::string> Poller::PollRepository(const std::string& name, bool fu
       queue_.Add(spec.key);
     }
   }
+  // A project back in git: the delete kept for it (approval: manual) is moot.
+  std::set<std::string> paths;
+  for (const ProjectSpec& spec : specs) paths.insert(spec.files.front());
+  DeleteApprovals::DropLocked(
+      state_, recorder_, name,
+      [&](const std::string& key, const PendingDelete& pending) {
+        return current.contains(key) || paths.contains(pending.compose_path);
+      },
+      /*announce=*/true);
   for (const std::string& key : state.project_keys) {
     if (current.contains(key)) continue;
     // Gone from git at this commit: its stack is pruned (unless opted out) by the
@@ -346,6 +379,7 @@ std::vector<std::string> Poller::PollRepository(const std::string& name, bool fu
     queue_.Add(name + kPruneSuffix);
     queued.push_back(name + kPruneSuffix);
   }
+  show_checked();
   return queued;
 }
 

@@ -53,9 +53,9 @@ class Poller {
                                                          git::GitSource& git,
                                                          const std::string& commit,
                                                          const std::string& previous);
-  // With replicas sharing the projects: whether this replica holds `repo`'s shard now,
-  // asking for a full check of a repository it has just taken over. True without
-  // coordination. REQUIRES: state_.mu held.
+  // With replicas sharing the projects: whether this replica holds `repo`'s shard now (also
+  // kept in repo.owned), asking for a full check of a repository it has just taken over.
+  // True without coordination. REQUIRES: state_.mu held.
   bool TakeOwnership(RepoState& repo);
   // `d` +-10%, so repositories configured together do not poll in lockstep.
   // REQUIRES: state_.mu held.
@@ -67,8 +67,16 @@ class Poller {
   WorkQueue& queue_;
   StatusStore& status_;
   OutcomeRecorder& recorder_;
+  // How often the pollers ask which repositories this replica holds, and the longest a
+  // poller sleeps without re-reading the clock.
+  static constexpr std::chrono::seconds kOwnershipRefresh{1};
+  static constexpr std::chrono::seconds kMaxWait{1};
+
   std::vector<std::thread> threads_;
-  std::string cursor_;  // the repository claimed last; guarded by state_.mu
+  // Guarded by state_.mu:
+  std::string cursor_;  // the repository claimed last
+  std::optional<std::chrono::steady_clock::time_point> owners_asked_;  // the last pass asking all
+  bool timer_taken_ = false;  // a poller sleeps until the next repository is due
 };
 
 }  // namespace ecsync::controller

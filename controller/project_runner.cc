@@ -97,7 +97,11 @@ WorkQueue::Outcome ProjectRunner::Run(const std::string& key) {
   // Replicas sharing the projects: asked again right before the run, whose every write to
   // CloudFormation then obeys the fence.
   if (deps_.fence_for) {
-    if (!deps_.fence_for(state.repo_url)) return WorkQueue::Outcome::kDone;  // another's now
+    if (!deps_.fence_for(state.repo_url)) {
+      std::lock_guard<std::mutex> lock(state_.mu);
+      state_.FenceClosed(state.repo_url);
+      return WorkQueue::Outcome::kDone;
+    }
     options.fence = [fence_for = deps_.fence_for, url = state.repo_url] { return fence_for(url); };
   }
   const std::string fingerprint = state.commit + "/" + spec.config_digest;

@@ -55,6 +55,14 @@ std::string NormalizedOrSelf(const std::string& path) {
   return normalized.ok() ? *normalized : path;
 }
 
+// The name of the project `entry` makes of `compose_path` (its first file, or a glob match).
+std::string ProjectName(const config::RepositoryConfig& repo, const config::ProjectConfig& entry,
+                        const std::string& compose_path) {
+  if (entry.files.empty()) return config::ProjectNameForFile(entry.name, compose_path, repo.name);
+  return entry.name.empty() ? config::ProjectNameForFile("", entry.files.front(), repo.name)
+                            : entry.name;
+}
+
 }  // namespace
 
 base::Result<std::vector<ProjectSpec>> ExpandProjects(const config::RepositoryConfig& repo,
@@ -67,9 +75,7 @@ base::Result<std::vector<ProjectSpec>> ExpandProjects(const config::RepositoryCo
       auto first = git.ReadFile(repo.url, commit, entry.files.front());
       if (!first.ok()) return first.status();
       if (!first->has_value()) continue;  // gone at this commit: pruning decides
-      std::string name = entry.name.empty()
-                             ? config::ProjectNameForFile("", entry.files.front(), repo.name)
-                             : entry.name;
+      std::string name = ProjectName(repo, entry, entry.files.front());
       // Stacks are tagged with the normalized path; pruning compares against the same.
       std::vector<std::string> files;
       for (const std::string& file : entry.files) {
@@ -86,7 +92,7 @@ base::Result<std::vector<ProjectSpec>> ExpandProjects(const config::RepositoryCo
     }
     for (const std::string& path : *tree) {
       if (!config::GlobMatch(entry.glob, path)) continue;
-      std::string name = config::ProjectNameForFile(entry.name, path, repo.name);
+      std::string name = ProjectName(repo, entry, path);
       projects.push_back(FromEntry(repo, entry, name, {path}));
     }
   }
@@ -140,6 +146,11 @@ const config::ProjectConfig* EntryFor(const config::RepositoryConfig& repo,
 bool KeepWhenGone(const config::RepositoryConfig& repo, const std::string& compose_path) {
   const config::ProjectConfig* entry = EntryFor(repo, compose_path);
   return entry != nullptr && (!entry->prune || entry->suspend);
+}
+
+std::string ProjectKeyFor(const config::RepositoryConfig& repo, const std::string& compose_path) {
+  const config::ProjectConfig* entry = EntryFor(repo, compose_path);
+  return entry == nullptr ? "" : repo.name + "/" + ProjectName(repo, *entry, compose_path);
 }
 
 bool ApprovalRequiredFor(const config::RepositoryConfig& repo, const std::string& compose_path) {

@@ -61,6 +61,10 @@ std::vector<schedule::Window> WindowsForPath(const config::RepositoryConfig& rep
 // must not be pruned.
 bool KeepWhenGone(const config::RepositoryConfig& repo, const std::string& compose_path);
 
+// The key ("<repository>/<project>") of the project deployed from `compose_path` under the
+// config entry that path belongs to, as ExpandProjects names it; "" when no entry takes it.
+std::string ProjectKeyFor(const config::RepositoryConfig& repo, const std::string& compose_path);
+
 // True when that config entry has approval: manual: deleting its stack needs an operator, so
 // a prune keeps it (docs/manual-approval.md).
 bool ApprovalRequiredFor(const config::RepositoryConfig& repo, const std::string& compose_path);

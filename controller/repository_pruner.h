@@ -3,6 +3,7 @@
 #include <string>
 
 #include "controller/controller_deps.h"
+#include "controller/delete_approvals.h"
 #include "controller/outcome_recorder.h"
 #include "controller/state.h"
 #include "controller/status.h"
@@ -18,18 +19,22 @@ inline constexpr char kPruneSuffix[] = "#prune";
 // longer has (keeping those whose entry opts out, see KeepWhenGone), and shows a refusal or
 // failure on the repository. A stack whose deploy windows (the repository's and those of the
 // entry its compose file belonged to) are closed is kept for now and the prune run is queued
-// again for the instant they open. Thread-safe; the work queue runs one key at a time.
+// again for the instant they open. The stack of an entry with approval: manual is deleted
+// only once an operator approved it; until then `approvals` shows its delete waiting.
+// Thread-safe; the work queue runs one key at a time.
 class RepositoryPruner {
  public:
   // All must outlive this.
   RepositoryPruner(ControllerState& state, const ControllerDeps& deps, reconcile::Engine& engine,
-                   WorkQueue& queue, StatusStore& status, OutcomeRecorder& recorder)
+                   WorkQueue& queue, StatusStore& status, OutcomeRecorder& recorder,
+                   DeleteApprovals& approvals)
       : state_(state),
         deps_(deps),
         engine_(engine),
         queue_(queue),
         status_(status),
-        recorder_(recorder) {}
+        recorder_(recorder),
+        approvals_(approvals) {}
 
   // kRetry for trouble that may pass (listing, AWS); kDone otherwise, refusals included.
   WorkQueue::Outcome Run(const std::string& repository);
@@ -41,6 +46,7 @@ class RepositoryPruner {
   WorkQueue& queue_;
   StatusStore& status_;
   OutcomeRecorder& recorder_;
+  DeleteApprovals& approvals_;
 };
 
 }  // namespace ecsync::controller

@@ -96,6 +96,26 @@ struct OperatorSuspension {
   std::chrono::system_clock::time_point at;
 };
 
+// The delete of a stack whose project left git while its config entry has approval: manual
+// (docs/manual-approval.md): planned by the repository's prune run, shown under the key the
+// project had, decided by an operator. In memory only: the first prune run after a restart
+// plans it again.
+struct PendingDelete {
+  std::string repository;
+  std::string compose_path;
+  std::string stack;                // the project's stack; its companions follow in `stacks`
+  std::vector<std::string> stacks;  // every stack the delete removes
+  // The revision of the prune run that first found the project gone, and the delete's name
+  // (reconcile::ApprovalIdentity("delete", revision, "")): both stay while it stays gone.
+  std::string revision;
+  std::string identity;
+  // kAwaiting: shown, waiting for an operator. kApproved: the next prune run deletes it.
+  // kRejected: the stack stays and nobody is asked again while the project stays gone.
+  // kDeleted: done; shown (with its run) until the repository's next prune run.
+  enum class Phase { kAwaiting, kApproved, kRejected, kDeleted } phase = Phase::kAwaiting;
+  reconcile::ApprovalGate approval;  // kApproved: who approved and when
+};
+
 // Everything below `mu` is guarded by it; the atomics are read without it. Reconciles, git
 // checks and AWS calls run without the lock.
 struct ControllerState {
@@ -111,6 +131,8 @@ struct ControllerState {
   std::mt19937_64 random{std::random_device{}()};
   bool force_all = false;                                 // RunOnce --force
   std::map<std::string, OperatorSuspension> suspensions;  // by project key
+  // By the key the project had (DeleteApprovals::KeyFor); never a key of `projects`.
+  std::map<std::string, PendingDelete> pending_deletes;
 
   // Whether project `key` is suspended: by its configuration (suspend: true) or by an
   // operator. REQUIRES: mu held.
@@ -129,6 +151,17 @@ struct ControllerState {
     status->suspended_at = !spec.suspend && it != suspensions.end()
                                ? it->second.at
                                : std::chrono::system_clock::time_point{};
+  }
+
+  // A run found its repository's fence closed (another replica holds the shard now, or this
+  // one could not renew its lease in time) and dropped its work: the repository counts as not
+  // held, so the poller's next look at the owners, within a second, checks it again with
+  // every project if the shard is still or again this replica's. Nothing is lost to a
+  // momentary lapse. REQUIRES: mu held.
+  void FenceClosed(const std::string& repo_url) {
+    for (auto& [name, repo] : repos) {
+      if (repo->config.url == repo_url) repo->owned = false;
+    }
   }
 
   std::atomic<bool> stopping{false};

@@ -3,7 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <random>
 #include <set>
+
+#include "base/hash.h"
 
 namespace ecsync::coordination {
 namespace {
@@ -16,13 +19,27 @@ int StartOffset(const std::string& replica, int shard_count) {
   return static_cast<int>(hash % static_cast<uint64_t>(shard_count));
 }
 
+// 32 bytes from the system's entropy source, as hex.
+std::string NewSecret() {
+  std::random_device entropy;
+  std::string bytes;
+  bytes.reserve(32);
+  while (bytes.size() < 32) {
+    const unsigned int word = entropy();
+    for (int i = 0; i < 4 && bytes.size() < 32; ++i)
+      bytes.push_back(static_cast<char>(word >> (8 * i)));
+  }
+  return base::HexEncode(bytes);
+}
+
 }  // namespace
 
 Coordinator::Coordinator(std::shared_ptr<aws::DynamoDb> dynamodb, CoordinatorOptions options)
     : options_(std::move(options)),
       clock_(options_.clock != nullptr ? options_.clock : base::SystemClock::Get()),
       store_(std::move(dynamodb), options_.table),
-      membership_(options_.replica_id, options_.lease_duration) {
+      membership_(options_.replica_id, options_.lease_duration),
+      last_read_(clock_->SteadyNow()) {
   if (options_.safety_margin.count() <= 0) options_.safety_margin = options_.lease_duration / 5;
 }
 
@@ -39,6 +56,14 @@ std::map<int, Coordinator::Held> Coordinator::HeldCopy() const {
 
 void Coordinator::Fail(const base::Status& status) {
   if (tick_failure_.empty()) tick_failure_ = "DynamoDB unreachable: " + status.message();
+  // Said at once, not when the Tick ends: a Tick whose calls are retried or time out one
+  // after another can outlast the fences by far.
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    status_.healthy = false;
+    status_.reason = tick_failure_;
+  }
+  if (observer_) observer_(Status());
 }
 
 void Coordinator::Tick() {
@@ -52,12 +77,19 @@ void Coordinator::Tick() {
     last_round_ = now;
     round_started_ = true;
     // The heartbeat goes first so this replica's own item is in the read below.
-    if (auto beat = store_.Heartbeat(options_.replica_id); !beat.ok()) Fail(beat.status());
+    if (auto beat = store_.Heartbeat(options_.replica_id, options_.peer_url); !beat.ok()) {
+      Fail(beat.status());
+    }
   }
+  const TimePoint read_sent = clock_->SteadyNow();
   auto snapshot = store_.Read();
   int fair_share = 0;
   int live_count = 0;
   if (snapshot.ok()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      last_read_ = read_sent;
+    }
     now = clock_->SteadyNow();
     for (const auto& [shard, lease] : snapshot->leases) {
       leases_.Observe(ShardKey(shard), lease.version, now);
@@ -70,6 +102,7 @@ void Coordinator::Tick() {
     ReleaseSurplus(fair_share);
     if (round) RenewHeld();
     TakeFree(*snapshot, fair_share, now);
+    UpdateDirectory(*snapshot, live, now);
   } else {
     Fail(snapshot.status());
     if (round) RenewHeld();  // DynamoDB may answer writes still: the fences stay valid
@@ -103,19 +136,38 @@ void Coordinator::ForgetLost(const TableSnapshot& snapshot) {
 }
 
 void Coordinator::ReleaseSurplus(int fair_share) {
-  std::map<int, Held> held = HeldCopy();
-  int surplus = static_cast<int>(held.size()) - fair_share;
-  // The highest-numbered shards go first: every replica over its share picks the same way,
-  // so a rebalance moves few shards and the outcome is predictable in logs.
-  for (auto it = held.rbegin(); it != held.rend() && surplus > 0; ++it) {
-    base::Status released = store_.Release(it->second.record);
+  std::vector<int> ready;  // releasing, with no write under way
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    int surplus = static_cast<int>(held_.size()) - fair_share;
+    // The highest-numbered shards go first: every replica over its share picks the same way,
+    // so a rebalance moves few shards and the outcome is predictable in logs.
+    for (auto it = held_.rbegin(); it != held_.rend() && surplus > 0; ++it, --surplus) {
+      it->second.releasing = true;
+    }
+    for (const auto& [shard, held] : held_) {
+      if (!held.releasing) continue;
+      if (held.writes->load() == 0) {
+        ready.push_back(shard);
+      } else {
+        spdlog::info("coordination: shard {} is handed back once its {} write(s) under way end",
+                     shard, held.writes->load());
+      }
+    }
+  }
+  for (int shard : ready) {
+    LeaseRecord record;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      record = held_.at(shard).record;
+    }
+    base::Status released = store_.Release(record);
     if (!released.ok() && released.kind() != base::ErrorKind::kConflict) {
-      Fail(released);  // still held: renewed or left to expire
+      Fail(released);  // still held: renewed, and handed back at a later tick
       continue;
     }
-    --surplus;
     std::lock_guard<std::mutex> lock(mu_);
-    held_.erase(it->first);
+    held_.erase(shard);
   }
 }
 
@@ -127,14 +179,19 @@ void Coordinator::RenewHeld() {
     // Validity counts from before the request left: the write lands later, and another
     // replica starts its count no earlier than it sees the write.
     auto renewed = store_.Renew(held.record);
+    if (!renewed.ok() && renewed.status().kind() != base::ErrorKind::kConflict) {
+      Fail(renewed.status());  // kept: a later renewal may still succeed (it is conditional)
+      continue;
+    }
     std::lock_guard<std::mutex> lock(mu_);
     if (renewed.ok()) {
-      held_[shard] = Held{*renewed, sent};
-    } else if (renewed.status().kind() == base::ErrorKind::kConflict) {
+      if (auto it = held_.find(shard); it != held_.end()) {
+        it->second.record = *renewed;
+        it->second.renewed_at = sent;
+      }
+    } else {
       spdlog::info("coordination: shard {} was taken over", shard);
       held_.erase(shard);
-    } else {
-      Fail(renewed.status());  // kept: a later renewal may still succeed (it is conditional)
     }
   }
 }
@@ -165,6 +222,36 @@ void Coordinator::TakeFree(const TableSnapshot& snapshot, int fair_share, TimePo
   }
 }
 
+void Coordinator::UpdateDirectory(const TableSnapshot& snapshot,
+                                  const std::vector<std::string>& live, TimePoint now) {
+  PeerDirectory directory;
+  directory.secret = snapshot.peer_secret;
+  if (directory.secret.empty()) {
+    // The first replica to see the table creates it; every one uses the table's from then on.
+    if (base::Status made = store_.EnsurePeerSecret(NewSecret()); !made.ok()) Fail(made);
+  }
+  for (const auto& [shard, lease] : snapshot.leases) {
+    if (lease.owner.empty() || lease.owner == options_.replica_id) continue;
+    const std::chrono::milliseconds duration =
+        lease.duration.count() > 0 ? lease.duration : options_.lease_duration;
+    if (!leases_.Expired(ShardKey(shard), now, duration)) directory.owners[shard] = lease.owner;
+  }
+  for (int shard : OwnedShards()) directory.owners[shard] = options_.replica_id;
+  for (const HeartbeatRecord& heartbeat : snapshot.heartbeats) {
+    if (std::binary_search(live.begin(), live.end(), heartbeat.replica)) {
+      directory.urls[heartbeat.replica] = heartbeat.url;
+    }
+  }
+  directory.urls[options_.replica_id] = options_.peer_url;
+  std::lock_guard<std::mutex> lock(mu_);
+  directory_ = std::move(directory);
+}
+
+PeerDirectory Coordinator::Directory() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return directory_;
+}
+
 void Coordinator::Shutdown() {
   for (const auto& [shard, held] : HeldCopy()) {
     base::Status released = store_.Release(held.record);
@@ -184,8 +271,15 @@ std::optional<Fence> Coordinator::Owns(int shard) const {
   const TimePoint now = clock_->SteadyNow();
   std::lock_guard<std::mutex> lock(mu_);
   auto it = held_.find(shard);
-  if (it == held_.end()) return std::nullopt;
-  return FenceOf(it->second, now);
+  if (it == held_.end() || it->second.releasing) return std::nullopt;
+  std::optional<Fence> fence = FenceOf(it->second, now);
+  if (fence) {
+    // Counted until the last copy of the fence goes (the write's call has returned).
+    it->second.writes->fetch_add(1);
+    fence->hold = std::shared_ptr<const void>(
+        nullptr, [writes = it->second.writes](const void*) { writes->fetch_sub(1); });
+  }
+  return fence;
 }
 
 std::vector<int> Coordinator::OwnedShards() const {
@@ -193,26 +287,29 @@ std::vector<int> Coordinator::OwnedShards() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<int> owned;
   for (const auto& [shard, held] : held_) {
-    if (FenceOf(held, now)) owned.push_back(shard);
+    if (!held.releasing && FenceOf(held, now)) owned.push_back(shard);
   }
   return owned;
 }
 
-bool Coordinator::Healthy() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return status_.healthy;
-}
+bool Coordinator::Healthy() const { return Status().healthy; }
 
-std::string Coordinator::Reason() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return status_.reason;
-}
+std::string Coordinator::Reason() const { return Status().reason; }
 
 CoordinatorStatus Coordinator::Status() const {
+  const TimePoint now = clock_->SteadyNow();
   CoordinatorStatus status;
   {
     std::lock_guard<std::mutex> lock(mu_);
     status = status_;
+    // A Tick stuck in a call that neither answers nor fails (a network that drops packets)
+    // has reported nothing yet; by now every fence this replica holds has lapsed.
+    const auto quiet = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_read_);
+    if (status.healthy && quiet >= options_.lease_duration - options_.safety_margin) {
+      status.healthy = false;
+      status.reason =
+          "DynamoDB unreachable: no answer for " + std::to_string(quiet.count()) + " ms";
+    }
   }
   status.owned = OwnedShards();
   return status;

@@ -5,6 +5,7 @@
 // surplus shards back and takes expired or released ones while under its fair share.
 // Reconcile workers ask Owns(shard) before every write to AWS for a project of that shard.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -38,6 +39,17 @@ struct CoordinatorOptions {
   // already sent. 0: lease_duration / 5.
   std::chrono::milliseconds safety_margin{0};
   base::Clock* clock = nullptr;  // steady time; not owned; null: SystemClock
+  // Where the other replicas reach this one's admin listener (http://10.0.3.7:8081), kept in
+  // its heartbeat item; "" advertises nothing (webhooks are then not forwarded to it).
+  std::string peer_url;
+};
+
+// Who owns what, as of the last table read, for reaching the owner of a repository: the
+// replicas forward webhooks to it and ask it for its projects' status.
+struct PeerDirectory {
+  std::map<int, std::string> owners;        // shard -> replica holding an unexpired lease
+  std::map<std::string, std::string> urls;  // live replica -> its peer_url ("" when none)
+  std::string secret;  // the table's peer secret; "" until the first read that has it
 };
 
 // What a Tick left behind, for status and metrics.
@@ -65,10 +77,16 @@ class Coordinator {
   std::optional<Fence> Owns(int shard) const;
   // The shards Owns answers for now, ascending. Thread-safe.
   std::vector<int> OwnedShards() const;
-  // False while the last Tick's DynamoDB calls failed; Reason says why. Thread-safe.
+  // False from the first failed DynamoDB call of a Tick until a Tick succeeds whole, and
+  // while no read of the table has succeeded for lease_duration - safety_margin (a call
+  // that hangs); Reason says why. Thread-safe.
   bool Healthy() const;
   std::string Reason() const;
   CoordinatorStatus Status() const;
+  // Sets what the heartbeat advertises (CoordinatorOptions::peer_url). Before the first Tick.
+  void SetPeerUrl(std::string url) { options_.peer_url = std::move(url); }
+  // A copy of the directory the last successful table read left. Thread-safe.
+  PeerDirectory Directory() const;
   // Called at the end of every Tick with the status (e.g. to set a shard-ownership gauge).
   void SetObserver(std::function<void(const CoordinatorStatus&)> observer);
 
@@ -79,6 +97,11 @@ class Coordinator {
   struct Held {
     LeaseRecord record;
     TimePoint renewed_at;  // when the last successful write of it was sent
+    // Writes under way with a fence of this shard (Fence::hold): the shard is handed back
+    // only when none is left.
+    std::shared_ptr<std::atomic<int>> writes = std::make_shared<std::atomic<int>>(0);
+    // Surplus on its way back: no new fence is given; renewed until its writes are done.
+    bool releasing = false;
   };
 
   std::optional<Fence> FenceOf(const Held& held, TimePoint now) const;
@@ -87,7 +110,12 @@ class Coordinator {
   void ReleaseSurplus(int fair_share);
   void RenewHeld();
   void TakeFree(const TableSnapshot& snapshot, int fair_share, TimePoint now);
-  // Records a DynamoDB failure of this Tick (kConflict is not one: another replica won).
+  // The directory `snapshot` shows (after TakeFree, so this replica's new shards are in it);
+  // creates the table's peer secret when it has none.
+  void UpdateDirectory(const TableSnapshot& snapshot, const std::vector<std::string>& live,
+                       TimePoint now);
+  // Records a DynamoDB failure of this Tick (kConflict is not one: another replica won) and
+  // makes the status unhealthy at once, telling the observer. Call without mu_.
   void Fail(const base::Status& status);
   std::map<int, Held> HeldCopy() const;
 
@@ -103,6 +131,10 @@ class Coordinator {
   mutable std::mutex mu_;
   std::map<int, Held> held_;  // guarded by mu_
   CoordinatorStatus status_;  // guarded by mu_
+  PeerDirectory directory_;   // guarded by mu_
+  // When the last successful read of the table was sent (construction before the first);
+  // guarded by mu_. Status is unhealthy once it is a fence's span old.
+  TimePoint last_read_;
   std::function<void(const CoordinatorStatus&)> observer_;
 };
 

@@ -15,6 +15,7 @@ using Json = nlohmann::json;
 
 constexpr char kShardPrefix[] = "shard#";
 constexpr char kReplicaPrefix[] = "replica#";
+constexpr char kPeerSecretKey[] = "peer#secret";
 
 DynamoItem KeyOf(const std::string& pk) { return Json{{kPartitionKey, DynamoString(pk)}}; }
 
@@ -60,8 +61,10 @@ base::Result<TableSnapshot> LeaseStore::Read() {
     if (int shard = ShardOfKey(pk); shard >= 0) {
       snapshot.leases[shard] = LeaseOf(shard, item);
     } else if (pk.starts_with(kReplicaPrefix) && pk.size() > sizeof(kReplicaPrefix) - 1) {
-      snapshot.heartbeats.push_back(
-          {pk.substr(sizeof(kReplicaPrefix) - 1), ItemNumber(item, "version")});
+      snapshot.heartbeats.push_back({pk.substr(sizeof(kReplicaPrefix) - 1),
+                                     ItemNumber(item, "version"), ItemString(item, "url")});
+    } else if (pk == kPeerSecretKey) {
+      snapshot.peer_secret = ItemString(item, "secret");
     }
   }
   return snapshot;
@@ -104,11 +107,22 @@ base::Status LeaseStore::Release(const LeaseRecord& held) {
       .status();
 }
 
-base::Result<int64_t> LeaseStore::Heartbeat(const std::string& replica) {
-  DynamoCondition bind{"", Json{{"#version", "version"}}, Json{{":one", DynamoNumber(1)}}};
-  ECSYNC_ASSIGN_OR_RETURN(DynamoItem item, dynamodb_->UpdateItem(table_, KeyOf(ReplicaKey(replica)),
-                                                                 "ADD #version :one", bind));
+base::Result<int64_t> LeaseStore::Heartbeat(const std::string& replica, const std::string& url) {
+  DynamoCondition bind{"", Json{{"#version", "version"}, {"#url", "url"}},
+                       Json{{":one", DynamoNumber(1)}, {":url", DynamoString(url)}}};
+  ECSYNC_ASSIGN_OR_RETURN(DynamoItem item,
+                          dynamodb_->UpdateItem(table_, KeyOf(ReplicaKey(replica)),
+                                                "ADD #version :one SET #url = :url", bind));
   return ItemNumber(item, "version");
+}
+
+base::Status LeaseStore::EnsurePeerSecret(const std::string& secret) {
+  DynamoItem item{{kPartitionKey, DynamoString(kPeerSecretKey)}, {"secret", DynamoString(secret)}};
+  DynamoCondition condition;
+  condition.expression = "attribute_not_exists(pk)";
+  base::Status put = dynamodb_->PutItem(table_, item, condition);
+  if (put.kind() == base::ErrorKind::kConflict) return base::Status::Ok();  // one exists
+  return put;
 }
 
 base::Status LeaseStore::Deregister(const std::string& replica) {

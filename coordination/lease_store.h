@@ -4,7 +4,8 @@
 // keyed by the string attribute "pk":
 //
 //   pk "shard#<n>"       owner (replica id, "" when released), epoch, version, duration_ms
-//   pk "replica#<id>"    version (a heartbeat)
+//   pk "replica#<id>"    version (a heartbeat), url (where the others reach its admin port)
+//   pk "peer#secret"     secret (the key replicas sign their requests to each other with)
 //
 // `version` grows on every write of an item, so a reader can tell a renewed lease from a
 // stale one without reading any clock in the item. `epoch` grows on every change of owner
@@ -39,12 +40,14 @@ struct LeaseRecord {
 struct HeartbeatRecord {
   std::string replica;
   int64_t version = 0;
+  std::string url;  // "" when the replica advertises none
 };
 
 // The whole table at one read.
 struct TableSnapshot {
   std::map<int, LeaseRecord> leases;  // by shard; shards never taken have no item
   std::vector<HeartbeatRecord> heartbeats;
+  std::string peer_secret;  // "" until a replica created it (EnsurePeerSecret)
 };
 
 // Thread-safe when `dynamodb` is. Errors are the DynamoDB client's: kConflict when a
@@ -69,8 +72,11 @@ class LeaseStore {
   // replica may take it at once.
   base::Status Release(const LeaseRecord& held);
 
-  // Bumps the heartbeat of `replica` (creating it); its new version.
-  base::Result<int64_t> Heartbeat(const std::string& replica);
+  // Bumps the heartbeat of `replica` (creating it) and sets its url; its new version.
+  base::Result<int64_t> Heartbeat(const std::string& replica, const std::string& url);
+  // Creates the peer secret item with `secret` unless one exists (conditional: of two
+  // replicas starting together one wins, and both read the winner's at the next Read).
+  base::Status EnsurePeerSecret(const std::string& secret);
   // Deletes the heartbeat of `replica` (a graceful exit: the others stop counting it now).
   base::Status Deregister(const std::string& replica);
 

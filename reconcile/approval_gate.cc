@@ -82,6 +82,19 @@ std::vector<aws::ResourceChange> TemplateResourcesAs(const std::string& template
   return changes;
 }
 
+base::Result<std::vector<aws::ResourceChange>> RemovalChanges(
+    aws::CloudFormation& cfn, const std::vector<aws::Stack>& stacks) {
+  std::vector<aws::ResourceChange> changes;
+  for (const aws::Stack& stack : stacks) {
+    ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::StackResource> resources,
+                            cfn.DescribeStackResources(stack.id.empty() ? stack.name : stack.id));
+    for (const aws::StackResource& r : resources) {
+      changes.push_back({"Remove", r.logical_id, r.physical_id, r.resource_type, "", {}, {}});
+    }
+  }
+  return changes;
+}
+
 bool SameChanges(const std::vector<aws::ResourceChange>& reviewed,
                  const std::vector<aws::ResourceChange>& applied) {
   return Keys(reviewed) == Keys(applied);

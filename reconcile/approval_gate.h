@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "aws/cloudformation.h"
+#include "base/result.h"
 
 namespace ecsync::reconcile {
 
@@ -59,6 +60,11 @@ std::string TagSafe(const std::string& value);
 // "Remove" for a delete); empty when the text does not parse.
 std::vector<aws::ResourceChange> TemplateResourcesAs(const std::string& template_body,
                                                      const std::string& action);
+
+// Every resource of `stacks` as one "Remove" change (DescribeStackResources per stack): the
+// plan of a delete. The errors of DescribeStackResources.
+base::Result<std::vector<aws::ResourceChange>> RemovalChanges(
+    aws::CloudFormation& cfn, const std::vector<aws::Stack>& stacks);
 
 // True when two change sets make the same resource changes (action, logical id and
 // replacement of each, in any order): what was reviewed is what is applied.

@@ -42,14 +42,7 @@ base::Result<ReconcileReport> Reconciler::HoldDelete(const Desired& desired,
                                                      const std::vector<aws::Stack>& owned) {
   ReconcileReport report = Held(Action::kDelete, owned.front().name, desired.revision,
                                 ApprovalIdentity("delete", desired.revision, ""));
-  for (const aws::Stack& stack : owned) {
-    ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::StackResource> resources,
-                            cfn_.DescribeStackResources(stack.id.empty() ? stack.name : stack.id));
-    for (const aws::StackResource& r : resources) {
-      report.changes.push_back(
-          {"Remove", r.logical_id, r.physical_id, r.resource_type, "", {}, {}});
-    }
-  }
+  ECSYNC_ASSIGN_OR_RETURN(report.changes, RemovalChanges(cfn_, owned));
   report.message = "the compose file is gone at revision " + ShortRevision(desired.revision) +
                    "; deleting stack " + report.stack_name + " (" + Count(report.changes.size()) +
                    ") waits for approval of " + report.change_set;

@@ -1,10 +1,13 @@
 #include "reconcile/engine.h"
 
+#include <algorithm>
 #include <set>
 #include <utility>
 #include <vector>
 
+#include "reconcile/approval_gate.h"
 #include "reconcile/fenced_cloudformation.h"
+#include "reconcile/fenced_codebuild.h"
 #include "reconcile/stack_tags.h"
 
 namespace ecsync::reconcile {
@@ -43,9 +46,14 @@ base::Result<ReconcileReport> Engine::Reconcile(
     // A fenced run writes through a FencedCloudFormation; everything else is shared.
     Targets targets = targets_;
     std::optional<FencedCloudFormation> fenced;
+    std::optional<FencedCodeBuild> fenced_builds;
     if (options.fence) {
       ECSYNC_RETURN_IF_ERROR(Fenced(options.fence, &fenced));
       targets.cloudformation = &*fenced;
+      if (targets.codebuild != nullptr) {
+        fenced_builds.emplace(*targets.codebuild, fenced->epoch(), options.fence, clock_);
+        targets.codebuild = &*fenced_builds;
+      }
     }
     Reconciler reconciler(git, targets, clock_, std::move(sink));
     return reconciler.Reconcile(options);
@@ -82,23 +90,48 @@ base::Status Engine::DiscardChangeSet(const std::string& stack, const std::strin
   return deleted;
 }
 
+base::Result<std::vector<aws::Stack>> Engine::Managed() {
+  std::vector<aws::Stack> managed;
+  if (auto listing = listing_.Get(std::nullopt)) {
+    for (const auto& [name, stack] : *listing) managed.push_back(stack);
+  }
+  if (!managed.empty()) return managed;
+  return ListManagedStacks(*targets_.cloudformation);
+}
+
+base::Result<PlannedRemoval> Engine::PlanRemoval(const std::string& repo_url,
+                                                 const std::string& compose_path) {
+  ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::Stack> managed, Managed());
+  const std::string source = SourceId(repo_url, compose_path);
+  std::vector<aws::Stack> stacks;
+  for (aws::Stack& stack : managed) {
+    if (stack.parent_id.empty() && TagValue(stack.tags, kTagSource) == source) {
+      stacks.push_back(std::move(stack));
+    }
+  }
+  // A companion's name is its project's stack's name and a suffix: the shortest comes first.
+  std::sort(stacks.begin(), stacks.end(), [](const aws::Stack& a, const aws::Stack& b) {
+    return std::make_pair(a.name.size(), a.name) < std::make_pair(b.name.size(), b.name);
+  });
+  PlannedRemoval plan;
+  if (stacks.empty()) return plan;
+  plan.status = stacks.front().status;
+  for (const aws::Stack& stack : stacks) plan.stacks.push_back(stack.name);
+  ECSYNC_ASSIGN_OR_RETURN(plan.changes, RemovalChanges(*targets_.cloudformation, stacks));
+  return plan;
+}
+
 base::Result<PruneReport> Engine::PruneRepository(const RepositoryPrune& request, bool* listed) {
   *listed = true;
   // The listing this cycle took (stacks created since belong to desired projects, and
   // deleting a stack that is already gone is harmless).
   if (request.refresh_listing) listing_.Refresh(kListingReuse);
-  std::vector<aws::Stack> managed;
-  if (auto listing = listing_.Get(std::nullopt)) {
-    for (const auto& [name, stack] : *listing) managed.push_back(stack);
+  base::Result<std::vector<aws::Stack>> listed_stacks = Managed();
+  if (!listed_stacks.ok()) {
+    *listed = false;
+    return listed_stacks.status();
   }
-  if (managed.empty()) {
-    auto fresh = ListManagedStacks(*targets_.cloudformation);
-    if (!fresh.ok()) {
-      *listed = false;
-      return fresh.status();
-    }
-    managed = std::move(*fresh);
-  }
+  const std::vector<aws::Stack>& managed = *listed_stacks;
   PruneOptions options;
   options.repo_url = request.repo_url;
   for (const std::string& path : request.desired_paths) {
@@ -110,7 +143,7 @@ base::Result<PruneReport> Engine::PruneRepository(const RepositoryPrune& request
   if (request.keep) {
     options.keep = [&request](const aws::Stack& stack) {
       std::optional<std::string> path = SourcePathIn(stack.tags, request.repo_url);
-      return path.has_value() && request.keep(*path);
+      return path ? request.keep(*path) : std::nullopt;
     };
   }
   std::optional<FencedCloudFormation> fenced;

@@ -28,9 +28,9 @@ struct RepositoryPrune {
   std::string repo_url;
   // The compose path (first file) of every project the revision deploys.
   std::set<std::string> desired_paths;
-  // True keeps the stack deployed from this compose path (reported, not deleted). May be
-  // empty.
-  std::function<bool(const std::string& compose_path)> keep;
+  // A reason keeps the stack deployed from this compose path (see PruneOptions::keep);
+  // nullopt lets it go. May be empty.
+  std::function<std::optional<std::string>(const std::string& compose_path)> keep;
   bool allow_delete_all = false;  // see PruneOptions
   std::string revision;
   WaitOptions wait;
@@ -39,6 +39,16 @@ struct RepositoryPrune {
   bool refresh_listing = true;
   // Deletes obey this fence (see ReconcileOptions::fence); empty: unfenced.
   FenceSource fence;
+};
+
+// What deleting the stacks deployed from one compose path would remove: the plan of a prune
+// waiting for an operator (approval: manual).
+struct PlannedRemoval {
+  // The project's stack first, then its companions (`<stack>-builds`); empty when none is
+  // deployed from the path.
+  std::vector<std::string> stacks;
+  std::string status;                        // the project's stack's status
+  std::vector<aws::ResourceChange> changes;  // every resource of those stacks, as a Remove
 };
 
 // The reconcile side of a long-running controller, built once per process: one Targets
@@ -87,6 +97,12 @@ class Engine {
   // the stacks could not be listed (nothing was tried); true otherwise.
   base::Result<PruneReport> PruneRepository(const RepositoryPrune& request, bool* listed);
 
+  // The managed root stacks deployed from `compose_path` of repository `repo_url` (from the
+  // listing, listing now when it is empty) and what deleting them removes. The errors of
+  // listing and of DescribeStackResources.
+  base::Result<PlannedRemoval> PlanRemoval(const std::string& repo_url,
+                                           const std::string& compose_path);
+
   // The distinct ecsync:revision values of the managed stacks whose ecsync:source names
   // repository `repo_url` (from a fresh listing of every managed stack): what a controller
   // that just started has deployed from it. An error when the stacks cannot be listed.
@@ -96,6 +112,8 @@ class Engine {
   // Makes *fenced the CloudFormation a fenced run writes through, with the epoch `source`
   // answers now; kTransient when it answers none.
   base::Status Fenced(const FenceSource& source, std::optional<FencedCloudFormation>* fenced);
+  // The managed stacks of the listing, or of a new listing when it holds none.
+  base::Result<std::vector<aws::Stack>> Managed();
 
   Targets targets_;
   base::Clock& clock_;

@@ -21,6 +21,12 @@ namespace ecsync::reconcile {
 // The fence of a project's shard now: nullopt once this replica no longer holds it.
 using FenceSource = std::function<std::optional<base::Fence>()>;
 
+// The fence `source` answers now, for a write to hold while its call runs (see
+// base::Fence::hold), when it has `epoch` and has not expired on `clock`. Otherwise
+// kTransient, naming the epoch: nothing may be sent, and the shard's next owner (this replica
+// or another) reconciles the project again.
+base::Result<base::Fence> CheckFence(const FenceSource& source, int64_t epoch, base::Clock& clock);
+
 class FencedCloudFormation final : public aws::CloudFormation {
  public:
   // Writes with `epoch` (the fence the run started with) while `source` answers a fence of
@@ -29,10 +35,9 @@ class FencedCloudFormation final : public aws::CloudFormation {
                        base::Clock& clock)
       : inner_(inner), epoch_(epoch), source_(std::move(source)), clock_(clock) {}
 
-  // kTransient, naming the epoch, once the fence has expired or the shard has changed hands
-  // (nothing is sent): the shard's next owner, this replica or another, reconciles the
-  // project again.
-  base::Status Check() const;
+  // CheckFence with this writer's epoch.
+  base::Result<base::Fence> Check() const { return CheckFence(source_, epoch_, clock_); }
+  int64_t epoch() const { return epoch_; }
 
   // Writes: checked, with fenced tokens.
   base::Result<std::string> CreateStack(const aws::CreateStackRequest& request) override;

@@ -4,6 +4,17 @@
 
 namespace ecsync::reconcile {
 
+namespace {
+
+// Reports `stack` as kept with `message`, and says so.
+void Keep(const ProgressSink& sink, const std::string& stack, std::string message,
+          PruneReport* report) {
+  Say(sink, stack, message);
+  report->kept.push_back({stack, std::move(message)});
+}
+
+}  // namespace
+
 std::vector<aws::Stack> PruneCandidates(const std::vector<aws::Stack>& managed,
                                         const PruneOptions& options) {
   // SourceId values start with "<url>#", also when shortened for the tag limit, as long as
@@ -39,18 +50,16 @@ base::Result<PruneReport> Prune(aws::CloudFormation& cfn, base::Clock& clock,
         "repository");
   }
   for (const aws::Stack& stack : candidates) {
-    if (options.keep && options.keep(stack)) {
-      report.kept.push_back("stack " + stack.name +
-                            " is no longer in git but its project has prune: false or "
-                            "approval: manual, or a deploy window holds its deletion; it was kept");
-      Say(sink, stack.name, report.kept.back());
+    if (std::optional<std::string> why = options.keep ? options.keep(stack) : std::nullopt) {
+      Keep(sink, stack.name, "stack " + stack.name + " was kept: " + *why, &report);
       continue;
     }
     if (stack.termination_protection) {
-      report.kept.push_back("stack " + stack.name +
-                            " is no longer in git but has termination protection on; ecsync "
-                            "does not turn it off: disable it to let the stack be pruned");
-      Say(sink, stack.name, report.kept.back());
+      Keep(sink, stack.name,
+           "stack " + stack.name +
+               " is no longer in git but has termination protection on; ecsync does not turn it "
+               "off: disable it to let the stack be pruned",
+           &report);
       continue;
     }
     Say(sink, stack.name,
@@ -62,9 +71,11 @@ base::Result<PruneReport> Prune(aws::CloudFormation& cfn, base::Clock& clock,
       // CloudFormation refused this stack alone (termination protection turned on since the
       // listing, or an operation under way): the other candidates can still go, and the
       // caller takes kConflict for the all-stacks refusal, which is not retried.
-      report.kept.push_back("stack " + stack.name + " is no longer in git but CloudFormation " +
-                            "refused to delete it: " + deleted.status().message());
-      Say(sink, stack.name, report.kept.back());
+      Keep(sink, stack.name,
+           "stack " + stack.name +
+               " is no longer in git but CloudFormation refused to delete it: " +
+               deleted.status().message(),
+           &report);
       continue;
     }
     if (!deleted.ok()) return deleted.status();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -20,9 +21,9 @@ struct PruneOptions {
   std::string repo_url;
   // The sources of every project the revision deploys; their stacks are never pruned.
   std::set<std::string> desired_sources;
-  // Per-project opt-out: a stack for which this returns true is kept (reported, not deleted).
-  // May be empty.
-  std::function<bool(const aws::Stack&)> keep;
+  // Per-project opt-out: a stack for which this returns a reason is kept (reported as
+  // "stack <name> was kept: <reason>", not deleted); nullopt lets it go. May be empty.
+  std::function<std::optional<std::string>(const aws::Stack&)> keep;
   // When the revision deploys nothing at all while stacks exist, a mistake (an emptied
   // folder, a wrong branch) is more likely than intent: pruning refuses unless this is set.
   bool allow_delete_all = false;
@@ -32,9 +33,13 @@ struct PruneOptions {
 
 struct PruneReport {
   std::vector<ReconcileReport> deleted;  // one per stack deleted (or whose delete failed)
-  // Stacks that would be pruned but were kept, each with why: the opt-out, or termination
-  // protection (which ecsync never turns off).
-  std::vector<std::string> kept;
+  // A stack that would be pruned but was kept, and why: the opt-out, termination protection
+  // (which ecsync never turns off) or CloudFormation's refusal.
+  struct Kept {
+    std::string stack;
+    std::string message;
+  };
+  std::vector<Kept> kept;
 };
 
 // The stacks of `managed` (ListManagedStacks) that belong to `options.repo_url` and are not

@@ -1,7 +1,10 @@
 #include "web/http_server.h"
 
+#include <set>
+
 #include "base/log.h"
 #include "base/utf8.h"
+#include "web/peer_auth.h"
 #include "web/ui_routes.h"
 
 namespace ecsync::web {
@@ -19,6 +22,9 @@ constexpr size_t kAdminMaxBody = size_t{64} * 1024;
 // bounded queue.
 constexpr int kPublicWorkers = 4;
 constexpr int kAdminWorkers = 2;
+// With replicas, a status read may wait on the peers (bounded by their client's timeout):
+// more workers keep probes answered meanwhile.
+constexpr int kAdminWorkersWithPeers = 4;
 constexpr int kMetricsWorkers = 1;
 
 Response Json(int status, std::string body) {
@@ -67,7 +73,15 @@ HttpServer::HttpServer(controller::Controller& controller, WebhookHandler& webho
       webhooks_(webhooks),
       metrics_(metrics),
       options_(std::move(options)),
-      operator_api_(controller_, metrics_, options_.api) {}
+      operator_api_(controller_, metrics_, options_.api) {
+  if (options_.peers && options_.peer_http != nullptr) {
+    peer_status_ = std::make_unique<PeerStatus>(*options_.peer_http, options_.peers,
+                                                *base::SystemClock::Get());
+  }
+  if (options_.peers && options_.relay_http != nullptr) {
+    peer_relay_ = std::make_unique<PeerRelay>(*options_.relay_http, options_.peers);
+  }
+}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -113,7 +127,11 @@ Response HttpServer::HandleAdmin(const Request& request, bool full) {
   }
   if (!full) return Response::Text(404, "not found\n");
   std::optional<Response> answer;
-  if (path.starts_with("/api/")) {
+  if (path.starts_with("/internal/")) {
+    answer = HandleInternal(request);
+  } else if (path.starts_with("/api/") && (answer = RelayToOwner(request))) {
+    // Answered by the replica holding the project.
+  } else if (path.starts_with("/api/")) {
     // The UI's reads (status with its ETag, events, details) after the operator API's read
     // check; everything else under /api/ is the operator API's.
     if (IsGet(request) && IsUiRead(path)) {
@@ -133,6 +151,7 @@ Response HttpServer::HandleAdmin(const Request& request, bool full) {
 
 std::optional<Response> HttpServer::HandleApi(const Request& request) {
   const std::string& path = request.path;
+  if (path == "/api/v1/status" && peer_status_) return MergedStatus(request);
   if (path == "/api/v1/status") {
     // The version first: a client that is up to date costs no document. A change between
     // this read and ToJson only makes the ETag older than the body, so the next request
@@ -177,6 +196,76 @@ std::optional<Response> HttpServer::HandleApi(const Request& request) {
     return Json(200, details->dump() + "\n");
   }
   return Json(404, R"({"error":"no such route"})");
+}
+
+Response HttpServer::MergedStatus(const Request& request) {
+  nlohmann::ordered_json doc = peer_status_->Merge(controller_.status().ToJson());
+  if (options_.replica_status) doc["replica"] = options_.replica_status();
+  std::string body = doc.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  // The peers' documents carry their own versions: the tag is the merged body's.
+  const std::string etag = "\"m" + std::to_string(std::hash<std::string>{}(body)) + "\"";
+  if (const std::string* match = request.Header("If-None-Match"); match && *match == etag) {
+    Response unchanged = Response::Text(304, "");
+    unchanged.content_type.clear();
+    unchanged.headers.emplace_back("ETag", etag);
+    return unchanged;
+  }
+  Response response = Json(200, std::move(body) + "\n");
+  response.headers.emplace_back("ETag", etag);
+  response.headers.emplace_back("Cache-Control", "no-cache");
+  return response;
+}
+
+std::optional<Response> HttpServer::RelayToOwner(const Request& request) {
+  constexpr std::string_view kPrefix = "/api/v1/projects/";
+  if (!peer_relay_ || !request.path.starts_with(kPrefix)) return std::nullopt;
+  const std::string_view rest = std::string_view(request.path).substr(kPrefix.size());
+  std::optional<std::string> key = PercentDecode(rest.substr(0, rest.find('/')));
+  if (!key) return std::nullopt;
+  const std::string repository = key->substr(0, key->find('/'));
+  for (const controller::WebhookTarget& target : controller_.WebhookTargets()) {
+    if (target.repository == repository) return peer_relay_->Relay(request, target.url);
+  }
+  return std::nullopt;
+}
+
+Response HttpServer::HandleInternal(const Request& request) {
+  if (!options_.peers) return Response::Text(404, "not found\n");
+  // The signature before anything else: a stranger learns nothing and costs one HMAC.
+  if (!VerifyPeerRequest(request, options_.peers().secret, base::SystemClock::Get()->Now())) {
+    return Json(401,
+                R"({"error":"peer signature missing, stale or not made with the peer secret"})");
+  }
+  if (request.path == kPeerStatusPath) {
+    if (!IsGet(request)) return MethodNotAllowed("GET, HEAD");
+    return Json(200, controller_.status().ToJson().dump(
+                         -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +
+                         "\n");
+  }
+  if (request.path == "/internal/v1/trigger") {
+    if (request.method != "POST") return MethodNotAllowed("POST");
+    const nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
+    auto names = body.is_object() ? body.find("repositories") : body.end();
+    if (names == body.end() || !names->is_array()) {
+      return Json(400, R"({"error":"expected {\"repositories\": [names]}"})");
+    }
+    std::set<std::string> configured;
+    for (const controller::WebhookTarget& target : controller_.WebhookTargets()) {
+      configured.insert(target.repository);
+    }
+    nlohmann::json triggered = nlohmann::json::array();
+    for (const nlohmann::json& name : *names) {
+      if (!name.is_string() || !configured.contains(name.get<std::string>())) continue;
+      controller_.Trigger(name.get<std::string>());
+      triggered.push_back(name);
+    }
+    base::Log(base::LogLevel::kInfo, "check requested by another replica (a webhook it received)",
+              {{"repositories",
+                triggered.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)}});
+    return Json(202, nlohmann::json({{"status", "accepted"}, {"repositories", triggered}})
+                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  return Response::Text(404, "not found\n");
 }
 
 server::Listener::Options HttpServer::ListenerOptions(const std::string& name,
@@ -225,7 +314,7 @@ base::Status HttpServer::Start() {
       StartListener(public_, std::move(public_options), std::move(public_callbacks), "listen"));
 
   server::Listener::Options admin_options = ListenerOptions("admin", options_.admin_listen);
-  admin_options.workers = kAdminWorkers;
+  admin_options.workers = peer_status_ ? kAdminWorkersWithPeers : kAdminWorkers;
   server::Listener::Callbacks admin_callbacks;
   admin_callbacks.handle = [this](const Request& request) { return HandleAdmin(request, true); };
   if (base::Status status = StartListener(admin_, std::move(admin_options),

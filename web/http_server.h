@@ -13,6 +13,9 @@
 #include "server/listener.h"
 #include "server/socket.h"
 #include "web/operator_api.h"
+#include "web/peer_relay.h"
+#include "web/peer_status.h"
+#include "web/peers.h"
 #include "web/webhook_handler.h"
 
 namespace ecsync::web {
@@ -36,6 +39,9 @@ namespace ecsync::web {
 //     GET /api/v1/events   server-sent events, one per status change (see StatusEvent),
 //                          at most kMaxEventStreams at once (503 beyond)
 //     GET /, /projects/<key>, /ui/app.css, /ui/app.js   the status UI (web/ui/)
+//     POST /internal/v1/trigger, GET /internal/v1/status   replicas' requests to each other,
+//                          signed with the peer secret (web/peer_auth.h); 404 without
+//                          coordination, 401 unsigned
 //   metrics (metrics_listen, optional): /metrics, /healthz and /readyz only.
 // Each listener has its own I/O thread and workers (server::Listener), so a flood of slow
 // clients on the public port cannot delay a health probe on the admin port. Start once,
@@ -60,6 +66,14 @@ class HttpServer {
     // StatusJson), shown as "replica" in /api/v1/status; /readyz is 503 while its "healthy"
     // is false. Null without coordination.
     std::function<nlohmann::ordered_json()> replica_status;
+    // Replicas sharing the projects: the others, for /api/v1/status with every project
+    // (web/peer_status.h) and the internal endpoints; `peer_http` sends to them (short
+    // timeouts; must outlive the server). Both null without coordination.
+    PeerViewSource peers;
+    aws::HttpClient* peer_http = nullptr;
+    // Sends /api/v1/projects/<key>... requests for projects another replica holds on to it
+    // (web/peer_relay.h); a longer timeout than peer_http. Null: answered here.
+    aws::HttpClient* relay_http = nullptr;
   };
   static constexpr size_t kMaxEventStreams = 32;
   HttpServer(controller::Controller& controller, WebhookHandler& webhooks,
@@ -88,6 +102,13 @@ class HttpServer {
   server::Response ReplicaReadiness(const nlohmann::ordered_json& replica) const;
   // The status API, the project details and the event stream; nullopt for other paths.
   std::optional<server::Response> HandleApi(const server::Request& request);
+  // /api/v1/status with every replica's projects (Options::peers set).
+  server::Response MergedStatus(const server::Request& request);
+  // The owner's answer to a project request another replica should answer; nullopt to
+  // answer here.
+  std::optional<server::Response> RelayToOwner(const server::Request& request);
+  // /internal/v1/...: the other replicas' requests.
+  server::Response HandleInternal(const server::Request& request);
   server::Listener::Options ListenerOptions(const std::string& name,
                                             const std::string& address) const;
   base::Status StartListener(std::unique_ptr<server::Listener>& listener,
@@ -99,6 +120,8 @@ class HttpServer {
   metrics::Metrics* metrics_;
   Options options_;
   OperatorApi operator_api_;
+  std::unique_ptr<PeerStatus> peer_status_;  // with Options::peers
+  std::unique_ptr<PeerRelay> peer_relay_;    // with Options::peers and relay_http
   std::atomic<bool> shutting_down_{false};
   std::unique_ptr<server::Listener> public_;
   std::unique_ptr<server::Listener> admin_;

@@ -265,6 +265,11 @@ Response OperatorApi::Approve(const Request& request, const Route& route,
   base::Result<controller::Controller::ChangeDecision> decision =
       controller_.DecideChange(route.key, approver, reject);
   if (!decision.ok()) {
+    if (decision.status().kind() == base::ErrorKind::kConflict) {
+      // A removed project's delete that waits no more: the controller's words say why.
+      Record(route, caller.name, request.peer_address, "conflict");
+      return Error(409, base::SanitizeUtf8(decision.status().message()));
+    }
     Record(route, caller.name, request.peer_address, "not_found");
     return Error(404, "no such project");
   }

@@ -25,7 +25,9 @@ namespace ecsync::web {
 //   POST /api/v1/projects/<key>/reject      plan) waits under approval: manual: 202 with the
 //                                           change set; else Controller::ApproveDeployment
 //                                           (operate): 202 with each service's outcome, 409
-//                                           when nothing waits
+//                                           when nothing waits. <key> may also name the
+//                                           delete of a project that left git, kept for
+//                                           approval (409 once it waits no more)
 // <key> is "<repository>/<project>" as one segment with the slash percent-encoded (%2F), or
 // as the two segments <repository>/<project>.
 //

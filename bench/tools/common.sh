@@ -1,5 +1,5 @@
 # Shared pieces of the controller benchmarks (webhook_latency.sh, notify_latency.sh,
-# controller_memory.sh, noop_cycle.sh). Sourced, not run. Needs: python3 with moto and boto3, git.
+# controller_memory.sh, noop_cycle.sh, replicas_scale.sh). Sourced, not run. Needs: python3 with moto and boto3, git.
 #
 # Every background process a bench starts is recorded with bench_track PID and stopped (by
 # its own pid, children first by process group where it has one) by bench_cleanup, which the
@@ -7,6 +7,14 @@
 
 bench_pids=()
 bench_track() { bench_pids+=("$1"); }
+# bench_untrack PID: forget a process the bench has already reaped (its pid may be reused).
+bench_untrack() {
+  local i
+  for i in "${!bench_pids[@]}"; do
+    [[ ${bench_pids[i]} == "$1" ]] && unset 'bench_pids[i]'
+  done
+  bench_pids=("${bench_pids[@]}")
+}
 
 bench_cleanup() {
   local i pid
@@ -81,6 +89,58 @@ start_git_daemon() {
     --max-connections=64 "$1" 2>"$1/../daemon.log" &
   bench_track $!
   wait_for_port "$git_port" 30
+}
+
+# small_repositories DIR COUNT: DIR/repos/repo0 ... repo<COUNT-1>, bare copies of one
+# repository (branch main, one commit) holding compose.yaml with one service.
+small_repositories() {
+  local dir=$1 count=$2 i
+  git init -q -b main "$dir/seed"
+  git -C "$dir/seed" config user.email bench@example.com
+  git -C "$dir/seed" config user.name bench
+  printf 'services:\n  web:\n    image: nginx:1.27-alpine\n    ports: ["80:80"]\n' \
+    >"$dir/seed/compose.yaml"
+  git -C "$dir/seed" add compose.yaml
+  git -C "$dir/seed" commit -qm one
+  git clone -q --bare "$dir/seed" "$dir/template.git"
+  rm -rf "$dir/template.git/hooks"  # git's sample hooks: most of a small repository's bytes
+  mkdir "$dir/repos"
+  for ((i = 0; i < count; i++)); do cp -r "$dir/template.git" "$dir/repos/repo$i"; done
+}
+
+# offline_config CACHE_DIR STACK_DIR COUNT POLL_INTERVAL [FIRST]: prints a configuration with
+# one repository entry for each of COUNT repositories of small_repositories from repo<FIRST>
+# on (served by start_git_daemon), each with one project, deploying to the offline target
+# (stack files, nothing calls AWS).
+offline_config() {
+  local i first=${5:-0}
+  echo "cache_dir: $1"
+  echo "aws: {stack_dir: $2, vpc_id: vpc-12345678, subnet_ids: [subnet-1111aaaa]}"
+  echo "repositories:"
+  for ((i = first; i < first + $3; i++)); do
+    echo "  - {name: repo$i, url: \"git://127.0.0.1:$git_port/repo$i\", poll_interval: $4, projects: [{files: compose.yaml}]}"
+  done
+}
+
+# duration_seconds DURATION: seconds in a configuration duration (90, 1.5s, 2m, 1h30m).
+duration_seconds() {
+  python3 -c "
+import re, sys
+t = sys.argv[1]
+units = {'ms': 0.001, 's': 1, 'm': 60, 'h': 3600}
+print(float(t) if t.replace('.', '').isdigit() else
+      sum(float(n) * units[u] for n, u in re.findall(r'([0-9.]+)(ms|s|m|h)', t)))" "$1"
+}
+
+# proc_mib PID FIELD: a /proc/PID/status size field (VmRSS, VmHWM) in MiB, one decimal.
+proc_mib() {
+  awk -v f="$2:" '$1 == f { printf "%.1f", $2 / 1024 }' "/proc/$1/status"
+}
+
+# proc_cpu PID: user + system CPU seconds the process has used (/proc/PID/stat).
+proc_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
+    "/proc/$1/stat"
 }
 
 # start_serve CONFIG LOG PORT_FILE [extra env...]: `ecsync serve`; sets serve_pid, serve_port

@@ -2,10 +2,13 @@
 """Waits until `ecsync serve` has every project Ready and nothing queued or running.
 
 Usage: wait_ready.py --serve http://127.0.0.1:PORT --projects N [--pid PID] [--timeout SECONDS]
+                     [--interval SECONDS]
 
 Polls /readyz (200 once every repository was checked), /api/v1/status (N projects, each with
 condition Ready) and /metrics (ecsync_queue_depth 0 and
-ecsync_reconcile_longest_running_seconds 0) every 0.25 s. Prints "ready_after_s S" measured
+ecsync_reconcile_longest_running_seconds 0) every --interval seconds (0.25; with thousands of
+projects the status and metrics documents are megabytes, so a longer interval keeps the
+waiting from loading the server it measures). Prints "ready_after_s S" measured
 from its own start, and exits 1 with the last counts on timeout or as soon as process PID
 (the server) is gone.
 """
@@ -48,6 +51,7 @@ def main():
     parser.add_argument("--projects", type=int, required=True)
     parser.add_argument("--pid", type=int)
     parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--interval", type=float, default=0.25)
     args = parser.parse_args()
     start = time.monotonic()
     last = "nothing answered"
@@ -72,7 +76,7 @@ def main():
                 return
         else:
             last = f"/readyz answered {code}"
-        time.sleep(0.25)
+        time.sleep(args.interval)
     print(f"wait_ready: not ready after {args.timeout}s: {last}", file=sys.stderr)
     sys.exit(1)
 

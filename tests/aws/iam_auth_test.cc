@@ -2,12 +2,12 @@
 // the secret of an access key it issued.
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "aws/cloudformation_client.h"
 #include "aws/ecs_client.h"
 #include "aws/s3.h"
 #include "aws/sts.h"
+#include "tests/aws/moto_iam_user.h"
 #include "tests/support/support.h"
 
 namespace ecsync::aws {
@@ -24,17 +24,12 @@ class Recorder : public CallObserver {
 };
 
 TEST(IamAuth, MotoAcceptsOurSignaturesAndRejectsAWrongSecret) {
-  // The three setup calls below run unauthenticated; every later request is checked.
-  testing::MotoServer moto(
-      std::map<std::string, std::string>{{"INITIAL_NO_AUTH_ACTION_COUNT", "3"}});
-  ASSERT_NE(moto.Aws({"iam", "create-user", "--user-name", "ecsync"}), "");
-  moto.Aws(
-      {"iam", "put-user-policy", "--user-name", "ecsync", "--policy-name", "all",
-       "--policy-document",
-       R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})"});  // prints nothing
-  auto key = nlohmann::json::parse(moto.Aws({"iam", "create-access-key", "--user-name", "ecsync"}));
-  const std::string id = key["AccessKey"]["AccessKeyId"];
-  const std::string secret = key["AccessKey"]["SecretAccessKey"];
+  // Every request after the IAM user's making is checked.
+  MotoWithIamUser setup = StartMotoWithIamUser();
+  ASSERT_FALSE(setup.user.access_key_id.empty());
+  const testing::MotoServer& moto = *setup.moto;
+  const std::string& id = setup.user.access_key_id;
+  const std::string& secret = setup.user.secret_access_key;
 
   auto make = [&](const std::string& secret_to_use, std::shared_ptr<CallObserver> observer) {
     AwsClientOptions options;

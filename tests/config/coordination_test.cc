@@ -41,7 +41,8 @@ TEST(CoordinationConfig, EveryKeyAndTheDefaults) {
                       "  shards: 128\n"
                       "  lease_duration: 30s\n"
                       "  renew_interval: 10s\n"
-                      "  replica_id: ecsync-0\n");
+                      "  replica_id: ecsync-0\n"
+                      "  peer_url: http://10.0.3.7:8081\n");
   ASSERT_TRUE(config.ok()) << config.status().message();
   const CoordinationConfig& c = config->coordination;
   EXPECT_TRUE(c.enabled);
@@ -51,6 +52,7 @@ TEST(CoordinationConfig, EveryKeyAndTheDefaults) {
   EXPECT_EQ(c.lease_duration, std::chrono::seconds(30));
   EXPECT_EQ(c.renew_interval, std::chrono::seconds(10));
   EXPECT_EQ(c.replica_id, "ecsync-0");
+  EXPECT_EQ(c.peer_url, "http://10.0.3.7:8081");
 
   config = Parse(std::string(kRepository) + "coordination: {dynamodb: {table: t-1}}\n");
   ASSERT_TRUE(config.ok()) << config.status().message();
@@ -58,6 +60,7 @@ TEST(CoordinationConfig, EveryKeyAndTheDefaults) {
   EXPECT_EQ(config->coordination.lease_duration, std::chrono::seconds(15));
   EXPECT_EQ(config->coordination.renew_interval, std::chrono::seconds(5));
   EXPECT_EQ(config->coordination.region, "");
+  EXPECT_EQ(config->coordination.peer_url, "");
   EXPECT_THAT(config->coordination.replica_id, testing::EndsWith("-" + std::to_string(getpid())));
 }
 
@@ -78,6 +81,12 @@ TEST(CoordinationConfig, RefusalsNameFileLineAndKey) {
       {"  dynamodb: {tabel: t}\n",
        "ecsync.yaml:5: coordination.dynamodb.tabel: unknown key; did you mean \"table\"?"},
       {"  leases: 3\n", "ecsync.yaml:5: coordination.leases: unknown key"},
+      {"  dynamodb: {table: t-1}\n  peer_url: 10.0.3.7:8081\n",
+       "ecsync.yaml:6: coordination.peer_url: \"10.0.3.7:8081\" is not http://HOST:PORT"},
+      {"  dynamodb: {table: t-1}\n  peer_url: http://10.0.3.7:8081/api\n",
+       "ecsync.yaml:6: coordination.peer_url: \"http://10.0.3.7:8081/api\" is not"},
+      {"  dynamodb: {table: t-1}\n  peer_url: http://ecsync-0\n",
+       "ecsync.yaml:6: coordination.peer_url: \"http://ecsync-0\" is not"},
   };
   for (const Case& c : cases) {
     auto config = Parse(base + c.text);

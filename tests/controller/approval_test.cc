@@ -13,14 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "aws/make_clients.h"
-#include "base/env.h"
 #include "controller/controller.h"
 #include "git/libgit2_source.h"
 #include "notify/publisher.h"
 #include "reconcile/approval_gate.h"
 #include "reconcile/stack_tags.h"
-#include "reconcile/targets.h"
+#include "tests/controller/moto_fixture.h"
 #include "tests/reconcile/forwarding_cloudformation.h"
 #include "tests/support/support.h"
 
@@ -81,40 +79,20 @@ class TagRecordingCloudFormation : public reconcile::fakes::ForwardingCloudForma
   std::map<std::string, std::map<std::string, std::string>> tags_;
 };
 
-class ManualApproval : public ::testing::Test {
+class ManualApproval : public testing::MotoControllerTest {
  protected:
-  static void SetUpTestSuite() { moto_ = new ::ecsync::testing::MotoServer(); }
-  static void TearDownTestSuite() {
-    delete moto_;
-    moto_ = nullptr;
-  }
-
   ManualApproval() : git_(work_.path() + "/cache") {
-    moto_->Reset();
     repo_.Write("web/compose.yaml", App(1));
     first_ = repo_.Commit("web");
   }
 
   void SetUp() override {
-    aws::AwsClientsOptions options;
-    options.env = base::EnvFromMap(moto_->ClientEnv());
-    auto clients = aws::MakeAwsClients(options);
-    ASSERT_TRUE(clients.ok()) << clients.status().ToString();
     ControllerDeps deps;
-    deps.git = &git_;
-    deps.targets = reconcile::TargetsFromClients(*clients);
+    ASSERT_NO_FATAL_FAILURE(MotoDeps(git_, &events_, &deps));
     cloudformation_ = std::make_unique<TagRecordingCloudFormation>(*deps.targets.cloudformation);
     deps.targets.cloudformation = cloudformation_.get();
-    deps.clock = base::SystemClock::Get();
-    deps.events = &events_;
-    deps.stack_poll_interval = std::chrono::milliseconds(20);
 
-    config::RepositoryConfig repo;
-    repo.name = "shop";
-    repo.url = repo_.url();
-    repo.ref = "main";
-    repo.poll_interval = std::chrono::hours(1);  // checked at the start and when a test asks
-    repo.timeout = std::chrono::seconds(60);
+    config::RepositoryConfig repo = ShopRepository(repo_.url());
     config::ProjectConfig project;
     project.name = "web";
     project.files = {"web/compose.yaml"};
@@ -175,7 +153,6 @@ class ManualApproval : public ::testing::Test {
 
   static constexpr char kKey[] = "shop/web";
   static constexpr char kStack[] = "shop-web";
-  static inline ::ecsync::testing::MotoServer* moto_ = nullptr;
   ::ecsync::testing::TempDir work_;
   ::ecsync::testing::GitRepo repo_;
   git::LibGit2Source git_;
@@ -281,13 +258,7 @@ TEST_F(ManualApproval, ARejectionDeletesTheChangeSetAndANewCommitSupersedesWhatW
   ASSERT_TRUE(decided.ok() && decided->waiting);
   EXPECT_EQ(decided->change_set, second_wait.pending_change_set);
   EXPECT_TRUE(ChangeSet(second_wait.pending_change_set).is_null());
-  const ProjectStatus rejected = Status();
-  EXPECT_EQ(rejected.condition, Condition::kStalled);
-  EXPECT_TRUE(rejected.needs_input);
-  EXPECT_TRUE(rejected.pending_change_set.empty());
-  EXPECT_EQ(rejected.runs.front().result, "rejected");
-  EXPECT_EQ(rejected.runs.front().approved_by, "carol");
-  EXPECT_EQ(rejected.runs.front().change_set, second_wait.pending_change_set);
+  EXPECT_TRUE(testing::RejectedBy(Status(), "carol", second_wait.pending_change_set));
   ASSERT_EQ(events_.Of(notify::EventKind::kRejected).size(), 1u);
   EXPECT_EQ(events_.Of(notify::EventKind::kRejected)[0].actor, "carol");
   EXPECT_EQ(moto_->StackTag(kStack, reconcile::kTagRevision), first_);

@@ -241,8 +241,45 @@ TEST_F(ControllerTest, PruneOptOutKeepsTheStack) {
   controller.Stop();
 }
 
-// approval: manual covers deletes: a project that left git keeps its stack until an operator
-// deletes it, with a log line saying so.
+// Only git decides what is gone: an entry removed from the configuration (with it any
+// approval: manual or prune: false it had) keeps its stack while its compose file is still in
+// git, and says so; once git drops the file too, it is pruned.
+TEST_F(ControllerTest, AnEntryRemovedFromTheConfigurationKeepsItsStack) {
+  CommitTwoApps();
+  config::ProjectConfig api;
+  api.name = "api";
+  api.files = {"apps/api/compose.yaml"};
+  config::ProjectConfig web;
+  web.name = "web";
+  web.files = {"apps/web/compose.yaml"};
+  config::Config config = MakeConfig(Repo({api, web}));
+  testing::LogCapture log;
+  Controller controller(config, Deps());
+  controller.Start();
+  ASSERT_TRUE(WaitUntil([&] { return Exists("mono-api") && Exists("mono-web"); }));
+  ASSERT_TRUE(WaitUntil([&] { return controller.Idle(); }));
+
+  controller.Reload(MakeConfig(Repo({web})));
+  repo_.Write("apps/web/README", "a change, so the repository is checked and pruned\n");
+  repo_.Commit("touch web");
+  ASSERT_TRUE(WaitUntil([&] {
+    return log.text().find("apps/api/compose.yaml is still in git") != std::string::npos;
+  })) << log.text();
+  EXPECT_NE(log.text().find("no entry of the configuration deploys it"), std::string::npos);
+  EXPECT_TRUE(Exists("mono-api"));
+  EXPECT_TRUE(Exists("mono-web"));
+
+  repo_.Remove("apps/api/compose.yaml");
+  repo_.Commit("drop api");
+  EXPECT_TRUE(WaitUntil([&] { return !Exists("mono-api"); }));
+  EXPECT_TRUE(Exists("mono-web"));
+  controller.Stop();
+}
+
+// approval: manual covers deletes: a project that left git keeps its stack, with a log line
+// saying so, and its delete waits for an operator under the key the project had. An approved
+// delete still goes through the prune's checks: termination protection keeps the stack (the
+// run says why and the delete waits again) until it is turned off and the delete approved.
 TEST_F(ControllerTest, APruneNeverDeletesTheStackOfAManualApprovalProject) {
   CommitTwoApps();
   {
@@ -264,6 +301,31 @@ TEST_F(ControllerTest, APruneNeverDeletesTheStackOfAManualApprovalProject) {
   EXPECT_NE(log.text().find("apps/api/compose.yaml"), std::string::npos);
   EXPECT_TRUE(controller.Idle() || WaitUntil([&] { return controller.Idle(); }));
   EXPECT_TRUE(Exists("mono-api"));
+  EXPECT_TRUE(Exists("mono-web"));
+  ProjectStatus api;
+  ASSERT_TRUE(controller.status().FindProject("mono/api", &api));  // the glob's name for it
+  EXPECT_EQ(api.condition, Condition::kAwaitingApproval);
+  EXPECT_EQ(api.pending_action, "delete");
+  EXPECT_EQ(api.stack, "mono-api");
+
+  ASSERT_TRUE(stacks_.UpdateTerminationProtection("mono-api", true).ok());
+  ASSERT_TRUE(controller.DecideChange("mono/api", "dave", /*reject=*/false).ok());
+  ASSERT_TRUE(WaitUntil([&] {
+    return controller.status().FindProject("mono/api", &api) && !api.runs.empty() &&
+           api.runs.front().result == "failed" && controller.Idle();
+  }));
+  // Seen in the listing, or refused by CloudFormation: either way the protection is named.
+  const std::string& why = api.runs.front().message;
+  EXPECT_TRUE(why.find("termination protection") != std::string::npos ||
+              why.find("TerminationProtection") != std::string::npos)
+      << why;
+  EXPECT_EQ(api.runs.front().approved_by, "dave");
+  EXPECT_EQ(api.condition, Condition::kAwaitingApproval);
+  EXPECT_TRUE(Exists("mono-api"));
+
+  ASSERT_TRUE(stacks_.UpdateTerminationProtection("mono-api", false).ok());
+  ASSERT_TRUE(controller.DecideChange("mono/api", "dave", /*reject=*/false).ok());
+  EXPECT_TRUE(WaitUntil([&] { return !Exists("mono-api"); }));
   EXPECT_TRUE(Exists("mono-web"));
   controller.Stop();
 }

@@ -8,10 +8,13 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <utility>
 
 #include "aws/stack_files.h"
 #include "controller/controller.h"
 #include "git/libgit2_source.h"
+#include "reconcile/stack_tags.h"
 #include "tests/reconcile/token_recording_cloudformation.h"
 #include "tests/support/support.h"
 
@@ -30,10 +33,21 @@ class Fences {
  public:
   void Set(const std::string& url, std::optional<base::Fence> fence) {
     std::lock_guard<std::mutex> lock(mu_);
-    fences_[url] = fence;
+    fences_[url] = std::move(fence);
   }
-  std::optional<base::Fence> For(const std::string& url) const {
+  // The next ask about `url`, whoever makes it, is answered "not held": a lapse too short
+  // for the next ask to see.
+  void DenyNext(const std::string& url) {
     std::lock_guard<std::mutex> lock(mu_);
+    deny_next_.insert(url);
+  }
+  bool Denied(const std::string& url) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return deny_next_.contains(url);
+  }
+  std::optional<base::Fence> For(const std::string& url) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (deny_next_.erase(url) > 0) return std::nullopt;
     auto it = fences_.find(url);
     return it == fences_.end() ? std::nullopt : it->second;
   }
@@ -41,6 +55,7 @@ class Fences {
  private:
   mutable std::mutex mu_;
   std::map<std::string, std::optional<base::Fence>> fences_;
+  std::set<std::string> deny_next_;
 };
 
 class ReplicaOwnershipTest : public ::testing::Test {
@@ -127,6 +142,66 @@ TEST_F(ReplicaOwnershipTest, DeploysOnlyItsShardsAndTakesOneOverWhenItArrives) {
   ASSERT_TRUE(WaitUntil([&] { return Exists("theirs-app"); }, seconds(30)));
   ASSERT_EQ(recording_.tokens().size(), 2u);
   EXPECT_TRUE(recording_.tokens()[1].ends_with("-e8")) << recording_.tokens()[1];
+  controller.Stop();
+}
+
+// A stack the previous owner created a moment before the handover, after this replica's
+// last stack listing, is found and updated, never created a second time: the listing only
+// ever short-cuts an unchanged stack; a stack missing from it is asked for before a create.
+TEST_F(ReplicaOwnershipTest, ATakenOverProjectIsNotCreatedAgainFromAnOlderListing) {
+  fences_.Set(ours_.url(), Valid(3));
+  Controller controller(MakeConfig(), Deps());
+  controller.Start();
+  ASSERT_TRUE(WaitUntil([&] { return Exists("ours-app") && controller.Idle(); }));
+  // A new revision of ours: this replica lists the stacks now.
+  ours_.Write("compose.yaml", std::string(kApp) + "    environment: {A: \"1\"}\n");
+  const std::string listed = ours_.Commit("listed");
+  ASSERT_TRUE(WaitUntil([&] {
+    auto stack = stacks_.DescribeStack("ours-app");
+    return stack.ok() && stack->tags[reconcile::kTagRevision] == listed && controller.Idle();
+  }));
+  const size_t creates = recording_.tokens().size();
+  // The other replica creates theirs-app, then hands the shard over, within the listing's
+  // reuse period.
+  aws::CreateStackRequest other;
+  other.name = "theirs-app";
+  other.template_body = R"({"Resources":{"Topic":{"Type":"AWS::SNS::Topic"}}})";
+  other.tags = {{reconcile::kTagManagedBy, reconcile::kManagedByValue},
+                {reconcile::kTagSource, reconcile::SourceId(theirs_.url(), "compose.yaml")}};
+  ASSERT_TRUE(stacks_.CreateStack(other).ok());
+  fences_.Set(theirs_.url(), Valid(4));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto stack = stacks_.DescribeStack("theirs-app");
+        return stack.ok() && !stack->tags[reconcile::kTagRevision].empty() && controller.Idle();
+      },
+      seconds(30)));
+  EXPECT_EQ(recording_.tokens().size(), creates) << "theirs-app was created a second time";
+  controller.Stop();
+}
+
+// A lapse of the fence that only a run sees (the poller asks about the owners once a second)
+// loses nothing: the run is dropped, and the repository is checked again with every project
+// once the fence is back. Each round denies the next ask after a commit: most often the run's
+// (which then would wait for the next commit), otherwise the poller's.
+TEST_F(ReplicaOwnershipTest, AMomentaryLapseOfTheFenceLosesNoRun) {
+  fences_.Set(ours_.url(), Valid(3));
+  Controller controller(MakeConfig(), Deps());
+  controller.Start();
+  ASSERT_TRUE(WaitUntil([&] { return Exists("ours-app") && controller.Idle(); }));
+  auto deployed = [&] {
+    auto stack = stacks_.DescribeStack("ours-app");
+    return stack.ok() ? stack->tags[reconcile::kTagRevision] : std::string();
+  };
+  for (int round = 0; round < 5; ++round) {
+    fences_.DenyNext(ours_.url());
+    ours_.Write("compose.yaml", std::string(kApp) + "    environment: {ROUND: \"" +
+                                    std::to_string(round) + "\"}\n");
+    const std::string commit = ours_.Commit("round " + std::to_string(round));
+    EXPECT_TRUE(WaitUntil([&] { return deployed() == commit; }, seconds(30)))
+        << "round " << round << ": the run was lost";
+    EXPECT_FALSE(fences_.Denied(ours_.url()));
+  }
   controller.Stop();
 }
 

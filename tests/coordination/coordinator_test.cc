@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "coordination/lease_store.h"
@@ -93,6 +94,44 @@ TEST_F(MotoCoordination, AFourthReplicaGetsItsShareWithinOneLeasePeriod) {
   ExpectDisjoint();
 }
 
+// Balancing never lets a write overlap the next owner's: a surplus shard with a write under
+// way (a fence held, as reconcile::FencedCloudFormation holds one for each call) gives no new
+// fence, stays renewed and is handed back only at the first Tick after the write ended.
+TEST_F(MotoCoordination, ASurplusShardIsHandedBackOnlyOnceItsWriteUnderWayEnds) {
+  shard_count_ = 4;
+  Coordinator& a = *AddReplica("a").coordinator;
+  a.Tick();
+  ASSERT_EQ(a.OwnedShards().size(), 4U);
+  std::optional<base::Fence> write = a.Owns(3);  // the highest shard goes first
+  ASSERT_TRUE(write);
+  const int64_t epoch = write->epoch;
+  Coordinator& b = *AddReplica("b").coordinator;
+  b.Tick();  // b says it is alive
+  clock_.Advance(seconds(5));
+  a.Tick();  // a's share is 2 now: shards 2 and 3 are surplus; 2 goes, 3 waits for the write
+  EXPECT_FALSE(a.Owns(2));
+  EXPECT_FALSE(a.Owns(3)) << "no new fence for a shard on its way back";
+  EXPECT_EQ(a.OwnedShards(), (std::vector<int>{0, 1}));
+  b.Tick();
+  EXPECT_TRUE(b.Owns(2));
+  EXPECT_FALSE(b.Owns(3)) << "taken while a's write was under way";
+  // Renewed while the write runs: b cannot take it however long the write takes.
+  for (int i = 0; i < 4; ++i) {
+    clock_.Advance(seconds(5));
+    a.Tick();
+    b.Tick();
+    EXPECT_FALSE(b.Owns(3)) << "taken while a's write was under way, " << 5 * (i + 1) << " s on";
+  }
+
+  write.reset();  // the call returned
+  a.Tick();
+  b.Tick();
+  ASSERT_TRUE(b.Owns(3));
+  EXPECT_EQ(b.Owns(3)->epoch, epoch + 1);
+  EXPECT_EQ(a.OwnedShards().size(), 2U);
+  ExpectDisjoint();
+}
+
 TEST_F(MotoCoordination, AGracefulShutdownHandsTheShardsOverAtOnce) {
   shard_count_ = 8;
   Coordinator& a = *AddReplica("a").coordinator;
@@ -151,6 +190,64 @@ TEST_F(MotoCoordination, AReplicaCutOffStopsOwningBeforeAnotherCanTakeItsShards)
   ExpectDisjoint();
 }
 
+TEST_F(MotoCoordination, ACutOffReplicaSaysSoAtItsFirstFailedCallNotWhenTheTickEnds) {
+  shard_count_ = 4;
+  TestReplica& replica = AddReplica("a");
+  Coordinator& a = *replica.coordinator;
+  TickAll();
+  TickAll();
+  ASSERT_EQ(a.OwnedShards().size(), 4U);
+  std::vector<CoordinatorStatus> observed;
+  a.SetObserver([&](const CoordinatorStatus& status) { observed.push_back(status); });
+  std::vector<bool> healthy_while_sending;
+  *replica.on_request = [&](const aws::HttpRequest&) {
+    healthy_while_sending.push_back(a.Healthy());
+  };
+  *replica.cut = true;
+  a.Tick();  // a round: the heartbeat fails first, then the read and the four renewals
+  ASSERT_EQ(healthy_while_sending.size(), 6U);
+  EXPECT_TRUE(healthy_while_sending[0]);
+  for (size_t i = 1; i < healthy_while_sending.size(); ++i) {
+    EXPECT_FALSE(healthy_while_sending[i]) << "call " << i;
+  }
+  // The observer (the metrics) heard it at every failure, not only at the Tick's end.
+  ASSERT_EQ(observed.size(), 7U);
+  for (const CoordinatorStatus& status : observed) {
+    EXPECT_FALSE(status.healthy);
+    EXPECT_NE(status.reason.find("DynamoDB unreachable"), std::string::npos) << status.reason;
+  }
+}
+
+TEST_F(MotoCoordination, AReplicaWhoseCallHangsIsUnhealthyOnceAFencesSpanPasses) {
+  shard_count_ = 4;
+  TestReplica& replica = AddReplica("a");
+  Coordinator& a = *replica.coordinator;
+  TickAll();  // the first read at 0 s; the clock moves to 5 s
+  ASSERT_EQ(a.OwnedShards().size(), 4U);
+  // The next read takes 12 s to answer: the span of a fence (15 s lease, 3 s margin) after
+  // the last read, at 12 s, a status read meanwhile says so.
+  std::vector<CoordinatorStatus> during;
+  *replica.on_request = [&](const aws::HttpRequest& request) {
+    const bool scan = std::any_of(request.headers.begin(), request.headers.end(), [](auto& h) {
+      return h.first == "X-Amz-Target" && h.second.ends_with(".Scan");
+    });
+    if (!scan || !during.empty()) return;
+    clock_.Advance(seconds(6));  // 11 s after the last read
+    during.push_back(a.Status());
+    clock_.Advance(seconds(1));  // 12 s
+    during.push_back(a.Status());
+  };
+  a.Tick();
+  ASSERT_EQ(during.size(), 2U);
+  EXPECT_TRUE(during[0].healthy) << during[0].reason;
+  EXPECT_FALSE(during[1].healthy);
+  EXPECT_EQ(during[1].reason, "DynamoDB unreachable: no answer for 12000 ms");
+  EXPECT_TRUE(during[1].owned.empty());  // the fences lapsed with it
+  // The read answered in the end, and the Tick renewed the leases.
+  EXPECT_TRUE(a.Healthy()) << a.Reason();
+  EXPECT_EQ(a.OwnedShards().size(), 4U);
+}
+
 TEST_F(MotoCoordination, AtMostOneWritePerShardPerRenewalPeriod) {
   shard_count_ = 12;
   AddReplica("a");
@@ -171,6 +268,32 @@ TEST_F(MotoCoordination, AtMostOneWritePerShardPerRenewalPeriod) {
   ASSERT_EQ(writes.size(), 12U);
   for (const auto& [shard, count] : writes) EXPECT_EQ(count, 3) << "shard " << shard;
   EXPECT_EQ(Counts(), (std::vector<size_t>{4, 4, 4}));
+}
+
+TEST_F(MotoCoordination, TheDirectoryNamesEveryShardsOwnerAndEveryLiveReplicasUrl) {
+  shard_count_ = 8;
+  Coordinator& a = *AddReplica("a").coordinator;
+  Coordinator& b = *AddReplica("b").coordinator;
+  for (int i = 0; i < 3; ++i) TickAll();
+  ASSERT_EQ(Counts(), (std::vector<size_t>{4, 4}));
+  for (Coordinator* replica : {&a, &b}) {
+    const PeerDirectory directory = replica->Directory();
+    ASSERT_EQ(directory.owners.size(), 8U);
+    for (int shard : a.OwnedShards()) EXPECT_EQ(directory.owners.at(shard), "a");
+    for (int shard : b.OwnedShards()) EXPECT_EQ(directory.owners.at(shard), "b");
+    EXPECT_EQ(directory.urls,
+              (std::map<std::string, std::string>{{"a", "http://a.replicas.test:8081"},
+                                                  {"b", "http://b.replicas.test:8081"}}));
+    // One secret, made by whichever replica read the table first, shared by both.
+    EXPECT_EQ(directory.secret.size(), 64U);
+    EXPECT_EQ(directory.secret, a.Directory().secret);
+  }
+  // b leaves: its shards and its url leave a's directory at a's next read.
+  b.Shutdown();
+  a.Tick();
+  const PeerDirectory after = a.Directory();
+  EXPECT_EQ(after.urls.count("b"), 0U);
+  for (const auto& [shard, owner] : after.owners) EXPECT_EQ(owner, "a") << shard;
 }
 
 }  // namespace

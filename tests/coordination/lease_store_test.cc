@@ -65,16 +65,34 @@ TEST_F(LeaseStoreTest, OfTwoReplicasTakingOneExpiredLeaseOneWinsAtTheNextEpoch) 
 
 TEST_F(LeaseStoreTest, HeartbeatsCountUpAndDeregisterRemovesThem) {
   LeaseStore store = Store();
-  EXPECT_EQ(*store.Heartbeat("r1"), 1);
-  EXPECT_EQ(*store.Heartbeat("r1"), 2);
-  ASSERT_TRUE(store.Heartbeat("r2").ok());
+  EXPECT_EQ(*store.Heartbeat("r1", "http://10.0.0.1:8081"), 1);
+  EXPECT_EQ(*store.Heartbeat("r1", "http://10.0.0.9:8081"), 2);
+  ASSERT_TRUE(store.Heartbeat("r2", "").ok());
   auto snapshot = store.Read();
   ASSERT_TRUE(snapshot.ok());
   ASSERT_EQ(snapshot->heartbeats.size(), 2U);
+  // The url is the latest one advertised.
+  for (const HeartbeatRecord& beat : snapshot->heartbeats) {
+    EXPECT_EQ(beat.url, beat.replica == "r1" ? "http://10.0.0.9:8081" : "") << beat.replica;
+  }
   ASSERT_TRUE(store.Deregister("r1").ok());
   snapshot = store.Read();
   ASSERT_EQ(snapshot->heartbeats.size(), 1U);
   EXPECT_EQ(snapshot->heartbeats[0].replica, "r2");
+}
+
+TEST_F(LeaseStoreTest, ThePeerSecretIsCreatedOnceAndNeverReplaced) {
+  LeaseStore store = Store();
+  auto snapshot = store.Read();
+  ASSERT_TRUE(snapshot.ok());
+  EXPECT_EQ(snapshot->peer_secret, "");
+  ASSERT_TRUE(store.EnsurePeerSecret("first-secret").ok());
+  ASSERT_TRUE(store.EnsurePeerSecret("second-secret").ok());  // another replica, later
+  snapshot = store.Read();
+  ASSERT_TRUE(snapshot.ok());
+  EXPECT_EQ(snapshot->peer_secret, "first-secret");
+  EXPECT_TRUE(snapshot->heartbeats.empty());  // not taken for a replica or a lease
+  EXPECT_TRUE(snapshot->leases.empty());
 }
 
 }  // namespace

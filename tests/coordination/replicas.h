@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,6 +28,10 @@ inline constexpr char kTable[] = "ecsync-coordination";
 
 struct TestReplica {
   std::shared_ptr<std::atomic<bool>> cut = std::make_shared<std::atomic<bool>>(false);
+  // Runs as each request is sent, before `cut` is looked at (e.g. to move the clock while a
+  // call is in flight); empty for none.
+  using Hook = std::function<void(const aws::HttpRequest&)>;
+  std::shared_ptr<Hook> on_request = std::make_shared<Hook>();
   std::shared_ptr<testing::FakeHttpClient> http;
   std::shared_ptr<aws::DynamoDb> dynamodb;
   std::unique_ptr<Coordinator> coordinator;
@@ -57,7 +62,8 @@ class MotoCoordination : public aws::MotoClientsTest {
   void SetUp() override {
     aws::MotoClientsTest::SetUp();
     real_ = std::make_shared<aws::CurlHttpClient>();
-    ASSERT_TRUE(clients_.dynamodb->CreateTable(kTable, "pk").ok());
+    const base::Status made = clients_.dynamodb->CreateTable(kTable, "pk");
+    ASSERT_TRUE(made.ok()) << made.ToString();
   }
 
   std::shared_ptr<aws::DynamoDb> MakeDynamoDb(std::shared_ptr<aws::HttpClient> http) const {
@@ -73,9 +79,12 @@ class MotoCoordination : public aws::MotoClientsTest {
   TestReplica& AddReplica(const std::string& id) {
     auto replica = std::make_unique<TestReplica>();
     std::shared_ptr<std::atomic<bool>> cut = replica->cut;
+    std::shared_ptr<TestReplica::Hook> on_request = replica->on_request;
     std::shared_ptr<aws::HttpClient> real = real_;
     replica->http = std::make_shared<testing::FakeHttpClient>(
-        [cut, real](const aws::HttpRequest& request) -> base::Result<aws::HttpResponse> {
+        [cut, on_request,
+         real](const aws::HttpRequest& request) -> base::Result<aws::HttpResponse> {
+          if (*on_request) (*on_request)(request);
           if (*cut) return base::TransientError("connection refused (cut off by the test)");
           return real->Send(request);
         });
@@ -85,6 +94,7 @@ class MotoCoordination : public aws::MotoClientsTest {
     options.replica_id = id;
     options.clock = &clock_;
     options.shard_count = shard_count_;
+    options.peer_url = "http://" + id + ".replicas.test:8081";
     replica->coordinator = std::make_unique<Coordinator>(replica->dynamodb, options);
     replicas_.push_back(std::move(replica));
     return *replicas_.back();

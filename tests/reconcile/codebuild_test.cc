@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "git/libgit2_source.h"
 #include "reconcile/build_stack.h"
 #include "reconcile/codebuild_builder.h"
+#include "reconcile/fenced_codebuild.h"
 #include "reconcile/reconciler.h"
 #include "reconcile/stack_tags.h"
 #include "tests/aws/moto_fixture.h"
@@ -31,6 +33,7 @@ namespace ecsync::reconcile {
 namespace {
 
 using std::chrono::milliseconds;
+using std::chrono::seconds;
 using ::testing::HasSubstr;
 
 constexpr char kStack[] = "shop";
@@ -178,6 +181,35 @@ TEST_F(CodeBuildTest, BuildStackIsDeployedAsAManagedStackOfTheProject) {
   EXPECT_NE(moto_->Aws({"ecr", "describe-repositories", "--repository-names", "shop/worker"}), "");
   EXPECT_EQ(moto_->StackTag("shop-builds", kTagTemplateSha),
             RenderBuildStack(request)->template_sha);
+}
+
+// Replicas (docs/high-availability.md): a build started for a shard's project carries the
+// lease's epoch in its token, so a new owner's start is never taken for the old owner's, and
+// none starts once the fence has lapsed.
+TEST_F(CodeBuildTest, AFencedStartCarriesTheEpochAndNoneStartsOnceTheFenceLapsed) {
+  ASSERT_TRUE(DeployBuildStack().ok());
+  StandInCodeBuild counting(*clients_.codebuild);
+  std::optional<base::Fence> fence = base::Fence{4, clock_.SteadyNow() + seconds(10)};
+  FencedCodeBuild fenced(
+      counting, 4, [&] { return fence; }, clock_);
+  aws::StartBuildRequest request;
+  request.project_name = "shop-builds";
+  request.source_type = "S3";
+  request.source_location = std::string(kBucket) + "/ecsync/contexts/api.zip";
+  request.idempotency_token = "ecsync-shop-build";
+  auto started = fenced.StartBuild(request);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  EXPECT_EQ(counting.last_request.idempotency_token, "ecsync-shop-build-e4");
+  auto followed = fenced.BatchGetBuilds({started->id});  // reads pass
+  ASSERT_TRUE(followed.ok()) << followed.status().ToString();
+  EXPECT_EQ(followed->builds.size(), 1U);
+
+  clock_.Advance(seconds(10));
+  auto late = fenced.StartBuild(request);
+  EXPECT_EQ(late.status().kind(), base::ErrorKind::kTransient);
+  fence = base::Fence{5, clock_.SteadyNow() + seconds(10)};  // the shard changed hands
+  EXPECT_EQ(fenced.StartBuild(request).status().kind(), base::ErrorKind::kTransient);
+  EXPECT_EQ(counting.starts, 1);
 }
 
 TEST_F(CodeBuildTest, ClientStartsWithOverridesAndTheSameTokenStartsNoSecondBuild) {

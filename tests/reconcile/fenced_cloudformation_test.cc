@@ -94,5 +94,44 @@ TEST_F(FencedCloudFormationTest, ARenewalKeepsALongRunWritingAndANewEpochStopsIt
   EXPECT_EQ(recording_.tokens(), std::vector<std::string>{"ecsync-renewed-create-e7"});
 }
 
+// Each write holds its fence for as long as its call runs (the coordinator hands a shard
+// back only once no write holds it) and lets go when the call returns.
+class HoldWatchingCloudFormation : public fakes::ForwardingCloudFormation {
+ public:
+  HoldWatchingCloudFormation(aws::CloudFormation& inner, const int& holds)
+      : ForwardingCloudFormation(inner), holds_(holds) {}
+  base::Result<std::string> CreateStack(const aws::CreateStackRequest& request) override {
+    seen.push_back(holds_);
+    return ForwardingCloudFormation::CreateStack(request);
+  }
+  base::Status DeleteStack(const std::string& name, const std::string& token) override {
+    seen.push_back(holds_);
+    return ForwardingCloudFormation::DeleteStack(name, token);
+  }
+  std::vector<int> seen;  // the holds alive during each call
+
+ private:
+  const int& holds_;
+};
+
+TEST_F(FencedCloudFormationTest, EachWriteHoldsItsFenceWhileItsCallRuns) {
+  int holds = 0;
+  HoldWatchingCloudFormation watching(files_, holds);
+  FencedCloudFormation fenced(
+      watching, 7,
+      [&]() -> std::optional<base::Fence> {
+        base::Fence fence{7, clock_.SteadyNow() + seconds(10)};
+        ++holds;
+        fence.hold = std::shared_ptr<const void>(nullptr, [&holds](const void*) { --holds; });
+        return fence;
+      },
+      clock_);
+  ASSERT_TRUE(fenced.CreateStack(Request("held")).ok());
+  EXPECT_EQ(holds, 0);
+  ASSERT_TRUE(fenced.DeleteStack("held", "t").ok());
+  EXPECT_EQ(holds, 0);
+  EXPECT_EQ(watching.seen, (std::vector<int>{1, 1}));
+}
+
 }  // namespace
 }  // namespace ecsync::reconcile

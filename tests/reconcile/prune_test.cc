@@ -275,17 +275,18 @@ TEST_F(PruneTest, AllowDeleteAllDeletesEveryStackOfTheRepositoryOnly) {
 TEST_F(PruneTest, AProjectThatOptedOutIsKeptAndReported) {
   PruneOptions options = AfterBetaIsRemoved();
   std::vector<std::string> asked;
-  options.keep = [&asked](const aws::Stack& stack) {
+  options.keep = [&asked](const aws::Stack& stack) -> std::optional<std::string> {
     asked.push_back(stack.name);
-    return stack.name == "beta";
+    if (stack.name != "beta") return std::nullopt;
+    return "its entry has prune: false";
   };
   auto report = RunPrune(options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(report->deleted.empty());
   ASSERT_EQ(report->kept.size(), 1u);
-  EXPECT_TRUE(Contains(report->kept[0], "beta")) << report->kept[0];
-  EXPECT_TRUE(Contains(report->kept[0], "prune: false")) << report->kept[0];
-  EXPECT_TRUE(Said(report->kept[0]));
+  EXPECT_TRUE(Contains(report->kept[0].message, "beta")) << report->kept[0].message;
+  EXPECT_TRUE(Contains(report->kept[0].message, "prune: false")) << report->kept[0].message;
+  EXPECT_TRUE(Said(report->kept[0].message));
   EXPECT_EQ(asked, std::vector<std::string>{"beta"});  // only candidates are asked
   EXPECT_EQ(cfn_.deletes(), 0);
   EXPECT_TRUE(Exists("beta"));
@@ -304,9 +305,11 @@ TEST_F(PruneTest, TerminationProtectionKeepsTheStackAndIsReported) {
   ASSERT_EQ(report->deleted.size(), 1u);
   EXPECT_EQ(report->deleted[0].stack_name, "alpha");
   ASSERT_EQ(report->kept.size(), 1u);
-  EXPECT_TRUE(Contains(report->kept[0], "beta")) << report->kept[0];
-  EXPECT_TRUE(Contains(report->kept[0], "termination protection")) << report->kept[0];
-  EXPECT_TRUE(Said(report->kept[0]));
+  EXPECT_TRUE(Contains(report->kept[0].message, "beta")) << report->kept[0].message;
+  EXPECT_EQ(report->kept[0].stack, "beta");
+  EXPECT_TRUE(Contains(report->kept[0].message, "termination protection"))
+      << report->kept[0].message;
+  EXPECT_TRUE(Said(report->kept[0].message));
   EXPECT_EQ(cfn_.deletes(), 1);
   auto beta = stacks_.DescribeStack("beta");
   ASSERT_TRUE(beta.ok()) << beta.status().ToString();
@@ -328,8 +331,9 @@ TEST_F(PruneTest, ARefusedDeleteKeepsThatStackAndPrunesTheOthers) {
   auto report = Prune(cfn_, clock_, nullptr, *managed, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   ASSERT_EQ(report->kept.size(), 1u);
-  EXPECT_TRUE(Contains(report->kept[0], "alpha")) << report->kept[0];
-  EXPECT_TRUE(Contains(report->kept[0], "TerminationProtection")) << report->kept[0];
+  EXPECT_TRUE(Contains(report->kept[0].message, "alpha")) << report->kept[0].message;
+  EXPECT_TRUE(Contains(report->kept[0].message, "TerminationProtection"))
+      << report->kept[0].message;
   ASSERT_EQ(report->deleted.size(), 1u);
   EXPECT_EQ(report->deleted[0].stack_name, "beta");
   EXPECT_TRUE(Exists("alpha"));

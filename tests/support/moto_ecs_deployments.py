@@ -169,7 +169,9 @@ def _record(backend, service, config, source_task_definition):
     """Records a new deployment of `service` to its current state; an older unfinished one of
     the same service is superseded (STOPPED), as ECS does."""
     now = utcnow()
-    for old in _deployments(backend).values():
+    # A copy: moto_server answers requests on several threads, and another stack's create
+    # may record a deployment meanwhile.
+    for old in list(_deployments(backend).values()):
         if old["serviceArn"] == service.arn and old["status"] not in TERMINAL:
             old["ecsync"]["stack_id"] = None  # its stack now waits on the new one
             _finish(old, "STOPPED", "Superseded by a newer service deployment.")

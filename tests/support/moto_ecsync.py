@@ -18,7 +18,8 @@ application load balancer, which refuses the TCP and UDP listeners of a network 
 adds what the `codebuild` image builder needs of CodeBuild (moto_codebuild.py) and ECS
 service deployments on a clock the tests move (moto_ecs_deployments.py, and
 moto_ecs_deployment_stacks.py for their stacks), and says in each change set whether a
-modified resource would be replaced (moto_change_set_replacement.py). Used by
+modified resource would be replaced (moto_change_set_replacement.py), and serves one request
+at a time (moto is not thread-safe). Used by
 the tests and the demo in place of `moto_server`; takes the same flags.
 """
 import os
@@ -531,6 +532,28 @@ if float(os.environ.get("ECSYNC_MOTO_SLOW_CREATE_SECONDS", "0")) > 0:
 
 # Last, so that it wraps any other status override above.
 moto_ecs_deployment_stacks.install_stack_hold()
+
+
+def _one_request_at_a_time():
+    """moto_server answers each request on its own thread, but moto's backends are not
+    thread-safe: concurrent creates (several replicas deploying at once) failed with 500,
+    "dictionary changed size during iteration" (IAM's role listing, among others). Requests
+    are served one at a time; the GIL allowed little more."""
+    import threading
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    lock = threading.Lock()
+    serve = DomainDispatcherApplication.__call__
+
+    def serialized(self, environ, start_response):
+        with lock:
+            return serve(self, environ, start_response)
+
+    DomainDispatcherApplication.__call__ = serialized
+
+
+_one_request_at_a_time()
 
 
 if __name__ == "__main__":

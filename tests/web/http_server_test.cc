@@ -15,8 +15,10 @@
 #include "git/libgit2_source.h"
 #include "metrics/metrics.h"
 #include "tests/server/raw_client.h"
+#include "tests/support/log_capture.h"
 #include "tests/support/support.h"
 #include "tests/webhook/webhook_payloads.h"
+#include "web/peer_auth.h"
 
 namespace ecsync::controller {
 namespace {
@@ -141,6 +143,62 @@ TEST_F(HttpServerTest, AReplicaShowsItsSharesAndIsNotReadyWhileCutOffFromTheTabl
   EXPECT_EQ(doc["replica"]["replica_id"], "replica-a");
   EXPECT_EQ(doc["replica"]["owned_shards"], nlohmann::json({1, 5}));
   EXPECT_EQ(doc["replica"]["live_replicas"], 4);
+}
+
+// Another replica's requests: signed with the table's peer secret, or refused before anything
+// is read; a signed trigger checks the named configured repositories and nothing else.
+TEST_F(HttpServerTest, TheInternalEndpointsAnswerOnlySignedRequestsFromReplicas) {
+  const std::string secret(64, 'f');
+  web::HttpServer::Options options;
+  options.peers = [&secret] {
+    web::PeerView view;
+    view.self = "replica-a";
+    view.secret = secret;
+    return view;
+  };
+  Start(options);
+  const int port = server_->admin_port();
+  const std::string body = R"({"repositories":["app","not-configured"]})";
+  auto post = [&](const std::vector<std::pair<std::string, std::string>>& headers) {
+    std::string request = "POST /internal/v1/trigger HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                          std::to_string(body.size()) + "\r\n";
+    for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
+    return Request(port, request + "\r\n" + body);
+  };
+  testing::LogCapture log;
+  const auto now = std::chrono::system_clock::now();
+  const std::string unsigned_answer = post({});
+  EXPECT_EQ(StatusOf(unsigned_answer), 401) << unsigned_answer;
+  EXPECT_EQ(
+      StatusOf(post(web::PeerHeaders("wrong-secret", "POST", "/internal/v1/trigger", body, now))),
+      401);
+  EXPECT_EQ(StatusOf(post(web::PeerHeaders(secret, "POST", "/internal/v1/trigger", body,
+                                           now - std::chrono::hours(1)))),
+            401);
+  EXPECT_EQ(log.text().find("check requested by another replica"), std::string::npos);
+
+  const std::string accepted =
+      post(web::PeerHeaders(secret, "POST", "/internal/v1/trigger", body, now));
+  ASSERT_EQ(StatusOf(accepted), 202) << accepted;
+  EXPECT_EQ(nlohmann::json::parse(testing::BodyOf(accepted))["repositories"],
+            nlohmann::json({"app"}));
+  EXPECT_NE(log.text().find("check requested by another replica"), std::string::npos);
+
+  // The status a peer merges: this replica's own document.
+  std::string get = "GET /internal/v1/status HTTP/1.1\r\nHost: x\r\n";
+  EXPECT_EQ(StatusOf(Request(port, get + "\r\n")), 401);
+  for (const auto& [name, value] :
+       web::PeerHeaders(secret, "GET", "/internal/v1/status", "", now)) {
+    get += name + ": " + value + "\r\n";
+  }
+  const std::string status = Request(port, get + "\r\n");
+  ASSERT_EQ(StatusOf(status), 200) << status;
+  EXPECT_EQ(nlohmann::json::parse(testing::BodyOf(status))["repositories"][0]["name"], "app");
+}
+
+TEST_F(HttpServerTest, WithoutReplicasThereIsNoInternalEndpoint) {
+  Start();
+  EXPECT_EQ(StatusOf(Get(server_->admin_port(), "/internal/v1/status")), 404);
 }
 
 TEST_F(HttpServerTest, ThePublicPortServesOnlyWebhooks) {

@@ -2,7 +2,8 @@
 // (controller, HttpServer) polling a real git repository and deploying to moto. A blue/green
 // service with `approval: manual` waits at ECS's approval hook (the moto wrapper,
 // tests/support/moto_ecs_deployments.py, holds it there on a clock this test moves); a POST
-// with an operate token lets it finish, or rolls it back.
+// with an operate token lets it finish, or rolls it back. A project with approval: manual
+// that leaves git keeps its stack until such a POST approves its delete.
 
 #include <gtest/gtest.h>
 
@@ -152,6 +153,67 @@ TEST_F(OperatorApiMotoTest, RejectRollsTheUpdateBackAndTheRunSaysSo) {
   EXPECT_EQ(status.last_applied_revision, first);
   EXPECT_NE(status.runs.front().message.find("rejected"), std::string::npos)
       << status.runs.front().message;
+}
+
+// approval: manual and a project that leaves git: its delete waits under the key the project
+// had, shown by the status API, and an operate token's approve deletes the stack.
+TEST(OperatorApiMotoDelete, ApprovingTheDeleteOfAProjectThatLeftGitDeletesItsStack) {
+  const std::string app = "services:\n  web:\n    image: nginx:1.27-alpine\n";
+  GitRepo repo;
+  repo.Write("web/compose.yaml", app);
+  repo.Write("api/compose.yaml", app);
+  repo.Commit("web and api");
+  config::ProjectConfig web = Project("web", "web/compose.yaml");
+  web.manual_approval = true;
+  web::HttpServer::Options options;
+  options.api = OperatorTokens(kOperateToken, kReadToken, /*open_reads=*/false);
+  ServedController served(ShopConfig(repo.url(), {web, Project("api", "api/compose.yaml")}),
+                          options);
+  ASSERT_TRUE(served.ok()) << served.error();
+  controller::ProjectStatus status;
+  ASSERT_TRUE(served.WaitFor(kKey, controller::Condition::kAwaitingApproval,
+                             std::chrono::seconds(60), &status));
+  ASSERT_EQ(StatusOf(served.Send("POST", kApprove, kOperateToken)), 202);  // the create
+  ASSERT_TRUE(
+      served.WaitFor(kKey, controller::Condition::kReady, std::chrono::seconds(60), &status));
+
+  repo.Remove("web/compose.yaml");
+  const std::string removed = repo.Commit("retire web");
+  // The pending change is shown a moment before the condition: both are waited for.
+  ASSERT_TRUE(WaitUntil([&] {
+    return served.controller().status().FindProject(kKey, &status) &&
+           status.pending_action == "delete" && status.pending_revision == removed &&
+           status.condition == controller::Condition::kAwaitingApproval;
+  })) << served.controller().status().ToJson().dump(2);
+  const std::string identity = "ecsync-" + removed.substr(0, 12) + "-delete";
+  const std::string project = served.Send("GET", "/api/v1/projects/shop%2Fweb", kReadToken);
+  ASSERT_EQ(StatusOf(project), 200) << project;
+  const nlohmann::json shown = JsonOf(project);
+  EXPECT_EQ(shown["condition"].value("type", ""), "AwaitingApproval") << shown.dump();
+  EXPECT_EQ(shown["pendingApproval"].value("action", ""), "delete") << shown.dump();
+  EXPECT_EQ(shown["pendingApproval"].value("changeSet", ""), identity);
+  EXPECT_FALSE(shown["pendingApproval"]["changes"].empty());
+  const std::string overview = served.Send("GET", "/api/v1/status", kReadToken);
+  EXPECT_NE(BodyOf(overview).find(identity), std::string::npos) << overview;
+
+  EXPECT_EQ(StatusOf(served.Send("POST", kApprove, kReadToken)), 403);
+  EXPECT_EQ(StatusOf(served.Send("POST", "/api/v1/projects/shop%2Fnope/approve", kOperateToken)),
+            404);
+  EXPECT_EQ(served.moto().StackStatus(kStack), "CREATE_COMPLETE");  // nothing deleted yet
+  const std::string approved = served.Send("POST", kApprove, kOperateToken);
+  ASSERT_EQ(StatusOf(approved), 202) << approved;
+  EXPECT_EQ(JsonOf(approved).value("change", ""), "delete") << approved;
+  EXPECT_EQ(JsonOf(approved).value("changeSet", ""), identity) << approved;
+  ASSERT_TRUE(WaitUntil([&] {
+    return served.controller().status().FindProject(kKey, &status) && !status.runs.empty() &&
+           status.runs.front().result == "success" && status.runs.front().action == "delete";
+  })) << served.controller().status().ToJson().dump(2);
+  EXPECT_EQ(status.runs.front().approved_by, "alice");
+  EXPECT_EQ(served.moto().StackStatus(kStack), "");
+  EXPECT_EQ(served.moto().StackStatus("shop-api"), "CREATE_COMPLETE");
+  // Done: approving again is a conflict that says so.
+  const std::string again = served.Send("POST", kApprove, kOperateToken);
+  EXPECT_EQ(StatusOf(again), 409) << again;
 }
 
 }  // namespace

@@ -125,12 +125,14 @@
       p.progress ? el('span', p.progress, 'progress') : null,
       suspension(p) ? el('span', suspension(p), 'reason') : null],
       revision(p.commit),
-      [el('span', p.stack), el('span', p.stackStatus || '—', 'author')],
+      [el('span', p.stack), el('span', p.stackStatus || '—', 'author'),
+        p.replica ? el('span', 'replica ' + p.replica, 'author') : null],
       drift(p),
     ]);
     $('empty').hidden = shown.length > 0;
     fillTable('repositories', repositories, ['Name', 'Ref', 'Commit', 'Fetched', 'Next check',
-      'Error'], (r) => [r.name, r.ref, el('code', short(r.lastFetchedCommit)), r.lastFetchTime,
+      'Error'], (r) => [[r.name, r.replica ? el('span', 'replica ' + r.replica, 'author') : null],
+      r.ref, el('code', short(r.lastFetchedCommit)), r.lastFetchTime,
       r.nextAttemptAt + (r.consecutiveFailures ? ' (retry after ' + r.consecutiveFailures +
         ' failures, backing off ' + Math.round(r.backoffSeconds) + ' s)' : ''),
       r.lastError || '—']);
@@ -229,6 +231,7 @@
   }
 
   // --- data and live updates -----------------------------------------------------------
+  let peersTimer = 0;
   async function loadStatus() {
     try {
       const doc = await getJson('/api/v1/status');
@@ -237,6 +240,11 @@
       repositories = doc.repositories;
       renderOverview();
       say(projects.size + ' projects, updated ' + new Date().toLocaleTimeString());
+      // With replicas, the live events come from this replica's projects only: the others'
+      // are read again every few seconds.
+      if (doc.peers && doc.peers.length && !peersTimer) {
+        peersTimer = setTimeout(() => { peersTimer = 0; if (!onProject) loadStatus(); }, 5000);
+      }
     } catch (e) {
       say('Cannot load the status: ' + e.message);
     }

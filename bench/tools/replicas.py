@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+"""Measures `ecsync serve` replicas sharing the projects through DynamoDB (bench/replicas_scale.sh).
+
+Usage:
+  replicas.py ready --serve URL,URL,... --projects N --shards S [--timeout T] [--interval I]
+      Until every replica's /readyz is 200, its queue idle (ecsync_queue_depth 0, nothing
+      running), the Ready projects of all /api/v1/status documents together number N, and
+      the replicas' "replica".owned_shards split the S shards (each exactly once). Prints
+      "ready_after_s", then "shards_per_replica" (owned counts, in --serve order) with max/min.
+  replicas.py balanced --serve URL,URL,... --shards S [--timeout T]
+      Until every /readyz is 200 and the shard counts its body states add up to S within one
+      of each other, and every queue is idle. Prints "balanced_after_s" and the counts.
+  replicas.py snapshot --endpoint URL --table T
+      Prints the table as JSON {pk: {"owner": ..., "version": ...}}.
+  replicas.py writes --before FILE --after FILE --seconds W --renew R --shards S
+      Writes between two snapshots: every write of an item grows its "version" by one (lease
+      takes, renewals and releases; heartbeats), so the difference counts them per item.
+  replicas.py failover --kill PID --endpoint URL --table T --ids ID,ID,... --victim ID
+                       --serve URL,URL,... --shards S --log FILE [--timeout T]
+      Sends SIGKILL to PID (the replica VICTIM) and measures, from that moment: "moved_s",
+      until the table shows every shard's lease held by one of the other ids, read every
+      100 ms; and "ready_s", until every survivor (--serve: their admin URLs) answers /readyz
+      200 (every repository of its shards checked) with shard counts adding up to S, read
+      every 100 ms. Then one /api/v1/status per survivor must show owned_shards covering
+      every shard once. Appends the round as a JSON line to --log.
+  replicas.py summary --log FILE --lease SECONDS --renew SECONDS --poll SECONDS
+      p50/p99 of the rounds (nearest rank: with 10 rounds p99 is the slowest) and their
+      ratios to lease_duration + renew_interval and to lease_duration + poll_interval.
+
+Polling the survivors' /api/v1/status every 100 ms would cost more CPU than the machine
+has with thousands of projects (a status document of 3,000 projects takes about 40 ms to
+build), so the 100 ms readings come from the table and /readyz, and the status is read once
+per round to confirm what the replicas themselves hold.
+"""
+import argparse
+import json
+import math
+import os
+import re
+import signal
+import sys
+import time
+
+import boto3
+
+from wait_ready import fetch, gauge
+
+_OWNS = re.compile(r"owns (\d+) of (\d+) shards")
+
+
+def status_doc(url):
+    code, body = fetch(url + "/api/v1/status")
+    if code != 200:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def idle(url):
+    _, metrics = fetch(url + "/metrics")
+    return (gauge(metrics, "ecsync_queue_depth") == 0 and
+            gauge(metrics, "ecsync_reconcile_longest_running_seconds") == 0)
+
+
+def owned_counts(urls):
+    """Shard counts the replicas' /readyz state, or None while one is not 200."""
+    counts = []
+    for url in urls:
+        code, body = fetch(url + "/readyz")
+        match = _OWNS.search(body)
+        if code != 200 or not match:
+            return None
+        counts.append(int(match.group(1)))
+    return counts
+
+
+def split_shards(docs, shards):
+    """Owned shard counts per status document when they split range(shards) exactly."""
+    seen = []
+    counts = []
+    for doc in docs:
+        owned = doc["replica"]["owned_shards"]
+        counts.append(len(owned))
+        seen.extend(owned)
+    return counts if sorted(seen) == list(range(shards)) else None
+
+
+def cmd_ready(args):
+    urls = args.serve.split(",")
+    start = time.monotonic()
+    last = "nothing answered"
+    while time.monotonic() - start < args.timeout:
+        codes = [fetch(url + "/readyz")[0] for url in urls]
+        if all(code == 200 for code in codes):
+            if all(idle(url) for url in urls):
+                docs = [status_doc(url) for url in urls]
+                if all(docs):
+                    ready = set()
+                    for doc in docs:
+                        ready.update(p["key"] for p in doc["projects"]
+                                     if p["condition"]["type"] == "Ready")
+                    counts = split_shards(docs, args.shards)
+                    last = f"ready projects {len(ready)}, shards {counts}"
+                    if len(ready) == args.projects and counts:
+                        print(f"ready_after_s {time.monotonic() - start:.1f}")
+                        print(f"shards_per_replica {' '.join(map(str, counts))} "
+                              f"(max {max(counts)}, min {min(counts)})", flush=True)
+                        return
+            else:
+                last = "a queue is busy"
+        else:
+            last = f"/readyz {codes}"
+        time.sleep(args.interval)
+    sys.exit(f"replicas ready: not after {args.timeout}s: {last}")
+
+
+def cmd_balanced(args):
+    urls = args.serve.split(",")
+    start = time.monotonic()
+    last = "nothing answered"
+    while time.monotonic() - start < args.timeout:
+        counts = owned_counts(urls)
+        last = f"shards {counts}"
+        if (counts and sum(counts) == args.shards and max(counts) - min(counts) <= 1 and
+                all(idle(url) for url in urls)):
+            print(f"balanced_after_s {time.monotonic() - start:.1f} shards "
+                  f"{' '.join(map(str, counts))}", flush=True)
+            return
+        time.sleep(0.5)
+    sys.exit(f"replicas balanced: not after {args.timeout}s: {last}")
+
+
+def dynamodb(endpoint):
+    return boto3.client("dynamodb", endpoint_url=endpoint)
+
+
+def scan(client, table):
+    items = {}
+    kwargs = {"TableName": table, "ConsistentRead": True}
+    while True:
+        page = client.scan(**kwargs)
+        for item in page["Items"]:
+            items[item["pk"]["S"]] = {"owner": item.get("owner", {}).get("S", ""),
+                                      "version": int(item.get("version", {}).get("N", "0"))}
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def cmd_snapshot(args):
+    print(json.dumps(scan(dynamodb(args.endpoint), args.table), sort_keys=True))
+
+
+def write_counts(before, after):
+    """(writes per lease item, writes per heartbeat item) between two snapshots."""
+    leases = {}
+    beats = {}
+    for pk, item in after.items():
+        grew = item["version"] - before.get(pk, {"version": 0})["version"]
+        (leases if pk.startswith("shard#") else beats)[pk] = grew
+    return leases, beats
+
+
+def cmd_writes(args):
+    with open(args.before) as f:
+        before = json.load(f)
+    with open(args.after) as f:
+        after = json.load(f)
+    leases, beats = write_counts(before, after)
+    periods = args.seconds / args.renew
+    total = sum(leases.values())
+    print(f"over {args.seconds:.1f} s ({periods:.1f} renewal periods of {args.renew:g} s): "
+          f"{total} lease writes to {len(leases)} shard items, {sum(beats.values())} heartbeat "
+          f"writes by {len(beats)} replicas")
+    print(f"lease writes per shard per renewal period: mean {total / args.shards / periods:.3f}, "
+          f"busiest shard {max(leases.values(), default=0) / periods:.3f}; all writes "
+          f"(heartbeats too) per shard per period {(total + sum(beats.values())) / args.shards / periods:.3f}")
+
+
+def cmd_failover(args):
+    urls = args.serve.split(",")
+    survivors = set(args.ids.split(",")) - {args.victim}
+    client = dynamodb(args.endpoint)
+    before = scan(client, args.table)
+    victim_shards = sum(1 for pk, item in before.items()
+                        if pk.startswith("shard#") and item["owner"] == args.victim)
+    start = time.monotonic()
+    os.kill(args.kill, signal.SIGKILL)
+    moved = ready = None
+    while time.monotonic() - start < args.timeout:
+        owners = [item["owner"] for pk, item in scan(client, args.table).items()
+                  if pk.startswith("shard#")]
+        if len(owners) == args.shards and all(owner in survivors for owner in owners):
+            moved = time.monotonic() - start
+            break
+        time.sleep(0.1)
+    while moved is not None and time.monotonic() - start < args.timeout:
+        counts = owned_counts(urls)
+        if counts and sum(counts) == args.shards:
+            ready = time.monotonic() - start
+            break
+        time.sleep(0.1)
+    if ready is None:
+        sys.exit(f"failover: survivors do not hold every shard after {args.timeout}s "
+                 f"(moved_s {moved})")
+    elapsed = time.monotonic() - start
+    after = scan(client, args.table)
+    leases, _ = write_counts(before, after)
+    docs = [status_doc(url) for url in urls]
+    confirmed = all(docs) and split_shards(docs, args.shards) is not None
+    record = {"victim": args.victim, "victim_shards": victim_shards, "moved_s": round(moved, 2),
+              "ready_s": round(ready, 2), "status_confirms": confirmed,
+              "busiest_shard_writes": max(leases.values(), default=0),
+              "seconds": round(elapsed, 2)}
+    with open(args.log, "a") as log:
+        log.write(json.dumps(record) + "\n")
+    print(f"killed {args.victim} ({victim_shards} shards): survivors hold them after "
+          f"{moved:.2f} s (table), every repository of them checked after {ready:.2f} s; "
+          f"status confirms: {confirmed}; busiest shard written {record['busiest_shard_writes']} "
+          f"times in {elapsed:.1f} s", flush=True)
+    if not confirmed:
+        sys.exit("failover: the survivors' status does not show every shard held once")
+
+
+def nearest_rank(values, p):
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def cmd_summary(args):
+    with open(args.log) as log:
+        rounds = [json.loads(line) for line in log if line.strip()]
+    lease_renew = args.lease + args.renew
+    lease_poll = args.lease + args.poll
+    print(f"{len(rounds)} kills; targets: lease_duration + renew_interval = {lease_renew:g} s, "
+          f"lease_duration + poll_interval = {lease_poll:g} s")
+    for key, what in (("moved_s", "shards held by the survivors"),
+                      ("ready_s", "and every repository of them checked")):
+        values = [r[key] for r in rounds]
+        p50, p99 = nearest_rank(values, 50), nearest_rank(values, 99)
+        print(f"{what}: p50 {p50:.2f} s, p99 {p99:.2f} s (min {min(values):.2f}, max "
+              f"{max(values):.2f}); p50/p99 over lease+renew {p50 / lease_renew:.2f}/"
+              f"{p99 / lease_renew:.2f}, over lease+poll {p50 / lease_poll:.2f}/"
+              f"{p99 / lease_poll:.2f}")
+    # A round of T seconds spans at most ceil(T / renew) renewal periods.
+    busiest = max(rounds, key=lambda r: r["busiest_shard_writes"] / math.ceil(r["seconds"] / args.renew))
+    periods = math.ceil(busiest["seconds"] / args.renew)
+    print(f"busiest shard in a kill round (from the kill until the survivors were ready): "
+          f"{busiest['busiest_shard_writes']} writes in {busiest['seconds']:.1f} s, "
+          f"{busiest['busiest_shard_writes'] / periods:.2f} per renewal period")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("ready")
+    p.add_argument("--serve", required=True)
+    p.add_argument("--projects", type=int, required=True)
+    p.add_argument("--shards", type=int, required=True)
+    p.add_argument("--timeout", type=float, default=3600)
+    p.add_argument("--interval", type=float, default=2)
+    p = sub.add_parser("balanced")
+    p.add_argument("--serve", required=True)
+    p.add_argument("--shards", type=int, required=True)
+    p.add_argument("--timeout", type=float, default=1800)
+    p = sub.add_parser("snapshot")
+    p.add_argument("--endpoint", required=True)
+    p.add_argument("--table", required=True)
+    p = sub.add_parser("writes")
+    p.add_argument("--before", required=True)
+    p.add_argument("--after", required=True)
+    p.add_argument("--seconds", type=float, required=True)
+    p.add_argument("--renew", type=float, required=True)
+    p.add_argument("--shards", type=int, required=True)
+    p = sub.add_parser("failover")
+    p.add_argument("--kill", type=int, required=True)
+    p.add_argument("--endpoint", required=True)
+    p.add_argument("--table", required=True)
+    p.add_argument("--ids", required=True)
+    p.add_argument("--victim", required=True)
+    p.add_argument("--serve", required=True)
+    p.add_argument("--shards", type=int, required=True)
+    p.add_argument("--log", required=True)
+    p.add_argument("--timeout", type=float, default=600)
+    p = sub.add_parser("summary")
+    p.add_argument("--log", required=True)
+    p.add_argument("--lease", type=float, required=True)
+    p.add_argument("--renew", type=float, required=True)
+    p.add_argument("--poll", type=float, required=True)
+    args = parser.parse_args()
+    globals()["cmd_" + args.command](args)
+
+
+if __name__ == "__main__":
+    main()
