@@ -84,7 +84,9 @@ class ReplicasWithSlowCreates : public Replicas {
  protected:
   ReplicasWithSlowCreates()
       : Replicas({.repositories = 4,
-                  .moto_env = {{"ECSYNC_MOTO_SLOW_CREATE_SECONDS", "30"}},
+                  // Held until the test has seen the adoption (finish-creates), however
+                  // slow the machine; the window only bounds a test that fails before.
+                  .moto_env = {{"ECSYNC_MOTO_SLOW_CREATE_SECONDS", "600"}},
                   .through_proxy = true}) {}
 };
 
@@ -132,9 +134,8 @@ TEST_F(ReplicasWithSlowCreates, AReplicaKilledDuringACreateIsAdoptedNotRepeated)
   const double failover =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
   RecordProperty("failover_seconds", std::to_string(failover));
-  // The create in progress is waited on by its new owner (moto keeps it going 30 s, longer
-  // than finding it, the failover and the new owner's check take even on a loaded machine),
-  // never started a second time.
+  // The create in progress is waited on by its new owner (moto holds every create in
+  // progress until the test finishes them), never started a second time.
   EXPECT_TRUE(WaitUntil(
       [&] {
         return survivor.process->Log().find(
@@ -143,6 +144,7 @@ TEST_F(ReplicasWithSlowCreates, AReplicaKilledDuringACreateIsAdoptedNotRepeated)
       },
       seconds(60)))
       << survivor.process->Log().substr(said_before);
+  moto_.Control("/moto-api/ecsync/cloudformation/finish-creates", "{}");
   ASSERT_TRUE(Await([&] { return AllDeployed(); }, seconds(60))) << Logs();
   // One create of the stack reached CloudFormation, the victim's: the survivor sent none.
   int creates = 0;

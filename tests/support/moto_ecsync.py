@@ -507,15 +507,23 @@ def _slow_creates(seconds):
     first poll; tests of "interrupted while waiting" need a window in which the create is
     still running. Set ECSYNC_MOTO_SLOW_CREATE_SECONDS to open one. Only the reported status
     changes; the resources exist from the start, as moto made them.
+
+    POST /moto-api/ecsync/cloudformation/finish-creates ends the window for every stack, now
+    and later: a test that must see a create in progress before it ends (however slow the
+    machine) sets a long window and finishes the creates once it has seen what it waits for.
     """
     import time
 
     from moto.cloudformation.models import Stack as FakeStack
+    from moto.moto_api._internal import urls as moto_api_urls
+
+    finished = [False]
 
     def get_status(self):
         real = self.__dict__.get("_ecsync_status")
         born = self.__dict__.get("_ecsync_born")
-        if real == "CREATE_COMPLETE" and born is not None and time.time() - born < seconds:
+        if (real == "CREATE_COMPLETE" and born is not None and not finished[0] and
+                time.time() - born < seconds):
             return "CREATE_IN_PROGRESS"
         return real
 
@@ -525,6 +533,13 @@ def _slow_creates(seconds):
         self.__dict__["_ecsync_status"] = value
 
     FakeStack.status = property(get_status, set_status)
+
+    def finish_creates(request, full_url, headers):
+        finished[0] = True
+        return 200, {"Content-Type": "application/json"}, "{}"
+
+    finish_creates.__name__ = "ecsync_cloudformation_finish_creates"  # flask's endpoint name
+    moto_api_urls.url_paths["{0}/moto-api/ecsync/cloudformation/finish-creates"] = finish_creates
 
 
 if float(os.environ.get("ECSYNC_MOTO_SLOW_CREATE_SECONDS", "0")) > 0:
