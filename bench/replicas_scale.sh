@@ -202,9 +202,7 @@ if [[ " $parts " == *" replicas "* ]]; then
   python3 bench/tools/replicas.py snapshot --endpoint "$moto_url" --table "$table" >"$work/before.json"
   cpus=() before=()
   for i in 0 1 2; do cpus[i]=$(proc_cpu "${pids[i]}") before[i]=$(checks "${urls[i]}"); done
-  from=$(date +%s.%N)
   sleep "$poll_s"
-  seconds=$(elapsed "$from")
   python3 bench/tools/replicas.py snapshot --endpoint "$moto_url" --table "$table" >"$work/after.json"
   echo "  one poll interval ($poll) later:"
   for i in 0 1 2; do
@@ -216,7 +214,7 @@ if [[ " $parts " == *" replicas "* ]]; then
           n[op] += $3 } END { for (op in n) printf "%s %d ", op, n[op] }')"
   done
   python3 bench/tools/replicas.py writes --before "$work/before.json" --after "$work/after.json" \
-    --seconds "$seconds" --renew "$renew_s" --shards "$shards" | sed 's/^/    /'
+    --renew "$renew_s" --shards "$shards" | sed 's/^/    /'
 
   RANDOM=$seed
   for ((round = 1; round <= kills; round++)); do

@@ -11,10 +11,13 @@ Usage:
       Until every /readyz is 200 and the shard counts its body states add up to S within one
       of each other, and every queue is idle. Prints "balanced_after_s" and the counts.
   replicas.py snapshot --endpoint URL --table T
-      Prints the table as JSON {pk: {"owner": ..., "version": ...}}.
-  replicas.py writes --before FILE --after FILE --seconds W --renew R --shards S
+      Prints the table as JSON {"items": {pk: {"owner": ..., "version": ...}}, "scan_started":
+      ..., "scan_ended": ...} (CLOCK_MONOTONIC seconds around the scan).
+  replicas.py writes --before FILE --after FILE --renew R --shards S
       Writes between two snapshots: every write of an item grows its "version" by one (lease
-      takes, renewals and releases; heartbeats), so the difference counts them per item.
+      takes, renewals and releases; heartbeats), so the difference counts them per item. The
+      window is the first scan's start to the second's end; the busiest shard's count is held
+      against floor(window / R) + 1, the most that one write per period allows.
   replicas.py failover --kill PID --endpoint URL --table T --ids ID,ID,... --victim ID
                        --serve URL,URL,... --shards S --log FILE [--timeout T]
       Sends SIGKILL to PID (the replica VICTIM) and measures, from that moment: "moved_s",
@@ -150,7 +153,11 @@ def scan(client, table):
 
 
 def cmd_snapshot(args):
-    print(json.dumps(scan(dynamodb(args.endpoint), args.table), sort_keys=True))
+    client = dynamodb(args.endpoint)
+    started = time.monotonic()  # CLOCK_MONOTONIC: one clock for every process of the machine
+    items = scan(client, args.table)
+    print(json.dumps({"scan_started": started, "scan_ended": time.monotonic(), "items": items},
+                     sort_keys=True))
 
 
 def write_counts(before, after):
@@ -168,15 +175,24 @@ def cmd_writes(args):
         before = json.load(f)
     with open(args.after) as f:
         after = json.load(f)
-    leases, beats = write_counts(before, after)
-    periods = args.seconds / args.renew
+    leases, beats = write_counts(before["items"], after["items"])
+    # Every write counted landed after the first scan read its item and before the second
+    # read it: inside [first scan's start, second scan's end]. Writes of one shard at least
+    # a renewal period apart number at most floor(window / period) + 1 in it.
+    window = after["scan_ended"] - before["scan_started"]
+    periods = window / args.renew
+    bound = math.floor(periods) + 1
     total = sum(leases.values())
-    print(f"over {args.seconds:.1f} s ({periods:.1f} renewal periods of {args.renew:g} s): "
+    busiest = max(leases.values(), default=0)
+    print(f"over {window:.1f} s ({periods:.1f} renewal periods of {args.renew:g} s): "
           f"{total} lease writes to {len(leases)} shard items, {sum(beats.values())} heartbeat "
           f"writes by {len(beats)} replicas")
-    print(f"lease writes per shard per renewal period: mean {total / args.shards / periods:.3f}, "
-          f"busiest shard {max(leases.values(), default=0) / periods:.3f}; all writes "
-          f"(heartbeats too) per shard per period {(total + sum(beats.values())) / args.shards / periods:.3f}")
+    print(f"lease writes per shard per renewal period: mean {total / args.shards / periods:.3f}; "
+          f"busiest shard {busiest} writes, at most {bound} with one write per period "
+          f"({'met' if busiest <= bound else 'NOT met'}); all writes (heartbeats too) per shard "
+          f"per period {(total + sum(beats.values())) / args.shards / periods:.3f}")
+    print(json.dumps({"writes_window_s": round(window, 2), "lease_writes": total,
+                      "busiest_shard_writes": busiest, "one_per_period_bound": bound}))
 
 
 def cmd_failover(args):
@@ -271,7 +287,6 @@ def main():
     p = sub.add_parser("writes")
     p.add_argument("--before", required=True)
     p.add_argument("--after", required=True)
-    p.add_argument("--seconds", type=float, required=True)
     p.add_argument("--renew", type=float, required=True)
     p.add_argument("--shards", type=int, required=True)
     p = sub.add_parser("failover")
