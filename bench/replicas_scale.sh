@@ -9,7 +9,8 @@
 #   both); BENCH_FRESH="1000 2000" adds first deploys of that many repositories into an empty
 #   stack folder; LEASE (15s), RENEW (5s) and SHARDS (64) set the coordination section (the
 #   defaults are ecsync's); BENCH_SEED seeds the choice of the replica killed in each round;
-#   BENCH_KEEP=1 keeps the work folder. With 10,000 repositories the default run takes about
+#   BENCH_KEEP=1 keeps the work folder; BENCH_ARENAS=0 leaves out part "one"'s second run
+#   (with MALLOC_ARENA_MAX=2). With 10,000 repositories the default run takes about
 #   two hours on two shared cores.
 # Needs: git, python3 with moto and boto3; gdb for the heap figures (optional).
 #
@@ -161,8 +162,10 @@ if [[ " $parts " == *" one "* || " $parts " == *" replicas "* ]]; then seed_stac
 if [[ " $parts " == *" one "* ]]; then
   run_one deployed "$count" "$work/stacks"
   per_thousand "every stack deployed"
-  run_one deployed-arenas "$count" "$work/stacks" MALLOC_ARENA_MAX=2
-  per_thousand "MALLOC_ARENA_MAX=2"
+  if [[ ${BENCH_ARENAS:-1} == 1 ]]; then
+    run_one deployed-arenas "$count" "$work/stacks" MALLOC_ARENA_MAX=2
+    per_thousand "MALLOC_ARENA_MAX=2"
+  fi
 fi
 
 if [[ " $parts " == *" replicas "* ]]; then

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "base/log.h"
+#include "base/memory.h"
 #include "base/rate_limiter.h"
 #include "cli/aws_call_metrics.h"
 #include "cli/aws_setup.h"
@@ -43,6 +44,8 @@ struct Runtime {
 
 // How long a stopping ecsync keeps delivering the notifications it has queued.
 constexpr std::chrono::seconds kNotifyGrace{5};
+// How often serve hands the heap's free pages back (base::ReleaseFreeMemory).
+constexpr std::chrono::seconds kTrimInterval{10};
 
 base::Result<Runtime> BuildRuntime(const config::Config& config, const CommandContext& context) {
   Runtime runtime;
@@ -201,8 +204,16 @@ ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
     std::rename((command.port_file + ".tmp").c_str(), command.port_file.c_str());
   }
   base::Clock& clock = *base::SystemClock::Get();
+  auto trimmed_at = clock.SteadyNow();
   while (command.interrupted == nullptr || !command.interrupted->load()) {
     clock.SleepFor(std::chrono::milliseconds(100));
+    // Without this, the pages of every transient stack listing and status document stay
+    // with the arena that freed them: with 10,000 repositories the resident size was 1.4 GB
+    // for 213 MB in use (bench/RESULTS.md, "Replicas and scale").
+    if (clock.SteadyNow() - trimmed_at >= kTrimInterval) {
+      base::ReleaseFreeMemory();
+      trimmed_at = clock.SteadyNow();
+    }
     if (command.reload != nullptr && command.reload->exchange(false)) {
       auto reloaded = config::LoadConfig(command.config_path, context.env);
       if (!reloaded.ok()) {

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <cstddef>
+
+namespace ecsync::base {
+
+// Hands the heap's free pages back to the operating system (glibc's malloc_trim). A
+// long-running process that allocates and frees large transient structures from several
+// threads (stack listings, status documents) otherwise keeps their pages: glibc returns
+// only the top of each arena by itself, so the resident size stays at the high-water mark
+// of every arena while the memory in use is a fraction of it. Costs a walk over the free
+// lists under each arena's lock (milliseconds); call it every few seconds, not per request.
+// A no-op where the allocator is not glibc's (sanitizer builds replace it).
+void ReleaseFreeMemory();
+
+// The process's resident set size in bytes (/proc/self/statm), 0 where unknown.
+size_t ResidentBytes();
+
+}  // namespace ecsync::base
