@@ -424,9 +424,13 @@ TEST_F(Serve, SighupAppliesNewNotificationSettings) {
   EXPECT_EQ(serve_->Log().find("n0tify"), std::string::npos);  // the secret is never logged
 }
 
+// Creates that moto reports CREATE_IN_PROGRESS until the test finishes them (finish-creates):
+// the window outlasts any restart however slow the machine, and only bounds a test that
+// fails before it finishes them.
 class SlowServe : public Serve {
  protected:
-  SlowServe() : Serve({{"ECSYNC_MOTO_SLOW_CREATE_SECONDS", "6"}}) {}
+  SlowServe() : Serve({{"ECSYNC_MOTO_SLOW_CREATE_SECONDS", "600"}}) {}
+  void FinishCreates() { moto_.Control("/moto-api/ecsync/cloudformation/finish-creates", "{}"); }
 };
 
 TEST_F(SlowServe, SigtermDuringADeployLeavesAStateTheNextStartResumes) {
@@ -444,6 +448,12 @@ TEST_F(SlowServe, SigtermDuringADeployLeavesAStateTheNextStartResumes) {
   EXPECT_NE(StackStatus("app-web").find("CREATE"), std::string::npos);
 
   StartServe(Config("0"));
+  // The next start finds the create still running and waits on it.
+  EXPECT_TRUE(
+      WaitUntil([&] { return serve_->Log().find("waiting for it to finish") != std::string::npos; },
+                seconds(60)))
+      << serve_->Log();
+  FinishCreates();
   ASSERT_TRUE(WaitUntil([&] { return StackAt(first_, "CREATE_COMPLETE"); }, seconds(120)))
       << serve_->Log();
   json stacks = json::parse(moto_.Aws({"cloudformation", "describe-stacks"}));
@@ -459,11 +469,16 @@ TEST_F(SlowServe, KillNineDuringACreateThenRestartLeavesExactlyOneStack) {
   serve_->Signal(SIGKILL);
   ASSERT_TRUE(serve_->Wait(seconds(10)).has_value());
   StartServe(Config("0"));
+  // The restarted process adopts the create in progress (waits on it), never starts another.
+  EXPECT_TRUE(
+      WaitUntil([&] { return serve_->Log().find("waiting for it to finish") != std::string::npos; },
+                seconds(60)))
+      << serve_->Log();
+  FinishCreates();
   ASSERT_TRUE(WaitUntil([&] { return StackAt(first_, "CREATE_COMPLETE"); }, seconds(120)))
       << serve_->Log();
   json stacks = json::parse(moto_.Aws({"cloudformation", "describe-stacks"}));
   EXPECT_EQ(stacks["Stacks"].size(), 1u);
-  EXPECT_NE(serve_->Log().find("waiting for it to finish"), std::string::npos) << serve_->Log();
 }
 
 }  // namespace

@@ -15,14 +15,11 @@ Usage:
 Without a running zygote (a test binary run by hand) MotoServer starts moto_ecsync.py itself.
 """
 import os
-import signal
-import socket
 import sys
 import threading
-import time
 
-# A zygote nobody asked for a server in this long is left over from an interrupted ctest run.
-IDLE_EXIT_SECONDS = 3600
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import zygote  # noqa: E402
 
 # The services ecsync's tests call, as (moto backend, endpoint host prefix): their modules,
 # backends and web applications are built before forking so no child pays for them.
@@ -46,7 +43,6 @@ REPLACEABLE_TYPES = ["AWS::ECS::Service", "AWS::ECS::TaskDefinition", "AWS::ECS:
 
 def warm():
     """Imports moto with ecsync's additions and returns the WSGI app, backends built."""
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import moto_ecsync  # noqa: F401  (registers ecsync's additions as a side effect)
     import moto_change_set_replacement
 
@@ -92,74 +88,8 @@ def serve_child(conn, app):
 
 def run(path):
     app = warm()
-    if os.path.exists(path):
-        os.unlink(path)
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(path + ".tmp")
-    listener.listen(64)
-    os.rename(path + ".tmp", path)  # appears only once it accepts
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
-    listener.settimeout(IDLE_EXIT_SECONDS)
-    while True:
-        try:
-            conn, _ = listener.accept()
-        except socket.timeout:
-            break
-        conn.settimeout(None)
-        if os.fork() == 0:
-            listener.close()
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            try:
-                serve_child(conn, app)
-            finally:
-                os._exit(0)
-        conn.close()
-    os.unlink(path)
-
-
-def start(path):
-    pid = os.fork()
-    if pid == 0:
-        os.setsid()
-        devnull = os.open(os.devnull, os.O_RDWR)
-        log = os.open(path + ".log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        os.dup2(devnull, 0)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
-        with open(path + ".pid", "w") as f:
-            f.write(str(os.getpid()))
-        try:
-            run(path)
-        finally:
-            os._exit(0)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if os.path.exists(path):
-            return 0
-        finished, _ = os.waitpid(pid, os.WNOHANG)
-        if finished == pid:
-            break
-        time.sleep(0.05)
-    print(f"moto_zygote: did not start; see {path}.log", file=sys.stderr)
-    return 1
-
-
-def stop(path):
-    try:
-        with open(path + ".pid") as f:
-            os.killpg(int(f.read()), signal.SIGTERM)
-    except (OSError, ValueError):
-        pass
-    for leftover in (path, path + ".pid"):
-        try:
-            os.unlink(leftover)
-        except OSError:
-            pass
-    return 0
+    zygote.serve(path, lambda conn: serve_child(conn, app))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("start", "stop"):
-        print(__doc__, file=sys.stderr)
-        sys.exit(2)
-    sys.exit(start(sys.argv[2]) if sys.argv[1] == "start" else stop(sys.argv[2]))
+    zygote.main(__doc__, run, "moto_zygote")

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -182,19 +183,56 @@ bool PortAccepts(int port) {
   return ok;
 }
 
-bool MotoServer::StartFromZygote(const std::string& socket_path) {
+namespace {
+
+// The socket of zygote `name` under ctest (ECSYNC_TEST_ZYGOTES, tests/CMakeLists.txt); "" when
+// run by hand.
+std::string ZygoteSocket(const std::string& name) {
+  const char* dir = std::getenv("ECSYNC_TEST_ZYGOTES");
+  if (dir == nullptr || *dir == '\0') return "";
+  return std::string(dir) + "/" + name + ".sock";
+}
+
+// A stream connected to the zygote listening on `socket_path` (tests/support/zygote.py) that
+// has been sent `request`; -1 when none answers there.
+int AskZygote(const std::string& socket_path, const std::string& request) {
   sockaddr_un addr{};
-  if (socket_path.size() >= sizeof(addr.sun_path)) return false;
+  if (socket_path.size() >= sizeof(addr.sun_path)) return -1;
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
   const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace
+
+std::optional<CommandResult> CfnLintInZygote(const std::string& path) {
+  // The zygote answers "EXIT_CODE\n" and what cfn-lint printed.
+  const std::string zygote = ZygoteSocket("cfn-lint");
+  if (zygote.empty()) return std::nullopt;
+  const int fd = AskZygote(zygote, path + "\n");
+  if (fd < 0) return std::nullopt;
+  std::string reply;
+  char buffer[65536];
+  for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) reply.append(buffer, n);
+  close(fd);
+  const size_t newline = reply.find('\n');
+  if (newline == std::string::npos || newline == 0) return std::nullopt;  // it died: run it here
+  return CommandResult{std::atoi(reply.substr(0, newline).c_str()), reply.substr(newline + 1), ""};
+}
+
+bool MotoServer::StartFromZygote(const std::string& socket_path) {
+  const int fd = AskZygote(socket_path, "\n");
   if (fd < 0) return false;
   std::string line;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      write(fd, "\n", 1) == 1) {
-    char c = 0;
-    while (line.size() < 16 && read(fd, &c, 1) == 1 && c != '\n') line += c;
-  }
+  char c = 0;
+  while (line.size() < 16 && read(fd, &c, 1) == 1 && c != '\n') line += c;
   const int port = line.empty() ? 0 : std::atoi(line.c_str());
   if (port <= 0) {
     close(fd);
@@ -208,8 +246,8 @@ bool MotoServer::StartFromZygote(const std::string& socket_path) {
 MotoServer::MotoServer(const std::map<std::string, std::string>& extra_env) {
   // Under ctest a zygote hands out servers (see tests/CMakeLists.txt); it cannot change a
   // server's environment, so servers that need one are started here as before.
-  const char* zygote = std::getenv("ECSYNC_MOTO_ZYGOTE");
-  if (zygote != nullptr && *zygote != '\0' && extra_env.empty() && StartFromZygote(zygote)) {
+  const std::string zygote = ZygoteSocket("moto");
+  if (!zygote.empty() && extra_env.empty() && StartFromZygote(zygote)) {
     endpoint_ = "http://127.0.0.1:" + std::to_string(port_);
     return;
   }
@@ -333,7 +371,11 @@ base::Status CfnLint(const std::string& template_text) {
               template_text[template_text.find_first_not_of(" \n\t")] == '{';
   std::string path = dir.WriteFile(json ? "template.json" : "template.yaml", template_text);
   // Only errors fail; warnings (W) and informational (I) findings are reported but allowed.
-  CommandResult r = RunCommand({"cfn-lint", "--format", "parseable", "--", path});
+  // Under ctest a zygote runs it (tests/CMakeLists.txt): the same command line, without
+  // paying cfn-lint's two CPU-seconds of start-up per template.
+  std::optional<CommandResult> zygote = CfnLintInZygote(path);
+  CommandResult r =
+      zygote ? std::move(*zygote) : RunCommand({"cfn-lint", "--format", "parseable", "--", path});
   std::string errors;
   std::istringstream lines(r.out);
   for (std::string line; std::getline(lines, line);) {
