@@ -8,7 +8,20 @@
 # to build for a local run). ECSYNC_SKIP_LINT=1 leaves the lint out (a local run; CI lints).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# How long each stage took, printed last (CI shows the end of the output): a slow run says
+# where its time went.
+began=$SECONDS
+timings=()
+took() { timings+=("$1 $((SECONDS - began)) s"); began=$SECONDS; }
+report() {
+  ((${#timings[@]})) || return 0
+  echo "test.sh: took ${timings[*]}"
+  [[ -f "${dir:-}/side-timings" ]] && echo "test.sh: beside the suite: $(paste -sd, "$dir/side-timings")"
+  return 0
+}
+trap report EXIT
 scripts/setup.sh
+took setup
 jobs=$(( $(nproc) * 2 ))  # most tests wait on moto_server or cfn-lint, not the CPU
 
 # One build and one run of the suite: under the sanitizers every test also checks memory and
@@ -16,6 +29,7 @@ jobs=$(( $(nproc) * 2 ))  # most tests wait on moto_server or cfn-lint, not the 
 preset=asan dir=build-asan
 [[ "${ECSYNC_SKIP_SANITIZE:-0}" == 1 ]] && preset=default dir=build
 scripts/build.sh "$preset"
+took build
 
 # Beside the suite, at the lowest priority: most tests wait on moto_server, cfn-lint or git,
 # and this work soaks up the idle CPU.
@@ -28,26 +42,35 @@ scripts/build.sh "$preset"
 #   the tests or benchmarks.
 # - The lint of the whole tree, with this build's compile_commands.json.
 side() {
+  local t=$SECONDS
   nice -n 19 scripts/fuzz.sh build >"$dir/fuzz-build.log" 2>&1 ||
     { cat "$dir/fuzz-build.log" >&2; echo "test.sh: the fuzz build failed" >&2; return 1; }
   cmake --preset release >"$dir/release-configure.log" 2>&1 ||
     { cat "$dir/release-configure.log" >&2; echo "test.sh: the release preset does not configure" >&2
       return 1; }
+  echo "fuzz-build $((SECONDS - t)) s" >"$dir/side-timings"
   [[ "${ECSYNC_SKIP_LINT:-0}" == 1 ]] && return 0
   # clang-format and clang-tidy over the whole tree (docs/architecture.md, "Conventions"); any
   # finding fails the run.
+  t=$SECONDS
   nice -n 19 scripts/lint.sh --all --build-dir "$dir" >"$dir/lint.log" 2>&1 ||
     { cat "$dir/lint.log" >&2; echo "test.sh: scripts/lint.sh --all found problems" >&2; return 1; }
+  echo "lint $((SECONDS - t)) s ($(grep -o '[0-9]* units ([0-9]* unchanged' "$dir/lint.log" | head -1)))" \
+    >>"$dir/side-timings"
 }
+rm -f "$dir/side-timings"
 side &
 side_pid=$!
 suite=0
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 600 || suite=$?
+took suite
 side_status=0
 wait "$side_pid" || side_status=$?
+took "fuzz-build+lint(after the suite)"
 ((suite == 0)) || exit "$suite"
 # The libFuzzer targets: compose loader, interpolation and .env, webhook parsers, HTTP reader.
 # They run even when only the lint failed, so one CI run reports both.
 scripts/fuzz.sh "${ECSYNC_FUZZ_SECONDS:-20}"
+took fuzz
 exit "$side_status"

@@ -2,13 +2,18 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "aws/cloudformation_client.h"
 #include "aws/http.h"
 #include "tests/aws/moto_fixture.h"
 #include "tests/support/log_capture.h"
 #include "tests/support/support.h"
+#include "tests/support/zygotes.h"
 
 namespace ecsync::aws {
 namespace {
@@ -152,6 +157,39 @@ TEST_F(Moto, DebugLogsHoldNoSecrets) {
   EXPECT_EQ(log.find("SessionTokenValue"), std::string::npos);
   EXPECT_EQ(log.find("Authorization"), std::string::npos);
   EXPECT_EQ(log.find("Signature"), std::string::npos);
+}
+
+// Under ctest the tests' AWS CLI calls run in the AWS CLI zygote (docs/testing.md): each must
+// answer what the `aws` command answers, byte for byte, exit code and both streams, for a
+// call that succeeds and one that fails.
+TEST_F(Moto, TheAwsCliZygoteAnswersWhatTheCommandAnswers) {
+  ASSERT_TRUE(clients_.cloudformation->CreateStack(WebStack()).ok());
+  ASSERT_EQ(WaitForStack("web"), "CREATE_COMPLETE");
+  std::map<std::string, std::string> env = moto_->ClientEnv();
+  env.erase("AWS_SESSION_TOKEN");
+  env.erase("AWS_PROFILE");
+  const std::vector<std::vector<std::string>> calls = {
+      {"cloudformation", "describe-stacks", "--stack-name", "web", "--output", "json"},
+      {"cloudformation", "describe-stacks", "--stack-name", "missing", "--output", "json"},
+      {"cloudformation", "list-stacks", "--query", "StackSummaries[].StackName"}};
+  if (!testing::RunAwsInZygote(calls[0], env).has_value()) {
+    GTEST_SKIP() << "no AWS CLI zygote: run under ctest";
+  }
+  for (const std::vector<std::string>& call : calls) {
+    std::optional<testing::CommandResult> zygote = testing::RunAwsInZygote(call, env);
+    std::vector<std::string> argv = {"aws"};
+    argv.insert(argv.end(), call.begin(), call.end());
+    testing::CommandResult command = testing::RunCommand(argv, env);
+    ASSERT_TRUE(zygote.has_value()) << call[1];
+    EXPECT_EQ(zygote->exit_code, command.exit_code) << call[1];
+    EXPECT_EQ(zygote->out, command.out) << call[1];
+    EXPECT_EQ(zygote->err, command.err) << call[1];
+  }
+  // Not a vacuous match: the first call found the stack, the second failed naming it.
+  EXPECT_NE(testing::RunAwsInZygote(calls[0], env)->out.find("web-topic"), std::string::npos);
+  std::optional<testing::CommandResult> missing = testing::RunAwsInZygote(calls[1], env);
+  EXPECT_NE(missing->exit_code, 0);
+  EXPECT_NE(missing->err.find("missing"), std::string::npos) << missing->err;
 }
 
 TEST(CurlHttpClient, ConnectionRefusedIsTransient) {

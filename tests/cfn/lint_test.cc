@@ -2,9 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "cfn/convert.h"
 #include "tests/cfn/projects.h"
 #include "tests/support/support.h"
+#include "tests/support/zygotes.h"
 
 namespace ecsync::cfn {
 namespace {
@@ -108,6 +113,34 @@ TEST(CfnLint, ReportsErrors) {
   base::Status lint = ecsync::testing::CfnLint(ToJson(*tmpl));
   EXPECT_FALSE(lint.ok());
   EXPECT_NE(lint.message().find("vpc-123"), std::string::npos) << lint.ToString();
+}
+
+// Under ctest the lint runs in the cfn-lint zygote (docs/testing.md): what it finds must be
+// what the cfn-lint command finds, byte for byte, for a clean template and a faulty one, in
+// JSON and in YAML.
+TEST(CfnLint, TheZygoteFindsWhatTheCommandFinds) {
+  base::Result<nlohmann::ordered_json> clean =
+      Convert(testing::MultiServiceApplicationLb(), kRealisticNetwork);
+  base::Result<nlohmann::ordered_json> faulty =
+      Convert(testing::SimpleSingleService(), {"vpc-123", {"subnet1", "subnet2"}});
+  ASSERT_TRUE(clean.ok() && faulty.ok());
+  ecsync::testing::TempDir dir;
+  const std::vector<std::string> paths = {
+      dir.WriteFile("clean.json", ToJson(*clean)), dir.WriteFile("clean.yaml", ToYaml(*clean)),
+      dir.WriteFile("faulty.json", ToJson(*faulty)), dir.WriteFile("faulty.yaml", ToYaml(*faulty))};
+  if (!ecsync::testing::CfnLintInZygote(paths[0]).has_value()) {
+    GTEST_SKIP() << "no cfn-lint zygote: run under ctest";
+  }
+  for (const std::string& path : paths) {
+    std::optional<ecsync::testing::CommandResult> zygote = ecsync::testing::CfnLintInZygote(path);
+    ecsync::testing::CommandResult command =
+        ecsync::testing::RunCommand({"cfn-lint", "--format", "parseable", "--", path});
+    ASSERT_TRUE(zygote.has_value()) << path;
+    EXPECT_EQ(zygote->exit_code, command.exit_code) << path;
+    EXPECT_EQ(zygote->out, command.out) << path;
+  }
+  // The faulty one has findings (a zygote that answered nothing would match nothing above).
+  EXPECT_NE(ecsync::testing::CfnLintInZygote(paths[2])->out.find(":E"), std::string::npos);
 }
 
 }  // namespace

@@ -143,7 +143,9 @@ TEST_F(ReplicasWithSlowCreates, AReplicaKilledDuringACreateIsAdoptedNotRepeated)
                std::string::npos;
       },
       seconds(60)))
-      << survivor.process->Log().substr(said_before);
+      // Its whole log and its view of the shards: what it did before the kill may be why.
+      << survivor.process->Log() << "\n"
+      << survivor.Coordination().dump();
   moto_.Control("/moto-api/ecsync/cloudformation/finish-creates", "{}");
   ASSERT_TRUE(Await([&] { return AllDeployed(); }, seconds(60))) << Logs();
   // One create of the stack reached CloudFormation, the victim's: the survivor sent none.

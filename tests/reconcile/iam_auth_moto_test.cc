@@ -19,6 +19,7 @@
 #include "git/libgit2_source.h"
 #include "reconcile/reconciler.h"
 #include "tests/support/support.h"
+#include "tests/support/zygotes.h"
 
 namespace ecsync::reconcile {
 namespace {
@@ -116,13 +117,12 @@ class IamAuthMoto : public ::testing::Test {
 
   // `aws <args> --output json` as the issued key: an independent client's view.
   Json AwsCli(const std::vector<std::string>& args) const {
-    std::vector<std::string> argv = {"aws"};
-    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<std::string> argv = args;
     argv.insert(argv.end(), {"--output", "json"});
     std::map<std::string, std::string> env = Env(secret_);
     env.erase("AWS_SESSION_TOKEN");
     env.erase("AWS_PROFILE");
-    testing::CommandResult r = testing::RunCommand(argv, env);
+    testing::CommandResult r = testing::RunAws(argv, env);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.out.empty() ? Json::object() : Json::parse(r.out, nullptr, false);
   }

@@ -102,13 +102,10 @@ def warm():
 
 
 def serve_child(conn):
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = conn.recv(4096)
-        if not chunk:
-            return
-        data += chunk
-    code, out = lint(data.decode().rstrip("\n"))
+    path = zygote.read_request(conn)
+    if path is None:
+        return
+    code, out = lint(path)
     conn.sendall(f"{code}\n".encode() + out.encode())
     conn.shutdown(socket.SHUT_WR)
 

@@ -25,6 +25,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/zygotes.h"
+
 extern char** environ;
 
 namespace ecsync::testing {
@@ -185,12 +187,14 @@ bool PortAccepts(int port) {
 
 namespace {
 
-// The socket of zygote `name` under ctest (ECSYNC_TEST_ZYGOTES, tests/CMakeLists.txt); "" when
-// run by hand.
+// The socket of zygote `name` under ctest; "" when run by hand. ECSYNC_MOTO_ZYGOTE names the
+// moto zygote's (tests/CMakeLists.txt), and the others listen beside it as <name>.sock.
 std::string ZygoteSocket(const std::string& name) {
-  const char* dir = std::getenv("ECSYNC_TEST_ZYGOTES");
-  if (dir == nullptr || *dir == '\0') return "";
-  return std::string(dir) + "/" + name + ".sock";
+  const char* moto = std::getenv("ECSYNC_MOTO_ZYGOTE");
+  if (moto == nullptr || *moto == '\0') return "";
+  if (name == "moto") return moto;
+  const std::string path = moto;
+  return path.substr(0, path.rfind('/') + 1) + name + ".sock";
 }
 
 // A stream connected to the zygote listening on `socket_path` (tests/support/zygote.py) that
@@ -225,6 +229,38 @@ std::optional<CommandResult> CfnLintInZygote(const std::string& path) {
   const size_t newline = reply.find('\n');
   if (newline == std::string::npos || newline == 0) return std::nullopt;  // it died: run it here
   return CommandResult{std::atoi(reply.substr(0, newline).c_str()), reply.substr(newline + 1), ""};
+}
+
+std::optional<CommandResult> RunAwsInZygote(const std::vector<std::string>& args,
+                                            const std::map<std::string, std::string>& env) {
+  const std::string zygote = ZygoteSocket("aws-cli");
+  if (zygote.empty()) return std::nullopt;
+  // The whole environment, as the command would get it: this process's, `env` on top.
+  nlohmann::json request = {{"argv", args}, {"env", nlohmann::json::object()}};
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    const size_t eq = entry.find('=');
+    if (eq != std::string::npos) request["env"][entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  for (const auto& [key, value] : env) request["env"][key] = value;
+  const int fd = AskZygote(
+      zygote, request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  if (fd < 0) return std::nullopt;
+  std::string reply;
+  char buffer[65536];
+  for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) reply.append(buffer, n);
+  close(fd);
+  auto answer = nlohmann::json::parse(reply, nullptr, false);
+  if (!answer.is_object() || !answer.contains("code")) return std::nullopt;  // the child died
+  return CommandResult{answer["code"].get<int>(), answer.value("out", ""), answer.value("err", "")};
+}
+
+CommandResult RunAws(const std::vector<std::string>& args,
+                     const std::map<std::string, std::string>& env) {
+  if (std::optional<CommandResult> r = RunAwsInZygote(args, env)) return std::move(*r);
+  std::vector<std::string> argv = {"aws"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv, env);
 }
 
 bool MotoServer::StartFromZygote(const std::string& socket_path) {
@@ -323,14 +359,13 @@ std::map<std::string, std::string> MotoServer::ClientEnv() const {
 }
 
 std::string MotoServer::Aws(const std::vector<std::string>& args) const {
-  std::vector<std::string> argv = {"aws"};
-  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<std::string> argv = args;
   argv.push_back("--output");
   argv.push_back("json");
   auto env = ClientEnv();
   env.erase("AWS_SESSION_TOKEN");
   env.erase("AWS_PROFILE");
-  CommandResult r = RunCommand(argv, env);
+  CommandResult r = RunAws(argv, env);
   if (r.exit_code != 0) {
     std::cerr << "aws failed: " << r.err << "\n";
     return "";

@@ -90,9 +90,8 @@ class MotoServer {
   std::string StackTag(const std::string& stack, const std::string& key) const;
 
  private:
-  // A server from the moto zygote (tests/support/moto_zygote.py) listening on `socket_path`
-  // (under ctest, ECSYNC_TEST_ZYGOTES), when no extra environment is asked for. True on
-  // success.
+  // A server from the moto zygote (tests/support/moto_zygote.py) when ECSYNC_MOTO_ZYGOTE names
+  // its socket and no extra environment is asked for. True on success.
   bool StartFromZygote(const std::string& socket_path);
 
   int port_ = 0;
@@ -104,9 +103,6 @@ class MotoServer {
 // Runs cfn-lint on `template_text` (JSON or YAML). Ok when cfn-lint reports no errors
 // (warnings and informational findings are allowed); otherwise an error holding its output.
 base::Status CfnLint(const std::string& template_text);
-// `cfn-lint --format parseable -- path` run by the cfn-lint zygote (tests/CMakeLists.txt,
-// tests/support/cfn_lint_zygote.py); nullopt when no zygote answers (outside ctest).
-std::optional<CommandResult> CfnLintInZygote(const std::string& path);
 
 // A real git repository in a temporary directory, driven with the git CLI.
 class GitRepo {

@@ -43,6 +43,18 @@ def serve(path, handle):
     os.unlink(path)
 
 
+def read_request(conn):
+    """The request line a child's connection sends (without its newline); None when the
+    client went away first."""
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    return data[:-1].decode()
+
+
 def start(path, run, name):
     """Runs `run(path)` detached; returns 0 once `path` accepts, 1 when it did not start."""
     pid = os.fork()
