@@ -62,6 +62,14 @@ rm -f "$dir/side-timings"
 side &
 side_pid=$!
 suite=0
+# ctest starts the longest tests first when it knows their times, so that no long test starts
+# last and runs alone; a clean clone knows none, so it starts from those of an earlier run
+# (.ci/ctest-costs, a copy of ctest's own CTestCostData.txt) and keeps its own afterwards.
+costs=$dir/Testing/Temporary/CTestCostData.txt
+if [[ ! -f "$costs" && -f .ci/ctest-costs ]]; then
+  mkdir -p "$(dirname "$costs")"
+  cp .ci/ctest-costs "$costs"
+fi
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 600 || suite=$?
 took suite

@@ -116,8 +116,7 @@ TEST(CfnLint, ReportsErrors) {
 }
 
 // Under ctest the lint runs in the cfn-lint zygote (docs/testing.md): what it finds must be
-// what the cfn-lint command finds, byte for byte, for a clean template and a faulty one, in
-// JSON and in YAML.
+// what the cfn-lint command finds, byte for byte, for a clean template and a faulty one.
 TEST(CfnLint, TheZygoteFindsWhatTheCommandFinds) {
   base::Result<nlohmann::ordered_json> clean =
       Convert(testing::MultiServiceApplicationLb(), kRealisticNetwork);
@@ -125,9 +124,9 @@ TEST(CfnLint, TheZygoteFindsWhatTheCommandFinds) {
       Convert(testing::SimpleSingleService(), {"vpc-123", {"subnet1", "subnet2"}});
   ASSERT_TRUE(clean.ok() && faulty.ok());
   ecsync::testing::TempDir dir;
-  const std::vector<std::string> paths = {
-      dir.WriteFile("clean.json", ToJson(*clean)), dir.WriteFile("clean.yaml", ToYaml(*clean)),
-      dir.WriteFile("faulty.json", ToJson(*faulty)), dir.WriteFile("faulty.yaml", ToYaml(*faulty))};
+  // Each run of the command costs two CPU-seconds: a clean JSON template, a faulty YAML one.
+  const std::vector<std::string> paths = {dir.WriteFile("clean.json", ToJson(*clean)),
+                                          dir.WriteFile("faulty.yaml", ToYaml(*faulty))};
   if (!ecsync::testing::CfnLintInZygote(paths[0]).has_value()) {
     GTEST_SKIP() << "no cfn-lint zygote: run under ctest";
   }
@@ -140,7 +139,7 @@ TEST(CfnLint, TheZygoteFindsWhatTheCommandFinds) {
     EXPECT_EQ(zygote->out, command.out) << path;
   }
   // The faulty one has findings (a zygote that answered nothing would match nothing above).
-  EXPECT_NE(ecsync::testing::CfnLintInZygote(paths[2])->out.find(":E"), std::string::npos);
+  EXPECT_NE(ecsync::testing::CfnLintInZygote(paths[1])->out.find(":E"), std::string::npos);
 }
 
 }  // namespace
