@@ -387,13 +387,16 @@ TEST_P(ReplicasCutOff, AReplicaCutOffFromDynamoDbStopsWritingBeforeItsShardsMove
       << Logs();
   ASSERT_TRUE(Await([&] { return AllDeployed(); }, seconds(60))) << Logs();
 
-  // The ordering, from the proxy's log (a hung request is logged when its connection closes,
-  // so it is read after the restore): the victim's last lease write that DynamoDB accepted,
-  // its last CloudFormation write, then the survivor's first take of its shards.
+  // The ordering, shard by shard, from the proxy's log (a hung request is logged when its
+  // connection closes, so it is read after the restore): the victim's last lease write of the
+  // shard that DynamoDB accepted, its last CloudFormation write for the shard's repositories,
+  // then the survivor's first take of the shard. Per shard: a replica renews its shards one
+  // after another, so its last renewals of two shards are a round's span apart, and the
+  // survivor may take the shard renewed first that much before the last renewal + a lease.
   const std::vector<ProxyEntry> entries = proxy_->Entries();
-  double last_renewal = 0;
-  double last_write = 0;
-  double first_take = std::numeric_limits<double>::infinity();
+  std::map<int, double> last_renewal;
+  std::map<int, double> last_write;
+  std::map<int, double> first_take;
   int refused = 0;
   for (const ProxyEntry& entry : entries) {
     if (!entry.event.empty() || entry.sent >= restored_at) continue;
@@ -403,22 +406,44 @@ TEST_P(ReplicasCutOff, AReplicaCutOffFromDynamoDbStopsWritingBeforeItsShardsMove
       EXPECT_EQ(entry.fault, FaultName(GetParam()))
           << entry.action << " reached DynamoDB while cut off";
     }
-    if (victims && entry.Ok() && ShardOfKey(entry.pk) >= 0) {
-      last_renewal = std::max(last_renewal, entry.sent);
+    const int shard = ShardOfKey(entry.pk);
+    if (victims && entry.Ok() && victim_shards.contains(shard)) {
+      last_renewal[shard] = std::max(last_renewal[shard], entry.sent);
     }
-    if (victims && IsCloudFormationWrite(entry)) last_write = std::max(last_write, entry.sent);
+    if (victims && IsCloudFormationWrite(entry)) {
+      const int repository = RepositoryOfStack(StackNamed(entry.stack));
+      if (repository >= 0) {
+        double& last = last_write[ShardOfRepository(repository)];
+        last = std::max(last, entry.sent);
+      }
+    }
     if (entry.listener == survivor.id && entry.Ok() && entry.action == "PutItem" &&
-        entry.sent > cut_at && victim_shards.contains(ShardOfKey(entry.pk))) {
-      first_take = std::min(first_take, entry.sent);
+        entry.sent > cut_at && victim_shards.contains(shard) && !first_take.contains(shard)) {
+      first_take[shard] = entry.sent;
     }
   }
   EXPECT_GT(refused, 0);
-  RecordProperty("last_renewal_after_cut_s", std::to_string(last_renewal - cut_at));
-  RecordProperty("last_write_after_cut_s", std::to_string(last_write - cut_at));
-  RecordProperty("first_take_after_cut_s", std::to_string(first_take - cut_at));
-  EXPECT_LT(last_write, last_renewal + kLeaseSeconds);  // stopped before the lease could move
-  EXPECT_LT(last_write, first_take);
-  EXPECT_GE(first_take, last_renewal + kLeaseSeconds);
+  double latest_renewal = 0;
+  double latest_write = 0;
+  double earliest_take = std::numeric_limits<double>::infinity();
+  for (const int shard : victim_shards) {
+    ASSERT_TRUE(last_renewal.contains(shard)) << "the victim never renewed shard " << shard;
+    ASSERT_TRUE(first_take.contains(shard)) << "the survivor never took shard " << shard;
+    const double renewed = last_renewal[shard];
+    const double taken = first_take[shard];
+    EXPECT_GE(taken, renewed + kLeaseSeconds) << "shard " << shard;
+    if (auto write = last_write.find(shard); write != last_write.end()) {
+      // Stopped before the lease could move, and before the survivor took the shard.
+      EXPECT_LT(write->second, renewed + kLeaseSeconds) << "shard " << shard;
+      EXPECT_LT(write->second, taken) << "shard " << shard;
+      latest_write = std::max(latest_write, write->second);
+    }
+    latest_renewal = std::max(latest_renewal, renewed);
+    earliest_take = std::min(earliest_take, taken);
+  }
+  RecordProperty("last_renewal_after_cut_s", std::to_string(latest_renewal - cut_at));
+  RecordProperty("last_write_after_cut_s", std::to_string(latest_write - cut_at));
+  RecordProperty("first_take_after_cut_s", std::to_string(earliest_take - cut_at));
   const std::vector<std::string> violations =
       FencingViolations(entries, [&](int repository) { return ShardOfRepository(repository); });
   EXPECT_TRUE(violations.empty()) << Joined(violations);
