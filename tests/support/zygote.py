@@ -1,5 +1,5 @@
-"""The part the test zygotes share (moto_zygote.py, cfn_lint_zygote.py): a process that pays a
-slow start once, then forks a child per connection on a Unix socket.
+"""The part the test zygotes share (moto_zygote.py, cfn_lint_zygote.py, aws_cli_zygote.py):
+a process that pays a slow start once, then forks a child per connection on a Unix socket.
 
 A zygote runs detached in a session of its own, logs to SOCKET.log and writes its pid to
 SOCKET.pid; SOCKET appears only once it accepts. ctest starts one before the first test that
