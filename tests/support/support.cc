@@ -214,6 +214,15 @@ int AskZygote(const std::string& socket_path, const std::string& request) {
   return fd;
 }
 
+// Everything the zygote's child sends until it closes the connection; closes `fd`.
+std::string ReadAllAndClose(int fd) {
+  std::string reply;
+  char buffer[65536];
+  for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) reply.append(buffer, n);
+  close(fd);
+  return reply;
+}
+
 }  // namespace
 
 std::optional<CommandResult> CfnLintInZygote(const std::string& path) {
@@ -222,10 +231,7 @@ std::optional<CommandResult> CfnLintInZygote(const std::string& path) {
   if (zygote.empty()) return std::nullopt;
   const int fd = AskZygote(zygote, path + "\n");
   if (fd < 0) return std::nullopt;
-  std::string reply;
-  char buffer[65536];
-  for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) reply.append(buffer, n);
-  close(fd);
+  const std::string reply = ReadAllAndClose(fd);
   const size_t newline = reply.find('\n');
   if (newline == std::string::npos || newline == 0) return std::nullopt;  // it died: run it here
   return CommandResult{std::atoi(reply.substr(0, newline).c_str()), reply.substr(newline + 1), ""};
@@ -246,10 +252,7 @@ std::optional<CommandResult> RunAwsInZygote(const std::vector<std::string>& args
   const int fd = AskZygote(
       zygote, request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   if (fd < 0) return std::nullopt;
-  std::string reply;
-  char buffer[65536];
-  for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) reply.append(buffer, n);
-  close(fd);
+  const std::string reply = ReadAllAndClose(fd);
   auto answer = nlohmann::json::parse(reply, nullptr, false);
   if (!answer.is_object() || !answer.contains("code")) return std::nullopt;  // the child died
   return CommandResult{answer["code"].get<int>(), answer.value("out", ""), answer.value("err", "")};
