@@ -286,11 +286,14 @@ bool ProjectRunner::HoldForWindows(const std::string& key, const ProjectState& s
       p.force = p.force || state.force;  // a self-heal stays owed
     }
   }
-  recorder_.Held(key, state.spec.stack_name, state.commit, trigger, gate);
   if (gate.opens_at) {
-    // The queue's timer wakes the project at the opening instant, not at the next poll.
+    // The queue's timer wakes the project at the opening instant, not at the next poll. It
+    // is set before the hold is published: the delay is counted from `now`, and a clock
+    // that jumps once the status says Held (a test's FakeClock) must find the timer set
+    // already, or the timer would start after the jump and wait the whole hold again.
     queue_.AddAfter(key, std::chrono::ceil<milliseconds>(*gate.opens_at - now));
   }
+  recorder_.Held(key, state.spec.stack_name, state.commit, trigger, gate);
   return true;
 }
 

@@ -68,6 +68,23 @@ class SwitchableDrift : public reconcile::fakes::ForwardingCloudFormation {
   }
 };
 
+// Moves a FakeClock to `instant` the moment a hold is published: the harshest timing for
+// the release timer, which must be set before anyone can see the hold.
+class JumpOnHold final : public notify::EventPublisher {
+ public:
+  JumpOnHold(base::FakeClock& clock, std::chrono::system_clock::time_point instant)
+      : clock_(clock), instant_(instant) {}
+  void Publish(const notify::Event& event) override {
+    if (event.kind != notify::EventKind::kHeld || jumped_.exchange(true)) return;
+    clock_.Advance(std::chrono::duration_cast<std::chrono::milliseconds>(instant_ - clock_.Now()));
+  }
+
+ private:
+  base::FakeClock& clock_;
+  const std::chrono::system_clock::time_point instant_;
+  std::atomic<bool> jumped_{false};
+};
+
 class WindowsTest : public ::testing::Test {
  protected:
   WindowsTest()
@@ -206,6 +223,22 @@ TEST_F(WindowsTest, OutsideEveryAllowWindowNothingIsDeployed) {
   EXPECT_EQ(Revision("mono-app"), "");
   AdvanceTo("2026-12-07T14:00:00Z");  // Monday 09:00 in New York
   EXPECT_TRUE(WaitUntil([&] { return Revision("mono-app") == first; }));
+  controller.Stop();
+}
+
+TEST_F(WindowsTest, TheReleaseTimerIsSetBeforeTheHoldIsSeen) {
+  AdvanceTo("2026-12-04T21:30:00Z");
+  repo_.Write("compose.yaml", App(1));
+  const std::string first = repo_.Commit("first");
+  JumpOnHold jump(clock_, schedule::testing::At("2026-12-05T05:00:00Z"));
+  ControllerDeps deps = Deps();
+  deps.events = &jump;
+  Controller controller(MakeConfig({FridayNight()}), deps);
+  controller.Start();
+  // The window ended as the hold went out; the next poll is a day away, so only the
+  // release timer, counted from before the jump, deploys within the wait.
+  EXPECT_TRUE(WaitUntil([&] { return Revision("mono-app") == first; }))
+      << controller.status().ToJson().dump(2);
   controller.Stop();
 }
 
