@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 #if defined(__GLIBC__)
@@ -13,6 +15,20 @@ namespace ecsync::base {
 void ReleaseFreeMemory() {
 #if defined(__GLIBC__)
   malloc_trim(0);
+#endif
+}
+
+bool LimitHeapArenas(int arenas) {
+#if defined(__GLIBC__)
+  if (std::getenv("MALLOC_ARENA_MAX") != nullptr) return false;
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (tunables != nullptr && std::strstr(tunables, "glibc.malloc.arena_max") != nullptr) {
+    return false;
+  }
+  return mallopt(M_ARENA_MAX, arenas) == 1;
+#else
+  (void)arenas;
+  return false;
 #endif
 }
 

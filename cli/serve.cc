@@ -44,6 +44,8 @@ struct Runtime {
 
 // How long a stopping ecsync keeps delivering the notifications it has queued.
 constexpr std::chrono::seconds kNotifyGrace{5};
+// glibc malloc arenas serve allows itself (base::LimitHeapArenas; MALLOC_ARENA_MAX wins).
+constexpr int kHeapArenas = 2;
 // How often serve hands the heap's free pages back (base::ReleaseFreeMemory).
 constexpr std::chrono::seconds kTrimInterval{10};
 
@@ -101,6 +103,9 @@ controller::ControllerDeps DepsFor(Runtime& runtime) {
 }  // namespace
 
 ExitCode RunServe(const ServeCommand& command, const CommandContext& context) {
+  // Before any thread: four workers, the pollers and the servers would otherwise get up to
+  // sixteen arenas on two cores, each keeping the free pages of the listings it built.
+  base::LimitHeapArenas(kHeapArenas);
   auto config = config::LoadConfig(command.config_path, context.env);
   if (!config.ok()) {
     context.err << "error: " << config.status().message() << "\n";

@@ -26,7 +26,7 @@ void StackSnapshot::Refresh(std::chrono::milliseconds max_age) {
   uint64_t generation = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (listing_ && clock_.SteadyNow() - taken_ < max_age) return;
+    if (listing_ && clock_.SteadyNow() - taken_ < Stretched(max_age)) return;
     if (refreshing_) return;
     refreshing_ = true;
     generation = generation_;
@@ -35,12 +35,20 @@ void StackSnapshot::Refresh(std::chrono::milliseconds max_age) {
   auto stacks = ListManagedStacks(cfn_);
   std::lock_guard<std::mutex> lock(mu_);
   refreshing_ = false;
+  took_ = clock_.SteadyNow() - taken;  // a failed listing costs as much time
   if (!stacks.ok()) return;
   if (generation != generation_) return;
   auto listing = std::make_shared<Listing>();
   for (aws::Stack& stack : *stacks) listing->emplace(stack.name, std::move(stack));
   listing_ = std::move(listing);
   taken_ = taken;
+}
+
+std::chrono::steady_clock::duration StackSnapshot::Stretched(
+    std::chrono::milliseconds max_age) const {
+  if (max_age <= std::chrono::milliseconds(0) || max_age >= kListingReuseLimit) return max_age;
+  return std::clamp<std::chrono::steady_clock::duration>(took_ * kListingCostFactor, max_age,
+                                                         kListingReuseLimit);
 }
 
 std::shared_ptr<const StackSnapshot::Listing> StackSnapshot::Get(

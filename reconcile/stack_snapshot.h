@@ -23,6 +23,14 @@ base::Result<std::vector<aws::Stack>> ListManagedStacks(aws::CloudFormation& cfn
 // at once (a restart) cost one listing, not one each.
 inline constexpr std::chrono::milliseconds kListingReuse = std::chrono::seconds(5);
 
+// A listing that takes long is reused for longer: at least kListingCostFactor times what the
+// last one took, so listing takes at most about a tenth of the time however many stacks
+// there are (10,000 stacks are 100 DescribeStacks pages), but never longer than
+// kListingReuseLimit. The limit stays below the age at which the controller stops trusting
+// a listing (ControllerDeps::snapshot_trust, 60 s), or a stretched listing would serve no one.
+inline constexpr int kListingCostFactor = 10;
+inline constexpr std::chrono::milliseconds kListingReuseLimit = std::chrono::seconds(30);
+
 // The managed stacks from one listing, shared by every project of a cycle so that a project
 // whose stack is up to date costs no further AWS call. Stacks this process changes are
 // dropped from it at once (Forget), so only changes made elsewhere can be as old as the
@@ -34,8 +42,9 @@ class StackSnapshot {
   // Both must outlive this.
   StackSnapshot(aws::CloudFormation& cfn, base::Clock& clock) : cfn_(cfn), clock_(clock) {}
 
-  // Lists the managed stacks unless the listing is younger than `max_age`, or another caller
-  // is listing already (its listing serves). A failed listing keeps the one before: runs then
+  // Lists the managed stacks unless the listing is younger than `max_age` (stretched by the
+  // last listing's cost, see kListingCostFactor; 0 always lists), or another caller is
+  // listing already (its listing serves). A failed listing keeps the one before: runs then
   // ask for their own stack.
   void Refresh(std::chrono::milliseconds max_age);
 
@@ -48,13 +57,17 @@ class StackSnapshot {
   void Forget(const std::string& stack);
 
  private:
+  // `max_age` stretched by the last listing's cost. Needs mu_.
+  std::chrono::steady_clock::duration Stretched(std::chrono::milliseconds max_age) const;
+
   aws::CloudFormation& cfn_;
   base::Clock& clock_;
   mutable std::mutex mu_;
   std::shared_ptr<const Listing> listing_;
   std::chrono::steady_clock::time_point taken_{};
-  bool refreshing_ = false;  // a Refresh is listing
-  uint64_t generation_ = 0;  // bumped by Forget
+  std::chrono::steady_clock::duration took_{};  // how long the last listing took
+  bool refreshing_ = false;                     // a Refresh is listing
+  uint64_t generation_ = 0;                     // bumped by Forget
 };
 
 }  // namespace ecsync::reconcile
