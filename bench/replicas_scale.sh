@@ -10,8 +10,9 @@
 #   stack folder; LEASE (15s), RENEW (5s) and SHARDS (64) set the coordination section (the
 #   defaults are ecsync's); BENCH_SEED seeds the choice of the replica killed in each round;
 #   BENCH_KEEP=1 keeps the work folder; BENCH_ARENAS=0 leaves out part "one"'s second run
-#   (with MALLOC_ARENA_MAX=2). With 10,000 repositories the default run takes about
-#   two hours on two shared cores.
+#   (with MALLOC_ARENA_MAX=16: glibc's own limit on two cores, against the two arenas serve
+#   keeps to by itself). With 10,000 repositories the default run takes about two hours on
+#   two shared cores.
 # Needs: git, python3 with moto and boto3; gdb for the heap figures (optional).
 #
 # Setup: REPOSITORIES small bare repositories (one commit, compose.yaml with one service)
@@ -30,7 +31,7 @@
 # then; the CPU it uses over the next poll interval (utime + stime from /proc/PID/stat:
 # every repository checked once, nothing changed), with the checks counted from /metrics;
 # VmRSS after it, per 1,000 repositories, and glibc's heap in use. Again with
-# MALLOC_ARENA_MAX=2.
+# MALLOC_ARENA_MAX=16, the arenas glibc would make without serve's cap of two.
 #
 # Part "replicas": moto_server on a free loopback port holds the coordination table (made
 # with `ecsync coordination create-table`); three replicas r0, r1, r2 (own caches, the one
@@ -163,8 +164,8 @@ if [[ " $parts " == *" one "* ]]; then
   run_one deployed "$count" "$work/stacks"
   per_thousand "every stack deployed"
   if [[ ${BENCH_ARENAS:-1} == 1 ]]; then
-    run_one deployed-arenas "$count" "$work/stacks" MALLOC_ARENA_MAX=2
-    per_thousand "MALLOC_ARENA_MAX=2"
+    run_one deployed-arenas "$count" "$work/stacks" MALLOC_ARENA_MAX=16
+    per_thousand "MALLOC_ARENA_MAX=16"
   fi
 fi
 
