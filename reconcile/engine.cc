@@ -90,19 +90,31 @@ base::Status Engine::DiscardChangeSet(const std::string& stack, const std::strin
   return deleted;
 }
 
-base::Result<std::vector<aws::Stack>> Engine::Managed() {
+base::Result<std::vector<aws::Stack>> Engine::ManagedFrom(const std::string& source_prefix) {
+  auto from = [&source_prefix](const aws::Stack& stack) {
+    auto tag = stack.tags.find(kTagSource);
+    return tag != stack.tags.end() && tag->second.starts_with(source_prefix);
+  };
   std::vector<aws::Stack> managed;
-  if (auto listing = listing_.Get(std::nullopt)) {
-    for (const auto& [name, stack] : *listing) managed.push_back(stack);
+  std::shared_ptr<const StackSnapshot::Listing> listing = listing_.Get(std::nullopt);
+  if (listing && !listing->empty()) {
+    for (const auto& [name, stack] : *listing) {
+      if (from(stack)) managed.push_back(stack);
+    }
+    return managed;
   }
-  if (!managed.empty()) return managed;
-  return ListManagedStacks(*targets_.cloudformation);
+  ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::Stack> listed,
+                          ListManagedStacks(*targets_.cloudformation));
+  for (aws::Stack& stack : listed) {
+    if (from(stack)) managed.push_back(std::move(stack));
+  }
+  return managed;
 }
 
 base::Result<PlannedRemoval> Engine::PlanRemoval(const std::string& repo_url,
                                                  const std::string& compose_path) {
-  ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::Stack> managed, Managed());
   const std::string source = SourceId(repo_url, compose_path);
+  ECSYNC_ASSIGN_OR_RETURN(std::vector<aws::Stack> managed, ManagedFrom(source));
   std::vector<aws::Stack> stacks;
   for (aws::Stack& stack : managed) {
     if (stack.parent_id.empty() && TagValue(stack.tags, kTagSource) == source) {
@@ -126,7 +138,8 @@ base::Result<PruneReport> Engine::PruneRepository(const RepositoryPrune& request
   // The listing this cycle took (stacks created since belong to desired projects, and
   // deleting a stack that is already gone is harmless).
   if (request.refresh_listing) listing_.Refresh(kListingReuse);
-  base::Result<std::vector<aws::Stack>> listed_stacks = Managed();
+  // PruneCandidates matches the same prefix (SourceId values start with "<url>#").
+  base::Result<std::vector<aws::Stack>> listed_stacks = ManagedFrom(request.repo_url + "#");
   if (!listed_stacks.ok()) {
     *listed = false;
     return listed_stacks.status();

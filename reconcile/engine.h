@@ -112,8 +112,11 @@ class Engine {
   // Makes *fenced the CloudFormation a fenced run writes through, with the epoch `source`
   // answers now; kTransient when it answers none.
   base::Status Fenced(const FenceSource& source, std::optional<FencedCloudFormation>* fenced);
-  // The managed stacks of the listing, or of a new listing when it holds none.
-  base::Result<std::vector<aws::Stack>> Managed();
+  // The managed stacks whose ecsync:source starts with `source_prefix` (a repository's
+  // "<url>#", or one project's whole source), from the listing, or from a new listing when
+  // it holds none. Only those are copied: a prune pass per repository over a listing of
+  // 10,000 stacks that copied them all cost more CPU than everything else a restart does.
+  base::Result<std::vector<aws::Stack>> ManagedFrom(const std::string& source_prefix);
 
   Targets targets_;
   base::Clock& clock_;
