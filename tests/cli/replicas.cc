@@ -118,7 +118,9 @@ std::string Replicas::Config(const std::string& replica_id, const std::string& c
   if (proxy_ != nullptr) config += "aws: {endpoint_url: " + proxy_->Endpoint(replica_id) + "}\n";
   config += "coordination:\n  dynamodb: {table: " + std::string(kCoordinationTable) +
             "}\n  shards: " + std::to_string(options_.shards) +
-            "\n  lease_duration: 3s\n  renew_interval: 1s\n  replica_id: " + replica_id + "\n";
+            "\n  lease_duration: " + std::to_string(options_.lease_seconds) +
+            "s\n  renew_interval: " + std::to_string(options_.renew_seconds) +
+            "s\n  replica_id: " + replica_id + "\n";
   if (!options_.webhook_secret.empty()) {
     config += "webhooks: {secret: {env: ECSYNC_TEST_WEBHOOK_SECRET}}\n";
   }

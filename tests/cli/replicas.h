@@ -80,6 +80,11 @@ struct ReplicasOptions {
   std::map<std::string, std::string> moto_env = {};  // e.g. ECSYNC_MOTO_SLOW_CREATE_SECONDS
   bool through_proxy = false;
   std::string webhook_secret = "";  // configured as webhooks.secret when set
+  // coordination.lease_duration and renew_interval, in seconds. Short leases make expiry
+  // quick to wait for; longer ones leave a starved replica (ASan beside a busy suite) room
+  // to renew before its fences lapse, where a test means to see handovers, not expiry.
+  int lease_seconds = 3;
+  int renew_seconds = 1;
 };
 
 class Replicas : public ::testing::Test {
