@@ -50,8 +50,20 @@ base::Status KeyError(const compose::Service& service, const std::string& key,
 }
 
 // `path` (as the loader resolved it) made relative to the repository root, normalized, ""
-// for the root itself; nullopt when it is not inside.
-std::optional<std::string> RepositoryRelative(const std::string& root, const std::string& path) {
+// for the root itself; nullopt when it is not inside. A root from disk may be spelled
+// relative to the process's directory and above it ("..", from a subfolder of the work
+// tree), where no lexical comparison with "api" can tell that it means "<subfolder>/api":
+// both are compared as absolute paths then. An empty root (paths already
+// repository-relative) is compared as given.
+std::optional<std::string> RepositoryRelative(std::string root, std::string path) {
+  if (!root.empty() && fs::path(root).is_relative()) {
+    std::error_code error;
+    const fs::path here = fs::current_path(error);
+    if (!error) {
+      root = (here / root).lexically_normal().generic_string();
+      if (fs::path(path).is_relative()) path = (here / path).lexically_normal().generic_string();
+    }
+  }
   if (!compose::IsInside(root, path)) return std::nullopt;
   const fs::path normal_root = fs::path(root.empty() ? "." : root).lexically_normal();
   const fs::path normal_path = fs::path(path).lexically_normal();

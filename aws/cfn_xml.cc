@@ -5,7 +5,7 @@
 namespace ecsync::aws {
 namespace {
 
-constexpr Protocol kCfn = Protocol::kQuery;
+constexpr Protocol kCfnXml = Protocol::kQuery;
 
 std::chrono::system_clock::time_point TimeOf(pugi::xml_node node, std::string_view name) {
   if (auto parsed = ParseIso8601(ChildText(node, name))) return *parsed;
@@ -139,9 +139,9 @@ void AddTemplateParams(QueryParams* params, const std::string& template_body,
   std::vector<std::pair<std::string, std::string>> keyed;
   keyed.reserve(parameters.size());
   for (const Parameter& p : parameters) keyed.emplace_back(p.key, p.value);
-  AddPairList(params, "Parameters", "ParameterKey", "ParameterValue", keyed, kCfn);
-  AddPairList(params, "Tags", "Key", "Value", {tags.begin(), tags.end()}, kCfn);
-  AddStringList(params, "Capabilities", capabilities, kCfn);
+  AddPairList(params, "Parameters", "ParameterKey", "ParameterValue", keyed, kCfnXml);
+  AddPairList(params, "Tags", "Key", "Value", {tags.begin(), tags.end()}, kCfnXml);
+  AddStringList(params, "Capabilities", capabilities, kCfnXml);
 }
 
 }  // namespace ecsync::aws

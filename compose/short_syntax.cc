@@ -16,7 +16,7 @@ namespace {
 // The blanks a short-syntax value may carry around it and between its parts.
 constexpr std::string_view kBlanks = " \t\n\r";
 
-bool IsBlank(char c) { return kBlanks.find(c) != std::string_view::npos; }
+bool IsSpecBlank(char c) { return kBlanks.find(c) != std::string_view::npos; }
 
 std::optional<uint64_t> ParseDecimal(std::string_view text) {
   if (text.empty()) return std::nullopt;
@@ -55,7 +55,7 @@ base::Result<std::vector<std::string>> SplitShellWords(const std::string& text) 
   size_t i = 0;
   while (i < text.size()) {
     const char c = text[i];
-    if (IsBlank(c)) {
+    if (IsSpecBlank(c)) {
       if (in_word) words.push_back(std::move(word));
       word.clear();
       in_word = false;

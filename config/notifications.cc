@@ -18,17 +18,13 @@ constexpr std::string_view kNotificationKeys[] = {"name",   "type",     "url",  
                                                   "events", "projects", "repositories"};
 constexpr int kMaxQueue = 1'000'000;
 
-std::string Indexed(const std::string& key, size_t index) {
-  return key + "[" + std::to_string(index) + "]";
-}
-
 // An error about item `index` of the list under `key`, at the item's line.
 base::Status ItemError(const ConfigMapping& map, const std::string& key, size_t index,
                        const std::string& what) {
   const YamlNode* list = map.Find(key);
   const compose::SourceLocation& at =
       list != nullptr && index < list->items.size() ? list->items[index].location : map.location();
-  return ConfigError(at, Indexed(map.KeyPath(key), index), what);
+  return ConfigError(at, IndexedKey(map.KeyPath(key), index), what);
 }
 
 std::string Quoted(const std::vector<std::string_view>& names) {
@@ -186,7 +182,7 @@ base::Status ParseNotifications(const ConfigMapping& top, const Sources& sources
   std::map<std::string, size_t> names;
   for (size_t i = 0; i < list->items.size(); ++i) {
     const YamlNode& item = list->items[i];
-    const std::string path = Indexed("notifications", i);
+    const std::string path = IndexedKey("notifications", i);
     NotificationConfig sink;
     ECSYNC_RETURN_IF_ERROR(ParseNotification(item, path, sources, *config, &sink));
     const auto [it, added] = names.emplace(sink.name, i);
@@ -195,7 +191,7 @@ base::Status ParseNotifications(const ConfigMapping& top, const Sources& sources
       return ConfigError(name != nullptr ? name->location : item.location, path + ".name",
                          "notification name \"" + sink.name + "\"" +
                              (name != nullptr ? "" : " (the type, as no name is given)") +
-                             " is already used by " + Indexed("notifications", it->second) +
+                             " is already used by " + IndexedKey("notifications", it->second) +
                              "; give each notification its own name");
     }
     out.sinks.push_back(std::move(sink));

@@ -43,10 +43,6 @@ constexpr std::string_view kProjectKeys[] = {
 
 const char kNameRule[] = "use only lower-case letters, digits, _ and -";
 
-std::string Indexed(const std::string& key, size_t index) {
-  return key + "[" + std::to_string(index) + "]";
-}
-
 // The location of list item `index` under `key`, or of the value itself when it is not a list.
 compose::SourceLocation ItemLocation(const ConfigMapping& map, const std::string& key,
                                      size_t index) {
@@ -58,7 +54,7 @@ compose::SourceLocation ItemLocation(const ConfigMapping& map, const std::string
 
 std::string ItemPath(const ConfigMapping& map, const std::string& key, size_t index) {
   const YamlNode* value = map.Find(key);
-  return value != nullptr && value->IsSequence() ? Indexed(map.KeyPath(key), index)
+  return value != nullptr && value->IsSequence() ? IndexedKey(map.KeyPath(key), index)
                                                  : map.KeyPath(key);
 }
 
@@ -268,7 +264,7 @@ base::Status ParseProjects(const ConfigMapping& map, const Sources& sources,
   std::map<std::string, size_t> names;  // files projects: name -> index
   for (size_t i = 0; i < list->items.size(); ++i) {
     const YamlNode& item = list->items[i];
-    const std::string path = Indexed(map.KeyPath("projects"), i);
+    const std::string path = IndexedKey(map.KeyPath("projects"), i);
     ProjectConfig project;
     ECSYNC_RETURN_IF_ERROR(ParseProject(item, path, *repo, sources, images, &project));
     if (project.glob.empty()) {
@@ -279,7 +275,7 @@ base::Status ParseProjects(const ConfigMapping& map, const Sources& sources,
                            "project name \"" + project.name + "\"" +
                                (name != nullptr ? "" : " (derived from its first file)") +
                                " is already used by " +
-                               Indexed(map.KeyPath("projects"), it->second) + " (line " +
+                               IndexedKey(map.KeyPath("projects"), it->second) + " (line " +
                                std::to_string(repo->projects[it->second].line) +
                                "); give one of them another name");
       }
@@ -355,7 +351,7 @@ base::Status ParseRepositories(const ConfigMapping& top, const Sources& sources,
   std::map<std::string, std::string> stacks;  // explicit stack_name -> its key path
   for (size_t i = 0; i < list->items.size(); ++i) {
     const YamlNode& item = list->items[i];
-    const std::string path = Indexed("repositories", i);
+    const std::string path = IndexedKey("repositories", i);
     RepositoryConfig repo;
     ECSYNC_RETURN_IF_ERROR(ParseRepository(item, path, sources, config->images, &repo));
     const auto [it, added] = names.emplace(repo.name, i);
@@ -364,7 +360,7 @@ base::Status ParseRepositories(const ConfigMapping& top, const Sources& sources,
       return ConfigError(name != nullptr ? name->location : item.location, path + ".name",
                          "repository name \"" + repo.name + "\"" +
                              (name != nullptr ? "" : " (derived from the URL)") +
-                             " is already used by " + Indexed("repositories", it->second) +
+                             " is already used by " + IndexedKey("repositories", it->second) +
                              " (line " + std::to_string(config->repositories[it->second].line) +
                              "); give one of them another name");
     }

@@ -46,6 +46,10 @@ std::string JoinKey(const std::string& parent, const std::string& key) {
   return parent.empty() ? key : parent + "." + key;
 }
 
+std::string IndexedKey(const std::string& key, size_t index) {
+  return key + "[" + std::to_string(index) + "]";
+}
+
 std::string DescribeValue(const YamlNode& node) {
   switch (node.kind) {
     case YamlNode::Kind::kNull:

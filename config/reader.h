@@ -27,6 +27,8 @@ using KeyList = std::span<const std::string_view>;
 
 // "parent.key", or "key" when `parent` is empty.
 std::string JoinKey(const std::string& parent, const std::string& key);
+// "key[index]": item `index` of the list under `key`, as errors name it.
+std::string IndexedKey(const std::string& key, size_t index);
 
 // One mapping of the file (or an absent/null one, read as empty) with the keys it may hold.
 // Borrows the parsed tree, which must outlive it. A key that is absent or written with a null

@@ -10,29 +10,27 @@ namespace {
 
 using nlohmann::ordered_json;
 
-std::string Text(const std::string& text) { return base::SanitizeUtf8(text); }
-
 ordered_json StackJson(const base::Result<reconcile::StackDetails>& details) {
   ordered_json doc = {
       {"resources", ordered_json::array()}, {"events", ordered_json::array()}, {"stackError", ""}};
   if (!details.ok()) {
-    doc["stackError"] = Text(details.status().message());
+    doc["stackError"] = base::SanitizeUtf8(details.status().message());
     return doc;
   }
   for (const aws::StackResource& r : details->resources) {
-    doc["resources"].push_back({{"logicalId", Text(r.logical_id)},
-                                {"physicalId", Text(r.physical_id)},
-                                {"type", Text(r.resource_type)},
-                                {"status", Text(r.status)},
-                                {"reason", Text(r.status_reason)},
+    doc["resources"].push_back({{"logicalId", base::SanitizeUtf8(r.logical_id)},
+                                {"physicalId", base::SanitizeUtf8(r.physical_id)},
+                                {"type", base::SanitizeUtf8(r.resource_type)},
+                                {"status", base::SanitizeUtf8(r.status)},
+                                {"reason", base::SanitizeUtf8(r.status_reason)},
                                 {"updated", FormatTime(r.last_updated)}});
   }
   for (const aws::StackEvent& e : details->events) {
     doc["events"].push_back({{"time", FormatTime(e.timestamp)},
-                             {"logicalId", Text(e.logical_id)},
-                             {"type", Text(e.resource_type)},
-                             {"status", Text(e.status)},
-                             {"reason", Text(e.reason)}});
+                             {"logicalId", base::SanitizeUtf8(e.logical_id)},
+                             {"type", base::SanitizeUtf8(e.resource_type)},
+                             {"status", base::SanitizeUtf8(e.status)},
+                             {"reason", base::SanitizeUtf8(e.reason)}});
   }
   return doc;
 }

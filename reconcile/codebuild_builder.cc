@@ -23,7 +23,7 @@ bool Interrupted(const CodeBuildBuilderOptions& options) {
   return options.interrupted != nullptr && options.interrupted->load();
 }
 
-std::string Seconds(std::chrono::milliseconds d) {
+std::string TimeoutText(std::chrono::milliseconds d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + "s";
 }
 
@@ -184,7 +184,7 @@ base::Status CodeBuildImageBuilder::Build(const ImageBuild& build, const Progres
     const auto now = clock->SteadyNow();
     if (now >= deadline) {
       return base::TransientError("build " + id + " of " + service + " is still " +
-                                  current.current_phase + " after " + Seconds(options_.timeout) +
+                                  current.current_phase + " after " + TimeoutText(options_.timeout) +
                                   "; log: " + LogLocation(current.logs));
     }
     // Sleep in slices so that an interruption is seen within a second.

@@ -42,7 +42,7 @@ std::string ClusterOf(const std::string& service_arn) {
 }
 
 // "arn:aws:ecs:...:service-revision/shop/web/123" -> "shop/web/123".
-std::string ShortRevision(const std::string& arn) {
+std::string ServiceRevisionName(const std::string& arn) {
   const size_t start = arn.find(":service-revision/");
   return start == std::string::npos ? arn : arn.substr(start + 18);
 }
@@ -156,7 +156,7 @@ base::Result<ServiceApproval> Approve(const Targets& targets, const std::string&
   }
   done.action = rollback ? ApprovalAction::kRolledBack : ApprovalAction::kApproved;
   done.revision_arn = revision;
-  done.revision = ShortRevision(revision);
+  done.revision = ServiceRevisionName(revision);
   done.stage = waiting.lifecycle_stage;
   done.paused = waiting.lifecycle_stage == kApprovalStage || !waiting.paused_hook_id.empty();
   done.where = WhereItIs(waiting);

@@ -9,7 +9,7 @@ namespace ecsync::reconcile {
 
 namespace {
 
-std::string Seconds(std::chrono::milliseconds d) {
+std::string WholeSeconds(std::chrono::milliseconds d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + "s";
 }
 
@@ -24,14 +24,14 @@ void UseImage(compose::Project* project, const std::string& service, const std::
 
 std::string ImageSettings::Fingerprint() const {
   std::string out = "builder=" + builder + "\nregistry=" + registry + "\nscheme=" + access.scheme +
-                    "\nuser=" + access.username + "\nwait=" + Seconds(wait) +
-                    "\npoll=" + Seconds(poll_interval) + "\n";
+                    "\nuser=" + access.username + "\nwait=" + WholeSeconds(wait) +
+                    "\npoll=" + WholeSeconds(poll_interval) + "\n";
   for (const auto& [service, repository] : repositories) {
     out += "repository " + service + "=" + repository + "\n";
   }
   if (builder == "codebuild") {
     out += "context=s3://" + context_bucket + "/" + context_prefix +
-           "\nbuild_timeout=" + Seconds(build_timeout) + "\n";
+           "\nbuild_timeout=" + WholeSeconds(build_timeout) + "\n";
   }
   return out;
 }
@@ -123,7 +123,7 @@ base::Result<ImageResolution> ResolveImages(compose::Project* project,
       wait.poll_interval = request.settings.poll_interval;
       wait.interrupted = request.interrupted;
       Say(sink, request.stack,
-          "waiting up to " + Seconds(wait.timeout) + " for " + std::to_string(unknown.size()) +
+          "waiting up to " + WholeSeconds(wait.timeout) + " for " + std::to_string(unknown.size()) +
               " image(s) from CI");
       auto pinned = artifacts::WaitForImages(unknown, *request.registry, wait);
       if (pinned.ok()) {

@@ -13,10 +13,6 @@ namespace ecsync::reconcile {
 
 namespace {
 
-std::string TagOr(const aws::Stack& stack, const char* key, const std::string& fallback = "") {
-  return TagValue(stack.tags, key, fallback);
-}
-
 // What a plan's reason adds for a template split into `nested` stacks.
 std::string NestedNote(size_t nested) {
   if (nested == 0) return "";
@@ -70,8 +66,8 @@ base::Result<PlanReport> Reconciler::Plan(const ReconcileOptions& options) {
     plan.reason += NestedNote(plan.nested_stacks);
     return plan;
   }
-  if (TagOr(*stack, kTagTemplateSha) == desired.template_sha && IsTerminalStatus(stack->status)) {
-    plan.reason = "template unchanged since revision " + ShortRevision(TagOr(*stack, kTagRevision));
+  if (TagValue(stack->tags, kTagTemplateSha) == desired.template_sha && IsTerminalStatus(stack->status)) {
+    plan.reason = "template unchanged since revision " + ShortRevision(TagValue(stack->tags, kTagRevision));
     return plan;
   }
   aws::CreateChangeSetRequest request;
@@ -95,7 +91,7 @@ base::Result<PlanReport> Reconciler::Plan(const ReconcileOptions& options) {
     return plan;
   }
   plan.action = Action::kUpdate;
-  plan.reason = "revision " + ShortRevision(TagOr(*stack, kTagRevision, "?")) + " -> " +
+  plan.reason = "revision " + ShortRevision(TagValue(stack->tags, kTagRevision, "?")) + " -> " +
                 ShortRevision(desired.revision) + NestedNote(plan.nested_stacks);
   plan.changes = prepared.change_set.changes;
   return plan;

@@ -6,7 +6,8 @@
 #   scripts/lint.sh FILE...      just those files
 # Options: --build-dir DIR (default build/) names the build whose compile_commands.json
 # clang-tidy reads; a missing one is configured with `cmake --preset default` (configuring is
-# enough: no source is generated at build time). --no-tidy checks the formatting only.
+# enough: no source is generated at build time), and a unity build's gets an unbatched twin
+# in DIR/lint-db. --no-tidy checks the formatting only.
 # Environment: ECSYNC_LINT_BASE (default main, else origin/main) is the branch a change is
 # compared with; ECSYNC_LINT_JOBS (default: the core count) clang-tidy processes at once.
 # Prints one `file:line:col: check: message` line per finding, then a count per check, and
@@ -22,7 +23,7 @@ while (($#)); do
     --all) mode=all ;;
     --build-dir) build_dir=${2:?--build-dir needs a folder}; shift ;;
     --no-tidy) tidy=0 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     -*) echo "usage: $0 [--all] [--build-dir DIR] [--no-tidy] [FILE...]" >&2; exit 2 ;;
     *) mode=files; files+=("$1") ;;
   esac
@@ -71,6 +72,19 @@ if ((tidy)); then
     cmake --preset default >/dev/null
   fi
   [[ -f "$db" ]] || { echo "lint: $db is missing; run scripts/build.sh first" >&2; exit 2; }
+  # A unity build (CMAKE_UNITY_BUILD, the asan preset's) compiles batches of sources, and its
+  # database names only the batches. clang-tidy checks each file on its own, so configure the
+  # same build without batches beside it (configuring only: a few seconds) and read that.
+  if grep -q '/Unity/unity_' "$db"; then
+    unbatched=$build_dir/lint-db
+    mapfile -t cache_args < <(awk -F= '/^(ECSYNC_[A-Z_]*|CMAKE_BUILD_TYPE|CMAKE_CXX_COMPILER|CMAKE_CXX_FLAGS[A-Z_]*):/ {
+      print "-D" $1 "=" substr($0, length($1) + 2) }' "$build_dir/CMakeCache.txt")
+    generator=$(sed -n 's/^CMAKE_GENERATOR:INTERNAL=//p' "$build_dir/CMakeCache.txt")
+    cmake -S "$root" -B "$unbatched" ${generator:+-G "$generator"} "${cache_args[@]}" \
+      -DCMAKE_UNITY_BUILD=OFF -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >"$work/lint-db.log" 2>&1 ||
+      { cat "$work/lint-db.log" >&2; echo "lint: could not configure $unbatched" >&2; exit 2; }
+    build_dir=$unbatched db=$unbatched/compile_commands.json
+  fi
   # clang-tidy runs on translation units. A changed header is checked through the .cc beside
   # it, or else through one file that includes it; files the build does not compile (the
   # libFuzzer targets outside a clang build) get the repository's include path and C++20.

@@ -25,6 +25,8 @@ struct Request {
 
   // The first header named `name` (any case), or nullptr.
   const std::string* Header(std::string_view name) const;
+  // GET or HEAD: a read, answered alike (a HEAD without the body).
+  bool IsRead() const { return method == "GET" || method == "HEAD"; }
 };
 
 // What a handler answers. The listener adds Content-Length, Connection and, when not set in

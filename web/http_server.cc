@@ -27,7 +27,7 @@ constexpr int kAdminWorkers = 2;
 constexpr int kAdminWorkersWithPeers = 4;
 constexpr int kMetricsWorkers = 1;
 
-Response Json(int status, std::string body) {
+Response JsonResponse(int status, std::string body) {
   Response response = Response::Text(status, std::move(body));
   response.content_type = kJson;
   return response;
@@ -38,8 +38,6 @@ Response MethodNotAllowed(const char* allow) {
   response.headers.emplace_back("Allow", allow);
   return response;
 }
-
-bool IsGet(const Request& request) { return request.method == "GET" || request.method == "HEAD"; }
 
 // The UI's reads under /api/: the status document with its ETag, the event stream and a
 // project's details (HttpServer::HandleApi).
@@ -88,19 +86,19 @@ HttpServer::~HttpServer() { Stop(); }
 Response HttpServer::HandlePublic(const Request& request) {
   auto provider = webhook::ProviderFromPath(request.path);
   if (!provider) {
-    return Json(404, request.path.starts_with("/hooks/") ? R"({"status":"unknown_provider"})"
+    return JsonResponse(404, request.path.starts_with("/hooks/") ? R"({"status":"unknown_provider"})"
                                                          : R"({"status":"not_found"})");
   }
   if (request.method != "POST") return MethodNotAllowed("POST");
   webhook::Headers headers;
   for (const auto& [name, value] : request.headers) headers.emplace(name, value);
   WebhookResponse answer = webhooks_.Handle(*provider, headers, request.body, request.peer_address);
-  return Json(answer.status, std::move(answer.body));
+  return JsonResponse(answer.status, std::move(answer.body));
 }
 
 Response HttpServer::HandlePublicTooLarge(const Request& request) {
   auto provider = webhook::ProviderFromPath(request.path);
-  Response response = provider ? Json(413, webhooks_.TooLarge(*provider, request.peer_address).body)
+  Response response = provider ? JsonResponse(413, webhooks_.TooLarge(*provider, request.peer_address).body)
                                : Response::Text(413, "request body too large\n");
   response.close = true;
   return response;
@@ -109,7 +107,7 @@ Response HttpServer::HandlePublicTooLarge(const Request& request) {
 Response HttpServer::HandleAdmin(const Request& request, bool full) {
   const std::string& path = request.path;
   if (path == "/metrics" || path == "/healthz" || path == "/readyz") {
-    if (!IsGet(request)) return MethodNotAllowed("GET, HEAD");
+    if (!request.IsRead()) return MethodNotAllowed("GET, HEAD");
     if (path == "/healthz") return Response::Text(200, "ok\n");
     if (path == "/readyz") {
       if (shutting_down_.load()) return Response::Text(503, "shutting down\n");
@@ -134,7 +132,7 @@ Response HttpServer::HandleAdmin(const Request& request, bool full) {
   } else if (path.starts_with("/api/")) {
     // The UI's reads (status with its ETag, events, details) after the operator API's read
     // check; everything else under /api/ is the operator API's.
-    if (IsGet(request) && IsUiRead(path)) {
+    if (request.IsRead() && IsUiRead(path)) {
       answer = operator_api_.RefuseRead(request);
       if (!answer) answer = HandleApi(request);
     } else {
@@ -142,7 +140,7 @@ Response HttpServer::HandleAdmin(const Request& request, bool full) {
     }
   } else {
     answer = UiResponse(path, options_.version);
-    if (answer && !IsGet(request)) answer = MethodNotAllowed("GET, HEAD");
+    if (answer && !request.IsRead()) answer = MethodNotAllowed("GET, HEAD");
   }
   if (!answer) answer = Response::Text(404, "not found\n");
   AddSecurityHeaders(*answer);
@@ -173,7 +171,7 @@ std::optional<Response> HttpServer::HandleApi(const Request& request) {
     // Unindented: with thousands of projects indentation is a quarter of the bytes.
     nlohmann::ordered_json doc = controller_.status().ToJson();
     if (replica) doc["replica"] = std::move(*replica);
-    Response response = Json(200, doc.dump() + "\n");
+    Response response = JsonResponse(200, doc.dump() + "\n");
     response.headers.emplace_back("ETag", etag);
     response.headers.emplace_back("Cache-Control", "no-cache");
     return response;
@@ -190,12 +188,12 @@ std::optional<Response> HttpServer::HandleApi(const Request& request) {
   if (auto key = ProjectKeyFromPath(path, "/api/v1/projects/", "/details")) {
     base::Result<nlohmann::ordered_json> details = controller_.ProjectDetails(*key);
     if (!details.ok()) {
-      return Json(
+      return JsonResponse(
           404, nlohmann::json({{"error", base::SanitizeUtf8(details.status().message())}}).dump());
     }
-    return Json(200, details->dump() + "\n");
+    return JsonResponse(200, details->dump() + "\n");
   }
-  return Json(404, R"({"error":"no such route"})");
+  return JsonResponse(404, R"({"error":"no such route"})");
 }
 
 Response HttpServer::MergedStatus(const Request& request) {
@@ -210,7 +208,7 @@ Response HttpServer::MergedStatus(const Request& request) {
     unchanged.headers.emplace_back("ETag", etag);
     return unchanged;
   }
-  Response response = Json(200, std::move(body) + "\n");
+  Response response = JsonResponse(200, std::move(body) + "\n");
   response.headers.emplace_back("ETag", etag);
   response.headers.emplace_back("Cache-Control", "no-cache");
   return response;
@@ -233,12 +231,12 @@ Response HttpServer::HandleInternal(const Request& request) {
   if (!options_.peers) return Response::Text(404, "not found\n");
   // The signature before anything else: a stranger learns nothing and costs one HMAC.
   if (!VerifyPeerRequest(request, options_.peers().secret, base::SystemClock::Get()->Now())) {
-    return Json(401,
+    return JsonResponse(401,
                 R"({"error":"peer signature missing, stale or not made with the peer secret"})");
   }
   if (request.path == kPeerStatusPath) {
-    if (!IsGet(request)) return MethodNotAllowed("GET, HEAD");
-    return Json(200, controller_.status().ToJson().dump(
+    if (!request.IsRead()) return MethodNotAllowed("GET, HEAD");
+    return JsonResponse(200, controller_.status().ToJson().dump(
                          -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +
                          "\n");
   }
@@ -247,7 +245,7 @@ Response HttpServer::HandleInternal(const Request& request) {
     const nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
     auto names = body.is_object() ? body.find("repositories") : body.end();
     if (names == body.end() || !names->is_array()) {
-      return Json(400, R"({"error":"expected {\"repositories\": [names]}"})");
+      return JsonResponse(400, R"({"error":"expected {\"repositories\": [names]}"})");
     }
     std::set<std::string> configured;
     for (const controller::WebhookTarget& target : controller_.WebhookTargets()) {
@@ -262,7 +260,7 @@ Response HttpServer::HandleInternal(const Request& request) {
     base::Log(base::LogLevel::kInfo, "check requested by another replica (a webhook it received)",
               {{"repositories",
                 triggered.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)}});
-    return Json(202, nlohmann::json({{"status", "accepted"}, {"repositories", triggered}})
+    return JsonResponse(202, nlohmann::json({{"status", "accepted"}, {"repositories", triggered}})
                          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
   return Response::Text(404, "not found\n");

@@ -46,13 +46,11 @@ Response Unauthorized(bool token_given) {
   return response;
 }
 
-Response MethodNotAllowed(const char* allow) {
+Response ApiMethodNotAllowed(const char* allow) {
   Response response = Error(405, std::string("use ") + allow);
   response.headers.emplace_back("Allow", allow);
   return response;
 }
-
-bool IsGet(const Request& request) { return request.method == "GET" || request.method == "HEAD"; }
 
 // One path segment with its %XX escapes decoded; nullopt when an escape is malformed.
 std::optional<std::string> DecodeSegment(std::string_view segment) {
@@ -354,7 +352,7 @@ Response OperatorApi::Handle(const Request& request) const {
       return Error(404, "no such endpoint (see docs/operator-api.md)");
     case Route::Kind::kStatus:
     case Route::Kind::kProject: {
-      if (!IsGet(request)) return MethodNotAllowed("GET, HEAD");
+      if (!request.IsRead()) return ApiMethodNotAllowed("GET, HEAD");
       Caller caller;
       if (std::optional<Response> refusal =
               Authorize(request, *Config(), /*action=*/false, &caller)) {
@@ -363,7 +361,7 @@ Response OperatorApi::Handle(const Request& request) const {
       return Read(route);
     }
     case Route::Kind::kAction:
-      if (request.method != "POST") return MethodNotAllowed("POST");
+      if (request.method != "POST") return ApiMethodNotAllowed("POST");
       return Act(request, route, *Config());
   }
   return Error(404, "no such endpoint");

@@ -10,24 +10,24 @@
 namespace ecsync::web {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using OrderedJson = nlohmann::ordered_json;
 
-std::string StringAt(const Json& object, const char* key) {
+std::string StringAt(const OrderedJson& object, const char* key) {
   auto it = object.find(key);
   return it != object.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 // A document's repositories by name and projects by repository.
 struct Index {
-  std::map<std::string, const Json*> repositories;
-  std::map<std::string, std::vector<const Json*>> projects;
+  std::map<std::string, const OrderedJson*> repositories;
+  std::map<std::string, std::vector<const OrderedJson*>> projects;
 
-  explicit Index(const Json& doc) {
+  explicit Index(const OrderedJson& doc) {
     if (auto it = doc.find("repositories"); it != doc.end() && it->is_array()) {
-      for (const Json& repository : *it) repositories[StringAt(repository, "name")] = &repository;
+      for (const OrderedJson& repository : *it) repositories[StringAt(repository, "name")] = &repository;
     }
     if (auto it = doc.find("projects"); it != doc.end() && it->is_array()) {
-      for (const Json& project : *it) projects[StringAt(project, "repository")].push_back(&project);
+      for (const OrderedJson& project : *it) projects[StringAt(project, "repository")].push_back(&project);
     }
   }
 };
@@ -53,7 +53,7 @@ PeerStatus::Fetched PeerStatus::Fetch(const std::string& url, const std::string&
     fetched.error = "HTTP " + std::to_string(response->status);
     return fetched;
   }
-  Json doc = Json::parse(response->body, nullptr, /*allow_exceptions=*/false);
+  OrderedJson doc = OrderedJson::parse(response->body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
     fetched.error = "the answer is not a status document";
     return fetched;
@@ -62,7 +62,7 @@ PeerStatus::Fetched PeerStatus::Fetch(const std::string& url, const std::string&
   return fetched;
 }
 
-Json PeerStatus::Merge(Json local) {
+OrderedJson PeerStatus::Merge(OrderedJson local) {
   const PeerView view = view_();
   // Fresh documents of every other live replica with an address; stale ones asked again,
   // all at once.
@@ -97,8 +97,8 @@ Json PeerStatus::Merge(Json local) {
     }
   }
 
-  std::map<std::string, const Json*> docs{{view.self, &local}};
-  Json peers = Json::array();
+  std::map<std::string, const OrderedJson*> docs{{view.self, &local}};
+  OrderedJson peers = OrderedJson::array();
   for (const auto& [replica, result] : fetched) {
     if (result.doc) docs[replica] = &*result.doc;
     peers.push_back(
@@ -107,20 +107,20 @@ Json PeerStatus::Merge(Json local) {
   std::map<std::string, Index> indexes;
   for (const auto& [replica, doc] : docs) indexes.emplace(replica, Index(*doc));
 
-  Json merged = Json::object();
-  merged["repositories"] = Json::array();
-  merged["projects"] = Json::array();
+  OrderedJson merged = OrderedJson::object();
+  merged["repositories"] = OrderedJson::array();
+  merged["projects"] = OrderedJson::array();
   const Index& own = indexes.at(view.self);
   for (const auto& [name, repository] : own.repositories) {
     const std::string owner = view.owner ? view.owner(StringAt(*repository, "url")) : "";
     const Index& source = indexes.contains(owner) ? indexes.at(owner) : own;
     auto found = source.repositories.find(name);
-    Json entry = found != source.repositories.end() ? *found->second : *repository;
+    OrderedJson entry = found != source.repositories.end() ? *found->second : *repository;
     entry["replica"] = owner;
     merged["repositories"].push_back(std::move(entry));
     if (auto projects = source.projects.find(name); projects != source.projects.end()) {
-      for (const Json* project : projects->second) {
-        Json row = *project;
+      for (const OrderedJson* project : projects->second) {
+        OrderedJson row = *project;
         row["replica"] = owner;
         merged["projects"].push_back(std::move(row));
       }
@@ -130,8 +130,8 @@ Json PeerStatus::Merge(Json local) {
   // replica's own knowledge.
   for (const auto& [name, projects] : own.projects) {
     if (own.repositories.contains(name)) continue;
-    for (const Json* project : projects) {
-      Json row = *project;
+    for (const OrderedJson* project : projects) {
+      OrderedJson row = *project;
       row["replica"] = view.self;
       merged["projects"].push_back(std::move(row));
     }

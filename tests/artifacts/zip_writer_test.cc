@@ -20,7 +20,7 @@ std::string WriteArchive(const TempDir& dir, const std::string& zip) {
   return dir.WriteFile("archive.zip", zip);
 }
 
-std::string RunOk(const std::vector<std::string>& argv) {
+std::string RunTool(const std::vector<std::string>& argv) {
   ecsync::testing::CommandResult run = RunCommand(argv);
   EXPECT_EQ(run.exit_code, 0) << run.err << run.out;
   return run.out;
@@ -47,8 +47,8 @@ TEST(ZipWriter, UnzipRestoresFilesModesAndLinks) {
   TempDir dir;
   const std::string path = WriteArchive(dir, zip.Finish());
 
-  RunOk({"unzip", "-tq", path});  // every CRC checks out
-  const std::string listing = RunOk({"zipinfo", path});
+  RunTool({"unzip", "-tq", path});  // every CRC checks out
+  const std::string listing = RunTool({"zipinfo", path});
   EXPECT_NE(listing.find("-rwxr-xr-x  3.0 unx       18 b- stor 80-Jan-01 00:00 bin/run.sh"),
             std::string::npos)
       << listing;
@@ -57,7 +57,7 @@ TEST(ZipWriter, UnzipRestoresFilesModesAndLinks) {
   EXPECT_NE(listing.find("lrwxrwxrwx"), std::string::npos) << listing;
 
   const std::string out = dir.path() + "/out";
-  RunOk({"unzip", "-q", path, "-d", out});
+  RunTool({"unzip", "-q", path, "-d", out});
   EXPECT_EQ(ReadFileOrDie(out + "/data/text.txt"), text);
   EXPECT_EQ(ReadFileOrDie(out + "/data/noise.bin"), noise);
   EXPECT_EQ(ReadFileOrDie(out + "/empty"), "");
@@ -88,8 +88,8 @@ TEST(ZipWriter, MoreThan65535EntriesUseZip64EndRecords) {
   }
   TempDir dir;
   const std::string path = WriteArchive(dir, zip.Finish());
-  RunOk({"unzip", "-tq", path});
-  const std::string names = RunOk({"unzip", "-Z1", path});
+  RunTool({"unzip", "-tq", path});
+  const std::string names = RunTool({"unzip", "-Z1", path});
   EXPECT_EQ(std::count(names.begin(), names.end(), '\n'), kEntries);
   EXPECT_NE(names.find("d19/f069969\n"), std::string::npos);
 }

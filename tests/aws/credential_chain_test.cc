@@ -20,7 +20,7 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-std::string HeaderOf(const HttpRequest& request, const std::string& name) {
+std::string RequestHeader(const HttpRequest& request, const std::string& name) {
   for (const auto& [key, value] : request.headers) {
     if (key == name) return value;
   }
@@ -191,7 +191,7 @@ TEST_F(Chain, WebIdentityFromEnvironmentIsUnsigned) {
   ASSERT_TRUE(creds.ok()) << creds.status().ToString();
   EXPECT_FALSE(creds->session_token.empty());
   ASSERT_EQ(http_->requests.size(), 1u);
-  EXPECT_EQ(HeaderOf(http_->requests[0], "Authorization"), "");
+  EXPECT_EQ(RequestHeader(http_->requests[0], "Authorization"), "");
   EXPECT_NE(http_->requests[0].body.find("WebIdentityToken=eyJhbGciOiJSUzI1NiJ9.e30.c2ln&"),
             std::string::npos);
 }

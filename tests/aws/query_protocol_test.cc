@@ -16,11 +16,11 @@
 namespace ecsync::aws {
 namespace {
 
-using Json = nlohmann::ordered_json;
+using OrderedJson = nlohmann::ordered_json;
 
-Json LoadSuite(const std::string& relative) {
+OrderedJson LoadSuite(const std::string& relative) {
   std::ifstream in(testing::CorpusDir() + "/aws-models/botocore/protocols/" + relative);
-  return Json::parse(in);
+  return OrderedJson::parse(in);
 }
 
 struct CaseRef {
@@ -30,7 +30,7 @@ struct CaseRef {
 };
 
 std::vector<CaseRef> Cases(const std::string& relative) {
-  Json suites = LoadSuite(relative);
+  OrderedJson suites = LoadSuite(relative);
   std::vector<CaseRef> out;
   for (size_t s = 0; s < suites.size(); ++s) {
     for (size_t c = 0; c < suites[s]["cases"].size(); ++c) {
@@ -55,7 +55,7 @@ std::string CaseName(const ::testing::TestParamInfo<CaseRef>& info) {
 }
 
 // Equality ignoring object key order; numbers compare with a small tolerance.
-::testing::AssertionResult JsonNear(const Json& actual, const Json& expected,
+::testing::AssertionResult JsonNear(const OrderedJson& actual, const OrderedJson& expected,
                                     const std::string& path = "$") {
   if (actual.is_number() && expected.is_number()) {
     double a = actual.get<double>(), e = expected.get<double>();
@@ -102,9 +102,9 @@ std::string CaseName(const ::testing::TestParamInfo<CaseRef>& info) {
 class QueryInput : public testing::CorpusTestWithParam<CaseRef> {};
 
 TEST_P(QueryInput, SerializesBody) {
-  Json suite = LoadSuite("input/query.json")[GetParam().suite];
-  const Json& c = suite["cases"][GetParam().index];
-  const Json& given = c["given"];
+  OrderedJson suite = LoadSuite("input/query.json")[GetParam().suite];
+  const OrderedJson& c = suite["cases"][GetParam().index];
+  const OrderedJson& given = c["given"];
   if (given.contains("requestcompression")) {
     GTEST_SKIP() << "request compression (gzip) is not implemented";
   }
@@ -130,10 +130,10 @@ INSTANTIATE_TEST_SUITE_P(Botocore, QueryInput, ::testing::ValuesIn(CorpusCases("
 class QueryOutput : public testing::CorpusTestWithParam<CaseRef> {};
 
 TEST_P(QueryOutput, ParsesResponse) {
-  Json suite = LoadSuite("output/query.json")[GetParam().suite];
-  const Json& c = suite["cases"][GetParam().index];
-  const Json& given = c["given"];
-  const Json& response = c["response"];
+  OrderedJson suite = LoadSuite("output/query.json")[GetParam().suite];
+  const OrderedJson& c = suite["cases"][GetParam().index];
+  const OrderedJson& given = c["given"];
+  const OrderedJson& response = c["response"];
   std::string body = response.value("body", "");
   QueryModel model(suite["shapes"]);
 
@@ -155,7 +155,7 @@ TEST_P(QueryOutput, ParsesResponse) {
     return;
   }
 
-  Json result = Json::object();
+  OrderedJson result = OrderedJson::object();
   if (given.contains("output") && !body.empty()) {
     auto doc = XmlDocument::Parse(body);
     ASSERT_TRUE(doc.ok()) << doc.status().ToString();
@@ -184,7 +184,7 @@ TEST(FormEncode, MatchesBotocoreByteForByte) {
       {"Tabs", "a\tb\nc\r"},
   };
   const std::string body = FormEncode("CreateStack", "2010-05-15", params);
-  Json pairs = Json::array({{"Action", "CreateStack"}, {"Version", "2010-05-15"}});
+  OrderedJson pairs = OrderedJson::array({{"Action", "CreateStack"}, {"Version", "2010-05-15"}});
   for (const auto& [key, value] : params) pairs.push_back({key, value});
   testing::CommandResult botocore = testing::RunCommand(
       {"python3", "-c",

@@ -21,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kAccessKey[] = "AKIDEXAMPLE";
-constexpr char kSecret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+constexpr char kExampleSecret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -97,7 +97,7 @@ TEST_P(BotocoreSuite, MatchesByteForByte) {
   SigningRequest request = ParseRawRequest(file(".req"));
   // The suite keeps the session token outside the request; its harness uses the same token
   // as aws-c-auth's copy of the case, so read it from there.
-  Credentials creds{kAccessKey, kSecret, "", "test"};
+  Credentials creds{kAccessKey, kExampleSecret, "", "test"};
   fs::path context = fs::path(testing::CorpusDir()) / "sigv4/aws-c-auth-signing-test-suite/v4" /
                      base.filename() / "context.json";
   if (fs::exists(context)) {
@@ -131,7 +131,7 @@ TEST_F(Sigv4Corpus, SecurityTokenAddedAfterSigningMatchesHeaderAfterCase) {
       "mxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburE"
       "Dy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkU"
       "L64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==";
-  Credentials creds{kAccessKey, kSecret, token, "test"};
+  Credentials creds{kAccessKey, kExampleSecret, token, "test"};
   SigningParams params{"us-east-1", "service", SuiteTime()};
   params.sign_security_token = false;
   SigningResult result = SignRequest(request, creds, params);
@@ -238,7 +238,7 @@ TEST(Sigv4, SignBodyAddsContentSha256Header) {
   SigningRequest request{"POST", "/", "", {{"Host", "example.amazonaws.com"}}, "Param1=value1"};
   SigningParams params{"us-east-1", "service", SuiteTime()};
   params.sign_body = true;
-  SigningResult result = SignRequest(request, {kAccessKey, kSecret, "", ""}, params);
+  SigningResult result = SignRequest(request, {kAccessKey, kExampleSecret, "", ""}, params);
   EXPECT_NE(result.canonical_request.find("x-amz-content-sha256:9095672bbd1f56dfc5b65f3e153adc"
                                           "8731a4a654192329106275f4c7b24d0b6e\n"),
             std::string::npos);

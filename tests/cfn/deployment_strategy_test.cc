@@ -98,7 +98,7 @@ TEST(DeploymentStrategy, BlueGreenAddsAlternateGroupRulesAndRole) {
             ordered_json::array(
                 {"arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"}));
   // The service waits for the rules that attach the alternate group.
-  const ordered_json& depends = testing::Resource(tmpl, "WebService")["DependsOn"];
+  const ordered_json& depends = testing::ResourceIn(tmpl, "WebService")["DependsOn"];
   EXPECT_NE(std::find(depends.begin(), depends.end(), "WebTCP443ProductionRule"), depends.end());
   EXPECT_NE(std::find(depends.begin(), depends.end(), "WebTCP443TestRule"), depends.end());
   ExpectLintClean(tmpl);

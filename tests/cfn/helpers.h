@@ -38,7 +38,7 @@ inline std::string ConvertError(const compose::Project& project,
   return result.status().message();
 }
 
-inline const nlohmann::ordered_json& Resource(const nlohmann::ordered_json& tmpl,
+inline const nlohmann::ordered_json& ResourceIn(const nlohmann::ordered_json& tmpl,
                                               const std::string& id) {
   return tmpl.at("Resources").at(id);
 }

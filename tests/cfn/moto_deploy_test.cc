@@ -194,7 +194,7 @@ TEST_F(MotoDeploy, NetworkLoadBalancerWithTcpListener) {
   Conversion conversion = testing::ConvertProjectOrDie(
       Project("tcpapp", {Service("api", "example/api:1", {Port(3000)})}), options_);
   testing::ExpectLintClean(conversion.tmpl);
-  ASSERT_EQ(testing::Resource(conversion.tmpl, "LoadBalancer")["Properties"]["Type"], "network");
+  ASSERT_EQ(testing::ResourceIn(conversion.tmpl, "LoadBalancer")["Properties"]["Type"], "network");
   ASSERT_EQ(Deploy(conversion), "CREATE_COMPLETE");
 
   json seen = Boto3(R"(

@@ -20,7 +20,7 @@ using testing::MainContainer;
 using testing::Project;
 using testing::Props;
 using testing::RefTo;
-using testing::Resource;
+using testing::ResourceIn;
 using testing::Service;
 
 compose::ServiceVolume Mount(std::string source, std::string target, bool read_only = false) {
@@ -50,7 +50,7 @@ compose::Project WithVolume() {
 
 TEST(Volumes, NamedVolumeIsAnEncryptedRetainedEfsFileSystem) {
   ordered_json tmpl = ConvertOk(WithVolume());
-  const ordered_json& fs = Resource(tmpl, "DbdataFilesystem");
+  const ordered_json& fs = ResourceIn(tmpl, "DbdataFilesystem");
   EXPECT_EQ(fs["Type"], "AWS::EFS::FileSystem");
   EXPECT_EQ(fs["DeletionPolicy"], "Retain");
   EXPECT_EQ(fs["Properties"]["Encrypted"], true);
@@ -99,7 +99,7 @@ std::vector<std::string> MountTargets(const ordered_json& tmpl) {
 
 // A resource's DependsOn as JSON text ("[]" when it has none).
 std::string DependsOn(const ordered_json& tmpl, const std::string& id) {
-  return Resource(tmpl, id).value("DependsOn", ordered_json::array()).dump();
+  return ResourceIn(tmpl, id).value("DependsOn", ordered_json::array()).dump();
 }
 
 const std::vector<std::string> kDbdataMountTargets = {"DbdataNFSMountTargetOnSubnet0123abcd",

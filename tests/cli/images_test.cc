@@ -187,5 +187,33 @@ TEST_F(ExternalBuilder, ConvertNamesTheImageByTag) {
   EXPECT_NE(dirty.err.find("differ from HEAD"), std::string::npos) << dirty.err;
 }
 
+// `ecsync images` run where a developer stands: in the subfolder that holds the compose file,
+// naming it by its plain name. The build context is named from the repository's root, and the
+// image is the one the same command names from the root.
+TEST(ImagesCommand, FromASubfolderOfTheRepositoryNamesTheSameImage) {
+  GitRepo repo;
+  repo.Write("deploy/compose.yaml", kCompose);
+  repo.Write("deploy/api/Dockerfile", "FROM busybox:1.36\nCOPY app.sh /app.sh\n");
+  repo.Write("deploy/api/app.sh", "echo hello\n");
+  repo.Commit("shop in a subfolder");
+  const std::vector<std::string> flags = {"--registry", "registry.example.com", "--output",
+                                          "json"};
+  std::vector<std::string> from_root = {EcsyncBinary(), "images", "-f", "deploy/compose.yaml"};
+  from_root.insert(from_root.end(), flags.begin(), flags.end());
+  std::vector<std::string> from_subfolder = {EcsyncBinary(), "images", "-f", "compose.yaml"};
+  from_subfolder.insert(from_subfolder.end(), flags.begin(), flags.end());
+
+  const CommandResult root = RunCommand(from_root, {}, repo.path());
+  ASSERT_EQ(root.exit_code, 0) << root.err;
+  const CommandResult subfolder = RunCommand(from_subfolder, {}, repo.path() + "/deploy");
+  ASSERT_EQ(subfolder.exit_code, 0) << subfolder.err;
+  const json images = json::parse(subfolder.out);
+  ASSERT_EQ(images.size(), 1u) << subfolder.out;
+  EXPECT_EQ(images[0]["service"], "api");
+  EXPECT_EQ(images[0]["context"], "deploy/api");
+  EXPECT_EQ(images[0]["dockerfile"], "Dockerfile");
+  EXPECT_EQ(images, json::parse(root.out));
+}
+
 }  // namespace
 }  // namespace ecsync::testing

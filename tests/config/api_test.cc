@@ -23,7 +23,7 @@ using Vars = std::map<std::string, std::string>;
 constexpr char kAliceToken[] = "alice-0123456789abcdef";
 constexpr char kCiToken[] = "ci-token-from-the-environment";
 
-base::Result<Config> Parse(const std::string& api, Vars env = {}, Vars files = {}) {
+base::Result<Config> ParseApi(const std::string& api, Vars env = {}, Vars files = {}) {
   env.emplace("HOME", "/home/ci");
   const std::string text =
       "repositories:\n"                               // 1
@@ -40,8 +40,8 @@ base::Result<Config> Parse(const std::string& api, Vars env = {}, Vars files = {
                      });
 }
 
-std::string ErrorOf(const std::string& api, Vars env = {}) {
-  base::Result<Config> config = Parse(api, std::move(env));
+std::string ApiErrorOf(const std::string& api, Vars env = {}) {
+  base::Result<Config> config = ParseApi(api, std::move(env));
   if (config.ok()) {
     ADD_FAILURE() << "parsed without error:\n" << api;
     return "";
@@ -51,14 +51,14 @@ std::string ErrorOf(const std::string& api, Vars env = {}) {
 }
 
 TEST(ApiConfig, AbsentMeansNoTokensAndClosedReadsFlagOff) {
-  base::Result<Config> config = Parse("");
+  base::Result<Config> config = ParseApi("");
   ASSERT_TRUE(config.ok()) << config.status().message();
   EXPECT_TRUE(config->api.tokens.empty());
   EXPECT_FALSE(config->api.open_reads);
 }
 
 TEST(ApiConfig, DigestsFromTheFileTheEnvironmentAndFilesAreKeptAsRawBytesOnly) {
-  base::Result<Config> config = Parse(
+  base::Result<Config> config = ParseApi(
       "api:\n"
       "  open_reads: true\n"
       "  tokens:\n"
@@ -92,14 +92,14 @@ TEST(ApiConfig, UpperCaseHexIsAccepted) {
   std::string hex = base::Sha256Hex(kAliceToken);
   for (char& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   base::Result<Config> config =
-      Parse("api:\n  tokens:\n    - {name: alice, sha256: " + hex + ", role: read}\n");
+      ParseApi("api:\n  tokens:\n    - {name: alice, sha256: " + hex + ", role: read}\n");
   ASSERT_TRUE(config.ok()) << config.status().message();
   EXPECT_EQ(config->api.tokens[0].sha256, base::Sha256(kAliceToken));
 }
 
 TEST(ApiConfig, ABadDigestNamesLineAndKeyWithoutEchoingTheValue) {
   const std::string pasted_token = "this-is-the-token-itself";
-  const std::string error = ErrorOf(
+  const std::string error = ApiErrorOf(
       "api:\n"
       "  tokens:\n"
       "    - name: alice\n"
@@ -110,7 +110,7 @@ TEST(ApiConfig, ABadDigestNamesLineAndKeyWithoutEchoingTheValue) {
   EXPECT_THAT(error, StartsWith("ecsync.yaml:8: api.tokens[0].sha256: is not 64 hex digits"));
   EXPECT_THAT(error, HasSubstr("sha256sum"));
   EXPECT_THAT(error, Not(HasSubstr(pasted_token)));
-  EXPECT_THAT(ErrorOf("api:\n  tokens:\n    - {name: a, sha256: " + std::string(64, 'g') +
+  EXPECT_THAT(ApiErrorOf("api:\n  tokens:\n    - {name: a, sha256: " + std::string(64, 'g') +
                       ", role: read}\n"),
               StartsWith("ecsync.yaml:7: api.tokens[0].sha256: is not 64 hex digits"));
 }
@@ -118,7 +118,7 @@ TEST(ApiConfig, ABadDigestNamesLineAndKeyWithoutEchoingTheValue) {
 TEST(ApiConfig, DuplicateNamesAndTokensAreRefused) {
   const std::string a = base::Sha256Hex("first-token-0123456789");
   const std::string b = base::Sha256Hex("second-token-0123456789");
-  EXPECT_THAT(ErrorOf("api:\n"
+  EXPECT_THAT(ApiErrorOf("api:\n"
                       "  tokens:\n"
                       "    - {name: alice, sha256: " +
                       a +
@@ -127,7 +127,7 @@ TEST(ApiConfig, DuplicateNamesAndTokensAreRefused) {
                       b + ", role: operate}\n"),
               StartsWith("ecsync.yaml:8: api.tokens[1].name: \"alice\" is used already by the "
                          "token at line 7"));
-  EXPECT_THAT(ErrorOf("api:\n"
+  EXPECT_THAT(ApiErrorOf("api:\n"
                       "  tokens:\n"
                       "    - {name: alice, sha256: " +
                       a +
@@ -141,37 +141,37 @@ TEST(ApiConfig, DuplicateNamesAndTokensAreRefused) {
 TEST(ApiConfig, RolesAndShapesAreChecked) {
   const std::string digest = base::Sha256Hex("first-token-0123456789");
   EXPECT_THAT(
-      ErrorOf("api:\n  tokens:\n    - {name: alice, sha256: " + digest + ", role: admin}\n"),
+      ApiErrorOf("api:\n  tokens:\n    - {name: alice, sha256: " + digest + ", role: admin}\n"),
       StartsWith("ecsync.yaml:7: api.tokens[0].role: \"admin\" is not a role; write read or "
                  "operate"));
-  EXPECT_THAT(ErrorOf("api:\n  tokens:\n    - {name: alice, sha256: " + digest + "}\n"),
+  EXPECT_THAT(ApiErrorOf("api:\n  tokens:\n    - {name: alice, sha256: " + digest + "}\n"),
               StartsWith("ecsync.yaml:7: api.tokens[0]: needs role: read"));
-  EXPECT_THAT(ErrorOf("api:\n  tokens:\n    - {sha256: " + digest + ", role: read}\n"),
+  EXPECT_THAT(ApiErrorOf("api:\n  tokens:\n    - {sha256: " + digest + ", role: read}\n"),
               StartsWith("ecsync.yaml:7: api.tokens[0]: needs a name"));
-  EXPECT_THAT(ErrorOf("api:\n  tokens:\n    - {name: Alice, sha256: " + digest + ", role: read}\n"),
+  EXPECT_THAT(ApiErrorOf("api:\n  tokens:\n    - {name: Alice, sha256: " + digest + ", role: read}\n"),
               StartsWith("ecsync.yaml:7: api.tokens[0].name: \"Alice\" is not a valid name"));
-  EXPECT_THAT(ErrorOf("api:\n  tokens:\n    - {name: alice, role: read}\n"),
+  EXPECT_THAT(ApiErrorOf("api:\n  tokens:\n    - {name: alice, role: read}\n"),
               StartsWith("ecsync.yaml:7: api.tokens[0]: needs sha256 or token"));
-  EXPECT_THAT(ErrorOf("api:\n  tokens:\n    - {name: a, sha256: " + digest +
+  EXPECT_THAT(ApiErrorOf("api:\n  tokens:\n    - {name: a, sha256: " + digest +
                           ", token: {env: X}, role: read}\n",
                       {{"X", kCiToken}}),
               StartsWith("ecsync.yaml:7: api.tokens[0]: give only one of sha256 and token"));
-  EXPECT_THAT(ErrorOf("api:\n  tokens: alice\n"),
+  EXPECT_THAT(ApiErrorOf("api:\n  tokens: alice\n"),
               StartsWith("ecsync.yaml:6: api.tokens: must be a list"));
-  EXPECT_THAT(ErrorOf("api:\n  tokns: []\n"), StartsWith("ecsync.yaml:6: api.tokns: unknown key"));
-  EXPECT_THAT(ErrorOf("api:\n  open_reads: maybe\n"), StartsWith("ecsync.yaml:6: api.open_reads"));
+  EXPECT_THAT(ApiErrorOf("api:\n  tokns: []\n"), StartsWith("ecsync.yaml:6: api.tokns: unknown key"));
+  EXPECT_THAT(ApiErrorOf("api:\n  open_reads: maybe\n"), StartsWith("ecsync.yaml:6: api.open_reads"));
 }
 
 TEST(ApiConfig, PlainTokensAreRefusedAndShortOnesFromTheEnvironmentToo) {
   const std::string plain =
-      ErrorOf("api:\n  tokens:\n    - {name: a, token: hunter2, role: read}\n");
+      ApiErrorOf("api:\n  tokens:\n    - {name: a, token: hunter2, role: read}\n");
   EXPECT_THAT(plain, StartsWith("ecsync.yaml:7: api.tokens[0].token: a secret cannot be written"));
   EXPECT_THAT(plain, Not(HasSubstr("hunter2")));
   const std::string unset =
-      ErrorOf("api:\n  tokens:\n    - {name: a, token: {env: NOPE}, role: read}\n");
+      ApiErrorOf("api:\n  tokens:\n    - {name: a, token: {env: NOPE}, role: read}\n");
   EXPECT_THAT(unset, HasSubstr("NOPE is not set"));
   const std::string shorter =
-      ErrorOf("api:\n  tokens:\n    - {name: a, token: {env: T}, role: read}\n", {{"T", "short"}});
+      ApiErrorOf("api:\n  tokens:\n    - {name: a, token: {env: T}, role: read}\n", {{"T", "short"}});
   EXPECT_THAT(shorter, StartsWith("ecsync.yaml:7: api.tokens[0].token: is 5 characters long"));
   EXPECT_THAT(shorter, Not(HasSubstr("short\"")));
 }

@@ -21,7 +21,7 @@ constexpr char kRepository[] =
     "  - url: https://example.com/acme/shop.git\n"
     "    projects: [{files: compose.yaml}]\n";
 
-base::Result<Config> Parse(const std::string& text) {
+base::Result<Config> ParseCoordination(const std::string& text) {
   return ParseConfig(text, "ecsync.yaml", base::EnvFromMap({{"HOME", "/home/ci"}}),
                      [](const std::string&) -> base::Result<std::optional<std::string>> {
                        return std::optional<std::string>();
@@ -29,13 +29,13 @@ base::Result<Config> Parse(const std::string& text) {
 }
 
 TEST(CoordinationConfig, AbsentMeansOff) {
-  auto config = Parse(kRepository);
+  auto config = ParseCoordination(kRepository);
   ASSERT_TRUE(config.ok()) << config.status().message();
   EXPECT_FALSE(config->coordination.enabled);
 }
 
 TEST(CoordinationConfig, EveryKeyAndTheDefaults) {
-  auto config = Parse(std::string(kRepository) +
+  auto config = ParseCoordination(std::string(kRepository) +
                       "coordination:\n"
                       "  dynamodb: {table: ecsync-coordination, region: eu-west-1}\n"
                       "  shards: 128\n"
@@ -54,7 +54,7 @@ TEST(CoordinationConfig, EveryKeyAndTheDefaults) {
   EXPECT_EQ(c.replica_id, "ecsync-0");
   EXPECT_EQ(c.peer_url, "http://10.0.3.7:8081");
 
-  config = Parse(std::string(kRepository) + "coordination: {dynamodb: {table: t-1}}\n");
+  config = ParseCoordination(std::string(kRepository) + "coordination: {dynamodb: {table: t-1}}\n");
   ASSERT_TRUE(config.ok()) << config.status().message();
   EXPECT_EQ(config->coordination.shards, 64);
   EXPECT_EQ(config->coordination.lease_duration, std::chrono::seconds(15));
@@ -89,7 +89,7 @@ TEST(CoordinationConfig, RefusalsNameFileLineAndKey) {
        "ecsync.yaml:6: coordination.peer_url: \"http://ecsync-0\" is not"},
   };
   for (const Case& c : cases) {
-    auto config = Parse(base + c.text);
+    auto config = ParseCoordination(base + c.text);
     ASSERT_FALSE(config.ok()) << c.text;
     EXPECT_EQ(config.status().kind(), base::ErrorKind::kInvalid);
     EXPECT_THAT(config.status().message(), StartsWith(c.error)) << c.text;

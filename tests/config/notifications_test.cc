@@ -23,7 +23,7 @@ using Vars = std::map<std::string, std::string>;
 
 constexpr char kSlackUrl[] = "https://hooks.slack.com/services/T0/B0/sekrit-slack-path";
 
-base::Result<Config> Parse(const std::string& notifications, Vars env = {},
+base::Result<Config> ParseNotifications(const std::string& notifications, Vars env = {},
                            const Vars& files = {}) {
   env.emplace("HOME", "/home/tester");
   const std::string text =
@@ -41,8 +41,8 @@ base::Result<Config> Parse(const std::string& notifications, Vars env = {},
   return ParseConfig(text, "ecsync.yaml", base::EnvFromMap(std::move(env)), read_file);
 }
 
-std::string ErrorOf(const std::string& notifications, Vars env = {}) {
-  base::Result<Config> config = Parse(notifications, std::move(env));
+std::string NotificationsErrorOf(const std::string& notifications, Vars env = {}) {
+  base::Result<Config> config = ParseNotifications(notifications, std::move(env));
   if (config.ok()) {
     ADD_FAILURE() << "parsed without error:\n" << notifications;
     return "";
@@ -52,7 +52,7 @@ std::string ErrorOf(const std::string& notifications, Vars env = {}) {
 }
 
 TEST(ConfigNotifications, EveryTypeWithSecretsEventsAndFilters) {
-  auto config = Parse(
+  auto config = ParseNotifications(
       "notification_queue: 50\n"
       "notifications:\n"
       "  - name: ops\n"
@@ -97,7 +97,7 @@ TEST(ConfigNotifications, EveryTypeWithSecretsEventsAndFilters) {
 }
 
 TEST(ConfigNotifications, NoneByDefault) {
-  auto config = Parse("");
+  auto config = ParseNotifications("");
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   EXPECT_TRUE(config->notifications.sinks.empty());
   EXPECT_EQ(config->notifications.queue, 1000);
@@ -105,13 +105,13 @@ TEST(ConfigNotifications, NoneByDefault) {
 
 TEST(ConfigNotifications, ErrorsNameFileLineAndKey) {
   const Vars env = {{"URL", kSlackUrl}, {"PLAIN", "ftp://example.com/x-secret-value"}};
-  EXPECT_THAT(ErrorOf("notifications:\n"
+  EXPECT_THAT(NotificationsErrorOf("notifications:\n"
                       "  - type: discord\n"
                       "    url: {env: URL}\n",
                       env),
               AllOf(HasSubstr("ecsync.yaml:6: notifications[0].type"), HasSubstr("discord"),
                     HasSubstr("slack, teams or webhook")));
-  EXPECT_THAT(ErrorOf("notifications:\n"
+  EXPECT_THAT(NotificationsErrorOf("notifications:\n"
                       "  - type: slack\n"
                       "    url: {env: URL}\n"
                       "    events:\n"
@@ -120,41 +120,41 @@ TEST(ConfigNotifications, ErrorsNameFileLineAndKey) {
                       env),
               AllOf(HasSubstr("ecsync.yaml:10: notifications[0].events[1]"),
                     HasSubstr("deploy_exploded"), HasSubstr("deploy_started")));
-  EXPECT_THAT(ErrorOf("notifications:\n"
+  EXPECT_THAT(NotificationsErrorOf("notifications:\n"
                       "  - type: slack\n"
                       "    url: {env: URL}\n"
                       "    events: []\n",
                       env),
               HasSubstr("notifications[0].events: lists no events"));
-  EXPECT_THAT(ErrorOf("notifications:\n"
+  EXPECT_THAT(NotificationsErrorOf("notifications:\n"
                       "  - type: webhook\n"
                       "    url: {env: URL}\n",
                       env),
               AllOf(HasSubstr("ecsync.yaml:6: notifications[0].secret"), HasSubstr("required")));
-  EXPECT_THAT(ErrorOf("notifications:\n"
+  EXPECT_THAT(NotificationsErrorOf("notifications:\n"
                       "  - type: teams\n"
                       "    url: {env: URL}\n"
                       "    secret: {env: URL}\n",
                       env),
               AllOf(HasSubstr("notifications[0].secret"), HasSubstr("webhook only")));
-  EXPECT_THAT(ErrorOf("notifications:\n"
+  EXPECT_THAT(NotificationsErrorOf("notifications:\n"
                       "  - type: slack\n",
                       env),
               AllOf(HasSubstr("notifications[0].url"), HasSubstr("required")));
   EXPECT_THAT(
-      ErrorOf("notifications:\n"
+      NotificationsErrorOf("notifications:\n"
               "  - type: slack\n"
               "    url: {env: URL}\n"
               "    repositories: [shop, shoop]\n",
               env),
       AllOf(HasSubstr("ecsync.yaml:8: notifications[0].repositories[1]"), HasSubstr("\"shoop\"")));
-  EXPECT_THAT(ErrorOf("notifications:\n"
+  EXPECT_THAT(NotificationsErrorOf("notifications:\n"
                       "  - type: slack\n"
                       "    url: {env: URL}\n"
                       "    projects: [Web!]\n",
                       env),
               HasSubstr("notifications[0].projects[0]: \"Web!\" is not a project"));
-  EXPECT_THAT(ErrorOf("notifications:\n"
+  EXPECT_THAT(NotificationsErrorOf("notifications:\n"
                       "  - type: slack\n"
                       "    url: {env: URL}\n"
                       "  - type: slack\n"
@@ -162,27 +162,27 @@ TEST(ConfigNotifications, ErrorsNameFileLineAndKey) {
                       env),
               AllOf(HasSubstr("ecsync.yaml:8: notifications[1].name"),
                     HasSubstr("already used by notifications[0]")));
-  EXPECT_THAT(ErrorOf("notifications:\n"
+  EXPECT_THAT(NotificationsErrorOf("notifications:\n"
                       "  - type: slack\n"
                       "    url: {env: URL}\n"
                       "    event: [stalled]\n",
                       env),
               AllOf(HasSubstr("event"), HasSubstr("did you mean")));
-  EXPECT_THAT(ErrorOf("notification_queue: 0\n", env), HasSubstr("notification_queue"));
-  EXPECT_THAT(ErrorOf("notifications: {type: slack}\n", env),
+  EXPECT_THAT(NotificationsErrorOf("notification_queue: 0\n", env), HasSubstr("notification_queue"));
+  EXPECT_THAT(NotificationsErrorOf("notifications: {type: slack}\n", env),
               HasSubstr("notifications: must be a list"));
 }
 
 TEST(ConfigNotifications, UrlsAreSecretsAndNeverQuoted) {
   // Written in the file: refused, and the value not repeated.
-  const std::string plain = ErrorOf(
+  const std::string plain = NotificationsErrorOf(
       "notifications:\n"
       "  - type: slack\n"
       "    url: https://hooks.slack.com/services/T0/B0/sekrit-slack-path\n");
   EXPECT_THAT(plain, AllOf(HasSubstr("notifications[0].url"), HasSubstr("{env: NAME}"),
                            Not(HasSubstr("sekrit"))));
   // Not http(s): refused without quoting what the variable holds.
-  const std::string scheme = ErrorOf(
+  const std::string scheme = NotificationsErrorOf(
       "notifications:\n"
       "  - type: slack\n"
       "    url: {env: PLAIN}\n",

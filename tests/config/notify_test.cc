@@ -22,7 +22,7 @@ using ::testing::Not;
 
 const std::map<std::string, std::string> kEnv = {{"HOME", "/home/ci"}, {"HOST_TOKEN", "s3cr3t"}};
 
-base::Result<Config> Parse(const std::string& text) {
+base::Result<Config> ParseNotify(const std::string& text) {
   return ParseConfig(text, "ecsync.yaml", base::EnvFromMap(kEnv),
                      [](const std::string& path) -> base::Result<std::optional<std::string>> {
                        if (path == "/run/token") return std::optional<std::string>("filed\n");
@@ -47,8 +47,8 @@ std::string WithStatus(const std::string& url, const std::string& keys,
          project_extra;
 }
 
-std::string ErrorOf(const std::string& text) {
-  const base::Result<Config> config = Parse(text);
+std::string NotifyErrorOf(const std::string& text) {
+  const base::Result<Config> config = ParseNotify(text);
   if (config.ok()) {
     ADD_FAILURE() << "parsed:\n" << text;
     return "";
@@ -67,7 +67,7 @@ const CommitStatusConfig& StatusOf(const base::Result<Config>& config) {
 }
 
 TEST(NotifyConfig, GitHubDefaultsFromTheUrl) {
-  const auto config = Parse(WithStatus("git@github.com:Acme/Shop.git",
+  const auto config = ParseNotify(WithStatus("git@github.com:Acme/Shop.git",
                                        "        provider: github\n"
                                        "        token: {env: HOST_TOKEN}\n"));
   const CommitStatusConfig& status = StatusOf(config);
@@ -83,7 +83,7 @@ TEST(NotifyConfig, GitHubDefaultsFromTheUrl) {
 }
 
 TEST(NotifyConfig, EnterpriseGitLabGiteaAndBitbucketResolveTheirApis) {
-  auto status = StatusOf(Parse(WithStatus("https://ghe.example.com/acme/shop.git",
+  auto status = StatusOf(ParseNotify(WithStatus("https://ghe.example.com/acme/shop.git",
                                           "        provider: github\n"
                                           "        api_url: https://ghe.example.com/api/v3/\n"
                                           "        deployments: false\n"
@@ -93,7 +93,7 @@ TEST(NotifyConfig, EnterpriseGitLabGiteaAndBitbucketResolveTheirApis) {
   EXPECT_EQ(status.token, "filed");
   EXPECT_FALSE(status.deployments);
 
-  status = StatusOf(Parse(WithStatus("https://git.example.com/gitlab/group/sub/shop.git",
+  status = StatusOf(ParseNotify(WithStatus("https://git.example.com/gitlab/group/sub/shop.git",
                                      "        provider: gitlab\n"
                                      "        api_url: https://git.example.com/gitlab/api/v4\n"
                                      "        token: {env: HOST_TOKEN}\n")));
@@ -102,14 +102,14 @@ TEST(NotifyConfig, EnterpriseGitLabGiteaAndBitbucketResolveTheirApis) {
   EXPECT_EQ(status.repository, "group/sub/shop");  // the context path is not the group
   EXPECT_FALSE(status.deployments);
 
-  status = StatusOf(Parse(WithStatus("ssh://git@gitea.example.com:2222/acme/shop.git",
+  status = StatusOf(ParseNotify(WithStatus("ssh://git@gitea.example.com:2222/acme/shop.git",
                                      "        provider: gitea\n"
                                      "        api_url: https://gitea.example.com\n"
                                      "        token: {env: HOST_TOKEN}\n")));
   EXPECT_EQ(status.api, GitHostApi::kGitea);
   EXPECT_EQ(status.repository, "acme/shop");
 
-  status = StatusOf(Parse(WithStatus("git@bitbucket.org:team/shop.git",
+  status = StatusOf(ParseNotify(WithStatus("git@bitbucket.org:team/shop.git",
                                      "        provider: bitbucket\n"
                                      "        username: ci-bot\n"
                                      "        token: {env: HOST_TOKEN}\n")));
@@ -118,7 +118,7 @@ TEST(NotifyConfig, EnterpriseGitLabGiteaAndBitbucketResolveTheirApis) {
   EXPECT_EQ(status.repository, "team/shop");
   EXPECT_EQ(status.username, "ci-bot");
 
-  status = StatusOf(Parse(WithStatus("https://bb.example.com/scm/PROJ/shop.git",
+  status = StatusOf(ParseNotify(WithStatus("https://bb.example.com/scm/PROJ/shop.git",
                                      "        provider: bitbucket\n"
                                      "        api_url: https://bb.example.com\n"
                                      "        token: {env: HOST_TOKEN}\n")));
@@ -126,7 +126,7 @@ TEST(NotifyConfig, EnterpriseGitLabGiteaAndBitbucketResolveTheirApis) {
   EXPECT_EQ(status.repository, "PROJ/shop");
 
   // An empty repository picks Bitbucket Server's commit-only endpoint.
-  status = StatusOf(Parse(WithStatus("https://bb.example.com/scm/PROJ/shop.git",
+  status = StatusOf(ParseNotify(WithStatus("https://bb.example.com/scm/PROJ/shop.git",
                                      "        provider: bitbucket\n"
                                      "        api_url: https://bb.example.com\n"
                                      "        repository: \"\"\n"
@@ -136,7 +136,7 @@ TEST(NotifyConfig, EnterpriseGitLabGiteaAndBitbucketResolveTheirApis) {
 
 TEST(NotifyConfig, ContextsRepositoryOverrideAndExternalUrl) {
   const auto config =
-      Parse("external_url: https://ecsync.example.com/\n" +
+      ParseNotify("external_url: https://ecsync.example.com/\n" +
             WithStatus("https://github.com/acme/shop",
                        "        provider: github\n"
                        "        repository: acme/shop-mirror\n"
@@ -153,55 +153,55 @@ TEST(NotifyConfig, ContextsRepositoryOverrideAndExternalUrl) {
 TEST(NotifyConfig, RefusalsNameTheLineAndKey) {
   const std::string token = "        token: {env: HOST_TOKEN}\n";
   const std::string github = "https://github.com/acme/shop.git";
-  EXPECT_THAT(ErrorOf(WithStatus(github, "        provider: gogs\n" + token)),
+  EXPECT_THAT(NotifyErrorOf(WithStatus(github, "        provider: gogs\n" + token)),
               AllOf(HasSubstr("ecsync.yaml:5: repositories[0].notify.commit_status.provider"),
                     HasSubstr("github, gitlab, gitea or bitbucket")));
-  EXPECT_THAT(ErrorOf(WithStatus(github, "        provider: github\n")),
+  EXPECT_THAT(NotifyErrorOf(WithStatus(github, "        provider: github\n")),
               HasSubstr("commit_status.token: is required"));
-  EXPECT_THAT(ErrorOf(WithStatus(github, "        provider: github\n        token: ghp_x\n")),
+  EXPECT_THAT(NotifyErrorOf(WithStatus(github, "        provider: github\n        token: ghp_x\n")),
               AllOf(HasSubstr("ecsync.yaml:6: repositories[0].notify.commit_status.token"),
                     Not(HasSubstr("ghp_x"))));
-  EXPECT_THAT(ErrorOf(WithStatus(github, "        provider: gitea\n" + token)),
+  EXPECT_THAT(NotifyErrorOf(WithStatus(github, "        provider: gitea\n" + token)),
               HasSubstr("commit_status.api_url: is required for gitea"));
   // The token would go to api.github.com for a repository on another host.
   EXPECT_THAT(
-      ErrorOf(WithStatus("https://ghe.example.com/a/b", "        provider: github\n" + token)),
+      NotifyErrorOf(WithStatus("https://ghe.example.com/a/b", "        provider: github\n" + token)),
       HasSubstr("api_url: is required: the repository is on ghe.example.com"));
-  EXPECT_THAT(ErrorOf(WithStatus(github,
+  EXPECT_THAT(NotifyErrorOf(WithStatus(github,
                                  "        provider: github\n"
                                  "        api_url: ftp://x\n" +
                                      token)),
               HasSubstr("ecsync.yaml:6: repositories[0].notify.commit_status.api_url"));
-  EXPECT_THAT(ErrorOf(WithStatus(github,
+  EXPECT_THAT(NotifyErrorOf(WithStatus(github,
                                  "        provider: github\n"
                                  "        username: me\n" +
                                      token)),
               HasSubstr("username: is for Bitbucket app passwords only"));
-  EXPECT_THAT(ErrorOf(WithStatus("https://gitlab.com/g/p",
+  EXPECT_THAT(NotifyErrorOf(WithStatus("https://gitlab.com/g/p",
                                  "        provider: gitlab\n"
                                  "        deployments: true\n" +
                                      token)),
               HasSubstr("deployments: is for GitHub only"));
-  EXPECT_THAT(ErrorOf(WithStatus(github,
+  EXPECT_THAT(NotifyErrorOf(WithStatus(github,
                                  "        provider: github\n"
                                  "        context: ecsync/{branch}\n" +
                                      token)),
               HasSubstr("context: \"{branch}\" is not a placeholder"));
-  EXPECT_THAT(ErrorOf(WithStatus(github,
+  EXPECT_THAT(NotifyErrorOf(WithStatus(github,
                                  "        provider: github\n"
                                  "        repository: just-one\n" +
                                      token)),
               HasSubstr("repository: \"just-one\" is not owner/repository"));
-  EXPECT_THAT(ErrorOf(WithStatus("/srv/git/shop", "        provider: github\n" + token)),
+  EXPECT_THAT(NotifyErrorOf(WithStatus("/srv/git/shop", "        provider: github\n" + token)),
               HasSubstr("repository: cannot be derived"));
-  EXPECT_THAT(ErrorOf("external_url: ecsync.example.com\n" +
+  EXPECT_THAT(NotifyErrorOf("external_url: ecsync.example.com\n" +
                       WithStatus(github, "        provider: github\n" + token)),
               HasSubstr("ecsync.yaml:1: external_url: \"ecsync.example.com\" is not an http"));
-  EXPECT_THAT(ErrorOf(WithStatus(github, "        provider: github\n" + token,
+  EXPECT_THAT(NotifyErrorOf(WithStatus(github, "        provider: github\n" + token,
                                  "      - glob: services/*/compose.yaml\n"
                                  "        notify: {commit_status: {context: x}}\n")),
               AllOf(HasSubstr("projects[1].notify.commit_status.context"), HasSubstr("set name")));
-  EXPECT_THAT(ErrorOf(WithStatus(github, "        provider: github\n" + token,
+  EXPECT_THAT(NotifyErrorOf(WithStatus(github, "        provider: github\n" + token,
                                  "        notify: {commit_status: {provider: github}}\n")),
               HasSubstr("projects[0].notify.commit_status.provider: unknown key"));
 }

@@ -19,7 +19,7 @@ constexpr char kFingerprint[] = "0b72bb35c60461d42b85779689d680f93a7f08aa";
 
 // Parses `verify` (indented under the repository) from /etc/ecsync/ecsync.yaml; the files in
 // `existing` exist.
-base::Result<Config> Parse(const std::string& verify,
+base::Result<Config> ParseVerify(const std::string& verify,
                            const std::set<std::string>& existing = {"/etc/ecsync/keys.gpg",
                                                                     "/etc/ecsync/signers"}) {
   const std::string text =
@@ -38,7 +38,7 @@ base::Result<Config> Parse(const std::string& verify,
 }
 
 TEST(VerifyConfig, ReadsEveryKeyWithPathsRelativeToTheConfigurationFile) {
-  auto config = Parse(
+  auto config = ParseVerify(
       "      mode: strict\n"
       "      keyring: keys.gpg\n"
       "      allowed_signers: /etc/ecsync/signers\n"
@@ -56,7 +56,7 @@ TEST(VerifyConfig, ReadsEveryKeyWithPathsRelativeToTheConfigurationFile) {
 }
 
 TEST(VerifyConfig, DefaultsToHeadAndIsAbsentWithoutTheSection) {
-  auto config = Parse("      allowed_signers: signers\n");
+  auto config = ParseVerify("      allowed_signers: signers\n");
   ASSERT_TRUE(config.ok()) << config.status().message();
   EXPECT_EQ(config->repositories[0].verify->mode, git::VerifyMode::kHead);
   EXPECT_EQ(config->repositories[0].verify->keyring, "");
@@ -72,35 +72,35 @@ TEST(VerifyConfig, DefaultsToHeadAndIsAbsentWithoutTheSection) {
 }
 
 TEST(VerifyConfig, RefusalsNameFileLineAndKey) {
-  auto mode = Parse("      mode: sometimes\n      keyring: keys.gpg\n");
+  auto mode = ParseVerify("      mode: sometimes\n      keyring: keys.gpg\n");
   ASSERT_FALSE(mode.ok());
   EXPECT_THAT(mode.status().message(),
               HasSubstr("/etc/ecsync/ecsync.yaml:4: repositories[0].verify.mode: \"sometimes\" "
                         "is not a mode; use head, tag or strict"));
 
-  auto missing = Parse("      keyring: nowhere.gpg\n");
+  auto missing = ParseVerify("      keyring: nowhere.gpg\n");
   ASSERT_FALSE(missing.ok());
   EXPECT_THAT(
       missing.status().message(),
       HasSubstr(":4: repositories[0].verify.keyring: /etc/ecsync/nowhere.gpg: no such file"));
 
-  auto nothing = Parse("      mode: head\n");
+  auto nothing = ParseVerify("      mode: head\n");
   ASSERT_FALSE(nothing.ok());
   EXPECT_THAT(nothing.status().message(),
               HasSubstr("repositories[0].verify: needs keyring (OpenPGP public keys) or "
                         "allowed_signers"));
 
-  auto fingerprint = Parse("      keyring: keys.gpg\n      keys: [ABCD]\n");
+  auto fingerprint = ParseVerify("      keyring: keys.gpg\n      keys: [ABCD]\n");
   ASSERT_FALSE(fingerprint.ok());
   EXPECT_THAT(fingerprint.status().message(),
               HasSubstr(":5: repositories[0].verify.keys: \"ABCD\" is not an OpenPGP fingerprint"));
 
-  auto misspelt = Parse("      keyring: keys.gpg\n      comitters: [a@b.c]\n");
+  auto misspelt = ParseVerify("      keyring: keys.gpg\n      comitters: [a@b.c]\n");
   ASSERT_FALSE(misspelt.ok());
   EXPECT_THAT(misspelt.status().message(), HasSubstr("committers"));
 
   auto keys_without_keyring =
-      Parse("      allowed_signers: signers\n      keys: ['" + std::string(kFingerprint) + "']\n");
+      ParseVerify("      allowed_signers: signers\n      keys: ['" + std::string(kFingerprint) + "']\n");
   ASSERT_FALSE(keys_without_keyring.ok());
   EXPECT_THAT(keys_without_keyring.status().message(), HasSubstr("no keyring"));
 }

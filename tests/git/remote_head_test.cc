@@ -20,7 +20,7 @@ using testing::GitRepo;
 using ::testing::HasSubstr;
 using testing::TempDir;
 
-std::string Trim(std::string s) {
+std::string Trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   return s;
 }
@@ -83,7 +83,7 @@ TEST_F(RemoteHeadTest, SeesNewCommitsWithoutFetching) {
   repo_.Write("compose.yaml", "v3\n");
   std::string third = repo_.Commit("third");
   EXPECT_EQ(*source_.RemoteHead(repo_.url(), "main"), third);
-  EXPECT_EQ(Trim(repo_.Git({"rev-parse", "main"})), third);
+  EXPECT_EQ(Trimmed(repo_.Git({"rev-parse", "main"})), third);
 }
 
 TEST_F(RemoteHeadTest, DoesNotTouchTheCache) {

@@ -27,7 +27,7 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr char kApp[] = R"(name: shop
+constexpr char kImagesApp[] = R"(name: shop
 services:
   api:
     build: ./api
@@ -74,7 +74,7 @@ class ImagesTest : public ::testing::Test {
       opened_scheme_ = access.scheme;
       return std::shared_ptr<artifacts::ImageRegistry>(registry_);
     };
-    repo_.Write("compose.yaml", kApp);
+    repo_.Write("compose.yaml", kImagesApp);
     repo_.Write("api/Dockerfile", "FROM busybox\n");
   }
 

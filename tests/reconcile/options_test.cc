@@ -19,8 +19,8 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr char kApp[] = "name: shop\nservices:\n  web:\n    image: nginx:1.27\n";
-constexpr char kAppTwoReplicas[] =
+constexpr char kShop[] = "name: shop\nservices:\n  web:\n    image: nginx:1.27\n";
+constexpr char kShopTwoReplicas[] =
     "name: shop\nservices:\n  web:\n    image: nginx:1.27\n    deploy:\n      replicas: 2\n";
 
 // Counts Fetch calls; everything else goes to the real source.
@@ -107,7 +107,7 @@ class OptionsTest : public ::testing::Test {
 };
 
 TEST_F(OptionsTest, ExtraFilesAreMergedOverTheComposeFile) {
-  repo_.Write("compose.yaml", kApp);
+  repo_.Write("compose.yaml", kShop);
   repo_.Write("compose.prod.yaml", "services:\n  web:\n    deploy:\n      replicas: 3\n");
   repo_.Commit("prod override");
   ASSERT_NO_FATAL_FAILURE(Deploy(Options()));
@@ -123,7 +123,7 @@ TEST_F(OptionsTest, ExtraFilesAreMergedOverTheComposeFile) {
 }
 
 TEST_F(OptionsTest, ExtraFilesOutsideTheRepositoryAreRefused) {
-  repo_.Write("compose.yaml", kApp);
+  repo_.Write("compose.yaml", kShop);
   repo_.Commit("shop");
   ReconcileOptions options = Options();
   options.extra_files = {"../elsewhere/compose.yaml"};
@@ -135,7 +135,7 @@ TEST_F(OptionsTest, ExtraFilesOutsideTheRepositoryAreRefused) {
 
 TEST_F(OptionsTest, AServiceUnderAProfileIsDeployedOnlyWhenItIsActive) {
   repo_.Write("compose.yaml",
-              std::string(kApp) + "  debug:\n    image: busybox:1.36\n    profiles: [debug]\n");
+              std::string(kShop) + "  debug:\n    image: busybox:1.36\n    profiles: [debug]\n");
   repo_.Commit("with a debug service");
   ASSERT_NO_FATAL_FAILURE(Deploy(Options()));
   EXPECT_TRUE(Template()["Resources"].contains("WebService"));
@@ -181,7 +181,7 @@ TEST_F(OptionsTest, AnEnvFileOutsideTheRepositoryIsRefused) {
 }
 
 TEST_F(OptionsTest, AMissingEnvFileIsInvalid) {
-  repo_.Write("compose.yaml", kApp);
+  repo_.Write("compose.yaml", kShop);
   repo_.Commit("shop");
   ReconcileOptions options = Options();
   options.env_file = "config/missing.env";
@@ -194,9 +194,9 @@ TEST_F(OptionsTest, AMissingEnvFileIsInvalid) {
 }
 
 TEST_F(OptionsTest, AGivenCommitIsDeployedWithoutFetching) {
-  repo_.Write("compose.yaml", kApp);
+  repo_.Write("compose.yaml", kShop);
   const std::string first = repo_.Commit("one replica");
-  repo_.Write("compose.yaml", kAppTwoReplicas);
+  repo_.Write("compose.yaml", kShopTwoReplicas);
   const std::string second = repo_.Commit("two replicas");
   // The caller fetched once for the repository (as the controller does).
   ASSERT_TRUE(libgit2_.Fetch(repo_.url(), "main").ok());
@@ -222,7 +222,7 @@ TEST_F(OptionsTest, AGivenCommitIsDeployedWithoutFetching) {
 }
 
 TEST_F(OptionsTest, WithoutACommitTheRefIsFetched) {
-  repo_.Write("compose.yaml", kApp);
+  repo_.Write("compose.yaml", kShop);
   const std::string head = repo_.Commit("shop");
   auto report = Run(Options());
   ASSERT_TRUE(report.ok()) << report.status().ToString();
@@ -231,7 +231,7 @@ TEST_F(OptionsTest, WithoutACommitTheRefIsFetched) {
 }
 
 TEST_F(OptionsTest, ForceAsksCloudFormationEvenWhenTheTagsSayUpToDate) {
-  repo_.Write("compose.yaml", kApp);
+  repo_.Write("compose.yaml", kShop);
   repo_.Commit("shop");
   ASSERT_NO_FATAL_FAILURE(Deploy(Options()));
   const aws::Stack before = *stacks_.DescribeStack("shop");
@@ -257,7 +257,7 @@ TEST_F(OptionsTest, ForceAsksCloudFormationEvenWhenTheTagsSayUpToDate) {
 }
 
 TEST_F(OptionsTest, ForceHealsAStackChangedBehindTheTagsBack) {
-  repo_.Write("compose.yaml", kApp);
+  repo_.Write("compose.yaml", kShop);
   repo_.Commit("shop");
   ASSERT_NO_FATAL_FAILURE(Deploy(Options()));
   // Someone updates the stack by hand and keeps ecsync's tags: they still say up to date.
@@ -286,7 +286,7 @@ TEST_F(OptionsTest, ForceHealsAStackChangedBehindTheTagsBack) {
 }
 
 TEST_F(OptionsTest, AnUpToDateStackInTheSnapshotCostsNoAwsCall) {
-  repo_.Write("compose.yaml", kApp);
+  repo_.Write("compose.yaml", kShop);
   repo_.Commit("shop");
   ASSERT_NO_FATAL_FAILURE(Deploy(Options()));
   const std::map<std::string, aws::Stack> snapshot = Snapshot();
@@ -305,11 +305,11 @@ TEST_F(OptionsTest, AnUpToDateStackInTheSnapshotCostsNoAwsCall) {
 }
 
 TEST_F(OptionsTest, AStaleSnapshotFallsBackToAskingCloudFormation) {
-  repo_.Write("compose.yaml", kApp);
+  repo_.Write("compose.yaml", kShop);
   repo_.Commit("shop");
   ASSERT_NO_FATAL_FAILURE(Deploy(Options()));
   const std::map<std::string, aws::Stack> snapshot = Snapshot();
-  repo_.Write("compose.yaml", kAppTwoReplicas);
+  repo_.Write("compose.yaml", kShopTwoReplicas);
   const std::string head = repo_.Commit("two replicas");
 
   cfn_.ResetCounts();
@@ -327,7 +327,7 @@ TEST_F(OptionsTest, AStaleSnapshotFallsBackToAskingCloudFormation) {
 // Entries that match by name but not in every other way are not trusted: the stack is
 // described again (and here turns out to be up to date after all).
 TEST_F(OptionsTest, ASnapshotEntryIsTrustedOnlyWhenManagedFromThisSourceAndComplete) {
-  repo_.Write("compose.yaml", kApp);
+  repo_.Write("compose.yaml", kShop);
   repo_.Commit("shop");
   ASSERT_NO_FATAL_FAILURE(Deploy(Options()));
   const aws::Stack deployed = Snapshot().at("shop");
@@ -364,7 +364,7 @@ TEST_F(OptionsTest, ASnapshotEntryIsTrustedOnlyWhenManagedFromThisSourceAndCompl
 }
 
 TEST_F(OptionsTest, AProjectMissingFromTheSnapshotIsCreated) {
-  repo_.Write("compose.yaml", kApp);
+  repo_.Write("compose.yaml", kShop);
   repo_.Commit("shop");
   const std::map<std::string, aws::Stack> snapshot;
   ReconcileOptions options = Options();
@@ -376,7 +376,7 @@ TEST_F(OptionsTest, AProjectMissingFromTheSnapshotIsCreated) {
 }
 
 TEST_F(OptionsTest, ForceOverridesTheSnapshot) {
-  repo_.Write("compose.yaml", kApp);
+  repo_.Write("compose.yaml", kShop);
   repo_.Commit("shop");
   ASSERT_NO_FATAL_FAILURE(Deploy(Options()));
   const std::map<std::string, aws::Stack> snapshot = Snapshot();

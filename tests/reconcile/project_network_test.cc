@@ -19,7 +19,7 @@ namespace {
 using Json = nlohmann::json;
 using std::chrono::milliseconds;
 
-bool Contains(const std::string& text, const std::string& part) {
+bool Says(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
@@ -105,9 +105,9 @@ TEST_F(ProjectNetworkTest, AMissingLoadBalancerIsAClearError) {
   base::Status status =
       LookUpLoadBalancer(*clients_.elbv2, ProjectWith({{"x-aws-loadbalancer", "nope"}}), &network);
   EXPECT_EQ(status.kind(), base::ErrorKind::kInvalid);
-  EXPECT_TRUE(Contains(status.message(), "x-aws-loadbalancer \"nope\" of project \"shop\""))
+  EXPECT_TRUE(Says(status.message(), "x-aws-loadbalancer \"nope\" of project \"shop\""))
       << status.message();
-  EXPECT_TRUE(Contains(status.message(), "no such load balancer")) << status.message();
+  EXPECT_TRUE(Says(status.message(), "no such load balancer")) << status.message();
   EXPECT_FALSE(network.load_balancer.has_value());
 }
 
@@ -132,7 +132,7 @@ TEST_F(ProjectNetworkTest, TheLoadBalancersVpcBecomesTheProjects) {
       *clients_.elbv2,
       ProjectWith({{"x-aws-loadbalancer", "elsewhere"}, {"x-aws-vpc", default_vpc_}}), &network);
   EXPECT_EQ(status.kind(), base::ErrorKind::kInvalid);
-  EXPECT_TRUE(Contains(status.message(), "is in " + vpc)) << status.message();
+  EXPECT_TRUE(Says(status.message(), "is in " + vpc)) << status.message();
 }
 
 TEST_F(ProjectNetworkTest, XAwsVpcMovesTheProject) {
@@ -253,7 +253,7 @@ TEST_F(ProjectNetworkTest, ReconcilerDeploysOntoANamedLoadBalancer) {
   options.stack_name = "shop2";
   auto refused = offline.Reconcile(options);
   ASSERT_FALSE(refused.ok());
-  EXPECT_TRUE(Contains(refused.status().message(), "is a name")) << refused.status().ToString();
+  EXPECT_TRUE(Says(refused.status().message(), "is a name")) << refused.status().ToString();
 }
 
 }  // namespace

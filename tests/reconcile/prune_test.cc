@@ -25,7 +25,7 @@ constexpr char kBeta[] = "name: beta\nservices:\n  api:\n    image: nginx:1.27\n
 constexpr char kGamma[] = "name: gamma\nservices:\n  web:\n    image: nginx:1.27\n";
 constexpr char kHandmadeTemplate[] = R"({"Resources":{"Queue":{"Type":"AWS::SQS::Queue"}}})";
 
-bool Contains(const std::string& text, const std::string& part) {
+bool Mentions(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
@@ -168,7 +168,7 @@ class PruneTest : public ::testing::Test {
 
   bool Said(const std::string& part) const {
     for (const std::string& line : lines_) {
-      if (Contains(line, part)) return true;
+      if (Mentions(line, part)) return true;
     }
     return false;
   }
@@ -245,11 +245,11 @@ TEST_F(PruneTest, ARevisionDeployingNothingDeletesNothing) {
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.status().kind(), base::ErrorKind::kConflict);
   const std::string message = report.status().message();
-  EXPECT_TRUE(Contains(message, "alpha")) << message;
-  EXPECT_TRUE(Contains(message, "beta")) << message;
-  EXPECT_TRUE(Contains(message, "allow_prune_all")) << message;
-  EXPECT_TRUE(Contains(message, options.revision.substr(0, 12))) << message;
-  EXPECT_FALSE(Contains(message, "gamma")) << message;
+  EXPECT_TRUE(Mentions(message, "alpha")) << message;
+  EXPECT_TRUE(Mentions(message, "beta")) << message;
+  EXPECT_TRUE(Mentions(message, "allow_prune_all")) << message;
+  EXPECT_TRUE(Mentions(message, options.revision.substr(0, 12))) << message;
+  EXPECT_FALSE(Mentions(message, "gamma")) << message;
   EXPECT_EQ(cfn_.calls(), 0);
   EXPECT_TRUE(Exists("alpha"));
   EXPECT_TRUE(Exists("beta"));
@@ -284,8 +284,8 @@ TEST_F(PruneTest, AProjectThatOptedOutIsKeptAndReported) {
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(report->deleted.empty());
   ASSERT_EQ(report->kept.size(), 1u);
-  EXPECT_TRUE(Contains(report->kept[0].message, "beta")) << report->kept[0].message;
-  EXPECT_TRUE(Contains(report->kept[0].message, "prune: false")) << report->kept[0].message;
+  EXPECT_TRUE(Mentions(report->kept[0].message, "beta")) << report->kept[0].message;
+  EXPECT_TRUE(Mentions(report->kept[0].message, "prune: false")) << report->kept[0].message;
   EXPECT_TRUE(Said(report->kept[0].message));
   EXPECT_EQ(asked, std::vector<std::string>{"beta"});  // only candidates are asked
   EXPECT_EQ(cfn_.deletes(), 0);
@@ -305,9 +305,9 @@ TEST_F(PruneTest, TerminationProtectionKeepsTheStackAndIsReported) {
   ASSERT_EQ(report->deleted.size(), 1u);
   EXPECT_EQ(report->deleted[0].stack_name, "alpha");
   ASSERT_EQ(report->kept.size(), 1u);
-  EXPECT_TRUE(Contains(report->kept[0].message, "beta")) << report->kept[0].message;
+  EXPECT_TRUE(Mentions(report->kept[0].message, "beta")) << report->kept[0].message;
   EXPECT_EQ(report->kept[0].stack, "beta");
-  EXPECT_TRUE(Contains(report->kept[0].message, "termination protection"))
+  EXPECT_TRUE(Mentions(report->kept[0].message, "termination protection"))
       << report->kept[0].message;
   EXPECT_TRUE(Said(report->kept[0].message));
   EXPECT_EQ(cfn_.deletes(), 1);
@@ -331,8 +331,8 @@ TEST_F(PruneTest, ARefusedDeleteKeepsThatStackAndPrunesTheOthers) {
   auto report = Prune(cfn_, clock_, nullptr, *managed, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   ASSERT_EQ(report->kept.size(), 1u);
-  EXPECT_TRUE(Contains(report->kept[0].message, "alpha")) << report->kept[0].message;
-  EXPECT_TRUE(Contains(report->kept[0].message, "TerminationProtection"))
+  EXPECT_TRUE(Mentions(report->kept[0].message, "alpha")) << report->kept[0].message;
+  EXPECT_TRUE(Mentions(report->kept[0].message, "TerminationProtection"))
       << report->kept[0].message;
   ASSERT_EQ(report->deleted.size(), 1u);
   EXPECT_EQ(report->deleted[0].stack_name, "beta");
