@@ -75,7 +75,7 @@ base::Status HttpSink::Deliver(const Event& event) {
     return base::TransientError(name_ + ": the endpoint answered " + code);
   }
   std::string message = name_ + ": the endpoint refused the notification (" + code + ")";
-  const std::string quoted = QuotedLine(Redact(response->body), kQuotedBody);
+  const std::string quoted = OneLine(Redact(response->body), kQuotedBody);
   if (!quoted.empty()) message += ": " + quoted;
   return base::InvalidError(message);
 }
@@ -114,7 +114,7 @@ std::string EventTitle(EventKind kind) {
 
 std::string ShortSha(const std::string& revision) { return revision.substr(0, 7); }
 
-std::string QuotedLine(const std::string& text, size_t max_bytes) {
+std::string OneLine(const std::string& text, size_t max_bytes) {
   std::string line = text;
   for (char& c : line) {
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';

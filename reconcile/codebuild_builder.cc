@@ -183,9 +183,9 @@ base::Status CodeBuildImageBuilder::Build(const ImageBuild& build, const Progres
     }
     const auto now = clock->SteadyNow();
     if (now >= deadline) {
-      return base::TransientError("build " + id + " of " + service + " is still " +
-                                  current.current_phase + " after " + TimeoutText(options_.timeout) +
-                                  "; log: " + LogLocation(current.logs));
+      return base::TransientError(
+          "build " + id + " of " + service + " is still " + current.current_phase + " after " +
+          TimeoutText(options_.timeout) + "; log: " + LogLocation(current.logs));
     }
     // Sleep in slices so that an interruption is seen within a second.
     const auto wake = std::min(deadline, now + options_.poll_interval);

@@ -66,8 +66,10 @@ base::Result<PlanReport> Reconciler::Plan(const ReconcileOptions& options) {
     plan.reason += NestedNote(plan.nested_stacks);
     return plan;
   }
-  if (TagValue(stack->tags, kTagTemplateSha) == desired.template_sha && IsTerminalStatus(stack->status)) {
-    plan.reason = "template unchanged since revision " + ShortRevision(TagValue(stack->tags, kTagRevision));
+  if (TagValue(stack->tags, kTagTemplateSha) == desired.template_sha &&
+      IsTerminalStatus(stack->status)) {
+    plan.reason =
+        "template unchanged since revision " + ShortRevision(TagValue(stack->tags, kTagRevision));
     return plan;
   }
   aws::CreateChangeSetRequest request;

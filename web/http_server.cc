@@ -86,8 +86,9 @@ HttpServer::~HttpServer() { Stop(); }
 Response HttpServer::HandlePublic(const Request& request) {
   auto provider = webhook::ProviderFromPath(request.path);
   if (!provider) {
-    return JsonResponse(404, request.path.starts_with("/hooks/") ? R"({"status":"unknown_provider"})"
-                                                         : R"({"status":"not_found"})");
+    return JsonResponse(404, request.path.starts_with("/hooks/")
+                                 ? R"({"status":"unknown_provider"})"
+                                 : R"({"status":"not_found"})");
   }
   if (request.method != "POST") return MethodNotAllowed("POST");
   webhook::Headers headers;
@@ -98,8 +99,9 @@ Response HttpServer::HandlePublic(const Request& request) {
 
 Response HttpServer::HandlePublicTooLarge(const Request& request) {
   auto provider = webhook::ProviderFromPath(request.path);
-  Response response = provider ? JsonResponse(413, webhooks_.TooLarge(*provider, request.peer_address).body)
-                               : Response::Text(413, "request body too large\n");
+  Response response =
+      provider ? JsonResponse(413, webhooks_.TooLarge(*provider, request.peer_address).body)
+               : Response::Text(413, "request body too large\n");
   response.close = true;
   return response;
 }
@@ -231,14 +233,14 @@ Response HttpServer::HandleInternal(const Request& request) {
   if (!options_.peers) return Response::Text(404, "not found\n");
   // The signature before anything else: a stranger learns nothing and costs one HMAC.
   if (!VerifyPeerRequest(request, options_.peers().secret, base::SystemClock::Get()->Now())) {
-    return JsonResponse(401,
-                R"({"error":"peer signature missing, stale or not made with the peer secret"})");
+    return JsonResponse(
+        401, R"({"error":"peer signature missing, stale or not made with the peer secret"})");
   }
   if (request.path == kPeerStatusPath) {
     if (!request.IsRead()) return MethodNotAllowed("GET, HEAD");
     return JsonResponse(200, controller_.status().ToJson().dump(
-                         -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +
-                         "\n");
+                                 -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +
+                                 "\n");
   }
   if (request.path == "/internal/v1/trigger") {
     if (request.method != "POST") return MethodNotAllowed("POST");
@@ -261,7 +263,7 @@ Response HttpServer::HandleInternal(const Request& request) {
               {{"repositories",
                 triggered.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)}});
     return JsonResponse(202, nlohmann::json({{"status", "accepted"}, {"repositories", triggered}})
-                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+                                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
   return Response::Text(404, "not found\n");
 }

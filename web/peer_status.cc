@@ -24,10 +24,12 @@ struct Index {
 
   explicit Index(const OrderedJson& doc) {
     if (auto it = doc.find("repositories"); it != doc.end() && it->is_array()) {
-      for (const OrderedJson& repository : *it) repositories[StringAt(repository, "name")] = &repository;
+      for (const OrderedJson& repository : *it)
+        repositories[StringAt(repository, "name")] = &repository;
     }
     if (auto it = doc.find("projects"); it != doc.end() && it->is_array()) {
-      for (const OrderedJson& project : *it) projects[StringAt(project, "repository")].push_back(&project);
+      for (const OrderedJson& project : *it)
+        projects[StringAt(project, "repository")].push_back(&project);
     }
   }
 };

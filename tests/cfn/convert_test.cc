@@ -36,7 +36,7 @@ std::set<std::string> ResourceIds(const ordered_json& tmpl) {
   return ids;
 }
 
-const ordered_json& Props(const ordered_json& tmpl, const std::string& id) {
+const ordered_json& PropertiesOf(const ordered_json& tmpl, const std::string& id) {
   return tmpl.at("Resources").at(id).at("Properties");
 }
 
@@ -129,79 +129,80 @@ TEST_F(Golden, SameKeyProperties) {
   // Every property of the ECS service is Docker's, plus the two modern deployment settings
   // (circuit breaker with rollback, health check grace period) checked in
   // DeliberateDifferences.
-  ordered_json service = Props(ours_, "SimpleService");
+  ordered_json service = PropertiesOf(ours_, "SimpleService");
   service["DeploymentConfiguration"].erase("DeploymentCircuitBreaker");
   service.erase("HealthCheckGracePeriodSeconds");
-  EXPECT_EQ(service, Props(golden_, "SimpleService"));
+  EXPECT_EQ(service, PropertiesOf(golden_, "SimpleService"));
 }
 
 // Each deliberate difference from the golden, spelled out (see docs/mapping.md).
 TEST_F(Golden, DeliberateDifferences) {
   // The role is referenced by ARN (the property's format); Docker's Ref gives its name.
-  EXPECT_EQ(Props(golden_, "SimpleTaskDefinition")["ExecutionRoleArn"],
+  EXPECT_EQ(PropertiesOf(golden_, "SimpleTaskDefinition")["ExecutionRoleArn"],
             Ref("SimpleTaskExecutionRole"));
-  EXPECT_EQ(Props(ours_, "SimpleTaskDefinition")["ExecutionRoleArn"],
+  EXPECT_EQ(PropertiesOf(ours_, "SimpleTaskDefinition")["ExecutionRoleArn"],
             (ordered_json{{"Fn::GetAtt", {"SimpleTaskExecutionRole", "Arn"}}}));
   // The sidecar's first search domain is the region's own, resolved at deploy time; the
   // golden was produced with no region and shows ".compute.internal".
-  EXPECT_EQ(Props(golden_, "SimpleTaskDefinition")["ContainerDefinitions"][0]["Command"][0],
+  EXPECT_EQ(PropertiesOf(golden_, "SimpleTaskDefinition")["ContainerDefinitions"][0]["Command"][0],
             ".compute.internal");
   EXPECT_TRUE(
-      Props(ours_, "SimpleTaskDefinition")["ContainerDefinitions"][0]["Command"][0].contains(
+      PropertiesOf(ours_, "SimpleTaskDefinition")["ContainerDefinitions"][0]["Command"][0].contains(
           "Fn::If"));
   EXPECT_TRUE(ours_.at("Conditions").contains("IsUsEast1"));
   // The listener's action also names its group as TargetGroupArn (moto reads only that).
   EXPECT_FALSE(
-      Props(golden_, "SimpleTCP80Listener")["DefaultActions"][0].contains("TargetGroupArn"));
-  EXPECT_EQ(Props(ours_, "SimpleTCP80Listener")["DefaultActions"][0]["TargetGroupArn"],
+      PropertiesOf(golden_, "SimpleTCP80Listener")["DefaultActions"][0].contains("TargetGroupArn"));
+  EXPECT_EQ(PropertiesOf(ours_, "SimpleTCP80Listener")["DefaultActions"][0]["TargetGroupArn"],
             Ref("SimpleTCP80TargetGroup"));
   // Deployments roll back by themselves when tasks keep failing, and tasks behind the
   // load balancer get a grace period before its health checks count.
-  EXPECT_EQ(Props(ours_, "SimpleService")["DeploymentConfiguration"]["DeploymentCircuitBreaker"],
-            (ordered_json{{"Enable", true}, {"Rollback", true}}));
-  EXPECT_FALSE(Props(golden_, "SimpleService")["DeploymentConfiguration"].contains(
+  EXPECT_EQ(
+      PropertiesOf(ours_, "SimpleService")["DeploymentConfiguration"]["DeploymentCircuitBreaker"],
+      (ordered_json{{"Enable", true}, {"Rollback", true}}));
+  EXPECT_FALSE(PropertiesOf(golden_, "SimpleService")["DeploymentConfiguration"].contains(
       "DeploymentCircuitBreaker"));
-  EXPECT_EQ(Props(ours_, "SimpleService")["HealthCheckGracePeriodSeconds"], 60);
+  EXPECT_EQ(PropertiesOf(ours_, "SimpleService")["HealthCheckGracePeriodSeconds"], 60);
   // Everything taggable is tagged; per-service resources also carry the service tag.
-  const ordered_json service_tags = Props(golden_, "SimpleService")["Tags"];
-  const ordered_json project_tags = Props(golden_, "Cluster")["Tags"];
-  EXPECT_EQ(Props(ours_, "LogGroup")["Tags"], project_tags);
-  EXPECT_EQ(Props(ours_, "CloudMap")["Tags"], project_tags);
-  EXPECT_EQ(Props(ours_, "SimpleTaskDefinition")["Tags"], service_tags);
-  EXPECT_EQ(Props(ours_, "SimpleServiceDiscoveryEntry")["Tags"], service_tags);
-  EXPECT_EQ(Props(ours_, "SimpleTCP80TargetGroup")["Tags"], service_tags);
+  const ordered_json service_tags = PropertiesOf(golden_, "SimpleService")["Tags"];
+  const ordered_json project_tags = PropertiesOf(golden_, "Cluster")["Tags"];
+  EXPECT_EQ(PropertiesOf(ours_, "LogGroup")["Tags"], project_tags);
+  EXPECT_EQ(PropertiesOf(ours_, "CloudMap")["Tags"], project_tags);
+  EXPECT_EQ(PropertiesOf(ours_, "SimpleTaskDefinition")["Tags"], service_tags);
+  EXPECT_EQ(PropertiesOf(ours_, "SimpleServiceDiscoveryEntry")["Tags"], service_tags);
+  EXPECT_EQ(PropertiesOf(ours_, "SimpleTCP80TargetGroup")["Tags"], service_tags);
 }
 
 TEST(Convert, NetworkLoadBalancerForOtherPorts) {
   compose::Project project = Project("app", {Service("api", "example/api", {Port(80), Port(8080)}),
                                              Service("dns", "example/dns", {Port(53, "udp")})});
   ordered_json tmpl = ConvertOrDie(project, kGoldenOptions);
-  const ordered_json& lb = Props(tmpl, "LoadBalancer");
+  const ordered_json& lb = PropertiesOf(tmpl, "LoadBalancer");
   EXPECT_EQ(lb["Type"], "network");
   EXPECT_FALSE(lb.contains("SecurityGroups"));
-  EXPECT_EQ(Props(tmpl, "ApiTCP80Listener")["Protocol"], "TCP");
-  EXPECT_EQ(Props(tmpl, "ApiTCP8080Listener")["Port"], 8080);
-  EXPECT_EQ(Props(tmpl, "ApiTCP8080TargetGroup")["Protocol"], "TCP");
-  EXPECT_EQ(Props(tmpl, "ApiTCP8080TargetGroup")["TargetType"], "ip");
-  EXPECT_EQ(Props(tmpl, "DnsUDP53Listener")["Protocol"], "UDP");
-  EXPECT_EQ(Props(tmpl, "DnsUDP53TargetGroup")["Protocol"], "UDP");
-  EXPECT_EQ(Props(tmpl, "Default53Ingress")["IpProtocol"], "UDP");
-  EXPECT_EQ(Props(tmpl, "Default8080Ingress")["FromPort"], 8080);
+  EXPECT_EQ(PropertiesOf(tmpl, "ApiTCP80Listener")["Protocol"], "TCP");
+  EXPECT_EQ(PropertiesOf(tmpl, "ApiTCP8080Listener")["Port"], 8080);
+  EXPECT_EQ(PropertiesOf(tmpl, "ApiTCP8080TargetGroup")["Protocol"], "TCP");
+  EXPECT_EQ(PropertiesOf(tmpl, "ApiTCP8080TargetGroup")["TargetType"], "ip");
+  EXPECT_EQ(PropertiesOf(tmpl, "DnsUDP53Listener")["Protocol"], "UDP");
+  EXPECT_EQ(PropertiesOf(tmpl, "DnsUDP53TargetGroup")["Protocol"], "UDP");
+  EXPECT_EQ(PropertiesOf(tmpl, "Default53Ingress")["IpProtocol"], "UDP");
+  EXPECT_EQ(PropertiesOf(tmpl, "Default8080Ingress")["FromPort"], 8080);
   EXPECT_EQ(tmpl["Resources"]["ApiService"]["DependsOn"],
             (ordered_json{"ApiTCP80Listener", "ApiTCP8080Listener"}));
-  EXPECT_EQ(Props(tmpl, "ApiService")["LoadBalancers"].size(), 2u);
+  EXPECT_EQ(PropertiesOf(tmpl, "ApiService")["LoadBalancers"].size(), 2u);
 }
 
 TEST(Convert, ApplicationLoadBalancerForOnly80And443) {
   ordered_json tmpl = ConvertOrDie(MultiServiceApplicationLb(), kGoldenOptions);
-  EXPECT_EQ(Props(tmpl, "LoadBalancer")["Type"], "application");
-  EXPECT_EQ(Props(tmpl, "LoadBalancer")["SecurityGroups"],
+  EXPECT_EQ(PropertiesOf(tmpl, "LoadBalancer")["Type"], "application");
+  EXPECT_EQ(PropertiesOf(tmpl, "LoadBalancer")["SecurityGroups"],
             ordered_json::array({Ref("DefaultNetwork")}));
   // No certificate can be named, so 443 is plain HTTP too, as in Docker's integration.
-  EXPECT_EQ(Props(tmpl, "AdminTCP443Listener")["Protocol"], "HTTP");
-  EXPECT_EQ(Props(tmpl, "FrontendTCP80TargetGroup")["Protocol"], "HTTP");
-  EXPECT_EQ(Props(tmpl, "JobsService")["DesiredCount"], 0);
-  EXPECT_FALSE(Props(tmpl, "JobsService").contains("LoadBalancers"));
+  EXPECT_EQ(PropertiesOf(tmpl, "AdminTCP443Listener")["Protocol"], "HTTP");
+  EXPECT_EQ(PropertiesOf(tmpl, "FrontendTCP80TargetGroup")["Protocol"], "HTTP");
+  EXPECT_EQ(PropertiesOf(tmpl, "JobsService")["DesiredCount"], 0);
+  EXPECT_FALSE(PropertiesOf(tmpl, "JobsService").contains("LoadBalancers"));
   EXPECT_FALSE(tmpl["Resources"]["JobsService"].contains("DependsOn"));
 }
 
@@ -219,23 +220,24 @@ TEST(Convert, ParametersWhenNoVpcGiven) {
   ASSERT_TRUE(tmpl.contains("Parameters"));
   EXPECT_EQ(tmpl["Parameters"]["VpcId"]["Type"], "AWS::EC2::VPC::Id");
   EXPECT_EQ(tmpl["Parameters"]["SubnetIds"]["Type"], "List<AWS::EC2::Subnet::Id>");
-  EXPECT_EQ(Props(tmpl, "DefaultNetwork")["VpcId"], Ref("VpcId"));
-  EXPECT_EQ(Props(tmpl, "CloudMap")["Vpc"], Ref("VpcId"));
-  EXPECT_EQ(Props(tmpl, "SimpleTCP80TargetGroup")["VpcId"], Ref("VpcId"));
-  EXPECT_EQ(Props(tmpl, "LoadBalancer")["Subnets"], Ref("SubnetIds"));
-  EXPECT_EQ(Props(tmpl, "SimpleService")["NetworkConfiguration"]["AwsvpcConfiguration"]["Subnets"],
-            Ref("SubnetIds"));
+  EXPECT_EQ(PropertiesOf(tmpl, "DefaultNetwork")["VpcId"], Ref("VpcId"));
+  EXPECT_EQ(PropertiesOf(tmpl, "CloudMap")["Vpc"], Ref("VpcId"));
+  EXPECT_EQ(PropertiesOf(tmpl, "SimpleTCP80TargetGroup")["VpcId"], Ref("VpcId"));
+  EXPECT_EQ(PropertiesOf(tmpl, "LoadBalancer")["Subnets"], Ref("SubnetIds"));
+  EXPECT_EQ(
+      PropertiesOf(tmpl, "SimpleService")["NetworkConfiguration"]["AwsvpcConfiguration"]["Subnets"],
+      Ref("SubnetIds"));
 
   // Only what is missing becomes a parameter.
   ordered_json vpc_only = ConvertOrDie(SimpleSingleService(), {"vpc-0123abcd", {}});
   EXPECT_FALSE(vpc_only["Parameters"].contains("VpcId"));
   EXPECT_TRUE(vpc_only["Parameters"].contains("SubnetIds"));
-  EXPECT_EQ(Props(vpc_only, "DefaultNetwork")["VpcId"], "vpc-0123abcd");
+  EXPECT_EQ(PropertiesOf(vpc_only, "DefaultNetwork")["VpcId"], "vpc-0123abcd");
 }
 
 TEST(Convert, ContainerDefinitionFromService) {
   ordered_json tmpl = ConvertOrDie(MultiServiceNetworkLb(), kGoldenOptions);
-  const ordered_json& api = Props(tmpl, "ApiTaskDefinition");
+  const ordered_json& api = PropertiesOf(tmpl, "ApiTaskDefinition");
   EXPECT_EQ(api["Cpu"], "1024");
   EXPECT_EQ(api["Memory"], "3072");
   EXPECT_EQ(api["Family"], "shop-api");
@@ -250,9 +252,9 @@ TEST(Convert, ContainerDefinitionFromService) {
   EXPECT_EQ(container["PortMappings"],
             (ordered_json{{{"ContainerPort", 8080}, {"HostPort", 8080}, {"Protocol", "tcp"}}}));
   EXPECT_EQ(container["LogConfiguration"]["Options"]["awslogs-stream-prefix"], "shop");
-  EXPECT_EQ(Props(tmpl, "ApiService")["DesiredCount"], 3);
+  EXPECT_EQ(PropertiesOf(tmpl, "ApiService")["DesiredCount"], 3);
 
-  const ordered_json& worker = Props(tmpl, "QueueworkerTaskDefinition");
+  const ordered_json& worker = PropertiesOf(tmpl, "QueueworkerTaskDefinition");
   EXPECT_EQ(worker["ContainerDefinitions"][1]["EntryPoint"], (ordered_json{"/bin/worker"}));
   EXPECT_EQ(worker["ContainerDefinitions"][0]["Name"], "Queueworker_ResolvConf_InitContainer");
   EXPECT_EQ(worker["ContainerDefinitions"][0]["Command"][1], "shop.local");
@@ -261,8 +263,8 @@ TEST(Convert, ContainerDefinitionFromService) {
   EXPECT_EQ(tmpl["Resources"]["WebService"]["DependsOn"],
             (ordered_json{"WebTCP80Listener", "ApiService"}));
   // Reservations count too: 1 GiB reserved needs 256/1024.
-  EXPECT_EQ(Props(tmpl, "CacheTaskDefinition")["Memory"], "1024");
-  EXPECT_EQ(Props(tmpl, "CacheTaskDefinition")["Cpu"], "256");
+  EXPECT_EQ(PropertiesOf(tmpl, "CacheTaskDefinition")["Memory"], "1024");
+  EXPECT_EQ(PropertiesOf(tmpl, "CacheTaskDefinition")["Cpu"], "256");
 }
 
 TEST(Convert, IsDeterministic) {
@@ -330,8 +332,10 @@ TEST(Convert, TargetOnlyPortIsPublishedAsItself) {
   project.services[0].ports[0].published.reset();
   project.services[0].ports.push_back(project.services[0].ports[0]);  // duplicates collapse
   ordered_json tmpl = ConvertOrDie(project, kGoldenOptions);
-  EXPECT_EQ(Props(tmpl, "WebTCP8080Listener")["Port"], 8080);
-  EXPECT_EQ(Props(tmpl, "WebTaskDefinition")["ContainerDefinitions"][1]["PortMappings"].size(), 1u);
+  EXPECT_EQ(PropertiesOf(tmpl, "WebTCP8080Listener")["Port"], 8080);
+  EXPECT_EQ(
+      PropertiesOf(tmpl, "WebTaskDefinition")["ContainerDefinitions"][1]["PortMappings"].size(),
+      1u);
 }
 
 // End to end from Docker's input file through the real loader.

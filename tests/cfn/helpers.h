@@ -39,7 +39,7 @@ inline std::string ConvertError(const compose::Project& project,
 }
 
 inline const nlohmann::ordered_json& ResourceIn(const nlohmann::ordered_json& tmpl,
-                                              const std::string& id) {
+                                                const std::string& id) {
   return tmpl.at("Resources").at(id);
 }
 

@@ -196,8 +196,7 @@ TEST(ImagesCommand, FromASubfolderOfTheRepositoryNamesTheSameImage) {
   repo.Write("deploy/api/Dockerfile", "FROM busybox:1.36\nCOPY app.sh /app.sh\n");
   repo.Write("deploy/api/app.sh", "echo hello\n");
   repo.Commit("shop in a subfolder");
-  const std::vector<std::string> flags = {"--registry", "registry.example.com", "--output",
-                                          "json"};
+  const std::vector<std::string> flags = {"--registry", "registry.example.com", "--output", "json"};
   std::vector<std::string> from_root = {EcsyncBinary(), "images", "-f", "deploy/compose.yaml"};
   from_root.insert(from_root.end(), flags.begin(), flags.end());
   std::vector<std::string> from_subfolder = {EcsyncBinary(), "images", "-f", "compose.yaml"};

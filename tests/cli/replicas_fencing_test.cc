@@ -356,7 +356,8 @@ TEST_P(ReplicasCutOff, AReplicaCutOffFromDynamoDbStopsWritingBeforeItsShardsMove
   ASSERT_TRUE(Await(
       [&] {
         keep_pushing();
-        return Balanced({&survivor}) && writes_after(survivor.id, cut_at + options_.lease_seconds) > 0;
+        return Balanced({&survivor}) &&
+               writes_after(survivor.id, cut_at + options_.lease_seconds) > 0;
       },
       seconds(60), milliseconds(250)))
       << Logs();

@@ -28,16 +28,18 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 
-fs::path ComposeCorpus() { return (fs::path(testing::CorpusDir()) / "compose").lexically_normal(); }
+fs::path ComposeCorpus() {
+  return (fs::path(ecsync::testing::CorpusDir()) / "compose").lexically_normal();
+}
 fs::path Testdata() { return ComposeCorpus() / "compose-go" / "loader" / "testdata"; }
 
 // Every test here reads the Compose corpus; without it they skip (see tests/support/corpus.h).
-class DotEnvFixtures : public testing::CorpusTest {};
-class ComposeGoFixtures : public testing::CorpusTest {};
-class SchemaCorpus : public testing::CorpusTest {};
+class DotEnvFixtures : public ecsync::testing::CorpusTest {};
+class ComposeGoFixtures : public ecsync::testing::CorpusTest {};
+class SchemaCorpus : public ecsync::testing::CorpusTest {};
 
 DotEnv ParseFixture(const std::string& name, const std::map<std::string, std::string>& env = {}) {
-  const std::string content = testing::ReadFileOrDie(
+  const std::string content = ecsync::testing::ReadFileOrDie(
       (ComposeCorpus() / "compose-go" / "dotenv" / "fixtures" / name).string());
   base::Result<DotEnv> vars = ParseDotEnv(content, env);
   EXPECT_TRUE(vars.ok()) << name << ": " << vars.status().ToString();
@@ -107,7 +109,7 @@ TEST_F(DotEnvFixtures, Inherited) {
 }
 
 TEST_F(DotEnvFixtures, Invalid1FailsWithTheLineNumber) {
-  const std::string content = testing::ReadFileOrDie(
+  const std::string content = ecsync::testing::ReadFileOrDie(
       (ComposeCorpus() / "compose-go" / "dotenv" / "fixtures" / "invalid1.env").string());
   base::Result<DotEnv> vars = ParseDotEnv(content, {});
   ASSERT_FALSE(vars.ok());
@@ -230,7 +232,7 @@ TEST_F(ComposeGoFixtures, CliTestdataLoads) {
 
 // The rules in schema.cc know exactly the keys compose-spec.json defines.
 TEST_F(SchemaCorpus, KnowsEveryKeyOfTheSpecification) {
-  const nlohmann::json schema = nlohmann::json::parse(testing::ReadFileOrDie(
+  const nlohmann::json schema = nlohmann::json::parse(ecsync::testing::ReadFileOrDie(
       (ComposeCorpus() / "compose-spec" / "schema" / "compose-spec.json").string()));
   const auto keys = [](const nlohmann::json& properties) {
     std::vector<std::string> out;
@@ -245,7 +247,7 @@ TEST_F(SchemaCorpus, KnowsEveryKeyOfTheSpecification) {
   const nlohmann::json& definitions = schema["definitions"];
   EXPECT_EQ(sorted(KnownKeys("top")), keys(schema["properties"]));
   // Service keys newer than compose-spec.json, taken from the reference loader's schema.
-  const nlohmann::json newer = nlohmann::json::parse(testing::ReadFileOrDie(
+  const nlohmann::json newer = nlohmann::json::parse(ecsync::testing::ReadFileOrDie(
       (ComposeCorpus() / "compose-go" / "schema" / "compose-spec.json").string()));
   const std::vector<std::string> newer_service_keys = {"pre_start"};
   for (const std::string& key : newer_service_keys) {
@@ -282,7 +284,7 @@ class WorkdirReader final : public FileReader {
   DiskFileReader disk_;
 };
 
-class FullExample : public testing::CorpusTest {
+class FullExample : public ecsync::testing::CorpusTest {
  protected:
   void SetUp() override {
     CorpusTest::SetUp();
@@ -297,7 +299,7 @@ class FullExample : public testing::CorpusTest {
     base::Result<Project> result = Load(options, reader);
     ASSERT_TRUE(result.ok()) << result.status().ToString();
     project_ = *result;
-    expected_ = nlohmann::json::parse(testing::ReadFileOrDie(
+    expected_ = nlohmann::json::parse(ecsync::testing::ReadFileOrDie(
         (ComposeCorpus() / "compose-go-full-example" / "expected-full-example.json").string()));
     foo_ = project_.FindService("foo");
     ASSERT_NE(foo_, nullptr);

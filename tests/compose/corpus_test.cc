@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 
 std::vector<fs::path> CorpusFiles() {
   std::vector<fs::path> files;
-  const fs::path root = fs::path(testing::CorpusDir()) / "real-compose";
+  const fs::path root = fs::path(ecsync::testing::CorpusDir()) / "real-compose";
   for (const fs::directory_entry& entry : fs::directory_iterator(root)) {
     const fs::path file = entry.path() / "compose.yaml";
     if (entry.is_directory() && fs::exists(file)) files.push_back(file);
@@ -28,7 +28,7 @@ std::vector<fs::path> CorpusFiles() {
   return files;
 }
 
-class RealComposeCorpus : public testing::CorpusTest {};
+class RealComposeCorpus : public ecsync::testing::CorpusTest {};
 
 // Every real-world file either loads or fails with an error that points at a line.
 TEST_F(RealComposeCorpus, EveryFileLoadsOrFailsWithALocation) {
@@ -61,8 +61,8 @@ TEST_F(RealComposeCorpus, EveryFileLoadsOrFailsWithALocation) {
 }
 
 TEST_F(RealComposeCorpus, TemporalMergeKeysAndLongPorts) {
-  const fs::path file =
-      fs::path(testing::CorpusDir()) / "real-compose" / "temporal-multirole" / "compose.yaml";
+  const fs::path file = fs::path(ecsync::testing::CorpusDir()) / "real-compose" /
+                        "temporal-multirole" / "compose.yaml";
   DiskFileReader reader;
   LoadOptions options;
   options.files = {file.string()};

@@ -533,7 +533,7 @@ TEST(Load, ErrorsInLaterFilesNameThatFile) {
 }
 
 TEST(DiskFileReader, ReadsFilesAndReportsMissingOnes) {
-  testing::TempDir dir;
+  ecsync::testing::TempDir dir;
   const std::string path = dir.WriteFile("Shop/compose.yaml", "services:\n  web: {image: x}\n");
   DiskFileReader reader;
   base::Result<std::string> content = reader.Read(path);

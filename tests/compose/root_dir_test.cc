@@ -113,7 +113,7 @@ class ChangeDirectory {
 };
 
 TEST(DiskFileReader, RootIsTheEnclosingGitWorkTree) {
-  testing::GitRepo repo;
+  ecsync::testing::GitRepo repo;
   repo.Write("apps/web/compose.yaml", kWeb);
   repo.Write("common/app.env", "GREETING=from-disk\n");
   DiskFileReader reader;
@@ -138,7 +138,7 @@ TEST(DiskFileReader, RootIsTheEnclosingGitWorkTree) {
 }
 
 TEST(DiskFileReader, OutsideAGitWorkTreeTheFolderIsTheRoot) {
-  testing::TempDir dir;
+  ecsync::testing::TempDir dir;
   dir.WriteFile("apps/web/compose.yaml", kWeb);
   dir.WriteFile("common/app.env", "GREETING=x\n");
   DiskFileReader reader;
@@ -152,7 +152,7 @@ TEST(DiskFileReader, OutsideAGitWorkTreeTheFolderIsTheRoot) {
 }
 
 TEST(DiskFileReader, AGitRepositoryStillRefusesPathsLeavingIt) {
-  testing::GitRepo repo;
+  ecsync::testing::GitRepo repo;
   repo.Write("compose.yaml", "services:\n  web:\n    image: nginx\n    env_file: ../outside.env\n");
   DiskFileReader reader;
   LoadOptions options;

@@ -111,7 +111,7 @@ TEST(ApiConfig, ABadDigestNamesLineAndKeyWithoutEchoingTheValue) {
   EXPECT_THAT(error, HasSubstr("sha256sum"));
   EXPECT_THAT(error, Not(HasSubstr(pasted_token)));
   EXPECT_THAT(ApiErrorOf("api:\n  tokens:\n    - {name: a, sha256: " + std::string(64, 'g') +
-                      ", role: read}\n"),
+                         ", role: read}\n"),
               StartsWith("ecsync.yaml:7: api.tokens[0].sha256: is not 64 hex digits"));
 }
 
@@ -119,21 +119,21 @@ TEST(ApiConfig, DuplicateNamesAndTokensAreRefused) {
   const std::string a = base::Sha256Hex("first-token-0123456789");
   const std::string b = base::Sha256Hex("second-token-0123456789");
   EXPECT_THAT(ApiErrorOf("api:\n"
-                      "  tokens:\n"
-                      "    - {name: alice, sha256: " +
-                      a +
-                      ", role: read}\n"
-                      "    - {name: alice, sha256: " +
-                      b + ", role: operate}\n"),
+                         "  tokens:\n"
+                         "    - {name: alice, sha256: " +
+                         a +
+                         ", role: read}\n"
+                         "    - {name: alice, sha256: " +
+                         b + ", role: operate}\n"),
               StartsWith("ecsync.yaml:8: api.tokens[1].name: \"alice\" is used already by the "
                          "token at line 7"));
   EXPECT_THAT(ApiErrorOf("api:\n"
-                      "  tokens:\n"
-                      "    - {name: alice, sha256: " +
-                      a +
-                      ", role: read}\n"
-                      "    - {name: bob, sha256: " +
-                      a + ", role: operate}\n"),
+                         "  tokens:\n"
+                         "    - {name: alice, sha256: " +
+                         a +
+                         ", role: read}\n"
+                         "    - {name: bob, sha256: " +
+                         a + ", role: operate}\n"),
               StartsWith("ecsync.yaml:8: api.tokens[1]: is the same token as api.tokens[0] "
                          "(alice)"));
 }
@@ -148,18 +148,21 @@ TEST(ApiConfig, RolesAndShapesAreChecked) {
               StartsWith("ecsync.yaml:7: api.tokens[0]: needs role: read"));
   EXPECT_THAT(ApiErrorOf("api:\n  tokens:\n    - {sha256: " + digest + ", role: read}\n"),
               StartsWith("ecsync.yaml:7: api.tokens[0]: needs a name"));
-  EXPECT_THAT(ApiErrorOf("api:\n  tokens:\n    - {name: Alice, sha256: " + digest + ", role: read}\n"),
-              StartsWith("ecsync.yaml:7: api.tokens[0].name: \"Alice\" is not a valid name"));
+  EXPECT_THAT(
+      ApiErrorOf("api:\n  tokens:\n    - {name: Alice, sha256: " + digest + ", role: read}\n"),
+      StartsWith("ecsync.yaml:7: api.tokens[0].name: \"Alice\" is not a valid name"));
   EXPECT_THAT(ApiErrorOf("api:\n  tokens:\n    - {name: alice, role: read}\n"),
               StartsWith("ecsync.yaml:7: api.tokens[0]: needs sha256 or token"));
   EXPECT_THAT(ApiErrorOf("api:\n  tokens:\n    - {name: a, sha256: " + digest +
-                          ", token: {env: X}, role: read}\n",
-                      {{"X", kCiToken}}),
+                             ", token: {env: X}, role: read}\n",
+                         {{"X", kCiToken}}),
               StartsWith("ecsync.yaml:7: api.tokens[0]: give only one of sha256 and token"));
   EXPECT_THAT(ApiErrorOf("api:\n  tokens: alice\n"),
               StartsWith("ecsync.yaml:6: api.tokens: must be a list"));
-  EXPECT_THAT(ApiErrorOf("api:\n  tokns: []\n"), StartsWith("ecsync.yaml:6: api.tokns: unknown key"));
-  EXPECT_THAT(ApiErrorOf("api:\n  open_reads: maybe\n"), StartsWith("ecsync.yaml:6: api.open_reads"));
+  EXPECT_THAT(ApiErrorOf("api:\n  tokns: []\n"),
+              StartsWith("ecsync.yaml:6: api.tokns: unknown key"));
+  EXPECT_THAT(ApiErrorOf("api:\n  open_reads: maybe\n"),
+              StartsWith("ecsync.yaml:6: api.open_reads"));
 }
 
 TEST(ApiConfig, PlainTokensAreRefusedAndShortOnesFromTheEnvironmentToo) {
@@ -170,8 +173,8 @@ TEST(ApiConfig, PlainTokensAreRefusedAndShortOnesFromTheEnvironmentToo) {
   const std::string unset =
       ApiErrorOf("api:\n  tokens:\n    - {name: a, token: {env: NOPE}, role: read}\n");
   EXPECT_THAT(unset, HasSubstr("NOPE is not set"));
-  const std::string shorter =
-      ApiErrorOf("api:\n  tokens:\n    - {name: a, token: {env: T}, role: read}\n", {{"T", "short"}});
+  const std::string shorter = ApiErrorOf(
+      "api:\n  tokens:\n    - {name: a, token: {env: T}, role: read}\n", {{"T", "short"}});
   EXPECT_THAT(shorter, StartsWith("ecsync.yaml:7: api.tokens[0].token: is 5 characters long"));
   EXPECT_THAT(shorter, Not(HasSubstr("short\"")));
 }

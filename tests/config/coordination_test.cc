@@ -36,13 +36,13 @@ TEST(CoordinationConfig, AbsentMeansOff) {
 
 TEST(CoordinationConfig, EveryKeyAndTheDefaults) {
   auto config = ParseCoordination(std::string(kRepository) +
-                      "coordination:\n"
-                      "  dynamodb: {table: ecsync-coordination, region: eu-west-1}\n"
-                      "  shards: 128\n"
-                      "  lease_duration: 30s\n"
-                      "  renew_interval: 10s\n"
-                      "  replica_id: ecsync-0\n"
-                      "  peer_url: http://10.0.3.7:8081\n");
+                                  "coordination:\n"
+                                  "  dynamodb: {table: ecsync-coordination, region: eu-west-1}\n"
+                                  "  shards: 128\n"
+                                  "  lease_duration: 30s\n"
+                                  "  renew_interval: 10s\n"
+                                  "  replica_id: ecsync-0\n"
+                                  "  peer_url: http://10.0.3.7:8081\n");
   ASSERT_TRUE(config.ok()) << config.status().message();
   const CoordinationConfig& c = config->coordination;
   EXPECT_TRUE(c.enabled);
@@ -61,7 +61,7 @@ TEST(CoordinationConfig, EveryKeyAndTheDefaults) {
   EXPECT_EQ(config->coordination.renew_interval, std::chrono::seconds(5));
   EXPECT_EQ(config->coordination.region, "");
   EXPECT_EQ(config->coordination.peer_url, "");
-  EXPECT_THAT(config->coordination.replica_id, testing::EndsWith("-" + std::to_string(getpid())));
+  EXPECT_THAT(config->coordination.replica_id, ::testing::EndsWith("-" + std::to_string(getpid())));
 }
 
 TEST(CoordinationConfig, RefusalsNameFileLineAndKey) {

@@ -24,7 +24,7 @@ using Vars = std::map<std::string, std::string>;
 constexpr char kSlackUrl[] = "https://hooks.slack.com/services/T0/B0/sekrit-slack-path";
 
 base::Result<Config> ParseNotifications(const std::string& notifications, Vars env = {},
-                           const Vars& files = {}) {
+                                        const Vars& files = {}) {
   env.emplace("HOME", "/home/tester");
   const std::string text =
       "repositories:\n"                               // 1
@@ -106,69 +106,70 @@ TEST(ConfigNotifications, NoneByDefault) {
 TEST(ConfigNotifications, ErrorsNameFileLineAndKey) {
   const Vars env = {{"URL", kSlackUrl}, {"PLAIN", "ftp://example.com/x-secret-value"}};
   EXPECT_THAT(NotificationsErrorOf("notifications:\n"
-                      "  - type: discord\n"
-                      "    url: {env: URL}\n",
-                      env),
+                                   "  - type: discord\n"
+                                   "    url: {env: URL}\n",
+                                   env),
               AllOf(HasSubstr("ecsync.yaml:6: notifications[0].type"), HasSubstr("discord"),
                     HasSubstr("slack, teams or webhook")));
   EXPECT_THAT(NotificationsErrorOf("notifications:\n"
-                      "  - type: slack\n"
-                      "    url: {env: URL}\n"
-                      "    events:\n"
-                      "      - stalled\n"
-                      "      - deploy_exploded\n",
-                      env),
+                                   "  - type: slack\n"
+                                   "    url: {env: URL}\n"
+                                   "    events:\n"
+                                   "      - stalled\n"
+                                   "      - deploy_exploded\n",
+                                   env),
               AllOf(HasSubstr("ecsync.yaml:10: notifications[0].events[1]"),
                     HasSubstr("deploy_exploded"), HasSubstr("deploy_started")));
   EXPECT_THAT(NotificationsErrorOf("notifications:\n"
-                      "  - type: slack\n"
-                      "    url: {env: URL}\n"
-                      "    events: []\n",
-                      env),
+                                   "  - type: slack\n"
+                                   "    url: {env: URL}\n"
+                                   "    events: []\n",
+                                   env),
               HasSubstr("notifications[0].events: lists no events"));
   EXPECT_THAT(NotificationsErrorOf("notifications:\n"
-                      "  - type: webhook\n"
-                      "    url: {env: URL}\n",
-                      env),
+                                   "  - type: webhook\n"
+                                   "    url: {env: URL}\n",
+                                   env),
               AllOf(HasSubstr("ecsync.yaml:6: notifications[0].secret"), HasSubstr("required")));
   EXPECT_THAT(NotificationsErrorOf("notifications:\n"
-                      "  - type: teams\n"
-                      "    url: {env: URL}\n"
-                      "    secret: {env: URL}\n",
-                      env),
+                                   "  - type: teams\n"
+                                   "    url: {env: URL}\n"
+                                   "    secret: {env: URL}\n",
+                                   env),
               AllOf(HasSubstr("notifications[0].secret"), HasSubstr("webhook only")));
   EXPECT_THAT(NotificationsErrorOf("notifications:\n"
-                      "  - type: slack\n",
-                      env),
+                                   "  - type: slack\n",
+                                   env),
               AllOf(HasSubstr("notifications[0].url"), HasSubstr("required")));
   EXPECT_THAT(
       NotificationsErrorOf("notifications:\n"
-              "  - type: slack\n"
-              "    url: {env: URL}\n"
-              "    repositories: [shop, shoop]\n",
-              env),
+                           "  - type: slack\n"
+                           "    url: {env: URL}\n"
+                           "    repositories: [shop, shoop]\n",
+                           env),
       AllOf(HasSubstr("ecsync.yaml:8: notifications[0].repositories[1]"), HasSubstr("\"shoop\"")));
   EXPECT_THAT(NotificationsErrorOf("notifications:\n"
-                      "  - type: slack\n"
-                      "    url: {env: URL}\n"
-                      "    projects: [Web!]\n",
-                      env),
+                                   "  - type: slack\n"
+                                   "    url: {env: URL}\n"
+                                   "    projects: [Web!]\n",
+                                   env),
               HasSubstr("notifications[0].projects[0]: \"Web!\" is not a project"));
   EXPECT_THAT(NotificationsErrorOf("notifications:\n"
-                      "  - type: slack\n"
-                      "    url: {env: URL}\n"
-                      "  - type: slack\n"
-                      "    url: {env: URL}\n",
-                      env),
+                                   "  - type: slack\n"
+                                   "    url: {env: URL}\n"
+                                   "  - type: slack\n"
+                                   "    url: {env: URL}\n",
+                                   env),
               AllOf(HasSubstr("ecsync.yaml:8: notifications[1].name"),
                     HasSubstr("already used by notifications[0]")));
   EXPECT_THAT(NotificationsErrorOf("notifications:\n"
-                      "  - type: slack\n"
-                      "    url: {env: URL}\n"
-                      "    event: [stalled]\n",
-                      env),
+                                   "  - type: slack\n"
+                                   "    url: {env: URL}\n"
+                                   "    event: [stalled]\n",
+                                   env),
               AllOf(HasSubstr("event"), HasSubstr("did you mean")));
-  EXPECT_THAT(NotificationsErrorOf("notification_queue: 0\n", env), HasSubstr("notification_queue"));
+  EXPECT_THAT(NotificationsErrorOf("notification_queue: 0\n", env),
+              HasSubstr("notification_queue"));
   EXPECT_THAT(NotificationsErrorOf("notifications: {type: slack}\n", env),
               HasSubstr("notifications: must be a list"));
 }

@@ -68,8 +68,8 @@ const CommitStatusConfig& StatusOf(const base::Result<Config>& config) {
 
 TEST(NotifyConfig, GitHubDefaultsFromTheUrl) {
   const auto config = ParseNotify(WithStatus("git@github.com:Acme/Shop.git",
-                                       "        provider: github\n"
-                                       "        token: {env: HOST_TOKEN}\n"));
+                                             "        provider: github\n"
+                                             "        token: {env: HOST_TOKEN}\n"));
   const CommitStatusConfig& status = StatusOf(config);
   EXPECT_EQ(status.api, GitHostApi::kGitHub);
   EXPECT_EQ(status.api_url, "https://api.github.com");
@@ -84,65 +84,66 @@ TEST(NotifyConfig, GitHubDefaultsFromTheUrl) {
 
 TEST(NotifyConfig, EnterpriseGitLabGiteaAndBitbucketResolveTheirApis) {
   auto status = StatusOf(ParseNotify(WithStatus("https://ghe.example.com/acme/shop.git",
-                                          "        provider: github\n"
-                                          "        api_url: https://ghe.example.com/api/v3/\n"
-                                          "        deployments: false\n"
-                                          "        token: {file: /run/token}\n")));
+                                                "        provider: github\n"
+                                                "        api_url: https://ghe.example.com/api/v3/\n"
+                                                "        deployments: false\n"
+                                                "        token: {file: /run/token}\n")));
   EXPECT_EQ(status.api_url, "https://ghe.example.com/api/v3");
   EXPECT_EQ(status.repository, "acme/shop");
   EXPECT_EQ(status.token, "filed");
   EXPECT_FALSE(status.deployments);
 
-  status = StatusOf(ParseNotify(WithStatus("https://git.example.com/gitlab/group/sub/shop.git",
-                                     "        provider: gitlab\n"
-                                     "        api_url: https://git.example.com/gitlab/api/v4\n"
-                                     "        token: {env: HOST_TOKEN}\n")));
+  status =
+      StatusOf(ParseNotify(WithStatus("https://git.example.com/gitlab/group/sub/shop.git",
+                                      "        provider: gitlab\n"
+                                      "        api_url: https://git.example.com/gitlab/api/v4\n"
+                                      "        token: {env: HOST_TOKEN}\n")));
   EXPECT_EQ(status.api, GitHostApi::kGitLab);
   EXPECT_EQ(status.api_url, "https://git.example.com/gitlab");
   EXPECT_EQ(status.repository, "group/sub/shop");  // the context path is not the group
   EXPECT_FALSE(status.deployments);
 
   status = StatusOf(ParseNotify(WithStatus("ssh://git@gitea.example.com:2222/acme/shop.git",
-                                     "        provider: gitea\n"
-                                     "        api_url: https://gitea.example.com\n"
-                                     "        token: {env: HOST_TOKEN}\n")));
+                                           "        provider: gitea\n"
+                                           "        api_url: https://gitea.example.com\n"
+                                           "        token: {env: HOST_TOKEN}\n")));
   EXPECT_EQ(status.api, GitHostApi::kGitea);
   EXPECT_EQ(status.repository, "acme/shop");
 
   status = StatusOf(ParseNotify(WithStatus("git@bitbucket.org:team/shop.git",
-                                     "        provider: bitbucket\n"
-                                     "        username: ci-bot\n"
-                                     "        token: {env: HOST_TOKEN}\n")));
+                                           "        provider: bitbucket\n"
+                                           "        username: ci-bot\n"
+                                           "        token: {env: HOST_TOKEN}\n")));
   EXPECT_EQ(status.api, GitHostApi::kBitbucketCloud);
   EXPECT_EQ(status.api_url, "https://api.bitbucket.org");
   EXPECT_EQ(status.repository, "team/shop");
   EXPECT_EQ(status.username, "ci-bot");
 
   status = StatusOf(ParseNotify(WithStatus("https://bb.example.com/scm/PROJ/shop.git",
-                                     "        provider: bitbucket\n"
-                                     "        api_url: https://bb.example.com\n"
-                                     "        token: {env: HOST_TOKEN}\n")));
+                                           "        provider: bitbucket\n"
+                                           "        api_url: https://bb.example.com\n"
+                                           "        token: {env: HOST_TOKEN}\n")));
   EXPECT_EQ(status.api, GitHostApi::kBitbucketServer);
   EXPECT_EQ(status.repository, "PROJ/shop");
 
   // An empty repository picks Bitbucket Server's commit-only endpoint.
   status = StatusOf(ParseNotify(WithStatus("https://bb.example.com/scm/PROJ/shop.git",
-                                     "        provider: bitbucket\n"
-                                     "        api_url: https://bb.example.com\n"
-                                     "        repository: \"\"\n"
-                                     "        token: {env: HOST_TOKEN}\n")));
+                                           "        provider: bitbucket\n"
+                                           "        api_url: https://bb.example.com\n"
+                                           "        repository: \"\"\n"
+                                           "        token: {env: HOST_TOKEN}\n")));
   EXPECT_EQ(status.repository, "");
 }
 
 TEST(NotifyConfig, ContextsRepositoryOverrideAndExternalUrl) {
   const auto config =
       ParseNotify("external_url: https://ecsync.example.com/\n" +
-            WithStatus("https://github.com/acme/shop",
-                       "        provider: github\n"
-                       "        repository: acme/shop-mirror\n"
-                       "        context: prod/{project}\n"
-                       "        token: {env: HOST_TOKEN}\n",
-                       "        notify: {commit_status: {context: ecsync/web-eu}}\n"));
+                  WithStatus("https://github.com/acme/shop",
+                             "        provider: github\n"
+                             "        repository: acme/shop-mirror\n"
+                             "        context: prod/{project}\n"
+                             "        token: {env: HOST_TOKEN}\n",
+                             "        notify: {commit_status: {context: ecsync/web-eu}}\n"));
   const CommitStatusConfig& status = StatusOf(config);
   EXPECT_EQ(config->external_url, "https://ecsync.example.com");
   EXPECT_EQ(status.repository, "acme/shop-mirror");
@@ -164,45 +165,45 @@ TEST(NotifyConfig, RefusalsNameTheLineAndKey) {
   EXPECT_THAT(NotifyErrorOf(WithStatus(github, "        provider: gitea\n" + token)),
               HasSubstr("commit_status.api_url: is required for gitea"));
   // The token would go to api.github.com for a repository on another host.
-  EXPECT_THAT(
-      NotifyErrorOf(WithStatus("https://ghe.example.com/a/b", "        provider: github\n" + token)),
-      HasSubstr("api_url: is required: the repository is on ghe.example.com"));
+  EXPECT_THAT(NotifyErrorOf(
+                  WithStatus("https://ghe.example.com/a/b", "        provider: github\n" + token)),
+              HasSubstr("api_url: is required: the repository is on ghe.example.com"));
   EXPECT_THAT(NotifyErrorOf(WithStatus(github,
-                                 "        provider: github\n"
-                                 "        api_url: ftp://x\n" +
-                                     token)),
+                                       "        provider: github\n"
+                                       "        api_url: ftp://x\n" +
+                                           token)),
               HasSubstr("ecsync.yaml:6: repositories[0].notify.commit_status.api_url"));
   EXPECT_THAT(NotifyErrorOf(WithStatus(github,
-                                 "        provider: github\n"
-                                 "        username: me\n" +
-                                     token)),
+                                       "        provider: github\n"
+                                       "        username: me\n" +
+                                           token)),
               HasSubstr("username: is for Bitbucket app passwords only"));
   EXPECT_THAT(NotifyErrorOf(WithStatus("https://gitlab.com/g/p",
-                                 "        provider: gitlab\n"
-                                 "        deployments: true\n" +
-                                     token)),
+                                       "        provider: gitlab\n"
+                                       "        deployments: true\n" +
+                                           token)),
               HasSubstr("deployments: is for GitHub only"));
   EXPECT_THAT(NotifyErrorOf(WithStatus(github,
-                                 "        provider: github\n"
-                                 "        context: ecsync/{branch}\n" +
-                                     token)),
+                                       "        provider: github\n"
+                                       "        context: ecsync/{branch}\n" +
+                                           token)),
               HasSubstr("context: \"{branch}\" is not a placeholder"));
   EXPECT_THAT(NotifyErrorOf(WithStatus(github,
-                                 "        provider: github\n"
-                                 "        repository: just-one\n" +
-                                     token)),
+                                       "        provider: github\n"
+                                       "        repository: just-one\n" +
+                                           token)),
               HasSubstr("repository: \"just-one\" is not owner/repository"));
   EXPECT_THAT(NotifyErrorOf(WithStatus("/srv/git/shop", "        provider: github\n" + token)),
               HasSubstr("repository: cannot be derived"));
   EXPECT_THAT(NotifyErrorOf("external_url: ecsync.example.com\n" +
-                      WithStatus(github, "        provider: github\n" + token)),
+                            WithStatus(github, "        provider: github\n" + token)),
               HasSubstr("ecsync.yaml:1: external_url: \"ecsync.example.com\" is not an http"));
   EXPECT_THAT(NotifyErrorOf(WithStatus(github, "        provider: github\n" + token,
-                                 "      - glob: services/*/compose.yaml\n"
-                                 "        notify: {commit_status: {context: x}}\n")),
+                                       "      - glob: services/*/compose.yaml\n"
+                                       "        notify: {commit_status: {context: x}}\n")),
               AllOf(HasSubstr("projects[1].notify.commit_status.context"), HasSubstr("set name")));
   EXPECT_THAT(NotifyErrorOf(WithStatus(github, "        provider: github\n" + token,
-                                 "        notify: {commit_status: {provider: github}}\n")),
+                                       "        notify: {commit_status: {provider: github}}\n")),
               HasSubstr("projects[0].notify.commit_status.provider: unknown key"));
 }
 

@@ -20,8 +20,8 @@ constexpr char kFingerprint[] = "0b72bb35c60461d42b85779689d680f93a7f08aa";
 // Parses `verify` (indented under the repository) from /etc/ecsync/ecsync.yaml; the files in
 // `existing` exist.
 base::Result<Config> ParseVerify(const std::string& verify,
-                           const std::set<std::string>& existing = {"/etc/ecsync/keys.gpg",
-                                                                    "/etc/ecsync/signers"}) {
+                                 const std::set<std::string>& existing = {"/etc/ecsync/keys.gpg",
+                                                                          "/etc/ecsync/signers"}) {
   const std::string text =
       "repositories:\n"
       "  - url: https://example.com/acme/shop.git\n"
@@ -99,8 +99,8 @@ TEST(VerifyConfig, RefusalsNameFileLineAndKey) {
   ASSERT_FALSE(misspelt.ok());
   EXPECT_THAT(misspelt.status().message(), HasSubstr("committers"));
 
-  auto keys_without_keyring =
-      ParseVerify("      allowed_signers: signers\n      keys: ['" + std::string(kFingerprint) + "']\n");
+  auto keys_without_keyring = ParseVerify("      allowed_signers: signers\n      keys: ['" +
+                                          std::string(kFingerprint) + "']\n");
   ASSERT_FALSE(keys_without_keyring.ok());
   EXPECT_THAT(keys_without_keyring.status().message(), HasSubstr("no keyring"));
 }
