@@ -134,14 +134,10 @@ void OutcomeRecorder::Held(const std::string& key, const std::string& stack,
   Publish(EventKind::kHeld, key, stack, revision, gate.reason);
 }
 
+// The run is recorded before the condition changes, here and in Finished: whoever sees the
+// new condition (a status reader, the UI's stream) also sees the run that explains it.
 void OutcomeRecorder::SignatureRefused(const std::string& key, const std::string& revision,
                                        const std::string& reason) {
-  SetCondition(key, Condition::kStalled, reason, /*needs_input=*/true);
-  std::string stack;
-  status_.UpdateProject(key, [&](ProjectStatus& s) {
-    s.last_attempted_revision = revision;
-    stack = s.stack;
-  });
   RunRecord run;
   run.started = clock_.Now();
   run.revision = revision;
@@ -149,6 +145,12 @@ void OutcomeRecorder::SignatureRefused(const std::string& key, const std::string
   run.result = "refused";
   run.message = reason;
   status_.AddRun(key, std::move(run));
+  std::string stack;
+  status_.UpdateProject(key, [&](ProjectStatus& s) {
+    s.last_attempted_revision = revision;
+    stack = s.stack;
+  });
+  SetCondition(key, Condition::kStalled, reason, /*needs_input=*/true);
   Publish(EventKind::kSignatureRefused, key, stack, revision, reason);
 }
 
@@ -174,6 +176,7 @@ void OutcomeRecorder::Finished(const std::string& key, const FinishedRun& finish
     s.stack_status = finished.final_status;
     if (finished.succeeded) s.last_applied_revision = finished.revision;
   });
+  status_.AddRun(key, run);
   SetCondition(key, finished.condition, finished.reason, finished.needs_input);
   if (error) {
     base::Log(LogLevel::kError, "reconcile failed",
@@ -198,7 +201,6 @@ void OutcomeRecorder::Finished(const std::string& key, const FinishedRun& finish
   if (metrics_ != nullptr) {
     metrics_->ReconcileFinished(key, run.result, std::chrono::duration<double>(run.seconds));
   }
-  status_.AddRun(key, run);
   PublishFinished(key, finished);
 }
 

@@ -13,7 +13,7 @@ build=build-fuzz
 
 CXX=clang++ CXXFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" \
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECSYNC_FUZZ=ON \
-  -DECSYNC_BUILD_BENCH=OFF -DECSYNC_WERROR=ON >/dev/null
+  -DECSYNC_BUILD_BENCH=OFF -DECSYNC_WERROR=ON -DCMAKE_UNITY_BUILD=ON >/dev/null
 targets=(load interpolate webhook http_request)
 cmake --build "$build" -j2 --target "${targets[@]/%/_fuzz}"
 [[ "$seconds" == build ]] && exit 0

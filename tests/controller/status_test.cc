@@ -8,9 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/stack_files.h"
+#include "base/clock.h"
 #include "base/utf8.h"
 #include "controller/commit_link.h"
 #include "controller/controller.h"
+#include "controller/outcome_recorder.h"
 #include "git/libgit2_source.h"
 #include "metrics/metrics.h"
 #include "tests/support/support.h"
@@ -183,6 +185,49 @@ TEST(StatusJson, ACommittedNonUtf8ComposeKeyDoesNotBreakTheStatus) {
   ASSERT_NO_THROW(text = controller.status().ToJson().dump(2));
   EXPECT_TRUE(base::IsValidUtf8(text));
   EXPECT_NE(text.find("bad\xEF\xBF\xBDkey"), std::string::npos) << text;
+}
+
+// Whoever sees a project's condition change also sees the run behind it: a reader (the
+// status API, the UI's stream) woken by the change that made a project Stalled or Ready finds
+// the refused or finished run first in its list, never the run before it.
+TEST(OutcomeRecorderTest, TheRunIsRecordedBeforeTheConditionItExplains) {
+  StatusStore status;
+  base::FakeClock clock;
+  OutcomeRecorder recorder(status, nullptr, clock);
+  status.UpdateProject("mono/app", [](ProjectStatus& s) { s.stack = "mono-app"; });
+  std::vector<std::string> seen;  // "<condition> <first run's result>" at each change
+  status.AddObserver([&](uint64_t, const std::string& key, const std::string&) {
+    ProjectStatus now;
+    if (key != "mono/app" || !status.FindProject(key, &now)) return;
+    seen.push_back(std::string(ConditionName(now.condition)) + " " +
+                   (now.runs.empty() ? "-" : now.runs.front().result));
+  });
+
+  recorder.SignatureRefused("mono/app", std::string(40, 'b'), "refused bbbbbbbbbbbb");
+  ASSERT_FALSE(seen.empty());
+  for (const std::string& change : seen) {
+    if (change.starts_with("Stalled")) {
+      EXPECT_EQ(change, "Stalled refused");
+    }
+  }
+  EXPECT_EQ(seen.back(), "Stalled refused");
+
+  seen.clear();
+  FinishedRun finished;
+  finished.run.result = "success";
+  finished.run.action = "update";
+  finished.stack = "mono-app";
+  finished.revision = std::string(40, 'c');
+  finished.condition = Condition::kReady;
+  finished.succeeded = true;
+  recorder.Finished("mono/app", finished);
+  ASSERT_FALSE(seen.empty());
+  for (const std::string& change : seen) {
+    if (change.starts_with("Ready")) {
+      EXPECT_EQ(change, "Ready success");
+    }
+  }
+  EXPECT_EQ(seen.back(), "Ready success");
 }
 
 }  // namespace
