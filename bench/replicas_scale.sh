@@ -9,7 +9,7 @@
 #   both); BENCH_FRESH="1000 2000" adds first deploys of that many repositories into an empty
 #   stack folder; LEASE (15s), RENEW (5s) and SHARDS (64) set the coordination section (the
 #   defaults are ecsync's); BENCH_SEED seeds the choice of the replica killed in each round;
-#   BENCH_KEEP=1 keeps the work folder; BENCH_ARENAS=0 leaves out part "one"'s second run
+#   BENCH_KEEP=1 keeps the work folder; BENCH_CATCHUP_TIMEOUT (1800 s) bounds a kill round; BENCH_ARENAS=0 leaves out part "one"'s second run
 #   (with MALLOC_ARENA_MAX=16: glibc's own limit on two cores, against the two arenas serve
 #   keeps to by itself). With 10,000 repositories the default run takes about two hours on
 #   two shared cores.
@@ -41,8 +41,9 @@
 # CPU and checks, and the DynamoDB writes per shard per renewal period (every write of an
 # item grows its version, read from the table); then KILLS rounds of: kill -9 of a random
 # replica, the time until the survivors hold every shard (and until they have checked every
-# repository of them), a restart of the killed replica with the same id, and the time until
-# the three are balanced again (see bench/tools/replicas.py).
+# repository of them, with the CPU the git daemon took meanwhile), a restart of the killed
+# replica with the same id, and the time until the three are balanced again (see
+# bench/tools/replicas.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -230,7 +231,8 @@ if [[ " $parts " == *" replicas "* ]]; then
     exec 3>&2 2>/dev/null
     python3 bench/tools/replicas.py failover --kill "${pids[victim]}" --endpoint "$moto_url" \
       --table "$table" --ids "$(joined "${ids[@]}")" --victim "${ids[victim]}" \
-      --serve "$(joined "${survivors[@]}")" --shards "$shards" --log "$work/failover.jsonl" 2>&3
+      --serve "$(joined "${survivors[@]}")" --shards "$shards" --log "$work/failover.jsonl" \
+      --git-daemon "$git_daemon_pid" --timeout "${BENCH_CATCHUP_TIMEOUT:-1800}" 2>&3
     reap "${pids[victim]}"
     exec 2>&3 3>&-
     start_replica "$victim"

@@ -232,8 +232,8 @@ double Controller::LongestRunningSeconds() const {
   return longest ? std::chrono::duration<double>(*longest).count() : 0.0;
 }
 
-bool Controller::Ready() const {
-  if (!deps_.fence_for) return status_.AllPolled();
+size_t Controller::UncheckedRepositories() const {
+  if (!deps_.fence_for) return status_.Unpolled();
   // A replica checks only the repositories whose shard it holds.
   std::set<std::string> owned;
   {
@@ -242,10 +242,7 @@ bool Controller::Ready() const {
       if (deps_.fence_for(repo->config.url)) owned.insert(name);
     }
   }
-  for (const RepositoryStatus& repo : status_.Repositories()) {
-    if (owned.contains(repo.name) && !repo.polled) return false;
-  }
-  return true;
+  return status_.Unpolled(&owned);
 }
 
 size_t Controller::QueueDepth() const { return queue_->Depth(); }

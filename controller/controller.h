@@ -144,8 +144,12 @@ class Controller {
     return details_->Get(key);
   }
   // True once every repository has been checked at least once (with replicas sharing the
-  // projects: every repository whose shard this replica holds).
-  bool Ready() const;
+  // projects: every repository whose shard this replica holds, each checked since its shard
+  // last arrived).
+  bool Ready() const { return UncheckedRepositories() == 0; }
+  // How many repositories Ready() waits for: never checked, or (replicas) whose shard arrived
+  // since their last check: a replica's catch-up after taking shards over.
+  size_t UncheckedRepositories() const;
   // Seconds the longest-running reconcile has been running; 0 when idle.
   double LongestRunningSeconds() const;
   size_t QueueDepth() const;

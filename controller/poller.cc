@@ -44,7 +44,7 @@ void Poller::Join() {
   threads_.clear();
 }
 
-bool Poller::TakeOwnership(RepoState& repo) {
+bool Poller::TakeOwnership(const std::string& name, RepoState& repo) {
   if (!deps_.fence_for) return true;
   // Every repository is asked about at least once per kOwnershipRefresh plus the loop's
   // longest wait, so one whose shard this replica takes is checked within two seconds.
@@ -52,6 +52,8 @@ bool Poller::TakeOwnership(RepoState& repo) {
   if (owned && !repo.owned) {
     repo.check_now = true;
     repo.full_pass = true;
+    // Not ready for it until it is checked again (Controller::UncheckedRepositories).
+    status_.SetUnpolled(name);
   }
   repo.owned = owned;
   return owned;
@@ -75,7 +77,7 @@ void Poller::Loop() {
     auto earliest = now + std::chrono::hours(24);
     for (auto& [name, repo] : state_.repos) {
       if (state_.polling.contains(name)) continue;
-      if (ask_owners) TakeOwnership(*repo);
+      if (ask_owners) TakeOwnership(name, *repo);
       if (!repo->owned) continue;
       bool webhook_only = repo->config.poll_interval.count() == 0;
       bool is_due = false;
@@ -127,7 +129,7 @@ void Poller::Loop() {
     const std::string name = next != due.end() ? *next : due.front();
     RepoState& claimed = *state_.repos.at(name);
     // Between two asks the answer may be up to a second old: ask again for this one.
-    if (!ask_owners && !TakeOwnership(claimed)) continue;
+    if (!ask_owners && !TakeOwnership(name, claimed)) continue;
     cursor_ = name;
     state_.polling.insert(name);  // claimed: the other pollers pass it by
     // More are due than this poller takes: another poller may be asleep.
@@ -195,12 +197,16 @@ std::vector<std::string> Poller::PollRepository(const std::string& name, bool fu
   std::vector<std::string> changed_paths;
   bool head_moved = true;
   std::optional<git::Verdict> refusal;  // repo.verify refused `commit`
-  // An unchanged repository costs one remote check (no fetch).
-  auto head = git.RemoteHead(repo.url, RefName(repo));
+  // An unchanged repository costs one remote check (no fetch). A check that fetches whatever
+  // the head is (the first one, or a full pass after a configuration change or a shard
+  // taken over) skips that check: one connection to the git host instead of two, which is
+  // what a replica's catch-up after a failover pays for every repository it takes.
+  const bool fetch_anyway = config_changed || full || (previous.empty() && refused.empty());
+  auto head = fetch_anyway ? base::Result<std::string>(std::string())
+                           : git.RemoteHead(repo.url, RefName(repo));
   if (!head.ok()) {
     error = head.status().message();
-  } else if ((*head == previous || (!refused.empty() && *head == refused)) && !config_changed &&
-             !full) {
+  } else if (!fetch_anyway && (*head == previous || (!refused.empty() && *head == refused))) {
     head_moved = false;
     commit = previous;
   } else {

@@ -56,7 +56,7 @@ class Poller {
   // With replicas sharing the projects: whether this replica holds `repo`'s shard now (also
   // kept in repo.owned), asking for a full check of a repository it has just taken over.
   // True without coordination. REQUIRES: state_.mu held.
-  bool TakeOwnership(RepoState& repo);
+  bool TakeOwnership(const std::string& name, RepoState& repo);
   // `d` +-10%, so repositories configured together do not poll in lockstep.
   // REQUIRES: state_.mu held.
   std::chrono::milliseconds Jittered(std::chrono::milliseconds d);

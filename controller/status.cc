@@ -173,12 +173,19 @@ bool StatusStore::FindProject(const std::string& key, ProjectStatus* out) const 
   return true;
 }
 
-bool StatusStore::AllPolled() const {
+size_t StatusStore::Unpolled(const std::set<std::string>* among) const {
   std::lock_guard<std::mutex> lock(mu_);
+  size_t unpolled = 0;
   for (const auto& [name, status] : repositories_) {
-    if (!status.polled) return false;
+    if (!status.polled && (among == nullptr || among->contains(name))) ++unpolled;
   }
-  return true;
+  return unpolled;
+}
+
+void StatusStore::SetUnpolled(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = repositories_.find(name);
+  if (it != repositories_.end()) it->second.polled = false;
 }
 
 namespace {

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -155,8 +156,11 @@ class StatusStore {
   std::vector<RepositoryStatus> Repositories() const;
   std::vector<ProjectStatus> Projects() const;
   bool FindProject(const std::string& key, ProjectStatus* out) const;
-  // True once every repository has been checked at least once.
-  bool AllPolled() const;
+  // How many repositories (of `among`, when given) have not been checked since they were
+  // added or marked unchecked (SetUnpolled).
+  size_t Unpolled(const std::set<std::string>* among = nullptr) const;
+  // A repository whose shard this replica just took: to be checked again before it counts.
+  void SetUnpolled(const std::string& name);
 
   // The /api/v1/status document: every repository, and every project's summary (its entry
   // without the run history, change set and template diff, which only ProjectJson has). Kept

@@ -132,6 +132,9 @@ struct Metrics::Families {
                     "Revisions refused by a repository's verify policy, by repository and reason.");
   Family<Gauge>& queue_depth =
       GaugeFamily(registry, "ecsync_queue_depth", "Projects waiting for a reconcile worker.");
+  Family<Gauge>& repositories_unchecked = GaugeFamily(
+      registry, "ecsync_repositories_unchecked",
+      "Repositories not checked since the start or, with replicas, since their shard arrived.");
   Family<Gauge>& shards_owned =
       GaugeFamily(registry, "ecsync_shards_owned", "Shards this replica holds a valid lease of.");
   Family<Gauge>& coordination_healthy =
@@ -172,6 +175,7 @@ Metrics::Metrics(const std::string& version, const std::string& revision)
   families_->build_info.Add({{"version", version}, {"revision", revision}}).Set(1);
   families_->longest_running.Add({}).Set(0);
   families_->queue_depth.Add({}).Set(0);
+  families_->repositories_unchecked.Add({}).Set(0);
 }
 
 Metrics::~Metrics() = default;
@@ -308,6 +312,10 @@ void Metrics::Notification(const std::string& sink_type, const std::string& resu
 
 void Metrics::SetQueueDepth(size_t depth) {
   families_->queue_depth.Add({}).Set(static_cast<double>(depth));
+}
+
+void Metrics::SetUncheckedRepositories(size_t repositories) {
+  families_->repositories_unchecked.Add({}).Set(static_cast<double>(repositories));
 }
 
 void Metrics::SetShardsOwned(int shards, bool healthy) {

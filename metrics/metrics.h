@@ -92,6 +92,9 @@ class Metrics {
 
   // ecsync_queue_depth: projects waiting for a worker.
   void SetQueueDepth(size_t depth);
+  // ecsync_repositories_unchecked: repositories not checked since the start or, with
+  // replicas, since their shard arrived (a catch-up after a failover counts down to 0).
+  void SetUncheckedRepositories(size_t repositories);
   // With replicas sharing the projects (docs/high-availability.md): ecsync_shards_owned,
   // the shards this replica holds a valid lease of, and ecsync_coordination_healthy, 0 while
   // DynamoDB fails (the replica then stops writing). Neither series exists without

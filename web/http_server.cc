@@ -48,21 +48,35 @@ bool IsUiRead(const std::string& path) {
 
 }  // namespace
 
-Response HttpServer::ReplicaReadiness(const nlohmann::ordered_json& replica) const {
-  if (!replica.value("healthy", false)) {
-    // It writes to no stack: another replica should take the traffic (and the shards).
-    return Response::Text(
-        503, "coordination unhealthy: " + replica.value("reason", std::string()) + "\n");
+Response HttpServer::Readiness() const {
+  std::string owner;  // with coordination: who this replica is and what it holds
+  if (options_.replica_status) {
+    const nlohmann::ordered_json replica = options_.replica_status();
+    if (!replica.value("healthy", false)) {
+      // It writes to no stack: another replica should take the traffic (and the shards).
+      return Response::Text(
+          503, "coordination unhealthy: " + replica.value("reason", std::string()) + "\n");
+    }
+    owner = ": replica " + replica.value("replica_id", std::string()) + " owns " +
+            std::to_string(replica["owned_shards"].size()) + " of " +
+            std::to_string(replica.value("shards", 0)) + " shards (fair share " +
+            std::to_string(replica.value("fair_share", 0)) + ", " +
+            std::to_string(replica.value("live_replicas", 0)) + " live replicas)";
   }
-  if (!controller_.Ready()) {
+  // Ready once every repository was checked, and from then on: repositories that arrive
+  // later (a reload, or shards taken over from a replica that died) are caught up while
+  // ready. Turning 503 then would leave a load balancer no process to send webhooks to for
+  // the whole catch-up, every survivor of a failover at once.
+  const size_t unchecked = controller_.UncheckedRepositories();
+  if (unchecked == 0) was_ready_.store(true);
+  if (!was_ready_.load()) {
     return Response::Text(503, "waiting for the first check of every repository\n");
   }
-  return Response::Text(
-      200, "ready: replica " + replica.value("replica_id", std::string()) + " owns " +
-               std::to_string(replica["owned_shards"].size()) + " of " +
-               std::to_string(replica.value("shards", 0)) + " shards (fair share " +
-               std::to_string(replica.value("fair_share", 0)) + ", " +
-               std::to_string(replica.value("live_replicas", 0)) + " live replicas)\n");
+  std::string text = "ready" + owner;
+  if (unchecked > 0) {
+    text += "; catching up: " + std::to_string(unchecked) + " repositories not checked yet";
+  }
+  return Response::Text(200, text + "\n");
 }
 
 HttpServer::HttpServer(controller::Controller& controller, WebhookHandler& webhooks,
@@ -113,14 +127,11 @@ Response HttpServer::HandleAdmin(const Request& request, bool full) {
     if (path == "/healthz") return Response::Text(200, "ok\n");
     if (path == "/readyz") {
       if (shutting_down_.load()) return Response::Text(503, "shutting down\n");
-      if (options_.replica_status) return ReplicaReadiness(options_.replica_status());
-      if (!controller_.Ready()) {
-        return Response::Text(503, "waiting for the first check of every repository\n");
-      }
-      return Response::Text(200, "ready\n");
+      return Readiness();
     }
     if (metrics_ == nullptr) return Response::Text(404, "no metrics\n");
     metrics_->SetQueueDepth(controller_.QueueDepth());
+    metrics_->SetUncheckedRepositories(controller_.UncheckedRepositories());
     Response response = Response::Text(200, metrics_->Serialize());
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return response;

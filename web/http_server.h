@@ -27,7 +27,9 @@ namespace ecsync::web {
 //   admin (admin_listen, default 127.0.0.1:8081), for probes, Prometheus and operators:
 //     GET /healthz         200 while the process serves requests
 //     GET /readyz          200 once every repository was checked, 503 before and while
-//                          shutting down
+//                          shutting down (replicas: and while cut off from the table);
+//                          repositories that arrive later (a reload, shards taken over) are
+//                          caught up while 200, the body says how many are left
 //     GET /metrics         Prometheus text format
 //     GET /api/v1/status   JSON status of repositories and projects (ETag: its version;
 //                          If-None-Match with it answers 304)
@@ -98,8 +100,8 @@ class HttpServer {
   server::Response HandlePublicTooLarge(const server::Request& request);
   // `full`: the admin listener (everything) rather than the metrics one (metrics, health).
   server::Response HandleAdmin(const server::Request& request, bool full);
-  // /readyz with coordination (see Options::replica_status).
-  server::Response ReplicaReadiness(const nlohmann::ordered_json& replica) const;
+  // /readyz (with coordination, see Options::replica_status).
+  server::Response Readiness() const;
   // The status API, the project details and the event stream; nullopt for other paths.
   std::optional<server::Response> HandleApi(const server::Request& request);
   // /api/v1/status with every replica's projects (Options::peers set).
@@ -123,6 +125,8 @@ class HttpServer {
   std::unique_ptr<PeerStatus> peer_status_;  // with Options::peers
   std::unique_ptr<PeerRelay> peer_relay_;    // with Options::peers and relay_http
   std::atomic<bool> shutting_down_{false};
+  // /readyz has found every repository checked once (see Readiness).
+  mutable std::atomic<bool> was_ready_{false};
   std::unique_ptr<server::Listener> public_;
   std::unique_ptr<server::Listener> admin_;
   std::unique_ptr<server::Listener> metrics_server_;

@@ -82,11 +82,13 @@ start_proxy() {
   proxy_url="http://127.0.0.1:$(cat "$1/proxy.port")"
 }
 
-# start_git_daemon BASE_DIR: serves every repository under BASE_DIR; sets git_port.
+# start_git_daemon BASE_DIR: serves every repository under BASE_DIR; sets git_port and
+# git_daemon_pid.
 start_git_daemon() {
   git_port=$(free_port)
   git daemon --reuseaddr --base-path="$1" --export-all --listen=127.0.0.1 --port="$git_port" \
     --max-connections=64 "$1" 2>"$1/../daemon.log" &
+  git_daemon_pid=$!
   bench_track $!
   wait_for_port "$git_port" 30
 }

@@ -3,12 +3,12 @@
 
 Usage:
   replicas.py ready --serve URL,URL,... --projects N --shards S [--timeout T] [--interval I]
-      Until every replica's /readyz is 200, its queue idle (ecsync_queue_depth 0, nothing
+      Until every replica's /readyz is 200 without "catching up", its queue idle (ecsync_queue_depth 0, nothing
       running), the Ready projects of all /api/v1/status documents together number N, and
       the replicas' "replica".owned_shards split the S shards (each exactly once). Prints
       "ready_after_s", then "shards_per_replica" (owned counts, in --serve order) with max/min.
   replicas.py balanced --serve URL,URL,... --shards S [--timeout T]
-      Until every /readyz is 200 and the shard counts its body states add up to S within one
+      Until every /readyz is 200 (not catching up) and its shard counts add up to S within one
       of each other, and every queue is idle. Prints "balanced_after_s" and the counts.
   replicas.py snapshot --endpoint URL --table T
       Prints the table as JSON {"items": {pk: {"owner": ..., "version": ...}}, "scan_started":
@@ -20,12 +20,16 @@ Usage:
       against floor(window / R) + 1, the most that one write per period allows.
   replicas.py failover --kill PID --endpoint URL --table T --ids ID,ID,... --victim ID
                        --serve URL,URL,... --shards S --log FILE [--timeout T]
+                       [--git-daemon PID]
       Sends SIGKILL to PID (the replica VICTIM) and measures, from that moment: "moved_s",
       until the table shows every shard's lease held by one of the other ids, read every
       100 ms; and "ready_s", until every survivor (--serve: their admin URLs) answers /readyz
-      200 (every repository of its shards checked) with shard counts adding up to S, read
-      every 100 ms. Then one /api/v1/status per survivor must show owned_shards covering
-      every shard once. Appends the round as a JSON line to --log.
+      200 without "catching up" (every repository of its shards checked) with shard counts
+      adding up to S, read every 100 ms. Then one /api/v1/status per survivor must show
+      owned_shards covering every shard once. Also the CPU the machine spent in that time
+      and, with --git-daemon, how much of it the git host's processes took (the bench serves
+      the repositories from the same machine; a real git host is elsewhere). Appends the
+      round as a JSON line to --log.
   replicas.py summary --log FILE --lease SECONDS --renew SECONDS --poll SECONDS
       p50/p99 of the rounds (nearest rank: with 10 rounds p99 is the slowest) and their
       ratios to lease_duration + renew_interval and to lease_duration + poll_interval.
@@ -67,13 +71,21 @@ def idle(url):
             gauge(metrics, "ecsync_reconcile_longest_running_seconds") == 0)
 
 
+def caught_up(code, body):
+    """/readyz says every repository of the replica's shards was checked: 200, and no
+    "catching up" (a replica stays ready while it checks the repositories of shards it
+    took over, and says how many are left)."""
+    return code == 200 and "catching up" not in body
+
+
 def owned_counts(urls):
-    """Shard counts the replicas' /readyz state, or None while one is not 200."""
+    """Shard counts the replicas' /readyz state, or None while one has not checked every
+    repository of its shards."""
     counts = []
     for url in urls:
         code, body = fetch(url + "/readyz")
         match = _OWNS.search(body)
-        if code != 200 or not match:
+        if not caught_up(code, body) or not match:
             return None
         counts.append(int(match.group(1)))
     return counts
@@ -95,8 +107,9 @@ def cmd_ready(args):
     start = time.monotonic()
     last = "nothing answered"
     while time.monotonic() - start < args.timeout:
-        codes = [fetch(url + "/readyz")[0] for url in urls]
-        if all(code == 200 for code in codes):
+        answers = [fetch(url + "/readyz") for url in urls]
+        codes = [code for code, _ in answers]
+        if all(caught_up(code, body) for code, body in answers):
             if all(idle(url) for url in urls):
                 docs = [status_doc(url) for url in urls]
                 if all(docs):
@@ -195,6 +208,28 @@ def cmd_writes(args):
                       "busiest_shard_writes": busiest, "one_per_period_bound": bound}))
 
 
+def process_cpu_s(pid):
+    """CPU seconds of PID and its descendants: its own and its reaped children's (utime,
+    stime, cutime, cstime), and those of the children still running. For `git daemon` (a
+    `git` process whose child `git-daemon` serves), every upload-pack it served."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            running = [int(c) for c in children.read().split()]
+    except OSError:
+        return 0.0  # it ended meanwhile: its parent's cutime has it
+    own = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return own + sum(process_cpu_s(child) for child in running)
+
+
+def machine_busy_s():
+    """CPU seconds the machine spent busy (every core, /proc/stat: all but idle and iowait)."""
+    with open("/proc/stat") as stat:
+        fields = [int(f) for f in stat.readline().split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def cmd_failover(args):
     urls = args.serve.split(",")
     survivors = set(args.ids.split(",")) - {args.victim}
@@ -202,6 +237,8 @@ def cmd_failover(args):
     before = scan(client, args.table)
     victim_shards = sum(1 for pk, item in before.items()
                         if pk.startswith("shard#") and item["owner"] == args.victim)
+    git_host_before = process_cpu_s(args.git_daemon) if args.git_daemon else 0
+    busy_before = machine_busy_s()
     start = time.monotonic()
     os.kill(args.kill, signal.SIGKILL)
     moved = ready = None
@@ -222,6 +259,8 @@ def cmd_failover(args):
         sys.exit(f"failover: survivors do not hold every shard after {args.timeout}s "
                  f"(moved_s {moved})")
     elapsed = time.monotonic() - start
+    busy = machine_busy_s() - busy_before
+    git_host = process_cpu_s(args.git_daemon) - git_host_before if args.git_daemon else 0
     after = scan(client, args.table)
     leases, _ = write_counts(before, after)
     docs = [status_doc(url) for url in urls]
@@ -229,13 +268,15 @@ def cmd_failover(args):
     record = {"victim": args.victim, "victim_shards": victim_shards, "moved_s": round(moved, 2),
               "ready_s": round(ready, 2), "status_confirms": confirmed,
               "busiest_shard_writes": max(leases.values(), default=0),
-              "seconds": round(elapsed, 2)}
+              "seconds": round(elapsed, 2), "machine_busy_cpu_s": round(busy, 1),
+              "git_host_cpu_s": round(git_host, 1)}
     with open(args.log, "a") as log:
         log.write(json.dumps(record) + "\n")
     print(f"killed {args.victim} ({victim_shards} shards): survivors hold them after "
           f"{moved:.2f} s (table), every repository of them checked after {ready:.2f} s; "
           f"status confirms: {confirmed}; busiest shard written {record['busiest_shard_writes']} "
-          f"times in {elapsed:.1f} s", flush=True)
+          f"times in {elapsed:.1f} s; CPU in that time: {busy:.1f} s on the machine, "
+          f"{git_host:.1f} s of it by the git host (git daemon)", flush=True)
     if not confirmed:
         sys.exit("failover: the survivors' status does not show every shard held once")
 
@@ -298,6 +339,7 @@ def main():
     p.add_argument("--serve", required=True)
     p.add_argument("--shards", type=int, required=True)
     p.add_argument("--log", required=True)
+    p.add_argument("--git-daemon", type=int, default=0)
     p.add_argument("--timeout", type=float, default=600)
     p = sub.add_parser("summary")
     p.add_argument("--log", required=True)

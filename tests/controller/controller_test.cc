@@ -4,11 +4,7 @@
 
 #include "controller/controller.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <mutex>
@@ -23,7 +19,9 @@
 #include "tests/notify/recording_publisher.h"
 #include "tests/reconcile/forwarding_cloudformation.h"
 #include "tests/support/log_capture.h"
+#include "tests/support/passthrough_git.h"
 #include "tests/support/signing_keys.h"
+#include "tests/support/silent_server.h"
 #include "tests/support/support.h"
 #include "web/webhook_handler.h"
 
@@ -509,63 +507,10 @@ TEST_F(ControllerTest, DriftWithoutSelfHealOnlyReports) {
   controller.Stop();
 }
 
-// A git host that accepts connections and never answers: what a hung server looks like
-// to libgit2, which has no timeout of its own here. Closing it ends the stuck requests.
-class SilentServer {
- public:
-  SilentServer() {
-    listener_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    EXPECT_EQ(bind(listener_, reinterpret_cast<sockaddr*>(&address), length), 0);
-    EXPECT_EQ(listen(listener_, 16), 0);
-    EXPECT_EQ(getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length), 0);
-    port_ = ntohs(address.sin_port);
-    acceptor_ = std::thread([this] {
-      for (;;) {
-        int fd = accept(listener_, nullptr, nullptr);
-        if (fd < 0) return;  // shut down
-        std::lock_guard<std::mutex> lock(mu_);
-        accepted_.push_back(fd);
-      }
-    });
-  }
-  ~SilentServer() { Close(); }
-
-  void Close() {
-    if (listener_ < 0) return;
-    shutdown(listener_, SHUT_RDWR);
-    acceptor_.join();
-    close(listener_);
-    listener_ = -1;
-    std::lock_guard<std::mutex> lock(mu_);
-    for (int fd : accepted_) {
-      shutdown(fd, SHUT_RDWR);
-      close(fd);
-    }
-    accepted_.clear();
-  }
-
-  int connections() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return static_cast<int>(accepted_.size());
-  }
-  std::string url() const { return "git://127.0.0.1:" + std::to_string(port_) + "/hung.git"; }
-
- private:
-  int listener_ = -1;
-  int port_ = 0;
-  std::thread acceptor_;
-  std::mutex mu_;
-  std::vector<int> accepted_;
-};
-
 TEST_F(ControllerTest, AHungGitHostDoesNotHoldUpTheOtherRepositories) {
   repo_.Write("compose.yaml", App(1));
   const std::string commit = repo_.Commit("app");
-  SilentServer hung;
+  testing::SilentServer hung;
   config::ProjectConfig entry = AppProject();
   config::Config config = MakeConfig(Repo({entry}));
   config::RepositoryConfig stuck = config.repositories[0];
@@ -588,36 +533,18 @@ TEST_F(ControllerTest, AHungGitHostDoesNotHoldUpTheOtherRepositories) {
 
 // The real git source, plus a webhook for `url` arriving during each of its checks (a push
 // storm, timed so that it is due again whenever a poller is free).
-class RetriggeringGit : public git::GitSource {
+class RetriggeringGit : public testing::PassthroughGit {
  public:
-  RetriggeringGit(git::GitSource& real, std::string url) : real_(real), url_(std::move(url)) {}
+  RetriggeringGit(git::GitSource& real, std::string url)
+      : PassthroughGit(real), url_(std::move(url)) {}
   std::function<void()> trigger;
 
-  base::Result<std::string> Fetch(const std::string& url, const std::string& ref) override {
-    return real_.Fetch(url, ref);
-  }
   base::Result<std::string> RemoteHead(const std::string& url, const std::string& ref) override {
     if (url == url_ && trigger) trigger();
-    return real_.RemoteHead(url, ref);
-  }
-  base::Result<std::optional<std::string>> ReadFile(const std::string& url,
-                                                    const std::string& commit,
-                                                    const std::string& path) override {
-    return real_.ReadFile(url, commit, path);
-  }
-  base::Result<std::vector<std::string>> ListFiles(const std::string& url,
-                                                   const std::string& commit,
-                                                   const std::string& dir) override {
-    return real_.ListFiles(url, commit, dir);
-  }
-  base::Result<std::vector<std::string>> ChangedPaths(const std::string& url,
-                                                      const std::string& from,
-                                                      const std::string& to) override {
-    return real_.ChangedPaths(url, from, to);
+    return PassthroughGit::RemoteHead(url, ref);
   }
 
  private:
-  git::GitSource& real_;
   std::string url_;
 };
 

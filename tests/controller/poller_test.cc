@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -197,6 +198,56 @@ TEST_F(PollerTest, AReloadChecksAtOnceThenBacksOffToo) {
 // Two entries (and one without credentials) for one private repository behind basic auth:
 // each uses its own credentials, in either order, and nothing one of them fetched can be read
 // by another.
+// How many requests of `method` to a path ending in `suffix` the smart-HTTP server logged.
+int Requests(const std::string& log_path, const std::string& method, const std::string& suffix) {
+  int count = 0;
+  std::istringstream lines(testing::ReadFileOrDie(log_path));
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string status, verb, path;
+    fields >> status >> verb >> path;
+    path = path.substr(0, path.find('?'));
+    if (verb == method && path.ends_with(suffix)) ++count;
+  }
+  return count;
+}
+
+// A check that fetches anyway (the first one, as after a restart or a shard taken over by a
+// replica) asks the git host once, not first for the head and then again for the fetch; an
+// unchanged repository after it costs one ref listing and no fetch.
+TEST_F(PollerTest, TheFirstCheckFetchesInOneRequestAndAnUnchangedOneListsTheRefsOnly) {
+  GitRepo origin;
+  origin.Write("compose.yaml", "services:\n  web:\n    image: nginx:1.27-alpine\n");
+  const std::string commit = origin.Commit("app");
+  const std::string log = work_.path() + "/http.log";
+  git_testing::LoopbackServer server(git_testing::GitHttpServerArgv(
+      std::filesystem::path(origin.path()).parent_path().string(), "", "", log));
+  ASSERT_GT(server.port(), 0) << "the smart HTTP server did not start";
+  config::RepositoryConfig repo;
+  repo.name = "app";
+  repo.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/" +
+             std::filesystem::path(origin.path()).filename().string();
+  repo.ref = "main";
+  repo.poll_interval = seconds(600);
+  repo.projects = {AppProject()};
+  Controller controller(MakeConfig({repo}), Deps(*base::SystemClock::Get()));
+  controller.Start();
+  ASSERT_TRUE(WaitUntil([&] { return controller.Ready() && controller.Idle(); }));
+  EXPECT_EQ(Repository(controller, "app").last_commit, commit);
+  EXPECT_EQ(Requests(log, "GET", "/info/refs"), 1) << testing::ReadFileOrDie(log);
+  EXPECT_EQ(Requests(log, "POST", "/git-upload-pack"), 1) << testing::ReadFileOrDie(log);
+
+  controller.Trigger("app");
+  EXPECT_TRUE(WaitUntil([&] {
+    return metrics_.Serialize().find(
+               "ecsync_git_fetch_duration_seconds_count{repository=\"app\"} 2") !=
+           std::string::npos;
+  })) << metrics_.Serialize();
+  EXPECT_EQ(Requests(log, "GET", "/info/refs"), 2) << testing::ReadFileOrDie(log);
+  EXPECT_EQ(Requests(log, "POST", "/git-upload-pack"), 1) << testing::ReadFileOrDie(log);
+  controller.Stop();
+}
+
 class CredentialsTest : public PollerTest {
  protected:
   CredentialsTest() {

@@ -5,10 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "aws/stack_files.h"
@@ -16,6 +18,7 @@
 #include "git/libgit2_source.h"
 #include "reconcile/stack_tags.h"
 #include "tests/reconcile/token_recording_cloudformation.h"
+#include "tests/support/passthrough_git.h"
 #include "tests/support/support.h"
 
 namespace ecsync::controller {
@@ -56,6 +59,49 @@ class Fences {
   mutable std::mutex mu_;
   std::map<std::string, std::optional<base::Fence>> fences_;
   std::set<std::string> deny_next_;
+};
+
+// The real git source, with one repository's checks held until the test opens the gate, and
+// counted, so a test can see a catch-up in progress.
+class GatedGit : public testing::PassthroughGit {
+ public:
+  GatedGit(git::GitSource& real, std::string url) : PassthroughGit(real), url_(std::move(url)) {}
+  void Close() { Set(false); }
+  void Open() { Set(true); }
+  int calls() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return calls_;
+  }
+
+  base::Result<std::string> Fetch(const std::string& url, const std::string& ref) override {
+    Pass(url);
+    return PassthroughGit::Fetch(url, ref);
+  }
+  base::Result<std::string> RemoteHead(const std::string& url, const std::string& ref) override {
+    Pass(url);
+    return PassthroughGit::RemoteHead(url, ref);
+  }
+
+ private:
+  void Set(bool open) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      open_ = open;
+    }
+    cv_.notify_all();
+  }
+  void Pass(const std::string& url) {
+    if (url != url_) return;
+    std::unique_lock<std::mutex> lock(mu_);
+    ++calls_;
+    cv_.wait(lock, [this] { return open_; });
+  }
+
+  const std::string url_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = true;
+  int calls_ = 0;
 };
 
 class ReplicaOwnershipTest : public ::testing::Test {
@@ -142,6 +188,39 @@ TEST_F(ReplicaOwnershipTest, DeploysOnlyItsShardsAndTakesOneOverWhenItArrives) {
   ASSERT_TRUE(WaitUntil([&] { return Exists("theirs-app"); }, seconds(30)));
   ASSERT_EQ(recording_.tokens().size(), 2u);
   EXPECT_TRUE(recording_.tokens()[1].ends_with("-e8")) << recording_.tokens()[1];
+  controller.Stop();
+}
+
+// A shard that arrives makes its repositories unchecked until their first check here (a
+// catch-up after a failover), also when this replica held the shard before and lost it:
+// Ready() waits for them, UncheckedRepositories() counts them.
+TEST_F(ReplicaOwnershipTest, RepositoriesOfAnArrivingShardCountAsUncheckedUntilChecked) {
+  GatedGit gated(git_, ours_.url());
+  fences_.Set(ours_.url(), Valid(3));
+  ControllerDeps deps = Deps();
+  deps.git = &gated;
+  Controller controller(MakeConfig(), deps);
+  controller.Start();
+  ASSERT_TRUE(WaitUntil([&] { return Exists("ours-app") && controller.Idle(); }));
+  EXPECT_EQ(controller.UncheckedRepositories(), 0u);
+
+  // The shard goes; once the poller has seen it go (no check of it for longer than its
+  // ownership refresh and longest wait together), it comes back while the host hangs.
+  fences_.Set(ours_.url(), std::nullopt);
+  int calls = gated.calls();
+  for (int quiet_rounds = 0; quiet_rounds < 3;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    const int now = gated.calls();
+    quiet_rounds = now == calls ? quiet_rounds + 1 : 0;
+    calls = now;
+  }
+  gated.Close();
+  fences_.Set(ours_.url(), Valid(4));
+  EXPECT_TRUE(WaitUntil([&] { return controller.UncheckedRepositories() == 1; }, seconds(10)));
+  EXPECT_FALSE(controller.Ready());
+  gated.Open();
+  EXPECT_TRUE(WaitUntil([&] { return controller.UncheckedRepositories() == 0; }, seconds(30)));
+  EXPECT_TRUE(controller.Ready());
   controller.Stop();
 }
 

@@ -48,7 +48,8 @@ TEST(Metrics, PromtoolAcceptsEveryFamily) {
         "ecsync_last_success_timestamp_seconds", "ecsync_git_fetch_duration_seconds",
         "ecsync_git_fetch_errors_total", "ecsync_git_consecutive_failures",
         "ecsync_git_backoff_seconds", "ecsync_aws_requests_total", "ecsync_aws_retries_total",
-        "ecsync_webhook_requests_total", "ecsync_notifications_total", "ecsync_queue_depth"}) {
+        "ecsync_webhook_requests_total", "ecsync_notifications_total", "ecsync_queue_depth",
+        "ecsync_repositories_unchecked"}) {
     EXPECT_NE(text.find(std::string("# HELP ") + family + " "), std::string::npos) << family;
   }
 }
@@ -59,6 +60,7 @@ TEST(Metrics, FreshMetricsLintCleanAndShowBuildInfo) {
   EXPECT_TRUE(PromtoolAccepts(text));
   EXPECT_TRUE(HasLine(text, "ecsync_build_info{revision=\"abcdef0\",version=\"1.2.3\"} 1")) << text;
   EXPECT_TRUE(HasLine(text, "ecsync_queue_depth 0")) << text;
+  EXPECT_TRUE(HasLine(text, "ecsync_repositories_unchecked 0")) << text;
   EXPECT_TRUE(HasLine(text, "ecsync_reconcile_longest_running_seconds 0")) << text;
 }
 

@@ -16,6 +16,7 @@
 #include "metrics/metrics.h"
 #include "tests/server/raw_client.h"
 #include "tests/support/log_capture.h"
+#include "tests/support/silent_server.h"
 #include "tests/support/support.h"
 #include "tests/webhook/webhook_payloads.h"
 #include "web/peer_auth.h"
@@ -29,6 +30,19 @@ using testing::StatusOf;
 
 constexpr char kSecret[] = "hook-secret";
 constexpr char kUrl[] = "https://git.example.com/acme/app.git";
+
+// Replica a's coordination status (cli::Replica::StatusJson): 2 of 8 shards, 4 replicas.
+nlohmann::ordered_json ReplicaA(bool healthy) {
+  nlohmann::ordered_json doc;
+  doc["replica_id"] = "replica-a";
+  doc["healthy"] = healthy;
+  doc["reason"] = healthy ? "" : "DynamoDB unreachable: connection refused";
+  doc["shards"] = 8;
+  doc["owned_shards"] = {1, 5};
+  doc["fair_share"] = 2;
+  doc["live_replicas"] = 4;
+  return doc;
+}
 
 class HttpServerTest : public ::testing::Test {
  protected:
@@ -116,17 +130,7 @@ class HttpServerTest : public ::testing::Test {
 TEST_F(HttpServerTest, AReplicaShowsItsSharesAndIsNotReadyWhileCutOffFromTheTable) {
   std::atomic<bool> healthy{false};
   web::HttpServer::Options options;
-  options.replica_status = [&healthy] {
-    nlohmann::ordered_json doc;
-    doc["replica_id"] = "replica-a";
-    doc["healthy"] = healthy.load();
-    doc["reason"] = healthy.load() ? "" : "DynamoDB unreachable: connection refused";
-    doc["shards"] = 8;
-    doc["owned_shards"] = {1, 5};
-    doc["fair_share"] = 2;
-    doc["live_replicas"] = 4;
-    return doc;
-  };
+  options.replica_status = [&healthy] { return ReplicaA(healthy.load()); };
   Start(options);
   const std::string cut_off = Get(server_->admin_port(), "/readyz");
   EXPECT_EQ(StatusOf(cut_off), 503);
@@ -143,6 +147,52 @@ TEST_F(HttpServerTest, AReplicaShowsItsSharesAndIsNotReadyWhileCutOffFromTheTabl
   EXPECT_EQ(doc["replica"]["replica_id"], "replica-a");
   EXPECT_EQ(doc["replica"]["owned_shards"], nlohmann::json({1, 5}));
   EXPECT_EQ(doc["replica"]["live_replicas"], 4);
+}
+
+// Ready once every repository was checked, and from then on: a repository added by a reload
+// (as the repositories of a shard taken over) is caught up while ready, and the body and
+// ecsync_repositories_unchecked say how many are left.
+TEST_F(HttpServerTest, ReadinessOnceReachedHoldsWhileRepositoriesAddedLaterAreCaughtUp) {
+  std::atomic<bool> healthy{true};
+  web::HttpServer::Options options;
+  options.replica_status = [&healthy] { return ReplicaA(healthy.load()); };
+  Start(options);
+  EXPECT_EQ(StatusOf(Get(server_->admin_port(), "/readyz")), 503);
+  controller_->Start();  // the configured host does not resolve: a failed check is a check
+  std::string ready;
+  EXPECT_TRUE(testing::WaitUntil([&] {
+    ready = Get(server_->admin_port(), "/readyz");
+    return StatusOf(ready) == 200;
+  })) << ready;
+  EXPECT_NE(ready.find("ready: replica replica-a owns 2 of 8 shards"), std::string::npos) << ready;
+  EXPECT_EQ(ready.find("catching up"), std::string::npos) << ready;
+
+  // A git host that accepts the connection and never answers: the new repository's check
+  // hangs until the host closes.
+  testing::SilentServer silent;
+  config::Config reloaded = config_;
+  config::RepositoryConfig late = reloaded.repositories[0];
+  late.name = "late";
+  late.url = silent.url();
+  reloaded.repositories.push_back(late);
+  controller_->Reload(reloaded);
+  EXPECT_EQ(controller_->UncheckedRepositories(), 1u);
+  ready = Get(server_->admin_port(), "/readyz");
+  EXPECT_EQ(StatusOf(ready), 200) << ready;
+  EXPECT_NE(ready.find("catching up: 1 repositories not checked yet"), std::string::npos) << ready;
+  const std::string metrics = Get(server_->admin_port(), "/metrics");
+  EXPECT_NE(metrics.find("ecsync_repositories_unchecked 1"), std::string::npos) << metrics;
+  // Cut off from the table it is not ready, whatever it checked.
+  healthy = false;
+  EXPECT_EQ(StatusOf(Get(server_->admin_port(), "/readyz")), 503);
+  healthy = true;
+
+  silent.Close();  // the hung check fails: checked
+  EXPECT_TRUE(testing::WaitUntil([&] { return controller_->UncheckedRepositories() == 0; }));
+  ready = Get(server_->admin_port(), "/readyz");
+  EXPECT_EQ(StatusOf(ready), 200) << ready;
+  EXPECT_EQ(ready.find("catching up"), std::string::npos) << ready;
+  controller_->Stop();
 }
 
 // Another replica's requests: signed with the table's peer secret, or refused before anything
