@@ -22,11 +22,7 @@ report() {
 trap report EXIT
 scripts/setup.sh
 took setup
-# Most tests wait on moto_server, cfn-lint, git or timers, not the CPU: with 2 tests per core
-# a whole warm run used 1.4 of the 2 cores (`/usr/bin/time -v .ci/run`: 137 %, most of the
-# idle time in the suite), so it runs 5 tests on 2 cores; the replica tests, which renew
-# leases on timers, take 2 slots each (tests/cli/CMakeLists.txt).
-jobs=$(( $(nproc) * 5 / 2 ))
+jobs=$(( $(nproc) * 2 ))  # most tests wait on moto_server or cfn-lint, not the CPU
 
 # One build and one run of the suite: under the sanitizers every test also checks memory and
 # undefined behaviour, so a second, plain run would only repeat it.
