@@ -123,10 +123,10 @@ std::string CommitStatusSink::ContextFor(const Event& event) const {
       }
     }
   }
-  return OneLine(Substitute(*chosen, {{"stack", event.stack},
-                                      {"project", event.project},
-                                      {"repository", event.repository}}),
-                 255);
+  return OneLineOfCodePoints(Substitute(*chosen, {{"stack", event.stack},
+                                                  {"project", event.project},
+                                                  {"repository", event.repository}}),
+                             255);
 }
 
 std::string CommitStatusSink::TargetUrlFor(const Event& event) const {
@@ -194,8 +194,8 @@ base::Status CommitStatusSink::Deliver(const Event& event) {
   post.state = StateOf(event.kind);
   post.context = ContextFor(event);
   post.description =
-      OneLine(event.description.empty() ? DefaultDescription(event) : event.description,
-              DescriptionLimit(settings_.target.api));
+      OneLineOfCodePoints(event.description.empty() ? DefaultDescription(event) : event.description,
+                          DescriptionLimit(settings_.target.api));
   post.target_url = TargetUrlFor(event);
   ECSYNC_RETURN_IF_ERROR(PostStatus(post));
   if (!settings_.deployments) return base::Status::Ok();

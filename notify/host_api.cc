@@ -110,7 +110,7 @@ std::string ApiMessage(const std::string& body) {
     }
   }
   if (message.empty()) message = body;
-  return OneLine(base::Utf8Prefix(message, kMaxApiMessageBytes), kMaxApiMessageBytes);
+  return OneLineOfCodePoints(base::Utf8Prefix(message, kMaxApiMessageBytes), kMaxApiMessageBytes);
 }
 
 // When a rate-limited answer says the pause ends: Retry-After (seconds or an HTTP date),
@@ -176,7 +176,7 @@ size_t DescriptionLimit(GitHostApi api) {
   return api == GitHostApi::kGitHub ? 140 : 255;
 }
 
-std::string OneLine(std::string_view text, size_t max_chars) {
+std::string OneLineOfCodePoints(std::string_view text, size_t max_chars) {
   const std::string clean = base::SanitizeUtf8(text);
   std::string line;
   bool blank = false;

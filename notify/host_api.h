@@ -53,7 +53,7 @@ size_t DescriptionLimit(config::GitHostApi api);
 
 // `text` as one line of valid UTF-8: control characters become spaces, runs of blanks one
 // space, ends trimmed; at most `max_chars` code points, the last of them "…" when cut.
-std::string OneLine(std::string_view text, size_t max_chars);
+std::string OneLineOfCodePoints(std::string_view text, size_t max_chars);
 
 // Bitbucket's build status key: `context` when it has at most 40 bytes, else the first 40
 // hex digits of its SHA-256 (the full context goes in `name`).

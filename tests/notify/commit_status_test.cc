@@ -405,10 +405,10 @@ TEST_F(CommitStatusTest, DescriptionIsOneLineCutToTheHostsLimit) {
   EXPECT_TRUE(description.ends_with("\xE2\x80\xA6"));
   EXPECT_EQ(description.find('\n'), std::string::npos);
 
-  EXPECT_EQ(OneLine("  a \r\n b  ", 140), "a b");
-  EXPECT_EQ(OneLine("abcdef", 6), "abcdef");
-  EXPECT_EQ(OneLine("abcdefg", 6), "abcde\xE2\x80\xA6");
-  EXPECT_EQ(OneLine("bad \xFF byte", 140), "bad \xEF\xBF\xBD byte");
+  EXPECT_EQ(OneLineOfCodePoints("  a \r\n b  ", 140), "a b");
+  EXPECT_EQ(OneLineOfCodePoints("abcdef", 6), "abcdef");
+  EXPECT_EQ(OneLineOfCodePoints("abcdefg", 6), "abcde\xE2\x80\xA6");
+  EXPECT_EQ(OneLineOfCodePoints("bad \xFF byte", 140), "bad \xEF\xBF\xBD byte");
   EXPECT_EQ(DescriptionLimit(GitHostApi::kGitLab), 255u);
 }
 
