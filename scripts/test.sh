@@ -20,16 +20,24 @@ report() {
   return 0
 }
 trap report EXIT
-scripts/setup.sh
-took setup
 jobs=$(( $(nproc) * 2 ))  # most tests wait on moto_server or cfn-lint, not the CPU
 
 # One build and one run of the suite: under the sanitizers every test also checks memory and
 # undefined behaviour, so a second, plain run would only repeat it.
 preset=asan dir=build-asan
 [[ "${ECSYNC_SKIP_SANITIZE:-0}" == 1 ]] && preset=default dir=build
+mkdir -p "$dir"
+# The packages the build needs first; the rest (the browser, the registry, sshd, clang and its
+# linters: what the tests, fuzzers and lint run) install while it compiles. On a fresh
+# machine that takes most of the setup off the critical path.
+scripts/setup.sh build
+took setup
+scripts/setup.sh >"$dir/setup.log" 2>&1 &
+setup_pid=$!
 scripts/build.sh "$preset"
 took build
+wait "$setup_pid" || { cat "$dir/setup.log" >&2; echo "test.sh: scripts/setup.sh failed" >&2; exit 1; }
+took "setup(the rest, after the build)"
 
 # Beside the suite, at the lowest priority: most tests wait on moto_server, cfn-lint or git,
 # and this work soaks up the idle CPU.
