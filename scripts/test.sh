@@ -20,7 +20,7 @@ report() {
   return 0
 }
 trap report EXIT
-jobs=$(( $(nproc) * 2 ))  # most tests wait on moto_server or cfn-lint, not the CPU
+jobs=$(( $(nproc) * 2 ))  # tests often wait on moto_server or cfn-lint (docs/testing.md)
 
 # One build and one run of the suite: under the sanitizers every test also checks memory and
 # undefined behaviour, so a second, plain run would only repeat it.
@@ -39,8 +39,8 @@ took build
 wait "$setup_pid" || { cat "$dir/setup.log" >&2; echo "test.sh: scripts/setup.sh failed" >&2; exit 1; }
 took "setup(the rest, after the build)"
 
-# Beside the suite, at the lowest priority: most tests wait on moto_server, cfn-lint or git,
-# and this work soaks up the idle CPU.
+# Beside the suite, at the lowest priority: this work takes only the CPU the tests leave idle
+# while they wait on moto_server, cfn-lint or git.
 # - The clang fuzz build (also the one build with a second compiler).
 # - `cmake --preset release` configures the Release build (tests and benchmarks off) without
 #   compiling it. A full Release build used to run here; it cost more CPU than the whole lint
